@@ -1,0 +1,59 @@
+# The whole set-up: `make run` starts the system, `make test` runs every check.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+# Every package with tests of its own; each runs in its own pytest process.
+PACKAGES := common notes-service auth-service gateway
+PACKAGE_DIRS := $(foreach p,$(PACKAGES),$(wildcard $(p)/pyproject.toml))
+
+.PHONY: run test lint typecheck unit e2e bench openapi format clean
+
+$(STAMP): constraints.txt requirements-dev.txt $(PACKAGE_DIRS)
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is needed (set PYTHON=...)"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -r requirements-dev.txt
+	@touch $@
+
+run: $(STAMP)
+	$(BIN)/python deploy/run_local.py
+
+test: lint typecheck unit e2e
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	@for p in $(PACKAGES); do \
+		[ -f $$p/pyproject.toml ] || continue; \
+		echo "mypy --strict $$p"; \
+		(cd $$p && ../$(BIN)/mypy --config-file ../pyproject.toml .) || exit 1; \
+	done
+
+unit: $(STAMP)
+	@for p in $(PACKAGES); do \
+		[ -d $$p/tests ] || continue; \
+		echo "== pytest $$p"; \
+		(cd $$p && ../$(BIN)/python -m pytest) || exit 1; \
+	done
+
+e2e: $(STAMP)
+	@if [ -d tests-e2e ] && ls tests-e2e/test_*.py >/dev/null 2>&1; then \
+		cd tests-e2e && ../$(BIN)/python -m pytest; \
+	fi
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+# Rewrites each service's committed OpenAPI document from its code.
+openapi: $(STAMP)
+	$(BIN)/python deploy/export_openapi.py
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache

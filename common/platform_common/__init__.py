@@ -1,0 +1,1 @@
+"""Pieces every service of the notes platform needs in exactly the same way."""

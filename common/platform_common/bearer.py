@@ -1,0 +1,65 @@
+"""The FastAPI dependency that turns an `Authorization: Bearer` header into claims."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import OAuth2PasswordBearer
+
+from platform_common.tokens import AccessClaims, AccessTokenVerifier, InvalidToken
+
+# Declared as OAuth2 password flow so every service's OpenAPI document (and the
+# gateway's merged one) offers the same "Authorize" login at /auth/token.
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
+
+
+def unauthorized(description: str | None = None) -> HTTPException:
+    """401 as RFC 6750 §3 words it: no error code when no token was sent."""
+    if description is None:
+        return HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            detail="Not authenticated",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return HTTPException(
+        status.HTTP_401_UNAUTHORIZED,
+        detail=description,
+        headers={
+            "WWW-Authenticate": f'Bearer error="invalid_token", error_description="{description}"'
+        },
+    )
+
+
+def forbidden(scope: str) -> HTTPException:
+    return HTTPException(
+        status.HTTP_403_FORBIDDEN,
+        detail="Insufficient scope",
+        headers={"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{scope}"'},
+    )
+
+
+async def access_claims(
+    request: Request, token: Annotated[str | None, Depends(oauth2_scheme)]
+) -> AccessClaims:
+    if not token:
+        raise unauthorized()
+    verifier: AccessTokenVerifier = request.app.state.token_verifier
+    try:
+        return await verifier.verify(token)
+    except InvalidToken as exc:
+        raise unauthorized(str(exc)) from None
+
+
+def require_scope(scope: str) -> object:
+    """A dependency that refuses, with 403, a valid token lacking `scope`."""
+
+    async def check(claims: Annotated[AccessClaims, Depends(access_claims)]) -> AccessClaims:
+        if not claims.has_scope(scope):
+            raise forbidden(scope)
+        return claims
+
+    return Depends(check)
+
+
+Claims = Annotated[AccessClaims, Depends(access_claims)]

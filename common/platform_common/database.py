@@ -1,0 +1,94 @@
+"""Database URL handling and the Alembic environment every service shares."""
+
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import MetaData, pool, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def async_database_url(url: str) -> str:
+    """Accept the usual `postgresql://` form and pick the asyncpg driver."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url[len(prefix) :]
+    return url
+
+
+def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10) -> AsyncEngine:
+    return create_async_engine(
+        async_database_url(url),
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_pre_ping=True,  # a restarted Postgres leaves dead connections in the pool
+        pool_recycle=1800,
+    )
+
+
+def run_migrations(url: str, metadata: MetaData, schema: str) -> None:
+    """The body of each service's Alembic `env.py` (online mode only)."""
+    from alembic import context
+
+    def migrate(connection: Connection) -> None:
+        connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+        context.configure(
+            connection=connection,
+            target_metadata=metadata,
+            version_table_schema=schema,
+            include_schemas=True,
+            include_name=lambda name, type_, _parent: type_ != "schema" or name == schema,
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+
+    async def run() -> None:
+        engine = create_async_engine(async_database_url(url), poolclass=pool.NullPool)
+        async with engine.connect() as connection:
+            await connection.run_sync(migrate)
+            await connection.commit()
+        await engine.dispose()
+
+    asyncio.run(run())
+
+
+def is_database_unavailable(exc: BaseException) -> bool:
+    """A lost or refused connection, as opposed to a bug in a query."""
+    if isinstance(exc, OSError | TimeoutError):
+        return True
+    if isinstance(exc, DBAPIError):
+        return exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError)
+    return False
+
+
+async def database_unavailable_handler(_: Request, exc: Exception) -> JSONResponse:
+    """503 for a database that cannot be reached; anything else stays a bug (500)."""
+    if not is_database_unavailable(exc):
+        raise exc
+    return JSONResponse(
+        {"detail": "Database unavailable"},
+        status_code=503,
+        headers={"Retry-After": "1"},
+    )
+
+
+async def database_ready(engine: AsyncEngine) -> dict[str, object]:
+    try:
+        async with asyncio.timeout(2.0), engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except (DBAPIError, OSError, TimeoutError) as exc:
+        return {"ok": False, "error": type(exc).__name__}
+    return {"ok": True}

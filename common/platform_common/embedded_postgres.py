@@ -1,0 +1,26 @@
+"""The private Postgres (from the `pgserver` package) used when no URL is given."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pgserver.postgres_server import PostgresServer
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get("PLATFORM_DATA_DIR", REPO_ROOT / ".data"))
+
+
+def start_embedded_postgres(cleanup_mode: str | None = "stop") -> PostgresServer:
+    """Start (or join) the embedded server; it stops when its last user exits."""
+    # Imported here: services in production never load the embedded server.
+    from pgserver.postgres_server import get_server
+
+    pgdata = data_dir() / "postgres"
+    pgdata.mkdir(parents=True, exist_ok=True)
+    return get_server(pgdata, cleanup_mode=cleanup_mode)

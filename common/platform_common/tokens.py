@@ -1,0 +1,182 @@
+"""Access-token verification against the JWKS that auth-service publishes.
+
+Only RS256 is accepted and keys come only from the configured JWKS URL, never
+from the token itself (RFC 8725 §3.1, §3.10).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from jose import ExpiredSignatureError, JWTError, jwk, jwt
+from jose.backends.base import Key
+
+ALGORITHMS = ("RS256",)
+logger = logging.getLogger(__name__)
+
+
+class InvalidToken(Exception):
+    """The token is refused; the message is safe to show to the client."""
+
+
+@dataclass(frozen=True, slots=True)
+class AccessClaims:
+    subject: str
+    scopes: frozenset[str]
+    token_id: str
+    issued_at: int
+    expires_at: int
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in self.scopes
+
+
+def parse_jwks(document: Any) -> dict[str, Key]:
+    """Build key objects once per fetch: parsing them per request costs more than the check."""
+    keys: dict[str, Key] = {}
+    if not isinstance(document, dict) or not isinstance(document.get("keys"), list):
+        raise ValueError("not a JWK set")
+    for entry in document["keys"]:
+        if not isinstance(entry, dict) or entry.get("kty") != "RSA":
+            continue
+        if entry.get("alg", "RS256") != "RS256" or entry.get("use", "sig") != "sig":
+            continue
+        kid, n, e = entry.get("kid"), entry.get("n"), entry.get("e")
+        if not (isinstance(kid, str) and isinstance(n, str) and isinstance(e, str)):
+            continue
+        # Only the public members: a private exponent in a published set is ignored.
+        keys[kid] = jwk.construct({"kty": "RSA", "n": n, "e": e}, "RS256")
+    return keys
+
+
+class JwksCache:
+    """Keys from one JWKS URL, refetched when stale or on an unknown `kid`.
+
+    Refetches happen at most once per `refetch_floor` seconds so a flood of
+    tokens with made-up key ids cannot hammer auth-service, and the last good
+    keys are kept when a refetch fails so a short auth-service outage does not
+    lock everyone out.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        client: httpx.AsyncClient,
+        *,
+        max_age: float = 300.0,
+        refetch_floor: float = 10.0,
+        timeout: float = 3.0,
+    ) -> None:
+        self._url = url
+        self._client = client
+        self._max_age = max_age
+        self._refetch_floor = refetch_floor
+        self._timeout = timeout
+        self._keys: dict[str, Key] = {}
+        self._fetched_at: float | None = None
+        self._attempted_at = -math.inf
+        self._lock = asyncio.Lock()
+
+    @property
+    def age(self) -> float | None:
+        """Seconds since the keys were last fetched successfully, None if never."""
+        if self._fetched_at is None:
+            return None
+        return time.monotonic() - self._fetched_at
+
+    @property
+    def key_ids(self) -> Iterable[str]:
+        return self._keys.keys()
+
+    async def get(self, kid: str) -> Key:
+        key = self._keys.get(kid)
+        age = self.age
+        if key is None or age is None or age > self._max_age:
+            await self.refresh()
+            key = self._keys.get(kid)
+        if key is None:
+            raise InvalidToken("unknown signing key")
+        return key
+
+    async def refresh(self) -> None:
+        async with self._lock:
+            now = time.monotonic()
+            if now - self._attempted_at < self._refetch_floor:
+                return
+            self._attempted_at = now
+            try:
+                response = await self._client.get(self._url, timeout=self._timeout)
+                response.raise_for_status()
+                keys = parse_jwks(response.json())
+            except (httpx.HTTPError, ValueError) as exc:
+                logger.warning("JWKS fetch from %s failed: %s", self._url, exc)
+                return
+            self._keys = keys
+            self._fetched_at = time.monotonic()
+
+
+class AccessTokenVerifier:
+    def __init__(
+        self, jwks: JwksCache, *, issuer: str, audiences: Iterable[str], leeway: int = 10
+    ) -> None:
+        self.jwks = jwks
+        self._issuer = issuer
+        self._audiences = frozenset(audiences)
+        self._options = {
+            "verify_aud": False,  # checked below against a set of accepted audiences
+            "require_exp": True,
+            "require_iat": True,
+            "require_iss": True,
+            "require_sub": True,
+            "require_jti": True,
+            "leeway": leeway,
+        }
+
+    async def verify(self, token: str) -> AccessClaims:
+        try:
+            header = jwt.get_unverified_header(token)
+        except JWTError:
+            raise InvalidToken("malformed token") from None
+        if header.get("alg") not in ALGORITHMS:
+            raise InvalidToken("unsupported token algorithm")
+        kid = header.get("kid")
+        if not isinstance(kid, str):
+            raise InvalidToken("token has no key id")
+        key = await self.jwks.get(kid)
+        try:
+            claims = jwt.decode(
+                token, key, algorithms=list(ALGORITHMS), issuer=self._issuer, options=self._options
+            )
+        except ExpiredSignatureError:
+            raise InvalidToken("token expired") from None
+        except JWTError:
+            raise InvalidToken("invalid token") from None
+        return self._to_claims(claims)
+
+    def _to_claims(self, claims: dict[str, Any]) -> AccessClaims:
+        audience = claims.get("aud")
+        audiences = [audience] if isinstance(audience, str) else audience
+        if not isinstance(audiences, list) or self._audiences.isdisjoint(
+            a for a in audiences if isinstance(a, str)
+        ):
+            raise InvalidToken("token not meant for this service")
+        subject, scope, jti = claims.get("sub"), claims.get("scope", ""), claims.get("jti")
+        iat, exp = claims.get("iat"), claims.get("exp")
+        if not (isinstance(subject, str) and subject and isinstance(scope, str)):
+            raise InvalidToken("invalid token claims")
+        if not (isinstance(jti, str) and isinstance(iat, int) and isinstance(exp, int)):
+            raise InvalidToken("invalid token claims")
+        return AccessClaims(
+            subject=subject,
+            scopes=frozenset(scope.split()),
+            token_id=jti,
+            issued_at=iat,
+            expires_at=exp,
+        )

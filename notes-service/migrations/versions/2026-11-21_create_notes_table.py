@@ -1,0 +1,48 @@
+"""create notes table
+
+Revision ID: c8bb417cd08d
+Revises:
+Create Date: 2026-11-21 21:05:09.304527
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "c8bb417cd08d"
+down_revision: str | None = None
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "notes",
+        sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
+        sa.Column("owner_id", sa.Uuid(), nullable=False),
+        sa.Column("title", sa.String(length=50), nullable=False),
+        sa.Column("description", sa.String(length=50), nullable=False),
+        sa.Column(
+            "created_date",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.Column(
+            "updated_date",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_notes")),
+        schema="notes",
+    )
+    op.create_index(
+        "ix_notes_owner_id_id", "notes", ["owner_id", "id"], unique=False, schema="notes"
+    )
+
+
+def downgrade() -> None:
+    op.drop_index("ix_notes_owner_id_id", table_name="notes", schema="notes")
+    op.drop_table("notes", schema="notes")

@@ -1,0 +1,1 @@
+"""notes-service: each user's notes, visible only to their owner."""

@@ -1,0 +1,25 @@
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NOTES_")
+
+    database_url: str = "postgresql://postgres@127.0.0.1:5432/postgres"
+    db_pool_size: int = Field(default=10, ge=1)
+    jwks_url: str = "http://127.0.0.1:8001/auth/.well-known/jwks.json"
+    jwt_issuer: str = "notes-platform-auth"
+    # User tokens carry the platform audience; service tokens for /internal/
+    # routes are minted for notes-service alone.
+    jwt_audiences: list[str] = ["notes-platform", "notes-service"]
+    jwks_max_age_seconds: float = 300.0
+    jwks_refetch_floor_seconds: float = 10.0
+    page_size_max: int = Field(default=100, ge=1)
+    log_level: str = "INFO"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,70 @@
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+from fastapi import FastAPI, Request
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from notes_service.config import Settings, get_settings
+from notes_service.errors import ServiceError, service_error_handler
+from notes_service.routes import internal_router, router
+from platform_common.database import create_engine, database_ready, database_unavailable_handler
+from platform_common.health import health_router
+from platform_common.observability import RequestContextMiddleware, configure_logging
+from platform_common.paths import TrailingSlashMiddleware
+from platform_common.tokens import AccessTokenVerifier, JwksCache
+
+SERVICE = "notes-service"
+
+
+async def readiness(request: Request) -> dict[str, Any]:
+    return {"database": await database_ready(request.app.state.engine)}
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
+        jwks_client = httpx.AsyncClient()
+        app.state.engine = engine
+        app.state.sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
+        app.state.token_verifier = AccessTokenVerifier(
+            JwksCache(
+                settings.jwks_url,
+                jwks_client,
+                max_age=settings.jwks_max_age_seconds,
+                refetch_floor=settings.jwks_refetch_floor_seconds,
+            ),
+            issuer=settings.jwt_issuer,
+            audiences=settings.jwt_audiences,
+        )
+        yield
+        await jwks_client.aclose()
+        await engine.dispose()
+
+    app = FastAPI(
+        title="notes-service",
+        version="0.1.0",
+        description="Each user's notes, visible only to their owner.",
+        lifespan=lifespan,
+        redirect_slashes=False,
+    )
+    app.include_router(health_router(readiness))
+    app.include_router(router)
+    app.include_router(internal_router)
+    app.add_exception_handler(ServiceError, service_error_handler)
+    app.add_exception_handler(DBAPIError, database_unavailable_handler)
+    app.add_exception_handler(OSError, database_unavailable_handler)
+    app.add_middleware(TrailingSlashMiddleware)
+    app.add_middleware(RequestContextMiddleware, service=SERVICE)
+    return app
+
+
+def app() -> FastAPI:
+    """Factory for `uvicorn --factory notes_service.main:app`."""
+    configure_logging(SERVICE, get_settings().log_level)
+    return create_app()

@@ -1,0 +1,114 @@
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import respx
+from alembic import command
+from alembic.config import Config
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from notes_service.config import Settings
+from notes_service.db import get_session
+from notes_service.main import create_app
+from platform_common.testing.issuer import TokenIssuer
+from platform_common.testing.postgres import temporary_database
+
+SERVICE_ROOT = Path(__file__).resolve().parents[1]
+JWKS_URL = "http://auth.test/auth/.well-known/jwks.json"
+
+
+def alembic_config(url: str) -> Config:
+    config = Config(SERVICE_ROOT / "alembic.ini")
+    config.set_main_option("sqlalchemy.url", url)
+    return config
+
+
+async def migrate(url: str, revision: str = "head") -> None:
+    # Alembic's env.py runs its own event loop, so it gets a thread of its own.
+    await asyncio.to_thread(command.upgrade, alembic_config(url), revision)
+
+
+@pytest.fixture(scope="session")
+async def database_url() -> AsyncIterator[str]:
+    async with temporary_database("notes_test") as url:
+        await migrate(url)
+        yield url
+
+
+@pytest.fixture(scope="session")
+def issuer() -> TokenIssuer:
+    return TokenIssuer()
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, issuer: TokenIssuer) -> Settings:
+    return Settings(
+        database_url=database_url,
+        jwks_url=JWKS_URL,
+        jwt_issuer=issuer.issuer,
+        jwks_refetch_floor_seconds=0,
+    )
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+@pytest.fixture
+def jwks(issuer: TokenIssuer) -> Iterator[respx.Route]:
+    """auth-service's JWKS endpoint, served by respx until the real one runs."""
+    with respx.mock(assert_all_called=False) as mock:
+        yield mock.get(JWKS_URL).respond(json=issuer.jwks())
+
+
+@pytest.fixture
+async def session(app: FastAPI) -> AsyncIterator[AsyncSession]:
+    """A session inside a transaction that is rolled back after the test."""
+    async with app.state.engine.connect() as connection:
+        transaction = await connection.begin()
+        session = AsyncSession(
+            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+        )
+
+        async def override() -> AsyncIterator[AsyncSession]:
+            yield session
+
+        app.dependency_overrides[get_session] = override
+        try:
+            yield session
+        finally:
+            app.dependency_overrides.pop(get_session, None)
+            await session.close()
+            await transaction.rollback()
+
+
+@pytest.fixture
+async def client(
+    app: FastAPI, session: AsyncSession, jwks: respx.Route
+) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://notes.test") as client:
+        yield client
+
+
+class User:
+    def __init__(self, issuer: TokenIssuer) -> None:
+        self.id = uuid.uuid4()
+        self.headers = {"Authorization": f"Bearer {issuer.token(str(self.id))}"}
+
+
+@pytest.fixture
+def alice(issuer: TokenIssuer) -> User:
+    return User(issuer)
+
+
+@pytest.fixture
+def bob(issuer: TokenIssuer) -> User:
+    return User(issuer)

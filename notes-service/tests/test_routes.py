@@ -1,0 +1,262 @@
+from typing import Any
+
+import httpx
+import pytest
+
+from platform_common.testing.issuer import TokenIssuer
+from tests.conftest import User
+
+NOTE = {"title": "something", "description": "something else"}
+
+
+async def create(client: httpx.AsyncClient, user: User, **body: Any) -> dict[str, Any]:
+    response = await client.post("/notes/", json={**NOTE, **body}, headers=user.headers)
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    return created
+
+
+class TestCreateNote:
+    async def test_ok(self, client: httpx.AsyncClient, alice: User) -> None:
+        response = await client.post("/notes/", json=NOTE, headers=alice.headers)
+        assert response.status_code == 201
+        body = response.json()
+        assert set(body) == {"id", "title", "description", "created_date", "updated_date"}
+        assert (body["title"], body["description"]) == (NOTE["title"], NOTE["description"])
+        assert body["id"] > 0
+
+    async def test_without_trailing_slash(self, client: httpx.AsyncClient, alice: User) -> None:
+        response = await client.post("/notes", json=NOTE, headers=alice.headers)
+        assert response.status_code == 201
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            {},
+            {"title": "something"},
+            {"description": "something"},
+            {"title": "1", "description": "bar"},
+            {"title": "foo", "description": "1"},
+            {"title": "x" * 51, "description": "bar"},
+            {"title": "foo", "description": "x" * 51},
+            {"title": 123, "description": "bar"},
+            {"title": "nul\x00byte", "description": "bar"},
+        ],
+    )
+    async def test_invalid_body(
+        self, client: httpx.AsyncClient, alice: User, body: dict[str, Any]
+    ) -> None:
+        response = await client.post("/notes/", json=body, headers=alice.headers)
+        assert response.status_code == 422
+        assert isinstance(response.json()["detail"], list)
+
+    async def test_boundaries_accepted(self, client: httpx.AsyncClient, alice: User) -> None:
+        note = await create(client, alice, title="abc", description="x" * 50)
+        assert note["title"] == "abc"
+
+    async def test_malformed_json(self, client: httpx.AsyncClient, alice: User) -> None:
+        response = await client.post(
+            "/notes/",
+            content=b'{"title": ',
+            headers={**alice.headers, "Content-Type": "application/json"},
+        )
+        assert response.status_code == 422
+
+    async def test_owner_and_id_fields_ignored(
+        self, client: httpx.AsyncClient, alice: User, bob: User
+    ) -> None:
+        note = await create(client, alice, id=999999, owner_id=str(bob.id))
+        assert note["id"] != 999999
+        other = await client.get(f"/notes/{note['id']}/", headers=bob.headers)
+        assert other.status_code == 404
+        mine = await client.get(f"/notes/{note['id']}/", headers=alice.headers)
+        assert mine.status_code == 200
+
+
+class TestReadNote:
+    async def test_ok(self, client: httpx.AsyncClient, alice: User) -> None:
+        note = await create(client, alice)
+        for path in (f"/notes/{note['id']}/", f"/notes/{note['id']}"):
+            response = await client.get(path, headers=alice.headers)
+            assert response.status_code == 200
+            assert response.json() == note
+
+    async def test_missing(self, client: httpx.AsyncClient, alice: User) -> None:
+        response = await client.get("/notes/999999999/", headers=alice.headers)
+        assert response.status_code == 404
+        assert response.json() == {"detail": "Note not found"}
+
+    @pytest.mark.parametrize("note_id", ["0", "-1", "abc", "1.5", str(2**63)])
+    async def test_invalid_id(self, client: httpx.AsyncClient, alice: User, note_id: str) -> None:
+        response = await client.get(f"/notes/{note_id}/", headers=alice.headers)
+        assert response.status_code == 422
+
+    async def test_other_owner(self, client: httpx.AsyncClient, alice: User, bob: User) -> None:
+        note = await create(client, alice)
+        response = await client.get(f"/notes/{note['id']}/", headers=bob.headers)
+        assert response.status_code == 404
+        assert response.json() == {"detail": "Note not found"}
+
+
+class TestListNotes:
+    async def test_only_own_notes_with_total(
+        self, client: httpx.AsyncClient, alice: User, bob: User
+    ) -> None:
+        mine = [await create(client, alice, title=f"note {i}") for i in range(3)]
+        await create(client, bob)
+        response = await client.get("/notes/", headers=alice.headers)
+        assert response.status_code == 200
+        assert response.json() == mine
+        assert response.headers["X-Total-Count"] == "3"
+
+    async def test_empty(self, client: httpx.AsyncClient, alice: User) -> None:
+        response = await client.get("/notes", headers=alice.headers)
+        assert response.status_code == 200
+        assert response.json() == []
+        assert response.headers["X-Total-Count"] == "0"
+
+    async def test_offset_and_limit(self, client: httpx.AsyncClient, alice: User) -> None:
+        notes = [await create(client, alice, title=f"note {i}") for i in range(5)]
+        response = await client.get("/notes/?offset=1&limit=2", headers=alice.headers)
+        assert response.json() == notes[1:3]
+        assert response.headers["X-Total-Count"] == "5"
+
+    @pytest.mark.parametrize(
+        "query", ["offset=-1", "limit=0", "limit=101", "limit=abc", "offset=x", "limit=-5"]
+    )
+    async def test_invalid_paging(self, client: httpx.AsyncClient, alice: User, query: str) -> None:
+        response = await client.get(f"/notes/?{query}", headers=alice.headers)
+        assert response.status_code == 422
+
+
+class TestReplaceNote:
+    async def test_ok(self, client: httpx.AsyncClient, alice: User) -> None:
+        note = await create(client, alice)
+        response = await client.put(
+            f"/notes/{note['id']}/",
+            json={"title": "new title", "description": "new"},
+            headers=alice.headers,
+        )
+        assert response.status_code == 200
+        body = response.json()
+        assert (body["id"], body["title"], body["description"]) == (note["id"], "new title", "new")
+        assert body["created_date"] == note["created_date"]
+        again = await client.get(f"/notes/{note['id']}", headers=alice.headers)
+        assert again.json() == body
+
+    async def test_partial_body_refused(self, client: httpx.AsyncClient, alice: User) -> None:
+        note = await create(client, alice)
+        response = await client.put(
+            f"/notes/{note['id']}/", json={"title": "only title"}, headers=alice.headers
+        )
+        assert response.status_code == 422
+
+    async def test_missing(self, client: httpx.AsyncClient, alice: User) -> None:
+        response = await client.put("/notes/999999999/", json=NOTE, headers=alice.headers)
+        assert response.status_code == 404
+        assert response.json() == {"detail": "Note not found"}
+
+    async def test_invalid_id(self, client: httpx.AsyncClient, alice: User) -> None:
+        response = await client.put("/notes/0/", json=NOTE, headers=alice.headers)
+        assert response.status_code == 422
+
+    async def test_other_owner(self, client: httpx.AsyncClient, alice: User, bob: User) -> None:
+        note = await create(client, alice)
+        response = await client.put(
+            f"/notes/{note['id']}/",
+            json={"title": "stolen", "description": "stolen"},
+            headers=bob.headers,
+        )
+        assert response.status_code == 404
+        unchanged = await client.get(f"/notes/{note['id']}/", headers=alice.headers)
+        assert unchanged.json()["title"] == NOTE["title"]
+
+
+class TestDeleteNote:
+    async def test_ok(self, client: httpx.AsyncClient, alice: User) -> None:
+        note = await create(client, alice)
+        response = await client.delete(f"/notes/{note['id']}/", headers=alice.headers)
+        assert response.status_code == 200
+        assert response.json() == note
+        gone = await client.get(f"/notes/{note['id']}/", headers=alice.headers)
+        assert gone.status_code == 404
+
+    async def test_missing(self, client: httpx.AsyncClient, alice: User) -> None:
+        response = await client.delete("/notes/999999999", headers=alice.headers)
+        assert response.status_code == 404
+        assert response.json() == {"detail": "Note not found"}
+
+    async def test_invalid_id(self, client: httpx.AsyncClient, alice: User) -> None:
+        response = await client.delete("/notes/-3/", headers=alice.headers)
+        assert response.status_code == 422
+
+    async def test_other_owner(self, client: httpx.AsyncClient, alice: User, bob: User) -> None:
+        note = await create(client, alice)
+        response = await client.delete(f"/notes/{note['id']}/", headers=bob.headers)
+        assert response.status_code == 404
+        still = await client.get(f"/notes/{note['id']}/", headers=alice.headers)
+        assert still.status_code == 200
+
+
+class TestPurgeUserNotes:
+    async def test_needs_purge_scope(
+        self, client: httpx.AsyncClient, alice: User, issuer: TokenIssuer
+    ) -> None:
+        await create(client, alice)
+        response = await client.delete(f"/internal/users/{alice.id}/notes", headers=alice.headers)
+        assert response.status_code == 403
+        assert "insufficient_scope" in response.headers["WWW-Authenticate"]
+        listing = await client.get("/notes/", headers=alice.headers)
+        assert listing.headers["X-Total-Count"] == "1"
+
+    async def test_purges_only_that_user_and_is_idempotent(
+        self, client: httpx.AsyncClient, alice: User, bob: User, issuer: TokenIssuer
+    ) -> None:
+        for _ in range(2):
+            await create(client, alice)
+        await create(client, bob)
+        service = {
+            "Authorization": "Bearer "
+            + issuer.token("auth-service", scope="notes:purge", aud="notes-service")
+        }
+        first = await client.delete(f"/internal/users/{alice.id}/notes", headers=service)
+        assert (first.status_code, first.json()) == (200, {"deleted": 2})
+        again = await client.delete(f"/internal/users/{alice.id}/notes", headers=service)
+        assert (again.status_code, again.json()) == (200, {"deleted": 0})
+        bobs = await client.get("/notes/", headers=bob.headers)
+        assert bobs.headers["X-Total-Count"] == "1"
+
+    async def test_service_token_cannot_use_user_routes(
+        self, client: httpx.AsyncClient, issuer: TokenIssuer
+    ) -> None:
+        token = issuer.token("auth-service", scope="notes:purge", aud="notes-service")
+        response = await client.get("/notes/", headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 403
+
+
+class TestHealth:
+    async def test_ping(self, client: httpx.AsyncClient) -> None:
+        for path in ("/ping", "/ping/"):
+            response = await client.get(path)
+            assert (response.status_code, response.json()) == (200, {"ping": "pong!"})
+
+    async def test_live_and_ready(self, client: httpx.AsyncClient) -> None:
+        assert (await client.get("/health/live")).status_code == 200
+        ready = await client.get("/health/ready")
+        assert ready.status_code == 200
+        assert ready.json()["checks"]["database"]["ok"] is True
+
+    async def test_request_id_echoed(self, client: httpx.AsyncClient) -> None:
+        response = await client.get("/ping", headers={"X-Request-ID": "abcdef123456"})
+        assert response.headers["X-Request-ID"] == "abcdef123456"
+        generated = await client.get("/ping", headers={"X-Request-ID": "bad id\n"})
+        assert generated.headers["X-Request-ID"] not in ("", "bad id\n")
+
+    async def test_metrics(self, client: httpx.AsyncClient) -> None:
+        await client.get("/ping")
+        response = await client.get("/metrics")
+        assert response.status_code == 200
+        assert (
+            'http_requests_total{method="GET",route="/ping",service="notes-service",status="200"}'
+            in response.text
+        )
