@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,9 +19,13 @@ def data_dir() -> Path:
 
 def start_embedded_postgres(cleanup_mode: str | None = "stop") -> PostgresServer:
     """Start (or join) the embedded server; it stops when its last user exits."""
-    # Imported here: services in production never load the embedded server.
-    from pgserver.postgres_server import get_server
-
     pgdata = data_dir() / "postgres"
     pgdata.mkdir(parents=True, exist_ok=True)
-    return get_server(pgdata, cleanup_mode=cleanup_mode)
+    # platformdirs warns when XDG_RUNTIME_DIR is unset (as in CI) and falls
+    # back to /tmp, which is fine for a private server.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        # Imported here: services in production never load the embedded server.
+        from pgserver.postgres_server import get_server
+
+        return get_server(pgdata, cleanup_mode=cleanup_mode)

@@ -1,0 +1,136 @@
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+import respx
+
+from platform_common.testing.issuer import TokenIssuer
+from platform_common.tokens import AccessTokenVerifier, InvalidToken, JwksCache, parse_jwks
+
+JWKS_URL = "http://auth.test/jwks"
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient() as client:
+        yield client
+
+
+def verifier_for(cache: JwksCache, issuer: TokenIssuer) -> AccessTokenVerifier:
+    return AccessTokenVerifier(cache, issuer=issuer.issuer, audiences=[issuer.audience])
+
+
+class TestParseJwks:
+    def test_skips_foreign_and_malformed_keys(self) -> None:
+        good = TokenIssuer().jwk
+        document = {
+            "keys": [
+                good,
+                {**good, "kid": "hs", "kty": "oct", "k": "c2VjcmV0"},
+                {**good, "kid": "enc", "use": "enc"},
+                {**good, "kid": "ps", "alg": "PS256"},
+                {"kty": "RSA", "kid": "broken"},
+                "not a key",
+            ]
+        }
+        assert list(parse_jwks(document)) == [good["kid"]]
+
+    @pytest.mark.parametrize("document", [[], {}, {"keys": "x"}, "text", None])
+    def test_refuses_non_sets(self, document: object) -> None:
+        with pytest.raises(ValueError, match="not a JWK set"):
+            parse_jwks(document)
+
+
+class TestJwksCache:
+    async def test_fetches_once_and_caches(self, http: httpx.AsyncClient) -> None:
+        issuer = TokenIssuer()
+        with respx.mock:
+            route = respx.get(JWKS_URL).respond(json=issuer.jwks())
+            verifier = verifier_for(JwksCache(JWKS_URL, http), issuer)
+            for _ in range(3):
+                claims = await verifier.verify(issuer.token("user-1"))
+                assert claims.subject == "user-1"
+            assert route.call_count == 1
+
+    async def test_refetches_on_unknown_kid_for_rotation(self, http: httpx.AsyncClient) -> None:
+        old, new = TokenIssuer(), TokenIssuer()
+        with respx.mock:
+            route = respx.get(JWKS_URL).respond(json=old.jwks())
+            cache = JwksCache(JWKS_URL, http, refetch_floor=0)
+            verifier = verifier_for(cache, old)
+            await verifier.verify(old.token("u"))
+            route.respond(json={"keys": [old.jwk, new.jwk]})
+            assert (await verifier.verify(new.token("u"))).subject == "u"
+            assert route.call_count == 2
+
+    async def test_refetch_floor_limits_unknown_kid_floods(self, http: httpx.AsyncClient) -> None:
+        issuer, stranger = TokenIssuer(), TokenIssuer()
+        with respx.mock:
+            route = respx.get(JWKS_URL).respond(json=issuer.jwks())
+            verifier = verifier_for(JwksCache(JWKS_URL, http, refetch_floor=60), issuer)
+            await verifier.verify(issuer.token("u"))
+            for _ in range(5):
+                with pytest.raises(InvalidToken, match="unknown signing key"):
+                    await verifier.verify(stranger.token("u"))
+            assert route.call_count == 1
+
+    async def test_keeps_stale_keys_when_refetch_fails(self, http: httpx.AsyncClient) -> None:
+        issuer = TokenIssuer()
+        with respx.mock:
+            route = respx.get(JWKS_URL).respond(json=issuer.jwks())
+            cache = JwksCache(JWKS_URL, http, max_age=0, refetch_floor=0)
+            verifier = verifier_for(cache, issuer)
+            await verifier.verify(issuer.token("u"))
+            route.side_effect = httpx.ConnectError("auth-service down")
+            assert (await verifier.verify(issuer.token("u"))).subject == "u"
+            assert route.call_count == 2
+
+    async def test_no_keys_at_all_refuses(self, http: httpx.AsyncClient) -> None:
+        issuer = TokenIssuer()
+        with respx.mock:
+            respx.get(JWKS_URL).respond(status_code=500)
+            verifier = verifier_for(JwksCache(JWKS_URL, http), issuer)
+            with pytest.raises(InvalidToken):
+                await verifier.verify(issuer.token("u"))
+            assert verifier.jwks.age is None
+
+
+class TestAccessTokenVerifier:
+    async def test_claims(self, http: httpx.AsyncClient) -> None:
+        issuer = TokenIssuer()
+        with respx.mock:
+            respx.get(JWKS_URL).respond(json=issuer.jwks())
+            verifier = verifier_for(JwksCache(JWKS_URL, http), issuer)
+            claims = await verifier.verify(issuer.token("u", scope="notes notes:purge"))
+        assert claims.scopes == {"notes", "notes:purge"}
+        assert claims.has_scope("notes:purge")
+        assert claims.expires_at > claims.issued_at
+
+    async def test_audience_list_accepted_when_one_matches(self, http: httpx.AsyncClient) -> None:
+        issuer = TokenIssuer()
+        with respx.mock:
+            respx.get(JWKS_URL).respond(json=issuer.jwks())
+            verifier = verifier_for(JwksCache(JWKS_URL, http), issuer)
+            await verifier.verify(issuer.token("u", aud=["other", issuer.audience]))
+            with pytest.raises(InvalidToken, match="not meant"):
+                await verifier.verify(issuer.token("u", aud=["other"]))
+
+    @pytest.mark.parametrize("claim", ["sub", "jti", "iat", "iss", "aud"])
+    async def test_required_claims(self, http: httpx.AsyncClient, claim: str) -> None:
+        issuer = TokenIssuer()
+        claims = {k: v for k, v in issuer.claims("u").items() if k != claim}
+        with respx.mock:
+            respx.get(JWKS_URL).respond(json=issuer.jwks())
+            verifier = verifier_for(JwksCache(JWKS_URL, http), issuer)
+            with pytest.raises(InvalidToken):
+                await verifier.verify(issuer.sign(claims))
+
+    async def test_not_yet_valid(self, http: httpx.AsyncClient) -> None:
+        issuer = TokenIssuer()
+        claims = issuer.claims("u")
+        claims["nbf"] = claims["iat"] + 3600
+        with respx.mock:
+            respx.get(JWKS_URL).respond(json=issuer.jwks())
+            verifier = verifier_for(JwksCache(JWKS_URL, http), issuer)
+            with pytest.raises(InvalidToken):
+                await verifier.verify(issuer.sign(claims))

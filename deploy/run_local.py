@@ -1,0 +1,237 @@
+"""Run the whole platform on this machine: `make run`.
+
+Starts the embedded Postgres when no DATABASE_URL is set (data kept under
+.data/), runs every service's Alembic migrations, starts every service with
+uvicorn, prefixes each output line with the service's name, and stops
+everything (Postgres included) on one Ctrl-C. The end-to-end tests start the
+system through `LocalSystem` too, so they exercise this very code path.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import IO
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+GRACEFUL_SHUTDOWN_SECONDS = 10
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    module: str  # uvicorn factory
+    port_variable: str
+    default_port: int
+    migrates: bool
+    extra_uvicorn_args: tuple[str, ...] = ()
+
+    @property
+    def folder(self) -> Path:
+        return ROOT / self.name
+
+    @property
+    def exists(self) -> bool:
+        return (self.folder / "pyproject.toml").exists()
+
+
+SERVICES = (
+    Service("auth-service", "auth_service.main:app", "AUTH_PORT", 8001, migrates=True),
+    Service("notes-service", "notes_service.main:app", "NOTES_PORT", 8002, migrates=True),
+    # The gateway faces clients: it must not believe their X-Forwarded-* headers.
+    Service(
+        "gateway",
+        "gateway.main:app",
+        "GATEWAY_PORT",
+        8000,
+        migrates=False,
+        extra_uvicorn_args=("--no-proxy-headers",),
+    ),
+)
+
+
+def ports_from_environment() -> dict[str, int]:
+    return {s.name: int(os.environ.get(s.port_variable, s.default_port)) for s in SERVICES}
+
+
+def service_environment(database_url: str, ports: Mapping[str, int]) -> dict[str, str]:
+    """Variables that wire the services together; values already set win."""
+    auth = f"http://127.0.0.1:{ports['auth-service']}"
+    notes = f"http://127.0.0.1:{ports['notes-service']}"
+    wiring = {
+        "AUTH_DATABASE_URL": database_url,
+        "AUTH_NOTES_URL": notes,
+        "NOTES_DATABASE_URL": database_url,
+        "NOTES_JWKS_URL": f"{auth}/auth/.well-known/jwks.json",
+        "GATEWAY_AUTH_URL": auth,
+        "GATEWAY_NOTES_URL": notes,
+    }
+    return {**wiring, **os.environ}
+
+
+def _pump(prefix: str, stream: IO[bytes]) -> None:
+    for raw in iter(stream.readline, b""):
+        line = raw.decode(errors="replace").rstrip("\n")
+        sys.stdout.write(f"{prefix} | {line}\n")
+        sys.stdout.flush()
+
+
+@dataclass
+class LocalSystem:
+    """The running platform: a database URL, ports and one process per service."""
+
+    database_url: str
+    ports: dict[str, int]
+    extra_env: dict[str, str] = field(default_factory=dict)
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def _env(self) -> dict[str, str]:
+        return {**service_environment(self.database_url, self.ports), **self.extra_env}
+
+    def migrate(self) -> None:
+        for service in SERVICES:
+            if service.exists and service.migrates:
+                self._log(service.name, "running migrations")
+                process = subprocess.Popen(
+                    [sys.executable, "-m", "alembic", "upgrade", "head"],
+                    cwd=service.folder,
+                    env=self._env(),
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                )
+                assert process.stdout is not None
+                _pump(service.name, process.stdout)
+                if process.wait() != 0:
+                    raise RuntimeError(f"{service.name}: migrations failed")
+
+    def start(self, name: str) -> None:
+        service = next(s for s in SERVICES if s.name == name)
+        command = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            service.module,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.ports[name]),
+            "--timeout-graceful-shutdown",
+            str(GRACEFUL_SHUTDOWN_SECONDS),
+            "--no-access-log",
+            *service.extra_uvicorn_args,
+        ]
+        process = subprocess.Popen(
+            command,
+            cwd=service.folder,
+            env=self._env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # Ctrl-C reaches us; we stop the children in order
+        )
+        self.processes[name] = process
+        assert process.stdout is not None
+        threading.Thread(target=_pump, args=(name, process.stdout), daemon=True).start()
+
+    def start_all(self, timeout: float = 60.0) -> None:
+        for service in SERVICES:
+            if service.exists:
+                self.start(service.name)
+        for name in self.processes:
+            self.wait_ready(name, timeout)
+
+    def wait_ready(self, name: str, timeout: float = 60.0) -> None:
+        url = f"http://127.0.0.1:{self.ports[name]}/health/live"
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            process = self.processes[name]
+            if process.poll() is not None:
+                raise RuntimeError(f"{name} exited with status {process.returncode}")
+            try:
+                if httpx.get(url, timeout=1.0).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"{name} did not answer {url} within {timeout:.0f}s")
+
+    def stop(self, name: str, sig: int = signal.SIGTERM) -> None:
+        process = self.processes.pop(name, None)
+        if process is None or process.poll() is not None:
+            return
+        process.send_signal(sig)
+        try:
+            process.wait(GRACEFUL_SHUTDOWN_SECONDS + 5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    def stop_all(self) -> None:
+        for name in reversed(list(self.processes)):
+            self.stop(name)
+
+    @staticmethod
+    def _log(name: str, message: str) -> None:
+        print(f"{name} | {message}", flush=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.parse_args()
+    database_url = os.environ.get("DATABASE_URL")
+    embedded = None
+    if not database_url:
+        from platform_common.embedded_postgres import data_dir, start_embedded_postgres
+
+        embedded = start_embedded_postgres()
+        database_url = str(embedded.get_uri())
+        print(f"postgres | embedded server running, data in {data_dir() / 'postgres'}", flush=True)
+
+    system = LocalSystem(database_url=database_url, ports=ports_from_environment())
+    stopping = threading.Event()
+
+    def request_stop(signum: int, _frame: FrameType | None) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    status = 0
+    try:
+        system.migrate()
+        system.start_all()
+        gateway = system.ports["gateway"]
+        print(
+            f"ready   | API docs: http://127.0.0.1:{gateway}/docs  (Ctrl-C stops everything)",
+            flush=True,
+        )
+        while not stopping.wait(0.5):
+            crashed = [n for n, p in system.processes.items() if p.poll() is not None]
+            if crashed:
+                print(f"runner  | {', '.join(crashed)} stopped unexpectedly", flush=True)
+                status = 1
+                break
+    except RuntimeError as exc:
+        print(f"runner  | {exc}", flush=True)
+        status = 1
+    finally:
+        print("runner  | stopping", flush=True)
+        system.stop_all()
+        if embedded is not None:
+            embedded.cleanup()
+            print("postgres | stopped", flush=True)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,51 @@
+"""Bearer-token checks as notes-service applies them."""
+
+import httpx
+import pytest
+
+from platform_common.testing.forgery import forged_tokens
+from platform_common.testing.issuer import TokenIssuer
+from tests.conftest import User
+
+FORGERIES = list(forged_tokens(TokenIssuer(), "00000000-0000-0000-0000-000000000000"))
+
+
+class TestCurrentUser:
+    async def test_missing_token(self, client: httpx.AsyncClient) -> None:
+        response = await client.get("/notes/")
+        assert response.status_code == 401
+        assert response.headers["WWW-Authenticate"] == "Bearer"
+
+    @pytest.mark.parametrize("name", FORGERIES)
+    async def test_forged_token_refused(
+        self, client: httpx.AsyncClient, issuer: TokenIssuer, alice: User, name: str
+    ) -> None:
+        token = forged_tokens(issuer, str(alice.id))[name]
+        response = await client.get("/notes/", headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 401, name
+        assert response.headers["WWW-Authenticate"].startswith('Bearer error="invalid_token"')
+
+    @pytest.mark.parametrize(
+        "header", ["Basic dXNlcjpwYXNz", "Bearer", "Bearer ", "bearer", "Token abc", "Bearer a b"]
+    )
+    async def test_malformed_header(self, client: httpx.AsyncClient, header: str) -> None:
+        response = await client.get("/notes/", headers={"Authorization": header})
+        assert response.status_code == 401
+
+    async def test_subject_must_be_a_user_id(
+        self, client: httpx.AsyncClient, issuer: TokenIssuer
+    ) -> None:
+        token = issuer.token("not-a-uuid")
+        response = await client.get("/notes/", headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 401
+
+    async def test_token_in_query_string_ignored(
+        self, client: httpx.AsyncClient, issuer: TokenIssuer, alice: User
+    ) -> None:
+        token = issuer.token(str(alice.id))
+        response = await client.get(f"/notes/?access_token={token}")
+        assert response.status_code == 401
+
+    async def test_valid_token_accepted(self, client: httpx.AsyncClient, alice: User) -> None:
+        response = await client.get("/notes/", headers=alice.headers)
+        assert response.status_code == 200

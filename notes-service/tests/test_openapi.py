@@ -1,0 +1,17 @@
+import json
+
+from fastapi import FastAPI
+
+from tests.conftest import SERVICE_ROOT
+
+
+def test_committed_document_matches_the_code(app: FastAPI) -> None:
+    """The committed openapi.json is the contract; change it on purpose (`make openapi`)."""
+    committed = json.loads((SERVICE_ROOT / "openapi.json").read_text())
+    assert app.openapi() == committed
+
+
+def test_internal_routes_documented_under_internal(app: FastAPI) -> None:
+    paths = app.openapi()["paths"]
+    assert "/internal/users/{user_id}/notes" in paths
+    assert all(p.startswith(("/notes", "/internal", "/ping", "/health")) for p in paths)
