@@ -16,7 +16,6 @@ class Settings(BaseSettings):
     jwt_audiences: list[str] = ["notes-platform", "notes-service"]
     jwks_max_age_seconds: float = 300.0
     jwks_refetch_floor_seconds: float = 10.0
-    page_size_max: int = Field(default=100, ge=1)
     log_level: str = "INFO"
 
 
