@@ -10,13 +10,14 @@ import asyncio
 import logging
 import math
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, Protocol
 
 import httpx
 from jose import ExpiredSignatureError, JWTError, jwk, jwt
 from jose.backends.base import Key
+from typing_extensions import TypeVar
 
 ALGORITHMS = ("RS256",)
 logger = logging.getLogger(__name__)
@@ -122,9 +123,32 @@ class JwksCache:
             self._fetched_at = time.monotonic()
 
 
-class AccessTokenVerifier:
+class KeySource(Protocol):
+    """Where a verifier finds the public key for a `kid`; raises InvalidToken if none."""
+
+    async def get(self, kid: str) -> Key: ...
+
+
+class StaticKeys:
+    """A fixed set of keys, for the issuer verifying its own tokens without HTTP."""
+
+    def __init__(self, keys: Mapping[str, Key]) -> None:
+        self._keys = dict(keys)
+
+    async def get(self, kid: str) -> Key:
+        key = self._keys.get(kid)
+        if key is None:
+            raise InvalidToken("unknown signing key")
+        return key
+
+
+# Generic so that `verifier.jwks` keeps its concrete type (a JwksCache by default).
+KeySourceT = TypeVar("KeySourceT", bound=KeySource, default=JwksCache)
+
+
+class AccessTokenVerifier(Generic[KeySourceT]):
     def __init__(
-        self, jwks: JwksCache, *, issuer: str, audiences: Iterable[str], leeway: int = 10
+        self, jwks: KeySourceT, *, issuer: str, audiences: Iterable[str], leeway: int = 10
     ) -> None:
         self.jwks = jwks
         self._issuer = issuer

@@ -1,0 +1,1 @@
+"""auth-service: users, logins and every token of the notes platform."""

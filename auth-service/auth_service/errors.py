@@ -1,0 +1,95 @@
+from fastapi import Request, status
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+
+class ServiceError(Exception):
+    status_code = status.HTTP_400_BAD_REQUEST
+
+    def __init__(self, message: str, status_code: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if status_code is not None:
+            self.status_code = status_code
+
+
+class UserNotFound(ServiceError):
+    status_code = status.HTTP_404_NOT_FOUND
+
+    def __init__(self) -> None:
+        super().__init__("User not found")
+
+
+class EmailTaken(ServiceError):
+    status_code = status.HTTP_409_CONFLICT
+
+    def __init__(self) -> None:
+        super().__init__("A user with this email already exists")
+
+
+class IncorrectPassword(ServiceError):
+    def __init__(self) -> None:
+        super().__init__("Current password is incorrect")
+
+
+class NotSuperuser(ServiceError):
+    status_code = status.HTTP_403_FORBIDDEN
+
+    def __init__(self) -> None:
+        super().__init__("Not enough privileges")
+
+
+class OAuthError(ServiceError):
+    """An error of the token or revocation endpoint, in RFC 6749 §5.2 form."""
+
+    error = "invalid_request"
+
+    def __init__(self, description: str) -> None:
+        super().__init__(description)
+
+
+class InvalidRequest(OAuthError):
+    error = "invalid_request"
+
+
+class InvalidGrant(OAuthError):
+    error = "invalid_grant"
+
+
+class InvalidScope(OAuthError):
+    error = "invalid_scope"
+
+
+class UnsupportedGrantType(OAuthError):
+    error = "unsupported_grant_type"
+
+
+class InvalidClient(OAuthError):
+    # RFC 6749 §5.2: 401 with a challenge for the scheme the client may use.
+    status_code = status.HTTP_401_UNAUTHORIZED
+    error = "invalid_client"
+
+
+async def service_error_handler(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ServiceError)
+    if isinstance(exc, OAuthError):
+        headers = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+        if isinstance(exc, InvalidClient):
+            headers["WWW-Authenticate"] = 'Basic realm="auth-service"'
+        return JSONResponse(
+            {"error": exc.error, "error_description": exc.message},
+            status_code=exc.status_code,
+            headers=headers,
+        )
+    return JSONResponse({"detail": exc.message}, status_code=exc.status_code)
+
+
+async def validation_error_handler(_: Request, exc: Exception) -> JSONResponse:
+    """FastAPI's 422 form, minus the echo of each invalid value.
+
+    The echo would return passwords (or a megabyte of one) in the response.
+    """
+    assert isinstance(exc, RequestValidationError)
+    errors = [{k: v for k, v in error.items() if k != "input"} for error in exc.errors()]
+    return JSONResponse({"detail": jsonable_encoder(errors)}, status_code=422)

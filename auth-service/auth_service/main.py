@@ -1,0 +1,109 @@
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from auth_service import service
+from auth_service.config import Settings, get_settings
+from auth_service.errors import ServiceError, service_error_handler, validation_error_handler
+from auth_service.keys import load_key_ring
+from auth_service.routes import router, users_router
+from auth_service.security import AccessTokenSigner, Argon2Parameters, PasswordHasher
+from platform_common.database import create_engine, database_ready, database_unavailable_handler
+from platform_common.health import health_router
+from platform_common.observability import RequestContextMiddleware, configure_logging
+from platform_common.paths import TrailingSlashMiddleware
+from platform_common.tokens import AccessTokenVerifier, StaticKeys, parse_jwks
+
+SERVICE = "auth-service"
+logger = logging.getLogger(__name__)
+
+
+async def readiness(request: Request) -> dict[str, Any]:
+    return {"database": await database_ready(request.app.state.engine)}
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        key_ring = load_key_ring(settings.signing_keys_dir, settings.active_key_id)
+        engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
+        sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
+        hasher = PasswordHasher(
+            Argon2Parameters(
+                memory_cost_kib=settings.argon2_memory_cost_kib,
+                time_cost=settings.argon2_time_cost,
+                parallelism=settings.argon2_parallelism,
+            ),
+            concurrency=settings.password_hashing_concurrency,
+        )
+        app.state.engine = engine
+        app.state.sessionmaker = sessionmaker
+        app.state.key_ring = key_ring
+        app.state.password_hasher = hasher
+        app.state.token_policy = service.TokenPolicy(
+            signer=AccessTokenSigner(
+                key_ring.active,
+                issuer=settings.jwt_issuer,
+                lifetime_seconds=settings.access_token_lifetime_seconds,
+            ),
+            user_audience=settings.jwt_audience,
+            user_scope=settings.user_scope,
+            refresh_lifetime=timedelta(seconds=settings.refresh_token_lifetime_seconds),
+            clients=settings.clients,
+        )
+        # Its own tokens are checked against its own keys: no HTTP round trip.
+        app.state.token_verifier = AccessTokenVerifier(
+            StaticKeys(parse_jwks(key_ring.jwks())),
+            issuer=settings.jwt_issuer,
+            audiences=[settings.jwt_audience],
+        )
+        logger.info(
+            "signing with key %s; publishing %s",
+            key_ring.active.kid,
+            ", ".join(key.kid for key in key_ring.keys),
+        )
+        if settings.first_superuser_email and settings.first_superuser_password:
+            async with sessionmaker() as session:
+                created = await service.ensure_superuser(
+                    session,
+                    email=settings.first_superuser_email,
+                    password=settings.first_superuser_password.get_secret_value(),
+                    hasher=hasher,
+                )
+            if created:
+                logger.info("created the first superuser")
+        yield
+        await engine.dispose()
+
+    app = FastAPI(
+        title="auth-service",
+        version="0.1.0",
+        description="Users, registration, login and every token of the notes platform.",
+        lifespan=lifespan,
+        redirect_slashes=False,
+    )
+    app.include_router(health_router(readiness))
+    app.include_router(router)
+    app.include_router(users_router)
+    app.add_exception_handler(ServiceError, service_error_handler)
+    app.add_exception_handler(RequestValidationError, validation_error_handler)
+    app.add_exception_handler(DBAPIError, database_unavailable_handler)
+    app.add_exception_handler(OSError, database_unavailable_handler)
+    app.add_middleware(TrailingSlashMiddleware)
+    app.add_middleware(RequestContextMiddleware, service=SERVICE)
+    return app
+
+
+def app() -> FastAPI:
+    """Factory for `uvicorn --factory auth_service.main:app`."""
+    configure_logging(SERVICE, get_settings().log_level)
+    return create_app()

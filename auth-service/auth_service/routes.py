@@ -1,0 +1,156 @@
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request, Response, status
+
+from auth_service import service
+from auth_service.deps import (
+    ClientDep,
+    CurrentUser,
+    HasherDep,
+    PolicyDep,
+    SessionDep,
+    Superuser,
+)
+from auth_service.errors import InvalidRequest
+from auth_service.schemas import (
+    OAuthErrorBody,
+    TokenResponse,
+    UserCreate,
+    UserRead,
+    UserUpdateAdmin,
+    UserUpdateMe,
+)
+from auth_service.service import TokenRequest
+
+MAX_BIGINT = 2**63 - 1
+FormField = Annotated[str | None, Form()]
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+OAUTH_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": OAuthErrorBody, "description": "invalid_request, invalid_grant, ..."},
+    401: {"model": OAuthErrorBody, "description": "invalid_client"},
+}
+USER_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "User not found"}}
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+users_router = APIRouter(prefix="/auth/users", tags=["users"])
+
+
+@router.post(
+    "/register",
+    status_code=status.HTTP_201_CREATED,
+    response_model=UserRead,
+    responses={409: {"description": "Email already registered"}},
+)
+async def register(data: UserCreate, session: SessionDep, hasher: HasherDep) -> UserRead:
+    user = await service.register_user(session, data=data, hasher=hasher)
+    return UserRead.model_validate(user)
+
+
+@router.post(
+    "/token",
+    response_model=TokenResponse,
+    response_model_exclude_none=True,
+    responses=OAUTH_ERRORS,
+)
+async def token(
+    response: Response,
+    session: SessionDep,
+    policy: PolicyDep,
+    hasher: HasherDep,
+    client: ClientDep,
+    grant_type: FormField = None,
+    username: FormField = None,
+    password: FormField = None,
+    refresh_token: FormField = None,
+    scope: FormField = None,
+) -> TokenResponse:
+    """OAuth 2.0 token endpoint: `password`, `refresh_token`, `client_credentials` grants."""
+    response.headers.update(NO_STORE)
+    request = TokenRequest(
+        grant_type=grant_type,
+        username=username,
+        password=password,
+        refresh_token=refresh_token,
+        scope=scope,
+    )
+    return await service.exchange(
+        session, request=request, client=client, policy=policy, hasher=hasher
+    )
+
+
+@router.post("/revoke", responses={400: {"model": OAuthErrorBody}})
+async def revoke(
+    session: SessionDep, token: FormField = None, token_type_hint: FormField = None
+) -> Response:
+    """RFC 7009 token revocation; 200 whether or not the token was known."""
+    if token is None:
+        raise InvalidRequest("token is required")
+    await service.revoke(session, token=token)
+    return Response(status_code=status.HTTP_200_OK, headers=NO_STORE)
+
+
+@router.get("/.well-known/jwks.json")
+async def jwks(request: Request, response: Response) -> dict[str, Any]:
+    """The public keys that sign access tokens (RFC 7517)."""
+    response.headers["Cache-Control"] = "public, max-age=300"
+    document: dict[str, Any] = request.app.state.key_ring.jwks()
+    return document
+
+
+@router.get("/me", response_model=UserRead)
+async def read_me(user: CurrentUser) -> UserRead:
+    return UserRead.model_validate(user)
+
+
+@router.patch("/me", response_model=UserRead, responses={409: {"description": "Email taken"}})
+async def update_me(
+    data: UserUpdateMe, user: CurrentUser, session: SessionDep, hasher: HasherDep
+) -> UserRead:
+    updated = await service.update_own_account(session, user=user, data=data, hasher=hasher)
+    return UserRead.model_validate(updated)
+
+
+@router.delete("/me", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_me(user: CurrentUser, session: SessionDep) -> None:
+    await service.delete_user(session, user_id=user.id)
+
+
+@users_router.get(
+    "",
+    response_model=list[UserRead],
+    responses={200: {"headers": {"X-Total-Count": {"schema": {"type": "integer"}}}}},
+)
+async def list_users(
+    response: Response,
+    session: SessionDep,
+    _admin: Superuser,
+    offset: Annotated[int, Query(ge=0, le=MAX_BIGINT)] = 0,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> list[UserRead]:
+    users, total = await service.list_users(session, offset=offset, limit=limit)
+    response.headers["X-Total-Count"] = str(total)
+    return [UserRead.model_validate(user) for user in users]
+
+
+@users_router.get("/{user_id}", response_model=UserRead, responses=USER_NOT_FOUND)
+async def read_user(user_id: uuid.UUID, session: SessionDep, _admin: Superuser) -> UserRead:
+    user = await service.get_user(session, user_id=user_id)
+    return UserRead.model_validate(user)
+
+
+@users_router.patch("/{user_id}", response_model=UserRead, responses=USER_NOT_FOUND)
+async def update_user(
+    user_id: uuid.UUID,
+    data: UserUpdateAdmin,
+    session: SessionDep,
+    hasher: HasherDep,
+    _admin: Superuser,
+) -> UserRead:
+    user = await service.update_user(session, user_id=user_id, data=data, hasher=hasher)
+    return UserRead.model_validate(user)
+
+
+@users_router.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses=USER_NOT_FOUND)
+async def delete_user(user_id: uuid.UUID, session: SessionDep, _admin: Superuser) -> None:
+    await service.delete_user(session, user_id=user_id)

@@ -1,0 +1,92 @@
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, ClassVar, Literal, Self
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, model_validator
+
+PASSWORD_MIN_LENGTH = 8
+# Long enough for any passphrase; bounded so nobody makes the server hash megabytes.
+PASSWORD_MAX_LENGTH = 128
+
+# Lower-cased as a whole: one account per address whatever its spelling, and
+# the unique constraint on the column enforces it.
+Email = Annotated[EmailStr, AfterValidator(str.lower)]
+Password = Annotated[str, Field(min_length=PASSWORD_MIN_LENGTH, max_length=PASSWORD_MAX_LENGTH)]
+# Postgres text cannot hold NUL, so it is refused here rather than by the driver.
+FullName = Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[^\x00]*$")]
+
+
+class UserCreate(BaseModel):
+    """Registration. Unknown fields (`is_active`, `is_superuser`, ...) are ignored."""
+
+    email: Email
+    password: Password
+    full_name: FullName | None = None
+
+
+class _Update(BaseModel):
+    """A partial update: absent fields stay as they are; only some may be null."""
+
+    nullable: ClassVar[frozenset[str]] = frozenset({"full_name", "current_password"})
+
+    @model_validator(mode="before")
+    @classmethod
+    def refuse_nulls(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            refused = [
+                k
+                for k, v in data.items()
+                if v is None and k in cls.model_fields.keys() - cls.nullable
+            ]
+            if refused:
+                raise ValueError(f"may not be null: {', '.join(sorted(refused))}")
+        return data
+
+
+class UserUpdateMe(_Update):
+    full_name: FullName | None = None
+    email: Email | None = None
+    password: Password | None = None
+    current_password: Annotated[str, Field(max_length=PASSWORD_MAX_LENGTH)] | None = None
+
+    @model_validator(mode="after")
+    def new_password_needs_current(self) -> Self:
+        if self.password is not None and self.current_password is None:
+            raise ValueError("a new password needs current_password")
+        return self
+
+
+class UserUpdateAdmin(_Update):
+    full_name: FullName | None = None
+    email: Email | None = None
+    password: Password | None = None
+    is_active: bool | None = None
+    is_superuser: bool | None = None
+
+
+class UserRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    email: str
+    full_name: str | None
+    is_active: bool
+    is_superuser: bool
+    created_at: datetime
+
+
+class TokenResponse(BaseModel):
+    """RFC 6749 §5.1. No refresh token for the client-credentials grant."""
+
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105  (the OAuth token type, no secret)
+    expires_in: int
+    scope: str
+    refresh_token: str | None = None
+
+
+class OAuthErrorBody(BaseModel):
+    """RFC 6749 §5.2."""
+
+    error: str
+    error_description: str

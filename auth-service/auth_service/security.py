@@ -1,0 +1,113 @@
+"""Password hashing, access-token signing and refresh-token material.
+
+The only module that imports passlib and jose.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+import uuid
+from dataclasses import dataclass
+
+import anyio
+from jose import jwk, jwt
+from passlib.context import CryptContext
+
+from auth_service.keys import SigningKey
+
+ALGORITHM = "RS256"
+
+
+@dataclass(frozen=True, slots=True)
+class Argon2Parameters:
+    memory_cost_kib: int
+    time_cost: int
+    parallelism: int
+
+
+class PasswordHasher:
+    """argon2id through passlib, computed in worker threads.
+
+    A hash takes tens of milliseconds of CPU and `memory_cost` KiB of memory; in
+    the event loop it would stall every other request, and unbounded in
+    threads a burst of logins would take them all. The limiter queues the rest.
+    """
+
+    def __init__(self, parameters: Argon2Parameters, *, concurrency: int) -> None:
+        self.parameters = parameters
+        self._context = CryptContext(
+            schemes=["argon2"],
+            argon2__type="ID",
+            argon2__memory_cost=parameters.memory_cost_kib,
+            argon2__rounds=parameters.time_cost,
+            argon2__parallelism=parameters.parallelism,
+        )
+        self._limiter = anyio.CapacityLimiter(concurrency)
+        self._dummy_hash: str | None = None
+
+    async def hash(self, password: str) -> str:
+        return await anyio.to_thread.run_sync(self._context.hash, password, limiter=self._limiter)
+
+    async def verify(self, password: str, hashed: str | None) -> tuple[bool, str | None]:
+        """(matches, replacement hash when the stored one uses older parameters).
+
+        With `hashed=None` (no such user) a dummy hash is verified, so an
+        unknown email costs the same time as a wrong password.
+        """
+        if hashed is None:
+            await anyio.to_thread.run_sync(
+                self._context.verify, password, await self._dummy(), limiter=self._limiter
+            )
+            return False, None
+        matches, replacement = await anyio.to_thread.run_sync(
+            self._context.verify_and_update, password, hashed, limiter=self._limiter
+        )
+        return bool(matches), replacement
+
+    async def _dummy(self) -> str:
+        if self._dummy_hash is None:
+            self._dummy_hash = await self.hash(secrets.token_urlsafe(16))
+        return self._dummy_hash
+
+
+class AccessTokenSigner:
+    """Signs RS256 access tokens with the active key; verifiers find it by `kid`."""
+
+    def __init__(self, key: SigningKey, *, issuer: str, lifetime_seconds: int) -> None:
+        if key.private_pem is None:
+            raise ValueError(f"key {key.kid} has no private half")
+        self._kid = key.kid
+        # Parsed once: jose would otherwise parse the PEM for every token.
+        self._private_key = jwk.construct(key.private_pem, ALGORITHM)
+        self.issuer = issuer
+        self.lifetime_seconds = lifetime_seconds
+
+    def sign(self, *, subject: str, audience: str, scope: str) -> str:
+        now = int(time.time())
+        claims = {
+            "iss": self.issuer,
+            "aud": audience,
+            "sub": subject,
+            "iat": now,
+            "exp": now + self.lifetime_seconds,
+            "jti": uuid.uuid4().hex,
+            "scope": scope,
+        }
+        token = jwt.encode(
+            claims, self._private_key, algorithm=ALGORITHM, headers={"kid": self._kid}
+        )
+        return str(token)
+
+
+def new_refresh_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def refresh_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def secrets_equal(given: str, expected: str) -> bool:
+    return secrets.compare_digest(given.encode(), expected.encode())

@@ -1,0 +1,203 @@
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from alembic import command
+from alembic.config import Config
+from fastapi import FastAPI
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from auth_service.config import ClientConfig, Settings
+from auth_service.db import get_session
+from auth_service.keys import generate_private_pem
+from auth_service.main import create_app
+from auth_service.models import User
+from platform_common.testing.postgres import temporary_database
+
+SERVICE_ROOT = Path(__file__).resolve().parents[1]
+BASE_URL = "http://auth.test"
+TOKEN_URL = f"{BASE_URL}/auth/token"
+PASSWORD = "correct horse battery"
+SUPERUSER_EMAIL = "root@example.com"
+SUPERUSER_PASSWORD = "superuser password"
+PURGE_CLIENT = "auth-service-outbox"
+PURGE_SECRET = "outbox-secret-0123456789"
+# Committed (not rolled back) rows use this domain so the tests can remove them.
+COMMITTED_DOMAIN = "committed.example.com"
+
+
+def alembic_config(url: str) -> Config:
+    config = Config(SERVICE_ROOT / "alembic.ini")
+    config.set_main_option("sqlalchemy.url", url)
+    return config
+
+
+async def alembic(url: str, action: str = "upgrade", revision: str = "head") -> None:
+    # Alembic's env.py runs its own event loop, so it gets a thread of its own.
+    run = command.upgrade if action == "upgrade" else command.downgrade
+    await asyncio.to_thread(run, alembic_config(url), revision)
+
+
+@pytest.fixture(scope="session")
+async def database_url() -> AsyncIterator[str]:
+    async with temporary_database("auth_test") as url:
+        await alembic(url)
+        yield url
+
+
+@pytest.fixture(scope="session")
+def keys_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("auth-keys")
+    (directory / "2026-01-01.pem").write_bytes(generate_private_pem())
+    (directory / "2026-06-01.pem").write_bytes(generate_private_pem())
+    return directory
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, keys_dir: Path) -> Settings:
+    return Settings(
+        database_url=database_url,
+        signing_keys_dir=keys_dir,
+        # Cheap hashes keep the suite fast; test_security checks the real defaults.
+        argon2_memory_cost_kib=64,
+        argon2_time_cost=1,
+        clients={
+            PURGE_CLIENT: ClientConfig.model_validate(
+                {"secret": PURGE_SECRET, "scopes": ["notes:purge"], "audience": "notes-service"}
+            )
+        },
+        first_superuser_email=SUPERUSER_EMAIL,
+        first_superuser_password=SUPERUSER_PASSWORD,
+    )
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+@pytest.fixture
+async def session(app: FastAPI) -> AsyncIterator[AsyncSession]:
+    """A session inside a transaction that is rolled back after the test."""
+    async with app.state.engine.connect() as connection:
+        transaction = await connection.begin()
+        session = AsyncSession(
+            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+        )
+
+        async def override() -> AsyncIterator[AsyncSession]:
+            yield session
+
+        app.dependency_overrides[get_session] = override
+        try:
+            yield session
+        finally:
+            app.dependency_overrides.pop(get_session, None)
+            await session.close()
+            await transaction.rollback()
+
+
+@pytest.fixture
+async def client(app: FastAPI, session: AsyncSession) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client:
+        yield client
+
+
+@pytest.fixture
+async def committed_client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """A client whose requests each get their own session and really commit.
+
+    For what a shared rolled-back transaction cannot show, such as two
+    requests racing on separate connections. Register users under
+    COMMITTED_DOMAIN: they are deleted afterwards.
+    """
+    assert get_session not in app.dependency_overrides
+    transport = httpx.ASGITransport(app=app)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client:
+            yield client
+    finally:
+        async with app.state.sessionmaker() as cleanup:
+            await cleanup.execute(delete(User).where(User.email.like(f"%@{COMMITTED_DOMAIN}")))
+            await cleanup.commit()
+
+
+@dataclass
+class Account:
+    id: str
+    email: str
+    password: str
+    access_token: str
+    refresh_token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.access_token}"}
+
+
+def unique_email(domain: str = "example.com") -> str:
+    return f"user-{uuid.uuid4().hex[:10]}@{domain}"
+
+
+async def register(
+    client: httpx.AsyncClient, *, email: str | None = None, password: str = PASSWORD, **extra: Any
+) -> dict[str, Any]:
+    response = await client.post(
+        "/auth/register", json={"email": email or unique_email(), "password": password, **extra}
+    )
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def password_grant(
+    client: httpx.AsyncClient, email: str, password: str, **extra: str
+) -> httpx.Response:
+    return await client.post(
+        "/auth/token",
+        data={"grant_type": "password", "username": email, "password": password, **extra},
+    )
+
+
+async def login(client: httpx.AsyncClient, email: str, password: str = PASSWORD) -> Account:
+    response = await password_grant(client, email, password)
+    assert response.status_code == 200, response.text
+    tokens = response.json()
+    me = await client.get("/auth/me", headers={"Authorization": f"Bearer {tokens['access_token']}"})
+    return Account(
+        id=me.json()["id"],
+        email=email,
+        password=password,
+        access_token=tokens["access_token"],
+        refresh_token=tokens["refresh_token"],
+    )
+
+
+async def new_account(client: httpx.AsyncClient, *, domain: str = "example.com") -> Account:
+    email = unique_email(domain)
+    await register(client, email=email)
+    return await login(client, email)
+
+
+@pytest.fixture
+async def alice(client: httpx.AsyncClient) -> Account:
+    return await new_account(client)
+
+
+@pytest.fixture
+async def bob(client: httpx.AsyncClient) -> Account:
+    return await new_account(client)
+
+
+@pytest.fixture
+async def root(client: httpx.AsyncClient) -> Account:
+    return await login(client, SUPERUSER_EMAIL, SUPERUSER_PASSWORD)

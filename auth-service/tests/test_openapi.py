@@ -1,0 +1,22 @@
+import json
+
+from fastapi import FastAPI
+
+from tests.conftest import SERVICE_ROOT
+
+
+def test_committed_document_matches_the_code(app: FastAPI) -> None:
+    """The committed openapi.json is the contract; change it on purpose (`make openapi`)."""
+    committed = json.loads((SERVICE_ROOT / "openapi.json").read_text())
+    assert app.openapi() == committed
+
+
+def test_routes_under_auth(app: FastAPI) -> None:
+    paths = app.openapi()["paths"]
+    assert {"/auth/token", "/auth/revoke", "/auth/.well-known/jwks.json", "/auth/me"} <= set(paths)
+    assert all(p.startswith(("/auth", "/ping", "/health")) for p in paths)
+
+
+def test_token_endpoint_documented_as_form(app: FastAPI) -> None:
+    body = app.openapi()["paths"]["/auth/token"]["post"]["requestBody"]
+    assert list(body["content"]) == ["application/x-www-form-urlencoded"]

@@ -1,0 +1,347 @@
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from auth_service import service
+from auth_service.models import RefreshToken, User
+from tests.conftest import (
+    PASSWORD,
+    SUPERUSER_EMAIL,
+    SUPERUSER_PASSWORD,
+    Account,
+    login,
+    password_grant,
+    register,
+    unique_email,
+)
+
+
+async def refresh_grant(client: httpx.AsyncClient, token: str) -> httpx.Response:
+    return await client.post(
+        "/auth/token", data={"grant_type": "refresh_token", "refresh_token": token}
+    )
+
+
+class TestRegister:
+    async def test_ok(self, client: httpx.AsyncClient) -> None:
+        email = unique_email()
+        response = await client.post(
+            "/auth/register", json={"email": email, "password": PASSWORD, "full_name": "Alice"}
+        )
+        assert response.status_code == 201
+        body = response.json()
+        assert set(body) == {"id", "email", "full_name", "is_active", "is_superuser", "created_at"}
+        assert (body["email"], body["full_name"]) == (email, "Alice")
+        assert (body["is_active"], body["is_superuser"]) == (True, False)
+        uuid.UUID(body["id"])
+
+    async def test_trailing_slash(self, client: httpx.AsyncClient) -> None:
+        response = await client.post(
+            "/auth/register/", json={"email": unique_email(), "password": PASSWORD}
+        )
+        assert response.status_code == 201
+
+    async def test_password_stored_hashed(
+        self, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
+        body = await register(client)
+        user = await session.get(User, uuid.UUID(body["id"]))
+        assert user is not None
+        assert user.hashed_password.startswith("$argon2id$")
+        assert PASSWORD not in user.hashed_password
+
+    async def test_duplicate_email_any_case(self, client: httpx.AsyncClient) -> None:
+        email = unique_email()
+        await register(client, email=email)
+        for variant in (email, email.upper(), email.capitalize()):
+            response = await client.post(
+                "/auth/register", json={"email": variant, "password": PASSWORD}
+            )
+            assert response.status_code == 409
+            assert response.json() == {"detail": "A user with this email already exists"}
+
+    async def test_email_stored_lower_case(self, client: httpx.AsyncClient) -> None:
+        body = await register(client, email="Mixed.Case@Example.COM")
+        assert body["email"] == "mixed.case@example.com"
+        assert (await password_grant(client, "MIXED.case@example.com", PASSWORD)).is_success
+
+    async def test_privilege_fields_ignored(self, client: httpx.AsyncClient) -> None:
+        body = await register(
+            client, is_active=False, is_superuser=True, id=str(uuid.uuid4()), hashed_password="x"
+        )
+        assert (body["is_active"], body["is_superuser"]) == (True, False)
+        account = await login(client, body["email"])
+        listing = await client.get("/auth/users", headers=account.headers)
+        assert listing.status_code == 403
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            {},
+            {"email": "not-an-email", "password": PASSWORD},
+            {"email": "a@example.com"},
+            {"password": PASSWORD},
+            {"email": "a@example.com", "password": "short"},
+            {"email": "a@example.com", "password": "x" * 129},
+            {"email": "a@example.com", "password": 12345678},
+            {"email": "a@example.com", "password": PASSWORD, "full_name": "nul\x00"},
+            {"email": "a@example.com", "password": PASSWORD, "full_name": "x" * 256},
+            {"email": "a\x00b@example.com", "password": PASSWORD},
+        ],
+    )
+    async def test_invalid(self, client: httpx.AsyncClient, body: dict[str, Any]) -> None:
+        response = await client.post("/auth/register", json=body)
+        assert response.status_code == 422
+        assert isinstance(response.json()["detail"], list)
+
+    async def test_password_length_boundaries(self, client: httpx.AsyncClient) -> None:
+        await register(client, password="x" * 8)
+        await register(client, password="x" * 128)
+
+    async def test_megabyte_password_is_422_and_not_echoed(self, client: httpx.AsyncClient) -> None:
+        password = "p" * 1_000_000
+        response = await client.post(
+            "/auth/register", json={"email": unique_email(), "password": password}
+        )
+        assert response.status_code == 422
+        assert len(response.content) < 1000
+        assert response.json()["detail"][0]["loc"] == ["body", "password"]
+
+    async def test_malformed_json(self, client: httpx.AsyncClient) -> None:
+        response = await client.post(
+            "/auth/register",
+            content=b'{"email": ',
+            headers={"Content-Type": "application/json"},
+        )
+        assert response.status_code == 422
+
+
+class TestMe:
+    async def test_read(self, client: httpx.AsyncClient, alice: Account) -> None:
+        for path in ("/auth/me", "/auth/me/"):
+            response = await client.get(path, headers=alice.headers)
+            assert response.status_code == 200
+            assert response.json()["email"] == alice.email
+
+    @pytest.mark.parametrize(
+        "headers",
+        [{}, {"Authorization": "Bearer nonsense"}, {"Authorization": "Basic dXNlcjpwYXNz"}],
+    )
+    async def test_needs_a_valid_token(
+        self, client: httpx.AsyncClient, headers: dict[str, str]
+    ) -> None:
+        response = await client.get("/auth/me", headers=headers)
+        assert response.status_code == 401
+        assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+    async def test_deactivated_user_refused(
+        self, client: httpx.AsyncClient, alice: Account, root: Account
+    ) -> None:
+        await client.patch(
+            f"/auth/users/{alice.id}", json={"is_active": False}, headers=root.headers
+        )
+        response = await client.get("/auth/me", headers=alice.headers)
+        assert response.status_code == 401
+        assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+    async def test_update_name_and_email(self, client: httpx.AsyncClient, alice: Account) -> None:
+        email = unique_email()
+        response = await client.patch(
+            "/auth/me",
+            json={"full_name": "Alice A.", "email": email.upper()},
+            headers=alice.headers,
+        )
+        assert response.status_code == 200
+        assert (response.json()["full_name"], response.json()["email"]) == ("Alice A.", email)
+        assert (await password_grant(client, email, PASSWORD)).is_success
+        cleared = await client.patch("/auth/me", json={"full_name": None}, headers=alice.headers)
+        assert cleared.json()["full_name"] is None
+
+    async def test_email_taken(
+        self, client: httpx.AsyncClient, alice: Account, bob: Account
+    ) -> None:
+        response = await client.patch(
+            "/auth/me", json={"email": bob.email.upper()}, headers=alice.headers
+        )
+        assert response.status_code == 409
+        assert (await client.get("/auth/me", headers=alice.headers)).json()["email"] == alice.email
+
+    @pytest.mark.parametrize("body", [{"email": None}, {"password": None}, {"email": "bad"}])
+    async def test_invalid_update(
+        self, client: httpx.AsyncClient, alice: Account, body: dict[str, Any]
+    ) -> None:
+        response = await client.patch("/auth/me", json=body, headers=alice.headers)
+        assert response.status_code == 422
+
+    async def test_new_password_needs_current_password(
+        self, client: httpx.AsyncClient, alice: Account
+    ) -> None:
+        response = await client.patch(
+            "/auth/me", json={"password": "brand new password"}, headers=alice.headers
+        )
+        assert response.status_code == 422
+        wrong = await client.patch(
+            "/auth/me",
+            json={"password": "brand new password", "current_password": "not it at all"},
+            headers=alice.headers,
+        )
+        assert wrong.status_code == 400
+        assert wrong.json() == {"detail": "Current password is incorrect"}
+        assert (await password_grant(client, alice.email, PASSWORD)).is_success
+
+    async def test_password_change_revokes_refresh_tokens(
+        self, client: httpx.AsyncClient, alice: Account
+    ) -> None:
+        response = await client.patch(
+            "/auth/me",
+            json={"password": "brand new password", "current_password": PASSWORD},
+            headers=alice.headers,
+        )
+        assert response.status_code == 200
+        assert (await password_grant(client, alice.email, PASSWORD)).status_code == 400
+        assert (await password_grant(client, alice.email, "brand new password")).is_success
+        refreshed = await refresh_grant(client, alice.refresh_token)
+        assert refreshed.status_code == 400
+        assert refreshed.json()["error"] == "invalid_grant"
+
+    async def test_delete(
+        self, client: httpx.AsyncClient, alice: Account, session: AsyncSession
+    ) -> None:
+        response = await client.delete("/auth/me", headers=alice.headers)
+        assert response.status_code == 204
+        assert response.content == b""
+        assert (await client.get("/auth/me", headers=alice.headers)).status_code == 401
+        assert (await password_grant(client, alice.email, PASSWORD)).status_code == 400
+        assert (await refresh_grant(client, alice.refresh_token)).status_code == 400
+        tokens = await session.scalar(
+            select(func.count())
+            .select_from(RefreshToken)
+            .where(RefreshToken.user_id == uuid.UUID(alice.id))
+        )
+        assert tokens == 0
+
+
+class TestUsersAdmin:
+    async def test_ordinary_user_forbidden(
+        self, client: httpx.AsyncClient, alice: Account, bob: Account
+    ) -> None:
+        requests = [
+            client.get("/auth/users", headers=alice.headers),
+            client.get(f"/auth/users/{bob.id}", headers=alice.headers),
+            client.patch(f"/auth/users/{bob.id}", json={"full_name": "x"}, headers=alice.headers),
+            client.delete(f"/auth/users/{bob.id}", headers=alice.headers),
+        ]
+        for request in requests:
+            response = await request
+            assert response.status_code == 403
+            assert response.json() == {"detail": "Not enough privileges"}
+
+    async def test_anonymous_unauthorized(self, client: httpx.AsyncClient) -> None:
+        response = await client.get("/auth/users")
+        assert response.status_code == 401
+        assert response.headers["WWW-Authenticate"] == "Bearer"
+
+    async def test_list_with_total(
+        self, client: httpx.AsyncClient, root: Account, session: AsyncSession
+    ) -> None:
+        for _ in range(3):
+            await register(client)
+        total = await session.scalar(select(func.count()).select_from(User))
+        response = await client.get("/auth/users", headers=root.headers)
+        assert response.status_code == 200
+        assert response.headers["X-Total-Count"] == str(total)
+        assert len(response.json()) == total
+        page = await client.get("/auth/users/?offset=1&limit=2", headers=root.headers)
+        assert [u["id"] for u in page.json()] == [u["id"] for u in response.json()[1:3]]
+
+    @pytest.mark.parametrize("query", ["offset=-1", "limit=0", "limit=101", "limit=x"])
+    async def test_invalid_paging(
+        self, client: httpx.AsyncClient, root: Account, query: str
+    ) -> None:
+        response = await client.get(f"/auth/users?{query}", headers=root.headers)
+        assert response.status_code == 422
+
+    async def test_read(self, client: httpx.AsyncClient, root: Account, alice: Account) -> None:
+        response = await client.get(f"/auth/users/{alice.id}", headers=root.headers)
+        assert (response.status_code, response.json()["email"]) == (200, alice.email)
+        missing = await client.get(f"/auth/users/{uuid.uuid4()}", headers=root.headers)
+        assert (missing.status_code, missing.json()) == (404, {"detail": "User not found"})
+        invalid = await client.get("/auth/users/123", headers=root.headers)
+        assert invalid.status_code == 422
+
+    async def test_promote_and_deactivate(
+        self, client: httpx.AsyncClient, root: Account, alice: Account
+    ) -> None:
+        promoted = await client.patch(
+            f"/auth/users/{alice.id}", json={"is_superuser": True}, headers=root.headers
+        )
+        assert promoted.json()["is_superuser"] is True
+        assert (await client.get("/auth/users", headers=alice.headers)).status_code == 200
+        disabled = await client.patch(
+            f"/auth/users/{alice.id}", json={"is_active": False}, headers=root.headers
+        )
+        assert disabled.json()["is_active"] is False
+        refused = await password_grant(client, alice.email, PASSWORD)
+        assert (refused.status_code, refused.json()["error"]) == (400, "invalid_grant")
+        assert (await refresh_grant(client, alice.refresh_token)).status_code == 400
+
+    async def test_set_password(
+        self, client: httpx.AsyncClient, root: Account, alice: Account
+    ) -> None:
+        response = await client.patch(
+            f"/auth/users/{alice.id}", json={"password": "set by admin"}, headers=root.headers
+        )
+        assert response.status_code == 200
+        assert (await password_grant(client, alice.email, "set by admin")).is_success
+        assert (await refresh_grant(client, alice.refresh_token)).status_code == 400
+
+    async def test_update_missing(self, client: httpx.AsyncClient, root: Account) -> None:
+        response = await client.patch(
+            f"/auth/users/{uuid.uuid4()}", json={"full_name": "x"}, headers=root.headers
+        )
+        assert response.status_code == 404
+
+    async def test_delete(self, client: httpx.AsyncClient, root: Account, alice: Account) -> None:
+        response = await client.delete(f"/auth/users/{alice.id}", headers=root.headers)
+        assert response.status_code == 204
+        again = await client.delete(f"/auth/users/{alice.id}", headers=root.headers)
+        assert again.status_code == 404
+        assert (await client.get("/auth/me", headers=alice.headers)).status_code == 401
+
+
+class TestFirstSuperuser:
+    async def test_created_once(self, app: FastAPI, session: AsyncSession) -> None:
+        count = select(func.count()).select_from(User).where(User.email == SUPERUSER_EMAIL)
+        assert await session.scalar(count) == 1
+        created = await service.ensure_superuser(
+            session,
+            email=SUPERUSER_EMAIL.upper(),
+            password="another password",
+            hasher=app.state.password_hasher,
+        )
+        assert created is False
+        assert await session.scalar(count) == 1
+        user = await session.scalar(select(User).where(User.email == SUPERUSER_EMAIL))
+        assert user is not None
+        assert user.is_superuser
+
+    async def test_can_log_in(self, client: httpx.AsyncClient) -> None:
+        account = await login(client, SUPERUSER_EMAIL, SUPERUSER_PASSWORD)
+        me = await client.get("/auth/me", headers=account.headers)
+        assert me.json()["is_superuser"] is True
+
+    async def test_new_email_creates_a_superuser(
+        self, app: FastAPI, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
+        email = unique_email()
+        hasher = app.state.password_hasher
+        assert await service.ensure_superuser(
+            session, email=email, password=PASSWORD, hasher=hasher
+        )
+        account = await login(client, email)
+        assert (await client.get("/auth/users", headers=account.headers)).status_code == 200
