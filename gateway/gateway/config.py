@@ -1,0 +1,65 @@
+from functools import lru_cache
+
+from limits import parse
+from pydantic import AliasChoices, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    log_level: str = "INFO"
+
+    auth_url: str = "http://127.0.0.1:8001"
+    notes_url: str = "http://127.0.0.1:8002"
+    # Seconds to wait for an upstream's answer (each read); connecting has its own limit.
+    auth_timeout_seconds: float = Field(default=10.0, gt=0)
+    notes_timeout_seconds: float = Field(default=10.0, gt=0)
+    connect_timeout_seconds: float = Field(default=2.0, gt=0)
+    upstream_max_connections: int = Field(default=200, ge=1)
+    upstream_keepalive_connections: int = Field(default=100, ge=1)
+
+    # Empty means auth_url + /auth/.well-known/jwks.json.
+    jwks_url: str = ""
+    jwt_issuer: str = "notes-platform-auth"
+    jwt_audience: str = "notes-platform"
+    jwks_max_age_seconds: float = Field(default=300.0, gt=0)
+    jwks_refetch_floor_seconds: float = Field(default=10.0, ge=0)
+    max_authorization_bytes: int = Field(default=8192, ge=256)
+
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1)
+
+    circuit_failure_threshold: int = Field(default=5, ge=1)
+    circuit_reset_seconds: float = Field(default=10.0, gt=0)
+
+    # Failed password logins, in the `limits` notation ("5/minute", "20 per 10 minutes").
+    login_limit_per_account: str = "5/minute"
+    login_limit_per_address: str = "20/minute"
+    # Shared counters for several replicas; in-process counters when unset.
+    redis_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("GATEWAY_REDIS_URL", "REDIS_URL")
+    )
+
+    openapi_refresh_seconds: float = Field(default=30.0, ge=0)
+    health_timeout_seconds: float = Field(default=1.0, gt=0)
+
+    cors_origins: list[str] = []
+    cors_allow_credentials: bool = False
+
+    @model_validator(mode="after")
+    def _check(self) -> "Settings":
+        if not self.jwks_url:
+            self.jwks_url = self.auth_url.rstrip("/") + "/auth/.well-known/jwks.json"
+        for limit in (self.login_limit_per_account, self.login_limit_per_address):
+            parse(limit)  # raises ValueError on a malformed limit
+        if self.cors_allow_credentials and "*" in self.cors_origins:
+            # Browsers refuse it anyway, and echoing any origin with credentials is worse.
+            raise ValueError("CORS: a wildcard origin cannot be combined with credentials")
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,115 @@
+"""Which headers cross the gateway, in each direction.
+
+ASGI gives header names in lower case as bytes; everything here works on that
+form so no per-request decoding or case folding of names is needed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+RawHeaders = list[tuple[bytes, bytes]]
+
+# RFC 9110 §7.6.1 and the older ones still seen in the wild.
+HOP_BY_HOP = frozenset(
+    {
+        b"connection",
+        b"keep-alive",
+        b"proxy-authenticate",
+        b"proxy-authorization",
+        b"proxy-connection",
+        b"te",
+        b"trailer",
+        b"transfer-encoding",
+        b"upgrade",
+    }
+)
+
+# Set by the gateway itself, or by the server in front of each answer.
+_REPLACED_UPSTREAM_BOUND = frozenset(
+    {
+        b"host",
+        b"x-request-id",
+        b"x-forwarded-for",
+        b"x-forwarded-proto",
+        b"x-forwarded-host",
+        b"x-forwarded-port",
+        b"x-forwarded-prefix",
+        b"x-real-ip",
+        b"forwarded",
+    }
+)
+# A client must not be able to claim an identity that a service might trust.
+_IDENTITY_PREFIXES = (
+    b"x-user",
+    b"x-auth",
+    b"x-forwarded-user",
+    b"x-forwarded-email",
+    b"x-forwarded-groups",
+    b"x-remote-user",
+    b"remote-user",
+    b"x-authenticated",
+    b"x-internal",
+    b"x-service",
+)
+# The gateway's own server adds these; two of each would confuse clients.
+_REPLACED_CLIENT_BOUND = frozenset({b"server", b"date", b"x-request-id"})
+
+
+def _connection_tokens(headers: Iterable[tuple[bytes, bytes]]) -> frozenset[bytes]:
+    """Header names listed in `Connection`, which are hop-by-hop too (RFC 9110 §7.6.1)."""
+    tokens: set[bytes] = set()
+    for name, value in headers:
+        if name == b"connection":
+            tokens.update(t.strip().lower() for t in value.split(b",") if t.strip())
+    return frozenset(tokens)
+
+
+def upstream_request_headers(
+    headers: RawHeaders,
+    *,
+    request_id: str,
+    client_host: str | None,
+    scheme: str,
+) -> RawHeaders:
+    dropped = _connection_tokens(headers)
+    forwarded_for = b""
+    kept: RawHeaders = []
+    for name, value in headers:
+        if name == b"x-forwarded-for":
+            forwarded_for = value if not forwarded_for else forwarded_for + b", " + value
+            continue
+        if (
+            name in HOP_BY_HOP
+            or name in _REPLACED_UPSTREAM_BOUND
+            or name in dropped
+            or name.startswith(_IDENTITY_PREFIXES)
+        ):
+            continue
+        kept.append((name, value))
+    if client_host:
+        peer = client_host.encode("latin-1")
+        forwarded_for = forwarded_for + b", " + peer if forwarded_for else peer
+    if forwarded_for:
+        kept.append((b"x-forwarded-for", forwarded_for))
+    kept.append((b"x-forwarded-proto", scheme.encode("latin-1")))
+    kept.append((b"x-request-id", request_id.encode("latin-1")))
+    return kept
+
+
+def client_response_headers(headers: RawHeaders) -> RawHeaders:
+    """`headers` as httpx gives them raw: names in their original case."""
+    lowered = [(name.lower(), value) for name, value in headers]
+    dropped = _connection_tokens(lowered)
+    return [
+        (name, value)
+        for name, value in lowered
+        if name not in HOP_BY_HOP and name not in _REPLACED_CLIENT_BOUND and name not in dropped
+    ]
+
+
+def header_value(headers: RawHeaders, name: bytes) -> bytes | None:
+    for key, value in headers:
+        if key == name:
+            return value
+    return None

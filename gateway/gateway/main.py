@@ -1,0 +1,127 @@
+import asyncio
+import time
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.openapi.utils import get_openapi
+from starlette.middleware.cors import CORSMiddleware
+from starlette.responses import HTMLResponse, Response
+
+from gateway.config import Settings, get_settings
+from gateway.middleware import GatewayMiddleware
+from gateway.proxy import Upstream
+from gateway.state import Gateway
+from platform_common.health import health_router
+from platform_common.observability import RequestContextMiddleware, configure_logging
+from platform_common.paths import TrailingSlashMiddleware
+
+SERVICE = "gateway"
+TITLE = "Notes platform API"
+VERSION = "0.1.0"
+
+
+async def _upstream_check(upstream: Upstream, limit_seconds: float) -> dict[str, Any]:
+    started = time.perf_counter()
+    try:
+        response = await upstream.client.get(upstream.url + "/health/live", timeout=limit_seconds)
+    except httpx.HTTPError as exc:
+        return {"ok": False, "error": type(exc).__name__, "circuit": upstream.breaker.state}
+    return {
+        "ok": response.status_code == 200,
+        "status": response.status_code,
+        "latency_ms": round((time.perf_counter() - started) * 1000, 1),
+        "circuit": upstream.breaker.state,
+    }
+
+
+async def readiness(request: Request) -> dict[str, Any]:
+    gateway: Gateway = request.app.state.gateway
+    checks = await asyncio.gather(
+        *(_upstream_check(u, gateway.health_timeout) for u in gateway.upstreams)
+    )
+    if gateway.jwks.age is None:
+        await gateway.jwks.refresh()  # at most once per refetch floor
+    age = gateway.jwks.age
+    return {
+        **{u.name: check for u, check in zip(gateway.upstreams, checks, strict=True)},
+        "jwks": {
+            "ok": age is not None,
+            "age_seconds": None if age is None else round(age, 1),
+            "keys": len(list(gateway.jwks.key_ids)),
+        },
+    }
+
+
+docs_router = APIRouter()
+
+
+@docs_router.get("/openapi.json", include_in_schema=False)
+async def openapi_document(request: Request) -> Response:
+    gateway: Gateway = request.app.state.gateway
+    return Response(await gateway.docs.body(), media_type="application/json")
+
+
+@docs_router.get("/docs", include_in_schema=False)
+async def swagger_ui() -> HTMLResponse:
+    return get_swagger_ui_html(
+        openapi_url="/openapi.json",
+        title=f"{TITLE} - Swagger UI",
+        swagger_ui_parameters={"persistAuthorization": True},
+    )
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
+) -> FastAPI:
+    """`transports` replaces the network for the named upstreams (tests, other HTTP stacks)."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The gateway's own routes head the merged document.
+        base = get_openapi(title=TITLE, version=VERSION, routes=app.routes)
+        gateway = Gateway(settings, base_document=base, transports=transports)
+        app.state.gateway = gateway
+        try:
+            yield
+        finally:
+            await gateway.aclose()
+
+    app = FastAPI(
+        title=TITLE,
+        version=VERSION,
+        lifespan=lifespan,
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+        redirect_slashes=False,
+    )
+    app.include_router(health_router(readiness))
+    app.include_router(docs_router)
+    # Added innermost first: the request id and access log wrap everything,
+    # CORS answers preflights before any token check.
+    app.add_middleware(TrailingSlashMiddleware)
+    app.add_middleware(GatewayMiddleware)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_credentials=settings.cors_allow_credentials,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["X-Request-ID", "X-Total-Count", "Retry-After"],
+        )
+    app.add_middleware(RequestContextMiddleware, service=SERVICE)
+    return app
+
+
+def app() -> FastAPI:
+    """Factory for `uvicorn --factory gateway.main:app`."""
+    configure_logging(SERVICE, get_settings().log_level)
+    return create_app()

@@ -1,0 +1,24 @@
+"""Upstream metrics; per-request counts and latencies come from RequestContextMiddleware."""
+
+from prometheus_client import Counter, Histogram
+
+UPSTREAM_RESPONSES = Counter(
+    "gateway_upstream_responses_total",
+    "Answers received from an upstream",
+    ["upstream", "method", "status"],
+)
+UPSTREAM_LATENCY = Histogram(
+    "gateway_upstream_response_seconds",
+    "Time until an upstream's response headers arrived",
+    ["upstream"],
+)
+UPSTREAM_ERRORS = Counter(
+    "gateway_upstream_errors_total",
+    "Requests an upstream did not answer: connect, timeout, protocol, circuit_open",
+    ["upstream", "reason"],
+)
+REFUSED = Counter(
+    "gateway_refused_total",
+    "Requests the gateway answered itself without forwarding them",
+    ["reason"],
+)

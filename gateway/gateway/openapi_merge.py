@@ -1,0 +1,212 @@
+"""One OpenAPI document for the whole platform, merged from the services' own.
+
+Each service publishes its document at `/openapi.json`; the gateway keeps the
+paths it exposes (those under the service's prefix, so never `/internal/`),
+its own `/ping` and `/health` routes instead of the services', every component
+under its name unless two services mean different things by it (then the later
+one is prefixed), and one OAuth2 password scheme so Swagger UI's Authorize
+button logs in at `/auth/token`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import logging
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+logger = logging.getLogger(__name__)
+
+SECURITY_SCHEME_NAME = "OAuth2PasswordBearer"
+SECURITY_SCHEME: dict[str, Any] = {
+    "type": "oauth2",
+    "flows": {"password": {"tokenUrl": "/auth/token", "scopes": {}}},
+}
+HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
+
+Document = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ServiceDocument:
+    name: str
+    prefix: str
+    document: Document
+
+
+def _exposed(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith(prefix + "/")
+
+
+def _rewrite(node: Any, refs: dict[str, str], schemes: frozenset[str]) -> Any:
+    """Copy of `node` with `$ref`s renamed and security requirements pointed at the one scheme."""
+    if isinstance(node, list):
+        return [_rewrite(item, refs, schemes) for item in node]
+    if not isinstance(node, dict):
+        return node
+    result: dict[str, Any] = {}
+    for key, value in node.items():
+        if key == "$ref" and isinstance(value, str):
+            result[key] = refs.get(value, value)
+        elif key == "security" and isinstance(value, list):
+            result[key] = [
+                {
+                    (SECURITY_SCHEME_NAME if name in schemes else name): scopes
+                    for name, scopes in requirement.items()
+                }
+                for requirement in value
+                if isinstance(requirement, dict)
+            ]
+        else:
+            result[key] = _rewrite(value, refs, schemes)
+    return result
+
+
+def _slug(name: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in name)
+
+
+def merge_documents(base: Document, services: Sequence[ServiceDocument]) -> Document:
+    """`base` is the gateway's own document; `services` in a fixed order."""
+    merged = copy.deepcopy(base)
+    merged.setdefault("paths", {})
+    components: dict[str, dict[str, Any]] = merged.setdefault("components", {})
+    tags: list[dict[str, Any]] = merged.setdefault("tags", [])
+    operation_ids = {
+        operation.get("operationId")
+        for item in merged["paths"].values()
+        for method, operation in item.items()
+        if method in HTTP_METHODS and isinstance(operation, dict)
+    }
+    for service in services:
+        document = service.document
+        theirs: dict[str, Any] = document.get("components") or {}
+        schemes = frozenset(
+            name
+            for name, scheme in (theirs.get("securitySchemes") or {}).items()
+            if isinstance(scheme, dict) and scheme.get("type") in ("oauth2", "http")
+        )
+        refs: dict[str, str] = {}
+        for kind, entries in theirs.items():
+            if kind == "securitySchemes" or not isinstance(entries, dict):
+                continue
+            ours = components.setdefault(kind, {})
+            for name, definition in entries.items():
+                if name in ours and ours[name] != definition:
+                    refs[f"#/components/{kind}/{name}"] = (
+                        f"#/components/{kind}/{_slug(service.name)}__{name}"
+                    )
+        for kind, entries in theirs.items():
+            if kind == "securitySchemes" or not isinstance(entries, dict):
+                continue
+            for name, definition in entries.items():
+                target = refs.get(f"#/components/{kind}/{name}", f"#/components/{kind}/{name}")
+                components[kind][target.rsplit("/", 1)[1]] = _rewrite(definition, refs, schemes)
+        for path, item in (document.get("paths") or {}).items():
+            if not _exposed(path, service.prefix) or not isinstance(item, dict):
+                continue
+            item = _rewrite(item, refs, schemes)
+            for method, operation in item.items():
+                if method not in HTTP_METHODS or not isinstance(operation, dict):
+                    continue
+                operation_id = operation.get("operationId")
+                if operation_id is None:
+                    continue
+                if operation_id in operation_ids:
+                    operation_id = operation["operationId"] = (
+                        f"{_slug(service.name)}__{operation_id}"
+                    )
+                operation_ids.add(operation_id)
+            merged["paths"][path] = item
+        known_tags = {tag.get("name") for tag in tags}
+        for tag in document.get("tags") or []:
+            if isinstance(tag, dict) and tag.get("name") not in known_tags:
+                tags.append(tag)
+    components["securitySchemes"] = {SECURITY_SCHEME_NAME: copy.deepcopy(SECURITY_SCHEME)}
+    if not tags:
+        del merged["tags"]
+    return merged
+
+
+@dataclass(eq=False)
+class DocumentSource:
+    name: str
+    prefix: str
+    client: httpx.AsyncClient
+    url: str
+
+
+class MergedDocument:
+    """The merged document, refetched after `refresh_seconds`; rebuilt only when a part changed.
+
+    A service that cannot be reached keeps its last good document; one never
+    fetched is tried again on the next request.
+    """
+
+    def __init__(
+        self,
+        base: Document,
+        sources: Sequence[DocumentSource],
+        *,
+        refresh_seconds: float,
+        timeout: float,
+    ) -> None:
+        self._base = base
+        self._sources = sources
+        self._refresh_seconds = refresh_seconds
+        self._timeout = timeout
+        self._documents: dict[str, Document] = {}
+        self._body = b""
+        self._checked_at = -math.inf
+        self._lock = asyncio.Lock()
+
+    def _stale(self) -> bool:
+        return time.monotonic() - self._checked_at >= self._refresh_seconds or len(
+            self._documents
+        ) < len(self._sources)
+
+    async def body(self) -> bytes:
+        if self._stale():
+            async with self._lock:
+                if self._stale():
+                    await self._refresh()
+        return self._body
+
+    async def _fetch(self, source: DocumentSource) -> Document | None:
+        try:
+            response = await source.client.get(source.url, timeout=self._timeout)
+            response.raise_for_status()
+            document = response.json()
+        except (httpx.HTTPError, ValueError) as exc:
+            logger.warning("OpenAPI document of %s unavailable: %s", source.name, exc)
+            return None
+        if not isinstance(document, dict) or not isinstance(document.get("paths"), dict):
+            logger.warning("OpenAPI document of %s is not one", source.name)
+            return None
+        return document
+
+    async def _refresh(self) -> None:
+        fetched = await asyncio.gather(*(self._fetch(source) for source in self._sources))
+        changed = not self._body
+        for source, document in zip(self._sources, fetched, strict=True):
+            if document is not None and document != self._documents.get(source.name):
+                self._documents[source.name] = document
+                changed = True
+        if changed:
+            merged = merge_documents(
+                self._base,
+                [
+                    ServiceDocument(s.name, s.prefix, self._documents[s.name])
+                    for s in self._sources
+                    if s.name in self._documents
+                ],
+            )
+            self._body = json.dumps(merged).encode()
+        self._checked_at = time.monotonic()

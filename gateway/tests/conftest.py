@@ -1,0 +1,93 @@
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import httpx
+import pytest
+import respx
+from fastapi import FastAPI
+
+from gateway.config import Settings
+from gateway.main import create_app
+from platform_common.testing.issuer import TokenIssuer
+from tests.contract import Contract
+
+AUTH_URL = "http://auth.test"
+NOTES_URL = "http://notes.test"
+JWKS_URL = AUTH_URL + "/auth/.well-known/jwks.json"
+CLIENT_ADDRESS = "203.0.113.7"
+USER_ID = "5b0e7c1e-2f7a-4a8e-9d43-2d1b9c0f6a11"
+NOTE = {
+    "id": 1,
+    "title": "groceries",
+    "description": "milk and eggs",
+    "created_date": "2026-01-02T03:04:05Z",
+    "updated_date": "2026-01-02T03:04:05Z",
+}
+
+
+def make_settings(**overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "auth_url": AUTH_URL,
+        "notes_url": NOTES_URL,
+        "jwks_refetch_floor_seconds": 0,
+        "redis_url": None,
+        **overrides,
+    }
+    return Settings(**values)
+
+
+@pytest.fixture(scope="session")
+def issuer() -> TokenIssuer:
+    return TokenIssuer()
+
+
+@pytest.fixture(scope="session")
+def notes_contract() -> Contract:
+    return Contract("notes-service", NOTES_URL)
+
+
+@pytest.fixture(scope="session")
+def auth_contract() -> Contract:
+    return Contract("auth-service", AUTH_URL)
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return make_settings()
+
+
+@pytest.fixture
+def mock(issuer: TokenIssuer) -> Iterator[respx.MockRouter]:
+    """The upstreams; anything not routed here is an error. JWKS is always served."""
+    with respx.mock(assert_all_called=False, assert_all_mocked=True) as router:
+        router.get(JWKS_URL, name="jwks").respond(json=issuer.jwks())
+        yield router
+
+
+@pytest.fixture
+async def app(settings: Settings, mock: respx.MockRouter) -> AsyncIterator[FastAPI]:
+    """A fresh gateway per test: circuit breakers and login counters start empty."""
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+def asgi_client(app: FastAPI) -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=app, client=(CLIENT_ADDRESS, 50000))
+    return httpx.AsyncClient(transport=transport, base_url="http://gateway.test")
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with asgi_client(app) as client:
+        yield client
+
+
+@pytest.fixture
+def token(issuer: TokenIssuer) -> str:
+    return issuer.token(USER_ID)
+
+
+@pytest.fixture
+def auth_headers(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}

@@ -1,0 +1,147 @@
+import base64
+import hashlib
+import hmac
+import json
+from typing import Any
+
+import httpx
+import pytest
+import respx
+
+from platform_common.testing.issuer import TokenIssuer
+from tests.conftest import NOTE, USER_ID
+from tests.contract import Contract
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unsigned(header: dict[str, Any], claims: dict[str, Any]) -> str:
+    return f"{_b64(json.dumps(header).encode())}.{_b64(json.dumps(claims).encode())}"
+
+
+def forged_tokens(issuer: TokenIssuer) -> dict[str, str]:
+    claims = issuer.claims(USER_ID)
+    hs256 = _unsigned({"alg": "HS256", "typ": "JWT", "kid": issuer.kid}, claims)
+    # The classic key-confusion attack: the public key used as an HMAC secret.
+    mac = hmac.new(issuer.public_pem.encode(), hs256.encode(), hashlib.sha256).digest()
+    impostor = TokenIssuer(kid=issuer.kid)
+    return {
+        "alg none": _unsigned({"alg": "none", "kid": issuer.kid}, claims) + ".",
+        "hs256 with public key": f"{hs256}.{_b64(mac)}",
+        "other key, same kid": impostor.token(USER_ID),
+        "unknown kid": TokenIssuer().token(USER_ID),
+        "expired": issuer.token(USER_ID, lifetime=-60),
+        "wrong audience": issuer.token(USER_ID, aud="notes-service"),
+        "wrong issuer": issuer.token(USER_ID, iss="someone-else"),
+        "not yet valid": issuer.token(USER_ID, nbf=claims["iat"] + 3600),
+        "garbage": "not.a.jwt",
+        "tampered": issuer.token(USER_ID)[:-4] + "AAAA",
+        "no kid": _unsigned({"alg": "RS256"}, claims) + ".c2ln",
+    }
+
+
+FORGERIES = list(forged_tokens(TokenIssuer()))
+
+
+@pytest.fixture
+def notes(mock: respx.MockRouter, notes_contract: Contract) -> respx.Route:
+    return notes_contract.route(
+        mock, "GET", "/notes/1", template="/notes/{note_id}", status=200, json=NOTE
+    )
+
+
+class TestRefusals:
+    @pytest.mark.parametrize("kind", FORGERIES)
+    async def test_forged_or_invalid_token(
+        self, client: httpx.AsyncClient, notes: respx.Route, issuer: TokenIssuer, kind: str
+    ) -> None:
+        token = forged_tokens(issuer)[kind]
+        response = await client.get("/notes/1", headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 401, kind
+        assert response.headers["www-authenticate"].startswith('Bearer error="invalid_token"')
+        assert set(response.json()) == {"detail"}
+        assert not notes.called
+
+    async def test_no_token(self, client: httpx.AsyncClient, notes: respx.Route) -> None:
+        response = await client.get("/notes/1")
+        assert response.status_code == 401
+        assert response.headers["www-authenticate"] == "Bearer"
+        assert response.json() == {"detail": "Not authenticated"}
+        assert not notes.called
+
+    @pytest.mark.parametrize("value", ["Basic dXNlcjpwYXNz", "Bearer", "Bearer ", "token"])
+    async def test_not_a_bearer_token(
+        self, client: httpx.AsyncClient, notes: respx.Route, value: str
+    ) -> None:
+        response = await client.get("/notes/1", headers={"Authorization": value})
+        assert response.status_code == 401
+        assert response.headers["www-authenticate"].startswith('Bearer error="invalid_token"')
+        assert not notes.called
+
+    async def test_oversized_authorization_header(
+        self, client: httpx.AsyncClient, notes: respx.Route
+    ) -> None:
+        response = await client.get("/notes/1", headers={"Authorization": "Bearer " + "a" * 9000})
+        assert response.status_code == 431
+        assert response.json() == {"detail": "Authorization header too large"}
+        assert not notes.called
+
+    async def test_two_authorization_headers(
+        self, client: httpx.AsyncClient, notes: respx.Route, token: str
+    ) -> None:
+        headers = [("Authorization", f"Bearer {token}"), ("Authorization", "Bearer other")]
+        response = await client.get("/notes/1", headers=headers)
+        assert response.status_code == 401
+        assert not notes.called
+
+    async def test_valid_token_passes_unchanged(
+        self, client: httpx.AsyncClient, notes: respx.Route, token: str
+    ) -> None:
+        response = await client.get("/notes/1", headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 200
+        assert notes.calls.last.request.headers["authorization"] == f"Bearer {token}"
+
+    async def test_keys_fetched_once(
+        self, client: httpx.AsyncClient, notes: respx.Route, mock: respx.MockRouter, token: str
+    ) -> None:
+        for _ in range(3):
+            await client.get("/notes/1", headers={"Authorization": f"Bearer {token}"})
+        assert mock.routes["jwks"].call_count == 1
+
+
+class TestOpenRoutes:
+    @pytest.mark.parametrize(
+        ("method", "path"),
+        [
+            ("POST", "/auth/register"),
+            ("POST", "/auth/revoke"),
+            ("GET", "/auth/.well-known/jwks.json"),
+            ("POST", "/auth/token/"),
+        ],
+    )
+    async def test_no_token_needed(
+        self, client: httpx.AsyncClient, mock: respx.MockRouter, method: str, path: str
+    ) -> None:
+        # Bare mocks: what these answer is checked in the auth-service contract tests.
+        route = mock.request(method, "http://auth.test" + path).respond(204)
+        response = await client.request(method, path)
+        assert response.status_code == 204
+        assert route.called
+
+    @pytest.mark.parametrize(
+        ("method", "path"),
+        [
+            ("GET", "/auth/me"),
+            ("GET", "/auth/register"),
+            ("DELETE", "/auth/token"),
+            ("GET", "/auth/users"),
+        ],
+    )
+    async def test_everything_else_needs_one(
+        self, client: httpx.AsyncClient, mock: respx.MockRouter, method: str, path: str
+    ) -> None:
+        response = await client.request(method, path)
+        assert response.status_code == 401
+        assert [r for r in mock.routes if r.called and r.name != "jwks"] == []
