@@ -1,0 +1,107 @@
+import asyncio
+import threading
+import time
+
+import pytest
+
+from auth_service.config import Settings
+from auth_service.security import (
+    Argon2Parameters,
+    PasswordHasher,
+    new_refresh_token,
+    refresh_token_hash,
+)
+
+# OWASP Password Storage Cheat Sheet: argon2id, m=19456 KiB, t=2, p=1 at least.
+OWASP = Argon2Parameters(memory_cost_kib=19456, time_cost=2, parallelism=1)
+CHEAP = Argon2Parameters(memory_cost_kib=64, time_cost=1, parallelism=1)
+
+
+def production_hasher() -> PasswordHasher:
+    """The declared defaults, whatever the environment of the test run says."""
+    fields = Settings.model_fields
+    return PasswordHasher(
+        Argon2Parameters(
+            memory_cost_kib=fields["argon2_memory_cost_kib"].default,
+            time_cost=fields["argon2_time_cost"].default,
+            parallelism=fields["argon2_parallelism"].default,
+        ),
+        concurrency=fields["password_hashing_concurrency"].default,
+    )
+
+
+class TestPasswordHasher:
+    async def test_production_defaults_meet_owasp(self) -> None:
+        hasher = production_hasher()
+        assert hasher.parameters.memory_cost_kib >= OWASP.memory_cost_kib
+        assert hasher.parameters.time_cost >= OWASP.time_cost
+        assert hasher.parameters.parallelism >= OWASP.parallelism
+        hashed = await hasher.hash("a password")
+        assert hashed.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+        assert await hasher.verify("a password", hashed) == (True, None)
+        assert (await hasher.verify("another one", hashed))[0] is False
+
+    async def test_weaker_hash_upgraded_on_verify(self) -> None:
+        old = await PasswordHasher(CHEAP, concurrency=1).hash("a password")
+        matches, replacement = await production_hasher().verify("a password", old)
+        assert matches
+        assert replacement is not None
+        assert replacement.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+
+    async def test_wrong_password_gives_no_replacement(self) -> None:
+        old = await PasswordHasher(CHEAP, concurrency=1).hash("a password")
+        assert await production_hasher().verify("wrong", old) == (False, None)
+
+    async def test_unknown_user_verifies_a_dummy_hash(self) -> None:
+        hasher = PasswordHasher(CHEAP, concurrency=1)
+        assert await hasher.verify("anything", None) == (False, None)
+
+    async def test_hashing_leaves_the_event_loop_free(self) -> None:
+        hasher = production_hasher()
+        ticks = 0
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while True:
+                await asyncio.sleep(0.001)
+                ticks += 1
+
+        task = asyncio.create_task(ticker())
+        started = time.perf_counter()
+        await asyncio.gather(*(hasher.hash("a password") for _ in range(4)))
+        elapsed = time.perf_counter() - started
+        task.cancel()
+        # Had the hashes run on the loop, the ticker would not have run at all.
+        assert ticks > elapsed * 1000 / 10
+
+    async def test_concurrency_is_bounded(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        hasher = PasswordHasher(CHEAP, concurrency=2)
+        running = 0
+        peak = 0
+        lock = threading.Lock()
+        original = hasher._context.hash
+
+        def slow_hash(secret: str) -> str:
+            nonlocal running, peak
+            with lock:
+                running += 1
+                peak = max(peak, running)
+            time.sleep(0.02)
+            with lock:
+                running -= 1
+            hashed: str = original(secret)
+            return hashed
+
+        monkeypatch.setattr(hasher._context, "hash", slow_hash)
+        await asyncio.gather(*(hasher.hash("pw") for _ in range(6)))
+        assert peak == 2
+
+
+class TestRefreshTokens:
+    def test_random_and_hashed(self) -> None:
+        tokens = {new_refresh_token() for _ in range(100)}
+        assert len(tokens) == 100
+        assert all(len(token) >= 43 for token in tokens)
+        token = next(iter(tokens))
+        assert refresh_token_hash(token) == refresh_token_hash(token)
+        assert len(refresh_token_hash(token)) == 64
