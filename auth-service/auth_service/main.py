@@ -45,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ),
             concurrency=settings.password_hashing_concurrency,
         )
+        await hasher.prepare()
         app.state.engine = engine
         app.state.sessionmaker = sessionmaker
         app.state.key_ring = key_ring

@@ -66,6 +66,10 @@ class PasswordHasher:
         )
         return bool(matches), replacement
 
+    async def prepare(self) -> None:
+        """Make the dummy hash now, so the first unknown email costs no extra hash."""
+        await self._dummy()
+
     async def _dummy(self) -> str:
         if self._dummy_hash is None:
             self._dummy_hash = await self.hash(secrets.token_urlsafe(16))
