@@ -37,8 +37,9 @@ def is_clean_path(path: str, raw_path: bytes | None) -> bool:
     if raw_path is not None and _SUSPICIOUS_ESCAPES.search(raw_path):
         return False
     if "/." in path:
-        # `.well-known` is a real segment; only `.` and `..` themselves are refused.
-        return all(segment not in (".", "..") for segment in path.split("/"))
+        # `.well-known` is a real segment; `.` and `..` (also as `..;param`,
+        # which some servers still read as `..`) are not.
+        return all(s.split(";", 1)[0] not in (".", "..") for s in path.split("/"))
     return True
 
 

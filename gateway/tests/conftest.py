@@ -16,6 +16,21 @@ NOTES_URL = "http://notes.test"
 JWKS_URL = AUTH_URL + "/auth/.well-known/jwks.json"
 CLIENT_ADDRESS = "203.0.113.7"
 USER_ID = "5b0e7c1e-2f7a-4a8e-9d43-2d1b9c0f6a11"
+USER = {
+    "id": USER_ID,
+    "email": "ada@example.com",
+    "full_name": "Ada",
+    "is_active": True,
+    "is_superuser": False,
+    "created_at": "2026-01-02T03:04:05Z",
+}
+TOKENS = {
+    "access_token": "eyJ.a.b",
+    "token_type": "bearer",
+    "expires_in": 900,
+    "refresh_token": "opaque",
+    "scope": "notes",
+}
 NOTE = {
     "id": 1,
     "title": "groceries",
@@ -57,10 +72,17 @@ def settings() -> Settings:
 
 
 @pytest.fixture
-def mock(issuer: TokenIssuer) -> Iterator[respx.MockRouter]:
+def mock(issuer: TokenIssuer, auth_contract: Contract) -> Iterator[respx.MockRouter]:
     """The upstreams; anything not routed here is an error. JWKS is always served."""
     with respx.mock(assert_all_called=False, assert_all_mocked=True) as router:
-        router.get(JWKS_URL, name="jwks").respond(json=issuer.jwks())
+        auth_contract.route(
+            router,
+            "GET",
+            "/auth/.well-known/jwks.json",
+            status=200,
+            json=issuer.jwks(),
+            name="jwks",
+        )
         yield router
 
 

@@ -85,12 +85,13 @@ class Contract:
         json: Any = None,
         template: str | None = None,
         headers: dict[str, str] | None = None,
+        name: str | None = None,
     ) -> respx.Route:
         """A respx route at `path` answering `json`, checked against `template`'s schema."""
         self.validate(method, template or path, status, json)
         content = None if json is None else _dumps(json)
         response_headers = {"content-type": "application/json", **(headers or {})}
-        return mock.request(method, self.base_url + path).mock(
+        return mock.request(method, self.base_url + path, name=name).mock(
             side_effect=lambda _request: httpx.Response(
                 status, headers=response_headers, content=content
             )

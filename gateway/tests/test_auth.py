@@ -9,7 +9,7 @@ import pytest
 import respx
 
 from platform_common.testing.issuer import TokenIssuer
-from tests.conftest import NOTE, USER_ID
+from tests.conftest import NOTE, TOKENS, USER, USER_ID
 from tests.contract import Contract
 
 
@@ -113,22 +113,36 @@ class TestRefusals:
 
 class TestOpenRoutes:
     @pytest.mark.parametrize(
-        ("method", "path"),
+        ("method", "path", "template", "status", "body"),
         [
-            ("POST", "/auth/register"),
-            ("POST", "/auth/revoke"),
-            ("GET", "/auth/.well-known/jwks.json"),
-            ("POST", "/auth/token/"),
+            ("POST", "/auth/register", None, 201, USER),
+            ("POST", "/auth/revoke", None, 200, {}),
+            ("POST", "/auth/token/", "/auth/token", 200, TOKENS),
         ],
     )
     async def test_no_token_needed(
-        self, client: httpx.AsyncClient, mock: respx.MockRouter, method: str, path: str
+        self,
+        client: httpx.AsyncClient,
+        mock: respx.MockRouter,
+        auth_contract: Contract,
+        method: str,
+        path: str,
+        template: str | None,
+        status: int,
+        body: dict[str, Any],
     ) -> None:
-        # Bare mocks: what these answer is checked in the auth-service contract tests.
-        route = mock.request(method, "http://auth.test" + path).respond(204)
-        response = await client.request(method, path)
-        assert response.status_code == 204
+        route = auth_contract.route(mock, method, path, template=template, status=status, json=body)
+        response = await client.request(method, path, data={"grant_type": "refresh_token"})
+        assert response.status_code == status
+        assert response.json() == body
         assert route.called
+
+    async def test_jwks_needs_no_token(
+        self, client: httpx.AsyncClient, mock: respx.MockRouter, issuer: TokenIssuer
+    ) -> None:
+        response = await client.get("/auth/.well-known/jwks.json")
+        assert response.status_code == 200
+        assert response.json() == issuer.jwks()
 
     @pytest.mark.parametrize(
         ("method", "path"),
