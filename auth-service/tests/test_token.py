@@ -9,11 +9,14 @@ import pytest
 from fastapi import FastAPI
 from jose import jwt
 from passlib.hash import argon2
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from auth_service import service
 from auth_service.config import Settings
+from auth_service.errors import InvalidGrant
 from auth_service.models import RefreshToken, User
+from auth_service.security import refresh_token_hash
 from tests.conftest import (
     BASE_URL,
     COMMITTED_DOMAIN,
@@ -257,8 +260,34 @@ class TestRefreshGrant:
                 refresh_grant(committed_client, account.refresh_token),
             )
             assert sorted([first.status_code, second.status_code]) == [200, 400]
-            loser = first if first.status_code == 400 else second
+            winner, loser = (first, second) if first.status_code == 200 else (second, first)
             assert loser.json()["error"] == "invalid_grant"
+            # The loser looks like a replay, so the family is gone, the winner's new token too.
+            follow_up = await refresh_grant(committed_client, winner.json()["refresh_token"])
+            assert follow_up.status_code == 400
+
+    async def test_second_refresh_waits_for_the_first_and_loses(
+        self, app: FastAPI, committed_client: httpx.AsyncClient
+    ) -> None:
+        """Deterministic race: the first spends the token in an open transaction."""
+        account = await new_account(committed_client, domain=COMMITTED_DOMAIN)
+        policy = app.state.token_policy
+        async with app.state.sessionmaker() as first, app.state.sessionmaker() as second:
+            await first.execute(
+                update(RefreshToken)
+                .where(RefreshToken.token_hash == refresh_token_hash(account.refresh_token))
+                .values(used_at=func.now())
+            )
+            racing = asyncio.create_task(
+                service.refresh(
+                    second, refresh_token=account.refresh_token, scope=None, policy=policy
+                )
+            )
+            await asyncio.sleep(0.2)
+            assert not racing.done()  # blocked on the row lock the first holds
+            await first.commit()
+            with pytest.raises(InvalidGrant):
+                await racing
 
 
 class TestClientCredentialsGrant:
