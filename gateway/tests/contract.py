@@ -44,7 +44,8 @@ class Contract:
     @cached_property
     def _registry(self) -> Registry[Any]:
         resource = Resource.from_contents(self.document, default_specification=DRAFT202012)
-        return Registry().with_resource(_BASE_URI, resource)
+        registry: Registry[Any] = Registry().with_resource(_BASE_URI, resource)
+        return registry
 
     def validate(self, method: str, template: str, status: int, body: Any) -> None:
         """Raise ContractViolation unless `body` is what the document promises."""

@@ -6,6 +6,7 @@ import httpx
 import pytest
 import respx
 from fastapi import FastAPI
+from starlette.types import Message
 
 from gateway.main import create_app
 from tests.conftest import NOTE, NOTES_URL, make_settings
@@ -233,19 +234,19 @@ async def _call(
     status = 0
     received = 0
 
-    async def receive() -> dict[str, object]:
+    async def receive() -> Message:
         nonlocal remaining
         if remaining <= 0:
             await asyncio.sleep(3600)
         remaining -= len(chunk)
         return {"type": "http.request", "body": chunk, "more_body": remaining > 0}
 
-    async def send(message: dict[str, object]) -> None:
+    async def send(message: Message) -> None:
         nonlocal status, received
         if message["type"] == "http.response.start":
-            status = message["status"]  # type: ignore[assignment]
+            status = message["status"]
         elif message["type"] == "http.response.body":
-            received += len(message.get("body", b""))  # type: ignore[arg-type]
+            received += len(message.get("body", b""))
 
     raw_headers = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
     if body_bytes:

@@ -1,7 +1,7 @@
 import socket
-from contextlib import asynccontextmanager
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import httpx
 import pytest

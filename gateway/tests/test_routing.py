@@ -4,6 +4,7 @@ from urllib.parse import unquote
 import pytest
 import respx
 from fastapi import FastAPI
+from starlette.types import Message
 
 from gateway.routing import PrefixRouter, is_clean_path, route_label
 from tests.conftest import CLIENT_ADDRESS
@@ -42,15 +43,15 @@ async def raw_get(
     status = 0
     body = b""
 
-    async def receive() -> dict[str, object]:
+    async def receive() -> Message:
         return {"type": "http.request", "body": b"", "more_body": False}
 
-    async def send(message: dict[str, object]) -> None:
+    async def send(message: Message) -> None:
         nonlocal status, body
         if message["type"] == "http.response.start":
-            status = message["status"]  # type: ignore[assignment]
+            status = message["status"]
         elif message["type"] == "http.response.body":
-            body += message.get("body", b"")  # type: ignore[operator]
+            body += message.get("body", b"")
 
     scope = {
         "type": "http",
