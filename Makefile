@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 # Every package with tests of its own; each runs in its own pytest process.
-PACKAGES := common notes-service auth-service gateway
+PACKAGES := common notes-service auth-service gateway deploy
 PACKAGE_DIRS := $(foreach p,$(PACKAGES),$(wildcard $(p)/pyproject.toml))
 
 .PHONY: run test lint typecheck unit e2e bench openapi format clean

@@ -1,0 +1,273 @@
+"""deploy/k8s: valid against the Kubernetes schemas, and in step with the code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from kubernetes_validate import utils as kubernetes_validate
+
+from tests.deployment import (
+    GRACEFUL_SHUTDOWN_SECONDS,
+    K8S,
+    SECRET_NAME,
+    Manifest,
+    ServiceSpec,
+    all_containers,
+    by_kind,
+    kustomization_images,
+    load_documents,
+    main_container,
+    pod_spec,
+    render_kustomization,
+    serves,
+    service_url,
+    services,
+    settings_env_names,
+)
+
+# The newest Kubernetes release whose schemas kubernetes-validate ships.
+KUBERNETES_VERSION = "1.37.0"
+NAMESPACE = "notes-platform"
+SERVICES = services()
+DATABASE_SERVICES = [s for s in SERVICES if s.migrates]
+
+
+@pytest.fixture(scope="module")
+def manifests() -> list[Manifest]:
+    return render_kustomization()
+
+
+def _ids(manifests: list[Manifest]) -> list[str]:
+    return [f"{m['kind']}/{m['metadata']['name']}" for m in manifests]
+
+
+def test_the_validator_knows_the_kubernetes_version() -> None:
+    assert KUBERNETES_VERSION in kubernetes_validate.all_versions()
+
+
+def test_strict_validation_rejects_unknown_fields() -> None:
+    """Guards the check below: strict mode must catch a misspelled field."""
+    config_map = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "x", "namespace": NAMESPACE},
+        "data": {},
+        "dta": {},
+    }
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(config_map, KUBERNETES_VERSION, strict=True)
+
+
+def _example_manifests() -> list[Manifest]:
+    return [m for path in sorted((K8S / "examples").glob("*.yaml")) for m in load_documents(path)]
+
+
+@pytest.mark.parametrize(
+    "manifest",
+    [*render_kustomization(), *_example_manifests()],
+    ids=_ids([*render_kustomization(), *_example_manifests()]),
+)
+def test_manifest_is_valid(manifest: Manifest) -> None:
+    try:
+        kubernetes_validate.validate(manifest, KUBERNETES_VERSION, strict=True)
+    except kubernetes_validate.ValidationError as exc:
+        path = ".".join(str(p) for p in exc.path)
+        pytest.fail(f"{path}: {exc.message}")
+
+
+def test_every_file_of_the_folder_is_rendered_or_an_example() -> None:
+    kustomization = load_documents(K8S / "kustomization.yaml")[0]
+    listed = {K8S / entry for entry in kustomization["resources"]}
+    on_disk = {p for p in K8S.glob("*.yaml") if p.name != "kustomization.yaml"}
+    assert on_disk == listed
+
+
+def test_the_kinds_a_deployment_needs(manifests: list[Manifest]) -> None:
+    names = {s.name for s in SERVICES}
+    assert set(by_kind(manifests, "Namespace")) == {NAMESPACE}
+    for kind in ("Deployment", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget"):
+        assert set(by_kind(manifests, kind)) == names, kind
+    assert set(by_kind(manifests, "Job")) == {s.migration_job for s in DATABASE_SERVICES}
+    assert all(
+        m["metadata"]["namespace"] == NAMESPACE for m in manifests if m["kind"] != "Namespace"
+    )
+
+
+def test_no_secret_is_part_of_the_kustomization(manifests: list[Manifest]) -> None:
+    assert not by_kind(manifests, "Secret")
+    for example in _example_manifests():
+        assert example["kind"] == "Secret"
+        for key, value in example.get("stringData", {}).items():
+            if not key.endswith("email"):
+                assert "CHANGE-ME" in value, f"{key}: the example holds placeholders only"
+
+
+def _env_names(workload: Manifest, manifests: list[Manifest]) -> dict[str, dict[str, Any]]:
+    """Each variable a container gets, from `env` and from ConfigMaps via envFrom."""
+    config_maps = by_kind(manifests, "ConfigMap")
+    names: dict[str, dict[str, Any]] = {}
+    for container in all_containers(workload):
+        for source in container.get("envFrom", []):
+            assert "configMapRef" in source, "envFrom: ConfigMaps only (Secrets by key)"
+            config_map = config_maps[source["configMapRef"]["name"]]
+            for key, value in config_map["data"].items():
+                names[key] = {"name": key, "value": value}
+        for variable in container.get("env", []):
+            names[variable["name"]] = variable
+    return names
+
+
+@pytest.mark.parametrize("spec", SERVICES, ids=lambda s: s.name)
+def test_deployment_agrees_with_the_code(spec: ServiceSpec, manifests: list[Manifest]) -> None:
+    deployment = by_kind(manifests, "Deployment")[spec.name]
+    container = main_container(deployment)
+    assert [p["containerPort"] for p in container["ports"]] == [spec.port]
+    port_name = container["ports"][0]["name"]
+    for probe, path in (("readinessProbe", "/health/ready"), ("livenessProbe", "/health/live")):
+        assert container[probe]["httpGet"]["path"] == path
+    for probe in ("readinessProbe", "livenessProbe", "startupProbe"):
+        if probe in container:
+            assert serves(spec.package, container[probe]["httpGet"]["path"])
+            assert container[probe]["httpGet"]["port"] in (port_name, spec.port)
+
+    known = settings_env_names(spec.package)
+    for workload in (deployment, *_migration_jobs_of(spec, manifests)):
+        for name in _env_names(workload, manifests):
+            assert name.startswith(spec.env_prefix), f"{name} is not {spec.name}'s"
+            assert name in known, f"{spec.name} does not read {name}"
+
+
+def _migration_jobs_of(spec: ServiceSpec, manifests: list[Manifest]) -> list[Manifest]:
+    job = by_kind(manifests, "Job").get(spec.migration_job)
+    return [job] if job else []
+
+
+@pytest.mark.parametrize("spec", SERVICES, ids=lambda s: s.name)
+def test_secrets_are_referenced_not_inlined(spec: ServiceSpec, manifests: list[Manifest]) -> None:
+    workloads = [by_kind(manifests, "Deployment")[spec.name], *_migration_jobs_of(spec, manifests)]
+    for workload in workloads:
+        for name, variable in _env_names(workload, manifests).items():
+            if SECRET_NAME.search(name) or name.endswith("DATABASE_URL"):
+                assert "value" not in variable, f"{name} must come from a Secret"
+                assert "secretKeyRef" in variable["valueFrom"], name
+
+
+@pytest.mark.parametrize("spec", SERVICES, ids=lambda s: s.name)
+def test_urls_name_services_and_routes_that_exist(
+    spec: ServiceSpec, manifests: list[Manifest]
+) -> None:
+    k8s_services = by_kind(manifests, "Service")
+    deployment = by_kind(manifests, "Deployment")[spec.name]
+    for name, variable in _env_names(deployment, manifests).items():
+        url = service_url(str(variable.get("value", "")))
+        if url is None:
+            continue
+        target = next(s for s in SERVICES if s.name == url.host)
+        assert url.port in [p["port"] for p in k8s_services[url.host]["spec"]["ports"]], name
+        if url.path not in ("", "/"):
+            assert serves(target.package, url.path), f"{name}: {target.name} lacks {url.path}"
+
+
+@pytest.mark.parametrize("spec", SERVICES, ids=lambda s: s.name)
+def test_service_routes_to_the_container_port(spec: ServiceSpec, manifests: list[Manifest]) -> None:
+    k8s_service = by_kind(manifests, "Service")[spec.name]
+    deployment = by_kind(manifests, "Deployment")[spec.name]
+    labels = deployment["spec"]["template"]["metadata"]["labels"]
+    assert k8s_service["spec"]["selector"].items() <= labels.items()
+    [port] = k8s_service["spec"]["ports"]
+    assert port["port"] == spec.port
+    container_ports = {p["name"]: p["containerPort"] for p in main_container(deployment)["ports"]}
+    assert container_ports.get(port["targetPort"], port["targetPort"]) == spec.port
+
+
+@pytest.mark.parametrize("spec", SERVICES, ids=lambda s: s.name)
+def test_shutdown_fits_in_the_grace_period(spec: ServiceSpec, manifests: list[Manifest]) -> None:
+    deployment = by_kind(manifests, "Deployment")[spec.name]
+    grace = pod_spec(deployment)["terminationGracePeriodSeconds"]
+    pre_stop = main_container(deployment).get("lifecycle", {}).get("preStop", {})
+    sleep = pre_stop.get("sleep", {}).get("seconds", 0)
+    assert grace == 40
+    assert sleep + GRACEFUL_SHUTDOWN_SECONDS < grace
+
+
+@pytest.mark.parametrize(
+    "workload",
+    [*by_kind(render_kustomization(), "Deployment"), *by_kind(render_kustomization(), "Job")],
+)
+def test_containers_are_locked_down_and_bounded(workload: str, manifests: list[Manifest]) -> None:
+    resource = {**by_kind(manifests, "Deployment"), **by_kind(manifests, "Job")}[workload]
+    spec = pod_spec(resource)
+    assert spec["securityContext"]["runAsNonRoot"] is True
+    assert spec["automountServiceAccountToken"] is False
+    for container in all_containers(resource):
+        security = container["securityContext"]
+        assert security["readOnlyRootFilesystem"] is True
+        assert security["allowPrivilegeEscalation"] is False
+        assert security["capabilities"]["drop"] == ["ALL"]
+        for bound in ("requests", "limits"):
+            assert {"cpu", "memory"} <= set(container["resources"][bound]), container["name"]
+
+
+@pytest.mark.parametrize("spec", SERVICES, ids=lambda s: s.name)
+def test_autoscaler_and_disruption_budget(spec: ServiceSpec, manifests: list[Manifest]) -> None:
+    deployment = by_kind(manifests, "Deployment")[spec.name]
+    labels = deployment["spec"]["template"]["metadata"]["labels"]
+    hpa = by_kind(manifests, "HorizontalPodAutoscaler")[spec.name]
+    target = hpa["spec"]["scaleTargetRef"]
+    assert (target["apiVersion"], target["kind"], target["name"]) == (
+        "apps/v1",
+        "Deployment",
+        spec.name,
+    )
+    assert 2 <= hpa["spec"]["minReplicas"] <= hpa["spec"]["maxReplicas"]
+    pdb = by_kind(manifests, "PodDisruptionBudget")[spec.name]
+    assert pdb["spec"]["selector"]["matchLabels"].items() <= labels.items()
+    # A drain can always evict one pod: never all replicas required.
+    assert pdb["spec"]["minAvailable"] < hpa["spec"]["minReplicas"]
+
+
+@pytest.mark.parametrize("spec", DATABASE_SERVICES, ids=lambda s: s.name)
+def test_migration_job_runs_alembic_in_the_service_image(
+    spec: ServiceSpec, manifests: list[Manifest]
+) -> None:
+    job = by_kind(manifests, "Job")[spec.migration_job]
+    deployment = by_kind(manifests, "Deployment")[spec.name]
+    [container] = pod_spec(job)["containers"]
+    assert container["command"] == ["alembic", "upgrade", "head"]
+    assert container["image"] == main_container(deployment)["image"]
+    assert pod_spec(job)["restartPolicy"] in ("Never", "OnFailure")
+    database_url = f"{spec.env_prefix}DATABASE_URL"
+    [variable] = [v for v in container["env"] if v["name"] == database_url]
+    deployment_env = {v["name"]: v for v in main_container(deployment)["env"]}
+    assert variable == deployment_env[database_url], "the Job migrates the service's database"
+    # The service's pods wait for the Job: an init container of the same image
+    # polls until the schema is at that image's head.
+    [wait] = pod_spec(deployment)["initContainers"]
+    assert wait["image"] == container["image"]
+    assert "alembic current" in " ".join(wait["command"])
+    assert {v["name"]: v for v in wait["env"]}[database_url] == variable
+
+
+def test_images_are_the_ones_the_kustomization_pins(manifests: list[Manifest]) -> None:
+    images = kustomization_images()
+    for workload in [
+        *by_kind(manifests, "Deployment").values(),
+        *by_kind(manifests, "Job").values(),
+    ]:
+        for container in all_containers(workload):
+            name, _, tag = container["image"].partition(":")
+            assert name in images, container["image"]
+            assert tag == images[name]
+
+
+def test_signing_keys_are_mounted_from_a_secret(manifests: list[Manifest]) -> None:
+    deployment = by_kind(manifests, "Deployment")["auth-service"]
+    env = _env_names(deployment, manifests)
+    keys_dir = env["AUTH_SIGNING_KEYS_DIR"]["value"]
+    volumes = {v["name"]: v for v in pod_spec(deployment)["volumes"]}
+    [mount] = [m for m in main_container(deployment)["volumeMounts"] if m["mountPath"] == keys_dir]
+    assert mount["readOnly"] is True
+    assert "secret" in volumes[mount["name"]]
+    assert Path(keys_dir).is_absolute()
