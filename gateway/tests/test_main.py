@@ -1,0 +1,142 @@
+import httpx
+import pytest
+import respx
+from pydantic import ValidationError
+
+from gateway.config import Settings
+from gateway.main import create_app
+from tests.conftest import NOTE, asgi_client, make_settings
+from tests.contract import Contract
+
+
+def serve_health(
+    mock: respx.MockRouter, auth_contract: Contract, notes_contract: Contract
+) -> tuple[respx.Route, respx.Route]:
+    return (
+        auth_contract.route(mock, "GET", "/health/live", status=200, json={"status": "ok"}),
+        notes_contract.route(mock, "GET", "/health/live", status=200, json={"status": "ok"}),
+    )
+
+
+class TestHealth:
+    async def test_ping_and_live(self, client: httpx.AsyncClient) -> None:
+        assert (await client.get("/ping")).json() == {"ping": "pong!"}
+        assert (await client.get("/ping/")).json() == {"ping": "pong!"}
+        live = await client.get("/health/live")
+        assert live.status_code == 200
+        assert live.json() == {"status": "ok"}
+
+    async def test_ready_reports_upstreams_and_jwks(
+        self,
+        client: httpx.AsyncClient,
+        mock: respx.MockRouter,
+        auth_contract: Contract,
+        notes_contract: Contract,
+    ) -> None:
+        serve_health(mock, auth_contract, notes_contract)
+        response = await client.get("/health/ready")
+        assert response.status_code == 200
+        checks = response.json()["checks"]
+        assert checks["auth-service"]["ok"] is True
+        assert checks["notes-service"]["ok"] is True
+        assert checks["notes-service"]["circuit"] == "closed"
+        assert checks["jwks"]["ok"] is True
+        assert checks["jwks"]["age_seconds"] >= 0
+        assert checks["jwks"]["keys"] == 1
+
+    async def test_not_ready_when_an_upstream_is_down(
+        self,
+        client: httpx.AsyncClient,
+        mock: respx.MockRouter,
+        auth_contract: Contract,
+        notes_contract: Contract,
+    ) -> None:
+        _, notes = serve_health(mock, auth_contract, notes_contract)
+        notes.mock(side_effect=httpx.ConnectError("refused"))
+        response = await client.get("/health/ready")
+        assert response.status_code == 503
+        checks = response.json()["checks"]
+        down = {"ok": False, "error": "ConnectError", "circuit": "closed"}
+        assert checks["notes-service"] == down
+        assert checks["auth-service"]["ok"] is True
+
+
+class TestMetrics:
+    async def test_upstream_and_route_metrics(
+        self,
+        client: httpx.AsyncClient,
+        mock: respx.MockRouter,
+        notes_contract: Contract,
+        auth_headers: dict[str, str],
+    ) -> None:
+        notes_contract.route(
+            mock, "GET", "/notes/12", template="/notes/{note_id}", status=200, json=NOTE
+        )
+        await client.get("/notes/12", headers=auth_headers)
+        await client.get("/notes/12")
+        text = (await client.get("/metrics")).text
+        assert (
+            'http_requests_total{method="GET",route="/notes/{id}",service="gateway",status="200"}'
+            in text
+        )
+        assert (
+            'http_requests_total{method="GET",route="/notes/*",service="gateway",status="401"}'
+            in text
+        )
+        assert (
+            'gateway_upstream_responses_total{method="GET",status="200",upstream="notes-service"}'
+            in text
+        )
+        assert "gateway_upstream_response_seconds_bucket" in text
+        assert 'gateway_refused_total{reason="token"}' in text
+
+
+class TestCors:
+    async def test_preflight_answered_without_token_or_upstream(
+        self, mock: respx.MockRouter
+    ) -> None:
+        app = create_app(make_settings(cors_origins=["https://app.example"]))
+        async with app.router.lifespan_context(app), asgi_client(app) as client:
+            response = await client.options(
+                "/notes",
+                headers={
+                    "Origin": "https://app.example",
+                    "Access-Control-Request-Method": "POST",
+                    "Access-Control-Request-Headers": "authorization, content-type",
+                },
+            )
+            other = await client.get("/ping", headers={"Origin": "https://evil.example"})
+        assert response.status_code == 200
+        assert response.headers["access-control-allow-origin"] == "https://app.example"
+        assert "access-control-allow-origin" not in other.headers
+        assert not any(route.called for route in mock.routes)
+
+    def test_wildcard_with_credentials_refused(self) -> None:
+        with pytest.raises(ValidationError, match="wildcard"):
+            Settings(cors_origins=["*"], cors_allow_credentials=True)
+
+
+class TestSettings:
+    def test_defaults_for_local_runs(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.delenv("REDIS_URL", raising=False)
+        settings = Settings()
+        assert settings.port == 8000
+        assert settings.auth_url == "http://127.0.0.1:8001"
+        assert settings.notes_url == "http://127.0.0.1:8002"
+        assert settings.jwks_url == "http://127.0.0.1:8001/auth/.well-known/jwks.json"
+        assert settings.redis_url is None
+
+    def test_from_environment(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("GATEWAY_AUTH_URL", "http://auth:8001/")
+        monkeypatch.setenv("GATEWAY_NOTES_TIMEOUT_SECONDS", "2.5")
+        monkeypatch.setenv("REDIS_URL", "redis://cache:6379/0")
+        monkeypatch.setenv("GATEWAY_CORS_ORIGINS", '["https://app.example"]')
+        settings = Settings()
+        assert settings.jwks_url == "http://auth:8001/auth/.well-known/jwks.json"
+        assert settings.notes_timeout_seconds == 2.5
+        assert settings.redis_url == "redis://cache:6379/0"
+        assert settings.cors_origins == ["https://app.example"]
+
+    def test_malformed_limit_refused(self) -> None:
+        with pytest.raises(ValidationError):
+            Settings(login_limit_per_account="often")

@@ -1,0 +1,181 @@
+import json
+from typing import Any
+
+import httpx
+import respx
+from openapi_spec_validator import validate
+
+from gateway.main import create_app
+from gateway.openapi_merge import ServiceDocument, merge_documents
+from tests.conftest import AUTH_URL, NOTES_URL, asgi_client, make_settings
+from tests.contract import Contract
+
+
+def serve_documents(
+    mock: respx.MockRouter, auth: dict[str, Any], notes: dict[str, Any]
+) -> tuple[respx.Route, respx.Route]:
+    # The committed documents are the contract itself: served as they are.
+    return (
+        mock.get(f"{AUTH_URL}/openapi.json", name="auth-doc").respond(json=auth),
+        mock.get(f"{NOTES_URL}/openapi.json", name="notes-doc").respond(json=notes),
+    )
+
+
+def refs(node: Any) -> set[str]:
+    if isinstance(node, dict):
+        found = {node["$ref"]} if isinstance(node.get("$ref"), str) else set()
+        return found.union(*(refs(v) for v in node.values()))
+    if isinstance(node, list):
+        return set().union(*(refs(v) for v in node))
+    return set()
+
+
+class TestMergedDocument:
+    async def test_whole_api_one_scheme_no_internal(
+        self,
+        client: httpx.AsyncClient,
+        mock: respx.MockRouter,
+        auth_contract: Contract,
+        notes_contract: Contract,
+    ) -> None:
+        serve_documents(mock, auth_contract.document, notes_contract.document)
+        response = await client.get("/openapi.json")
+        assert response.status_code == 200
+        document = response.json()
+        validate(document)
+        paths = set(document["paths"])
+        assert {"/auth/token", "/auth/register", "/auth/me", "/notes", "/notes/{note_id}"} <= paths
+        assert {"/ping", "/health/live", "/health/ready"} <= paths
+        assert not [p for p in paths if p.startswith("/internal")]
+        assert all(p.startswith(("/auth", "/notes", "/ping", "/health")) for p in paths)
+        schemes = document["components"]["securitySchemes"]
+        assert schemes == {
+            "OAuth2PasswordBearer": {
+                "type": "oauth2",
+                "flows": {"password": {"tokenUrl": "/auth/token", "scopes": {}}},
+            }
+        }
+        for item in document["paths"].values():
+            for operation in item.values():
+                for requirement in operation.get("security", []):
+                    assert set(requirement) == {"OAuth2PasswordBearer"}
+        assert document["paths"]["/notes"]["get"]["security"] == [{"OAuth2PasswordBearer": []}]
+        schemas = document["components"]["schemas"]
+        for ref in refs(document):
+            assert ref.startswith("#/components/schemas/")
+            assert ref.rsplit("/", 1)[1] in schemas, ref
+        assert "PurgeResult" not in refs(document["paths"])
+        operation_ids = [
+            op["operationId"] for item in document["paths"].values() for op in item.values()
+        ]
+        assert len(operation_ids) == len(set(operation_ids))
+
+    async def test_docs_page_points_at_merged_document(self, client: httpx.AsyncClient) -> None:
+        response = await client.get("/docs")
+        assert response.status_code == 200
+        assert "swagger-ui" in response.text
+        assert "'/openapi.json'" in response.text or '"/openapi.json"' in response.text
+
+    async def test_refreshed_when_a_service_changes(
+        self, mock: respx.MockRouter, auth_contract: Contract, notes_contract: Contract
+    ) -> None:
+        app = create_app(make_settings(openapi_refresh_seconds=0))
+        notes = json.loads(json.dumps(notes_contract.document))
+        _, notes_route = serve_documents(mock, auth_contract.document, notes)
+        async with app.router.lifespan_context(app), asgi_client(app) as client:
+            first = (await client.get("/openapi.json")).json()
+            assert "/notes/search" not in first["paths"]
+            notes["paths"]["/notes/search"] = notes["paths"]["/notes"]
+            notes_route.respond(json=notes)
+            second = (await client.get("/openapi.json")).json()
+            assert "/notes/search" in second["paths"]
+
+    async def test_service_down_keeps_last_document(
+        self, mock: respx.MockRouter, auth_contract: Contract, notes_contract: Contract
+    ) -> None:
+        app = create_app(make_settings(openapi_refresh_seconds=0))
+        _, notes_route = serve_documents(mock, auth_contract.document, notes_contract.document)
+        async with app.router.lifespan_context(app), asgi_client(app) as client:
+            first = (await client.get("/openapi.json")).json()
+            notes_route.mock(side_effect=httpx.ConnectError("down"))
+            second = await client.get("/openapi.json")
+            assert second.status_code == 200
+            assert second.json() == first
+
+    async def test_service_never_seen_is_tried_again(
+        self, mock: respx.MockRouter, auth_contract: Contract, notes_contract: Contract
+    ) -> None:
+        app = create_app(make_settings(openapi_refresh_seconds=3600))
+        _, notes_route = serve_documents(mock, auth_contract.document, notes_contract.document)
+        notes_route.mock(side_effect=httpx.ConnectError("down"))
+        async with app.router.lifespan_context(app), asgi_client(app) as client:
+            partial = (await client.get("/openapi.json")).json()
+            assert "/auth/token" in partial["paths"]
+            assert "/notes" not in partial["paths"]
+            notes_route.mock(
+                side_effect=None, return_value=httpx.Response(200, json=notes_contract.document)
+            )
+            whole = (await client.get("/openapi.json")).json()
+            assert "/notes" in whole["paths"]
+
+
+def _service(name: str, prefix: str, schema: dict[str, Any]) -> ServiceDocument:
+    return ServiceDocument(
+        name,
+        prefix,
+        {
+            "openapi": "3.1.0",
+            "info": {"title": name, "version": "1"},
+            "paths": {
+                prefix: {
+                    "get": {
+                        "operationId": "read",
+                        "responses": {
+                            "200": {
+                                "description": "ok",
+                                "content": {
+                                    "application/json": {
+                                        "schema": {"$ref": "#/components/schemas/Thing"}
+                                    }
+                                },
+                            }
+                        },
+                        "security": [{"Bearer": []}],
+                    }
+                },
+                "/internal/x": {"get": {"responses": {}}},
+                "/ping": {"get": {"operationId": "ping", "responses": {}}},
+            },
+            "components": {
+                "schemas": {"Thing": schema},
+                "securitySchemes": {"Bearer": {"type": "http", "scheme": "bearer"}},
+            },
+        },
+    )
+
+
+BASE: dict[str, Any] = {"openapi": "3.1.0", "info": {"title": "gw", "version": "1"}}
+
+
+class TestMergeDocuments:
+    def test_clashing_components_prefixed_not_clobbered(self) -> None:
+        a = _service("auth-service", "/auth", {"type": "string"})
+        b = _service("notes-service", "/notes", {"type": "integer"})
+        merged = merge_documents(BASE, [a, b])
+        schemas = merged["components"]["schemas"]
+        assert schemas["Thing"] == {"type": "string"}
+        assert schemas["notes_service__Thing"] == {"type": "integer"}
+        notes_ref = merged["paths"]["/notes"]["get"]["responses"]["200"]["content"]
+        assert notes_ref["application/json"]["schema"]["$ref"] == (
+            "#/components/schemas/notes_service__Thing"
+        )
+        assert merged["paths"]["/notes"]["get"]["operationId"] == "notes_service__read"
+        assert merged["paths"]["/notes"]["get"]["security"] == [{"OAuth2PasswordBearer": []}]
+        assert set(merged["paths"]) == {"/auth", "/notes"}
+        assert list(merged["components"]["securitySchemes"]) == ["OAuth2PasswordBearer"]
+
+    def test_identical_components_shared(self) -> None:
+        a = _service("auth-service", "/auth", {"type": "string"})
+        b = _service("notes-service", "/notes", {"type": "string"})
+        merged = merge_documents(BASE, [a, b])
+        assert list(merged["components"]["schemas"]) == ["Thing"]
