@@ -1,0 +1,175 @@
+"""docker-compose.yml: its structure, and agreement with the code.
+
+Docker does not run on our machines, so nothing here starts a container: the
+file is read as YAML (the `x-` anchors merged by the loader) and checked.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.deployment import (
+    GRACEFUL_SHUTDOWN_SECONDS,
+    ROOT,
+    SECRET_NAME,
+    ServiceSpec,
+    load_compose,
+    serves,
+    service_url,
+    services,
+    settings_env_names,
+)
+
+SERVICES = services()
+DATABASE_SERVICES = [s for s in SERVICES if s.migrates]
+INTERPOLATION = re.compile(r"\$\{(?P<name>[A-Z0-9_]+)(?P<op>:?[-?])?(?P<rest>[^}]*)\}")
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    return load_compose()
+
+
+def _service(compose: dict[str, Any], name: str) -> dict[str, Any]:
+    return dict(compose["services"][name])
+
+
+def _migrate_name(spec: ServiceSpec) -> str:
+    return spec.name.removesuffix("-service") + "-migrate"
+
+
+def _seconds(duration: str) -> float:
+    match = re.fullmatch(r"(\d+)(s|m)", duration)
+    assert match, duration
+    return int(match[1]) * (60 if match[2] == "m" else 1)
+
+
+def test_the_services(compose: dict[str, Any]) -> None:
+    expected = {"postgres", *(s.name for s in SERVICES), *map(_migrate_name, DATABASE_SERVICES)}
+    assert set(compose["services"]) == expected
+
+
+def test_only_the_gateway_is_published(compose: dict[str, Any]) -> None:
+    published = {name for name, s in compose["services"].items() if s.get("ports")}
+    assert published == {"gateway"}
+    [mapping] = _service(compose, "gateway")["ports"]
+    assert mapping.rsplit(":", 1)[1] == str(next(s for s in SERVICES if s.name == "gateway").port)
+
+
+def test_the_backend_network_has_no_way_out(compose: dict[str, Any]) -> None:
+    assert compose["networks"]["backend"]["internal"] is True
+    for name, definition in compose["services"].items():
+        networks = definition.get("networks", [])
+        assert "backend" in networks, name
+        if name != "gateway":
+            assert networks == ["backend"], name
+
+
+def test_postgres(compose: dict[str, Any]) -> None:
+    postgres = _service(compose, "postgres")
+    assert re.fullmatch(r"postgres:\d+\.\d+(-\w+)?", postgres["image"]), "pin the version"
+    assert "pg_isready" in " ".join(postgres["healthcheck"]["test"])
+    volumes = postgres["volumes"]
+    data = [v for v in volumes if v.endswith(":/var/lib/postgresql/data")]
+    assert data, "a named volume for the data"
+    assert data[0].split(":")[0] in compose["volumes"]
+    [init] = [v for v in volumes if "/docker-entrypoint-initdb.d/" in v]
+    source = init.split(":")[0]
+    assert (ROOT / source).is_file()
+    environment = postgres["environment"]
+    for name in ("POSTGRES_PASSWORD", "AUTH_DB_PASSWORD", "NOTES_DB_PASSWORD"):
+        assert INTERPOLATION.fullmatch(environment[name])["op"] == ":?", name  # type: ignore[index]
+    # The init script reads exactly these variables.
+    script = (ROOT / source).read_text()
+    for name in ("AUTH_DB_PASSWORD", "NOTES_DB_PASSWORD", "POSTGRES_USER", "POSTGRES_DB"):
+        assert name in script
+
+
+@pytest.mark.parametrize("spec", DATABASE_SERVICES, ids=lambda s: s.name)
+def test_migrations_run_once_before_their_service(
+    spec: ServiceSpec, compose: dict[str, Any]
+) -> None:
+    migrate = _service(compose, _migrate_name(spec))
+    app = _service(compose, spec.name)
+    assert migrate["command"] == ["alembic", "upgrade", "head"]
+    assert migrate["restart"] == "no"
+    assert migrate["image"] == app["image"]
+    assert migrate["build"] == app["build"]
+    assert migrate["depends_on"] == {"postgres": {"condition": "service_healthy"}}
+    assert app["depends_on"][_migrate_name(spec)] == {"condition": "service_completed_successfully"}
+    url = f"{spec.env_prefix}DATABASE_URL"
+    assert migrate["environment"][url] == app["environment"][url]
+
+
+@pytest.mark.parametrize("spec", SERVICES, ids=lambda s: s.name)
+def test_service_agrees_with_the_code(spec: ServiceSpec, compose: dict[str, Any]) -> None:
+    app = _service(compose, spec.name)
+    assert app["build"] == {
+        "context": ".",
+        "dockerfile": str(spec.dockerfile.relative_to(ROOT)),
+    }
+    assert _seconds(app["stop_grace_period"]) > GRACEFUL_SHUTDOWN_SECONDS
+    assert app["restart"] == "unless-stopped"
+    assert app["read_only"] is True
+    known = settings_env_names(spec.package)
+    names = [spec.name] + ([_migrate_name(spec)] if spec.migrates else [])
+    for name in names:
+        for variable in _service(compose, name)["environment"]:
+            assert variable.startswith(spec.env_prefix), f"{name}: {variable} is not its own"
+            assert variable in known, f"{spec.name} does not read {variable}"
+
+
+@pytest.mark.parametrize("spec", SERVICES, ids=lambda s: s.name)
+def test_healthcheck_asks_a_health_route(spec: ServiceSpec, compose: dict[str, Any]) -> None:
+    test = " ".join(_service(compose, spec.name)["healthcheck"]["test"])
+    match = re.search(r"http://127\.0\.0\.1:(\d+)(/[^'\" ]*)", test)
+    assert match, test
+    assert int(match[1]) == spec.port
+    assert match[2].startswith("/health/")
+    assert serves(spec.package, match[2])
+
+
+@pytest.mark.parametrize("spec", SERVICES, ids=lambda s: s.name)
+def test_urls_name_services_and_routes_that_exist(
+    spec: ServiceSpec, compose: dict[str, Any]
+) -> None:
+    for name, value in _service(compose, spec.name)["environment"].items():
+        url = service_url(str(value))
+        if url is None:
+            continue
+        target = next(s for s in SERVICES if s.name == url.host)
+        assert url.port == target.port, name
+        if url.path not in ("", "/"):
+            assert serves(target.package, url.path), f"{name}: {target.name} lacks {url.path}"
+
+
+def test_no_secret_is_written_in_the_file(compose: dict[str, Any]) -> None:
+    for name, definition in compose["services"].items():
+        for variable, value in definition.get("environment", {}).items():
+            text = str(value)
+            if SECRET_NAME.search(variable):
+                assert INTERPOLATION.fullmatch(text), f"{name}: {variable} must come from outside"
+            # Credentials inside URLs come from the environment too.
+            for password in re.findall(r"://[^:/@]+:([^@]*)@", text):
+                assert INTERPOLATION.fullmatch(password), f"{name}: {variable}"
+
+
+def test_signing_keys_come_from_a_mounted_directory(compose: dict[str, Any]) -> None:
+    auth = _service(compose, "auth-service")
+    keys_dir = auth["environment"]["AUTH_SIGNING_KEYS_DIR"]
+    [volume] = [v for v in auth["volumes"] if v.split(":")[-2] == keys_dir]
+    assert volume.endswith(":ro")
+    # The default source is git-ignored and kept out of the build context.
+    source = INTERPOLATION.fullmatch(volume.rsplit(":", 2)[0])
+    assert source is not None
+    default = source["rest"]
+    assert source["op"] == ":-"
+    assert default.startswith("./deploy/secrets/")
+    ignored = (ROOT / ".gitignore").read_text().splitlines()
+    assert "deploy/secrets/" in ignored
+    assert "deploy/secrets" in (ROOT / ".dockerignore").read_text().splitlines()
+    assert Path(keys_dir).is_absolute()
