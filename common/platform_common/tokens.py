@@ -19,6 +19,8 @@ from jose import ExpiredSignatureError, JWTError, jwk, jwt
 from jose.backends.base import Key
 from typing_extensions import TypeVar
 
+from platform_common.revocations import RevokedSubjects
+
 ALGORITHMS = ("RS256",)
 logger = logging.getLogger(__name__)
 
@@ -147,10 +149,21 @@ KeySourceT = TypeVar("KeySourceT", bound=KeySource, default=JwksCache)
 
 
 class AccessTokenVerifier(Generic[KeySourceT]):
+    """Checks signature, issuer, audience and lifetime; with `revocations`, also
+    refuses tokens of subjects revoked after the token was issued (see
+    platform_common.revocations for how soon that takes effect)."""
+
     def __init__(
-        self, jwks: KeySourceT, *, issuer: str, audiences: Iterable[str], leeway: int = 10
+        self,
+        jwks: KeySourceT,
+        *,
+        issuer: str,
+        audiences: Iterable[str],
+        leeway: int = 10,
+        revocations: RevokedSubjects | None = None,
     ) -> None:
         self.jwks = jwks
+        self.revocations = revocations
         self._issuer = issuer
         self._audiences = frozenset(audiences)
         self._options = {
@@ -182,7 +195,12 @@ class AccessTokenVerifier(Generic[KeySourceT]):
             raise InvalidToken("token expired") from None
         except JWTError:
             raise InvalidToken("invalid token") from None
-        return self._to_claims(claims)
+        access = self._to_claims(claims)
+        if self.revocations is not None and self.revocations.is_revoked(
+            access.subject, access.issued_at
+        ):
+            raise InvalidToken("token revoked")
+        return access
 
     def _to_claims(self, claims: dict[str, Any]) -> AccessClaims:
         audience = claims.get("aud")
