@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 PACKAGES := common notes-service auth-service gateway deploy
 PACKAGE_DIRS := $(foreach p,$(PACKAGES),$(wildcard $(p)/pyproject.toml))
 
-.PHONY: run test lint typecheck unit e2e bench openapi format clean
+.PHONY: run test lint typecheck unit e2e bench openapi format clean system-tools
 
 $(STAMP): constraints.txt requirements-dev.txt $(PACKAGE_DIRS)
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is needed (set PYTHON=...)"; exit 1; }
@@ -25,10 +25,10 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	@for p in $(PACKAGES); do \
-		[ -f $$p/pyproject.toml ] || continue; \
+	@for p in $(PACKAGES) tests-e2e bench; do \
+		[ -d $$p ] || continue; \
 		echo "mypy --strict $$p"; \
-		(cd $$p && ../$(BIN)/mypy --config-file ../pyproject.toml .) || exit 1; \
+		(cd $$p && MYPYPATH=../deploy ../$(BIN)/mypy --config-file ../pyproject.toml .) || exit 1; \
 	done
 
 unit: $(STAMP)
@@ -38,13 +38,20 @@ unit: $(STAMP)
 		(cd $$p && ../$(BIN)/python -m pytest) || exit 1; \
 	done
 
-e2e: $(STAMP)
-	@if [ -d tests-e2e ] && ls tests-e2e/test_*.py >/dev/null 2>&1; then \
-		cd tests-e2e && ../$(BIN)/python -m pytest; \
-	fi
+e2e: $(STAMP) system-tools
+	cd tests-e2e && ../$(BIN)/python -m pytest
 
-bench: $(STAMP)
+bench: $(STAMP) system-tools
 	$(BIN)/python bench/run.py
+
+# Debian's chromium (the docs test drives it; no browser download) and wrk
+# (the benchmark's load generator), installed when missing.
+system-tools:
+	@command -v chromium >/dev/null && command -v wrk >/dev/null || { \
+		echo "installing chromium and wrk from Debian's packages"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium wrk >/dev/null; }
 
 # Rewrites each service's committed OpenAPI document from its code.
 openapi: $(STAMP)

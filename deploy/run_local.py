@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -61,6 +62,16 @@ SERVICES = (
 )
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def free_ports() -> dict[str, int]:
+    return {service.name: free_port() for service in SERVICES}
+
+
 def ports_from_environment() -> dict[str, int]:
     return {s.name: int(os.environ.get(s.port_variable, s.default_port)) for s in SERVICES}
 
@@ -81,10 +92,11 @@ def service_environment(database_url: str, ports: Mapping[str, int]) -> dict[str
 
 
 def _pump(prefix: str, stream: IO[bytes]) -> None:
-    for raw in iter(stream.readline, b""):
-        line = raw.decode(errors="replace").rstrip("\n")
-        sys.stdout.write(f"{prefix} | {line}\n")
-        sys.stdout.flush()
+    with stream:
+        for raw in iter(stream.readline, b""):
+            line = raw.decode(errors="replace").rstrip("\n")
+            sys.stdout.write(f"{prefix} | {line}\n")
+            sys.stdout.flush()
 
 
 @dataclass
@@ -94,6 +106,7 @@ class LocalSystem:
     database_url: str
     ports: dict[str, int]
     extra_env: dict[str, str] = field(default_factory=dict)
+    quiet: bool = False  # drop the services' output (benchmarks)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     def _env(self) -> dict[str, str]:
@@ -136,13 +149,13 @@ class LocalSystem:
             command,
             cwd=service.folder,
             env=self._env(),
-            stdout=subprocess.PIPE,
+            stdout=subprocess.DEVNULL if self.quiet else subprocess.PIPE,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # Ctrl-C reaches us; we stop the children in order
         )
         self.processes[name] = process
-        assert process.stdout is not None
-        threading.Thread(target=_pump, args=(name, process.stdout), daemon=True).start()
+        if process.stdout is not None:
+            threading.Thread(target=_pump, args=(name, process.stdout), daemon=True).start()
 
     def start_all(self, timeout: float = 60.0) -> None:
         for service in SERVICES:

@@ -65,12 +65,21 @@ def run_migrations(url: str, metadata: MetaData, schema: str) -> None:
     asyncio.run(run())
 
 
+# SQLSTATE classes that mean "the server is not there right now", not "bad query":
+# connection exceptions (08), operator intervention such as shutdown or
+# "starting up" (57P), and insufficient resources like too many connections (53).
+_UNAVAILABLE_SQLSTATES = ("08", "57P", "53")
+
+
 def is_database_unavailable(exc: BaseException) -> bool:
-    """A lost or refused connection, as opposed to a bug in a query."""
+    """A lost, refused or not-yet-ready connection, as opposed to a bug in a query."""
     if isinstance(exc, OSError | TimeoutError):
         return True
     if isinstance(exc, DBAPIError):
-        return exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError)
+        if exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError):
+            return True
+        sqlstate = getattr(exc.orig, "sqlstate", None) or ""
+        return sqlstate.startswith(_UNAVAILABLE_SQLSTATES)
     return False
 
 

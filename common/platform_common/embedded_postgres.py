@@ -19,7 +19,11 @@ def data_dir() -> Path:
 
 def start_embedded_postgres(cleanup_mode: str | None = "stop") -> PostgresServer:
     """Start (or join) the embedded server; it stops when its last user exits."""
-    pgdata = data_dir() / "postgres"
+    return start_postgres(data_dir() / "postgres", cleanup_mode)
+
+
+def start_postgres(pgdata: Path, cleanup_mode: str | None = "stop") -> PostgresServer:
+    """A pgserver Postgres with its data in `pgdata`, created on first use."""
     pgdata.mkdir(parents=True, exist_ok=True)
     # platformdirs warns when XDG_RUNTIME_DIR is unset (as in CI) and falls
     # back to /tmp, which is fine for a private server.
@@ -29,3 +33,10 @@ def start_embedded_postgres(cleanup_mode: str | None = "stop") -> PostgresServer
         from pgserver.postgres_server import get_server
 
         return get_server(pgdata, cleanup_mode=cleanup_mode)
+
+
+def restart_postgres(server: PostgresServer) -> None:
+    """Fast restart (open connections are cut), as the fault tests need."""
+    from pgserver._commands import pg_ctl  # type: ignore[attr-defined]  # built at import time
+
+    pg_ctl(["-w", "restart", "-m", "fast"], pgdata=server.pgdata, user=server.system_user)

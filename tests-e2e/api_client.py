@@ -1,0 +1,55 @@
+"""A small client for the public API, as an external consumer would use it."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+
+
+def random_email() -> str:
+    return f"user-{uuid.uuid4().hex[:12]}@e2e.example"
+
+
+class ApiClient:
+    def __init__(self, base_url: str) -> None:
+        self.http = httpx.Client(base_url=base_url, timeout=10.0)
+
+    def __enter__(self) -> ApiClient:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.http.close()
+
+    def register(
+        self, email: str | None = None, password: str = "e2e-password-1"
+    ) -> dict[str, Any]:
+        email = email or random_email()
+        response = self.http.post("/auth/register", json={"email": email, "password": password})
+        assert response.status_code == 201, response.text
+        return {**response.json(), "password": password}
+
+    def login(self, email: str, password: str) -> dict[str, Any]:
+        response = self.http.post(
+            "/auth/token", data={"grant_type": "password", "username": email, "password": password}
+        )
+        assert response.status_code == 200, response.text
+        tokens: dict[str, Any] = response.json()
+        return tokens
+
+    def new_user(self) -> dict[str, str]:
+        """Register and log in; return Authorization headers."""
+        user = self.register()
+        tokens = self.login(user["email"], user["password"])
+        return {"Authorization": f"Bearer {tokens['access_token']}"}
+
+    def create_note(
+        self, headers: dict[str, str], title: str = "a title", description: str = "a description"
+    ) -> dict[str, Any]:
+        response = self.http.post(
+            "/notes/", json={"title": title, "description": description}, headers=headers
+        )
+        assert response.status_code == 201, response.text
+        note: dict[str, Any] = response.json()
+        return note

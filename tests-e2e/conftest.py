@@ -1,0 +1,66 @@
+"""Start the real platform (the `make run` code path) on free ports and a fresh database."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from platform_common.embedded_postgres import start_postgres
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "deploy"))
+
+from api_client import ApiClient  # noqa: E402
+from run_local import LocalSystem, free_ports  # noqa: E402
+
+if TYPE_CHECKING:
+    from pgserver.postgres_server import PostgresServer
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A private server: the fault tests restart it, which no shared server should suffer."""
+    with tempfile.TemporaryDirectory(prefix="e2e-pg-") as pgdata:
+        server = start_postgres(Path(pgdata))
+        try:
+            yield server
+        finally:
+            server.cleanup()
+
+
+@pytest.fixture(scope="session")
+def database_url(postgres: PostgresServer) -> str:
+    return str(postgres.get_uri())
+
+
+@pytest.fixture(scope="session")
+def system(database_url: str) -> Iterator[LocalSystem]:
+    with tempfile.TemporaryDirectory(prefix="e2e-data-") as data_dir:
+        system = LocalSystem(
+            database_url=database_url,
+            ports=free_ports(),
+            extra_env={
+                "PLATFORM_DATA_DIR": data_dir,
+                "AUTH_FIRST_SUPERUSER_EMAIL": "root@e2e.example",
+                "AUTH_FIRST_SUPERUSER_PASSWORD": "root-password-e2e",
+                "GATEWAY_NOTES_TIMEOUT_SECONDS": "2",
+                "GATEWAY_CIRCUIT_RESET_SECONDS": "1",
+            },
+        )
+        system.migrate()
+        try:
+            system.start_all()
+            yield system
+        finally:
+            system.stop_all()
+
+
+@pytest.fixture
+def api(system: LocalSystem) -> Iterator[ApiClient]:
+    with ApiClient(f"http://127.0.0.1:{system.ports['gateway']}") as client:
+        yield client
