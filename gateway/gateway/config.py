@@ -8,7 +8,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GATEWAY_")
 
-    host: str = "127.0.0.1"
+    # Read by the local runner for uvicorn's --port.
     port: int = Field(default=8000, ge=1, le=65535)
     log_level: str = "INFO"
 

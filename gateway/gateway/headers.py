@@ -25,10 +25,12 @@ HOP_BY_HOP = frozenset(
     }
 )
 
-# Set by the gateway itself, or by the server in front of each answer.
+# Set by the gateway itself, or settled between the client and the gateway
+# (the gateway's server already answered any `Expect: 100-continue`).
 _REPLACED_UPSTREAM_BOUND = frozenset(
     {
         b"host",
+        b"expect",
         b"x-request-id",
         b"x-forwarded-for",
         b"x-forwarded-proto",

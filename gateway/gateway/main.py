@@ -1,4 +1,5 @@
 import asyncio
+import logging
 import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -124,4 +125,6 @@ def create_app(
 def app() -> FastAPI:
     """Factory for `uvicorn --factory gateway.main:app`."""
     configure_logging(SERVICE, get_settings().log_level)
+    # httpx logs every request it sends at INFO: a second line per proxied request.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     return create_app()

@@ -38,6 +38,7 @@ class TestTowardsUpstream:
                 "Forwarded": "for=1.2.3.4",
                 "X-Real-IP": "1.2.3.4",
                 "Accept-Language": "fr",
+                "Expect": "100-continue",
                 "Cookie": "a=b",
                 "User-Agent": "curl/8",
             },
@@ -56,6 +57,7 @@ class TestTowardsUpstream:
             "x-forwarded-host",
             "forwarded",
             "x-real-ip",
+            "expect",
         ):
             assert dropped not in sent, dropped
         assert sent["host"] == "notes.test"
