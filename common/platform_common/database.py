@@ -43,7 +43,13 @@ def run_migrations(url: str, metadata: MetaData, schema: str) -> None:
     from alembic import context
 
     def migrate(connection: Connection) -> None:
-        connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+        # Only when missing: CREATE SCHEMA IF NOT EXISTS still needs the CREATE
+        # right on the database, which a role limited to its schema lacks.
+        exists = connection.scalar(
+            text("SELECT 1 FROM pg_namespace WHERE nspname = :schema"), {"schema": schema}
+        )
+        if not exists:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
         context.configure(
             connection=connection,
             target_metadata=metadata,
