@@ -12,12 +12,19 @@ active id, and later replace the old private key by its public half.
 
 Without `AUTH_SIGNING_KEYS_DIR` (development), a key is generated once under
 `.data/auth-keys/` and reused on the next start.
+
+Account deletion (`AUTH_NOTES_URL`, `AUTH_OUTBOX_*`): the deletion commits an
+outbox event; the dispatcher polls for due events every
+`AUTH_OUTBOX_POLL_INTERVAL_SECONDS` and asks notes-service to purge the
+user's notes, retrying failures after base·2^(attempt-1) seconds (capped at
+`AUTH_OUTBOX_BACKOFF_CAP_SECONDS`, half of it random jitter).
 """
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Self
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -60,6 +67,33 @@ class Settings(BaseSettings):
     # Hashes computed at once; the rest wait, so a burst of logins cannot take
     # every worker thread (or all the memory: each hash holds memory_cost KiB).
     password_hashing_concurrency: int = Field(default=4, ge=1)
+
+    # Account deletion: the outbox dispatcher (auth_service.outbox).
+    notes_url: str = "http://127.0.0.1:8002"
+    notes_timeout_seconds: float = Field(default=5.0, gt=0)
+    # Off in tests that drive the dispatcher by hand.
+    outbox_enabled: bool = True
+    outbox_poll_interval_seconds: float = Field(default=1.0, gt=0)
+    outbox_batch_size: int = Field(default=20, ge=1, le=500)
+    outbox_backoff_base_seconds: float = Field(default=1.0, gt=0)
+    outbox_backoff_cap_seconds: float = Field(default=30.0, gt=0)
+    # How long a claimed event is hidden from other dispatchers while it is
+    # being delivered; after a crash it is delivered again once this passes.
+    outbox_lease_seconds: float = Field(default=30.0, gt=0)
+    # The `sub` of the dispatcher's notes:purge tokens.
+    outbox_client_id: str = "auth-service-outbox"
+
+    # GET /internal/revocations lists subjects revoked within the access-token
+    # lifetime plus this margin (verifiers accept `exp` with some leeway too).
+    revocation_leeway_seconds: int = Field(default=60, ge=0)
+
+    @model_validator(mode="after")
+    def _lease_outlasts_a_delivery(self) -> Self:
+        # A lease shorter than one HTTP call would let a second dispatcher
+        # deliver the same event while the first is still waiting for it.
+        if self.outbox_lease_seconds <= self.notes_timeout_seconds:
+            raise ValueError("outbox_lease_seconds must exceed notes_timeout_seconds")
+        return self
 
 
 @lru_cache

@@ -1,9 +1,12 @@
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
+import httpx
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import DBAPIError
@@ -13,8 +16,11 @@ from auth_service import service
 from auth_service.config import Settings, get_settings
 from auth_service.errors import ServiceError, service_error_handler, validation_error_handler
 from auth_service.keys import load_key_ring
-from auth_service.routes import router, users_router
+from auth_service.notes_client import NotesClient
+from auth_service.outbox import Backoff, OutboxDispatcher
+from auth_service.routes import internal_router, router, users_router
 from auth_service.security import AccessTokenSigner, Argon2Parameters, PasswordHasher
+from auth_service.service_tokens import ServiceTokenCache
 from platform_common.database import create_engine, database_ready, database_unavailable_handler
 from platform_common.health import health_router
 from platform_common.observability import RequestContextMiddleware, configure_logging
@@ -22,11 +28,22 @@ from platform_common.paths import TrailingSlashMiddleware
 from platform_common.tokens import AccessTokenVerifier, StaticKeys, parse_jwks
 
 SERVICE = "auth-service"
+# What the dispatcher's tokens are good for; notes-service checks both.
+PURGE_AUDIENCE = "notes-service"
+PURGE_SCOPE = "notes:purge"
 logger = logging.getLogger(__name__)
 
 
 async def readiness(request: Request) -> dict[str, Any]:
     return {"database": await database_ready(request.app.state.engine)}
+
+
+def revocation_window(settings: Settings) -> timedelta:
+    """How long a revocation must stay listed: as long as a token issued just
+    before it can still be accepted (its lifetime plus the verifiers' leeway)."""
+    return timedelta(
+        seconds=settings.access_token_lifetime_seconds + settings.revocation_leeway_seconds
+    )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -50,12 +67,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.sessionmaker = sessionmaker
         app.state.key_ring = key_ring
         app.state.password_hasher = hasher
+        signer = AccessTokenSigner(
+            key_ring.active,
+            issuer=settings.jwt_issuer,
+            lifetime_seconds=settings.access_token_lifetime_seconds,
+        )
         app.state.token_policy = service.TokenPolicy(
-            signer=AccessTokenSigner(
-                key_ring.active,
-                issuer=settings.jwt_issuer,
-                lifetime_seconds=settings.access_token_lifetime_seconds,
-            ),
+            signer=signer,
             user_audience=settings.jwt_audience,
             user_scope=settings.user_scope,
             refresh_lifetime=timedelta(seconds=settings.refresh_token_lifetime_seconds),
@@ -82,8 +100,49 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 )
             if created:
                 logger.info("created the first superuser")
-        yield
-        await engine.dispose()
+        app.state.revocation_window = revocation_window(settings)
+        # trust_env=False: an internal call never goes through a proxy from the environment.
+        notes_http = httpx.AsyncClient(
+            base_url=settings.notes_url,
+            timeout=settings.notes_timeout_seconds,
+            trust_env=False,
+        )
+        app.state.outbox = OutboxDispatcher(
+            sessionmaker,
+            NotesClient(
+                notes_http,
+                access_token=ServiceTokenCache(
+                    signer,
+                    subject=settings.outbox_client_id,
+                    audience=PURGE_AUDIENCE,
+                    scope=PURGE_SCOPE,
+                ).token,
+            ),
+            backoff=Backoff(
+                base_seconds=settings.outbox_backoff_base_seconds,
+                cap_seconds=settings.outbox_backoff_cap_seconds,
+            ),
+            batch_size=settings.outbox_batch_size,
+            poll_interval=settings.outbox_poll_interval_seconds,
+            lease=timedelta(seconds=settings.outbox_lease_seconds),
+            revocation_window=app.state.revocation_window,
+        )
+        dispatcher = (
+            asyncio.create_task(app.state.outbox.run_forever(), name="outbox-dispatcher")
+            if settings.outbox_enabled
+            else None
+        )
+        try:
+            yield
+        finally:
+            if dispatcher is not None:
+                # Cancelled mid-delivery, an event stays leased and is delivered
+                # again after the lease: the purge is idempotent.
+                dispatcher.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await dispatcher
+            await notes_http.aclose()
+            await engine.dispose()
 
     app = FastAPI(
         title="auth-service",
@@ -95,6 +154,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health_router(readiness))
     app.include_router(router)
     app.include_router(users_router)
+    app.include_router(internal_router)
     app.add_exception_handler(ServiceError, service_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(DBAPIError, database_unavailable_handler)

@@ -1,7 +1,22 @@
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Identity, String, Uuid, func
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    String,
+    Text,
+    Uuid,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from auth_service.db import Base
@@ -38,3 +53,49 @@ class RefreshToken(Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+# Outbox event kinds; payload {"user_id": "<uuid>"}.
+USER_DELETED = "user.deleted"
+
+
+class OutboxEvent(Base):
+    """A message for another service, written in the transaction that caused it.
+
+    The dispatcher (auth_service.outbox) delivers it until acknowledged; a
+    delivered event keeps its row with `delivered_at` set and is never sent again.
+    """
+
+    __tablename__ = "outbox_events"
+    # The dispatcher's one query: undelivered events that are due, oldest first.
+    __table_args__ = (
+        Index(
+            "ix_outbox_events_due",
+            "next_attempt_at",
+            postgresql_where=text("delivered_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    next_attempt_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class SubjectRevocation(Base):
+    """A user whose access tokens issued up to `revoked_at` must be refused.
+
+    Not a foreign key: the user is usually deleted in the same transaction.
+    Verifiers learn of it through `GET /internal/revocations`.
+    """
+
+    __tablename__ = "subject_revocations"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    revoked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

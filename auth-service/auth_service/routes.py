@@ -1,4 +1,5 @@
 import uuid
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request, Response, status
@@ -15,6 +16,7 @@ from auth_service.deps import (
 from auth_service.errors import InvalidRequest
 from auth_service.schemas import (
     OAuthErrorBody,
+    RevocationList,
     TokenResponse,
     UserCreate,
     UserRead,
@@ -34,6 +36,8 @@ USER_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "User no
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 users_router = APIRouter(prefix="/auth/users", tags=["users"])
+# Never routed by the gateway; only services on the internal network reach it.
+internal_router = APIRouter(prefix="/internal", tags=["internal"])
 
 
 @router.post(
@@ -154,3 +158,16 @@ async def update_user(
 @users_router.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses=USER_NOT_FOUND)
 async def delete_user(user_id: uuid.UUID, session: SessionDep, _admin: Superuser) -> None:
     await service.delete_user(session, user_id=user_id)
+
+
+@internal_router.get("/revocations", response_model=RevocationList)
+async def list_revocations(request: Request, session: SessionDep) -> RevocationList:
+    """Users deleted or deactivated within the last access-token lifetime (plus a
+    margin): verifiers poll this and refuse their tokens issued until then.
+
+    Unauthenticated and cheap (one indexed range scan): user ids are all it
+    tells, and every verifier replica asks every couple of seconds.
+    """
+    window: timedelta = request.app.state.revocation_window
+    revocations = await service.list_revocations(session, window=window)
+    return RevocationList.of(revocations)

@@ -1,8 +1,11 @@
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, model_validator
+
+from auth_service.models import SubjectRevocation
 
 PASSWORD_MIN_LENGTH = 8
 # Long enough for any passphrase; bounded so nobody makes the server hash megabytes.
@@ -90,3 +93,24 @@ class OAuthErrorBody(BaseModel):
 
     error: str
     error_description: str
+
+
+class RevokedSubject(BaseModel):
+    sub: str
+    # Epoch seconds, rounded down: tokens with `iat` up to this are refused.
+    revoked_at: int
+
+
+class RevocationList(BaseModel):
+    """Subjects whose access tokens issued up to `revoked_at` must be refused."""
+
+    revoked: list[RevokedSubject]
+
+    @classmethod
+    def of(cls, revocations: Iterable[SubjectRevocation]) -> Self:
+        return cls(
+            revoked=[
+                RevokedSubject(sub=str(r.user_id), revoked_at=int(r.revoked_at.timestamp()))
+                for r in revocations
+            ]
+        )

@@ -23,7 +23,7 @@ from auth_service.errors import (
     UnsupportedGrantType,
     UserNotFound,
 )
-from auth_service.models import RefreshToken, User
+from auth_service.models import USER_DELETED, OutboxEvent, RefreshToken, SubjectRevocation, User
 from auth_service.schemas import (
     PASSWORD_MAX_LENGTH,
     TokenResponse,
@@ -170,6 +170,7 @@ async def _apply_update(
         await _revoke_user_refresh_tokens(session, user_id=user.id)
     if changes.get("is_active") is False:
         await _revoke_user_refresh_tokens(session, user_id=user.id)
+        await _revoke_access_tokens(session, user_id=user.id)
     for field, value in changes.items():
         setattr(user, field, value)
     user.updated_at = datetime.now(UTC)
@@ -181,13 +182,40 @@ async def delete_user(session: AsyncSession, *, user_id: uuid.UUID) -> None:
     """Delete the account and, through the foreign key's cascade, its refresh tokens.
 
     One transaction: the outbox event that asks notes-service to purge the
-    user's notes is to be written here, before the commit, so that the
-    deletion and the request to purge happen together or not at all.
+    user's notes (auth_service.outbox delivers it) and the revocation of the
+    user's access tokens are written with the deletion, so that all of it
+    happens together or not at all.
     """
     deleted = await session.scalar(delete(User).where(User.id == user_id).returning(User.id))
     if deleted is None:
         raise UserNotFound
+    session.add(OutboxEvent(kind=USER_DELETED, payload={"user_id": str(user_id)}))
+    await _revoke_access_tokens(session, user_id=user_id)
     await session.commit()
+
+
+async def list_revocations(
+    session: AsyncSession, *, window: timedelta
+) -> Sequence[SubjectRevocation]:
+    """Revocations younger than `window`: older ones only concern expired tokens."""
+    rows = await session.scalars(
+        select(SubjectRevocation)
+        .where(SubjectRevocation.revoked_at > func.now() - window)
+        .order_by(SubjectRevocation.revoked_at)
+    )
+    return rows.all()
+
+
+async def _revoke_access_tokens(session: AsyncSession, *, user_id: uuid.UUID) -> None:
+    """Record that the user's access tokens issued until now are void (see
+    platform_common.revocations); a later revocation moves the moment forward."""
+    statement = insert(SubjectRevocation).values(user_id=user_id, revoked_at=func.now())
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[SubjectRevocation.user_id],
+            set_={"revoked_at": statement.excluded.revoked_at},
+        )
+    )
 
 
 async def _commit_user(session: AsyncSession) -> None:

@@ -72,6 +72,7 @@ def settings(database_url: str, keys_dir: Path) -> Settings:
                 {"secret": PURGE_SECRET, "scopes": ["notes:purge"], "audience": "notes-service"}
             )
         },
+        outbox_enabled=False,  # tests drive the dispatcher by hand (test_outbox)
         first_superuser_email=SUPERUSER_EMAIL,
         first_superuser_password=SUPERUSER_PASSWORD,
     )

@@ -16,6 +16,12 @@ class Settings(BaseSettings):
     jwt_audiences: list[str] = ["notes-platform", "notes-service"]
     jwks_max_age_seconds: float = 300.0
     jwks_refetch_floor_seconds: float = 10.0
+    # Users deleted or deactivated since their token was issued
+    # (platform_common.revocations): their tokens are refused within about
+    # one poll interval. Empty disables the check, leaving such tokens valid
+    # until they expire: only for tests.
+    revocations_url: str = "http://127.0.0.1:8001/internal/revocations"
+    revocations_poll_interval_seconds: float = Field(default=2.0, gt=0)
     log_level: str = "INFO"
 
 

@@ -1,3 +1,5 @@
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -14,6 +16,7 @@ from platform_common.database import create_engine, database_ready, database_una
 from platform_common.health import health_router
 from platform_common.observability import RequestContextMiddleware, configure_logging
 from platform_common.paths import TrailingSlashMiddleware
+from platform_common.revocations import RevokedSubjects
 from platform_common.tokens import AccessTokenVerifier, JwksCache
 
 SERVICE = "notes-service"
@@ -32,6 +35,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         jwks_client = httpx.AsyncClient()
         app.state.engine = engine
         app.state.sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
+        revocations = (
+            RevokedSubjects(
+                settings.revocations_url,
+                jwks_client,
+                interval=settings.revocations_poll_interval_seconds,
+            )
+            if settings.revocations_url
+            else None
+        )
+        app.state.revocations = revocations
         app.state.token_verifier = AccessTokenVerifier(
             JwksCache(
                 settings.jwks_url,
@@ -41,10 +54,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ),
             issuer=settings.jwt_issuer,
             audiences=settings.jwt_audiences,
+            revocations=revocations,
         )
-        yield
-        await jwks_client.aclose()
-        await engine.dispose()
+        poller = (
+            asyncio.create_task(revocations.poll_forever(), name="revocations-poller")
+            if revocations is not None
+            else None
+        )
+        try:
+            yield
+        finally:
+            if poller is not None:
+                poller.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await poller
+            await jwks_client.aclose()
+            await engine.dispose()
 
     app = FastAPI(
         title="notes-service",

@@ -51,6 +51,8 @@ def settings(database_url: str, issuer: TokenIssuer) -> Settings:
         jwks_url=JWKS_URL,
         jwt_issuer=issuer.issuer,
         jwks_refetch_floor_seconds=0,
+        # test_revocations builds apps that poll a mocked list.
+        revocations_url="",
     )
 
 

@@ -1,0 +1,210 @@
+"""Delivers outbox events (written by service.delete_user) until acknowledged.
+
+Claiming: one statement, `UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP
+LOCKED LIMIT n)`, moves each claimed event's `next_attempt_at` a lease into
+the future and commits before any HTTP call. Several replicas may run: SKIP
+LOCKED keeps concurrent claims disjoint without waiting, and the lease hides
+claimed events from the next polls. We lease rather than hold the row locks
+across the HTTP calls so that no transaction (and pool connection) stays open
+while notes-service is slow or down.
+
+Delivery is at least once: the event is marked delivered only after
+notes-service acknowledged it, in its own transaction. A crash between the two
+leaves the event leased but unmarked; when the lease runs out it is claimed
+and delivered again, which is harmless since the purge is idempotent. Once
+marked, it is never claimed again.
+
+Failures (timeout, refused connection, any answer but 200) reschedule the
+event after an exponential backoff with jitter; it is retried, forever, until
+notes-service acknowledges it. `attempts` and `last_error` tell an operator
+why an event is still pending.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from auth_service.models import USER_DELETED, OutboxEvent, SubjectRevocation
+from auth_service.notes_client import NotesClient, NotesServiceError
+
+logger = logging.getLogger(__name__)
+
+# Housekeeping: delivered events are kept this long for inspection.
+DELIVERED_RETENTION = timedelta(days=7)
+HOUSEKEEPING_EVERY_SECONDS = 600.0
+
+
+class UndeliverableEvent(Exception):
+    """An event this dispatcher cannot send (unknown kind, malformed payload)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    """Exponential backoff with "equal jitter": half the delay fixed, half random.
+
+    The fixed half guarantees a real pause after every failure; the random half
+    spreads replicas and events so they do not hit a recovering notes-service
+    in lockstep.
+    """
+
+    base_seconds: float
+    cap_seconds: float
+    rng: random.Random = field(default_factory=random.Random)
+
+    def delay(self, attempts: int) -> float:
+        exponent = min(max(attempts - 1, 0), 62)  # 2**62 · base exceeds any cap
+        ceiling = min(self.cap_seconds, self.base_seconds * 2.0**exponent)
+        return ceiling / 2 + self.rng.uniform(0, ceiling / 2)
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedEvent:
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    attempts: int
+
+
+async def claim_due_events(
+    session: AsyncSession, *, limit: int, lease: timedelta
+) -> list[ClaimedEvent]:
+    due = (
+        select(OutboxEvent.id)
+        .where(OutboxEvent.delivered_at.is_(None), OutboxEvent.next_attempt_at <= func.now())
+        .order_by(OutboxEvent.next_attempt_at, OutboxEvent.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    claimed = await session.execute(
+        update(OutboxEvent)
+        .where(OutboxEvent.id.in_(due.scalar_subquery()))
+        .values(attempts=OutboxEvent.attempts + 1, next_attempt_at=func.now() + lease)
+        .returning(OutboxEvent.id, OutboxEvent.kind, OutboxEvent.payload, OutboxEvent.attempts)
+        .execution_options(synchronize_session=False)
+    )
+    events = [ClaimedEvent(*row) for row in claimed.all()]
+    await session.commit()
+    return sorted(events, key=lambda event: event.id)
+
+
+async def mark_delivered(session: AsyncSession, *, event_id: int) -> None:
+    await session.execute(
+        update(OutboxEvent)
+        .where(OutboxEvent.id == event_id, OutboxEvent.delivered_at.is_(None))
+        .values(delivered_at=func.now(), last_error=None)
+        .execution_options(synchronize_session=False)
+    )
+    await session.commit()
+
+
+async def schedule_retry(
+    session: AsyncSession, *, event_id: int, delay: timedelta, error: str
+) -> None:
+    await session.execute(
+        update(OutboxEvent)
+        .where(OutboxEvent.id == event_id, OutboxEvent.delivered_at.is_(None))
+        .values(next_attempt_at=func.now() + delay, last_error=error[:1000])
+        .execution_options(synchronize_session=False)
+    )
+    await session.commit()
+
+
+async def prune(session: AsyncSession, *, revocation_window: timedelta) -> None:
+    """Drop long-delivered events and revocations no verifier needs any more."""
+    await session.execute(
+        delete(OutboxEvent).where(OutboxEvent.delivered_at < func.now() - DELIVERED_RETENTION)
+    )
+    expired = SubjectRevocation.revoked_at < func.now() - revocation_window
+    await session.execute(delete(SubjectRevocation).where(expired))
+    await session.commit()
+
+
+class OutboxDispatcher:
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        notes: NotesClient,
+        *,
+        backoff: Backoff,
+        batch_size: int = 20,
+        poll_interval: float = 1.0,
+        lease: timedelta = timedelta(seconds=30),
+        revocation_window: timedelta = timedelta(hours=1),
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self._notes = notes
+        self._backoff = backoff
+        self._batch_size = batch_size
+        self._poll_interval = poll_interval
+        self._lease = lease
+        self._revocation_window = revocation_window
+
+    async def run_once(self) -> int:
+        """Claim one batch of due events and try each; how many were claimed."""
+        async with self._sessionmaker() as session:
+            events = await claim_due_events(session, limit=self._batch_size, lease=self._lease)
+        # Concurrently, so that a batch takes one HTTP timeout at worst, well
+        # within the lease (the settings insist that the lease is longer).
+        async with asyncio.TaskGroup() as group:
+            for event in events:
+                group.create_task(self._process(event))
+        return len(events)
+
+    async def run_forever(self) -> None:
+        """The lifespan's background task; cancel it to stop."""
+        loop = asyncio.get_running_loop()
+        next_housekeeping = loop.time()
+        while True:
+            try:
+                claimed = await self.run_once()
+                if loop.time() >= next_housekeeping:
+                    async with self._sessionmaker() as session:
+                        await prune(session, revocation_window=self._revocation_window)
+                    next_housekeeping = loop.time() + HOUSEKEEPING_EVERY_SECONDS
+            except Exception:
+                # Postgres down, or a bug: log it and poll again, since a dead
+                # task would silently stop every purge until the next restart.
+                logger.exception("outbox dispatch failed; retrying")
+                claimed = 0
+            if claimed < self._batch_size:  # a full batch: more may be due at once
+                await asyncio.sleep(self._poll_interval)
+
+    async def _process(self, event: ClaimedEvent) -> None:
+        try:
+            await self._deliver(event)
+        except (NotesServiceError, UndeliverableEvent) as exc:
+            delay = self._backoff.delay(event.attempts)
+            logger.warning(
+                "outbox event %s (%s) attempt %d failed, next in %.1f s: %s",
+                event.id,
+                event.kind,
+                event.attempts,
+                delay,
+                exc,
+            )
+            async with self._sessionmaker() as session:
+                await schedule_retry(
+                    session, event_id=event.id, delay=timedelta(seconds=delay), error=str(exc)
+                )
+            return
+        async with self._sessionmaker() as session:
+            await mark_delivered(session, event_id=event.id)
+
+    async def _deliver(self, event: ClaimedEvent) -> None:
+        if event.kind != USER_DELETED:
+            raise UndeliverableEvent(f"unknown event kind {event.kind!r}")
+        try:
+            user_id = uuid.UUID(str(event.payload["user_id"]))
+        except (KeyError, TypeError, ValueError):
+            raise UndeliverableEvent(f"malformed payload {event.payload!r}") from None
+        deleted = await self._notes.purge_user_notes(user_id)
+        logger.info("outbox event %s: purged %d notes of user %s", event.id, deleted, user_id)

@@ -1,0 +1,167 @@
+"""Tokens of users that auth-service lists as revoked are refused within a poll.
+
+The revocation list is mocked as auth-service documents it
+(auth-service/openapi.json, `GET /internal/revocations`).
+"""
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+import respx
+from fastapi import FastAPI
+
+from notes_service.config import Settings
+from notes_service.main import create_app
+from platform_common.testing.contract import Contract
+from platform_common.testing.issuer import TokenIssuer
+from tests.conftest import JWKS_URL
+
+AUTH = Contract("auth-service", "http://auth.test")
+LIST_PATH = "/internal/revocations"
+NOTES_URL = "http://notes.test"
+NOTE = {"title": "a note", "description": "to be refused"}
+
+
+@dataclass
+class AuthServiceStub:
+    route: respx.Route
+    revoked: list[dict[str, Any]] = field(default_factory=list)
+    failing: bool = False
+    polled: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def answer(self, _request: httpx.Request) -> httpx.Response:
+        self.polled.set()
+        if self.failing:
+            return httpx.Response(503, json={"detail": "down"})
+        return AUTH.response("GET", LIST_PATH, status=200, json={"revoked": list(self.revoked)})
+
+    async def polls(self, count: int = 2) -> None:
+        """Wait for `count` polls; after two, the list of the first is in use."""
+        for _ in range(count):
+            self.polled.clear()
+            await asyncio.wait_for(self.polled.wait(), timeout=5)
+
+
+@pytest.fixture
+async def revoking(
+    settings: Settings, issuer: TokenIssuer
+) -> AsyncIterator[tuple[httpx.AsyncClient, AuthServiceStub, FastAPI]]:
+    polling = settings.model_copy(
+        update={
+            "revocations_url": AUTH.base_url + LIST_PATH,
+            "revocations_poll_interval_seconds": 0.02,
+        }
+    )
+    with respx.mock(assert_all_called=False) as mock:
+        mock.get(JWKS_URL).respond(json=issuer.jwks())
+        stub = AuthServiceStub(AUTH.route_template(mock, "GET", LIST_PATH))
+        stub.route.side_effect = stub.answer
+        app = create_app(polling)
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url=NOTES_URL) as client:
+                yield client, stub, app
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+class TestRevokedTokens:
+    async def test_refused_after_the_next_poll(
+        self,
+        revoking: tuple[httpx.AsyncClient, AuthServiceStub, FastAPI],
+        issuer: TokenIssuer,
+    ) -> None:
+        client, stub, _ = revoking
+        deleted, other = uuid.uuid4(), uuid.uuid4()
+        deleted_token, other_token = issuer.token(str(deleted)), issuer.token(str(other))
+        await stub.polls()
+        assert (await client.post("/notes/", json=NOTE, headers=bearer(deleted_token))).is_success
+
+        stub.revoked.append({"sub": str(deleted), "revoked_at": int(time.time())})
+        await stub.polls()
+        refused = await client.get("/notes/", headers=bearer(deleted_token))
+        assert refused.status_code == 401
+        assert 'error_description="token revoked"' in refused.headers["WWW-Authenticate"]
+        assert (await client.get("/notes/", headers=bearer(other_token))).status_code == 200
+
+    async def test_token_issued_after_revocation_accepted(
+        self,
+        revoking: tuple[httpx.AsyncClient, AuthServiceStub, FastAPI],
+        issuer: TokenIssuer,
+    ) -> None:
+        """A deactivated account that is reactivated logs in again."""
+        client, stub, _ = revoking
+        user = uuid.uuid4()
+        revoked_at = int(time.time()) - 10
+        stub.revoked.append({"sub": str(user), "revoked_at": revoked_at})
+        await stub.polls()
+        old = issuer.token(str(user), iat=revoked_at - 5)
+        assert (await client.get("/notes/", headers=bearer(old))).status_code == 401
+        new = issuer.token(str(user))
+        assert (await client.get("/notes/", headers=bearer(new))).status_code == 200
+
+    async def test_stale_list_kept_while_auth_service_fails(
+        self,
+        revoking: tuple[httpx.AsyncClient, AuthServiceStub, FastAPI],
+        issuer: TokenIssuer,
+    ) -> None:
+        client, stub, app = revoking
+        user = uuid.uuid4()
+        token = issuer.token(str(user))
+        stub.revoked.append({"sub": str(user), "revoked_at": int(time.time())})
+        await stub.polls()
+        stub.failing = True
+        await stub.polls(3)
+        assert (await client.get("/notes/", headers=bearer(token))).status_code == 401
+        assert app.state.revocations.loaded
+
+    async def test_service_token_purge_unaffected(
+        self,
+        revoking: tuple[httpx.AsyncClient, AuthServiceStub, FastAPI],
+        issuer: TokenIssuer,
+    ) -> None:
+        client, stub, _ = revoking
+        user = uuid.uuid4()
+        stub.revoked.append({"sub": str(user), "revoked_at": int(time.time())})
+        await stub.polls()
+        purge = issuer.token("auth-service-outbox", aud="notes-service", scope="notes:purge")
+        response = await client.delete(f"/internal/users/{user}/notes", headers=bearer(purge))
+        assert response.json() == {"deleted": 0}
+
+
+class TestLifespan:
+    async def test_poller_stops_on_shutdown(self, settings: Settings) -> None:
+        polling = settings.model_copy(
+            update={
+                "revocations_url": AUTH.base_url + LIST_PATH,
+                "revocations_poll_interval_seconds": 0.01,
+            }
+        )
+        with respx.mock as mock:
+            stub = AuthServiceStub(AUTH.route_template(mock, "GET", LIST_PATH))
+            stub.route.side_effect = stub.answer
+            app = create_app(polling)
+            async with app.router.lifespan_context(app):
+                await stub.polls()
+                assert app.state.token_verifier.revocations is app.state.revocations
+            route = stub.route
+            calls = route.call_count
+            await asyncio.sleep(0.05)
+            assert route.call_count == calls
+
+    def test_defaults(self) -> None:
+        fields = Settings.model_fields
+        assert fields["revocations_url"].default == "http://127.0.0.1:8001/internal/revocations"
+        assert fields["revocations_poll_interval_seconds"].default == 2.0
+
+    async def test_disabled_without_url(self, app: FastAPI) -> None:
+        assert app.state.revocations is None
+        assert app.state.token_verifier.revocations is None
