@@ -8,8 +8,8 @@ from fastapi import FastAPI
 
 from gateway.config import Settings
 from gateway.main import create_app
+from platform_common.testing.contract import Contract
 from platform_common.testing.issuer import TokenIssuer
-from tests.contract import Contract
 
 AUTH_URL = "http://auth.test"
 NOTES_URL = "http://notes.test"

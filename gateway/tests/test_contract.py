@@ -2,8 +2,8 @@
 
 import pytest
 
+from platform_common.testing.contract import Contract, ContractViolation
 from tests.conftest import NOTE, TOKENS
-from tests.contract import Contract, ContractViolation
 
 
 class TestContract:

@@ -4,8 +4,8 @@ import httpx
 import respx
 
 from gateway.headers import client_response_headers, upstream_request_headers
+from platform_common.testing.contract import Contract
 from tests.conftest import CLIENT_ADDRESS, NOTE, NOTES_URL
-from tests.contract import Contract
 
 
 class TestTowardsUpstream:

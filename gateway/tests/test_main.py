@@ -5,8 +5,8 @@ from pydantic import ValidationError
 
 from gateway.config import Settings
 from gateway.main import create_app
+from platform_common.testing.contract import Contract
 from tests.conftest import NOTE, asgi_client, make_settings
-from tests.contract import Contract
 
 
 def serve_health(

@@ -7,8 +7,8 @@ from openapi_spec_validator import validate
 
 from gateway.main import create_app
 from gateway.openapi_merge import ServiceDocument, merge_documents
+from platform_common.testing.contract import Contract
 from tests.conftest import AUTH_URL, NOTES_URL, asgi_client, make_settings
-from tests.contract import Contract
 
 
 def serve_documents(

@@ -9,8 +9,8 @@ from fastapi import FastAPI
 from starlette.types import Message
 
 from gateway.main import create_app
+from platform_common.testing.contract import Contract
 from tests.conftest import NOTE, NOTES_URL, make_settings
-from tests.contract import Contract
 
 MB = 1024 * 1024
 
@@ -41,9 +41,8 @@ class TestForwarding:
         notes_contract: Contract,
         auth_headers: dict[str, str],
     ) -> None:
-        route = notes_contract.route(
-            mock, "GET", "/notes/1/", template="/notes/{note_id}", status=200, json=NOTE
-        )
+        answer = notes_contract.response("GET", "/notes/{note_id}", status=200, json=NOTE)
+        route = mock.get(f"{NOTES_URL}/notes/1/").mock(side_effect=lambda _: answer)
         response = await client.get("/notes/1/", headers=auth_headers)
         assert response.status_code == 200
         assert route.calls.last.request.url.raw_path == b"/notes/1/"
@@ -109,9 +108,9 @@ class TestFailures:
         notes_contract: Contract,
         auth_headers: dict[str, str],
     ) -> None:
-        notes_contract.validate("GET", "/notes/{note_id}", 200, NOTE)
+        answer = notes_contract.response("GET", "/notes/{note_id}", status=200, json=NOTE)
         route = mock.get(f"{NOTES_URL}/notes/1").mock(
-            side_effect=[httpx.ConnectError("refused"), httpx.Response(200, json=NOTE)]
+            side_effect=[httpx.ConnectError("refused"), answer]
         )
         response = await client.get("/notes/1", headers=auth_headers)
         assert response.status_code == 200
@@ -144,7 +143,6 @@ class TestFailures:
     ) -> None:
         settings = make_settings(circuit_failure_threshold=3, circuit_reset_seconds=0.2)
         app = create_app(settings)
-        notes_contract.validate("GET", "/notes/{note_id}", 200, NOTE)
         route = mock.get(f"{NOTES_URL}/notes/1").mock(side_effect=httpx.ReadTimeout("slow"))
         async with app.router.lifespan_context(app), _client(app) as client:
             for _ in range(3):
@@ -155,7 +153,11 @@ class TestFailures:
             assert fast.headers["retry-after"] == "1"
             assert route.call_count == 3  # short-circuited: upstream not contacted
             await asyncio.sleep(0.25)
-            route.mock(side_effect=None, return_value=httpx.Response(200, json=NOTE))
+            route.mock(
+                side_effect=lambda _: notes_contract.response(
+                    "GET", "/notes/{note_id}", status=200, json=NOTE
+                )
+            )
             assert (await client.get("/notes/1", headers=auth_headers)).status_code == 200
             assert (await client.get("/notes/1", headers=auth_headers)).status_code == 200
             assert route.call_count == 5

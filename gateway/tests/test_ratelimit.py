@@ -10,8 +10,8 @@ from fastapi import FastAPI
 
 from gateway.main import create_app
 from gateway.ratelimit import LoginThrottle, password_grant_username
+from platform_common.testing.contract import Contract
 from tests.conftest import TOKENS, make_settings
-from tests.contract import Contract
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 INVALID_GRANT = {"error": "invalid_grant", "error_description": "wrong email or password"}
