@@ -85,6 +85,8 @@ def service_environment(database_url: str, ports: Mapping[str, int]) -> dict[str
         "AUTH_NOTES_URL": notes,
         "NOTES_DATABASE_URL": database_url,
         "NOTES_JWKS_URL": f"{auth}/auth/.well-known/jwks.json",
+        "NOTES_REVOCATIONS_URL": f"{auth}/internal/revocations",
+        "GATEWAY_REVOCATIONS_URL": f"{auth}/internal/revocations",
         "GATEWAY_AUTH_URL": auth,
         "GATEWAY_NOTES_URL": notes,
     }

@@ -46,15 +46,15 @@ def test_authorize_then_list_notes(system: LocalSystem, api: ApiClient) -> None:
             dialog = page.locator(".modal-ux")
             dialog.locator("input#oauth_username").fill(user["email"])
             dialog.locator("input#oauth_password").fill(user["password"])
-            dialog.get_by_role("button", name="Authorize").click()
-            dialog.get_by_role("button", name="Logout").wait_for()
-            dialog.get_by_role("button", name="Close").click()
+            dialog.locator("button.authorize").click()
+            dialog.locator("button", has_text="Logout").wait_for()
+            dialog.locator("button.btn-done").click()
 
             operation = page.locator(".opblock-get", has=page.locator("[data-path='/notes']")).first
             operation.locator(".opblock-summary").click()
             operation.get_by_role("button", name="Try it out").click()
             operation.get_by_role("button", name="Execute").click()
-            status = operation.locator(".live-responses-table .response-col_status").first
+            status = operation.locator(".live-responses-table tbody .response-col_status").first
             status.wait_for()
             page.screenshot(path=str(ARTIFACTS / "docs-list-notes.png"), full_page=True)
             assert status.inner_text().strip() == "200"

@@ -1,8 +1,10 @@
 import asyncio
+import importlib.resources
 import logging
 import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -11,6 +13,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import HTMLResponse, Response
+from starlette.staticfiles import StaticFiles
 
 from gateway.config import Settings, get_settings
 from gateway.middleware import GatewayMiddleware
@@ -66,11 +69,20 @@ async def openapi_document(request: Request) -> Response:
     return Response(await gateway.docs.body(), media_type="application/json")
 
 
+# Swagger UI's files come from the fastapi-offline package, not a CDN: the docs
+# must work on a network that reaches only the gateway.
+SWAGGER_ASSETS = Path(str(importlib.resources.files("fastapi_offline") / "static"))
+ASSETS_PATH = "/docs/assets"
+
+
 @docs_router.get("/docs", include_in_schema=False)
 async def swagger_ui() -> HTMLResponse:
     return get_swagger_ui_html(
         openapi_url="/openapi.json",
         title=f"{TITLE} - Swagger UI",
+        swagger_js_url=f"{ASSETS_PATH}/swagger-ui-bundle.js",
+        swagger_css_url=f"{ASSETS_PATH}/swagger-ui.css",
+        swagger_favicon_url=f"{ASSETS_PATH}/favicon.png",
         swagger_ui_parameters={"persistAuthorization": True},
     )
 
@@ -105,6 +117,7 @@ def create_app(
     )
     app.include_router(health_router(readiness))
     app.include_router(docs_router)
+    app.mount(ASSETS_PATH, StaticFiles(directory=SWAGGER_ASSETS), name="docs-assets")
     # Added innermost first: the request id and access log wrap everything,
     # CORS answers preflights before any token check.
     app.add_middleware(TrailingSlashMiddleware)

@@ -76,6 +76,15 @@ class TestMergedDocument:
         assert "swagger-ui" in response.text
         assert "'/openapi.json'" in response.text or '"/openapi.json"' in response.text
 
+    async def test_docs_assets_served_locally(self, client: httpx.AsyncClient) -> None:
+        page = (await client.get("/docs")).text
+        assert "cdn." not in page
+        for asset in ("swagger-ui-bundle.js", "swagger-ui.css"):
+            assert f"/docs/assets/{asset}" in page
+            response = await client.get(f"/docs/assets/{asset}")
+            assert response.status_code == 200
+            assert len(response.content) > 10_000
+
     async def test_refreshed_when_a_service_changes(
         self, mock: respx.MockRouter, auth_contract: Contract, notes_contract: Contract
     ) -> None:
