@@ -10,14 +10,15 @@ import pytest
 from alembic import command
 from alembic.config import Config
 from fastapi import FastAPI
-from sqlalchemy import delete
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import delete, text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from auth_service.config import ClientConfig, Settings
 from auth_service.db import get_session
 from auth_service.keys import generate_private_pem
 from auth_service.main import create_app
 from auth_service.models import User
+from platform_common.database import create_engine
 from platform_common.testing.postgres import temporary_database
 
 SERVICE_ROOT = Path(__file__).resolve().parents[1]
@@ -49,6 +50,37 @@ async def database_url() -> AsyncIterator[str]:
     async with temporary_database("auth_test") as url:
         await alembic(url)
         yield url
+
+
+@pytest.fixture(scope="session")
+async def committed_sessionmaker() -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """A database of its own for tests whose data must really commit.
+
+    The outbox dispatcher claims rows on separate connections (SKIP LOCKED,
+    concurrent dispatchers), which a rolled-back test transaction cannot show.
+    """
+    async with temporary_database("auth_committed") as url:
+        await alembic(url)
+        engine = create_engine(url)
+        try:
+            yield async_sessionmaker(engine, expire_on_commit=False)
+        finally:
+            await engine.dispose()
+
+
+@pytest.fixture
+async def committed_db(
+    committed_sessionmaker: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """The committed database, emptied after each test."""
+    try:
+        yield committed_sessionmaker
+    finally:
+        async with committed_sessionmaker() as cleanup:
+            await cleanup.execute(
+                text("TRUNCATE auth.outbox_events, auth.subject_revocations, auth.users CASCADE")
+            )
+            await cleanup.commit()
 
 
 @pytest.fixture(scope="session")

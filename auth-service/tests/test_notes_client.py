@@ -1,0 +1,77 @@
+"""Contract tests: the client's calls and the mocked answers follow notes-service's document."""
+
+import uuid
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+import respx
+
+from auth_service.notes_client import PURGE_PATH, NotesClient, NotesServiceError
+from platform_common.testing.contract import Contract
+
+NOTES_URL = "http://notes.test"
+NOTES = Contract("notes-service", NOTES_URL)
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[NotesClient]:
+    async with httpx.AsyncClient(base_url=NOTES_URL, timeout=1.0) as http:
+        yield NotesClient(http, access_token=lambda: "service-token")
+
+
+class TestPurgeUserNotes:
+    async def test_documented_call(self, client: NotesClient) -> None:
+        user_id = uuid.uuid4()
+        operation = NOTES.operation("DELETE", PURGE_PATH)
+        assert operation["security"] == [{"OAuth2PasswordBearer": []}]
+        with respx.mock as mock:
+            route = NOTES.route(
+                mock,
+                "DELETE",
+                f"/internal/users/{user_id}/notes",
+                template=PURGE_PATH,
+                status=200,
+                json={"deleted": 4},
+            )
+            assert await client.purge_user_notes(user_id) == 4
+        request = route.calls.last.request
+        assert request.headers["Authorization"] == "Bearer service-token"
+        assert request.content == b""
+
+    async def test_repeated_delivery_answers_zero(self, client: NotesClient) -> None:
+        with respx.mock as mock:
+            route = NOTES.route_template(mock, "DELETE", PURGE_PATH)
+            route.side_effect = [
+                NOTES.response("DELETE", PURGE_PATH, status=200, json={"deleted": 2}),
+                NOTES.response("DELETE", PURGE_PATH, status=200, json={"deleted": 0}),
+            ]
+            user_id = uuid.uuid4()
+            assert [await client.purge_user_notes(user_id) for _ in range(2)] == [2, 0]
+
+    @pytest.mark.parametrize(
+        ("answer", "message", "status"),
+        [
+            (httpx.Response(503, json={"detail": "down"}), "answered 503", 503),
+            (httpx.Response(401, json={"detail": "Not authenticated"}), "answered 401", 401),
+            (httpx.Response(403, json={"detail": "Insufficient scope"}), "answered 403", 403),
+            (httpx.Response(200, text="<html>"), "unexpected body", None),
+            (httpx.Response(200, json=[]), "unexpected body", None),
+            (httpx.Response(200, json={"deleted": "3"}), "deleted='3'", None),
+            (httpx.ConnectError("refused"), "unreachable", None),
+            (httpx.ReadTimeout("frozen"), "timed out", None),
+            (httpx.ConnectTimeout("no route"), "timed out", None),
+        ],
+    )
+    async def test_failures_raise_typed_error(
+        self,
+        client: NotesClient,
+        answer: httpx.Response | Exception,
+        message: str,
+        status: int | None,
+    ) -> None:
+        with respx.mock as mock:
+            NOTES.route_template(mock, "DELETE", PURGE_PATH).side_effect = [answer]
+            with pytest.raises(NotesServiceError, match=message) as caught:
+                await client.purge_user_notes(uuid.uuid4())
+        assert caught.value.status_code == status

@@ -1,0 +1,54 @@
+from pathlib import Path
+
+from auth_service.keys import load_key_ring
+from auth_service.security import AccessTokenSigner
+from auth_service.service_tokens import ServiceTokenCache
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def make_cache(keys_dir: Path, lifetime: int, clock: Clock) -> tuple[ServiceTokenCache, list[str]]:
+    signer = AccessTokenSigner(
+        load_key_ring(keys_dir, None).active, issuer="iss", lifetime_seconds=lifetime
+    )
+    signed: list[str] = []
+    sign = signer.sign
+
+    def counting_sign(*, subject: str, audience: str, scope: str) -> str:
+        signed.append(subject)
+        return sign(subject=subject, audience=audience, scope=scope)
+
+    signer.sign = counting_sign  # type: ignore[method-assign]
+    cache = ServiceTokenCache(
+        signer, subject="svc", audience="notes-service", scope="notes:purge", clock=clock
+    )
+    return cache, signed
+
+
+class TestServiceTokenCache:
+    def test_reused_until_shortly_before_expiry(self, keys_dir: Path) -> None:
+        clock = Clock()
+        cache, signed = make_cache(keys_dir, 900, clock)
+        first = cache.token()
+        clock.now += 900 - 60 - 1  # a minute before expiry: still reused
+        assert cache.token() == first
+        clock.now += 1
+        second = cache.token()
+        assert second != first
+        assert signed == ["svc", "svc"]
+
+    def test_short_lifetimes_renew_at_three_quarters(self, keys_dir: Path) -> None:
+        clock = Clock()
+        cache, signed = make_cache(keys_dir, 40, clock)
+        cache.token()
+        clock.now += 29
+        cache.token()
+        clock.now += 1
+        cache.token()
+        assert len(signed) == 2
