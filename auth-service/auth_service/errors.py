@@ -1,7 +1,12 @@
 from fastapi import Request, status
 from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+# Endpoints that answer every error in the OAuth 2.0 form (RFC 6749 §5.2, RFC 7009 §2.2.1).
+OAUTH_PATHS = frozenset({"/auth/token", "/auth/revoke"})
 
 
 class ServiceError(Exception):
@@ -83,6 +88,16 @@ async def service_error_handler(_: Request, exc: Exception) -> JSONResponse:
             headers=headers,
         )
     return JSONResponse({"detail": exc.message}, status_code=exc.status_code)
+
+
+async def http_error_handler(request: Request, exc: Exception) -> Response:
+    """FastAPI's own answer, except on the OAuth endpoints: the 400 it gives for a
+    form it cannot parse (a multipart body without a boundary, say) is an OAuth
+    `invalid_request` there, which is what their clients parse."""
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and request.url.path.rstrip("/") in OAUTH_PATHS:
+        return await service_error_handler(request, InvalidRequest(str(exc.detail)))
+    return await http_exception_handler(request, exc)
 
 
 async def validation_error_handler(_: Request, exc: Exception) -> JSONResponse:

@@ -11,10 +11,16 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import async_sessionmaker
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from auth_service import service
 from auth_service.config import Settings, get_settings
-from auth_service.errors import ServiceError, service_error_handler, validation_error_handler
+from auth_service.errors import (
+    ServiceError,
+    http_error_handler,
+    service_error_handler,
+    validation_error_handler,
+)
 from auth_service.keys import load_key_ring
 from auth_service.notes_client import NotesClient
 from auth_service.outbox import Backoff, OutboxDispatcher
@@ -156,6 +162,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(users_router)
     app.include_router(internal_router)
     app.add_exception_handler(ServiceError, service_error_handler)
+    app.add_exception_handler(StarletteHTTPException, http_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(DBAPIError, database_unavailable_handler)
     app.add_exception_handler(OSError, database_unavailable_handler)

@@ -24,6 +24,7 @@ from auth_service.schemas import (
     UserUpdateMe,
 )
 from auth_service.service import TokenRequest
+from platform_common.responses import MALFORMED_BODY, UNAUTHORIZED, ErrorDetail
 
 MAX_BIGINT = 2**63 - 1
 FormField = Annotated[str | None, Form()]
@@ -32,10 +33,20 @@ OAUTH_ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": OAuthErrorBody, "description": "invalid_request, invalid_grant, ..."},
     401: {"model": OAuthErrorBody, "description": "invalid_client"},
 }
-USER_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "User not found"}}
+USER_NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorDetail, "description": "User not found"}
+}
+EMAIL_TAKEN: dict[int | str, dict[str, Any]] = {
+    409: {"model": ErrorDetail, "description": "Email already registered"}
+}
+NOT_SUPERUSER: dict[int | str, dict[str, Any]] = {
+    403: {"model": ErrorDetail, "description": "Not a superuser"}
+}
 
 router = APIRouter(prefix="/auth", tags=["auth"])
-users_router = APIRouter(prefix="/auth/users", tags=["users"])
+users_router = APIRouter(
+    prefix="/auth/users", tags=["users"], responses={**UNAUTHORIZED, **NOT_SUPERUSER}
+)
 # Never routed by the gateway; only services on the internal network reach it.
 internal_router = APIRouter(prefix="/internal", tags=["internal"])
 
@@ -44,7 +55,7 @@ internal_router = APIRouter(prefix="/internal", tags=["internal"])
     "/register",
     status_code=status.HTTP_201_CREATED,
     response_model=UserRead,
-    responses={409: {"description": "Email already registered"}},
+    responses={**EMAIL_TAKEN, **MALFORMED_BODY},
 )
 async def register(data: UserCreate, session: SessionDep, hasher: HasherDep) -> UserRead:
     user = await service.register_user(session, data=data, hasher=hasher)
@@ -83,7 +94,8 @@ async def token(
     )
 
 
-@router.post("/revoke", responses={400: {"model": OAuthErrorBody}})
+# response_class=Response: the 200 has no body, and the document must not promise JSON.
+@router.post("/revoke", response_class=Response, responses={400: {"model": OAuthErrorBody}})
 async def revoke(
     session: SessionDep, token: FormField = None, token_type_hint: FormField = None
 ) -> Response:
@@ -102,12 +114,23 @@ async def jwks(request: Request, response: Response) -> dict[str, Any]:
     return document
 
 
-@router.get("/me", response_model=UserRead)
+@router.get("/me", response_model=UserRead, responses=UNAUTHORIZED)
 async def read_me(user: CurrentUser) -> UserRead:
     return UserRead.model_validate(user)
 
 
-@router.patch("/me", response_model=UserRead, responses={409: {"description": "Email taken"}})
+@router.patch(
+    "/me",
+    response_model=UserRead,
+    responses={
+        **UNAUTHORIZED,
+        **EMAIL_TAKEN,
+        400: {
+            "model": ErrorDetail,
+            "description": "Current password is incorrect, or the body cannot be decoded",
+        },
+    },
+)
 async def update_me(
     data: UserUpdateMe, user: CurrentUser, session: SessionDep, hasher: HasherDep
 ) -> UserRead:
@@ -115,7 +138,7 @@ async def update_me(
     return UserRead.model_validate(updated)
 
 
-@router.delete("/me", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/me", status_code=status.HTTP_204_NO_CONTENT, responses=UNAUTHORIZED)
 async def delete_me(user: CurrentUser, session: SessionDep) -> None:
     await service.delete_user(session, user_id=user.id)
 
@@ -143,7 +166,11 @@ async def read_user(user_id: uuid.UUID, session: SessionDep, _admin: Superuser) 
     return UserRead.model_validate(user)
 
 
-@users_router.patch("/{user_id}", response_model=UserRead, responses=USER_NOT_FOUND)
+@users_router.patch(
+    "/{user_id}",
+    response_model=UserRead,
+    responses={**USER_NOT_FOUND, **EMAIL_TAKEN, **MALFORMED_BODY},
+)
 async def update_user(
     user_id: uuid.UUID,
     data: UserUpdateAdmin,

@@ -6,16 +6,28 @@ from fastapi import APIRouter, Path, Query, Response, status
 from notes_service import service
 from notes_service.deps import CurrentUserId, PurgeClaims, SessionDep
 from notes_service.schemas import NoteRead, NoteWrite, PurgeResult
+from platform_common.responses import (
+    INSUFFICIENT_SCOPE,
+    MALFORMED_BODY,
+    UNAUTHORIZED,
+    ErrorDetail,
+)
 
 MAX_BIGINT = 2**63 - 1
 NoteId = Annotated[int, Path(gt=0, le=MAX_BIGINT)]
-NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "Note not found (or not yours)"}}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorDetail, "description": "Note not found (or not yours)"}
+}
 
-router = APIRouter(prefix="/notes", tags=["notes"])
+router = APIRouter(
+    prefix="/notes", tags=["notes"], responses={**UNAUTHORIZED, **INSUFFICIENT_SCOPE}
+)
 internal_router = APIRouter(prefix="/internal", tags=["internal"])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=NoteRead)
+@router.post(
+    "", status_code=status.HTTP_201_CREATED, response_model=NoteRead, responses=MALFORMED_BODY
+)
 async def create_note(data: NoteWrite, session: SessionDep, user_id: CurrentUserId) -> NoteRead:
     note = await service.create_note(session, owner_id=user_id, data=data)
     return NoteRead.model_validate(note)
@@ -44,7 +56,7 @@ async def read_note(note_id: NoteId, session: SessionDep, user_id: CurrentUserId
     return NoteRead.model_validate(note)
 
 
-@router.put("/{note_id}", response_model=NoteRead, responses=NOT_FOUND)
+@router.put("/{note_id}", response_model=NoteRead, responses={**NOT_FOUND, **MALFORMED_BODY})
 async def replace_note(
     note_id: NoteId, data: NoteWrite, session: SessionDep, user_id: CurrentUserId
 ) -> NoteRead:

@@ -1,0 +1,35 @@
+"""Error answers every service gives alike, for routes' `responses=`.
+
+Documented so clients (and the schemathesis run in tests-e2e) can rely on
+every status a route answers with, and on its `{"detail": ...}` body.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+Responses = dict[int | str, dict[str, Any]]
+
+
+class ErrorDetail(BaseModel):
+    """The body of every error but validation errors (422) and OAuth errors."""
+
+    detail: str
+
+
+UNAUTHORIZED: Responses = {
+    401: {
+        "model": ErrorDetail,
+        "description": "No access token, or one that is invalid, expired or revoked",
+    }
+}
+INSUFFICIENT_SCOPE: Responses = {
+    403: {"model": ErrorDetail, "description": "The access token lacks the scope this route needs"}
+}
+# FastAPI answers 400 itself when a body cannot be decoded at all (not UTF-8,
+# or a form it cannot parse), before validation could give its 422.
+MALFORMED_BODY: Responses = {
+    400: {"model": ErrorDetail, "description": "The body cannot be decoded (e.g. not UTF-8)"}
+}
