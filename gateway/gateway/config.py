@@ -28,6 +28,13 @@ class Settings(BaseSettings):
     jwks_max_age_seconds: float = Field(default=300.0, gt=0)
     jwks_refetch_floor_seconds: float = Field(default=10.0, ge=0)
     max_authorization_bytes: int = Field(default=8192, ge=256)
+    # Users deleted or deactivated since their token was issued: polled from
+    # auth-service (platform_common.revocations), their tokens are refused
+    # within about one interval. Empty URL means auth_url + /internal/revocations.
+    revocations_url: str = ""
+    revocations_poll_interval_seconds: float = Field(default=2.0, gt=0)
+    # Off only in tests that have no list to poll.
+    revocations_enabled: bool = True
 
     max_body_bytes: int = Field(default=1024 * 1024, ge=1)
 
@@ -52,6 +59,8 @@ class Settings(BaseSettings):
     def _check(self) -> "Settings":
         if not self.jwks_url:
             self.jwks_url = self.auth_url.rstrip("/") + "/auth/.well-known/jwks.json"
+        if not self.revocations_url:
+            self.revocations_url = self.auth_url.rstrip("/") + "/internal/revocations"
         for limit in (self.login_limit_per_account, self.login_limit_per_address):
             parse(limit)  # raises ValueError on a malformed limit
         if self.cors_allow_credentials and "*" in self.cors_origins:

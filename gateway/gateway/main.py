@@ -1,4 +1,5 @@
 import asyncio
+import contextlib
 import importlib.resources
 import logging
 import time
@@ -101,9 +102,18 @@ def create_app(
         base = get_openapi(title=TITLE, version=VERSION, routes=app.routes)
         gateway = Gateway(settings, base_document=base, transports=transports)
         app.state.gateway = gateway
+        poller = (
+            asyncio.create_task(gateway.revocations.poll_forever(), name="revocations-poller")
+            if gateway.revocations is not None
+            else None
+        )
         try:
             yield
         finally:
+            if poller is not None:
+                poller.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await poller
             await gateway.aclose()
 
     app = FastAPI(

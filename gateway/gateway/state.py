@@ -13,6 +13,7 @@ from gateway.openapi_merge import Document, DocumentSource, MergedDocument
 from gateway.proxy import Upstream
 from gateway.ratelimit import LoginThrottle
 from gateway.routing import PrefixRouter
+from platform_common.revocations import RevokedSubjects
 from platform_common.tokens import AccessTokenVerifier, JwksCache
 
 AUTH = "auth-service"
@@ -61,9 +62,22 @@ class Gateway:
             max_age=settings.jwks_max_age_seconds,
             refetch_floor=settings.jwks_refetch_floor_seconds,
         )
+        # Polled by a task of the lifespan (gateway.main).
+        self.revocations = (
+            RevokedSubjects(
+                settings.revocations_url,
+                self._jwks_client,
+                interval=settings.revocations_poll_interval_seconds,
+            )
+            if settings.revocations_enabled
+            else None
+        )
         self.tokens = TokenGate(
             AccessTokenVerifier(
-                self.jwks, issuer=settings.jwt_issuer, audiences=[settings.jwt_audience]
+                self.jwks,
+                issuer=settings.jwt_issuer,
+                audiences=[settings.jwt_audience],
+                revocations=self.revocations,
             ),
             max_header_bytes=settings.max_authorization_bytes,
         )

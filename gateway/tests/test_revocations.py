@@ -1,0 +1,141 @@
+"""Tokens of users deleted or deactivated since they were issued are refused at the gateway.
+
+The gateway polls auth-service's `GET /internal/revocations` (mocked as
+auth-service/openapi.json documents it); a listed user's token is refused
+with 401 before any upstream sees the request, within about one poll interval.
+"""
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+import respx
+from fastapi import FastAPI
+
+from gateway.config import Settings
+from gateway.main import create_app
+from platform_common.testing.contract import Contract
+from platform_common.testing.issuer import TokenIssuer
+from tests.conftest import NOTE, asgi_client, make_settings
+
+LIST_PATH = "/internal/revocations"
+
+
+@dataclass
+class RevocationList:
+    contract: Contract
+    revoked: list[dict[str, Any]] = field(default_factory=list)
+    failing: bool = False
+    polled: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def answer(self, _request: httpx.Request) -> httpx.Response:
+        self.polled.set()
+        if self.failing:
+            return httpx.Response(503, json={"detail": "down"})
+        body = {"revoked": list(self.revoked)}
+        return self.contract.response("GET", LIST_PATH, status=200, json=body)
+
+    async def polls(self, count: int = 2) -> None:
+        """Wait for `count` polls; after two, the list of the first is in use."""
+        for _ in range(count):
+            self.polled.clear()
+            await asyncio.wait_for(self.polled.wait(), timeout=5)
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return make_settings(revocations_enabled=True, revocations_poll_interval_seconds=0.02)
+
+
+@pytest.fixture
+def revocations(mock: respx.MockRouter, auth_contract: Contract) -> RevocationList:
+    stub = RevocationList(auth_contract)
+    route = auth_contract.route_template(mock, "GET", LIST_PATH, name="revocations")
+    route.side_effect = stub.answer
+    return stub
+
+
+@pytest.fixture
+async def app(
+    settings: Settings, mock: respx.MockRouter, revocations: RevocationList
+) -> AsyncIterator[FastAPI]:
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+@pytest.fixture
+def notes(mock: respx.MockRouter, notes_contract: Contract) -> respx.Route:
+    return notes_contract.route(
+        mock, "GET", "/notes/1", template="/notes/{note_id}", status=200, json=NOTE
+    )
+
+
+class TestRevokedTokens:
+    async def test_refused_after_the_next_poll(
+        self,
+        client: httpx.AsyncClient,
+        revocations: RevocationList,
+        notes: respx.Route,
+        issuer: TokenIssuer,
+    ) -> None:
+        deleted, other = str(uuid.uuid4()), str(uuid.uuid4())
+        headers = {"Authorization": f"Bearer {issuer.token(deleted)}"}
+        other_headers = {"Authorization": f"Bearer {issuer.token(other)}"}
+        await revocations.polls()
+        assert (await client.get("/notes/1", headers=headers)).status_code == 200
+
+        revocations.revoked.append({"sub": deleted, "revoked_at": int(time.time())})
+        await revocations.polls()
+        calls = notes.call_count
+        refused = await client.get("/notes/1", headers=headers)
+        assert refused.status_code == 401
+        assert refused.headers["WWW-Authenticate"].startswith("Bearer")
+        assert notes.call_count == calls  # never reached notes-service
+        assert (await client.get("/notes/1", headers=other_headers)).status_code == 200
+
+    async def test_stale_list_kept_while_auth_service_fails(
+        self, client: httpx.AsyncClient, revocations: RevocationList, issuer: TokenIssuer
+    ) -> None:
+        user = str(uuid.uuid4())
+        headers = {"Authorization": f"Bearer {issuer.token(user)}"}
+        revocations.revoked.append({"sub": user, "revoked_at": int(time.time())})
+        await revocations.polls()
+        revocations.failing = True
+        await revocations.polls(3)
+        assert (await client.get("/notes/1", headers=headers)).status_code == 401
+
+    async def test_poller_stops_on_shutdown(
+        self, settings: Settings, mock: respx.MockRouter, revocations: RevocationList
+    ) -> None:
+        app = create_app(settings)
+        async with app.router.lifespan_context(app), asgi_client(app):
+            await revocations.polls()
+        calls = mock.routes["revocations"].call_count
+        await asyncio.sleep(0.1)
+        assert mock.routes["revocations"].call_count == calls
+
+
+class TestSettings:
+    def test_defaults(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.delenv("GATEWAY_REVOCATIONS_URL", raising=False)
+        settings = Settings()
+        assert settings.revocations_url == "http://127.0.0.1:8001/internal/revocations"
+        assert settings.revocations_poll_interval_seconds == 2.0
+        assert settings.revocations_enabled
+
+    def test_follows_auth_url(self) -> None:
+        settings = Settings(auth_url="http://auth:8001/")
+        assert settings.revocations_url == "http://auth:8001/internal/revocations"
+
+    def test_explicit(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("GATEWAY_REVOCATIONS_URL", "http://a/internal/revocations")
+        monkeypatch.setenv("GATEWAY_REVOCATIONS_POLL_INTERVAL_SECONDS", "0.5")
+        settings = Settings()
+        assert settings.revocations_url == "http://a/internal/revocations"
+        assert settings.revocations_poll_interval_seconds == 0.5
