@@ -83,6 +83,9 @@ class JwksCache:
         self._refetch_floor = refetch_floor
         self._timeout = timeout
         self._keys: dict[str, Key] = {}
+        # Bumped whenever the key set changes, so verifiers drop tokens they
+        # accepted under a key that may since have been withdrawn.
+        self.generation = 0
         self._fetched_at: float | None = None
         self._attempted_at = -math.inf
         self._lock = asyncio.Lock()
@@ -121,6 +124,8 @@ class JwksCache:
             except (httpx.HTTPError, ValueError) as exc:
                 logger.warning("JWKS fetch from %s failed: %s", self._url, exc)
                 return
+            if keys.keys() != self._keys.keys():
+                self.generation += 1
             self._keys = keys
             self._fetched_at = time.monotonic()
 
@@ -128,11 +133,18 @@ class JwksCache:
 class KeySource(Protocol):
     """Where a verifier finds the public key for a `kid`; raises InvalidToken if none."""
 
+    @property
+    def generation(self) -> int:
+        """Changes whenever the set of keys changes."""
+        ...
+
     async def get(self, kid: str) -> Key: ...
 
 
 class StaticKeys:
     """A fixed set of keys, for the issuer verifying its own tokens without HTTP."""
+
+    generation = 0
 
     def __init__(self, keys: Mapping[str, Key]) -> None:
         self._keys = dict(keys)
@@ -161,9 +173,17 @@ class AccessTokenVerifier(Generic[KeySourceT]):
         audiences: Iterable[str],
         leeway: int = 10,
         revocations: RevokedSubjects | None = None,
+        cache_size: int = 10_000,
     ) -> None:
         self.jwks = jwks
         self.revocations = revocations
+        # Tokens already verified, so a client's next requests skip the RSA
+        # check (the costliest step). Lifetime and revocation are still checked
+        # on every use; a change of the key set empties it.
+        self._verified: dict[str, AccessClaims] = {}
+        self._verified_generation = jwks.generation
+        self._cache_size = cache_size
+        self._leeway = leeway
         self._issuer = issuer
         self._audiences = frozenset(audiences)
         self._options = {
@@ -177,6 +197,26 @@ class AccessTokenVerifier(Generic[KeySourceT]):
         }
 
     async def verify(self, token: str) -> AccessClaims:
+        current = self._verified_generation == self.jwks.generation
+        access = self._verified.get(token) if current else None
+        if access is None:
+            access = await self._verify_signature_and_claims(token)
+            if self._verified_generation != self.jwks.generation:
+                self._verified.clear()
+                self._verified_generation = self.jwks.generation
+            if len(self._verified) >= self._cache_size:
+                del self._verified[next(iter(self._verified))]  # oldest first
+            self._verified[token] = access
+        elif access.expires_at + self._leeway < time.time():
+            del self._verified[token]
+            raise InvalidToken("token expired")
+        if self.revocations is not None and self.revocations.is_revoked(
+            access.subject, access.issued_at
+        ):
+            raise InvalidToken("token revoked")
+        return access
+
+    async def _verify_signature_and_claims(self, token: str) -> AccessClaims:
         try:
             header = jwt.get_unverified_header(token)
         except JWTError:
@@ -195,12 +235,7 @@ class AccessTokenVerifier(Generic[KeySourceT]):
             raise InvalidToken("token expired") from None
         except JWTError:
             raise InvalidToken("invalid token") from None
-        access = self._to_claims(claims)
-        if self.revocations is not None and self.revocations.is_revoked(
-            access.subject, access.issued_at
-        ):
-            raise InvalidToken("token revoked")
-        return access
+        return self._to_claims(claims)
 
     def _to_claims(self, claims: dict[str, Any]) -> AccessClaims:
         audience = claims.get("aud")

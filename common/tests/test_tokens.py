@@ -1,3 +1,4 @@
+import time
 from collections.abc import AsyncIterator
 
 import httpx
@@ -134,3 +135,60 @@ class TestAccessTokenVerifier:
             verifier = verifier_for(JwksCache(JWKS_URL, http), issuer)
             with pytest.raises(InvalidToken):
                 await verifier.verify(issuer.sign(claims))
+
+
+class TestVerifiedTokenCache:
+    async def test_repeat_skips_the_signature_check(
+        self, http: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        issuer = TokenIssuer()
+        with respx.mock:
+            respx.get(JWKS_URL).respond(json=issuer.jwks())
+            verifier = verifier_for(JwksCache(JWKS_URL, http), issuer)
+            token = issuer.token("u")
+            first = await verifier.verify(token)
+            calls: list[str] = []
+            monkeypatch.setattr(verifier, "_verify_signature_and_claims", lambda t: calls.append(t))
+            assert await verifier.verify(token) == first
+            assert calls == []
+
+    async def test_cached_token_still_expires(
+        self, http: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        issuer = TokenIssuer()
+        with respx.mock:
+            respx.get(JWKS_URL).respond(json=issuer.jwks())
+            verifier = verifier_for(JwksCache(JWKS_URL, http), issuer)
+            token = issuer.token("u", lifetime=60)
+            await verifier.verify(token)
+            later = time.time() + 3600
+            monkeypatch.setattr(time, "time", lambda: later)
+            with pytest.raises(InvalidToken, match="expired"):
+                await verifier.verify(token)
+
+    async def test_key_set_change_forgets_verified_tokens(self, http: httpx.AsyncClient) -> None:
+        old, new = TokenIssuer(), TokenIssuer()
+        with respx.mock:
+            route = respx.get(JWKS_URL).respond(json=old.jwks())
+            cache = JwksCache(JWKS_URL, http, refetch_floor=0)
+            verifier = verifier_for(cache, old)
+            token = old.token("u")
+            await verifier.verify(token)
+            route.respond(json=new.jwks())  # the old key is withdrawn
+            await verifier.verify(new.token("u"))  # unknown kid: refetch
+            with pytest.raises(InvalidToken, match="unknown signing key"):
+                await verifier.verify(token)
+
+    async def test_size_is_bounded(self, http: httpx.AsyncClient) -> None:
+        issuer = TokenIssuer()
+        with respx.mock:
+            respx.get(JWKS_URL).respond(json=issuer.jwks())
+            verifier = AccessTokenVerifier(
+                JwksCache(JWKS_URL, http),
+                issuer=issuer.issuer,
+                audiences=[issuer.audience],
+                cache_size=3,
+            )
+            for n in range(5):
+                await verifier.verify(issuer.token(f"user-{n}"))
+            assert len(verifier._verified) == 3
