@@ -1,0 +1,147 @@
+"""Property-based fuzzing of the running system through the gateway (schemathesis).
+
+schemathesis reads the gateway's merged `/openapi.json` and runs its
+coverage, fuzzing and stateful phases (examples too, were the document to
+carry any) against it, authenticated, checking that nothing answers 5xx,
+every status code, content type and body is the documented one, and methods
+the document does not name are refused with 405.
+
+It talks to a gateway of its own (same services, same database) whose login
+limits are high: the fuzzer posts hundreds of failed logins, and the shared
+gateway's per-address limit would then refuse every other test's login.
+
+The seed is fixed so a failure replays; FUZZ_SEED picks another, FUZZ_EXAMPLES
+more examples per operation.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ElementTree
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from api_client import ApiClient
+from run_local import LocalSystem, free_port
+
+SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
+SEED = os.environ.get("FUZZ_SEED", "20261121")
+MAX_EXAMPLES = os.environ.get("FUZZ_EXAMPLES", "40")
+CHECKS = ",".join(
+    [
+        "not_a_server_error",
+        "status_code_conformance",
+        "content_type_conformance",
+        "response_schema_conformance",
+        "response_headers_conformance",
+        "unsupported_method",
+    ]
+)
+RUN_TIMEOUT = 240
+
+
+@pytest.fixture(scope="module")
+def fuzz_gateway(system: LocalSystem) -> Iterator[str]:
+    gateway = LocalSystem(
+        database_url=system.database_url,
+        ports={**system.ports, "gateway": free_port()},
+        extra_env={
+            **system.extra_env,
+            "GATEWAY_LOGIN_LIMIT_PER_ACCOUNT": "100000/minute",
+            "GATEWAY_LOGIN_LIMIT_PER_ADDRESS": "100000/minute",
+        },
+        quiet=True,  # thousands of requests; their log lines would drown the suite's output
+    )
+    gateway.start("gateway")
+    try:
+        gateway.wait_ready("gateway")
+        yield f"http://127.0.0.1:{gateway.ports['gateway']}"
+    finally:
+        gateway.stop_all()
+
+
+def bearer(base_url: str, email: str | None = None, password: str | None = None) -> str:
+    with ApiClient(base_url) as api:
+        if email is None or password is None:
+            user = api.register()
+            email, password = user["email"], user["password"]
+        tokens = api.login(email, password)
+    return f"Authorization: Bearer {tokens['access_token']}"
+
+
+def schemathesis(base_url: str, header: str, *selection: str, tmp_path: Path) -> None:
+    """One run; fails with the run's own report of each failure."""
+    junit = tmp_path / "junit.xml"
+    command = [
+        str(SCHEMATHESIS),
+        "run",
+        f"{base_url}/openapi.json",
+        "--header",
+        header,
+        "--checks",
+        CHECKS,
+        "--phases",
+        "examples,coverage,fuzzing,stateful",
+        "--max-examples",
+        MAX_EXAMPLES,
+        "--seed",
+        SEED,
+        "--workers",
+        "2",
+        "--request-timeout",
+        "10",
+        "--suppress-health-check",
+        "too_slow",
+        "--report",
+        "junit",
+        "--report-junit-path",
+        str(junit),
+        *selection,
+    ]
+    # cwd: schemathesis keeps its example database (.hypothesis/) there.
+    result = subprocess.run(
+        command, cwd=tmp_path, capture_output=True, text=True, timeout=RUN_TIMEOUT, check=False
+    )
+    output = result.stdout + result.stderr
+    assert junit.exists(), output
+    # The report is the one this run just wrote, not data from elsewhere.
+    cases = ElementTree.parse(junit).getroot().findall(".//testcase")  # noqa: S314
+    assert cases, output
+    failed = [
+        case.get("name", "?")
+        for case in cases
+        if case.find("failure") is not None or case.find("error") is not None
+    ]
+    assert not failed, f"{failed}\n{output[-20000:]}"
+    assert result.returncode == 0, output[-20000:]
+
+
+class TestFuzz:
+    def test_every_operation_as_an_ordinary_user(self, fuzz_gateway: str, tmp_path: Path) -> None:
+        # DELETE /auth/me would end the user's account (and the token) for every
+        # later case; it gets its own run below.
+        header = bearer(fuzz_gateway)
+        schemathesis(fuzz_gateway, header, "--exclude-name", "DELETE /auth/me", tmp_path=tmp_path)
+
+    def test_account_deletion(self, fuzz_gateway: str, tmp_path: Path) -> None:
+        header = bearer(fuzz_gateway)
+        schemathesis(fuzz_gateway, header, "--include-name", "DELETE /auth/me", tmp_path=tmp_path)
+
+    def test_user_administration_reads_as_superuser(
+        self, fuzz_gateway: str, tmp_path: Path
+    ) -> None:
+        # Reads only: a fuzzed PATCH or DELETE as the superuser would deactivate
+        # or delete accounts the rest of the suite relies on (root's own, too).
+        header = bearer(fuzz_gateway, "root@e2e.example", "root-password-e2e")
+        schemathesis(
+            fuzz_gateway,
+            header,
+            "--include-path-regex",
+            "^/auth/users",
+            "--include-method",
+            "GET",
+            tmp_path=tmp_path,
+        )
