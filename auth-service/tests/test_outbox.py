@@ -21,7 +21,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from auth_service import service
+from auth_service.config import Settings
 from auth_service.errors import UserNotFound
+from auth_service.main import create_app
 from auth_service.models import USER_DELETED, OutboxEvent, SubjectRevocation, User
 from auth_service.notes_client import PURGE_PATH, NotesClient
 from auth_service.outbox import Backoff, OutboxDispatcher
@@ -463,3 +465,35 @@ class TestRunForever:
         with pytest.raises(asyncio.CancelledError):
             await task
         assert failures == 2
+
+
+class TestLifespan:
+    async def test_dispatcher_started_and_stopped(self, settings: Settings) -> None:
+        enabled = settings.model_copy(
+            update={"outbox_enabled": True, "first_superuser_email": None}
+        )
+        app = create_app(enabled)
+
+        def dispatchers() -> list[asyncio.Task[Any]]:
+            return [t for t in asyncio.all_tasks() if t.get_name() == "outbox-dispatcher"]
+
+        with respx.mock(assert_all_called=False) as mock:
+            mock.route(host="127.0.0.1", port=8002).respond(503)
+            async with app.router.lifespan_context(app):
+                (task,) = dispatchers()
+                await asyncio.sleep(0.05)
+                assert not task.done()
+        assert task.cancelled()
+        assert dispatchers() == []
+
+    def test_defaults(self) -> None:
+        fields = Settings.model_fields
+        defaults = {name: fields[name].default for name in fields}
+        assert defaults["notes_url"] == "http://127.0.0.1:8002"
+        assert defaults["outbox_enabled"] is True
+        assert defaults["outbox_poll_interval_seconds"] == 1.0
+        assert defaults["outbox_backoff_cap_seconds"] == 30.0
+
+    def test_lease_must_outlast_a_call(self) -> None:
+        with pytest.raises(ValueError, match="outbox_lease_seconds"):
+            Settings(notes_timeout_seconds=10, outbox_lease_seconds=5)
