@@ -23,6 +23,7 @@ test: lint typecheck unit e2e
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit -q -c pyproject.toml -r common/platform_common notes-service/notes_service auth-service/auth_service gateway/gateway
 
 typecheck: $(STAMP)
 	@for p in $(PACKAGES) tests-e2e bench; do \
