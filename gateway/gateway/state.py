@@ -13,6 +13,7 @@ from gateway.openapi_merge import Document, DocumentSource, MergedDocument
 from gateway.proxy import Upstream
 from gateway.ratelimit import LoginThrottle
 from gateway.routing import PrefixRouter
+from gateway.transport import AiohttpTransport
 from platform_common.revocations import RevokedSubjects
 from platform_common.tokens import AccessTokenVerifier, JwksCache
 
@@ -52,7 +53,10 @@ class Gateway:
             max_keepalive_connections=settings.upstream_keepalive_connections,
         )
         for each in self.upstreams:
-            each.open(limits, transports.get(each.name))
+            transport = transports.get(each.name)
+            if transport is None and settings.upstream_client == "aiohttp":
+                transport = AiohttpTransport(settings.upstream_max_connections)
+            each.open(limits, transport)
         self.router: PrefixRouter[Upstream] = PrefixRouter({u.prefix: u for u in self.upstreams})
 
         self._jwks_client = httpx.AsyncClient(trust_env=False)

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
+import pytest
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -78,7 +79,7 @@ async def serve(app: ASGIApp) -> AsyncIterator[str]:
 
 
 @asynccontextmanager
-async def system() -> AsyncIterator[tuple[httpx.AsyncClient, str]]:
+async def system(upstream_client: str) -> AsyncIterator[tuple[httpx.AsyncClient, str]]:
     issuer = TokenIssuer()
     async with serve(upstream_app(issuer)) as upstream_url:
         settings = make_settings(
@@ -86,6 +87,7 @@ async def system() -> AsyncIterator[tuple[httpx.AsyncClient, str]]:
             notes_url=upstream_url,
             notes_timeout_seconds=0.5,
             max_body_bytes=64 * 1024 * 1024,
+            upstream_client=upstream_client,
         )
         async with (
             serve(create_app(settings)) as gateway_url,
@@ -94,9 +96,10 @@ async def system() -> AsyncIterator[tuple[httpx.AsyncClient, str]]:
             yield client, f"Bearer {issuer.token(USER_ID)}"
 
 
+@pytest.mark.parametrize("upstream_client", ["aiohttp", "httpx"])
 class TestOverRealSockets:
-    async def test_streaming_timeout_and_upload(self) -> None:
-        async with system() as (client, authorization):
+    async def test_streaming_timeout_and_upload(self, upstream_client: str) -> None:
+        async with system(upstream_client) as (client, authorization):
             headers = {"Authorization": authorization}
 
             # The first bytes arrive while the upstream is still producing the rest.
@@ -122,7 +125,19 @@ class TestOverRealSockets:
             response = await client.post("/notes/count", content=upload(), headers=headers)
             assert response.status_code == 200
             assert response.json()["received"] == 80 * len(CHUNK)
-            assert response.json()["headers"]["x-forwarded-for"] == "127.0.0.1"
+            seen = response.json()["headers"]
+            assert seen["x-forwarded-for"] == "127.0.0.1"
+            # Only what the client sent (cleaned) and the gateway's own headers.
+            assert seen.get("user-agent", "").startswith("python-httpx")  # the client's own
+            assert "cookie" not in seen
+
+            # More than the body limit, streamed without a length: 413.
+            async def too_much() -> AsyncIterator[bytes]:
+                for _ in range(300):
+                    yield CHUNK
+
+            response = await client.post("/notes/count", content=too_much(), headers=headers)
+            assert response.status_code == 413
 
             # An upstream slower than its timeout: 504 after the timeout, not later.
             started = time.perf_counter()
@@ -130,3 +145,23 @@ class TestOverRealSockets:
             elapsed = time.perf_counter() - started
             assert response.status_code == 504
             assert 0.4 < elapsed < 1.4
+
+
+@pytest.mark.parametrize("upstream_client", ["aiohttp", "httpx"])
+async def test_refused_connection_answers_503(upstream_client: str) -> None:
+    issuer = TokenIssuer()
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    async with serve(upstream_app(issuer)) as auth_url:
+        settings = make_settings(auth_url=auth_url, notes_url=dead, upstream_client=upstream_client)
+        async with (
+            serve(create_app(settings)) as gateway_url,
+            httpx.AsyncClient(base_url=gateway_url, timeout=10) as client,
+        ):
+            headers = {"Authorization": f"Bearer {issuer.token(USER_ID)}"}
+            started = time.perf_counter()
+            response = await client.get("/notes/", headers=headers)
+            assert response.status_code == 503
+            assert response.json() == {"detail": "notes-service is unavailable"}
+            assert time.perf_counter() - started < 1.0
