@@ -41,6 +41,7 @@ CHECKS = ",".join(
     ]
 )
 RUN_TIMEOUT = 240
+ROOT_EMAIL, ROOT_PASSWORD = "root@e2e.example", "root-password-e2e"  # conftest's superuser
 
 
 @pytest.fixture(scope="module")
@@ -72,8 +73,22 @@ def bearer(base_url: str, email: str | None = None, password: str | None = None)
     return f"Authorization: Bearer {tokens['access_token']}"
 
 
-def schemathesis(base_url: str, header: str, *selection: str, tmp_path: Path) -> None:
-    """One run; fails with the run's own report of each failure."""
+def fuzz_superuser(base_url: str) -> tuple[str, str]:
+    """A fresh account that root makes a superuser: email and password."""
+    with ApiClient(base_url) as api:
+        root = api.login(ROOT_EMAIL, ROOT_PASSWORD)
+        user = api.register()
+        response = api.http.patch(
+            f"/auth/users/{user['id']}",
+            json={"is_superuser": True},
+            headers={"Authorization": f"Bearer {root['access_token']}"},
+        )
+        assert response.status_code == 200, response.text
+    return user["email"], user["password"]
+
+
+def schemathesis(base_url: str, header: str, *selection: str, tmp_path: Path) -> str:
+    """One run; fails with the run's own report of each failure, else returns its output."""
     junit = tmp_path / "junit.xml"
     command = [
         str(SCHEMATHESIS),
@@ -117,6 +132,7 @@ def schemathesis(base_url: str, header: str, *selection: str, tmp_path: Path) ->
     ]
     assert not failed, f"{failed}\n{output[-20000:]}"
     assert result.returncode == 0, output[-20000:]
+    return output
 
 
 class TestFuzz:
@@ -124,24 +140,31 @@ class TestFuzz:
         # DELETE /auth/me would end the user's account (and the token) for every
         # later case; it gets its own run below.
         header = bearer(fuzz_gateway)
-        schemathesis(fuzz_gateway, header, "--exclude-name", "DELETE /auth/me", tmp_path=tmp_path)
+        output = schemathesis(
+            fuzz_gateway, header, "--exclude-name", "DELETE /auth/me", tmp_path=tmp_path
+        )
+        assert "Tested: 18" in output, output
 
     def test_account_deletion(self, fuzz_gateway: str, tmp_path: Path) -> None:
         header = bearer(fuzz_gateway)
-        schemathesis(fuzz_gateway, header, "--include-name", "DELETE /auth/me", tmp_path=tmp_path)
+        output = schemathesis(
+            fuzz_gateway, header, "--include-name", "DELETE /auth/me", tmp_path=tmp_path
+        )
+        assert "Selected: 1/" in output, output
 
     def test_user_administration_reads_as_superuser(
         self, fuzz_gateway: str, tmp_path: Path
     ) -> None:
-        # Reads only: a fuzzed PATCH or DELETE as the superuser would deactivate
-        # or delete accounts the rest of the suite relies on (root's own, too).
-        header = bearer(fuzz_gateway, "root@e2e.example", "root-password-e2e")
-        schemathesis(
+        # Reads only, and as a superuser of its own: a fuzzed PATCH or DELETE
+        # would change or delete accounts the rest of the suite relies on.
+        header = bearer(fuzz_gateway, *fuzz_superuser(fuzz_gateway))
+        output = schemathesis(
             fuzz_gateway,
             header,
-            "--include-path-regex",
-            "^/auth/users",
-            "--include-method",
-            "GET",
+            "--include-name",
+            "GET /auth/users",
+            "--include-name",
+            "GET /auth/users/{user_id}",
             tmp_path=tmp_path,
         )
+        assert "Selected: 2/" in output, output
