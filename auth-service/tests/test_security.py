@@ -1,4 +1,5 @@
 import asyncio
+import os
 import threading
 import time
 
@@ -6,6 +7,7 @@ import pytest
 
 from auth_service.config import Settings
 from auth_service.security import (
+    HASHING_NICENESS,
     Argon2Parameters,
     PasswordHasher,
     new_refresh_token,
@@ -95,6 +97,21 @@ class TestPasswordHasher:
         monkeypatch.setattr(hasher._context, "hash", slow_hash)
         await asyncio.gather(*(hasher.hash("pw") for _ in range(6)))
         assert peak == 2
+
+    @pytest.mark.skipif(not hasattr(os, "setpriority"), reason="per-thread nice is Linux's")
+    async def test_hashes_run_at_lower_priority(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        hasher = PasswordHasher(CHEAP, concurrency=1)
+        niceness: list[int] = []
+        original = hasher._context.hash
+
+        def observing_hash(secret: str) -> str:
+            niceness.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+            hashed: str = original(secret)
+            return hashed
+
+        monkeypatch.setattr(hasher._context, "hash", observing_hash)
+        await hasher.hash("pw")
+        assert niceness[0] >= os.getpriority(os.PRIO_PROCESS, 0) + HASHING_NICENESS
 
 
 class TestRefreshTokens:
