@@ -50,6 +50,9 @@ def system(database_url: str) -> Iterator[LocalSystem]:
                 "AUTH_FIRST_SUPERUSER_PASSWORD": "root-password-e2e",
                 "GATEWAY_NOTES_TIMEOUT_SECONDS": "2",
                 "GATEWAY_CIRCUIT_RESET_SECONDS": "1",
+                # Account deletion: retries come back quickly once notes-service does.
+                "AUTH_OUTBOX_BACKOFF_CAP_SECONDS": "2",
+                "AUTH_NOTES_TIMEOUT_SECONDS": "2",
             },
         )
         system.migrate()
