@@ -9,9 +9,8 @@ import time
 import uuid
 
 import asyncpg
-from run_local import LocalSystem
-
 from api_client import ApiClient
+from run_local import LocalSystem
 from test_faults import eventually
 
 
@@ -34,9 +33,8 @@ def test_notes_purged_after_notes_service_comes_back(
     system: LocalSystem, database_url: str, api: ApiClient
 ) -> None:
     leaving = api.register()
-    leaving_headers = {
-        "Authorization": f"Bearer {api.login(leaving['email'], leaving['password'])['access_token']}"
-    }
+    tokens = api.login(leaving["email"], leaving["password"])
+    leaving_headers = {"Authorization": f"Bearer {tokens['access_token']}"}
     staying = api.new_user()
     for n in range(3):
         api.create_note(leaving_headers, f"leaving {n}")
