@@ -119,16 +119,11 @@ def _callers(manifests: list[Manifest]) -> dict[str, set[str]]:
     return calls
 
 
-# Calls the configuration does not show: auth-service calls notes-service's
-# internal routes (purging a deleted user's notes), as the design allows.
-JUSTIFIED = {"notes-service": {"auth-service"}}
-
-
 def test_the_configured_calls_are_the_expected_ones(manifests: list[Manifest]) -> None:
     assert _callers(manifests) == {
         "gateway": set(),
-        "auth-service": {"gateway", "notes-service"},  # proxying; the JWKS
-        "notes-service": {"gateway"},
+        "auth-service": {"gateway", "notes-service"},  # proxying; the JWKS and revocations
+        "notes-service": {"gateway", "auth-service"},  # proxying; the outbox's purge
     }
 
 
@@ -155,7 +150,7 @@ def test_who_reaches_each_service(
     if target == "gateway":
         assert reached_by == {s.name for s in _sources(manifests)}
     else:
-        expected = _callers(manifests)[target] | JUSTIFIED.get(target, set())
+        expected = _callers(manifests)[target]
         assert reached_by == expected
 
 
