@@ -1,5 +1,3 @@
-import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -27,6 +25,7 @@ from auth_service.outbox import Backoff, OutboxDispatcher
 from auth_service.routes import internal_router, router, users_router
 from auth_service.security import AccessTokenSigner, Argon2Parameters, PasswordHasher
 from auth_service.service_tokens import ServiceTokenCache
+from platform_common.background import background_task
 from platform_common.database import create_engine, database_ready, database_unavailable_handler
 from platform_common.health import health_router
 from platform_common.observability import RequestContextMiddleware, configure_logging
@@ -133,20 +132,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             lease=timedelta(seconds=settings.outbox_lease_seconds),
             revocation_window=app.state.revocation_window,
         )
-        dispatcher = (
-            asyncio.create_task(app.state.outbox.run_forever(), name="outbox-dispatcher")
-            if settings.outbox_enabled
-            else None
-        )
+        # Cancelled mid-delivery at shutdown, an event stays leased and is
+        # delivered again after the lease: the purge is idempotent.
+        dispatcher = app.state.outbox.run_forever() if settings.outbox_enabled else None
         try:
-            yield
+            async with background_task(dispatcher, name="outbox-dispatcher"):
+                yield
         finally:
-            if dispatcher is not None:
-                # Cancelled mid-delivery, an event stays leased and is delivered
-                # again after the lease: the purge is idempotent.
-                dispatcher.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await dispatcher
             await notes_http.aclose()
             await engine.dispose()
 

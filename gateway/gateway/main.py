@@ -1,5 +1,4 @@
 import asyncio
-import contextlib
 import importlib.resources
 import logging
 import time
@@ -20,6 +19,7 @@ from gateway.config import Settings, get_settings
 from gateway.middleware import GatewayMiddleware
 from gateway.proxy import Upstream
 from gateway.state import Gateway
+from platform_common.background import background_task
 from platform_common.health import health_router
 from platform_common.observability import RequestContextMiddleware, configure_logging
 from platform_common.paths import TrailingSlashMiddleware
@@ -102,18 +102,12 @@ def create_app(
         base = get_openapi(title=TITLE, version=VERSION, routes=app.routes)
         gateway = Gateway(settings, base_document=base, transports=transports)
         app.state.gateway = gateway
-        poller = (
-            asyncio.create_task(gateway.revocations.poll_forever(), name="revocations-poller")
-            if gateway.revocations is not None
-            else None
-        )
+        revocations = gateway.revocations
+        poller = revocations.poll_forever() if revocations is not None else None
         try:
-            yield
+            async with background_task(poller, name="revocations-poller"):
+                yield
         finally:
-            if poller is not None:
-                poller.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await poller
             await gateway.aclose()
 
     app = FastAPI(

@@ -1,5 +1,3 @@
-import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -12,6 +10,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from notes_service.config import Settings, get_settings
 from notes_service.errors import ServiceError, service_error_handler
 from notes_service.routes import internal_router, router
+from platform_common.background import background_task
 from platform_common.database import create_engine, database_ready, database_unavailable_handler
 from platform_common.health import health_router
 from platform_common.observability import RequestContextMiddleware, configure_logging
@@ -56,18 +55,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             audiences=settings.jwt_audiences,
             revocations=revocations,
         )
-        poller = (
-            asyncio.create_task(revocations.poll_forever(), name="revocations-poller")
-            if revocations is not None
-            else None
-        )
+        poller = revocations.poll_forever() if revocations is not None else None
         try:
-            yield
+            async with background_task(poller, name="revocations-poller"):
+                yield
         finally:
-            if poller is not None:
-                poller.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await poller
             await jwks_client.aclose()
             await engine.dispose()
 
