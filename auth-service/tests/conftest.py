@@ -20,6 +20,7 @@ from auth_service.main import create_app
 from auth_service.models import User
 from platform_common.database import create_engine
 from platform_common.testing.postgres import temporary_database
+from platform_common.testing.sessions import rolled_back_session
 
 SERVICE_ROOT = Path(__file__).resolve().parents[1]
 BASE_URL = "http://auth.test"
@@ -120,22 +121,8 @@ async def app(settings: Settings) -> AsyncIterator[FastAPI]:
 @pytest.fixture
 async def session(app: FastAPI) -> AsyncIterator[AsyncSession]:
     """A session inside a transaction that is rolled back after the test."""
-    async with app.state.engine.connect() as connection:
-        transaction = await connection.begin()
-        session = AsyncSession(
-            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
-        )
-
-        async def override() -> AsyncIterator[AsyncSession]:
-            yield session
-
-        app.dependency_overrides[get_session] = override
-        try:
-            yield session
-        finally:
-            app.dependency_overrides.pop(get_session, None)
-            await session.close()
-            await transaction.rollback()
+    async with rolled_back_session(app, app.state.engine, get_session) as session:
+        yield session
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from notes_service.db import get_session
 from notes_service.main import create_app
 from platform_common.testing.issuer import TokenIssuer
 from platform_common.testing.postgres import temporary_database
+from platform_common.testing.sessions import rolled_back_session
 
 SERVICE_ROOT = Path(__file__).resolve().parents[1]
 JWKS_URL = "http://auth.test/auth/.well-known/jwks.json"
@@ -73,22 +74,8 @@ def jwks(issuer: TokenIssuer) -> Iterator[respx.Route]:
 @pytest.fixture
 async def session(app: FastAPI) -> AsyncIterator[AsyncSession]:
     """A session inside a transaction that is rolled back after the test."""
-    async with app.state.engine.connect() as connection:
-        transaction = await connection.begin()
-        session = AsyncSession(
-            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
-        )
-
-        async def override() -> AsyncIterator[AsyncSession]:
-            yield session
-
-        app.dependency_overrides[get_session] = override
-        try:
-            yield session
-        finally:
-            app.dependency_overrides.pop(get_session, None)
-            await session.close()
-            await transaction.rollback()
+    async with rolled_back_session(app, app.state.engine, get_session) as session:
+        yield session
 
 
 @pytest.fixture
