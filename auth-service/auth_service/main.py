@@ -7,7 +7,6 @@ from typing import Any
 import httpx
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -26,7 +25,7 @@ from auth_service.routes import internal_router, router, users_router
 from auth_service.security import AccessTokenSigner, Argon2Parameters, PasswordHasher
 from auth_service.service_tokens import ServiceTokenCache
 from platform_common.background import background_task
-from platform_common.database import create_engine, database_ready, database_unavailable_handler
+from platform_common.database import add_database_error_handlers, create_engine, database_ready
 from platform_common.health import health_router
 from platform_common.observability import RequestContextMiddleware, configure_logging
 from platform_common.paths import TrailingSlashMiddleware
@@ -156,8 +155,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(ServiceError, service_error_handler)
     app.add_exception_handler(StarletteHTTPException, http_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
-    app.add_exception_handler(DBAPIError, database_unavailable_handler)
-    app.add_exception_handler(OSError, database_unavailable_handler)
+    add_database_error_handlers(app)
     app.add_middleware(TrailingSlashMiddleware)
     app.add_middleware(RequestContextMiddleware, service=SERVICE)
     return app

@@ -1,4 +1,5 @@
 import uuid
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Annotated, Any
 
@@ -14,6 +15,7 @@ from auth_service.deps import (
     Superuser,
 )
 from auth_service.errors import InvalidRequest
+from auth_service.models import User
 from auth_service.schemas import (
     OAuthErrorBody,
     RevocationList,
@@ -57,9 +59,9 @@ internal_router = APIRouter(prefix="/internal", tags=["internal"])
     response_model=UserRead,
     responses={**EMAIL_TAKEN, **MALFORMED_BODY},
 )
-async def register(data: UserCreate, session: SessionDep, hasher: HasherDep) -> UserRead:
+async def register(data: UserCreate, session: SessionDep, hasher: HasherDep) -> User:
     user = await service.register_user(session, data=data, hasher=hasher)
-    return UserRead.model_validate(user)
+    return user
 
 
 @router.post(
@@ -115,8 +117,8 @@ async def jwks(request: Request, response: Response) -> dict[str, Any]:
 
 
 @router.get("/me", response_model=UserRead, responses=UNAUTHORIZED)
-async def read_me(user: CurrentUser) -> UserRead:
-    return UserRead.model_validate(user)
+async def read_me(user: CurrentUser) -> User:
+    return user
 
 
 @router.patch(
@@ -133,9 +135,9 @@ async def read_me(user: CurrentUser) -> UserRead:
 )
 async def update_me(
     data: UserUpdateMe, user: CurrentUser, session: SessionDep, hasher: HasherDep
-) -> UserRead:
+) -> User:
     updated = await service.update_own_account(session, user=user, data=data, hasher=hasher)
-    return UserRead.model_validate(updated)
+    return updated
 
 
 @router.delete("/me", status_code=status.HTTP_204_NO_CONTENT, responses=UNAUTHORIZED)
@@ -154,16 +156,16 @@ async def list_users(
     _admin: Superuser,
     offset: Annotated[int, Query(ge=0, le=MAX_BIGINT)] = 0,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-) -> list[UserRead]:
+) -> Sequence[User]:
     users, total = await service.list_users(session, offset=offset, limit=limit)
     response.headers["X-Total-Count"] = str(total)
-    return [UserRead.model_validate(user) for user in users]
+    return users
 
 
 @users_router.get("/{user_id}", response_model=UserRead, responses=USER_NOT_FOUND)
-async def read_user(user_id: uuid.UUID, session: SessionDep, _admin: Superuser) -> UserRead:
+async def read_user(user_id: uuid.UUID, session: SessionDep, _admin: Superuser) -> User:
     user = await service.get_user(session, user_id=user_id)
-    return UserRead.model_validate(user)
+    return user
 
 
 @users_router.patch(
@@ -177,9 +179,9 @@ async def update_user(
     session: SessionDep,
     hasher: HasherDep,
     _admin: Superuser,
-) -> UserRead:
+) -> User:
     user = await service.update_user(session, user_id=user_id, data=data, hasher=hasher)
-    return UserRead.model_validate(user)
+    return user
 
 
 @users_router.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses=USER_NOT_FOUND)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from fastapi import Request
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import MetaData, pool, text
 from sqlalchemy.engine import Connection
@@ -98,6 +98,13 @@ async def database_unavailable_handler(_: Request, exc: Exception) -> JSONRespon
         status_code=503,
         headers={"Retry-After": "1"},
     )
+
+
+def add_database_error_handlers(app: FastAPI) -> None:
+    """Answer 503 for an unreachable database, wherever in a request it shows."""
+    # asyncpg raises OSError itself when the server refuses the connection.
+    app.add_exception_handler(DBAPIError, database_unavailable_handler)
+    app.add_exception_handler(OSError, database_unavailable_handler)
 
 
 async def database_ready(engine: AsyncEngine) -> dict[str, object]:

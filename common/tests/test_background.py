@@ -23,6 +23,7 @@ async def test_runs_during_the_block_and_is_cancelled_after() -> None:
     assert not [t for t in asyncio.all_tasks() if t.get_name() == "poller"]
 
 
-async def test_none_is_a_no_op() -> None:
+async def test_none_starts_nothing() -> None:
+    before = asyncio.all_tasks()
     async with background_task(None, name="nothing"):
-        pass
+        assert asyncio.all_tasks() == before

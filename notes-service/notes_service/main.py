@@ -4,14 +4,13 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI, Request
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from notes_service.config import Settings, get_settings
 from notes_service.errors import ServiceError, service_error_handler
 from notes_service.routes import internal_router, router
 from platform_common.background import background_task
-from platform_common.database import create_engine, database_ready, database_unavailable_handler
+from platform_common.database import add_database_error_handlers, create_engine, database_ready
 from platform_common.health import health_router
 from platform_common.observability import RequestContextMiddleware, configure_logging
 from platform_common.paths import TrailingSlashMiddleware
@@ -74,8 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(router)
     app.include_router(internal_router)
     app.add_exception_handler(ServiceError, service_error_handler)
-    app.add_exception_handler(DBAPIError, database_unavailable_handler)
-    app.add_exception_handler(OSError, database_unavailable_handler)
+    add_database_error_handlers(app)
     app.add_middleware(TrailingSlashMiddleware)
     app.add_middleware(RequestContextMiddleware, service=SERVICE)
     return app

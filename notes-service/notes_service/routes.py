@@ -1,10 +1,12 @@
 import uuid
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response, status
 
 from notes_service import service
 from notes_service.deps import CurrentUserId, PurgeClaims, SessionDep
+from notes_service.models import Note
 from notes_service.schemas import NoteRead, NoteWrite, PurgeResult
 from platform_common.responses import (
     INSUFFICIENT_SCOPE,
@@ -28,9 +30,9 @@ internal_router = APIRouter(prefix="/internal", tags=["internal"])
 @router.post(
     "", status_code=status.HTTP_201_CREATED, response_model=NoteRead, responses=MALFORMED_BODY
 )
-async def create_note(data: NoteWrite, session: SessionDep, user_id: CurrentUserId) -> NoteRead:
+async def create_note(data: NoteWrite, session: SessionDep, user_id: CurrentUserId) -> Note:
     note = await service.create_note(session, owner_id=user_id, data=data)
-    return NoteRead.model_validate(note)
+    return note
 
 
 @router.get(
@@ -44,30 +46,30 @@ async def list_notes(
     user_id: CurrentUserId,
     offset: Annotated[int, Query(ge=0, le=MAX_BIGINT)] = 0,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-) -> list[NoteRead]:
+) -> Sequence[Note]:
     notes, total = await service.list_notes(session, owner_id=user_id, offset=offset, limit=limit)
     response.headers["X-Total-Count"] = str(total)
-    return [NoteRead.model_validate(note) for note in notes]
+    return notes
 
 
 @router.get("/{note_id}", response_model=NoteRead, responses=NOT_FOUND)
-async def read_note(note_id: NoteId, session: SessionDep, user_id: CurrentUserId) -> NoteRead:
+async def read_note(note_id: NoteId, session: SessionDep, user_id: CurrentUserId) -> Note:
     note = await service.get_note(session, owner_id=user_id, note_id=note_id)
-    return NoteRead.model_validate(note)
+    return note
 
 
 @router.put("/{note_id}", response_model=NoteRead, responses={**NOT_FOUND, **MALFORMED_BODY})
 async def replace_note(
     note_id: NoteId, data: NoteWrite, session: SessionDep, user_id: CurrentUserId
-) -> NoteRead:
+) -> Note:
     note = await service.replace_note(session, owner_id=user_id, note_id=note_id, data=data)
-    return NoteRead.model_validate(note)
+    return note
 
 
 @router.delete("/{note_id}", response_model=NoteRead, responses=NOT_FOUND)
-async def delete_note(note_id: NoteId, session: SessionDep, user_id: CurrentUserId) -> NoteRead:
+async def delete_note(note_id: NoteId, session: SessionDep, user_id: CurrentUserId) -> Note:
     note = await service.delete_note(session, owner_id=user_id, note_id=note_id)
-    return NoteRead.model_validate(note)
+    return note
 
 
 @internal_router.delete("/users/{user_id}/notes", response_model=PurgeResult)
