@@ -1,4 +1,7 @@
-"""Request ids, one JSON log line per request, and Prometheus metrics.
+"""Request ids, one log line per request, and Prometheus metrics.
+
+Log lines are JSON for collectors (production), or one short readable line per
+record on a terminal (`make run`); `LOG_FORMAT` (console, json) overrides.
 
 Written as plain ASGI middleware: BaseHTTPMiddleware would buffer streamed
 bodies and add a task per request on the hot path.
@@ -8,11 +11,13 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import sys
 import time
 import uuid
 from contextvars import ContextVar
+from typing import TextIO
 
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from starlette.requests import Request
@@ -39,7 +44,25 @@ def incoming_request_id(value: str | None) -> str:
     return uuid.uuid4().hex
 
 
+LOG_FORMAT_VARIABLE = "LOG_FORMAT"
+LOG_FORMATS = ("console", "json")
+
+# GET polls of internal endpoints (the revocation list every 2 s per poller),
+# health probes and metric scrapes: logged at DEBUG so an idle system is quiet.
+# Failures and internal writes (the outbox's purge) stay at INFO.
+_POLLED_PREFIXES = ("/internal/", "/health/", "/metrics", "/ping")
+_READ_METHODS = frozenset({"GET", "HEAD"})
+
+
+def access_log_level(method: str, path: str, status: int) -> int:
+    if status < 400 and method in _READ_METHODS and path.startswith(_POLLED_PREFIXES):
+        return logging.DEBUG
+    return logging.INFO
+
+
 class JsonFormatter(logging.Formatter):
+    """One JSON object per line: what production log collectors read."""
+
     def __init__(self, service: str) -> None:
         super().__init__()
         self._service = service
@@ -59,14 +82,65 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
-def configure_logging(service: str, level: str = "INFO") -> None:
-    handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(JsonFormatter(service))
+class ConsoleFormatter(logging.Formatter):
+    """One short line per record for a developer's terminal.
+
+    The service name is left out: `make run` already prefixes every line with
+    it, and a service started alone is the only one in its terminal.
+    """
+
+    def format(self, record: logging.LogRecord) -> str:
+        fields: dict[str, object] = getattr(record, "fields", {})
+        if getattr(record, "access", False):
+            text = (
+                f"{fields['method']} {fields['path']} {fields['status']} {fields['duration_ms']}ms"
+            )
+        else:
+            extras = "".join(f" {key}={value}" for key, value in fields.items())
+            text = f"{record.name}: {record.getMessage()}{extras}"
+        clock = time.strftime("%H:%M:%S", time.localtime(record.created))
+        line = f"{clock}.{int(record.msecs):03d} {record.levelname:<7} {text}"
+        request_id = request_id_var.get()
+        if request_id != "-":
+            line += f" id={request_id}"
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
+
+
+def chosen_log_format(stream: TextIO) -> str:
+    """`LOG_FORMAT` if set, else console on a terminal and JSON anywhere else."""
+    value = os.environ.get(LOG_FORMAT_VARIABLE, "").strip().lower()
+    if value in LOG_FORMATS:
+        return value
+    if value not in ("", "auto"):
+        raise ValueError(f"{LOG_FORMAT_VARIABLE} must be console, json or auto, not {value!r}")
+    return "console" if stream.isatty() else "json"
+
+
+def configure_logging(service: str, level: str = "INFO", *, stream: TextIO | None = None) -> None:
+    """Route every stdlib record (the services', uvicorn's, httpx's) to one handler."""
+    out = sys.stdout if stream is None else stream
+    handler = logging.StreamHandler(out)
+    if chosen_log_format(out) == "console":
+        handler.setFormatter(ConsoleFormatter())
+    else:
+        handler.setFormatter(JsonFormatter(service))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # uvicorn configures its loggers with handlers of their own and propagation
+    # off before it calls the app factory: its lines would bypass this format.
+    for name in ("uvicorn", "uvicorn.error"):
+        uvicorn_logger = logging.getLogger(name)
+        uvicorn_logger.handlers.clear()
+        uvicorn_logger.propagate = True
     # uvicorn's own access log would be a second, unstructured line per request.
     logging.getLogger("uvicorn.access").disabled = True
+    # httpx logs every request it sends at INFO (each revocation poll, each
+    # proxied request): a second line for what the callee's access line shows.
+    debugging = root.level <= logging.DEBUG
+    logging.getLogger("httpx").setLevel(logging.DEBUG if debugging else logging.WARNING)
 
 
 class RequestContextMiddleware:
@@ -110,18 +184,21 @@ class RequestContextMiddleware:
             method = scope["method"]
             REQUESTS.labels(self.service, method, route_path, str(status_code)).inc()
             LATENCY.labels(self.service, method, route_path).observe(elapsed)
-            self.logger.info(
-                "request",
-                extra={
-                    "fields": {
-                        "method": method,
-                        "path": scope["path"],
-                        "status": status_code,
-                        "duration_ms": round(elapsed * 1000, 2),
-                    }
-                },
-            )
+            self._log_access(method, scope["path"], status_code, elapsed)
             request_id_var.reset(token)
+
+    def _log_access(self, method: str, path: str, status: int, elapsed: float) -> None:
+        level = access_log_level(method, path, status)
+        # Checked first so a suppressed poll costs no record and no dict.
+        if not self.logger.isEnabledFor(level):
+            return
+        fields = {
+            "method": method,
+            "path": path,  # never the query string, nor any header
+            "status": status,
+            "duration_ms": round(elapsed * 1000, 2),
+        }
+        self.logger.log(level, "request", extra={"fields": fields, "access": True})
 
 
 async def metrics(_: Request) -> Response:
