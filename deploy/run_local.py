@@ -93,6 +93,13 @@ def service_environment(database_url: str, ports: Mapping[str, int]) -> dict[str
     return {**wiring, **os.environ}
 
 
+def logging_environment(terminal: bool) -> dict[str, str]:
+    """Readable log lines when a developer watches; JSON when piped (CI, files)."""
+    if terminal and "LOG_FORMAT" not in os.environ:
+        return {"LOG_FORMAT": "console"}
+    return {}
+
+
 def _pump(prefix: str, stream: IO[bytes]) -> None:
     with stream:
         for raw in iter(stream.readline, b""):
@@ -213,7 +220,12 @@ def main() -> int:
         database_url = str(embedded.get_uri())
         print(f"postgres | embedded server running, data in {data_dir() / 'postgres'}", flush=True)
 
-    system = LocalSystem(database_url=database_url, ports=ports_from_environment())
+    system = LocalSystem(
+        database_url=database_url,
+        ports=ports_from_environment(),
+        # The services' stdout is a pipe to us: they cannot see our terminal.
+        extra_env=logging_environment(sys.stdout.isatty()),
+    )
     stopping = threading.Event()
 
     def request_stop(signum: int, _frame: FrameType | None) -> None:
