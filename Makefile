@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 PACKAGES := common notes-service auth-service gateway deploy
 PACKAGE_DIRS := $(foreach p,$(PACKAGES),$(wildcard $(p)/pyproject.toml))
 
-.PHONY: run test lint typecheck unit e2e bench openapi format clean system-tools
+.PHONY: run test lint typecheck unit e2e bench openapi openapi-check format clean system-tools
 
 $(STAMP): constraints.txt requirements-dev.txt $(PACKAGE_DIRS)
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is needed (set PYTHON=...)"; exit 1; }
@@ -18,7 +18,7 @@ $(STAMP): constraints.txt requirements-dev.txt $(PACKAGE_DIRS)
 run: $(STAMP)
 	$(BIN)/python deploy/run_local.py
 
-test: lint typecheck unit e2e
+test: lint typecheck unit openapi-check e2e
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -57,6 +57,12 @@ system-tools:
 # Rewrites each service's committed OpenAPI document from its code.
 openapi: $(STAMP)
 	$(BIN)/python deploy/export_openapi.py
+
+# Fails on a change to a committed openapi.json that breaks its consumers,
+# compared with HEAD~1 or OPENAPI_BASE=<git ref>, unless info.version gets a
+# new major number (deploy/openapi_check.py says what counts as breaking).
+openapi-check: $(STAMP)
+	$(BIN)/python deploy/openapi_check.py
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
