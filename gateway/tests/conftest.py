@@ -45,7 +45,6 @@ def make_settings(**overrides: Any) -> Settings:
         "auth_url": AUTH_URL,
         "notes_url": NOTES_URL,
         "jwks_refetch_floor_seconds": 0,
-        "redis_url": None,
         # respx intercepts httpx's own transport; test_real_socket covers aiohttp's.
         "upstream_client": "httpx",
         # test_revocations polls a mocked list; elsewhere nothing is revoked.

@@ -284,7 +284,7 @@ async def test_trickled_bodies_get_408(upstream_client: str, trickle: str) -> No
             )
         )
         async with serve(app) as gateway_url:
-            length = b"100" if trickle == "stops" else b"100000000"
+            length = b"100" if trickle == "stops" else b"1000000"
             head = (
                 b"POST /notes/hold HTTP/1.1\r\nHost: gateway\r\n"
                 b"Authorization: Bearer " + issuer.token(USER_ID).encode() + b"\r\n"
