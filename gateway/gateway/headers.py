@@ -71,29 +71,28 @@ def upstream_request_headers(
     headers: RawHeaders,
     *,
     request_id: str,
-    client_host: str | None,
+    client: str | None,
     scheme: str,
 ) -> RawHeaders:
+    """The client's headers, cleaned, plus the gateway's own forwarding headers.
+
+    X-Forwarded-For is set, never appended to: one value, the client address
+    the gateway settled on (gateway.client_address), so a service reading it
+    cannot be handed a hop the client wrote.
+    """
     dropped = _connection_tokens(headers)
-    forwarded_for = b""
-    kept: RawHeaders = []
-    for name, value in headers:
-        if name == b"x-forwarded-for":
-            forwarded_for = value if not forwarded_for else forwarded_for + b", " + value
-            continue
-        if (
+    kept: RawHeaders = [
+        (name, value)
+        for name, value in headers
+        if not (
             name in HOP_BY_HOP
             or name in _REPLACED_UPSTREAM_BOUND
             or name in dropped
             or name.startswith(_IDENTITY_PREFIXES)
-        ):
-            continue
-        kept.append((name, value))
-    if client_host:
-        peer = client_host.encode("latin-1")
-        forwarded_for = forwarded_for + b", " + peer if forwarded_for else peer
-    if forwarded_for:
-        kept.append((b"x-forwarded-for", forwarded_for))
+        )
+    ]
+    if client:
+        kept.append((b"x-forwarded-for", client.encode("latin-1")))
     kept.append((b"x-forwarded-proto", scheme.encode("latin-1")))
     kept.append((b"x-request-id", request_id.encode("latin-1")))
     return kept
@@ -108,10 +107,3 @@ def client_response_headers(headers: RawHeaders) -> RawHeaders:
         for name, value in lowered
         if name not in HOP_BY_HOP and name not in _REPLACED_CLIENT_BOUND and name not in dropped
     ]
-
-
-def header_value(headers: RawHeaders, name: bytes) -> bytes | None:
-    for key, value in headers:
-        if key == name:
-            return value
-    return None

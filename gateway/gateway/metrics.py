@@ -1,6 +1,18 @@
-"""Upstream metrics; per-request counts and latencies come from RequestContextMiddleware."""
+"""Upstream metrics; per-request counts and latencies come from RequestContextMiddleware.
+
+Every label value comes from a bounded set: upstream names, the route table
+(gateway.route_labels), the methods below, status codes, fixed reasons.
+"""
 
 from prometheus_client import Counter, Histogram
+
+# Any token is a valid HTTP method; only these get a series of their own.
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+def method_label(method: str) -> str:
+    return method if method in KNOWN_METHODS else "other"
+
 
 UPSTREAM_RESPONSES = Counter(
     "gateway_upstream_responses_total",

@@ -3,35 +3,30 @@
 Plain ASGI in front of the FastAPI router, which only serves the gateway's own
 routes (health, metrics, docs); proxied requests never pay for routing,
 dependency injection or validation of a body the gateway does not read.
-Checks run cheapest first, and all of them before any upstream is contacted.
+The request is read once (gateway.request); then, cheapest first and all
+before any upstream is contacted: path safety, the token, the body's size.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
-import httpx
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from gateway.errors import error_response
-from gateway.headers import header_value, upstream_request_headers
+from gateway.body import BodyTimeout, BodyTooLarge, ClientDisconnected, RequestBody
+from gateway.errors import Refusal
+from gateway.headers import upstream_request_headers
 from gateway.metrics import REFUSED
-from gateway.proxy import (
-    BodyTooLarge,
-    ClientDisconnected,
-    RequestBody,
-    Upstream,
-    UpstreamFailure,
-    buffered,
-    read_body,
-    relay,
-    send_upstream,
-)
-from gateway.ratelimit import MAX_LOGIN_FORM_BYTES, password_grant_username
-from gateway.routing import is_clean_path, is_login, is_open_route, route_label
-from gateway.state import Gateway
-from platform_common.observability import incoming_request_id
+from gateway.paths import is_clean_path
+from gateway.proxy import Upstream, UpstreamFailure, relay, send_upstream
+from gateway.readiness import READINESS_PATH, public_readiness
+from gateway.request import IncomingRequest, parse_request
+from gateway.route_labels import route_label
+from gateway.routing import is_open_route
+from gateway.state import GatewayState
+
+# The gateway's own routes only clients on its internal networks may see.
+INTERNAL_ONLY_PATHS = frozenset({"/metrics"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +34,19 @@ class RouteLabel:
     """Stands in for a Starlette route in `scope["route"]`, read by the access log and metrics."""
 
     path: str
+
+
+def _request_body(
+    gateway: GatewayState, request: IncomingRequest, receive: Receive
+) -> RequestBody | None:
+    if request.malformed_length:
+        raise Refusal(400, "Invalid Content-Length")
+    if (
+        request.content_length is not None
+        and request.content_length > gateway.body_limits.max_bytes
+    ):
+        raise Refusal(413, "Request body too large", reason="body_size")
+    return RequestBody(receive, gateway.body_limits) if request.has_body else None
 
 
 class GatewayMiddleware:
@@ -49,115 +57,76 @@ class GatewayMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        path: str = scope["path"]
-        if not is_clean_path(path, scope.get("raw_path")):
-            REFUSED.labels("path").inc()
-            await error_response(404, "Not Found")(scope, receive, send)
-            return
-        gateway: Gateway = scope["app"].state.gateway
-        upstream = gateway.router.match(path)
-        if upstream is None:
+        try:
+            await self._handle(scope, receive, send)
+        except Refusal as refusal:
+            if refusal.reason is not None:
+                REFUSED.labels(refusal.reason).inc()
+            await refusal.response()(scope, receive, send)
+
+    async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not is_clean_path(scope["path"], scope.get("raw_path")):
+            raise Refusal(404, "Not Found", reason="path")
+        gateway: GatewayState = scope["app"].state.gateway
+        request = parse_request(scope, gateway.trusted_proxies)
+        upstream = gateway.router.match(request.path)
+        if upstream is not None:
+            scope["route"] = RouteLabel(route_label(request.path))
+            await self._forward(gateway, upstream, request, scope, receive, send)
+        elif gateway.is_internal(request.client):
             await self.app(scope, receive, send)
+        else:
+            await self._public_own_route(gateway, request, scope, receive, send)
+
+    async def _public_own_route(
+        self,
+        gateway: GatewayState,
+        request: IncomingRequest,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+    ) -> None:
+        """The gateway's own routes as the public sees them: no internals."""
+        if request.path in INTERNAL_ONLY_PATHS:
+            raise Refusal(404, "Not Found", reason="internal_only")
+        if request.path == READINESS_PATH and request.method == "GET":
+            scope["route"] = RouteLabel(READINESS_PATH)
+            await (await public_readiness(gateway))(scope, receive, send)
             return
-        scope["route"] = RouteLabel(upstream.prefix + "/*")
-        await self._forward(gateway, upstream, scope, receive, send)
+        await self.app(scope, receive, send)
 
     async def _forward(
-        self, gateway: Gateway, upstream: Upstream, scope: Scope, receive: Receive, send: Send
+        self,
+        gateway: GatewayState,
+        upstream: Upstream,
+        request: IncomingRequest,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
     ) -> None:
-        method: str = scope["method"]
-        path: str = scope["path"]
-        headers: list[tuple[bytes, bytes]] = scope["headers"]
-        if not is_open_route(method, path):
-            refusal = await gateway.tokens.refusal(headers)
-            if refusal is not None:
-                REFUSED.labels("token").inc()
-                await refusal(scope, receive, send)
-                return
-
-        content_length = header_value(headers, b"content-length")
-        if content_length is not None:
-            if not content_length.isdigit():
-                await error_response(400, "Invalid Content-Length")(scope, receive, send)
-                return
-            if int(content_length) > gateway.max_body_bytes:
-                REFUSED.labels("body_size").inc()
-                await error_response(413, "Request body too large")(scope, receive, send)
-                return
-        has_body = content_length not in (None, b"0") or (
-            header_value(headers, b"transfer-encoding") is not None
+        if not is_open_route(request.method, request.path):
+            await gateway.tokens.check(request.authorization)
+        body = _request_body(gateway, request, receive)
+        outgoing = upstream.client.build_request(
+            request.method,
+            upstream.url_for(request.raw_path, request.query),
+            headers=upstream_request_headers(
+                request.headers,
+                request_id=request.request_id,
+                client=request.client,
+                scheme=request.scheme,
+            ),
+            content=body,
         )
-
-        client = scope.get("client")
-        request_id = scope.get("state", {}).get("request_id") or incoming_request_id(None)
-        upstream_headers = upstream_request_headers(
-            headers,
-            request_id=request_id,
-            client_host=client[0] if client else None,
-            scheme=scope["scheme"],
-        )
-        url = upstream.url_for(scope.get("raw_path") or path.encode(), scope["query_string"])
-
-        account: str | None = None
-        body: RequestBody | None = None
-        content: bytes | RequestBody | None = None
         try:
-            if is_login(method, path):
-                # The one body the gateway reads: small, and needed to know whose login it is.
-                form = await read_body(receive, min(MAX_LOGIN_FORM_BYTES, gateway.max_body_bytes))
-                account = password_grant_username(form)
-                if account is not None:
-                    address = client[0] if client else None
-                    wait = await gateway.login_throttle.retry_after(
-                        account=account, address=address
-                    )
-                    if wait is not None:
-                        REFUSED.labels("login_throttle").inc()
-                        too_many = error_response(
-                            429, "Too many failed login attempts", {"Retry-After": str(wait)}
-                        )
-                        await too_many(scope, receive, send)
-                        return
-                content = form
-            elif has_body:
-                content = body = RequestBody(receive, gateway.max_body_bytes)
-            request = upstream.client.build_request(
-                method, url, headers=upstream_headers, content=content
-            )
-            response = await send_upstream(upstream, request, body)
+            response = await send_upstream(upstream, outgoing, body)
         except BodyTooLarge:
-            REFUSED.labels("body_size").inc()
-            await error_response(413, "Request body too large")(scope, receive, send)
-            return
+            raise Refusal(413, "Request body too large", reason="body_size") from None
+        except BodyTimeout:
+            raise Refusal(408, "Request body not received in time", reason="body_timeout") from None
         except ClientDisconnected:
             return
         except UpstreamFailure as failure:
             await failure.response(scope, receive, send)
             return
-
-        scope["route"] = RouteLabel(route_label(path, upstream.prefix, response.status_code))
-        if account is not None and response.status_code == 400:
-            await self._count_failed_login(gateway, response, account, client, scope, receive, send)
-            return
         await relay(response, scope, receive, send)
-
-    async def _count_failed_login(
-        self,
-        gateway: Gateway,
-        response: httpx.Response,
-        account: str,
-        client: tuple[str, int] | None,
-        scope: Scope,
-        receive: Receive,
-        send: Send,
-    ) -> None:
-        raw, answer = await buffered(response)
-        try:
-            error = json.loads(raw).get("error")
-        except (ValueError, AttributeError):
-            error = None
-        if error == "invalid_grant":
-            await gateway.login_throttle.record_failure(
-                account=account, address=client[0] if client else None
-            )
-        await answer(scope, receive, send)

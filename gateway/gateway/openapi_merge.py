@@ -73,66 +73,118 @@ def _slug(name: str) -> str:
     return "".join(c if c.isalnum() else "_" for c in name)
 
 
-def merge_documents(base: Document, services: Sequence[ServiceDocument]) -> Document:
-    """`base` is the gateway's own document; `services` in a fixed order."""
-    merged = copy.deepcopy(base)
-    merged.setdefault("paths", {})
-    components: dict[str, dict[str, Any]] = merged.setdefault("components", {})
-    tags: list[dict[str, Any]] = merged.setdefault("tags", [])
-    operation_ids = {
-        operation.get("operationId")
-        for item in merged["paths"].values()
-        for method, operation in item.items()
-        if method in HTTP_METHODS and isinstance(operation, dict)
+def _operations(item: dict[str, Any]) -> list[dict[str, Any]]:
+    return [op for method, op in item.items() if method in HTTP_METHODS and isinstance(op, dict)]
+
+
+def _component_tables(document: Document) -> dict[str, dict[str, Any]]:
+    """The document's components by kind, but its security schemes: ours replace them."""
+    theirs: dict[str, Any] = document.get("components") or {}
+    return {
+        kind: entries
+        for kind, entries in theirs.items()
+        if kind != "securitySchemes" and isinstance(entries, dict)
     }
-    for service in services:
-        document = service.document
-        theirs: dict[str, Any] = document.get("components") or {}
-        schemes = frozenset(
-            name
-            for name, scheme in (theirs.get("securitySchemes") or {}).items()
-            if isinstance(scheme, dict) and scheme.get("type") in ("oauth2", "http")
-        )
+
+
+def _login_schemes(document: Document) -> frozenset[str]:
+    """The document's own token schemes, all replaced by the one scheme of the gateway."""
+    schemes = (document.get("components") or {}).get("securitySchemes") or {}
+    return frozenset(
+        name
+        for name, scheme in schemes.items()
+        if isinstance(scheme, dict) and scheme.get("type") in ("oauth2", "http")
+    )
+
+
+@dataclass
+class _Merge:
+    """The document being built, and what it already holds."""
+
+    document: Document
+    operation_ids: set[Any]
+
+    @classmethod
+    def start(cls, base: Document) -> _Merge:
+        document = copy.deepcopy(base)
+        document.setdefault("paths", {})
+        document.setdefault("components", {})
+        document.setdefault("tags", [])
+        operation_ids = {
+            op.get("operationId") for item in document["paths"].values() for op in _operations(item)
+        }
+        return cls(document, operation_ids)
+
+    @property
+    def components(self) -> dict[str, dict[str, Any]]:
+        components: dict[str, dict[str, Any]] = self.document["components"]
+        return components
+
+    def renamed_components(self, service: ServiceDocument) -> dict[str, str]:
+        """`$ref`s of the service's components that clash with ours, and their new names."""
         refs: dict[str, str] = {}
-        for kind, entries in theirs.items():
-            if kind == "securitySchemes" or not isinstance(entries, dict):
-                continue
-            ours = components.setdefault(kind, {})
+        for kind, entries in _component_tables(service.document).items():
+            ours = self.components.setdefault(kind, {})
             for name, definition in entries.items():
                 if name in ours and ours[name] != definition:
                     refs[f"#/components/{kind}/{name}"] = (
                         f"#/components/{kind}/{_slug(service.name)}__{name}"
                     )
-        for kind, entries in theirs.items():
-            if kind == "securitySchemes" or not isinstance(entries, dict):
-                continue
+        return refs
+
+    def add_components(
+        self, service: ServiceDocument, refs: dict[str, str], schemes: frozenset[str]
+    ) -> None:
+        for kind, entries in _component_tables(service.document).items():
             for name, definition in entries.items():
                 target = refs.get(f"#/components/{kind}/{name}", f"#/components/{kind}/{name}")
-                components[kind][target.rsplit("/", 1)[1]] = _rewrite(definition, refs, schemes)
-        for path, item in (document.get("paths") or {}).items():
+                self.components[kind][target.rsplit("/", 1)[1]] = _rewrite(
+                    definition, refs, schemes
+                )
+
+    def _unique_operation_ids(self, service: ServiceDocument, item: dict[str, Any]) -> None:
+        for operation in _operations(item):
+            operation_id = operation.get("operationId")
+            if operation_id is None:
+                continue
+            if operation_id in self.operation_ids:
+                operation_id = operation["operationId"] = f"{_slug(service.name)}__{operation_id}"
+            self.operation_ids.add(operation_id)
+
+    def add_paths(
+        self, service: ServiceDocument, refs: dict[str, str], schemes: frozenset[str]
+    ) -> None:
+        for path, item in (service.document.get("paths") or {}).items():
             if not _exposed(path, service.prefix) or not isinstance(item, dict):
                 continue
             item = _rewrite(item, refs, schemes)
-            for method, operation in item.items():
-                if method not in HTTP_METHODS or not isinstance(operation, dict):
-                    continue
-                operation_id = operation.get("operationId")
-                if operation_id is None:
-                    continue
-                if operation_id in operation_ids:
-                    operation_id = operation["operationId"] = (
-                        f"{_slug(service.name)}__{operation_id}"
-                    )
-                operation_ids.add(operation_id)
-            merged["paths"][path] = item
-        known_tags = {tag.get("name") for tag in tags}
-        for tag in document.get("tags") or []:
-            if isinstance(tag, dict) and tag.get("name") not in known_tags:
+            self._unique_operation_ids(service, item)
+            self.document["paths"][path] = item
+
+    def add_tags(self, service: ServiceDocument) -> None:
+        tags: list[dict[str, Any]] = self.document["tags"]
+        known = {tag.get("name") for tag in tags}
+        for tag in service.document.get("tags") or []:
+            if isinstance(tag, dict) and tag.get("name") not in known:
                 tags.append(tag)
-    components["securitySchemes"] = {SECURITY_SCHEME_NAME: copy.deepcopy(SECURITY_SCHEME)}
-    if not tags:
-        del merged["tags"]
-    return merged
+
+    def finish(self) -> Document:
+        self.components["securitySchemes"] = {SECURITY_SCHEME_NAME: copy.deepcopy(SECURITY_SCHEME)}
+        if not self.document["tags"]:
+            del self.document["tags"]
+        return self.document
+
+
+def merge_documents(base: Document, services: Sequence[ServiceDocument]) -> Document:
+    """`base` is the gateway's own document; `services` in a fixed order."""
+    merge = _Merge.start(base)
+    for service in services:
+        refs = merge.renamed_components(service)
+        schemes = _login_schemes(service.document)
+        merge.add_components(service, refs, schemes)
+        merge.add_paths(service, refs, schemes)
+        merge.add_tags(service)
+    return merge.finish()
 
 
 @dataclass(eq=False)

@@ -8,30 +8,22 @@ bytes relayed as they arrive, so no body is ever held whole in memory.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 
 import httpx
 from starlette.background import BackgroundTask
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
+from gateway.body import BodyTimeout, BodyTooLarge, ClientDisconnected, RequestBody
 from gateway.circuit import CircuitBreaker
 from gateway.errors import error_response
-from gateway.headers import RawHeaders, client_response_headers
-from gateway.metrics import UPSTREAM_ERRORS, UPSTREAM_LATENCY, UPSTREAM_RESPONSES
+from gateway.headers import client_response_headers
+from gateway.metrics import UPSTREAM_ERRORS, UPSTREAM_LATENCY, UPSTREAM_RESPONSES, method_label
 
 # RFC 9110 §9.2.2; only these may be sent twice.
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
-
-
-class BodyTooLarge(Exception):
-    pass
-
-
-class ClientDisconnected(Exception):
-    pass
 
 
 class UpstreamFailure(Exception):
@@ -41,41 +33,6 @@ class UpstreamFailure(Exception):
         super().__init__(detail)
         headers = {"Retry-After": str(retry_after)} if retry_after else None
         self.response = error_response(status_code, detail, headers)
-
-
-class RequestBody:
-    """The client's request body as httpx content, streamed and counted against a limit.
-
-    A plain object rather than a generator: httpx refuses to iterate a
-    generator twice, and a request refused at connect time is retried with
-    the same, still unread, body.
-    """
-
-    def __init__(self, receive: Receive, limit: int) -> None:
-        self._receive = receive
-        self._limit = limit
-        self.started = False
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        self.started = True
-        received = 0
-        while True:
-            message = await self._receive()
-            if message["type"] == "http.disconnect":
-                raise ClientDisconnected
-            chunk: bytes = message.get("body", b"")
-            received += len(chunk)
-            if received > self._limit:
-                raise BodyTooLarge
-            if chunk:
-                yield chunk
-            if not message.get("more_body", False):
-                return
-
-
-async def read_body(receive: Receive, limit: int) -> bytes:
-    """The whole body, for the one small request the gateway has to look into."""
-    return b"".join([chunk async for chunk in RequestBody(receive, limit)])
 
 
 def _refuse_all_cookies() -> CookieJar:
@@ -159,12 +116,15 @@ async def send_upstream(
             breaker.record_failure()
             UPSTREAM_ERRORS.labels(upstream.name, "transport").inc()
             raise UpstreamFailure(502, f"{upstream.name} failed to answer") from None
-        except (BodyTooLarge, ClientDisconnected):
+        except (BodyTooLarge, BodyTimeout, ClientDisconnected):
+            # The client's doing: nothing learnt about the upstream.
             breaker.release()
             raise
         breaker.record_success()
         UPSTREAM_LATENCY.labels(upstream.name).observe(time.perf_counter() - started)
-        UPSTREAM_RESPONSES.labels(upstream.name, request.method, str(response.status_code)).inc()
+        UPSTREAM_RESPONSES.labels(
+            upstream.name, method_label(request.method), str(response.status_code)
+        ).inc()
         return response
 
 
@@ -181,15 +141,3 @@ async def relay(response: httpx.Response, scope: Scope, receive: Receive, send: 
     finally:
         # The background task does not run when the client goes away mid-stream.
         await response.aclose()
-
-
-async def buffered(response: httpx.Response) -> tuple[bytes, Response]:
-    """Read a (small) answer whole, for when the gateway must look at it."""
-    try:
-        raw = b"".join([chunk async for chunk in response.aiter_raw()])
-    finally:
-        await response.aclose()
-    answer = Response(raw, status_code=response.status_code)
-    headers: RawHeaders = client_response_headers(response.headers.raw)
-    answer.raw_headers = headers
-    return raw, answer

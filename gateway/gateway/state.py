@@ -6,13 +6,14 @@ from collections.abc import Mapping
 
 import httpx
 
-from gateway.auth import TokenGate
+from gateway.body import BodyLimits
 from gateway.circuit import CircuitBreaker
+from gateway.client_address import Network, in_networks, parse_address
 from gateway.config import Settings
 from gateway.openapi_merge import Document, DocumentSource, MergedDocument
 from gateway.proxy import Upstream
-from gateway.ratelimit import LoginThrottle
 from gateway.routing import PrefixRouter
+from gateway.token_check import TokenCheck
 from gateway.transport import AiohttpTransport
 from platform_common.revocations import RevokedSubjects
 from platform_common.tokens import AccessTokenVerifier, JwksCache
@@ -21,7 +22,9 @@ AUTH = "auth-service"
 NOTES = "notes-service"
 
 
-class Gateway:
+class GatewayState:
+    """The gateway's upstreams, token check and settings the request path reads."""
+
     def __init__(
         self,
         settings: Settings,
@@ -30,14 +33,26 @@ class Gateway:
         transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
     ) -> None:
         transports = transports or {}
-        self.max_body_bytes = settings.max_body_bytes
+        self.body_limits = BodyLimits(
+            max_bytes=settings.max_body_bytes,
+            idle_seconds=settings.body_idle_timeout_seconds,
+            total_seconds=settings.body_total_timeout_seconds,
+        )
+        self.trusted_proxies: list[Network] = list(settings.trusted_proxies)
+        self.internal_networks: list[Network] = list(settings.internal_networks)
 
         def upstream(name: str, prefix: str, url: str, read_timeout: float) -> Upstream:
             return Upstream(
                 name=name,
                 prefix=prefix,
                 url=url,
-                timeout=httpx.Timeout(read_timeout, connect=settings.connect_timeout_seconds),
+                # Waiting for a free pooled connection is bounded like connecting:
+                # a full pool answers "busy" soon (gateway/proxy.py).
+                timeout=httpx.Timeout(
+                    read_timeout,
+                    connect=settings.connect_timeout_seconds,
+                    pool=settings.connect_timeout_seconds,
+                ),
                 breaker=CircuitBreaker(
                     failure_threshold=settings.circuit_failure_threshold,
                     reset_seconds=settings.circuit_reset_seconds,
@@ -76,7 +91,7 @@ class Gateway:
             if settings.revocations_enabled
             else None
         )
-        self.tokens = TokenGate(
+        self.tokens = TokenCheck(
             AccessTokenVerifier(
                 self.jwks,
                 issuer=settings.jwt_issuer,
@@ -84,11 +99,6 @@ class Gateway:
                 revocations=self.revocations,
             ),
             max_header_bytes=settings.max_authorization_bytes,
-        )
-        self.login_throttle = LoginThrottle(
-            per_account=settings.login_limit_per_account,
-            per_address=settings.login_limit_per_address,
-            redis_url=settings.redis_url,
         )
         self.docs = MergedDocument(
             base_document,
@@ -101,8 +111,11 @@ class Gateway:
         )
         self.health_timeout = settings.health_timeout_seconds
 
+    def is_internal(self, client: str | None) -> bool:
+        """Whether `client` (the address gateway.client_address settled on) is one of ours."""
+        return in_networks(parse_address(client) if client else None, self.internal_networks)
+
     async def aclose(self) -> None:
         for each in self.upstreams:
             await each.client.aclose()
         await self._jwks_client.aclose()
-        await self.login_throttle.aclose()

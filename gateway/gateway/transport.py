@@ -6,6 +6,12 @@ of the gateway's CPU under load (bench/README.md). So by default requests go
 out through aiohttp's connection pool, behind this small httpx transport, and
 the proxy keeps httpx's API. Its one job beyond passing bytes is to turn
 aiohttp's errors into the httpx ones the proxy maps to 502/503/504.
+
+aiohttp counts the wait for a free pooled connection in its connect timeout,
+which would make a busy gateway look like an upstream failing to accept
+connections (and open the circuit breaker against a healthy service). So the
+transport hands out the pool's slots itself and a wait that runs out is
+httpx's PoolTimeout: "busy", never the upstream's fault.
 `GATEWAY_UPSTREAM_CLIENT=httpx` goes back to httpx's pool (the unit tests use
 it, for respx).
 """
@@ -45,8 +51,9 @@ class _RequestBody:
 
 
 class _ResponseBody(httpx.AsyncByteStream):
-    def __init__(self, response: aiohttp.ClientResponse) -> None:
+    def __init__(self, response: aiohttp.ClientResponse, slot: _Slot) -> None:
         self._response = response
+        self._slot = slot
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         try:
@@ -60,6 +67,29 @@ class _ResponseBody(httpx.AsyncByteStream):
     async def aclose(self) -> None:
         # Back to the pool when read to the end; closed otherwise.
         self._response.release()
+        self._slot.release()
+
+
+class _Slot:
+    """One of the pool's connections, held from the request until its answer is closed."""
+
+    def __init__(self, slots: asyncio.Semaphore) -> None:
+        self._slots = slots
+        self._held = True
+
+    def release(self) -> None:
+        if self._held:  # httpx may close a response more than once
+            self._held = False
+            self._slots.release()
+
+
+async def _acquire(slots: asyncio.Semaphore, wait_seconds: float | None) -> _Slot:
+    try:
+        async with asyncio.timeout(wait_seconds):
+            await slots.acquire()
+    except TimeoutError:
+        raise httpx.PoolTimeout("no free connection to the upstream") from None
+    return _Slot(slots)
 
 
 def _translate(exc: aiohttp.ClientError | asyncio.TimeoutError) -> httpx.TransportError:
@@ -79,6 +109,7 @@ def _translate(exc: aiohttp.ClientError | asyncio.TimeoutError) -> httpx.Transpo
 class AiohttpTransport(httpx.AsyncBaseTransport):
     def __init__(self, max_connections: int) -> None:
         self._max_connections = max_connections
+        self._slots = asyncio.Semaphore(max_connections)
         self._session: aiohttp.ClientSession | None = None
 
     def _client(self) -> aiohttp.ClientSession:
@@ -98,6 +129,25 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         timeout = request.extensions.get("timeout", {})
+        slot = await _acquire(self._slots, timeout.get("pool"))
+        try:
+            response = await self._send(request, timeout)
+        except BaseException:
+            slot.release()
+            raise
+        return httpx.Response(
+            status_code=response.status,
+            headers=list(response.raw_headers),
+            stream=_ResponseBody(response, slot),
+            extensions={
+                "http_version": b"HTTP/1.1",
+                "reason_phrase": (response.reason or "").encode(),
+            },
+        )
+
+    async def _send(
+        self, request: httpx.Request, limits: dict[str, float | None]
+    ) -> aiohttp.ClientResponse:
         headers = CIMultiDict(
             (name.decode("latin-1"), value.decode("latin-1"))
             for name, value in request.headers.raw
@@ -110,7 +160,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         except httpx.RequestNotRead:
             data = body = _RequestBody(request.stream)  # type: ignore[arg-type]
         try:
-            response = await self._client().request(
+            return await self._client().request(
                 request.method,
                 str(request.url),
                 headers=headers,
@@ -118,24 +168,16 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 allow_redirects=False,
                 timeout=aiohttp.ClientTimeout(
                     total=None,
-                    connect=timeout.get("pool"),
-                    sock_connect=timeout.get("connect"),
-                    sock_read=timeout.get("read"),
+                    # The pool wait is over (handle_async_request): connecting only.
+                    connect=limits.get("connect"),
+                    sock_connect=limits.get("connect"),
+                    sock_read=limits.get("read"),
                 ),
             )
         except (TimeoutError, aiohttp.ClientError) as exc:
             if body is not None and body.error is not None:
                 raise body.error from None
             raise _translate(exc) from exc
-        return httpx.Response(
-            status_code=response.status,
-            headers=list(response.raw_headers),
-            stream=_ResponseBody(response),
-            extensions={
-                "http_version": b"HTTP/1.1",
-                "reason_phrase": (response.reason or "").encode(),
-            },
-        )
 
     async def aclose(self) -> None:
         if self._session is not None:

@@ -15,6 +15,7 @@ AUTH_URL = "http://auth.test"
 NOTES_URL = "http://notes.test"
 JWKS_URL = AUTH_URL + "/auth/.well-known/jwks.json"
 CLIENT_ADDRESS = "203.0.113.7"
+INTERNAL_ADDRESS = "127.0.0.1"
 USER_ID = "5b0e7c1e-2f7a-4a8e-9d43-2d1b9c0f6a11"
 USER = {
     "id": USER_ID,
@@ -45,7 +46,6 @@ def make_settings(**overrides: Any) -> Settings:
         "auth_url": AUTH_URL,
         "notes_url": NOTES_URL,
         "jwks_refetch_floor_seconds": 0,
-        "redis_url": None,
         # respx intercepts httpx's own transport; test_real_socket covers aiohttp's.
         "upstream_client": "httpx",
         # test_revocations polls a mocked list; elsewhere nothing is revoked.
@@ -98,14 +98,22 @@ async def app(settings: Settings, mock: respx.MockRouter) -> AsyncIterator[FastA
         yield app
 
 
-def asgi_client(app: FastAPI) -> httpx.AsyncClient:
-    transport = httpx.ASGITransport(app=app, client=(CLIENT_ADDRESS, 50000))
+def asgi_client(app: FastAPI, address: str = CLIENT_ADDRESS) -> httpx.AsyncClient:
+    """A client at `address`: by default a public one, outside the internal networks."""
+    transport = httpx.ASGITransport(app=app, client=(address, 50000))
     return httpx.AsyncClient(transport=transport, base_url="http://gateway.test")
 
 
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     async with asgi_client(app) as client:
+        yield client
+
+
+@pytest.fixture
+async def internal_client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """A client on the gateway's internal networks (loopback by default)."""
+    async with asgi_client(app, INTERNAL_ADDRESS) as client:
         yield client
 
 

@@ -28,13 +28,13 @@ class TestHealth:
 
     async def test_ready_reports_upstreams_and_jwks(
         self,
-        client: httpx.AsyncClient,
+        internal_client: httpx.AsyncClient,
         mock: respx.MockRouter,
         auth_contract: Contract,
         notes_contract: Contract,
     ) -> None:
         serve_health(mock, auth_contract, notes_contract)
-        response = await client.get("/health/ready")
+        response = await internal_client.get("/health/ready")
         assert response.status_code == 200
         checks = response.json()["checks"]
         assert checks["auth-service"]["ok"] is True
@@ -46,14 +46,14 @@ class TestHealth:
 
     async def test_not_ready_when_an_upstream_is_down(
         self,
-        client: httpx.AsyncClient,
+        internal_client: httpx.AsyncClient,
         mock: respx.MockRouter,
         auth_contract: Contract,
         notes_contract: Contract,
     ) -> None:
         _, notes = serve_health(mock, auth_contract, notes_contract)
         notes.mock(side_effect=httpx.ConnectError("refused"))
-        response = await client.get("/health/ready")
+        response = await internal_client.get("/health/ready")
         assert response.status_code == 503
         checks = response.json()["checks"]
         down = {"ok": False, "error": "ConnectError", "circuit": "closed"}
@@ -65,6 +65,7 @@ class TestMetrics:
     async def test_upstream_and_route_metrics(
         self,
         client: httpx.AsyncClient,
+        internal_client: httpx.AsyncClient,
         mock: respx.MockRouter,
         notes_contract: Contract,
         auth_headers: dict[str, str],
@@ -74,13 +75,13 @@ class TestMetrics:
         )
         await client.get("/notes/12", headers=auth_headers)
         await client.get("/notes/12")
-        text = (await client.get("/metrics")).text
+        text = (await internal_client.get("/metrics")).text
         assert (
-            'http_requests_total{method="GET",route="/notes/{id}",service="gateway",status="200"}'
+            'http_requests_total{method="GET",route="/notes/{note_id}",service="gateway",status="200"}'
             in text
         )
         assert (
-            'http_requests_total{method="GET",route="/notes/*",service="gateway",status="401"}'
+            'http_requests_total{method="GET",route="/notes/{note_id}",service="gateway",status="401"}'
             in text
         )
         assert (
@@ -118,25 +119,29 @@ class TestCors:
 
 class TestSettings:
     def test_defaults_for_local_runs(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        monkeypatch.delenv("REDIS_URL", raising=False)
         settings = Settings()
         assert settings.port == 8000
         assert settings.auth_url == "http://127.0.0.1:8001"
         assert settings.notes_url == "http://127.0.0.1:8002"
         assert settings.jwks_url == "http://127.0.0.1:8001/auth/.well-known/jwks.json"
-        assert settings.redis_url is None
+        assert settings.trusted_proxies == []
+        assert [str(n) for n in settings.internal_networks] == ["127.0.0.1/32", "::1/128"]
+        assert settings.body_idle_timeout_seconds == 10
+        assert settings.body_total_timeout_seconds == 60
 
     def test_from_environment(self, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv("GATEWAY_AUTH_URL", "http://auth:8001/")
         monkeypatch.setenv("GATEWAY_NOTES_TIMEOUT_SECONDS", "2.5")
-        monkeypatch.setenv("REDIS_URL", "redis://cache:6379/0")
+        monkeypatch.setenv("GATEWAY_TRUSTED_PROXIES", '["10.0.0.0/8", "fd00::/8"]')
         monkeypatch.setenv("GATEWAY_CORS_ORIGINS", '["https://app.example"]')
         settings = Settings()
         assert settings.jwks_url == "http://auth:8001/auth/.well-known/jwks.json"
         assert settings.notes_timeout_seconds == 2.5
-        assert settings.redis_url == "redis://cache:6379/0"
+        assert [str(n) for n in settings.trusted_proxies] == ["10.0.0.0/8", "fd00::/8"]
         assert settings.cors_origins == ["https://app.example"]
 
-    def test_malformed_limit_refused(self) -> None:
+    @pytest.mark.parametrize("value", ['["10.0.0.1/8"]', '["not-a-network"]', '"10.0.0.0/8"'])
+    def test_malformed_networks_refused(self, monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+        monkeypatch.setenv("GATEWAY_TRUSTED_PROXIES", value)
         with pytest.raises(ValidationError):
-            Settings(login_limit_per_account="often")
+            Settings()

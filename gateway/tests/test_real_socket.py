@@ -165,3 +165,164 @@ async def test_refused_connection_answers_503(upstream_client: str) -> None:
             assert response.status_code == 503
             assert response.json() == {"detail": "notes-service is unavailable"}
             assert time.perf_counter() - started < 1.0
+
+
+def holding_upstream(issuer: TokenIssuer, first_bytes: asyncio.Event) -> Starlette:
+    """An upstream whose uploads last as long as their client keeps trickling."""
+
+    async def jwks(_: Request) -> Response:
+        return JSONResponse(issuer.jwks())
+
+    async def hold(request: Request) -> Response:
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            first_bytes.set()
+        return JSONResponse({"received": size})
+
+    async def ticks(_: Request) -> Response:
+        return JSONResponse({"tick": 1})
+
+    return Starlette(
+        routes=[
+            Route("/auth/.well-known/jwks.json", jwks),
+            Route("/notes/hold", hold, methods=["POST"]),
+            Route("/notes/ticks", ticks),
+        ]
+    )
+
+
+@pytest.mark.parametrize("upstream_client", ["aiohttp", "httpx"])
+async def test_slow_uploads_fill_the_pool_and_leave_the_breaker_closed(
+    upstream_client: str,
+) -> None:
+    issuer = TokenIssuer()
+    first_bytes = asyncio.Event()
+    release = asyncio.Event()
+    headers = {"Authorization": f"Bearer {issuer.token(USER_ID)}"}
+
+    async def trickle() -> AsyncIterator[bytes]:
+        yield b"a" * 1024
+        await release.wait()
+        yield b"b"
+
+    async with serve(holding_upstream(issuer, first_bytes)) as upstream_url:
+        app = create_app(
+            make_settings(
+                auth_url=upstream_url,
+                notes_url=upstream_url,
+                upstream_client=upstream_client,
+                upstream_max_connections=1,
+                upstream_keepalive_connections=1,
+                connect_timeout_seconds=0.2,
+                circuit_failure_threshold=2,
+            )
+        )
+        async with (
+            serve(app) as gateway_url,
+            httpx.AsyncClient(base_url=gateway_url, timeout=30) as client,
+        ):
+            upload = asyncio.create_task(
+                client.post("/notes/hold", content=trickle(), headers=headers)
+            )
+            await asyncio.wait_for(first_bytes.wait(), 10)
+            # The one pooled connection is busy with the upload: the gateway is
+            # busy, the upstream is not failing.
+            for _ in range(4):
+                response = await client.get("/notes/ticks", headers=headers)
+                assert response.status_code == 503
+                assert response.json() == {"detail": "gateway busy, try again"}
+                assert response.headers["retry-after"] == "1"
+            assert [u.breaker.state for u in app.state.gateway.upstreams] == ["closed", "closed"]
+            release.set()
+            assert (await upload).json() == {"received": 1025}
+            assert (await client.get("/notes/ticks", headers=headers)).status_code == 200
+
+
+async def _raw_exchange(url: str, head: bytes, body: AsyncIterator[bytes]) -> bytes:
+    """Send `head`, then `body` as it comes, and return what the gateway answered."""
+    host, port = url.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+
+    async def feed() -> None:
+        writer.write(head)
+        async for chunk in body:
+            writer.write(chunk)
+            await writer.drain()
+
+    feeder = asyncio.create_task(feed())
+    try:
+        answer = await asyncio.wait_for(reader.read(65536), 10)
+    finally:
+        feeder.cancel()
+        writer.close()
+    return answer
+
+
+@pytest.mark.parametrize("upstream_client", ["aiohttp", "httpx"])
+@pytest.mark.parametrize("trickle", ["stops", "never ends"])
+async def test_trickled_bodies_get_408(upstream_client: str, trickle: str) -> None:
+    issuer = TokenIssuer()
+    first_bytes = asyncio.Event()
+
+    async def stops() -> AsyncIterator[bytes]:
+        yield b"x" * 10  # of the 100 announced, then nothing
+
+    async def never_ends() -> AsyncIterator[bytes]:
+        while True:  # one byte at a time, each well within the idle deadline
+            yield b"x"
+            await asyncio.sleep(0.02)
+
+    async with serve(holding_upstream(issuer, first_bytes)) as upstream_url:
+        app = create_app(
+            make_settings(
+                auth_url=upstream_url,
+                notes_url=upstream_url,
+                upstream_client=upstream_client,
+                body_idle_timeout_seconds=0.3 if trickle == "stops" else 5,
+                body_total_timeout_seconds=0.6,
+            )
+        )
+        async with serve(app) as gateway_url:
+            length = b"100" if trickle == "stops" else b"1000000"
+            head = (
+                b"POST /notes/hold HTTP/1.1\r\nHost: gateway\r\n"
+                b"Authorization: Bearer " + issuer.token(USER_ID).encode() + b"\r\n"
+                b"Content-Type: application/octet-stream\r\n"
+                b"Content-Length: " + length + b"\r\n\r\n"
+            )
+            answer = await _raw_exchange(
+                gateway_url, head, stops() if trickle == "stops" else never_ends()
+            )
+            assert answer.startswith(b"HTTP/1.1 408 "), answer[:100]
+            assert answer.endswith(b'{"detail":"Request body not received in time"}')
+            assert [u.breaker.state for u in app.state.gateway.upstreams] == ["closed", "closed"]
+
+
+@pytest.mark.parametrize("upstream_client", ["aiohttp", "httpx"])
+async def test_proxy_environment_variables_ignored(
+    upstream_client: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as probe:  # a proxy nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "all_proxy"):
+        monkeypatch.setenv(name, dead)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    issuer = TokenIssuer()
+    async with serve(upstream_app(issuer)) as upstream_url:
+        app = create_app(
+            make_settings(
+                auth_url=upstream_url, notes_url=upstream_url, upstream_client=upstream_client
+            )
+        )
+        async with (
+            serve(app) as gateway_url,
+            httpx.AsyncClient(base_url=gateway_url, timeout=10, trust_env=False) as client,
+        ):
+            headers = {"Authorization": f"Bearer {issuer.token(USER_ID)}"}
+            # The key fetch (JWKS client) and the forwarding (upstream pool) both
+            # reached the upstream directly.
+            response = await client.get("/notes/ticks", headers=headers)
+            assert response.status_code == 200

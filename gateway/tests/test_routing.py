@@ -6,7 +6,8 @@ import respx
 from fastapi import FastAPI
 from starlette.types import Message
 
-from gateway.routing import PrefixRouter, is_clean_path, route_label
+from gateway.paths import is_clean_path
+from gateway.routing import PrefixRouter
 from tests.conftest import CLIENT_ADDRESS
 
 TRICKS = [
@@ -115,15 +116,3 @@ class TestPrefixRouter:
         assert router.match("/notes/") == "n"
         assert router.match("/notesx") is None
         assert router.match("/internal/notes") is None
-
-
-class TestRouteLabel:
-    def test_ids_folded(self) -> None:
-        assert route_label("/notes/12/", "/notes", 200) == "/notes/{id}"
-        assert (
-            route_label("/auth/users/5b0e7c1e-2f7a-4a8e-9d43-2d1b9c0f6a11", "/auth", 200)
-            == "/auth/users/{id}"
-        )
-
-    def test_errors_share_one_label(self) -> None:
-        assert route_label("/notes/made-up-path", "/notes", 404) == "/notes/*"

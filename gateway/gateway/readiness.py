@@ -1,0 +1,72 @@
+"""Whether the gateway can serve: its upstreams answer, its keys and revocation list are loaded.
+
+Internal clients (GATEWAY_INTERNAL_NETWORKS) get the detailed report through
+the shared health router; everyone else learns ready or not and nothing more
+(upstream state, breaker state and key counts help an attacker, not a client).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import httpx
+from fastapi import Request
+from starlette.responses import JSONResponse
+
+from gateway.proxy import Upstream
+from gateway.state import GatewayState
+
+READINESS_PATH = "/health/ready"
+
+
+async def _upstream_check(upstream: Upstream, limit_seconds: float) -> dict[str, Any]:
+    started = time.perf_counter()
+    try:
+        response = await upstream.client.get(upstream.url + "/health/live", timeout=limit_seconds)
+    except httpx.HTTPError as exc:
+        return {"ok": False, "error": type(exc).__name__, "circuit": upstream.breaker.state}
+    return {
+        "ok": response.status_code == 200,
+        "status": response.status_code,
+        "latency_ms": round((time.perf_counter() - started) * 1000, 1),
+        "circuit": upstream.breaker.state,
+    }
+
+
+async def _jwks_check(gateway: GatewayState) -> dict[str, Any]:
+    if gateway.jwks.age is None:
+        await gateway.jwks.refresh()  # at most once per refetch floor
+    age = gateway.jwks.age
+    return {
+        "ok": age is not None,
+        "age_seconds": None if age is None else round(age, 1),
+        "keys": len(list(gateway.jwks.key_ids)),
+    }
+
+
+async def readiness_checks(gateway: GatewayState) -> dict[str, dict[str, Any]]:
+    """One entry per dependency, each with a boolean `ok`."""
+    checks = await asyncio.gather(
+        *(_upstream_check(u, gateway.health_timeout) for u in gateway.upstreams)
+    )
+    report = {u.name: check for u, check in zip(gateway.upstreams, checks, strict=True)}
+    report["jwks"] = await _jwks_check(gateway)
+    if gateway.revocations is not None:
+        # Tokens are refused until the list has loaded once (fail closed), so
+        # an instance without it cannot serve.
+        report["revocations"] = {"ok": gateway.revocations.loaded}
+    return report
+
+
+async def readiness(request: Request) -> dict[str, Any]:
+    """The detailed report, for `platform_common.health.health_router`."""
+    return await readiness_checks(request.app.state.gateway)
+
+
+async def public_readiness(gateway: GatewayState) -> JSONResponse:
+    checks = await readiness_checks(gateway)
+    if all(check["ok"] for check in checks.values()):
+        return JSONResponse({"status": "ok"})
+    return JSONResponse({"status": "unavailable"}, status_code=503)

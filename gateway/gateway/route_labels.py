@@ -1,0 +1,54 @@
+"""Metric labels for forwarded requests, taken only from a fixed route table.
+
+Each label is one of the services' public path templates, or `other`: however
+a caller spells a path (`/notes/5.0`, `/notes/+5`, made-up paths), the number
+of time series stays bounded by this table. tests/test_route_labels.py checks
+the table against the services' committed OpenAPI documents.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+OTHER = "other"
+
+ROUTE_TEMPLATES = (
+    "/auth/.well-known/jwks.json",
+    "/auth/me",
+    "/auth/register",
+    "/auth/revoke",
+    "/auth/token",
+    "/auth/users",
+    "/auth/users/{user_id}",
+    "/notes",
+    "/notes/{note_id}",
+)
+
+Template = tuple[str | None, ...]  # None stands for a `{parameter}` segment
+
+
+def _segments(template: str) -> Template:
+    return tuple(None if s.startswith("{") and s.endswith("}") else s for s in template.split("/"))
+
+
+@lru_cache(maxsize=1)
+def _table() -> dict[int, list[tuple[Template, str]]]:
+    """Templates by segment count, so a path is compared with few of them."""
+    table: dict[int, list[tuple[Template, str]]] = {}
+    for template in ROUTE_TEMPLATES:
+        segments = _segments(template)
+        table.setdefault(len(segments), []).append((segments, template))
+    return table
+
+
+def _fits(template: Template, segments: list[str]) -> bool:
+    return all(t == s or (t is None and s) for t, s in zip(template, segments, strict=True))
+
+
+def route_label(path: str) -> str:
+    """`path` without its trailing slash; the template it fits, else `other`."""
+    segments = path.split("/")
+    for template, label in _table().get(len(segments), ()):
+        if _fits(template, segments):
+            return label
+    return OTHER
