@@ -26,6 +26,8 @@ from tests.deployment import (
 
 SERVICES = services()
 DATABASE_SERVICES = [s for s in SERVICES if s.migrates]
+# postgresql://<role>:${<PASSWORD VARIABLE>...}@<host>:<port>/<database>
+DATABASE_URL = re.compile(r"postgresql://(?P<user>\w+):(?P<password>\$\{[^}]+\})(?P<rest>@.+)")
 INTERPOLATION = re.compile(r"\$\{(?P<name>[A-Z0-9_]+)(?P<op>:?[-?])?(?P<rest>[^}]*)\}")
 
 
@@ -81,12 +83,26 @@ def test_postgres(compose: dict[str, Any]) -> None:
     source = init.split(":")[0]
     assert (ROOT / source).is_file()
     environment = postgres["environment"]
-    for name in ("POSTGRES_PASSWORD", "AUTH_DB_PASSWORD", "NOTES_DB_PASSWORD"):
+    passwords = [
+        "AUTH_DB_PASSWORD",
+        "AUTH_MIGRATION_DB_PASSWORD",
+        "NOTES_DB_PASSWORD",
+        "NOTES_MIGRATION_DB_PASSWORD",
+    ]
+    for name in ("POSTGRES_PASSWORD", *passwords):
         assert INTERPOLATION.fullmatch(environment[name])["op"] == ":?", name  # type: ignore[index]
     # The init script reads exactly these variables.
     script = (ROOT / source).read_text()
-    for name in ("AUTH_DB_PASSWORD", "NOTES_DB_PASSWORD", "POSTGRES_USER", "POSTGRES_DB"):
+    for name in (*passwords, "POSTGRES_USER", "POSTGRES_DB"):
         assert name in script
+
+
+def _default_role(variable: str) -> str:
+    """The role name init-roles.sh gives when `variable` is unset."""
+    script = (ROOT / "deploy" / "postgres" / "init-roles.sh").read_text()
+    match = re.search(r"\$\{" + variable + r":-(\w+)\}", script)
+    assert match, variable
+    return match[1]
 
 
 @pytest.mark.parametrize("spec", DATABASE_SERVICES, ids=lambda s: s.name)
@@ -101,8 +117,21 @@ def test_migrations_run_once_before_their_service(
     assert migrate["build"] == app["build"]
     assert migrate["depends_on"] == {"postgres": {"condition": "service_healthy"}}
     assert app["depends_on"][_migrate_name(spec)] == {"condition": "service_completed_successfully"}
-    url = f"{spec.env_prefix}DATABASE_URL"
-    assert migrate["environment"][url] == app["environment"][url]
+    # Same database, the schema owner for the migrations, the runtime role
+    # (row privileges only) for the service; each with its own password.
+    variable = f"{spec.env_prefix}DATABASE_URL"
+    migration = DATABASE_URL.fullmatch(migrate["environment"][variable])
+    runtime = DATABASE_URL.fullmatch(app["environment"][variable])
+    assert migration and runtime
+    assert migration["rest"] == runtime["rest"]
+    assert migration["rest"].startswith("@postgres:")
+    assert migration["user"] == _default_role(f"{spec.env_prefix}MIGRATION_DB_USER")
+    assert runtime["user"] == _default_role(f"{spec.env_prefix}DB_USER")
+    for url, password in (
+        (migration, f"{spec.env_prefix}MIGRATION_DB_PASSWORD"),
+        (runtime, f"{spec.env_prefix}DB_PASSWORD"),
+    ):
+        assert INTERPOLATION.fullmatch(url["password"])["name"] == password  # type: ignore[index]
 
 
 @pytest.mark.parametrize("spec", SERVICES, ids=lambda s: s.name)
