@@ -22,7 +22,7 @@ SERVICE = "notes-service"
 
 async def readiness(request: Request) -> dict[str, Any]:
     checks: dict[str, Any] = {"database": await database_ready(request.app.state.engine)}
-    revocations: RevokedSubjects | None = request.app.state.revocations
+    revocations = request.app.state.revocations
     if revocations is not None:
         # Until the list has loaded once, every token is refused (the verifier
         # fails closed): not ready, so no traffic is routed here meanwhile.

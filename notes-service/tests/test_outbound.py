@@ -64,6 +64,7 @@ async def test_proxy_variables_ignored(
     app = create_app(
         settings.model_copy(
             update={
+                "revocations_enabled": True,  # the switch of the shared verifier builder
                 "jwks_url": f"{auth_service}/auth/.well-known/jwks.json",
                 "revocations_url": f"{auth_service}/internal/revocations",
             }

@@ -143,6 +143,7 @@ class TestReadiness:
     ) -> None:
         polling = settings.model_copy(
             update={
+                "revocations_enabled": True,  # the switch of the shared verifier builder
                 "revocations_url": AUTH.base_url + LIST_PATH,
                 "revocations_poll_interval_seconds": 0.02,
             }
