@@ -6,6 +6,8 @@ file is read as YAML (the `x-` anchors merged by the loader) and checked.
 
 from __future__ import annotations
 
+import ipaddress
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -122,7 +124,8 @@ def test_migrations_run_once_before_their_service(
     variable = f"{spec.env_prefix}DATABASE_URL"
     migration = DATABASE_URL.fullmatch(migrate["environment"][variable])
     runtime = DATABASE_URL.fullmatch(app["environment"][variable])
-    assert migration and runtime
+    assert migration
+    assert runtime
     assert migration["rest"] == runtime["rest"]
     assert migration["rest"].startswith("@postgres:")
     assert migration["user"] == _default_role(f"{spec.env_prefix}MIGRATION_DB_USER")
@@ -202,3 +205,30 @@ def test_signing_keys_come_from_a_mounted_directory(compose: dict[str, Any]) -> 
     assert "deploy/secrets/" in ignored
     assert "deploy/secrets" in (ROOT / ".dockerignore").read_text().splitlines()
     assert Path(keys_dir).is_absolute()
+
+
+@pytest.mark.parametrize("spec", [s for s in SERVICES if s.name != "gateway"], ids=lambda s: s.name)
+def test_services_believe_forwarded_headers_from_the_backend_network_only(
+    spec: ServiceSpec, compose: dict[str, Any]
+) -> None:
+    """The gateway reaches the services over `backend`, whose subnet is fixed
+    so that it can be named; clients reach only the gateway."""
+    [subnet] = [c["subnet"] for c in compose["networks"]["backend"]["ipam"]["config"]]
+    backend = ipaddress.ip_network(_default(subnet))
+    value = _service(compose, spec.name)["environment"][f"{spec.env_prefix}TRUSTED_PROXIES"]
+    trusted = [ipaddress.ip_network(_default(n)) for n in json.loads(value)]
+    assert trusted == [backend]
+
+
+def test_the_gateway_believes_no_forwarded_header(compose: dict[str, Any]) -> None:
+    # Published directly: its peers are the clients (GATEWAY_TRUSTED_PROXIES empty).
+    assert "GATEWAY_TRUSTED_PROXIES" not in _service(compose, "gateway")["environment"]
+
+
+def _default(text: str) -> str:
+    """`${VAR:-default}` → default: the value compose uses when VAR is unset."""
+    match = INTERPOLATION.fullmatch(text)
+    if match is None:
+        return text
+    assert match["op"] == ":-", text
+    return match["rest"]

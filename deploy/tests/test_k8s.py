@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import json
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -291,3 +293,17 @@ def test_signing_keys_are_mounted_from_a_secret(manifests: list[Manifest]) -> No
     assert mount["readOnly"] is True
     assert "secret" in volumes[mount["name"]]
     assert Path(keys_dir).is_absolute()
+
+
+@pytest.mark.parametrize("spec", SERVICES, ids=lambda s: s.name)
+def test_every_service_names_its_trusted_proxies(
+    spec: ServiceSpec, manifests: list[Manifest]
+) -> None:
+    """auth-service and notes-service believe forwarded headers from the
+    gateway's pods (the pod network); the gateway from the load balancer or
+    ingress in front of it. A JSON list of networks, as the Settings read it."""
+    deployment = by_kind(manifests, "Deployment")[spec.name]
+    value = _env_names(deployment, manifests)[f"{spec.env_prefix}TRUSTED_PROXIES"]["value"]
+    networks = [ipaddress.ip_network(n) for n in json.loads(value)]
+    assert networks
+    assert all(n.prefixlen > 0 for n in networks), "not the whole internet"
