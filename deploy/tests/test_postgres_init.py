@@ -53,17 +53,39 @@ class Roles:
 
 @dataclass(frozen=True)
 class Database:
-    admin_url: str
+    admin_url: str  # the server's, TEST_DATABASE_URL or the embedded one
     name: str
-    socket_dir: str
     roles: dict[str, Roles]  # by schema
 
-    def url(self, role: str) -> str:
-        return f"postgresql://{role}:secret-{role}@/{self.name}?host={self.socket_dir}"
+    @property
+    def _server(self) -> tuple[str, int | None]:
+        """Host (or socket directory) and port, as libpq's PGHOST and PGPORT."""
+        parts = urlsplit(self.admin_url)
+        socket_dir = parse_qs(parts.query).get("host")
+        if socket_dir:
+            return socket_dir[0], parts.port
+        assert parts.hostname is not None
+        return parts.hostname, parts.port
+
+    def url(self, role: str, password: str | None = None) -> str:
+        host, port = self._server
+        secret = f"secret-{role}" if password is None else password
+        credentials = f"{role}:{secret}" if secret else role
+        if host.startswith("/"):
+            return f"postgresql://{credentials}@/{self.name}?host={host}"
+        return f"postgresql://{credentials}@{host}:{port or 5432}/{self.name}"
 
     @property
     def admin(self) -> str:
-        return self.admin_url.replace("/postgres?", f"/{self.name}?")
+        user = urlsplit(self.admin_url).username or "postgres"
+        return self.url(user, urlsplit(self.admin_url).password or "")
+
+    def libpq_environment(self) -> dict[str, str]:
+        host, port = self._server
+        environment = {"PGHOST": host, "PGPORT": str(port or 5432)}
+        if urlsplit(self.admin_url).password:
+            environment["PGPASSWORD"] = str(urlsplit(self.admin_url).password)
+        return environment
 
     def all_roles(self) -> list[str]:
         return [r for roles in self.roles.values() for r in (roles.migration, roles.runtime)]
@@ -81,14 +103,13 @@ async def _admin(url: str, *statements: str) -> None:
 @pytest.fixture(scope="module")
 def database() -> Iterator[Database]:
     admin_url = server_url()
-    socket_dir = parse_qs(urlsplit(admin_url).query)["host"][0]
     suffix = uuid.uuid4().hex[:8]
     name = f"deploy_init_{suffix}"
     roles = {
         schema: Roles(f"{schema}_migration_{suffix}", f"{schema}_{suffix}")
         for schema in ("auth", "notes")
     }
-    database = Database(admin_url, name, socket_dir, roles)
+    database = Database(admin_url, name, roles)
     asyncio.run(_admin(admin_url, f'CREATE DATABASE "{name}"'))
     try:
         yield database
@@ -105,8 +126,8 @@ def database() -> Iterator[Database]:
 def _script_environment(database: Database) -> dict[str, str]:
     environment = {
         "PATH": f"{PG_BIN}{os.pathsep}{os.environ['PATH']}",
-        "PGHOST": database.socket_dir,
-        "POSTGRES_USER": "postgres",
+        **database.libpq_environment(),
+        "POSTGRES_USER": urlsplit(database.admin_url).username or "postgres",
         "POSTGRES_DB": database.name,
     }
     for schema, roles in database.roles.items():
