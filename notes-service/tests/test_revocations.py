@@ -137,41 +137,6 @@ class TestRevokedTokens:
         assert response.json() == {"deleted": 0}
 
 
-class TestReadiness:
-    async def test_not_ready_until_the_list_has_loaded_once(
-        self, settings: Settings, issuer: TokenIssuer
-    ) -> None:
-        polling = settings.model_copy(
-            update={
-                "revocations_enabled": True,  # the switch of the shared verifier builder
-                "revocations_url": AUTH.base_url + LIST_PATH,
-                "revocations_poll_interval_seconds": 0.02,
-            }
-        )
-        with respx.mock(assert_all_called=False) as mock:
-            mock.get(JWKS_URL).respond(json=issuer.jwks())
-            stub = AuthServiceStub(AUTH.route_template(mock, "GET", LIST_PATH), failing=True)
-            stub.route.side_effect = stub.answer
-            app = create_app(polling)
-            async with app.router.lifespan_context(app):
-                transport = httpx.ASGITransport(app=app)
-                async with httpx.AsyncClient(transport=transport, base_url=NOTES_URL) as client:
-                    await stub.polls()
-                    waiting = await client.get("/health/ready")
-                    assert waiting.status_code == 503
-                    assert waiting.json()["checks"]["revocations"] == {"ok": False}
-                    stub.failing = False
-                    await stub.polls()
-                    ready = await client.get("/health/ready")
-                    assert ready.status_code == 200
-                    assert ready.json()["checks"]["revocations"] == {"ok": True}
-
-    async def test_no_revocation_check_when_switched_off(self, client: httpx.AsyncClient) -> None:
-        ready = await client.get("/health/ready")
-        assert ready.status_code == 200
-        assert set(ready.json()["checks"]) == {"database"}
-
-
 class TestLifespan:
     async def test_poller_stops_on_shutdown(self, settings: Settings) -> None:
         polling = settings.model_copy(
