@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker
 
@@ -20,7 +21,6 @@ from notes_service import service
 from notes_service.errors import OwnerDeleted
 from notes_service.models import Note
 from notes_service.schemas import NoteWrite
-from platform_common.database import create_engine
 from platform_common.testing.issuer import TokenIssuer
 from tests.conftest import User
 
@@ -28,10 +28,10 @@ NOTE = NoteWrite(title="a note", description="written late")
 
 
 @pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(database_url)
-    yield engine
-    await engine.dispose()
+def engine(app: FastAPI) -> AsyncEngine:
+    """The service's own engine: every session here really commits."""
+    engine: AsyncEngine = app.state.engine
+    return engine
 
 
 async def create(engine: AsyncEngine, owner: uuid.UUID) -> Note:
