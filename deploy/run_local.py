@@ -36,7 +36,6 @@ class Service:
     port_variable: str
     default_port: int
     migrates: bool
-    extra_uvicorn_args: tuple[str, ...] = ()
 
     @property
     def folder(self) -> Path:
@@ -50,16 +49,13 @@ class Service:
 SERVICES = (
     Service("auth-service", "auth_service.main:app", "AUTH_PORT", 8001, migrates=True),
     Service("notes-service", "notes_service.main:app", "NOTES_PORT", 8002, migrates=True),
-    # The gateway faces clients: it must not believe their X-Forwarded-* headers.
-    Service(
-        "gateway",
-        "gateway.main:app",
-        "GATEWAY_PORT",
-        8000,
-        migrates=False,
-        extra_uvicorn_args=("--no-proxy-headers",),
-    ),
+    Service("gateway", "gateway.main:app", "GATEWAY_PORT", 8000, migrates=False),
 )
+# The same for every service, here and in the images (deploy/tests check it).
+# X-Forwarded-* are applied inside each app, from the peers its
+# <PREFIX>_TRUSTED_PROXIES names only; uvicorn's own handling, which believes
+# any local peer, stays off so that the app's is the one place.
+UVICORN_FLAGS = ("--no-access-log", "--no-proxy-headers")
 
 
 def free_port() -> int:
@@ -151,8 +147,7 @@ class LocalSystem:
             str(self.ports[name]),
             "--timeout-graceful-shutdown",
             str(GRACEFUL_SHUTDOWN_SECONDS),
-            "--no-access-log",
-            *service.extra_uvicorn_args,
+            *UVICORN_FLAGS,
         ]
         process = subprocess.Popen(
             command,

@@ -35,7 +35,7 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8001/health/live', timeout=2)"]
 # Graceful shutdown (20 s) stays below the orchestrators' stop timeouts:
 # compose stop_grace_period 30s, Kubernetes terminationGracePeriodSeconds 40.
-# Behind the gateway: trust its X-Forwarded-* headers. Only the gateway and the
-# other services reach this port (compose network, Kubernetes NetworkPolicy).
+# X-Forwarded-* are applied inside the app, from the peers its *_TRUSTED_PROXIES
+# names (the gateway's network) only, so uvicorn's own handling stays off.
 CMD ["uvicorn", "--factory", "auth_service.main:app", "--host", "0.0.0.0", "--port", "8001", \
-     "--timeout-graceful-shutdown", "20", "--no-access-log", "--proxy-headers", "--forwarded-allow-ips", "*"]
+     "--timeout-graceful-shutdown", "20", "--no-access-log", "--no-proxy-headers"]

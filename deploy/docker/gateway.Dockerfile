@@ -31,6 +31,7 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health/live', timeout=2)"]
 # Graceful shutdown (20 s) stays below the orchestrators' stop timeouts:
 # compose stop_grace_period 30s, Kubernetes terminationGracePeriodSeconds 40.
-# The gateway faces clients: it must not believe their X-Forwarded-* headers.
+# X-Forwarded-For is applied inside the app, from the load balancer or ingress
+# that GATEWAY_TRUSTED_PROXIES names only, so uvicorn's own handling stays off.
 CMD ["uvicorn", "--factory", "gateway.main:app", "--host", "0.0.0.0", "--port", "8000", \
      "--timeout-graceful-shutdown", "20", "--no-access-log", "--no-proxy-headers"]

@@ -65,7 +65,7 @@ def services() -> list[ServiceSpec]:
             package=s.module.split(".", 1)[0],
             port=s.default_port,
             migrates=s.migrates,
-            uvicorn_args=s.extra_uvicorn_args,
+            uvicorn_args=run_local.UVICORN_FLAGS,
         )
         for s in run_local.SERVICES
     ]

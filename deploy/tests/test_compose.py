@@ -6,6 +6,8 @@ file is read as YAML (the `x-` anchors merged by the loader) and checked.
 
 from __future__ import annotations
 
+import ipaddress
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,8 @@ from tests.deployment import (
 
 SERVICES = services()
 DATABASE_SERVICES = [s for s in SERVICES if s.migrates]
+# postgresql://<role>:${<PASSWORD VARIABLE>...}@<host>:<port>/<database>
+DATABASE_URL = re.compile(r"postgresql://(?P<user>\w+):(?P<password>\$\{[^}]+\})(?P<rest>@.+)")
 INTERPOLATION = re.compile(r"\$\{(?P<name>[A-Z0-9_]+)(?P<op>:?[-?])?(?P<rest>[^}]*)\}")
 
 
@@ -81,12 +85,26 @@ def test_postgres(compose: dict[str, Any]) -> None:
     source = init.split(":")[0]
     assert (ROOT / source).is_file()
     environment = postgres["environment"]
-    for name in ("POSTGRES_PASSWORD", "AUTH_DB_PASSWORD", "NOTES_DB_PASSWORD"):
+    passwords = [
+        "AUTH_DB_PASSWORD",
+        "AUTH_MIGRATION_DB_PASSWORD",
+        "NOTES_DB_PASSWORD",
+        "NOTES_MIGRATION_DB_PASSWORD",
+    ]
+    for name in ("POSTGRES_PASSWORD", *passwords):
         assert INTERPOLATION.fullmatch(environment[name])["op"] == ":?", name  # type: ignore[index]
     # The init script reads exactly these variables.
     script = (ROOT / source).read_text()
-    for name in ("AUTH_DB_PASSWORD", "NOTES_DB_PASSWORD", "POSTGRES_USER", "POSTGRES_DB"):
+    for name in (*passwords, "POSTGRES_USER", "POSTGRES_DB"):
         assert name in script
+
+
+def _default_role(variable: str) -> str:
+    """The role name init-roles.sh gives when `variable` is unset."""
+    script = (ROOT / "deploy" / "postgres" / "init-roles.sh").read_text()
+    match = re.search(r"\$\{" + variable + r":-(\w+)\}", script)
+    assert match, variable
+    return match[1]
 
 
 @pytest.mark.parametrize("spec", DATABASE_SERVICES, ids=lambda s: s.name)
@@ -101,8 +119,22 @@ def test_migrations_run_once_before_their_service(
     assert migrate["build"] == app["build"]
     assert migrate["depends_on"] == {"postgres": {"condition": "service_healthy"}}
     assert app["depends_on"][_migrate_name(spec)] == {"condition": "service_completed_successfully"}
-    url = f"{spec.env_prefix}DATABASE_URL"
-    assert migrate["environment"][url] == app["environment"][url]
+    # Same database, the schema owner for the migrations, the runtime role
+    # (row privileges only) for the service; each with its own password.
+    variable = f"{spec.env_prefix}DATABASE_URL"
+    migration = DATABASE_URL.fullmatch(migrate["environment"][variable])
+    runtime = DATABASE_URL.fullmatch(app["environment"][variable])
+    assert migration
+    assert runtime
+    assert migration["rest"] == runtime["rest"]
+    assert migration["rest"].startswith("@postgres:")
+    assert migration["user"] == _default_role(f"{spec.env_prefix}MIGRATION_DB_USER")
+    assert runtime["user"] == _default_role(f"{spec.env_prefix}DB_USER")
+    for url, password in (
+        (migration, f"{spec.env_prefix}MIGRATION_DB_PASSWORD"),
+        (runtime, f"{spec.env_prefix}DB_PASSWORD"),
+    ):
+        assert INTERPOLATION.fullmatch(url["password"])["name"] == password  # type: ignore[index]
 
 
 @pytest.mark.parametrize("spec", SERVICES, ids=lambda s: s.name)
@@ -173,3 +205,30 @@ def test_signing_keys_come_from_a_mounted_directory(compose: dict[str, Any]) -> 
     assert "deploy/secrets/" in ignored
     assert "deploy/secrets" in (ROOT / ".dockerignore").read_text().splitlines()
     assert Path(keys_dir).is_absolute()
+
+
+@pytest.mark.parametrize("spec", [s for s in SERVICES if s.name != "gateway"], ids=lambda s: s.name)
+def test_services_believe_forwarded_headers_from_the_backend_network_only(
+    spec: ServiceSpec, compose: dict[str, Any]
+) -> None:
+    """The gateway reaches the services over `backend`, whose subnet is fixed
+    so that it can be named; clients reach only the gateway."""
+    [subnet] = [c["subnet"] for c in compose["networks"]["backend"]["ipam"]["config"]]
+    backend = ipaddress.ip_network(_default(subnet))
+    value = _service(compose, spec.name)["environment"][f"{spec.env_prefix}TRUSTED_PROXIES"]
+    trusted = [ipaddress.ip_network(_default(n)) for n in json.loads(value)]
+    assert trusted == [backend]
+
+
+def test_the_gateway_believes_no_forwarded_header(compose: dict[str, Any]) -> None:
+    # Published directly: its peers are the clients (GATEWAY_TRUSTED_PROXIES empty).
+    assert "GATEWAY_TRUSTED_PROXIES" not in _service(compose, "gateway")["environment"]
+
+
+def _default(text: str) -> str:
+    """`${VAR:-default}` → default: the value compose uses when VAR is unset."""
+    match = INTERPOLATION.fullmatch(text)
+    if match is None:
+        return text
+    assert match["op"] == ":-", text
+    return match["rest"]

@@ -138,11 +138,19 @@ def test_command_runs_uvicorn_like_the_local_runner(spec: ServiceSpec) -> None:
     assert int(option("--timeout-graceful-shutdown")) == GRACEFUL_SHUTDOWN_SECONDS
     for argument in spec.uvicorn_args:
         assert argument in command
-    if "--no-proxy-headers" in spec.uvicorn_args:
-        assert "--proxy-headers" not in command  # faces clients
-    else:
-        assert "--proxy-headers" in command  # behind the gateway
-        assert "--no-proxy-headers" not in command
+
+
+@pytest.mark.parametrize("spec", SERVICES, ids=lambda s: s.name)
+def test_uvicorn_believes_no_forwarded_header(spec: ServiceSpec) -> None:
+    """Forwarded headers are applied inside each app, from its trusted proxies
+    only (`<PREFIX>_TRUSTED_PROXIES`); uvicorn's own handling, which would
+    believe them from 127.0.0.1 or from anyone (`--forwarded-allow-ips *`), is
+    off in the image and in the local runner alike."""
+    [cmd] = _all(_last_stage(dockerfile_instructions(spec.dockerfile)), "CMD")
+    for command in (cmd.exec_form(), list(spec.uvicorn_args)):
+        assert "--no-proxy-headers" in command
+        assert "--proxy-headers" not in command
+        assert not [a for a in command if a.startswith("--forwarded-allow-ips")]
 
 
 @pytest.mark.parametrize("spec", SERVICES, ids=lambda s: s.name)

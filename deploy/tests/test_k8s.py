@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
+import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from kubernetes_validate import utils as kubernetes_validate
@@ -239,15 +242,34 @@ def test_migration_job_runs_alembic_in_the_service_image(
     assert container["image"] == main_container(deployment)["image"]
     assert pod_spec(job)["restartPolicy"] in ("Never", "OnFailure")
     database_url = f"{spec.env_prefix}DATABASE_URL"
+    # The Job connects as the schema's owner, the service as its runtime role
+    # (row privileges only): two keys of the service's Secret.
     [variable] = [v for v in container["env"] if v["name"] == database_url]
     deployment_env = {v["name"]: v for v in main_container(deployment)["env"]}
-    assert variable == deployment_env[database_url], "the Job migrates the service's database"
+    secret = f"{spec.name}-secrets"
+    assert variable["valueFrom"]["secretKeyRef"] == {
+        "name": secret,
+        "key": "migration-database-url",
+    }
+    runtime = deployment_env[database_url]
+    assert runtime["valueFrom"]["secretKeyRef"] == {"name": secret, "key": "database-url"}
     # The service's pods wait for the Job: an init container of the same image
-    # polls until the schema is at that image's head.
+    # polls, as the runtime role (it only reads the version table), until the
+    # schema is at that image's head.
     [wait] = pod_spec(deployment)["initContainers"]
     assert wait["image"] == container["image"]
     assert "alembic current" in " ".join(wait["command"])
-    assert {v["name"]: v for v in wait["env"]}[database_url] == variable
+    assert {v["name"]: v for v in wait["env"]}[database_url] == runtime
+
+
+def test_the_example_secrets_name_two_roles_per_database_service() -> None:
+    examples = by_kind(_example_manifests(), "Secret")
+    for spec in DATABASE_SERVICES:
+        data = examples[f"{spec.name}-secrets"]["stringData"]
+        runtime = urlsplit(data["database-url"])
+        migration = urlsplit(data["migration-database-url"])
+        assert runtime.username != migration.username
+        assert runtime._replace(netloc="") == migration._replace(netloc="")
 
 
 def test_images_are_the_ones_the_kustomization_pins(manifests: list[Manifest]) -> None:
@@ -271,3 +293,17 @@ def test_signing_keys_are_mounted_from_a_secret(manifests: list[Manifest]) -> No
     assert mount["readOnly"] is True
     assert "secret" in volumes[mount["name"]]
     assert Path(keys_dir).is_absolute()
+
+
+@pytest.mark.parametrize("spec", SERVICES, ids=lambda s: s.name)
+def test_every_service_names_its_trusted_proxies(
+    spec: ServiceSpec, manifests: list[Manifest]
+) -> None:
+    """auth-service and notes-service believe forwarded headers from the
+    gateway's pods (the pod network); the gateway from the load balancer or
+    ingress in front of it. A JSON list of networks, as the Settings read it."""
+    deployment = by_kind(manifests, "Deployment")[spec.name]
+    value = _env_names(deployment, manifests)[f"{spec.env_prefix}TRUSTED_PROXIES"]["value"]
+    networks = [ipaddress.ip_network(n) for n in json.loads(value)]
+    assert networks
+    assert all(n.prefixlen > 0 for n in networks), "not the whole internet"

@@ -1,9 +1,10 @@
 """deploy/postgres/init-roles.sh against a real Postgres (the embedded one).
 
 The script runs as the postgres image would run it, with psql, on a fresh
-database; then each service's migrations run as that service's role, as the
-compose migration step and the Kubernetes Jobs do. Each role must end up
-owning its schema and reaching nothing else.
+database; then each service's migrations run as that service's migration
+role, as the compose migration step and the Kubernetes Jobs do, and the
+platform runs on the runtime roles. Per service, the migration role owns the
+schema; the runtime role only reads and writes rows in it.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import importlib.util
 import os
 import subprocess
 import sys
+import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,10 +22,12 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import asyncpg
+import httpx
 import pytest
+from run_local import LocalSystem, free_ports
 
 from platform_common.testing.postgres import server_url
-from tests.deployment import DEPLOY, ROOT, services
+from tests.deployment import DEPLOY, ROOT, ServiceSpec, services
 
 SCRIPT = DEPLOY / "postgres" / "init-roles.sh"
 # psql from the pgserver package (found, not imported: importing it starts nothing
@@ -33,17 +37,58 @@ assert _PGSERVER is not None
 assert _PGSERVER.origin is not None
 PG_BIN = Path(_PGSERVER.origin).parent / "pginstall" / "bin"
 SCHEMAS = {"auth-service": "auth", "notes-service": "notes"}
+PASSWORD_VARIABLES = [
+    "AUTH_DB_PASSWORD",
+    "AUTH_MIGRATION_DB_PASSWORD",
+    "NOTES_DB_PASSWORD",
+    "NOTES_MIGRATION_DB_PASSWORD",
+]
+
+
+@dataclass(frozen=True)
+class Roles:
+    migration: str
+    runtime: str
 
 
 @dataclass(frozen=True)
 class Database:
-    admin_url: str
+    admin_url: str  # the server's, TEST_DATABASE_URL or the embedded one
     name: str
-    socket_dir: str
-    roles: dict[str, str]  # schema -> role
+    roles: dict[str, Roles]  # by schema
 
-    def url(self, role: str) -> str:
-        return f"postgresql://{role}:secret-{role}@/{self.name}?host={self.socket_dir}"
+    @property
+    def _server(self) -> tuple[str, int | None]:
+        """Host (or socket directory) and port, as libpq's PGHOST and PGPORT."""
+        parts = urlsplit(self.admin_url)
+        socket_dir = parse_qs(parts.query).get("host")
+        if socket_dir:
+            return socket_dir[0], parts.port
+        assert parts.hostname is not None
+        return parts.hostname, parts.port
+
+    def url(self, role: str, password: str | None = None) -> str:
+        host, port = self._server
+        secret = f"secret-{role}" if password is None else password
+        credentials = f"{role}:{secret}" if secret else role
+        if host.startswith("/"):
+            return f"postgresql://{credentials}@/{self.name}?host={host}"
+        return f"postgresql://{credentials}@{host}:{port or 5432}/{self.name}"
+
+    @property
+    def admin(self) -> str:
+        user = urlsplit(self.admin_url).username or "postgres"
+        return self.url(user, urlsplit(self.admin_url).password or "")
+
+    def libpq_environment(self) -> dict[str, str]:
+        host, port = self._server
+        environment = {"PGHOST": host, "PGPORT": str(port or 5432)}
+        if urlsplit(self.admin_url).password:
+            environment["PGPASSWORD"] = str(urlsplit(self.admin_url).password)
+        return environment
+
+    def all_roles(self) -> list[str]:
+        return [r for roles in self.roles.values() for r in (roles.migration, roles.runtime)]
 
 
 async def _admin(url: str, *statements: str) -> None:
@@ -58,38 +103,65 @@ async def _admin(url: str, *statements: str) -> None:
 @pytest.fixture(scope="module")
 def database() -> Iterator[Database]:
     admin_url = server_url()
-    socket_dir = parse_qs(urlsplit(admin_url).query)["host"][0]
     suffix = uuid.uuid4().hex[:8]
     name = f"deploy_init_{suffix}"
-    roles = {"auth": f"auth_{suffix}", "notes": f"notes_{suffix}"}
+    roles = {
+        schema: Roles(f"{schema}_migration_{suffix}", f"{schema}_{suffix}")
+        for schema in ("auth", "notes")
+    }
+    database = Database(admin_url, name, roles)
     asyncio.run(_admin(admin_url, f'CREATE DATABASE "{name}"'))
     try:
-        yield Database(admin_url, name, socket_dir, roles)
+        yield database
     finally:
         asyncio.run(
             _admin(
                 admin_url,
                 f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
-                *(f'DROP ROLE IF EXISTS "{role}"' for role in roles.values()),
+                *(f'DROP ROLE IF EXISTS "{role}"' for role in database.all_roles()),
             )
         )
 
 
-def _run_script(database: Database, **overrides: str) -> subprocess.CompletedProcess[str]:
+def _script_environment(database: Database) -> dict[str, str]:
     environment = {
         "PATH": f"{PG_BIN}{os.pathsep}{os.environ['PATH']}",
-        "PGHOST": database.socket_dir,
-        "POSTGRES_USER": "postgres",
+        **database.libpq_environment(),
+        "POSTGRES_USER": urlsplit(database.admin_url).username or "postgres",
         "POSTGRES_DB": database.name,
-        "AUTH_DB_USER": database.roles["auth"],
-        "NOTES_DB_USER": database.roles["notes"],
-        "AUTH_DB_PASSWORD": f"secret-{database.roles['auth']}",
-        "NOTES_DB_PASSWORD": f"secret-{database.roles['notes']}",
-        **overrides,
     }
+    for schema, roles in database.roles.items():
+        prefix = schema.upper()
+        environment |= {
+            f"{prefix}_DB_USER": roles.runtime,
+            f"{prefix}_DB_PASSWORD": f"secret-{roles.runtime}",
+            f"{prefix}_MIGRATION_DB_USER": roles.migration,
+            f"{prefix}_MIGRATION_DB_PASSWORD": f"secret-{roles.migration}",
+        }
+    return environment
+
+
+def _run_script(database: Database, **overrides: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        ["sh", str(SCRIPT)], env=environment, capture_output=True, text=True, check=False
+        ["sh", str(SCRIPT)],
+        env={**_script_environment(database), **overrides},
+        capture_output=True,
+        text=True,
+        check=False,
     )
+
+
+def _alembic(spec_name: str, env_prefix: str, url: str, *command: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", "alembic", *command],
+        cwd=ROOT / spec_name,
+        env={**os.environ, f"{env_prefix}DATABASE_URL": url},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, f"{spec_name} {command}: {result.stderr}"
+    return result.stdout
 
 
 @pytest.fixture(scope="module")
@@ -97,25 +169,26 @@ def initialised(database: Database) -> Database:
     result = _run_script(database)
     assert result.returncode == 0, result.stderr
     for spec in services():
-        if not spec.migrates:
-            continue
-        role = database.roles[SCHEMAS[spec.name]]
-        migration = subprocess.run(
-            [sys.executable, "-m", "alembic", "upgrade", "head"],
-            cwd=ROOT / spec.name,
-            env={**os.environ, f"{spec.env_prefix}DATABASE_URL": database.url(role)},
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert migration.returncode == 0, f"{spec.name} as {role}: {migration.stderr}"
+        if spec.migrates:
+            role = database.roles[SCHEMAS[spec.name]].migration
+            _alembic(spec.name, spec.env_prefix, database.url(role), "upgrade", "head")
     return database
 
 
-def test_the_script_refuses_to_run_without_passwords(database: Database) -> None:
-    result = _run_script(database, NOTES_DB_PASSWORD="")
+@pytest.mark.parametrize("variable", PASSWORD_VARIABLES)
+def test_the_script_refuses_to_run_without_passwords(database: Database, variable: str) -> None:
+    result = _run_script(database, **{variable: ""})
     assert result.returncode != 0
-    assert "NOTES_DB_PASSWORD" in result.stderr
+    assert variable in result.stderr
+
+
+@pytest.mark.parametrize("schema", ["AUTH", "NOTES"])
+def test_the_script_refuses_one_password_for_both_roles(database: Database, schema: str) -> None:
+    result = _run_script(
+        database, **{f"{schema}_DB_PASSWORD": "same", f"{schema}_MIGRATION_DB_PASSWORD": "same"}
+    )
+    assert result.returncode != 0
+    assert f"{schema}_MIGRATION_DB_PASSWORD" in result.stderr
 
 
 def test_every_database_service_has_a_schema() -> None:
@@ -130,57 +203,212 @@ async def _fetch(url: str, query: str, *args: object) -> list[asyncpg.Record]:
         await connection.close()
 
 
-def test_each_role_owns_its_schema_and_its_tables(initialised: Database) -> None:
-    url = initialised.admin_url.replace("/postgres?", f"/{initialised.name}?")
-    for schema, role in initialised.roles.items():
+def _tables(database: Database, schema: str) -> list[asyncpg.Record]:
+    return asyncio.run(
+        _fetch(
+            database.admin,
+            "SELECT tablename, tableowner FROM pg_tables WHERE schemaname = $1",
+            schema,
+        )
+    )
+
+
+def test_the_migration_role_owns_its_schema_and_its_tables(initialised: Database) -> None:
+    for schema, roles in initialised.roles.items():
         [owner] = asyncio.run(
             _fetch(
-                url,
+                initialised.admin,
                 "SELECT nspowner::regrole::text AS owner FROM pg_namespace WHERE nspname = $1",
                 schema,
             )
         )
-        assert owner["owner"] == role
-        tables = asyncio.run(
-            _fetch(url, "SELECT tablename, tableowner FROM pg_tables WHERE schemaname = $1", schema)
-        )
+        assert owner["owner"] == roles.migration
+        tables = _tables(initialised, schema)
         assert "alembic_version" in {t["tablename"] for t in tables}
-        assert {t["tableowner"] for t in tables} == {role}
+        assert {t["tableowner"] for t in tables} == {roles.migration}
 
 
 def test_no_role_reaches_the_other_schema_or_public(initialised: Database) -> None:
-    url = initialised.admin_url.replace("/postgres?", f"/{initialised.name}?")
-    roles = initialised.roles
-    for schema in roles:
-        for role in roles.values():
+    for schema, own in initialised.roles.items():
+        for role in initialised.all_roles():
             [row] = asyncio.run(
                 _fetch(
-                    url,
+                    initialised.admin,
                     "SELECT has_schema_privilege($1, $2, 'USAGE') AS usage,"
                     " has_schema_privilege($1, 'public', 'CREATE') AS public_create",
                     role,
                     schema,
                 )
             )
-            assert row["usage"] is (role == roles[schema]), (role, schema)
+            assert row["usage"] is (role in (own.migration, own.runtime)), (role, schema)
             assert row["public_create"] is False
 
 
-def test_a_role_cannot_read_the_other_services_tables(initialised: Database) -> None:
+def test_no_role_creates_anything_in_the_database(initialised: Database) -> None:
+    for role in initialised.all_roles():
+        [row] = asyncio.run(
+            _fetch(
+                initialised.admin,
+                "SELECT has_database_privilege($1, $2, 'CREATE') AS c,"
+                " has_database_privilege($1, $2, 'TEMP') AS t",
+                role,
+                initialised.name,
+            )
+        )
+        assert (row["c"], row["t"]) == (False, False), role
+
+
+def test_the_runtime_role_has_row_privileges_only(initialised: Database) -> None:
+    for schema, roles in initialised.roles.items():
+        [schema_create] = asyncio.run(
+            _fetch(
+                initialised.admin,
+                "SELECT has_schema_privilege($1, $2, 'CREATE') AS c",
+                roles.runtime,
+                schema,
+            )
+        )
+        assert schema_create["c"] is False
+        for table in _tables(initialised, schema):
+            qualified = f"{schema}.{table['tablename']}"
+            [row] = asyncio.run(
+                _fetch(
+                    initialised.admin,
+                    "SELECT array_agg(p ORDER BY p) AS granted FROM unnest($2::text[]) AS p"
+                    " WHERE has_table_privilege($1, $3, p)",
+                    roles.runtime,
+                    ["DELETE", "INSERT", "REFERENCES", "SELECT", "TRIGGER", "TRUNCATE", "UPDATE"],
+                    qualified,
+                )
+            )
+            assert row["granted"] == ["DELETE", "INSERT", "SELECT", "UPDATE"], qualified
+
+
+def test_the_runtime_role_reads_and_writes_rows(initialised: Database) -> None:
     async def attempt() -> None:
-        connection = await asyncpg.connect(initialised.url(initialised.roles["auth"]))
+        connection = await asyncpg.connect(initialised.url(initialised.roles["notes"].runtime))
         try:
-            with pytest.raises(asyncpg.InsufficientPrivilegeError):
-                await connection.fetch("SELECT * FROM notes.notes")
+            note_id = await connection.fetchval(
+                "INSERT INTO notes.notes (owner_id, title, description)"
+                " VALUES (gen_random_uuid(), 'a title', 'a body') RETURNING id"
+            )
+            await connection.execute(
+                "UPDATE notes.notes SET title = 'changed' WHERE id = $1", note_id
+            )
+            title = await connection.fetchval(
+                "SELECT title FROM notes.notes WHERE id = $1", note_id
+            )
+            assert title == "changed"
+            assert await connection.execute("DELETE FROM notes.notes WHERE id = $1", note_id) == (
+                "DELETE 1"
+            )
         finally:
             await connection.close()
 
     asyncio.run(attempt())
 
 
+FORBIDDEN = [
+    "CREATE TABLE {schema}.intruder (id int)",
+    "DROP TABLE {schema}.{table}",
+    "ALTER TABLE {schema}.{table} ADD COLUMN intruder int",
+    "CREATE INDEX intruder ON {schema}.{table} ((1))",
+    "TRUNCATE {schema}.{table}",
+    "CREATE SCHEMA intruder",
+    "CREATE TEMPORARY TABLE intruder (id int)",
+    "CREATE SEQUENCE {schema}.intruder",
+]
+
+
+@pytest.mark.parametrize("schema", ["auth", "notes"])
+@pytest.mark.parametrize("statement", FORBIDDEN)
+def test_the_runtime_role_cannot_change_the_schema(
+    initialised: Database, schema: str, statement: str
+) -> None:
+    table = next(
+        t["tablename"] for t in _tables(initialised, schema) if t["tablename"] != "alembic_version"
+    )
+
+    async def attempt() -> None:
+        connection = await asyncpg.connect(initialised.url(initialised.roles[schema].runtime))
+        try:
+            with pytest.raises(asyncpg.InsufficientPrivilegeError):
+                await connection.execute(statement.format(schema=schema, table=table))
+        finally:
+            await connection.close()
+
+    asyncio.run(attempt())
+
+
+def test_a_role_cannot_read_the_other_services_tables(initialised: Database) -> None:
+    async def attempt(role: str) -> None:
+        connection = await asyncpg.connect(initialised.url(role))
+        try:
+            with pytest.raises(asyncpg.InsufficientPrivilegeError):
+                await connection.fetch("SELECT * FROM notes.notes")
+        finally:
+            await connection.close()
+
+    for role in (initialised.roles["auth"].runtime, initialised.roles["auth"].migration):
+        asyncio.run(attempt(role))
+
+
 def test_other_roles_cannot_connect(initialised: Database) -> None:
-    url = initialised.admin_url.replace("/postgres?", f"/{initialised.name}?")
     [row] = asyncio.run(
-        _fetch(url, "SELECT has_database_privilege('public', $1, 'CONNECT') AS c", initialised.name)
+        _fetch(
+            initialised.admin,
+            "SELECT has_database_privilege('public', $1, 'CONNECT') AS c",
+            initialised.name,
+        )
     )
     assert row["c"] is False
+
+
+@pytest.mark.parametrize("spec", [s for s in services() if s.migrates], ids=lambda s: s.name)
+def test_the_runtime_role_sees_the_migration_head(initialised: Database, spec: ServiceSpec) -> None:
+    """What the Kubernetes init container `wait-for-migrations` runs, as the service."""
+    role = initialised.roles[SCHEMAS[spec.name]].runtime
+    output = _alembic(spec.name, spec.env_prefix, initialised.url(role), "current")
+    assert "(head)" in output
+
+
+def test_the_platform_runs_on_the_runtime_roles(initialised: Database) -> None:
+    """Every service started as `make run` starts them, on its runtime role."""
+    urls = {
+        f"{s.env_prefix}DATABASE_URL": initialised.url(initialised.roles[SCHEMAS[s.name]].runtime)
+        for s in services()
+        if s.migrates
+    }
+    with tempfile.TemporaryDirectory(prefix="deploy-roles-") as data_dir:
+        system = LocalSystem(
+            database_url=initialised.url("nobody"),  # every service gets its own URL below
+            ports=free_ports(),
+            extra_env={**urls, "PLATFORM_DATA_DIR": data_dir},
+            quiet=True,
+        )
+        try:
+            system.start_all()
+            _use_the_api(f"http://127.0.0.1:{system.ports['gateway']}")
+        finally:
+            system.stop_all()
+
+
+def _use_the_api(base_url: str) -> None:
+    with httpx.Client(base_url=base_url, timeout=10.0) as http:
+        email, password = f"roles-{uuid.uuid4().hex[:8]}@example.com", "roles-password-1"
+        registered = http.post("/auth/register", json={"email": email, "password": password})
+        assert registered.status_code == 201, registered.text
+        login = http.post(
+            "/auth/token", data={"grant_type": "password", "username": email, "password": password}
+        )
+        assert login.status_code == 200, login.text
+        headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        note = {"title": "written", "description": "by the runtime role"}
+        created = http.post("/notes/", json=note, headers=headers)
+        assert created.status_code == 201, created.text
+        path = f"/notes/{created.json()['id']}"
+        replaced = http.put(path, json={**note, "title": "rewritten"}, headers=headers)
+        assert replaced.status_code == 200, replaced.text
+        assert http.delete(path, headers=headers).status_code == 200
+        listing = http.get("/notes/", headers=headers)
+        assert (listing.status_code, listing.json()) == (200, [])

@@ -21,7 +21,13 @@ SERVICE = "notes-service"
 
 
 async def readiness(request: Request) -> dict[str, Any]:
-    return {"database": await database_ready(request.app.state.engine)}
+    checks: dict[str, Any] = {"database": await database_ready(request.app.state.engine)}
+    revocations = request.app.state.revocations
+    if revocations is not None:
+        # Until the list has loaded once, every token is refused (the verifier
+        # fails closed): not ready, so no traffic is routed here meanwhile.
+        checks["revocations"] = {"ok": revocations.loaded}
+    return checks
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -30,7 +36,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
-        jwks_client = httpx.AsyncClient()
+        # Straight to auth-service: proxy variables meant for the host's
+        # outbound traffic must not divert keys or revocations elsewhere.
+        jwks_client = httpx.AsyncClient(trust_env=False)
         app.state.engine = engine
         app.state.sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
         revocations = (

@@ -23,3 +23,16 @@ class Note(Base):
     updated_date: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )
+
+
+class DeletedOwner(Base):
+    """An account whose notes were purged: no note is ever written for it again.
+
+    Tokens of a deleted account stay valid for up to one revocation poll; this
+    row is what refuses their writes meanwhile (service.purge_user_notes).
+    """
+
+    __tablename__ = "deleted_owners"
+
+    owner_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    deleted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

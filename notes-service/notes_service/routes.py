@@ -1,4 +1,3 @@
-import uuid
 from collections.abc import Sequence
 from typing import Annotated, Any
 
@@ -7,7 +6,15 @@ from fastapi import APIRouter, Path, Query, Response, status
 from notes_service import service
 from notes_service.deps import CurrentUserId, PurgeClaims, SessionDep
 from notes_service.models import Note
-from notes_service.schemas import NoteRead, NoteWrite, PurgeResult
+from notes_service.schemas import (
+    CANONICAL_UUID,
+    MAX_BIGINT,
+    BigSerial,
+    CanonicalUuid,
+    NoteRead,
+    NoteWrite,
+    PurgeResult,
+)
 from platform_common.responses import (
     INSUFFICIENT_SCOPE,
     MALFORMED_BODY,
@@ -15,8 +22,8 @@ from platform_common.responses import (
     ErrorDetail,
 )
 
-MAX_BIGINT = 2**63 - 1
-NoteId = Annotated[int, Path(gt=0, le=MAX_BIGINT)]
+NoteId = Annotated[BigSerial, Path()]
+UserId = Annotated[CanonicalUuid, Path(json_schema_extra={"pattern": CANONICAL_UUID})]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorDetail, "description": "Note not found (or not yours)"}
 }
@@ -74,7 +81,7 @@ async def delete_note(note_id: NoteId, session: SessionDep, user_id: CurrentUser
 
 @internal_router.delete("/users/{user_id}/notes", response_model=PurgeResult)
 async def purge_user_notes(
-    user_id: uuid.UUID, session: SessionDep, _claims: PurgeClaims
+    user_id: UserId, session: SessionDep, _claims: PurgeClaims
 ) -> PurgeResult:
     """Called by auth-service's outbox when an account is deleted; idempotent."""
     deleted = await service.purge_user_notes(session, owner_id=user_id)

@@ -1,10 +1,43 @@
+import re
+import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 # Postgres text cannot hold NUL, so it is refused here rather than by the driver.
 NoteText = Annotated[str, Field(min_length=3, max_length=50, pattern=r"^[^\x00]*$")]
+
+MAX_BIGINT = 2**63 - 1
+# One spelling per id. Pydantic's lax int parsing also takes "5.0", "+5",
+# "05", "5_0", " 5": every spelling of one note would be one more metric label
+# (and cache key) wherever the path is counted. 19 digits bound the work of
+# parsing; larger values still fail the bigint maximum below.
+_CANONICAL_INT = re.compile(r"[1-9][0-9]{0,18}")
+# The form str(uuid) writes, the one auth-service sends.
+CANONICAL_UUID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+
+
+def _canonical_int(value: object) -> object:
+    if isinstance(value, str) and not _CANONICAL_INT.fullmatch(value):
+        raise PydanticCustomError(
+            "int_parsing", "Input should be a valid integer, unable to parse string as an integer"
+        )
+    return value
+
+
+def _canonical_uuid(value: object) -> object:
+    if isinstance(value, str) and not re.fullmatch(CANONICAL_UUID, value):
+        raise PydanticCustomError(
+            "uuid_parsing", "Input should be a valid UUID in its lower-case hyphenated form"
+        )
+    return value
+
+
+# Path parameters (the routes add `Path()`).
+BigSerial = Annotated[int, Field(gt=0, le=MAX_BIGINT), BeforeValidator(_canonical_int)]
+CanonicalUuid = Annotated[uuid.UUID, BeforeValidator(_canonical_uuid)]
 
 
 class NoteWrite(BaseModel):

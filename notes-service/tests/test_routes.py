@@ -1,3 +1,4 @@
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -90,6 +91,25 @@ class TestReadNote:
     async def test_invalid_id(self, client: httpx.AsyncClient, alice: User, note_id: str) -> None:
         response = await client.get(f"/notes/{note_id}/", headers=alice.headers)
         assert response.status_code == 422
+
+    @pytest.mark.parametrize(
+        "spelling", ["{}.0", "+{}", "0{}", "{}_0", "{}e0", "%20{}", "{}%20", "{}.", "\u0661"]
+    )
+    @pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
+    async def test_only_the_canonical_spelling(
+        self, client: httpx.AsyncClient, alice: User, spelling: str, method: str
+    ) -> None:
+        # Each other spelling of an existing id would be one more metric label
+        # at the gateway (and one more cache key anywhere): refused like "abc".
+        note = await create(client, alice)
+        body = NOTE if method == "PUT" else None
+        response = await client.request(
+            method, f"/notes/{spelling.format(note['id'])}", json=body, headers=alice.headers
+        )
+        assert response.status_code == 422, response.text
+        assert response.json()["detail"][0]["type"] == "int_parsing"
+        unchanged = await client.get(f"/notes/{note['id']}", headers=alice.headers)
+        assert unchanged.json() == note
 
     async def test_other_owner(self, client: httpx.AsyncClient, alice: User, bob: User) -> None:
         note = await create(client, alice)
@@ -225,6 +245,29 @@ class TestPurgeUserNotes:
         assert (again.status_code, again.json()) == (200, {"deleted": 0})
         bobs = await client.get("/notes/", headers=bob.headers)
         assert bobs.headers["X-Total-Count"] == "1"
+
+    @pytest.mark.parametrize(
+        "spelling", [str.upper, lambda u: u.replace("-", ""), "{{{}}}".format, "urn:uuid:{}".format]
+    )
+    async def test_only_the_canonical_user_id(
+        self,
+        client: httpx.AsyncClient,
+        alice: User,
+        issuer: TokenIssuer,
+        spelling: Callable[[str], str],
+    ) -> None:
+        await create(client, alice)
+        service = {
+            "Authorization": "Bearer "
+            + issuer.token("auth-service", scope="notes:purge", aud="notes-service")
+        }
+        response = await client.delete(
+            f"/internal/users/{spelling(str(alice.id))}/notes", headers=service
+        )
+        assert response.status_code == 422, response.text
+        assert response.json()["detail"][0]["type"] == "uuid_parsing"
+        listing = await client.get("/notes/", headers=alice.headers)
+        assert listing.headers["X-Total-Count"] == "1"
 
     async def test_service_token_cannot_use_user_routes(
         self, client: httpx.AsyncClient, issuer: TokenIssuer

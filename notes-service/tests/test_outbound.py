@@ -1,0 +1,78 @@
+"""notes-service's own HTTP client (JWKS and revocation list) goes straight to
+auth-service: proxy environment variables, meant for the host's outbound
+traffic, must not divert tokens' keys or the revocation list elsewhere."""
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import httpx
+import pytest
+
+from notes_service.config import Settings
+from notes_service.main import create_app
+from platform_common.testing.issuer import TokenIssuer
+from tests.conftest import User
+
+# Nothing listens on port 1: a client that takes the proxy fails at once.
+DEAD_PROXY = "http://127.0.0.1:1"
+
+
+@pytest.fixture
+def auth_service(issuer: TokenIssuer) -> Iterator[str]:
+    """A real HTTP server for auth-service's JWKS and revocation list."""
+    documents = {
+        "/auth/.well-known/jwks.json": issuer.jwks(),
+        "/internal/revocations": {"revoked": []},
+    }
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = json.dumps(documents[self.path]).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize("variable", ["HTTP_PROXY", "http_proxy", "ALL_PROXY"])
+async def test_proxy_variables_ignored(
+    settings: Settings,
+    auth_service: str,
+    alice: User,
+    monkeypatch: pytest.MonkeyPatch,
+    variable: str,
+) -> None:
+    monkeypatch.setenv(variable, DEAD_PROXY)
+    monkeypatch.setenv("HTTPS_PROXY", DEAD_PROXY)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    app = create_app(
+        settings.model_copy(
+            update={
+                "revocations_enabled": True,  # the switch of the shared verifier builder
+                "jwks_url": f"{auth_service}/auth/.well-known/jwks.json",
+                "revocations_url": f"{auth_service}/internal/revocations",
+            }
+        )
+    )
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://notes.test") as client:
+            assert await app.state.revocations.refresh()
+            response = await client.get("/notes/", headers=alice.headers)
+            assert response.status_code == 200, response.text

@@ -1,0 +1,145 @@
+"""No note outlives its owner: a write racing the purge either lands before it
+(and is purged) or is refused, and every write after it is refused.
+
+The races run on real connections. Their order is made deterministic by a
+third connection that holds `LOCK TABLE notes.notes IN SHARE MODE`: it lets
+reads through but parks every INSERT and DELETE on the notes table until it
+is released, and pg_locks shows who waits on what.
+"""
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker
+
+from notes_service import service
+from notes_service.errors import OwnerDeleted
+from notes_service.models import Note
+from notes_service.schemas import NoteWrite
+from platform_common.testing.issuer import TokenIssuer
+from tests.conftest import User
+
+NOTE = NoteWrite(title="a note", description="written late")
+
+
+@pytest.fixture
+def engine(app: FastAPI) -> AsyncEngine:
+    """The service's own engine: every session here really commits."""
+    engine: AsyncEngine = app.state.engine
+    return engine
+
+
+async def create(engine: AsyncEngine, owner: uuid.UUID) -> Note:
+    async with async_sessionmaker(engine, expire_on_commit=False)() as session:
+        return await service.create_note(session, owner_id=owner, data=NOTE)
+
+
+async def purge(engine: AsyncEngine, owner: uuid.UUID) -> int:
+    async with async_sessionmaker(engine)() as session:
+        return await service.purge_user_notes(session, owner_id=owner)
+
+
+async def count(engine: AsyncEngine, owner: uuid.UUID) -> int:
+    async with async_sessionmaker(engine)() as session:
+        return await session.scalar(select(func.count()).where(Note.owner_id == owner)) or 0
+
+
+async def waiting(connection: AsyncConnection, locktype: str, expected: int) -> None:
+    """Until `expected` lock requests of `locktype` wait in this database."""
+    query = text(
+        "SELECT count(*) FROM pg_locks JOIN pg_database d ON d.oid = pg_locks.database"
+        " WHERE d.datname = current_database() AND NOT granted AND locktype = :locktype"
+    )
+
+    async def poll() -> None:
+        # Another server process's state: no event to wait on, so it is polled.
+        while await connection.scalar(query, {"locktype": locktype}) != expected:  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+
+    # A bound against a hang, not a timing assertion: the wait normally ends at once.
+    await asyncio.wait_for(poll(), timeout=30)
+
+
+@pytest.fixture
+async def table_lock(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    async with engine.connect() as connection:
+        await connection.execute(text("LOCK TABLE notes.notes IN SHARE MODE"))
+        yield connection
+        if connection.in_transaction():
+            await connection.rollback()
+
+
+async def test_create_arriving_during_the_purge_is_refused(
+    engine: AsyncEngine, table_lock: AsyncConnection
+) -> None:
+    owner = uuid.uuid4()
+    async with engine.connect() as watcher:
+        purging = asyncio.create_task(purge(engine, owner))
+        await waiting(watcher, "relation", 1)  # the purge's DELETE is parked
+        creating = asyncio.create_task(create(engine, owner))
+        await waiting(watcher, "advisory", 1)  # the create waits for the purge
+        await table_lock.rollback()
+        assert await purging == 0
+        with pytest.raises(OwnerDeleted):
+            await creating
+    assert await count(engine, owner) == 0
+
+
+async def test_create_landing_before_the_purge_is_purged(
+    engine: AsyncEngine, table_lock: AsyncConnection
+) -> None:
+    owner = uuid.uuid4()
+    async with engine.connect() as watcher:
+        creating = asyncio.create_task(create(engine, owner))
+        await waiting(watcher, "relation", 1)  # the create's INSERT is parked
+        purging = asyncio.create_task(purge(engine, owner))
+        await waiting(watcher, "advisory", 1)  # the purge waits for the create
+        await table_lock.rollback()
+        assert (await creating).owner_id == owner
+        assert await purging == 1
+    assert await count(engine, owner) == 0
+
+
+async def test_writes_after_the_purge_are_refused(engine: AsyncEngine) -> None:
+    owner = uuid.uuid4()
+    note = await create(engine, owner)
+    assert await purge(engine, owner) == 1
+    with pytest.raises(OwnerDeleted):
+        await create(engine, owner)
+    async with async_sessionmaker(engine)() as session:
+        with pytest.raises(OwnerDeleted):
+            await service.replace_note(session, owner_id=owner, note_id=note.id, data=NOTE)
+    assert await purge(engine, owner) == 0
+    assert await count(engine, owner) == 0
+
+
+class TestThroughHttp:
+    async def test_create_and_replace_refused_with_401(
+        self, client: httpx.AsyncClient, alice: User, bob: User, issuer: TokenIssuer
+    ) -> None:
+        kept = await client.post("/notes/", json=NOTE.model_dump(), headers=alice.headers)
+        purge_token = issuer.token("auth-service", scope="notes:purge", aud="notes-service")
+        purged = await client.delete(
+            f"/internal/users/{alice.id}/notes", headers={"Authorization": f"Bearer {purge_token}"}
+        )
+        assert purged.json() == {"deleted": 1}
+        writes = [
+            ("POST", "/notes/"),
+            ("PUT", f"/notes/{kept.json()['id']}"),
+            ("DELETE", f"/notes/{kept.json()['id']}"),
+        ]
+        for method, path in writes:
+            body = NOTE.model_dump() if method != "DELETE" else None
+            refused = await client.request(method, path, json=body, headers=alice.headers)
+            assert refused.status_code == 401, (method, refused.text)
+            assert refused.json() == {"detail": "account deleted"}
+            assert refused.headers["WWW-Authenticate"] == (
+                'Bearer error="invalid_token", error_description="account deleted"'
+            )
+        others = await client.post("/notes/", json=NOTE.model_dump(), headers=bob.headers)
+        assert others.status_code == 201
