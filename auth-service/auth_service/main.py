@@ -25,11 +25,15 @@ from auth_service.routes import internal_router, router, users_router
 from auth_service.security import AccessTokenSigner, Argon2Parameters, PasswordHasher
 from auth_service.service_tokens import ServiceTokenCache
 from platform_common.background import background_task
-from platform_common.database import add_database_error_handlers, create_engine, database_ready
+from platform_common.database import (
+    add_database_error_handlers,
+    create_database_engine,
+    database_ready,
+)
 from platform_common.health import health_router
 from platform_common.observability import RequestContextMiddleware, configure_logging
-from platform_common.paths import TrailingSlashMiddleware
 from platform_common.tokens import AccessTokenVerifier, StaticKeys, parse_jwks
+from platform_common.trailing_slash import TrailingSlashMiddleware
 
 SERVICE = "auth-service"
 # What the dispatcher's tokens are good for; notes-service checks both.
@@ -56,7 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         key_ring = load_key_ring(settings.signing_keys_dir, settings.active_key_id)
-        engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
+        engine = create_database_engine(settings.database_url, pool_size=settings.db_pool_size)
         sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
         hasher = PasswordHasher(
             Argon2Parameters(

@@ -18,7 +18,7 @@ from auth_service.db import get_session
 from auth_service.keys import generate_private_pem
 from auth_service.main import create_app
 from auth_service.models import User
-from platform_common.database import create_engine
+from platform_common.database import create_database_engine
 from platform_common.testing.postgres import temporary_database
 from platform_common.testing.sessions import rolled_back_session
 
@@ -62,7 +62,7 @@ async def committed_sessionmaker() -> AsyncIterator[async_sessionmaker[AsyncSess
     """
     async with temporary_database("auth_committed") as url:
         await alembic(url)
-        engine = create_engine(url)
+        engine = create_database_engine(url)
         try:
             yield async_sessionmaker(engine, expire_on_commit=False)
         finally:

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Connection
 
 from auth_service import models  # noqa: F401  (registers the tables on Base.metadata)
 from auth_service.db import SCHEMA, Base
-from platform_common.database import create_engine
+from platform_common.database import create_database_engine
 from platform_common.testing.postgres import temporary_database
 from tests.conftest import alembic
 
@@ -38,7 +38,7 @@ def tables(connection: Connection) -> set[str]:
 
 
 async def test_migrations_match_models(database_url: str) -> None:
-    engine = create_engine(database_url)
+    engine = create_database_engine(database_url)
     try:
         async with engine.connect() as connection:
             assert await connection.run_sync(differences) == []
@@ -47,7 +47,7 @@ async def test_migrations_match_models(database_url: str) -> None:
 
 
 async def test_upgrade_downgrade_upgrade(fresh_database: str) -> None:
-    engine = create_engine(fresh_database)
+    engine = create_database_engine(fresh_database)
     try:
         await alembic(fresh_database)
         async with engine.connect() as connection:
@@ -67,7 +67,7 @@ async def test_upgrade_downgrade_upgrade(fresh_database: str) -> None:
 
 
 async def test_public_schema_untouched(database_url: str) -> None:
-    engine = create_engine(database_url)
+    engine = create_database_engine(database_url)
     try:
         async with engine.connect() as connection:
             public = await connection.run_sync(

@@ -22,7 +22,7 @@ from gateway.state import Gateway
 from platform_common.background import background_task
 from platform_common.health import health_router
 from platform_common.observability import RequestContextMiddleware, configure_logging
-from platform_common.paths import TrailingSlashMiddleware
+from platform_common.trailing_slash import TrailingSlashMiddleware
 
 SERVICE = "gateway"
 TITLE = "Notes platform API"

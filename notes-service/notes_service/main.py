@@ -10,12 +10,16 @@ from notes_service.config import Settings, get_settings
 from notes_service.errors import ServiceError, service_error_handler
 from notes_service.routes import internal_router, router
 from platform_common.background import background_task
-from platform_common.database import add_database_error_handlers, create_engine, database_ready
+from platform_common.database import (
+    add_database_error_handlers,
+    create_database_engine,
+    database_ready,
+)
 from platform_common.health import health_router
 from platform_common.observability import RequestContextMiddleware, configure_logging
-from platform_common.paths import TrailingSlashMiddleware
 from platform_common.revocations import RevokedSubjects
 from platform_common.tokens import AccessTokenVerifier, JwksCache
+from platform_common.trailing_slash import TrailingSlashMiddleware
 
 SERVICE = "notes-service"
 
@@ -29,7 +33,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
+        engine = create_database_engine(settings.database_url, pool_size=settings.db_pool_size)
         jwks_client = httpx.AsyncClient()
         app.state.engine = engine
         app.state.sessionmaker = async_sessionmaker(engine, expire_on_commit=False)

@@ -6,7 +6,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, inspect, text
 
 from notes_service.db import SCHEMA, Base
-from platform_common.database import create_engine
+from platform_common.database import create_database_engine
 from platform_common.testing.postgres import temporary_database
 from tests.conftest import alembic_config, migrate
 
@@ -29,7 +29,7 @@ def _tables(connection: Connection) -> set[str]:
 
 
 async def test_models_and_migrations_agree(database_url: str) -> None:
-    engine = create_engine(database_url)
+    engine = create_database_engine(database_url)
     async with engine.connect() as connection:
         assert await connection.run_sync(_diff) == []
     await engine.dispose()
@@ -37,7 +37,7 @@ async def test_models_and_migrations_agree(database_url: str) -> None:
 
 async def test_upgrade_downgrade_upgrade() -> None:
     async with temporary_database("notes_migrations") as url:
-        engine = create_engine(url)
+        engine = create_database_engine(url)
         await migrate(url)
         async with engine.connect() as connection:
             assert "notes" in await connection.run_sync(_tables)
