@@ -24,16 +24,11 @@ from auth_service.outbox import Backoff, OutboxDispatcher
 from auth_service.routes import internal_router, router, users_router
 from auth_service.security import AccessTokenSigner, Argon2Parameters, PasswordHasher
 from auth_service.service_tokens import ServiceTokenCache
+from platform_common.app import create_service_app
 from platform_common.background import background_task
-from platform_common.database import (
-    add_database_error_handlers,
-    create_database_engine,
-    database_ready,
-)
-from platform_common.health import health_router
-from platform_common.observability import RequestContextMiddleware, configure_logging
+from platform_common.database import create_database_engine, database_ready
+from platform_common.observability import configure_logging
 from platform_common.tokens import AccessTokenVerifier, StaticKeys, parse_jwks
-from platform_common.trailing_slash import TrailingSlashMiddleware
 
 SERVICE = "auth-service"
 # What the dispatcher's tokens are good for; notes-service checks both.
@@ -145,23 +140,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await notes_http.aclose()
             await engine.dispose()
 
-    app = FastAPI(
+    app = create_service_app(
+        service=SERVICE,
+        readiness=readiness,
+        routers=[router, users_router, internal_router],
+        trusted_proxies=settings.trusted_proxies,
         title="auth-service",
         version="0.1.0",
         description="Users, registration, login and every token of the notes platform.",
         lifespan=lifespan,
-        redirect_slashes=False,
     )
-    app.include_router(health_router(readiness))
-    app.include_router(router)
-    app.include_router(users_router)
-    app.include_router(internal_router)
     app.add_exception_handler(ServiceError, service_error_handler)
     app.add_exception_handler(StarletteHTTPException, http_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
-    add_database_error_handlers(app)
-    app.add_middleware(TrailingSlashMiddleware)
-    app.add_middleware(RequestContextMiddleware, service=SERVICE)
     return app
 
 

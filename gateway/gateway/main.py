@@ -11,6 +11,7 @@ import httpx
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
+from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import HTMLResponse, Response
 from starlette.staticfiles import StaticFiles
@@ -19,10 +20,9 @@ from gateway.config import Settings, get_settings
 from gateway.middleware import GatewayMiddleware
 from gateway.proxy import Upstream
 from gateway.state import Gateway
+from platform_common.app import create_service_app
 from platform_common.background import background_task
-from platform_common.health import health_router
-from platform_common.observability import RequestContextMiddleware, configure_logging
-from platform_common.trailing_slash import TrailingSlashMiddleware
+from platform_common.observability import configure_logging
 
 SERVICE = "gateway"
 TITLE = "Notes platform API"
@@ -110,24 +110,10 @@ def create_app(
         finally:
             await gateway.aclose()
 
-    app = FastAPI(
-        title=TITLE,
-        version=VERSION,
-        lifespan=lifespan,
-        openapi_url=None,
-        docs_url=None,
-        redoc_url=None,
-        redirect_slashes=False,
-    )
-    app.include_router(health_router(readiness))
-    app.include_router(docs_router)
-    app.mount(ASSETS_PATH, StaticFiles(directory=SWAGGER_ASSETS), name="docs-assets")
-    # Added innermost first: the request id and access log wrap everything,
-    # CORS answers preflights before any token check.
-    app.add_middleware(TrailingSlashMiddleware)
-    app.add_middleware(GatewayMiddleware)
+    # Outermost first: CORS answers preflights before any token check.
+    middleware = [Middleware(GatewayMiddleware)]
     if settings.cors_origins:
-        app.add_middleware(
+        cors = Middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_credentials=settings.cors_allow_credentials,
@@ -135,7 +121,22 @@ def create_app(
             allow_headers=["*"],
             expose_headers=["X-Request-ID", "X-Total-Count", "Retry-After"],
         )
-    app.add_middleware(RequestContextMiddleware, service=SERVICE)
+        middleware.insert(0, cors)
+    # No trusted_proxies: the gateway works out the client address itself.
+    app = create_service_app(
+        service=SERVICE,
+        readiness=readiness,
+        routers=[docs_router],
+        database=False,
+        middleware=middleware,
+        title=TITLE,
+        version=VERSION,
+        lifespan=lifespan,
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.mount(ASSETS_PATH, StaticFiles(directory=SWAGGER_ASSETS), name="docs-assets")
     return app
 
 

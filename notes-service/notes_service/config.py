@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     revocations_url: str = "http://127.0.0.1:8001/internal/revocations"
     revocations_poll_interval_seconds: float = Field(default=2.0, gt=0)
     log_level: str = "INFO"
+    # Peers whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses
+    # or CIDRs): the gateway's. Anyone else's forwarded headers are ignored.
+    trusted_proxies: list[str] = ["127.0.0.1", "::1"]
 
 
 @lru_cache

@@ -9,17 +9,12 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from notes_service.config import Settings, get_settings
 from notes_service.errors import ServiceError, service_error_handler
 from notes_service.routes import internal_router, router
+from platform_common.app import create_service_app
 from platform_common.background import background_task
-from platform_common.database import (
-    add_database_error_handlers,
-    create_database_engine,
-    database_ready,
-)
-from platform_common.health import health_router
-from platform_common.observability import RequestContextMiddleware, configure_logging
+from platform_common.database import create_database_engine, database_ready
+from platform_common.observability import configure_logging
 from platform_common.revocations import RevokedSubjects
 from platform_common.tokens import AccessTokenVerifier, JwksCache
-from platform_common.trailing_slash import TrailingSlashMiddleware
 
 SERVICE = "notes-service"
 
@@ -66,20 +61,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await jwks_client.aclose()
             await engine.dispose()
 
-    app = FastAPI(
+    app = create_service_app(
+        service=SERVICE,
+        readiness=readiness,
+        routers=[router, internal_router],
+        trusted_proxies=settings.trusted_proxies,
         title="notes-service",
         version="0.1.0",
         description="Each user's notes, visible only to their owner.",
         lifespan=lifespan,
-        redirect_slashes=False,
     )
-    app.include_router(health_router(readiness))
-    app.include_router(router)
-    app.include_router(internal_router)
     app.add_exception_handler(ServiceError, service_error_handler)
-    add_database_error_handlers(app)
-    app.add_middleware(TrailingSlashMiddleware)
-    app.add_middleware(RequestContextMiddleware, service=SERVICE)
     return app
 
 
