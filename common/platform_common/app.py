@@ -7,6 +7,7 @@ passed in; what is common is done here once, in one order:
     RequestContextMiddleware request id, access log, metrics: wraps everything below
     <middleware>             the caller's own (the gateway's CORS and proxy), outermost first
     TrailingSlashMiddleware  `/notes/` is `/notes`, without a redirect
+    AllowHeaderMiddleware    a 405 names every method its path answers
     routes                   health routes first, then the caller's routers
 """
 
@@ -16,7 +17,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
+from fastapi.routing import iter_route_contexts
 from starlette.middleware import Middleware
+from starlette.routing import BaseRoute, Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from platform_common.database import add_database_error_handlers
@@ -50,6 +54,7 @@ def create_service_app(
     if database:
         add_database_error_handlers(app)
     # add_middleware puts each one outside the previous: added innermost first.
+    app.add_middleware(AllowHeaderMiddleware)
     app.add_middleware(TrailingSlashMiddleware)
     for each in reversed(middleware):
         app.add_middleware(each.cls, *each.args, **each.kwargs)
@@ -57,3 +62,46 @@ def create_service_app(
     if trusted_proxies is not None:
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(trusted_proxies))
     return app
+
+
+def allowed_methods(routes: Sequence[BaseRoute], scope: Scope) -> set[str]:
+    """Every method some route of this path answers (empty for a path no route has)."""
+    methods: set[str] = set()
+    # Included routers stay nested in FastAPI's route list; this walks them all.
+    for route in iter_route_contexts(routes):
+        if not route.methods:
+            continue  # a mount (the gateway's docs assets) answers any method itself
+        match, _ = route.matches(scope)
+        if match is not Match.NONE:
+            methods |= route.methods
+    return methods
+
+
+class AllowHeaderMiddleware:
+    """A 405 answer's `Allow` names the methods of every route of the path (RFC 9110 §15.5.6).
+
+    Starlette's router answers 405 from the first route whose path matches,
+    so where several routes share a path (GET and DELETE of `/notes/{id}`
+    declared apart) `Allow` named that route's methods alone; and an
+    application's own HTTPException handler may not copy the header at all.
+    Set here, on the way out, it is right whoever wrote the answer.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_allow(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] == 405:
+                methods = allowed_methods(scope["app"].router.routes, scope)
+                if methods:
+                    headers = [(k, v) for k, v in message.get("headers", []) if k != b"allow"]
+                    headers.append((b"allow", ", ".join(sorted(methods)).encode("latin-1")))
+                    message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_allow)

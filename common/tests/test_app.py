@@ -5,6 +5,8 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from platform_common.app import create_service_app
 
@@ -22,7 +24,8 @@ async def ready(_: Request) -> dict[str, Any]:
 
 
 def service_app(**options: Any) -> FastAPI:
-    return create_service_app(service="test-service", readiness=ready, routers=[router], **options)
+    options.setdefault("routers", [router])
+    return create_service_app(service="test-service", readiness=ready, **options)
 
 
 def client_from(app: FastAPI, peer: str) -> httpx.AsyncClient:
@@ -64,3 +67,55 @@ class TestAssembly:
             assert (await client.get("/whoami/")).status_code == 200
             ready = await client.get("/health/ready")
             assert ready.json() == {"status": "ok", "checks": {"thing": {"ok": True}}}
+
+
+items = APIRouter()
+
+
+@items.get("/items/{item_id}")
+async def read_item(item_id: int) -> dict[str, int]:
+    return {"id": item_id}
+
+
+@items.delete("/items/{item_id}", status_code=204)
+async def delete_item(item_id: int) -> None:
+    return None
+
+
+@items.post("/items")
+async def create_item() -> dict[str, int]:
+    return {"id": 1}
+
+
+async def drops_headers(_: Request, exc: Exception) -> JSONResponse:
+    """Like an application's own handler that forgets the exception's headers."""
+    assert isinstance(exc, StarletteHTTPException)
+    return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
+
+
+class TestAllowHeader:
+    """A 405 names every method of its path, whichever route or handler answered."""
+
+    @pytest.mark.parametrize("method", ["PUT", "PATCH", "OPTIONS"])
+    async def test_every_route_of_the_path_named(self, method: str) -> None:
+        app = service_app(routers=[items])
+        async with client_from(app, "127.0.0.1") as client:
+            response = await client.request(method, "/items/7")
+        assert response.status_code == 405
+        assert response.headers["Allow"] == "DELETE, GET"
+
+    async def test_kept_when_a_handler_drops_headers(self) -> None:
+        app = service_app(routers=[items])
+        app.add_exception_handler(StarletteHTTPException, drops_headers)
+        async with client_from(app, "127.0.0.1") as client:
+            response = await client.request("PUT", "/items/7/")
+            single = await client.get("/items")
+        assert response.status_code == 405
+        assert response.headers["Allow"] == "DELETE, GET"
+        assert (single.status_code, single.headers["Allow"]) == (405, "POST")
+
+    async def test_other_answers_untouched(self) -> None:
+        app = service_app(routers=[items])
+        async with client_from(app, "127.0.0.1") as client:
+            assert "Allow" not in (await client.get("/items/7")).headers
+            assert (await client.put("/nowhere")).status_code == 404
