@@ -21,7 +21,6 @@ from gateway.middleware import GatewayMiddleware
 from gateway.proxy import Upstream
 from gateway.state import Gateway
 from platform_common.app import create_service_app
-from platform_common.background import background_task
 from platform_common.observability import configure_logging
 
 SERVICE = "gateway"
@@ -102,10 +101,8 @@ def create_app(
         base = get_openapi(title=TITLE, version=VERSION, routes=app.routes)
         gateway = Gateway(settings, base_document=base, transports=transports)
         app.state.gateway = gateway
-        revocations = gateway.revocations
-        poller = revocations.poll_forever() if revocations is not None else None
         try:
-            async with background_task(poller, name="revocations-poller"):
+            async with gateway.verification.polling():
                 yield
         finally:
             await gateway.aclose()

@@ -2,7 +2,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-import httpx
 from fastapi import FastAPI, Request
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
@@ -10,11 +9,9 @@ from notes_service.config import Settings, get_settings
 from notes_service.errors import ServiceError, service_error_handler
 from notes_service.routes import internal_router, router
 from platform_common.app import create_service_app
-from platform_common.background import background_task
 from platform_common.database import create_database_engine, database_ready
 from platform_common.observability import configure_logging
-from platform_common.revocations import RevokedSubjects
-from platform_common.tokens import AccessTokenVerifier, JwksCache
+from platform_common.verification import build_remote_verifier
 
 SERVICE = "notes-service"
 
@@ -29,36 +26,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_database_engine(settings.database_url, pool_size=settings.db_pool_size)
-        jwks_client = httpx.AsyncClient()
+        remote = build_remote_verifier(settings, audiences=settings.jwt_audiences)
         app.state.engine = engine
         app.state.sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
-        revocations = (
-            RevokedSubjects(
-                settings.revocations_url,
-                jwks_client,
-                interval=settings.revocations_poll_interval_seconds,
-            )
-            if settings.revocations_url
-            else None
-        )
-        app.state.revocations = revocations
-        app.state.token_verifier = AccessTokenVerifier(
-            JwksCache(
-                settings.jwks_url,
-                jwks_client,
-                max_age=settings.jwks_max_age_seconds,
-                refetch_floor=settings.jwks_refetch_floor_seconds,
-            ),
-            issuer=settings.jwt_issuer,
-            audiences=settings.jwt_audiences,
-            revocations=revocations,
-        )
-        poller = revocations.poll_forever() if revocations is not None else None
+        app.state.revocations = remote.revocations
+        app.state.token_verifier = remote.verifier
         try:
-            async with background_task(poller, name="revocations-poller"):
+            async with remote.polling():
                 yield
         finally:
-            await jwks_client.aclose()
+            await remote.aclose()
             await engine.dispose()
 
     app = create_service_app(

@@ -53,7 +53,7 @@ def settings(database_url: str, issuer: TokenIssuer) -> Settings:
         jwt_issuer=issuer.issuer,
         jwks_refetch_floor_seconds=0,
         # test_revocations builds apps that poll a mocked list.
-        revocations_url="",
+        revocations_enabled=False,
     )
 
 

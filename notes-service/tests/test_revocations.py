@@ -54,6 +54,7 @@ async def revoking(
 ) -> AsyncIterator[tuple[httpx.AsyncClient, AuthServiceStub, FastAPI]]:
     polling = settings.model_copy(
         update={
+            "revocations_enabled": True,
             "revocations_url": AUTH.base_url + LIST_PATH,
             "revocations_poll_interval_seconds": 0.02,
         }
@@ -141,6 +142,7 @@ class TestLifespan:
     async def test_poller_stops_on_shutdown(self, settings: Settings) -> None:
         polling = settings.model_copy(
             update={
+                "revocations_enabled": True,
                 "revocations_url": AUTH.base_url + LIST_PATH,
                 "revocations_poll_interval_seconds": 0.01,
             }
@@ -161,7 +163,8 @@ class TestLifespan:
         fields = Settings.model_fields
         assert fields["revocations_url"].default == "http://127.0.0.1:8001/internal/revocations"
         assert fields["revocations_poll_interval_seconds"].default == 2.0
+        assert fields["revocations_enabled"].default is True
 
-    async def test_disabled_without_url(self, app: FastAPI) -> None:
+    async def test_disabled_by_the_flag(self, app: FastAPI) -> None:
         assert app.state.revocations is None
         assert app.state.token_verifier.revocations is None
