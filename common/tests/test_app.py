@@ -67,6 +67,8 @@ class TestAssembly:
             assert (await client.get("/whoami/")).status_code == 200
             ready = await client.get("/health/ready")
             assert ready.json() == {"status": "ok", "checks": {"thing": {"ok": True}}}
+            metrics = (await client.get("/metrics")).text
+        assert 'route="/whoami",service="test-service",status="200"' in metrics
 
 
 items = APIRouter()
