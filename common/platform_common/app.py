@@ -91,17 +91,19 @@ class AllowHeaderMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+        if scope["type"] == "http":
+            send = _allow_on_405(scope, send)
+        await self.app(scope, receive, send)
 
-        async def send_with_allow(message: Message) -> None:
-            if message["type"] == "http.response.start" and message["status"] == 405:
-                methods = allowed_methods(scope["app"].router.routes, scope)
-                if methods:
-                    headers = [(k, v) for k, v in message.get("headers", []) if k != b"allow"]
-                    headers.append((b"allow", ", ".join(sorted(methods)).encode("latin-1")))
-                    message["headers"] = headers
-            await send(message)
 
-        await self.app(scope, receive, send_with_allow)
+def _allow_on_405(scope: Scope, send: Send) -> Send:
+    async def send_with_allow(message: Message) -> None:
+        if message["type"] == "http.response.start" and message["status"] == 405:
+            methods = allowed_methods(scope["app"].router.routes, scope)
+            if methods:
+                headers = [(k, v) for k, v in message.get("headers", []) if k != b"allow"]
+                headers.append((b"allow", ", ".join(sorted(methods)).encode("latin-1")))
+                message["headers"] = headers
+        await send(message)
+
+    return send_with_allow
