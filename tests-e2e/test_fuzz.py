@@ -17,6 +17,7 @@ more examples per operation.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ElementTree
@@ -30,17 +31,20 @@ from run_local import LocalSystem, free_port
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 SEED = os.environ.get("FUZZ_SEED", "20261121")
 MAX_EXAMPLES = os.environ.get("FUZZ_EXAMPLES", "40")
-CHECKS = ",".join(
-    [
-        "not_a_server_error",
-        "status_code_conformance",
-        "content_type_conformance",
-        "response_schema_conformance",
-        "response_headers_conformance",
-        "unsupported_method",
-    ]
-)
+# Every check schemathesis has, among them allow_header_conformance (a 405's
+# `Allow` is the path's documented methods) and positive_data_acceptance (a
+# request the document allows is not refused).
+CHECKS = "all"
 RUN_TIMEOUT = 240
+# Schema-valid requests auth-service still refuses (issue 11, item 10), FIXED ON
+# BRANCH h-auth: (operation, text of the refusal). Only a failure of exactly
+# this operation whose every refusal carries this text is let through; delete
+# the entries once h-auth is merged (the list must then be empty).
+FIXED_ON_H_AUTH = [
+    ("PATCH /auth/me", "a new password needs current_password"),
+    ("POST /auth/revoke", "token is required"),
+    ("POST /auth/register", "is a special-use or reserved name"),
+]
 ROOT_EMAIL, ROOT_PASSWORD = "root@e2e.example", "root-password-e2e"  # conftest's superuser
 
 
@@ -125,14 +129,28 @@ def schemathesis(base_url: str, header: str, *selection: str, tmp_path: Path) ->
     # The report is the one this run just wrote, not data from elsewhere.
     cases = ElementTree.parse(junit).getroot().findall(".//testcase")  # noqa: S314
     assert cases, output
-    failed = [
-        case.get("name", "?")
-        for case in cases
-        if case.find("failure") is not None or case.find("error") is not None
-    ]
+    failed = [case.get("name", "?") for case in cases if not _passed_or_fixed_on_h_auth(case)]
     assert not failed, f"{failed}\n{output[-20000:]}"
-    assert result.returncode == 0, output[-20000:]
+    if not any(case.find("failure") is not None for case in cases):
+        assert result.returncode == 0, output[-20000:]
     return output
+
+
+def _passed_or_fixed_on_h_auth(case: ElementTree.Element) -> bool:
+    if case.find("error") is not None:
+        return False
+    failures = case.findall("failure")
+    known = [text for name, text in FIXED_ON_H_AUTH if name == case.get("name")]
+    # One <failure> lists each failing test case of the operation ("1. Test Case ID: ...").
+    cases_text = [
+        block
+        for failure in failures
+        for block in re.split(r"^\d+\. Test Case ID", failure.text or "", flags=re.MULTILINE)
+        if block.strip()
+    ]
+    return all(failure.get("message") == "ST202" for failure in failures) and all(
+        any(text in block for text in known) for block in cases_text
+    )
 
 
 class TestFuzz:

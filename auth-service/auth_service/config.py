@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     database_url: str = "postgresql://postgres@127.0.0.1:5432/postgres"
     db_pool_size: int = Field(default=10, ge=1)
     log_level: str = "INFO"
+    # Peers whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses
+    # or CIDRs): the gateway's. Anyone else's forwarded headers are ignored.
+    trusted_proxies: list[str] = ["127.0.0.1", "::1"]
 
     jwt_issuer: str = "notes-platform-auth"
     jwt_audience: str = "notes-platform"

@@ -24,11 +24,10 @@ from auth_service.outbox import Backoff, OutboxDispatcher
 from auth_service.routes import internal_router, router, users_router
 from auth_service.security import AccessTokenSigner, Argon2Parameters, PasswordHasher
 from auth_service.service_tokens import ServiceTokenCache
+from platform_common.app import create_service_app
 from platform_common.background import background_task
-from platform_common.database import add_database_error_handlers, create_engine, database_ready
-from platform_common.health import health_router
-from platform_common.observability import RequestContextMiddleware, configure_logging
-from platform_common.paths import TrailingSlashMiddleware
+from platform_common.database import create_database_engine, database_ready
+from platform_common.observability import configure_logging
 from platform_common.tokens import AccessTokenVerifier, StaticKeys, parse_jwks
 
 SERVICE = "auth-service"
@@ -56,7 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         key_ring = load_key_ring(settings.signing_keys_dir, settings.active_key_id)
-        engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
+        engine = create_database_engine(settings.database_url, pool_size=settings.db_pool_size)
         sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
         hasher = PasswordHasher(
             Argon2Parameters(
@@ -141,23 +140,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await notes_http.aclose()
             await engine.dispose()
 
-    app = FastAPI(
+    app = create_service_app(
+        service=SERVICE,
+        readiness=readiness,
+        routers=[router, users_router, internal_router],
+        trusted_proxies=settings.trusted_proxies,
         title="auth-service",
         version="0.1.0",
         description="Users, registration, login and every token of the notes platform.",
         lifespan=lifespan,
-        redirect_slashes=False,
     )
-    app.include_router(health_router(readiness))
-    app.include_router(router)
-    app.include_router(users_router)
-    app.include_router(internal_router)
     app.add_exception_handler(ServiceError, service_error_handler)
     app.add_exception_handler(StarletteHTTPException, http_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
-    add_database_error_handlers(app)
-    app.add_middleware(TrailingSlashMiddleware)
-    app.add_middleware(RequestContextMiddleware, service=SERVICE)
     return app
 
 

@@ -1,4 +1,3 @@
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -7,8 +6,6 @@ from typing import Any
 
 import httpx
 import pytest
-from alembic import command
-from alembic.config import Config
 from fastapi import FastAPI
 from sqlalchemy import delete, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -18,8 +15,8 @@ from auth_service.db import get_session
 from auth_service.keys import generate_private_pem
 from auth_service.main import create_app
 from auth_service.models import User
-from platform_common.database import create_engine
-from platform_common.testing.postgres import temporary_database
+from platform_common.database import create_database_engine
+from platform_common.testing.migrations import migrated_database
 from platform_common.testing.sessions import rolled_back_session
 
 SERVICE_ROOT = Path(__file__).resolve().parents[1]
@@ -34,22 +31,9 @@ PURGE_SECRET = "outbox-secret-0123456789"
 COMMITTED_DOMAIN = "committed.example.com"
 
 
-def alembic_config(url: str) -> Config:
-    config = Config(SERVICE_ROOT / "alembic.ini")
-    config.set_main_option("sqlalchemy.url", url)
-    return config
-
-
-async def alembic(url: str, action: str = "upgrade", revision: str = "head") -> None:
-    # Alembic's env.py runs its own event loop, so it gets a thread of its own.
-    run = command.upgrade if action == "upgrade" else command.downgrade
-    await asyncio.to_thread(run, alembic_config(url), revision)
-
-
 @pytest.fixture(scope="session")
 async def database_url() -> AsyncIterator[str]:
-    async with temporary_database("auth_test") as url:
-        await alembic(url)
+    async with migrated_database("auth_test", SERVICE_ROOT) as url:
         yield url
 
 
@@ -60,9 +44,8 @@ async def committed_sessionmaker() -> AsyncIterator[async_sessionmaker[AsyncSess
     The outbox dispatcher claims rows on separate connections (SKIP LOCKED,
     concurrent dispatchers), which a rolled-back test transaction cannot show.
     """
-    async with temporary_database("auth_committed") as url:
-        await alembic(url)
-        engine = create_engine(url)
+    async with migrated_database("auth_committed", SERVICE_ROOT) as url:
+        engine = create_database_engine(url)
         try:
             yield async_sessionmaker(engine, expire_on_commit=False)
         finally:

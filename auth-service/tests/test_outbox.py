@@ -1,7 +1,7 @@
 """The account-deletion outbox: written with the deletion, delivered until acknowledged.
 
 notes-service is a respx mock whose answers are checked against its committed
-OpenAPI document; test_notes_integration runs the real notes-service app.
+OpenAPI document; tests-e2e runs the real one (test_account_deletion).
 """
 
 import asyncio
@@ -20,7 +20,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from auth_service import service
+from auth_service import outbox, service
 from auth_service.config import Settings
 from auth_service.errors import UserNotFound
 from auth_service.main import create_app
@@ -339,6 +339,39 @@ class TestDispatcher:
         assert (state.attempts, state.delivered, state.last_error) == (4, True, None)
         assert notes_mock.call_count == 4
         assert {purged_user(call.request) for call in notes_mock.calls} == {str(user_id)}
+
+    async def test_crash_between_delivery_and_marking(
+        self,
+        committed_db: Sessions,
+        dispatcher: OutboxDispatcher,
+        notes_mock: respx.Route,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        """Delivered but not marked: delivered again after the lease, which the
+        idempotent purge answers harmlessly (`{"deleted": 0}`)."""
+        (user_id,) = await deleted_users(committed_db, 1)
+        notes_mock.side_effect = [purged(2), purged(0)]
+
+        async def crash(session: AsyncSession, *, event_id: int) -> None:
+            raise RuntimeError("killed before marking")
+
+        monkeypatch.setattr(outbox, "mark_delivered", crash)
+        with pytest.raises(ExceptionGroup):
+            await dispatcher.run_once()
+        monkeypatch.undo()
+        assert notes_mock.call_count == 1  # delivered, not marked
+
+        # The lease hides the event until it runs out; then it is delivered again.
+        assert await dispatcher.run_once() == 0
+        await make_due(committed_db)
+        assert await dispatcher.run_once() == 1
+        assert [purged_user(call.request) for call in notes_mock.calls] == [str(user_id)] * 2
+        ((state),) = await events(committed_db)
+        assert (state.attempts, state.delivered) == (2, True)
+        # Marked: never claimed again, even when due.
+        await make_due(committed_db)
+        assert await dispatcher.run_once() == 0
+        assert notes_mock.call_count == 2
 
     async def test_unexpected_answer_is_a_failure(
         self, committed_db: Sessions, dispatcher: OutboxDispatcher, notes_mock: respx.Route

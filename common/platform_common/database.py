@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -28,7 +29,7 @@ def async_database_url(url: str) -> str:
     return url
 
 
-def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10) -> AsyncEngine:
+def create_database_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10) -> AsyncEngine:
     return create_async_engine(
         async_database_url(url),
         pool_size=pool_size,
@@ -36,6 +37,19 @@ def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10) -> A
         pool_pre_ping=True,  # a restarted Postgres leaves dead connections in the pool
         pool_recycle=1800,
     )
+
+
+def migration_options(metadata: MetaData, schema: str) -> dict[str, Any]:
+    """How Alembic compares a service's models with its schema: the same for
+    migrating (`env.py`) and for the tests that check models and migrations agree."""
+    return {
+        "target_metadata": metadata,
+        "version_table_schema": schema,
+        "include_schemas": True,
+        # Only this service's schema: another service's tables are not "removed".
+        "include_name": lambda name, type_, _parent: type_ != "schema" or name == schema,
+        "compare_type": True,
+    }
 
 
 def run_migrations(url: str, metadata: MetaData, schema: str) -> None:
@@ -50,14 +64,7 @@ def run_migrations(url: str, metadata: MetaData, schema: str) -> None:
         )
         if not exists:
             connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        context.configure(
-            connection=connection,
-            target_metadata=metadata,
-            version_table_schema=schema,
-            include_schemas=True,
-            include_name=lambda name, type_, _parent: type_ != "schema" or name == schema,
-            compare_type=True,
-        )
+        context.configure(connection=connection, **migration_options(metadata, schema))
         with context.begin_transaction():
             context.run_migrations()
 

@@ -1,10 +1,10 @@
-import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
 import httpx
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.staticfiles import StaticFiles
 
@@ -13,10 +13,8 @@ from gateway.docs import ASSETS_PATH, SWAGGER_ASSETS, TITLE, VERSION, docs_route
 from gateway.middleware import GatewayMiddleware
 from gateway.readiness import readiness
 from gateway.state import GatewayState
-from platform_common.background import background_task
-from platform_common.health import health_router
-from platform_common.observability import RequestContextMiddleware, configure_logging
-from platform_common.paths import TrailingSlashMiddleware
+from platform_common.app import create_service_app
+from platform_common.observability import configure_logging
 
 SERVICE = "gateway"
 
@@ -35,32 +33,16 @@ def create_app(
         base = get_openapi(title=TITLE, version=VERSION, routes=app.routes)
         gateway = GatewayState(settings, base_document=base, transports=transports)
         app.state.gateway = gateway
-        revocations = gateway.revocations
-        poller = revocations.poll_forever() if revocations is not None else None
         try:
-            async with background_task(poller, name="revocations-poller"):
+            async with gateway.verification.polling():
                 yield
         finally:
             await gateway.aclose()
 
-    app = FastAPI(
-        title=TITLE,
-        version=VERSION,
-        lifespan=lifespan,
-        openapi_url=None,
-        docs_url=None,
-        redoc_url=None,
-        redirect_slashes=False,
-    )
-    app.include_router(health_router(readiness))
-    app.include_router(docs_router)
-    app.mount(ASSETS_PATH, StaticFiles(directory=SWAGGER_ASSETS), name="docs-assets")
-    # Added innermost first: the request id and access log wrap everything,
-    # CORS answers preflights before any token check.
-    app.add_middleware(TrailingSlashMiddleware)
-    app.add_middleware(GatewayMiddleware)
+    # Outermost first: CORS answers preflights before any token check.
+    middleware = [Middleware(GatewayMiddleware)]
     if settings.cors_origins:
-        app.add_middleware(
+        cors = Middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_credentials=settings.cors_allow_credentials,
@@ -68,13 +50,26 @@ def create_app(
             allow_headers=["*"],
             expose_headers=["X-Request-ID", "X-Total-Count", "Retry-After"],
         )
-    app.add_middleware(RequestContextMiddleware, service=SERVICE)
+        middleware.insert(0, cors)
+    # No trusted_proxies: the gateway works out the client address itself.
+    app = create_service_app(
+        service=SERVICE,
+        readiness=readiness,
+        routers=[docs_router],
+        database=False,
+        middleware=middleware,
+        title=TITLE,
+        version=VERSION,
+        lifespan=lifespan,
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.mount(ASSETS_PATH, StaticFiles(directory=SWAGGER_ASSETS), name="docs-assets")
     return app
 
 
 def app() -> FastAPI:
     """Factory for `uvicorn --factory gateway.main:app`."""
     configure_logging(SERVICE, get_settings().log_level)
-    # httpx logs every request it sends at INFO: a second line per proxied request.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
     return create_app()

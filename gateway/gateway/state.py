@@ -15,8 +15,7 @@ from gateway.proxy import Upstream
 from gateway.routing import PrefixRouter
 from gateway.token_check import TokenCheck
 from gateway.transport import AiohttpTransport
-from platform_common.revocations import RevokedSubjects
-from platform_common.tokens import AccessTokenVerifier, JwksCache
+from platform_common.verification import build_remote_verifier
 
 AUTH = "auth-service"
 NOTES = "notes-service"
@@ -74,31 +73,13 @@ class GatewayState:
             each.open(limits, transport)
         self.router: PrefixRouter[Upstream] = PrefixRouter({u.prefix: u for u in self.upstreams})
 
-        self._jwks_client = httpx.AsyncClient(trust_env=False)
-        self.jwks = JwksCache(
-            settings.jwks_url,
-            self._jwks_client,
-            max_age=settings.jwks_max_age_seconds,
-            refetch_floor=settings.jwks_refetch_floor_seconds,
-        )
-        # Polled by a task of the lifespan (gateway.main).
-        self.revocations = (
-            RevokedSubjects(
-                settings.revocations_url,
-                self._jwks_client,
-                interval=settings.revocations_poll_interval_seconds,
-            )
-            if settings.revocations_enabled
-            else None
-        )
+        # auth-service's keys and revocation list; the list is polled by a
+        # task of the lifespan (gateway.main).
+        self.verification = build_remote_verifier(settings, audiences=[settings.jwt_audience])
+        self.jwks = self.verification.jwks
+        self.revocations = self.verification.revocations
         self.tokens = TokenCheck(
-            AccessTokenVerifier(
-                self.jwks,
-                issuer=settings.jwt_issuer,
-                audiences=[settings.jwt_audience],
-                revocations=self.revocations,
-            ),
-            max_header_bytes=settings.max_authorization_bytes,
+            self.verification.verifier, max_header_bytes=settings.max_authorization_bytes
         )
         self.docs = MergedDocument(
             base_document,
@@ -118,4 +99,4 @@ class GatewayState:
     async def aclose(self) -> None:
         for each in self.upstreams:
             await each.client.aclose()
-        await self._jwks_client.aclose()
+        await self.verification.aclose()

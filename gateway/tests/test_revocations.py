@@ -9,8 +9,6 @@ import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-from typing import Any
 
 import httpx
 import pytest
@@ -21,30 +19,8 @@ from gateway.config import Settings
 from gateway.main import create_app
 from platform_common.testing.contract import Contract
 from platform_common.testing.issuer import TokenIssuer
+from platform_common.testing.revocations import RevocationListStub
 from tests.conftest import NOTE, asgi_client, make_settings
-
-LIST_PATH = "/internal/revocations"
-
-
-@dataclass
-class RevocationList:
-    contract: Contract
-    revoked: list[dict[str, Any]] = field(default_factory=list)
-    failing: bool = False
-    polled: asyncio.Event = field(default_factory=asyncio.Event)
-
-    def answer(self, _request: httpx.Request) -> httpx.Response:
-        self.polled.set()
-        if self.failing:
-            return httpx.Response(503, json={"detail": "down"})
-        body = {"revoked": list(self.revoked)}
-        return self.contract.response("GET", LIST_PATH, status=200, json=body)
-
-    async def polls(self, count: int = 2) -> None:
-        """Wait for `count` polls; after two, the list of the first is in use."""
-        for _ in range(count):
-            self.polled.clear()
-            await asyncio.wait_for(self.polled.wait(), timeout=5)
 
 
 @pytest.fixture
@@ -53,16 +29,13 @@ def settings() -> Settings:
 
 
 @pytest.fixture
-def revocations(mock: respx.MockRouter, auth_contract: Contract) -> RevocationList:
-    stub = RevocationList(auth_contract)
-    route = auth_contract.route_template(mock, "GET", LIST_PATH, name="revocations")
-    route.side_effect = stub.answer
-    return stub
+def revocations(mock: respx.MockRouter, auth_contract: Contract) -> RevocationListStub:
+    return RevocationListStub.mount(mock, auth_contract)
 
 
 @pytest.fixture
 async def app(
-    settings: Settings, mock: respx.MockRouter, revocations: RevocationList
+    settings: Settings, mock: respx.MockRouter, revocations: RevocationListStub
 ) -> AsyncIterator[FastAPI]:
     app = create_app(settings)
     async with app.router.lifespan_context(app):
@@ -80,7 +53,7 @@ class TestRevokedTokens:
     async def test_refused_after_the_next_poll(
         self,
         client: httpx.AsyncClient,
-        revocations: RevocationList,
+        revocations: RevocationListStub,
         notes: respx.Route,
         issuer: TokenIssuer,
     ) -> None:
@@ -100,7 +73,7 @@ class TestRevokedTokens:
         assert (await client.get("/notes/1", headers=other_headers)).status_code == 200
 
     async def test_stale_list_kept_while_auth_service_fails(
-        self, client: httpx.AsyncClient, revocations: RevocationList, issuer: TokenIssuer
+        self, client: httpx.AsyncClient, revocations: RevocationListStub, issuer: TokenIssuer
     ) -> None:
         user = str(uuid.uuid4())
         headers = {"Authorization": f"Bearer {issuer.token(user)}"}
@@ -111,7 +84,7 @@ class TestRevokedTokens:
         assert (await client.get("/notes/1", headers=headers)).status_code == 401
 
     async def test_poller_stops_on_shutdown(
-        self, settings: Settings, mock: respx.MockRouter, revocations: RevocationList
+        self, settings: Settings, mock: respx.MockRouter, revocations: RevocationListStub
     ) -> None:
         app = create_app(settings)
         async with app.router.lifespan_context(app), asgi_client(app):

@@ -18,10 +18,11 @@ class Settings(BaseSettings):
     jwks_refetch_floor_seconds: float = 10.0
     # Users deleted or deactivated since their token was issued
     # (platform_common.revocations): their tokens are refused within about
-    # one poll interval. Empty disables the check, leaving such tokens valid
-    # until they expire: only for tests.
+    # one poll interval.
     revocations_url: str = "http://127.0.0.1:8001/internal/revocations"
     revocations_poll_interval_seconds: float = Field(default=2.0, gt=0)
+    # Off only in tests that have no list to poll.
+    revocations_enabled: bool = True
     log_level: str = "INFO"
     # Peers whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses
     # or CIDRs): the gateway's. Anyone else's forwarded headers are ignored.

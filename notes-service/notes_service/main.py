@@ -2,20 +2,16 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-import httpx
 from fastapi import FastAPI, Request
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from notes_service.config import Settings, get_settings
 from notes_service.errors import ServiceError, service_error_handler
 from notes_service.routes import internal_router, router
-from platform_common.background import background_task
-from platform_common.database import add_database_error_handlers, create_engine, database_ready
-from platform_common.health import health_router
-from platform_common.observability import RequestContextMiddleware, configure_logging
-from platform_common.paths import TrailingSlashMiddleware
-from platform_common.revocations import RevokedSubjects
-from platform_common.tokens import AccessTokenVerifier, JwksCache
+from platform_common.app import create_service_app
+from platform_common.database import create_database_engine, database_ready
+from platform_common.observability import configure_logging
+from platform_common.verification import build_remote_verifier
 
 SERVICE = "notes-service"
 
@@ -35,55 +31,30 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
-        # Straight to auth-service: proxy variables meant for the host's
-        # outbound traffic must not divert keys or revocations elsewhere.
-        jwks_client = httpx.AsyncClient(trust_env=False)
+        engine = create_database_engine(settings.database_url, pool_size=settings.db_pool_size)
+        remote = build_remote_verifier(settings, audiences=settings.jwt_audiences)
         app.state.engine = engine
         app.state.sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
-        revocations = (
-            RevokedSubjects(
-                settings.revocations_url,
-                jwks_client,
-                interval=settings.revocations_poll_interval_seconds,
-            )
-            if settings.revocations_url
-            else None
-        )
-        app.state.revocations = revocations
-        app.state.token_verifier = AccessTokenVerifier(
-            JwksCache(
-                settings.jwks_url,
-                jwks_client,
-                max_age=settings.jwks_max_age_seconds,
-                refetch_floor=settings.jwks_refetch_floor_seconds,
-            ),
-            issuer=settings.jwt_issuer,
-            audiences=settings.jwt_audiences,
-            revocations=revocations,
-        )
-        poller = revocations.poll_forever() if revocations is not None else None
+        app.state.revocations = remote.revocations
+        app.state.token_verifier = remote.verifier
         try:
-            async with background_task(poller, name="revocations-poller"):
+            async with remote.polling():
                 yield
         finally:
-            await jwks_client.aclose()
+            await remote.aclose()
             await engine.dispose()
 
-    app = FastAPI(
+    app = create_service_app(
+        service=SERVICE,
+        readiness=readiness,
+        routers=[router, internal_router],
+        trusted_proxies=settings.trusted_proxies,
         title="notes-service",
         version="0.1.0",
         description="Each user's notes, visible only to their owner.",
         lifespan=lifespan,
-        redirect_slashes=False,
     )
-    app.include_router(health_router(readiness))
-    app.include_router(router)
-    app.include_router(internal_router)
     app.add_exception_handler(ServiceError, service_error_handler)
-    add_database_error_handlers(app)
-    app.add_middleware(TrailingSlashMiddleware)
-    app.add_middleware(RequestContextMiddleware, service=SERVICE)
     return app
 
 

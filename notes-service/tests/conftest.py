@@ -1,4 +1,3 @@
-import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -6,8 +5,6 @@ from pathlib import Path
 import httpx
 import pytest
 import respx
-from alembic import command
-from alembic.config import Config
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,28 +12,16 @@ from notes_service.config import Settings
 from notes_service.db import get_session
 from notes_service.main import create_app
 from platform_common.testing.issuer import TokenIssuer
-from platform_common.testing.postgres import temporary_database
+from platform_common.testing.migrations import migrated_database
 from platform_common.testing.sessions import rolled_back_session
 
 SERVICE_ROOT = Path(__file__).resolve().parents[1]
 JWKS_URL = "http://auth.test/auth/.well-known/jwks.json"
 
 
-def alembic_config(url: str) -> Config:
-    config = Config(SERVICE_ROOT / "alembic.ini")
-    config.set_main_option("sqlalchemy.url", url)
-    return config
-
-
-async def migrate(url: str, revision: str = "head") -> None:
-    # Alembic's env.py runs its own event loop, so it gets a thread of its own.
-    await asyncio.to_thread(command.upgrade, alembic_config(url), revision)
-
-
 @pytest.fixture(scope="session")
 async def database_url() -> AsyncIterator[str]:
-    async with temporary_database("notes_test") as url:
-        await migrate(url)
+    async with migrated_database("notes_test", SERVICE_ROOT) as url:
         yield url
 
 
@@ -53,7 +38,7 @@ def settings(database_url: str, issuer: TokenIssuer) -> Settings:
         jwt_issuer=issuer.issuer,
         jwks_refetch_floor_seconds=0,
         # test_revocations builds apps that poll a mocked list.
-        revocations_url="",
+        revocations_enabled=False,
     )
 
 

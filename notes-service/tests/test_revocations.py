@@ -8,8 +8,6 @@ import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-from typing import Any
 
 import httpx
 import pytest
@@ -20,48 +18,28 @@ from notes_service.config import Settings
 from notes_service.main import create_app
 from platform_common.testing.contract import Contract
 from platform_common.testing.issuer import TokenIssuer
+from platform_common.testing.revocations import LIST_PATH, RevocationListStub
 from tests.conftest import JWKS_URL
 
 AUTH = Contract("auth-service", "http://auth.test")
-LIST_PATH = "/internal/revocations"
 NOTES_URL = "http://notes.test"
 NOTE = {"title": "a note", "description": "to be refused"}
-
-
-@dataclass
-class AuthServiceStub:
-    route: respx.Route
-    revoked: list[dict[str, Any]] = field(default_factory=list)
-    failing: bool = False
-    polled: asyncio.Event = field(default_factory=asyncio.Event)
-
-    def answer(self, _request: httpx.Request) -> httpx.Response:
-        self.polled.set()
-        if self.failing:
-            return httpx.Response(503, json={"detail": "down"})
-        return AUTH.response("GET", LIST_PATH, status=200, json={"revoked": list(self.revoked)})
-
-    async def polls(self, count: int = 2) -> None:
-        """Wait for `count` polls; after two, the list of the first is in use."""
-        for _ in range(count):
-            self.polled.clear()
-            await asyncio.wait_for(self.polled.wait(), timeout=5)
 
 
 @pytest.fixture
 async def revoking(
     settings: Settings, issuer: TokenIssuer
-) -> AsyncIterator[tuple[httpx.AsyncClient, AuthServiceStub, FastAPI]]:
+) -> AsyncIterator[tuple[httpx.AsyncClient, RevocationListStub, FastAPI]]:
     polling = settings.model_copy(
         update={
+            "revocations_enabled": True,
             "revocations_url": AUTH.base_url + LIST_PATH,
             "revocations_poll_interval_seconds": 0.02,
         }
     )
     with respx.mock(assert_all_called=False) as mock:
         mock.get(JWKS_URL).respond(json=issuer.jwks())
-        stub = AuthServiceStub(AUTH.route_template(mock, "GET", LIST_PATH))
-        stub.route.side_effect = stub.answer
+        stub = RevocationListStub.mount(mock, AUTH)
         app = create_app(polling)
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
@@ -76,7 +54,7 @@ def bearer(token: str) -> dict[str, str]:
 class TestRevokedTokens:
     async def test_refused_after_the_next_poll(
         self,
-        revoking: tuple[httpx.AsyncClient, AuthServiceStub, FastAPI],
+        revoking: tuple[httpx.AsyncClient, RevocationListStub, FastAPI],
         issuer: TokenIssuer,
     ) -> None:
         client, stub, _ = revoking
@@ -94,7 +72,7 @@ class TestRevokedTokens:
 
     async def test_token_issued_after_revocation_accepted(
         self,
-        revoking: tuple[httpx.AsyncClient, AuthServiceStub, FastAPI],
+        revoking: tuple[httpx.AsyncClient, RevocationListStub, FastAPI],
         issuer: TokenIssuer,
     ) -> None:
         """A deactivated account that is reactivated logs in again."""
@@ -110,7 +88,7 @@ class TestRevokedTokens:
 
     async def test_stale_list_kept_while_auth_service_fails(
         self,
-        revoking: tuple[httpx.AsyncClient, AuthServiceStub, FastAPI],
+        revoking: tuple[httpx.AsyncClient, RevocationListStub, FastAPI],
         issuer: TokenIssuer,
     ) -> None:
         client, stub, app = revoking
@@ -125,7 +103,7 @@ class TestRevokedTokens:
 
     async def test_service_token_purge_unaffected(
         self,
-        revoking: tuple[httpx.AsyncClient, AuthServiceStub, FastAPI],
+        revoking: tuple[httpx.AsyncClient, RevocationListStub, FastAPI],
         issuer: TokenIssuer,
     ) -> None:
         client, stub, _ = revoking
@@ -141,13 +119,13 @@ class TestLifespan:
     async def test_poller_stops_on_shutdown(self, settings: Settings) -> None:
         polling = settings.model_copy(
             update={
+                "revocations_enabled": True,
                 "revocations_url": AUTH.base_url + LIST_PATH,
                 "revocations_poll_interval_seconds": 0.01,
             }
         )
         with respx.mock as mock:
-            stub = AuthServiceStub(AUTH.route_template(mock, "GET", LIST_PATH))
-            stub.route.side_effect = stub.answer
+            stub = RevocationListStub.mount(mock, AUTH)
             app = create_app(polling)
             async with app.router.lifespan_context(app):
                 await stub.polls()
@@ -161,7 +139,8 @@ class TestLifespan:
         fields = Settings.model_fields
         assert fields["revocations_url"].default == "http://127.0.0.1:8001/internal/revocations"
         assert fields["revocations_poll_interval_seconds"].default == 2.0
+        assert fields["revocations_enabled"].default is True
 
-    async def test_disabled_without_url(self, app: FastAPI) -> None:
+    async def test_disabled_by_the_flag(self, app: FastAPI) -> None:
         assert app.state.revocations is None
         assert app.state.token_verifier.revocations is None

@@ -1,0 +1,109 @@
+"""The application assembly every service shares: one FastAPI app, built the same way.
+
+What differs between services (their routers, error handlers, lifespan) is
+passed in; what is common is done here once, in one order:
+
+    ProxyHeadersMiddleware   client address and scheme from a trusted proxy (services only)
+    RequestContextMiddleware request id, access log, metrics: wraps everything below
+    <middleware>             the caller's own (the gateway's CORS and proxy), outermost first
+    TrailingSlashMiddleware  `/notes/` is `/notes`, without a redirect
+    AllowHeaderMiddleware    a 405 names every method its path answers
+    routes                   health routes first, then the caller's routers
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from fastapi.routing import iter_route_contexts
+from starlette.middleware import Middleware
+from starlette.routing import BaseRoute, Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+from platform_common.database import add_database_error_handlers
+from platform_common.health import ReadinessCheck, health_router
+from platform_common.observability import RequestContextMiddleware
+from platform_common.trailing_slash import TrailingSlashMiddleware
+
+
+def create_service_app(
+    *,
+    service: str,
+    readiness: ReadinessCheck,
+    routers: Sequence[APIRouter] = (),
+    trusted_proxies: Sequence[str] | None = None,
+    database: bool = True,
+    middleware: Sequence[Middleware] = (),
+    **fastapi_options: Any,
+) -> FastAPI:
+    """A FastAPI app with the shared routes, error answers and middleware.
+
+    `trusted_proxies`: peers whose X-Forwarded-For / X-Forwarded-Proto are
+    believed (uvicorn's own middleware, inside the app so the services run
+    with `--no-proxy-headers` and this is the one place). None (the gateway)
+    adds no such middleware: the gateway works out the client address itself.
+    `database`: unreachable-database errors answer 503 (not for the gateway).
+    """
+    app = FastAPI(redirect_slashes=False, **fastapi_options)
+    app.include_router(health_router(readiness))
+    for router in routers:
+        app.include_router(router)
+    if database:
+        add_database_error_handlers(app)
+    # add_middleware puts each one outside the previous: added innermost first.
+    app.add_middleware(AllowHeaderMiddleware)
+    app.add_middleware(TrailingSlashMiddleware)
+    for each in reversed(middleware):
+        app.add_middleware(each.cls, *each.args, **each.kwargs)
+    app.add_middleware(RequestContextMiddleware, service=service)
+    if trusted_proxies is not None:
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(trusted_proxies))
+    return app
+
+
+def allowed_methods(routes: Sequence[BaseRoute], scope: Scope) -> set[str]:
+    """Every method some route of this path answers (empty for a path no route has)."""
+    methods: set[str] = set()
+    # Included routers stay nested in FastAPI's route list; this walks them all.
+    for route in iter_route_contexts(routes):
+        if not route.methods:
+            continue  # a mount (the gateway's docs assets) answers any method itself
+        match, _ = route.matches(scope)
+        if match is not Match.NONE:
+            methods |= route.methods
+    return methods
+
+
+class AllowHeaderMiddleware:
+    """A 405 answer's `Allow` names the methods of every route of the path (RFC 9110 §15.5.6).
+
+    Starlette's router answers 405 from the first route whose path matches,
+    so where several routes share a path (GET and DELETE of `/notes/{id}`
+    declared apart) `Allow` named that route's methods alone; and an
+    application's own HTTPException handler may not copy the header at all.
+    Set here, on the way out, it is right whoever wrote the answer.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            send = _allow_on_405(scope, send)
+        await self.app(scope, receive, send)
+
+
+def _allow_on_405(scope: Scope, send: Send) -> Send:
+    async def send_with_allow(message: Message) -> None:
+        if message["type"] == "http.response.start" and message["status"] == 405:
+            methods = allowed_methods(scope["app"].router.routes, scope)
+            if methods:
+                headers = [(k, v) for k, v in message.get("headers", []) if k != b"allow"]
+                headers.append((b"allow", ", ".join(sorted(methods)).encode("latin-1")))
+                message["headers"] = headers
+        await send(message)
+
+    return send_with_allow

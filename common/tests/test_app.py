@@ -1,0 +1,123 @@
+"""The shared application assembly (platform_common.app)."""
+
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from platform_common.app import create_service_app
+
+router = APIRouter()
+
+
+@router.get("/whoami")
+async def whoami(request: Request) -> dict[str, Any]:
+    assert request.client is not None
+    return {"client": request.client.host, "scheme": request.url.scheme}
+
+
+async def ready(_: Request) -> dict[str, Any]:
+    return {"thing": {"ok": True}}
+
+
+def service_app(**options: Any) -> FastAPI:
+    options.setdefault("routers", [router])
+    return create_service_app(service="test-service", readiness=ready, **options)
+
+
+def client_from(app: FastAPI, peer: str) -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=app, client=(peer, 40000))
+    return httpx.AsyncClient(transport=transport, base_url="http://service.test")
+
+
+FORWARDED = {"X-Forwarded-For": "198.51.100.9", "X-Forwarded-Proto": "https"}
+
+
+class TestTrustedProxies:
+    @pytest.mark.parametrize("peer", ["127.0.0.1", "10.1.2.3"])
+    async def test_forwarded_headers_of_a_trusted_peer_applied(self, peer: str) -> None:
+        app = service_app(trusted_proxies=["127.0.0.1", "10.0.0.0/8"])
+        async with client_from(app, peer) as client:
+            answer = (await client.get("/whoami", headers=FORWARDED)).json()
+        assert answer == {"client": "198.51.100.9", "scheme": "https"}
+
+    async def test_forwarded_headers_of_an_untrusted_peer_ignored(self) -> None:
+        app = service_app(trusted_proxies=["127.0.0.1"])
+        async with client_from(app, "203.0.113.5") as client:
+            answer = (await client.get("/whoami", headers=FORWARDED)).json()
+        assert answer == {"client": "203.0.113.5", "scheme": "http"}
+
+    async def test_without_trusted_proxies_nobody_is_believed(self) -> None:
+        """The gateway's case: it works the client address out itself."""
+        app = service_app()
+        async with client_from(app, "127.0.0.1") as client:
+            answer = (await client.get("/whoami", headers=FORWARDED)).json()
+        assert answer == {"client": "127.0.0.1", "scheme": "http"}
+
+
+class TestAssembly:
+    async def test_health_routes_request_id_and_trailing_slash(self) -> None:
+        async with client_from(service_app(), "127.0.0.1") as client:
+            ping = await client.get("/ping/", headers={"X-Request-ID": "abcdef123456"})
+            assert (ping.status_code, ping.json()) == (200, {"ping": "pong!"})
+            assert ping.headers["X-Request-ID"] == "abcdef123456"
+            assert (await client.get("/whoami/")).status_code == 200
+            ready = await client.get("/health/ready")
+            assert ready.json() == {"status": "ok", "checks": {"thing": {"ok": True}}}
+            metrics = (await client.get("/metrics")).text
+        assert 'route="/whoami",service="test-service",status="200"' in metrics
+
+
+items = APIRouter()
+
+
+@items.get("/items/{item_id}")
+async def read_item(item_id: int) -> dict[str, int]:
+    return {"id": item_id}
+
+
+@items.delete("/items/{item_id}", status_code=204)
+async def delete_item(item_id: int) -> None:
+    return None
+
+
+@items.post("/items")
+async def create_item() -> dict[str, int]:
+    return {"id": 1}
+
+
+async def drops_headers(_: Request, exc: Exception) -> JSONResponse:
+    """Like an application's own handler that forgets the exception's headers."""
+    assert isinstance(exc, StarletteHTTPException)
+    return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
+
+
+class TestAllowHeader:
+    """A 405 names every method of its path, whichever route or handler answered."""
+
+    @pytest.mark.parametrize("method", ["PUT", "PATCH", "OPTIONS"])
+    async def test_every_route_of_the_path_named(self, method: str) -> None:
+        app = service_app(routers=[items])
+        async with client_from(app, "127.0.0.1") as client:
+            response = await client.request(method, "/items/7")
+        assert response.status_code == 405
+        assert response.headers["Allow"] == "DELETE, GET"
+
+    async def test_kept_when_a_handler_drops_headers(self) -> None:
+        app = service_app(routers=[items])
+        app.add_exception_handler(StarletteHTTPException, drops_headers)
+        async with client_from(app, "127.0.0.1") as client:
+            response = await client.request("PUT", "/items/7/")
+            single = await client.get("/items")
+        assert response.status_code == 405
+        assert response.headers["Allow"] == "DELETE, GET"
+        assert (single.status_code, single.headers["Allow"]) == (405, "POST")
+
+    async def test_other_answers_untouched(self) -> None:
+        app = service_app(routers=[items])
+        async with client_from(app, "127.0.0.1") as client:
+            assert "Allow" not in (await client.get("/items/7")).headers
+            assert (await client.put("/nowhere")).status_code == 404

@@ -1,0 +1,76 @@
+"""auth-service's tokens as notes-service itself checks them, not only the gateway.
+
+notes-service is addressed directly on its port: it verifies every token on
+its own (JWKS and revocation list fetched from auth-service), so a request
+that got past the gateway, or never went through it, is still checked. Moved
+here from auth-service's suite, which used to import notes-service in process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from api_client import ApiClient
+from run_local import LocalSystem
+from test_faults import eventually
+
+SUPERUSER = ("root@e2e.example", "root-password-e2e")  # conftest's superuser
+NOTE = {"title": "first note", "description": "from a real token"}
+# The revocation bound (poll interval, one fetch, the request) with room to spare.
+REVOCATION_BOUND_SECONDS = 10
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def notes_service(system: LocalSystem) -> Iterator[httpx.Client]:
+    base_url = f"http://127.0.0.1:{system.ports['notes-service']}"
+    with httpx.Client(base_url=base_url, timeout=10.0) as client:
+        yield client
+
+
+def refused_by_notes_service(notes_service: httpx.Client, token: str) -> bool:
+    return notes_service.get("/notes", headers=bearer(token)).status_code == 401
+
+
+def test_user_and_refreshed_tokens_accepted(api: ApiClient, notes_service: httpx.Client) -> None:
+    user = api.register()
+    tokens = api.login(user["email"], user["password"])
+    created = notes_service.post("/notes", json=NOTE, headers=bearer(tokens["access_token"]))
+    assert created.status_code == 201, created.text
+
+    refreshed = api.http.post(
+        "/auth/token",
+        data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
+    )
+    assert refreshed.status_code == 200, refreshed.text
+    listing = notes_service.get("/notes", headers=bearer(refreshed.json()["access_token"]))
+    assert (listing.status_code, listing.json()) == (200, [created.json()])
+
+
+def test_deleted_users_token_refused(api: ApiClient, notes_service: httpx.Client) -> None:
+    leaving, staying = api.register(), api.register()
+    token = api.login(leaving["email"], leaving["password"])["access_token"]
+    other = api.login(staying["email"], staying["password"])["access_token"]
+    assert notes_service.get("/notes", headers=bearer(token)).status_code == 200
+
+    assert api.http.delete("/auth/me", headers=bearer(token)).status_code == 204
+    eventually(lambda: refused_by_notes_service(notes_service, token), REVOCATION_BOUND_SECONDS)
+    refused = notes_service.get("/notes", headers=bearer(token))
+    assert refused.headers["WWW-Authenticate"].startswith("Bearer")
+    assert notes_service.get("/notes", headers=bearer(other)).status_code == 200
+
+
+def test_deactivated_users_token_refused(api: ApiClient, notes_service: httpx.Client) -> None:
+    root = api.login(*SUPERUSER)["access_token"]
+    user = api.register()
+    token = api.login(user["email"], user["password"])["access_token"]
+    deactivated = api.http.patch(
+        f"/auth/users/{user['id']}", json={"is_active": False}, headers=bearer(root)
+    )
+    assert deactivated.status_code == 200, deactivated.text
+    eventually(lambda: refused_by_notes_service(notes_service, token), REVOCATION_BOUND_SECONDS)
