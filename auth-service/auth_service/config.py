@@ -10,8 +10,9 @@ signs; unset, it is the private key whose id sorts last, so date-named files
 for verifiers to refresh their JWKS (`NOTES_JWKS_MAX_AGE_SECONDS`), switch the
 active id, and later replace the old private key by its public half.
 
-Without `AUTH_SIGNING_KEYS_DIR` (development), a key is generated once under
-`.data/auth-keys/` and reused on the next start.
+Without `AUTH_SIGNING_KEYS_DIR` (development), a key is generated once in
+`AUTH_DEVELOPMENT_KEYS_DIR` (`$PLATFORM_DATA_DIR/auth-keys`, by default
+`.data/auth-keys/` at the repository's root) and reused on the next start.
 
 Account deletion (`AUTH_NOTES_URL`, `AUTH_OUTBOX_*`): the deletion commits an
 outbox event; the dispatcher polls for due events every
@@ -20,12 +21,21 @@ user's notes, retrying failures after base·2^(attempt-1) seconds (capped at
 `AUTH_OUTBOX_BACKOFF_CAP_SECONDS`, half of it random jitter).
 """
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Self
 
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# auth-service/auth_service/config.py → the repository's root.
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _development_keys_dir() -> Path:
+    # The same folder `make run` keeps its embedded Postgres in.
+    return Path(os.environ.get("PLATFORM_DATA_DIR", REPO_ROOT / ".data")) / "auth-keys"
 
 
 class ClientConfig(BaseModel):
@@ -51,6 +61,8 @@ class Settings(BaseSettings):
     refresh_token_lifetime_seconds: int = Field(default=30 * 24 * 3600, ge=60)
     signing_keys_dir: Path | None = None
     active_key_id: str | None = None
+    # Only used when signing_keys_dir is unset: a key is generated here once.
+    development_keys_dir: Path = Field(default_factory=_development_keys_dir)
 
     # JSON, e.g. {"auth-service-outbox": {"secret": "...", "scopes": ["notes:purge"],
     # "audience": "notes-service"}}

@@ -100,11 +100,17 @@ async def http_error_handler(request: Request, exc: Exception) -> Response:
     return await http_exception_handler(request, exc)
 
 
-async def validation_error_handler(_: Request, exc: Exception) -> JSONResponse:
-    """FastAPI's 422 form, minus the echo of each invalid value.
+async def validation_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    """FastAPI's 422 form, minus the echo of each invalid value; on the OAuth
+    endpoints an `invalid_request` (a file where a field should be, say).
 
     The echo would return passwords (or a megabyte of one) in the response.
     """
     assert isinstance(exc, RequestValidationError)
+    if request.url.path.rstrip("/") in OAUTH_PATHS:
+        fields = sorted({str(error["loc"][-1]) for error in exc.errors() if error.get("loc")})
+        return await service_error_handler(
+            request, InvalidRequest(f"malformed parameters: {', '.join(fields)}")
+        )
     errors = [{k: v for k, v in error.items() if k != "input"} for error in exc.errors()]
     return JSONResponse({"detail": jsonable_encoder(errors)}, status_code=422)

@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from auth_service import service
+from auth_service import users
 from auth_service.config import Settings, get_settings
 from auth_service.errors import (
     ServiceError,
@@ -18,12 +18,14 @@ from auth_service.errors import (
     service_error_handler,
     validation_error_handler,
 )
-from auth_service.keys import load_key_ring
+from auth_service.keys import KeyRing, development_key_ring, load_key_ring
 from auth_service.notes_client import NotesClient
 from auth_service.outbox import Backoff, OutboxDispatcher
 from auth_service.routes import internal_router, router, users_router
 from auth_service.security import AccessTokenSigner, Argon2Parameters, PasswordHasher
 from auth_service.service_tokens import ServiceTokenCache
+from auth_service.state import AuthState
+from auth_service.tokens import TokenPolicy
 from platform_common.background import background_task
 from platform_common.database import add_database_error_handlers, create_engine, database_ready
 from platform_common.health import health_router
@@ -39,7 +41,14 @@ logger = logging.getLogger(__name__)
 
 
 async def readiness(request: Request) -> dict[str, Any]:
-    return {"database": await database_ready(request.app.state.engine)}
+    state: AuthState = request.app.state.auth
+    return {"database": await database_ready(state.engine)}
+
+
+def signing_keys(settings: Settings) -> KeyRing:
+    if settings.signing_keys_dir is None:
+        return development_key_ring(settings.development_keys_dir, settings.active_key_id)
+    return load_key_ring(settings.signing_keys_dir, settings.active_key_id)
 
 
 def revocation_window(settings: Settings) -> timedelta:
@@ -55,7 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        key_ring = load_key_ring(settings.signing_keys_dir, settings.active_key_id)
+        key_ring = signing_keys(settings)
         engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
         sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
         hasher = PasswordHasher(
@@ -67,16 +76,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             concurrency=settings.password_hashing_concurrency,
         )
         await hasher.prepare()
-        app.state.engine = engine
-        app.state.sessionmaker = sessionmaker
-        app.state.key_ring = key_ring
-        app.state.password_hasher = hasher
         signer = AccessTokenSigner(
             key_ring.active,
             issuer=settings.jwt_issuer,
             lifetime_seconds=settings.access_token_lifetime_seconds,
         )
-        app.state.token_policy = service.TokenPolicy(
+        token_policy = TokenPolicy(
             signer=signer,
             user_audience=settings.jwt_audience,
             user_scope=settings.user_scope,
@@ -96,7 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         if settings.first_superuser_email and settings.first_superuser_password:
             async with sessionmaker() as session:
-                created = await service.ensure_superuser(
+                created = await users.ensure_superuser(
                     session,
                     email=settings.first_superuser_email,
                     password=settings.first_superuser_password.get_secret_value(),
@@ -104,14 +109,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 )
             if created:
                 logger.info("created the first superuser")
-        app.state.revocation_window = revocation_window(settings)
+        app.state.auth = AuthState(
+            engine=engine,
+            sessionmaker=sessionmaker,
+            key_ring=key_ring,
+            hasher=hasher,
+            token_policy=token_policy,
+            revocation_window=revocation_window(settings),
+        )
         # trust_env=False: an internal call never goes through a proxy from the environment.
         notes_http = httpx.AsyncClient(
             base_url=settings.notes_url,
             timeout=settings.notes_timeout_seconds,
             trust_env=False,
         )
-        app.state.outbox = OutboxDispatcher(
+        outbox = OutboxDispatcher(
             sessionmaker,
             NotesClient(
                 notes_http,
@@ -129,11 +141,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             batch_size=settings.outbox_batch_size,
             poll_interval=settings.outbox_poll_interval_seconds,
             lease=timedelta(seconds=settings.outbox_lease_seconds),
-            revocation_window=app.state.revocation_window,
+            revocation_window=app.state.auth.revocation_window,
         )
         # Cancelled mid-delivery at shutdown, an event stays leased and is
         # delivered again after the lease: the purge is idempotent.
-        dispatcher = app.state.outbox.run_forever() if settings.outbox_enabled else None
+        dispatcher = outbox.run_forever() if settings.outbox_enabled else None
         try:
             async with background_task(dispatcher, name="outbox-dispatcher"):
                 yield

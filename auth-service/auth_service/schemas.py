@@ -88,6 +88,31 @@ class TokenResponse(BaseModel):
     refresh_token: str | None = None
 
 
+class TokenForm(BaseModel):
+    """The form of `POST /auth/token` (RFC 6749 §4.3, §4.4, §6, §2.3.1).
+
+    Every field is optional here: which ones a grant needs is checked by
+    auth_service.tokens.exchange, so a missing one is an OAuth
+    `invalid_request` rather than FastAPI's 422. An empty value counts as
+    absent (FastAPI's rule for form fields).
+    """
+
+    grant_type: str | None = None
+    username: str | None = None
+    password: str | None = None
+    refresh_token: str | None = None
+    scope: str | None = None
+    client_id: str | None = None
+    client_secret: str | None = None
+
+
+class RevokeForm(BaseModel):
+    """The form of `POST /auth/revoke` (RFC 7009 §2.1)."""
+
+    token: str | None = None
+    token_type_hint: str | None = None
+
+
 class OAuthErrorBody(BaseModel):
     """RFC 6749 §5.2."""
 

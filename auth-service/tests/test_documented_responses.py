@@ -110,6 +110,13 @@ class TestUnparseableForm:
         [
             ("multipart/form-data", b"a"),  # no boundary
             ("multipart/form-data; boundary=xx", b"--xx\r\nContent-Disposition: form-da"),
+            # A file where a text field belongs: parsed, but not a valid form.
+            (
+                "multipart/form-data; boundary=xx",
+                b'--xx\r\nContent-Disposition: form-data; name="token"; filename="a"\r\n\r\n'
+                b'x\r\n--xx\r\nContent-Disposition: form-data; name="grant_type"; filename="b"'
+                b"\r\n\r\npassword\r\n--xx--\r\n",
+            ),
         ],
     )
     async def test_oauth_error_form(

@@ -19,7 +19,7 @@ from fastapi import FastAPI
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from auth_service import outbox, service
+from auth_service import outbox, users
 from auth_service.config import Settings
 from auth_service.models import OutboxEvent, User
 from auth_service.notes_client import NotesClient
@@ -224,10 +224,10 @@ class TestOutboxAgainstNotesService:
         async with committed_db() as session:
             session.add(User(id=uuid.UUID(alice.id), email=alice.email, hashed_password="x"))
             await session.commit()
-            await service.delete_user(session, user_id=uuid.UUID(alice.id))
+            await users.delete_user(session, user_id=uuid.UUID(alice.id))
         http, answers = purge_answers
         tokens = ServiceTokenCache(
-            app.state.token_policy.signer,
+            app.state.auth.token_policy.signer,
             subject=PURGE_CLIENT,
             audience="notes-service",
             scope="notes:purge",

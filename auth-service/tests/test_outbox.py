@@ -20,7 +20,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from auth_service import service
+from auth_service import users
 from auth_service.config import Settings
 from auth_service.errors import UserNotFound
 from auth_service.main import create_app
@@ -60,7 +60,7 @@ async def deleted_users(sessions: Sessions, count: int) -> list[uuid.UUID]:
     for _ in range(count):
         user_id = await new_user(sessions)
         async with sessions() as session:
-            await service.delete_user(session, user_id=user_id)
+            await users.delete_user(session, user_id=user_id)
         ids.append(user_id)
     return ids
 
@@ -95,7 +95,7 @@ async def make_due(sessions: Sessions) -> None:
 
 @pytest.fixture
 def signer(app: FastAPI) -> AccessTokenSigner:
-    result: AccessTokenSigner = app.state.token_policy.signer
+    result: AccessTokenSigner = app.state.auth.token_policy.signer
     return result
 
 
@@ -145,7 +145,7 @@ class TestDeleteUser:
     ) -> None:
         user_id = await new_user(committed_db)
         async with committed_db() as session:
-            await service.delete_user(session, user_id=user_id)
+            await users.delete_user(session, user_id=user_id)
         async with committed_db() as session:
             assert await session.get(User, user_id) is None
             (event,) = (await session.scalars(select(OutboxEvent))).all()
@@ -156,7 +156,7 @@ class TestDeleteUser:
     async def test_nothing_written_for_unknown_user(self, committed_db: Sessions) -> None:
         async with committed_db() as session:
             with pytest.raises(UserNotFound):
-                await service.delete_user(session, user_id=uuid.uuid4())
+                await users.delete_user(session, user_id=uuid.uuid4())
         assert await events(committed_db) == []
 
     async def test_deletion_undone_when_the_event_cannot_be_written(
@@ -180,7 +180,7 @@ class TestDeleteUser:
         try:
             async with committed_db() as session:
                 with pytest.raises(DBAPIError, match="outbox unavailable"):
-                    await service.delete_user(session, user_id=user_id)
+                    await users.delete_user(session, user_id=user_id)
         finally:
             async with committed_db() as session:
                 await session.execute(text("DROP FUNCTION auth.refuse() CASCADE"))
@@ -239,7 +239,7 @@ class TestRevocationList:
     async def test_old_revocations_not_listed(
         self, client: httpx.AsyncClient, session: AsyncSession, app: FastAPI
     ) -> None:
-        window: timedelta = app.state.revocation_window
+        window: timedelta = app.state.auth.revocation_window
         assert window.total_seconds() >= 900 + 10  # token lifetime + verifier leeway
         old, recent = uuid.uuid4(), uuid.uuid4()
         await session.execute(
@@ -294,7 +294,7 @@ class TestDispatcher:
         await dispatcher.run_once()
         header = notes_mock.calls.last.request.headers["Authorization"]
         verifier = AccessTokenVerifier(
-            StaticKeys(parse_jwks(app.state.key_ring.jwks())),
+            StaticKeys(parse_jwks(app.state.auth.key_ring.jwks())),
             issuer="notes-platform-auth",
             audiences=["notes-service"],
         )

@@ -12,7 +12,7 @@ from passlib.hash import argon2
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from auth_service import service
+from auth_service import tokens
 from auth_service.config import Settings
 from auth_service.errors import InvalidGrant
 from auth_service.models import RefreshToken, User
@@ -81,7 +81,7 @@ class TestPasswordGrant:
         token = (await password_grant(client, user["email"], PASSWORD)).json()["access_token"]
         header = jwt.get_unverified_header(token)
         assert header["alg"] == "RS256"
-        assert header["kid"] == app.state.key_ring.active.kid == "2026-06-01"
+        assert header["kid"] == app.state.auth.key_ring.active.kid == "2026-06-01"
         claims = claims_of(token)
         assert set(claims) == {"iss", "aud", "sub", "exp", "iat", "jti", "scope"}
         assert claims["iss"] == "notes-platform-auth"
@@ -107,7 +107,7 @@ class TestPasswordGrant:
         self, app: FastAPI, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         """The dummy-hash verify that makes both answers take about the same time."""
-        hasher = app.state.password_hasher
+        hasher = app.state.auth.hasher
         calls: list[str | None] = []
         original = hasher.verify
 
@@ -184,7 +184,7 @@ class TestPasswordGrant:
         await session.commit()
         assert (await password_grant(client, body["email"], PASSWORD)).is_success
         await session.refresh(user)
-        parameters = app.state.password_hasher.parameters
+        parameters = app.state.auth.hasher.parameters
         assert f"m={parameters.memory_cost_kib},t={parameters.time_cost}," in user.hashed_password
         assert (await password_grant(client, body["email"], PASSWORD)).is_success
 
@@ -271,15 +271,15 @@ class TestRefreshGrant:
     ) -> None:
         """Deterministic race: the first spends the token in an open transaction."""
         account = await new_account(committed_client, domain=COMMITTED_DOMAIN)
-        policy = app.state.token_policy
-        async with app.state.sessionmaker() as first, app.state.sessionmaker() as second:
+        policy = app.state.auth.token_policy
+        async with app.state.auth.sessionmaker() as first, app.state.auth.sessionmaker() as second:
             await first.execute(
                 update(RefreshToken)
                 .where(RefreshToken.token_hash == refresh_token_hash(account.refresh_token))
                 .values(used_at=func.now())
             )
             racing = asyncio.create_task(
-                service.refresh(
+                tokens.refresh(
                     second, refresh_token=account.refresh_token, scope=None, policy=policy
                 )
             )

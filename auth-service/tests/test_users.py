@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from auth_service import service
+from auth_service import users
 from auth_service.models import RefreshToken, User
 from tests.conftest import (
     PASSWORD,
@@ -318,11 +318,11 @@ class TestFirstSuperuser:
     async def test_created_once(self, app: FastAPI, session: AsyncSession) -> None:
         count = select(func.count()).select_from(User).where(User.email == SUPERUSER_EMAIL)
         assert await session.scalar(count) == 1
-        created = await service.ensure_superuser(
+        created = await users.ensure_superuser(
             session,
             email=SUPERUSER_EMAIL.upper(),
             password="another password",
-            hasher=app.state.password_hasher,
+            hasher=app.state.auth.hasher,
         )
         assert created is False
         assert await session.scalar(count) == 1
@@ -339,9 +339,7 @@ class TestFirstSuperuser:
         self, app: FastAPI, client: httpx.AsyncClient, session: AsyncSession
     ) -> None:
         email = unique_email()
-        hasher = app.state.password_hasher
-        assert await service.ensure_superuser(
-            session, email=email, password=PASSWORD, hasher=hasher
-        )
+        hasher = app.state.auth.hasher
+        assert await users.ensure_superuser(session, email=email, password=PASSWORD, hasher=hasher)
         account = await login(client, email)
         assert (await client.get("/auth/users", headers=account.headers)).status_code == 200

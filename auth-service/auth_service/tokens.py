@@ -1,0 +1,253 @@
+"""The token endpoint (RFC 6749) and revocation (RFC 7009). Each function that
+writes owns its transaction."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from auth_service import sessions, users
+from auth_service.config import ClientConfig
+from auth_service.errors import (
+    InvalidClient,
+    InvalidGrant,
+    InvalidRequest,
+    InvalidScope,
+    UnsupportedGrantType,
+)
+from auth_service.models import RefreshToken, User
+from auth_service.schemas import PASSWORD_MAX_LENGTH, TokenForm, TokenResponse
+from auth_service.security import (
+    AccessTokenSigner,
+    PasswordHasher,
+    new_refresh_token,
+    refresh_token_hash,
+    secrets_equal,
+)
+
+# One answer for an unknown email and a wrong password (RFC 6749 §5.2 invalid_grant).
+BAD_CREDENTIALS = "Incorrect email or password"
+
+
+@dataclass(frozen=True, slots=True)
+class TokenPolicy:
+    """What the tokens look like; built once from the settings."""
+
+    signer: AccessTokenSigner
+    user_audience: str
+    user_scope: str
+    refresh_lifetime: timedelta
+    clients: Mapping[str, ClientConfig]
+
+
+@dataclass(frozen=True, slots=True)
+class ClientCredentials:
+    client_id: str
+    client_secret: str
+
+
+async def exchange(
+    session: AsyncSession,
+    *,
+    form: TokenForm,
+    basic: ClientCredentials | None,
+    policy: TokenPolicy,
+    hasher: PasswordHasher,
+) -> TokenResponse:
+    """The token endpoint (RFC 6749 §4.3, §4.4, §6)."""
+    if form.grant_type is None:
+        raise InvalidRequest("grant_type is required")
+    if form.grant_type == "password":
+        if form.username is None or form.password is None:
+            raise InvalidRequest("username and password are required")
+        return await login(
+            session,
+            email=form.username,
+            password=form.password,
+            scope=form.scope,
+            policy=policy,
+            hasher=hasher,
+        )
+    if form.grant_type == "refresh_token":
+        if form.refresh_token is None:
+            raise InvalidRequest("refresh_token is required")
+        return await refresh(
+            session, refresh_token=form.refresh_token, scope=form.scope, policy=policy
+        )
+    if form.grant_type == "client_credentials":
+        client = client_credentials(basic, form)
+        if client is None:
+            raise InvalidClient("client authentication is required")
+        return issue_client_token(client=client, scope=form.scope, policy=policy)
+    raise UnsupportedGrantType(f"grant type {form.grant_type!r} is not supported")
+
+
+def client_credentials(
+    basic: ClientCredentials | None, form: TokenForm
+) -> ClientCredentials | None:
+    """client_secret_basic or client_secret_post (RFC 6749 §2.3.1), not both."""
+    if basic is not None:
+        if form.client_secret is not None:
+            raise InvalidRequest("use one client authentication method, not two")
+        return basic
+    if form.client_id is not None and form.client_secret is not None:
+        return ClientCredentials(client_id=form.client_id, client_secret=form.client_secret)
+    return None
+
+
+async def login(
+    session: AsyncSession,
+    *,
+    email: str,
+    password: str,
+    scope: str | None,
+    policy: TokenPolicy,
+    hasher: PasswordHasher,
+) -> TokenResponse:
+    granted = _user_scope(scope, policy)
+    if len(password) > PASSWORD_MAX_LENGTH:
+        # No account has such a password; refusing before hashing keeps a
+        # megabyte of input from costing a megabyte of argon2.
+        raise InvalidGrant(BAD_CREDENTIALS)
+    user = await session.scalar(select(User).where(User.email == email.lower()))
+    matches, upgraded_hash = await hasher.verify(
+        password, user.hashed_password if user is not None else None
+    )
+    if user is None or not matches:
+        raise InvalidGrant(BAD_CREDENTIALS)
+    if not user.is_active:
+        raise InvalidGrant("This account is disabled")
+    if upgraded_hash is not None:
+        user.hashed_password = upgraded_hash
+    response = await _issue_user_tokens(
+        session, user_id=user.id, family_id=uuid.uuid4(), scope=granted, policy=policy
+    )
+    await session.commit()
+    return response
+
+
+async def refresh(
+    session: AsyncSession, *, refresh_token: str, scope: str | None, policy: TokenPolicy
+) -> TokenResponse:
+    """Rotate a refresh token: it is spent, and a new one of the same family issued.
+
+    The UPDATE only matches an unspent token, and Postgres re-checks that
+    condition after waiting for a concurrent update of the same row, so of two
+    simultaneous refreshes exactly one succeeds. The other sees a spent token,
+    which is reuse (RFC 9700 §4.14.2): the whole family is revoked, including
+    the winner's new token, since a replay and a race look the same.
+    """
+    granted = _user_scope(scope, policy)
+    token_hash = refresh_token_hash(refresh_token)
+    spent = (
+        await session.execute(
+            update(RefreshToken)
+            .where(
+                RefreshToken.token_hash == token_hash,
+                RefreshToken.used_at.is_(None),
+                RefreshToken.revoked_at.is_(None),
+                RefreshToken.expires_at > func.now(),
+            )
+            .values(used_at=func.now())
+            .returning(RefreshToken.user_id, RefreshToken.family_id)
+        )
+    ).one_or_none()
+    if spent is None:
+        known = await session.scalar(
+            select(RefreshToken).where(RefreshToken.token_hash == token_hash)
+        )
+        if known is not None and known.used_at is not None and known.revoked_at is None:
+            await sessions.revoke_refresh_family(session, family_id=known.family_id)
+            await session.commit()
+            raise InvalidGrant("Refresh token already used; its session is revoked")
+        raise InvalidGrant("Invalid refresh token")
+    user_id, family_id = spent
+    if await users.get_active_user(session, user_id=user_id) is None:
+        await sessions.revoke_refresh_family(session, family_id=family_id)
+        await session.commit()
+        raise InvalidGrant("This account is disabled")
+    response = await _issue_user_tokens(
+        session, user_id=user_id, family_id=family_id, scope=granted, policy=policy
+    )
+    await session.commit()
+    return response
+
+
+async def revoke(session: AsyncSession, *, token: str) -> None:
+    """RFC 7009: revoke the refresh token's whole family (the login it came from).
+
+    Unknown tokens, access tokens included, need no action; the endpoint
+    answers 200 either way so it tells nothing about the token.
+    """
+    family = select(RefreshToken.family_id).where(
+        RefreshToken.token_hash == refresh_token_hash(token)
+    )
+    await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.family_id.in_(family.scalar_subquery()))
+        .where(RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=func.now())
+    )
+    await session.commit()
+
+
+def issue_client_token(
+    *, client: ClientCredentials, scope: str | None, policy: TokenPolicy
+) -> TokenResponse:
+    """Client-credentials grant: only configured clients; users are not clients."""
+    config = policy.clients.get(client.client_id)
+    expected = config.secret.get_secret_value() if config is not None else ""
+    # Compared even for an unknown client, so timing does not tell which ids exist.
+    secret_ok = secrets_equal(client.client_secret, expected)
+    if config is None or not secret_ok:
+        raise InvalidClient("Client authentication failed")
+    allowed = set(config.scopes)
+    requested = set(scope.split()) if scope else allowed
+    if not requested <= allowed:
+        raise InvalidScope("The requested scope is not allowed for this client")
+    granted = " ".join(sorted(requested))
+    access_token = policy.signer.sign(
+        subject=client.client_id, audience=config.audience, scope=granted
+    )
+    return TokenResponse(
+        access_token=access_token, expires_in=policy.signer.lifetime_seconds, scope=granted
+    )
+
+
+def _user_scope(requested: str | None, policy: TokenPolicy) -> str:
+    if requested and not set(requested.split()) <= {policy.user_scope}:
+        raise InvalidScope("The requested scope is not allowed")
+    return policy.user_scope
+
+
+async def _issue_user_tokens(
+    session: AsyncSession,
+    *,
+    user_id: uuid.UUID,
+    family_id: uuid.UUID,
+    scope: str,
+    policy: TokenPolicy,
+) -> TokenResponse:
+    refresh_token = new_refresh_token()
+    session.add(
+        RefreshToken(
+            token_hash=refresh_token_hash(refresh_token),
+            family_id=family_id,
+            user_id=user_id,
+            expires_at=datetime.now(UTC) + policy.refresh_lifetime,
+        )
+    )
+    access_token = policy.signer.sign(
+        subject=str(user_id), audience=policy.user_audience, scope=scope
+    )
+    return TokenResponse(
+        access_token=access_token,
+        expires_in=policy.signer.lifetime_seconds,
+        scope=scope,
+        refresh_token=refresh_token,
+    )

@@ -1,0 +1,149 @@
+"""Accounts: registration, reads, updates, deletion. Each function that
+writes owns its transaction."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from auth_service import sessions
+from auth_service.errors import EmailTaken, IncorrectPassword, UserNotFound
+from auth_service.models import USER_DELETED, OutboxEvent, User
+from auth_service.schemas import UserCreate, UserUpdateAdmin, UserUpdateMe
+from auth_service.security import PasswordHasher
+
+
+async def register_user(session: AsyncSession, *, data: UserCreate, hasher: PasswordHasher) -> User:
+    user = User(
+        email=data.email,
+        hashed_password=await hasher.hash(data.password),
+        full_name=data.full_name,
+        is_active=True,
+        is_superuser=False,
+    )
+    session.add(user)
+    await _commit_user(session)
+    return user
+
+
+async def ensure_superuser(
+    session: AsyncSession, *, email: str, password: str, hasher: PasswordHasher
+) -> bool:
+    """Create the first superuser unless that email exists; True when created.
+
+    INSERT ... ON CONFLICT: several workers starting at once create one user.
+    An existing account is left as it is (its password may have been changed).
+    """
+    email = email.lower()
+    if await session.scalar(select(User.id).where(User.email == email)) is not None:
+        return False
+    statement = (
+        insert(User)
+        .values(
+            id=uuid.uuid4(),
+            email=email,
+            hashed_password=await hasher.hash(password),
+            is_active=True,
+            is_superuser=True,
+        )
+        .on_conflict_do_nothing(index_elements=[User.email])
+        .returning(User.id)
+    )
+    created = await session.scalar(statement)
+    await session.commit()
+    return created is not None
+
+
+async def get_user(session: AsyncSession, *, user_id: uuid.UUID) -> User:
+    user = await session.get(User, user_id)
+    if user is None:
+        raise UserNotFound
+    return user
+
+
+async def get_active_user(session: AsyncSession, *, user_id: uuid.UUID) -> User | None:
+    user = await session.get(User, user_id)
+    return user if user is not None and user.is_active else None
+
+
+async def list_users(
+    session: AsyncSession, *, offset: int, limit: int
+) -> tuple[Sequence[User], int]:
+    page = await session.scalars(
+        select(User).order_by(User.created_at, User.id).offset(offset).limit(limit)
+    )
+    total = await session.scalar(select(func.count()).select_from(User))
+    return page.all(), total or 0
+
+
+async def update_own_account(
+    session: AsyncSession, *, user: User, data: UserUpdateMe, hasher: PasswordHasher
+) -> User:
+    if data.password is not None:
+        assert data.current_password is not None  # the schema insists
+        matches, _ = await hasher.verify(data.current_password, user.hashed_password)
+        if not matches:
+            raise IncorrectPassword
+    return await _apply_update(
+        session, user=user, changes=data.model_dump(exclude_unset=True), hasher=hasher
+    )
+
+
+async def update_user(
+    session: AsyncSession, *, user_id: uuid.UUID, data: UserUpdateAdmin, hasher: PasswordHasher
+) -> User:
+    user = await get_user(session, user_id=user_id)
+    return await _apply_update(
+        session, user=user, changes=data.model_dump(exclude_unset=True), hasher=hasher
+    )
+
+
+async def _apply_update(
+    session: AsyncSession, *, user: User, changes: dict[str, object], hasher: PasswordHasher
+) -> User:
+    changes.pop("current_password", None)
+    password = changes.pop("password", None)
+    if isinstance(password, str):
+        user.hashed_password = await hasher.hash(password)
+        # Whoever knew the old password must not keep a session through it.
+        await sessions.revoke_refresh_tokens(session, user_id=user.id)
+    if changes.get("is_active") is False:
+        await sessions.revoke_refresh_tokens(session, user_id=user.id)
+        await sessions.revoke_access_tokens(session, user_id=user.id)
+    for field, value in changes.items():
+        setattr(user, field, value)
+    user.updated_at = datetime.now(UTC)
+    await _commit_user(session)
+    return user
+
+
+async def delete_user(session: AsyncSession, *, user_id: uuid.UUID) -> None:
+    """Delete the account and, through the foreign key's cascade, its refresh tokens.
+
+    One transaction: the outbox event that asks notes-service to purge the
+    user's notes (auth_service.outbox delivers it) and the revocation of the
+    user's access tokens are written with the deletion, so that all of it
+    happens together or not at all.
+    """
+    deleted = await session.scalar(delete(User).where(User.id == user_id).returning(User.id))
+    if deleted is None:
+        raise UserNotFound
+    session.add(OutboxEvent(kind=USER_DELETED, payload={"user_id": str(user_id)}))
+    await sessions.revoke_access_tokens(session, user_id=user_id)
+    await session.commit()
+
+
+async def _commit_user(session: AsyncSession) -> None:
+    try:
+        await session.commit()
+    except IntegrityError as exc:
+        await session.rollback()
+        if "uq_users_email" in str(exc.orig):
+            raise EmailTaken from None
+        raise
