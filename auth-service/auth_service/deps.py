@@ -63,6 +63,9 @@ async def current_user(claims: Claims, session: SessionDep) -> User:
     user = await users.get_active_user(session, user_id=user_id)
     if user is None:
         raise unauthorized("user not found or inactive")
+    # Here at once; the other verifiers within a poll of the revocation list.
+    if claims.version < user.token_version:
+        raise unauthorized("token revoked")
     return user
 
 

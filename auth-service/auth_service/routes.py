@@ -18,6 +18,7 @@ from auth_service.deps import (
 from auth_service.errors import InvalidRequest
 from auth_service.models import User
 from auth_service.schemas import (
+    AccountDeletion,
     OAuthErrorBody,
     RevocationList,
     RevokeForm,
@@ -41,6 +42,12 @@ USER_NOT_FOUND: dict[int | str, dict[str, Any]] = {
 }
 EMAIL_TAKEN: dict[int | str, dict[str, Any]] = {
     409: {"model": ErrorDetail, "description": "Email already registered"}
+}
+WRONG_CURRENT_PASSWORD: dict[int | str, dict[str, Any]] = {
+    400: {
+        "model": ErrorDetail,
+        "description": "Current password is incorrect, or the body cannot be decoded",
+    }
 }
 NOT_SUPERUSER: dict[int | str, dict[str, Any]] = {
     403: {"model": ErrorDetail, "description": "Not a superuser"}
@@ -116,10 +123,7 @@ async def read_me(user: CurrentUser) -> User:
     responses={
         **UNAUTHORIZED,
         **EMAIL_TAKEN,
-        400: {
-            "model": ErrorDetail,
-            "description": "Current password is incorrect, or the body cannot be decoded",
-        },
+        **WRONG_CURRENT_PASSWORD,
     },
 )
 async def update_me(
@@ -129,9 +133,17 @@ async def update_me(
     return updated
 
 
-@router.delete("/me", status_code=status.HTTP_204_NO_CONTENT, responses=UNAUTHORIZED)
-async def delete_me(user: CurrentUser, session: SessionDep) -> None:
-    await users.delete_user(session, user_id=user.id)
+@router.delete(
+    "/me",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={**UNAUTHORIZED, **WRONG_CURRENT_PASSWORD},
+)
+async def delete_me(
+    data: AccountDeletion, user: CurrentUser, session: SessionDep, hasher: HasherDep
+) -> None:
+    await users.delete_own_account(
+        session, user=user, current_password=data.current_password, hasher=hasher
+    )
 
 
 @users_router.get(

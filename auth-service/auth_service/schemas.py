@@ -46,17 +46,29 @@ class _Update(BaseModel):
         return data
 
 
+CurrentPassword = Annotated[str, Field(max_length=PASSWORD_MAX_LENGTH)]
+
+
 class UserUpdateMe(_Update):
+    """A new password or email needs `current_password`: a stolen access token
+    alone must not become a stolen account."""
+
     full_name: FullName | None = None
     email: Email | None = None
     password: Password | None = None
-    current_password: Annotated[str, Field(max_length=PASSWORD_MAX_LENGTH)] | None = None
+    current_password: CurrentPassword | None = None
 
     @model_validator(mode="after")
-    def new_password_needs_current(self) -> Self:
-        if self.password is not None and self.current_password is None:
-            raise ValueError("a new password needs current_password")
+    def credential_change_needs_current_password(self) -> Self:
+        if (self.password is not None or self.email is not None) and self.current_password is None:
+            raise ValueError("a new password or email needs current_password")
         return self
+
+
+class AccountDeletion(BaseModel):
+    """The body of `DELETE /auth/me`."""
+
+    current_password: CurrentPassword
 
 
 class UserUpdateAdmin(_Update):
@@ -122,12 +134,13 @@ class OAuthErrorBody(BaseModel):
 
 class RevokedSubject(BaseModel):
     sub: str
-    # Epoch seconds, rounded down: tokens with `iat` up to this are refused.
-    revoked_at: int
+    # Tokens of `sub` whose `ver` (missing = 0) is lower are refused; null:
+    # every token of `sub` is (the account is deleted).
+    min_version: Annotated[int, Field(ge=0)] | None
 
 
 class RevocationList(BaseModel):
-    """Subjects whose access tokens issued up to `revoked_at` must be refused."""
+    """Subjects whose older access tokens must be refused (platform_common.revocations)."""
 
     revoked: list[RevokedSubject]
 
@@ -135,7 +148,6 @@ class RevocationList(BaseModel):
     def of(cls, revocations: Iterable[SubjectRevocation]) -> Self:
         return cls(
             revoked=[
-                RevokedSubject(sub=str(r.user_id), revoked_at=int(r.revoked_at.timestamp()))
-                for r in revocations
+                RevokedSubject(sub=str(r.user_id), min_version=r.min_version) for r in revocations
             ]
         )

@@ -119,9 +119,10 @@ class AccessTokenSigner:
         self.issuer = issuer
         self.lifetime_seconds = lifetime_seconds
 
-    def sign(self, *, subject: str, audience: str, scope: str) -> str:
+    def sign(self, *, subject: str, audience: str, scope: str, version: int | None = None) -> str:
+        """`version`: the user's token version (claim `ver`); None for service tokens."""
         now = int(time.time())
-        claims = {
+        claims: dict[str, Any] = {
             "iss": self.issuer,
             "aud": audience,
             "sub": subject,
@@ -130,6 +131,8 @@ class AccessTokenSigner:
             "jti": uuid.uuid4().hex,
             "scope": scope,
         }
+        if version is not None:
+            claims["ver"] = version
         token = jwt.encode(
             claims, self._private_key, algorithm=ALGORITHM, headers={"kid": self._kid}
         )

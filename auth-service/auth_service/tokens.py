@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from auth_service import sessions, users
+from auth_service import sessions
 from auth_service.config import ClientConfig
 from auth_service.errors import (
     InvalidClient,
@@ -109,26 +109,77 @@ async def login(
     policy: TokenPolicy,
     hasher: PasswordHasher,
 ) -> TokenResponse:
+    """The password grant, in steps that hold no connection while hashing:
+    look the user up in a short transaction, verify with no transaction open,
+    then lock the row and issue in a new one (issue_user_tokens)."""
     granted = _user_scope(scope, policy)
     if len(password) > PASSWORD_MAX_LENGTH:
         # No account has such a password; refusing before hashing keeps a
         # megabyte of input from costing a megabyte of argon2.
         raise InvalidGrant(BAD_CREDENTIALS)
-    user = await session.scalar(select(User).where(User.email == email.lower()))
-    matches, upgraded_hash = await hasher.verify(
-        password, user.hashed_password if user is not None else None
+    candidate = (
+        await session.execute(
+            select(User.id, User.hashed_password).where(User.email == email.lower())
+        )
+    ).one_or_none()
+    # Ends the transaction and gives the connection back to the pool.
+    await session.commit()
+    stored_hash = candidate.hashed_password if candidate is not None else None
+    matches, upgraded_hash = await hasher.verify(password, stored_hash)
+    if candidate is None or not matches:
+        raise InvalidGrant(BAD_CREDENTIALS)
+    return await issue_user_tokens(
+        session,
+        user_id=candidate.id,
+        verified_hash=stored_hash,
+        upgraded_hash=upgraded_hash,
+        scope=granted,
+        policy=policy,
     )
-    if user is None or not matches:
+
+
+async def issue_user_tokens(
+    session: AsyncSession,
+    *,
+    user_id: uuid.UUID,
+    verified_hash: str | None,
+    upgraded_hash: str | None,
+    scope: str,
+    policy: TokenPolicy,
+) -> TokenResponse:
+    """Lock the user's row, re-check it, and issue a new login's tokens.
+
+    A deactivation or credential change updates the same row (auth_service.
+    sessions), so under the lock this login reads either the state before it
+    (and its token's version is refused once the change commits) or after it
+    (and is refused here). `verified_hash` is the hash the password was
+    checked against, if any: a password changed meanwhile refuses the login.
+    """
+    user = await _lock_user(session, user_id)
+    if user is None or (verified_hash is not None and user.hashed_password != verified_hash):
+        await session.rollback()
         raise InvalidGrant(BAD_CREDENTIALS)
     if not user.is_active:
+        await session.rollback()
         raise InvalidGrant("This account is disabled")
     if upgraded_hash is not None:
         user.hashed_password = upgraded_hash
     response = await _issue_user_tokens(
-        session, user_id=user.id, family_id=uuid.uuid4(), scope=granted, policy=policy
+        session, user=user, family_id=uuid.uuid4(), scope=scope, policy=policy
     )
     await session.commit()
     return response
+
+
+async def _lock_user(session: AsyncSession, user_id: uuid.UUID) -> User | None:
+    user: User | None = await session.scalar(
+        select(User)
+        .where(User.id == user_id)
+        .with_for_update()
+        # The row as the lock found it, not a copy the session loaded earlier.
+        .execution_options(populate_existing=True)
+    )
+    return user
 
 
 async def refresh(
@@ -167,12 +218,13 @@ async def refresh(
             raise InvalidGrant("Refresh token already used; its session is revoked")
         raise InvalidGrant("Invalid refresh token")
     user_id, family_id = spent
-    if await users.get_active_user(session, user_id=user_id) is None:
+    user = await _lock_user(session, user_id)
+    if user is None or not user.is_active:
         await sessions.revoke_refresh_family(session, family_id=family_id)
         await session.commit()
         raise InvalidGrant("This account is disabled")
     response = await _issue_user_tokens(
-        session, user_id=user_id, family_id=family_id, scope=granted, policy=policy
+        session, user=user, family_id=family_id, scope=granted, policy=policy
     )
     await session.commit()
     return response
@@ -228,7 +280,7 @@ def _user_scope(requested: str | None, policy: TokenPolicy) -> str:
 async def _issue_user_tokens(
     session: AsyncSession,
     *,
-    user_id: uuid.UUID,
+    user: User,
     family_id: uuid.UUID,
     scope: str,
     policy: TokenPolicy,
@@ -238,12 +290,15 @@ async def _issue_user_tokens(
         RefreshToken(
             token_hash=refresh_token_hash(refresh_token),
             family_id=family_id,
-            user_id=user_id,
+            user_id=user.id,
             expires_at=datetime.now(UTC) + policy.refresh_lifetime,
         )
     )
     access_token = policy.signer.sign(
-        subject=str(user_id), audience=policy.user_audience, scope=scope
+        subject=str(user.id),
+        audience=policy.user_audience,
+        scope=scope,
+        version=user.token_version,
     )
     return TokenResponse(
         access_token=access_token,

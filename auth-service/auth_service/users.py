@@ -28,7 +28,8 @@ async def register_user(session: AsyncSession, *, data: UserCreate, hasher: Pass
         is_superuser=False,
     )
     session.add(user)
-    await _commit_user(session)
+    await _flush_user(session)
+    await session.commit()
     return user
 
 
@@ -85,11 +86,8 @@ async def list_users(
 async def update_own_account(
     session: AsyncSession, *, user: User, data: UserUpdateMe, hasher: PasswordHasher
 ) -> User:
-    if data.password is not None:
-        assert data.current_password is not None  # the schema insists
-        matches, _ = await hasher.verify(data.current_password, user.hashed_password)
-        if not matches:
-            raise IncorrectPassword
+    if data.current_password is not None:
+        await _check_password(user, data.current_password, hasher)
     return await _apply_update(
         session, user=user, changes=data.model_dump(exclude_unset=True), hasher=hasher
     )
@@ -104,44 +102,62 @@ async def update_user(
     )
 
 
+async def _check_password(user: User, password: str, hasher: PasswordHasher) -> None:
+    matches, _ = await hasher.verify(password, user.hashed_password)
+    if not matches:
+        raise IncorrectPassword
+
+
 async def _apply_update(
     session: AsyncSession, *, user: User, changes: dict[str, object], hasher: PasswordHasher
 ) -> User:
     changes.pop("current_password", None)
     password = changes.pop("password", None)
+    # Whoever knew the old password or owned the old address, or a disabled
+    # account's holder, must not keep a session through it.
+    ends_sessions = (
+        isinstance(password, str)
+        or ("email" in changes and changes["email"] != user.email)
+        or changes.get("is_active") is False
+    )
     if isinstance(password, str):
         user.hashed_password = await hasher.hash(password)
-        # Whoever knew the old password must not keep a session through it.
-        await sessions.revoke_refresh_tokens(session, user_id=user.id)
-    if changes.get("is_active") is False:
-        await sessions.revoke_refresh_tokens(session, user_id=user.id)
-        await sessions.revoke_access_tokens(session, user_id=user.id)
     for field, value in changes.items():
         setattr(user, field, value)
     user.updated_at = datetime.now(UTC)
-    await _commit_user(session)
+    await _flush_user(session)
+    if ends_sessions:
+        await sessions.end_sessions(session, user=user)
+    await session.commit()
     return user
+
+
+async def delete_own_account(
+    session: AsyncSession, *, user: User, current_password: str, hasher: PasswordHasher
+) -> None:
+    await _check_password(user, current_password, hasher)
+    await delete_user(session, user_id=user.id)
 
 
 async def delete_user(session: AsyncSession, *, user_id: uuid.UUID) -> None:
     """Delete the account and, through the foreign key's cascade, its refresh tokens.
 
     One transaction: the outbox event that asks notes-service to purge the
-    user's notes (auth_service.outbox delivers it) and the revocation of the
-    user's access tokens are written with the deletion, so that all of it
+    user's notes (auth_service.outbox delivers it) and the listing that ends
+    every access token of the user are written with the deletion, so that all of it
     happens together or not at all.
     """
     deleted = await session.scalar(delete(User).where(User.id == user_id).returning(User.id))
     if deleted is None:
         raise UserNotFound
     session.add(OutboxEvent(kind=USER_DELETED, payload={"user_id": str(user_id)}))
-    await sessions.revoke_access_tokens(session, user_id=user_id)
+    await sessions.end_sessions_of_deleted(session, user_id=user_id)
     await session.commit()
 
 
-async def _commit_user(session: AsyncSession) -> None:
+async def _flush_user(session: AsyncSession) -> None:
     try:
-        await session.commit()
+        await session.flush()
     except IntegrityError as exc:
         await session.rollback()
         if "uq_users_email" in str(exc.orig):

@@ -208,6 +208,12 @@ async def new_account(client: httpx.AsyncClient, *, domain: str = "example.com")
     return await login(client, email)
 
 
+async def delete_me(client: httpx.AsyncClient, account: Account) -> httpx.Response:
+    return await client.request(
+        "DELETE", "/auth/me", json={"current_password": account.password}, headers=account.headers
+    )
+
+
 @pytest.fixture
 async def alice(client: httpx.AsyncClient) -> Account:
     return await new_account(client)

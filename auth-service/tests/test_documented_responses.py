@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from platform_common.testing.contract import Contract
-from tests.conftest import PASSWORD, Account
+from tests.conftest import PASSWORD, Account, delete_me
 
 CONTRACT = Contract("auth-service", "http://auth.test")
 NOT_UTF8 = b'{"email": "\xff\xda\x9b@example.com", "password": "x"}'
@@ -57,7 +57,7 @@ async def test_deleted_account_token_is_documented_401(
     client: httpx.AsyncClient, alice: Account
 ) -> None:
     """The fuzzer's DELETE /auth/me left its token pointing at no user."""
-    assert (await client.delete("/auth/me", headers=alice.headers)).status_code == 204
+    assert (await delete_me(client, alice)).status_code == 204
     response = await client.get("/auth/me", headers=alice.headers)
     assert response.status_code == 401
     conforms("GET", "/auth/me", response)

@@ -30,7 +30,7 @@ from auth_service.service_tokens import ServiceTokenCache
 from notes_service.config import Settings as NotesSettings  # type: ignore[import-not-found]
 from notes_service.main import create_app as create_notes_app  # type: ignore[import-not-found]
 from platform_common.testing.issuer import TokenIssuer
-from tests.conftest import BASE_URL, PURGE_CLIENT, PURGE_SECRET, Account
+from tests.conftest import BASE_URL, PURGE_CLIENT, PURGE_SECRET, Account, delete_me
 
 NOTES_ROOT = Path(__file__).resolve().parents[2] / "notes-service"
 JWKS_URL = f"{BASE_URL}/auth/.well-known/jwks.json"
@@ -159,7 +159,7 @@ class TestRevokedTokens:
     ) -> None:
         notes_client, _ = notes
         assert (await notes_client.get("/notes/", headers=alice.headers)).status_code == 200
-        assert (await client.delete("/auth/me", headers=alice.headers)).status_code == 204
+        assert (await delete_me(client, alice)).status_code == 204
         # Until the next poll (every NOTES_REVOCATIONS_POLL_INTERVAL_SECONDS) it still works:
         # that interval is the bound.
         assert (await notes_client.get("/notes/", headers=alice.headers)).status_code == 200

@@ -83,7 +83,8 @@ class TestPasswordGrant:
         assert header["alg"] == "RS256"
         assert header["kid"] == app.state.auth.key_ring.active.kid == "2026-06-01"
         claims = claims_of(token)
-        assert set(claims) == {"iss", "aud", "sub", "exp", "iat", "jti", "scope"}
+        assert set(claims) == {"iss", "aud", "sub", "exp", "iat", "jti", "scope", "ver"}
+        assert claims["ver"] == 0
         assert claims["iss"] == "notes-platform-auth"
         assert claims["aud"] == "notes-platform"
         assert claims["sub"] == user["id"]

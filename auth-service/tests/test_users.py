@@ -14,6 +14,7 @@ from tests.conftest import (
     SUPERUSER_EMAIL,
     SUPERUSER_PASSWORD,
     Account,
+    delete_me,
     login,
     password_grant,
     register,
@@ -153,20 +154,22 @@ class TestMe:
         email = unique_email()
         response = await client.patch(
             "/auth/me",
-            json={"full_name": "Alice A.", "email": email.upper()},
+            json={"full_name": "Alice A.", "email": email.upper(), "current_password": PASSWORD},
             headers=alice.headers,
         )
         assert response.status_code == 200
         assert (response.json()["full_name"], response.json()["email"]) == ("Alice A.", email)
-        assert (await password_grant(client, email, PASSWORD)).is_success
-        cleared = await client.patch("/auth/me", json={"full_name": None}, headers=alice.headers)
+        relogged = await login(client, email)  # the email change ended the old session
+        cleared = await client.patch("/auth/me", json={"full_name": None}, headers=relogged.headers)
         assert cleared.json()["full_name"] is None
 
     async def test_email_taken(
         self, client: httpx.AsyncClient, alice: Account, bob: Account
     ) -> None:
         response = await client.patch(
-            "/auth/me", json={"email": bob.email.upper()}, headers=alice.headers
+            "/auth/me",
+            json={"email": bob.email.upper(), "current_password": PASSWORD},
+            headers=alice.headers,
         )
         assert response.status_code == 409
         assert (await client.get("/auth/me", headers=alice.headers)).json()["email"] == alice.email
@@ -212,7 +215,7 @@ class TestMe:
     async def test_delete(
         self, client: httpx.AsyncClient, alice: Account, session: AsyncSession
     ) -> None:
-        response = await client.delete("/auth/me", headers=alice.headers)
+        response = await delete_me(client, alice)
         assert response.status_code == 204
         assert response.content == b""
         assert (await client.get("/auth/me", headers=alice.headers)).status_code == 401
