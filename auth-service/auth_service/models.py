@@ -106,3 +106,29 @@ class SubjectRevocation(Base):
     user_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     min_version: Mapped[int | None] = mapped_column(Integer)
     revoked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class LoginAttemptCounter(Base):
+    """Password-grant attempts in one fixed window, per scope and key
+    (auth_service.throttle). The key is a SHA-256 of the account and/or
+    address: the table holds no address or email in clear."""
+
+    __tablename__ = "login_attempts"
+
+    scope: Mapped[str] = mapped_column(String(16), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    attempts: Mapped[int] = mapped_column(Integer)
+
+
+class KnownLoginAddress(Base):
+    """An address that has logged into the account: the account-wide and
+    per-address login limits do not apply to it (auth_service.throttle)."""
+
+    __tablename__ = "known_login_addresses"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    address: Mapped[str] = mapped_column(String(255), primary_key=True)
+    last_login_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

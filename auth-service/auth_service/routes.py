@@ -2,7 +2,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Query, Response, status
+from fastapi import APIRouter, Depends, Form, Query, Request, Response, status
 
 from auth_service import sessions, tokens, users
 from auth_service.deps import (
@@ -15,7 +15,6 @@ from auth_service.deps import (
     StateDep,
     current_superuser,
 )
-from auth_service.errors import InvalidRequest
 from auth_service.models import User
 from auth_service.schemas import (
     AccountDeletion,
@@ -29,19 +28,40 @@ from auth_service.schemas import (
     UserUpdateAdmin,
     UserUpdateMe,
 )
+from auth_service.throttle import client_address
 from platform_common.responses import MALFORMED_BODY, UNAUTHORIZED, ErrorDetail
 
 MAX_BIGINT = 2**63 - 1
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}}
 OAUTH_ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": OAuthErrorBody, "description": "invalid_request, invalid_grant, ..."},
     401: {"model": OAuthErrorBody, "description": "invalid_client"},
+    429: {
+        "model": OAuthErrorBody,
+        "description": "slow_down: too many password-grant attempts (README, Login throttling)",
+        "headers": RETRY_AFTER,
+    },
+    503: {
+        "model": OAuthErrorBody,
+        "description": "temporarily_unavailable: every password-hashing slot is taken",
+        "headers": RETRY_AFTER,
+    },
 }
 USER_NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorDetail, "description": "User not found"}
 }
 EMAIL_TAKEN: dict[int | str, dict[str, Any]] = {
     409: {"model": ErrorDetail, "description": "Email already registered"}
+}
+LAST_SUPERUSER: dict[int | str, dict[str, Any]] = {
+    409: {"model": ErrorDetail, "description": "The last active superuser must stay one"}
+}
+EMAIL_TAKEN_OR_LAST_SUPERUSER: dict[int | str, dict[str, Any]] = {
+    409: {
+        "model": ErrorDetail,
+        "description": "Email already registered, or the last active superuser must stay one",
+    }
 }
 WRONG_CURRENT_PASSWORD: dict[int | str, dict[str, Any]] = {
     400: {
@@ -84,6 +104,7 @@ async def register(data: UserCreate, session: SessionDep, hasher: HasherDep) -> 
 )
 async def token(
     form: Annotated[TokenForm, Form()],
+    request: Request,
     response: Response,
     session: SessionDep,
     policy: PolicyDep,
@@ -92,16 +113,23 @@ async def token(
 ) -> TokenResponse:
     """OAuth 2.0 token endpoint: `password`, `refresh_token`, `client_credentials` grants."""
     response.headers.update(NO_STORE)
-    return await tokens.exchange(session, form=form, basic=basic, policy=policy, hasher=hasher)
+    return await tokens.exchange(
+        session,
+        form=form,
+        basic=basic,
+        # Behind the gateway, the address it forwards (ProxyHeadersMiddleware).
+        client_address=client_address(request.client.host if request.client else None),
+        policy=policy,
+        hasher=hasher,
+    )
 
 
 # response_class=Response: the 200 has no body, and the document must not promise JSON.
 @router.post("/revoke", response_class=Response, responses={400: {"model": OAuthErrorBody}})
 async def revoke(form: Annotated[RevokeForm, Form()], session: SessionDep) -> Response:
     """RFC 7009 token revocation; 200 whether or not the token was known."""
-    if form.token is None:
-        raise InvalidRequest("token is required")
-    await tokens.revoke(session, token=form.token)
+    if form.token is not None:
+        await tokens.revoke(session, token=form.token)
     return Response(status_code=status.HTTP_200_OK, headers=NO_STORE)
 
 
@@ -136,7 +164,7 @@ async def update_me(
 @router.delete(
     "/me",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses={**UNAUTHORIZED, **WRONG_CURRENT_PASSWORD},
+    responses={**UNAUTHORIZED, **WRONG_CURRENT_PASSWORD, **LAST_SUPERUSER},
 )
 async def delete_me(
     data: AccountDeletion, user: CurrentUser, session: SessionDep, hasher: HasherDep
@@ -171,7 +199,7 @@ async def read_user(user_id: uuid.UUID, session: SessionDep) -> User:
 @users_router.patch(
     "/{user_id}",
     response_model=UserRead,
-    responses={**USER_NOT_FOUND, **EMAIL_TAKEN, **MALFORMED_BODY},
+    responses={**USER_NOT_FOUND, **EMAIL_TAKEN_OR_LAST_SUPERUSER, **MALFORMED_BODY},
 )
 async def update_user(
     user_id: uuid.UUID,
@@ -183,7 +211,11 @@ async def update_user(
     return user
 
 
-@users_router.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses=USER_NOT_FOUND)
+@users_router.delete(
+    "/{user_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={**USER_NOT_FOUND, **LAST_SUPERUSER},
+)
 async def delete_user(user_id: uuid.UUID, session: SessionDep) -> None:
     await users.delete_user(session, user_id=user_id)
 

@@ -16,6 +16,8 @@ from auth_service.tokens import TokenPolicy
 @dataclass(frozen=True, slots=True)
 class AuthState:
     engine: AsyncEngine
+    # NullPool: /health/ready opens a connection of its own (auth_service.main.readiness).
+    readiness_engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
     key_ring: KeyRing
     hasher: PasswordHasher

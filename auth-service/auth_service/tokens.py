@@ -11,8 +11,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from auth_service import sessions
+from auth_service import sessions, throttle
 from auth_service.config import ClientConfig
+from auth_service.emails import login_name
 from auth_service.errors import (
     InvalidClient,
     InvalidGrant,
@@ -29,6 +30,7 @@ from auth_service.security import (
     refresh_token_hash,
     secrets_equal,
 )
+from auth_service.throttle import LoginAttempt, LoginLimits
 
 # One answer for an unknown email and a wrong password (RFC 6749 §5.2 invalid_grant).
 BAD_CREDENTIALS = "Incorrect email or password"
@@ -43,6 +45,7 @@ class TokenPolicy:
     user_scope: str
     refresh_lifetime: timedelta
     clients: Mapping[str, ClientConfig]
+    login_limits: LoginLimits
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +59,7 @@ async def exchange(
     *,
     form: TokenForm,
     basic: ClientCredentials | None,
+    client_address: str,
     policy: TokenPolicy,
     hasher: PasswordHasher,
 ) -> TokenResponse:
@@ -67,7 +71,7 @@ async def exchange(
             raise InvalidRequest("username and password are required")
         return await login(
             session,
-            email=form.username,
+            attempt=LoginAttempt(account=login_name(form.username), address=client_address),
             password=form.password,
             scope=form.scope,
             policy=policy,
@@ -103,23 +107,25 @@ def client_credentials(
 async def login(
     session: AsyncSession,
     *,
-    email: str,
+    attempt: LoginAttempt,
     password: str,
     scope: str | None,
     policy: TokenPolicy,
     hasher: PasswordHasher,
 ) -> TokenResponse:
     """The password grant, in steps that hold no connection while hashing:
+    count the attempt (auth_service.throttle, its own committed transaction),
     look the user up in a short transaction, verify with no transaction open,
-    then lock the row and issue in a new one (issue_user_tokens)."""
+    then lock the row and issue in a new one."""
     granted = _user_scope(scope, policy)
     if len(password) > PASSWORD_MAX_LENGTH:
         # No account has such a password; refusing before hashing keeps a
         # megabyte of input from costing a megabyte of argon2.
         raise InvalidGrant(BAD_CREDENTIALS)
+    known = await throttle.count_attempt(session, attempt=attempt, limits=policy.login_limits)
     candidate = (
         await session.execute(
-            select(User.id, User.hashed_password).where(User.email == email.lower())
+            select(User.id, User.hashed_password).where(User.email == attempt.account)
         )
     ).one_or_none()
     # Ends the transaction and gives the connection back to the pool.
@@ -128,7 +134,7 @@ async def login(
     matches, upgraded_hash = await hasher.verify(password, stored_hash)
     if candidate is None or not matches:
         raise InvalidGrant(BAD_CREDENTIALS)
-    return await issue_user_tokens(
+    response = await _issue_for_login(
         session,
         user_id=candidate.id,
         verified_hash=stored_hash,
@@ -136,6 +142,11 @@ async def login(
         scope=granted,
         policy=policy,
     )
+    await throttle.record_success(
+        session, attempt=attempt, known=known, user_id=candidate.id, limits=policy.login_limits
+    )
+    await session.commit()
+    return response
 
 
 async def issue_user_tokens(
@@ -147,7 +158,30 @@ async def issue_user_tokens(
     scope: str,
     policy: TokenPolicy,
 ) -> TokenResponse:
-    """Lock the user's row, re-check it, and issue a new login's tokens.
+    """A new login's tokens for `user_id`, committed; see _issue_for_login."""
+    response = await _issue_for_login(
+        session,
+        user_id=user_id,
+        verified_hash=verified_hash,
+        upgraded_hash=upgraded_hash,
+        scope=scope,
+        policy=policy,
+    )
+    await session.commit()
+    return response
+
+
+async def _issue_for_login(
+    session: AsyncSession,
+    *,
+    user_id: uuid.UUID,
+    verified_hash: str | None,
+    upgraded_hash: str | None,
+    scope: str,
+    policy: TokenPolicy,
+) -> TokenResponse:
+    """Lock the user's row, re-check it, and issue a new login's tokens; the
+    caller commits.
 
     A deactivation or credential change updates the same row (auth_service.
     sessions), so under the lock this login reads either the state before it
@@ -164,11 +198,9 @@ async def issue_user_tokens(
         raise InvalidGrant("This account is disabled")
     if upgraded_hash is not None:
         user.hashed_password = upgraded_hash
-    response = await _issue_user_tokens(
+    return await _issue_user_tokens(
         session, user=user, family_id=uuid.uuid4(), scope=scope, policy=policy
     )
-    await session.commit()
-    return response
 
 
 async def _lock_user(session: AsyncSession, user_id: uuid.UUID) -> User | None:

@@ -13,7 +13,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth_service import sessions
-from auth_service.errors import EmailTaken, IncorrectPassword, UserNotFound
+from auth_service.emails import normalise_email
+from auth_service.errors import EmailTaken, IncorrectPassword, LastSuperuser, UserNotFound
 from auth_service.models import USER_DELETED, OutboxEvent, User
 from auth_service.schemas import UserCreate, UserUpdateAdmin, UserUpdateMe
 from auth_service.security import PasswordHasher
@@ -41,7 +42,7 @@ async def ensure_superuser(
     INSERT ... ON CONFLICT: several workers starting at once create one user.
     An existing account is left as it is (its password may have been changed).
     """
-    email = email.lower()
+    email = normalise_email(email)
     if await session.scalar(select(User.id).where(User.email == email)) is not None:
         return False
     statement = (
@@ -113,6 +114,8 @@ async def _apply_update(
 ) -> User:
     changes.pop("current_password", None)
     password = changes.pop("password", None)
+    if changes.get("is_superuser") is False or changes.get("is_active") is False:
+        await _keep_a_superuser(session, leaving=user)
     # Whoever knew the old password or owned the old address, or a disabled
     # account's holder, must not keep a session through it.
     ends_sessions = (
@@ -147,12 +150,28 @@ async def delete_user(session: AsyncSession, *, user_id: uuid.UUID) -> None:
     every access token of the user are written with the deletion, so that all of it
     happens together or not at all.
     """
+    user = await get_user(session, user_id=user_id)
+    await _keep_a_superuser(session, leaving=user)
     deleted = await session.scalar(delete(User).where(User.id == user_id).returning(User.id))
-    if deleted is None:
+    if deleted is None:  # deleted by another request meanwhile
         raise UserNotFound
     session.add(OutboxEvent(kind=USER_DELETED, payload={"user_id": str(user_id)}))
     await sessions.end_sessions_of_deleted(session, user_id=user_id)
     await session.commit()
+
+
+async def _keep_a_superuser(session: AsyncSession, *, leaving: User) -> None:
+    """LastSuperuser if `leaving` is the only active superuser: nobody could
+    manage accounts any more. The active superusers' rows are locked, so two
+    superusers demoting each other at once cannot both succeed: the second
+    waits, then no longer counts the first."""
+    if not (leaving.is_superuser and leaving.is_active):
+        return
+    active = await session.scalars(
+        select(User.id).where(User.is_superuser, User.is_active).with_for_update()
+    )
+    if set(active.all()) <= {leaving.id}:
+        raise LastSuperuser
 
 
 async def _flush_user(session: AsyncSession) -> None:

@@ -109,7 +109,6 @@ class TestUnparseableForm:
         ("content_type", "content"),
         [
             ("multipart/form-data", b"a"),  # no boundary
-            ("multipart/form-data; boundary=xx", b"--xx\r\nContent-Disposition: form-da"),
             # A file where a text field belongs: parsed, but not a valid form.
             (
                 "multipart/form-data; boundary=xx",
@@ -128,6 +127,16 @@ class TestUnparseableForm:
         assert response.json()["error"] == "invalid_request"
         assert response.headers["cache-control"] == "no-store"
         conforms("POST", path, response)
+
+    async def test_truncated_multipart_is_an_empty_form(self, client: httpx.AsyncClient) -> None:
+        """The parser stops where the body does: no fields, hence a missing grant_type
+        at the token endpoint, and no token to revoke (200) at the revocation one."""
+        headers = {"Content-Type": "multipart/form-data; boundary=xx"}
+        content = b"--xx\r\nContent-Disposition: form-da"
+        token = await client.post("/auth/token", content=content, headers=headers)
+        assert (token.status_code, token.json()["error"]) == (400, "invalid_request")
+        revoke = await client.post("/auth/revoke", content=content, headers=headers)
+        assert (revoke.status_code, revoke.content) == (200, b"")
 
     async def test_other_routes_keep_fastapi_form(self, client: httpx.AsyncClient) -> None:
         response = await client.get("/auth/no-such-route")
