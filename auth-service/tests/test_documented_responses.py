@@ -8,7 +8,10 @@ body, and a form the token endpoint could not parse answered
 `{"detail": ...}` instead of the OAuth 2.0 error form it documents.
 """
 
+from typing import Any
+
 import httpx
+import jsonschema
 import pytest
 
 from platform_common.testing.contract import Contract
@@ -141,3 +144,62 @@ class TestUnparseableForm:
     async def test_other_routes_keep_fastapi_form(self, client: httpx.AsyncClient) -> None:
         response = await client.get("/auth/no-such-route")
         assert (response.status_code, response.json()) == (404, {"detail": "Not Found"})
+
+
+class TestDocumentAgreesWithCode:
+    """Issue 11, item 10: what schemathesis' positive data found refused."""
+
+    def schema(self, name: str) -> dict[str, Any]:
+        schema: dict[str, Any] = CONTRACT.document["components"]["schemas"][name]
+        return schema
+
+    @pytest.mark.parametrize(
+        "email",
+        [
+            "someone@host.test",
+            "someone@x.arpa",
+            "someone@Mail.INVALID",
+            "someone@printer.local",
+            "someone@a.localhost",
+            "someone@hidden.onion",
+        ],
+    )
+    async def test_special_use_domains_refused_by_both(
+        self, client: httpx.AsyncClient, email: str
+    ) -> None:
+        body = {"email": email, "password": PASSWORD}
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(body, self.schema("UserCreate"))
+        assert (await client.post("/auth/register", json=body)).status_code == 422
+
+    async def test_ordinary_domain_accepted_by_both(self, client: httpx.AsyncClient) -> None:
+        body = {"email": "someone@testing.example", "password": PASSWORD}
+        jsonschema.validate(body, self.schema("UserCreate"))
+        assert (await client.post("/auth/register", json=body)).status_code == 201
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            {"password": "a new password", "current_password": None},
+            {"password": None, "current_password": PASSWORD},
+            {"email": None},
+            {"password": "a new password"},
+            {"email": "new@example.com"},
+        ],
+    )
+    async def test_update_me_refusals_are_documented(
+        self, client: httpx.AsyncClient, alice: Account, body: dict[str, Any]
+    ) -> None:
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(body, self.schema("UserUpdateMe"))
+        response = await client.patch("/auth/me", json=body, headers=alice.headers)
+        assert response.status_code == 422
+
+    async def test_password_change_as_documented(
+        self, client: httpx.AsyncClient, alice: Account
+    ) -> None:
+        body = {"password": "a new password", "current_password": PASSWORD}
+        jsonschema.validate(body, self.schema("UserUpdateMe"))
+        response = await client.patch("/auth/me", json=body, headers=alice.headers)
+        assert response.status_code == 200
+        conforms("PATCH", "/auth/me", response)
