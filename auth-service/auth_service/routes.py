@@ -63,6 +63,14 @@ EMAIL_TAKEN_OR_LAST_SUPERUSER: dict[int | str, dict[str, Any]] = {
         "description": "Email already registered, or the last active superuser must stay one",
     }
 }
+# Routes that hash a password: every hashing slot and queue place taken.
+HASHING_BUSY: dict[int | str, dict[str, Any]] = {
+    503: {
+        "model": ErrorDetail,
+        "description": "Too busy to check passwords; retry after Retry-After seconds",
+        "headers": RETRY_AFTER,
+    }
+}
 WRONG_CURRENT_PASSWORD: dict[int | str, dict[str, Any]] = {
     400: {
         "model": ErrorDetail,
@@ -89,7 +97,7 @@ internal_router = APIRouter(prefix="/internal", tags=["internal"])
     "/register",
     status_code=status.HTTP_201_CREATED,
     response_model=UserRead,
-    responses={**EMAIL_TAKEN, **MALFORMED_BODY},
+    responses={**EMAIL_TAKEN, **MALFORMED_BODY, **HASHING_BUSY},
 )
 async def register(data: UserCreate, session: SessionDep, hasher: HasherDep) -> User:
     user = await users.register_user(session, data=data, hasher=hasher)
@@ -152,6 +160,7 @@ async def read_me(user: CurrentUser) -> User:
         **UNAUTHORIZED,
         **EMAIL_TAKEN,
         **WRONG_CURRENT_PASSWORD,
+        **HASHING_BUSY,
     },
 )
 async def update_me(
@@ -164,7 +173,7 @@ async def update_me(
 @router.delete(
     "/me",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses={**UNAUTHORIZED, **WRONG_CURRENT_PASSWORD, **LAST_SUPERUSER},
+    responses={**UNAUTHORIZED, **WRONG_CURRENT_PASSWORD, **LAST_SUPERUSER, **HASHING_BUSY},
 )
 async def delete_me(
     data: AccountDeletion, user: CurrentUser, session: SessionDep, hasher: HasherDep
@@ -199,7 +208,12 @@ async def read_user(user_id: uuid.UUID, session: SessionDep) -> User:
 @users_router.patch(
     "/{user_id}",
     response_model=UserRead,
-    responses={**USER_NOT_FOUND, **EMAIL_TAKEN_OR_LAST_SUPERUSER, **MALFORMED_BODY},
+    responses={
+        **USER_NOT_FOUND,
+        **EMAIL_TAKEN_OR_LAST_SUPERUSER,
+        **MALFORMED_BODY,
+        **HASHING_BUSY,
+    },
 )
 async def update_user(
     user_id: uuid.UUID,
