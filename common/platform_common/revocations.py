@@ -89,7 +89,7 @@ class RevokedSubjects:
         self._retry_floor = retry_floor
         self._revoked: dict[str, int | None] = {}
         self._fetched_at: float | None = None
-        self._attempted_at = -math.inf
+        self._load_attempted_at = -math.inf
         self._lock = asyncio.Lock()
 
     @property
@@ -113,24 +113,31 @@ class RevokedSubjects:
         return min_version is None or version < min_version
 
     async def ensure_loaded(self) -> bool:
-        """Whether the list has loaded; if not, one fetch, unless another request
-        is fetching (it waits for that one) or one failed less than `retry_floor`
-        seconds ago, so a flood of requests cannot become a flood of fetches."""
+        """Whether the list has loaded; if not, one fetch, unless another is in
+        flight (this waits for it) or this method tried less than `retry_floor`
+        seconds ago, so a flood of requests cannot become a flood of fetches.
+        The poller's own failures do not count: a request right after a failed
+        first poll (auth-service was still starting) may try again at once."""
         if self.loaded:
             return True
         async with self._lock:
             return await self._load_once()
 
     async def _load_once(self) -> bool:
-        if self.loaded:  # loaded by the request this one waited for
+        if self.loaded:  # by the fetch this one waited for
             return True
-        if time.monotonic() - self._attempted_at < self._retry_floor:
+        now = time.monotonic()
+        if now - self._load_attempted_at < self._retry_floor:
             return False
-        return await self.refresh()
+        self._load_attempted_at = now
+        return await self._fetch()
 
     async def refresh(self) -> bool:
         """Fetch the list once; on failure keep the last one. True when fetched."""
-        self._attempted_at = time.monotonic()
+        async with self._lock:
+            return await self._fetch()
+
+    async def _fetch(self) -> bool:
         try:
             response = await self._client.get(self._url, timeout=self._timeout)
             response.raise_for_status()

@@ -186,6 +186,20 @@ class TestVerifierWithRevocations:
             assert route.call_count == 1
         assert not subjects.loaded
 
+    async def test_a_failed_first_poll_does_not_hold_back_the_first_request(
+        self, http: httpx.AsyncClient
+    ) -> None:
+        """auth-service was still starting when the poller first asked."""
+        issuer = TokenIssuer()
+        subjects = RevokedSubjects(URL, http, retry_floor=3600)
+        verifier = verifier_for(issuer, subjects)
+        with respx.mock:
+            route = respx.get(URL).respond(503)
+            assert not await subjects.refresh()
+            route.respond(json=listing())
+            assert (await verifier.verify(issuer.token("user"))).subject == "user"
+        assert subjects.loaded
+
     async def test_first_verify_loads_the_list(self, http: httpx.AsyncClient) -> None:
         issuer = TokenIssuer()
         subjects = RevokedSubjects(URL, http)
