@@ -44,6 +44,12 @@ class ApiClient:
         tokens = self.login(user["email"], user["password"])
         return {"Authorization": f"Bearer {tokens['access_token']}"}
 
+    def delete_account(self, headers: dict[str, str], password: str) -> httpx.Response:
+        """`DELETE /auth/me`, which needs the current password."""
+        return self.http.request(
+            "DELETE", "/auth/me", json={"current_password": password}, headers=headers
+        )
+
     def create_note(
         self, headers: dict[str, str], title: str = "a title", description: str = "a description"
     ) -> dict[str, Any]:

@@ -53,6 +53,9 @@ def system(database_url: str) -> Iterator[LocalSystem]:
                 # Account deletion: retries come back quickly once notes-service does.
                 "AUTH_OUTBOX_BACKOFF_CAP_SECONDS": "2",
                 "AUTH_NOTES_TIMEOUT_SECONDS": "2",
+                # Every test's client is 127.0.0.1 and test_fuzz posts hundreds of
+                # failed logins: the per-address login limit would refuse the rest.
+                "AUTH_LOGIN_LIMIT_PER_ADDRESS": "1000000",
             },
         )
         system.migrate()

@@ -45,7 +45,7 @@ def test_notes_purged_after_notes_service_comes_back(
     os.kill(notes_pid, signal.SIGSTOP)
     try:
         started = time.monotonic()
-        response = api.http.delete("/auth/me", headers=leaving_headers)
+        response = api.delete_account(leaving_headers, leaving["password"])
         assert response.status_code == 204
         assert time.monotonic() - started < 2.0  # not waiting for notes-service
         time.sleep(3)  # deliveries fail (time out) meanwhile and are retried

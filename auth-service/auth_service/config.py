@@ -10,8 +10,9 @@ signs; unset, it is the private key whose id sorts last, so date-named files
 for verifiers to refresh their JWKS (`NOTES_JWKS_MAX_AGE_SECONDS`), switch the
 active id, and later replace the old private key by its public half.
 
-Without `AUTH_SIGNING_KEYS_DIR` (development), a key is generated once under
-`.data/auth-keys/` and reused on the next start.
+Without `AUTH_SIGNING_KEYS_DIR` (development), a key is generated once in
+`AUTH_DEVELOPMENT_KEYS_DIR` (`$PLATFORM_DATA_DIR/auth-keys`, by default
+`.data/auth-keys/` at the repository's root) and reused on the next start.
 
 Account deletion (`AUTH_NOTES_URL`, `AUTH_OUTBOX_*`): the deletion commits an
 outbox event; the dispatcher polls for due events every
@@ -20,12 +21,22 @@ user's notes, retrying failures after base·2^(attempt-1) seconds (capped at
 `AUTH_OUTBOX_BACKOFF_CAP_SECONDS`, half of it random jitter).
 """
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Self
 
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+FIRST_SUPERUSER_PASSWORD_MIN_LENGTH = 12
+# auth-service/auth_service/config.py → the repository's root.
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _development_keys_dir() -> Path:
+    # The same folder `make run` keeps its embedded Postgres in.
+    return Path(os.environ.get("PLATFORM_DATA_DIR", REPO_ROOT / ".data")) / "auth-keys"
 
 
 class ClientConfig(BaseModel):
@@ -54,12 +65,15 @@ class Settings(BaseSettings):
     refresh_token_lifetime_seconds: int = Field(default=30 * 24 * 3600, ge=60)
     signing_keys_dir: Path | None = None
     active_key_id: str | None = None
+    # Only used when signing_keys_dir is unset: a key is generated here once.
+    development_keys_dir: Path = Field(default_factory=_development_keys_dir)
 
     # JSON, e.g. {"auth-service-outbox": {"secret": "...", "scopes": ["notes:purge"],
     # "audience": "notes-service"}}
     clients: dict[str, ClientConfig] = {}
 
     first_superuser_email: str | None = None
+    # Checked at start-up (_first_superuser_password_is_strong).
     first_superuser_password: SecretStr | None = None
 
     # argon2id; the defaults are OWASP's recommendation (m=19 MiB, t=2, p=1).
@@ -70,6 +84,22 @@ class Settings(BaseSettings):
     # Hashes computed at once; the rest wait, so a burst of logins cannot take
     # every worker thread (or all the memory: each hash holds memory_cost KiB).
     password_hashing_concurrency: int = Field(default=4, ge=1)
+    # Hashes allowed to wait for one of those slots; beyond, 503 + Retry-After
+    # at once instead of an ever longer queue.
+    password_hashing_queue_size: int = Field(default=64, ge=0)
+
+    # Failed-login throttling (auth_service.throttle; README "Login throttling").
+    # Attempts are counted before the password is checked, per fixed window.
+    login_limit_per_account_address: int = Field(default=5, ge=1)
+    login_window_per_account_address_seconds: int = Field(default=900, ge=1)
+    login_limit_per_address: int = Field(default=100, ge=1)
+    login_window_per_address_seconds: int = Field(default=3600, ge=1)
+    # Not applied to addresses that have logged into the account before.
+    login_limit_per_account: int = Field(default=50, ge=1)
+    login_window_per_account_seconds: int = Field(default=3600, ge=1)
+    # An address that logged into an account is "known" to it for this long
+    # after its last successful login.
+    login_known_address_days: int = Field(default=90, ge=1)
 
     # Account deletion: the outbox dispatcher (auth_service.outbox).
     notes_url: str = "http://127.0.0.1:8002"
@@ -89,6 +119,27 @@ class Settings(BaseSettings):
     # GET /internal/revocations lists subjects revoked within the access-token
     # lifetime plus this margin (verifiers accept `exp` with some leeway too).
     revocation_leeway_seconds: int = Field(default=60, ge=0)
+
+    @model_validator(mode="after")
+    def _first_superuser_password_is_strong(self) -> Self:
+        """Refuse to start with a guessable first superuser: at least
+        FIRST_SUPERUSER_PASSWORD_MIN_LENGTH characters, and neither the email
+        nor its local part (compared case-insensitively)."""
+        if self.first_superuser_password is None:
+            return self
+        password = self.first_superuser_password.get_secret_value()
+        email = (self.first_superuser_email or "").strip().casefold()
+        if len(password) < FIRST_SUPERUSER_PASSWORD_MIN_LENGTH:
+            raise ValueError(
+                "AUTH_FIRST_SUPERUSER_PASSWORD is too weak: it needs at least "
+                f"{FIRST_SUPERUSER_PASSWORD_MIN_LENGTH} characters"
+            )
+        if password.casefold() in {email, email.partition("@")[0]}:
+            raise ValueError(
+                "AUTH_FIRST_SUPERUSER_PASSWORD is too weak: it is the superuser's email "
+                "or the part before the @"
+            )
+        return self
 
     @model_validator(mode="after")
     def _lease_outlasts_a_delivery(self) -> Self:

@@ -1,35 +1,57 @@
+"""The `Annotated` dependencies the routes take: the application state
+(auth_service.state) is reached only through these."""
+
 import base64
 import binascii
 import uuid
+from collections.abc import AsyncIterator
 from typing import Annotated
 from urllib.parse import unquote_plus
 
-from fastapi import Depends, Form, Request
+from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from auth_service import service
-from auth_service.db import get_session
-from auth_service.errors import InvalidClient, InvalidRequest, NotSuperuser
+from auth_service import users
+from auth_service.errors import InvalidClient, NotSuperuser
+from auth_service.keys import KeyRing
 from auth_service.models import User
 from auth_service.security import PasswordHasher
-from auth_service.service import ClientCredentials, TokenPolicy
+from auth_service.state import AuthState
+from auth_service.tokens import ClientCredentials, TokenPolicy
 from platform_common.bearer import Claims, unauthorized
+
+
+def auth_state(request: Request) -> AuthState:
+    state: AuthState = request.app.state.auth
+    return state
+
+
+StateDep = Annotated[AuthState, Depends(auth_state)]
+
+
+async def get_session(state: StateDep) -> AsyncIterator[AsyncSession]:
+    async with state.sessionmaker() as session:
+        yield session
+
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
-def password_hasher(request: Request) -> PasswordHasher:
-    hasher: PasswordHasher = request.app.state.password_hasher
-    return hasher
+def password_hasher(state: StateDep) -> PasswordHasher:
+    return state.hasher
 
 
-def token_policy(request: Request) -> TokenPolicy:
-    policy: TokenPolicy = request.app.state.token_policy
-    return policy
+def token_policy(state: StateDep) -> TokenPolicy:
+    return state.token_policy
+
+
+def key_ring(state: StateDep) -> KeyRing:
+    return state.key_ring
 
 
 HasherDep = Annotated[PasswordHasher, Depends(password_hasher)]
 PolicyDep = Annotated[TokenPolicy, Depends(token_policy)]
+KeyRingDep = Annotated[KeyRing, Depends(key_ring)]
 
 
 async def current_user(claims: Claims, session: SessionDep) -> User:
@@ -38,9 +60,12 @@ async def current_user(claims: Claims, session: SessionDep) -> User:
         user_id = uuid.UUID(claims.subject)
     except ValueError:
         raise unauthorized("token subject is not a user") from None
-    user = await service.get_active_user(session, user_id=user_id)
+    user = await users.get_active_user(session, user_id=user_id)
     if user is None:
         raise unauthorized("user not found or inactive")
+    # Here at once; the other verifiers within a poll of the revocation list.
+    if claims.version < user.token_version:
+        raise unauthorized("token revoked")
     return user
 
 
@@ -56,28 +81,20 @@ async def current_superuser(user: CurrentUser) -> User:
 Superuser = Annotated[User, Depends(current_superuser)]
 
 
-def client_credentials(
-    request: Request,
-    client_id: Annotated[str | None, Form()] = None,
-    client_secret: Annotated[str | None, Form()] = None,
-) -> ClientCredentials | None:
-    """client_secret_basic or client_secret_post (RFC 6749 §2.3.1), not both."""
+def basic_credentials(request: Request) -> ClientCredentials | None:
+    """client_secret_basic (RFC 6749 §2.3.1), when the Authorization header is Basic."""
     header = request.headers.get("Authorization")
-    if header is not None and header[:6].lower() == "basic ":
-        if client_secret is not None:
-            raise InvalidRequest("use one client authentication method, not two")
-        try:
-            decoded = base64.b64decode(header[6:].strip(), validate=True).decode()
-        except (binascii.Error, UnicodeDecodeError):
-            raise InvalidClient("malformed Basic credentials") from None
-        name, separator, secret = decoded.partition(":")
-        if not separator:
-            raise InvalidClient("malformed Basic credentials")
-        # The id and secret are form-encoded before base64 (RFC 6749 §2.3.1).
-        return ClientCredentials(client_id=unquote_plus(name), client_secret=unquote_plus(secret))
-    if client_id is not None and client_secret is not None:
-        return ClientCredentials(client_id=client_id, client_secret=client_secret)
-    return None
+    if header is None or header[:6].lower() != "basic ":
+        return None
+    try:
+        decoded = base64.b64decode(header[6:].strip(), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        raise InvalidClient("malformed Basic credentials") from None
+    name, separator, secret = decoded.partition(":")
+    if not separator:
+        raise InvalidClient("malformed Basic credentials")
+    # The id and secret are form-encoded before base64 (RFC 6749 §2.3.1).
+    return ClientCredentials(client_id=unquote_plus(name), client_secret=unquote_plus(secret))
 
 
-ClientDep = Annotated[ClientCredentials | None, Depends(client_credentials)]
+BasicCredentialsDep = Annotated[ClientCredentials | None, Depends(basic_credentials)]

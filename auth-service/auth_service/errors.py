@@ -11,6 +11,8 @@ OAUTH_PATHS = frozenset({"/auth/token", "/auth/revoke"})
 
 class ServiceError(Exception):
     status_code = status.HTTP_400_BAD_REQUEST
+    # Seconds, sent as Retry-After when set.
+    retry_after: int | None = None
 
     def __init__(self, message: str, status_code: int | None = None) -> None:
         super().__init__(message)
@@ -36,6 +38,23 @@ class EmailTaken(ServiceError):
 class IncorrectPassword(ServiceError):
     def __init__(self) -> None:
         super().__init__("Current password is incorrect")
+
+
+class ServerBusy(ServiceError):
+    """Every password-hashing slot and queue place is taken: try again shortly."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    retry_after = 1
+
+    def __init__(self) -> None:
+        super().__init__("Too busy to check passwords right now; retry shortly")
+
+
+class LastSuperuser(ServiceError):
+    status_code = status.HTTP_409_CONFLICT
+
+    def __init__(self) -> None:
+        super().__init__("The last active superuser cannot be demoted, deactivated or deleted")
 
 
 class NotSuperuser(ServiceError):
@@ -70,24 +89,46 @@ class UnsupportedGrantType(OAuthError):
     error = "unsupported_grant_type"
 
 
+class LoginThrottled(OAuthError):
+    """Too many password-grant attempts (auth_service.throttle)."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    # RFC 8628 §3.5's code for "ask less often"; RFC 6749 has none for this.
+    error = "slow_down"
+
+    def __init__(self, *, retry_after: int) -> None:
+        super().__init__(f"Too many login attempts; retry in {retry_after} s")
+        self.retry_after = retry_after
+
+
 class InvalidClient(OAuthError):
     # RFC 6749 §5.2: 401 with a challenge for the scheme the client may use.
     status_code = status.HTTP_401_UNAUTHORIZED
     error = "invalid_client"
 
 
-async def service_error_handler(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, ServiceError)
+def _oauth_error(exc: ServiceError) -> str:
     if isinstance(exc, OAuthError):
-        headers = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+        return exc.error
+    # RFC 6749 §4.1.2.1's code for an overloaded server.
+    return "temporarily_unavailable" if isinstance(exc, ServerBusy) else "invalid_request"
+
+
+async def service_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ServiceError)
+    headers: dict[str, str] = {}
+    if exc.retry_after is not None:
+        headers["Retry-After"] = str(exc.retry_after)
+    if isinstance(exc, OAuthError) or request.url.path.rstrip("/") in OAUTH_PATHS:
+        headers.update({"Cache-Control": "no-store", "Pragma": "no-cache"})
         if isinstance(exc, InvalidClient):
             headers["WWW-Authenticate"] = 'Basic realm="auth-service"'
         return JSONResponse(
-            {"error": exc.error, "error_description": exc.message},
+            {"error": _oauth_error(exc), "error_description": exc.message},
             status_code=exc.status_code,
             headers=headers,
         )
-    return JSONResponse({"detail": exc.message}, status_code=exc.status_code)
+    return JSONResponse({"detail": exc.message}, status_code=exc.status_code, headers=headers)
 
 
 async def http_error_handler(request: Request, exc: Exception) -> Response:
@@ -100,11 +141,17 @@ async def http_error_handler(request: Request, exc: Exception) -> Response:
     return await http_exception_handler(request, exc)
 
 
-async def validation_error_handler(_: Request, exc: Exception) -> JSONResponse:
-    """FastAPI's 422 form, minus the echo of each invalid value.
+async def validation_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    """FastAPI's 422 form, minus the echo of each invalid value; on the OAuth
+    endpoints an `invalid_request` (a file where a field should be, say).
 
     The echo would return passwords (or a megabyte of one) in the response.
     """
     assert isinstance(exc, RequestValidationError)
+    if request.url.path.rstrip("/") in OAUTH_PATHS:
+        fields = sorted({str(error["loc"][-1]) for error in exc.errors() if error.get("loc")})
+        return await service_error_handler(
+            request, InvalidRequest(f"malformed parameters: {', '.join(fields)}")
+        )
     errors = [{k: v for k, v in error.items() if k != "input"} for error in exc.errors()]
     return JSONResponse({"detail": jsonable_encoder(errors)}, status_code=422)

@@ -17,8 +17,6 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from platform_common.embedded_postgres import data_dir
-
 MIN_KEY_BITS = 2048
 _KEY_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
@@ -60,15 +58,7 @@ def _b64_uint(number: int) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
-def development_keys_dir() -> Path:
-    return data_dir() / "auth-keys"
-
-
-def load_key_ring(directory: Path | None, active_kid: str | None = None) -> KeyRing:
-    """Keys from `directory`; with None, the development directory, created as needed."""
-    if directory is None:
-        directory = development_keys_dir()
-        ensure_development_key(directory)
+def load_key_ring(directory: Path, active_kid: str | None = None) -> KeyRing:
     if not directory.is_dir():
         raise KeyConfigurationError(f"signing key directory {directory} does not exist")
     keys = tuple(_load_key(path) for path in sorted(directory.glob("*.pem")))
@@ -138,3 +128,9 @@ def ensure_development_key(directory: Path) -> None:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "wb") as file:
             file.write(generate_private_pem())
+
+
+def development_key_ring(directory: Path, active_kid: str | None = None) -> KeyRing:
+    """The keys of the development directory, with one generated there if it has none."""
+    ensure_development_key(directory)
+    return load_key_ring(directory, active_kid)

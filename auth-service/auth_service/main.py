@@ -7,10 +7,11 @@ from typing import Any
 import httpx
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import NullPool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from auth_service import service
+from auth_service import users
 from auth_service.config import Settings, get_settings
 from auth_service.errors import (
     ServiceError,
@@ -18,15 +19,22 @@ from auth_service.errors import (
     service_error_handler,
     validation_error_handler,
 )
-from auth_service.keys import load_key_ring
+from auth_service.keys import KeyRing, development_key_ring, load_key_ring
 from auth_service.notes_client import NotesClient
 from auth_service.outbox import Backoff, OutboxDispatcher
 from auth_service.routes import internal_router, router, users_router
 from auth_service.security import AccessTokenSigner, Argon2Parameters, PasswordHasher
 from auth_service.service_tokens import ServiceTokenCache
+from auth_service.state import AuthState
+from auth_service.throttle import Limit, LoginLimits, purge_login_throttle_forever
+from auth_service.tokens import TokenPolicy
 from platform_common.app import create_service_app
 from platform_common.background import background_task
-from platform_common.database import create_database_engine, database_ready
+from platform_common.database import (
+    async_database_url,
+    create_database_engine,
+    database_ready,
+)
 from platform_common.observability import configure_logging
 from platform_common.tokens import AccessTokenVerifier, StaticKeys, parse_jwks
 
@@ -38,7 +46,16 @@ logger = logging.getLogger(__name__)
 
 
 async def readiness(request: Request) -> dict[str, Any]:
-    return {"database": await database_ready(request.app.state.engine)}
+    # Its own connection, not the request pool's: a pool busy with a burst of
+    # logins is not a reason to take this replica out of service.
+    state: AuthState = request.app.state.auth
+    return {"database": await database_ready(state.readiness_engine)}
+
+
+def signing_keys(settings: Settings) -> KeyRing:
+    if settings.signing_keys_dir is None:
+        return development_key_ring(settings.development_keys_dir, settings.active_key_id)
+    return load_key_ring(settings.signing_keys_dir, settings.active_key_id)
 
 
 def revocation_window(settings: Settings) -> timedelta:
@@ -49,38 +66,109 @@ def revocation_window(settings: Settings) -> timedelta:
     )
 
 
+def password_hasher(settings: Settings) -> PasswordHasher:
+    return PasswordHasher(
+        Argon2Parameters(
+            memory_cost_kib=settings.argon2_memory_cost_kib,
+            time_cost=settings.argon2_time_cost,
+            parallelism=settings.argon2_parallelism,
+        ),
+        concurrency=settings.password_hashing_concurrency,
+        queue_size=settings.password_hashing_queue_size,
+    )
+
+
+def login_limits(settings: Settings) -> LoginLimits:
+    def limit(attempts: int, window_seconds: int) -> Limit:
+        return Limit(attempts=attempts, window=timedelta(seconds=window_seconds))
+
+    return LoginLimits(
+        per_account_address=limit(
+            settings.login_limit_per_account_address,
+            settings.login_window_per_account_address_seconds,
+        ),
+        per_address=limit(
+            settings.login_limit_per_address, settings.login_window_per_address_seconds
+        ),
+        per_account=limit(
+            settings.login_limit_per_account, settings.login_window_per_account_seconds
+        ),
+        known_address_ttl=timedelta(days=settings.login_known_address_days),
+    )
+
+
+def token_policy(settings: Settings, signer: AccessTokenSigner) -> TokenPolicy:
+    return TokenPolicy(
+        signer=signer,
+        user_audience=settings.jwt_audience,
+        user_scope=settings.user_scope,
+        refresh_lifetime=timedelta(seconds=settings.refresh_token_lifetime_seconds),
+        clients=settings.clients,
+        login_limits=login_limits(settings),
+    )
+
+
+def outbox_dispatcher(
+    settings: Settings,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    notes_http: httpx.AsyncClient,
+    signer: AccessTokenSigner,
+) -> OutboxDispatcher:
+    return OutboxDispatcher(
+        sessionmaker,
+        NotesClient(
+            notes_http,
+            access_token=ServiceTokenCache(
+                signer,
+                subject=settings.outbox_client_id,
+                audience=PURGE_AUDIENCE,
+                scope=PURGE_SCOPE,
+            ).token,
+        ),
+        backoff=Backoff(
+            base_seconds=settings.outbox_backoff_base_seconds,
+            cap_seconds=settings.outbox_backoff_cap_seconds,
+        ),
+        batch_size=settings.outbox_batch_size,
+        poll_interval=settings.outbox_poll_interval_seconds,
+        lease=timedelta(seconds=settings.outbox_lease_seconds),
+        revocation_window=revocation_window(settings),
+    )
+
+
+async def create_first_superuser(
+    settings: Settings, sessionmaker: async_sessionmaker[AsyncSession], hasher: PasswordHasher
+) -> None:
+    if not (settings.first_superuser_email and settings.first_superuser_password):
+        return
+    async with sessionmaker() as session:
+        created = await users.ensure_superuser(
+            session,
+            email=settings.first_superuser_email,
+            password=settings.first_superuser_password.get_secret_value(),
+            hasher=hasher,
+        )
+    if created:
+        logger.info("created the first superuser")
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        key_ring = load_key_ring(settings.signing_keys_dir, settings.active_key_id)
+        key_ring = signing_keys(settings)
         engine = create_database_engine(settings.database_url, pool_size=settings.db_pool_size)
-        sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
-        hasher = PasswordHasher(
-            Argon2Parameters(
-                memory_cost_kib=settings.argon2_memory_cost_kib,
-                time_cost=settings.argon2_time_cost,
-                parallelism=settings.argon2_parallelism,
-            ),
-            concurrency=settings.password_hashing_concurrency,
+        readiness_engine = create_async_engine(
+            async_database_url(settings.database_url), poolclass=NullPool
         )
+        sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
+        hasher = password_hasher(settings)
         await hasher.prepare()
-        app.state.engine = engine
-        app.state.sessionmaker = sessionmaker
-        app.state.key_ring = key_ring
-        app.state.password_hasher = hasher
         signer = AccessTokenSigner(
             key_ring.active,
             issuer=settings.jwt_issuer,
             lifetime_seconds=settings.access_token_lifetime_seconds,
-        )
-        app.state.token_policy = service.TokenPolicy(
-            signer=signer,
-            user_audience=settings.jwt_audience,
-            user_scope=settings.user_scope,
-            refresh_lifetime=timedelta(seconds=settings.refresh_token_lifetime_seconds),
-            clients=settings.clients,
         )
         # Its own tokens are checked against its own keys: no HTTP round trip.
         app.state.token_verifier = AccessTokenVerifier(
@@ -93,52 +181,39 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             key_ring.active.kid,
             ", ".join(key.kid for key in key_ring.keys),
         )
-        if settings.first_superuser_email and settings.first_superuser_password:
-            async with sessionmaker() as session:
-                created = await service.ensure_superuser(
-                    session,
-                    email=settings.first_superuser_email,
-                    password=settings.first_superuser_password.get_secret_value(),
-                    hasher=hasher,
-                )
-            if created:
-                logger.info("created the first superuser")
-        app.state.revocation_window = revocation_window(settings)
+        await create_first_superuser(settings, sessionmaker, hasher)
+        app.state.auth = AuthState(
+            engine=engine,
+            readiness_engine=readiness_engine,
+            sessionmaker=sessionmaker,
+            key_ring=key_ring,
+            hasher=hasher,
+            token_policy=token_policy(settings, signer),
+            revocation_window=revocation_window(settings),
+        )
         # trust_env=False: an internal call never goes through a proxy from the environment.
         notes_http = httpx.AsyncClient(
             base_url=settings.notes_url,
             timeout=settings.notes_timeout_seconds,
             trust_env=False,
         )
-        app.state.outbox = OutboxDispatcher(
-            sessionmaker,
-            NotesClient(
-                notes_http,
-                access_token=ServiceTokenCache(
-                    signer,
-                    subject=settings.outbox_client_id,
-                    audience=PURGE_AUDIENCE,
-                    scope=PURGE_SCOPE,
-                ).token,
-            ),
-            backoff=Backoff(
-                base_seconds=settings.outbox_backoff_base_seconds,
-                cap_seconds=settings.outbox_backoff_cap_seconds,
-            ),
-            batch_size=settings.outbox_batch_size,
-            poll_interval=settings.outbox_poll_interval_seconds,
-            lease=timedelta(seconds=settings.outbox_lease_seconds),
-            revocation_window=app.state.revocation_window,
-        )
+        outbox = outbox_dispatcher(settings, sessionmaker, notes_http, signer)
         # Cancelled mid-delivery at shutdown, an event stays leased and is
         # delivered again after the lease: the purge is idempotent.
-        dispatcher = app.state.outbox.run_forever() if settings.outbox_enabled else None
+        dispatcher = outbox.run_forever() if settings.outbox_enabled else None
+        housekeeping = purge_login_throttle_forever(
+            sessionmaker, app.state.auth.token_policy.login_limits
+        )
         try:
-            async with background_task(dispatcher, name="outbox-dispatcher"):
+            async with (
+                background_task(dispatcher, name="outbox-dispatcher"),
+                background_task(housekeeping, name="login-throttle-purge"),
+            ):
                 yield
         finally:
             await notes_http.aclose()
             await engine.dispose()
+            await readiness_engine.dispose()
 
     app = create_service_app(
         service=SERVICE,
@@ -146,7 +221,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         routers=[router, users_router, internal_router],
         trusted_proxies=settings.trusted_proxies,
         title="auth-service",
-        version="0.1.0",
+        # 1.0.0: DELETE /auth/me takes current_password; the revocation list
+        # publishes token versions (breaking for consumers of 0.x).
+        version="1.0.0",
         description="Users, registration, login and every token of the notes platform.",
         lifespan=lifespan,
     )

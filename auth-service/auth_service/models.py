@@ -32,6 +32,9 @@ class User(Base):
     full_name: Mapped[str | None] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     is_superuser: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Carried by access tokens as `ver`; a credential change bumps it, which
+    # ends every token of an older version (platform_common.revocations).
+    token_version: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
@@ -89,13 +92,43 @@ class OutboxEvent(Base):
 
 
 class SubjectRevocation(Base):
-    """A user whose access tokens issued up to `revoked_at` must be refused.
+    """A user whose access tokens below `min_version` must be refused; NULL:
+    all of them (the account is deleted).
 
     Not a foreign key: the user is usually deleted in the same transaction.
-    Verifiers learn of it through `GET /internal/revocations`.
+    Verifiers learn of it through `GET /internal/revocations`, which lists it
+    for an access-token lifetime (plus a leeway) after `revoked_at`: by then
+    every token it refuses has expired anyway.
     """
 
     __tablename__ = "subject_revocations"
 
     user_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    min_version: Mapped[int | None] = mapped_column(Integer)
     revoked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class LoginAttemptCounter(Base):
+    """Password-grant attempts in one fixed window, per scope and key
+    (auth_service.throttle). The key is a SHA-256 of the account and/or
+    address: the table holds no address or email in clear."""
+
+    __tablename__ = "login_attempts"
+
+    scope: Mapped[str] = mapped_column(String(16), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    attempts: Mapped[int] = mapped_column(Integer)
+
+
+class KnownLoginAddress(Base):
+    """An address that has logged into the account: the account-wide and
+    per-address login limits do not apply to it (auth_service.throttle)."""
+
+    __tablename__ = "known_login_addresses"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    address: Mapped[str] = mapped_column(String(255), primary_key=True)
+    last_login_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

@@ -1,4 +1,4 @@
-"""Delivers outbox events (written by service.delete_user) until acknowledged.
+"""Delivers outbox events (written by users.delete_user) until acknowledged.
 
 Claiming: one statement, `UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP
 LOCKED LIMIT n)`, moves each claimed event's `next_attempt_at` a lease into

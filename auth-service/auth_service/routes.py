@@ -1,39 +1,52 @@
 import uuid
 from collections.abc import Sequence
-from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Form, Query, Request, Response, status
 
-from auth_service import service
+from auth_service import sessions, tokens, users
 from auth_service.deps import (
-    ClientDep,
+    BasicCredentialsDep,
     CurrentUser,
     HasherDep,
+    KeyRingDep,
     PolicyDep,
     SessionDep,
-    Superuser,
+    StateDep,
+    current_superuser,
 )
-from auth_service.errors import InvalidRequest
 from auth_service.models import User
 from auth_service.schemas import (
+    AccountDeletion,
     OAuthErrorBody,
     RevocationList,
+    RevokeForm,
+    TokenForm,
     TokenResponse,
     UserCreate,
     UserRead,
     UserUpdateAdmin,
     UserUpdateMe,
 )
-from auth_service.service import TokenRequest
+from auth_service.throttle import client_address
 from platform_common.responses import MALFORMED_BODY, UNAUTHORIZED, ErrorDetail
 
 MAX_BIGINT = 2**63 - 1
-FormField = Annotated[str | None, Form()]
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}}
 OAUTH_ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": OAuthErrorBody, "description": "invalid_request, invalid_grant, ..."},
     401: {"model": OAuthErrorBody, "description": "invalid_client"},
+    429: {
+        "model": OAuthErrorBody,
+        "description": "slow_down: too many password-grant attempts (README, Login throttling)",
+        "headers": RETRY_AFTER,
+    },
+    503: {
+        "model": OAuthErrorBody,
+        "description": "temporarily_unavailable: every password-hashing slot is taken",
+        "headers": RETRY_AFTER,
+    },
 }
 USER_NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorDetail, "description": "User not found"}
@@ -41,13 +54,40 @@ USER_NOT_FOUND: dict[int | str, dict[str, Any]] = {
 EMAIL_TAKEN: dict[int | str, dict[str, Any]] = {
     409: {"model": ErrorDetail, "description": "Email already registered"}
 }
+LAST_SUPERUSER: dict[int | str, dict[str, Any]] = {
+    409: {"model": ErrorDetail, "description": "The last active superuser must stay one"}
+}
+EMAIL_TAKEN_OR_LAST_SUPERUSER: dict[int | str, dict[str, Any]] = {
+    409: {
+        "model": ErrorDetail,
+        "description": "Email already registered, or the last active superuser must stay one",
+    }
+}
+# Routes that hash a password: every hashing slot and queue place taken.
+HASHING_BUSY: dict[int | str, dict[str, Any]] = {
+    503: {
+        "model": ErrorDetail,
+        "description": "Too busy to check passwords; retry after Retry-After seconds",
+        "headers": RETRY_AFTER,
+    }
+}
+WRONG_CURRENT_PASSWORD: dict[int | str, dict[str, Any]] = {
+    400: {
+        "model": ErrorDetail,
+        "description": "Current password is incorrect, or the body cannot be decoded",
+    }
+}
 NOT_SUPERUSER: dict[int | str, dict[str, Any]] = {
     403: {"model": ErrorDetail, "description": "Not a superuser"}
 }
 
 router = APIRouter(prefix="/auth", tags=["auth"])
+# Every route of it is for superusers only.
 users_router = APIRouter(
-    prefix="/auth/users", tags=["users"], responses={**UNAUTHORIZED, **NOT_SUPERUSER}
+    prefix="/auth/users",
+    tags=["users"],
+    dependencies=[Depends(current_superuser)],
+    responses={**UNAUTHORIZED, **NOT_SUPERUSER},
 )
 # Never routed by the gateway; only services on the internal network reach it.
 internal_router = APIRouter(prefix="/internal", tags=["internal"])
@@ -57,10 +97,10 @@ internal_router = APIRouter(prefix="/internal", tags=["internal"])
     "/register",
     status_code=status.HTTP_201_CREATED,
     response_model=UserRead,
-    responses={**EMAIL_TAKEN, **MALFORMED_BODY},
+    responses={**EMAIL_TAKEN, **MALFORMED_BODY, **HASHING_BUSY},
 )
 async def register(data: UserCreate, session: SessionDep, hasher: HasherDep) -> User:
-    user = await service.register_user(session, data=data, hasher=hasher)
+    user = await users.register_user(session, data=data, hasher=hasher)
     return user
 
 
@@ -71,49 +111,41 @@ async def register(data: UserCreate, session: SessionDep, hasher: HasherDep) -> 
     responses=OAUTH_ERRORS,
 )
 async def token(
+    form: Annotated[TokenForm, Form()],
+    request: Request,
     response: Response,
     session: SessionDep,
     policy: PolicyDep,
     hasher: HasherDep,
-    client: ClientDep,
-    grant_type: FormField = None,
-    username: FormField = None,
-    password: FormField = None,
-    refresh_token: FormField = None,
-    scope: FormField = None,
+    basic: BasicCredentialsDep,
 ) -> TokenResponse:
     """OAuth 2.0 token endpoint: `password`, `refresh_token`, `client_credentials` grants."""
     response.headers.update(NO_STORE)
-    request = TokenRequest(
-        grant_type=grant_type,
-        username=username,
-        password=password,
-        refresh_token=refresh_token,
-        scope=scope,
-    )
-    return await service.exchange(
-        session, request=request, client=client, policy=policy, hasher=hasher
+    return await tokens.exchange(
+        session,
+        form=form,
+        basic=basic,
+        # Behind the gateway, the address it forwards (ProxyHeadersMiddleware).
+        client_address=client_address(request.client.host if request.client else None),
+        policy=policy,
+        hasher=hasher,
     )
 
 
 # response_class=Response: the 200 has no body, and the document must not promise JSON.
 @router.post("/revoke", response_class=Response, responses={400: {"model": OAuthErrorBody}})
-async def revoke(
-    session: SessionDep, token: FormField = None, token_type_hint: FormField = None
-) -> Response:
+async def revoke(form: Annotated[RevokeForm, Form()], session: SessionDep) -> Response:
     """RFC 7009 token revocation; 200 whether or not the token was known."""
-    if token is None:
-        raise InvalidRequest("token is required")
-    await service.revoke(session, token=token)
+    if form.token is not None:
+        await tokens.revoke(session, token=form.token)
     return Response(status_code=status.HTTP_200_OK, headers=NO_STORE)
 
 
 @router.get("/.well-known/jwks.json")
-async def jwks(request: Request, response: Response) -> dict[str, Any]:
+async def jwks(response: Response, key_ring: KeyRingDep) -> dict[str, Any]:
     """The public keys that sign access tokens (RFC 7517)."""
     response.headers["Cache-Control"] = "public, max-age=300"
-    document: dict[str, Any] = request.app.state.key_ring.jwks()
-    return document
+    return key_ring.jwks()
 
 
 @router.get("/me", response_model=UserRead, responses=UNAUTHORIZED)
@@ -127,22 +159,28 @@ async def read_me(user: CurrentUser) -> User:
     responses={
         **UNAUTHORIZED,
         **EMAIL_TAKEN,
-        400: {
-            "model": ErrorDetail,
-            "description": "Current password is incorrect, or the body cannot be decoded",
-        },
+        **WRONG_CURRENT_PASSWORD,
+        **HASHING_BUSY,
     },
 )
 async def update_me(
     data: UserUpdateMe, user: CurrentUser, session: SessionDep, hasher: HasherDep
 ) -> User:
-    updated = await service.update_own_account(session, user=user, data=data, hasher=hasher)
+    updated = await users.update_own_account(session, user=user, data=data, hasher=hasher)
     return updated
 
 
-@router.delete("/me", status_code=status.HTTP_204_NO_CONTENT, responses=UNAUTHORIZED)
-async def delete_me(user: CurrentUser, session: SessionDep) -> None:
-    await service.delete_user(session, user_id=user.id)
+@router.delete(
+    "/me",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={**UNAUTHORIZED, **WRONG_CURRENT_PASSWORD, **LAST_SUPERUSER, **HASHING_BUSY},
+)
+async def delete_me(
+    data: AccountDeletion, user: CurrentUser, session: SessionDep, hasher: HasherDep
+) -> None:
+    await users.delete_own_account(
+        session, user=user, current_password=data.current_password, hasher=hasher
+    )
 
 
 @users_router.get(
@@ -153,50 +191,56 @@ async def delete_me(user: CurrentUser, session: SessionDep) -> None:
 async def list_users(
     response: Response,
     session: SessionDep,
-    _admin: Superuser,
     offset: Annotated[int, Query(ge=0, le=MAX_BIGINT)] = 0,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> Sequence[User]:
-    users, total = await service.list_users(session, offset=offset, limit=limit)
+    page, total = await users.list_users(session, offset=offset, limit=limit)
     response.headers["X-Total-Count"] = str(total)
-    return users
+    return page
 
 
 @users_router.get("/{user_id}", response_model=UserRead, responses=USER_NOT_FOUND)
-async def read_user(user_id: uuid.UUID, session: SessionDep, _admin: Superuser) -> User:
-    user = await service.get_user(session, user_id=user_id)
+async def read_user(user_id: uuid.UUID, session: SessionDep) -> User:
+    user = await users.get_user(session, user_id=user_id)
     return user
 
 
 @users_router.patch(
     "/{user_id}",
     response_model=UserRead,
-    responses={**USER_NOT_FOUND, **EMAIL_TAKEN, **MALFORMED_BODY},
+    responses={
+        **USER_NOT_FOUND,
+        **EMAIL_TAKEN_OR_LAST_SUPERUSER,
+        **MALFORMED_BODY,
+        **HASHING_BUSY,
+    },
 )
 async def update_user(
     user_id: uuid.UUID,
     data: UserUpdateAdmin,
     session: SessionDep,
     hasher: HasherDep,
-    _admin: Superuser,
 ) -> User:
-    user = await service.update_user(session, user_id=user_id, data=data, hasher=hasher)
+    user = await users.update_user(session, user_id=user_id, data=data, hasher=hasher)
     return user
 
 
-@users_router.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses=USER_NOT_FOUND)
-async def delete_user(user_id: uuid.UUID, session: SessionDep, _admin: Superuser) -> None:
-    await service.delete_user(session, user_id=user_id)
+@users_router.delete(
+    "/{user_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={**USER_NOT_FOUND, **LAST_SUPERUSER},
+)
+async def delete_user(user_id: uuid.UUID, session: SessionDep) -> None:
+    await users.delete_user(session, user_id=user_id)
 
 
 @internal_router.get("/revocations", response_model=RevocationList)
-async def list_revocations(request: Request, session: SessionDep) -> RevocationList:
+async def list_revocations(session: SessionDep, state: StateDep) -> RevocationList:
     """Users deleted or deactivated within the last access-token lifetime (plus a
     margin): verifiers poll this and refuse their tokens issued until then.
 
     Unauthenticated and cheap (one indexed range scan): user ids are all it
     tells, and every verifier replica asks every couple of seconds.
     """
-    window: timedelta = request.app.state.revocation_window
-    revocations = await service.list_revocations(session, window=window)
+    revocations = await sessions.list_revocations(session, window=state.revocation_window)
     return RevocationList.of(revocations)

@@ -3,17 +3,56 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Annotated, Any, ClassVar, Literal, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    model_validator,
+)
 
+from auth_service.emails import MAX_INPUT_LENGTH, InvalidEmail, normalise_email
 from auth_service.models import SubjectRevocation
 
 PASSWORD_MIN_LENGTH = 8
 # Long enough for any passphrase; bounded so nobody makes the server hash megabytes.
 PASSWORD_MAX_LENGTH = 128
 
-# Lower-cased as a whole: one account per address whatever its spelling, and
-# the unique constraint on the column enforces it.
-Email = Annotated[EmailStr, AfterValidator(str.lower)]
+
+def _email(value: str) -> str:
+    try:
+        return normalise_email(value)
+    except InvalidEmail as exc:
+        raise ValueError(f"value is not a valid email address: {exc}") from None
+
+
+# Stored in one normal form (auth_service.emails): one account per address
+# whatever its spelling, and the unique constraint on the column enforces it.
+# The special-use domains of RFC 6761 and its successors (.test, .invalid,
+# .arpa, ...) cannot receive mail and are refused: the pattern says so in the
+# document (ECMA-262, case spelled out: JSON Schema patterns take no flags).
+SPECIAL_USE_DOMAINS = ("arpa", "invalid", "local", "localhost", "onion", "test")
+EMAIL_PATTERN = (
+    r"^(?![\s\S]*[.@](?:"
+    + "|".join("".join(f"[{c.upper()}{c}]" for c in name) for name in SPECIAL_USE_DOMAINS)
+    + r")\.?\s*$)"
+)
+Email = Annotated[
+    str,
+    AfterValidator(_email),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "email",
+            "maxLength": MAX_INPUT_LENGTH,
+            "pattern": EMAIL_PATTERN,
+            "description": "An address outside the special-use domains "
+            + ", ".join(f".{name}" for name in SPECIAL_USE_DOMAINS)
+            + "; stored lower-cased, its domain in IDNA ASCII form.",
+        }
+    ),
+]
 Password = Annotated[str, Field(min_length=PASSWORD_MIN_LENGTH, max_length=PASSWORD_MAX_LENGTH)]
 # Postgres text cannot hold NUL, so it is refused here rather than by the driver.
 FullName = Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[^\x00]*$")]
@@ -27,10 +66,27 @@ class UserCreate(BaseModel):
     full_name: FullName | None = None
 
 
+def _update_schema(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    """The document says what refuse_nulls and the validators enforce: only the
+    `nullable` fields take null, and `requires` lists what a field needs."""
+    assert issubclass(model, _Update)
+    for name, field in schema.get("properties", {}).items():
+        if name in model.nullable or "anyOf" not in field:
+            continue
+        (kept,) = [branch for branch in field.pop("anyOf") if branch != {"type": "null"}]
+        field.update(kept)
+        field.pop("default", None)  # null, which the field refuses
+    if model.requires:
+        schema["dependentRequired"] = {k: list(v) for k, v in model.requires.items()}
+
+
 class _Update(BaseModel):
     """A partial update: absent fields stay as they are; only some may be null."""
 
-    nullable: ClassVar[frozenset[str]] = frozenset({"full_name", "current_password"})
+    model_config = ConfigDict(json_schema_extra=_update_schema)
+    nullable: ClassVar[frozenset[str]] = frozenset({"full_name"})
+    # Field → the fields that must come with it.
+    requires: ClassVar[dict[str, tuple[str, ...]]] = {}
 
     @model_validator(mode="before")
     @classmethod
@@ -46,17 +102,35 @@ class _Update(BaseModel):
         return data
 
 
+CurrentPassword = Annotated[str, Field(max_length=PASSWORD_MAX_LENGTH)]
+
+
 class UserUpdateMe(_Update):
+    """A new password or email needs `current_password`: a stolen access token
+    alone must not become a stolen account."""
+
+    requires: ClassVar[dict[str, tuple[str, ...]]] = {
+        "password": ("current_password",),
+        "email": ("current_password",),
+    }
+
     full_name: FullName | None = None
     email: Email | None = None
     password: Password | None = None
-    current_password: Annotated[str, Field(max_length=PASSWORD_MAX_LENGTH)] | None = None
+    current_password: CurrentPassword | None = None
 
     @model_validator(mode="after")
-    def new_password_needs_current(self) -> Self:
-        if self.password is not None and self.current_password is None:
-            raise ValueError("a new password needs current_password")
+    def credential_change_needs_current_password(self) -> Self:
+        for field, needed in self.requires.items():
+            if getattr(self, field) is not None and any(getattr(self, n) is None for n in needed):
+                raise ValueError(f"{field} needs {', '.join(needed)}")
         return self
+
+
+class AccountDeletion(BaseModel):
+    """The body of `DELETE /auth/me`."""
+
+    current_password: CurrentPassword
 
 
 class UserUpdateAdmin(_Update):
@@ -88,6 +162,36 @@ class TokenResponse(BaseModel):
     refresh_token: str | None = None
 
 
+class TokenForm(BaseModel):
+    """The form of `POST /auth/token` (RFC 6749 §4.3, §4.4, §6, §2.3.1).
+
+    Every field is optional here: which ones a grant needs is checked by
+    auth_service.tokens.exchange, so a missing one is an OAuth
+    `invalid_request` rather than FastAPI's 422. An empty value counts as
+    absent (FastAPI's rule for form fields).
+    """
+
+    grant_type: str | None = None
+    username: str | None = None
+    password: str | None = None
+    refresh_token: str | None = None
+    scope: str | None = None
+    client_id: str | None = None
+    client_secret: str | None = None
+
+
+class RevokeForm(BaseModel):
+    """The form of `POST /auth/revoke` (RFC 7009 §2.1).
+
+    A missing or empty `token` names no token: nothing is revoked and the
+    answer is 200, as for any token the server does not know (§2.2). (FastAPI
+    reads an empty form value as absent, so the two cannot be told apart.)
+    """
+
+    token: str | None = None
+    token_type_hint: str | None = None
+
+
 class OAuthErrorBody(BaseModel):
     """RFC 6749 §5.2."""
 
@@ -97,12 +201,13 @@ class OAuthErrorBody(BaseModel):
 
 class RevokedSubject(BaseModel):
     sub: str
-    # Epoch seconds, rounded down: tokens with `iat` up to this are refused.
-    revoked_at: int
+    # Tokens of `sub` whose `ver` (missing = 0) is lower are refused; null:
+    # every token of `sub` is (the account is deleted).
+    min_version: Annotated[int, Field(ge=0)] | None
 
 
 class RevocationList(BaseModel):
-    """Subjects whose access tokens issued up to `revoked_at` must be refused."""
+    """Subjects whose older access tokens must be refused (platform_common.revocations)."""
 
     revoked: list[RevokedSubject]
 
@@ -110,7 +215,6 @@ class RevocationList(BaseModel):
     def of(cls, revocations: Iterable[SubjectRevocation]) -> Self:
         return cls(
             revoked=[
-                RevokedSubject(sub=str(r.user_id), revoked_at=int(r.revoked_at.timestamp()))
-                for r in revocations
+                RevokedSubject(sub=str(r.user_id), min_version=r.min_version) for r in revocations
             ]
         )

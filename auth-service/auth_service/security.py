@@ -20,6 +20,7 @@ import anyio
 from jose import jwk, jwt
 from passlib.context import CryptContext
 
+from auth_service.errors import ServerBusy
 from auth_service.keys import SigningKey
 
 ALGORITHM = "RS256"
@@ -53,10 +54,15 @@ class PasswordHasher:
 
     A hash takes tens of milliseconds of CPU and `memory_cost` KiB of memory; in
     the event loop it would stall every other request, and unbounded in
-    threads a burst of logins would take them all. The limiter queues the rest.
+    threads a burst of logins would take them all. The limiter runs
+    `concurrency` at once; up to `queue_size` more wait for it, and beyond
+    that a hash is refused at once (ServerBusy: 503 with Retry-After) rather
+    than queued behind work that would outlast the client's patience.
     """
 
-    def __init__(self, parameters: Argon2Parameters, *, concurrency: int) -> None:
+    def __init__(
+        self, parameters: Argon2Parameters, *, concurrency: int, queue_size: int = 64
+    ) -> None:
         self.parameters = parameters
         self._context = CryptContext(
             schemes=["argon2"],
@@ -66,12 +72,23 @@ class PasswordHasher:
             argon2__parallelism=parameters.parallelism,
         )
         self._limiter = anyio.CapacityLimiter(concurrency)
+        self._capacity = concurrency + queue_size
+        self._admitted = 0
         self._dummy_hash: str | None = None
 
+    async def _run(self, function: Callable[..., T], *args: Any) -> T:
+        if self._admitted >= self._capacity:
+            raise ServerBusy
+        self._admitted += 1
+        try:
+            return await anyio.to_thread.run_sync(
+                _at_low_priority, function, *args, limiter=self._limiter
+            )
+        finally:
+            self._admitted -= 1
+
     async def hash(self, password: str) -> str:
-        return await anyio.to_thread.run_sync(
-            _at_low_priority, self._context.hash, password, limiter=self._limiter
-        )
+        return await self._run(self._context.hash, password)
 
     async def verify(self, password: str, hashed: str | None) -> tuple[bool, str | None]:
         """(matches, replacement hash when the stored one uses older parameters).
@@ -80,21 +97,9 @@ class PasswordHasher:
         unknown email costs the same time as a wrong password.
         """
         if hashed is None:
-            await anyio.to_thread.run_sync(
-                _at_low_priority,
-                self._context.verify,
-                password,
-                await self._dummy(),
-                limiter=self._limiter,
-            )
+            await self._run(self._context.verify, password, await self._dummy())
             return False, None
-        matches, replacement = await anyio.to_thread.run_sync(
-            _at_low_priority,
-            self._context.verify_and_update,
-            password,
-            hashed,
-            limiter=self._limiter,
-        )
+        matches, replacement = await self._run(self._context.verify_and_update, password, hashed)
         return bool(matches), replacement
 
     async def prepare(self) -> None:
@@ -119,9 +124,10 @@ class AccessTokenSigner:
         self.issuer = issuer
         self.lifetime_seconds = lifetime_seconds
 
-    def sign(self, *, subject: str, audience: str, scope: str) -> str:
+    def sign(self, *, subject: str, audience: str, scope: str, version: int | None = None) -> str:
+        """`version`: the user's token version (claim `ver`); None for service tokens."""
         now = int(time.time())
-        claims = {
+        claims: dict[str, Any] = {
             "iss": self.issuer,
             "aud": audience,
             "sub": subject,
@@ -130,6 +136,8 @@ class AccessTokenSigner:
             "jti": uuid.uuid4().hex,
             "scope": scope,
         }
+        if version is not None:
+            claims["ver"] = version
         token = jwt.encode(
             claims, self._private_key, algorithm=ALGORITHM, headers={"kid": self._kid}
         )

@@ -11,7 +11,7 @@ from sqlalchemy import delete, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from auth_service.config import ClientConfig, Settings
-from auth_service.db import get_session
+from auth_service.deps import get_session
 from auth_service.keys import generate_private_pem
 from auth_service.main import create_app
 from auth_service.models import User
@@ -104,7 +104,7 @@ async def app(settings: Settings) -> AsyncIterator[FastAPI]:
 @pytest.fixture
 async def session(app: FastAPI) -> AsyncIterator[AsyncSession]:
     """A session inside a transaction that is rolled back after the test."""
-    async with rolled_back_session(app, app.state.engine, get_session) as session:
+    async with rolled_back_session(app, app.state.auth.engine, get_session) as session:
         yield session
 
 
@@ -129,7 +129,7 @@ async def committed_client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
         async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client:
             yield client
     finally:
-        async with app.state.sessionmaker() as cleanup:
+        async with app.state.auth.sessionmaker() as cleanup:
             await cleanup.execute(delete(User).where(User.email.like(f"%@{COMMITTED_DOMAIN}")))
             await cleanup.commit()
 
@@ -189,6 +189,12 @@ async def new_account(client: httpx.AsyncClient, *, domain: str = "example.com")
     email = unique_email(domain)
     await register(client, email=email)
     return await login(client, email)
+
+
+async def delete_me(client: httpx.AsyncClient, account: Account) -> httpx.Response:
+    return await client.request(
+        "DELETE", "/auth/me", json={"current_password": account.password}, headers=account.headers
+    )
 
 
 @pytest.fixture

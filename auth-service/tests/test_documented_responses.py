@@ -8,11 +8,14 @@ body, and a form the token endpoint could not parse answered
 `{"detail": ...}` instead of the OAuth 2.0 error form it documents.
 """
 
+from typing import Any
+
 import httpx
+import jsonschema
 import pytest
 
 from platform_common.testing.contract import Contract
-from tests.conftest import PASSWORD, Account
+from tests.conftest import PASSWORD, Account, delete_me
 
 CONTRACT = Contract("auth-service", "http://auth.test")
 NOT_UTF8 = b'{"email": "\xff\xda\x9b@example.com", "password": "x"}'
@@ -57,7 +60,7 @@ async def test_deleted_account_token_is_documented_401(
     client: httpx.AsyncClient, alice: Account
 ) -> None:
     """The fuzzer's DELETE /auth/me left its token pointing at no user."""
-    assert (await client.delete("/auth/me", headers=alice.headers)).status_code == 204
+    assert (await delete_me(client, alice)).status_code == 204
     response = await client.get("/auth/me", headers=alice.headers)
     assert response.status_code == 401
     conforms("GET", "/auth/me", response)
@@ -109,7 +112,13 @@ class TestUnparseableForm:
         ("content_type", "content"),
         [
             ("multipart/form-data", b"a"),  # no boundary
-            ("multipart/form-data; boundary=xx", b"--xx\r\nContent-Disposition: form-da"),
+            # A file where a text field belongs: parsed, but not a valid form.
+            (
+                "multipart/form-data; boundary=xx",
+                b'--xx\r\nContent-Disposition: form-data; name="token"; filename="a"\r\n\r\n'
+                b'x\r\n--xx\r\nContent-Disposition: form-data; name="grant_type"; filename="b"'
+                b"\r\n\r\npassword\r\n--xx--\r\n",
+            ),
         ],
     )
     async def test_oauth_error_form(
@@ -122,6 +131,75 @@ class TestUnparseableForm:
         assert response.headers["cache-control"] == "no-store"
         conforms("POST", path, response)
 
+    async def test_truncated_multipart_is_an_empty_form(self, client: httpx.AsyncClient) -> None:
+        """The parser stops where the body does: no fields, hence a missing grant_type
+        at the token endpoint, and no token to revoke (200) at the revocation one."""
+        headers = {"Content-Type": "multipart/form-data; boundary=xx"}
+        content = b"--xx\r\nContent-Disposition: form-da"
+        token = await client.post("/auth/token", content=content, headers=headers)
+        assert (token.status_code, token.json()["error"]) == (400, "invalid_request")
+        revoke = await client.post("/auth/revoke", content=content, headers=headers)
+        assert (revoke.status_code, revoke.content) == (200, b"")
+
     async def test_other_routes_keep_fastapi_form(self, client: httpx.AsyncClient) -> None:
         response = await client.get("/auth/no-such-route")
         assert (response.status_code, response.json()) == (404, {"detail": "Not Found"})
+
+
+class TestDocumentAgreesWithCode:
+    """Issue 11, item 10: what schemathesis' positive data found refused."""
+
+    def schema(self, name: str) -> dict[str, Any]:
+        schema: dict[str, Any] = CONTRACT.document["components"]["schemas"][name]
+        return schema
+
+    @pytest.mark.parametrize(
+        "email",
+        [
+            "someone@host.test",
+            "someone@x.arpa",
+            "someone@Mail.INVALID",
+            "someone@printer.local",
+            "someone@a.localhost",
+            "someone@hidden.onion",
+        ],
+    )
+    async def test_special_use_domains_refused_by_both(
+        self, client: httpx.AsyncClient, email: str
+    ) -> None:
+        body = {"email": email, "password": PASSWORD}
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(body, self.schema("UserCreate"))
+        assert (await client.post("/auth/register", json=body)).status_code == 422
+
+    async def test_ordinary_domain_accepted_by_both(self, client: httpx.AsyncClient) -> None:
+        body = {"email": "someone@testing.example", "password": PASSWORD}
+        jsonschema.validate(body, self.schema("UserCreate"))
+        assert (await client.post("/auth/register", json=body)).status_code == 201
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            {"password": "a new password", "current_password": None},
+            {"password": None, "current_password": PASSWORD},
+            {"email": None},
+            {"password": "a new password"},
+            {"email": "new@example.com"},
+        ],
+    )
+    async def test_update_me_refusals_are_documented(
+        self, client: httpx.AsyncClient, alice: Account, body: dict[str, Any]
+    ) -> None:
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(body, self.schema("UserUpdateMe"))
+        response = await client.patch("/auth/me", json=body, headers=alice.headers)
+        assert response.status_code == 422
+
+    async def test_password_change_as_documented(
+        self, client: httpx.AsyncClient, alice: Account
+    ) -> None:
+        body = {"password": "a new password", "current_password": PASSWORD}
+        jsonschema.validate(body, self.schema("UserUpdateMe"))
+        response = await client.patch("/auth/me", json=body, headers=alice.headers)
+        assert response.status_code == 200
+        conforms("PATCH", "/auth/me", response)

@@ -9,9 +9,10 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import FastAPI
 from jose import jwt
 
+from auth_service.config import Settings
 from auth_service.keys import (
     KeyConfigurationError,
-    development_keys_dir,
+    development_key_ring,
     generate_private_pem,
     load_key_ring,
 )
@@ -43,7 +44,7 @@ class TestJwksEndpoint:
 
     async def test_verifies_issued_tokens(self, client: httpx.AsyncClient, app: FastAPI) -> None:
         keys = parse_jwks((await client.get("/auth/.well-known/jwks.json")).json())
-        token = app.state.token_policy.signer.sign(subject="s", audience="a", scope="notes")
+        token = app.state.auth.token_policy.signer.sign(subject="s", audience="a", scope="notes")
         kid = jwt.get_unverified_header(token)["kid"]
         claims = jwt.decode(token, keys[kid], algorithms=["RS256"], audience="a")
         assert claims["sub"] == "s"
@@ -119,20 +120,20 @@ class TestDevelopmentKey:
         self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         monkeypatch.setenv("PLATFORM_DATA_DIR", str(tmp_path))
-        first = load_key_ring(None)
-        assert development_keys_dir() == tmp_path / "auth-keys"
+        assert Settings().development_keys_dir == tmp_path / "auth-keys"
+        first = development_key_ring(tmp_path / "auth-keys")
         files = list((tmp_path / "auth-keys").glob("*.pem"))
         assert [f.name for f in files] == [f"{first.active.kid}.pem"]
         assert os.stat(files[0]).st_mode & 0o777 == 0o600
-        assert load_key_ring(None).active.kid == first.active.kid
+        assert development_key_ring(tmp_path / "auth-keys").active.kid == first.active.kid
 
     def test_concurrent_starts_agree_on_one_key(
         self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        monkeypatch.setenv("PLATFORM_DATA_DIR", str(tmp_path))
         kids: list[str] = []
+        directory = tmp_path / "auth-keys"
         threads = [
-            threading.Thread(target=lambda: kids.append(load_key_ring(None).active.kid))
+            threading.Thread(target=lambda: kids.append(development_key_ring(directory).active.kid))
             for _ in range(4)
         ]
         for thread in threads:

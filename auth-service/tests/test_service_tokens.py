@@ -20,9 +20,11 @@ def make_cache(keys_dir: Path, lifetime: int, clock: Clock) -> tuple[ServiceToke
     signed: list[str] = []
     sign = signer.sign
 
-    def counting_sign(*, subject: str, audience: str, scope: str) -> str:
+    def counting_sign(
+        *, subject: str, audience: str, scope: str, version: int | None = None
+    ) -> str:
         signed.append(subject)
-        return sign(subject=subject, audience=audience, scope=scope)
+        return sign(subject=subject, audience=audience, scope=scope, version=version)
 
     signer.sign = counting_sign  # type: ignore[method-assign]
     cache = ServiceTokenCache(

@@ -12,7 +12,7 @@ from passlib.hash import argon2
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from auth_service import service
+from auth_service import tokens
 from auth_service.config import Settings
 from auth_service.errors import InvalidGrant
 from auth_service.models import RefreshToken, User
@@ -81,9 +81,10 @@ class TestPasswordGrant:
         token = (await password_grant(client, user["email"], PASSWORD)).json()["access_token"]
         header = jwt.get_unverified_header(token)
         assert header["alg"] == "RS256"
-        assert header["kid"] == app.state.key_ring.active.kid == "2026-06-01"
+        assert header["kid"] == app.state.auth.key_ring.active.kid == "2026-06-01"
         claims = claims_of(token)
-        assert set(claims) == {"iss", "aud", "sub", "exp", "iat", "jti", "scope"}
+        assert set(claims) == {"iss", "aud", "sub", "exp", "iat", "jti", "scope", "ver"}
+        assert claims["ver"] == 0
         assert claims["iss"] == "notes-platform-auth"
         assert claims["aud"] == "notes-platform"
         assert claims["sub"] == user["id"]
@@ -107,7 +108,7 @@ class TestPasswordGrant:
         self, app: FastAPI, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         """The dummy-hash verify that makes both answers take about the same time."""
-        hasher = app.state.password_hasher
+        hasher = app.state.auth.hasher
         calls: list[str | None] = []
         original = hasher.verify
 
@@ -184,7 +185,7 @@ class TestPasswordGrant:
         await session.commit()
         assert (await password_grant(client, body["email"], PASSWORD)).is_success
         await session.refresh(user)
-        parameters = app.state.password_hasher.parameters
+        parameters = app.state.auth.hasher.parameters
         assert f"m={parameters.memory_cost_kib},t={parameters.time_cost}," in user.hashed_password
         assert (await password_grant(client, body["email"], PASSWORD)).is_success
 
@@ -271,15 +272,15 @@ class TestRefreshGrant:
     ) -> None:
         """Deterministic race: the first spends the token in an open transaction."""
         account = await new_account(committed_client, domain=COMMITTED_DOMAIN)
-        policy = app.state.token_policy
-        async with app.state.sessionmaker() as first, app.state.sessionmaker() as second:
+        policy = app.state.auth.token_policy
+        async with app.state.auth.sessionmaker() as first, app.state.auth.sessionmaker() as second:
             await first.execute(
                 update(RefreshToken)
                 .where(RefreshToken.token_hash == refresh_token_hash(account.refresh_token))
                 .values(used_at=func.now())
             )
             racing = asyncio.create_task(
-                service.refresh(
+                tokens.refresh(
                     second, refresh_token=account.refresh_token, scope=None, policy=policy
                 )
             )
@@ -420,8 +421,15 @@ class TestRevoke:
         response = await client.post("/auth/revoke", data={"token": alice.access_token})
         assert response.status_code == 200
 
-    async def test_missing_token(self, client: httpx.AsyncClient) -> None:
-        assert_oauth_error(await client.post("/auth/revoke", data={}), 400, "invalid_request")
+    @pytest.mark.parametrize("data", [{}, {"token": ""}, {"token_type_hint": "refresh_token"}])
+    async def test_missing_or_empty_token_is_200(
+        self, client: httpx.AsyncClient, alice: Account, data: dict[str, str]
+    ) -> None:
+        """RFC 7009 §2.2: a token the server does not know is no error; an empty
+        (or absent, which FastAPI cannot tell apart) one names none."""
+        response = await client.post("/auth/revoke", data=data)
+        assert (response.status_code, response.content) == (200, b"")
+        assert (await refresh_grant(client, alice.refresh_token)).status_code == 200
 
 
 class TestAuthlibClient:

@@ -4,16 +4,19 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from auth_service import service
+from auth_service import users
+from auth_service.config import Settings
 from auth_service.models import RefreshToken, User
 from tests.conftest import (
     PASSWORD,
     SUPERUSER_EMAIL,
     SUPERUSER_PASSWORD,
     Account,
+    delete_me,
     login,
     password_grant,
     register,
@@ -153,20 +156,22 @@ class TestMe:
         email = unique_email()
         response = await client.patch(
             "/auth/me",
-            json={"full_name": "Alice A.", "email": email.upper()},
+            json={"full_name": "Alice A.", "email": email.upper(), "current_password": PASSWORD},
             headers=alice.headers,
         )
         assert response.status_code == 200
         assert (response.json()["full_name"], response.json()["email"]) == ("Alice A.", email)
-        assert (await password_grant(client, email, PASSWORD)).is_success
-        cleared = await client.patch("/auth/me", json={"full_name": None}, headers=alice.headers)
+        relogged = await login(client, email)  # the email change ended the old session
+        cleared = await client.patch("/auth/me", json={"full_name": None}, headers=relogged.headers)
         assert cleared.json()["full_name"] is None
 
     async def test_email_taken(
         self, client: httpx.AsyncClient, alice: Account, bob: Account
     ) -> None:
         response = await client.patch(
-            "/auth/me", json={"email": bob.email.upper()}, headers=alice.headers
+            "/auth/me",
+            json={"email": bob.email.upper(), "current_password": PASSWORD},
+            headers=alice.headers,
         )
         assert response.status_code == 409
         assert (await client.get("/auth/me", headers=alice.headers)).json()["email"] == alice.email
@@ -212,7 +217,7 @@ class TestMe:
     async def test_delete(
         self, client: httpx.AsyncClient, alice: Account, session: AsyncSession
     ) -> None:
-        response = await client.delete("/auth/me", headers=alice.headers)
+        response = await delete_me(client, alice)
         assert response.status_code == 204
         assert response.content == b""
         assert (await client.get("/auth/me", headers=alice.headers)).status_code == 401
@@ -318,11 +323,11 @@ class TestFirstSuperuser:
     async def test_created_once(self, app: FastAPI, session: AsyncSession) -> None:
         count = select(func.count()).select_from(User).where(User.email == SUPERUSER_EMAIL)
         assert await session.scalar(count) == 1
-        created = await service.ensure_superuser(
+        created = await users.ensure_superuser(
             session,
             email=SUPERUSER_EMAIL.upper(),
             password="another password",
-            hasher=app.state.password_hasher,
+            hasher=app.state.auth.hasher,
         )
         assert created is False
         assert await session.scalar(count) == 1
@@ -339,9 +344,118 @@ class TestFirstSuperuser:
         self, app: FastAPI, client: httpx.AsyncClient, session: AsyncSession
     ) -> None:
         email = unique_email()
-        hasher = app.state.password_hasher
-        assert await service.ensure_superuser(
-            session, email=email, password=PASSWORD, hasher=hasher
-        )
+        hasher = app.state.auth.hasher
+        assert await users.ensure_superuser(session, email=email, password=PASSWORD, hasher=hasher)
         account = await login(client, email)
         assert (await client.get("/auth/users", headers=account.headers)).status_code == 200
+
+
+class TestLastSuperuser:
+    """Issue 11, item 9: nobody can leave the platform without a superuser."""
+
+    async def assert_refused(self, response: httpx.Response) -> None:
+        assert response.status_code == 409, response.text
+        assert response.json() == {
+            "detail": "The last active superuser cannot be demoted, deactivated or deleted"
+        }
+
+    @pytest.mark.parametrize("change", [{"is_superuser": False}, {"is_active": False}])
+    async def test_cannot_be_demoted_or_deactivated(
+        self, client: httpx.AsyncClient, root: Account, change: dict[str, bool]
+    ) -> None:
+        await self.assert_refused(
+            await client.patch(f"/auth/users/{root.id}", json=change, headers=root.headers)
+        )
+        me = (await client.get("/auth/me", headers=root.headers)).json()
+        assert (me["is_superuser"], me["is_active"]) == (True, True)
+
+    async def test_cannot_be_deleted(self, client: httpx.AsyncClient, root: Account) -> None:
+        await self.assert_refused(
+            await client.delete(f"/auth/users/{root.id}", headers=root.headers)
+        )
+        await self.assert_refused(await delete_me(client, root))
+        assert (await client.get("/auth/me", headers=root.headers)).status_code == 200
+
+    async def test_another_superuser_makes_it_possible(
+        self, client: httpx.AsyncClient, root: Account, alice: Account
+    ) -> None:
+        await client.patch(
+            f"/auth/users/{alice.id}", json={"is_superuser": True}, headers=root.headers
+        )
+        demoted = await client.patch(
+            f"/auth/users/{root.id}", json={"is_superuser": False}, headers=root.headers
+        )
+        assert (demoted.status_code, demoted.json()["is_superuser"]) == (200, False)
+        # Now alice is the last one.
+        await self.assert_refused(
+            await client.patch(
+                f"/auth/users/{alice.id}", json={"is_active": False}, headers=alice.headers
+            )
+        )
+
+
+class TestFirstSuperuserPassword:
+    """A weak AUTH_FIRST_SUPERUSER_PASSWORD stops start-up (Settings refuse it)."""
+
+    @pytest.mark.parametrize(
+        ("email", "password", "reason"),
+        [
+            ("admin@example.com", "short pass", "at least 12 characters"),
+            ("administrator@example.com", "Administrator", "part before the @"),
+            ("administrator@example.com", "ADMINISTRATOR@example.com", "email"),
+        ],
+    )
+    def test_weak_refused(self, email: str, password: str, reason: str) -> None:
+        with pytest.raises(
+            ValidationError, match=f"AUTH_FIRST_SUPERUSER_PASSWORD is too weak.*{reason}"
+        ):
+            Settings(first_superuser_email=email, first_superuser_password=password)
+
+    def test_strong_accepted(self) -> None:
+        # The e2e suite's: it contains the local part but is neither it nor short.
+        settings = Settings(
+            first_superuser_email="root@e2e.example", first_superuser_password="root-password-e2e"
+        )
+        assert settings.first_superuser_password is not None
+
+
+class TestEmailNormalisation:
+    """One normal form for register, login, email change and the throttle."""
+
+    TYPED = "  Ünïcode.Üser@BÜCHER.example "
+    STORED = "ünïcode.üser@xn--bcher-kva.example"
+
+    async def test_idn_address_registered_and_logging_in_as_typed(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        body = await register(client, email=self.TYPED)
+        assert body["email"] == self.STORED
+        for spelling in (self.TYPED, self.STORED, "ÜNÏCODE.ÜSER@bücher.example"):
+            response = await password_grant(client, spelling, PASSWORD)
+            assert response.status_code == 200, (spelling, response.text)
+        taken = await client.post(
+            "/auth/register", json={"email": "ünïcode.üser@bücher.EXAMPLE", "password": PASSWORD}
+        )
+        assert taken.status_code == 409
+
+    async def test_email_change_normalised(self, client: httpx.AsyncClient, alice: Account) -> None:
+        response = await client.patch(
+            "/auth/me",
+            json={"email": self.TYPED, "current_password": PASSWORD},
+            headers=alice.headers,
+        )
+        assert (response.status_code, response.json()["email"]) == (200, self.STORED)
+        assert (await password_grant(client, self.TYPED, PASSWORD)).status_code == 200
+
+    async def test_first_superuser_normalised(self, app: FastAPI, session: AsyncSession) -> None:
+        created = await users.ensure_superuser(
+            session,
+            email=" Chef@BÜCHER.example",
+            password="superuser password",
+            hasher=app.state.auth.hasher,
+        )
+        assert created
+        stored = await session.scalar(
+            select(User.email).where(User.is_superuser, User.email.like("chef@%"))
+        )
+        assert stored == "chef@xn--bcher-kva.example"

@@ -1,27 +1,37 @@
-"""Refuse access tokens of accounts deleted or deactivated after the token was issued.
+"""Refuse access tokens that an account change has ended.
 
-A short access-token lifetime alone would leave a deleted account usable for
-up to that lifetime. auth-service writes a revocation (subject, moment) in the
-same transaction as the deletion or deactivation, and publishes at
-`GET /internal/revocations` every subject revoked within the last access-token
-lifetime plus a leeway. Each verifier (gateway and services) polls that list
-and refuses a token of a listed subject issued at or before that moment.
+Every user access token carries the account's token version (claim `ver`,
+missing = 0). auth-service bumps the version, in the same transaction, when
+the password or email changes or the account is deactivated, and publishes
+at `GET /internal/revocations`, for every subject changed or deleted within
+the last access-token lifetime plus a leeway, the lowest version still valid:
 
-The bound: a revocation committed at time r is refused everywhere by
-r + poll interval + one fetch (its timeout at worst) + the request in flight,
-2 to 4 seconds with the defaults. A failed poll keeps the last good list (a
-short auth-service outage must not un-revoke anyone, nor lock everyone out);
-during such an outage no new deletions can happen, since auth-service does
-them, so only revocations committed in the last interval before it began can
-be missed until it is back. Before the first successful fetch the list is
-empty: the verifier also needs auth-service's JWKS then, so nothing extra is
-let through.
+    {"revoked": [{"sub": "<user id>", "min_version": 3},
+                 {"sub": "<deleted user id>", "min_version": null}]}
+
+`min_version: null` means no version is valid (the account is deleted). Each
+verifier (gateway and services) polls that list and refuses a token of a
+listed subject whose `ver` is lower. No clocks are compared: a login racing a
+change either read the old version before the change committed (and its
+token is refused once the list shows the change) or the new one.
+
+The bound: a change committed at time r is refused everywhere by r + poll
+interval + one fetch (its timeout at worst) + the request in flight, 2 to 4
+seconds with the defaults. A failed poll keeps the last good list (a short
+auth-service outage must not un-revoke anyone, nor lock everyone out); during
+such an outage no account can change, since auth-service makes the changes.
+
+Fail closed: until the list has loaded once, `AccessTokenVerifier.verify`
+asks `ensure_loaded()` for one fetch (under a lock, at most once per
+`retry_floor` seconds, as the JWKS refetch) and refuses the token if the list
+is still not there; the services' readiness reports not ready meanwhile.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from typing import Any
 
@@ -30,24 +40,33 @@ import httpx
 logger = logging.getLogger(__name__)
 
 
-def parse_revocations(document: Any) -> dict[str, int]:
-    """`{"revoked": [{"sub": ..., "revoked_at": <epoch seconds>}]}` → subject → moment.
+def _entry(entry: Any) -> tuple[str, int | None]:
+    if isinstance(entry, dict) and isinstance(entry.get("sub"), str) and "min_version" in entry:
+        version = entry["min_version"]
+        # bool is an int to Python, not to JSON Schema.
+        if version is None or (
+            isinstance(version, int) and not isinstance(version, bool) and version >= 0
+        ):
+            return entry["sub"], version
+    raise ValueError(f"malformed revocation entry {entry!r:.100}")
 
-    Malformed entries are skipped; a subject listed twice keeps its latest moment.
+
+def parse_revocations(document: Any) -> dict[str, int | None]:
+    """`{"revoked": [{"sub": ..., "min_version": <int> | null}]}` → subject → minimum.
+
+    A malformed entry refuses the whole list (the last good one is kept):
+    skipping it would let that subject's tokens through. A subject listed
+    twice keeps its strictest entry.
     """
     if not isinstance(document, dict) or not isinstance(document.get("revoked"), list):
         raise ValueError("not a revocation list")
-    revoked: dict[str, int] = {}
+    revoked: dict[str, int | None] = {}
     for entry in document["revoked"]:
-        if not isinstance(entry, dict):
-            continue
-        subject, revoked_at = entry.get("sub"), entry.get("revoked_at")
-        # bool is an int to Python, not to JSON Schema.
-        if not isinstance(subject, str) or not isinstance(revoked_at, int):
-            continue
-        if isinstance(revoked_at, bool):
-            continue
-        revoked[subject] = max(revoked_at, revoked.get(subject, revoked_at))
+        subject, version = _entry(entry)
+        if subject in revoked:
+            known = revoked[subject]
+            version = None if known is None or version is None else max(known, version)
+        revoked[subject] = version
     return revoked
 
 
@@ -55,14 +74,23 @@ class RevokedSubjects:
     """The revocation list of one URL, replaced wholesale by each successful fetch."""
 
     def __init__(
-        self, url: str, client: httpx.AsyncClient, *, interval: float = 2.0, timeout: float = 2.0
+        self,
+        url: str,
+        client: httpx.AsyncClient,
+        *,
+        interval: float = 2.0,
+        timeout: float = 2.0,
+        retry_floor: float = 1.0,
     ) -> None:
         self._url = url
         self._client = client
         self.interval = interval
         self._timeout = timeout
-        self._revoked: dict[str, int] = {}
+        self._retry_floor = retry_floor
+        self._revoked: dict[str, int | None] = {}
         self._fetched_at: float | None = None
+        self._load_attempted_at = -math.inf
+        self._lock = asyncio.Lock()
 
     @property
     def loaded(self) -> bool:
@@ -78,15 +106,38 @@ class RevokedSubjects:
     def __len__(self) -> int:
         return len(self._revoked)
 
-    def is_revoked(self, subject: str, issued_at: int) -> bool:
-        # Whole seconds on both sides, so a token issued in the very second of
-        # the revocation is refused too: better one needless re-login than a
-        # token that outlives its account.
-        revoked_at = self._revoked.get(subject)
-        return revoked_at is not None and issued_at <= revoked_at
+    def is_revoked(self, subject: str, version: int) -> bool:
+        if subject not in self._revoked:
+            return False
+        min_version = self._revoked[subject]
+        return min_version is None or version < min_version
+
+    async def ensure_loaded(self) -> bool:
+        """Whether the list has loaded; if not, one fetch, unless another is in
+        flight (this waits for it) or this method tried less than `retry_floor`
+        seconds ago, so a flood of requests cannot become a flood of fetches.
+        The poller's own failures do not count: a request right after a failed
+        first poll (auth-service was still starting) may try again at once."""
+        if self.loaded:
+            return True
+        async with self._lock:
+            return await self._load_once()
+
+    async def _load_once(self) -> bool:
+        if self.loaded:  # by the fetch this one waited for
+            return True
+        now = time.monotonic()
+        if now - self._load_attempted_at < self._retry_floor:
+            return False
+        self._load_attempted_at = now
+        return await self._fetch()
 
     async def refresh(self) -> bool:
         """Fetch the list once; on failure keep the last one. True when fetched."""
+        async with self._lock:
+            return await self._fetch()
+
+    async def _fetch(self) -> bool:
         try:
             response = await self._client.get(self._url, timeout=self._timeout)
             response.raise_for_status()

@@ -36,6 +36,9 @@ class AccessClaims:
     token_id: str
     issued_at: int
     expires_at: int
+    # The account's token version when issued (claim `ver`, missing = 0); see
+    # platform_common.revocations.
+    version: int = 0
 
     def has_scope(self, scope: str) -> bool:
         return scope in self.scopes
@@ -162,8 +165,8 @@ KeySourceT = TypeVar("KeySourceT", bound=KeySource, default=JwksCache)
 
 class AccessTokenVerifier(Generic[KeySourceT]):
     """Checks signature, issuer, audience and lifetime; with `revocations`, also
-    refuses tokens of subjects revoked after the token was issued (see
-    platform_common.revocations for how soon that takes effect)."""
+    refuses tokens whose version an account change has ended, and every token
+    until that list has loaded (see platform_common.revocations)."""
 
     def __init__(
         self,
@@ -210,10 +213,12 @@ class AccessTokenVerifier(Generic[KeySourceT]):
         elif access.expires_at + self._leeway < time.time():
             del self._verified[token]
             raise InvalidToken("token expired")
-        if self.revocations is not None and self.revocations.is_revoked(
-            access.subject, access.issued_at
-        ):
-            raise InvalidToken("token revoked")
+        if self.revocations is not None:
+            # Fail closed: a list never loaded cannot tell a revoked token.
+            if not await self.revocations.ensure_loaded():
+                raise InvalidToken("revocation list not loaded yet")
+            if self.revocations.is_revoked(access.subject, access.version):
+                raise InvalidToken("token revoked")
         return access
 
     async def _verify_signature_and_claims(self, token: str) -> AccessClaims:
@@ -245,10 +250,12 @@ class AccessTokenVerifier(Generic[KeySourceT]):
         ):
             raise InvalidToken("token not meant for this service")
         subject, scope, jti = claims.get("sub"), claims.get("scope", ""), claims.get("jti")
-        iat, exp = claims.get("iat"), claims.get("exp")
+        iat, exp, version = claims.get("iat"), claims.get("exp"), claims.get("ver", 0)
         if not (isinstance(subject, str) and subject and isinstance(scope, str)):
             raise InvalidToken("invalid token claims")
         if not (isinstance(jti, str) and isinstance(iat, int) and isinstance(exp, int)):
+            raise InvalidToken("invalid token claims")
+        if not (isinstance(version, int) and not isinstance(version, bool) and version >= 0):
             raise InvalidToken("invalid token claims")
         return AccessClaims(
             subject=subject,
@@ -256,4 +263,5 @@ class AccessTokenVerifier(Generic[KeySourceT]):
             token_id=jti,
             issued_at=iat,
             expires_at=exp,
+            version=version,
         )

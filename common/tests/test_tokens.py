@@ -107,6 +107,17 @@ class TestAccessTokenVerifier:
         assert claims.has_scope("notes:purge")
         assert claims.expires_at > claims.issued_at
 
+    async def test_version_claim(self, http: httpx.AsyncClient) -> None:
+        issuer = TokenIssuer()
+        with respx.mock:
+            respx.get(JWKS_URL).respond(json=issuer.jwks())
+            verifier = verifier_for(JwksCache(JWKS_URL, http), issuer)
+            assert (await verifier.verify(issuer.token("u", ver=3))).version == 3
+            assert (await verifier.verify(issuer.token("u"))).version == 0  # missing: 0
+            for bad in ("3", True, -1, 1.5, None):
+                with pytest.raises(InvalidToken, match="invalid token claims"):
+                    await verifier.verify(issuer.token("u", ver=bad))
+
     async def test_audience_list_accepted_when_one_matches(self, http: httpx.AsyncClient) -> None:
         issuer = TokenIssuer()
         with respx.mock:

@@ -38,7 +38,7 @@ async def test_verifies_with_the_jwks_and_refuses_revoked_subjects() -> None:
             def revocation_list(_: httpx.Request) -> httpx.Response:
                 polled.set()
                 return httpx.Response(
-                    200, json={"revoked": [{"sub": "user-1", "revoked_at": 2**40}]}
+                    200, json={"revoked": [{"sub": "user-1", "min_version": None}]}
                 )
 
             listed = mock.get(REVOCATIONS_URL).mock(side_effect=revocation_list)

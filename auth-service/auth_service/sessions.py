@@ -1,0 +1,91 @@
+"""Ending a user's sessions (decision 3 of the platform's design).
+
+A credential change (password, email) or a deactivation bumps the user's
+`token_version`, revokes every refresh token, and lists the new version as
+the lowest still valid at `GET /internal/revocations`; a deletion lists no
+version as valid. Verifiers refuse an access token whose `ver` is lower
+(platform_common.revocations). Called inside the caller's transaction, which
+has the user's row updated (and so locked) until it commits: a login issuing
+tokens locks the same row first (auth_service.tokens.issue_user_tokens), so
+it reads either the old version before the change or the new one after it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from auth_service.models import RefreshToken, SubjectRevocation, User
+
+
+async def end_sessions(session: AsyncSession, *, user: User) -> None:
+    """Every session of `user` ends: refresh tokens revoked, access tokens of the
+    current version refused. The caller commits."""
+    version = await session.scalar(
+        update(User)
+        .where(User.id == user.id)
+        .values(token_version=User.token_version + 1)
+        .returning(User.token_version)
+    )
+    assert version is not None  # the caller holds the row
+    user.token_version = version
+    await revoke_refresh_tokens(session, user_id=user.id)
+    await _list_revocation(session, user_id=user.id, min_version=version)
+
+
+async def end_sessions_of_deleted(session: AsyncSession, *, user_id: uuid.UUID) -> None:
+    """The user's row is gone (its refresh tokens with it): no version is valid."""
+    await _list_revocation(session, user_id=user_id, min_version=None)
+
+
+async def _list_revocation(
+    session: AsyncSession, *, user_id: uuid.UUID, min_version: int | None
+) -> None:
+    # clock_timestamp(), not now(): the transaction may have waited for the
+    # row lock of a login that issued an older token meanwhile, and the entry
+    # must stay listed for a token lifetime after that token, not before it.
+    statement = insert(SubjectRevocation).values(
+        user_id=user_id, min_version=min_version, revoked_at=func.clock_timestamp()
+    )
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[SubjectRevocation.user_id],
+            set_={
+                "min_version": statement.excluded.min_version,
+                "revoked_at": statement.excluded.revoked_at,
+            },
+        )
+    )
+
+
+async def revoke_refresh_tokens(session: AsyncSession, *, user_id: uuid.UUID) -> None:
+    await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=func.now())
+    )
+
+
+async def revoke_refresh_family(session: AsyncSession, *, family_id: uuid.UUID) -> None:
+    await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=func.now())
+    )
+
+
+async def list_revocations(
+    session: AsyncSession, *, window: timedelta
+) -> Sequence[SubjectRevocation]:
+    """Revocations younger than `window`: older ones only concern expired tokens."""
+    rows = await session.scalars(
+        select(SubjectRevocation)
+        .where(SubjectRevocation.revoked_at > func.now() - window)
+        .order_by(SubjectRevocation.revoked_at)
+    )
+    return rows.all()

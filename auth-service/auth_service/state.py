@@ -1,0 +1,26 @@
+"""What the routes need, built once by the lifespan (auth_service.main) and
+reached only through the dependencies in auth_service.deps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from auth_service.keys import KeyRing
+from auth_service.security import PasswordHasher
+from auth_service.tokens import TokenPolicy
+
+
+@dataclass(frozen=True, slots=True)
+class AuthState:
+    engine: AsyncEngine
+    # NullPool: /health/ready opens a connection of its own (auth_service.main.readiness).
+    readiness_engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    key_ring: KeyRing
+    hasher: PasswordHasher
+    token_policy: TokenPolicy
+    # How long a revocation stays listed at GET /internal/revocations.
+    revocation_window: timedelta

@@ -1,0 +1,194 @@
+"""Failed-login throttling, in Postgres so that every replica shares it.
+
+Each password-grant attempt is counted before the password is checked, in a
+short transaction of its own that commits before the hash starts: an
+attempt in flight counts, and since each counter is one row incremented by
+an atomic upsert, N concurrent attempts let at most the limit through to
+the hash. Three counters, each a fixed window (README, "Login throttling"):
+
+- per (account, address): the limit that stops guessing one password;
+- per address: one address trying many accounts;
+- per account, for addresses that never logged into it: many addresses
+  trying one account.
+
+An address that has logged into the account before ("known") is held only
+to the first: strangers' failures, however many and from wherever, never
+lock the owner out of a device they have used. A successful login makes the
+address known and gives back the attempt it counted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import math
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import case, delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from auth_service.errors import LoginThrottled
+from auth_service.models import KnownLoginAddress, LoginAttemptCounter, User
+
+logger = logging.getLogger(__name__)
+PURGE_EVERY_SECONDS = 600.0
+
+# An address is stored as the ASGI server reports it; longer is not an address.
+MAX_ADDRESS_LENGTH = 255
+
+
+@dataclass(frozen=True, slots=True)
+class Limit:
+    attempts: int
+    window: timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class LoginLimits:
+    per_account_address: Limit
+    per_address: Limit
+    per_account: Limit
+    known_address_ttl: timedelta
+
+    @property
+    def longest_window(self) -> timedelta:
+        return max(
+            self.per_account_address.window, self.per_address.window, self.per_account.window
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class LoginAttempt:
+    account: str  # auth_service.emails.login_name of the username
+    address: str  # the client's address (request.client.host)
+
+    def counters(self, limits: LoginLimits, *, known: bool) -> list[tuple[str, str, Limit]]:
+        """(scope, key, limit) in one fixed order, so that two transactions
+        never lock the same rows in opposite orders."""
+        counters = [("pair", _key(self.account, self.address), limits.per_account_address)]
+        if not known:
+            counters.append(("address", _key(self.address), limits.per_address))
+            counters.append(("account", _key(self.account), limits.per_account))
+        return counters
+
+
+def _key(*parts: str) -> str:
+    return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def client_address(host: str | None) -> str:
+    return (host or "unknown")[:MAX_ADDRESS_LENGTH]
+
+
+async def count_attempt(
+    session: AsyncSession, *, attempt: LoginAttempt, limits: LoginLimits
+) -> bool:
+    """Count the attempt and commit; LoginThrottled if it is over a limit.
+    Whether the address is known to the account (record_success needs it)."""
+    known = await _is_known(session, attempt=attempt, limits=limits)
+    waits: list[float] = []
+    for scope, key, limit in attempt.counters(limits, known=known):
+        attempts, remaining = await _increment(session, scope=scope, key=key, window=limit.window)
+        if attempts > limit.attempts:
+            waits.append(remaining.total_seconds())
+    await session.commit()
+    if waits:
+        raise LoginThrottled(retry_after=max(1, math.ceil(max(waits))))
+    return known
+
+
+async def record_success(
+    session: AsyncSession,
+    *,
+    attempt: LoginAttempt,
+    known: bool,
+    user_id: uuid.UUID,
+    limits: LoginLimits,
+) -> None:
+    """In the login's transaction: the address is known from now on, and the
+    attempt no longer counts as a failure on the counters it was counted on."""
+    statement = insert(KnownLoginAddress).values(
+        user_id=user_id, address=attempt.address, last_login_at=func.now()
+    )
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[KnownLoginAddress.user_id, KnownLoginAddress.address],
+            set_={"last_login_at": statement.excluded.last_login_at},
+        )
+    )
+    for scope, key, _limit in attempt.counters(limits, known=known):
+        await session.execute(
+            update(LoginAttemptCounter)
+            .where(LoginAttemptCounter.scope == scope, LoginAttemptCounter.key == key)
+            .values(attempts=func.greatest(LoginAttemptCounter.attempts - 1, 0))
+        )
+
+
+async def purge(session: AsyncSession, *, limits: LoginLimits) -> None:
+    """Drop counters whose window has passed and addresses long unused."""
+    await session.execute(
+        delete(LoginAttemptCounter).where(
+            LoginAttemptCounter.window_started_at < func.now() - limits.longest_window
+        )
+    )
+    await session.execute(
+        delete(KnownLoginAddress).where(
+            KnownLoginAddress.last_login_at < func.now() - limits.known_address_ttl
+        )
+    )
+    await session.commit()
+
+
+async def purge_login_throttle_forever(
+    sessionmaker: async_sessionmaker[AsyncSession], limits: LoginLimits
+) -> None:
+    """The lifespan's background task; cancel it to stop."""
+    while True:
+        try:
+            async with sessionmaker() as session:
+                await purge(session, limits=limits)
+        except (DBAPIError, OSError):
+            # Postgres down: the next round will do; the rows only take space.
+            logger.warning("login throttle purge failed; retrying later", exc_info=True)
+        await asyncio.sleep(PURGE_EVERY_SECONDS)
+
+
+async def _is_known(session: AsyncSession, *, attempt: LoginAttempt, limits: LoginLimits) -> bool:
+    found = await session.scalar(
+        select(KnownLoginAddress.user_id)
+        .join(User, User.id == KnownLoginAddress.user_id)
+        .where(
+            User.email == attempt.account,
+            KnownLoginAddress.address == attempt.address,
+            KnownLoginAddress.last_login_at > func.now() - limits.known_address_ttl,
+        )
+    )
+    return found is not None
+
+
+async def _increment(
+    session: AsyncSession, *, scope: str, key: str, window: timedelta
+) -> tuple[int, timedelta]:
+    """One atomic upsert: the count in the current window (a new window once
+    the old one has passed) and the time left in it."""
+    counter = LoginAttemptCounter.__table__.c
+    expired = counter.window_started_at <= func.now() - window
+    statement = (
+        insert(LoginAttemptCounter)
+        .values(scope=scope, key=key, window_started_at=func.now(), attempts=1)
+        .on_conflict_do_update(
+            index_elements=[counter.scope, counter.key],
+            set_={
+                "attempts": case((expired, 1), else_=counter.attempts + 1),
+                "window_started_at": case((expired, func.now()), else_=counter.window_started_at),
+            },
+        )
+        .returning(counter.attempts, counter.window_started_at + window - func.now())
+    )
+    attempts, remaining = (await session.execute(statement)).one()
+    return int(attempts), remaining

@@ -1,0 +1,340 @@
+"""The token endpoint (RFC 6749) and revocation (RFC 7009). Each function that
+writes owns its transaction."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from auth_service import sessions, throttle
+from auth_service.config import ClientConfig
+from auth_service.emails import login_name
+from auth_service.errors import (
+    InvalidClient,
+    InvalidGrant,
+    InvalidRequest,
+    InvalidScope,
+    UnsupportedGrantType,
+)
+from auth_service.models import RefreshToken, User
+from auth_service.schemas import PASSWORD_MAX_LENGTH, TokenForm, TokenResponse
+from auth_service.security import (
+    AccessTokenSigner,
+    PasswordHasher,
+    new_refresh_token,
+    refresh_token_hash,
+    secrets_equal,
+)
+from auth_service.throttle import LoginAttempt, LoginLimits
+
+# One answer for an unknown email and a wrong password (RFC 6749 §5.2 invalid_grant).
+BAD_CREDENTIALS = "Incorrect email or password"
+
+
+@dataclass(frozen=True, slots=True)
+class TokenPolicy:
+    """What the tokens look like; built once from the settings."""
+
+    signer: AccessTokenSigner
+    user_audience: str
+    user_scope: str
+    refresh_lifetime: timedelta
+    clients: Mapping[str, ClientConfig]
+    login_limits: LoginLimits
+
+
+@dataclass(frozen=True, slots=True)
+class ClientCredentials:
+    client_id: str
+    client_secret: str
+
+
+async def exchange(
+    session: AsyncSession,
+    *,
+    form: TokenForm,
+    basic: ClientCredentials | None,
+    client_address: str,
+    policy: TokenPolicy,
+    hasher: PasswordHasher,
+) -> TokenResponse:
+    """The token endpoint (RFC 6749 §4.3, §4.4, §6)."""
+    if form.grant_type is None:
+        raise InvalidRequest("grant_type is required")
+    if form.grant_type == "password":
+        if form.username is None or form.password is None:
+            raise InvalidRequest("username and password are required")
+        return await login(
+            session,
+            attempt=LoginAttempt(account=login_name(form.username), address=client_address),
+            password=form.password,
+            scope=form.scope,
+            policy=policy,
+            hasher=hasher,
+        )
+    if form.grant_type == "refresh_token":
+        if form.refresh_token is None:
+            raise InvalidRequest("refresh_token is required")
+        return await refresh(
+            session, refresh_token=form.refresh_token, scope=form.scope, policy=policy
+        )
+    if form.grant_type == "client_credentials":
+        client = client_credentials(basic, form)
+        if client is None:
+            raise InvalidClient("client authentication is required")
+        return issue_client_token(client=client, scope=form.scope, policy=policy)
+    raise UnsupportedGrantType(f"grant type {form.grant_type!r} is not supported")
+
+
+def client_credentials(
+    basic: ClientCredentials | None, form: TokenForm
+) -> ClientCredentials | None:
+    """client_secret_basic or client_secret_post (RFC 6749 §2.3.1), not both."""
+    if basic is not None:
+        if form.client_secret is not None:
+            raise InvalidRequest("use one client authentication method, not two")
+        return basic
+    if form.client_id is not None and form.client_secret is not None:
+        return ClientCredentials(client_id=form.client_id, client_secret=form.client_secret)
+    return None
+
+
+async def login(
+    session: AsyncSession,
+    *,
+    attempt: LoginAttempt,
+    password: str,
+    scope: str | None,
+    policy: TokenPolicy,
+    hasher: PasswordHasher,
+) -> TokenResponse:
+    """The password grant, in steps that hold no connection while hashing:
+    count the attempt (auth_service.throttle, its own committed transaction),
+    look the user up in a short transaction, verify with no transaction open,
+    then lock the row and issue in a new one."""
+    granted = _user_scope(scope, policy)
+    if len(password) > PASSWORD_MAX_LENGTH:
+        # No account has such a password; refusing before hashing keeps a
+        # megabyte of input from costing a megabyte of argon2.
+        raise InvalidGrant(BAD_CREDENTIALS)
+    known = await throttle.count_attempt(session, attempt=attempt, limits=policy.login_limits)
+    candidate = (
+        await session.execute(
+            select(User.id, User.hashed_password).where(User.email == attempt.account)
+        )
+    ).one_or_none()
+    # Ends the transaction and gives the connection back to the pool.
+    await session.commit()
+    stored_hash = candidate.hashed_password if candidate is not None else None
+    matches, upgraded_hash = await hasher.verify(password, stored_hash)
+    if candidate is None or not matches:
+        raise InvalidGrant(BAD_CREDENTIALS)
+    response = await _issue_for_login(
+        session,
+        user_id=candidate.id,
+        verified_hash=stored_hash,
+        upgraded_hash=upgraded_hash,
+        scope=granted,
+        policy=policy,
+    )
+    await throttle.record_success(
+        session, attempt=attempt, known=known, user_id=candidate.id, limits=policy.login_limits
+    )
+    await session.commit()
+    return response
+
+
+async def issue_user_tokens(
+    session: AsyncSession,
+    *,
+    user_id: uuid.UUID,
+    verified_hash: str | None,
+    upgraded_hash: str | None,
+    scope: str,
+    policy: TokenPolicy,
+) -> TokenResponse:
+    """A new login's tokens for `user_id`, committed; see _issue_for_login."""
+    response = await _issue_for_login(
+        session,
+        user_id=user_id,
+        verified_hash=verified_hash,
+        upgraded_hash=upgraded_hash,
+        scope=scope,
+        policy=policy,
+    )
+    await session.commit()
+    return response
+
+
+async def _issue_for_login(
+    session: AsyncSession,
+    *,
+    user_id: uuid.UUID,
+    verified_hash: str | None,
+    upgraded_hash: str | None,
+    scope: str,
+    policy: TokenPolicy,
+) -> TokenResponse:
+    """Lock the user's row, re-check it, and issue a new login's tokens; the
+    caller commits.
+
+    A deactivation or credential change updates the same row (auth_service.
+    sessions), so under the lock this login reads either the state before it
+    (and its token's version is refused once the change commits) or after it
+    (and is refused here). `verified_hash` is the hash the password was
+    checked against, if any: a password changed meanwhile refuses the login.
+    """
+    user = await _lock_user(session, user_id)
+    if user is None or (verified_hash is not None and user.hashed_password != verified_hash):
+        await session.rollback()
+        raise InvalidGrant(BAD_CREDENTIALS)
+    if not user.is_active:
+        await session.rollback()
+        raise InvalidGrant("This account is disabled")
+    if upgraded_hash is not None:
+        user.hashed_password = upgraded_hash
+    return await _issue_user_tokens(
+        session, user=user, family_id=uuid.uuid4(), scope=scope, policy=policy
+    )
+
+
+async def _lock_user(session: AsyncSession, user_id: uuid.UUID) -> User | None:
+    user: User | None = await session.scalar(
+        select(User)
+        .where(User.id == user_id)
+        .with_for_update()
+        # The row as the lock found it, not a copy the session loaded earlier.
+        .execution_options(populate_existing=True)
+    )
+    return user
+
+
+async def refresh(
+    session: AsyncSession, *, refresh_token: str, scope: str | None, policy: TokenPolicy
+) -> TokenResponse:
+    """Rotate a refresh token: it is spent, and a new one of the same family issued.
+
+    The UPDATE only matches an unspent token, and Postgres re-checks that
+    condition after waiting for a concurrent update of the same row, so of two
+    simultaneous refreshes exactly one succeeds. The other sees a spent token,
+    which is reuse (RFC 9700 §4.14.2): the whole family is revoked, including
+    the winner's new token, since a replay and a race look the same.
+    """
+    granted = _user_scope(scope, policy)
+    token_hash = refresh_token_hash(refresh_token)
+    spent = (
+        await session.execute(
+            update(RefreshToken)
+            .where(
+                RefreshToken.token_hash == token_hash,
+                RefreshToken.used_at.is_(None),
+                RefreshToken.revoked_at.is_(None),
+                RefreshToken.expires_at > func.now(),
+            )
+            .values(used_at=func.now())
+            .returning(RefreshToken.user_id, RefreshToken.family_id)
+        )
+    ).one_or_none()
+    if spent is None:
+        known = await session.scalar(
+            select(RefreshToken).where(RefreshToken.token_hash == token_hash)
+        )
+        if known is not None and known.used_at is not None and known.revoked_at is None:
+            await sessions.revoke_refresh_family(session, family_id=known.family_id)
+            await session.commit()
+            raise InvalidGrant("Refresh token already used; its session is revoked")
+        raise InvalidGrant("Invalid refresh token")
+    user_id, family_id = spent
+    user = await _lock_user(session, user_id)
+    if user is None or not user.is_active:
+        await sessions.revoke_refresh_family(session, family_id=family_id)
+        await session.commit()
+        raise InvalidGrant("This account is disabled")
+    response = await _issue_user_tokens(
+        session, user=user, family_id=family_id, scope=granted, policy=policy
+    )
+    await session.commit()
+    return response
+
+
+async def revoke(session: AsyncSession, *, token: str) -> None:
+    """RFC 7009: revoke the refresh token's whole family (the login it came from).
+
+    Unknown tokens, access tokens included, need no action; the endpoint
+    answers 200 either way so it tells nothing about the token.
+    """
+    family = select(RefreshToken.family_id).where(
+        RefreshToken.token_hash == refresh_token_hash(token)
+    )
+    await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.family_id.in_(family.scalar_subquery()))
+        .where(RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=func.now())
+    )
+    await session.commit()
+
+
+def issue_client_token(
+    *, client: ClientCredentials, scope: str | None, policy: TokenPolicy
+) -> TokenResponse:
+    """Client-credentials grant: only configured clients; users are not clients."""
+    config = policy.clients.get(client.client_id)
+    expected = config.secret.get_secret_value() if config is not None else ""
+    # Compared even for an unknown client, so timing does not tell which ids exist.
+    secret_ok = secrets_equal(client.client_secret, expected)
+    if config is None or not secret_ok:
+        raise InvalidClient("Client authentication failed")
+    allowed = set(config.scopes)
+    requested = set(scope.split()) if scope else allowed
+    if not requested <= allowed:
+        raise InvalidScope("The requested scope is not allowed for this client")
+    granted = " ".join(sorted(requested))
+    access_token = policy.signer.sign(
+        subject=client.client_id, audience=config.audience, scope=granted
+    )
+    return TokenResponse(
+        access_token=access_token, expires_in=policy.signer.lifetime_seconds, scope=granted
+    )
+
+
+def _user_scope(requested: str | None, policy: TokenPolicy) -> str:
+    if requested and not set(requested.split()) <= {policy.user_scope}:
+        raise InvalidScope("The requested scope is not allowed")
+    return policy.user_scope
+
+
+async def _issue_user_tokens(
+    session: AsyncSession,
+    *,
+    user: User,
+    family_id: uuid.UUID,
+    scope: str,
+    policy: TokenPolicy,
+) -> TokenResponse:
+    refresh_token = new_refresh_token()
+    session.add(
+        RefreshToken(
+            token_hash=refresh_token_hash(refresh_token),
+            family_id=family_id,
+            user_id=user.id,
+            expires_at=datetime.now(UTC) + policy.refresh_lifetime,
+        )
+    )
+    access_token = policy.signer.sign(
+        subject=str(user.id),
+        audience=policy.user_audience,
+        scope=scope,
+        version=user.token_version,
+    )
+    return TokenResponse(
+        access_token=access_token,
+        expires_in=policy.signer.lifetime_seconds,
+        scope=scope,
+        refresh_token=refresh_token,
+    )

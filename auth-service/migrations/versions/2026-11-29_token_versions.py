@@ -1,0 +1,34 @@
+"""token versions: users.token_version, subject_revocations.min_version
+
+Revision ID: 5c1f0e7a9d21
+Revises: 185b382b7877
+Create Date: 2026-11-29 12:50:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "5c1f0e7a9d21"
+down_revision: str | None = "185b382b7877"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.add_column(
+        "users",
+        sa.Column("token_version", sa.Integer(), server_default=sa.text("0"), nullable=False),
+        schema="auth",
+    )
+    # Rows written before versions existed are deletions or deactivations:
+    # NULL (no version valid) refuses every token of theirs, as they did.
+    op.add_column(
+        "subject_revocations", sa.Column("min_version", sa.Integer(), nullable=True), schema="auth"
+    )
+
+
+def downgrade() -> None:
+    op.drop_column("subject_revocations", "min_version", schema="auth")
+    op.drop_column("users", "token_version", schema="auth")
