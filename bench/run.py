@@ -381,8 +381,9 @@ def run_system(database_url: str, profile: Profile) -> dict[str, Any]:
             extra_env={
                 "PLATFORM_DATA_DIR": folder,
                 # Logins are what the burst measures, not what the limiter refuses.
-                "GATEWAY_LOGIN_LIMIT_PER_ADDRESS": "1000000/minute",
-                "GATEWAY_LOGIN_LIMIT_PER_ACCOUNT": "1000000/minute",
+                "AUTH_LOGIN_LIMIT_PER_ADDRESS": "1000000",
+                "AUTH_LOGIN_LIMIT_PER_ACCOUNT": "1000000",
+                "AUTH_LOGIN_LIMIT_PER_ACCOUNT_ADDRESS": "1000000",
             },
             quiet=True,
         )
