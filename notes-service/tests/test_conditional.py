@@ -132,7 +132,7 @@ class TestIfMatch:
     async def test_missing_or_other_owners_note_is_404(
         self, client: httpx.AsyncClient, alice: User, bob: User, method: str, body: Any
     ) -> None:
-        note, tag = await created(client, alice)
+        note, _ = await created(client, alice)
         for user, path in ((alice, "/notes/999999999"), (bob, f"/notes/{note['id']}")):
             headers = {**user.headers, "If-Match": "*"}
             response = await client.request(method, path, json=body, headers=headers)

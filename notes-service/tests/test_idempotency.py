@@ -123,7 +123,8 @@ class TestIdempotencyKey:
     async def test_malformed_key_is_422(
         self, client: httpx.AsyncClient, session: AsyncSession, alice: User, key: str
     ) -> None:
-        headers = [*alice.headers.items(), ("Idempotency-Key", key.encode("utf-8"))]
+        headers = [(k.encode(), v.encode()) for k, v in alice.headers.items()]
+        headers.append((b"Idempotency-Key", key.encode("utf-8")))
         response = await client.post("/notes/", json=NOTE, headers=headers)
         assert response.status_code == 422
         assert await notes_of(session, alice) == 0
