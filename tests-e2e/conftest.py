@@ -53,6 +53,9 @@ def system(database_url: str) -> Iterator[LocalSystem]:
                 # Account deletion: retries come back quickly once notes-service does.
                 "AUTH_OUTBOX_BACKOFF_CAP_SECONDS": "2",
                 "AUTH_NOTES_TIMEOUT_SECONDS": "2",
+                # Load and fuzz tests send far more than a consumer's quota;
+                # test_api_consumers starts a gateway with a small one.
+                "GATEWAY_RATE_LIMIT": "10000000/minute",
             },
         )
         system.migrate()
