@@ -19,7 +19,6 @@ from gateway.headers import upstream_request_headers
 from gateway.metrics import REFUSED
 from gateway.paths import is_clean_path
 from gateway.proxy import Upstream, UpstreamFailure, relay, send_upstream
-from gateway.quotas import Usage
 from gateway.readiness import READINESS_PATH, public_readiness
 from gateway.request import IncomingRequest, parse_request
 from gateway.route_labels import route_label
@@ -50,9 +49,9 @@ def _request_body(
     return RequestBody(receive, gateway.body_limits) if request.has_body else None
 
 
-def _with_headers(send: Send, usage: Usage) -> Send:
+def _with_headers(send: Send, headers: dict[str, str]) -> Send:
     """`send`, adding the consumer's RateLimit headers to the answer's head."""
-    extra = [(name.lower().encode(), value.encode()) for name, value in usage.headers().items()]
+    extra = [(name.lower().encode(), value.encode()) for name, value in headers.items()]
 
     async def send_with_headers(message: Message) -> None:
         if message["type"] == "http.response.start":
@@ -131,7 +130,7 @@ class GatewayMiddleware:
             raise Refusal(429, "Too Many Requests", headers=headers, reason="rate_limit")
         try:
             await self._proxy(
-                gateway, upstream, request, scope, receive, _with_headers(send, usage)
+                gateway, upstream, request, scope, receive, _with_headers(send, headers)
             )
         except Refusal as refusal:
             refusal.headers = {**(refusal.headers or {}), **headers}

@@ -134,13 +134,14 @@ class InProcessCounter:
         return Usage(self.rate, count, reset)
 
     def _make_room(self, index: int) -> None:
-        if len(self._counts) < self._max_keys:
-            return
-        # Counters of finished windows count for nothing: drop them first.
-        for consumer in [c for c, (window, _) in self._counts.items() if window != index]:
+        # Every hit moves its consumer to the end, so the front holds the
+        # least recently counted: first those of finished windows (they count
+        # for nothing), then, only when the map is full of live ones, the oldest.
+        while self._counts:
+            consumer, (window, _) = next(iter(self._counts.items()))
+            if window == index and len(self._counts) < self._max_keys:
+                return
             del self._counts[consumer]
-        while len(self._counts) >= self._max_keys:
-            self._counts.popitem(last=False)
 
     async def aclose(self) -> None:
         return None
