@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Literal
 
 # `-` descends. Ties are broken by id in the same direction.
-SORTS = ("created_date", "-created_date", "updated_date", "-updated_date", "title", "-title")
+Sort = Literal["created_date", "-created_date", "updated_date", "-updated_date", "title", "-title"]
 # Without `sort`: "rank" (best match first) when `q` is given, else "id".
 Order = Literal[
     "id",

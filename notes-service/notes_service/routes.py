@@ -1,4 +1,4 @@
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import (
@@ -21,10 +21,10 @@ from notes_service.conditional import none_match, parse_if_match
 from notes_service.cursors import (
     CURSOR_PATTERN,
     MAX_CURSOR_LENGTH,
-    SORTS,
     Cursor,
     InvalidCursor,
     Order,
+    Sort,
     decode_cursor,
     search_digest,
 )
@@ -176,7 +176,7 @@ def _list_query(
         ),
     ] = None,
     sort: Annotated[
-        Literal[SORTS] | None,  # type: ignore[valid-type]
+        Sort | None,
         Query(description="Order by this field, `-` for descending; ties by id."),
     ] = None,
 ) -> ListQuery:
@@ -197,7 +197,8 @@ def _link(request: Request, page: Page) -> str:
     for rel, cursor in (("next", page.next), ("prev", page.prev)):
         if cursor is None:
             continue
-        params = {k: v for k, v in request.query_params.items() if k not in ("cursor", "offset")}
+        given = request.query_params
+        params = {k: given[k] for k in ("limit", "q", "sort") if k in given}
         params["cursor"] = cursor.encode()
         query = "&".join(f"{k}={quote(v, safe='')}" for k, v in params.items())
         # Relative to the request's own URL (RFC 8288 §3.1): right behind the gateway too.

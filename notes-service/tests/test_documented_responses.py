@@ -108,9 +108,7 @@ class TestApiConsumerAnswers:
     async def test_idempotency_key_reused(self, client: httpx.AsyncClient, alice: User) -> None:
         headers = {**alice.headers, "Idempotency-Key": "k"}
         await client.post("/notes/", json=NOTE, headers=headers)
-        response = await client.post(
-            "/notes/", json={**NOTE, "title": "other"}, headers=headers
-        )
+        response = await client.post("/notes/", json={**NOTE, "title": "other"}, headers=headers)
         assert response.status_code == 422
         conforms("POST", "/notes", response)
 
