@@ -14,10 +14,11 @@ from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from auth_service.notes_client import PURGE_PATH
 from auth_service.security import Argon2Parameters, PasswordHasher
 from platform_common.testing.metrics import metric_value
 from tests.conftest import BASE_URL, register
-from tests.test_outbox import NOTES, NOTES_URL, PURGE_PATH, deleted_users, make_dispatcher, purged
+from tests.test_outbox import NOTES, NOTES_URL, deleted_users, make_dispatcher, purged
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -64,7 +65,7 @@ async def test_hashing_queue_depth(scrape: httpx.AsyncClient) -> None:
         Argon2Parameters(memory_cost_kib=64, time_cost=1, parallelism=1), concurrency=1
     )
     blocked = BlockedContext()
-    hasher._context = blocked  # type: ignore[assignment]
+    hasher._context = blocked
     hasher._dummy_hash = "dummy"
     calls = [asyncio.create_task(hasher.verify("pw", None)) for _ in range(3)]
     try:
