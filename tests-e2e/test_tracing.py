@@ -7,6 +7,7 @@ local receiver (otlp_receiver.py); the suite's shared platform runs untraced.
 
 from __future__ import annotations
 
+import logging
 import secrets
 import tempfile
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from run_local import LocalSystem, free_ports
 from test_faults import eventually
 
 GATEWAY, AUTH, NOTES = "gateway", "auth-service", "notes-service"
+logger = logging.getLogger(__name__)
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +103,8 @@ def test_one_request_is_one_trace_across_gateway_service_and_database(
 
     eventually(complete, within=10)
     spans = receiver.spans(trace_id)
-    print("\n" + render(spans))  # the trace the report shows (pytest -s)
+    # The trace as a tree with durations: `pytest -o log_cli=true test_tracing.py` shows it.
+    logger.info("trace of POST /notes/ through the gateway:\n%s", render(spans))
 
     gateway = one(spans, GATEWAY, "server", "POST /notes")
     notes = one(spans, NOTES, "server", "POST /notes")
