@@ -1,17 +1,22 @@
 """Traces across the real processes (issue 17): one request through the gateway
 yields the gateway's, the service's and the database's spans in one trace.
 
-A platform of its own (same database, other ports) exports over OTLP to a
-local receiver (otlp_receiver.py); the suite's shared platform runs untraced.
+A platform of its own (same Postgres server, a database of its own, other
+ports) exports over OTLP to a local receiver (otlp_receiver.py); the suite's
+shared platform runs untraced. Its own database: the shared platform's outbox
+dispatcher would otherwise deliver this platform's events, untraced.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 import tempfile
 from collections.abc import Iterator
+from urllib.parse import urlsplit, urlunsplit
 
+import asyncpg
 import pytest
 from api_client import ApiClient
 from otlp_receiver import OtlpReceiver, ReceivedSpan, render
@@ -28,11 +33,32 @@ def receiver() -> Iterator[OtlpReceiver]:
         yield receiver
 
 
+def admin(server_url: str, statement: str) -> None:
+    async def run() -> None:
+        connection = await asyncpg.connect(server_url)
+        try:
+            await connection.execute(statement)
+        finally:
+            await connection.close()
+
+    asyncio.run(run())
+
+
 @pytest.fixture(scope="module")
-def traced(database_url: str, receiver: OtlpReceiver) -> Iterator[ApiClient]:
+def traced_database(database_url: str) -> Iterator[str]:
+    name = f"e2e_traced_{secrets.token_hex(4)}"
+    admin(database_url, f'CREATE DATABASE "{name}"')
+    try:
+        yield urlunsplit(urlsplit(database_url)._replace(path=f"/{name}"))
+    finally:
+        admin(database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
+def traced(traced_database: str, receiver: OtlpReceiver) -> Iterator[ApiClient]:
     with tempfile.TemporaryDirectory(prefix="e2e-traced-") as data_dir:
         system = LocalSystem(
-            database_url=database_url,
+            database_url=traced_database,
             ports=free_ports(),
             extra_env={
                 "PLATFORM_DATA_DIR": data_dir,
