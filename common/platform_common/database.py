@@ -96,7 +96,7 @@ def create_database_engine(url: str, *, pool_size: int = 10, max_overflow: int =
         pool_pre_ping=True,  # a restarted Postgres leaves dead connections in the pool
         pool_recycle=1800,
     )
-    trace_engine(engine)  # a span per statement, within a traced request only
+    trace_engine(engine)  # when tracing is on: a span per statement of a traced request
     return engine
 
 

@@ -21,12 +21,13 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON, ParentBased, Sampler
 from opentelemetry.trace import SpanKind
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from platform_common import telemetry
 from platform_common.database import create_database_engine
 from platform_common.observability import RequestContextMiddleware, configure_logging, metrics
+from platform_common.telemetry import _before_cursor_execute as _before
 
 TRACE_ID = "0af7651916cd43dd8448eb211c80319c"
 PARENT_ID = "b7ad6b7169203331"
@@ -60,12 +61,17 @@ def install() -> Iterator[Install]:
         provider.shutdown()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 async def engine() -> AsyncIterator[AsyncEngine]:
+    """Built before the test turns tracing on: `traced(engine)` adds the statement spans."""
     url = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
     engine = create_database_engine(url, pool_size=2)
     yield engine
     await engine.dispose()
+
+
+def traced(engine: AsyncEngine) -> None:
+    assert telemetry.trace_engine(engine)
 
 
 class Upstream:
@@ -191,9 +197,10 @@ class TestRequestSpans:
 
 class TestPropagation:
     async def test_database_statements_are_children_without_values(
-        self, install: Install, client: httpx.AsyncClient
+        self, install: Install, client: httpx.AsyncClient, engine: AsyncEngine
     ) -> None:
         spans = install()
+        traced(engine)
         await client.get("/notes/1")
         [server] = by_kind(spans.get_finished_spans(), SpanKind.SERVER)
         statements = [
@@ -213,6 +220,7 @@ class TestPropagation:
         self, install: Install, engine: AsyncEngine
     ) -> None:
         spans = install()
+        traced(engine)
         async with engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
         assert spans.get_finished_spans() == ()
@@ -221,6 +229,7 @@ class TestPropagation:
         self, install: Install, engine: AsyncEngine
     ) -> None:
         spans = install()
+        traced(engine)
         with telemetry.consumer_span("outbox user.deleted", **{"outbox.event_id": 7}):
             async with engine.connect() as connection:
                 await connection.execute(text("SELECT 1"))
@@ -310,6 +319,10 @@ class TestLogLines:
 
 
 class TestConfiguration:
+    def test_without_tracing_an_engine_gets_no_statement_events(self, engine: AsyncEngine) -> None:
+        assert not telemetry.trace_engine(engine)
+        assert not event.contains(engine.sync_engine, "before_cursor_execute", _before)
+
     def test_off_unless_an_endpoint_is_set(self) -> None:
         assert not telemetry.configure_tracing("notes-service", environ={})
         assert telemetry.tracing() is None
