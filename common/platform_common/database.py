@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import weakref
 from collections.abc import Iterable
 from typing import Any
@@ -37,6 +38,9 @@ def async_database_url(url: str) -> str:
 
 
 _POOLS: weakref.WeakSet[MeasuredPool] = weakref.WeakSet()
+# SQLAlchemy names a pool's logger after its class and quiets its own
+# namespace ("sqlalchemy", WARNING); this subclass lives outside it.
+logging.getLogger(f"{__name__}.MeasuredPool").setLevel(logging.WARNING)
 
 
 class MeasuredPool(pool.AsyncAdaptedQueuePool):

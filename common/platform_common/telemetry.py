@@ -307,9 +307,8 @@ def trace_engine(engine: AsyncEngine) -> bool:
     """One span per statement, child of the current span (none outside a traced request).
 
     Only when tracing is on (configured before the engine is built, as
-    create_service_app does before the lifespan runs): SQLAlchemy's statement
-    events cost more than their callbacks, a measurable slowdown under load
-    (tests-e2e/test_login_throttle's burst) for nothing when not tracing.
+    create_service_app does before the lifespan runs), so that an untraced
+    process runs no statement event at all.
     """
     if _tracing is None:
         return False
