@@ -24,6 +24,7 @@ import hashlib
 import logging
 import math
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -102,6 +103,26 @@ async def count_attempt(
     return known
 
 
+async def count_requests(
+    session: AsyncSession, *, counters: Sequence[tuple[str, str, Limit]]
+) -> int | None:
+    """Count one request on each (scope, key, limit) and commit: the same fixed
+    windows as the login counters (password reset requests use them). The
+    seconds to wait when a limit is exceeded, else None."""
+    waits: list[float] = []
+    for scope, key, limit in counters:
+        attempts, remaining = await _increment(session, scope=scope, key=key, window=limit.window)
+        if attempts > limit.attempts:
+            waits.append(remaining.total_seconds())
+    await session.commit()
+    return max(1, math.ceil(max(waits))) if waits else None
+
+
+def counter_key(*parts: str) -> str:
+    """What a counter is stored under: a hash, so no address or email is kept."""
+    return _key(*parts)
+
+
 async def record_success(
     session: AsyncSession,
     *,
@@ -129,11 +150,15 @@ async def record_success(
         )
 
 
-async def purge(session: AsyncSession, *, limits: LoginLimits) -> None:
-    """Drop counters whose window has passed and addresses long unused."""
+async def purge(
+    session: AsyncSession, *, limits: LoginLimits, other_windows: Sequence[timedelta] = ()
+) -> None:
+    """Drop counters whose window has passed and addresses long unused.
+    `other_windows`: those of the other counters kept in the table."""
+    longest = max([limits.longest_window, *other_windows])
     await session.execute(
         delete(LoginAttemptCounter).where(
-            LoginAttemptCounter.window_started_at < func.now() - limits.longest_window
+            LoginAttemptCounter.window_started_at < func.now() - longest
         )
     )
     await session.execute(
@@ -145,13 +170,15 @@ async def purge(session: AsyncSession, *, limits: LoginLimits) -> None:
 
 
 async def purge_login_throttle_forever(
-    sessionmaker: async_sessionmaker[AsyncSession], limits: LoginLimits
+    sessionmaker: async_sessionmaker[AsyncSession],
+    limits: LoginLimits,
+    other_windows: Sequence[timedelta] = (),
 ) -> None:
     """The lifespan's background task; cancel it to stop."""
     while True:
         try:
             async with sessionmaker() as session:
-                await purge(session, limits=limits)
+                await purge(session, limits=limits, other_windows=other_windows)
         except (DBAPIError, OSError):
             # Postgres down: the next round will do; the rows only take space.
             logger.warning("login throttle purge failed; retrying later", exc_info=True)
