@@ -1,7 +1,7 @@
 """account lifecycle: users.is_verified, account_tokens, sessions, security_events
 
-Revision ID: 8e2b4c6d1a37
-Revises: 5c1f0e7a9d21
+Revision ID: 3d7a9c5e2f14
+Revises: 8e4b2d6f1a37
 Create Date: 2026-11-29 13:10:00
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "8e2b4c6d1a37"
-down_revision: str | None = "5c1f0e7a9d21"
+revision: str = "3d7a9c5e2f14"
+down_revision: str | None = "8e4b2d6f1a37"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
