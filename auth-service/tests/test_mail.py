@@ -162,7 +162,8 @@ class TestDispatcherSendsMail:
             event = await session.scalar(select(OutboxEvent))
             assert event is not None
             assert (event.delivered_at, event.attempts) == (None, 1)
-            assert event.last_error is not None and "SMTP" in event.last_error
+            assert event.last_error is not None
+            assert "SMTP" in event.last_error
             # Due again now rather than after the backoff's real delay.
             event.next_attempt_at = event.created_at
             await session.commit()
@@ -173,4 +174,5 @@ class TestDispatcherSendsMail:
         assert received["Subject"] == "Notice"
         async with committed_db() as session:
             event = await session.scalar(select(OutboxEvent))
-            assert event is not None and event.delivered_at is not None
+            assert event is not None
+            assert event.delivered_at is not None
