@@ -95,6 +95,7 @@ def settings(database_url: str, keys_dir: Path) -> Settings:
             )
         },
         outbox_enabled=False,  # tests drive the dispatcher by hand (test_outbox)
+        public_url=BASE_URL,
         first_superuser_email=SUPERUSER_EMAIL,
         first_superuser_password=SUPERUSER_PASSWORD,
     )
