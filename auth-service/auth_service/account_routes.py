@@ -20,7 +20,7 @@ from auth_service.deps import (
     StateDep,
     current_superuser,
 )
-from auth_service.errors import InvalidClient, SessionNotFound
+from auth_service.errors import InvalidClient, InvalidRequest, SessionNotFound
 from auth_service.events import EventFilter
 from auth_service.models import SecurityEvent
 from auth_service.routes import (
@@ -251,5 +251,5 @@ async def introspect(
         raise InvalidClient("client authentication is required")
     tokens.authenticate_client(credentials, state.token_policy)
     if not form.token:
-        return {"active": False}
+        raise InvalidRequest("token is required")
     return await state.introspector.introspect(session, form.token)
