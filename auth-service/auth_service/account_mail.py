@@ -118,7 +118,9 @@ class AccountMail:
 
     async def _password_reset(self, user_id: uuid.UUID) -> str:
         async with self._sessionmaker() as session:
-            user = await session.get(User, user_id)
+            # Locked: two emails of one account issued at once (one batch of
+            # the dispatcher) take turns, so the later one supersedes the other.
+            user = await session.get(User, user_id, with_for_update=True)
             if user is None or not user.is_active:
                 return "account gone or disabled, nothing sent"
             token = await recovery.issue_token(
@@ -132,7 +134,9 @@ class AccountMail:
 
     async def _verification(self, user_id: uuid.UUID, email: str) -> str:
         async with self._sessionmaker() as session:
-            user = await session.get(User, user_id)
+            # Locked: two emails of one account issued at once (one batch of
+            # the dispatcher) take turns, so the later one supersedes the other.
+            user = await session.get(User, user_id, with_for_update=True)
             if user is None or not user.is_active:
                 return "account gone or disabled, nothing sent"
             if user.email == email and user.is_verified:
