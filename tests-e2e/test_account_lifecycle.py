@@ -124,7 +124,11 @@ class TestPasswordReset:
         user, _ = registered(api, smtp)
         for count in (1, 2):  # one after the other: the second is the newer
             assert api.request_password_reset(user["email"]).status_code == 202
-            eventually(lambda n=count: len(reset_mails(smtp, user["email"])) == n, within=15)
+
+            def arrived(n: int = count) -> bool:
+                return len(reset_mails(smtp, user["email"])) == n
+
+            eventually(arrived, within=15)
         older, newer = (token_in(m) for m in reset_mails(smtp, user["email"]))
         assert api.confirm_password_reset(older, NEW_PASSWORD).status_code == 400
         tokens = api.login(user["email"], user["password"])

@@ -145,7 +145,8 @@ class TestDispatcherSendsMail:
         )
         dispatcher = OutboxDispatcher(
             committed_db,
-            notes=None,  # type: ignore[arg-type]  (no purge events here)
+            # No purge events here: the notes client is never called.
+            notes=None,  # type: ignore[arg-type]
             backoff=Backoff(base_seconds=0.001, cap_seconds=0.001),
             mail=mail,
         )
