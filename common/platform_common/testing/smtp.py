@@ -161,10 +161,14 @@ def smtp_server(
         def authenticate(
             _server: Any, _session: Session, _envelope: Envelope, mechanism: str, data: Any
         ) -> AuthResult:
-            ok = isinstance(data, LoginPassword) and (
-                data.login.decode(),
-                data.password.decode(),
-            ) == credentials
+            ok = (
+                isinstance(data, LoginPassword)
+                and (
+                    data.login.decode(),
+                    data.password.decode(),
+                )
+                == credentials
+            )
             return AuthResult(success=ok)
 
         # Plain-text AUTH only after STARTTLS, unless the test has no TLS at all.
