@@ -4,12 +4,11 @@ Written in the transaction of the change they record (a failed login, which
 changes nothing, in one of its own), with the client's address, user agent
 and the request id (platform_common.observability). Never a password, a token
 or an email address: the row names the account by id only. Kept
-`AUTH_EVENT_RETENTION_DAYS`, then deleted by purge_events_forever.
+`AUTH_EVENT_RETENTION_DAYS`, then deleted (auth_service.housekeeping).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
 from collections.abc import Sequence
@@ -17,13 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, delete, func, select
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth_service.models import SecurityEvent
 
 logger = logging.getLogger(__name__)
-PURGE_EVERY_SECONDS = 3600.0
 # Longer user agents are cut: the column is bounded and they carry nothing more.
 MAX_USER_AGENT_LENGTH = 255
 MAX_REQUEST_ID_LENGTH = 128
@@ -144,16 +141,3 @@ async def purge(session: AsyncSession, *, retention: timedelta) -> int:
     )
     await session.commit()
     return int(getattr(result, "rowcount", 0) or 0)
-
-
-async def purge_events_forever(
-    sessionmaker: async_sessionmaker[AsyncSession], retention: timedelta
-) -> None:
-    """The lifespan's background task; cancel it to stop."""
-    while True:
-        try:
-            async with sessionmaker() as session:
-                await purge(session, retention=retention)
-        except (DBAPIError, OSError):
-            logger.warning("security event purge failed; retrying later", exc_info=True)
-        await asyncio.sleep(PURGE_EVERY_SECONDS)

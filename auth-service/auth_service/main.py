@@ -22,7 +22,7 @@ from auth_service.errors import (
     service_error_handler,
     validation_error_handler,
 )
-from auth_service.events import purge_events_forever
+from auth_service.housekeeping import tidy_forever
 from auth_service.introspection import Introspector, authorization_server_metadata
 from auth_service.keys import KeyRing, development_key_ring, load_key_ring
 from auth_service.mail import FileMailer, Mailer, SmtpConfig, SmtpMailer
@@ -268,14 +268,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         housekeeping = purge_login_throttle_forever(
             sessionmaker, policy.login_limits, recovery.windows
         )
-        event_purge = purge_events_forever(
-            sessionmaker, timedelta(days=settings.event_retention_days)
+        event_purge = tidy_forever(
+            sessionmaker, retention=timedelta(days=settings.event_retention_days)
         )
         try:
             async with (
                 background_task(dispatcher, name="outbox-dispatcher"),
                 background_task(housekeeping, name="login-throttle-purge"),
-                background_task(event_purge, name="security-event-purge"),
+                background_task(event_purge, name="account-housekeeping"),
             ):
                 yield
         finally:

@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -198,4 +198,18 @@ async def verify_email(session: AsyncSession, *, token: str, client: ClientInfo)
         events.record(session, type=events.EMAIL_CHANGED, user_id=user.id, client=client)
     user.is_verified = True
     events.record(session, type=events.EMAIL_VERIFIED, user_id=user.id, client=client)
+    await session.commit()
+
+
+# Dead tokens are kept a day (an operator may want to see why one was refused).
+DEAD_TOKEN_RETENTION = timedelta(days=1)
+
+
+async def purge_dead_tokens(session: AsyncSession) -> None:
+    cutoff = func.now() - DEAD_TOKEN_RETENTION
+    await session.execute(
+        delete(AccountToken).where(
+            or_(AccountToken.expires_at < cutoff, AccountToken.spent_at < cutoff)
+        )
+    )
     await session.commit()

@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import timedelta
 
-from sqlalchemy import ColumnElement, exists, func, select, update
+from sqlalchemy import ColumnElement, delete, exists, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
@@ -159,3 +159,13 @@ async def end_session(session: AsyncSession, *, user_id: uuid.UUID, session_id: 
         .returning(RefreshToken.id)
     )
     return bool(ended.all())
+
+
+async def purge_ended_sessions(session: AsyncSession, *, unused_for: timedelta) -> None:
+    """Drop sessions that ended (no usable refresh token) and were last used
+    longer ago than `unused_for`; the caller commits."""
+    await session.execute(
+        delete(LoginSession).where(
+            LoginSession.last_used_at < func.now() - unused_for, ~_live(LoginSession.id)
+        )
+    )

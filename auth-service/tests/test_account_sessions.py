@@ -11,8 +11,8 @@ from jose import jwt
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from auth_service import events
-from auth_service.models import SecurityEvent
+from auth_service import events, housekeeping
+from auth_service.models import LoginSession, SecurityEvent
 from tests.conftest import (
     BASE_URL,
     PASSWORD,
@@ -243,10 +243,13 @@ class TestEvents:
         )
         assert throttled == 1
 
-    async def test_retention(self, session: AsyncSession, alice: Account) -> None:
+    async def test_housekeeping(
+        self, client: httpx.AsyncClient, session: AsyncSession, alice: Account, bob: Account
+    ) -> None:
         old = SecurityEvent(type=events.LOGIN_FAILED, user_id=uuid.UUID(alice.id))
         session.add(old)
         await session.flush()
+        await client.post("/auth/logout", headers=bob.headers)  # bob's session ends
         await session.execute(
             text(
                 "UPDATE auth.security_events SET occurred_at = now() - interval '91 days'"
@@ -254,10 +257,16 @@ class TestEvents:
             ),
             {"id": old.id},
         )
-        await events.purge(session, retention=timedelta(days=90))
+        await session.execute(
+            text("UPDATE auth.sessions SET last_used_at = now() - interval '91 days'")
+        )
+        await housekeeping.tidy(session, retention=timedelta(days=90))
         remaining = (await session.scalars(select(SecurityEvent.id))).all()
         assert old.id not in remaining
-        assert remaining  # alice's login, younger, stays
+        assert remaining  # the logins' events, younger, stay
+        # Alice's session is live however old; Bob's ended one is gone.
+        kept = (await session.scalars(select(LoginSession.id))).all()
+        assert [str(k) for k in kept] == [sid_of(alice)]
 
 
 class TestMetadata:
