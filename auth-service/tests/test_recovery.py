@@ -1,18 +1,23 @@
 """Password recovery and email verification (auth_service.recovery, account_mail)."""
 
+import asyncio
 import dataclasses
+import uuid
 from collections.abc import AsyncIterator, Iterator
+from email.message import EmailMessage
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import event, select, text, update
+from sqlalchemy import event, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from auth_service.models import AccountToken, SecurityEvent, User
+from auth_service.account_mail import AccountMail, MailTemplates
+from auth_service.models import PASSWORD_RESET_EMAIL, AccountToken, SecurityEvent, User
 from auth_service.security import account_token_hash
 from tests.conftest import (
+    COMMITTED_DOMAIN,
     PASSWORD,
     Account,
     Mailbox,
@@ -300,3 +305,36 @@ class TestEvents:
         rows = await dump(session, "security_events")
         for secret in (PASSWORD, NEW_PASSWORD, token, token_in(verification)):
             assert secret not in rows
+
+
+class TestConcurrentIssuing:
+    async def test_two_reset_emails_at_once_leave_one_live_token(
+        self, app: FastAPI, committed_client: httpx.AsyncClient
+    ) -> None:
+        """One dispatcher batch may send two resets of one account at once:
+        the account's row lock makes the later one supersede the other."""
+        email = unique_email(COMMITTED_DOMAIN)
+        user = await register(committed_client, email=email)
+        sent: list[EmailMessage] = []
+
+        class Collect:
+            async def send(self, message: EmailMessage) -> None:
+                sent.append(message)
+
+        state = app.state.auth
+        mail = AccountMail(
+            state.sessionmaker,
+            Collect(),
+            templates=MailTemplates(sender="auth@example.com", public_url="http://api.test"),
+            policy=state.recovery,
+        )
+        payload = {"user_id": user["id"]}
+        await asyncio.gather(*(mail.deliver(PASSWORD_RESET_EMAIL, payload) for _ in range(4)))
+        async with state.sessionmaker() as session:
+            live = await session.scalar(
+                select(func.count()).where(
+                    AccountToken.user_id == uuid.UUID(user["id"]),
+                    AccountToken.spent_at.is_(None),
+                )
+            )
+        assert (len(sent), live) == (4, 1)
