@@ -307,6 +307,22 @@ async def all_event_rows(database_url: str) -> str:
 
 
 class TestStandardEndpoints:
+    def test_merged_document_has_the_new_routes(self, api: ApiClient) -> None:
+        paths = api.http.get("/openapi.json").json()["paths"]
+        for path in (
+            "/auth/password-reset",
+            "/auth/password-reset/confirm",
+            "/auth/verify",
+            "/auth/me/sessions",
+            "/auth/me/sessions/{session_id}",
+            "/auth/logout",
+            "/auth/me/events",
+            "/auth/events",
+            "/auth/introspect",
+            "/auth/.well-known/oauth-authorization-server",
+        ):
+            assert path in paths, path
+
     def test_metadata_configures_authlib(
         self, system: LocalSystem, api: ApiClient, smtp: SmtpServer
     ) -> None:
