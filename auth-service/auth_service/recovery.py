@@ -146,11 +146,23 @@ async def confirm_password_reset(
 ) -> None:
     """Set the new password and end every session of the account.
 
-    The password is hashed first, with no transaction open; then, in one
-    transaction, the token is spent, the account locked and checked (still
+    A made-up token is refused before any hashing (no argon2 work for
+    guesses). Then the password is hashed with no transaction open, and in
+    one transaction the token is spent, the account locked and checked (still
     active, the version the token was issued for), the password set and the
     sessions ended. InvalidAccountToken for any token that does not qualify.
     """
+    live = await session.scalar(
+        select(AccountToken.id).where(
+            AccountToken.token_hash == account_token_hash(token),
+            AccountToken.purpose == PASSWORD_RESET,
+            AccountToken.spent_at.is_(None),
+            AccountToken.expires_at > func.now(),
+        )
+    )
+    await session.commit()  # no connection held while hashing
+    if live is None:
+        raise InvalidAccountToken
     hashed = await hasher.hash(new_password)
     spent = await _spend(session, token=token, purpose=PASSWORD_RESET)
     user = await _lock_user(session, spent.user_id) if spent is not None else None

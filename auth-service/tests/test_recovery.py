@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth_service.account_mail import AccountMail, MailTemplates
 from auth_service.models import PASSWORD_RESET_EMAIL, AccountToken, SecurityEvent, User
-from auth_service.security import account_token_hash
+from auth_service.security import PasswordHasher, account_token_hash
 from tests.conftest import (
     COMMITTED_DOMAIN,
     PASSWORD,
@@ -338,3 +338,23 @@ class TestConcurrentIssuing:
                 )
             )
         assert (len(sent), live) == (4, 1)
+
+
+class TestNoHashingForGuesses:
+    async def test_made_up_token_refused_before_hashing(
+        self, app: FastAPI, client: httpx.AsyncClient
+    ) -> None:
+        hasher: PasswordHasher = app.state.auth.hasher
+        hashed: list[str] = []
+        original = hasher.hash
+
+        async def counting(password: str) -> str:
+            hashed.append(password)
+            return await original(password)
+
+        hasher.hash = counting  # type: ignore[method-assign]
+        try:
+            response = await confirm(client, "made-up-token-" + "x" * 30)
+        finally:
+            hasher.hash = original  # type: ignore[method-assign]
+        assert (response.status_code, hashed) == (400, [])
