@@ -119,9 +119,12 @@ class LoginThrottled(OAuthError):
     # RFC 8628 §3.5's code for "ask less often"; RFC 6749 has none for this.
     error = "slow_down"
 
-    def __init__(self, *, retry_after: int) -> None:
+    def __init__(self, *, retry_after: int, first: bool = False) -> None:
         super().__init__(f"Too many login attempts; retry in {retry_after} s")
         self.retry_after = retry_after
+        # The attempt that went over a limit (the ones after it are not
+        # recorded as security events: a burst would write one each).
+        self.first = first
 
 
 class InvalidClient(OAuthError):

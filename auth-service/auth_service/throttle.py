@@ -93,13 +93,15 @@ async def count_attempt(
     Whether the address is known to the account (record_success needs it)."""
     known = await _is_known(session, attempt=attempt, limits=limits)
     waits: list[float] = []
+    crossed = False
     for scope, key, limit in attempt.counters(limits, known=known):
         attempts, remaining = await _increment(session, scope=scope, key=key, window=limit.window)
         if attempts > limit.attempts:
             waits.append(remaining.total_seconds())
+            crossed = crossed or attempts == limit.attempts + 1
     await session.commit()
     if waits:
-        raise LoginThrottled(retry_after=max(1, math.ceil(max(waits))))
+        raise LoginThrottled(retry_after=max(1, math.ceil(max(waits))), first=crossed)
     return known
 
 
