@@ -162,7 +162,7 @@ class TestCurrentPasswordRequired:
             headers=alice.headers,
         )
         assert (wrong.status_code, wrong.json()) == (
-            400,
+            403,
             {"detail": "Current password is incorrect"},
         )
         me = await client.get("/auth/me", headers=alice.headers)
@@ -174,7 +174,7 @@ class TestCurrentPasswordRequired:
             "DELETE", "/auth/me", json={"current_password": "nope"}, headers=alice.headers
         )
         assert (wrong.status_code, wrong.json()) == (
-            400,
+            403,
             {"detail": "Current password is incorrect"},
         )
         assert (await client.get("/auth/me", headers=alice.headers)).status_code == 200

@@ -12,6 +12,7 @@ from gateway.client_address import Network, in_networks, parse_address
 from gateway.config import Settings
 from gateway.openapi_merge import Document, DocumentSource, MergedDocument
 from gateway.proxy import Upstream
+from gateway.quotas import build_counter
 from gateway.routing import PrefixRouter
 from gateway.token_check import TokenCheck
 from gateway.transport import AiohttpTransport
@@ -91,6 +92,7 @@ class GatewayState:
             timeout=settings.health_timeout_seconds,
         )
         self.health_timeout = settings.health_timeout_seconds
+        self.quotas = build_counter(settings.rate_limit, settings.redis_url.get_secret_value())
 
     def is_internal(self, client: str | None) -> bool:
         """Whether `client` (the address gateway.client_address settled on) is one of ours."""
@@ -100,3 +102,4 @@ class GatewayState:
         for each in self.upstreams:
             await each.client.aclose()
         await self.verification.aclose()
+        await self.quotas.aclose()
