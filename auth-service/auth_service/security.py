@@ -143,8 +143,17 @@ class AccessTokenSigner:
         self.issuer = issuer
         self.lifetime_seconds = lifetime_seconds
 
-    def sign(self, *, subject: str, audience: str, scope: str, version: int | None = None) -> str:
-        """`version`: the user's token version (claim `ver`); None for service tokens."""
+    def sign(
+        self,
+        *,
+        subject: str,
+        audience: str,
+        scope: str,
+        version: int | None = None,
+        session_id: uuid.UUID | None = None,
+    ) -> str:
+        """`version`: the user's token version (claim `ver`); `session_id`: the
+        login's refresh-token family (claim `sid`). None for service tokens."""
         now = int(time.time())
         claims: dict[str, Any] = {
             "iss": self.issuer,
@@ -157,10 +166,19 @@ class AccessTokenSigner:
         }
         if version is not None:
             claims["ver"] = version
+        if session_id is not None:
+            claims["sid"] = str(session_id)
         token = jwt.encode(
             claims, self._private_key, algorithm=ALGORITHM, headers={"kid": self._kid}
         )
         return str(token)
+
+
+def verified_token_claims(token: str) -> dict[str, Any]:
+    """The claims of a token whose signature a verifier has already checked
+    (platform_common.tokens): only for reading what AccessClaims leaves out."""
+    claims: dict[str, Any] = jwt.get_unverified_claims(token)
+    return claims
 
 
 def new_refresh_token() -> str:
@@ -168,7 +186,13 @@ def new_refresh_token() -> str:
 
 
 def refresh_token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    # surrogatepass: any string a client sends hashes, and matches nothing.
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+# Reset and verification tokens: as random, stored the same way (SHA-256 only).
+new_account_token = new_refresh_token
+account_token_hash = refresh_token_hash
 
 
 def secrets_equal(given: str, expected: str) -> bool:

@@ -25,8 +25,10 @@ from tests.conftest import (
     COMMITTED_DOMAIN,
     PASSWORD,
     Account,
+    Mailbox,
     login,
     new_account,
+    token_in,
     unique_email,
 )
 
@@ -94,13 +96,20 @@ class TestCredentialChangesEndSessions:
         assert response.status_code == 200
         await assert_sessions_ended(client, alice)
 
-    async def test_own_email_change(self, client: httpx.AsyncClient, alice: Account) -> None:
+    async def test_own_email_change(
+        self, client: httpx.AsyncClient, alice: Account, mailbox: Mailbox
+    ) -> None:
+        email = unique_email()
         response = await client.patch(
-            "/auth/me",
-            json={"email": unique_email(), "current_password": PASSWORD},
-            headers=alice.headers,
+            "/auth/me", json={"email": email, "current_password": PASSWORD}, headers=alice.headers
         )
         assert response.status_code == 200
+        await mailbox.deliver()
+        (confirmation,) = mailbox.to(email)
+        # The change happens when the new address is confirmed, and ends sessions then.
+        assert (
+            await client.post("/auth/verify", json={"token": token_in(confirmation)})
+        ).is_success
         await assert_sessions_ended(client, alice)
 
     async def test_email_changed_by_a_superuser(
