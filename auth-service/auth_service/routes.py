@@ -75,6 +75,11 @@ HASHING_BUSY: dict[int | str, dict[str, Any]] = {
 WRONG_CURRENT_PASSWORD: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorDetail, "description": "The body cannot be decoded"},
     403: {"model": ErrorDetail, "description": "Current password is incorrect"},
+    429: {
+        "model": ErrorDetail,
+        "description": "Too many attempts to prove the current password (login limit per account)",
+        "headers": RETRY_AFTER,
+    },
 }
 NOT_SUPERUSER: dict[int | str, dict[str, Any]] = {
     403: {"model": ErrorDetail, "description": "Not a superuser"}
@@ -175,12 +180,18 @@ async def update_me(
     user: CurrentUser,
     session: SessionDep,
     hasher: HasherDep,
+    policy: PolicyDep,
     client: ClientInfoDep,
 ) -> User:
     """A new `email` is pending until confirmed: a token is sent to it (POST
     /auth/verify), the old address is told, and the answer shows the old one."""
     updated = await users.update_own_account(
-        session, user=user, data=data, hasher=hasher, client=client
+        session,
+        user=user,
+        data=data,
+        hasher=hasher,
+        proof_limit=policy.login_limits.per_account_address,
+        client=client,
     )
     return updated
 
@@ -195,10 +206,16 @@ async def delete_me(
     user: CurrentUser,
     session: SessionDep,
     hasher: HasherDep,
+    policy: PolicyDep,
     client: ClientInfoDep,
 ) -> None:
     await users.delete_own_account(
-        session, user=user, current_password=data.current_password, hasher=hasher, client=client
+        session,
+        user=user,
+        current_password=data.current_password,
+        hasher=hasher,
+        proof_limit=policy.login_limits.per_account_address,
+        client=client,
     )
 
 

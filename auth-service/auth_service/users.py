@@ -12,9 +12,15 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from auth_service import events, sessions
+from auth_service import events, sessions, throttle
 from auth_service.emails import normalise_email
-from auth_service.errors import EmailTaken, IncorrectPassword, LastSuperuser, UserNotFound
+from auth_service.errors import (
+    EmailTaken,
+    IncorrectPassword,
+    LastSuperuser,
+    TooManyRequests,
+    UserNotFound,
+)
 from auth_service.events import NO_CLIENT, ClientInfo
 from auth_service.models import (
     NOTICE_EMAIL,
@@ -25,6 +31,10 @@ from auth_service.models import (
 )
 from auth_service.schemas import UserCreate, UserUpdateAdmin, UserUpdateMe
 from auth_service.security import PasswordHasher
+from auth_service.throttle import Limit
+
+# Counters of attempts to prove the current password (see _check_password).
+PROOF_SCOPE = "current-password-proof"
 
 
 async def register_user(session: AsyncSession, *, data: UserCreate, hasher: PasswordHasher) -> User:
@@ -114,13 +124,16 @@ async def update_own_account(
     user: User,
     data: UserUpdateMe,
     hasher: PasswordHasher,
+    proof_limit: Limit,
     client: ClientInfo = NO_CLIENT,
 ) -> User:
     """A new address is only requested here: it replaces the old one once the
     token sent to it is used (auth_service.recovery.verify_email); the old
     address is told. The answer still shows the old address."""
     if data.current_password is not None:
-        await _check_password(user, data.current_password, hasher)
+        await _check_password(
+            session, user=user, password=data.current_password, hasher=hasher, limit=proof_limit
+        )
     changes = data.model_dump(exclude_unset=True)
     new_email = changes.pop("email", None)
     if isinstance(new_email, str) and new_email != user.email:
@@ -173,7 +186,15 @@ async def update_user(
     return await _apply_update(session, user=user, changes=changes, hasher=hasher, client=client)
 
 
-async def _check_password(user: User, password: str, hasher: PasswordHasher) -> None:
+async def _check_password(
+    session: AsyncSession, *, user: User, password: str, hasher: PasswordHasher, limit: Limit
+) -> None:
+    """The proof a sensitive change needs. Counted before the check, like a
+    login, so that a stolen access token cannot try passwords at will."""
+    key = throttle.counter_key(PROOF_SCOPE, str(user.id))
+    wait = await throttle.count_requests(session, counters=[(PROOF_SCOPE, key, limit)])
+    if wait is not None:
+        raise TooManyRequests(retry_after=wait)
     matches, _ = await hasher.verify(password, user.hashed_password)
     if not matches:
         raise IncorrectPassword
@@ -227,9 +248,12 @@ async def delete_own_account(
     user: User,
     current_password: str,
     hasher: PasswordHasher,
+    proof_limit: Limit,
     client: ClientInfo = NO_CLIENT,
 ) -> None:
-    await _check_password(user, current_password, hasher)
+    await _check_password(
+        session, user=user, password=current_password, hasher=hasher, limit=proof_limit
+    )
     await delete_user(session, user_id=user.id, client=client)
 
 

@@ -179,6 +179,36 @@ class TestCurrentPasswordRequired:
         )
         assert (await client.get("/auth/me", headers=alice.headers)).status_code == 200
 
+    async def test_guessing_it_is_throttled(
+        self, client: httpx.AsyncClient, alice: Account
+    ) -> None:
+        """A stolen access token must not become a password oracle: attempts to
+        prove the current password count against the login limit per account
+        (AUTH_LOGIN_LIMIT_PER_ACCOUNT_ADDRESS, 5 by default), counted before the
+        check, for PATCH and DELETE alike; over it even the right one waits."""
+        for n in range(4):
+            guess = await client.patch(
+                "/auth/me",
+                json={"password": NEW_PASSWORD, "current_password": f"guess {n}"},
+                headers=alice.headers,
+            )
+            assert guess.status_code == 403
+        last_guess = await client.request(
+            "DELETE", "/auth/me", json={"current_password": "guess 5"}, headers=alice.headers
+        )
+        assert last_guess.status_code == 403
+        right = await client.patch(
+            "/auth/me",
+            json={"password": NEW_PASSWORD, "current_password": PASSWORD},
+            headers=alice.headers,
+        )
+        assert right.status_code == 429
+        assert int(right.headers["Retry-After"]) > 0
+        wait = right.headers["Retry-After"]
+        assert right.json() == {"detail": f"Too many requests; retry in {wait} s"}
+        # Logging in is another door with counters of its own: the owner keeps it.
+        assert (await login(client, alice.email, PASSWORD)).email == alice.email
+
 
 async def wait_for_lock_wait(session: AsyncSession, backend_pid: int) -> None:
     """Until the backend `backend_pid` waits for a lock: no clock involved."""
