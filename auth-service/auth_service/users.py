@@ -34,7 +34,7 @@ from auth_service.security import PasswordHasher
 from auth_service.throttle import Limit
 
 # Counters of attempts to prove the current password (see _check_password).
-PROOF_SCOPE = "current-password-proof"
+PROOF_SCOPE = "password-proof"
 
 
 async def register_user(session: AsyncSession, *, data: UserCreate, hasher: PasswordHasher) -> User:
