@@ -95,6 +95,8 @@ class Settings(BaseSettings):
     # Hashes allowed to wait for one of those slots; beyond, 503 + Retry-After
     # at once instead of an ever longer queue.
     password_hashing_queue_size: int = Field(default=64, ge=0)
+    # Below the gateway's upstream timeout, so a queued login gets 503 from here.
+    password_hashing_max_wait_seconds: float = Field(default=5.0, gt=0)
 
     # Failed-login throttling (auth_service.throttle; README "Login throttling").
     # Attempts are counted before the password is checked, per fixed window.

@@ -83,6 +83,7 @@ def password_hasher(settings: Settings) -> PasswordHasher:
         ),
         concurrency=settings.password_hashing_concurrency,
         queue_size=settings.password_hashing_queue_size,
+        max_wait=settings.password_hashing_max_wait_seconds,
     )
 
 

@@ -57,13 +57,19 @@ class PasswordHasher:
     A hash takes tens of milliseconds of CPU and `memory_cost` KiB of memory; in
     the event loop it would stall every other request, and unbounded in
     threads a burst of logins would take them all. The limiter runs
-    `concurrency` at once; up to `queue_size` more wait for it, and beyond
-    that a hash is refused at once (ServerBusy: 503 with Retry-After) rather
-    than queued behind work that would outlast the client's patience.
+    `concurrency` at once; up to `queue_size` more wait for it, at most
+    `max_wait` seconds each, and beyond that a hash is refused (ServerBusy:
+    503 with Retry-After) rather than queued behind work that would outlast
+    the client's patience (the gateway gives up after its own timeout).
     """
 
     def __init__(
-        self, parameters: Argon2Parameters, *, concurrency: int, queue_size: int = 64
+        self,
+        parameters: Argon2Parameters,
+        *,
+        concurrency: int,
+        queue_size: int = 64,
+        max_wait: float = 5.0,
     ) -> None:
         self.parameters = parameters
         self._context = CryptContext(
@@ -74,7 +80,10 @@ class PasswordHasher:
             argon2__parallelism=parameters.parallelism,
         )
         self._limiter = anyio.CapacityLimiter(concurrency)
+        # The threads of those that hold a slot: never the bottleneck itself.
+        self._threads = anyio.CapacityLimiter(concurrency)
         self._capacity = concurrency + queue_size
+        self._max_wait = max_wait
         self._admitted = 0
         self._dummy_hash: str | None = None
         _measure_queue(self._limiter)
@@ -84,9 +93,19 @@ class PasswordHasher:
             raise ServerBusy
         self._admitted += 1
         try:
-            return await anyio.to_thread.run_sync(
-                _at_low_priority, function, *args, limiter=self._limiter
-            )
+            # Only the wait for a slot is timed: a hash, once started, finishes.
+            acquired = False
+            with anyio.move_on_after(self._max_wait):
+                await self._limiter.acquire()
+                acquired = True
+            if not acquired:
+                raise ServerBusy
+            try:
+                return await anyio.to_thread.run_sync(
+                    _at_low_priority, function, *args, limiter=self._threads
+                )
+            finally:
+                self._limiter.release()
         finally:
             self._admitted -= 1
 
