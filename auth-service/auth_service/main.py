@@ -36,6 +36,7 @@ from platform_common.database import (
     database_ready,
 )
 from platform_common.observability import configure_logging
+from platform_common.replicas import replica_client
 from platform_common.tokens import AccessTokenVerifier, StaticKeys, parse_jwks
 
 SERVICE = "auth-service"
@@ -191,11 +192,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             token_policy=token_policy(settings, signer),
             revocation_window=revocation_window(settings),
         )
+        # AUTH_NOTES_URL may name every notes-service replica: purges go to
+        # each in turn, and to the next when one refuses (platform_common.replicas).
         # trust_env=False: an internal call never goes through a proxy from the environment.
-        notes_http = httpx.AsyncClient(
-            base_url=settings.notes_url,
-            timeout=settings.notes_timeout_seconds,
-            trust_env=False,
+        notes_http = replica_client(
+            settings.notes_url, timeout=settings.notes_timeout_seconds, trust_env=False
         )
         outbox = outbox_dispatcher(settings, sessionmaker, notes_http, signer)
         # Cancelled mid-delivery at shutdown, an event stays leased and is

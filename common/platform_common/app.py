@@ -3,6 +3,7 @@
 What differs between services (their routers, error handlers, lifespan) is
 passed in; what is common is done here once, in one order:
 
+    DrainOnSigterm           SIGTERM: answer with Connection: close for a while, then stop
     ProxyHeadersMiddleware   client address and scheme from a trusted proxy (services only)
     RequestContextMiddleware request id, access log, metrics: wraps everything below
     <middleware>             the caller's own (the gateway's CORS and proxy), outermost first
@@ -24,6 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from platform_common.database import add_database_error_handlers
+from platform_common.draining import DrainOnSigterm
 from platform_common.health import ReadinessCheck, health_router
 from platform_common.observability import RequestContextMiddleware
 from platform_common.trailing_slash import TrailingSlashMiddleware
@@ -61,6 +63,7 @@ def create_service_app(
     app.add_middleware(RequestContextMiddleware, service=service)
     if trusted_proxies is not None:
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(trusted_proxies))
+    app.add_middleware(DrainOnSigterm)
     return app
 
 
