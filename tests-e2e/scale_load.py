@@ -89,7 +89,11 @@ class Worker:
         headers = {"Authorization": f"Bearer {self.token}"}
         title = uuid.uuid4().hex
         created = self.request(
-            "create", "POST", "/notes/", json={"title": title, "description": "d"}, headers=headers
+            "create",
+            "POST",
+            "/notes/",
+            json={"title": title, "description": "first"},
+            headers=headers,
         )
         if created is None or created.status_code != 201:
             self.failed_creates += 1
@@ -102,7 +106,7 @@ class Worker:
             "update",
             "PUT",
             f"/notes/{note_id}",
-            json={"title": new_title, "description": "e"},
+            json={"title": new_title, "description": "second"},
             headers=headers,
         )
         if updated is not None and updated.status_code == 200:

@@ -145,15 +145,20 @@ def record(figures: dict[str, Any]) -> None:
     FIGURES.append(figures)
 
 
-def workers(system: LocalSystem, api: ApiClient) -> list[Worker]:
-    gateways = [url(system, name) for name in GATEWAYS]
-    made = []
-    for index in range(CLIENTS):
-        user = api.register()
-        worker = Worker(gateways, user["email"], user["password"], preferred=index % 2)
-        assert worker.login()
-        made.append(worker)
-    return made
+@pytest.fixture
+def team(scaled: LocalSystem, api: ApiClient) -> Iterator[list[Worker]]:
+    """CLIENTS clients, each with an account, logged in, half on each gateway."""
+    gateways = [url(scaled, name) for name in GATEWAYS]
+    made: list[Worker] = []
+    try:
+        for index in range(CLIENTS):
+            user = api.register()
+            made.append(Worker(gateways, user["email"], user["password"], preferred=index % 2))
+            assert made[-1].login()
+        yield made
+    finally:
+        for worker in made:
+            worker.close()
 
 
 def assert_every_write_stored(team: list[Worker], *, exact: bool) -> None:
@@ -231,7 +236,7 @@ class TestSharedState:
             connection = await asyncpg.connect(scaled.database_url)
             try:
                 return await connection.fetchrow(
-                    "SELECT attempts, delivered_at FROM outbox_events"
+                    "SELECT attempts, delivered_at FROM auth.outbox_events"
                     " WHERE payload->>'user_id' = $1",
                     user["id"],
                 )
@@ -261,8 +266,9 @@ class TestSharedState:
 
 
 class TestUnderLoad:
-    def test_rolling_restart_of_every_process(self, scaled: LocalSystem, api: ApiClient) -> None:
-        team = workers(scaled, api)
+    def test_rolling_restart_of_every_process(
+        self, scaled: LocalSystem, team: list[Worker]
+    ) -> None:
         with Load(team):
             time.sleep(1)
             started = time.monotonic()
@@ -275,9 +281,8 @@ class TestUnderLoad:
         assert figures["failures"] == 0, figures
         assert_every_write_stored(team, exact=True)
 
-    def test_key_rotation(self, scaled: LocalSystem, api: ApiClient) -> None:
+    def test_key_rotation(self, scaled: LocalSystem, api: ApiClient, team: list[Worker]) -> None:
         keys = Path(scaled.extra_env["AUTH_SIGNING_KEYS_DIR"])
-        team = workers(scaled, api)
         old = {"Authorization": f"Bearer {team[0].token}"}
         assert _kid(team[0].token) == "key-1"
         with Load(team) as load:
@@ -312,8 +317,7 @@ class TestUnderLoad:
         assert figures["failures"] == 0, figures
         assert_every_write_stored(team, exact=True)
 
-    def test_postgres_restart(self, scaled: LocalSystem, api: ApiClient) -> None:
-        team = workers(scaled, api)
+    def test_postgres_restart(self, scaled: LocalSystem, team: list[Worker]) -> None:
         postgres: PostgresServer = scaled.postgres  # type: ignore[attr-defined]
         with Load(team):
             time.sleep(1)
