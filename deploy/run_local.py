@@ -142,7 +142,8 @@ def service_environment(database_url: str, ports: Mapping[str, int]) -> dict[str
         "GATEWAY_NOTES_URLS": ",".join(notes_urls),
     }
     if len(ports) > len(SERVICES):
-        wiring["SHUTDOWN_DRAIN_SECONDS"] = DRAIN_SECONDS_WITH_REPLICAS
+        for prefix in ("AUTH", "NOTES", "GATEWAY"):
+            wiring[f"{prefix}_SHUTDOWN_DRAIN_SECONDS"] = DRAIN_SECONDS_WITH_REPLICAS
     return {**wiring, **os.environ}
 
 

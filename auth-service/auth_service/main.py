@@ -221,6 +221,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         readiness=readiness,
         routers=[router, users_router, internal_router],
         trusted_proxies=settings.trusted_proxies,
+        drain_seconds=settings.shutdown_drain_seconds,
         title="auth-service",
         # 1.0.0: DELETE /auth/me takes current_password; the revocation list
         # publishes token versions (breaking for consumers of 0.x).

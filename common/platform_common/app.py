@@ -39,6 +39,7 @@ def create_service_app(
     trusted_proxies: Sequence[str] | None = None,
     database: bool = True,
     middleware: Sequence[Middleware] = (),
+    drain_seconds: float = 0.0,
     **fastapi_options: Any,
 ) -> FastAPI:
     """A FastAPI app with the shared routes, error answers and middleware.
@@ -48,6 +49,8 @@ def create_service_app(
     with `--no-proxy-headers` and this is the one place). None (the gateway)
     adds no such middleware: the gateway works out the client address itself.
     `database`: unreachable-database errors answer 503 (not for the gateway).
+    `drain_seconds`: on SIGTERM, serve this long with `Connection: close`
+    before shutting down (platform_common.draining; 0: stop at once).
     """
     app = FastAPI(redirect_slashes=False, **fastapi_options)
     app.include_router(health_router(readiness))
@@ -63,7 +66,7 @@ def create_service_app(
     app.add_middleware(RequestContextMiddleware, service=service)
     if trusted_proxies is not None:
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(trusted_proxies))
-    app.add_middleware(DrainOnSigterm)
+    app.add_middleware(DrainOnSigterm, drain_seconds=drain_seconds)
     return app
 
 

@@ -5,7 +5,7 @@ keep-alive connections to this process. uvicorn's graceful shutdown closes
 those idle connections at once, and a request the client is writing on one at
 that instant fails with no answer and no way to know whether it ran: for a
 POST the client may not send it again. So on SIGTERM, with
-`SHUTDOWN_DRAIN_SECONDS` > 0, a process first drains for that long:
+`<PREFIX>_SHUTDOWN_DRAIN_SECONDS` > 0, a process first drains for that long:
 
 - it keeps serving every request, but each answer says `Connection: close`,
   so the client closes that connection after the answer (never mid-request)
@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import signal
 import threading
 from collections.abc import Callable
@@ -32,32 +31,18 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 logger = logging.getLogger(__name__)
-DRAIN_SECONDS_VARIABLE = "SHUTDOWN_DRAIN_SECONDS"
 READINESS_PATH = "/health/ready"
 _DRAINING_BODY = b'{"status":"draining"}'
 
 SignalHandler = Callable[[int, FrameType | None], Any]
 
 
-def drain_seconds_from_environment() -> float:
-    raw = os.environ.get(DRAIN_SECONDS_VARIABLE, "0").strip() or "0"
-    try:
-        seconds = float(raw)
-    except ValueError:
-        raise ValueError(f"{DRAIN_SECONDS_VARIABLE} must be a number of seconds") from None
-    if seconds < 0:
-        raise ValueError(f"{DRAIN_SECONDS_VARIABLE} must not be negative")
-    return seconds
-
-
 class DrainOnSigterm:
     """ASGI middleware: the drain described above. Outermost, so that every answer is marked."""
 
-    def __init__(self, app: ASGIApp, drain_seconds: float | None = None) -> None:
+    def __init__(self, app: ASGIApp, drain_seconds: float = 0.0) -> None:
         self.app = app
-        self.drain_seconds = (
-            drain_seconds_from_environment() if drain_seconds is None else drain_seconds
-        )
+        self.drain_seconds = drain_seconds
         self.draining = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -25,7 +25,7 @@ import httpx
 
 from gateway.circuit import CircuitBreaker
 
-# Longer than the services' drain (SHUTDOWN_DRAIN_SECONDS) needs to be for the
+# Longer than a service's drain (<PREFIX>_SHUTDOWN_DRAIN_SECONDS) needs to be for the
 # gateway to have noticed; a replica still draining after it says so again.
 DRAINING_HOLD_SECONDS = 5.0
 

@@ -69,6 +69,11 @@ class Settings(BaseSettings):
     openapi_refresh_seconds: float = Field(default=30.0, ge=0)
     health_timeout_seconds: float = Field(default=1.0, gt=0)
 
+    # On SIGTERM, keep serving this long with `Connection: close` (and
+    # /health/ready 503) before the graceful shutdown: callers leave first
+    # (platform_common/draining.py). 0: stop at once.
+    shutdown_drain_seconds: float = Field(default=0.0, ge=0)
+
     cors_origins: list[str] = []
     cors_allow_credentials: bool = False
 

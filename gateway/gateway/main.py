@@ -58,6 +58,7 @@ def create_app(
         routers=[docs_router],
         database=False,
         middleware=middleware,
+        drain_seconds=settings.shutdown_drain_seconds,
         title=TITLE,
         version=VERSION,
         lifespan=lifespan,
