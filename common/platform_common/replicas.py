@@ -24,10 +24,13 @@ def split_urls(value: str | Sequence[str]) -> list[str]:
     if not isinstance(value, str):
         items = [str(each) for each in value]
     elif value.strip().startswith("["):
-        parsed = json.loads(value)
-        if not isinstance(parsed, list):
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            parsed = None
+        if not isinstance(parsed, list) or not all(isinstance(each, str) for each in parsed):
             raise ValueError("a list of URLs must be a JSON list of strings")
-        items = [str(each) for each in parsed]
+        items = parsed
     else:
         items = value.split(",")
     return [each.strip() for each in items if each.strip()]
