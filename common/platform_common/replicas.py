@@ -70,6 +70,7 @@ class ReplicaTransport(httpx.AsyncBaseTransport):
             request.url = request.url.copy_with(
                 scheme=replica.scheme, host=replica.host, port=replica.port
             )
+            request.headers["Host"] = replica.netloc.decode("ascii")
             try:
                 return await self._inner.handle_async_request(request)
             except httpx.ConnectError:

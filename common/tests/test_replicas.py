@@ -45,6 +45,7 @@ class TestReplicaClient:
                 for _ in range(2):
                     assert (await client.delete("/purge")).status_code == 204
             assert (a.call_count, b.call_count) == (1, 2)
+            assert b.calls.last.request.headers["host"] == "auth-b.test"
 
     async def test_every_replica_refusing_raises(self) -> None:
         with respx.mock:

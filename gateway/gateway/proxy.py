@@ -111,6 +111,8 @@ async def _send_to(upstream: Upstream, replica: Replica, request: httpx.Request)
     request.url = request.url.copy_with(
         scheme=replica.base.scheme, host=replica.base.host, port=replica.base.port
     )
+    # Built for the first replica; each replica is told its own name.
+    request.headers["Host"] = replica.base.netloc.decode("ascii")
     replica.outstanding += 1
     try:
         response = await upstream.client.send(request, stream=True)

@@ -133,6 +133,8 @@ class TestRefused:
                     )
                     assert response.status_code == 200
                     assert response.json()["received"] == 1000
+                    # Built for the first replica, sent to the second under its own name.
+                    assert response.json()["headers"]["host"] == alive.removeprefix("http://")
 
     async def test_a_post_whose_connection_closed_is_not_sent_again(
         self,
