@@ -8,7 +8,9 @@ the last token it signed has expired. `AUTH_ACTIVE_KEY_ID` names the key that
 signs; unset, it is the private key whose id sorts last, so date-named files
 (`2026-11-21.pem`) rotate by adding a file. Rotation: add the new key, wait
 for verifiers to refresh their JWKS (`NOTES_JWKS_MAX_AGE_SECONDS`), switch the
-active id, and later replace the old private key by its public half.
+active id, and later replace the old private key by its public half. Keys
+are read at start-up: each step is a rolling restart of the replicas
+(docs/architecture.md, "Key rotation"; proven by tests-e2e/test_scale_out.py).
 
 Without `AUTH_SIGNING_KEYS_DIR` (development), a key is generated once in
 `AUTH_DEVELOPMENT_KEYS_DIR` (`$PLATFORM_DATA_DIR/auth-keys`, by default
