@@ -81,6 +81,9 @@ def scaled() -> Iterator[LocalSystem]:
                 "GATEWAY_REVOCATIONS_POLL_INTERVAL_SECONDS": str(REVOCATION_POLL),
                 "NOTES_REVOCATIONS_POLL_INTERVAL_SECONDS": str(REVOCATION_POLL),
                 "GATEWAY_CIRCUIT_RESET_SECONDS": "1",
+                # Per-consumer quotas are not under test here (and with two
+                # gateways and no Redis each counts alone).
+                "GATEWAY_RATE_LIMIT": "1000000/minute",
                 "AUTH_OUTBOX_POLL_INTERVAL_SECONDS": "0.2",
                 # Every client is 127.0.0.1: only the per-(account, address)
                 # limit (5, the default) is under test.

@@ -58,7 +58,7 @@ def test_deleted_users_token_refused(api: ApiClient, notes_service: httpx.Client
     other = api.login(staying["email"], staying["password"])["access_token"]
     assert notes_service.get("/notes", headers=bearer(token)).status_code == 200
 
-    assert api.http.delete("/auth/me", headers=bearer(token)).status_code == 204
+    assert api.delete_account(bearer(token), leaving["password"]).status_code == 204
     eventually(lambda: refused_by_notes_service(notes_service, token), REVOCATION_BOUND_SECONDS)
     refused = notes_service.get("/notes", headers=bearer(token))
     assert refused.headers["WWW-Authenticate"].startswith("Bearer")

@@ -36,6 +36,10 @@ class EmailTaken(ServiceError):
 
 
 class IncorrectPassword(ServiceError):
+    # 403, not 400: the request is well formed; the caller lacks the proof
+    # (the current password) that this change needs.
+    status_code = status.HTTP_403_FORBIDDEN
+
     def __init__(self) -> None:
         super().__init__("Current password is incorrect")
 

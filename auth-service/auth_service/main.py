@@ -37,6 +37,7 @@ from platform_common.database import (
 )
 from platform_common.observability import configure_logging
 from platform_common.replicas import replica_client
+from platform_common.telemetry import inject_trace_context
 from platform_common.tokens import AccessTokenVerifier, StaticKeys, parse_jwks
 
 SERVICE = "auth-service"
@@ -196,7 +197,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # each in turn, and to the next when one refuses (platform_common.replicas).
         # trust_env=False: an internal call never goes through a proxy from the environment.
         notes_http = replica_client(
-            settings.notes_url, timeout=settings.notes_timeout_seconds, trust_env=False
+            settings.notes_url,
+            timeout=settings.notes_timeout_seconds,
+            trust_env=False,
+            event_hooks={"request": [inject_trace_context]},  # the purge continues the trace
         )
         outbox = outbox_dispatcher(settings, sessionmaker, notes_http, signer)
         # Cancelled mid-delivery at shutdown, an event stays leased and is

@@ -15,6 +15,7 @@ from auth_service.deps import (
     StateDep,
     current_superuser,
 )
+from auth_service.errors import InvalidRequest
 from auth_service.models import User
 from auth_service.schemas import (
     AccountDeletion,
@@ -72,10 +73,8 @@ HASHING_BUSY: dict[int | str, dict[str, Any]] = {
     }
 }
 WRONG_CURRENT_PASSWORD: dict[int | str, dict[str, Any]] = {
-    400: {
-        "model": ErrorDetail,
-        "description": "Current password is incorrect, or the body cannot be decoded",
-    }
+    400: {"model": ErrorDetail, "description": "The body cannot be decoded"},
+    403: {"model": ErrorDetail, "description": "Current password is incorrect"},
 }
 NOT_SUPERUSER: dict[int | str, dict[str, Any]] = {
     403: {"model": ErrorDetail, "description": "Not a superuser"}
@@ -134,9 +133,15 @@ async def token(
 
 # response_class=Response: the 200 has no body, and the document must not promise JSON.
 @router.post("/revoke", response_class=Response, responses={400: {"model": OAuthErrorBody}})
-async def revoke(form: Annotated[RevokeForm, Form()], session: SessionDep) -> Response:
+async def revoke(
+    request: Request, form: Annotated[RevokeForm, Form()], session: SessionDep
+) -> Response:
     """RFC 7009 token revocation; 200 whether or not the token was known."""
-    if form.token is not None:
+    # The form is parsed once (Starlette caches it); only its keys tell a
+    # missing `token` (invalid_request, §2.1) from an empty one (unknown, §2.2).
+    if "token" not in await request.form():
+        raise InvalidRequest("token is required")
+    if form.token:
         await tokens.revoke(session, token=form.token)
     return Response(status_code=status.HTTP_200_OK, headers=NO_STORE)
 

@@ -183,10 +183,13 @@ class TokenForm(BaseModel):
 class RevokeForm(BaseModel):
     """The form of `POST /auth/revoke` (RFC 7009 §2.1).
 
-    A missing or empty `token` names no token: nothing is revoked and the
-    answer is 200, as for any token the server does not know (§2.2). (FastAPI
-    reads an empty form value as absent, so the two cannot be told apart.)
+    `token` is required (a missing one is invalid_request); an empty one names
+    no token, so nothing is revoked and the answer is 200, as for any token the
+    server does not know (§2.2). FastAPI reads an empty form value as absent,
+    hence the optional field here and the route's own check of the form's keys.
     """
+
+    model_config = ConfigDict(json_schema_extra={"required": ["token"]})
 
     token: str | None = None
     token_type_hint: str | None = None

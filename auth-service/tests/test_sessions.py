@@ -153,7 +153,7 @@ class TestCurrentPasswordRequired:
             headers=alice.headers,
         )
         assert (wrong.status_code, wrong.json()) == (
-            400,
+            403,
             {"detail": "Current password is incorrect"},
         )
         me = await client.get("/auth/me", headers=alice.headers)
@@ -165,7 +165,7 @@ class TestCurrentPasswordRequired:
             "DELETE", "/auth/me", json={"current_password": "nope"}, headers=alice.headers
         )
         assert (wrong.status_code, wrong.json()) == (
-            400,
+            403,
             {"detail": "Current password is incorrect"},
         )
         assert (await client.get("/auth/me", headers=alice.headers)).status_code == 200

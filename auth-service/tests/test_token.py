@@ -421,15 +421,23 @@ class TestRevoke:
         response = await client.post("/auth/revoke", data={"token": alice.access_token})
         assert response.status_code == 200
 
-    @pytest.mark.parametrize("data", [{}, {"token": ""}, {"token_type_hint": "refresh_token"}])
-    async def test_missing_or_empty_token_is_200(
-        self, client: httpx.AsyncClient, alice: Account, data: dict[str, str]
-    ) -> None:
-        """RFC 7009 §2.2: a token the server does not know is no error; an empty
-        (or absent, which FastAPI cannot tell apart) one names none."""
-        response = await client.post("/auth/revoke", data=data)
+    async def test_empty_token_is_200(self, client: httpx.AsyncClient, alice: Account) -> None:
+        """RFC 7009 §2.2: an empty token names none the server knows; no error."""
+        response = await client.post("/auth/revoke", data={"token": ""})
         assert (response.status_code, response.content) == (200, b"")
         assert (await refresh_grant(client, alice.refresh_token)).status_code == 200
+
+    @pytest.mark.parametrize("data", [{}, {"token_type_hint": "refresh_token"}])
+    async def test_missing_token_is_invalid_request(
+        self, client: httpx.AsyncClient, data: dict[str, str]
+    ) -> None:
+        """RFC 7009 §2.1: `token` is required; RFC 6749 §5.2 names the error."""
+        response = await client.post("/auth/revoke", data=data)
+        assert (response.status_code, response.json()["error"]) == (400, "invalid_request")
+
+    async def test_no_body_is_invalid_request(self, client: httpx.AsyncClient) -> None:
+        response = await client.post("/auth/revoke")
+        assert (response.status_code, response.json()["error"]) == (400, "invalid_request")
 
 
 class TestAuthlibClient:

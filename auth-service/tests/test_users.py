@@ -195,7 +195,7 @@ class TestMe:
             json={"password": "brand new password", "current_password": "not it at all"},
             headers=alice.headers,
         )
-        assert wrong.status_code == 400
+        assert wrong.status_code == 403
         assert wrong.json() == {"detail": "Current password is incorrect"}
         assert (await password_grant(client, alice.email, PASSWORD)).is_success
 

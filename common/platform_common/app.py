@@ -28,6 +28,7 @@ from platform_common.database import add_database_error_handlers
 from platform_common.draining import DrainOnSigterm
 from platform_common.health import ReadinessCheck, health_router
 from platform_common.observability import RequestContextMiddleware
+from platform_common.telemetry import configure_tracing
 from platform_common.trailing_slash import TrailingSlashMiddleware
 
 
@@ -40,6 +41,7 @@ def create_service_app(
     database: bool = True,
     middleware: Sequence[Middleware] = (),
     drain_seconds: float = 0.0,
+    public_edge: bool = False,
     **fastapi_options: Any,
 ) -> FastAPI:
     """A FastAPI app with the shared routes, error answers and middleware.
@@ -51,7 +53,11 @@ def create_service_app(
     `database`: unreachable-database errors answer 503 (not for the gateway).
     `drain_seconds`: on SIGTERM, serve this long with `Connection: close`
     before shutting down (platform_common.draining; 0: stop at once).
+    `public_edge`: the app faces the internet (the gateway): a client's trace
+    context is continued but not trusted (platform_common.telemetry).
+    Tracing is configured here, from the `OTEL_*` environment, once per process.
     """
+    configure_tracing(service, public_edge=public_edge)
     app = FastAPI(redirect_slashes=False, **fastapi_options)
     app.include_router(health_router(readiness))
     for router in routers:

@@ -18,6 +18,7 @@ import httpx
 from platform_common.background import background_task
 from platform_common.replicas import replica_transport, split_urls
 from platform_common.revocations import RevokedSubjects
+from platform_common.telemetry import inject_trace_context
 from platform_common.tokens import AccessTokenVerifier, JwksCache
 
 
@@ -63,8 +64,11 @@ def build_remote_verifier(
     jwks_urls = split_urls(settings.jwks_url)
     revocation_urls = split_urls(settings.revocations_url)
     # trust_env=False: a call to auth-service never goes through a proxy from the environment.
+    # A fetch made for a request (a refetch, the first load) continues its trace.
     http = httpx.AsyncClient(
-        trust_env=False, transport=replica_transport(jwks_urls, revocation_urls)
+        trust_env=False,
+        transport=replica_transport(jwks_urls, revocation_urls),
+        event_hooks={"request": [inject_trace_context]},
     )
     jwks = JwksCache(
         jwks_urls[0] if jwks_urls else settings.jwks_url,

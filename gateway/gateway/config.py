@@ -2,9 +2,10 @@ from functools import lru_cache
 from ipaddress import IPv4Network, IPv6Network
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from gateway.quotas import parse_rate
 from platform_common.replicas import split_urls
 
 
@@ -69,6 +70,12 @@ class Settings(BaseSettings):
     openapi_refresh_seconds: float = Field(default=30.0, ge=0)
     health_timeout_seconds: float = Field(default=1.0, gt=0)
 
+    # Requests each consumer may send per window (gateway/quotas.py): a user
+    # (token subject) on token routes, a client address on open ones.
+    rate_limit: str = "1200/minute"
+    # Shares the quota counters between gateway instances; empty: each counts alone.
+    redis_url: SecretStr = SecretStr("")
+
     # On SIGTERM, keep serving this long with `Connection: close` (and
     # /health/ready 503) before the graceful shutdown: callers leave first
     # (platform_common/draining.py). 0: stop at once.
@@ -76,6 +83,12 @@ class Settings(BaseSettings):
 
     cors_origins: list[str] = []
     cors_allow_credentials: bool = False
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        parse_rate(value)
+        return value
 
     @model_validator(mode="after")
     def _check(self) -> "Settings":

@@ -48,7 +48,16 @@ def create_app(
             allow_credentials=settings.cors_allow_credentials,
             allow_methods=["*"],
             allow_headers=["*"],
-            expose_headers=["X-Request-ID", "X-Total-Count", "Retry-After"],
+            expose_headers=[
+                "X-Request-ID",
+                "X-Total-Count",
+                "Retry-After",
+                "ETag",
+                "Link",
+                "Idempotent-Replayed",
+                "RateLimit",
+                "RateLimit-Policy",
+            ],
         )
         middleware.insert(0, cors)
     # No trusted_proxies: the gateway works out the client address itself.
@@ -59,6 +68,7 @@ def create_app(
         database=False,
         middleware=middleware,
         drain_seconds=settings.shutdown_drain_seconds,
+        public_edge=True,
         title=TITLE,
         version=VERSION,
         lifespan=lifespan,

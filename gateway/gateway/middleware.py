@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.body import BodyTimeout, BodyTooLarge, ClientDisconnected, RequestBody
 from gateway.errors import Refusal
@@ -47,6 +47,18 @@ def _request_body(
     ):
         raise Refusal(413, "Request body too large", reason="body_size")
     return RequestBody(receive, gateway.body_limits) if request.has_body else None
+
+
+def _with_headers(send: Send, headers: dict[str, str]) -> Send:
+    """`send`, adding the consumer's RateLimit headers to the answer's head."""
+    extra = [(name.lower().encode(), value.encode()) for name, value in headers.items()]
+
+    async def send_with_headers(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": [*message.get("headers", []), *extra]}
+        await send(message)
+
+    return send_with_headers
 
 
 class GatewayMiddleware:
@@ -104,8 +116,35 @@ class GatewayMiddleware:
         receive: Receive,
         send: Send,
     ) -> None:
-        if not is_open_route(request.method, request.path):
-            await gateway.tokens.check(request.authorization)
+        if is_open_route(request.method, request.path):
+            consumer = f"address:{request.client}"
+        else:
+            claims = await gateway.tokens.check(request.authorization)
+            consumer = f"user:{claims.subject}"
+        usage = await gateway.quotas.hit(consumer)
+        if usage is None:  # the shared counter failed: let through (gateway.quotas)
+            await self._proxy(gateway, upstream, request, scope, receive, send)
+            return
+        headers = usage.headers()
+        if not usage.allowed:
+            raise Refusal(429, "Too Many Requests", headers=headers, reason="rate_limit")
+        try:
+            await self._proxy(
+                gateway, upstream, request, scope, receive, _with_headers(send, headers)
+            )
+        except Refusal as refusal:
+            refusal.headers = {**(refusal.headers or {}), **headers}
+            raise
+
+    async def _proxy(
+        self,
+        gateway: GatewayState,
+        upstream: Upstream,
+        request: IncomingRequest,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+    ) -> None:
         body = _request_body(gateway, request, receive)
         outgoing = upstream.client.build_request(
             request.method,

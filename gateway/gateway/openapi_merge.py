@@ -22,6 +22,8 @@ from typing import Any
 
 import httpx
 
+from gateway.quotas import document_quota
+
 logger = logging.getLogger(__name__)
 
 SECURITY_SCHEME_NAME = "OAuth2PasswordBearer"
@@ -159,6 +161,8 @@ class _Merge:
                 continue
             item = _rewrite(item, refs, schemes)
             self._unique_operation_ids(service, item)
+            for operation in _operations(item):
+                document_quota(operation)
             self.document["paths"][path] = item
 
     def add_tags(self, service: ServiceDocument) -> None:

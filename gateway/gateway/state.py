@@ -13,6 +13,7 @@ from gateway.client_address import Network, in_networks, parse_address
 from gateway.config import Settings
 from gateway.openapi_merge import Document, DocumentSource, MergedDocument
 from gateway.proxy import Upstream
+from gateway.quotas import build_counter
 from gateway.routing import PrefixRouter
 from gateway.token_check import TokenCheck
 from gateway.transport import AiohttpTransport
@@ -41,10 +42,12 @@ class GatewayState:
         self.trusted_proxies: list[Network] = list(settings.trusted_proxies)
         self.internal_networks: list[Network] = list(settings.internal_networks)
 
-        def breaker() -> CircuitBreaker:
+        def breaker(name: str, url: str) -> CircuitBreaker:
             return CircuitBreaker(
                 failure_threshold=settings.circuit_failure_threshold,
                 reset_seconds=settings.circuit_reset_seconds,
+                name=name,
+                replica=url,
             )
 
         def upstream(name: str, prefix: str, urls: list[str], read_timeout: float) -> Upstream:
@@ -52,7 +55,7 @@ class GatewayState:
                 name=name,
                 prefix=prefix,
                 # One breaker per replica: one failing replica leaves the others in use.
-                replicas=[Replica(url, breaker()) for url in urls],
+                replicas=[Replica(url, breaker(name, url)) for url in urls],
                 # Waiting for a free pooled connection is bounded like connecting:
                 # a full pool answers "busy" soon (gateway/proxy.py).
                 timeout=httpx.Timeout(
@@ -95,6 +98,7 @@ class GatewayState:
             timeout=settings.health_timeout_seconds,
         )
         self.health_timeout = settings.health_timeout_seconds
+        self.quotas = build_counter(settings.rate_limit, settings.redis_url.get_secret_value())
 
     def is_internal(self, client: str | None) -> bool:
         """Whether `client` (the address gateway.client_address settled on) is one of ours."""
@@ -104,3 +108,4 @@ class GatewayState:
         for each in self.upstreams:
             await each.client.aclose()
         await self.verification.aclose()
+        await self.quotas.aclose()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from gateway.errors import Refusal
-from platform_common.tokens import AccessTokenVerifier, InvalidToken
+from platform_common.tokens import AccessClaims, AccessTokenVerifier, InvalidToken
 
 
 def _unauthorized(description: str | None) -> Refusal:
@@ -23,8 +23,8 @@ class TokenCheck:
         self.verifier = verifier
         self._max_header_bytes = max_header_bytes
 
-    async def check(self, authorization: Sequence[bytes]) -> None:
-        """Returns when the one bearer token in `authorization` is valid; raises Refusal."""
+    async def check(self, authorization: Sequence[bytes]) -> AccessClaims:
+        """The claims of the one bearer token in `authorization` if it is valid; raises Refusal."""
         if len(authorization) > 1:
             # The gateway and a service could each read a different one.
             raise _unauthorized("more than one Authorization header")
@@ -38,7 +38,7 @@ class TokenCheck:
         if scheme.lower() != b"bearer" or not token:
             raise _unauthorized("expected a bearer token")
         try:
-            await self.verifier.verify(token.decode("ascii"))
+            return await self.verifier.verify(token.decode("ascii"))
         except UnicodeDecodeError:
             raise _unauthorized("malformed token") from None
         except InvalidToken as exc:

@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     revocations_poll_interval_seconds: float = Field(default=2.0, gt=0)
     # Off only in tests that have no list to poll.
     revocations_enabled: bool = True
+    # How long an Idempotency-Key's first answer is replayed (then the key is free again).
+    idempotency_ttl_seconds: int = Field(default=24 * 3600, ge=1)
     log_level: str = "INFO"
     # Peers whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses
     # or CIDRs): the gateway's. Anyone else's forwarded headers are ignored.

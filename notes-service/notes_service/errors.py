@@ -1,4 +1,4 @@
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from fastapi import Request, status
 from fastapi.responses import JSONResponse
@@ -13,6 +13,9 @@ class ServiceError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+    def body(self) -> dict[str, Any]:
+        return {"detail": self.message}
 
 
 class NoteNotFound(ServiceError):
@@ -37,6 +40,43 @@ class OwnerDeleted(ServiceError):
         super().__init__("account deleted")
 
 
+class PreconditionFailed(ServiceError):
+    """If-Match named another version of the note: nothing was changed."""
+
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+
+    def __init__(self) -> None:
+        super().__init__("The note has changed since the ETag in If-Match")
+
+
+class IdempotencyKeyInProgress(ServiceError):
+    """Another request with this Idempotency-Key has not finished yet."""
+
+    status_code = status.HTTP_409_CONFLICT
+    headers: ClassVar[dict[str, str]] = {"Retry-After": "1"}
+
+    def __init__(self) -> None:
+        super().__init__("A request with this Idempotency-Key is still being processed")
+
+
+class IdempotencyKeyReused(ServiceError):
+    """The key was first used with another body (422, shaped like a validation error)."""
+
+    status_code = status.HTTP_422_UNPROCESSABLE_CONTENT
+
+    def __init__(self) -> None:
+        super().__init__("This Idempotency-Key was used with another request body")
+
+    def body(self) -> dict[str, Any]:
+        error = {
+            "type": "idempotency_key_reused",
+            "loc": ["header", "idempotency-key"],
+            "msg": self.message,
+            "input": None,
+        }
+        return {"detail": [error]}
+
+
 async def service_error_handler(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ServiceError)
-    return JSONResponse({"detail": exc.message}, status_code=exc.status_code, headers=exc.headers)
+    return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers)

@@ -55,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Each user's notes, visible only to their owner.",
         lifespan=lifespan,
     )
+    app.state.settings = settings
     app.add_exception_handler(ServiceError, service_error_handler)
     return app
 

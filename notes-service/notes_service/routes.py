@@ -1,16 +1,42 @@
-from collections.abc import Sequence
 from typing import Annotated, Any
+from urllib.parse import quote
 
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import (
+    APIRouter,
+    Body,
+    Depends,
+    Header,
+    HTTPException,
+    Path,
+    Query,
+    Request,
+    Response,
+    status,
+)
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 
-from notes_service import service
+from notes_service import listing, service
+from notes_service.conditional import none_match, parse_if_match
+from notes_service.cursors import (
+    CURSOR_PATTERN,
+    MAX_CURSOR_LENGTH,
+    Cursor,
+    InvalidCursor,
+    Order,
+    Sort,
+    decode_cursor,
+    search_digest,
+)
 from notes_service.deps import CurrentUserId, PurgeClaims, SessionDep
+from notes_service.listing import ListQuery, Page
 from notes_service.models import Note
 from notes_service.schemas import (
     CANONICAL_UUID,
     MAX_BIGINT,
     BigSerial,
     CanonicalUuid,
+    NotePatch,
     NoteRead,
     NoteWrite,
     PurgeResult,
@@ -27,6 +53,40 @@ UserId = Annotated[CanonicalUuid, Path(json_schema_extra={"pattern": CANONICAL_U
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorDetail, "description": "Note not found (or not yours)"}
 }
+ETAG_HEADER = {
+    "ETag": {"description": "The note's strong entity tag", "schema": {"type": "string"}}
+}
+PRECONDITION_FAILED: dict[int | str, dict[str, Any]] = {
+    412: {
+        "model": ErrorDetail,
+        "description": "If-Match names another version of the note: nothing was changed",
+    }
+}
+IF_MATCH_DESCRIPTION = (
+    "Write only if the note's current ETag is one of these (or `*`: any existing note);"
+    " otherwise 412 and nothing changes. Without it the write is unconditional."
+)
+IfMatchHeader = Annotated[
+    str | None, Header(alias="If-Match", max_length=1024, description=IF_MATCH_DESCRIPTION)
+]
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        # Visible ASCII, inner spaces allowed.
+        pattern=r"^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$",
+        description=(
+            "Makes a retried POST safe: the same key with the same body within"
+            " NOTES_IDEMPOTENCY_TTL_SECONDS (24 h) replays the first answer"
+            " (`Idempotent-Replayed: true`) instead of creating another note."
+            " Keys are per user."
+        ),
+    ),
+]
+MERGE_PATCH = "application/merge-patch+json"
+PATCH_MEDIA_TYPES = frozenset({MERGE_PATCH, "application/json"})
 
 router = APIRouter(
     prefix="/notes", tags=["notes"], responses={**UNAUTHORIZED, **INSUFFICIENT_SCOPE}
@@ -34,49 +94,276 @@ router = APIRouter(
 internal_router = APIRouter(prefix="/internal", tags=["internal"])
 
 
-@router.post(
-    "", status_code=status.HTTP_201_CREATED, response_model=NoteRead, responses=MALFORMED_BODY
-)
-async def create_note(data: NoteWrite, session: SessionDep, user_id: CurrentUserId) -> Note:
-    note = await service.create_note(session, owner_id=user_id, data=data)
+def _with_etag(response: Response, note: Note) -> Note:
+    response.headers["ETag"] = service.note_etag(note)
     return note
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=NoteRead,
+    responses={
+        **MALFORMED_BODY,
+        201: {
+            "headers": {
+                **ETAG_HEADER,
+                "Idempotent-Replayed": {
+                    "description": "`true` when this is the stored answer to an earlier"
+                    " request with the same Idempotency-Key",
+                    "schema": {"type": "string", "enum": ["true"]},
+                },
+            }
+        },
+        409: {
+            "model": ErrorDetail,
+            "description": "A request with this Idempotency-Key is still being processed",
+        },
+        422: {
+            "description": "Invalid body or Idempotency-Key, or the key was used with another body"
+        },
+    },
+)
+async def create_note(
+    request: Request,
+    response: Response,
+    data: NoteWrite,
+    session: SessionDep,
+    user_id: CurrentUserId,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Any:
+    if idempotency_key is None:
+        return _with_etag(response, await service.create_note(session, owner_id=user_id, data=data))
+    answer, replayed = await service.create_note_once(
+        session,
+        owner_id=user_id,
+        data=data,
+        key=idempotency_key,
+        ttl_seconds=request.app.state.settings.idempotency_ttl_seconds,
+    )
+    headers = {"ETag": answer.etag}
+    if replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return JSONResponse(answer.body, status_code=answer.status_code, headers=headers)
+
+
+def _invalid(parameter: str, message: str, value: str | None) -> RequestValidationError:
+    error = {"type": "value_error", "loc": ("query", parameter), "msg": message, "input": value}
+    return RequestValidationError([error])
+
+
+def _list_query(
+    request: Request,
+    user_id: CurrentUserId,
+    offset: Annotated[int, Query(ge=0, le=MAX_BIGINT)] = 0,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    cursor: Annotated[
+        str | None,
+        Query(
+            max_length=MAX_CURSOR_LENGTH,
+            pattern=CURSOR_PATTERN,
+            description="Where to continue: taken from a `Link` header, opaque. Not with `offset`.",
+        ),
+    ] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=200,
+            description="Full-text search over title and description (web search"
+            ' syntax: words, "a phrase", or, -word). Best match first unless `sort`'
+            " is given.",
+        ),
+    ] = None,
+    sort: Annotated[
+        Sort | None,
+        Query(description="Order by this field, `-` for descending; ties by id."),
+    ] = None,
+) -> ListQuery:
+    order: Order = sort or ("rank" if q is not None else "id")
+    decoded: Cursor | None = None
+    if cursor is not None:
+        if "offset" in request.query_params:
+            raise _invalid("cursor", "cursor and offset cannot be combined", cursor)
+        try:
+            decoded = decode_cursor(cursor, order=order, search=search_digest(q))
+        except InvalidCursor:
+            raise _invalid("cursor", "not a cursor of this listing (sort and q)", cursor) from None
+    return ListQuery(owner_id=user_id, limit=limit, offset=offset, q=q, order=order, cursor=decoded)
+
+
+def _link(request: Request, page: Page) -> str:
+    links = []
+    for rel, cursor in (("next", page.next), ("prev", page.prev)):
+        if cursor is None:
+            continue
+        given = request.query_params
+        params = {k: given[k] for k in ("limit", "q", "sort") if k in given}
+        params["cursor"] = cursor.encode()
+        query = "&".join(f"{k}={quote(v, safe='')}" for k, v in params.items())
+        # Relative to the request's own URL (RFC 8288 §3.1): right behind the gateway too.
+        links.append(f'<{request.url.path}?{query}>; rel="{rel}"')
+    return ", ".join(links)
 
 
 @router.get(
     "",
     response_model=list[NoteRead],
-    responses={200: {"headers": {"X-Total-Count": {"schema": {"type": "integer"}}}}},
+    responses={
+        200: {
+            "headers": {
+                "X-Total-Count": {
+                    "description": "Notes matching the filter; sent when paging by offset",
+                    "schema": {"type": "integer"},
+                },
+                "Link": {
+                    "description": 'RFC 8288 links to the pages around this one: rel="next",'
+                    ' rel="prev"',
+                    "schema": {"type": "string"},
+                },
+            }
+        },
+        422: {
+            "description": "Invalid parameters, a cursor of another listing, or cursor with offset"
+        },
+    },
 )
 async def list_notes(
     response: Response,
+    request: Request,
+    session: SessionDep,
+    query: Annotated[ListQuery, Depends(_list_query)],
+) -> list[Note]:
+    page = await listing.list_notes(session, query)
+    if page.total is not None:
+        response.headers["X-Total-Count"] = str(page.total)
+    link = _link(request, page)
+    if link:
+        response.headers["Link"] = link
+    return list(page.notes)
+
+
+@router.get(
+    "/{note_id}",
+    response_model=NoteRead,
+    responses={
+        **NOT_FOUND,
+        200: {"headers": ETAG_HEADER},
+        304: {"description": "If-None-Match matches: not modified", "headers": ETAG_HEADER},
+    },
+)
+async def read_note(
+    note_id: NoteId,
     session: SessionDep,
     user_id: CurrentUserId,
-    offset: Annotated[int, Query(ge=0, le=MAX_BIGINT)] = 0,
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
-) -> Sequence[Note]:
-    notes, total = await service.list_notes(session, owner_id=user_id, offset=offset, limit=limit)
-    response.headers["X-Total-Count"] = str(total)
-    return notes
-
-
-@router.get("/{note_id}", response_model=NoteRead, responses=NOT_FOUND)
-async def read_note(note_id: NoteId, session: SessionDep, user_id: CurrentUserId) -> Note:
+    response: Response,
+    if_none_match: Annotated[
+        str | None,
+        Header(
+            alias="If-None-Match",
+            max_length=1024,
+            description="ETags the client holds: 304 without a body when one is current",
+        ),
+    ] = None,
+) -> Any:
     note = await service.get_note(session, owner_id=user_id, note_id=note_id)
-    return note
+    if none_match(if_none_match, note.id, note.version):
+        return Response(status_code=304, headers={"ETag": service.note_etag(note)})
+    return _with_etag(response, note)
 
 
-@router.put("/{note_id}", response_model=NoteRead, responses={**NOT_FOUND, **MALFORMED_BODY})
+@router.put(
+    "/{note_id}",
+    response_model=NoteRead,
+    responses={
+        **NOT_FOUND,
+        **MALFORMED_BODY,
+        **PRECONDITION_FAILED,
+        200: {"headers": ETAG_HEADER},
+    },
+)
 async def replace_note(
-    note_id: NoteId, data: NoteWrite, session: SessionDep, user_id: CurrentUserId
+    note_id: NoteId,
+    data: NoteWrite,
+    session: SessionDep,
+    user_id: CurrentUserId,
+    response: Response,
+    if_match: IfMatchHeader = None,
 ) -> Note:
-    note = await service.replace_note(session, owner_id=user_id, note_id=note_id, data=data)
-    return note
+    note = await service.update_note(
+        session,
+        owner_id=user_id,
+        note_id=note_id,
+        changes=data.model_dump(),
+        if_match=parse_if_match(if_match, note_id),
+    )
+    return _with_etag(response, note)
 
 
-@router.delete("/{note_id}", response_model=NoteRead, responses=NOT_FOUND)
-async def delete_note(note_id: NoteId, session: SessionDep, user_id: CurrentUserId) -> Note:
-    note = await service.delete_note(session, owner_id=user_id, note_id=note_id)
-    return note
+def _merge_patch_media_type(
+    content_type: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> None:
+    media_type = (content_type or "").partition(";")[0].strip().lower()
+    if media_type not in PATCH_MEDIA_TYPES:
+        raise HTTPException(
+            status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+            f"Send a JSON Merge Patch ({MERGE_PATCH}, or application/json)",
+            headers={"Accept-Patch": f"{MERGE_PATCH}, application/json"},
+        )
+
+
+@router.patch(
+    "/{note_id}",
+    response_model=NoteRead,
+    dependencies=[Depends(_merge_patch_media_type)],
+    responses={
+        **NOT_FOUND,
+        **MALFORMED_BODY,
+        **PRECONDITION_FAILED,
+        200: {"headers": ETAG_HEADER},
+        415: {"model": ErrorDetail, "description": "The body is not a JSON Merge Patch"},
+    },
+    openapi_extra={
+        "requestBody": {
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NotePatch"}}}
+        }
+    },
+)
+async def patch_note(
+    note_id: NoteId,
+    data: Annotated[NotePatch, Body(media_type=MERGE_PATCH)],
+    session: SessionDep,
+    user_id: CurrentUserId,
+    response: Response,
+    if_match: IfMatchHeader = None,
+) -> Note:
+    """JSON Merge Patch (RFC 7396): the fields given replace the note's; `null` is refused."""
+    note = await service.update_note(
+        session,
+        owner_id=user_id,
+        note_id=note_id,
+        changes=data.model_dump(exclude_unset=True),
+        if_match=parse_if_match(if_match, note_id),
+    )
+    return _with_etag(response, note)
+
+
+@router.delete(
+    "/{note_id}",
+    response_model=NoteRead,
+    responses={**NOT_FOUND, **PRECONDITION_FAILED, 200: {"headers": ETAG_HEADER}},
+)
+async def delete_note(
+    note_id: NoteId,
+    session: SessionDep,
+    user_id: CurrentUserId,
+    response: Response,
+    if_match: IfMatchHeader = None,
+) -> Note:
+    note = await service.delete_note(
+        session, owner_id=user_id, note_id=note_id, if_match=parse_if_match(if_match, note_id)
+    )
+    return _with_etag(response, note)
 
 
 @internal_router.delete("/users/{user_id}/notes", response_model=PurgeResult)

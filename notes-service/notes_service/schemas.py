@@ -1,7 +1,7 @@
 import re
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
@@ -45,6 +45,24 @@ class NoteWrite(BaseModel):
 
     title: NoteText
     description: NoteText
+
+
+def _no_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+class NotePatch(BaseModel):
+    """Body of PATCH, a JSON Merge Patch (RFC 7396): the fields given replace the note's.
+
+    Merge Patch's `null` would remove a field, and no field of a note can go:
+    `null` is refused like any other invalid value. Unknown fields are ignored.
+    """
+
+    # Absent fields stay unset (`model_dump(exclude_unset=True)`); the default
+    # is never validated, so `null` sent is refused while `null` unsent is not,
+    # and it is left out of the document, where it would contradict the type.
+    title: NoteText = Field(default=None, json_schema_extra=_no_default)  # type: ignore[assignment]
+    description: NoteText = Field(default=None, json_schema_extra=_no_default)  # type: ignore[assignment]
 
 
 class NoteRead(BaseModel):

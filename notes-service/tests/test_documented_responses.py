@@ -21,6 +21,7 @@ OPERATIONS = [
     ("GET", "/notes", "/notes/"),
     ("GET", "/notes/{note_id}", "/notes/1/"),
     ("PUT", "/notes/{note_id}", "/notes/1/"),
+    ("PATCH", "/notes/{note_id}", "/notes/1/"),
     ("DELETE", "/notes/{note_id}", "/notes/1/"),
 ]
 
@@ -90,3 +91,36 @@ class TestNotFound:
         assert response.status_code == 404
         assert response.json() == {"detail": "Note not found"}
         conforms(method, "/notes/{note_id}", response)
+
+
+class TestApiConsumerAnswers:
+    """The answers of issue 14's rules, each against the committed document."""
+
+    async def test_precondition_failed(self, client: httpx.AsyncClient, alice: User) -> None:
+        created = await client.post("/notes/", json=NOTE, headers=alice.headers)
+        path = f"/notes/{created.json()['id']}"
+        for method in ("PUT", "PATCH", "DELETE"):
+            headers = {**alice.headers, "If-Match": '"0.0"'}
+            response = await client.request(method, path, json=NOTE, headers=headers)
+            assert response.status_code == 412
+            conforms(method, "/notes/{note_id}", response)
+
+    async def test_idempotency_key_reused(self, client: httpx.AsyncClient, alice: User) -> None:
+        headers = {**alice.headers, "Idempotency-Key": "k"}
+        await client.post("/notes/", json=NOTE, headers=headers)
+        response = await client.post("/notes/", json={**NOTE, "title": "other"}, headers=headers)
+        assert response.status_code == 422
+        conforms("POST", "/notes", response)
+
+    async def test_unsupported_patch_media_type(
+        self, client: httpx.AsyncClient, alice: User
+    ) -> None:
+        headers = {**alice.headers, "Content-Type": "text/plain"}
+        response = await client.patch("/notes/1", content=b"{}", headers=headers)
+        assert response.status_code == 415
+        conforms("PATCH", "/notes/{note_id}", response)
+
+    async def test_bad_cursor(self, client: httpx.AsyncClient, alice: User) -> None:
+        response = await client.get("/notes/?cursor=abc", headers=alice.headers)
+        assert response.status_code == 422
+        conforms("GET", "/notes", response)

@@ -113,7 +113,9 @@ async def test_writes_after_the_purge_are_refused(engine: AsyncEngine) -> None:
         await create(engine, owner)
     async with async_sessionmaker(engine)() as session:
         with pytest.raises(OwnerDeleted):
-            await service.replace_note(session, owner_id=owner, note_id=note.id, data=NOTE)
+            await service.update_note(
+                session, owner_id=owner, note_id=note.id, changes=NOTE.model_dump()
+            )
     assert await purge(engine, owner) == 0
     assert await count(engine, owner) == 0
 

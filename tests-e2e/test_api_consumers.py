@@ -1,0 +1,247 @@
+"""Issue 14 end to end, through the gateway: conditional requests, safe retries,
+merge patches, cursor pages, search and sort, quotas.
+
+Races run as real concurrent HTTP requests against the running system: their
+outcome does not depend on how they interleave (two writes with one If-Match:
+one 200, one 412; N posts with one key: one note).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import httpx
+import pytest
+from api_client import ApiClient
+from run_local import LocalSystem, free_port
+
+NOTE = {"title": "a title", "description": "a description"}
+
+
+def at_once(count: int, call: Callable[[], httpx.Response]) -> list[httpx.Response]:
+    """`count` calls released together from their own threads."""
+    barrier = threading.Barrier(count)
+
+    def run() -> httpx.Response:
+        barrier.wait(timeout=30)
+        return call()
+
+    with ThreadPoolExecutor(count) as pool:
+        return list(pool.map(lambda _: run(), range(count)))
+
+
+def client_of(api: ApiClient) -> httpx.Client:
+    return httpx.Client(base_url=str(api.http.base_url), timeout=10.0)
+
+
+class TestConditionalRequests:
+    def test_etag_and_not_modified(self, api: ApiClient) -> None:
+        user = api.new_user()
+        created = api.http.post("/notes/", json=NOTE, headers=user)
+        tag = created.headers["ETag"]
+        path = f"/notes/{created.json()['id']}"
+        cached = api.http.get(path, headers={**user, "If-None-Match": tag})
+        assert (cached.status_code, cached.content, cached.headers["ETag"]) == (304, b"", tag)
+        changed = api.http.put(path, json={**NOTE, "title": "changed"}, headers=user)
+        assert changed.headers["ETag"] != tag
+        fresh = api.http.get(path, headers={**user, "If-None-Match": tag})
+        assert (fresh.status_code, fresh.json()["title"]) == (200, "changed")
+
+    def test_stale_if_match_is_412_and_changes_nothing(self, api: ApiClient) -> None:
+        user = api.new_user()
+        created = api.http.post("/notes/", json=NOTE, headers=user)
+        path = f"/notes/{created.json()['id']}"
+        current = api.http.put(path, json={**NOTE, "title": "second"}, headers=user)
+        stale = {**user, "If-Match": created.headers["ETag"]}
+        assert api.http.put(path, json=NOTE, headers=stale).status_code == 412
+        assert api.http.patch(path, json={"title": "third"}, headers=stale).status_code == 412
+        assert api.http.delete(path, headers=stale).status_code == 412
+        assert api.http.get(path, headers=user).json() == current.json()
+        fresh = {**user, "If-Match": current.headers["ETag"]}
+        assert api.http.delete(path, headers=fresh).status_code == 200
+
+    def test_two_puts_racing_with_one_if_match(self, api: ApiClient) -> None:
+        user = api.new_user()
+        created = api.http.post("/notes/", json=NOTE, headers=user)
+        path = f"/notes/{created.json()['id']}"
+        headers = {**user, "If-Match": created.headers["ETag"]}
+        with client_of(api) as http:
+            titles = iter(["writer one", "writer two"])
+            lock = threading.Lock()
+
+            def put() -> httpx.Response:
+                with lock:
+                    title = next(titles)
+                return http.put(path, json={**NOTE, "title": title}, headers=headers)
+
+            responses = at_once(2, put)
+        assert sorted(r.status_code for r in responses) == [200, 412]
+        (winner,) = [r for r in responses if r.status_code == 200]
+        stored = api.http.get(path, headers=user)
+        assert stored.json() == winner.json()
+        assert stored.headers["ETag"] == winner.headers["ETag"]
+
+
+class TestIdempotencyKey:
+    def test_retry_replays_and_other_body_is_refused(self, api: ApiClient) -> None:
+        user = api.new_user()
+        headers = {**user, "Idempotency-Key": str(uuid.uuid4())}
+        first = api.http.post("/notes/", json=NOTE, headers=headers)
+        again = api.http.post("/notes/", json=NOTE, headers=headers)
+        assert (first.status_code, again.status_code) == (201, 201)
+        assert again.json() == first.json()
+        assert again.headers["Idempotent-Replayed"] == "true"
+        other = api.http.post("/notes/", json={**NOTE, "title": "other"}, headers=headers)
+        assert other.status_code == 422
+        assert api.http.get("/notes/", headers=user).headers["X-Total-Count"] == "1"
+
+    def test_concurrent_posts_with_one_key_create_one_note(self, api: ApiClient) -> None:
+        user = api.new_user()
+        headers = {**user, "Idempotency-Key": "retry-storm"}
+        with client_of(api) as http:
+            responses = at_once(8, lambda: http.post("/notes/", json=NOTE, headers=headers))
+        created = [r for r in responses if r.status_code == 201]
+        busy = [r for r in responses if r.status_code == 409]
+        assert len(created) + len(busy) == 8, [r.status_code for r in responses]
+        originals = [r for r in created if "Idempotent-Replayed" not in r.headers]
+        assert len(originals) == 1
+        assert {r.json()["id"] for r in created} == {originals[0].json()["id"]}
+        assert all(r.headers["Retry-After"] == "1" for r in busy)
+        listing = api.http.get("/notes/", headers=user)
+        assert listing.headers["X-Total-Count"] == "1"
+        assert [n["id"] for n in listing.json()] == [originals[0].json()["id"]]
+
+
+class TestMergePatch:
+    def test_only_given_fields_change(self, api: ApiClient) -> None:
+        user = api.new_user()
+        note = api.create_note(user)
+        response = api.http.patch(
+            f"/notes/{note['id']}",
+            content=b'{"description": "patched"}',
+            headers={**user, "Content-Type": "application/merge-patch+json"},
+        )
+        assert response.status_code == 200
+        body = response.json()
+        assert (body["title"], body["description"]) == (note["title"], "patched")
+        assert body["updated_date"] > note["updated_date"]
+        assert body["created_date"] == note["created_date"]
+
+    def test_null_and_other_media_types_refused(self, api: ApiClient) -> None:
+        user = api.new_user()
+        note = api.create_note(user)
+        path = f"/notes/{note['id']}"
+        nulled = api.http.patch(path, json={"title": None}, headers=user)
+        assert nulled.status_code == 422
+        text = api.http.patch(
+            path, content=b'{"title": "abc"}', headers={**user, "Content-Type": "text/plain"}
+        )
+        assert text.status_code == 415
+        assert api.http.get(path, headers=user).json() == note
+
+
+LINK = re.compile(r'<([^>]*)>; rel="(next|prev)"')
+
+
+def next_link(response: httpx.Response) -> str | None:
+    return {rel: url for url, rel in LINK.findall(response.headers.get("Link", ""))}.get("next")
+
+
+class TestCursorPages:
+    def test_every_note_once_while_others_come_and_go(self, api: ApiClient) -> None:
+        user = api.new_user()
+        kept = {api.create_note(user, title=f"kept {i:02}")["id"] for i in range(15)}
+        doomed = [api.create_note(user, title=f"doomed {i:02}")["id"] for i in range(15)]
+        stop = threading.Event()
+
+        def churn() -> None:
+            with client_of(api) as http:
+                for number, note_id in enumerate(doomed):
+                    if stop.is_set():
+                        return
+                    http.post("/notes/", json={**NOTE, "title": f"new {number:02}"}, headers=user)
+                    http.delete(f"/notes/{note_id}", headers=user)
+
+        writer = threading.Thread(target=churn)
+        seen: list[int] = []
+        url: str | None = "/notes/?limit=4&sort=-created_date"
+        writer.start()
+        try:
+            while url is not None:
+                page = api.http.get(url, headers=user)
+                assert page.status_code == 200, page.text
+                seen += [note["id"] for note in page.json()]
+                url = next_link(page)
+        finally:
+            stop.set()
+            writer.join()
+        assert len(seen) == len(set(seen))
+        assert kept <= set(seen)
+
+    def test_garbage_cursor_is_422(self, api: ApiClient) -> None:
+        user = api.new_user()
+        response = api.http.get("/notes/?cursor=bm90LWEtY3Vyc29y", headers=user)
+        assert response.status_code == 422
+
+
+class TestSearchAndSort:
+    def test_search_ranks_and_sort_orders(self, api: ApiClient) -> None:
+        user = api.new_user()
+        once = api.create_note(user, title="tomato soup", description="for winter")
+        twice = api.create_note(user, title="tomato salad", description="tomato and basil")
+        api.create_note(user, title="shopping list", description="milk and bread")
+        ranked = api.http.get("/notes/", params={"q": "tomato"}, headers=user)
+        assert [n["id"] for n in ranked.json()] == [twice["id"], once["id"]]
+        assert ranked.headers["X-Total-Count"] == "2"
+        by_title = api.http.get("/notes/", params={"q": "tomato", "sort": "title"}, headers=user)
+        assert [n["id"] for n in by_title.json()] == [twice["id"], once["id"]]
+        newest = api.http.get("/notes/", params={"sort": "-created_date"}, headers=user)
+        dates = [n["created_date"] for n in newest.json()]
+        assert dates == sorted(dates, reverse=True)
+        assert len(dates) == 3
+
+
+@pytest.fixture(scope="module")
+def quota_gateway(system: LocalSystem) -> Iterator[str]:
+    """A gateway of its own with a small quota; the shared one's is out of reach."""
+    gateway = LocalSystem(
+        database_url=system.database_url,
+        ports={**system.ports, "gateway": free_port()},
+        extra_env={**system.extra_env, "GATEWAY_RATE_LIMIT": "5/minute"},
+        quiet=True,
+    )
+    gateway.start("gateway")
+    try:
+        gateway.wait_ready("gateway")
+        yield f"http://127.0.0.1:{gateway.ports['gateway']}"
+    finally:
+        gateway.stop_all()
+
+
+class TestQuotas:
+    def test_429_with_ratelimit_headers(self, api: ApiClient, quota_gateway: str) -> None:
+        user = api.new_user()  # registered through the shared gateway
+        other = api.new_user()
+        with httpx.Client(base_url=quota_gateway, timeout=10.0) as http:
+            answers = [http.get("/notes/", headers=user) for _ in range(6)]
+            assert [a.status_code for a in answers] == [200] * 5 + [429]
+            remaining = [_ratelimit(a)["r"] for a in answers]
+            assert remaining == [4, 3, 2, 1, 0, 0]
+            refused = answers[-1]
+            assert refused.headers["RateLimit-Policy"] == '"consumer";q=5;w=60'
+            assert refused.headers["Retry-After"] == str(_ratelimit(refused)["t"])
+            assert refused.json() == {"detail": "Too Many Requests"}
+            assert http.get("/notes/", headers=other).status_code == 200
+            for _ in range(7):
+                assert "RateLimit" not in http.get("/health/live").headers
+
+
+def _ratelimit(response: httpx.Response) -> dict[str, Any]:
+    match = re.fullmatch(r'"consumer";r=(\d+);t=(\d+)', response.headers["RateLimit"])
+    assert match is not None, response.headers["RateLimit"]
+    return {"r": int(match.group(1)), "t": int(match.group(2))}
