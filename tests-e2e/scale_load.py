@@ -192,6 +192,7 @@ def summary(
         "requests_during_event": len(during),
         "failures": len(failures),
         "failure_statuses": sorted({o.status for o in failures}),
+        "failed_requests": sorted({f"{o.kind} {o.status}" for o in failures}),
         "tolerated": len(tolerated),
         "event_seconds": round(event[1] - event[0], 1),
         "p99_ms": round(p99(o.seconds for o in outcomes) * 1000, 1),

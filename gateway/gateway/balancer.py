@@ -7,7 +7,8 @@ replicas it is round robin. A request counts from being sent until its answer
 has been relayed (or failed).
 
 A replica is skipped while its circuit breaker is open, and put last for
-DRAINING_HOLD_SECONDS after it answers `Connection: close`: a replica says
+DRAINING_HOLD_SECONDS after it answers `Connection: close` (or until it
+answers without it, being back): a replica says
 that while it drains before stopping (platform_common.draining), and once it
 has stopped, connecting to it is refused and the request moves on to the
 next (gateway.proxy). So a replica leaves the rotation before its idle
@@ -66,6 +67,15 @@ class Balancer:
 
     def saw_connection_close(self, replica: Replica) -> None:
         replica.draining_until = self._clock() + DRAINING_HOLD_SECONDS
+
+    def saw_keep_alive(self, replica: Replica) -> None:
+        """A draining replica closes every connection: this one is serving (again).
+
+        Without this, a replica restarted within the hold would stay last while
+        the next one drains, and both being last, the one about to stop could
+        still be chosen as it closes its connections.
+        """
+        replica.draining_until = 0.0
 
     def retry_after(self) -> int:
         """Seconds until some replica's breaker lets a trial through."""

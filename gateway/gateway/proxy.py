@@ -126,6 +126,8 @@ async def _send_to(upstream: Upstream, replica: Replica, request: httpx.Request)
     response.stream = _Counted(response.stream, replica)  # type: ignore[arg-type]
     if response.headers.get("connection", "").lower() == "close":
         upstream.balancer.saw_connection_close(replica)
+    else:
+        upstream.balancer.saw_keep_alive(replica)
     return response
 
 

@@ -228,6 +228,33 @@ class TestDraining:
             assert "connection" not in response.headers  # hop-by-hop: not relayed
         assert (a.call_count, b.call_count) == (1, 5)
 
+    async def test_a_replica_answering_normally_again_is_back_at_once(
+        self,
+        client: httpx.AsyncClient,
+        mock: respx.MockRouter,
+        replica_a: Contract,
+        replica_b: Contract,
+        auth_headers: dict[str, str],
+    ) -> None:
+        # A restarted within the hold while B starts draining: both are put
+        # last, and A's first normal answer must make it the one chosen.
+        def answer(contract: Contract, close: bool) -> httpx.Response:
+            headers = {"Connection": "close"} if close else None
+            return contract.response(
+                "GET", "/notes/{note_id}", status=200, json=NOTE, headers=headers
+            )
+
+        a = mock.get(f"{NOTES_A}/notes/1").mock(
+            side_effect=[answer(replica_a, True), *(answer(replica_a, False) for _ in range(9))]
+        )
+        b = mock.get(f"{NOTES_B}/notes/1").mock(side_effect=lambda _: answer(replica_b, True))
+        for _ in range(3):  # A (close), B (close), then A again: both held, A's turn
+            assert (await client.get("/notes/1", headers=auth_headers)).status_code == 200
+        assert (a.call_count, b.call_count) == (2, 1)
+        for _ in range(4):
+            assert (await client.get("/notes/1", headers=auth_headers)).status_code == 200
+        assert (a.call_count, b.call_count) == (6, 1)
+
 
 class TestReadiness:
     @pytest.fixture
