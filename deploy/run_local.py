@@ -5,6 +5,15 @@ Starts the embedded Postgres when no DATABASE_URL is set (data kept under
 uvicorn, prefixes each output line with the service's name, and stops
 everything (Postgres included) on one Ctrl-C. The end-to-end tests start the
 system through `LocalSystem` too, so they exercise this very code path.
+
+`REPLICAS=N` (default 1) starts N processes of auth-service and of
+notes-service: replica k (from 0) listens on its service's port + 100·k
+(auth-service 8001, 8101, ...; notes-service 8002, 8102, ...), is named
+`<service>-<k+1>` from the second on, and every caller is given every
+replica's URL: the gateway balances over them (GATEWAY_AUTH_URLS,
+GATEWAY_NOTES_URLS), and the JWKS and revocation list (gateway,
+notes-service) and the outbox's purges (AUTH_NOTES_URL) go to each replica
+in turn, the next when one refuses (platform_common.replicas).
 """
 
 from __future__ import annotations
@@ -27,6 +36,11 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 GRACEFUL_SHUTDOWN_SECONDS = 10
+# Replica k of a service listens on the service's port + REPLICA_PORT_STEP·k.
+REPLICA_PORT_STEP = 100
+# With several replicas, a stopping one first drains (platform_common.draining)
+# so that the gateway leaves it before it closes its idle connections.
+DRAIN_SECONDS_WITH_REPLICAS = "1"
 
 
 @dataclass(frozen=True)
@@ -64,28 +78,72 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def free_ports() -> dict[str, int]:
-    return {service.name: free_port() for service in SERVICES}
+def replica_names(service: str, count: int) -> list[str]:
+    """Process names: the service's own for the first replica, `<service>-2`, ... after."""
+    return [service if k == 0 else f"{service}-{k + 1}" for k in range(count)]
 
 
-def ports_from_environment() -> dict[str, int]:
-    return {s.name: int(os.environ.get(s.port_variable, s.default_port)) for s in SERVICES}
+def service_of(name: str) -> Service:
+    for service in SERVICES:
+        if name == service.name or name.removeprefix(service.name + "-").isdigit():
+            return service
+    raise KeyError(name)
+
+
+def _counts(replicas: int, gateways: int) -> dict[str, int]:
+    return {"auth-service": replicas, "notes-service": replicas, "gateway": gateways}
+
+
+def free_ports(replicas: int = 1, gateways: int = 1) -> dict[str, int]:
+    counts = _counts(replicas, gateways)
+    return {
+        name: free_port()
+        for service in SERVICES
+        for name in replica_names(service.name, counts[service.name])
+    }
+
+
+def ports_from_environment(replicas: int = 1) -> dict[str, int]:
+    ports = {}
+    for service in SERVICES:
+        base = int(os.environ.get(service.port_variable, service.default_port))
+        count = _counts(replicas, 1)[service.name]
+        for k, name in enumerate(replica_names(service.name, count)):
+            ports[name] = base + REPLICA_PORT_STEP * k
+    return ports
+
+
+def service_urls(ports: Mapping[str, int], service: str) -> list[str]:
+    return [
+        f"http://127.0.0.1:{port}"
+        for name, port in ports.items()
+        if service_of(name).name == service
+    ]
 
 
 def service_environment(database_url: str, ports: Mapping[str, int]) -> dict[str, str]:
     """Variables that wire the services together; values already set win."""
-    auth = f"http://127.0.0.1:{ports['auth-service']}"
-    notes = f"http://127.0.0.1:{ports['notes-service']}"
+    auth_urls = service_urls(ports, "auth-service")
+    notes_urls = service_urls(ports, "notes-service")
+
+    def each_auth(path: str) -> str:
+        return ",".join(url + path for url in auth_urls)
+
     wiring = {
         "AUTH_DATABASE_URL": database_url,
-        "AUTH_NOTES_URL": notes,
+        "AUTH_NOTES_URL": ",".join(notes_urls),
         "NOTES_DATABASE_URL": database_url,
-        "NOTES_JWKS_URL": f"{auth}/auth/.well-known/jwks.json",
-        "NOTES_REVOCATIONS_URL": f"{auth}/internal/revocations",
-        "GATEWAY_REVOCATIONS_URL": f"{auth}/internal/revocations",
-        "GATEWAY_AUTH_URL": auth,
-        "GATEWAY_NOTES_URL": notes,
+        "NOTES_JWKS_URL": each_auth("/auth/.well-known/jwks.json"),
+        "NOTES_REVOCATIONS_URL": each_auth("/internal/revocations"),
+        "GATEWAY_REVOCATIONS_URL": each_auth("/internal/revocations"),
+        "GATEWAY_AUTH_URL": auth_urls[0],
+        "GATEWAY_NOTES_URL": notes_urls[0],
+        "GATEWAY_AUTH_URLS": ",".join(auth_urls),
+        "GATEWAY_NOTES_URLS": ",".join(notes_urls),
     }
+    if len(ports) > len(SERVICES):
+        for prefix in ("AUTH", "NOTES", "GATEWAY"):
+            wiring[f"{prefix}_SHUTDOWN_DRAIN_SECONDS"] = DRAIN_SECONDS_WITH_REPLICAS
     return {**wiring, **os.environ}
 
 
@@ -134,7 +192,7 @@ class LocalSystem:
                     raise RuntimeError(f"{service.name}: migrations failed")
 
     def start(self, name: str) -> None:
-        service = next(s for s in SERVICES if s.name == name)
+        service = service_of(name)
         command = [
             sys.executable,
             "-m",
@@ -162,9 +220,9 @@ class LocalSystem:
             threading.Thread(target=_pump, args=(name, process.stdout), daemon=True).start()
 
     def start_all(self, timeout: float = 60.0) -> None:
-        for service in SERVICES:
-            if service.exists:
-                self.start(service.name)
+        for name in self.ports:
+            if service_of(name).exists:
+                self.start(name)
         for name in self.processes:
             self.wait_ready(name, timeout)
 
@@ -205,7 +263,15 @@ class LocalSystem:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.parse_args()
+    parser.add_argument(
+        "--replicas",
+        type=int,
+        default=int(os.environ.get("REPLICAS", "1")),
+        help="processes of auth-service and of notes-service (default: $REPLICAS or 1)",
+    )
+    arguments = parser.parse_args()
+    if arguments.replicas < 1:
+        parser.error("--replicas must be at least 1")
     database_url = os.environ.get("DATABASE_URL")
     embedded = None
     if not database_url:
@@ -217,7 +283,7 @@ def main() -> int:
 
     system = LocalSystem(
         database_url=database_url,
-        ports=ports_from_environment(),
+        ports=ports_from_environment(arguments.replicas),
         # The services' stdout is a pipe to us: they cannot see our terminal.
         extra_env=logging_environment(sys.stdout.isatty()),
     )

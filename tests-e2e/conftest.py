@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -73,3 +74,11 @@ def system(database_url: str) -> Iterator[LocalSystem]:
 def api(system: LocalSystem) -> Iterator[ApiClient]:
     with ApiClient(f"http://127.0.0.1:{system.ports['gateway']}") as client:
         yield client
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The scale-out figures (test_scale_out.py), one line per disturbance."""
+    from test_scale_out import FIGURES
+
+    for figures in FIGURES:
+        terminalreporter.write_line(f"scale-out: {json.dumps(figures)}")

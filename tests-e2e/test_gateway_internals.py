@@ -56,7 +56,7 @@ class TestInternalsNotPublic:
         assert api.http.get("/metrics").status_code == 200
         checks = api.http.get("/health/ready").json()["checks"]
         assert checks["revocations"] == {"ok": True}
-        assert checks["notes-service"]["circuit"] == "closed"
+        assert checks["notes-service"]["replicas"][0]["circuit"] == "closed"
 
 
 class TestMetricSeries:

@@ -8,7 +8,9 @@ the last token it signed has expired. `AUTH_ACTIVE_KEY_ID` names the key that
 signs; unset, it is the private key whose id sorts last, so date-named files
 (`2026-11-21.pem`) rotate by adding a file. Rotation: add the new key, wait
 for verifiers to refresh their JWKS (`NOTES_JWKS_MAX_AGE_SECONDS`), switch the
-active id, and later replace the old private key by its public half.
+active id, and later replace the old private key by its public half. Keys
+are read at start-up: each step is a rolling restart of the replicas
+(docs/architecture.md, "Key rotation"; proven by tests-e2e/test_scale_out.py).
 
 Without `AUTH_SIGNING_KEYS_DIR` (development), a key is generated once in
 `AUTH_DEVELOPMENT_KEYS_DIR` (`$PLATFORM_DATA_DIR/auth-keys`, by default
@@ -65,6 +67,10 @@ class Settings(BaseSettings):
     # Peers whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses
     # or CIDRs): the gateway's. Anyone else's forwarded headers are ignored.
     trusted_proxies: list[str] = ["127.0.0.1", "::1"]
+    # On SIGTERM, keep serving this long with `Connection: close` (and
+    # /health/ready 503) before the graceful shutdown: callers leave first
+    # (platform_common/draining.py). 0: stop at once.
+    shutdown_drain_seconds: float = Field(default=0.0, ge=0)
 
     jwt_issuer: str = "notes-platform-auth"
     jwt_audience: str = "notes-platform"

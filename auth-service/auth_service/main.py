@@ -43,6 +43,7 @@ from platform_common.database import (
     database_ready,
 )
 from platform_common.observability import configure_logging
+from platform_common.replicas import replica_client
 from platform_common.telemetry import inject_trace_context
 from platform_common.tokens import AccessTokenVerifier, StaticKeys, parse_jwks
 
@@ -257,9 +258,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             templates=MailTemplates(sender=settings.mail_from, public_url=settings.public_url),
             policy=recovery,
         )
+        # AUTH_NOTES_URL may name every notes-service replica: purges go to
+        # each in turn, and to the next when one refuses (platform_common.replicas).
         # trust_env=False: an internal call never goes through a proxy from the environment.
-        notes_http = httpx.AsyncClient(
-            base_url=settings.notes_url,
+        notes_http = replica_client(
+            settings.notes_url,
             timeout=settings.notes_timeout_seconds,
             trust_env=False,
             event_hooks={"request": [inject_trace_context]},  # the purge continues the trace
@@ -291,6 +294,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         readiness=readiness,
         routers=[router, account_router, users_router, events_router, internal_router],
         trusted_proxies=settings.trusted_proxies,
+        drain_seconds=settings.shutdown_drain_seconds,
         title="auth-service",
         # 1.0.0: DELETE /auth/me takes current_password; the revocation list
         # publishes token versions (breaking for consumers of 0.x).

@@ -3,6 +3,7 @@
 What differs between services (their routers, error handlers, lifespan) is
 passed in; what is common is done here once, in one order:
 
+    DrainOnSigterm           SIGTERM: answer with Connection: close for a while, then stop
     ProxyHeadersMiddleware   client address and scheme from a trusted proxy (services only)
     RequestContextMiddleware request id, access log, metrics: wraps everything below
     <middleware>             the caller's own (the gateway's CORS and proxy), outermost first
@@ -24,6 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from platform_common.database import add_database_error_handlers
+from platform_common.draining import DrainOnSigterm
 from platform_common.health import ReadinessCheck, health_router
 from platform_common.observability import RequestContextMiddleware
 from platform_common.telemetry import configure_tracing
@@ -38,6 +40,7 @@ def create_service_app(
     trusted_proxies: Sequence[str] | None = None,
     database: bool = True,
     middleware: Sequence[Middleware] = (),
+    drain_seconds: float = 0.0,
     public_edge: bool = False,
     **fastapi_options: Any,
 ) -> FastAPI:
@@ -48,6 +51,8 @@ def create_service_app(
     with `--no-proxy-headers` and this is the one place). None (the gateway)
     adds no such middleware: the gateway works out the client address itself.
     `database`: unreachable-database errors answer 503 (not for the gateway).
+    `drain_seconds`: on SIGTERM, serve this long with `Connection: close`
+    before shutting down (platform_common.draining; 0: stop at once).
     `public_edge`: the app faces the internet (the gateway): a client's trace
     context is continued but not trusted (platform_common.telemetry).
     Tracing is configured here, from the `OTEL_*` environment, once per process.
@@ -67,6 +72,7 @@ def create_service_app(
     app.add_middleware(RequestContextMiddleware, service=service)
     if trusted_proxies is not None:
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(trusted_proxies))
+    app.add_middleware(DrainOnSigterm, drain_seconds=drain_seconds)
     return app
 
 

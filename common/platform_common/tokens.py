@@ -120,14 +120,23 @@ class JwksCache:
         return self._keys.keys()
 
     async def get(self, kid: str) -> Key:
+        """The key `kid` names; an unknown one triggers a refetch (rotation).
+
+        Staleness is `refresh_if_stale`'s, which the verifier calls first.
+        """
         key = self._keys.get(kid)
-        age = self.age
-        if key is None or age is None or age > self._max_age:
+        if key is None:
             await self.refresh()
             key = self._keys.get(kid)
         if key is None:
             raise InvalidToken("unknown signing key")
         return key
+
+    async def refresh_if_stale(self) -> None:
+        """Refetch when older than max_age, even with no token naming an unknown kid."""
+        age = self.age
+        if age is None or age > self._max_age:
+            await self.refresh()
 
     async def refresh(self) -> None:
         async with self._lock:
@@ -159,6 +168,8 @@ class KeySource(Protocol):
 
     async def get(self, kid: str) -> Key: ...
 
+    async def refresh_if_stale(self) -> None: ...
+
 
 class StaticKeys:
     """A fixed set of keys, for the issuer verifying its own tokens without HTTP."""
@@ -173,6 +184,9 @@ class StaticKeys:
         if key is None:
             raise InvalidToken("unknown signing key")
         return key
+
+    async def refresh_if_stale(self) -> None:
+        return None
 
 
 # Generic so that `verifier.jwks` keeps its concrete type (a JwksCache by default).
@@ -216,6 +230,10 @@ class AccessTokenVerifier(Generic[KeySourceT]):
         }
 
     async def verify(self, token: str) -> AccessClaims:
+        # Tokens already verified skip the key lookup, so without this a key
+        # retired from the JWKS would never be noticed while clients keep
+        # their tokens: it is, within max_age (plus one refetch floor).
+        await self.jwks.refresh_if_stale()
         current = self._verified_generation == self.jwks.generation
         access = self._verified.get(token) if current else None
         if access is None:

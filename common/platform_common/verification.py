@@ -16,6 +16,7 @@ from typing import Protocol
 import httpx
 
 from platform_common.background import background_task
+from platform_common.replicas import replica_transport, split_urls
 from platform_common.revocations import RevokedSubjects
 from platform_common.telemetry import inject_trace_context
 from platform_common.tokens import AccessTokenVerifier, JwksCache
@@ -58,18 +59,26 @@ def build_remote_verifier(
     """The verifier of one process; `aclose()` it at shutdown."""
     if settings.revocations_enabled and not settings.revocations_url:
         raise ValueError("revocations are enabled but no revocations URL is set")
+    # Each URL may name every auth-service replica (platform_common.replicas):
+    # the calls go to each in turn, and to the next when one refuses.
+    jwks_urls = split_urls(settings.jwks_url)
+    revocation_urls = split_urls(settings.revocations_url)
     # trust_env=False: a call to auth-service never goes through a proxy from the environment.
     # A fetch made for a request (a refetch, the first load) continues its trace.
-    http = httpx.AsyncClient(trust_env=False, event_hooks={"request": [inject_trace_context]})
+    http = httpx.AsyncClient(
+        trust_env=False,
+        transport=replica_transport(jwks_urls, revocation_urls),
+        event_hooks={"request": [inject_trace_context]},
+    )
     jwks = JwksCache(
-        settings.jwks_url,
+        jwks_urls[0] if jwks_urls else settings.jwks_url,
         http,
         max_age=settings.jwks_max_age_seconds,
         refetch_floor=settings.jwks_refetch_floor_seconds,
     )
     revocations = (
         RevokedSubjects(
-            settings.revocations_url, http, interval=settings.revocations_poll_interval_seconds
+            revocation_urls[0], http, interval=settings.revocations_poll_interval_seconds
         )
         if settings.revocations_enabled
         else None

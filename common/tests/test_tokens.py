@@ -190,6 +190,26 @@ class TestVerifiedTokenCache:
             with pytest.raises(InvalidToken, match="unknown signing key"):
                 await verifier.verify(token)
 
+    async def test_a_withdrawn_key_is_noticed_after_max_age_with_only_cached_tokens(
+        self, http: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # Key retirement: clients keep using tokens the verifier already knows;
+        # none has an unknown kid, yet the old key must stop counting once the
+        # keys are older than max_age.
+        old, new = TokenIssuer(), TokenIssuer()
+        with respx.mock:
+            route = respx.get(JWKS_URL).respond(json={"keys": [old.jwk, new.jwk]})
+            cache = JwksCache(JWKS_URL, http, max_age=60, refetch_floor=10)
+            verifier = verifier_for(cache, old)
+            token = old.token("u")
+            await verifier.verify(token)
+            route.respond(json=new.jwks())  # the old key is retired
+            later = time.monotonic() + 61
+            monkeypatch.setattr(time, "monotonic", lambda: later)
+            with pytest.raises(InvalidToken, match="unknown signing key"):
+                await verifier.verify(token)
+            assert route.call_count == 2
+
     async def test_size_is_bounded(self, http: httpx.AsyncClient) -> None:
         issuer = TokenIssuer()
         with respx.mock:

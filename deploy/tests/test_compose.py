@@ -144,7 +144,10 @@ def test_service_agrees_with_the_code(spec: ServiceSpec, compose: dict[str, Any]
         "context": ".",
         "dockerfile": str(spec.dockerfile.relative_to(ROOT)),
     }
-    assert _seconds(app["stop_grace_period"]) > GRACEFUL_SHUTDOWN_SECONDS
+    drain = float(app["environment"].get(f"{spec.env_prefix}SHUTDOWN_DRAIN_SECONDS", 0))
+    assert _seconds(app["stop_grace_period"]) > drain + GRACEFUL_SHUTDOWN_SECONDS
+    if spec.name != "gateway":  # the gateway publishes one host port
+        assert app["deploy"]["replicas"] >= 2
     assert app["restart"] == "unless-stopped"
     assert app["read_only"] is True
     known = settings_env_names(spec.package)

@@ -191,8 +191,31 @@ def test_shutdown_fits_in_the_grace_period(spec: ServiceSpec, manifests: list[Ma
     grace = pod_spec(deployment)["terminationGracePeriodSeconds"]
     pre_stop = main_container(deployment).get("lifecycle", {}).get("preStop", {})
     sleep = pre_stop.get("sleep", {}).get("seconds", 0)
+    drain = float(
+        _env_names(deployment, manifests)[f"{spec.env_prefix}SHUTDOWN_DRAIN_SECONDS"]["value"]
+    )
     assert grace == 40
-    assert sleep + GRACEFUL_SHUTDOWN_SECONDS < grace
+    # preStop, then the drain (platform_common/draining.py), then uvicorn's graceful shutdown.
+    assert sleep + drain + GRACEFUL_SHUTDOWN_SECONDS < grace
+
+
+@pytest.mark.parametrize("spec", SERVICES, ids=lambda s: s.name)
+def test_rolling_update_keeps_every_replica_serving(
+    spec: ServiceSpec, manifests: list[Manifest]
+) -> None:
+    # What tests-e2e/test_scale_out.py proved on one machine: one new pod
+    # ready before an old one leaves, each old one draining before it stops.
+    deployment = by_kind(manifests, "Deployment")[spec.name]
+    assert deployment["spec"]["replicas"] >= 2
+    strategy = deployment["spec"]["strategy"]
+    assert strategy["type"] == "RollingUpdate"
+    assert strategy["rollingUpdate"] == {"maxSurge": 1, "maxUnavailable": 0}
+    container = main_container(deployment)
+    assert container["readinessProbe"]["httpGet"]["path"] == "/health/ready"
+    assert container["lifecycle"]["preStop"]["sleep"]["seconds"] > 0
+    drain = _env_names(deployment, manifests)[f"{spec.env_prefix}SHUTDOWN_DRAIN_SECONDS"]
+    # Longer than the gateway keeps an idle upstream connection (gateway/transport.py).
+    assert float(drain["value"]) > 4
 
 
 @pytest.mark.parametrize(

@@ -22,15 +22,18 @@ class CircuitBreaker:
         reset_seconds: float,
         clock: Callable[[], float] = time.monotonic,
         name: str | None = None,
+        replica: str = "",
     ) -> None:
-        """`name`: the upstream, for the `gateway_circuit_breaker_open` gauge (none if None)."""
+        """`name`, `replica`: the upstream and the replica's URL (one breaker per
+        replica, gateway.balancer), for the `gateway_circuit_breaker_open`
+        gauge (none if `name` is None)."""
         self._threshold = failure_threshold
         self._reset_seconds = reset_seconds
         self._clock = clock
         self._failures = 0
         self._opened_at: float | None = None
         self._trial_in_flight = False
-        self._open_gauge = BREAKER_OPEN.labels(name) if name is not None else None
+        self._open_gauge = BREAKER_OPEN.labels(name, replica) if name is not None else None
         if self._open_gauge is not None:
             self._open_gauge.set(0)
 

@@ -6,6 +6,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from gateway.quotas import parse_rate
+from platform_common.replicas import split_urls
 
 
 class Settings(BaseSettings):
@@ -17,6 +18,10 @@ class Settings(BaseSettings):
 
     auth_url: str = "http://127.0.0.1:8001"
     notes_url: str = "http://127.0.0.1:8002"
+    # Several replicas of an upstream, each balanced over (gateway/balancer.py):
+    # comma-separated or a JSON list. Set, they replace the single URL above.
+    auth_urls: str = ""
+    notes_urls: str = ""
     # Seconds to wait for an upstream's answer (each read); connecting has its own limit.
     auth_timeout_seconds: float = Field(default=10.0, gt=0)
     notes_timeout_seconds: float = Field(default=10.0, gt=0)
@@ -26,7 +31,8 @@ class Settings(BaseSettings):
     upstream_max_connections: int = Field(default=200, ge=1)
     upstream_keepalive_connections: int = Field(default=100, ge=1)
 
-    # Empty means auth_url + /auth/.well-known/jwks.json.
+    # Empty means /auth/.well-known/jwks.json on every auth-service replica
+    # (platform_common.replicas: each in turn, the next when one refuses).
     jwks_url: str = ""
     jwt_issuer: str = "notes-platform-auth"
     jwt_audience: str = "notes-platform"
@@ -35,7 +41,8 @@ class Settings(BaseSettings):
     max_authorization_bytes: int = Field(default=8192, ge=256)
     # Users deleted or deactivated since their token was issued: polled from
     # auth-service (platform_common.revocations), their tokens are refused
-    # within about one interval. Empty URL means auth_url + /internal/revocations.
+    # within about one interval. Empty URL means /internal/revocations on
+    # every auth-service replica, like the JWKS.
     revocations_url: str = ""
     revocations_poll_interval_seconds: float = Field(default=2.0, gt=0)
     # Off only in tests that have no list to poll.
@@ -69,6 +76,11 @@ class Settings(BaseSettings):
     # Shares the quota counters between gateway instances; empty: each counts alone.
     redis_url: SecretStr = SecretStr("")
 
+    # On SIGTERM, keep serving this long with `Connection: close` (and
+    # /health/ready 503) before the graceful shutdown: callers leave first
+    # (platform_common/draining.py). 0: stop at once.
+    shutdown_drain_seconds: float = Field(default=0.0, ge=0)
+
     cors_origins: list[str] = []
     cors_allow_credentials: bool = False
 
@@ -81,13 +93,25 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _check(self) -> "Settings":
         if not self.jwks_url:
-            self.jwks_url = self.auth_url.rstrip("/") + "/auth/.well-known/jwks.json"
+            self.jwks_url = _each(self.auth_replicas, "/auth/.well-known/jwks.json")
         if not self.revocations_url:
-            self.revocations_url = self.auth_url.rstrip("/") + "/internal/revocations"
+            self.revocations_url = _each(self.auth_replicas, "/internal/revocations")
         if self.cors_allow_credentials and "*" in self.cors_origins:
             # Browsers refuse it anyway, and echoing any origin with credentials is worse.
             raise ValueError("CORS: a wildcard origin cannot be combined with credentials")
         return self
+
+    @property
+    def auth_replicas(self) -> list[str]:
+        return split_urls(self.auth_urls) or [self.auth_url]
+
+    @property
+    def notes_replicas(self) -> list[str]:
+        return split_urls(self.notes_urls) or [self.notes_url]
+
+
+def _each(urls: list[str], path: str) -> str:
+    return ",".join(url.rstrip("/") + path for url in urls)
 
 
 @lru_cache

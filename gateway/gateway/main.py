@@ -67,6 +67,7 @@ def create_app(
         routers=[docs_router],
         database=False,
         middleware=middleware,
+        drain_seconds=settings.shutdown_drain_seconds,
         public_edge=True,
         title=TITLE,
         version=VERSION,

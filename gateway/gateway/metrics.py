@@ -36,6 +36,7 @@ REFUSED = Counter(
 )
 BREAKER_OPEN = Gauge(
     "gateway_circuit_breaker_open",
-    "1 from the failure that opened an upstream's circuit until a success closes it",
-    ["upstream"],
+    "1 from the failure that opened a replica's circuit until a success closes it",
+    # Replicas are the configured URLs (GATEWAY_*_URLS): a bounded set.
+    ["upstream", "replica"],
 )

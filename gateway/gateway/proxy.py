@@ -8,6 +8,7 @@ bytes relayed as they arrive, so no body is ever held whole in memory.
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 
@@ -16,8 +17,8 @@ from starlette.background import BackgroundTask
 from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
-from gateway.body import BodyTimeout, BodyTooLarge, ClientDisconnected, RequestBody
-from gateway.circuit import CircuitBreaker
+from gateway.balancer import Balancer, Replica
+from gateway.body import RequestBody
 from gateway.errors import error_response
 from gateway.headers import client_response_headers
 from gateway.metrics import UPSTREAM_ERRORS, UPSTREAM_LATENCY, UPSTREAM_RESPONSES, method_label
@@ -43,21 +44,25 @@ def _refuse_all_cookies() -> CookieJar:
 
 @dataclass(eq=False)
 class Upstream:
+    """One upstream service: its replicas (gateway.balancer) and one pooled client for all."""
+
     name: str
     prefix: str
-    url: str
+    replicas: Sequence[Replica]
     timeout: httpx.Timeout
-    breaker: CircuitBreaker
-    base: httpx.URL = field(init=False)
+    balancer: Balancer = field(init=False)
     client: httpx.AsyncClient = field(init=False)
 
     def __post_init__(self) -> None:
-        self.url = self.url.rstrip("/")
-        self.base = httpx.URL(self.url)
+        self.balancer = Balancer(self.replicas)
+
+    @property
+    def url(self) -> str:
+        """The first replica's URL: requests are built with it, then sent to the chosen one."""
+        return self.replicas[0].url
 
     def open(self, limits: httpx.Limits, transport: httpx.AsyncBaseTransport | None) -> None:
         self.client = httpx.AsyncClient(
-            base_url=self.base,
             timeout=self.timeout,
             limits=limits,
             transport=transport,
@@ -70,62 +75,141 @@ class Upstream:
         self.client.headers.clear()
 
     def url_for(self, raw_path: bytes, query_string: bytes) -> httpx.URL:
-        return self.base.copy_with(
+        return self.replicas[0].base.copy_with(
             raw_path=raw_path + b"?" + query_string if query_string else raw_path
         )
+
+
+class _Counted(httpx.AsyncByteStream):
+    """An answer's body; the replica's count of requests in flight drops when it is closed."""
+
+    def __init__(self, stream: httpx.AsyncByteStream, replica: Replica) -> None:
+        self._stream = stream
+        self._replica: Replica | None = replica
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in self._stream:
+            yield chunk
+
+    async def aclose(self) -> None:
+        if self._replica is not None:  # httpx may close a response more than once
+            self._replica.outstanding -= 1
+            self._replica = None
+        await self._stream.aclose()
+
+
+class _NotSent(Exception):
+    """Connecting to the replica failed: not one byte of the request left the gateway."""
+
+    def __init__(self, error: httpx.TransportError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+async def _send_to(upstream: Upstream, replica: Replica, request: httpx.Request) -> httpx.Response:
+    """The replica's answer (headers), or the transport's error; `_NotSent` when refused."""
+    request.url = request.url.copy_with(
+        scheme=replica.base.scheme, host=replica.base.host, port=replica.base.port
+    )
+    # Built for the first replica; each replica is told its own name.
+    request.headers["Host"] = replica.base.netloc.decode("ascii")
+    replica.outstanding += 1
+    try:
+        response = await upstream.client.send(request, stream=True)
+    except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+        replica.outstanding -= 1
+        replica.breaker.record_failure()
+        raise _NotSent(exc) from None
+    except BaseException:
+        replica.outstanding -= 1
+        raise
+    response.stream = _Counted(response.stream, replica)  # type: ignore[arg-type]
+    if response.headers.get("connection", "").lower() == "close":
+        upstream.balancer.saw_connection_close(replica)
+    else:
+        upstream.balancer.saw_keep_alive(replica)
+    return response
 
 
 async def send_upstream(
     upstream: Upstream, request: httpx.Request, body: RequestBody | None
 ) -> httpx.Response:
-    """The upstream's response, headers read and body not yet; or UpstreamFailure."""
-    breaker = upstream.breaker
-    if not breaker.allow():
-        UPSTREAM_ERRORS.labels(upstream.name, "circuit_open").inc()
-        raise UpstreamFailure(
-            503, f"{upstream.name} is unavailable", retry_after=breaker.retry_after()
-        )
-    may_retry = request.method in IDEMPOTENT_METHODS
+    """A replica's answer, headers read and body not yet; or UpstreamFailure.
+
+    A refused connection (nothing was sent) moves any request whose body has
+    not started to the next replica; a connection closed under a request
+    (which may have been received) moves only an idempotent one.
+    """
+    idempotent = request.method in IDEMPOTENT_METHODS
     started = time.perf_counter()
-    while True:
+    failure: Exception | None = None
+    for replica in upstream.balancer.attempts(idempotent):
+        if body is not None and body.started:
+            break  # the body cannot be sent again
+        if not replica.breaker.allow():
+            continue
         try:
-            response = await upstream.client.send(request, stream=True)
-        except (httpx.ConnectError, httpx.RemoteProtocolError) as exc:
-            # Refused, or a pooled connection the upstream had already closed:
-            # safe to repeat once when the method is idempotent and no byte of
-            # the body has been consumed.
-            if may_retry and not (body is not None and body.started):
-                may_retry = False
+            response = await _send_to(upstream, replica, request)
+        except _NotSent as exc:
+            failure = exc.error
+            continue
+        except httpx.RemoteProtocolError as exc:
+            replica.breaker.record_failure()
+            failure = exc
+            if idempotent:
                 continue
-            reason = "connect" if isinstance(exc, httpx.ConnectError) else "protocol"
-            breaker.record_failure()
-            UPSTREAM_ERRORS.labels(upstream.name, reason).inc()
-            if reason == "connect":
-                raise UpstreamFailure(503, f"{upstream.name} is unavailable") from None
-            raise UpstreamFailure(502, f"{upstream.name} closed the connection") from None
-        except httpx.PoolTimeout:
-            # The gateway's own pool is exhausted: not the upstream's fault.
-            breaker.release()
-            UPSTREAM_ERRORS.labels(upstream.name, "pool").inc()
-            raise UpstreamFailure(503, "gateway busy, try again", retry_after=1) from None
-        except httpx.TimeoutException:
-            breaker.record_failure()
-            UPSTREAM_ERRORS.labels(upstream.name, "timeout").inc()
-            raise UpstreamFailure(504, f"{upstream.name} did not answer in time") from None
-        except httpx.TransportError:
-            breaker.record_failure()
-            UPSTREAM_ERRORS.labels(upstream.name, "transport").inc()
-            raise UpstreamFailure(502, f"{upstream.name} failed to answer") from None
-        except (BodyTooLarge, BodyTimeout, ClientDisconnected):
-            # The client's doing: nothing learnt about the upstream.
-            breaker.release()
-            raise
-        breaker.record_success()
+            break
+        except Exception as exc:
+            mapped = _failure(upstream, replica, exc)
+            if mapped is exc:
+                raise
+            raise mapped from None
+        replica.breaker.record_success()
         UPSTREAM_LATENCY.labels(upstream.name).observe(time.perf_counter() - started)
         UPSTREAM_RESPONSES.labels(
             upstream.name, method_label(request.method), str(response.status_code)
         ).inc()
         return response
+    raise _no_answer(upstream, failure) from None
+
+
+def _no_answer(upstream: Upstream, failure: Exception | None) -> UpstreamFailure:
+    """Every replica tried (or its breaker open): what the client gets."""
+    if failure is None:
+        UPSTREAM_ERRORS.labels(upstream.name, "circuit_open").inc()
+        return UpstreamFailure(
+            503, f"{upstream.name} is unavailable", retry_after=upstream.balancer.retry_after()
+        )
+    if isinstance(failure, httpx.ConnectTimeout):
+        UPSTREAM_ERRORS.labels(upstream.name, "timeout").inc()
+        return UpstreamFailure(504, f"{upstream.name} did not answer in time")
+    if isinstance(failure, httpx.ConnectError):
+        UPSTREAM_ERRORS.labels(upstream.name, "connect").inc()
+        return UpstreamFailure(503, f"{upstream.name} is unavailable")
+    UPSTREAM_ERRORS.labels(upstream.name, "protocol").inc()
+    return UpstreamFailure(502, f"{upstream.name} closed the connection")
+
+
+def _failure(upstream: Upstream, replica: Replica, exc: Exception) -> Exception:
+    """The answer to an error that ends the request on its first replica."""
+    breaker = replica.breaker
+    if isinstance(exc, httpx.PoolTimeout):
+        # The gateway's own pool is exhausted: not the upstream's fault.
+        breaker.release()
+        UPSTREAM_ERRORS.labels(upstream.name, "pool").inc()
+        return UpstreamFailure(503, "gateway busy, try again", retry_after=1)
+    if isinstance(exc, httpx.TimeoutException):
+        breaker.record_failure()
+        UPSTREAM_ERRORS.labels(upstream.name, "timeout").inc()
+        return UpstreamFailure(504, f"{upstream.name} did not answer in time")
+    if isinstance(exc, httpx.TransportError):
+        breaker.record_failure()
+        UPSTREAM_ERRORS.labels(upstream.name, "transport").inc()
+        return UpstreamFailure(502, f"{upstream.name} failed to answer")
+    # The client's doing (body too large, too slow, gone) or a cancellation:
+    # nothing learnt about the upstream.
+    breaker.release()
+    return exc
 
 
 async def relay(response: httpx.Response, scope: Scope, receive: Receive, send: Send) -> None:

@@ -15,24 +15,41 @@ import httpx
 from fastapi import Request
 from starlette.responses import JSONResponse
 
+from gateway.balancer import Replica
 from gateway.proxy import Upstream
 from gateway.state import GatewayState
 
 READINESS_PATH = "/health/ready"
 
 
-async def _upstream_check(upstream: Upstream, limit_seconds: float) -> dict[str, Any]:
+async def _replica_check(
+    upstream: Upstream, replica: Replica, limit_seconds: float
+) -> dict[str, Any]:
     started = time.perf_counter()
+    state = {
+        "url": replica.url,
+        "circuit": replica.breaker.state,
+        "draining": replica.draining(time.monotonic()),
+        "in_flight": replica.outstanding,
+    }
     try:
-        response = await upstream.client.get(upstream.url + "/health/live", timeout=limit_seconds)
+        response = await upstream.client.get(replica.url + "/health/live", timeout=limit_seconds)
     except httpx.HTTPError as exc:
-        return {"ok": False, "error": type(exc).__name__, "circuit": upstream.breaker.state}
+        return {"ok": False, "error": type(exc).__name__, **state}
     return {
         "ok": response.status_code == 200,
         "status": response.status_code,
         "latency_ms": round((time.perf_counter() - started) * 1000, 1),
-        "circuit": upstream.breaker.state,
+        **state,
     }
+
+
+async def _upstream_check(upstream: Upstream, limit_seconds: float) -> dict[str, Any]:
+    """Each replica's state; the upstream can serve while one of them answers."""
+    replicas = await asyncio.gather(
+        *(_replica_check(upstream, replica, limit_seconds) for replica in upstream.replicas)
+    )
+    return {"ok": any(each["ok"] for each in replicas), "replicas": list(replicas)}
 
 
 async def _jwks_check(gateway: GatewayState) -> dict[str, Any]:

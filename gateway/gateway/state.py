@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 import httpx
 
+from gateway.balancer import Replica
 from gateway.body import BodyLimits
 from gateway.circuit import CircuitBreaker
 from gateway.client_address import Network, in_networks, parse_address
@@ -41,11 +42,20 @@ class GatewayState:
         self.trusted_proxies: list[Network] = list(settings.trusted_proxies)
         self.internal_networks: list[Network] = list(settings.internal_networks)
 
-        def upstream(name: str, prefix: str, url: str, read_timeout: float) -> Upstream:
+        def breaker(name: str, url: str) -> CircuitBreaker:
+            return CircuitBreaker(
+                failure_threshold=settings.circuit_failure_threshold,
+                reset_seconds=settings.circuit_reset_seconds,
+                name=name,
+                replica=url,
+            )
+
+        def upstream(name: str, prefix: str, urls: list[str], read_timeout: float) -> Upstream:
             return Upstream(
                 name=name,
                 prefix=prefix,
-                url=url,
+                # One breaker per replica: one failing replica leaves the others in use.
+                replicas=[Replica(url, breaker(name, url)) for url in urls],
                 # Waiting for a free pooled connection is bounded like connecting:
                 # a full pool answers "busy" soon (gateway/proxy.py).
                 timeout=httpx.Timeout(
@@ -53,16 +63,11 @@ class GatewayState:
                     connect=settings.connect_timeout_seconds,
                     pool=settings.connect_timeout_seconds,
                 ),
-                breaker=CircuitBreaker(
-                    failure_threshold=settings.circuit_failure_threshold,
-                    reset_seconds=settings.circuit_reset_seconds,
-                    name=name,
-                ),
             )
 
         self.upstreams = (
-            upstream(AUTH, "/auth", settings.auth_url, settings.auth_timeout_seconds),
-            upstream(NOTES, "/notes", settings.notes_url, settings.notes_timeout_seconds),
+            upstream(AUTH, "/auth", settings.auth_replicas, settings.auth_timeout_seconds),
+            upstream(NOTES, "/notes", settings.notes_replicas, settings.notes_timeout_seconds),
         )
         limits = httpx.Limits(
             max_connections=settings.upstream_max_connections,

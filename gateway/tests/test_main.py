@@ -6,7 +6,7 @@ from pydantic import ValidationError
 from gateway.config import Settings
 from gateway.main import create_app
 from platform_common.testing.contract import Contract
-from tests.conftest import NOTE, asgi_client, make_settings
+from tests.conftest import NOTE, NOTES_URL, asgi_client, make_settings
 
 
 def serve_health(
@@ -39,7 +39,7 @@ class TestHealth:
         checks = response.json()["checks"]
         assert checks["auth-service"]["ok"] is True
         assert checks["notes-service"]["ok"] is True
-        assert checks["notes-service"]["circuit"] == "closed"
+        assert checks["notes-service"]["replicas"][0]["circuit"] == "closed"
         assert checks["jwks"]["ok"] is True
         assert checks["jwks"]["age_seconds"] >= 0
         assert checks["jwks"]["keys"] == 1
@@ -56,8 +56,15 @@ class TestHealth:
         response = await internal_client.get("/health/ready")
         assert response.status_code == 503
         checks = response.json()["checks"]
-        down = {"ok": False, "error": "ConnectError", "circuit": "closed"}
-        assert checks["notes-service"] == down
+        down = {
+            "url": NOTES_URL,
+            "ok": False,
+            "error": "ConnectError",
+            "circuit": "closed",
+            "draining": False,
+            "in_flight": 0,
+        }
+        assert checks["notes-service"] == {"ok": False, "replicas": [down]}
         assert checks["auth-service"]["ok"] is True
 
 

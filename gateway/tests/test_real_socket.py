@@ -233,7 +233,10 @@ async def test_slow_uploads_fill_the_pool_and_leave_the_breaker_closed(
                 assert response.status_code == 503
                 assert response.json() == {"detail": "gateway busy, try again"}
                 assert response.headers["retry-after"] == "1"
-            assert [u.breaker.state for u in app.state.gateway.upstreams] == ["closed", "closed"]
+            assert [u.replicas[0].breaker.state for u in app.state.gateway.upstreams] == [
+                "closed",
+                "closed",
+            ]
             release.set()
             assert (await upload).json() == {"received": 1025}
             assert (await client.get("/notes/ticks", headers=headers)).status_code == 200
@@ -296,7 +299,10 @@ async def test_trickled_bodies_get_408(upstream_client: str, trickle: str) -> No
             )
             assert answer.startswith(b"HTTP/1.1 408 "), answer[:100]
             assert answer.endswith(b'{"detail":"Request body not received in time"}')
-            assert [u.breaker.state for u in app.state.gateway.upstreams] == ["closed", "closed"]
+            assert [u.replicas[0].breaker.state for u in app.state.gateway.upstreams] == [
+                "closed",
+                "closed",
+            ]
 
 
 @pytest.mark.parametrize("upstream_client", ["aiohttp", "httpx"])

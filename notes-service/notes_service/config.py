@@ -29,6 +29,10 @@ class Settings(BaseSettings):
     # Peers whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses
     # or CIDRs): the gateway's. Anyone else's forwarded headers are ignored.
     trusted_proxies: list[str] = ["127.0.0.1", "::1"]
+    # On SIGTERM, keep serving this long with `Connection: close` (and
+    # /health/ready 503) before the graceful shutdown: callers leave first
+    # (platform_common/draining.py). 0: stop at once.
+    shutdown_drain_seconds: float = Field(default=0.0, ge=0)
 
 
 @lru_cache

@@ -49,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         readiness=readiness,
         routers=[router, internal_router],
         trusted_proxies=settings.trusted_proxies,
+        drain_seconds=settings.shutdown_drain_seconds,
         title="notes-service",
         version="0.1.0",
         description="Each user's notes, visible only to their owner.",

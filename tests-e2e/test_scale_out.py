@@ -1,0 +1,354 @@
+"""Two replicas of every service (and two gateways) on one machine: what the cluster promises.
+
+Its own system, on its own Postgres: the other e2e modules keep the single
+replica of tests-e2e/conftest.py. Figures of each disturbance (requests,
+failures, p99) are printed and written to artifacts/scale-out.json.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import asyncpg
+import httpx
+import pytest
+from api_client import ApiClient
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from run_local import LocalSystem, free_ports, replica_names
+from scale_load import Load, Worker, summary
+
+from platform_common.embedded_postgres import restart_postgres, start_postgres
+
+if TYPE_CHECKING:
+    from pgserver.postgres_server import PostgresServer
+
+ARTIFACTS = Path(__file__).parent / "artifacts"
+CLIENTS = 16
+AUTH = replica_names("auth-service", 2)
+NOTES = replica_names("notes-service", 2)
+GATEWAYS = replica_names("gateway", 2)
+JWKS_MAX_AGE = 3.0  # GATEWAY_/NOTES_JWKS_MAX_AGE_SECONDS below
+REVOCATION_POLL = 1.0  # GATEWAY_/NOTES_REVOCATIONS_POLL_INTERVAL_SECONDS below
+# Old-key tokens get 401 within the JWKS max age after retirement; revoked
+# accounts' within a poll interval. Both plus the restarts' slack.
+KEY_RETIREMENT_BOUND = JWKS_MAX_AGE + 5.0
+REVOCATION_BOUND = REVOCATION_POLL + 5.0
+FIGURES: list[dict[str, Any]] = []
+
+
+def write_key(directory: Path, kid: str) -> rsa.RSAPrivateKey:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    (directory / f"{kid}.pem").write_bytes(pem)
+    return key
+
+
+@pytest.fixture(scope="module")
+def scaled() -> Iterator[LocalSystem]:
+    with (
+        tempfile.TemporaryDirectory(prefix="e2e-scale-pg-") as pgdata,
+        tempfile.TemporaryDirectory(prefix="e2e-scale-") as data_dir,
+    ):
+        postgres = start_postgres(Path(pgdata))
+        keys = Path(data_dir) / "keys"
+        keys.mkdir()
+        write_key(keys, "key-1")
+        system = LocalSystem(
+            database_url=str(postgres.get_uri()),
+            ports=free_ports(replicas=2, gateways=2),
+            extra_env={
+                "PLATFORM_DATA_DIR": data_dir,
+                "AUTH_SIGNING_KEYS_DIR": str(keys),
+                "AUTH_ACTIVE_KEY_ID": "key-1",
+                "GATEWAY_JWKS_MAX_AGE_SECONDS": str(JWKS_MAX_AGE),
+                "NOTES_JWKS_MAX_AGE_SECONDS": str(JWKS_MAX_AGE),
+                "GATEWAY_JWKS_REFETCH_FLOOR_SECONDS": "0.5",
+                "NOTES_JWKS_REFETCH_FLOOR_SECONDS": "0.5",
+                "GATEWAY_REVOCATIONS_POLL_INTERVAL_SECONDS": str(REVOCATION_POLL),
+                "NOTES_REVOCATIONS_POLL_INTERVAL_SECONDS": str(REVOCATION_POLL),
+                "GATEWAY_CIRCUIT_RESET_SECONDS": "1",
+                # Per-consumer quotas are not under test here (and with two
+                # gateways and no Redis each counts alone).
+                "GATEWAY_RATE_LIMIT": "1000000/minute",
+                "AUTH_OUTBOX_POLL_INTERVAL_SECONDS": "0.2",
+                # Every client is 127.0.0.1: only the per-(account, address)
+                # limit (5, the default) is under test.
+                "AUTH_LOGIN_LIMIT_PER_ADDRESS": "1000000",
+                # Cheaper hashes: 16 clients log in again during the key rotation.
+                "AUTH_ARGON2_MEMORY_COST_KIB": "1024",
+            },
+            quiet=True,
+        )
+        system.migrate()
+        try:
+            system.start_all()
+            system.postgres = postgres  # type: ignore[attr-defined]
+            yield system
+        finally:
+            system.stop_all()
+            postgres.cleanup()
+            ARTIFACTS.mkdir(exist_ok=True)
+            (ARTIFACTS / "scale-out.json").write_text(json.dumps(FIGURES, indent=2) + "\n")
+
+
+def url(system: LocalSystem, name: str) -> str:
+    return f"http://127.0.0.1:{system.ports[name]}"
+
+
+@pytest.fixture(scope="module")
+def api(scaled: LocalSystem) -> Iterator[ApiClient]:
+    with ApiClient(url(scaled, GATEWAYS[0])) as client:
+        yield client
+
+
+def wait_ready(system: LocalSystem, name: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url(system, name) + "/health/ready", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    pytest.fail(f"{name} not ready within {timeout}s")
+
+
+def restart(system: LocalSystem, name: str) -> None:
+    """SIGTERM (drain, graceful shutdown), start again, wait until ready."""
+    system.stop(name)
+    system.start(name)
+    wait_ready(system, name)
+
+
+def eventually(check: Callable[[], bool], within: float) -> float:
+    started = time.monotonic()
+    while time.monotonic() - started < within:
+        if check():
+            return time.monotonic() - started
+        time.sleep(0.1)
+    pytest.fail(f"condition not met within {within}s")
+
+
+def record(figures: dict[str, Any]) -> None:
+    # Shown at the end of the run by conftest's pytest_terminal_summary.
+    FIGURES.append(figures)
+
+
+@pytest.fixture
+def team(scaled: LocalSystem, api: ApiClient) -> Iterator[list[Worker]]:
+    """CLIENTS clients, each with an account, logged in, half on each gateway."""
+    gateways = [url(scaled, name) for name in GATEWAYS]
+    made: list[Worker] = []
+    try:
+        for index in range(CLIENTS):
+            user = api.register()
+            made.append(Worker(gateways, user["email"], user["password"], preferred=index % 2))
+            assert made[-1].login()
+        yield made
+    finally:
+        for worker in made:
+            worker.close()
+
+
+def assert_every_write_stored(team: list[Worker], *, exact: bool) -> None:
+    for worker in team:
+        stored = worker.stored()
+        if exact:
+            assert stored == worker.acknowledged
+        else:
+            assert set(worker.acknowledged) <= set(stored)
+            assert len(stored) <= len(worker.acknowledged) + worker.failed_creates
+
+
+def race_refreshes(replicas: list[str], refresh: str) -> list[int]:
+    """The same refresh token sent to each replica at the same moment."""
+    barrier = threading.Barrier(len(replicas))
+    statuses: list[int] = []
+
+    def use(base: str) -> None:
+        form = {"grant_type": "refresh_token", "refresh_token": refresh}
+        barrier.wait()
+        statuses.append(httpx.post(base + "/auth/token", data=form, timeout=10).status_code)
+
+    threads = [threading.Thread(target=use, args=(base,)) for base in replicas]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return statuses
+
+
+def refused(base: str, headers: dict[str, str]) -> bool:
+    return httpx.get(base + "/notes/", headers=headers).status_code == 401
+
+
+def direct_login(base: str, email: str, password: str) -> int:
+    form = {"grant_type": "password", "username": email, "password": password}
+    return httpx.post(base + "/auth/token", data=form, timeout=10).status_code
+
+
+class TestSharedState:
+    def test_failed_login_limit_holds_across_replicas(
+        self, scaled: LocalSystem, api: ApiClient
+    ) -> None:
+        user = api.register()
+        replicas = [url(scaled, name) for name in AUTH]
+        statuses = [
+            direct_login(replicas[attempt % 2], user["email"], "wrong-password")
+            for attempt in range(10)
+        ]
+        # The per-(account, address) limit is 5, whichever replica counts.
+        assert statuses == [400] * 5 + [429] * 5
+
+    def test_two_refreshes_of_one_token_on_two_replicas_one_wins(
+        self, scaled: LocalSystem, api: ApiClient
+    ) -> None:
+        user = api.register()
+        replicas = [url(scaled, name) for name in AUTH]
+        for _ in range(5):
+            refresh = api.login(user["email"], user["password"])["refresh_token"]
+            statuses = race_refreshes(replicas, refresh)
+            assert sorted(statuses) == [200, 400]
+
+    def test_account_deletion_purges_once_with_two_dispatchers(
+        self, scaled: LocalSystem, api: ApiClient
+    ) -> None:
+        user = api.register()
+        headers = {
+            "Authorization": f"Bearer {api.login(user['email'], user['password'])['access_token']}"
+        }
+        for _ in range(3):
+            api.create_note(headers)
+        assert api.delete_account(headers, user["password"]).status_code == 204
+
+        async def event() -> Any:
+            connection = await asyncpg.connect(scaled.database_url)
+            try:
+                return await connection.fetchrow(
+                    "SELECT attempts, delivered_at FROM auth.outbox_events"
+                    " WHERE payload->>'user_id' = $1",
+                    user["id"],
+                )
+            finally:
+                await connection.close()
+
+        eventually(lambda: asyncio.run(event())["delivered_at"] is not None, within=15)
+        row = asyncio.run(event())
+        assert row["attempts"] == 1  # claimed once: one purge, one delivery
+
+    def test_a_revoked_token_is_refused_by_every_replica_within_the_bound(
+        self, scaled: LocalSystem, api: ApiClient
+    ) -> None:
+        user = api.register()
+        token = api.login(user["email"], user["password"])["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        everyone = [url(scaled, name) for name in (*NOTES, *GATEWAYS)]
+        for base in everyone:
+            assert httpx.get(base + "/notes/", headers=headers).status_code == 200
+        assert api.delete_account(headers, user["password"]).status_code == 204
+        deleted = time.monotonic()
+        for base in everyone:
+            eventually(
+                partial(refused, base, headers),
+                within=REVOCATION_BOUND - (time.monotonic() - deleted),
+            )
+
+
+class TestUnderLoad:
+    def test_rolling_restart_of_every_process(
+        self, scaled: LocalSystem, team: list[Worker]
+    ) -> None:
+        with Load(team):
+            time.sleep(1)
+            started = time.monotonic()
+            for name in (*AUTH, *NOTES, *GATEWAYS):
+                restart(scaled, name)
+            ended = time.monotonic()
+            time.sleep(1)
+        figures = summary("rolling restart", team, (started, ended), allowed=frozenset())
+        record(figures)
+        assert figures["failures"] == 0, figures
+        assert_every_write_stored(team, exact=True)
+
+    def test_key_rotation(self, scaled: LocalSystem, api: ApiClient, team: list[Worker]) -> None:
+        keys = Path(scaled.extra_env["AUTH_SIGNING_KEYS_DIR"])
+        old = {"Authorization": f"Bearer {team[0].token}"}
+        assert _kid(team[0].token) == "key-1"
+        with Load(team) as load:
+            time.sleep(1)
+            started = time.monotonic()
+            # 1. Publish the new key; wait until every verifier has refetched.
+            write_key(keys, "key-2")
+            for name in AUTH:
+                restart(scaled, name)
+            time.sleep(JWKS_MAX_AGE + 1)
+            # 2. Sign with it; clients pick up new tokens.
+            scaled.extra_env["AUTH_ACTIVE_KEY_ID"] = "key-2"
+            for name in AUTH:
+                restart(scaled, name)
+            load.relogin()
+            assert {_kid(w.token) for w in team} == {"key-2"}
+            assert api.http.get("/notes/", headers=old).status_code == 200
+            # 3. Retire the old key.
+            (keys / "key-1.pem").unlink()
+            for name in AUTH:
+                restart(scaled, name)
+            retired = time.monotonic()
+            ended = retired
+            for base in (url(scaled, name) for name in (*NOTES, *GATEWAYS)):
+                eventually(
+                    partial(refused, base, old),
+                    within=KEY_RETIREMENT_BOUND - (time.monotonic() - retired),
+                )
+            time.sleep(1)
+        figures = summary("key rotation", team, (started, ended), allowed=frozenset())
+        record(figures)
+        assert figures["failures"] == 0, figures
+        assert_every_write_stored(team, exact=True)
+
+    def test_postgres_restart(self, scaled: LocalSystem, team: list[Worker]) -> None:
+        postgres: PostgresServer = scaled.postgres  # type: ignore[attr-defined]
+        with Load(team):
+            time.sleep(1)
+            started = time.monotonic()
+            restart_postgres(postgres)
+            ended = time.monotonic()
+            # Recovered without restarting a service: every request succeeds again.
+            eventually(lambda: _recent_all_succeed(team), within=30)
+            recovered = time.monotonic()
+            time.sleep(1)
+        during = (started, recovered)
+        figures = summary("postgres restart", team, during, allowed=frozenset({503}))
+        figures["postgres_down_seconds"] = round(ended - started, 1)
+        figures["recovered_after_seconds"] = round(recovered - started, 1)
+        record(figures)
+        assert figures["failures"] == 0, figures
+        late = [o for w in team for o in w.outcomes if o.started > recovered and o.status == 503]
+        assert late == []
+        assert_every_write_stored(team, exact=False)
+
+
+def _recent_all_succeed(team: list[Worker]) -> bool:
+    since = time.monotonic() - 1.0
+    recent = [o for w in team for o in w.outcomes[-5:] if o.started > since]
+    return bool(recent) and all(o.status in (200, 201) for o in recent)
+
+
+def _kid(token: str) -> str:
+    header = token.split(".")[0]
+    kid: str = json.loads(base64.urlsafe_b64decode(header + "=" * (-len(header) % 4)))["kid"]
+    return kid
