@@ -167,18 +167,24 @@ def test_the_outbox_purge_continues_the_delivery_trace(
     traced.create_note(headers)
     assert traced.delete_account(headers, user["password"]).status_code == 204
 
-    def purge_traced() -> bool:
-        return any(
-            s.service == NOTES and s.name == "DELETE /internal/users/{user_id}/notes"
+    def purge_spans() -> list[ReceivedSpan]:
+        return [
+            s
             for s in receiver.spans()
+            if s.service == NOTES and s.name == "DELETE /internal/users/{user_id}/notes"
+        ]
+
+    def delivery_exported() -> bool:
+        # Each process exports on its own schedule: the purge's span can arrive
+        # before the delivery that caused it, which ends after the purge answers.
+        return any(
+            (s.service, s.kind, s.name) == (AUTH, "consumer", "outbox user.deleted")
+            for purge in purge_spans()
+            for s in receiver.spans(purge.trace_id)
         )
 
-    eventually(purge_traced, within=15)
-    [purge] = [
-        s
-        for s in receiver.spans()
-        if s.service == NOTES and s.name == "DELETE /internal/users/{user_id}/notes"
-    ]
+    eventually(delivery_exported, within=15)
+    [purge] = purge_spans()
     spans = receiver.spans(purge.trace_id)
     delivery = one(spans, AUTH, "consumer", "outbox user.deleted")
     assert purge.parent_id == delivery.span_id
