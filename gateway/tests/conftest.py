@@ -1,4 +1,5 @@
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -116,6 +117,31 @@ async def internal_client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     """A client on the gateway's internal networks (loopback by default)."""
     async with asgi_client(app, INTERNAL_ADDRESS) as client:
         yield client
+
+
+@dataclass
+class Upstream:
+    """A service's contract bound to the test's respx router."""
+
+    contract: Contract
+    mock: respx.MockRouter
+
+    def route(self, method: str, path: str, **answer: Any) -> respx.Route:
+        """`Contract.route` on this router: the answer is checked against the contract."""
+        return self.contract.route(self.mock, method, path, **answer)
+
+
+@pytest.fixture
+def notes_upstream(mock: respx.MockRouter, notes_contract: Contract) -> Upstream:
+    return Upstream(notes_contract, mock)
+
+
+@pytest.fixture
+def note_route(mock: respx.MockRouter, notes_contract: Contract) -> respx.Route:
+    """notes-service answers GET /notes/1 with NOTE (as its contract documents)."""
+    return notes_contract.route(
+        mock, "GET", "/notes/1", template="/notes/{note_id}", status=200, json=NOTE
+    )
 
 
 @pytest.fixture
