@@ -137,6 +137,24 @@ def notes_upstream(mock: respx.MockRouter, notes_contract: Contract) -> Upstream
 
 
 @pytest.fixture
+def live_upstreams(
+    mock: respx.MockRouter, auth_contract: Contract, notes_contract: Contract
+) -> tuple[respx.Route, respx.Route]:
+    """auth-service's and notes-service's liveness routes, both answering ok."""
+    return (
+        auth_contract.route(mock, "GET", "/health/live", status=200, json={"status": "ok"}),
+        notes_contract.route(mock, "GET", "/health/live", status=200, json={"status": "ok"}),
+    )
+
+
+@pytest.fixture
+def notes_down(live_upstreams: tuple[respx.Route, respx.Route]) -> None:
+    """auth-service is live; notes-service refuses connections."""
+    _, notes = live_upstreams
+    notes.mock(side_effect=httpx.ConnectError("refused"))
+
+
+@pytest.fixture
 def note_route(mock: respx.MockRouter, notes_contract: Contract) -> respx.Route:
     """notes-service answers GET /notes/1 with NOTE (as its contract documents)."""
     return notes_contract.route(
