@@ -140,21 +140,26 @@ class TestInternalsNotPublic:
         assert response.status_code == 200
         assert "http_requests_total" in response.text
 
-    @pytest.mark.usefixtures("live_upstreams")
-    async def test_public_readiness_says_ready_and_nothing_more(
-        self, client: httpx.AsyncClient
+    @pytest.mark.parametrize(
+        ("upstreams", "status", "body"),
+        [
+            ("live_upstreams", 200, {"status": "ok"}),
+            ("notes_down", 503, {"status": "unavailable"}),
+        ],
+        ids=["ready", "not-ready"],
+    )
+    async def test_public_readiness_says_whether_ready_and_nothing_more(
+        self,
+        request: pytest.FixtureRequest,
+        client: httpx.AsyncClient,
+        upstreams: str,
+        status: int,
+        body: dict[str, str],
     ) -> None:
+        request.getfixturevalue(upstreams)
         response = await client.get("/health/ready")
-        assert response.status_code == 200
-        assert response.json() == {"status": "ok"}
-
-    @pytest.mark.usefixtures("notes_down")
-    async def test_public_readiness_says_not_ready_and_nothing_more(
-        self, client: httpx.AsyncClient
-    ) -> None:
-        response = await client.get("/health/ready")
-        assert response.status_code == 503
-        assert response.json() == {"status": "unavailable"}
+        assert response.status_code == status
+        assert response.json() == body
 
     async def test_internal_networks_setting_decides(self, mock: respx.MockRouter) -> None:
         app = create_app(make_settings(internal_networks=["203.0.113.0/24"]))
