@@ -87,12 +87,15 @@ class TestCredentialChangesEndSessions:
         assert response.status_code == 200
         await assert_sessions_ended(client, alice)
 
-    async def test_password_set_by_a_superuser(
-        self, client: httpx.AsyncClient, root: Account, alice: Account
+    @pytest.mark.parametrize(
+        "change",
+        [{"password": NEW_PASSWORD}, {"email": unique_email()}],
+        ids=["password", "email"],
+    )
+    async def test_password_or_email_set_by_a_superuser(
+        self, client: httpx.AsyncClient, root: Account, alice: Account, change: dict[str, str]
     ) -> None:
-        response = await client.patch(
-            f"/auth/users/{alice.id}", json={"password": NEW_PASSWORD}, headers=root.headers
-        )
+        response = await client.patch(f"/auth/users/{alice.id}", json=change, headers=root.headers)
         assert response.status_code == 200
         await assert_sessions_ended(client, alice)
 
@@ -110,15 +113,6 @@ class TestCredentialChangesEndSessions:
         assert (
             await client.post("/auth/verify", json={"token": token_in(confirmation)})
         ).is_success
-        await assert_sessions_ended(client, alice)
-
-    async def test_email_changed_by_a_superuser(
-        self, client: httpx.AsyncClient, root: Account, alice: Account
-    ) -> None:
-        response = await client.patch(
-            f"/auth/users/{alice.id}", json={"email": unique_email()}, headers=root.headers
-        )
-        assert response.status_code == 200
         await assert_sessions_ended(client, alice)
 
     async def test_deactivation(
