@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from auth_service import tokens, users
 from auth_service.errors import InvalidGrant
 from auth_service.models import User
-from auth_service.schemas import UserUpdateAdmin
+from auth_service.schemas import TokenResponse, UserUpdateAdmin
 from tests.conftest import (
     COMMITTED_DOMAIN,
     PASSWORD,
@@ -38,6 +38,20 @@ NEW_PASSWORD = "brand new password"
 async def refresh_grant(client: httpx.AsyncClient, token: str) -> httpx.Response:
     return await client.post(
         "/auth/token", data={"grant_type": "refresh_token", "refresh_token": token}
+    )
+
+
+async def issue_after_password_check(
+    session: AsyncSession, policy: tokens.TokenPolicy, account: Account
+) -> TokenResponse:
+    """What a login issues for `account` once its password has been checked."""
+    return await tokens.issue_user_tokens(
+        session,
+        user_id=uuid.UUID(account.id),
+        verified_hash=None,
+        upgraded_hash=None,
+        scope="notes",
+        policy=policy,
     )
 
 
@@ -243,14 +257,7 @@ class TestLoginRacingDeactivation:
             )
             pid = await backend_pid(issuing)
             racing = asyncio.create_task(
-                tokens.issue_user_tokens(
-                    issuing,
-                    user_id=uuid.UUID(account.id),
-                    verified_hash=None,
-                    upgraded_hash=None,
-                    scope="notes",
-                    policy=state.token_policy,
-                )
+                issue_after_password_check(issuing, state.token_policy, account)
             )
             await wait_for_lock_wait(probe, pid)
             await deactivation.commit()
@@ -263,14 +270,7 @@ class TestLoginRacingDeactivation:
         account = await new_account(committed_client, domain=COMMITTED_DOMAIN)
         state = app.state.auth
         async with state.sessionmaker() as issuing:
-            issued = await tokens.issue_user_tokens(
-                issuing,
-                user_id=uuid.UUID(account.id),
-                verified_hash=None,
-                upgraded_hash=None,
-                scope="notes",
-                policy=state.token_policy,
-            )
+            issued = await issue_after_password_check(issuing, state.token_policy, account)
         async with state.sessionmaker() as admin:
             await users.update_user(
                 admin,
