@@ -1,5 +1,5 @@
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
@@ -19,6 +19,19 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
 
 def verifier_for(cache: JwksCache, issuer: TokenIssuer) -> AccessTokenVerifier:
     return AccessTokenVerifier(cache, issuer=issuer.issuer, audiences=[issuer.audience])
+
+
+@pytest.fixture
+def issuer() -> TokenIssuer:
+    return TokenIssuer()
+
+
+@pytest.fixture
+def verifier(http: httpx.AsyncClient, issuer: TokenIssuer) -> Iterator[AccessTokenVerifier]:
+    """A verifier of `issuer`'s tokens; the test runs while JWKS_URL serves its keys."""
+    with respx.mock:
+        respx.get(JWKS_URL).respond(json=issuer.jwks())
+        yield verifier_for(JwksCache(JWKS_URL, http), issuer)
 
 
 class TestParseJwks:
@@ -97,85 +110,61 @@ class TestJwksCache:
 
 
 class TestAccessTokenVerifier:
-    async def test_claims(self, http: httpx.AsyncClient) -> None:
-        issuer = TokenIssuer()
-        with respx.mock:
-            respx.get(JWKS_URL).respond(json=issuer.jwks())
-            verifier = verifier_for(JwksCache(JWKS_URL, http), issuer)
-            claims = await verifier.verify(issuer.token("u", scope="notes notes:purge"))
+    async def test_claims(self, issuer: TokenIssuer, verifier: AccessTokenVerifier) -> None:
+        claims = await verifier.verify(issuer.token("u", scope="notes notes:purge"))
         assert claims.scopes == {"notes", "notes:purge"}
         assert claims.has_scope("notes:purge")
         assert claims.expires_at > claims.issued_at
 
-    async def test_version_claim(self, http: httpx.AsyncClient) -> None:
-        issuer = TokenIssuer()
-        with respx.mock:
-            respx.get(JWKS_URL).respond(json=issuer.jwks())
-            verifier = verifier_for(JwksCache(JWKS_URL, http), issuer)
-            assert (await verifier.verify(issuer.token("u", ver=3))).version == 3
-            assert (await verifier.verify(issuer.token("u"))).version == 0  # missing: 0
-            for bad in ("3", True, -1, 1.5, None):
-                with pytest.raises(InvalidToken, match="invalid token claims"):
-                    await verifier.verify(issuer.token("u", ver=bad))
+    async def test_version_claim(self, issuer: TokenIssuer, verifier: AccessTokenVerifier) -> None:
+        assert (await verifier.verify(issuer.token("u", ver=3))).version == 3
+        assert (await verifier.verify(issuer.token("u"))).version == 0  # missing: 0
+        for bad in ("3", True, -1, 1.5, None):
+            with pytest.raises(InvalidToken, match="invalid token claims"):
+                await verifier.verify(issuer.token("u", ver=bad))
 
-    async def test_audience_list_accepted_when_one_matches(self, http: httpx.AsyncClient) -> None:
-        issuer = TokenIssuer()
-        with respx.mock:
-            respx.get(JWKS_URL).respond(json=issuer.jwks())
-            verifier = verifier_for(JwksCache(JWKS_URL, http), issuer)
-            await verifier.verify(issuer.token("u", aud=["other", issuer.audience]))
-            with pytest.raises(InvalidToken, match="not meant"):
-                await verifier.verify(issuer.token("u", aud=["other"]))
+    async def test_audience_list_accepted_when_one_matches(
+        self, issuer: TokenIssuer, verifier: AccessTokenVerifier
+    ) -> None:
+        await verifier.verify(issuer.token("u", aud=["other", issuer.audience]))
+        with pytest.raises(InvalidToken, match="not meant"):
+            await verifier.verify(issuer.token("u", aud=["other"]))
 
     @pytest.mark.parametrize("claim", ["sub", "jti", "iat", "iss", "aud"])
-    async def test_required_claims(self, http: httpx.AsyncClient, claim: str) -> None:
-        issuer = TokenIssuer()
+    async def test_required_claims(
+        self, issuer: TokenIssuer, verifier: AccessTokenVerifier, claim: str
+    ) -> None:
         claims = {k: v for k, v in issuer.claims("u").items() if k != claim}
-        with respx.mock:
-            respx.get(JWKS_URL).respond(json=issuer.jwks())
-            verifier = verifier_for(JwksCache(JWKS_URL, http), issuer)
-            with pytest.raises(InvalidToken):
-                await verifier.verify(issuer.sign(claims))
+        with pytest.raises(InvalidToken):
+            await verifier.verify(issuer.sign(claims))
 
-    async def test_not_yet_valid(self, http: httpx.AsyncClient) -> None:
-        issuer = TokenIssuer()
+    async def test_not_yet_valid(self, issuer: TokenIssuer, verifier: AccessTokenVerifier) -> None:
         claims = issuer.claims("u")
         claims["nbf"] = claims["iat"] + 3600
-        with respx.mock:
-            respx.get(JWKS_URL).respond(json=issuer.jwks())
-            verifier = verifier_for(JwksCache(JWKS_URL, http), issuer)
-            with pytest.raises(InvalidToken):
-                await verifier.verify(issuer.sign(claims))
+        with pytest.raises(InvalidToken):
+            await verifier.verify(issuer.sign(claims))
 
 
 class TestVerifiedTokenCache:
     async def test_repeat_skips_the_signature_check(
-        self, http: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+        self, issuer: TokenIssuer, verifier: AccessTokenVerifier, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        issuer = TokenIssuer()
-        with respx.mock:
-            respx.get(JWKS_URL).respond(json=issuer.jwks())
-            verifier = verifier_for(JwksCache(JWKS_URL, http), issuer)
-            token = issuer.token("u")
-            first = await verifier.verify(token)
-            calls: list[str] = []
-            monkeypatch.setattr(verifier, "_verify_signature_and_claims", lambda t: calls.append(t))
-            assert await verifier.verify(token) == first
-            assert calls == []
+        token = issuer.token("u")
+        first = await verifier.verify(token)
+        calls: list[str] = []
+        monkeypatch.setattr(verifier, "_verify_signature_and_claims", lambda t: calls.append(t))
+        assert await verifier.verify(token) == first
+        assert calls == []
 
     async def test_cached_token_still_expires(
-        self, http: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+        self, issuer: TokenIssuer, verifier: AccessTokenVerifier, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        issuer = TokenIssuer()
-        with respx.mock:
-            respx.get(JWKS_URL).respond(json=issuer.jwks())
-            verifier = verifier_for(JwksCache(JWKS_URL, http), issuer)
-            token = issuer.token("u", lifetime=60)
+        token = issuer.token("u", lifetime=60)
+        await verifier.verify(token)
+        later = time.time() + 3600
+        monkeypatch.setattr(time, "time", lambda: later)
+        with pytest.raises(InvalidToken, match="expired"):
             await verifier.verify(token)
-            later = time.time() + 3600
-            monkeypatch.setattr(time, "time", lambda: later)
-            with pytest.raises(InvalidToken, match="expired"):
-                await verifier.verify(token)
 
     async def test_key_set_change_forgets_verified_tokens(self, http: httpx.AsyncClient) -> None:
         old, new = TokenIssuer(), TokenIssuer()
