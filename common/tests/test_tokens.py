@@ -27,11 +27,18 @@ def issuer() -> TokenIssuer:
 
 
 @pytest.fixture
-def verifier(http: httpx.AsyncClient, issuer: TokenIssuer) -> Iterator[AccessTokenVerifier]:
-    """A verifier of `issuer`'s tokens; the test runs while JWKS_URL serves its keys."""
+def jwks_route(issuer: TokenIssuer) -> Iterator[respx.Route]:
+    """JWKS_URL serves `issuer`'s keys while the test runs."""
     with respx.mock:
-        respx.get(JWKS_URL).respond(json=issuer.jwks())
-        yield verifier_for(JwksCache(JWKS_URL, http), issuer)
+        yield respx.get(JWKS_URL).respond(json=issuer.jwks())
+
+
+@pytest.fixture
+def verifier(
+    http: httpx.AsyncClient, issuer: TokenIssuer, jwks_route: respx.Route
+) -> AccessTokenVerifier:
+    """A verifier of `issuer`'s tokens, with a default key-set cache."""
+    return verifier_for(JwksCache(JWKS_URL, http), issuer)
 
 
 class TestParseJwks:
@@ -56,26 +63,23 @@ class TestParseJwks:
 
 
 class TestJwksCache:
-    async def test_fetches_once_and_caches(self, http: httpx.AsyncClient) -> None:
-        issuer = TokenIssuer()
-        with respx.mock:
-            route = respx.get(JWKS_URL).respond(json=issuer.jwks())
-            verifier = verifier_for(JwksCache(JWKS_URL, http), issuer)
-            for _ in range(3):
-                claims = await verifier.verify(issuer.token("user-1"))
-                assert claims.subject == "user-1"
-            assert route.call_count == 1
+    async def test_fetches_once_and_caches(
+        self, issuer: TokenIssuer, verifier: AccessTokenVerifier, jwks_route: respx.Route
+    ) -> None:
+        for _ in range(3):
+            claims = await verifier.verify(issuer.token("user-1"))
+            assert claims.subject == "user-1"
+        assert jwks_route.call_count == 1
 
-    async def test_refetches_on_unknown_kid_for_rotation(self, http: httpx.AsyncClient) -> None:
-        old, new = TokenIssuer(), TokenIssuer()
-        with respx.mock:
-            route = respx.get(JWKS_URL).respond(json=old.jwks())
-            cache = JwksCache(JWKS_URL, http, refetch_floor=0)
-            verifier = verifier_for(cache, old)
-            await verifier.verify(old.token("u"))
-            route.respond(json={"keys": [old.jwk, new.jwk]})
-            assert (await verifier.verify(new.token("u"))).subject == "u"
-            assert route.call_count == 2
+    async def test_refetches_on_unknown_kid_for_rotation(
+        self, http: httpx.AsyncClient, issuer: TokenIssuer, jwks_route: respx.Route
+    ) -> None:
+        old, new = issuer, TokenIssuer()
+        verifier = verifier_for(JwksCache(JWKS_URL, http, refetch_floor=0), old)
+        await verifier.verify(old.token("u"))
+        jwks_route.respond(json={"keys": [old.jwk, new.jwk]})
+        assert (await verifier.verify(new.token("u"))).subject == "u"
+        assert jwks_route.call_count == 2
 
     async def test_refetch_floor_limits_unknown_kid_floods(self, http: httpx.AsyncClient) -> None:
         issuer, stranger = TokenIssuer(), TokenIssuer()
@@ -166,29 +170,26 @@ class TestVerifiedTokenCache:
         with pytest.raises(InvalidToken, match="expired"):
             await verifier.verify(token)
 
-    async def test_key_set_change_forgets_verified_tokens(self, http: httpx.AsyncClient) -> None:
-        old, new = TokenIssuer(), TokenIssuer()
-        with respx.mock:
-            route = respx.get(JWKS_URL).respond(json=old.jwks())
-            cache = JwksCache(JWKS_URL, http, refetch_floor=0)
-            verifier = verifier_for(cache, old)
-            token = old.token("u")
+    async def test_key_set_change_forgets_verified_tokens(
+        self, http: httpx.AsyncClient, issuer: TokenIssuer, jwks_route: respx.Route
+    ) -> None:
+        old, new = issuer, TokenIssuer()
+        verifier = verifier_for(JwksCache(JWKS_URL, http, refetch_floor=0), old)
+        token = old.token("u")
+        await verifier.verify(token)
+        jwks_route.respond(json=new.jwks())  # the old key is withdrawn
+        await verifier.verify(new.token("u"))  # unknown kid: refetch
+        with pytest.raises(InvalidToken, match="unknown signing key"):
             await verifier.verify(token)
-            route.respond(json=new.jwks())  # the old key is withdrawn
-            await verifier.verify(new.token("u"))  # unknown kid: refetch
-            with pytest.raises(InvalidToken, match="unknown signing key"):
-                await verifier.verify(token)
 
-    async def test_size_is_bounded(self, http: httpx.AsyncClient) -> None:
-        issuer = TokenIssuer()
-        with respx.mock:
-            respx.get(JWKS_URL).respond(json=issuer.jwks())
-            verifier = AccessTokenVerifier(
-                JwksCache(JWKS_URL, http),
-                issuer=issuer.issuer,
-                audiences=[issuer.audience],
-                cache_size=3,
-            )
-            for n in range(5):
-                await verifier.verify(issuer.token(f"user-{n}"))
-            assert len(verifier._verified) == 3
+    @pytest.mark.usefixtures("jwks_route")
+    async def test_size_is_bounded(self, http: httpx.AsyncClient, issuer: TokenIssuer) -> None:
+        verifier = AccessTokenVerifier(
+            JwksCache(JWKS_URL, http),
+            issuer=issuer.issuer,
+            audiences=[issuer.audience],
+            cache_size=3,
+        )
+        for n in range(5):
+            await verifier.verify(issuer.token(f"user-{n}"))
+        assert len(verifier._verified) == 3
