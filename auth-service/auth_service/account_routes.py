@@ -30,6 +30,7 @@ from auth_service.routes import (
     NO_STORE,
     NOT_SUPERUSER,
     RETRY_AFTER,
+    documented,
 )
 from auth_service.schemas import (
     Accepted,
@@ -42,15 +43,11 @@ from auth_service.schemas import (
     SecurityEventRead,
     SessionRead,
 )
-from platform_common.responses import MALFORMED_BODY, UNAUTHORIZED, ErrorDetail
+from platform_common.responses import MALFORMED_BODY, UNAUTHORIZED, ErrorDetail, Responses
 
 RESET_ACCEPTED = "If an account has this address, a password-reset email is on its way"
-INVALID_TOKEN: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorDetail, "description": "Invalid or expired token"}
-}
-TOTAL_COUNT: dict[int | str, dict[str, Any]] = {
-    200: {"headers": {"X-Total-Count": {"schema": {"type": "integer"}}}}
-}
+INVALID_TOKEN = documented(400, "Invalid or expired token")
+TOTAL_COUNT: Responses = {200: {"headers": {"X-Total-Count": {"schema": {"type": "integer"}}}}}
 EventType = Literal[
     "login.succeeded",
     "login.failed",

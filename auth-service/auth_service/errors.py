@@ -14,7 +14,11 @@ class ServiceError(Exception):
     # Seconds, sent as Retry-After when set.
     retry_after: int | None = None
 
-    def __init__(self, message: str, status_code: int | None = None) -> None:
+    # What a subclass says when it always says the same thing.
+    default_message = "Bad request"
+
+    def __init__(self, message: str | None = None, status_code: int | None = None) -> None:
+        message = self.default_message if message is None else message
         super().__init__(message)
         self.message = message
         if status_code is not None:
@@ -23,25 +27,19 @@ class ServiceError(Exception):
 
 class UserNotFound(ServiceError):
     status_code = status.HTTP_404_NOT_FOUND
-
-    def __init__(self) -> None:
-        super().__init__("User not found")
+    default_message = "User not found"
 
 
 class EmailTaken(ServiceError):
     status_code = status.HTTP_409_CONFLICT
-
-    def __init__(self) -> None:
-        super().__init__("A user with this email already exists")
+    default_message = "A user with this email already exists"
 
 
 class IncorrectPassword(ServiceError):
     # 403, not 400: the request is well formed; the caller lacks the proof
     # (the current password) that this change needs.
     status_code = status.HTTP_403_FORBIDDEN
-
-    def __init__(self) -> None:
-        super().__init__("Current password is incorrect")
+    default_message = "Current password is incorrect"
 
 
 class ServerBusy(ServiceError):
@@ -49,38 +47,29 @@ class ServerBusy(ServiceError):
 
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     retry_after = 1
-
-    def __init__(self) -> None:
-        super().__init__("Too busy to check passwords right now; retry shortly")
+    default_message = "Too busy to check passwords right now; retry shortly"
 
 
 class LastSuperuser(ServiceError):
     status_code = status.HTTP_409_CONFLICT
-
-    def __init__(self) -> None:
-        super().__init__("The last active superuser cannot be demoted, deactivated or deleted")
+    default_message = "The last active superuser cannot be demoted, deactivated or deleted"
 
 
 class NotSuperuser(ServiceError):
     status_code = status.HTTP_403_FORBIDDEN
-
-    def __init__(self) -> None:
-        super().__init__("Not enough privileges")
+    default_message = "Not enough privileges"
 
 
 class InvalidAccountToken(ServiceError):
     """A reset or verification token that is unknown, used, superseded, expired
     or dead (the password changed since): one answer for all of them."""
 
-    def __init__(self) -> None:
-        super().__init__("Invalid or expired token")
+    default_message = "Invalid or expired token"
 
 
 class SessionNotFound(ServiceError):
     status_code = status.HTTP_404_NOT_FOUND
-
-    def __init__(self) -> None:
-        super().__init__("Session not found")
+    default_message = "Session not found"
 
 
 class TooManyRequests(ServiceError):

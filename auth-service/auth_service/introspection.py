@@ -50,7 +50,7 @@ class Introspector:
         answer: dict[str, Any] = {
             "active": True,
             "scope": " ".join(sorted(claims.scopes)),
-            "token_type": "Bearer",
+            "token_type": "Bearer",  # nosec B105
             "exp": claims.expires_at,
             "iat": claims.issued_at,
             "sub": claims.subject,
@@ -105,7 +105,7 @@ class Introspector:
         return {
             "active": True,
             "scope": self.policy.user_scope,
-            "token_type": "refresh_token",
+            "token_type": "refresh_token",  # nosec B105
             "exp": int(refresh.expires_at.timestamp()),
             "iat": int(refresh.created_at.timestamp()),
             "sub": str(user.id),

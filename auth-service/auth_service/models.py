@@ -65,7 +65,7 @@ USER_DELETED = "user.deleted"
 # Emails (auth_service.account_mail): the secret a message carries is made
 # when it is sent, so no row ever holds it in clear.
 # {"user_id": "<uuid>" | null}; null: no such account, nothing is sent.
-PASSWORD_RESET_EMAIL = "email.password_reset"  # noqa: S105  (an event kind)
+PASSWORD_RESET_EMAIL = "email.password_reset"  # noqa: S105  (an event kind)  # nosec B105
 # {"user_id": "<uuid>", "email": "<the address to prove>"}
 VERIFICATION_EMAIL = "email.verification"
 # {"to": "<address>", "subject": "...", "text": "..."}: a notice, no secret in it.
@@ -145,7 +145,7 @@ class KnownLoginAddress(Base):
 
 
 # AccountToken purposes.
-PASSWORD_RESET = "password_reset"  # noqa: S105  (a purpose)
+PASSWORD_RESET = "password_reset"  # noqa: S105  (a purpose)  # nosec B105
 VERIFY_EMAIL = "verify_email"
 
 

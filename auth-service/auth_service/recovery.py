@@ -11,7 +11,6 @@ transaction.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -32,6 +31,7 @@ from auth_service.models import (
 )
 from auth_service.security import PasswordHasher, account_token_hash, new_account_token
 from auth_service.throttle import Limit
+from auth_service.users import lock_user
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,16 +126,6 @@ async def _spend(session: AsyncSession, *, token: str, purpose: str) -> AccountT
     return spent
 
 
-async def _lock_user(session: AsyncSession, user_id: uuid.UUID) -> User | None:
-    user: User | None = await session.scalar(
-        select(User)
-        .where(User.id == user_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    return user
-
-
 async def confirm_password_reset(
     session: AsyncSession,
     *,
@@ -165,7 +155,7 @@ async def confirm_password_reset(
         raise InvalidAccountToken
     hashed = await hasher.hash(new_password)
     spent = await _spend(session, token=token, purpose=PASSWORD_RESET)
-    user = await _lock_user(session, spent.user_id) if spent is not None else None
+    user = await lock_user(session, spent.user_id) if spent is not None else None
     if (
         spent is None
         or user is None
@@ -194,7 +184,7 @@ async def verify_email(session: AsyncSession, *, token: str, client: ClientInfo)
     took the address meanwhile.
     """
     spent = await _spend(session, token=token, purpose=VERIFY_EMAIL)
-    user = await _lock_user(session, spent.user_id) if spent is not None else None
+    user = await lock_user(session, spent.user_id) if spent is not None else None
     if spent is None or spent.email is None or user is None or not user.is_active:
         await session.rollback()
         raise InvalidAccountToken

@@ -3,6 +3,7 @@ from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request, Response, status
+from pydantic import BaseModel
 
 from auth_service import sessions, tokens, users
 from auth_service.deps import (
@@ -30,60 +31,64 @@ from auth_service.schemas import (
     UserUpdateAdmin,
     UserUpdateMe,
 )
-from platform_common.responses import MALFORMED_BODY, UNAUTHORIZED, ErrorDetail
+from platform_common.responses import MALFORMED_BODY, UNAUTHORIZED, ErrorDetail, Responses
 
 MAX_BIGINT = 2**63 - 1
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}}
-OAUTH_ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": OAuthErrorBody, "description": "invalid_request, invalid_grant, ..."},
-    401: {"model": OAuthErrorBody, "description": "invalid_client"},
-    429: {
-        "model": OAuthErrorBody,
-        "description": "slow_down: too many password-grant attempts (README, Login throttling)",
-        "headers": RETRY_AFTER,
-    },
-    503: {
-        "model": OAuthErrorBody,
-        "description": "temporarily_unavailable: every password-hashing slot is taken",
-        "headers": RETRY_AFTER,
-    },
+
+
+def documented(
+    status: int,
+    description: str,
+    *,
+    model: type[BaseModel] = ErrorDetail,
+    headers: dict[str, Any] | None = None,
+) -> Responses:
+    """One answer a route documents, for its `responses=`."""
+    answer: dict[str, Any] = {"model": model, "description": description}
+    if headers is not None:
+        answer["headers"] = headers
+    return {status: answer}
+
+
+OAUTH_ERRORS: Responses = {
+    **documented(400, "invalid_request, invalid_grant, ...", model=OAuthErrorBody),
+    **documented(401, "invalid_client", model=OAuthErrorBody),
+    **documented(
+        429,
+        "slow_down: too many password-grant attempts (README, Login throttling)",
+        model=OAuthErrorBody,
+        headers=RETRY_AFTER,
+    ),
+    **documented(
+        503,
+        "temporarily_unavailable: every password-hashing slot is taken",
+        model=OAuthErrorBody,
+        headers=RETRY_AFTER,
+    ),
 }
-USER_NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorDetail, "description": "User not found"}
-}
-EMAIL_TAKEN: dict[int | str, dict[str, Any]] = {
-    409: {"model": ErrorDetail, "description": "Email already registered"}
-}
-LAST_SUPERUSER: dict[int | str, dict[str, Any]] = {
-    409: {"model": ErrorDetail, "description": "The last active superuser must stay one"}
-}
-EMAIL_TAKEN_OR_LAST_SUPERUSER: dict[int | str, dict[str, Any]] = {
-    409: {
-        "model": ErrorDetail,
-        "description": "Email already registered, or the last active superuser must stay one",
-    }
-}
+USER_NOT_FOUND = documented(404, "User not found")
+EMAIL_TAKEN = documented(409, "Email already registered")
+LAST_SUPERUSER = documented(409, "The last active superuser must stay one")
+EMAIL_TAKEN_OR_LAST_SUPERUSER = documented(
+    409, "Email already registered, or the last active superuser must stay one"
+)
 # Routes that hash a password: every hashing slot and queue place taken.
-HASHING_BUSY: dict[int | str, dict[str, Any]] = {
-    503: {
-        "model": ErrorDetail,
-        "description": "Too busy to check passwords; retry after Retry-After seconds",
-        "headers": RETRY_AFTER,
-    }
+HASHING_BUSY = documented(
+    503, "Too busy to check passwords; retry after Retry-After seconds", headers=RETRY_AFTER
+)
+WRONG_CURRENT_PASSWORD: Responses = {
+    **documented(400, "The body cannot be decoded"),
+    **documented(403, "Current password is incorrect"),
+    **documented(
+        429,
+        "Too many attempts to prove the current password (login limit per account)",
+        headers=RETRY_AFTER,
+    ),
 }
-WRONG_CURRENT_PASSWORD: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorDetail, "description": "The body cannot be decoded"},
-    403: {"model": ErrorDetail, "description": "Current password is incorrect"},
-    429: {
-        "model": ErrorDetail,
-        "description": "Too many attempts to prove the current password (login limit per account)",
-        "headers": RETRY_AFTER,
-    },
-}
-NOT_SUPERUSER: dict[int | str, dict[str, Any]] = {
-    403: {"model": ErrorDetail, "description": "Not a superuser"}
-}
+NOT_SUPERUSER = documented(403, "Not a superuser")
+
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 # Every route of it is for superusers only.

@@ -33,6 +33,7 @@ from auth_service.security import (
     secrets_equal,
 )
 from auth_service.throttle import LoginAttempt, LoginLimits
+from auth_service.users import lock_user
 
 # One answer for an unknown email and a wrong password (RFC 6749 §5.2 invalid_grant).
 BAD_CREDENTIALS = "Incorrect email or password"
@@ -226,7 +227,7 @@ async def _issue_for_login(
     (and is refused here). `verified_hash` is the hash the password was
     checked against, if any: a password changed meanwhile refuses the login.
     """
-    user = await _lock_user(session, user_id)
+    user = await lock_user(session, user_id)
     if user is None or (verified_hash is not None and user.hashed_password != verified_hash):
         await session.rollback()
         raise InvalidGrant(BAD_CREDENTIALS)
@@ -246,17 +247,6 @@ async def _issue_for_login(
     return await _issue_user_tokens(
         session, user=user, family_id=family_id, scope=scope, policy=policy
     )
-
-
-async def _lock_user(session: AsyncSession, user_id: uuid.UUID) -> User | None:
-    user: User | None = await session.scalar(
-        select(User)
-        .where(User.id == user_id)
-        .with_for_update()
-        # The row as the lock found it, not a copy the session loaded earlier.
-        .execution_options(populate_existing=True)
-    )
-    return user
 
 
 async def refresh(
@@ -307,7 +297,7 @@ async def refresh(
             raise InvalidGrant("Refresh token already used; its session is revoked")
         raise InvalidGrant("Invalid refresh token")
     user_id, family_id = spent
-    user = await _lock_user(session, user_id)
+    user = await lock_user(session, user_id)
     if user is None or not user.is_active:
         await sessions.revoke_refresh_family(session, family_id=family_id)
         await session.commit()

@@ -108,6 +108,19 @@ async def get_active_user(session: AsyncSession, *, user_id: uuid.UUID) -> User 
     return user if user is not None and user.is_active else None
 
 
+async def lock_user(session: AsyncSession, user_id: uuid.UUID) -> User | None:
+    """The user's row, locked until the transaction ends (logins, refreshes and
+    account-token redemptions read `is_active` and `token_version` under it)."""
+    user: User | None = await session.scalar(
+        select(User)
+        .where(User.id == user_id)
+        .with_for_update()
+        # The row as the lock found it, not a copy the session loaded earlier.
+        .execution_options(populate_existing=True)
+    )
+    return user
+
+
 async def list_users(
     session: AsyncSession, *, offset: int, limit: int
 ) -> tuple[Sequence[User], int]:

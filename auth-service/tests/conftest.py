@@ -1,6 +1,6 @@
 import re
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+import respx
 from fastapi import FastAPI
 from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -21,7 +22,9 @@ from auth_service.deps import get_session
 from auth_service.keys import generate_private_pem
 from auth_service.main import create_app
 from auth_service.models import OutboxEvent, User
+from auth_service.notes_client import PURGE_PATH
 from platform_common.database import create_database_engine
+from platform_common.testing.contract import Contract
 from platform_common.testing.migrations import migrated_database
 from platform_common.testing.sessions import rolled_back_session
 
@@ -35,6 +38,8 @@ PURGE_CLIENT = "auth-service-outbox"
 PURGE_SECRET = "outbox-secret-0123456789"
 # Committed (not rolled back) rows use this domain so the tests can remove them.
 COMMITTED_DOMAIN = "committed.example.com"
+NOTES_URL = "http://notes.test"
+NOTES = Contract("notes-service", NOTES_URL)
 
 
 @pytest.fixture(scope="session")
@@ -283,3 +288,17 @@ async def mailbox(app: FastAPI, session: AsyncSession) -> Mailbox:
 async def confirm_address(client: httpx.AsyncClient, message: EmailMessage) -> httpx.Response:
     """POST /auth/verify with the token of a verification email."""
     return await client.post("/auth/verify", json={"token": token_in(message)})
+
+
+# The outbox's consumer: notes-service's purge route, mocked as its contract
+# documents it (test_outbox, test_metrics).
+@pytest.fixture
+def notes_mock() -> Iterator[respx.Route]:
+    with respx.mock(assert_all_called=False) as mock:
+        yield NOTES.route_template(mock, "DELETE", PURGE_PATH)
+
+
+@pytest.fixture
+async def notes_http() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=NOTES_URL, timeout=1.0) as client:
+        yield client

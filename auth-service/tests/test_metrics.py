@@ -5,7 +5,7 @@ password-hashing queue, the outbox's backlog. Each is read from the app's
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -14,11 +14,10 @@ from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from auth_service.notes_client import PURGE_PATH
 from auth_service.security import Argon2Parameters, PasswordHasher
 from platform_common.testing.metrics import metric_value
 from tests.conftest import BASE_URL, register
-from tests.test_outbox import NOTES, NOTES_URL, deleted_users, make_dispatcher, purged
+from tests.test_outbox import deleted_users, make_dispatcher, purged
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -79,27 +78,15 @@ async def test_hashing_queue_depth(scrape: httpx.AsyncClient) -> None:
     assert await value(scrape, "auth_password_hashes_waiting") == 0
 
 
-@pytest.fixture
-def notes_down() -> Iterator[respx.Route]:
-    with respx.mock(assert_all_called=False) as mock:
-        yield NOTES.route_template(mock, "DELETE", PURGE_PATH)
-
-
-@pytest.fixture
-async def notes_http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=NOTES_URL, timeout=1.0) as client:
-        yield client
-
-
 async def test_outbox_backlog_and_its_oldest_age(
     app: FastAPI,
     committed_db: Sessions,
     notes_http: httpx.AsyncClient,
-    notes_down: respx.Route,
+    notes_mock: respx.Route,
     scrape: httpx.AsyncClient,
 ) -> None:
     dispatcher = make_dispatcher(committed_db, notes_http, app.state.auth.token_policy.signer)
-    notes_down.side_effect = [httpx.Response(503, json={"detail": "down"})] * 2
+    notes_mock.side_effect = [httpx.Response(503, json={"detail": "down"})] * 2
     await deleted_users(committed_db, 2)
     async with committed_db() as session:
         await session.execute(
@@ -113,7 +100,7 @@ async def test_outbox_backlog_and_its_oldest_age(
     async with committed_db() as session:
         await session.execute(text("UPDATE auth.outbox_events SET next_attempt_at = now()"))
         await session.commit()
-    notes_down.side_effect = [purged(), purged()]
+    notes_mock.side_effect = [purged(), purged()]
     assert await dispatcher.run_once() == 2  # delivered
     assert await dispatcher.run_once() == 0  # the next poll measures an empty backlog
     assert await value(scrape, "auth_outbox_events_pending") == 0

@@ -1,23 +1,18 @@
 """Contract tests: the client's calls and the mocked answers follow notes-service's document."""
 
 import uuid
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 import respx
 
 from auth_service.notes_client import PURGE_PATH, NotesClient, NotesServiceError
-from platform_common.testing.contract import Contract
-
-NOTES_URL = "http://notes.test"
-NOTES = Contract("notes-service", NOTES_URL)
+from tests.conftest import NOTES
 
 
 @pytest.fixture
-async def client() -> AsyncIterator[NotesClient]:
-    async with httpx.AsyncClient(base_url=NOTES_URL, timeout=1.0) as http:
-        yield NotesClient(http, access_token=lambda: "service-token")
+def client(notes_http: httpx.AsyncClient) -> NotesClient:
+    return NotesClient(notes_http, access_token=lambda: "service-token")
 
 
 class TestPurgeUserNotes:

@@ -5,9 +5,10 @@ OpenAPI document; tests-e2e runs the real one (test_account_deletion).
 """
 
 import asyncio
+import functools
 import random
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -29,12 +30,10 @@ from auth_service.notes_client import PURGE_PATH, NotesClient
 from auth_service.outbox import Backoff, OutboxDispatcher
 from auth_service.security import AccessTokenSigner
 from auth_service.service_tokens import ServiceTokenCache
-from platform_common.testing.contract import Contract, path_matches
+from platform_common.testing.contract import path_matches
 from platform_common.tokens import AccessTokenVerifier, StaticKeys, parse_jwks
-from tests.conftest import Account, delete_me
+from tests.conftest import NOTES, Account, delete_me
 
-NOTES_URL = "http://notes.test"
-NOTES = Contract("notes-service", NOTES_URL)
 Sessions = async_sessionmaker[AsyncSession]
 
 
@@ -99,23 +98,20 @@ def signer(app: FastAPI) -> AccessTokenSigner:
     return result
 
 
-@pytest.fixture
-def notes_mock() -> Iterator[respx.Route]:
-    with respx.mock(assert_all_called=False) as mock:
-        yield NOTES.route_template(mock, "DELETE", PURGE_PATH)
+NewDispatcher = Callable[..., OutboxDispatcher]
 
 
 @pytest.fixture
-async def notes_http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=NOTES_URL, timeout=1.0) as client:
-        yield client
-
-
-@pytest.fixture
-def dispatcher(
+def new_dispatcher(
     committed_db: Sessions, notes_http: httpx.AsyncClient, signer: AccessTokenSigner
-) -> OutboxDispatcher:
-    return make_dispatcher(committed_db, notes_http, signer)
+) -> NewDispatcher:
+    """Dispatchers (options as make_dispatcher's) on the committed database and mocked notes."""
+    return functools.partial(make_dispatcher, committed_db, notes_http, signer)
+
+
+@pytest.fixture
+def dispatcher(new_dispatcher: NewDispatcher) -> OutboxDispatcher:
+    return new_dispatcher()
 
 
 def make_dispatcher(
@@ -404,13 +400,12 @@ class TestDispatcher:
     async def test_batches(
         self,
         committed_db: Sessions,
-        notes_http: httpx.AsyncClient,
-        signer: AccessTokenSigner,
+        new_dispatcher: NewDispatcher,
         notes_mock: respx.Route,
     ) -> None:
         await deleted_users(committed_db, 5)
         notes_mock.side_effect = lambda request: purged()
-        dispatcher = make_dispatcher(committed_db, notes_http, signer, batch_size=2)
+        dispatcher = new_dispatcher(batch_size=2)
         assert [await dispatcher.run_once() for _ in range(4)] == [2, 2, 1, 0]
 
 
@@ -440,8 +435,7 @@ class TestConcurrentDispatchers:
     async def test_each_event_delivered_once(
         self,
         committed_db: Sessions,
-        notes_http: httpx.AsyncClient,
-        signer: AccessTokenSigner,
+        new_dispatcher: NewDispatcher,
         notes_mock: respx.Route,
     ) -> None:
         users = await deleted_users(committed_db, 24)
@@ -451,7 +445,7 @@ class TestConcurrentDispatchers:
             return purged()
 
         notes_mock.side_effect = slow_purge
-        replicas = [make_dispatcher(committed_db, notes_http, signer, batch_size=4) for _ in "ab"]
+        replicas = [new_dispatcher(batch_size=4) for _ in "ab"]
 
         async def drain(dispatcher: OutboxDispatcher) -> int:
             total = 0
@@ -470,12 +464,11 @@ class TestRunForever:
     async def test_polls_survives_errors_and_stops_on_cancel(
         self,
         committed_db: Sessions,
-        notes_http: httpx.AsyncClient,
-        signer: AccessTokenSigner,
+        new_dispatcher: NewDispatcher,
         notes_mock: respx.Route,
         monkeypatch: pytest.MonkeyPatch,
     ) -> None:
-        dispatcher = make_dispatcher(committed_db, notes_http, signer, poll_interval=0.01)
+        dispatcher = new_dispatcher(poll_interval=0.01)
         delivered = asyncio.Event()
 
         def purge(request: httpx.Request) -> httpx.Response:

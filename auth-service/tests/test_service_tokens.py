@@ -1,5 +1,5 @@
-import uuid
 from pathlib import Path
+from typing import Any
 
 from auth_service.keys import load_key_ring
 from auth_service.security import AccessTokenSigner
@@ -21,22 +21,9 @@ def make_cache(keys_dir: Path, lifetime: int, clock: Clock) -> tuple[ServiceToke
     signed: list[str] = []
     sign = signer.sign
 
-    def counting_sign(
-        *,
-        subject: str,
-        audience: str,
-        scope: str,
-        version: int | None = None,
-        session_id: uuid.UUID | None = None,
-    ) -> str:
+    def counting_sign(*, subject: str, **claims: Any) -> str:
         signed.append(subject)
-        return sign(
-            subject=subject,
-            audience=audience,
-            scope=scope,
-            version=version,
-            session_id=session_id,
-        )
+        return sign(subject=subject, **claims)
 
     signer.sign = counting_sign  # type: ignore[method-assign]
     cache = ServiceTokenCache(

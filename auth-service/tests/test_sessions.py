@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from auth_service import tokens, users
 from auth_service.errors import InvalidGrant
 from auth_service.models import User
-from auth_service.schemas import UserUpdateAdmin
+from auth_service.schemas import TokenResponse, UserUpdateAdmin
 from tests.conftest import (
     COMMITTED_DOMAIN,
     PASSWORD,
@@ -38,6 +38,20 @@ NEW_PASSWORD = "brand new password"
 async def refresh_grant(client: httpx.AsyncClient, token: str) -> httpx.Response:
     return await client.post(
         "/auth/token", data={"grant_type": "refresh_token", "refresh_token": token}
+    )
+
+
+async def issue_after_password_check(
+    session: AsyncSession, policy: tokens.TokenPolicy, account: Account
+) -> TokenResponse:
+    """What a login issues for `account` once its password has been checked."""
+    return await tokens.issue_user_tokens(
+        session,
+        user_id=uuid.UUID(account.id),
+        verified_hash=None,
+        upgraded_hash=None,
+        scope="notes",
+        policy=policy,
     )
 
 
@@ -87,12 +101,15 @@ class TestCredentialChangesEndSessions:
         assert response.status_code == 200
         await assert_sessions_ended(client, alice)
 
-    async def test_password_set_by_a_superuser(
-        self, client: httpx.AsyncClient, root: Account, alice: Account
+    @pytest.mark.parametrize(
+        "change",
+        [{"password": NEW_PASSWORD}, {"email": unique_email()}],
+        ids=["password", "email"],
+    )
+    async def test_password_or_email_set_by_a_superuser(
+        self, client: httpx.AsyncClient, root: Account, alice: Account, change: dict[str, str]
     ) -> None:
-        response = await client.patch(
-            f"/auth/users/{alice.id}", json={"password": NEW_PASSWORD}, headers=root.headers
-        )
+        response = await client.patch(f"/auth/users/{alice.id}", json=change, headers=root.headers)
         assert response.status_code == 200
         await assert_sessions_ended(client, alice)
 
@@ -110,15 +127,6 @@ class TestCredentialChangesEndSessions:
         assert (
             await client.post("/auth/verify", json={"token": token_in(confirmation)})
         ).is_success
-        await assert_sessions_ended(client, alice)
-
-    async def test_email_changed_by_a_superuser(
-        self, client: httpx.AsyncClient, root: Account, alice: Account
-    ) -> None:
-        response = await client.patch(
-            f"/auth/users/{alice.id}", json={"email": unique_email()}, headers=root.headers
-        )
-        assert response.status_code == 200
         await assert_sessions_ended(client, alice)
 
     async def test_deactivation(
@@ -249,14 +257,7 @@ class TestLoginRacingDeactivation:
             )
             pid = await backend_pid(issuing)
             racing = asyncio.create_task(
-                tokens.issue_user_tokens(
-                    issuing,
-                    user_id=uuid.UUID(account.id),
-                    verified_hash=None,
-                    upgraded_hash=None,
-                    scope="notes",
-                    policy=state.token_policy,
-                )
+                issue_after_password_check(issuing, state.token_policy, account)
             )
             await wait_for_lock_wait(probe, pid)
             await deactivation.commit()
@@ -269,14 +270,7 @@ class TestLoginRacingDeactivation:
         account = await new_account(committed_client, domain=COMMITTED_DOMAIN)
         state = app.state.auth
         async with state.sessionmaker() as issuing:
-            issued = await tokens.issue_user_tokens(
-                issuing,
-                user_id=uuid.UUID(account.id),
-                verified_hash=None,
-                upgraded_hash=None,
-                scope="notes",
-                policy=state.token_policy,
-            )
+            issued = await issue_after_password_check(issuing, state.token_policy, account)
         async with state.sessionmaker() as admin:
             await users.update_user(
                 admin,

@@ -46,6 +46,15 @@ async def refresh_grant(client: httpx.AsyncClient, token: str, **extra: str) -> 
     )
 
 
+async def client_grant(
+    client: httpx.AsyncClient, headers: dict[str, str] | None = None, **fields: str
+) -> httpx.Response:
+    """A client_credentials grant; the client authenticates with `headers` or `fields`."""
+    return await client.post(
+        "/auth/token", data={"grant_type": "client_credentials", **fields}, headers=headers
+    )
+
+
 def basic(client_id: str, secret: str) -> dict[str, str]:
     encoded = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
     return {"Authorization": f"Basic {encoded}"}
@@ -293,10 +302,8 @@ class TestRefreshGrant:
 
 class TestClientCredentialsGrant:
     async def test_basic_auth(self, client: httpx.AsyncClient) -> None:
-        response = await client.post(
-            "/auth/token",
-            data={"grant_type": "client_credentials", "scope": "notes:purge"},
-            headers=basic(PURGE_CLIENT, PURGE_SECRET),
+        response = await client_grant(
+            client, basic(PURGE_CLIENT, PURGE_SECRET), scope="notes:purge"
         )
         assert response.status_code == 200
         body = response.json()
@@ -309,24 +316,13 @@ class TestClientCredentialsGrant:
         )
 
     async def test_post_auth_and_default_scope(self, client: httpx.AsyncClient) -> None:
-        response = await client.post(
-            "/auth/token",
-            data={
-                "grant_type": "client_credentials",
-                "client_id": PURGE_CLIENT,
-                "client_secret": PURGE_SECRET,
-            },
-        )
+        response = await client_grant(client, client_id=PURGE_CLIENT, client_secret=PURGE_SECRET)
         assert response.status_code == 200
         assert response.json()["scope"] == "notes:purge"
 
     @pytest.mark.parametrize("scope", ["notes", "notes:purge notes", "admin"])
     async def test_scope_not_allowed(self, client: httpx.AsyncClient, scope: str) -> None:
-        response = await client.post(
-            "/auth/token",
-            data={"grant_type": "client_credentials", "scope": scope},
-            headers=basic(PURGE_CLIENT, PURGE_SECRET),
-        )
+        response = await client_grant(client, basic(PURGE_CLIENT, PURGE_SECRET), scope=scope)
         assert_oauth_error(response, 400, "invalid_scope")
 
     @pytest.mark.parametrize(
@@ -334,36 +330,25 @@ class TestClientCredentialsGrant:
         [(PURGE_CLIENT, "wrong secret"), ("unknown", PURGE_SECRET), (PURGE_CLIENT, "")],
     )
     async def test_bad_client(self, client: httpx.AsyncClient, client_id: str, secret: str) -> None:
-        response = await client.post(
-            "/auth/token",
-            data={"grant_type": "client_credentials"},
-            headers=basic(client_id, secret),
-        )
+        response = await client_grant(client, basic(client_id, secret))
         assert_oauth_error(response, 401, "invalid_client")
         assert response.headers["WWW-Authenticate"].startswith("Basic")
 
     async def test_no_client_authentication(self, client: httpx.AsyncClient) -> None:
-        response = await client.post("/auth/token", data={"grant_type": "client_credentials"})
+        response = await client_grant(client)
         assert_oauth_error(response, 401, "invalid_client")
 
     @pytest.mark.parametrize("header", ["Basic !!!", "Basic " + base64.b64encode(b"x").decode()])
     async def test_malformed_basic(self, client: httpx.AsyncClient, header: str) -> None:
-        response = await client.post(
-            "/auth/token",
-            data={"grant_type": "client_credentials"},
-            headers={"Authorization": header},
-        )
+        response = await client_grant(client, {"Authorization": header})
         assert_oauth_error(response, 401, "invalid_client")
 
     async def test_two_methods_at_once(self, client: httpx.AsyncClient) -> None:
-        response = await client.post(
-            "/auth/token",
-            data={
-                "grant_type": "client_credentials",
-                "client_id": PURGE_CLIENT,
-                "client_secret": PURGE_SECRET,
-            },
-            headers=basic(PURGE_CLIENT, PURGE_SECRET),
+        response = await client_grant(
+            client,
+            basic(PURGE_CLIENT, PURGE_SECRET),
+            client_id=PURGE_CLIENT,
+            client_secret=PURGE_SECRET,
         )
         assert_oauth_error(response, 400, "invalid_request")
 
@@ -375,21 +360,13 @@ class TestClientCredentialsGrant:
             ({}, {"client_id": alice.email, "client_secret": PASSWORD}),
             ({}, {"client_id": alice.id, "client_secret": PASSWORD}),
         ]:
-            response = await client.post(
-                "/auth/token",
-                data={"grant_type": "client_credentials", "scope": "notes", **data},
-                headers=headers,
-            )
+            response = await client_grant(client, headers, scope="notes", **data)
             assert_oauth_error(response, 401, "invalid_client")
 
     async def test_service_token_cannot_use_user_routes(self, client: httpx.AsyncClient) -> None:
-        token = (
-            await client.post(
-                "/auth/token",
-                data={"grant_type": "client_credentials"},
-                headers=basic(PURGE_CLIENT, PURGE_SECRET),
-            )
-        ).json()["access_token"]
+        token = (await client_grant(client, basic(PURGE_CLIENT, PURGE_SECRET))).json()[
+            "access_token"
+        ]
         response = await client.get("/auth/me", headers={"Authorization": f"Bearer {token}"})
         assert response.status_code == 401
 

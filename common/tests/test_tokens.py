@@ -1,5 +1,5 @@
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
@@ -19,6 +19,26 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
 
 def verifier_for(cache: JwksCache, issuer: TokenIssuer) -> AccessTokenVerifier:
     return AccessTokenVerifier(cache, issuer=issuer.issuer, audiences=[issuer.audience])
+
+
+@pytest.fixture
+def issuer() -> TokenIssuer:
+    return TokenIssuer()
+
+
+@pytest.fixture
+def jwks_route(issuer: TokenIssuer) -> Iterator[respx.Route]:
+    """JWKS_URL serves `issuer`'s keys while the test runs."""
+    with respx.mock:
+        yield respx.get(JWKS_URL).respond(json=issuer.jwks())
+
+
+@pytest.fixture
+def verifier(
+    http: httpx.AsyncClient, issuer: TokenIssuer, jwks_route: respx.Route
+) -> AccessTokenVerifier:
+    """A verifier of `issuer`'s tokens, with a default key-set cache."""
+    return verifier_for(JwksCache(JWKS_URL, http), issuer)
 
 
 class TestParseJwks:
@@ -43,26 +63,23 @@ class TestParseJwks:
 
 
 class TestJwksCache:
-    async def test_fetches_once_and_caches(self, http: httpx.AsyncClient) -> None:
-        issuer = TokenIssuer()
-        with respx.mock:
-            route = respx.get(JWKS_URL).respond(json=issuer.jwks())
-            verifier = verifier_for(JwksCache(JWKS_URL, http), issuer)
-            for _ in range(3):
-                claims = await verifier.verify(issuer.token("user-1"))
-                assert claims.subject == "user-1"
-            assert route.call_count == 1
+    async def test_fetches_once_and_caches(
+        self, issuer: TokenIssuer, verifier: AccessTokenVerifier, jwks_route: respx.Route
+    ) -> None:
+        for _ in range(3):
+            claims = await verifier.verify(issuer.token("user-1"))
+            assert claims.subject == "user-1"
+        assert jwks_route.call_count == 1
 
-    async def test_refetches_on_unknown_kid_for_rotation(self, http: httpx.AsyncClient) -> None:
-        old, new = TokenIssuer(), TokenIssuer()
-        with respx.mock:
-            route = respx.get(JWKS_URL).respond(json=old.jwks())
-            cache = JwksCache(JWKS_URL, http, refetch_floor=0)
-            verifier = verifier_for(cache, old)
-            await verifier.verify(old.token("u"))
-            route.respond(json={"keys": [old.jwk, new.jwk]})
-            assert (await verifier.verify(new.token("u"))).subject == "u"
-            assert route.call_count == 2
+    async def test_refetches_on_unknown_kid_for_rotation(
+        self, http: httpx.AsyncClient, issuer: TokenIssuer, jwks_route: respx.Route
+    ) -> None:
+        old, new = issuer, TokenIssuer()
+        verifier = verifier_for(JwksCache(JWKS_URL, http, refetch_floor=0), old)
+        await verifier.verify(old.token("u"))
+        jwks_route.respond(json={"keys": [old.jwk, new.jwk]})
+        assert (await verifier.verify(new.token("u"))).subject == "u"
+        assert jwks_route.call_count == 2
 
     async def test_refetch_floor_limits_unknown_kid_floods(self, http: httpx.AsyncClient) -> None:
         issuer, stranger = TokenIssuer(), TokenIssuer()
@@ -97,98 +114,73 @@ class TestJwksCache:
 
 
 class TestAccessTokenVerifier:
-    async def test_claims(self, http: httpx.AsyncClient) -> None:
-        issuer = TokenIssuer()
-        with respx.mock:
-            respx.get(JWKS_URL).respond(json=issuer.jwks())
-            verifier = verifier_for(JwksCache(JWKS_URL, http), issuer)
-            claims = await verifier.verify(issuer.token("u", scope="notes notes:purge"))
+    async def test_claims(self, issuer: TokenIssuer, verifier: AccessTokenVerifier) -> None:
+        claims = await verifier.verify(issuer.token("u", scope="notes notes:purge"))
         assert claims.scopes == {"notes", "notes:purge"}
         assert claims.has_scope("notes:purge")
         assert claims.expires_at > claims.issued_at
 
-    async def test_version_claim(self, http: httpx.AsyncClient) -> None:
-        issuer = TokenIssuer()
-        with respx.mock:
-            respx.get(JWKS_URL).respond(json=issuer.jwks())
-            verifier = verifier_for(JwksCache(JWKS_URL, http), issuer)
-            assert (await verifier.verify(issuer.token("u", ver=3))).version == 3
-            assert (await verifier.verify(issuer.token("u"))).version == 0  # missing: 0
-            for bad in ("3", True, -1, 1.5, None):
-                with pytest.raises(InvalidToken, match="invalid token claims"):
-                    await verifier.verify(issuer.token("u", ver=bad))
+    async def test_version_claim(self, issuer: TokenIssuer, verifier: AccessTokenVerifier) -> None:
+        assert (await verifier.verify(issuer.token("u", ver=3))).version == 3
+        assert (await verifier.verify(issuer.token("u"))).version == 0  # missing: 0
+        for bad in ("3", True, -1, 1.5, None):
+            with pytest.raises(InvalidToken, match="invalid token claims"):
+                await verifier.verify(issuer.token("u", ver=bad))
 
-    async def test_audience_list_accepted_when_one_matches(self, http: httpx.AsyncClient) -> None:
-        issuer = TokenIssuer()
-        with respx.mock:
-            respx.get(JWKS_URL).respond(json=issuer.jwks())
-            verifier = verifier_for(JwksCache(JWKS_URL, http), issuer)
-            await verifier.verify(issuer.token("u", aud=["other", issuer.audience]))
-            with pytest.raises(InvalidToken, match="not meant"):
-                await verifier.verify(issuer.token("u", aud=["other"]))
+    async def test_audience_list_accepted_when_one_matches(
+        self, issuer: TokenIssuer, verifier: AccessTokenVerifier
+    ) -> None:
+        await verifier.verify(issuer.token("u", aud=["other", issuer.audience]))
+        with pytest.raises(InvalidToken, match="not meant"):
+            await verifier.verify(issuer.token("u", aud=["other"]))
 
     @pytest.mark.parametrize("claim", ["sub", "jti", "iat", "iss", "aud"])
-    async def test_required_claims(self, http: httpx.AsyncClient, claim: str) -> None:
-        issuer = TokenIssuer()
+    async def test_required_claims(
+        self, issuer: TokenIssuer, verifier: AccessTokenVerifier, claim: str
+    ) -> None:
         claims = {k: v for k, v in issuer.claims("u").items() if k != claim}
-        with respx.mock:
-            respx.get(JWKS_URL).respond(json=issuer.jwks())
-            verifier = verifier_for(JwksCache(JWKS_URL, http), issuer)
-            with pytest.raises(InvalidToken):
-                await verifier.verify(issuer.sign(claims))
+        with pytest.raises(InvalidToken):
+            await verifier.verify(issuer.sign(claims))
 
-    async def test_not_yet_valid(self, http: httpx.AsyncClient) -> None:
-        issuer = TokenIssuer()
+    async def test_not_yet_valid(self, issuer: TokenIssuer, verifier: AccessTokenVerifier) -> None:
         claims = issuer.claims("u")
         claims["nbf"] = claims["iat"] + 3600
-        with respx.mock:
-            respx.get(JWKS_URL).respond(json=issuer.jwks())
-            verifier = verifier_for(JwksCache(JWKS_URL, http), issuer)
-            with pytest.raises(InvalidToken):
-                await verifier.verify(issuer.sign(claims))
+        with pytest.raises(InvalidToken):
+            await verifier.verify(issuer.sign(claims))
 
 
 class TestVerifiedTokenCache:
     async def test_repeat_skips_the_signature_check(
-        self, http: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+        self, issuer: TokenIssuer, verifier: AccessTokenVerifier, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        issuer = TokenIssuer()
-        with respx.mock:
-            respx.get(JWKS_URL).respond(json=issuer.jwks())
-            verifier = verifier_for(JwksCache(JWKS_URL, http), issuer)
-            token = issuer.token("u")
-            first = await verifier.verify(token)
-            calls: list[str] = []
-            monkeypatch.setattr(verifier, "_verify_signature_and_claims", lambda t: calls.append(t))
-            assert await verifier.verify(token) == first
-            assert calls == []
+        token = issuer.token("u")
+        first = await verifier.verify(token)
+        calls: list[str] = []
+        monkeypatch.setattr(verifier, "_verify_signature_and_claims", lambda t: calls.append(t))
+        assert await verifier.verify(token) == first
+        assert calls == []
 
     async def test_cached_token_still_expires(
-        self, http: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+        self, issuer: TokenIssuer, verifier: AccessTokenVerifier, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        issuer = TokenIssuer()
-        with respx.mock:
-            respx.get(JWKS_URL).respond(json=issuer.jwks())
-            verifier = verifier_for(JwksCache(JWKS_URL, http), issuer)
-            token = issuer.token("u", lifetime=60)
+        token = issuer.token("u", lifetime=60)
+        await verifier.verify(token)
+        later = time.time() + 3600
+        monkeypatch.setattr(time, "time", lambda: later)
+        with pytest.raises(InvalidToken, match="expired"):
             await verifier.verify(token)
-            later = time.time() + 3600
-            monkeypatch.setattr(time, "time", lambda: later)
-            with pytest.raises(InvalidToken, match="expired"):
-                await verifier.verify(token)
 
-    async def test_key_set_change_forgets_verified_tokens(self, http: httpx.AsyncClient) -> None:
-        old, new = TokenIssuer(), TokenIssuer()
-        with respx.mock:
-            route = respx.get(JWKS_URL).respond(json=old.jwks())
-            cache = JwksCache(JWKS_URL, http, refetch_floor=0)
-            verifier = verifier_for(cache, old)
-            token = old.token("u")
+    async def test_key_set_change_forgets_verified_tokens(
+        self, http: httpx.AsyncClient, issuer: TokenIssuer, jwks_route: respx.Route
+    ) -> None:
+        old, new = issuer, TokenIssuer()
+        verifier = verifier_for(JwksCache(JWKS_URL, http, refetch_floor=0), old)
+        token = old.token("u")
+        await verifier.verify(token)
+        jwks_route.respond(json=new.jwks())  # the old key is withdrawn
+        await verifier.verify(new.token("u"))  # unknown kid: refetch
+        with pytest.raises(InvalidToken, match="unknown signing key"):
             await verifier.verify(token)
-            route.respond(json=new.jwks())  # the old key is withdrawn
-            await verifier.verify(new.token("u"))  # unknown kid: refetch
-            with pytest.raises(InvalidToken, match="unknown signing key"):
-                await verifier.verify(token)
 
     async def test_a_withdrawn_key_is_noticed_after_max_age_with_only_cached_tokens(
         self, http: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
@@ -210,16 +202,14 @@ class TestVerifiedTokenCache:
                 await verifier.verify(token)
             assert route.call_count == 2
 
-    async def test_size_is_bounded(self, http: httpx.AsyncClient) -> None:
-        issuer = TokenIssuer()
-        with respx.mock:
-            respx.get(JWKS_URL).respond(json=issuer.jwks())
-            verifier = AccessTokenVerifier(
-                JwksCache(JWKS_URL, http),
-                issuer=issuer.issuer,
-                audiences=[issuer.audience],
-                cache_size=3,
-            )
-            for n in range(5):
-                await verifier.verify(issuer.token(f"user-{n}"))
-            assert len(verifier._verified) == 3
+    @pytest.mark.usefixtures("jwks_route")
+    async def test_size_is_bounded(self, http: httpx.AsyncClient, issuer: TokenIssuer) -> None:
+        verifier = AccessTokenVerifier(
+            JwksCache(JWKS_URL, http),
+            issuer=issuer.issuer,
+            audiences=[issuer.audience],
+            cache_size=3,
+        )
+        for n in range(5):
+            await verifier.verify(issuer.token(f"user-{n}"))
+        assert len(verifier._verified) == 3

@@ -36,44 +36,48 @@ if [ "$NOTES_MIGRATION_DB_PASSWORD" = "$NOTES_DB_PASSWORD" ]; then
     exit 1
 fi
 
-psql -v ON_ERROR_STOP=1 --no-psqlrc \
-    --username "${POSTGRES_USER:-postgres}" --dbname "${POSTGRES_DB:-postgres}" \
-    -v dbname="${POSTGRES_DB:-postgres}" \
-    -v auth_user="${AUTH_DB_USER:-auth}" -v auth_password="$AUTH_DB_PASSWORD" \
-    -v auth_owner="${AUTH_MIGRATION_DB_USER:-auth_migration}" \
-    -v auth_owner_password="$AUTH_MIGRATION_DB_PASSWORD" \
-    -v notes_user="${NOTES_DB_USER:-notes}" -v notes_password="$NOTES_DB_PASSWORD" \
-    -v notes_owner="${NOTES_MIGRATION_DB_USER:-notes_migration}" \
-    -v notes_owner_password="$NOTES_MIGRATION_DB_PASSWORD" <<'SQL'
+run_psql() {
+    psql -v ON_ERROR_STOP=1 --no-psqlrc \
+        --username "${POSTGRES_USER:-postgres}" --dbname "${POSTGRES_DB:-postgres}" \
+        -v dbname="${POSTGRES_DB:-postgres}" "$@"
+}
+
+# One schema, its owner (the migration role) and its runtime role:
+#   schema_roles SCHEMA OWNER OWNER_PASSWORD RUNTIME RUNTIME_PASSWORD
+schema_roles() {
+    run_psql -v schema="$1" -v owner="$2" -v owner_password="$3" \
+        -v runtime="$4" -v runtime_password="$5" <<'SQL'
+CREATE ROLE :"owner" LOGIN PASSWORD :'owner_password';
+CREATE ROLE :"runtime" LOGIN PASSWORD :'runtime_password';
+CREATE SCHEMA :"schema" AUTHORIZATION :"owner";
+ALTER ROLE :"owner" SET search_path = :"schema";
+ALTER ROLE :"runtime" SET search_path = :"schema";
+GRANT USAGE ON SCHEMA :"schema" TO :"runtime";
+-- Every table and sequence the migration role creates in the schema from now on.
+ALTER DEFAULT PRIVILEGES FOR ROLE :"owner" IN SCHEMA :"schema"
+    GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO :"runtime";
+ALTER DEFAULT PRIVILEGES FOR ROLE :"owner" IN SCHEMA :"schema"
+    GRANT USAGE, SELECT ON SEQUENCES TO :"runtime";
+SQL
+}
+
+run_psql <<'SQL'
 -- Nobody connects, creates schemas or temporary tables unless granted below;
 -- nothing below grants CREATE or TEMP on the database (the migrations create
 -- their schema only when it is missing, and here it never is).
 REVOKE ALL ON DATABASE :"dbname" FROM PUBLIC;
 REVOKE ALL ON SCHEMA public FROM PUBLIC;
+SQL
 
-CREATE ROLE :"auth_owner" LOGIN PASSWORD :'auth_owner_password';
-CREATE ROLE :"auth_user" LOGIN PASSWORD :'auth_password';
-CREATE SCHEMA auth AUTHORIZATION :"auth_owner";
-ALTER ROLE :"auth_owner" SET search_path = auth;
-ALTER ROLE :"auth_user" SET search_path = auth;
-GRANT USAGE ON SCHEMA auth TO :"auth_user";
--- Every table and sequence the migration role creates in the schema from now on.
-ALTER DEFAULT PRIVILEGES FOR ROLE :"auth_owner" IN SCHEMA auth
-    GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO :"auth_user";
-ALTER DEFAULT PRIVILEGES FOR ROLE :"auth_owner" IN SCHEMA auth
-    GRANT USAGE, SELECT ON SEQUENCES TO :"auth_user";
+auth_owner="${AUTH_MIGRATION_DB_USER:-auth_migration}"
+auth_user="${AUTH_DB_USER:-auth}"
+notes_owner="${NOTES_MIGRATION_DB_USER:-notes_migration}"
+notes_user="${NOTES_DB_USER:-notes}"
+schema_roles auth "$auth_owner" "$AUTH_MIGRATION_DB_PASSWORD" "$auth_user" "$AUTH_DB_PASSWORD"
+schema_roles notes "$notes_owner" "$NOTES_MIGRATION_DB_PASSWORD" "$notes_user" "$NOTES_DB_PASSWORD"
 
-CREATE ROLE :"notes_owner" LOGIN PASSWORD :'notes_owner_password';
-CREATE ROLE :"notes_user" LOGIN PASSWORD :'notes_password';
-CREATE SCHEMA notes AUTHORIZATION :"notes_owner";
-ALTER ROLE :"notes_owner" SET search_path = notes;
-ALTER ROLE :"notes_user" SET search_path = notes;
-GRANT USAGE ON SCHEMA notes TO :"notes_user";
-ALTER DEFAULT PRIVILEGES FOR ROLE :"notes_owner" IN SCHEMA notes
-    GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO :"notes_user";
-ALTER DEFAULT PRIVILEGES FOR ROLE :"notes_owner" IN SCHEMA notes
-    GRANT USAGE, SELECT ON SEQUENCES TO :"notes_user";
-
+run_psql -v auth_owner="$auth_owner" -v auth_user="$auth_user" \
+    -v notes_owner="$notes_owner" -v notes_user="$notes_user" <<'SQL'
 GRANT CONNECT ON DATABASE :"dbname"
     TO :"auth_owner", :"auth_user", :"notes_owner", :"notes_user";
 SQL

@@ -75,6 +75,10 @@ class Database:
             return f"postgresql://{credentials}@/{self.name}?host={host}"
         return f"postgresql://{credentials}@{host}:{port or 5432}/{self.name}"
 
+    def query(self, sql: str, *args: object) -> list[asyncpg.Record]:
+        """`sql`'s rows, run as the server's superuser in this database."""
+        return asyncio.run(_fetch(self.admin, sql, *args))
+
     @property
     def admin(self) -> str:
         user = urlsplit(self.admin_url).username or "postgres"
@@ -204,23 +208,17 @@ async def _fetch(url: str, query: str, *args: object) -> list[asyncpg.Record]:
 
 
 def _tables(database: Database, schema: str) -> list[asyncpg.Record]:
-    return asyncio.run(
-        _fetch(
-            database.admin,
-            "SELECT tablename, tableowner FROM pg_tables WHERE schemaname = $1",
-            schema,
-        )
+    return database.query(
+        "SELECT tablename, tableowner FROM pg_tables WHERE schemaname = $1",
+        schema,
     )
 
 
 def test_the_migration_role_owns_its_schema_and_its_tables(initialised: Database) -> None:
     for schema, roles in initialised.roles.items():
-        [owner] = asyncio.run(
-            _fetch(
-                initialised.admin,
-                "SELECT nspowner::regrole::text AS owner FROM pg_namespace WHERE nspname = $1",
-                schema,
-            )
+        [owner] = initialised.query(
+            "SELECT nspowner::regrole::text AS owner FROM pg_namespace WHERE nspname = $1",
+            schema,
         )
         assert owner["owner"] == roles.migration
         tables = _tables(initialised, schema)
@@ -231,14 +229,11 @@ def test_the_migration_role_owns_its_schema_and_its_tables(initialised: Database
 def test_no_role_reaches_the_other_schema_or_public(initialised: Database) -> None:
     for schema, own in initialised.roles.items():
         for role in initialised.all_roles():
-            [row] = asyncio.run(
-                _fetch(
-                    initialised.admin,
-                    "SELECT has_schema_privilege($1, $2, 'USAGE') AS usage,"
-                    " has_schema_privilege($1, 'public', 'CREATE') AS public_create",
-                    role,
-                    schema,
-                )
+            [row] = initialised.query(
+                "SELECT has_schema_privilege($1, $2, 'USAGE') AS usage,"
+                " has_schema_privilege($1, 'public', 'CREATE') AS public_create",
+                role,
+                schema,
             )
             assert row["usage"] is (role in (own.migration, own.runtime)), (role, schema)
             assert row["public_create"] is False
@@ -246,40 +241,31 @@ def test_no_role_reaches_the_other_schema_or_public(initialised: Database) -> No
 
 def test_no_role_creates_anything_in_the_database(initialised: Database) -> None:
     for role in initialised.all_roles():
-        [row] = asyncio.run(
-            _fetch(
-                initialised.admin,
-                "SELECT has_database_privilege($1, $2, 'CREATE') AS c,"
-                " has_database_privilege($1, $2, 'TEMP') AS t",
-                role,
-                initialised.name,
-            )
+        [row] = initialised.query(
+            "SELECT has_database_privilege($1, $2, 'CREATE') AS c,"
+            " has_database_privilege($1, $2, 'TEMP') AS t",
+            role,
+            initialised.name,
         )
         assert (row["c"], row["t"]) == (False, False), role
 
 
 def test_the_runtime_role_has_row_privileges_only(initialised: Database) -> None:
     for schema, roles in initialised.roles.items():
-        [schema_create] = asyncio.run(
-            _fetch(
-                initialised.admin,
-                "SELECT has_schema_privilege($1, $2, 'CREATE') AS c",
-                roles.runtime,
-                schema,
-            )
+        [schema_create] = initialised.query(
+            "SELECT has_schema_privilege($1, $2, 'CREATE') AS c",
+            roles.runtime,
+            schema,
         )
         assert schema_create["c"] is False
         for table in _tables(initialised, schema):
             qualified = f"{schema}.{table['tablename']}"
-            [row] = asyncio.run(
-                _fetch(
-                    initialised.admin,
-                    "SELECT array_agg(p ORDER BY p) AS granted FROM unnest($2::text[]) AS p"
-                    " WHERE has_table_privilege($1, $3, p)",
-                    roles.runtime,
-                    ["DELETE", "INSERT", "REFERENCES", "SELECT", "TRIGGER", "TRUNCATE", "UPDATE"],
-                    qualified,
-                )
+            [row] = initialised.query(
+                "SELECT array_agg(p ORDER BY p) AS granted FROM unnest($2::text[]) AS p"
+                " WHERE has_table_privilege($1, $3, p)",
+                roles.runtime,
+                ["DELETE", "INSERT", "REFERENCES", "SELECT", "TRIGGER", "TRUNCATE", "UPDATE"],
+                qualified,
             )
             assert row["granted"] == ["DELETE", "INSERT", "SELECT", "UPDATE"], qualified
 
@@ -354,12 +340,9 @@ def test_a_role_cannot_read_the_other_services_tables(initialised: Database) -> 
 
 
 def test_other_roles_cannot_connect(initialised: Database) -> None:
-    [row] = asyncio.run(
-        _fetch(
-            initialised.admin,
-            "SELECT has_database_privilege('public', $1, 'CONNECT') AS c",
-            initialised.name,
-        )
+    [row] = initialised.query(
+        "SELECT has_database_privilege('public', $1, 'CONNECT') AS c",
+        initialised.name,
     )
     assert row["c"] is False
 

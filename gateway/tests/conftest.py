@@ -1,4 +1,5 @@
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -116,6 +117,49 @@ async def internal_client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     """A client on the gateway's internal networks (loopback by default)."""
     async with asgi_client(app, INTERNAL_ADDRESS) as client:
         yield client
+
+
+@dataclass
+class Upstream:
+    """A service's contract bound to the test's respx router."""
+
+    contract: Contract
+    mock: respx.MockRouter
+
+    def route(self, method: str, path: str, **answer: Any) -> respx.Route:
+        """`Contract.route` on this router: the answer is checked against the contract."""
+        return self.contract.route(self.mock, method, path, **answer)
+
+
+@pytest.fixture
+def notes_upstream(mock: respx.MockRouter, notes_contract: Contract) -> Upstream:
+    return Upstream(notes_contract, mock)
+
+
+@pytest.fixture
+def live_upstreams(
+    mock: respx.MockRouter, auth_contract: Contract, notes_contract: Contract
+) -> tuple[respx.Route, respx.Route]:
+    """auth-service's and notes-service's liveness routes, both answering ok."""
+    return (
+        auth_contract.route(mock, "GET", "/health/live", status=200, json={"status": "ok"}),
+        notes_contract.route(mock, "GET", "/health/live", status=200, json={"status": "ok"}),
+    )
+
+
+@pytest.fixture
+def notes_down(live_upstreams: tuple[respx.Route, respx.Route]) -> None:
+    """auth-service is live; notes-service refuses connections."""
+    _, notes = live_upstreams
+    notes.mock(side_effect=httpx.ConnectError("refused"))
+
+
+@pytest.fixture
+def note_route(mock: respx.MockRouter, notes_contract: Contract) -> respx.Route:
+    """notes-service answers GET /notes/1 with NOTE (as its contract documents)."""
+    return notes_contract.route(
+        mock, "GET", "/notes/1", template="/notes/{note_id}", status=200, json=NOTE
+    )
 
 
 @pytest.fixture

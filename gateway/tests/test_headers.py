@@ -1,24 +1,20 @@
 import re
 
 import httpx
+import pytest
 import respx
 
 from gateway.headers import client_response_headers, upstream_request_headers
-from platform_common.testing.contract import Contract
-from tests.conftest import CLIENT_ADDRESS, NOTE, NOTES_URL
+from tests.conftest import CLIENT_ADDRESS, NOTE, NOTES_URL, Upstream
 
 
 class TestTowardsUpstream:
     async def test_hygiene(
         self,
         client: httpx.AsyncClient,
-        mock: respx.MockRouter,
-        notes_contract: Contract,
+        note_route: respx.Route,
         auth_headers: dict[str, str],
     ) -> None:
-        route = notes_contract.route(
-            mock, "GET", "/notes/1", template="/notes/{note_id}", status=200, json=NOTE
-        )
         await client.get(
             "/notes/1",
             headers={
@@ -43,7 +39,7 @@ class TestTowardsUpstream:
                 "User-Agent": "curl/8",
             },
         )
-        sent = route.calls.last.request.headers
+        sent = note_route.calls.last.request.headers
         for dropped in (
             "connection",
             "x-secret-hop",
@@ -84,12 +80,10 @@ class TestTowardsClient:
     async def test_hygiene(
         self,
         client: httpx.AsyncClient,
-        mock: respx.MockRouter,
-        notes_contract: Contract,
+        notes_upstream: Upstream,
         auth_headers: dict[str, str],
     ) -> None:
-        notes_contract.route(
-            mock,
+        notes_upstream.route(
             "GET",
             "/notes",
             status=200,
@@ -116,29 +110,27 @@ class TestTowardsClient:
 
 
 class TestRequestId:
+    @pytest.fixture
+    def listing(self, notes_upstream: Upstream) -> respx.Route:
+        return notes_upstream.route("GET", "/notes", status=200, json=[])
+
     async def test_well_formed_id_kept_and_passed_on(
-        self,
-        client: httpx.AsyncClient,
-        mock: respx.MockRouter,
-        notes_contract: Contract,
-        auth_headers: dict[str, str],
+        self, client: httpx.AsyncClient, listing: respx.Route, auth_headers: dict[str, str]
     ) -> None:
-        route = notes_contract.route(mock, "GET", "/notes", status=200, json=[])
         response = await client.get(
             "/notes", headers={**auth_headers, "X-Request-ID": "req-12345678"}
         )
         assert response.headers["x-request-id"] == "req-12345678"
-        assert route.calls.last.request.headers["x-request-id"] == "req-12345678"
+        assert listing.calls.last.request.headers["x-request-id"] == "req-12345678"
 
     async def test_bad_id_replaced(
         self,
         client: httpx.AsyncClient,
-        mock: respx.MockRouter,
-        notes_contract: Contract,
+        notes_upstream: Upstream,
         auth_headers: dict[str, str],
     ) -> None:
-        route = notes_contract.route(
-            mock, "GET", "/notes", status=200, json=[], headers={"X-Request-ID": "upstream-own"}
+        route = notes_upstream.route(
+            "GET", "/notes", status=200, json=[], headers={"X-Request-ID": "upstream-own"}
         )
         response = await client.get(
             "/notes", headers={**auth_headers, "X-Request-ID": "bad id <script>"}
@@ -154,14 +146,9 @@ class TestRequestId:
         assert re.fullmatch(r"[0-9a-f]{32}", response.headers["x-request-id"])
 
     async def test_upstream_url_untouched(
-        self,
-        client: httpx.AsyncClient,
-        mock: respx.MockRouter,
-        notes_contract: Contract,
-        auth_headers: dict[str, str],
+        self, client: httpx.AsyncClient, listing: respx.Route, auth_headers: dict[str, str]
     ) -> None:
-        route = notes_contract.route(mock, "GET", "/notes", status=200, json=[])
         await client.get("/notes?limit=5&offset=0&x=%C3%A9", headers=auth_headers)
-        assert route.calls.last.request.url == httpx.URL(
+        assert listing.calls.last.request.url == httpx.URL(
             f"{NOTES_URL}/notes?limit=5&offset=0&x=%C3%A9"
         )

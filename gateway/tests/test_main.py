@@ -9,15 +9,6 @@ from platform_common.testing.contract import Contract
 from tests.conftest import NOTE, NOTES_URL, asgi_client, make_settings
 
 
-def serve_health(
-    mock: respx.MockRouter, auth_contract: Contract, notes_contract: Contract
-) -> tuple[respx.Route, respx.Route]:
-    return (
-        auth_contract.route(mock, "GET", "/health/live", status=200, json={"status": "ok"}),
-        notes_contract.route(mock, "GET", "/health/live", status=200, json={"status": "ok"}),
-    )
-
-
 class TestHealth:
     async def test_ping_and_live(self, client: httpx.AsyncClient) -> None:
         assert (await client.get("/ping")).json() == {"ping": "pong!"}
@@ -26,14 +17,10 @@ class TestHealth:
         assert live.status_code == 200
         assert live.json() == {"status": "ok"}
 
+    @pytest.mark.usefixtures("live_upstreams")
     async def test_ready_reports_upstreams_and_jwks(
-        self,
-        internal_client: httpx.AsyncClient,
-        mock: respx.MockRouter,
-        auth_contract: Contract,
-        notes_contract: Contract,
+        self, internal_client: httpx.AsyncClient
     ) -> None:
-        serve_health(mock, auth_contract, notes_contract)
         response = await internal_client.get("/health/ready")
         assert response.status_code == 200
         checks = response.json()["checks"]
@@ -44,15 +31,10 @@ class TestHealth:
         assert checks["jwks"]["age_seconds"] >= 0
         assert checks["jwks"]["keys"] == 1
 
+    @pytest.mark.usefixtures("notes_down")
     async def test_not_ready_when_an_upstream_is_down(
-        self,
-        internal_client: httpx.AsyncClient,
-        mock: respx.MockRouter,
-        auth_contract: Contract,
-        notes_contract: Contract,
+        self, internal_client: httpx.AsyncClient
     ) -> None:
-        _, notes = serve_health(mock, auth_contract, notes_contract)
-        notes.mock(side_effect=httpx.ConnectError("refused"))
         response = await internal_client.get("/health/ready")
         assert response.status_code == 503
         checks = response.json()["checks"]

@@ -105,6 +105,12 @@ async def limited(mock: respx.MockRouter) -> AsyncIterator[FastAPI]:
         yield app
 
 
+@pytest.fixture
+def notes_listing(mock: respx.MockRouter, notes_contract: Contract) -> respx.Route:
+    """notes-service answers GET /notes with one note (as its contract documents)."""
+    return notes_contract.route(mock, "GET", "/notes", status=200, json=[NOTE])
+
+
 def headers_of(issuer: TokenIssuer, subject: str | None = None) -> dict[str, str]:
     return {"Authorization": f"Bearer {issuer.token(subject or str(uuid.uuid4()))}"}
 
@@ -116,11 +122,9 @@ class TestThroughTheGateway:
     async def test_per_user_quota(
         self,
         limited: FastAPI,
-        mock: respx.MockRouter,
-        notes_contract: Contract,
+        notes_listing: respx.Route,
         issuer: TokenIssuer,
     ) -> None:
-        route = notes_contract.route(mock, "GET", "/notes", status=200, json=[NOTE])
         alice, bob = headers_of(issuer), headers_of(issuer)
         async with asgi_client(limited) as client:
             remaining = []
@@ -141,18 +145,16 @@ class TestThroughTheGateway:
             assert match.group(1) == "0"
             assert refused.headers["Retry-After"] == match.group(2)
             assert 1 <= int(refused.headers["Retry-After"]) <= 60
-            assert route.call_count == 3
+            assert notes_listing.call_count == 3
             # Another user, even from the same address, has a quota of their own.
             assert (await client.get("/notes", headers=bob)).status_code == 200
 
     async def test_one_user_from_two_addresses_shares_one_quota(
         self,
         limited: FastAPI,
-        mock: respx.MockRouter,
-        notes_contract: Contract,
+        notes_listing: respx.Route,
         issuer: TokenIssuer,
     ) -> None:
-        notes_contract.route(mock, "GET", "/notes", status=200, json=[NOTE])
         alice = headers_of(issuer)
         for address in ("203.0.113.1", "203.0.113.2", "203.0.113.3", "203.0.113.4"):
             async with asgi_client(limited, address) as client:
@@ -173,11 +175,9 @@ class TestThroughTheGateway:
     async def test_refused_token_spends_no_quota(
         self,
         limited: FastAPI,
-        mock: respx.MockRouter,
-        notes_contract: Contract,
+        notes_listing: respx.Route,
         issuer: TokenIssuer,
     ) -> None:
-        notes_contract.route(mock, "GET", "/notes", status=200, json=[NOTE])
         async with asgi_client(limited) as client:
             for _ in range(5):
                 refused = await client.get("/notes", headers={"Authorization": "Bearer bad"})
@@ -267,11 +267,10 @@ class TestRedisCounter:
             await redis.aclose()
 
     async def test_through_the_gateway(
-        self, mock: respx.MockRouter, notes_contract: Contract, issuer: TokenIssuer
+        self, notes_listing: respx.Route, issuer: TokenIssuer
     ) -> None:
         redis = await redis_or_skip()
         await redis.aclose()
-        notes_contract.route(mock, "GET", "/notes", status=200, json=[NOTE])
         alice = headers_of(issuer)
         apps = [
             create_app(make_settings(rate_limit="2/minute", redis_url=REDIS_URL)) for _ in range(2)
@@ -288,12 +287,10 @@ class TestRedisCounter:
 
     async def test_redis_down_lets_requests_through_with_a_warning(
         self,
-        mock: respx.MockRouter,
-        notes_contract: Contract,
+        notes_listing: respx.Route,
         issuer: TokenIssuer,
         caplog: pytest.LogCaptureFixture,
     ) -> None:
-        notes_contract.route(mock, "GET", "/notes", status=200, json=[NOTE])
         # Nothing listens on port 1.
         app = create_app(make_settings(rate_limit="1/minute", redis_url="redis://127.0.0.1:1/0"))
         alice = headers_of(issuer)

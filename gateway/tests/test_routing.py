@@ -73,27 +73,26 @@ async def raw_get(
     return status, body
 
 
+async def assert_not_found(app: FastAPI, raw_path: bytes, token: str) -> None:
+    """An authenticated GET of `raw_path` gets the plain 404."""
+    status, body = await raw_get(app, raw_path, [(b"authorization", f"Bearer {token}".encode())])
+    assert status == 404
+    assert json.loads(body) == {"detail": "Not Found"}
+
+
 class TestPathTricks:
     @pytest.mark.parametrize("raw_path", TRICKS, ids=lambda p: p.decode())
     async def test_refused_with_404(
         self, app: FastAPI, mock: respx.MockRouter, token: str, raw_path: bytes
     ) -> None:
-        status, body = await raw_get(
-            app, raw_path, [(b"authorization", f"Bearer {token}".encode())]
-        )
-        assert status == 404
-        assert json.loads(body) == {"detail": "Not Found"}
+        await assert_not_found(app, raw_path, token)
         assert not any(route.called for route in mock.routes)
 
     @pytest.mark.parametrize("raw_path", UNKNOWN, ids=lambda p: p.decode())
     async def test_unknown_and_internal_are_404(
         self, app: FastAPI, mock: respx.MockRouter, token: str, raw_path: bytes
     ) -> None:
-        status, body = await raw_get(
-            app, raw_path, [(b"authorization", f"Bearer {token}".encode())]
-        )
-        assert status == 404
-        assert json.loads(body) == {"detail": "Not Found"}
+        await assert_not_found(app, raw_path, token)
         assert not any(route.called for route in mock.routes if route.name != "jwks")
 
 

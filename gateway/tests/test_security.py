@@ -41,6 +41,13 @@ def forwarded_for(route: respx.Route) -> list[bytes]:
 
 
 class TestClientAddress:
+    @pytest.fixture
+    async def via_proxy(self, mock: respx.MockRouter) -> AsyncIterator[httpx.AsyncClient]:
+        """A client whose requests reach the gateway through PROXY, one of ours."""
+        app = create_app(make_settings(trusted_proxies=["10.0.0.0/8"]))
+        async with app.router.lifespan_context(app), client_from(app, PROXY) as client:
+            yield client
+
     async def test_spoofed_forwarded_for_from_an_untrusted_peer_is_ignored(
         self, client: httpx.AsyncClient, notes: respx.Route, auth_headers: dict[str, str]
     ) -> None:
@@ -54,35 +61,29 @@ class TestClientAddress:
         assert forwarded_for(notes) == [PUBLIC.encode()]
 
     async def test_chain_through_a_trusted_proxy_picks_the_rightmost_untrusted_hop(
-        self, mock: respx.MockRouter, notes: respx.Route, auth_headers: dict[str, str]
+        self, via_proxy: httpx.AsyncClient, notes: respx.Route, auth_headers: dict[str, str]
     ) -> None:
-        app = create_app(make_settings(trusted_proxies=["10.0.0.0/8"]))
         # The client made up the first hop; the proxy appended the client's
         # real address, then a second proxy of ours its own.
         chain = "6.6.6.6, 198.51.100.9, 10.9.9.9"
-        async with app.router.lifespan_context(app), client_from(app, PROXY) as client:
-            response = await client.get(
-                "/notes/1", headers={**auth_headers, "X-Forwarded-For": chain}
-            )
+        response = await via_proxy.get(
+            "/notes/1", headers={**auth_headers, "X-Forwarded-For": chain}
+        )
         assert response.status_code == 200
         assert forwarded_for(notes) == [b"198.51.100.9"]
 
     async def test_only_trusted_hops_means_the_leftmost_is_the_client(
-        self, mock: respx.MockRouter, notes: respx.Route, auth_headers: dict[str, str]
+        self, via_proxy: httpx.AsyncClient, notes: respx.Route, auth_headers: dict[str, str]
     ) -> None:
-        app = create_app(make_settings(trusted_proxies=["10.0.0.0/8"]))
-        async with app.router.lifespan_context(app), client_from(app, PROXY) as client:
-            await client.get("/notes/1", headers={**auth_headers, "X-Forwarded-For": "10.7.7.7"})
+        await via_proxy.get("/notes/1", headers={**auth_headers, "X-Forwarded-For": "10.7.7.7"})
         assert forwarded_for(notes) == [b"10.7.7.7"]
 
     async def test_garbage_hop_from_a_trusted_proxy_stops_the_walk(
-        self, mock: respx.MockRouter, notes: respx.Route, auth_headers: dict[str, str]
+        self, via_proxy: httpx.AsyncClient, notes: respx.Route, auth_headers: dict[str, str]
     ) -> None:
-        app = create_app(make_settings(trusted_proxies=["10.0.0.0/8"]))
-        async with app.router.lifespan_context(app), client_from(app, PROXY) as client:
-            await client.get(
-                "/notes/1", headers={**auth_headers, "X-Forwarded-For": "1.1.1.1, not-an-ip"}
-            )
+        await via_proxy.get(
+            "/notes/1", headers={**auth_headers, "X-Forwarded-For": "1.1.1.1, not-an-ip"}
+        )
         # A hop that is no address cannot be trusted nor named: the last
         # address we know for sure is the proxy that handed it over.
         assert forwarded_for(notes) == [PROXY.encode()]
@@ -139,32 +140,26 @@ class TestInternalsNotPublic:
         assert response.status_code == 200
         assert "http_requests_total" in response.text
 
-    async def test_public_readiness_says_ready_and_nothing_more(
+    @pytest.mark.parametrize(
+        ("upstreams", "status", "body"),
+        [
+            ("live_upstreams", 200, {"status": "ok"}),
+            ("notes_down", 503, {"status": "unavailable"}),
+        ],
+        ids=["ready", "not-ready"],
+    )
+    async def test_public_readiness_says_whether_ready_and_nothing_more(
         self,
+        request: pytest.FixtureRequest,
         client: httpx.AsyncClient,
-        mock: respx.MockRouter,
-        auth_contract: Contract,
-        notes_contract: Contract,
+        upstreams: str,
+        status: int,
+        body: dict[str, str],
     ) -> None:
-        auth_contract.route(mock, "GET", "/health/live", status=200, json={"status": "ok"})
-        notes_contract.route(mock, "GET", "/health/live", status=200, json={"status": "ok"})
+        request.getfixturevalue(upstreams)
         response = await client.get("/health/ready")
-        assert response.status_code == 200
-        assert response.json() == {"status": "ok"}
-
-    async def test_public_readiness_says_not_ready_and_nothing_more(
-        self,
-        client: httpx.AsyncClient,
-        mock: respx.MockRouter,
-        auth_contract: Contract,
-        notes_contract: Contract,
-    ) -> None:
-        auth_contract.route(mock, "GET", "/health/live", status=200, json={"status": "ok"})
-        notes = notes_contract.route_template(mock, "GET", "/health/live")
-        notes.mock(side_effect=httpx.ConnectError("refused"))
-        response = await client.get("/health/ready")
-        assert response.status_code == 503
-        assert response.json() == {"status": "unavailable"}
+        assert response.status_code == status
+        assert response.json() == body
 
     async def test_internal_networks_setting_decides(self, mock: respx.MockRouter) -> None:
         app = create_app(make_settings(internal_networks=["203.0.113.0/24"]))

@@ -1,3 +1,4 @@
+import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -6,11 +7,13 @@ import httpx
 import pytest
 import respx
 from fastapi import FastAPI
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from notes_service.config import Settings
 from notes_service.db import get_session
 from notes_service.main import create_app
+from notes_service.models import Note
 from platform_common.testing.issuer import TokenIssuer
 from platform_common.testing.migrations import migrated_database
 from platform_common.testing.sessions import rolled_back_session
@@ -86,3 +89,42 @@ def alice(issuer: TokenIssuer) -> User:
 @pytest.fixture
 def bob(issuer: TokenIssuer) -> User:
     return User(issuer)
+
+
+# Concurrency tests (test_races, test_owner_deletion): writes that really commit,
+# and a table lock that parks them where a race can be staged.
+@pytest.fixture
+def engine(app: FastAPI) -> AsyncEngine:
+    """The service's own engine: every session here really commits."""
+    engine: AsyncEngine = app.state.engine
+    return engine
+
+
+@pytest.fixture
+async def table_lock(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    async with engine.connect() as connection:
+        await connection.execute(text("LOCK TABLE notes.notes IN SHARE MODE"))
+        yield connection
+        if connection.in_transaction():
+            await connection.rollback()
+
+
+async def count(engine: AsyncEngine, owner: uuid.UUID) -> int:
+    async with async_sessionmaker(engine)() as session:
+        return await session.scalar(select(func.count()).where(Note.owner_id == owner)) or 0
+
+
+async def waiting(connection: AsyncConnection, locktype: str, expected: int) -> None:
+    """Until `expected` lock requests of `locktype` wait in this database."""
+    query = text(
+        "SELECT count(*) FROM pg_locks JOIN pg_database d ON d.oid = pg_locks.database"
+        " WHERE d.datname = current_database() AND NOT granted AND locktype = :locktype"
+    )
+
+    async def poll() -> None:
+        # Another server process's state: no event to wait on, so it is polled.
+        while await connection.scalar(query, {"locktype": locktype}) != expected:  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+
+    # A bound against a hang, not a timing assertion: the wait normally ends at once.
+    await asyncio.wait_for(poll(), timeout=30)

@@ -10,8 +10,7 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
-from fastapi import FastAPI
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker
 
 from notes_service import listing, service
@@ -21,15 +20,9 @@ from notes_service.errors import IdempotencyKeyInProgress, PreconditionFailed
 from notes_service.listing import ListQuery
 from notes_service.models import IdempotencyKey, Note
 from notes_service.schemas import NoteWrite
-from tests.test_owner_deletion import waiting
+from tests.conftest import count, waiting
 
 NOTE = NoteWrite(title="a note", description="racing")
-
-
-@pytest.fixture
-def engine(app: FastAPI) -> AsyncEngine:
-    engine: AsyncEngine = app.state.engine
-    return engine
 
 
 @pytest.fixture
@@ -67,20 +60,6 @@ async def create_once(
         return await service.create_note_once(
             session, owner_id=owner, data=NOTE, key=key, ttl_seconds=60
         )
-
-
-async def count(engine: AsyncEngine, owner: uuid.UUID) -> int:
-    async with async_sessionmaker(engine)() as session:
-        return await session.scalar(select(func.count()).where(Note.owner_id == owner)) or 0
-
-
-@pytest.fixture
-async def table_lock(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
-    async with engine.connect() as connection:
-        await connection.execute(text("LOCK TABLE notes.notes IN SHARE MODE"))
-        yield connection
-        if connection.in_transaction():
-            await connection.rollback()
 
 
 async def test_two_puts_with_one_if_match_one_wins(engine: AsyncEngine, owner: uuid.UUID) -> None:

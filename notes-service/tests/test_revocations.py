@@ -7,6 +7,7 @@ The revocation list is mocked as auth-service documents it
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 import httpx
 import pytest
@@ -25,10 +26,22 @@ NOTES_URL = "http://notes.test"
 NOTE = {"title": "a note", "description": "to be refused"}
 
 
+@dataclass
+class Revoking:
+    """The app under test, its client, and the revocation list it polls."""
+
+    client: httpx.AsyncClient
+    stub: RevocationListStub
+    app: FastAPI
+
+    async def revoke(self, user: uuid.UUID, min_version: int | None = None) -> None:
+        """List `user` (None: no version valid) and wait until the app has polled it."""
+        self.stub.revoked.append({"sub": str(user), "min_version": min_version})
+        await self.stub.polls()
+
+
 @pytest.fixture
-async def revoking(
-    settings: Settings, issuer: TokenIssuer
-) -> AsyncIterator[tuple[httpx.AsyncClient, RevocationListStub, FastAPI]]:
+async def revoking(settings: Settings, issuer: TokenIssuer) -> AsyncIterator[Revoking]:
     polling = settings.model_copy(
         update={
             "revocations_enabled": True,
@@ -43,7 +56,7 @@ async def revoking(
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url=NOTES_URL) as client:
-                yield client, stub, app
+                yield Revoking(client, stub, app)
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -53,17 +66,16 @@ def bearer(token: str) -> dict[str, str]:
 class TestRevokedTokens:
     async def test_refused_after_the_next_poll(
         self,
-        revoking: tuple[httpx.AsyncClient, RevocationListStub, FastAPI],
+        revoking: Revoking,
         issuer: TokenIssuer,
     ) -> None:
-        client, stub, _ = revoking
+        client = revoking.client
         deleted, other = uuid.uuid4(), uuid.uuid4()
         deleted_token, other_token = issuer.token(str(deleted)), issuer.token(str(other))
-        await stub.polls()
+        await revoking.stub.polls()
         assert (await client.post("/notes/", json=NOTE, headers=bearer(deleted_token))).is_success
 
-        stub.revoked.append({"sub": str(deleted), "min_version": None})
-        await stub.polls()
+        await revoking.revoke(deleted)
         refused = await client.get("/notes/", headers=bearer(deleted_token))
         assert refused.status_code == 401
         assert 'error_description="token revoked"' in refused.headers["WWW-Authenticate"]
@@ -71,14 +83,13 @@ class TestRevokedTokens:
 
     async def test_token_issued_after_revocation_accepted(
         self,
-        revoking: tuple[httpx.AsyncClient, RevocationListStub, FastAPI],
+        revoking: Revoking,
         issuer: TokenIssuer,
     ) -> None:
         """A deactivated account that is reactivated logs in again (a newer version)."""
-        client, stub, _ = revoking
+        client = revoking.client
         user = uuid.uuid4()
-        stub.revoked.append({"sub": str(user), "min_version": 1})
-        await stub.polls()
+        await revoking.revoke(user, min_version=1)
         old = issuer.token(str(user), ver=0)
         assert (await client.get("/notes/", headers=bearer(old))).status_code == 401
         new = issuer.token(str(user), ver=1)
@@ -86,30 +97,28 @@ class TestRevokedTokens:
 
     async def test_stale_list_kept_while_auth_service_fails(
         self,
-        revoking: tuple[httpx.AsyncClient, RevocationListStub, FastAPI],
+        revoking: Revoking,
         issuer: TokenIssuer,
     ) -> None:
-        client, stub, app = revoking
         user = uuid.uuid4()
         token = issuer.token(str(user))
-        stub.revoked.append({"sub": str(user), "min_version": None})
-        await stub.polls()
-        stub.failing = True
-        await stub.polls(3)
-        assert (await client.get("/notes/", headers=bearer(token))).status_code == 401
-        assert app.state.revocations.loaded
+        await revoking.revoke(user)
+        revoking.stub.failing = True
+        await revoking.stub.polls(3)
+        assert (await revoking.client.get("/notes/", headers=bearer(token))).status_code == 401
+        assert revoking.app.state.revocations.loaded
 
     async def test_service_token_purge_unaffected(
         self,
-        revoking: tuple[httpx.AsyncClient, RevocationListStub, FastAPI],
+        revoking: Revoking,
         issuer: TokenIssuer,
     ) -> None:
-        client, stub, _ = revoking
         user = uuid.uuid4()
-        stub.revoked.append({"sub": str(user), "min_version": None})
-        await stub.polls()
+        await revoking.revoke(user)
         purge = issuer.token("auth-service-outbox", aud="notes-service", scope="notes:purge")
-        response = await client.delete(f"/internal/users/{user}/notes", headers=bearer(purge))
+        response = await revoking.client.delete(
+            f"/internal/users/{user}/notes", headers=bearer(purge)
+        )
         assert response.json() == {"deleted": 0}
 
 

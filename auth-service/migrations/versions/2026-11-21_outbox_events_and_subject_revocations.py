@@ -1,20 +1,20 @@
 """outbox events and subject revocations
 
-Revision ID: 185b382b7877
-Revises: b21b09b5be7c
 Create Date: 2026-11-21 21:19:00.950358
 """
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from platform_common.migration_helpers import (
+    create_column_index,
+    drop_column_index,
+    timestamp,
+)
+
 revision: str = "185b382b7877"
 down_revision: str | None = "b21b09b5be7c"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
@@ -23,20 +23,10 @@ def upgrade() -> None:
         sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
         sa.Column("kind", sa.String(length=64), nullable=False),
         sa.Column("payload", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
-        sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
+        timestamp("created_at", now=True),
         sa.Column("attempts", sa.Integer(), server_default=sa.text("0"), nullable=False),
-        sa.Column(
-            "next_attempt_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=True),
+        timestamp("next_attempt_at", now=True),
+        timestamp("delivered_at", nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox_events")),
         schema="auth",
@@ -52,25 +42,15 @@ def upgrade() -> None:
     op.create_table(
         "subject_revocations",
         sa.Column("user_id", sa.Uuid(), nullable=False),
-        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=False),
+        timestamp("revoked_at"),
         sa.PrimaryKeyConstraint("user_id", name=op.f("pk_subject_revocations")),
         schema="auth",
     )
-    op.create_index(
-        op.f("ix_auth_subject_revocations_revoked_at"),
-        "subject_revocations",
-        ["revoked_at"],
-        unique=False,
-        schema="auth",
-    )
+    create_column_index("auth", "subject_revocations", "revoked_at")
 
 
 def downgrade() -> None:
-    op.drop_index(
-        op.f("ix_auth_subject_revocations_revoked_at"),
-        table_name="subject_revocations",
-        schema="auth",
-    )
+    drop_column_index("auth", "subject_revocations", "revoked_at")
     op.drop_table("subject_revocations", schema="auth")
     op.drop_index(
         "ix_outbox_events_due",

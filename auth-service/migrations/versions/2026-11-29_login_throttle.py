@@ -1,19 +1,20 @@
 """login throttle: attempt counters and known login addresses; emails in one normal form
 
-Revision ID: 8e4b2d6f1a37
-Revises: 5c1f0e7a9d21
 Create Date: 2026-11-29 13:00:00
 """
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
+from platform_common.migration_helpers import (
+    cascading_reference,
+    create_column_index,
+    drop_column_index,
+    timestamp,
+)
+
 revision: str = "8e4b2d6f1a37"
 down_revision: str | None = "5c1f0e7a9d21"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
@@ -21,39 +22,22 @@ def upgrade() -> None:
         "login_attempts",
         sa.Column("scope", sa.String(length=16), nullable=False),
         sa.Column("key", sa.String(length=64), nullable=False),
-        sa.Column("window_started_at", sa.DateTime(timezone=True), nullable=False),
+        timestamp("window_started_at"),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("scope", "key", name=op.f("pk_login_attempts")),
         schema="auth",
     )
-    op.create_index(
-        op.f("ix_auth_login_attempts_window_started_at"),
-        "login_attempts",
-        ["window_started_at"],
-        unique=False,
-        schema="auth",
-    )
+    create_column_index("auth", "login_attempts", "window_started_at")
     op.create_table(
         "known_login_addresses",
         sa.Column("user_id", sa.Uuid(), nullable=False),
         sa.Column("address", sa.String(length=255), nullable=False),
-        sa.Column("last_login_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["user_id"],
-            ["auth.users.id"],
-            name=op.f("fk_known_login_addresses_user_id_users"),
-            ondelete="CASCADE",
-        ),
+        timestamp("last_login_at"),
+        cascading_reference("known_login_addresses", "user_id", "auth.users.id"),
         sa.PrimaryKeyConstraint("user_id", "address", name=op.f("pk_known_login_addresses")),
         schema="auth",
     )
-    op.create_index(
-        op.f("ix_auth_known_login_addresses_last_login_at"),
-        "known_login_addresses",
-        ["last_login_at"],
-        unique=False,
-        schema="auth",
-    )
+    create_column_index("auth", "known_login_addresses", "last_login_at")
     _normalise_stored_emails()
 
 
@@ -79,15 +63,7 @@ def _normalise_stored_emails() -> None:
 
 
 def downgrade() -> None:
-    op.drop_index(
-        op.f("ix_auth_known_login_addresses_last_login_at"),
-        table_name="known_login_addresses",
-        schema="auth",
-    )
+    drop_column_index("auth", "known_login_addresses", "last_login_at")
     op.drop_table("known_login_addresses", schema="auth")
-    op.drop_index(
-        op.f("ix_auth_login_attempts_window_started_at"),
-        table_name="login_attempts",
-        schema="auth",
-    )
+    drop_column_index("auth", "login_attempts", "window_started_at")
     op.drop_table("login_attempts", schema="auth")

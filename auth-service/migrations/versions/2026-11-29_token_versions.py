@@ -1,19 +1,13 @@
 """token versions: users.token_version, subject_revocations.min_version
 
-Revision ID: 5c1f0e7a9d21
-Revises: 185b382b7877
 Create Date: 2026-11-29 12:50:00
 """
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "5c1f0e7a9d21"
 down_revision: str | None = "185b382b7877"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

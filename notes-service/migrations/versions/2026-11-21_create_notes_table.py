@@ -1,19 +1,15 @@
 """create notes table
 
-Revision ID: c8bb417cd08d
-Revises:
 Create Date: 2026-11-21 21:05:09.304527
 """
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
+from platform_common.migration_helpers import timestamp
+
 revision: str = "c8bb417cd08d"
 down_revision: str | None = None
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
@@ -23,18 +19,8 @@ def upgrade() -> None:
         sa.Column("owner_id", sa.Uuid(), nullable=False),
         sa.Column("title", sa.String(length=50), nullable=False),
         sa.Column("description", sa.String(length=50), nullable=False),
-        sa.Column(
-            "created_date",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.Column(
-            "updated_date",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
+        timestamp("created_date", now=True),
+        timestamp("updated_date", now=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_notes")),
         schema="notes",
     )

@@ -1,20 +1,16 @@
 """notes for API consumers: version (ETag), search vector, sort indexes, idempotency keys
 
-Revision ID: 9d41e6b2a7c3
-Revises: 5f3a9d2c7b10
 Create Date: 2026-11-29 13:20:00.000000
 """
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from platform_common.migration_helpers import timestamp
+
 revision: str = "9d41e6b2a7c3"
 down_revision: str | None = "5f3a9d2c7b10"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 SEARCH_VECTOR_SQL = "to_tsvector('simple', title || ' ' || description)"
 SORT_INDEXES = {
@@ -58,13 +54,8 @@ def upgrade() -> None:
         sa.Column("status_code", sa.SmallInteger(), nullable=False),
         sa.Column("response", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
         sa.Column("etag", sa.String(length=100), nullable=False),
-        sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        timestamp("created_at", now=True),
+        timestamp("expires_at"),
         sa.PrimaryKeyConstraint("owner_id", "key", name=op.f("pk_idempotency_keys")),
         schema="notes",
     )
