@@ -19,7 +19,14 @@ import uuid
 from contextvars import ContextVar
 from typing import TextIO
 
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -201,5 +208,15 @@ class RequestContextMiddleware:
         self.logger.log(level, "request", extra={"fields": fields, "access": True})
 
 
+MULTIPROCESS_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+
+
 async def metrics(_: Request) -> Response:
+    if os.environ.get(MULTIPROCESS_VARIABLE):
+        # Several worker processes (`<PREFIX>_WORKERS`): each writes its counts
+        # under that folder, and whichever worker answers the scrape sums them,
+        # so the totals are the service's, not one worker's share.
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
