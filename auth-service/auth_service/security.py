@@ -6,6 +6,8 @@ The only module that imports passlib and jose.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import hashlib
 import os
 import secrets
@@ -49,6 +51,33 @@ def _at_low_priority(function: Callable[..., T], *args: Any) -> T:
     return function(*args)
 
 
+# glibc's mallopt(M_MMAP_THRESHOLD): allocations from this size up get pages
+# of their own, handed back to the system when freed.
+_M_MMAP_THRESHOLD = -3
+_OWN_PAGES_FROM = 1 << 20
+
+
+def give_hash_memory_back() -> bool:
+    """Return each hash's memory (memory_cost KiB) to the system when the hash ends.
+
+    glibc serves a large malloc with mmap only while it is above a threshold
+    that grows with every such block freed, up to 32 MiB: after the first
+    hash, argon2's 19 MiB blocks came from the hashing threads' heap arenas
+    instead and stayed there (auth-service held ~485 MiB after a login burst,
+    bench/README.md). Setting the threshold fixes it: every block of 1 MiB or
+    more is mapped for itself and unmapped when freed. False where there is
+    no glibc (the setting is then simply not needed or not available).
+    """
+    library = ctypes.util.find_library("c")
+    if library is None:
+        return False
+    try:
+        mallopt = ctypes.CDLL(library).mallopt
+    except (OSError, AttributeError):
+        return False
+    return bool(mallopt(_M_MMAP_THRESHOLD, _OWN_PAGES_FROM))
+
+
 class PasswordHasher:
     """argon2id through passlib, computed in worker threads at a lower priority.
 
@@ -64,6 +93,7 @@ class PasswordHasher:
         self, parameters: Argon2Parameters, *, concurrency: int, queue_size: int = 64
     ) -> None:
         self.parameters = parameters
+        give_hash_memory_back()
         self._context = CryptContext(
             schemes=["argon2"],
             argon2__type="ID",

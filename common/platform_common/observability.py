@@ -35,6 +35,8 @@ REQUEST_ID_HEADER = "x-request-id"
 _WELL_FORMED_ID = re.compile(r"[A-Za-z0-9._:-]{8,128}")
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
+# Label combinations whose series RequestContextMiddleware keeps at hand.
+MAX_REMEMBERED_SERIES = 1024
 
 REQUESTS = Counter(
     "http_requests_total", "HTTP requests answered", ["service", "method", "route", "status"]
@@ -157,6 +159,7 @@ class RequestContextMiddleware:
         self.app = app
         self.service = service
         self.logger = logging.getLogger(f"{service}.access")
+        self._series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -189,10 +192,30 @@ class RequestContextMiddleware:
             route = scope.get("route")
             route_path = getattr(route, "path", None) or "unmatched"
             method = scope["method"]
-            REQUESTS.labels(self.service, method, route_path, str(status_code)).inc()
-            LATENCY.labels(self.service, method, route_path).observe(elapsed)
+            counter, histogram = self._metrics(method, route_path, status_code)
+            counter.inc()
+            histogram.observe(elapsed)
             self._log_access(method, scope["path"], status_code, elapsed)
             request_id_var.reset(token)
+
+    def _metrics(self, method: str, route: str, status: int) -> tuple[Counter, Histogram]:
+        """The two series of this answer, looked up once per combination.
+
+        `labels()` builds a key and takes a lock on every call; the labels of
+        a service's answers are few (route templates, not paths), so they are
+        remembered here, up to a bound so that no client (inventing methods)
+        can make the dictionary grow.
+        """
+        key = (method, route, status)
+        series = self._series.get(key)
+        if series is None:
+            series = (
+                REQUESTS.labels(self.service, method, route, str(status)),
+                LATENCY.labels(self.service, method, route),
+            )
+            if len(self._series) < MAX_REMEMBERED_SERIES:
+                self._series[key] = series
+        return series
 
     def _log_access(self, method: str, path: str, status: int, elapsed: float) -> None:
         level = access_log_level(method, path, status)

@@ -10,6 +10,7 @@ is released, and pg_locks shows who waits on what.
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from types import SimpleNamespace
 
 import httpx
 import pytest
@@ -20,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionma
 from notes_service import service
 from notes_service.errors import OwnerDeleted
 from notes_service.models import Note
+from notes_service.repository import Database, Row
 from notes_service.schemas import NoteWrite
 from platform_common.testing.issuer import TokenIssuer
 from tests.conftest import User
@@ -34,9 +36,19 @@ def engine(app: FastAPI) -> AsyncEngine:
     return engine
 
 
-async def create(engine: AsyncEngine, owner: uuid.UUID) -> Note:
-    async with async_sessionmaker(engine, expire_on_commit=False)() as session:
-        return await service.create_note(session, owner_id=owner, data=NOTE)
+@pytest.fixture
+def database(app: FastAPI) -> Database:
+    """The service's own pool (the hot paths'): every write here really commits."""
+    database: Database = app.state.database
+    return database
+
+
+def note_of(row: Row) -> SimpleNamespace:
+    return SimpleNamespace(**dict(row))
+
+
+async def create(database: Database, owner: uuid.UUID) -> SimpleNamespace:
+    return note_of(await service.create_note(database, owner_id=owner, data=NOTE))
 
 
 async def purge(engine: AsyncEngine, owner: uuid.UUID) -> int:
@@ -75,13 +87,13 @@ async def table_lock(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
 
 
 async def test_create_arriving_during_the_purge_is_refused(
-    engine: AsyncEngine, table_lock: AsyncConnection
+    engine: AsyncEngine, database: Database, table_lock: AsyncConnection
 ) -> None:
     owner = uuid.uuid4()
     async with engine.connect() as watcher:
         purging = asyncio.create_task(purge(engine, owner))
         await waiting(watcher, "relation", 1)  # the purge's DELETE is parked
-        creating = asyncio.create_task(create(engine, owner))
+        creating = asyncio.create_task(create(database, owner))
         await waiting(watcher, "advisory", 1)  # the create waits for the purge
         await table_lock.rollback()
         assert await purging == 0
@@ -91,11 +103,11 @@ async def test_create_arriving_during_the_purge_is_refused(
 
 
 async def test_create_landing_before_the_purge_is_purged(
-    engine: AsyncEngine, table_lock: AsyncConnection
+    engine: AsyncEngine, database: Database, table_lock: AsyncConnection
 ) -> None:
     owner = uuid.uuid4()
     async with engine.connect() as watcher:
-        creating = asyncio.create_task(create(engine, owner))
+        creating = asyncio.create_task(create(database, owner))
         await waiting(watcher, "relation", 1)  # the create's INSERT is parked
         purging = asyncio.create_task(purge(engine, owner))
         await waiting(watcher, "advisory", 1)  # the purge waits for the create
@@ -105,17 +117,16 @@ async def test_create_landing_before_the_purge_is_purged(
     assert await count(engine, owner) == 0
 
 
-async def test_writes_after_the_purge_are_refused(engine: AsyncEngine) -> None:
+async def test_writes_after_the_purge_are_refused(engine: AsyncEngine, database: Database) -> None:
     owner = uuid.uuid4()
-    note = await create(engine, owner)
+    note = await create(database, owner)
     assert await purge(engine, owner) == 1
     with pytest.raises(OwnerDeleted):
-        await create(engine, owner)
-    async with async_sessionmaker(engine)() as session:
-        with pytest.raises(OwnerDeleted):
-            await service.update_note(
-                session, owner_id=owner, note_id=note.id, changes=NOTE.model_dump()
-            )
+        await create(database, owner)
+    with pytest.raises(OwnerDeleted):
+        await service.update_note(
+            database, owner_id=owner, note_id=note.id, changes=NOTE.model_dump()
+        )
     assert await purge(engine, owner) == 0
     assert await count(engine, owner) == 0
 
