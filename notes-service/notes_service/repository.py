@@ -64,7 +64,7 @@ class Statement:
         self.sql = str(compiled)
         self._names = tuple(compiled.positiontup or ())
         # Values SQLAlchemy bound itself (e.g. the 1 of `version + 1`).
-        self._defaults = dict(compiled.construct_params() or {})
+        self._defaults = {name: bind.value for name, bind in compiled.binds.items()}
 
     def args(self, values: Mapping[str, Any]) -> list[Any]:
         return [values[n] if n in values else self._defaults[n] for n in self._names]
