@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import os
 import re
@@ -940,8 +941,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="tiny data set, short runs")
     parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results")
+    parser.add_argument("--seconds", type=int, help="length of each wrk run (overrides)")
+    parser.add_argument("--rounds", type=int, help="rounds of each measurement (overrides)")
     args = parser.parse_args()
     profile = QUICK if args.quick else FULL
+    overrides = {"seconds": args.seconds, "rounds": args.rounds}
+    profile = dataclasses.replace(profile, **{k: v for k, v in overrides.items() if v})
 
     async def run() -> dict[str, Any]:
         async with temporary_database("bench") as database_url:
