@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 PACKAGES := common notes-service auth-service gateway deploy
 PACKAGE_DIRS := $(foreach p,$(PACKAGES),$(wildcard $(p)/pyproject.toml))
 
-.PHONY: run test lint typecheck unit e2e bench openapi openapi-check format clean system-tools
+.PHONY: run test lint typecheck unit e2e bench openapi openapi-check format clean system-tools monitoring-check promtool
 
 $(STAMP): constraints.txt requirements-dev.txt $(PACKAGE_DIRS)
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is needed (set PYTHON=...)"; exit 1; }
@@ -18,7 +18,7 @@ $(STAMP): constraints.txt requirements-dev.txt $(PACKAGE_DIRS)
 run: $(STAMP)
 	$(BIN)/python deploy/run_local.py
 
-test: lint typecheck unit openapi-check e2e
+test: lint typecheck unit openapi-check monitoring-check e2e
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -55,6 +55,19 @@ system-tools:
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium wrk nginx-light >/dev/null; }
+
+# The alert rules (deploy/monitoring/) parse, and their unit tests pass.
+monitoring-check: promtool
+	promtool check rules deploy/monitoring/alerts.yaml
+	promtool test rules deploy/monitoring/alerts-test.yaml
+
+# Debian's prometheus package brings promtool; installed when missing.
+promtool:
+	@command -v promtool >/dev/null || { \
+		echo "installing promtool (Debian's prometheus package)"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends prometheus >/dev/null; }
 
 # Rewrites each service's committed OpenAPI document from its code.
 openapi: $(STAMP)

@@ -21,8 +21,8 @@ from api_client import ApiClient
 from run_local import LocalSystem
 
 NOTE = {"title": "mine only", "description": "private words"}
-# Fast means well inside a client's patience on a loaded 2-core CI machine.
-FAST_SECONDS = 2.0
+# A request that hangs fails the test after this long instead of hanging it.
+HANG_GUARD = 30.0
 
 
 @pytest.fixture
@@ -230,13 +230,15 @@ class TestTokenPlacement:
         assert status_of(answer) == 401, answer[:300]
         assert b'www-authenticate: bearer error="invalid_token"' in answer.lower()
 
-    def test_huge_token_is_refused_fast(self, api: ApiClient) -> None:
+    def test_huge_token_is_431(self, api: ApiClient) -> None:
         # 431 (RFC 6585) once past GATEWAY_MAX_AUTHORIZATION_BYTES; never a 5xx.
-        started = time.monotonic()
-        response = api.http.get("/notes/", headers={"Authorization": "Bearer " + "a" * 10_240})
-        assert response.status_code == 431
-        assert "detail" in response.json()
-        assert time.monotonic() - started < FAST_SECONDS
+        response = api.http.get(
+            "/notes/", headers={"Authorization": "Bearer " + "a" * 10_240}, timeout=HANG_GUARD
+        )
+        assert (response.status_code, response.json()) == (
+            431,
+            {"detail": "Authorization header too large"},
+        )
 
 
 class TestRequestSmuggling:
@@ -276,87 +278,97 @@ class TestRequestSmuggling:
 
 
 @pytest.fixture
-def ping_latencies(api: ApiClient) -> Iterator[list[float]]:
-    """/ping timed over and over in the background while the test runs."""
-    latencies: list[float] = []
+def pings(api: ApiClient) -> Iterator[list[int]]:
+    """/ping over and over in the background while the test runs: its statuses."""
+    statuses: list[int] = []
     stop = threading.Event()
 
     def probe() -> None:
-        with httpx.Client(base_url=str(api.http.base_url), timeout=10.0) as http:
+        with httpx.Client(base_url=str(api.http.base_url), timeout=HANG_GUARD) as http:
             while not stop.is_set():
-                started = time.monotonic()
-                assert http.get("/ping").status_code == 200
-                latencies.append(time.monotonic() - started)
+                statuses.append(http.get("/ping").status_code)
                 time.sleep(0.02)
 
     thread = threading.Thread(target=probe)
     thread.start()
     try:
-        yield latencies
+        yield statuses
     finally:
         stop.set()
         thread.join(timeout=15)
 
 
+TOO_MANY_FIELDS = {
+    "error": "invalid_request",
+    "error_description": "Too many fields. Maximum number of fields is 1000.",
+}
+
+
 class TestExpensiveBodies:
-    def test_form_bombs_on_token_endpoint_are_4xx_fast_and_others_stay_fast(
-        self, api: ApiClient, ping_latencies: list[float]
+    """Refused with their one documented answer, none of them a hang; how fast is
+    the benchmark's business (bench/), HANG_GUARD only turns a hang into a failure."""
+
+    def test_form_bombs_on_token_endpoint_leave_others_answered(
+        self, api: ApiClient, pings: list[int]
     ) -> None:
         many_fields = "&".join(f"f{n}=x" for n in range(100_000)).encode()
         huge_field = b"grant_type=password&username=a%40b.example&password=" + b"x" * 10_000_000
+        expected = {
+            many_fields: (400, TOO_MANY_FIELDS),
+            huge_field: (413, {"detail": "Request body too large"}),
+        }
         bombs = [many_fields, huge_field] * 3
-        durations: list[float] = []
-        statuses: list[int] = []
+        answers: list[tuple[bytes, int, object]] = []
 
         def send(body: bytes) -> None:
-            with httpx.Client(base_url=str(api.http.base_url), timeout=30.0) as http:
-                started = time.monotonic()
+            with httpx.Client(base_url=str(api.http.base_url), timeout=HANG_GUARD) as http:
                 response = http.post(
                     "/auth/token",
                     content=body,
                     headers={"Content-Type": "application/x-www-form-urlencoded"},
                 )
-                durations.append(time.monotonic() - started)
-                statuses.append(response.status_code)
+                answers.append((body, response.status_code, response.json()))
 
-        time.sleep(0.2)  # a few unloaded pings first
+        time.sleep(0.2)  # a few pings first
         senders = [threading.Thread(target=send, args=(body,)) for body in bombs]
         for thread in senders:
             thread.start()
         for thread in senders:
             thread.join(timeout=60)
         time.sleep(0.2)
-        assert len(statuses) == len(bombs)
-        assert all(400 <= status < 500 for status in statuses), statuses
-        assert max(durations) < FAST_SECONDS, durations
-        assert ping_latencies
-        assert max(ping_latencies) < 1.0, sorted(ping_latencies)[-5:]
+        assert len(answers) == len(bombs)
+        for body, status, answer in answers:
+            assert (status, answer) == expected[body]
+        assert pings
+        assert set(pings) == {200}
 
     def test_many_fields_below_the_size_limit(self, api: ApiClient) -> None:
         body = "&".join(f"f{n}=" for n in range(20_000)) + "&grant_type=password"
-        started = time.monotonic()
         response = api.http.post(
             "/auth/token",
             content=body,
             headers={"Content-Type": "application/x-www-form-urlencoded"},
+            timeout=HANG_GUARD,
         )
-        assert 400 <= response.status_code < 500
-        assert time.monotonic() - started < FAST_SECONDS
+        assert (response.status_code, response.json()) == (400, TOO_MANY_FIELDS)
 
     @pytest.mark.parametrize(
         "body",
         [b"[" * 100_000, b'{"a":' * 100_000, b'{"title": ' + b"[" * 100_000],
         ids=["arrays", "objects", "inside-a-field"],
     )
-    def test_deeply_nested_json_is_4xx_fast(
+    def test_deeply_nested_json_is_400(
         self, api: ApiClient, alice: dict[str, str], body: bytes
     ) -> None:
         headers = {**alice, "Content-Type": "application/json"}
         for method, path in (("POST", "/notes/"), ("PATCH", "/auth/me")):
-            started = time.monotonic()
-            response = api.http.request(method, path, content=body, headers=headers)
-            assert response.status_code in (400, 413, 422), response.text[:200]
-            assert time.monotonic() - started < FAST_SECONDS
+            response = api.http.request(
+                method, path, content=body, headers=headers, timeout=HANG_GUARD
+            )
+            assert (response.status_code, response.json()) == (
+                400,
+                {"detail": "There was an error parsing the body"},
+            )
 
     @pytest.mark.parametrize(
         "query",

@@ -36,6 +36,7 @@ from platform_common.database import (
     database_ready,
 )
 from platform_common.observability import configure_logging
+from platform_common.telemetry import inject_trace_context
 from platform_common.tokens import AccessTokenVerifier, StaticKeys, parse_jwks
 
 SERVICE = "auth-service"
@@ -196,6 +197,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             base_url=settings.notes_url,
             timeout=settings.notes_timeout_seconds,
             trust_env=False,
+            event_hooks={"request": [inject_trace_context]},  # the purge continues the trace
         )
         outbox = outbox_dispatcher(settings, sessionmaker, notes_http, signer)
         # Cancelled mid-delivery at shutdown, an event stays leased and is

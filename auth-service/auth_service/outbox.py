@@ -30,11 +30,13 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, extract, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from auth_service.metrics import OUTBOX_OLDEST_AGE, OUTBOX_PENDING
 from auth_service.models import USER_DELETED, OutboxEvent, SubjectRevocation
 from auth_service.notes_client import NotesClient, NotesServiceError
+from platform_common.telemetry import consumer_span
 
 logger = logging.getLogger(__name__)
 
@@ -96,6 +98,21 @@ async def claim_due_events(
     return sorted(events, key=lambda event: event.id)
 
 
+async def measure_backlog(session: AsyncSession) -> None:
+    """Set the backlog gauges: a scan of the pending events only (the partial index's rows)."""
+    pending, oldest_age = (
+        await session.execute(
+            select(
+                func.count(),
+                func.coalesce(extract("epoch", func.now() - func.min(OutboxEvent.created_at)), 0),
+            ).where(OutboxEvent.delivered_at.is_(None))
+        )
+    ).one()
+    await session.commit()
+    OUTBOX_PENDING.set(pending)
+    OUTBOX_OLDEST_AGE.set(float(oldest_age))
+
+
 async def mark_delivered(session: AsyncSession, *, event_id: int) -> None:
     await session.execute(
         update(OutboxEvent)
@@ -152,11 +169,12 @@ class OutboxDispatcher:
         """Claim one batch of due events and try each; how many were claimed."""
         async with self._sessionmaker() as session:
             events = await claim_due_events(session, limit=self._batch_size, lease=self._lease)
+            await measure_backlog(session)
         # Concurrently, so that a batch takes one HTTP timeout at worst, well
         # within the lease (the settings insist that the lease is longer).
         async with asyncio.TaskGroup() as group:
             for event in events:
-                group.create_task(self._process(event))
+                group.create_task(self._process_traced(event))
         return len(events)
 
     async def run_forever(self) -> None:
@@ -177,6 +195,11 @@ class OutboxDispatcher:
                 claimed = 0
             if claimed < self._batch_size:  # a full batch: more may be due at once
                 await asyncio.sleep(self._poll_interval)
+
+    async def _process_traced(self, event: ClaimedEvent) -> None:
+        # Each delivery is a trace of its own: the purge it sends continues it.
+        with consumer_span(f"outbox {event.kind}", **{"outbox.event_id": event.id}):
+            await self._process(event)
 
     async def _process(self, event: ClaimedEvent) -> None:
         try:

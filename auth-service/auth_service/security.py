@@ -14,6 +14,7 @@ import secrets
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -24,6 +25,7 @@ from passlib.context import CryptContext
 
 from auth_service.errors import ServerBusy
 from auth_service.keys import SigningKey
+from auth_service.metrics import PASSWORD_HASHES_RUNNING, PASSWORD_HASHES_WAITING
 
 ALGORITHM = "RS256"
 T = TypeVar("T")
@@ -105,6 +107,7 @@ class PasswordHasher:
         self._capacity = concurrency + queue_size
         self._admitted = 0
         self._dummy_hash: str | None = None
+        _measure_queue(self._limiter)
 
     async def _run(self, function: Callable[..., T], *args: Any) -> T:
         if self._admitted >= self._capacity:
@@ -140,6 +143,22 @@ class PasswordHasher:
         if self._dummy_hash is None:
             self._dummy_hash = await self.hash(secrets.token_urlsafe(16))
         return self._dummy_hash
+
+
+def _measure_queue(limiter: anyio.CapacityLimiter) -> None:
+    """The gauges read the service's hasher (the last one built) at each scrape."""
+    reference = weakref.ref(limiter)
+
+    def waiting() -> float:
+        current = reference()
+        return 0 if current is None else current.statistics().tasks_waiting
+
+    def running() -> float:
+        current = reference()
+        return 0 if current is None else current.borrowed_tokens
+
+    PASSWORD_HASHES_WAITING.set_function(waiting)
+    PASSWORD_HASHES_RUNNING.set_function(running)
 
 
 class AccessTokenSigner:

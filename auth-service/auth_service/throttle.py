@@ -33,6 +33,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from auth_service.errors import LoginThrottled
+from auth_service.metrics import LOGIN_THROTTLED
 from auth_service.models import KnownLoginAddress, LoginAttemptCounter, User
 
 logger = logging.getLogger(__name__)
@@ -96,6 +97,7 @@ async def count_attempt(
         attempts, remaining = await _increment(session, scope=scope, key=key, window=limit.window)
         if attempts > limit.attempts:
             waits.append(remaining.total_seconds())
+            LOGIN_THROTTLED.labels(scope).inc()
     await session.commit()
     if waits:
         raise LoginThrottled(retry_after=max(1, math.ceil(max(waits))))

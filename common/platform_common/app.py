@@ -26,6 +26,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from platform_common.database import add_database_error_handlers
 from platform_common.health import ReadinessCheck, health_router
 from platform_common.observability import RequestContextMiddleware
+from platform_common.telemetry import configure_tracing
 from platform_common.trailing_slash import TrailingSlashMiddleware
 
 
@@ -37,6 +38,7 @@ def create_service_app(
     trusted_proxies: Sequence[str] | None = None,
     database: bool = True,
     middleware: Sequence[Middleware] = (),
+    public_edge: bool = False,
     **fastapi_options: Any,
 ) -> FastAPI:
     """A FastAPI app with the shared routes, error answers and middleware.
@@ -46,7 +48,11 @@ def create_service_app(
     with `--no-proxy-headers` and this is the one place). None (the gateway)
     adds no such middleware: the gateway works out the client address itself.
     `database`: unreachable-database errors answer 503 (not for the gateway).
+    `public_edge`: the app faces the internet (the gateway): a client's trace
+    context is continued but not trusted (platform_common.telemetry).
+    Tracing is configured here, from the `OTEL_*` environment, once per process.
     """
+    configure_tracing(service, public_edge=public_edge)
     app = FastAPI(redirect_slashes=False, **fastapi_options)
     app.include_router(health_router(readiness))
     for router in routers:

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+import logging
+import weakref
+from collections.abc import Iterable
+from typing import Any, Protocol
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from prometheus_client.core import REGISTRY, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 from sqlalchemy import MetaData, pool, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import PoolProxiedConnection
+
+from platform_common.telemetry import trace_engine
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -29,14 +37,93 @@ def async_database_url(url: str) -> str:
     return url
 
 
+_POOLS: weakref.WeakSet[MeasuredPool] = weakref.WeakSet()
+# SQLAlchemy names a pool's logger after its class and quiets its own
+# namespace ("sqlalchemy", WARNING); this subclass lives outside it.
+logging.getLogger(f"{__name__}.MeasuredPool").setLevel(logging.WARNING)
+
+
+class MeasuredPool(pool.AsyncAdaptedQueuePool):
+    """SQLAlchemy's pool for asyncio, counting who waits for a connection.
+
+    Registered for the `db_pool_*` metrics from construction (a disposed
+    engine's replacement pool is built the same way) until collected.
+    """
+
+    waiting = 0
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _POOLS.add(self)
+
+    def connect(self) -> PoolProxiedConnection:
+        # From the request for a connection until it is handed over: queued
+        # behind a full pool, or opening a new one.
+        self.waiting += 1
+        try:
+            return super().connect()
+        finally:
+            self.waiting -= 1
+
+
+class OtherPool(Protocol):
+    """A pool that is not SQLAlchemy's (notes-service's asyncpg pool), counted alike."""
+
+    def connections_in_use(self) -> int: ...
+
+    def connections_waiting(self) -> int: ...
+
+    def connections_max(self) -> int: ...
+
+
+_OTHER_POOLS: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def measure_pool(pool: OtherPool) -> None:
+    """Count `pool` in the `db_pool_*` metrics (until it is collected)."""
+    _OTHER_POOLS.add(pool)
+
+
+class PoolCollector(Collector):
+    """The pools of this process, summed (a service has one engine, and maybe one other)."""
+
+    def collect(self) -> Iterable[Metric]:
+        pools = list(_POOLS)
+        others: list[OtherPool] = list(_OTHER_POOLS)
+        yield GaugeMetricFamily(
+            "db_pool_connections_in_use",
+            "Database connections checked out of the pool",
+            value=sum(each.checkedout() for each in pools)
+            + sum(each.connections_in_use() for each in others),
+        )
+        yield GaugeMetricFamily(
+            "db_pool_connections_waiting",
+            "Requests for a database connection not yet served",
+            value=sum(each.waiting for each in pools)
+            + sum(each.connections_waiting() for each in others),
+        )
+        yield GaugeMetricFamily(
+            "db_pool_connections_max",
+            "Connections the pool may open (size + overflow)",
+            value=sum(each.size() + max(each._max_overflow, 0) for each in pools)
+            + sum(each.connections_max() for each in others),
+        )
+
+
+REGISTRY.register(PoolCollector())
+
+
 def create_database_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10) -> AsyncEngine:
-    return create_async_engine(
+    engine = create_async_engine(
         async_database_url(url),
+        poolclass=MeasuredPool,
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_pre_ping=True,  # a restarted Postgres leaves dead connections in the pool
         pool_recycle=1800,
     )
+    trace_engine(engine)  # when tracing is on: a span per statement of a traced request
+    return engine
 
 
 def migration_options(metadata: MetaData, schema: str) -> dict[str, Any]:

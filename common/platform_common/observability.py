@@ -1,4 +1,4 @@
-"""Request ids, one log line per request, and Prometheus metrics.
+"""Request ids, one log line per request, Prometheus metrics and the request's span.
 
 Log lines are JSON for collectors (production), or one short readable line per
 record on a terminal (`make run`); `LOG_FORMAT` (console, json) overrides.
@@ -30,6 +30,8 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from platform_common import telemetry
 
 REQUEST_ID_HEADER = "x-request-id"
 _WELL_FORMED_ID = re.compile(r"[A-Za-z0-9._:-]{8,128}")
@@ -63,8 +65,12 @@ _POLLED_PREFIXES = ("/internal/", "/health/", "/metrics", "/ping")
 _READ_METHODS = frozenset({"GET", "HEAD"})
 
 
+def is_polled(method: str, path: str) -> bool:
+    return method in _READ_METHODS and path.startswith(_POLLED_PREFIXES)
+
+
 def access_log_level(method: str, path: str, status: int) -> int:
-    if status < 400 and method in _READ_METHODS and path.startswith(_POLLED_PREFIXES):
+    if status < 400 and is_polled(method, path):
         return logging.DEBUG
     return logging.INFO
 
@@ -83,8 +89,13 @@ class JsonFormatter(logging.Formatter):
             "service": self._service,
             "logger": record.name,
             "request_id": request_id_var.get(),
+            "trace_id": None,
+            "span_id": None,
             "message": record.getMessage(),
         }
+        ids = telemetry.current_ids()
+        if ids is not None:
+            entry["trace_id"], entry["span_id"] = ids
         entry.update(getattr(record, "fields", {}))
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)
@@ -112,6 +123,9 @@ class ConsoleFormatter(logging.Formatter):
         request_id = request_id_var.get()
         if request_id != "-":
             line += f" id={request_id}"
+        ids = telemetry.current_ids()
+        if ids is not None:
+            line += f" trace={ids[0][:8]}"  # enough to pick out one trace in a terminal
         if record.exc_info:
             line += "\n" + self.formatException(record.exc_info)
         return line
@@ -153,7 +167,8 @@ def configure_logging(service: str, level: str = "INFO", *, stream: TextIO | Non
 
 
 class RequestContextMiddleware:
-    """Sets the request id, logs one line per request and records metrics."""
+    """Sets the request id, logs one line per request, records metrics, and
+    runs the request in its span when tracing is on (platform_common.telemetry)."""
 
     def __init__(self, app: ASGIApp, *, service: str) -> None:
         self.app = app
@@ -175,6 +190,13 @@ class RequestContextMiddleware:
         scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
         status_code = 500
+        method = scope["method"]
+        span = telemetry.start_server_span(
+            scope["headers"],
+            method=method,
+            path=scope["path"],
+            polled=is_polled(method, scope["path"]),
+        )
 
         async def send_with_id(message: Message) -> None:
             nonlocal status_code
@@ -189,13 +211,14 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             elapsed = time.perf_counter() - started
-            route = scope.get("route")
-            route_path = getattr(route, "path", None) or "unmatched"
-            method = scope["method"]
+            route = getattr(scope.get("route"), "path", None)
+            route_path = route or "unmatched"
             counter, histogram = self._metrics(method, route_path, status_code)
             counter.inc()
             histogram.observe(elapsed)
             self._log_access(method, scope["path"], status_code, elapsed)
+            if span is not None:  # after the access line, which carries its ids
+                span.end(route, status_code)
             request_id_var.reset(token)
 
     def _metrics(self, method: str, route: str, status: int) -> tuple[Counter, Histogram]:

@@ -33,11 +33,51 @@ import asyncio
 import logging
 import math
 import time
-from typing import Any
+import weakref
+from typing import Any, Protocol
 
 import httpx
+from prometheus_client import Counter, Gauge
 
 logger = logging.getLogger(__name__)
+
+# Per verifier process and list URL (one each in production): an operator's
+# "is this process refusing revoked tokens?" (deploy/monitoring/alerts.yaml).
+REVOCATIONS_AGE = Gauge(
+    "revocation_list_age_seconds",
+    "Seconds since the revocation list was last fetched; +Inf before the first fetch",
+    ["source"],
+)
+REVOCATIONS_FAILURES = Counter(
+    "revocation_list_fetch_failures_total",
+    "Fetches of the revocation list that failed (the last good list is kept)",
+    ["source"],
+)
+
+
+def metric_source(url: str) -> str:
+    """A URL as a metric label: scheme, host, port and path; never credentials or a query."""
+    parsed = httpx.URL(url)
+    port = f":{parsed.port}" if parsed.port else ""
+    return f"{parsed.scheme}://{parsed.host}{port}{parsed.path}"
+
+
+class _Aged(Protocol):
+    @property
+    def age(self) -> float | None: ...
+
+
+def track_age(gauge: Gauge, source: str, owner: _Aged) -> None:
+    """`gauge{source}` reads `owner.age` at each scrape (+Inf before its first
+    fetch). A weak reference: a gauge must not keep a closed verifier alive."""
+    reference = weakref.ref(owner)
+
+    def age() -> float:
+        current = reference()
+        value = None if current is None else current.age
+        return math.inf if value is None else value
+
+    gauge.labels(source).set_function(age)
 
 
 def _entry(entry: Any) -> tuple[str, int | None]:
@@ -91,6 +131,9 @@ class RevokedSubjects:
         self._fetched_at: float | None = None
         self._load_attempted_at = -math.inf
         self._lock = asyncio.Lock()
+        source = metric_source(url)
+        track_age(REVOCATIONS_AGE, source, self)
+        self._failures = REVOCATIONS_FAILURES.labels(source)
 
     @property
     def loaded(self) -> bool:
@@ -144,6 +187,7 @@ class RevokedSubjects:
             revoked = parse_revocations(response.json())
         except (httpx.HTTPError, ValueError) as exc:
             logger.warning("revocation list fetch from %s failed: %s", self._url, exc)
+            self._failures.inc()
             return False
         self._revoked = revoked
         self._fetched_at = time.monotonic()

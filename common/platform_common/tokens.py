@@ -17,12 +17,24 @@ from typing import Any, Generic, Protocol
 import httpx
 from jose import ExpiredSignatureError, JWTError, jwk, jwt
 from jose.backends.base import Key
+from prometheus_client import Counter, Gauge
 from typing_extensions import TypeVar
 
-from platform_common.revocations import RevokedSubjects
+from platform_common.revocations import RevokedSubjects, metric_source, track_age
 
 ALGORITHMS = ("RS256",)
 logger = logging.getLogger(__name__)
+
+JWKS_AGE = Gauge(
+    "jwks_age_seconds",
+    "Seconds since the signing keys were last fetched; +Inf before the first fetch",
+    ["source"],
+)
+JWKS_FAILURES = Counter(
+    "jwks_refresh_failures_total",
+    "Fetches of the signing keys that failed (the last good keys are kept)",
+    ["source"],
+)
 
 
 class InvalidToken(Exception):
@@ -92,6 +104,9 @@ class JwksCache:
         self._fetched_at: float | None = None
         self._attempted_at = -math.inf
         self._lock = asyncio.Lock()
+        source = metric_source(url)
+        track_age(JWKS_AGE, source, self)
+        self._failures = JWKS_FAILURES.labels(source)
 
     @property
     def age(self) -> float | None:
@@ -126,6 +141,7 @@ class JwksCache:
                 keys = parse_jwks(response.json())
             except (httpx.HTTPError, ValueError) as exc:
                 logger.warning("JWKS fetch from %s failed: %s", self._url, exc)
+                self._failures.inc()
                 return
             if keys.keys() != self._keys.keys():
                 self.generation += 1

@@ -12,12 +12,19 @@ class TrailingSlashMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            path: str = scope["path"]
-            if len(path) > 1 and path.endswith("/"):
-                scope = dict(scope)
-                scope["path"] = path.rstrip("/") or "/"
-                raw = scope.get("raw_path")
-                if raw:
-                    scope["raw_path"] = raw.rstrip(b"/") or b"/"
-        await self.app(scope, receive, send)
+        path: str = scope.get("path", "")
+        if scope["type"] != "http" or len(path) < 2 or not path.endswith("/"):
+            await self.app(scope, receive, send)
+            return
+        # A copy: the access log outside shows the path as the client sent it.
+        inner = dict(scope)
+        inner["path"] = path.rstrip("/") or "/"
+        raw = scope.get("raw_path")
+        if raw:
+            inner["raw_path"] = raw.rstrip(b"/") or b"/"
+        try:
+            await self.app(inner, receive, send)
+        finally:
+            # The route matched inside labels the request's metrics and span outside.
+            if "route" in inner:
+                scope["route"] = inner["route"]

@@ -17,6 +17,7 @@ import httpx
 
 from platform_common.background import background_task
 from platform_common.revocations import RevokedSubjects
+from platform_common.telemetry import inject_trace_context
 from platform_common.tokens import AccessTokenVerifier, JwksCache
 
 
@@ -58,7 +59,8 @@ def build_remote_verifier(
     if settings.revocations_enabled and not settings.revocations_url:
         raise ValueError("revocations are enabled but no revocations URL is set")
     # trust_env=False: a call to auth-service never goes through a proxy from the environment.
-    http = httpx.AsyncClient(trust_env=False)
+    # A fetch made for a request (a refetch, the first load) continues its trace.
+    http = httpx.AsyncClient(trust_env=False, event_hooks={"request": [inject_trace_context]})
     jwks = JwksCache(
         settings.jwks_url,
         http,

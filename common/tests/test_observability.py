@@ -157,6 +157,8 @@ class TestJsonFormat:
             "service": "notes-service",
             "logger": "notes-service.access",
             "request_id": "req-12345678",
+            "trace_id": None,  # tracing off (tests/test_telemetry.py has it on)
+            "span_id": None,
             "message": "request",
             "method": "POST",
             "path": "/notes/",

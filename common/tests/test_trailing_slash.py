@@ -46,3 +46,23 @@ async def test_callers_scope_untouched() -> None:
 async def test_other_scopes_passed_as_they_are() -> None:
     scope = {"type": "lifespan"}
     assert await seen_scope(scope) is scope
+
+
+async def test_the_matched_route_is_seen_outside() -> None:
+    """The access log, metrics and the request's span (outside) label the
+    request by the route matched inside: `POST /notes/` is `/notes`, not unmatched."""
+    route = object()
+
+    async def app(scope: Scope, _receive: Receive, _send: Send) -> None:
+        scope["route"] = route  # what Starlette's router does on a match
+
+    async def receive() -> dict[str, object]:
+        raise AssertionError("not read")
+
+    async def send(_: object) -> None:
+        raise AssertionError("nothing sent")
+
+    outer: Scope = {"type": "http", "path": "/notes/", "raw_path": b"/notes/"}
+    await TrailingSlashMiddleware(app)(outer, receive, send)
+    assert outer["route"] is route
+    assert outer["path"] == "/notes/"  # logged as the client sent it

@@ -11,6 +11,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from gateway.metrics import BREAKER_OPEN
+
 
 class CircuitBreaker:
     def __init__(
@@ -19,13 +21,18 @@ class CircuitBreaker:
         failure_threshold: int,
         reset_seconds: float,
         clock: Callable[[], float] = time.monotonic,
+        name: str | None = None,
     ) -> None:
+        """`name`: the upstream, for the `gateway_circuit_breaker_open` gauge (none if None)."""
         self._threshold = failure_threshold
         self._reset_seconds = reset_seconds
         self._clock = clock
         self._failures = 0
         self._opened_at: float | None = None
         self._trial_in_flight = False
+        self._open_gauge = BREAKER_OPEN.labels(name) if name is not None else None
+        if self._open_gauge is not None:
+            self._open_gauge.set(0)
 
     @property
     def state(self) -> str:
@@ -54,12 +61,16 @@ class CircuitBreaker:
         self._failures = 0
         self._opened_at = None
         self._trial_in_flight = False
+        if self._open_gauge is not None:
+            self._open_gauge.set(0)
 
     def record_failure(self) -> None:
         self._trial_in_flight = False
         self._failures += 1
         if self._opened_at is not None or self._failures >= self._threshold:
             self._opened_at = self._clock()
+            if self._open_gauge is not None:
+                self._open_gauge.set(1)
 
     def release(self) -> None:
         """The request ended without telling anything about the upstream (e.g. 413)."""

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from platform_common.telemetry import trace_headers
+
 RawHeaders = list[tuple[bytes, bytes]]
 
 # RFC 9110 §7.6.1 and the older ones still seen in the wild.
@@ -39,6 +41,11 @@ _REPLACED_UPSTREAM_BOUND = frozenset(
         b"x-forwarded-prefix",
         b"x-real-ip",
         b"forwarded",
+        # Trace context: the gateway's own span's, never the client's words
+        # (platform_common.telemetry); a client's baggage goes nowhere.
+        b"traceparent",
+        b"tracestate",
+        b"baggage",
     }
 )
 # A client must not be able to claim an identity that a service might trust.
@@ -95,6 +102,7 @@ def upstream_request_headers(
         kept.append((b"x-forwarded-for", client.encode("latin-1")))
     kept.append((b"x-forwarded-proto", scheme.encode("latin-1")))
     kept.append((b"x-request-id", request_id.encode("latin-1")))
+    kept.extend(trace_headers())
     return kept
 
 

@@ -67,6 +67,7 @@ def create_app(
         routers=[docs_router],
         database=False,
         middleware=middleware,
+        public_edge=True,
         title=TITLE,
         version=VERSION,
         lifespan=lifespan,

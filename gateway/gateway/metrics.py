@@ -4,7 +4,7 @@ Every label value comes from a bounded set: upstream names, the route table
 (gateway.route_labels), the methods below, status codes, fixed reasons.
 """
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 # Any token is a valid HTTP method; only these get a series of their own.
 KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -33,4 +33,9 @@ REFUSED = Counter(
     "gateway_refused_total",
     "Requests the gateway answered itself without forwarding them",
     ["reason"],
+)
+BREAKER_OPEN = Gauge(
+    "gateway_circuit_breaker_open",
+    "1 from the failure that opened an upstream's circuit until a success closes it",
+    ["upstream"],
 )

@@ -56,6 +56,7 @@ class GatewayState:
                 breaker=CircuitBreaker(
                     failure_threshold=settings.circuit_failure_threshold,
                     reset_seconds=settings.circuit_reset_seconds,
+                    name=name,
                 ),
             )
 

@@ -136,10 +136,12 @@ async def list_notes(db: Database, query: ListQuery) -> Page:
     }
     total = None
     async with db.connection() as connection:
-        rows = list(await connection.fetch(statement.sql, *statement.args(values)))
+        with db.traced(statement.sql):
+            rows = list(await connection.fetch(statement.sql, *statement.args(values)))
         if query.cursor is None:
             count = _count_statement(query.q is not None)
-            total = int(await connection.fetchval(count.sql, *count.args(values)))
+            with db.traced(count.sql):
+                total = int(await connection.fetchval(count.sql, *count.args(values)))
     more = len(rows) > query.limit
     rows = rows[: query.limit]
     backwards = direction == "prev"

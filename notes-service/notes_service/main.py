@@ -2,6 +2,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
+from urllib.parse import urlsplit
 
 import asyncpg
 from fastapi import FastAPI, Request
@@ -46,8 +47,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # The hot paths' pool (notes_service.repository), and the engine of the
         # rare paths still on an ORM session (keyed creates, the purge).
         pool = await create_pool(settings.database_url, size=settings.db_pool_size)
-        engine = create_database_engine(settings.database_url, pool_size=2)
-        app.state.database = Database(pool)
+        engine = create_database_engine(settings.database_url, pool_size=2, max_overflow=3)
+        app.state.database = Database(pool, name=urlsplit(settings.database_url).path.lstrip("/"))
         remote = build_remote_verifier(settings, audiences=settings.jwt_audiences)
         app.state.engine = engine
         app.state.sessionmaker = async_sessionmaker(engine, expire_on_commit=False)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Iterable, Mapping
-from contextlib import asynccontextmanager
+from contextlib import AbstractContextManager, asynccontextmanager, nullcontext
 from typing import Any, Protocol, cast
 
 import asyncpg
@@ -30,6 +30,8 @@ from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from notes_service.models import DeletedOwner, Note
+from platform_common import telemetry
+from platform_common.database import measure_pool
 
 _DIALECT = asyncpg_dialect()  # type: ignore[no-untyped-call]
 
@@ -71,27 +73,60 @@ class Statement:
 
 
 class Database:
-    """Where statements run: a pool, or one connection already in a transaction (tests)."""
+    """Where statements run: a pool, or one connection already in a transaction (tests).
 
-    def __init__(self, source: asyncpg.Pool | asyncpg.Connection) -> None:
+    A pool is counted in the `db_pool_*` metrics like SQLAlchemy's; with
+    tracing on, each statement of a traced request is a span (as
+    platform_common.telemetry.trace_engine makes them for an engine).
+    """
+
+    def __init__(self, source: asyncpg.Pool | asyncpg.Connection, *, name: str = "") -> None:
         self._source = source
+        self.name = name  # the database's, for spans
+        self._waiting = 0
+        if isinstance(source, asyncpg.Pool):
+            measure_pool(self)
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[asyncpg.Connection]:
-        if isinstance(self._source, asyncpg.Pool):
-            async with self._source.acquire() as connection:
-                yield connection
-        else:
+        if not isinstance(self._source, asyncpg.Pool):
             yield self._source
+            return
+        self._waiting += 1
+        try:
+            connection = await self._source.acquire()
+        finally:
+            self._waiting -= 1
+        try:
+            yield connection
+        finally:
+            await self._source.release(connection)
+
+    def traced(self, sql: str) -> AbstractContextManager[None]:
+        if telemetry.tracing() is None:
+            return nullcontext()
+        return telemetry.statement_span(sql, self.name)
 
     async def fetchrow(self, statement: Statement, **values: Any) -> Row | None:
         async with self.connection() as connection:
-            row: Row | None = await connection.fetchrow(statement.sql, *statement.args(values))
+            with self.traced(statement.sql):
+                row: Row | None = await connection.fetchrow(statement.sql, *statement.args(values))
             return row
 
     async def ready(self) -> None:
         async with self.connection() as connection:
             await connection.execute("SELECT 1")
+
+    # platform_common.database.OtherPool
+    def connections_in_use(self) -> int:
+        pool = self._source
+        return int(pool.get_size() - pool.get_idle_size())
+
+    def connections_waiting(self) -> int:
+        return self._waiting
+
+    def connections_max(self) -> int:
+        return int(self._source.get_max_size())
 
 
 class _Connection(asyncpg.Connection):  # type: ignore[misc]
@@ -195,15 +230,18 @@ async def write(
     REFUSAL row) when no row matched.
     """
     async with db.connection() as connection, connection.transaction():
-        await connection.execute(LOCK_FOR_WRITING.sql, owner_lock_key(owner_id))
-        row = await connection.fetchrow(
-            statement.sql, *statement.args({"owner_id": owner_id, **values})
-        )
+        with db.traced(LOCK_FOR_WRITING.sql):
+            await connection.execute(LOCK_FOR_WRITING.sql, owner_lock_key(owner_id))
+        with db.traced(statement.sql):
+            row = await connection.fetchrow(
+                statement.sql, *statement.args({"owner_id": owner_id, **values})
+            )
         if row is not None:
             return row, None
         if "note_id" not in values:  # an insert refused: only a deleted owner does that
             return None, None
-        refusal = await connection.fetchrow(
-            REFUSAL.sql, *REFUSAL.args({"owner_id": owner_id, "note_id": values["note_id"]})
-        )
+        with db.traced(REFUSAL.sql):
+            refusal = await connection.fetchrow(
+                REFUSAL.sql, *REFUSAL.args({"owner_id": owner_id, "note_id": values["note_id"]})
+            )
         return None, refusal
