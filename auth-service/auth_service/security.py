@@ -5,9 +5,8 @@ The only module that imports passlib and jose.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-import ctypes
-import ctypes.util
 import hashlib
 import os
 import secrets
@@ -16,7 +15,9 @@ import time
 import uuid
 import weakref
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, TypeVar
 
 import anyio
@@ -53,33 +54,6 @@ def _at_low_priority(function: Callable[..., T], *args: Any) -> T:
     return function(*args)
 
 
-# glibc's mallopt(M_MMAP_THRESHOLD): allocations from this size up get pages
-# of their own, handed back to the system when freed.
-_M_MMAP_THRESHOLD = -3
-_OWN_PAGES_FROM = 1 << 20
-
-
-def give_hash_memory_back() -> bool:
-    """Return each hash's memory (memory_cost KiB) to the system when the hash ends.
-
-    glibc serves a large malloc with mmap only while it is above a threshold
-    that grows with every such block freed, up to 32 MiB: after the first
-    hash, argon2's 19 MiB blocks came from the hashing threads' heap arenas
-    instead and stayed there (auth-service held ~485 MiB after a login burst,
-    bench/README.md). Setting the threshold fixes it: every block of 1 MiB or
-    more is mapped for itself and unmapped when freed. False where there is
-    no glibc (the setting is then simply not needed or not available).
-    """
-    library = ctypes.util.find_library("c")
-    if library is None:
-        return False
-    try:
-        mallopt = ctypes.CDLL(library).mallopt
-    except (OSError, AttributeError):
-        return False
-    return bool(mallopt(_M_MMAP_THRESHOLD, _OWN_PAGES_FROM))
-
-
 class PasswordHasher:
     """argon2id through passlib, computed in worker threads at a lower priority.
 
@@ -95,7 +69,6 @@ class PasswordHasher:
         self, parameters: Argon2Parameters, *, concurrency: int, queue_size: int = 64
     ) -> None:
         self.parameters = parameters
-        give_hash_memory_back()
         self._context = CryptContext(
             schemes=["argon2"],
             argon2__type="ID",
@@ -104,6 +77,14 @@ class PasswordHasher:
             argon2__parallelism=parameters.parallelism,
         )
         self._limiter = anyio.CapacityLimiter(concurrency)
+        # Threads of its own, as many as may hash at once. In anyio's shared
+        # pool (up to 40 threads) a burst of logins spread the hashes over
+        # many threads, each keeping its own glibc arena with a hash's memory
+        # in it: auth-service held ~540 MiB after a login burst. With
+        # `concurrency` threads at most that many arenas hold one each
+        # (bench/README.md). Returning the memory after each hash instead
+        # (mallopt's mmap threshold) cost 40% more CPU per hash in page faults.
+        self._threads = ThreadPoolExecutor(concurrency, thread_name_prefix="password-hash")
         self._capacity = concurrency + queue_size
         self._admitted = 0
         self._dummy_hash: str | None = None
@@ -114,9 +95,15 @@ class PasswordHasher:
             raise ServerBusy
         self._admitted += 1
         try:
-            return await anyio.to_thread.run_sync(
-                _at_low_priority, function, *args, limiter=self._limiter
-            )
+            async with self._limiter:
+                running = asyncio.get_running_loop().run_in_executor(
+                    self._threads, partial(_at_low_priority, function, *args)
+                )
+                # As anyio's threads: a cancelled caller still waits for its
+                # hash, so no more than `concurrency` ever run.
+                with anyio.CancelScope(shield=True):
+                    result = await running
+            return result
         finally:
             self._admitted -= 1
 
