@@ -12,6 +12,10 @@ def random_email() -> str:
     return f"user-{uuid.uuid4().hex[:12]}@e2e.example"
 
 
+def bearer(tokens: dict[str, Any]) -> dict[str, str]:
+    return {"Authorization": f"Bearer {tokens['access_token']}"}
+
+
 class ApiClient:
     def __init__(self, base_url: str) -> None:
         self.http = httpx.Client(base_url=base_url, timeout=10.0)
@@ -43,6 +47,22 @@ class ApiClient:
         user = self.register()
         tokens = self.login(user["email"], user["password"])
         return {"Authorization": f"Bearer {tokens['access_token']}"}
+
+    def request_password_reset(self, email: str) -> httpx.Response:
+        return self.http.post("/auth/password-reset", json={"email": email})
+
+    def confirm_password_reset(self, token: str, new_password: str) -> httpx.Response:
+        return self.http.post(
+            "/auth/password-reset/confirm", json={"token": token, "new_password": new_password}
+        )
+
+    def verify_email(self, token: str) -> httpx.Response:
+        return self.http.post("/auth/verify", json={"token": token})
+
+    def refresh(self, refresh_token: str) -> httpx.Response:
+        return self.http.post(
+            "/auth/token", data={"grant_type": "refresh_token", "refresh_token": refresh_token}
+        )
 
     def delete_account(self, headers: dict[str, str], password: str) -> httpx.Response:
         """`DELETE /auth/me`, which needs the current password."""

@@ -133,17 +133,31 @@ def schemathesis(base_url: str, header: str, *selection: str, tmp_path: Path) ->
 class TestFuzz:
     def test_every_operation_as_an_ordinary_user(self, fuzz_gateway: str, tmp_path: Path) -> None:
         # DELETE /auth/me would end the user's account (and the token) for every
-        # later case; it gets its own run below.
+        # later case, POST /auth/logout?everywhere=true the token; they get runs
+        # of their own below.
         header = bearer(fuzz_gateway)
         output = schemathesis(
-            fuzz_gateway, header, "--exclude-name", "DELETE /auth/me", tmp_path=tmp_path
+            fuzz_gateway,
+            header,
+            "--exclude-name",
+            "DELETE /auth/me",
+            "--exclude-name",
+            "POST /auth/logout",
+            tmp_path=tmp_path,
         )
-        assert "Tested: 19" in output, output
+        assert "Tested: 28" in output, output
 
     def test_account_deletion(self, fuzz_gateway: str, tmp_path: Path) -> None:
         header = bearer(fuzz_gateway)
         output = schemathesis(
             fuzz_gateway, header, "--include-name", "DELETE /auth/me", tmp_path=tmp_path
+        )
+        assert "Selected: 1/" in output, output
+
+    def test_logout(self, fuzz_gateway: str, tmp_path: Path) -> None:
+        header = bearer(fuzz_gateway)
+        output = schemathesis(
+            fuzz_gateway, header, "--include-name", "POST /auth/logout", tmp_path=tmp_path
         )
         assert "Selected: 1/" in output, output
 

@@ -34,9 +34,17 @@ FIRST_SUPERUSER_PASSWORD_MIN_LENGTH = 12
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-def _development_keys_dir() -> Path:
+def _data_dir() -> Path:
     # The same folder `make run` keeps its embedded Postgres in.
-    return Path(os.environ.get("PLATFORM_DATA_DIR", REPO_ROOT / ".data")) / "auth-keys"
+    return Path(os.environ.get("PLATFORM_DATA_DIR", REPO_ROOT / ".data"))
+
+
+def _development_keys_dir() -> Path:
+    return _data_dir() / "auth-keys"
+
+
+def _mail_dir() -> Path:
+    return _data_dir() / "mail"
 
 
 class ClientConfig(BaseModel):
@@ -87,6 +95,8 @@ class Settings(BaseSettings):
     # Hashes allowed to wait for one of those slots; beyond, 503 + Retry-After
     # at once instead of an ever longer queue.
     password_hashing_queue_size: int = Field(default=64, ge=0)
+    # Below the gateway's upstream timeout, so a queued login gets 503 from here.
+    password_hashing_max_wait_seconds: float = Field(default=5.0, gt=0)
 
     # Failed-login throttling (auth_service.throttle; README "Login throttling").
     # Attempts are counted before the password is checked, per fixed window.
@@ -115,6 +125,30 @@ class Settings(BaseSettings):
     outbox_lease_seconds: float = Field(default=30.0, gt=0)
     # The `sub` of the dispatcher's notes:purge tokens.
     outbox_client_id: str = "auth-service-outbox"
+
+    # Email (auth_service.mail). With no SMTP URL each message is written as an
+    # .eml file under mail_dir (the `make run` default) and its path logged.
+    # smtp://user:password@host:port (plain; add ?starttls=true to upgrade),
+    # smtps://... (TLS from the start). Certificates are checked against the
+    # system's CAs (SSL_CERT_FILE names others).
+    smtp_url: SecretStr | None = None
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0)
+    mail_dir: Path = Field(default_factory=_mail_dir)
+    mail_from: str = "notes-platform <no-reply@localhost>"
+    # Where clients reach the API (the gateway): links in emails, and the
+    # endpoints of /auth/.well-known/oauth-authorization-server.
+    public_url: str = "http://127.0.0.1:8000"
+
+    # Account lifecycle (auth_service.recovery).
+    password_reset_lifetime_seconds: int = Field(default=1800, ge=60)
+    verification_lifetime_seconds: int = Field(default=3 * 24 * 3600, ge=60)
+    password_reset_limit_per_account: int = Field(default=3, ge=1)
+    password_reset_limit_per_address: int = Field(default=20, ge=1)
+    password_reset_window_seconds: int = Field(default=3600, ge=1)
+    # Refuse the password grant to accounts whose address is not verified.
+    require_verified_email: bool = False
+    # Security events older than this are deleted by the service itself.
+    event_retention_days: int = Field(default=90, ge=1)
 
     # GET /internal/revocations lists subjects revoked within the access-token
     # lifetime plus this margin (verifiers accept `exp` with some leeway too).
@@ -145,8 +179,10 @@ class Settings(BaseSettings):
     def _lease_outlasts_a_delivery(self) -> Self:
         # A lease shorter than one HTTP call would let a second dispatcher
         # deliver the same event while the first is still waiting for it.
-        if self.outbox_lease_seconds <= self.notes_timeout_seconds:
-            raise ValueError("outbox_lease_seconds must exceed notes_timeout_seconds")
+        if self.outbox_lease_seconds <= max(self.notes_timeout_seconds, self.smtp_timeout_seconds):
+            raise ValueError(
+                "outbox_lease_seconds must exceed notes_timeout_seconds and smtp_timeout_seconds"
+            )
         return self
 
 

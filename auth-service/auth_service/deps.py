@@ -13,12 +13,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth_service import users
 from auth_service.errors import InvalidClient, NotSuperuser
+from auth_service.events import ClientInfo
 from auth_service.keys import KeyRing
 from auth_service.models import User
-from auth_service.security import PasswordHasher
+from auth_service.security import PasswordHasher, verified_token_claims
 from auth_service.state import AuthState
+from auth_service.throttle import client_address
 from auth_service.tokens import ClientCredentials, TokenPolicy
-from platform_common.bearer import Claims, unauthorized
+from platform_common.bearer import Claims, oauth2_scheme, unauthorized
+from platform_common.observability import request_id_var
 
 
 def auth_state(request: Request) -> AuthState:
@@ -70,6 +73,35 @@ async def current_user(claims: Claims, session: SessionDep) -> User:
 
 
 CurrentUser = Annotated[User, Depends(current_user)]
+
+
+async def current_session_id(
+    _user: CurrentUser, token: Annotated[str | None, Depends(oauth2_scheme)]
+) -> uuid.UUID | None:
+    """The session (refresh-token family) of the request's access token, from
+    its `sid` claim; None for a token issued before sessions had ids. The
+    token is verified by the time this runs (CurrentUser)."""
+    sid = verified_token_claims(token).get("sid") if token else None
+    try:
+        return uuid.UUID(str(sid)) if sid is not None else None
+    except ValueError:
+        return None
+
+
+CurrentSessionId = Annotated[uuid.UUID | None, Depends(current_session_id)]
+
+
+def client_info(request: Request) -> ClientInfo:
+    """Who is asking: the address (behind the gateway, the one it forwards:
+    ProxyHeadersMiddleware), the user agent, the request id."""
+    return ClientInfo.of(
+        client_address(request.client.host if request.client else None),
+        request.headers.get("User-Agent"),
+        request_id_var.get(),
+    )
+
+
+ClientInfoDep = Annotated[ClientInfo, Depends(client_info)]
 
 
 async def current_superuser(user: CurrentUser) -> User:

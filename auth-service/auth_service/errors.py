@@ -6,7 +6,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 # Endpoints that answer every error in the OAuth 2.0 form (RFC 6749 §5.2, RFC 7009 §2.2.1).
-OAUTH_PATHS = frozenset({"/auth/token", "/auth/revoke"})
+OAUTH_PATHS = frozenset({"/auth/token", "/auth/revoke", "/auth/introspect"})
 
 
 class ServiceError(Exception):
@@ -68,6 +68,29 @@ class NotSuperuser(ServiceError):
         super().__init__("Not enough privileges")
 
 
+class InvalidAccountToken(ServiceError):
+    """A reset or verification token that is unknown, used, superseded, expired
+    or dead (the password changed since): one answer for all of them."""
+
+    def __init__(self) -> None:
+        super().__init__("Invalid or expired token")
+
+
+class SessionNotFound(ServiceError):
+    status_code = status.HTTP_404_NOT_FOUND
+
+    def __init__(self) -> None:
+        super().__init__("Session not found")
+
+
+class TooManyRequests(ServiceError):
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+
+    def __init__(self, *, retry_after: int) -> None:
+        super().__init__(f"Too many requests; retry in {retry_after} s")
+        self.retry_after = retry_after
+
+
 class OAuthError(ServiceError):
     """An error of the token or revocation endpoint, in RFC 6749 §5.2 form."""
 
@@ -100,9 +123,12 @@ class LoginThrottled(OAuthError):
     # RFC 8628 §3.5's code for "ask less often"; RFC 6749 has none for this.
     error = "slow_down"
 
-    def __init__(self, *, retry_after: int) -> None:
+    def __init__(self, *, retry_after: int, first: bool = False) -> None:
         super().__init__(f"Too many login attempts; retry in {retry_after} s")
         self.retry_after = retry_after
+        # The attempt that went over a limit (the ones after it are not
+        # recorded as security events: a burst would write one each).
+        self.first = first
 
 
 class InvalidClient(OAuthError):

@@ -12,6 +12,9 @@ from sqlalchemy.pool import NullPool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from auth_service import users
+from auth_service.account_mail import AccountMail, MailTemplates
+from auth_service.account_routes import events_router
+from auth_service.account_routes import router as account_router
 from auth_service.config import Settings, get_settings
 from auth_service.errors import (
     ServiceError,
@@ -19,9 +22,13 @@ from auth_service.errors import (
     service_error_handler,
     validation_error_handler,
 )
+from auth_service.housekeeping import tidy_forever
+from auth_service.introspection import Introspector, authorization_server_metadata
 from auth_service.keys import KeyRing, development_key_ring, load_key_ring
+from auth_service.mail import FileMailer, Mailer, SmtpConfig, SmtpMailer
 from auth_service.notes_client import NotesClient
 from auth_service.outbox import Backoff, OutboxDispatcher
+from auth_service.recovery import RecoveryPolicy
 from auth_service.routes import internal_router, router, users_router
 from auth_service.security import AccessTokenSigner, Argon2Parameters, PasswordHasher
 from auth_service.service_tokens import ServiceTokenCache
@@ -76,6 +83,7 @@ def password_hasher(settings: Settings) -> PasswordHasher:
         ),
         concurrency=settings.password_hashing_concurrency,
         queue_size=settings.password_hashing_queue_size,
+        max_wait=settings.password_hashing_max_wait_seconds,
     )
 
 
@@ -106,6 +114,50 @@ def token_policy(settings: Settings, signer: AccessTokenSigner) -> TokenPolicy:
         refresh_lifetime=timedelta(seconds=settings.refresh_token_lifetime_seconds),
         clients=settings.clients,
         login_limits=login_limits(settings),
+        require_verified_email=settings.require_verified_email,
+    )
+
+
+def recovery_policy(settings: Settings) -> RecoveryPolicy:
+    window = timedelta(seconds=settings.password_reset_window_seconds)
+    return RecoveryPolicy(
+        reset_lifetime=timedelta(seconds=settings.password_reset_lifetime_seconds),
+        verification_lifetime=timedelta(seconds=settings.verification_lifetime_seconds),
+        reset_per_account=Limit(attempts=settings.password_reset_limit_per_account, window=window),
+        reset_per_address=Limit(attempts=settings.password_reset_limit_per_address, window=window),
+    )
+
+
+def mailer(settings: Settings) -> Mailer:
+    if settings.smtp_url is None:
+        logger.info("no AUTH_SMTP_URL: emails are written to %s", settings.mail_dir)
+        return FileMailer(settings.mail_dir)
+    return SmtpMailer(
+        SmtpConfig.from_url(settings.smtp_url.get_secret_value()),
+        timeout=settings.smtp_timeout_seconds,
+    )
+
+
+def introspector(settings: Settings, key_ring: KeyRing, policy: TokenPolicy) -> Introspector:
+    audiences = {settings.jwt_audience, *(c.audience for c in settings.clients.values())}
+    return Introspector(
+        verifier=AccessTokenVerifier(
+            StaticKeys(parse_jwks(key_ring.jwks())),
+            issuer=settings.jwt_issuer,
+            audiences=audiences,
+            leeway=0,
+        ),
+        policy=policy,
+        issuer=settings.jwt_issuer,
+    )
+
+
+def metadata(settings: Settings) -> dict[str, Any]:
+    client_scopes = {scope for client in settings.clients.values() for scope in client.scopes}
+    return authorization_server_metadata(
+        issuer=settings.jwt_issuer,
+        public_url=settings.public_url,
+        scopes=[settings.user_scope, *sorted(client_scopes - {settings.user_scope})],
     )
 
 
@@ -114,6 +166,7 @@ def outbox_dispatcher(
     sessionmaker: async_sessionmaker[AsyncSession],
     notes_http: httpx.AsyncClient,
     signer: AccessTokenSigner,
+    mail: AccountMail | None = None,
 ) -> OutboxDispatcher:
     return OutboxDispatcher(
         sessionmaker,
@@ -134,6 +187,7 @@ def outbox_dispatcher(
         poll_interval=settings.outbox_poll_interval_seconds,
         lease=timedelta(seconds=settings.outbox_lease_seconds),
         revocation_window=revocation_window(settings),
+        mail=mail,
     )
 
 
@@ -183,14 +237,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ", ".join(key.kid for key in key_ring.keys),
         )
         await create_first_superuser(settings, sessionmaker, hasher)
+        policy = token_policy(settings, signer)
+        recovery = recovery_policy(settings)
         app.state.auth = AuthState(
             engine=engine,
             readiness_engine=readiness_engine,
             sessionmaker=sessionmaker,
             key_ring=key_ring,
             hasher=hasher,
-            token_policy=token_policy(settings, signer),
+            token_policy=policy,
             revocation_window=revocation_window(settings),
+            recovery=recovery,
+            introspector=introspector(settings, key_ring, policy),
+            metadata=metadata(settings),
+        )
+        mail = AccountMail(
+            sessionmaker,
+            mailer(settings),
+            templates=MailTemplates(sender=settings.mail_from, public_url=settings.public_url),
+            policy=recovery,
         )
         # trust_env=False: an internal call never goes through a proxy from the environment.
         notes_http = httpx.AsyncClient(
@@ -199,17 +264,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             trust_env=False,
             event_hooks={"request": [inject_trace_context]},  # the purge continues the trace
         )
-        outbox = outbox_dispatcher(settings, sessionmaker, notes_http, signer)
+        outbox = outbox_dispatcher(settings, sessionmaker, notes_http, signer, mail)
         # Cancelled mid-delivery at shutdown, an event stays leased and is
         # delivered again after the lease: the purge is idempotent.
         dispatcher = outbox.run_forever() if settings.outbox_enabled else None
         housekeeping = purge_login_throttle_forever(
-            sessionmaker, app.state.auth.token_policy.login_limits
+            sessionmaker, policy.login_limits, recovery.windows
+        )
+        event_purge = tidy_forever(
+            sessionmaker, retention=timedelta(days=settings.event_retention_days)
         )
         try:
             async with (
                 background_task(dispatcher, name="outbox-dispatcher"),
                 background_task(housekeeping, name="login-throttle-purge"),
+                background_task(event_purge, name="account-housekeeping"),
             ):
                 yield
         finally:
@@ -220,7 +289,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = create_service_app(
         service=SERVICE,
         readiness=readiness,
-        routers=[router, users_router, internal_router],
+        routers=[router, account_router, users_router, events_router, internal_router],
         trusted_proxies=settings.trusted_proxies,
         title="auth-service",
         # 1.0.0: DELETE /auth/me takes current_password; the revocation list

@@ -35,6 +35,8 @@ class User(Base):
     # Carried by access tokens as `ver`; a credential change bumps it, which
     # ends every token of an older version (platform_common.revocations).
     token_version: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    # The address has been proved to be the user's (POST /auth/verify).
+    is_verified: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
@@ -60,6 +62,14 @@ class RefreshToken(Base):
 
 # Outbox event kinds; payload {"user_id": "<uuid>"}.
 USER_DELETED = "user.deleted"
+# Emails (auth_service.account_mail): the secret a message carries is made
+# when it is sent, so no row ever holds it in clear.
+# {"user_id": "<uuid>" | null}; null: no such account, nothing is sent.
+PASSWORD_RESET_EMAIL = "email.password_reset"  # noqa: S105  (an event kind)
+# {"user_id": "<uuid>", "email": "<the address to prove>"}
+VERIFICATION_EMAIL = "email.verification"
+# {"to": "<address>", "subject": "...", "text": "..."}: a notice, no secret in it.
+NOTICE_EMAIL = "email.notice"
 
 
 class OutboxEvent(Base):
@@ -132,3 +142,72 @@ class KnownLoginAddress(Base):
     )
     address: Mapped[str] = mapped_column(String(255), primary_key=True)
     last_login_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+# AccountToken purposes.
+PASSWORD_RESET = "password_reset"  # noqa: S105  (a purpose)
+VERIFY_EMAIL = "verify_email"
+
+
+class AccountToken(Base):
+    """A single-use secret sent by email: a password reset or an address proof.
+
+    Only its SHA-256 is stored. A reset token is bound to the account's token
+    version when issued: a password change (or any change that ends sessions)
+    bumps the version, and the token dies with it.
+    """
+
+    __tablename__ = "account_tokens"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    purpose: Mapped[str] = mapped_column(String(32))
+    # The address a verification token proves (the new one, for a change).
+    email: Mapped[str | None] = mapped_column(String(320))
+    token_version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Set when used or superseded by a newer token of the same purpose.
+    spent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class LoginSession(Base):
+    """One login: the refresh-token family `id` (claim `sid` of its access tokens)."""
+
+    __tablename__ = "sessions"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    last_used_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+    user_agent: Mapped[str | None] = mapped_column(String(255))
+    client_address: Mapped[str | None] = mapped_column(String(255))
+
+
+class SecurityEvent(Base):
+    """Something that happened to an account's security; never a secret.
+
+    `user_id` is no foreign key: a deleted account's history stays (until
+    AUTH_EVENT_RETENTION_DAYS) for whoever investigates it.
+    """
+
+    __tablename__ = "security_events"
+    __table_args__ = (Index("ix_security_events_user_time", "user_id", "occurred_at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), index=True
+    )
+    user_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    type: Mapped[str] = mapped_column(String(64), index=True)
+    client_address: Mapped[str | None] = mapped_column(String(255))
+    user_agent: Mapped[str | None] = mapped_column(String(255))
+    request_id: Mapped[str | None] = mapped_column(String(128))
+    session_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)

@@ -1,4 +1,5 @@
-"""Delivers outbox events (written by users.delete_user) until acknowledged.
+"""Delivers outbox events until acknowledged: notes purges (written by
+users.delete_user) and the account lifecycle's emails (auth_service.account_mail).
 
 Claiming: one statement, `UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP
 LOCKED LIMIT n)`, moves each claimed event's `next_attempt_at` a lease into
@@ -14,10 +15,10 @@ leaves the event leased but unmarked; when the lease runs out it is claimed
 and delivered again, which is harmless since the purge is idempotent. Once
 marked, it is never claimed again.
 
-Failures (timeout, refused connection, any answer but 200) reschedule the
-event after an exponential backoff with jitter; it is retried, forever, until
-notes-service acknowledges it. `attempts` and `last_error` tell an operator
-why an event is still pending.
+Failures (timeout, refused connection, any answer but 200; for an email, the
+SMTP server refusing or unreachable) reschedule the event after an
+exponential backoff with jitter; it is retried, forever, until delivered.
+`attempts` and `last_error` tell an operator why an event is still pending.
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ from typing import Any
 from sqlalchemy import delete, extract, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from auth_service import account_mail
+from auth_service.account_mail import AccountMail, MalformedMailEvent
+from auth_service.mail import MailError
 from auth_service.metrics import OUTBOX_OLDEST_AGE, OUTBOX_PENDING
 from auth_service.models import USER_DELETED, OutboxEvent, SubjectRevocation
 from auth_service.notes_client import NotesClient, NotesServiceError
@@ -156,9 +160,11 @@ class OutboxDispatcher:
         poll_interval: float = 1.0,
         lease: timedelta = timedelta(seconds=30),
         revocation_window: timedelta = timedelta(hours=1),
+        mail: AccountMail | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._notes = notes
+        self._mail = mail
         self._backoff = backoff
         self._batch_size = batch_size
         self._poll_interval = poll_interval
@@ -204,7 +210,7 @@ class OutboxDispatcher:
     async def _process(self, event: ClaimedEvent) -> None:
         try:
             await self._deliver(event)
-        except (NotesServiceError, UndeliverableEvent) as exc:
+        except (NotesServiceError, MailError, UndeliverableEvent) as exc:
             delay = self._backoff.delay(event.attempts)
             logger.warning(
                 "outbox event %s (%s) attempt %d failed, next in %.1f s: %s",
@@ -223,6 +229,13 @@ class OutboxDispatcher:
             await mark_delivered(session, event_id=event.id)
 
     async def _deliver(self, event: ClaimedEvent) -> None:
+        if event.kind in account_mail.KINDS and self._mail is not None:
+            try:
+                done = await self._mail.deliver(event.kind, event.payload)
+            except MalformedMailEvent as exc:
+                raise UndeliverableEvent(f"malformed payload: {exc}") from None
+            logger.info("outbox event %s (%s): %s", event.id, event.kind, done)
+            return
         if event.kind != USER_DELETED:
             raise UndeliverableEvent(f"unknown event kind {event.kind!r}")
         try:

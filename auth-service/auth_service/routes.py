@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request, Response, status
 from auth_service import sessions, tokens, users
 from auth_service.deps import (
     BasicCredentialsDep,
+    ClientInfoDep,
     CurrentUser,
     HasherDep,
     KeyRingDep,
@@ -29,7 +30,6 @@ from auth_service.schemas import (
     UserUpdateAdmin,
     UserUpdateMe,
 )
-from auth_service.throttle import client_address
 from platform_common.responses import MALFORMED_BODY, UNAUTHORIZED, ErrorDetail
 
 MAX_BIGINT = 2**63 - 1
@@ -75,6 +75,11 @@ HASHING_BUSY: dict[int | str, dict[str, Any]] = {
 WRONG_CURRENT_PASSWORD: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorDetail, "description": "The body cannot be decoded"},
     403: {"model": ErrorDetail, "description": "Current password is incorrect"},
+    429: {
+        "model": ErrorDetail,
+        "description": "Too many attempts to prove the current password (login limit per account)",
+        "headers": RETRY_AFTER,
+    },
 }
 NOT_SUPERUSER: dict[int | str, dict[str, Any]] = {
     403: {"model": ErrorDetail, "description": "Not a superuser"}
@@ -111,7 +116,7 @@ async def register(data: UserCreate, session: SessionDep, hasher: HasherDep) -> 
 )
 async def token(
     form: Annotated[TokenForm, Form()],
-    request: Request,
+    client: ClientInfoDep,
     response: Response,
     session: SessionDep,
     policy: PolicyDep,
@@ -124,8 +129,7 @@ async def token(
         session,
         form=form,
         basic=basic,
-        # Behind the gateway, the address it forwards (ProxyHeadersMiddleware).
-        client_address=client_address(request.client.host if request.client else None),
+        client=client,
         policy=policy,
         hasher=hasher,
     )
@@ -134,7 +138,10 @@ async def token(
 # response_class=Response: the 200 has no body, and the document must not promise JSON.
 @router.post("/revoke", response_class=Response, responses={400: {"model": OAuthErrorBody}})
 async def revoke(
-    request: Request, form: Annotated[RevokeForm, Form()], session: SessionDep
+    request: Request,
+    form: Annotated[RevokeForm, Form()],
+    session: SessionDep,
+    client: ClientInfoDep,
 ) -> Response:
     """RFC 7009 token revocation; 200 whether or not the token was known."""
     # The form is parsed once (Starlette caches it); only its keys tell a
@@ -142,7 +149,7 @@ async def revoke(
     if "token" not in await request.form():
         raise InvalidRequest("token is required")
     if form.token:
-        await tokens.revoke(session, token=form.token)
+        await tokens.revoke(session, token=form.token, client=client)
     return Response(status_code=status.HTTP_200_OK, headers=NO_STORE)
 
 
@@ -169,9 +176,23 @@ async def read_me(user: CurrentUser) -> User:
     },
 )
 async def update_me(
-    data: UserUpdateMe, user: CurrentUser, session: SessionDep, hasher: HasherDep
+    data: UserUpdateMe,
+    user: CurrentUser,
+    session: SessionDep,
+    hasher: HasherDep,
+    policy: PolicyDep,
+    client: ClientInfoDep,
 ) -> User:
-    updated = await users.update_own_account(session, user=user, data=data, hasher=hasher)
+    """A new `email` is pending until confirmed: a token is sent to it (POST
+    /auth/verify), the old address is told, and the answer shows the old one."""
+    updated = await users.update_own_account(
+        session,
+        user=user,
+        data=data,
+        hasher=hasher,
+        proof_limit=policy.login_limits.per_account_address,
+        client=client,
+    )
     return updated
 
 
@@ -181,10 +202,20 @@ async def update_me(
     responses={**UNAUTHORIZED, **WRONG_CURRENT_PASSWORD, **LAST_SUPERUSER, **HASHING_BUSY},
 )
 async def delete_me(
-    data: AccountDeletion, user: CurrentUser, session: SessionDep, hasher: HasherDep
+    data: AccountDeletion,
+    user: CurrentUser,
+    session: SessionDep,
+    hasher: HasherDep,
+    policy: PolicyDep,
+    client: ClientInfoDep,
 ) -> None:
     await users.delete_own_account(
-        session, user=user, current_password=data.current_password, hasher=hasher
+        session,
+        user=user,
+        current_password=data.current_password,
+        hasher=hasher,
+        proof_limit=policy.login_limits.per_account_address,
+        client=client,
     )
 
 
@@ -225,8 +256,12 @@ async def update_user(
     data: UserUpdateAdmin,
     session: SessionDep,
     hasher: HasherDep,
+    client: ClientInfoDep,
 ) -> User:
-    user = await users.update_user(session, user_id=user_id, data=data, hasher=hasher)
+    """A new `email` applies at once, unverified; a token is sent to it."""
+    user = await users.update_user(
+        session, user_id=user_id, data=data, hasher=hasher, client=client
+    )
     return user
 
 
@@ -235,8 +270,8 @@ async def update_user(
     status_code=status.HTTP_204_NO_CONTENT,
     responses={**USER_NOT_FOUND, **LAST_SUPERUSER},
 )
-async def delete_user(user_id: uuid.UUID, session: SessionDep) -> None:
-    await users.delete_user(session, user_id=user_id)
+async def delete_user(user_id: uuid.UUID, session: SessionDep, client: ClientInfoDep) -> None:
+    await users.delete_user(session, user_id=user_id, client=client)
 
 
 @internal_router.get("/revocations", response_model=RevocationList)

@@ -149,6 +149,8 @@ class UserRead(BaseModel):
     full_name: str | None
     is_active: bool
     is_superuser: bool
+    # The address is proved to be the user's (POST /auth/verify).
+    is_verified: bool
     created_at: datetime
 
 
@@ -221,3 +223,77 @@ class RevocationList(BaseModel):
                 RevokedSubject(sub=str(r.user_id), min_version=r.min_version) for r in revocations
             ]
         )
+
+
+# Reset and verification tokens are 43 characters; anything much longer is none.
+AccountTokenValue = Annotated[str, Field(min_length=1, max_length=256)]
+
+
+class PasswordResetRequest(BaseModel):
+    email: Email
+
+
+class PasswordResetConfirm(BaseModel):
+    token: AccountTokenValue
+    new_password: Password
+
+
+class EmailVerification(BaseModel):
+    token: AccountTokenValue
+
+
+class Accepted(BaseModel):
+    detail: str
+
+
+class SessionRead(BaseModel):
+    """One login (refresh-token family) of the account."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    created_at: datetime
+    last_used_at: datetime
+    user_agent: str | None
+    client_address: str | None
+    # The session of the access token this list was asked with.
+    current: bool = False
+
+
+class SecurityEventRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    occurred_at: datetime
+    type: str
+    user_id: uuid.UUID | None
+    client_address: str | None
+    user_agent: str | None
+    request_id: str | None
+    session_id: uuid.UUID | None
+
+
+class IntrospectForm(BaseModel):
+    """The form of `POST /auth/introspect` (RFC 7662 §2.1), with the client's
+    credentials when it uses client_secret_post."""
+
+    token: str | None = None
+    token_type_hint: str | None = None
+    client_id: str | None = None
+    client_secret: str | None = None
+
+
+class IntrospectionResponse(BaseModel):
+    """RFC 7662 §2.2: only `active` when the token is not active."""
+
+    active: bool
+    scope: str | None = None
+    client_id: str | None = None
+    username: str | None = None
+    token_type: str | None = None
+    exp: int | None = None
+    iat: int | None = None
+    sub: str | None = None
+    aud: str | list[str] | None = None
+    iss: str | None = None
+    jti: str | None = None

@@ -60,13 +60,19 @@ class PasswordHasher:
     A hash takes tens of milliseconds of CPU and `memory_cost` KiB of memory; in
     the event loop it would stall every other request, and unbounded in
     threads a burst of logins would take them all. The limiter runs
-    `concurrency` at once; up to `queue_size` more wait for it, and beyond
-    that a hash is refused at once (ServerBusy: 503 with Retry-After) rather
-    than queued behind work that would outlast the client's patience.
+    `concurrency` at once; up to `queue_size` more wait for it, at most
+    `max_wait` seconds each, and beyond that a hash is refused (ServerBusy:
+    503 with Retry-After) rather than queued behind work that would outlast
+    the client's patience (the gateway gives up after its own timeout).
     """
 
     def __init__(
-        self, parameters: Argon2Parameters, *, concurrency: int, queue_size: int = 64
+        self,
+        parameters: Argon2Parameters,
+        *,
+        concurrency: int,
+        queue_size: int = 64,
+        max_wait: float = 5.0,
     ) -> None:
         self.parameters = parameters
         self._context = CryptContext(
@@ -77,7 +83,7 @@ class PasswordHasher:
             argon2__parallelism=parameters.parallelism,
         )
         self._limiter = anyio.CapacityLimiter(concurrency)
-        # Threads of its own, as many as may hash at once. In anyio's shared
+        # Threads of their own, as many as may hash at once. In anyio's shared
         # pool (up to 40 threads) a burst of logins spread the hashes over
         # many threads, each keeping its own glibc arena with a hash's memory
         # in it: auth-service held ~540 MiB after a login burst. With
@@ -86,6 +92,7 @@ class PasswordHasher:
         # (mallopt's mmap threshold) cost 40% more CPU per hash in page faults.
         self._threads = ThreadPoolExecutor(concurrency, thread_name_prefix="password-hash")
         self._capacity = concurrency + queue_size
+        self._max_wait = max_wait
         self._admitted = 0
         self._dummy_hash: str | None = None
         _measure_queue(self._limiter)
@@ -95,14 +102,23 @@ class PasswordHasher:
             raise ServerBusy
         self._admitted += 1
         try:
-            async with self._limiter:
+            # Only the wait for a slot is timed: a hash, once started, finishes.
+            acquired = False
+            with anyio.move_on_after(self._max_wait):
+                await self._limiter.acquire()
+                acquired = True
+            if not acquired:
+                raise ServerBusy
+            try:
                 running = asyncio.get_running_loop().run_in_executor(
                     self._threads, partial(_at_low_priority, function, *args)
                 )
-                # As anyio's threads: a cancelled caller still waits for its
-                # hash, so no more than `concurrency` ever run.
+                # As with anyio's threads: a cancelled caller still waits for
+                # its hash, so no more than `concurrency` ever run.
                 with anyio.CancelScope(shield=True):
                     result = await running
+            finally:
+                self._limiter.release()
             return result
         finally:
             self._admitted -= 1
@@ -160,8 +176,17 @@ class AccessTokenSigner:
         self.issuer = issuer
         self.lifetime_seconds = lifetime_seconds
 
-    def sign(self, *, subject: str, audience: str, scope: str, version: int | None = None) -> str:
-        """`version`: the user's token version (claim `ver`); None for service tokens."""
+    def sign(
+        self,
+        *,
+        subject: str,
+        audience: str,
+        scope: str,
+        version: int | None = None,
+        session_id: uuid.UUID | None = None,
+    ) -> str:
+        """`version`: the user's token version (claim `ver`); `session_id`: the
+        login's refresh-token family (claim `sid`). None for service tokens."""
         now = int(time.time())
         claims: dict[str, Any] = {
             "iss": self.issuer,
@@ -174,10 +199,19 @@ class AccessTokenSigner:
         }
         if version is not None:
             claims["ver"] = version
+        if session_id is not None:
+            claims["sid"] = str(session_id)
         token = jwt.encode(
             claims, self._private_key, algorithm=ALGORITHM, headers={"kid": self._kid}
         )
         return str(token)
+
+
+def verified_token_claims(token: str) -> dict[str, Any]:
+    """The claims of a token whose signature a verifier has already checked
+    (platform_common.tokens): only for reading what AccessClaims leaves out."""
+    claims: dict[str, Any] = jwt.get_unverified_claims(token)
+    return claims
 
 
 def new_refresh_token() -> str:
@@ -185,7 +219,13 @@ def new_refresh_token() -> str:
 
 
 def refresh_token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    # surrogatepass: any string a client sends hashes, and matches nothing.
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+# Reset and verification tokens: as random, stored the same way (SHA-256 only).
+new_account_token = new_refresh_token
+account_token_hash = refresh_token_hash
 
 
 def secrets_equal(given: str, expected: str) -> bool:

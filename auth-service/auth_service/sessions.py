@@ -16,11 +16,13 @@ import uuid
 from collections.abc import Sequence
 from datetime import timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, delete, exists, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
-from auth_service.models import RefreshToken, SubjectRevocation, User
+from auth_service.events import ClientInfo
+from auth_service.models import LoginSession, RefreshToken, SubjectRevocation, User
 
 
 async def end_sessions(session: AsyncSession, *, user: User) -> None:
@@ -89,3 +91,81 @@ async def list_revocations(
         .order_by(SubjectRevocation.revoked_at)
     )
     return rows.all()
+
+
+# Sessions as users see them (GET /auth/me/sessions): each login is one, its
+# id the refresh-token family's (claim `sid` of its access tokens). A session
+# is live while its family has a refresh token that can still be used; every
+# way of ending one (logout, revocation, reuse, a credential change) revokes
+# the family's tokens, so no other state is kept.
+
+
+def _live(
+    family: ColumnElement[uuid.UUID] | InstrumentedAttribute[uuid.UUID] | uuid.UUID,
+) -> ColumnElement[bool]:
+    return exists().where(
+        RefreshToken.family_id == family,
+        RefreshToken.used_at.is_(None),
+        RefreshToken.revoked_at.is_(None),
+        RefreshToken.expires_at > func.now(),
+    )
+
+
+def start_session(
+    session: AsyncSession, *, user_id: uuid.UUID, family_id: uuid.UUID, client: ClientInfo
+) -> None:
+    session.add(
+        LoginSession(
+            id=family_id,
+            user_id=user_id,
+            user_agent=client.user_agent,
+            client_address=client.address,
+        )
+    )
+
+
+async def touch_session(session: AsyncSession, *, family_id: uuid.UUID) -> None:
+    """A refresh used the session: its last use is now."""
+    await session.execute(
+        update(LoginSession).where(LoginSession.id == family_id).values(last_used_at=func.now())
+    )
+
+
+async def list_sessions(session: AsyncSession, *, user_id: uuid.UUID) -> Sequence[LoginSession]:
+    rows = await session.scalars(
+        select(LoginSession)
+        .where(LoginSession.user_id == user_id, _live(LoginSession.id))
+        .order_by(LoginSession.last_used_at.desc(), LoginSession.id)
+    )
+    return rows.all()
+
+
+async def is_live(session: AsyncSession, *, family_id: uuid.UUID) -> bool:
+    return bool(await session.scalar(select(_live(family_id))))
+
+
+async def end_session(session: AsyncSession, *, user_id: uuid.UUID, session_id: uuid.UUID) -> bool:
+    """Revoke the session's refresh tokens if it is `user_id`'s and live; the
+    caller commits. False when there is no such session."""
+    ended = await session.execute(
+        update(RefreshToken)
+        .where(
+            RefreshToken.family_id == session_id,
+            RefreshToken.user_id == user_id,
+            RefreshToken.revoked_at.is_(None),
+            _live(session_id),
+        )
+        .values(revoked_at=func.now())
+        .returning(RefreshToken.id)
+    )
+    return bool(ended.all())
+
+
+async def purge_ended_sessions(session: AsyncSession, *, unused_for: timedelta) -> None:
+    """Drop sessions that ended (no usable refresh token) and were last used
+    longer ago than `unused_for`; the caller commits."""
+    await session.execute(
+        delete(LoginSession).where(
+            LoginSession.last_used_at < func.now() - unused_for, ~_live(LoginSession.id)
+        )
+    )

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from auth_service.introspection import Introspector
 from auth_service.keys import KeyRing
+from auth_service.recovery import RecoveryPolicy
 from auth_service.security import PasswordHasher
 from auth_service.tokens import TokenPolicy
 
@@ -24,3 +27,7 @@ class AuthState:
     token_policy: TokenPolicy
     # How long a revocation stays listed at GET /internal/revocations.
     revocation_window: timedelta
+    recovery: RecoveryPolicy
+    introspector: Introspector
+    # RFC 8414, built once from the settings.
+    metadata: dict[str, Any]

@@ -24,6 +24,7 @@ import hashlib
 import logging
 import math
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -93,15 +94,37 @@ async def count_attempt(
     Whether the address is known to the account (record_success needs it)."""
     known = await _is_known(session, attempt=attempt, limits=limits)
     waits: list[float] = []
+    crossed = False
     for scope, key, limit in attempt.counters(limits, known=known):
         attempts, remaining = await _increment(session, scope=scope, key=key, window=limit.window)
         if attempts > limit.attempts:
             waits.append(remaining.total_seconds())
             LOGIN_THROTTLED.labels(scope).inc()
+            crossed = crossed or attempts == limit.attempts + 1
     await session.commit()
     if waits:
-        raise LoginThrottled(retry_after=max(1, math.ceil(max(waits))))
+        raise LoginThrottled(retry_after=max(1, math.ceil(max(waits))), first=crossed)
     return known
+
+
+async def count_requests(
+    session: AsyncSession, *, counters: Sequence[tuple[str, str, Limit]]
+) -> int | None:
+    """Count one request on each (scope, key, limit) and commit: the same fixed
+    windows as the login counters (password reset requests use them). The
+    seconds to wait when a limit is exceeded, else None."""
+    waits: list[float] = []
+    for scope, key, limit in counters:
+        attempts, remaining = await _increment(session, scope=scope, key=key, window=limit.window)
+        if attempts > limit.attempts:
+            waits.append(remaining.total_seconds())
+    await session.commit()
+    return max(1, math.ceil(max(waits))) if waits else None
+
+
+def counter_key(*parts: str) -> str:
+    """What a counter is stored under: a hash, so no address or email is kept."""
+    return _key(*parts)
 
 
 async def record_success(
@@ -131,11 +154,15 @@ async def record_success(
         )
 
 
-async def purge(session: AsyncSession, *, limits: LoginLimits) -> None:
-    """Drop counters whose window has passed and addresses long unused."""
+async def purge(
+    session: AsyncSession, *, limits: LoginLimits, other_windows: Sequence[timedelta] = ()
+) -> None:
+    """Drop counters whose window has passed and addresses long unused.
+    `other_windows`: those of the other counters kept in the table."""
+    longest = max([limits.longest_window, *other_windows])
     await session.execute(
         delete(LoginAttemptCounter).where(
-            LoginAttemptCounter.window_started_at < func.now() - limits.longest_window
+            LoginAttemptCounter.window_started_at < func.now() - longest
         )
     )
     await session.execute(
@@ -147,13 +174,15 @@ async def purge(session: AsyncSession, *, limits: LoginLimits) -> None:
 
 
 async def purge_login_throttle_forever(
-    sessionmaker: async_sessionmaker[AsyncSession], limits: LoginLimits
+    sessionmaker: async_sessionmaker[AsyncSession],
+    limits: LoginLimits,
+    other_windows: Sequence[timedelta] = (),
 ) -> None:
     """The lifespan's background task; cancel it to stop."""
     while True:
         try:
             async with sessionmaker() as session:
-                await purge(session, limits=limits)
+                await purge(session, limits=limits, other_windows=other_windows)
         except (DBAPIError, OSError):
             # Postgres down: the next round will do; the rows only take space.
             logger.warning("login throttle purge failed; retrying later", exc_info=True)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from auth_service import sessions, throttle
+from auth_service import events, sessions, throttle
 from auth_service.config import ClientConfig
 from auth_service.emails import login_name
 from auth_service.errors import (
@@ -19,10 +19,12 @@ from auth_service.errors import (
     InvalidGrant,
     InvalidRequest,
     InvalidScope,
+    LoginThrottled,
     UnsupportedGrantType,
 )
+from auth_service.events import NO_CLIENT, ClientInfo
 from auth_service.models import RefreshToken, User
-from auth_service.schemas import PASSWORD_MAX_LENGTH, TokenForm, TokenResponse
+from auth_service.schemas import PASSWORD_MAX_LENGTH, IntrospectForm, TokenForm, TokenResponse
 from auth_service.security import (
     AccessTokenSigner,
     PasswordHasher,
@@ -34,6 +36,10 @@ from auth_service.throttle import LoginAttempt, LoginLimits
 
 # One answer for an unknown email and a wrong password (RFC 6749 §5.2 invalid_grant).
 BAD_CREDENTIALS = "Incorrect email or password"
+UNVERIFIED = (
+    "This account's email address is not verified yet: use the token in the "
+    "verification email (POST /auth/verify), then log in"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +52,8 @@ class TokenPolicy:
     refresh_lifetime: timedelta
     clients: Mapping[str, ClientConfig]
     login_limits: LoginLimits
+    # AUTH_REQUIRE_VERIFIED_EMAIL: the password grant refuses unverified accounts.
+    require_verified_email: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +67,7 @@ async def exchange(
     *,
     form: TokenForm,
     basic: ClientCredentials | None,
-    client_address: str,
+    client: ClientInfo,
     policy: TokenPolicy,
     hasher: PasswordHasher,
 ) -> TokenResponse:
@@ -71,28 +79,35 @@ async def exchange(
             raise InvalidRequest("username and password are required")
         return await login(
             session,
-            attempt=LoginAttempt(account=login_name(form.username), address=client_address),
+            attempt=LoginAttempt(
+                account=login_name(form.username), address=client.address or "unknown"
+            ),
             password=form.password,
             scope=form.scope,
             policy=policy,
             hasher=hasher,
+            client=client,
         )
     if form.grant_type == "refresh_token":
         if form.refresh_token is None:
             raise InvalidRequest("refresh_token is required")
         return await refresh(
-            session, refresh_token=form.refresh_token, scope=form.scope, policy=policy
+            session,
+            refresh_token=form.refresh_token,
+            scope=form.scope,
+            policy=policy,
+            client=client,
         )
     if form.grant_type == "client_credentials":
-        client = client_credentials(basic, form)
-        if client is None:
+        credentials = client_credentials(basic, form)
+        if credentials is None:
             raise InvalidClient("client authentication is required")
-        return issue_client_token(client=client, scope=form.scope, policy=policy)
+        return issue_client_token(client=credentials, scope=form.scope, policy=policy)
     raise UnsupportedGrantType(f"grant type {form.grant_type!r} is not supported")
 
 
 def client_credentials(
-    basic: ClientCredentials | None, form: TokenForm
+    basic: ClientCredentials | None, form: TokenForm | IntrospectForm
 ) -> ClientCredentials | None:
     """client_secret_basic or client_secret_post (RFC 6749 §2.3.1), not both."""
     if basic is not None:
@@ -112,6 +127,7 @@ async def login(
     scope: str | None,
     policy: TokenPolicy,
     hasher: PasswordHasher,
+    client: ClientInfo = NO_CLIENT,
 ) -> TokenResponse:
     """The password grant, in steps that hold no connection while hashing:
     count the attempt (auth_service.throttle, its own committed transaction),
@@ -122,7 +138,13 @@ async def login(
         # No account has such a password; refusing before hashing keeps a
         # megabyte of input from costing a megabyte of argon2.
         raise InvalidGrant(BAD_CREDENTIALS)
-    known = await throttle.count_attempt(session, attempt=attempt, limits=policy.login_limits)
+    try:
+        known = await throttle.count_attempt(session, attempt=attempt, limits=policy.login_limits)
+    except LoginThrottled as throttled:
+        if throttled.first:
+            user_id = await session.scalar(select(User.id).where(User.email == attempt.account))
+            await _record_failure(session, events.LOGIN_THROTTLED, user_id=user_id, client=client)
+        raise
     candidate = (
         await session.execute(
             select(User.id, User.hashed_password).where(User.email == attempt.account)
@@ -133,6 +155,8 @@ async def login(
     stored_hash = candidate.hashed_password if candidate is not None else None
     matches, upgraded_hash = await hasher.verify(password, stored_hash)
     if candidate is None or not matches:
+        user_id = candidate.id if candidate is not None else None
+        await _record_failure(session, events.LOGIN_FAILED, user_id=user_id, client=client)
         raise InvalidGrant(BAD_CREDENTIALS)
     response = await _issue_for_login(
         session,
@@ -141,12 +165,22 @@ async def login(
         upgraded_hash=upgraded_hash,
         scope=granted,
         policy=policy,
+        client=client,
     )
     await throttle.record_success(
         session, attempt=attempt, known=known, user_id=candidate.id, limits=policy.login_limits
     )
     await session.commit()
     return response
+
+
+async def _record_failure(
+    session: AsyncSession, type: str, *, user_id: uuid.UUID | None, client: ClientInfo
+) -> None:
+    """A refused login's event, in a short transaction of its own (one INSERT:
+    nothing else changes, and a burst of failures must stay cheap)."""
+    events.record(session, type=type, user_id=user_id, client=client)
+    await session.commit()
 
 
 async def issue_user_tokens(
@@ -157,6 +191,7 @@ async def issue_user_tokens(
     upgraded_hash: str | None,
     scope: str,
     policy: TokenPolicy,
+    client: ClientInfo = NO_CLIENT,
 ) -> TokenResponse:
     """A new login's tokens for `user_id`, committed; see _issue_for_login."""
     response = await _issue_for_login(
@@ -166,6 +201,7 @@ async def issue_user_tokens(
         upgraded_hash=upgraded_hash,
         scope=scope,
         policy=policy,
+        client=client,
     )
     await session.commit()
     return response
@@ -179,9 +215,10 @@ async def _issue_for_login(
     upgraded_hash: str | None,
     scope: str,
     policy: TokenPolicy,
+    client: ClientInfo,
 ) -> TokenResponse:
-    """Lock the user's row, re-check it, and issue a new login's tokens; the
-    caller commits.
+    """Lock the user's row, re-check it, and issue a new login's tokens (a new
+    session); the caller commits.
 
     A deactivation or credential change updates the same row (auth_service.
     sessions), so under the lock this login reads either the state before it
@@ -196,10 +233,18 @@ async def _issue_for_login(
     if not user.is_active:
         await session.rollback()
         raise InvalidGrant("This account is disabled")
+    if policy.require_verified_email and not user.is_verified:
+        await session.rollback()
+        raise InvalidGrant(UNVERIFIED)
     if upgraded_hash is not None:
         user.hashed_password = upgraded_hash
+    family_id = uuid.uuid4()
+    sessions.start_session(session, user_id=user.id, family_id=family_id, client=client)
+    events.record(
+        session, type=events.LOGIN_SUCCEEDED, user_id=user.id, client=client, session_id=family_id
+    )
     return await _issue_user_tokens(
-        session, user=user, family_id=uuid.uuid4(), scope=scope, policy=policy
+        session, user=user, family_id=family_id, scope=scope, policy=policy
     )
 
 
@@ -215,7 +260,12 @@ async def _lock_user(session: AsyncSession, user_id: uuid.UUID) -> User | None:
 
 
 async def refresh(
-    session: AsyncSession, *, refresh_token: str, scope: str | None, policy: TokenPolicy
+    session: AsyncSession,
+    *,
+    refresh_token: str,
+    scope: str | None,
+    policy: TokenPolicy,
+    client: ClientInfo = NO_CLIENT,
 ) -> TokenResponse:
     """Rotate a refresh token: it is spent, and a new one of the same family issued.
 
@@ -246,6 +296,13 @@ async def refresh(
         )
         if known is not None and known.used_at is not None and known.revoked_at is None:
             await sessions.revoke_refresh_family(session, family_id=known.family_id)
+            events.record(
+                session,
+                type=events.REFRESH_TOKEN_REUSED,
+                user_id=known.user_id,
+                client=client,
+                session_id=known.family_id,
+            )
             await session.commit()
             raise InvalidGrant("Refresh token already used; its session is revoked")
         raise InvalidGrant("Invalid refresh token")
@@ -255,6 +312,7 @@ async def refresh(
         await sessions.revoke_refresh_family(session, family_id=family_id)
         await session.commit()
         raise InvalidGrant("This account is disabled")
+    await sessions.touch_session(session, family_id=family_id)
     response = await _issue_user_tokens(
         session, user=user, family_id=family_id, scope=granted, policy=policy
     )
@@ -262,7 +320,7 @@ async def refresh(
     return response
 
 
-async def revoke(session: AsyncSession, *, token: str) -> None:
+async def revoke(session: AsyncSession, *, token: str, client: ClientInfo = NO_CLIENT) -> None:
     """RFC 7009: revoke the refresh token's whole family (the login it came from).
 
     Unknown tokens, access tokens included, need no action; the endpoint
@@ -271,12 +329,23 @@ async def revoke(session: AsyncSession, *, token: str) -> None:
     family = select(RefreshToken.family_id).where(
         RefreshToken.token_hash == refresh_token_hash(token)
     )
-    await session.execute(
-        update(RefreshToken)
-        .where(RefreshToken.family_id.in_(family.scalar_subquery()))
-        .where(RefreshToken.revoked_at.is_(None))
-        .values(revoked_at=func.now())
-    )
+    ended = (
+        await session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.family_id.in_(family.scalar_subquery()))
+            .where(RefreshToken.revoked_at.is_(None))
+            .values(revoked_at=func.now())
+            .returning(RefreshToken.user_id, RefreshToken.family_id)
+        )
+    ).first()
+    if ended is not None:
+        events.record(
+            session,
+            type=events.SESSION_ENDED,
+            user_id=ended.user_id,
+            client=client,
+            session_id=ended.family_id,
+        )
     await session.commit()
 
 
@@ -284,12 +353,7 @@ def issue_client_token(
     *, client: ClientCredentials, scope: str | None, policy: TokenPolicy
 ) -> TokenResponse:
     """Client-credentials grant: only configured clients; users are not clients."""
-    config = policy.clients.get(client.client_id)
-    expected = config.secret.get_secret_value() if config is not None else ""
-    # Compared even for an unknown client, so timing does not tell which ids exist.
-    secret_ok = secrets_equal(client.client_secret, expected)
-    if config is None or not secret_ok:
-        raise InvalidClient("Client authentication failed")
+    config = authenticate_client(client, policy)
     allowed = set(config.scopes)
     requested = set(scope.split()) if scope else allowed
     if not requested <= allowed:
@@ -301,6 +365,17 @@ def issue_client_token(
     return TokenResponse(
         access_token=access_token, expires_in=policy.signer.lifetime_seconds, scope=granted
     )
+
+
+def authenticate_client(client: ClientCredentials, policy: TokenPolicy) -> ClientConfig:
+    """The configured client these credentials prove; InvalidClient otherwise."""
+    config = policy.clients.get(client.client_id)
+    expected = config.secret.get_secret_value() if config is not None else ""
+    # Compared even for an unknown client, so timing does not tell which ids exist.
+    secret_ok = secrets_equal(client.client_secret, expected)
+    if config is None or not secret_ok:
+        raise InvalidClient("Client authentication failed")
+    return config
 
 
 def _user_scope(requested: str | None, policy: TokenPolicy) -> str:
@@ -331,6 +406,7 @@ async def _issue_user_tokens(
         audience=policy.user_audience,
         scope=scope,
         version=user.token_version,
+        session_id=family_id,
     )
     return TokenResponse(
         access_token=access_token,

@@ -12,26 +12,58 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from auth_service import sessions
+from auth_service import events, sessions, throttle
 from auth_service.emails import normalise_email
-from auth_service.errors import EmailTaken, IncorrectPassword, LastSuperuser, UserNotFound
-from auth_service.models import USER_DELETED, OutboxEvent, User
+from auth_service.errors import (
+    EmailTaken,
+    IncorrectPassword,
+    LastSuperuser,
+    TooManyRequests,
+    UserNotFound,
+)
+from auth_service.events import NO_CLIENT, ClientInfo
+from auth_service.models import (
+    NOTICE_EMAIL,
+    USER_DELETED,
+    VERIFICATION_EMAIL,
+    OutboxEvent,
+    User,
+)
 from auth_service.schemas import UserCreate, UserUpdateAdmin, UserUpdateMe
 from auth_service.security import PasswordHasher
+from auth_service.throttle import Limit
+
+# Counters of attempts to prove the current password (see _check_password).
+PROOF_SCOPE = "password-proof"
 
 
 async def register_user(session: AsyncSession, *, data: UserCreate, hasher: PasswordHasher) -> User:
+    """The account, unverified, and (same transaction) its verification email."""
     user = User(
         email=data.email,
         hashed_password=await hasher.hash(data.password),
         full_name=data.full_name,
         is_active=True,
         is_superuser=False,
+        is_verified=False,
     )
     session.add(user)
     await _flush_user(session)
+    _queue_verification(session, user_id=user.id, email=user.email)
     await session.commit()
     return user
+
+
+def _queue_verification(session: AsyncSession, *, user_id: uuid.UUID, email: str) -> None:
+    session.add(
+        OutboxEvent(kind=VERIFICATION_EMAIL, payload={"user_id": str(user_id), "email": email})
+    )
+
+
+def _queue_notice(session: AsyncSession, *, to: str, subject: str, text: str) -> None:
+    session.add(
+        OutboxEvent(kind=NOTICE_EMAIL, payload={"to": to, "subject": subject, "text": text})
+    )
 
 
 async def ensure_superuser(
@@ -53,6 +85,8 @@ async def ensure_superuser(
             hashed_password=await hasher.hash(password),
             is_active=True,
             is_superuser=True,
+            # The operator configured this address: nobody else could have.
+            is_verified=True,
         )
         .on_conflict_do_nothing(index_elements=[User.email])
         .returning(User.id)
@@ -85,32 +119,94 @@ async def list_users(
 
 
 async def update_own_account(
-    session: AsyncSession, *, user: User, data: UserUpdateMe, hasher: PasswordHasher
+    session: AsyncSession,
+    *,
+    user: User,
+    data: UserUpdateMe,
+    hasher: PasswordHasher,
+    proof_limit: Limit,
+    client: ClientInfo = NO_CLIENT,
 ) -> User:
+    """A new address is only requested here: it replaces the old one once the
+    token sent to it is used (auth_service.recovery.verify_email); the old
+    address is told. The answer still shows the old address."""
     if data.current_password is not None:
-        await _check_password(user, data.current_password, hasher)
-    return await _apply_update(
-        session, user=user, changes=data.model_dump(exclude_unset=True), hasher=hasher
+        await _check_password(
+            session, user=user, password=data.current_password, hasher=hasher, limit=proof_limit
+        )
+    changes = data.model_dump(exclude_unset=True)
+    new_email = changes.pop("email", None)
+    if isinstance(new_email, str) and new_email != user.email:
+        await _request_email_change(session, user=user, new_email=new_email, client=client)
+    return await _apply_update(session, user=user, changes=changes, hasher=hasher, client=client)
+
+
+async def _request_email_change(
+    session: AsyncSession, *, user: User, new_email: str, client: ClientInfo
+) -> None:
+    taken = await session.scalar(select(User.id).where(User.email == new_email))
+    if taken is not None:
+        raise EmailTaken
+    _queue_verification(session, user_id=user.id, email=new_email)
+    _queue_notice(
+        session,
+        to=user.email,
+        subject="Your notes-platform address is being changed",
+        text=(
+            "Someone logged into your account asked to change its email address.\n"
+            "The change takes effect only when the new address is confirmed.\n"
+            "If this was not you, change your password now.\n"
+        ),
     )
+    events.record(session, type=events.EMAIL_CHANGE_REQUESTED, user_id=user.id, client=client)
 
 
 async def update_user(
-    session: AsyncSession, *, user_id: uuid.UUID, data: UserUpdateAdmin, hasher: PasswordHasher
+    session: AsyncSession,
+    *,
+    user_id: uuid.UUID,
+    data: UserUpdateAdmin,
+    hasher: PasswordHasher,
+    client: ClientInfo = NO_CLIENT,
 ) -> User:
+    """A superuser's change applies at once; a new address is unverified until
+    its owner uses the token sent to it, and the old address is told."""
     user = await get_user(session, user_id=user_id)
-    return await _apply_update(
-        session, user=user, changes=data.model_dump(exclude_unset=True), hasher=hasher
-    )
+    changes = data.model_dump(exclude_unset=True)
+    old_email = user.email
+    if "email" in changes and changes["email"] != old_email:
+        changes["is_verified"] = False
+        _queue_verification(session, user_id=user.id, email=str(changes["email"]))
+        _queue_notice(
+            session,
+            to=old_email,
+            subject="Your notes-platform address was changed",
+            text="An administrator changed the email address of your account.\n",
+        )
+    return await _apply_update(session, user=user, changes=changes, hasher=hasher, client=client)
 
 
-async def _check_password(user: User, password: str, hasher: PasswordHasher) -> None:
+async def _check_password(
+    session: AsyncSession, *, user: User, password: str, hasher: PasswordHasher, limit: Limit
+) -> None:
+    """The proof a sensitive change needs. Counted before the check, like a
+    login, so that a stolen access token cannot try passwords at will."""
+    key = throttle.counter_key(PROOF_SCOPE, str(user.id))
+    wait = await throttle.count_requests(session, counters=[(PROOF_SCOPE, key, limit)])
+    if wait is not None:
+        raise TooManyRequests(retry_after=wait)
     matches, _ = await hasher.verify(password, user.hashed_password)
     if not matches:
         raise IncorrectPassword
 
 
 async def _apply_update(
-    session: AsyncSession, *, user: User, changes: dict[str, object], hasher: PasswordHasher
+    session: AsyncSession,
+    *,
+    user: User,
+    changes: dict[str, object],
+    hasher: PasswordHasher,
+    client: ClientInfo,
 ) -> User:
     changes.pop("current_password", None)
     password = changes.pop("password", None)
@@ -131,18 +227,39 @@ async def _apply_update(
     await _flush_user(session)
     if ends_sessions:
         await sessions.end_sessions(session, user=user)
+    for type in _events_of(changes, password_changed=isinstance(password, str)):
+        events.record(session, type=type, user_id=user.id, client=client)
     await session.commit()
     return user
 
 
+def _events_of(changes: dict[str, object], *, password_changed: bool) -> list[str]:
+    found = [events.PASSWORD_CHANGED] if password_changed else []
+    if "email" in changes:
+        found.append(events.EMAIL_CHANGED)
+    if changes.get("is_active") is False:
+        found.append(events.ACCOUNT_DEACTIVATED)
+    return found
+
+
 async def delete_own_account(
-    session: AsyncSession, *, user: User, current_password: str, hasher: PasswordHasher
+    session: AsyncSession,
+    *,
+    user: User,
+    current_password: str,
+    hasher: PasswordHasher,
+    proof_limit: Limit,
+    client: ClientInfo = NO_CLIENT,
 ) -> None:
-    await _check_password(user, current_password, hasher)
-    await delete_user(session, user_id=user.id)
+    await _check_password(
+        session, user=user, password=current_password, hasher=hasher, limit=proof_limit
+    )
+    await delete_user(session, user_id=user.id, client=client)
 
 
-async def delete_user(session: AsyncSession, *, user_id: uuid.UUID) -> None:
+async def delete_user(
+    session: AsyncSession, *, user_id: uuid.UUID, client: ClientInfo = NO_CLIENT
+) -> None:
     """Delete the account and, through the foreign key's cascade, its refresh tokens.
 
     One transaction: the outbox event that asks notes-service to purge the
@@ -157,6 +274,7 @@ async def delete_user(session: AsyncSession, *, user_id: uuid.UUID) -> None:
         raise UserNotFound
     session.add(OutboxEvent(kind=USER_DELETED, payload={"user_id": str(user_id)}))
     await sessions.end_sessions_of_deleted(session, user_id=user_id)
+    events.record(session, type=events.ACCOUNT_DELETED, user_id=user_id, client=client)
     await session.commit()
 
 

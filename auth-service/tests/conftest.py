@@ -1,20 +1,26 @@
+import re
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import delete, text
+from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from auth_service import account_mail
+from auth_service.account_mail import AccountMail, MailTemplates
 from auth_service.config import ClientConfig, Settings
 from auth_service.deps import get_session
 from auth_service.keys import generate_private_pem
 from auth_service.main import create_app
-from auth_service.models import User
+from auth_service.models import OutboxEvent, User
 from platform_common.database import create_database_engine
 from platform_common.testing.migrations import migrated_database
 from platform_common.testing.sessions import rolled_back_session
@@ -89,6 +95,7 @@ def settings(database_url: str, keys_dir: Path) -> Settings:
             )
         },
         outbox_enabled=False,  # tests drive the dispatcher by hand (test_outbox)
+        public_url=BASE_URL,
         first_superuser_email=SUPERUSER_EMAIL,
         first_superuser_password=SUPERUSER_PASSWORD,
     )
@@ -210,3 +217,69 @@ async def bob(client: httpx.AsyncClient) -> Account:
 @pytest.fixture
 async def root(client: httpx.AsyncClient) -> Account:
     return await login(client, SUPERUSER_EMAIL, SUPERUSER_PASSWORD)
+
+
+TOKEN_IN_MAIL = re.compile(r"^    ([A-Za-z0-9_-]{40,})$", re.MULTILINE)
+
+
+def token_in(message: EmailMessage) -> str:
+    """The reset or verification token an email carries."""
+    body = message.get_content()
+    match = TOKEN_IN_MAIL.search(body)
+    assert match is not None, body
+    return match.group(1)
+
+
+@dataclass
+class Mailbox:
+    """The outbox's emails, delivered (AccountMail) into a list on demand,
+    inside the test's rolled-back transaction."""
+
+    session: AsyncSession
+    app: FastAPI
+    messages: list[EmailMessage] = field(default_factory=list)
+
+    async def send(self, message: EmailMessage) -> None:
+        self.messages.append(message)
+
+    async def deliver(self) -> list[EmailMessage]:
+        """Send every pending email event; the messages sent now."""
+
+        @asynccontextmanager
+        async def same_session() -> AsyncIterator[AsyncSession]:
+            yield self.session
+
+        state = self.app.state.auth
+        mail = AccountMail(
+            same_session,  # type: ignore[arg-type]
+            self,
+            templates=MailTemplates(sender="auth@example.com", public_url="http://api.test"),
+            policy=state.recovery,
+        )
+        pending = await self.session.scalars(
+            select(OutboxEvent)
+            .where(OutboxEvent.kind.in_(account_mail.KINDS), OutboxEvent.delivered_at.is_(None))
+            .order_by(OutboxEvent.id)
+        )
+        before = len(self.messages)
+        for event in pending.all():
+            await mail.deliver(event.kind, event.payload)
+            event.delivered_at = event.created_at + timedelta(seconds=1)
+        await self.session.flush()
+        return self.messages[before:]
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if m["To"] == address]
+
+
+@pytest.fixture
+async def mailbox(app: FastAPI, session: AsyncSession) -> Mailbox:
+    box = Mailbox(session, app)
+    await box.deliver()  # what the fixtures' registrations queued
+    box.messages.clear()
+    return box
+
+
+async def confirm_address(client: httpx.AsyncClient, message: EmailMessage) -> httpx.Response:
+    """POST /auth/verify with the token of a verification email."""
+    return await client.post("/auth/verify", json={"token": token_in(message)})

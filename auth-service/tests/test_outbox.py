@@ -196,7 +196,10 @@ class TestDeletionRoutes:
 
     async def outbox_for(self, session: AsyncSession, user_id: str) -> list[OutboxEvent]:
         rows = await session.scalars(
-            select(OutboxEvent).where(OutboxEvent.payload["user_id"].astext == user_id)
+            select(OutboxEvent).where(
+                OutboxEvent.payload["user_id"].astext == user_id,
+                OutboxEvent.kind == USER_DELETED,
+            )
         )
         return list(rows.all())
 

@@ -6,6 +6,7 @@ import time
 import pytest
 
 from auth_service.config import Settings
+from auth_service.errors import ServerBusy
 from auth_service.security import (
     HASHING_NICENESS,
     Argon2Parameters,
@@ -112,6 +113,29 @@ class TestPasswordHasher:
         monkeypatch.setattr(hasher._context, "hash", observing_hash)
         await hasher.hash("pw")
         assert niceness[0] >= os.getpriority(os.PRIO_PROCESS, 0) + HASHING_NICENESS
+
+    async def test_a_hash_that_would_wait_too_long_is_refused(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Waiting for a slot is bounded too (max_wait): the caller gets 503 +
+        Retry-After from auth-service, not a 504 from a gateway that gave up."""
+        hasher = PasswordHasher(CHEAP, concurrency=1, queue_size=4, max_wait=0.05)
+        release = threading.Event()
+        original = hasher._context.hash
+
+        def blocked_hash(secret: str) -> str:
+            release.wait(timeout=30)  # a guard against a hang
+            hashed: str = original(secret)
+            return hashed
+
+        monkeypatch.setattr(hasher._context, "hash", blocked_hash)
+        first = asyncio.create_task(hasher.hash("pw"))
+        await asyncio.sleep(0)  # the first one takes the only slot
+        with pytest.raises(ServerBusy):
+            await hasher.hash("pw")
+        release.set()
+        assert (await first).startswith("$argon2id$")
+        assert (await hasher.hash("pw")).startswith("$argon2id$")  # the slot came back
 
 
 class TestRefreshTokens:

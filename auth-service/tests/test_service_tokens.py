@@ -1,3 +1,4 @@
+import uuid
 from pathlib import Path
 
 from auth_service.keys import load_key_ring
@@ -21,10 +22,21 @@ def make_cache(keys_dir: Path, lifetime: int, clock: Clock) -> tuple[ServiceToke
     sign = signer.sign
 
     def counting_sign(
-        *, subject: str, audience: str, scope: str, version: int | None = None
+        *,
+        subject: str,
+        audience: str,
+        scope: str,
+        version: int | None = None,
+        session_id: uuid.UUID | None = None,
     ) -> str:
         signed.append(subject)
-        return sign(subject=subject, audience=audience, scope=scope, version=version)
+        return sign(
+            subject=subject,
+            audience=audience,
+            scope=scope,
+            version=version,
+            session_id=session_id,
+        )
 
     signer.sign = counting_sign  # type: ignore[method-assign]
     cache = ServiceTokenCache(

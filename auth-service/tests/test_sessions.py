@@ -25,8 +25,10 @@ from tests.conftest import (
     COMMITTED_DOMAIN,
     PASSWORD,
     Account,
+    Mailbox,
     login,
     new_account,
+    token_in,
     unique_email,
 )
 
@@ -94,13 +96,20 @@ class TestCredentialChangesEndSessions:
         assert response.status_code == 200
         await assert_sessions_ended(client, alice)
 
-    async def test_own_email_change(self, client: httpx.AsyncClient, alice: Account) -> None:
+    async def test_own_email_change(
+        self, client: httpx.AsyncClient, alice: Account, mailbox: Mailbox
+    ) -> None:
+        email = unique_email()
         response = await client.patch(
-            "/auth/me",
-            json={"email": unique_email(), "current_password": PASSWORD},
-            headers=alice.headers,
+            "/auth/me", json={"email": email, "current_password": PASSWORD}, headers=alice.headers
         )
         assert response.status_code == 200
+        await mailbox.deliver()
+        (confirmation,) = mailbox.to(email)
+        # The change happens when the new address is confirmed, and ends sessions then.
+        assert (
+            await client.post("/auth/verify", json={"token": token_in(confirmation)})
+        ).is_success
         await assert_sessions_ended(client, alice)
 
     async def test_email_changed_by_a_superuser(
@@ -169,6 +178,36 @@ class TestCurrentPasswordRequired:
             {"detail": "Current password is incorrect"},
         )
         assert (await client.get("/auth/me", headers=alice.headers)).status_code == 200
+
+    async def test_guessing_it_is_throttled(
+        self, client: httpx.AsyncClient, alice: Account
+    ) -> None:
+        """A stolen access token must not become a password oracle: attempts to
+        prove the current password count against the login limit per account
+        (AUTH_LOGIN_LIMIT_PER_ACCOUNT_ADDRESS, 5 by default), counted before the
+        check, for PATCH and DELETE alike; over it even the right one waits."""
+        for n in range(4):
+            guess = await client.patch(
+                "/auth/me",
+                json={"password": NEW_PASSWORD, "current_password": f"guess {n}"},
+                headers=alice.headers,
+            )
+            assert guess.status_code == 403
+        last_guess = await client.request(
+            "DELETE", "/auth/me", json={"current_password": "guess 5"}, headers=alice.headers
+        )
+        assert last_guess.status_code == 403
+        right = await client.patch(
+            "/auth/me",
+            json={"password": NEW_PASSWORD, "current_password": PASSWORD},
+            headers=alice.headers,
+        )
+        assert right.status_code == 429
+        assert int(right.headers["Retry-After"]) > 0
+        wait = right.headers["Retry-After"]
+        assert right.json() == {"detail": f"Too many requests; retry in {wait} s"}
+        # Logging in is another door with counters of its own: the owner keeps it.
+        assert (await login(client, alice.email, PASSWORD)).email == alice.email
 
 
 async def wait_for_lock_wait(session: AsyncSession, backend_pid: int) -> None:

@@ -83,7 +83,7 @@ class TestPasswordGrant:
         assert header["alg"] == "RS256"
         assert header["kid"] == app.state.auth.key_ring.active.kid == "2026-06-01"
         claims = claims_of(token)
-        assert set(claims) == {"iss", "aud", "sub", "exp", "iat", "jti", "scope", "ver"}
+        assert set(claims) == {"iss", "aud", "sub", "exp", "iat", "jti", "scope", "ver", "sid"}
         assert claims["ver"] == 0
         assert claims["iss"] == "notes-platform-auth"
         assert claims["aud"] == "notes-platform"

@@ -16,10 +16,12 @@ from tests.conftest import (
     SUPERUSER_EMAIL,
     SUPERUSER_PASSWORD,
     Account,
+    Mailbox,
     delete_me,
     login,
     password_grant,
     register,
+    token_in,
     unique_email,
 )
 
@@ -38,9 +40,21 @@ class TestRegister:
         )
         assert response.status_code == 201
         body = response.json()
-        assert set(body) == {"id", "email", "full_name", "is_active", "is_superuser", "created_at"}
+        assert set(body) == {
+            "id",
+            "email",
+            "full_name",
+            "is_active",
+            "is_superuser",
+            "is_verified",
+            "created_at",
+        }
         assert (body["email"], body["full_name"]) == (email, "Alice")
-        assert (body["is_active"], body["is_superuser"]) == (True, False)
+        assert (body["is_active"], body["is_superuser"], body["is_verified"]) == (
+            True,
+            False,
+            False,
+        )
         uuid.UUID(body["id"])
 
     async def test_trailing_slash(self, client: httpx.AsyncClient) -> None:
@@ -152,7 +166,9 @@ class TestMe:
         assert response.status_code == 401
         assert response.headers["WWW-Authenticate"].startswith("Bearer")
 
-    async def test_update_name_and_email(self, client: httpx.AsyncClient, alice: Account) -> None:
+    async def test_update_name_and_email(
+        self, client: httpx.AsyncClient, alice: Account, mailbox: Mailbox
+    ) -> None:
         email = unique_email()
         response = await client.patch(
             "/auth/me",
@@ -160,7 +176,12 @@ class TestMe:
             headers=alice.headers,
         )
         assert response.status_code == 200
-        assert (response.json()["full_name"], response.json()["email"]) == ("Alice A.", email)
+        # The new address is pending until confirmed with the token sent to it.
+        assert (response.json()["full_name"], response.json()["email"]) == ("Alice A.", alice.email)
+        await mailbox.deliver()
+        (confirmation,) = mailbox.to(email)
+        verified = await client.post("/auth/verify", json={"token": token_in(confirmation)})
+        assert verified.status_code == 204
         relogged = await login(client, email)  # the email change ended the old session
         cleared = await client.patch("/auth/me", json={"full_name": None}, headers=relogged.headers)
         assert cleared.json()["full_name"] is None
@@ -438,13 +459,22 @@ class TestEmailNormalisation:
         )
         assert taken.status_code == 409
 
-    async def test_email_change_normalised(self, client: httpx.AsyncClient, alice: Account) -> None:
+    async def test_email_change_normalised(
+        self, client: httpx.AsyncClient, alice: Account, mailbox: Mailbox
+    ) -> None:
         response = await client.patch(
             "/auth/me",
             json={"email": self.TYPED, "current_password": PASSWORD},
             headers=alice.headers,
         )
-        assert (response.status_code, response.json()["email"]) == (200, self.STORED)
+        assert response.status_code == 200
+        await mailbox.deliver()
+        (confirmation,) = mailbox.to(self.STORED)
+        assert (
+            await client.post("/auth/verify", json={"token": token_in(confirmation)})
+        ).is_success
+        me = await login(client, self.STORED)
+        assert (await client.get("/auth/me", headers=me.headers)).json()["email"] == self.STORED
         assert (await password_grant(client, self.TYPED, PASSWORD)).status_code == 200
 
     async def test_first_superuser_normalised(self, app: FastAPI, session: AsyncSession) -> None:

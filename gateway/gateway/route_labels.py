@@ -14,12 +14,22 @@ OTHER = "other"
 
 ROUTE_TEMPLATES = (
     "/auth/.well-known/jwks.json",
+    "/auth/.well-known/oauth-authorization-server",
+    "/auth/events",
+    "/auth/introspect",
+    "/auth/logout",
     "/auth/me",
+    "/auth/me/events",
+    "/auth/me/sessions",
+    "/auth/me/sessions/{session_id}",
+    "/auth/password-reset",
+    "/auth/password-reset/confirm",
     "/auth/register",
     "/auth/revoke",
     "/auth/token",
     "/auth/users",
     "/auth/users/{user_id}",
+    "/auth/verify",
     "/notes",
     "/notes/{note_id}",
 )

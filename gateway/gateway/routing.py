@@ -14,6 +14,14 @@ OPEN_ROUTES = frozenset(
         ("POST", "/auth/revoke"),
         ("GET", "/auth/.well-known/jwks.json"),
         ("HEAD", "/auth/.well-known/jwks.json"),
+        # Account recovery and proof of address: the emailed token is the credential.
+        ("POST", "/auth/password-reset"),
+        ("POST", "/auth/password-reset/confirm"),
+        ("POST", "/auth/verify"),
+        # Client credentials, not a bearer token (RFC 7662).
+        ("POST", "/auth/introspect"),
+        ("GET", "/auth/.well-known/oauth-authorization-server"),
+        ("HEAD", "/auth/.well-known/oauth-authorization-server"),
     }
 )
 

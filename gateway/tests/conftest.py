@@ -23,6 +23,7 @@ USER = {
     "full_name": "Ada",
     "is_active": True,
     "is_superuser": False,
+    "is_verified": False,
     "created_at": "2026-01-02T03:04:05Z",
 }
 TOKENS = {

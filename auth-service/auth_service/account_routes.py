@@ -1,0 +1,255 @@
+"""The account lifecycle's routes: password recovery, email verification,
+sessions, security events, and the standard OAuth endpoints (RFC 8414
+metadata, RFC 7662 introspection)."""
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Form, Query, Response, status
+
+from auth_service import events, recovery, sessions, tokens
+from auth_service.deps import (
+    BasicCredentialsDep,
+    ClientInfoDep,
+    CurrentSessionId,
+    CurrentUser,
+    HasherDep,
+    SessionDep,
+    StateDep,
+    current_superuser,
+)
+from auth_service.errors import InvalidClient, InvalidRequest, SessionNotFound
+from auth_service.events import EventFilter
+from auth_service.models import SecurityEvent
+from auth_service.routes import (
+    EMAIL_TAKEN,
+    HASHING_BUSY,
+    MAX_BIGINT,
+    NO_STORE,
+    NOT_SUPERUSER,
+    RETRY_AFTER,
+)
+from auth_service.schemas import (
+    Accepted,
+    EmailVerification,
+    IntrospectForm,
+    IntrospectionResponse,
+    OAuthErrorBody,
+    PasswordResetConfirm,
+    PasswordResetRequest,
+    SecurityEventRead,
+    SessionRead,
+)
+from platform_common.responses import MALFORMED_BODY, UNAUTHORIZED, ErrorDetail
+
+RESET_ACCEPTED = "If an account has this address, a password-reset email is on its way"
+INVALID_TOKEN: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorDetail, "description": "Invalid or expired token"}
+}
+TOTAL_COUNT: dict[int | str, dict[str, Any]] = {
+    200: {"headers": {"X-Total-Count": {"schema": {"type": "integer"}}}}
+}
+EventType = Literal[
+    "login.succeeded",
+    "login.failed",
+    "login.throttled",
+    "password.changed",
+    "password.reset",
+    "email.change_requested",
+    "email.changed",
+    "email.verified",
+    "refresh_token.reused",
+    "session.ended",
+    "session.ended_all",
+    "account.deactivated",
+    "account.deleted",
+]
+assert set(EventType.__args__) == set(events.EVENT_TYPES)  # type: ignore[attr-defined]
+
+router = APIRouter(prefix="/auth", tags=["account"])
+events_router = APIRouter(
+    prefix="/auth/events",
+    tags=["users"],
+    dependencies=[Depends(current_superuser)],
+    responses={**UNAUTHORIZED, **NOT_SUPERUSER},
+)
+
+
+@router.post(
+    "/password-reset",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=Accepted,
+    responses={
+        **MALFORMED_BODY,
+        429: {
+            "model": ErrorDetail,
+            "description": "Too many reset requests for this address or from this client",
+            "headers": RETRY_AFTER,
+        },
+    },
+)
+async def request_password_reset(
+    data: PasswordResetRequest, session: SessionDep, state: StateDep, client: ClientInfoDep
+) -> Accepted:
+    """Email a single-use reset token to the account with this address, if any.
+
+    The answer, and the work done, are the same whether or not it exists."""
+    await recovery.request_password_reset(
+        session, email=data.email, client=client, policy=state.recovery
+    )
+    return Accepted(detail=RESET_ACCEPTED)
+
+
+@router.post(
+    "/password-reset/confirm",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={**INVALID_TOKEN, **HASHING_BUSY},
+)
+async def confirm_password_reset(
+    data: PasswordResetConfirm, session: SessionDep, hasher: HasherDep, client: ClientInfoDep
+) -> None:
+    """Set a new password with the emailed token; every session of the account ends."""
+    await recovery.confirm_password_reset(
+        session, token=data.token, new_password=data.new_password, hasher=hasher, client=client
+    )
+
+
+@router.post(
+    "/verify",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={**INVALID_TOKEN, **EMAIL_TAKEN},
+)
+async def verify_email(data: EmailVerification, session: SessionDep, client: ClientInfoDep) -> None:
+    """Prove an address with the emailed token: the account's (it becomes
+    verified) or a requested new one (it replaces the old; sessions end)."""
+    await recovery.verify_email(session, token=data.token, client=client)
+
+
+@router.get("/me/sessions", response_model=list[SessionRead], responses=UNAUTHORIZED)
+async def list_my_sessions(
+    user: CurrentUser, current: CurrentSessionId, session: SessionDep
+) -> list[SessionRead]:
+    """The account's live sessions (logins), most recently used first."""
+    rows = await sessions.list_sessions(session, user_id=user.id)
+    return [
+        SessionRead.model_validate(row).model_copy(update={"current": row.id == current})
+        for row in rows
+    ]
+
+
+@router.delete(
+    "/me/sessions/{session_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={**UNAUTHORIZED, 404: {"model": ErrorDetail, "description": "No such session"}},
+)
+async def end_my_session(
+    session_id: uuid.UUID, user: CurrentUser, session: SessionDep, client: ClientInfoDep
+) -> None:
+    """End one session: its refresh tokens are revoked (its access tokens
+    live out their short lifetime; log out everywhere ends those too)."""
+    if not await sessions.end_session(session, user_id=user.id, session_id=session_id):
+        raise SessionNotFound
+    events.record(
+        session, type=events.SESSION_ENDED, user_id=user.id, client=client, session_id=session_id
+    )
+    await session.commit()
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, responses=UNAUTHORIZED)
+async def logout(
+    user: CurrentUser,
+    current: CurrentSessionId,
+    session: SessionDep,
+    client: ClientInfoDep,
+    everywhere: bool = False,
+) -> None:
+    """End this session; with `everywhere=true`, every session of the account,
+    and every access token of it is refused within the revocation bound."""
+    if everywhere:
+        await sessions.end_sessions(session, user=user)
+        events.record(session, type=events.ALL_SESSIONS_ENDED, user_id=user.id, client=client)
+    elif current is not None and await sessions.end_session(
+        session, user_id=user.id, session_id=current
+    ):
+        events.record(
+            session, type=events.SESSION_ENDED, user_id=user.id, client=client, session_id=current
+        )
+    await session.commit()
+
+
+async def _page(
+    response: Response, session: SessionDep, where: EventFilter, offset: int, limit: int
+) -> Sequence[SecurityEvent]:
+    page, total = await events.list_events(session, where=where, offset=offset, limit=limit)
+    response.headers["X-Total-Count"] = str(total)
+    return page
+
+
+Offset = Annotated[int, Query(ge=0, le=MAX_BIGINT)]
+Limit = Annotated[int, Query(ge=1, le=100)]
+
+
+@router.get(
+    "/me/events",
+    response_model=list[SecurityEventRead],
+    responses={**UNAUTHORIZED, **TOTAL_COUNT},
+)
+async def list_my_events(
+    user: CurrentUser,
+    response: Response,
+    session: SessionDep,
+    offset: Offset = 0,
+    limit: Limit = 50,
+) -> Sequence[SecurityEvent]:
+    """The account's security events, newest first."""
+    return await _page(response, session, EventFilter(user_id=user.id), offset, limit)
+
+
+@events_router.get("", response_model=list[SecurityEventRead], responses=TOTAL_COUNT)
+async def list_events(
+    response: Response,
+    session: SessionDep,
+    user_id: uuid.UUID | None = None,
+    type: EventType | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    offset: Offset = 0,
+    limit: Limit = 50,
+) -> Sequence[SecurityEvent]:
+    """Every account's security events, newest first: `since` ≤ time < `until`."""
+    where = EventFilter(user_id=user_id, type=type, since=since, until=until)
+    return await _page(response, session, where, offset, limit)
+
+
+@router.get("/.well-known/oauth-authorization-server")
+async def authorization_server_metadata(response: Response, state: StateDep) -> dict[str, Any]:
+    """OAuth 2.0 Authorization Server Metadata (RFC 8414)."""
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return state.metadata
+
+
+@router.post(
+    "/introspect",
+    response_model=IntrospectionResponse,
+    response_model_exclude_none=True,
+    responses={400: {"model": OAuthErrorBody}, 401: {"model": OAuthErrorBody}},
+)
+async def introspect(
+    form: Annotated[IntrospectForm, Form()],
+    basic: BasicCredentialsDep,
+    response: Response,
+    session: SessionDep,
+    state: StateDep,
+) -> dict[str, Any]:
+    """Token introspection (RFC 7662) for confidential clients (AUTH_CLIENTS),
+    with client_secret_basic or client_secret_post."""
+    response.headers.update(NO_STORE)
+    credentials = tokens.client_credentials(basic, form)
+    if credentials is None:
+        raise InvalidClient("client authentication is required")
+    tokens.authenticate_client(credentials, state.token_policy)
+    if not form.token:
+        raise InvalidRequest("token is required")
+    return await state.introspector.introspect(session, form.token)

@@ -1,0 +1,143 @@
+"""Security events: what happened to an account, when, from where.
+
+Written in the transaction of the change they record (a failed login, which
+changes nothing, in one of its own), with the client's address, user agent
+and the request id (platform_common.observability). Never a password, a token
+or an email address: the row names the account by id only. Kept
+`AUTH_EVENT_RETENTION_DAYS`, then deleted (auth_service.housekeeping).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from auth_service.models import SecurityEvent
+
+logger = logging.getLogger(__name__)
+# Longer user agents are cut: the column is bounded and they carry nothing more.
+MAX_USER_AGENT_LENGTH = 255
+MAX_REQUEST_ID_LENGTH = 128
+
+LOGIN_SUCCEEDED = "login.succeeded"
+LOGIN_FAILED = "login.failed"
+LOGIN_THROTTLED = "login.throttled"
+PASSWORD_CHANGED = "password.changed"  # noqa: S105  (an event type)
+PASSWORD_RESET = "password.reset"  # noqa: S105  (an event type)
+EMAIL_CHANGE_REQUESTED = "email.change_requested"
+EMAIL_CHANGED = "email.changed"
+EMAIL_VERIFIED = "email.verified"
+REFRESH_TOKEN_REUSED = "refresh_token.reused"  # noqa: S105  (an event type)
+SESSION_ENDED = "session.ended"
+ALL_SESSIONS_ENDED = "session.ended_all"
+ACCOUNT_DEACTIVATED = "account.deactivated"
+ACCOUNT_DELETED = "account.deleted"
+EVENT_TYPES = (
+    LOGIN_SUCCEEDED,
+    LOGIN_FAILED,
+    LOGIN_THROTTLED,
+    PASSWORD_CHANGED,
+    PASSWORD_RESET,
+    EMAIL_CHANGE_REQUESTED,
+    EMAIL_CHANGED,
+    EMAIL_VERIFIED,
+    REFRESH_TOKEN_REUSED,
+    SESSION_ENDED,
+    ALL_SESSIONS_ENDED,
+    ACCOUNT_DEACTIVATED,
+    ACCOUNT_DELETED,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ClientInfo:
+    """Who made the request: recorded with each event and each session."""
+
+    address: str | None = None
+    user_agent: str | None = None
+    request_id: str | None = None
+
+    @classmethod
+    def of(cls, address: str | None, user_agent: str | None, request_id: str | None) -> ClientInfo:
+        return cls(
+            address=address,
+            user_agent=user_agent[:MAX_USER_AGENT_LENGTH] if user_agent else None,
+            request_id=request_id[:MAX_REQUEST_ID_LENGTH]
+            if request_id and request_id != "-"
+            else None,
+        )
+
+
+# Calls made outside a request (tests, start-up): nothing is known of a client.
+NO_CLIENT = ClientInfo()
+
+
+def record(
+    session: AsyncSession,
+    *,
+    type: str,
+    user_id: uuid.UUID | None,
+    client: ClientInfo,
+    session_id: uuid.UUID | None = None,
+) -> None:
+    """Add the event to the caller's transaction; the caller commits."""
+    session.add(
+        SecurityEvent(
+            type=type,
+            user_id=user_id,
+            client_address=client.address,
+            user_agent=client.user_agent,
+            request_id=client.request_id,
+            session_id=session_id,
+        )
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class EventFilter:
+    user_id: uuid.UUID | None = None
+    type: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        conditions: list[ColumnElement[bool]] = []
+        if self.user_id is not None:
+            conditions.append(SecurityEvent.user_id == self.user_id)
+        if self.type is not None:
+            conditions.append(SecurityEvent.type == self.type)
+        if self.since is not None:
+            conditions.append(SecurityEvent.occurred_at >= self.since)
+        if self.until is not None:
+            conditions.append(SecurityEvent.occurred_at < self.until)
+        return conditions
+
+
+async def list_events(
+    session: AsyncSession, *, where: EventFilter, offset: int, limit: int
+) -> tuple[Sequence[SecurityEvent], int]:
+    """Newest first, and how many match in all."""
+    conditions = where.conditions()
+    page = await session.scalars(
+        select(SecurityEvent)
+        .where(*conditions)
+        .order_by(SecurityEvent.occurred_at.desc(), SecurityEvent.id.desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    total = await session.scalar(select(func.count()).select_from(SecurityEvent).where(*conditions))
+    return page.all(), total or 0
+
+
+async def purge(session: AsyncSession, *, retention: timedelta) -> int:
+    result = await session.execute(
+        delete(SecurityEvent).where(SecurityEvent.occurred_at < func.now() - retention)
+    )
+    await session.commit()
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,39 @@
+"""The account lifecycle's housekeeping, a background task of every process:
+security events past AUTH_EVENT_RETENTION_DAYS, dead reset and verification
+tokens, and sessions long ended. Each step is idempotent, so replicas doing
+it at once only repeat each other's work."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from auth_service import events, recovery, sessions
+
+logger = logging.getLogger(__name__)
+EVERY_SECONDS = 3600.0
+
+
+async def tidy(session: AsyncSession, *, retention: timedelta) -> None:
+    await events.purge(session, retention=retention)
+    await recovery.purge_dead_tokens(session)
+    await sessions.purge_ended_sessions(session, unused_for=retention)
+    await session.commit()
+
+
+async def tidy_forever(
+    sessionmaker: async_sessionmaker[AsyncSession], *, retention: timedelta
+) -> None:
+    """The lifespan's background task; cancel it to stop."""
+    while True:
+        try:
+            async with sessionmaker() as session:
+                await tidy(session, retention=retention)
+        except (DBAPIError, OSError):
+            # Postgres down: the next round will do; the rows only take space.
+            logger.warning("account housekeeping failed; retrying later", exc_info=True)
+        await asyncio.sleep(EVERY_SECONDS)

@@ -1,0 +1,140 @@
+"""Token introspection (RFC 7662) and the server's metadata (RFC 8414).
+
+Introspection answers for this server's own tokens, access and refresh alike,
+and is authoritative where the verifiers are eventually consistent: an access
+token is inactive as soon as its account is deleted or disabled, its version
+is ended (password change, logout everywhere...) or its session (`sid`) is
+ended, without waiting for a revocation-list poll. Anything else (expired,
+unknown, malformed, signed by no key of ours) is `{"active": false}` and
+nothing more (§2.2).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from auth_service import sessions
+from auth_service.models import RefreshToken, User
+from auth_service.security import refresh_token_hash, verified_token_claims
+from auth_service.tokens import TokenPolicy
+from platform_common.tokens import AccessClaims, AccessTokenVerifier, InvalidToken
+
+INACTIVE: dict[str, Any] = {"active": False}
+# Access tokens are JWTs (three base64url segments); refresh tokens are not.
+JWT_SEGMENTS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Introspector:
+    # Every audience this server issues for, no leeway: expired is expired.
+    verifier: AccessTokenVerifier[Any]
+    policy: TokenPolicy
+    issuer: str
+
+    async def introspect(self, session: AsyncSession, token: str) -> dict[str, Any]:
+        if token.count(".") == JWT_SEGMENTS - 1:
+            return await self._access_token(session, token)
+        return await self._refresh_token(session, token)
+
+    async def _access_token(self, session: AsyncSession, token: str) -> dict[str, Any]:
+        try:
+            claims = await self.verifier.verify(token)
+        except InvalidToken:
+            return INACTIVE
+        raw = verified_token_claims(token)
+        answer: dict[str, Any] = {
+            "active": True,
+            "scope": " ".join(sorted(claims.scopes)),
+            "token_type": "Bearer",
+            "exp": claims.expires_at,
+            "iat": claims.issued_at,
+            "sub": claims.subject,
+            "aud": raw.get("aud"),
+            "iss": self.issuer,
+            "jti": claims.token_id,
+        }
+        if "ver" not in raw:  # a client-credentials token: the client is its subject
+            if claims.subject not in self.policy.clients:
+                return INACTIVE
+            return {**answer, "client_id": claims.subject}
+        user = await self._live_user(session, claims)
+        if user is None or not await self._session_live(session, raw.get("sid")):
+            return INACTIVE
+        return {**answer, "username": user.email}
+
+    async def _live_user(self, session: AsyncSession, claims: AccessClaims) -> User | None:
+        try:
+            user_id = uuid.UUID(claims.subject)
+        except ValueError:
+            return None
+        user = await session.get(User, user_id)
+        if user is None or not user.is_active or claims.version < user.token_version:
+            return None
+        return user
+
+    @staticmethod
+    async def _session_live(session: AsyncSession, sid: object) -> bool:
+        if sid is None:  # issued before sessions had ids: its version decides
+            return True
+        try:
+            family_id = uuid.UUID(str(sid))
+        except ValueError:
+            return False
+        return await sessions.is_live(session, family_id=family_id)
+
+    async def _refresh_token(self, session: AsyncSession, token: str) -> dict[str, Any]:
+        row = (
+            await session.execute(
+                select(RefreshToken, User)
+                .join(User, User.id == RefreshToken.user_id)
+                .where(RefreshToken.token_hash == refresh_token_hash(token))
+            )
+        ).one_or_none()
+        if row is None:
+            return INACTIVE
+        refresh, user = row
+        live = await sessions.is_live(session, family_id=refresh.family_id)
+        usable = refresh.used_at is None and refresh.revoked_at is None
+        if not (live and usable and user.is_active):
+            return INACTIVE
+        return {
+            "active": True,
+            "scope": self.policy.user_scope,
+            "token_type": "refresh_token",
+            "exp": int(refresh.expires_at.timestamp()),
+            "iat": int(refresh.created_at.timestamp()),
+            "sub": str(user.id),
+            "aud": self.policy.user_audience,
+            "iss": self.issuer,
+            "username": user.email,
+        }
+
+
+def authorization_server_metadata(
+    *, issuer: str, public_url: str, scopes: list[str]
+) -> dict[str, Any]:
+    """RFC 8414 §2. No authorization endpoint (no grant here uses one), so
+    `authorization_endpoint` is omitted and `response_types_supported`, which
+    §2 requires, is empty. The password grant's clients are public (`none`);
+    client-credentials clients authenticate with a secret, basic or post."""
+    base = public_url.rstrip("/") + "/auth"
+    secret_methods = ["client_secret_basic", "client_secret_post"]
+    return {
+        "issuer": issuer,
+        "token_endpoint": f"{base}/token",
+        "jwks_uri": f"{base}/.well-known/jwks.json",
+        "revocation_endpoint": f"{base}/revoke",
+        "introspection_endpoint": f"{base}/introspect",
+        "grant_types_supported": ["password", "refresh_token", "client_credentials"],
+        "response_types_supported": [],
+        "scopes_supported": scopes,
+        "token_endpoint_auth_methods_supported": ["none", *secret_methods],
+        "revocation_endpoint_auth_methods_supported": ["none"],
+        "introspection_endpoint_auth_methods_supported": secret_methods,
+        "service_documentation": f"{public_url.rstrip('/')}/docs",
+    }

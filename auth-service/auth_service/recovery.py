@@ -1,0 +1,227 @@
+"""Password recovery and email verification: the single-use tokens sent by
+email (auth_service.account_mail sends them), and what using one does.
+
+A token is 32 random bytes, stored only as its SHA-256 (models.AccountToken).
+Issuing one spends every earlier unspent token of the same purpose for the
+account (a newer one supersedes it). A reset token also carries the account's
+token version: any change that ends sessions (a password change above all)
+bumps the version and so kills it. Each function that writes owns its
+transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from auth_service import events, sessions, throttle
+from auth_service.errors import EmailTaken, InvalidAccountToken, TooManyRequests
+from auth_service.events import ClientInfo
+from auth_service.models import (
+    PASSWORD_RESET,
+    PASSWORD_RESET_EMAIL,
+    VERIFY_EMAIL,
+    AccountToken,
+    OutboxEvent,
+    User,
+)
+from auth_service.security import PasswordHasher, account_token_hash, new_account_token
+from auth_service.throttle import Limit
+
+
+@dataclass(frozen=True, slots=True)
+class RecoveryPolicy:
+    reset_lifetime: timedelta
+    verification_lifetime: timedelta
+    # How often one address (the requested account) and one client may ask.
+    reset_per_account: Limit
+    reset_per_address: Limit
+
+    @property
+    def windows(self) -> tuple[timedelta, ...]:
+        return (self.reset_per_account.window, self.reset_per_address.window)
+
+
+async def request_password_reset(
+    session: AsyncSession, *, email: str, client: ClientInfo, policy: RecoveryPolicy
+) -> None:
+    """Queue a reset email for the account with `email`, if there is one.
+
+    The same statements run whether or not the account exists (count, look
+    up, insert an outbox event, commit): its answer, and how long it takes,
+    tell nothing about the address. The token itself is made when the email
+    is sent (auth_service.account_mail); for no account, nothing is sent.
+    """
+    address = client.address or "unknown"
+    retry_after = await throttle.count_requests(
+        session,
+        counters=[
+            ("reset_account", throttle.counter_key(email), policy.reset_per_account),
+            ("reset_address", throttle.counter_key(address), policy.reset_per_address),
+        ],
+    )
+    if retry_after is not None:
+        raise TooManyRequests(retry_after=retry_after)
+    user_id = await session.scalar(select(User.id).where(User.email == email, User.is_active))
+    session.add(
+        OutboxEvent(
+            kind=PASSWORD_RESET_EMAIL,
+            payload={"user_id": str(user_id) if user_id is not None else None},
+        )
+    )
+    await session.commit()
+
+
+async def issue_token(
+    session: AsyncSession,
+    *,
+    user: User,
+    purpose: str,
+    lifetime: timedelta,
+    email: str | None = None,
+) -> str:
+    """A new token of `purpose` for `user` (earlier ones spent); the caller commits."""
+    await session.execute(
+        update(AccountToken)
+        .where(
+            AccountToken.user_id == user.id,
+            AccountToken.purpose == purpose,
+            AccountToken.spent_at.is_(None),
+        )
+        .values(spent_at=func.now())
+    )
+    token = new_account_token()
+    session.add(
+        AccountToken(
+            token_hash=account_token_hash(token),
+            user_id=user.id,
+            purpose=purpose,
+            email=email,
+            token_version=user.token_version,
+            expires_at=datetime.now(UTC) + lifetime,
+        )
+    )
+    return token
+
+
+async def _spend(session: AsyncSession, *, token: str, purpose: str) -> AccountToken | None:
+    """Spend the token if it is live; None otherwise. The row stays locked
+    (updated) until the caller's transaction ends, so it is spent once."""
+    spent: AccountToken | None = await session.scalar(
+        update(AccountToken)
+        .where(
+            AccountToken.token_hash == account_token_hash(token),
+            AccountToken.purpose == purpose,
+            AccountToken.spent_at.is_(None),
+            AccountToken.expires_at > func.now(),
+        )
+        .values(spent_at=func.now())
+        .returning(AccountToken)
+    )
+    return spent
+
+
+async def _lock_user(session: AsyncSession, user_id: uuid.UUID) -> User | None:
+    user: User | None = await session.scalar(
+        select(User)
+        .where(User.id == user_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return user
+
+
+async def confirm_password_reset(
+    session: AsyncSession,
+    *,
+    token: str,
+    new_password: str,
+    hasher: PasswordHasher,
+    client: ClientInfo,
+) -> None:
+    """Set the new password and end every session of the account.
+
+    A made-up token is refused before any hashing (no argon2 work for
+    guesses). Then the password is hashed with no transaction open, and in
+    one transaction the token is spent, the account locked and checked (still
+    active, the version the token was issued for), the password set and the
+    sessions ended. InvalidAccountToken for any token that does not qualify.
+    """
+    live = await session.scalar(
+        select(AccountToken.id).where(
+            AccountToken.token_hash == account_token_hash(token),
+            AccountToken.purpose == PASSWORD_RESET,
+            AccountToken.spent_at.is_(None),
+            AccountToken.expires_at > func.now(),
+        )
+    )
+    await session.commit()  # no connection held while hashing
+    if live is None:
+        raise InvalidAccountToken
+    hashed = await hasher.hash(new_password)
+    spent = await _spend(session, token=token, purpose=PASSWORD_RESET)
+    user = await _lock_user(session, spent.user_id) if spent is not None else None
+    if (
+        spent is None
+        or user is None
+        or not user.is_active
+        or user.token_version != spent.token_version
+    ):
+        await session.rollback()
+        raise InvalidAccountToken
+    user.hashed_password = hashed
+    # The token came by mail to the account's address (a change of address
+    # would have killed it): the address is proved too.
+    user.is_verified = True
+    user.updated_at = datetime.now(UTC)
+    await sessions.end_sessions(session, user=user)
+    events.record(session, type=events.PASSWORD_RESET, user_id=user.id, client=client)
+    await session.commit()
+
+
+async def verify_email(session: AsyncSession, *, token: str, client: ClientInfo) -> None:
+    """Prove the address the token was sent to.
+
+    At registration (or after a superuser set the address) it is the
+    account's own: the account becomes verified. For a change the user asked
+    for, it is the new address, which only now replaces the old one; every
+    session ends, as for any credential change. EmailTaken if another account
+    took the address meanwhile.
+    """
+    spent = await _spend(session, token=token, purpose=VERIFY_EMAIL)
+    user = await _lock_user(session, spent.user_id) if spent is not None else None
+    if spent is None or spent.email is None or user is None or not user.is_active:
+        await session.rollback()
+        raise InvalidAccountToken
+    if spent.email != user.email:
+        user.email = spent.email
+        user.updated_at = datetime.now(UTC)
+        try:
+            await session.flush()
+        except IntegrityError:
+            await session.rollback()
+            raise EmailTaken from None
+        await sessions.end_sessions(session, user=user)
+        events.record(session, type=events.EMAIL_CHANGED, user_id=user.id, client=client)
+    user.is_verified = True
+    events.record(session, type=events.EMAIL_VERIFIED, user_id=user.id, client=client)
+    await session.commit()
+
+
+# Dead tokens are kept a day (an operator may want to see why one was refused).
+DEAD_TOKEN_RETENTION = timedelta(days=1)
+
+
+async def purge_dead_tokens(session: AsyncSession) -> None:
+    cutoff = func.now() - DEAD_TOKEN_RETENTION
+    await session.execute(
+        delete(AccountToken).where(
+            or_(AccountToken.expires_at < cutoff, AccountToken.spent_at < cutoff)
+        )
+    )
+    await session.commit()

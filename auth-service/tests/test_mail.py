@@ -1,0 +1,179 @@
+"""Sending email for real: SMTP (plain, STARTTLS, with credentials) to an
+aiosmtpd server in process, and the .eml files of the `make run` default."""
+
+import logging
+import stat
+from datetime import timedelta
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from auth_service.account_mail import AccountMail, MailTemplates
+from auth_service.mail import FileMailer, MailError, SmtpConfig, SmtpMailer, compose
+from auth_service.models import NOTICE_EMAIL, OutboxEvent
+from auth_service.outbox import Backoff, OutboxDispatcher
+from auth_service.recovery import RecoveryPolicy
+from auth_service.throttle import Limit
+from platform_common.testing.smtp import self_signed_certificate, smtp_server
+
+SECRET = "s3cret-pass word"
+
+
+def message(to: str = "alice@example.com") -> EmailMessage:
+    return compose(sender="auth@example.com", to=to, subject="Hello", text="a body\n")
+
+
+class TestSmtpUrl:
+    def test_plain_with_credentials(self) -> None:
+        config = SmtpConfig.from_url("smtp://me%40x.example:p%3Ass@mail.example:2525")
+        assert (config.hostname, config.port, config.username, config.password) == (
+            "mail.example",
+            2525,
+            "me@x.example",
+            "p:ss",
+        )
+        assert (config.use_tls, config.start_tls) == (False, False)
+
+    def test_starttls_and_smtps(self) -> None:
+        starttls = SmtpConfig.from_url("smtp://mail.example?starttls=true")
+        implicit = SmtpConfig.from_url("smtps://mail.example")
+        assert (starttls.port, starttls.start_tls, starttls.use_tls) == (25, True, False)
+        assert (implicit.port, implicit.start_tls, implicit.use_tls) == (465, False, True)
+
+    @pytest.mark.parametrize(
+        "url",
+        [
+            f"http://user:{SECRET}@mail.example",
+            "smtp://",
+            f"smtps://user:{SECRET}@mail.example?starttls=true",
+            f"smtp://user:{SECRET}@mail.example:99999",
+        ],
+    )
+    def test_refused_without_echoing_the_url(self, url: str) -> None:
+        with pytest.raises(ValueError, match="AUTH_SMTP_URL") as caught:
+            SmtpConfig.from_url(url)
+        assert SECRET not in str(caught.value)
+
+    def test_repr_hides_the_password(self) -> None:
+        config = SmtpConfig.from_url(f"smtp://user:{SECRET.replace(' ', '%20')}@mail.example")
+        assert SECRET.split()[0] not in repr(config)
+
+
+class TestSmtpMailer:
+    async def test_plain(self) -> None:
+        with smtp_server() as server:
+            mailer = SmtpMailer(SmtpConfig.from_url(server.url()), timeout=5)
+            await mailer.send(message())
+            received = server.wait_for(lambda m: m["To"] == "alice@example.com")
+        assert (received["Subject"], received.get_content()) == ("Hello", "a body\n")
+
+    async def test_starttls_with_credentials(self, tmp_path: Path) -> None:
+        tls = self_signed_certificate(tmp_path)
+        with smtp_server(tls=tls, credentials=("mailer", SECRET)) as server:
+            url = server.url(starttls=True, credentials=("mailer", SECRET.replace(" ", "%20")))
+            mailer = SmtpMailer(
+                SmtpConfig.from_url(url), timeout=5, tls_context=tls.client_context()
+            )
+            await mailer.send(message())
+            server.wait_for(lambda m: m["To"] == "alice@example.com")
+            assert [mail.over_tls for mail in server.received] == [True]
+
+    async def test_untrusted_certificate_refused(self, tmp_path: Path) -> None:
+        tls = self_signed_certificate(tmp_path)
+        with smtp_server(tls=tls) as server:
+            # The system's CAs do not know the test's certificate.
+            mailer = SmtpMailer(SmtpConfig.from_url(server.url(starttls=True)), timeout=5)
+            with pytest.raises(MailError):
+                await mailer.send(message())
+            assert server.received == []
+
+    async def test_server_down_is_a_mail_error(self) -> None:
+        with smtp_server() as server:
+            url = server.url()
+        with pytest.raises(MailError):
+            await SmtpMailer(SmtpConfig.from_url(url), timeout=2).send(message())
+
+
+class TestFileMailer:
+    async def test_writes_a_private_eml_and_logs_only_its_path(
+        self, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        caplog.set_level(logging.INFO, logger="auth_service.mail")
+        body = "token-that-must-not-be-logged\n"
+        mail = compose(sender="a@example.com", to="bob@example.com", subject="S", text=body)
+        await FileMailer(tmp_path / "mail").send(mail)
+        (written,) = (tmp_path / "mail").glob("*.eml")
+        assert stat.S_IMODE(written.stat().st_mode) == 0o600
+        assert "token-that-must-not-be-logged" in written.read_text()
+        assert str(written) in caplog.text
+        assert "token-that-must-not-be-logged" not in caplog.text
+
+
+class Switchable:
+    """A mailer whose server the test can change between attempts."""
+
+    def __init__(self, current: SmtpMailer) -> None:
+        self.current = current
+
+    async def send(self, message: EmailMessage) -> None:
+        await self.current.send(message)
+
+
+class TestDispatcherSendsMail:
+    """The outbox's second kind: emails retried with backoff until the server takes them."""
+
+    async def test_retried_until_the_server_answers(
+        self, committed_db: async_sessionmaker[AsyncSession]
+    ) -> None:
+        with smtp_server() as probe:
+            url = probe.url()
+        policy = RecoveryPolicy(
+            reset_lifetime=timedelta(minutes=30),
+            verification_lifetime=timedelta(days=1),
+            reset_per_account=Limit(3, timedelta(hours=1)),
+            reset_per_address=Limit(20, timedelta(hours=1)),
+        )
+        mailer = Switchable(SmtpMailer(SmtpConfig.from_url(url), timeout=2))
+        mail = AccountMail(
+            committed_db,
+            mailer,
+            templates=MailTemplates(sender="auth@example.com", public_url="http://api.test"),
+            policy=policy,
+        )
+        dispatcher = OutboxDispatcher(
+            committed_db,
+            # No purge events here: the notes client is never called.
+            notes=None,  # type: ignore[arg-type]
+            backoff=Backoff(base_seconds=0.001, cap_seconds=0.001),
+            mail=mail,
+        )
+        async with committed_db() as session:
+            session.add(
+                OutboxEvent(
+                    kind=NOTICE_EMAIL,
+                    payload={"to": "carol@example.com", "subject": "Notice", "text": "hi\n"},
+                )
+            )
+            await session.commit()
+        assert await dispatcher.run_once() == 1  # nobody listens on the port: a failure
+        async with committed_db() as session:
+            event = await session.scalar(select(OutboxEvent))
+            assert event is not None
+            assert (event.delivered_at, event.attempts) == (None, 1)
+            assert event.last_error is not None
+            assert "SMTP" in event.last_error
+            # Due again now rather than after the backoff's real delay.
+            event.next_attempt_at = event.created_at
+            await session.commit()
+        with smtp_server() as server:
+            mailer.current = SmtpMailer(SmtpConfig.from_url(server.url()), timeout=2)
+            await dispatcher.run_once()
+            received = server.wait_for(lambda m: m["To"] == "carol@example.com")
+        assert received["Subject"] == "Notice"
+        async with committed_db() as session:
+            event = await session.scalar(select(OutboxEvent))
+            assert event is not None
+            assert event.delivered_at is not None
