@@ -68,10 +68,9 @@ UVICORN_FLAGS = ("--no-access-log", "--no-proxy-headers")
 
 def worker_count(service: Service, env: Mapping[str, str]) -> int:
     value = env.get(service.workers_variable, "1").strip() or "1"
-    count = int(value)
-    if count < 1:
-        raise ValueError(f"{service.workers_variable} must be at least 1, not {value}")
-    return count
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{service.workers_variable} must be a whole number >= 1, not {value!r}")
+    return int(value)
 
 
 def free_port() -> int:
