@@ -45,14 +45,16 @@ e2e: $(STAMP) system-tools
 bench: $(STAMP) system-tools
 	$(BIN)/python bench/run.py
 
-# Debian's chromium (the docs test drives it; no browser download) and wrk
-# (the benchmark's load generator), installed when missing.
+# Debian's chromium (the docs test drives it; no browser download), wrk
+# (the benchmark's load generator) and nginx (the benchmark's reference
+# proxy), installed when missing.
 system-tools:
-	@command -v chromium >/dev/null && command -v wrk >/dev/null || { \
-		echo "installing chromium and wrk from Debian's packages"; \
+	@command -v chromium >/dev/null && command -v wrk >/dev/null && \
+		{ command -v nginx >/dev/null || test -x /usr/sbin/nginx; } || { \
+		echo "installing chromium, wrk and nginx from Debian's packages"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium wrk >/dev/null; }
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium wrk nginx-light >/dev/null; }
 
 # The alert rules (deploy/monitoring/) parse, and their unit tests pass.
 monitoring-check: promtool

@@ -24,6 +24,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Mapping
@@ -41,6 +42,8 @@ REPLICA_PORT_STEP = 100
 # With several replicas, a stopping one first drains (platform_common.draining)
 # so that the gateway leaves it before it closes its idle connections.
 DRAIN_SECONDS_WITH_REPLICAS = "1"
+# prometheus_client's multiprocess mode: where every worker writes its metrics.
+MULTIPROCESS_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,11 @@ class Service:
     def exists(self) -> bool:
         return (self.folder / "pyproject.toml").exists()
 
+    @property
+    def workers_variable(self) -> str:
+        """`<PREFIX>_WORKERS`: how many uvicorn worker processes serve this service."""
+        return self.port_variable.removesuffix("_PORT") + "_WORKERS"
+
 
 SERVICES = (
     Service("auth-service", "auth_service.main:app", "AUTH_PORT", 8001, migrates=True),
@@ -70,6 +78,13 @@ SERVICES = (
 # <PREFIX>_TRUSTED_PROXIES names only; uvicorn's own handling, which believes
 # any local peer, stays off so that the app's is the one place.
 UVICORN_FLAGS = ("--no-access-log", "--no-proxy-headers")
+
+
+def worker_count(service: Service, env: Mapping[str, str]) -> int:
+    value = env.get(service.workers_variable, "1").strip() or "1"
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{service.workers_variable} must be a whole number >= 1, not {value!r}")
+    return int(value)
 
 
 def free_port() -> int:
@@ -171,6 +186,8 @@ class LocalSystem:
     extra_env: dict[str, str] = field(default_factory=dict)
     quiet: bool = False  # drop the services' output (benchmarks)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    # Per-service folders of Prometheus' multiprocess mode (several workers).
+    metric_dirs: dict[str, tempfile.TemporaryDirectory[str]] = field(default_factory=dict)
 
     def _env(self) -> dict[str, str]:
         return {**service_environment(self.database_url, self.ports), **self.extra_env}
@@ -193,6 +210,8 @@ class LocalSystem:
 
     def start(self, name: str) -> None:
         service = service_of(name)
+        env = self._env()
+        workers = worker_count(service, env)
         command = [
             sys.executable,
             "-m",
@@ -207,10 +226,20 @@ class LocalSystem:
             str(GRACEFUL_SHUTDOWN_SECONDS),
             *UVICORN_FLAGS,
         ]
+        if workers > 1:
+            command += ["--workers", str(workers)]
+            # Each worker counts in its own memory; with this folder set, every
+            # worker writes its metrics there and /metrics sums them all
+            # (platform_common.observability). A fresh folder per start: files
+            # of a previous run would add to the new counts.
+            self._drop_metric_dir(name)
+            folder = tempfile.TemporaryDirectory(prefix=f"{name}-metrics-")
+            self.metric_dirs[name] = folder
+            env[MULTIPROCESS_VARIABLE] = folder.name
         process = subprocess.Popen(
             command,
             cwd=service.folder,
-            env=self._env(),
+            env=env,
             stdout=subprocess.DEVNULL if self.quiet else subprocess.PIPE,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # Ctrl-C reaches us; we stop the children in order
@@ -244,6 +273,7 @@ class LocalSystem:
     def stop(self, name: str, sig: int = signal.SIGTERM) -> None:
         process = self.processes.pop(name, None)
         if process is None or process.poll() is not None:
+            self._drop_metric_dir(name)
             return
         process.send_signal(sig)
         try:
@@ -251,6 +281,12 @@ class LocalSystem:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        self._drop_metric_dir(name)
+
+    def _drop_metric_dir(self, name: str) -> None:
+        folder = self.metric_dirs.pop(name, None)
+        if folder is not None:
+            folder.cleanup()
 
     def stop_all(self) -> None:
         for name in reversed(list(self.processes)):

@@ -96,8 +96,11 @@ class Settings(BaseSettings):
     argon2_time_cost: int = Field(default=2, ge=1)
     argon2_parallelism: int = Field(default=1, ge=1)
     # Hashes computed at once; the rest wait, so a burst of logins cannot take
-    # every worker thread (or all the memory: each hash holds memory_cost KiB).
-    password_hashing_concurrency: int = Field(default=4, ge=1)
+    # every worker thread (or all the memory: each hash holds memory_cost KiB,
+    # kept by its thread's allocator arena). A hash is pure CPU: more at once
+    # than cores adds memory, not logins per second (bench/README.md: 4 on 2
+    # cores, 185 MiB after a 30 s login burst; 2, 147 MiB, the same req/s).
+    password_hashing_concurrency: int = Field(default=min(4, os.cpu_count() or 1), ge=1)
     # Hashes allowed to wait for one of those slots; beyond, 503 + Retry-After
     # at once instead of an ever longer queue.
     password_hashing_queue_size: int = Field(default=64, ge=0)

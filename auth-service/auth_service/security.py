@@ -5,6 +5,7 @@ The only module that imports passlib and jose.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import os
@@ -14,7 +15,9 @@ import time
 import uuid
 import weakref
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, TypeVar
 
 import anyio
@@ -80,8 +83,14 @@ class PasswordHasher:
             argon2__parallelism=parameters.parallelism,
         )
         self._limiter = anyio.CapacityLimiter(concurrency)
-        # The threads of those that hold a slot: never the bottleneck itself.
-        self._threads = anyio.CapacityLimiter(concurrency)
+        # Threads of their own, as many as may hash at once. In anyio's shared
+        # pool (up to 40 threads) a burst of logins spread the hashes over
+        # many threads, each keeping its own glibc arena with a hash's memory
+        # in it: auth-service held ~540 MiB after a login burst. With
+        # `concurrency` threads at most that many arenas hold one each
+        # (bench/README.md). Returning the memory after each hash instead
+        # (mallopt's mmap threshold) cost 40% more CPU per hash in page faults.
+        self._threads = ThreadPoolExecutor(concurrency, thread_name_prefix="password-hash")
         self._capacity = concurrency + queue_size
         self._max_wait = max_wait
         self._admitted = 0
@@ -101,11 +110,16 @@ class PasswordHasher:
             if not acquired:
                 raise ServerBusy
             try:
-                return await anyio.to_thread.run_sync(
-                    _at_low_priority, function, *args, limiter=self._threads
+                running = asyncio.get_running_loop().run_in_executor(
+                    self._threads, partial(_at_low_priority, function, *args)
                 )
+                # As with anyio's threads: a cancelled caller still waits for
+                # its hash, so no more than `concurrency` ever run.
+                with anyio.CancelScope(shield=True):
+                    result = await running
             finally:
                 self._limiter.release()
+            return result
         finally:
             self._admitted -= 1
 

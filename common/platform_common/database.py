@@ -6,7 +6,7 @@ import asyncio
 import logging
 import weakref
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Protocol
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -66,25 +66,47 @@ class MeasuredPool(pool.AsyncAdaptedQueuePool):
             self.waiting -= 1
 
 
+class OtherPool(Protocol):
+    """A pool that is not SQLAlchemy's (notes-service's asyncpg pool), counted alike."""
+
+    def connections_in_use(self) -> int: ...
+
+    def connections_waiting(self) -> int: ...
+
+    def connections_max(self) -> int: ...
+
+
+_OTHER_POOLS: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def measure_pool(pool: OtherPool) -> None:
+    """Count `pool` in the `db_pool_*` metrics (until it is collected)."""
+    _OTHER_POOLS.add(pool)
+
+
 class PoolCollector(Collector):
-    """The pools of this process, summed (a service has one engine)."""
+    """The pools of this process, summed (a service has one engine, and maybe one other)."""
 
     def collect(self) -> Iterable[Metric]:
         pools = list(_POOLS)
+        others: list[OtherPool] = list(_OTHER_POOLS)
         yield GaugeMetricFamily(
             "db_pool_connections_in_use",
             "Database connections checked out of the pool",
-            value=sum(each.checkedout() for each in pools),
+            value=sum(each.checkedout() for each in pools)
+            + sum(each.connections_in_use() for each in others),
         )
         yield GaugeMetricFamily(
             "db_pool_connections_waiting",
             "Requests for a database connection not yet served",
-            value=sum(each.waiting for each in pools),
+            value=sum(each.waiting for each in pools)
+            + sum(each.connections_waiting() for each in others),
         )
         yield GaugeMetricFamily(
             "db_pool_connections_max",
             "Connections the pool may open (size + overflow)",
-            value=sum(each.size() + max(each._max_overflow, 0) for each in pools),
+            value=sum(each.size() + max(each._max_overflow, 0) for each in pools)
+            + sum(each.connections_max() for each in others),
         )
 
 

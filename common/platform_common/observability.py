@@ -19,7 +19,14 @@ import uuid
 from contextvars import ContextVar
 from typing import TextIO
 
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -30,6 +37,8 @@ REQUEST_ID_HEADER = "x-request-id"
 _WELL_FORMED_ID = re.compile(r"[A-Za-z0-9._:-]{8,128}")
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
+# Label combinations whose series RequestContextMiddleware keeps at hand.
+MAX_REMEMBERED_SERIES = 1024
 
 REQUESTS = Counter(
     "http_requests_total", "HTTP requests answered", ["service", "method", "route", "status"]
@@ -165,6 +174,7 @@ class RequestContextMiddleware:
         self.app = app
         self.service = service
         self.logger = logging.getLogger(f"{service}.access")
+        self._series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -203,12 +213,32 @@ class RequestContextMiddleware:
             elapsed = time.perf_counter() - started
             route = getattr(scope.get("route"), "path", None)
             route_path = route or "unmatched"
-            REQUESTS.labels(self.service, method, route_path, str(status_code)).inc()
-            LATENCY.labels(self.service, method, route_path).observe(elapsed)
+            counter, histogram = self._metrics(method, route_path, status_code)
+            counter.inc()
+            histogram.observe(elapsed)
             self._log_access(method, scope["path"], status_code, elapsed)
             if span is not None:  # after the access line, which carries its ids
                 span.end(route, status_code)
             request_id_var.reset(token)
+
+    def _metrics(self, method: str, route: str, status: int) -> tuple[Counter, Histogram]:
+        """The two series of this answer, looked up once per combination.
+
+        `labels()` builds a key and takes a lock on every call; the labels of
+        a service's answers are few (route templates, not paths), so they are
+        remembered here, up to a bound so that no client (inventing methods)
+        can make the dictionary grow.
+        """
+        key = (method, route, status)
+        series = self._series.get(key)
+        if series is None:
+            series = (
+                REQUESTS.labels(self.service, method, route, str(status)),
+                LATENCY.labels(self.service, method, route),
+            )
+            if len(self._series) < MAX_REMEMBERED_SERIES:
+                self._series[key] = series
+        return series
 
     def _log_access(self, method: str, path: str, status: int, elapsed: float) -> None:
         level = access_log_level(method, path, status)
@@ -224,5 +254,15 @@ class RequestContextMiddleware:
         self.logger.log(level, "request", extra={"fields": fields, "access": True})
 
 
+MULTIPROCESS_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+
+
 async def metrics(_: Request) -> Response:
+    if os.environ.get(MULTIPROCESS_VARIABLE):
+        # Several worker processes (`<PREFIX>_WORKERS`): each writes its counts
+        # under that folder, and whichever worker answers the scrape sums them,
+        # so the totals are the service's, not one worker's share.
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

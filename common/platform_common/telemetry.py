@@ -303,6 +303,28 @@ def _handle_error(exception_context: Any) -> None:
         setattr(exception_context.execution_context, _SPAN_ATTRIBUTE, None)
 
 
+@contextmanager
+def statement_span(statement: str, database: str) -> Iterator[None]:
+    """The span of one statement run without SQLAlchemy's engine (notes-service's
+    asyncpg hot paths), shaped like trace_engine's; nothing when tracing is off
+    or the request is not traced."""
+    current = _tracing
+    if current is None or not trace.get_current_span().is_recording():
+        yield
+        return
+    operation = statement.split(None, 1)[0].upper() if statement.strip() else "SQL"
+    attributes = {
+        "db.system.name": "postgresql",
+        "db.namespace": database,
+        "db.operation.name": operation,
+        "db.query.text": statement[:MAX_STATEMENT_CHARS],
+    }
+    with current.tracer.start_as_current_span(
+        operation, kind=SpanKind.CLIENT, attributes=attributes
+    ):
+        yield
+
+
 def trace_engine(engine: AsyncEngine) -> bool:
     """One span per statement, child of the current span (none outside a traced request).
 

@@ -1,4 +1,5 @@
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 
 from fastapi import Request
 from sqlalchemy import MetaData
@@ -17,3 +18,13 @@ class Base(DeclarativeBase):
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     async with request.app.state.sessionmaker() as session:
         yield session
+
+
+SessionFactory = Callable[[], AbstractAsyncContextManager[AsyncSession]]
+
+
+async def get_session_factory(request: Request) -> SessionFactory:
+    """For a route that needs a session on some requests only (a keyed POST):
+    the others then pay for none."""
+    factory: SessionFactory = request.app.state.sessionmaker
+    return factory

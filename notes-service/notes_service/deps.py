@@ -1,14 +1,24 @@
 import uuid
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from notes_service.db import get_session
+from notes_service.db import SessionFactory, get_session, get_session_factory
+from notes_service.repository import Database
 from platform_common.bearer import require_scope, unauthorized
 from platform_common.tokens import AccessClaims
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
+SessionFactoryDep = Annotated[SessionFactory, Depends(get_session_factory)]
+
+
+async def get_database(request: Request) -> Database:
+    database: Database = request.app.state.database
+    return database
+
+
+DatabaseDep = Annotated[Database, Depends(get_database)]
 NotesClaims = Annotated[AccessClaims, require_scope("notes")]
 PurgeClaims = Annotated[AccessClaims, require_scope("notes:purge")]
 

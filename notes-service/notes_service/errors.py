@@ -1,9 +1,11 @@
 from typing import Any, ClassVar
 
+import asyncpg
 from fastapi import Request, status
 from fastapi.responses import JSONResponse
 
 from platform_common.bearer import unauthorized
+from platform_common.database import database_unavailable_handler
 
 
 class ServiceError(Exception):
@@ -80,3 +82,19 @@ class IdempotencyKeyReused(ServiceError):
 async def service_error_handler(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ServiceError)
     return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers)
+
+
+# SQLSTATE classes that mean "the server is not there right now", as in
+# platform_common.database: connection exceptions, shutdown or starting up,
+# insufficient resources.
+_UNAVAILABLE_SQLSTATES = ("08", "57P", "53")
+
+
+async def asyncpg_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    """503 for a database that is down or restarting (asyncpg's own errors, from the
+    repository's pool); anything else stays a bug (500)."""
+    sqlstate = getattr(exc, "sqlstate", None) or ""
+    lost = isinstance(exc, asyncpg.ConnectionDoesNotExistError)
+    if lost or sqlstate.startswith(_UNAVAILABLE_SQLSTATES):
+        return await database_unavailable_handler(request, OSError(str(exc)))
+    raise exc

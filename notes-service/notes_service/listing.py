@@ -13,12 +13,24 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import REAL, ColumnElement, Select, cast, func, literal, select, tuple_
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import (
+    REAL,
+    BindParameter,
+    ColumnElement,
+    bindparam,
+    cast,
+    func,
+    null,
+    select,
+    tuple_,
+)
 
-from notes_service.cursors import Cursor, KeyValue, Order, search_digest
+from notes_service.cursors import Cursor, Direction, KeyValue, Order, search_digest
 from notes_service.models import SEARCH_CONFIG, Note
+from notes_service.repository import NOTE_COLUMNS, Database, Row, Statement
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,96 +45,119 @@ class ListQuery:
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    notes: Sequence[Note]
+    notes: Sequence[Row]  # NOTE_COLUMNS
     total: int | None  # only for offset pages
     next: Cursor | None
     prev: Cursor | None
 
 
-def _sort_key(query: ListQuery) -> ColumnElement[KeyValue] | None:
-    name = query.order.lstrip("-")
+# Statements take every value as a parameter, so there is one statement per
+# shape of query (order, searching or not, cursor direction): compiled once
+# each (repository.Statement), a few dozen at most.
+_owner = bindparam("owner_id", type_=Note.owner_id.type)
+_q = bindparam("q", type_=Note.title.type)
+
+
+def _sort_key(order: Order) -> ColumnElement[KeyValue] | None:
+    name = order.lstrip("-")
     if name == "id":
         return None
     if name == "rank":
-        rank: ColumnElement[KeyValue] = func.ts_rank(Note.search_vector, _tsquery(query.q or ""))
+        rank: ColumnElement[KeyValue] = func.ts_rank(Note.search_vector, _tsquery())
         return rank
     column: ColumnElement[KeyValue] = getattr(Note, name)
     return column
 
 
-def _tsquery(q: str) -> ColumnElement[object]:
+def _tsquery() -> ColumnElement[object]:
     # websearch syntax takes any text ("quoted phrase", or, -not) without a
     # syntax error to answer: no input makes it fail.
-    return func.websearch_to_tsquery(SEARCH_CONFIG, q)
+    return func.websearch_to_tsquery(SEARCH_CONFIG, _q)
 
 
-def _descending(query: ListQuery) -> bool:
-    return query.order.startswith("-") or query.order == "rank"
+def _descending(order: Order) -> bool:
+    return order.startswith("-") or order == "rank"
 
 
-def _statement(query: ListQuery) -> Select[Note, KeyValue]:
-    key = _sort_key(query)
-    key_column = key if key is not None else literal(None)
-    statement = select(Note, key_column).where(Note.owner_id == query.owner_id)
-    if query.q is not None:
-        statement = statement.where(Note.search_vector.bool_op("@@")(_tsquery(query.q)))
+def _filters(searching: bool) -> list[ColumnElement[bool]]:
+    filters = [Note.owner_id == _owner]
+    if searching:
+        filters.append(Note.search_vector.bool_op("@@")(_tsquery()))
+    return filters
+
+
+@lru_cache(maxsize=128)
+def _page_statement(order: Order, searching: bool, direction: Direction | None) -> Statement:
+    key = _sort_key(order)
+    key_column = key if key is not None else null()
+    statement = select(*NOTE_COLUMNS, key_column.label("sort_key")).where(*_filters(searching))
     # Going back from a cursor reads the list in reverse, then turns the page round.
-    backwards = query.cursor is not None and query.cursor.direction == "prev"
-    descending = _descending(query) != backwards
+    descending = _descending(order) != (direction == "prev")
     columns = [Note.id] if key is None else [key, Note.id]
     statement = statement.order_by(*(c.desc() if descending else c.asc() for c in columns))
-    if query.cursor is not None:
-        statement = statement.where(_after(query.cursor, key, descending=descending))
-    return statement
+    if direction is not None:
+        statement = statement.where(_after(order, key, descending=descending))
+    else:
+        statement = statement.offset(bindparam("offset"))
+    return Statement(statement.limit(bindparam("limit")))
 
 
 def _after(
-    cursor: Cursor, key: ColumnElement[KeyValue] | None, *, descending: bool
+    order: Order, key: ColumnElement[KeyValue] | None, *, descending: bool
 ) -> ColumnElement[bool]:
+    after_id = bindparam("after_id", type_=Note.id.type)
     if key is None:
-        return Note.id < cursor.note_id if descending else Note.id > cursor.note_id
-    value: ColumnElement[KeyValue] | KeyValue = cursor.key
-    if isinstance(cursor.key, float):
+        return Note.id < after_id if descending else Note.id > after_id
+    value: BindParameter[Any] | ColumnElement[Any]
+    if order == "rank":
         # ts_rank is a real: compare with the same precision it was read at.
-        value = cast(literal(cursor.key), REAL)
-    row, bound = tuple_(key, Note.id), tuple_(value, cursor.note_id)
+        value = cast(bindparam("key", type_=REAL), REAL)
+    else:
+        value = bindparam("key", type_=key.type)
+    row, bound = tuple_(key, Note.id), tuple_(value, after_id)
     return row < bound if descending else row > bound
 
 
-async def list_notes(session: AsyncSession, query: ListQuery) -> Page:
-    statement = _statement(query).limit(query.limit + 1)
-    if query.cursor is None:
-        statement = statement.offset(query.offset)
-    rows: list[tuple[Note, KeyValue]] = [
-        (row[0], row[1]) for row in await session.execute(statement)
-    ]
+@lru_cache(maxsize=2)
+def _count_statement(searching: bool) -> Statement:
+    return Statement(select(func.count()).select_from(Note).where(*_filters(searching)))
+
+
+async def list_notes(db: Database, query: ListQuery) -> Page:
+    direction = None if query.cursor is None else query.cursor.direction
+    statement = _page_statement(query.order, query.q is not None, direction)
+    values = {
+        "owner_id": query.owner_id,
+        "q": query.q,
+        "limit": query.limit + 1,
+        "offset": query.offset,
+        "key": None if query.cursor is None else query.cursor.key,
+        "after_id": None if query.cursor is None else query.cursor.note_id,
+    }
+    total = None
+    async with db.connection() as connection:
+        with db.traced(statement.sql):
+            rows = list(await connection.fetch(statement.sql, *statement.args(values)))
+        if query.cursor is None:
+            count = _count_statement(query.q is not None)
+            with db.traced(count.sql):
+                total = int(await connection.fetchval(count.sql, *count.args(values)))
     more = len(rows) > query.limit
     rows = rows[: query.limit]
-    backwards = query.cursor is not None and query.cursor.direction == "prev"
+    backwards = direction == "prev"
     if backwards:
         rows.reverse()
-    notes = [row[0] for row in rows]
     digest = search_digest(query.q)
 
     def cursor_at(index: int, direction: str) -> Cursor:
-        note, key = rows[index]
-        return Cursor(query.order, digest, key, note.id, direction)  # type: ignore[arg-type]
+        row = rows[index]
+        return Cursor(query.order, digest, row["sort_key"], row["id"], direction)  # type: ignore[arg-type]
 
     has_next = (more and not backwards) or (backwards and bool(rows))
     has_prev = (query.cursor is not None and not backwards and bool(rows)) or (backwards and more)
-    total = None
-    if query.cursor is None:
-        total = await _count(session, query)
     return Page(
-        notes=notes,
+        notes=rows,
         total=total,
         next=cursor_at(-1, "next") if has_next else None,
         prev=cursor_at(0, "prev") if has_prev else None,
     )
-
-
-async def _count(session: AsyncSession, query: ListQuery) -> int:
-    statement = select(func.count()).select_from(Note).where(Note.owner_id == query.owner_id)
-    if query.q is not None:
-        statement = statement.where(Note.search_vector.bool_op("@@")(_tsquery(query.q)))
-    return await session.scalar(statement) or 0

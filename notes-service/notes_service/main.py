@@ -1,15 +1,19 @@
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
+from urllib.parse import urlsplit
 
+import asyncpg
 from fastapi import FastAPI, Request
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from notes_service.config import Settings, get_settings
-from notes_service.errors import ServiceError, service_error_handler
+from notes_service.errors import ServiceError, asyncpg_error_handler, service_error_handler
+from notes_service.repository import Database, create_pool
 from notes_service.routes import internal_router, router
 from platform_common.app import create_service_app
-from platform_common.database import create_database_engine, database_ready
+from platform_common.database import create_database_engine
 from platform_common.observability import configure_logging
 from platform_common.verification import build_remote_verifier
 
@@ -17,7 +21,7 @@ SERVICE = "notes-service"
 
 
 async def readiness(request: Request) -> dict[str, Any]:
-    checks: dict[str, Any] = {"database": await database_ready(request.app.state.engine)}
+    checks: dict[str, Any] = {"database": await _database_ready(request.app.state.database)}
     revocations = request.app.state.revocations
     if revocations is not None:
         # Until the list has loaded once, every token is refused (the verifier
@@ -26,12 +30,25 @@ async def readiness(request: Request) -> dict[str, Any]:
     return checks
 
 
+async def _database_ready(database: Database) -> dict[str, object]:
+    try:
+        async with asyncio.timeout(2.0):
+            await database.ready()
+    except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError) as exc:
+        return {"ok": False, "error": type(exc).__name__}
+    return {"ok": True}
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = create_database_engine(settings.database_url, pool_size=settings.db_pool_size)
+        # The hot paths' pool (notes_service.repository), and the engine of the
+        # rare paths still on an ORM session (keyed creates, the purge).
+        pool = await create_pool(settings.database_url, size=settings.db_pool_size)
+        engine = create_database_engine(settings.database_url, pool_size=2, max_overflow=3)
+        app.state.database = Database(pool, name=urlsplit(settings.database_url).path.lstrip("/"))
         remote = build_remote_verifier(settings, audiences=settings.jwt_audiences)
         app.state.engine = engine
         app.state.sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
@@ -42,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 yield
         finally:
             await remote.aclose()
+            await pool.close()
             await engine.dispose()
 
     app = create_service_app(
@@ -57,6 +75,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.add_exception_handler(ServiceError, service_error_handler)
+    app.add_exception_handler(asyncpg.PostgresError, asyncpg_error_handler)
+    app.add_exception_handler(asyncpg.InterfaceError, asyncpg_error_handler)
     return app
 
 

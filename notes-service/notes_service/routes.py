@@ -15,6 +15,7 @@ from fastapi import (
 )
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import TypeAdapter
 
 from notes_service import listing, service
 from notes_service.conditional import none_match, parse_if_match
@@ -28,9 +29,15 @@ from notes_service.cursors import (
     decode_cursor,
     search_digest,
 )
-from notes_service.deps import CurrentUserId, PurgeClaims, SessionDep
+from notes_service.deps import (
+    CurrentUserId,
+    DatabaseDep,
+    PurgeClaims,
+    SessionDep,
+    SessionFactoryDep,
+)
 from notes_service.listing import ListQuery, Page
-from notes_service.models import Note
+from notes_service.repository import Row
 from notes_service.schemas import (
     CANONICAL_UUID,
     MAX_BIGINT,
@@ -94,9 +101,20 @@ router = APIRouter(
 internal_router = APIRouter(prefix="/internal", tags=["internal"])
 
 
-def _with_etag(response: Response, note: Note) -> Note:
-    response.headers["ETag"] = service.note_etag(note)
-    return note
+# Responses are validated against the documented schema (NoteRead) and
+# serialised by pydantic's core in one step each, instead of FastAPI's
+# response_model path (validate, dump to Python, then encode with json):
+# the routes return a Response, so FastAPI does not do it a second time.
+_NOTE = TypeAdapter(NoteRead)
+_NOTES = TypeAdapter(list[NoteRead])
+JSON = "application/json"
+
+
+def _note_response(row: Row, status_code: int = 200) -> Response:
+    body = _NOTE.dump_json(_NOTE.validate_python(dict(row)))
+    return Response(
+        body, status_code=status_code, media_type=JSON, headers={"ETag": service.row_etag(row)}
+    )
 
 
 @router.post(
@@ -126,21 +144,23 @@ def _with_etag(response: Response, note: Note) -> Note:
 )
 async def create_note(
     request: Request,
-    response: Response,
     data: NoteWrite,
-    session: SessionDep,
+    db: DatabaseDep,
+    sessions: SessionFactoryDep,
     user_id: CurrentUserId,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Any:
     if idempotency_key is None:
-        return _with_etag(response, await service.create_note(session, owner_id=user_id, data=data))
-    answer, replayed = await service.create_note_once(
-        session,
-        owner_id=user_id,
-        data=data,
-        key=idempotency_key,
-        ttl_seconds=request.app.state.settings.idempotency_ttl_seconds,
-    )
+        row = await service.create_note(db, owner_id=user_id, data=data)
+        return _note_response(row, status.HTTP_201_CREATED)
+    async with sessions() as session:
+        answer, replayed = await service.create_note_once(
+            session,
+            owner_id=user_id,
+            data=data,
+            key=idempotency_key,
+            ttl_seconds=request.app.state.settings.idempotency_ttl_seconds,
+        )
     headers = {"ETag": answer.etag}
     if replayed:
         headers["Idempotent-Replayed"] = "true"
@@ -229,18 +249,19 @@ def _link(request: Request, page: Page) -> str:
     },
 )
 async def list_notes(
-    response: Response,
     request: Request,
-    session: SessionDep,
+    db: DatabaseDep,
     query: Annotated[ListQuery, Depends(_list_query)],
-) -> list[Note]:
-    page = await listing.list_notes(session, query)
+) -> Response:
+    page = await listing.list_notes(db, query)
+    headers = {}
     if page.total is not None:
-        response.headers["X-Total-Count"] = str(page.total)
+        headers["X-Total-Count"] = str(page.total)
     link = _link(request, page)
     if link:
-        response.headers["Link"] = link
-    return list(page.notes)
+        headers["Link"] = link
+    body = _NOTES.dump_json(_NOTES.validate_python([dict(row) for row in page.notes]))
+    return Response(body, media_type=JSON, headers=headers)
 
 
 @router.get(
@@ -254,9 +275,8 @@ async def list_notes(
 )
 async def read_note(
     note_id: NoteId,
-    session: SessionDep,
+    db: DatabaseDep,
     user_id: CurrentUserId,
-    response: Response,
     if_none_match: Annotated[
         str | None,
         Header(
@@ -266,10 +286,10 @@ async def read_note(
         ),
     ] = None,
 ) -> Any:
-    note = await service.get_note(session, owner_id=user_id, note_id=note_id)
-    if none_match(if_none_match, note.id, note.version):
-        return Response(status_code=304, headers={"ETag": service.note_etag(note)})
-    return _with_etag(response, note)
+    row = await service.get_note(db, owner_id=user_id, note_id=note_id)
+    if none_match(if_none_match, row["id"], row["version"]):
+        return Response(status_code=304, headers={"ETag": service.row_etag(row)})
+    return _note_response(row)
 
 
 @router.put(
@@ -285,19 +305,18 @@ async def read_note(
 async def replace_note(
     note_id: NoteId,
     data: NoteWrite,
-    session: SessionDep,
+    db: DatabaseDep,
     user_id: CurrentUserId,
-    response: Response,
     if_match: IfMatchHeader = None,
-) -> Note:
-    note = await service.update_note(
-        session,
+) -> Response:
+    row = await service.update_note(
+        db,
         owner_id=user_id,
         note_id=note_id,
         changes=data.model_dump(),
         if_match=parse_if_match(if_match, note_id),
     )
-    return _with_etag(response, note)
+    return _note_response(row)
 
 
 def _merge_patch_media_type(
@@ -332,20 +351,19 @@ def _merge_patch_media_type(
 async def patch_note(
     note_id: NoteId,
     data: Annotated[NotePatch, Body(media_type=MERGE_PATCH)],
-    session: SessionDep,
+    db: DatabaseDep,
     user_id: CurrentUserId,
-    response: Response,
     if_match: IfMatchHeader = None,
-) -> Note:
+) -> Response:
     """JSON Merge Patch (RFC 7396): the fields given replace the note's; `null` is refused."""
-    note = await service.update_note(
-        session,
+    row = await service.update_note(
+        db,
         owner_id=user_id,
         note_id=note_id,
         changes=data.model_dump(exclude_unset=True),
         if_match=parse_if_match(if_match, note_id),
     )
-    return _with_etag(response, note)
+    return _note_response(row)
 
 
 @router.delete(
@@ -355,15 +373,14 @@ async def patch_note(
 )
 async def delete_note(
     note_id: NoteId,
-    session: SessionDep,
+    db: DatabaseDep,
     user_id: CurrentUserId,
-    response: Response,
     if_match: IfMatchHeader = None,
-) -> Note:
-    note = await service.delete_note(
-        session, owner_id=user_id, note_id=note_id, if_match=parse_if_match(if_match, note_id)
+) -> Response:
+    row = await service.delete_note(
+        db, owner_id=user_id, note_id=note_id, if_match=parse_if_match(if_match, note_id)
     )
-    return _with_etag(response, note)
+    return _note_response(row)
 
 
 @internal_router.delete("/users/{user_id}/notes", response_model=PurgeResult)

@@ -1,5 +1,9 @@
 """Notes use cases. Each function owns its transaction.
 
+The hot paths (read, create, replace, patch, delete) run their statements
+through notes_service.repository (compiled once, on asyncpg); the rare ones
+(a create with an Idempotency-Key, the purge) keep an ORM session.
+
 No note outlives its owner. The purge and every note write of one owner are
 serialised by a per-owner transaction-level advisory lock: the purge takes it
 exclusively, records the owner in `deleted_owners` and deletes the notes; a
@@ -16,10 +20,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, exists, func, select, tuple_, update
+from sqlalchemy import delete, exists, func, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from notes_service import repository
 from notes_service.conditional import IfMatch, etag
 from notes_service.errors import (
     IdempotencyKeyInProgress,
@@ -30,15 +35,13 @@ from notes_service.errors import (
     ServiceError,
 )
 from notes_service.models import DeletedOwner, IdempotencyKey, Note
+from notes_service.repository import Database, Row
 from notes_service.schemas import NoteRead, NoteWrite
 
 EXPIRED_KEYS_PER_REQUEST = 100
 
 
-def _owner_lock_key(owner_id: uuid.UUID) -> int:
-    # Advisory locks take one bigint: half of the UUID. Two owners sharing a
-    # key only wait for each other's purge; nothing is refused wrongly.
-    return int.from_bytes(owner_id.bytes[:8], "big", signed=True)
+_owner_lock_key = repository.owner_lock_key
 
 
 async def _lock_for_writing(session: AsyncSession, owner_id: uuid.UUID) -> None:
@@ -49,11 +52,17 @@ async def _lock_for_writing(session: AsyncSession, owner_id: uuid.UUID) -> None:
         raise OwnerDeleted
 
 
-async def create_note(session: AsyncSession, *, owner_id: uuid.UUID, data: NoteWrite) -> Note:
-    await _lock_for_writing(session, owner_id)
-    note = await _insert_note(session, owner_id, data)
-    await session.commit()
-    return note
+def row_etag(row: Row) -> str:
+    return etag(row["id"], row["version"])
+
+
+async def create_note(db: Database, *, owner_id: uuid.UUID, data: NoteWrite) -> Row:
+    row, _ = await repository.write(
+        db, repository.INSERT, owner_id, title=data.title, description=data.description
+    )
+    if row is None:
+        raise OwnerDeleted
+    return row
 
 
 async def _insert_note(session: AsyncSession, owner_id: uuid.UUID, data: NoteWrite) -> Note:
@@ -122,7 +131,7 @@ async def create_note_once(
     )
     note = await _insert_note(session, owner_id, data)
     answer = StoredAnswer(
-        201, NoteRead.model_validate(note).model_dump(mode="json"), note_etag(note)
+        201, NoteRead.model_validate(note).model_dump(mode="json"), etag(note.id, note.version)
     )
     session.add(
         IdempotencyKey(
@@ -156,72 +165,64 @@ async def _purge_expired_keys(session: AsyncSession) -> None:
     )
 
 
-def note_etag(note: Note) -> str:
-    return etag(note.id, note.version)
-
-
-async def get_note(session: AsyncSession, *, owner_id: uuid.UUID, note_id: int) -> Note:
-    note = await session.scalar(select(Note).where(Note.id == note_id, Note.owner_id == owner_id))
-    if note is None:
+async def get_note(db: Database, *, owner_id: uuid.UUID, note_id: int) -> Row:
+    row = await repository.read_note(db, owner_id, note_id)
+    if row is None:
         raise NoteNotFound
-    return note
+    return row
 
 
-def _precondition(if_match: IfMatch | None) -> list[ColumnElement[bool]]:
+def _versions(if_match: IfMatch | None) -> list[int] | None:
+    """The versions a conditional write may change; None: any."""
     if if_match is None or if_match.any:
-        return []
-    return [Note.version.in_(if_match.versions)]
+        return None
+    return sorted(if_match.versions)
 
 
-async def _refusal(session: AsyncSession, owner_id: uuid.UUID, note_id: int) -> ServiceError:
-    """Why a conditional write changed no row: the note is missing, or it has changed."""
-    found = await session.scalar(
-        select(exists().where(Note.id == note_id, Note.owner_id == owner_id))
-    )
-    return PreconditionFailed() if found else NoteNotFound()
+def _refused(refusal: Row | None) -> ServiceError:
+    """Why a write changed no row: the owner is gone, the note is missing, or it has changed."""
+    if refusal is None or refusal["owner_deleted"]:
+        return OwnerDeleted()
+    return PreconditionFailed() if refusal["found"] else NoteNotFound()
 
 
 async def update_note(
-    session: AsyncSession,
+    db: Database,
     *,
     owner_id: uuid.UUID,
     note_id: int,
     changes: dict[str, Any],
     if_match: IfMatch | None = None,
-) -> Note:
+) -> Row:
     """PUT (every field) and PATCH (the given ones).
 
     The precondition is part of the UPDATE's WHERE clause: of two writes with
     the same If-Match, the second waits for the first's row lock, re-reads the
     row and finds another version, so it changes nothing (412).
     """
-    await _lock_for_writing(session, owner_id)
-    note: Note | None = await session.scalar(
-        update(Note)
-        .where(Note.id == note_id, Note.owner_id == owner_id, *_precondition(if_match))
-        .values(**changes, version=Note.version + 1, updated_date=func.now())
-        .returning(Note)
-        .execution_options(populate_existing=True, synchronize_session=False)
+    row, refusal = await repository.write(
+        db,
+        repository.UPDATE,
+        owner_id,
+        note_id=note_id,
+        title=changes.get("title"),
+        description=changes.get("description"),
+        versions=_versions(if_match),
     )
-    if note is None:
-        raise await _refusal(session, owner_id, note_id)
-    await session.commit()
-    return note
+    if row is None:
+        raise _refused(refusal)
+    return row
 
 
 async def delete_note(
-    session: AsyncSession, *, owner_id: uuid.UUID, note_id: int, if_match: IfMatch | None = None
-) -> Note:
-    await _lock_for_writing(session, owner_id)
-    note: Note | None = await session.scalar(
-        delete(Note)
-        .where(Note.id == note_id, Note.owner_id == owner_id, *_precondition(if_match))
-        .returning(Note)
+    db: Database, *, owner_id: uuid.UUID, note_id: int, if_match: IfMatch | None = None
+) -> Row:
+    row, refusal = await repository.write(
+        db, repository.DELETE, owner_id, note_id=note_id, versions=_versions(if_match)
     )
-    if note is None:
-        raise await _refusal(session, owner_id, note_id)
-    await session.commit()
-    return note
+    if row is None:
+        raise _refused(refusal)
+    return row
 
 
 async def purge_user_notes(session: AsyncSession, *, owner_id: uuid.UUID) -> int:

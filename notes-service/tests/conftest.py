@@ -1,6 +1,7 @@
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -11,9 +12,11 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from notes_service.config import Settings
-from notes_service.db import get_session
+from notes_service.db import SessionFactory, get_session, get_session_factory
+from notes_service.deps import get_database
 from notes_service.main import create_app
 from notes_service.models import Note
+from notes_service.repository import Database
 from platform_common.testing.issuer import TokenIssuer
 from platform_common.testing.migrations import migrated_database
 from platform_common.testing.sessions import rolled_back_session
@@ -61,9 +64,35 @@ def jwks(issuer: TokenIssuer) -> Iterator[respx.Route]:
 
 @pytest.fixture
 async def session(app: FastAPI) -> AsyncIterator[AsyncSession]:
-    """A session inside a transaction that is rolled back after the test."""
+    """A session inside a transaction that is rolled back after the test.
+
+    The hot paths (notes_service.repository) run on the same connection, in
+    that transaction: their own transactions become savepoints.
+    """
     async with rolled_back_session(app, app.state.engine, get_session) as session:
-        yield session
+        # The transaction really begins (SQLAlchemy begins it lazily) before
+        # asyncpg is handed its connection.
+        await session.execute(text("SELECT 1"))
+        raw = await (await session.connection()).get_raw_connection()
+        database = Database(raw.driver_connection)
+
+        async def same_connection() -> Database:
+            return database
+
+        @asynccontextmanager
+        async def borrowed() -> AsyncIterator[AsyncSession]:
+            yield session
+
+        async def same_session() -> SessionFactory:
+            return borrowed
+
+        app.dependency_overrides[get_database] = same_connection
+        app.dependency_overrides[get_session_factory] = same_session
+        try:
+            yield session
+        finally:
+            app.dependency_overrides.pop(get_database, None)
+            app.dependency_overrides.pop(get_session_factory, None)
 
 
 @pytest.fixture

@@ -9,29 +9,46 @@ is released, and pg_locks shows who waits on what.
 
 import asyncio
 import uuid
-from collections.abc import Coroutine
-from typing import Any, TypeVar
+from collections.abc import AsyncIterator
+from types import SimpleNamespace
 
 import httpx
 import pytest
+from fastapi import FastAPI
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker
 
 from notes_service import service
 from notes_service.errors import OwnerDeleted
 from notes_service.models import Note
+from notes_service.repository import Database, Row
 from notes_service.schemas import NoteWrite
 from platform_common.testing.issuer import TokenIssuer
-from tests.conftest import User, count, waiting
-
-T = TypeVar("T")
-U = TypeVar("U")
+from tests.conftest import User
 
 NOTE = NoteWrite(title="a note", description="written late")
 
 
-async def create(engine: AsyncEngine, owner: uuid.UUID) -> Note:
-    async with async_sessionmaker(engine, expire_on_commit=False)() as session:
-        return await service.create_note(session, owner_id=owner, data=NOTE)
+@pytest.fixture
+def engine(app: FastAPI) -> AsyncEngine:
+    """The service's own engine: every session here really commits."""
+    engine: AsyncEngine = app.state.engine
+    return engine
+
+
+@pytest.fixture
+def database(app: FastAPI) -> Database:
+    """The service's own pool (the hot paths'): every write here really commits."""
+    database: Database = app.state.database
+    return database
+
+
+def note_of(row: Row) -> SimpleNamespace:
+    return SimpleNamespace(**dict(row))
+
+
+async def create(database: Database, owner: uuid.UUID) -> SimpleNamespace:
+    return note_of(await service.create_note(database, owner_id=owner, data=NOTE))
 
 
 async def purge(engine: AsyncEngine, owner: uuid.UUID) -> int:
@@ -39,54 +56,77 @@ async def purge(engine: AsyncEngine, owner: uuid.UUID) -> int:
         return await service.purge_user_notes(session, owner_id=owner)
 
 
-async def in_order(
-    table_lock: AsyncConnection,
-    first: Coroutine[Any, Any, T],
-    then: Coroutine[Any, Any, U],
-) -> tuple[asyncio.Task[T], asyncio.Task[U]]:
-    """Stage the race: `first` parks on the table lock holding its advisory lock,
-    `then` queues behind that advisory lock; the table is released; both run."""
-    async with table_lock.engine.connect() as watcher:
-        first_task = asyncio.create_task(first)
-        await waiting(watcher, "relation", 1)  # first's statement is parked
-        then_task = asyncio.create_task(then)
-        await waiting(watcher, "advisory", 1)  # `then` waits for `first`
-        await table_lock.rollback()
-    return first_task, then_task
+async def count(engine: AsyncEngine, owner: uuid.UUID) -> int:
+    async with async_sessionmaker(engine)() as session:
+        return await session.scalar(select(func.count()).where(Note.owner_id == owner)) or 0
+
+
+async def waiting(connection: AsyncConnection, locktype: str, expected: int) -> None:
+    """Until `expected` lock requests of `locktype` wait in this database."""
+    query = text(
+        "SELECT count(*) FROM pg_locks JOIN pg_database d ON d.oid = pg_locks.database"
+        " WHERE d.datname = current_database() AND NOT granted AND locktype = :locktype"
+    )
+
+    async def poll() -> None:
+        # Another server process's state: no event to wait on, so it is polled.
+        while await connection.scalar(query, {"locktype": locktype}) != expected:  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+
+    # A bound against a hang, not a timing assertion: the wait normally ends at once.
+    await asyncio.wait_for(poll(), timeout=30)
+
+
+@pytest.fixture
+async def table_lock(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    async with engine.connect() as connection:
+        await connection.execute(text("LOCK TABLE notes.notes IN SHARE MODE"))
+        yield connection
+        if connection.in_transaction():
+            await connection.rollback()
 
 
 async def test_create_arriving_during_the_purge_is_refused(
-    engine: AsyncEngine, table_lock: AsyncConnection
+    engine: AsyncEngine, database: Database, table_lock: AsyncConnection
 ) -> None:
     owner = uuid.uuid4()
-    purging, creating = await in_order(table_lock, purge(engine, owner), create(engine, owner))
-    assert await purging == 0
-    with pytest.raises(OwnerDeleted):
-        await creating
+    async with engine.connect() as watcher:
+        purging = asyncio.create_task(purge(engine, owner))
+        await waiting(watcher, "relation", 1)  # the purge's DELETE is parked
+        creating = asyncio.create_task(create(database, owner))
+        await waiting(watcher, "advisory", 1)  # the create waits for the purge
+        await table_lock.rollback()
+        assert await purging == 0
+        with pytest.raises(OwnerDeleted):
+            await creating
     assert await count(engine, owner) == 0
 
 
 async def test_create_landing_before_the_purge_is_purged(
-    engine: AsyncEngine, table_lock: AsyncConnection
+    engine: AsyncEngine, database: Database, table_lock: AsyncConnection
 ) -> None:
     owner = uuid.uuid4()
-    creating, purging = await in_order(table_lock, create(engine, owner), purge(engine, owner))
-    assert (await creating).owner_id == owner
-    assert await purging == 1
+    async with engine.connect() as watcher:
+        creating = asyncio.create_task(create(database, owner))
+        await waiting(watcher, "relation", 1)  # the create's INSERT is parked
+        purging = asyncio.create_task(purge(engine, owner))
+        await waiting(watcher, "advisory", 1)  # the purge waits for the create
+        await table_lock.rollback()
+        assert (await creating).owner_id == owner
+        assert await purging == 1
     assert await count(engine, owner) == 0
 
 
-async def test_writes_after_the_purge_are_refused(engine: AsyncEngine) -> None:
+async def test_writes_after_the_purge_are_refused(engine: AsyncEngine, database: Database) -> None:
     owner = uuid.uuid4()
-    note = await create(engine, owner)
+    note = await create(database, owner)
     assert await purge(engine, owner) == 1
     with pytest.raises(OwnerDeleted):
-        await create(engine, owner)
-    async with async_sessionmaker(engine)() as session:
-        with pytest.raises(OwnerDeleted):
-            await service.update_note(
-                session, owner_id=owner, note_id=note.id, changes=NOTE.model_dump()
-            )
+        await create(database, owner)
+    with pytest.raises(OwnerDeleted):
+        await service.update_note(
+            database, owner_id=owner, note_id=note.id, changes=NOTE.model_dump()
+        )
     assert await purge(engine, owner) == 0
     assert await count(engine, owner) == 0
 

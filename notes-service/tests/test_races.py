@@ -8,21 +8,30 @@ to the table, and pg_locks shows who waits.
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import delete, text
+from fastapi import FastAPI
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker
 
 from notes_service import listing, service
-from notes_service.conditional import parse_if_match
+from notes_service.conditional import etag, parse_if_match
 from notes_service.cursors import Order
 from notes_service.errors import IdempotencyKeyInProgress, PreconditionFailed
 from notes_service.listing import ListQuery
 from notes_service.models import IdempotencyKey, Note
+from notes_service.repository import Database
 from notes_service.schemas import NoteWrite
-from tests.conftest import count, waiting
+from tests.test_owner_deletion import database, note_of, waiting
 
 NOTE = NoteWrite(title="a note", description="racing")
+
+
+@pytest.fixture
+def engine(app: FastAPI) -> AsyncEngine:
+    engine: AsyncEngine = app.state.engine
+    return engine
 
 
 @pytest.fixture
@@ -35,22 +44,25 @@ async def owner(engine: AsyncEngine) -> AsyncIterator[uuid.UUID]:
         await session.commit()
 
 
-async def create(engine: AsyncEngine, owner: uuid.UUID, title: str = "a note") -> Note:
-    async with async_sessionmaker(engine, expire_on_commit=False)() as session:
-        return await service.create_note(
-            session, owner_id=owner, data=NoteWrite(title=title, description="racing")
-        )
+__all__ = ["database"]  # the fixture, shared with test_owner_deletion
 
 
-async def replace(engine: AsyncEngine, owner: uuid.UUID, note: Note, if_match: str) -> Note:
-    async with async_sessionmaker(engine, expire_on_commit=False)() as session:
-        return await service.update_note(
-            session,
-            owner_id=owner,
-            note_id=note.id,
-            changes={"title": f"writer {uuid.uuid4().hex[:6]}"},
-            if_match=parse_if_match(if_match, note.id),
-        )
+async def create(database: Database, owner: uuid.UUID, title: str = "a note") -> SimpleNamespace:
+    data = NoteWrite(title=title, description="racing")
+    return note_of(await service.create_note(database, owner_id=owner, data=data))
+
+
+async def replace(
+    database: Database, owner: uuid.UUID, note: SimpleNamespace, if_match: str
+) -> SimpleNamespace:
+    row = await service.update_note(
+        database,
+        owner_id=owner,
+        note_id=note.id,
+        changes={"title": f"writer {uuid.uuid4().hex[:6]}"},
+        if_match=parse_if_match(if_match, note.id),
+    )
+    return note_of(row)
 
 
 async def create_once(
@@ -62,22 +74,37 @@ async def create_once(
         )
 
 
-async def test_two_puts_with_one_if_match_one_wins(engine: AsyncEngine, owner: uuid.UUID) -> None:
-    note = await create(engine, owner)
-    tag = service.note_etag(note)
+async def count(engine: AsyncEngine, owner: uuid.UUID) -> int:
+    async with async_sessionmaker(engine)() as session:
+        return await session.scalar(select(func.count()).where(Note.owner_id == owner)) or 0
+
+
+@pytest.fixture
+async def table_lock(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    async with engine.connect() as connection:
+        await connection.execute(text("LOCK TABLE notes.notes IN SHARE MODE"))
+        yield connection
+        if connection.in_transaction():
+            await connection.rollback()
+
+
+async def test_two_puts_with_one_if_match_one_wins(
+    engine: AsyncEngine, database: Database, owner: uuid.UUID
+) -> None:
+    note = await create(database, owner)
+    tag = etag(note.id, note.version)
     async with engine.connect() as watcher, engine.connect() as table_lock:
         await table_lock.execute(text("LOCK TABLE notes.notes IN SHARE MODE"))
-        writers = [asyncio.create_task(replace(engine, owner, note, tag)) for _ in range(2)]
+        writers = [asyncio.create_task(replace(database, owner, note, tag)) for _ in range(2)]
         await waiting(watcher, "relation", 2)  # both UPDATEs parked, both checks pending
         await table_lock.rollback()
         results = await asyncio.gather(*writers, return_exceptions=True)
-    written = [r for r in results if isinstance(r, Note)]
+    written = [r for r in results if isinstance(r, SimpleNamespace)]
     refused = [r for r in results if isinstance(r, PreconditionFailed)]
     assert (len(written), len(refused)) == (1, 1), results
     assert written[0].version == 2
-    async with async_sessionmaker(engine)() as session:
-        stored = await service.get_note(session, owner_id=owner, note_id=note.id)
-        assert (stored.title, stored.version) == (written[0].title, 2)
+    stored = await service.get_note(database, owner_id=owner, note_id=note.id)
+    assert (stored["title"], stored["version"]) == (written[0].title, 2)
 
 
 async def test_concurrent_posts_with_one_key_create_one_note(
@@ -112,28 +139,25 @@ async def test_key_in_progress_is_409_then_replayed(
 
 
 async def test_cursor_walk_while_others_are_created_and_deleted(
-    engine: AsyncEngine, owner: uuid.UUID
+    database: Database, owner: uuid.UUID
 ) -> None:
     """Every note that exists throughout is seen exactly once, in order."""
-    kept = [await create(engine, owner, f"kept {i:02}") for i in range(12)]
-    doomed = [await create(engine, owner, f"doomed {i:02}") for i in range(6)]
+    kept = [await create(database, owner, f"kept {i:02}") for i in range(12)]
+    doomed = [await create(database, owner, f"doomed {i:02}") for i in range(6)]
     orders: list[Order] = ["id", "title", "-created_date", "updated_date"]
     for order in orders:
         seen: list[int] = []
         cursor = None
         step = 0
         while True:
-            async with async_sessionmaker(engine)() as session:
-                page = await listing.list_notes(
-                    session,
-                    ListQuery(owner_id=owner, limit=3, order=order, cursor=cursor),
-                )
-            seen += [note.id for note in page.notes]
+            page = await listing.list_notes(
+                database, ListQuery(owner_id=owner, limit=3, order=order, cursor=cursor)
+            )
+            seen += [note["id"] for note in page.notes]
             # Between pages: a note appears and one of the others goes.
-            await create(engine, owner, f"new {order} {step:02}")
+            await create(database, owner, f"new {order} {step:02}")
             if step < len(doomed):
-                async with async_sessionmaker(engine)() as session:
-                    await service.delete_note(session, owner_id=owner, note_id=doomed[step].id)
+                await service.delete_note(database, owner_id=owner, note_id=doomed[step].id)
             step += 1
             if page.next is None:
                 break
@@ -141,15 +165,16 @@ async def test_cursor_walk_while_others_are_created_and_deleted(
         kept_seen = [i for i in seen if i in {n.id for n in kept}]
         assert sorted(kept_seen) == sorted(n.id for n in kept), order
         assert len(seen) == len(set(seen)), order
-        doomed = [await create(engine, owner, f"doomed {order} {i:02}") for i in range(6)]
+        doomed = [await create(database, owner, f"doomed {order} {i:02}") for i in range(6)]
 
 
-async def test_patch_moves_updated_date(engine: AsyncEngine, owner: uuid.UUID) -> None:
-    note = await create(engine, owner)
-    async with async_sessionmaker(engine, expire_on_commit=False)() as session:
-        patched = await service.update_note(
-            session, owner_id=owner, note_id=note.id, changes={"description": "moved on"}
+async def test_patch_moves_updated_date(database: Database, owner: uuid.UUID) -> None:
+    note = await create(database, owner)
+    patched = note_of(
+        await service.update_note(
+            database, owner_id=owner, note_id=note.id, changes={"description": "moved on"}
         )
+    )
     assert patched.updated_date > note.updated_date
     assert patched.created_date == note.created_date
     assert (patched.title, patched.version) == (note.title, 2)

@@ -1,0 +1,70 @@
+"""The relay of an upstream's answer: one read in two plain messages, longer
+answers streamed until the client goes."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import httpx
+
+from gateway.proxy import relay
+
+
+class Endless(httpx.AsyncByteStream):
+    def __init__(self) -> None:
+        self.closed = False
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        while True:
+            yield b"tick"
+            await asyncio.sleep(0)
+
+    async def aclose(self) -> None:
+        self.closed = True
+
+
+async def test_a_one_read_answer_is_two_messages() -> None:
+    response = httpx.Response(
+        200, headers={"content-type": "application/json"}, stream=httpx.ByteStream(b"{}")
+    )
+    sent: list[dict[str, object]] = []
+
+    async def receive() -> dict[str, object]:
+        raise AssertionError("nothing to wait for")
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    await relay(response, {"type": "http"}, receive, send)  # type: ignore[arg-type]
+    assert [m["type"] for m in sent] == [
+        "http.response.start",
+        "http.response.body",
+        "http.response.body",
+    ]
+    assert sent[0]["status"] == 200
+    assert b"".join(m.get("body", b"") for m in sent[1:]) == b"{}"  # type: ignore[misc]
+    assert sent[-1]["more_body"] is False
+
+
+async def test_a_longer_answer_stops_when_the_client_goes() -> None:
+    stream = Endless()
+    response = httpx.Response(200, stream=stream)
+    bodies = 0
+    gone = asyncio.Event()
+
+    async def receive() -> dict[str, object]:
+        await gone.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, object]) -> None:
+        nonlocal bodies
+        if message["type"] == "http.response.body":
+            bodies += 1
+            if bodies == 5:
+                gone.set()
+
+    # A bound against a hang, not a timing assertion.
+    await asyncio.wait_for(relay(response, {"type": "http"}, receive, send), timeout=10)  # type: ignore[arg-type]
+    assert bodies >= 5
+    assert stream.closed
