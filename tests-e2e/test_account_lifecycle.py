@@ -22,7 +22,7 @@ import asyncpg
 import pytest
 from api_client import ApiClient, bearer, random_email
 from run_local import LocalSystem
-from test_faults import eventually
+from systems import eventually
 
 from platform_common.testing.smtp import SmtpServer, smtp_server
 
