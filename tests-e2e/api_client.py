@@ -34,10 +34,18 @@ class ApiClient:
         assert response.status_code == 201, response.text
         return {**response.json(), "password": password}
 
-    def login(self, email: str, password: str) -> dict[str, Any]:
-        response = self.http.post(
-            "/auth/token", data={"grant_type": "password", "username": email, "password": password}
+    def password_grant(
+        self, email: str, password: str, headers: dict[str, str] | None = None
+    ) -> httpx.Response:
+        """A login's token request, answered whichever way it is."""
+        return self.http.post(
+            "/auth/token",
+            data={"grant_type": "password", "username": email, "password": password},
+            headers=headers,
         )
+
+    def login(self, email: str, password: str) -> dict[str, Any]:
+        response = self.password_grant(email, password)
         assert response.status_code == 200, response.text
         tokens: dict[str, Any] = response.json()
         return tokens

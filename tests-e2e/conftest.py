@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "deploy"))
 
 from api_client import ApiClient  # noqa: E402
-from run_local import LocalSystem, free_ports  # noqa: E402
+from run_local import LocalSystem  # noqa: E402
+from systems import running_system  # noqa: E402
 
 if TYPE_CHECKING:
     from pgserver.postgres_server import PostgresServer
@@ -41,11 +42,11 @@ def database_url(postgres: PostgresServer) -> str:
 
 @pytest.fixture(scope="session")
 def system(database_url: str) -> Iterator[LocalSystem]:
-    with tempfile.TemporaryDirectory(prefix="e2e-data-") as data_dir:
-        system = LocalSystem(
-            database_url=database_url,
-            ports=free_ports(),
-            extra_env={
+    with (
+        tempfile.TemporaryDirectory(prefix="e2e-data-") as data_dir,
+        running_system(
+            database_url,
+            {
                 "PLATFORM_DATA_DIR": data_dir,
                 "AUTH_FIRST_SUPERUSER_EMAIL": "root@e2e.example",
                 "AUTH_FIRST_SUPERUSER_PASSWORD": "root-password-e2e",
@@ -61,13 +62,9 @@ def system(database_url: str) -> Iterator[LocalSystem]:
                 # test_api_consumers starts a gateway with a small one.
                 "GATEWAY_RATE_LIMIT": "10000000/minute",
             },
-        )
-        system.migrate()
-        try:
-            system.start_all()
-            yield system
-        finally:
-            system.stop_all()
+        ) as system,
+    ):
+        yield system
 
 
 @pytest.fixture

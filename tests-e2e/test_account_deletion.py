@@ -11,7 +11,7 @@ import uuid
 import asyncpg
 from api_client import ApiClient
 from run_local import LocalSystem
-from test_faults import eventually
+from systems import eventually
 
 
 def stored_notes(database_url: str, owner: str) -> int:

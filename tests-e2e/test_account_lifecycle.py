@@ -22,7 +22,7 @@ import asyncpg
 import pytest
 from api_client import ApiClient, bearer, random_email
 from run_local import LocalSystem
-from test_faults import eventually
+from systems import eventually
 
 from platform_common.testing.smtp import SmtpServer, smtp_server
 
@@ -195,14 +195,7 @@ class TestVerification:
         restart_auth(system, {**configured, "AUTH_REQUIRE_VERIFIED_EMAIL": "true"})
         try:
             user, mail = registered(api, smtp)
-            refused = api.http.post(
-                "/auth/token",
-                data={
-                    "grant_type": "password",
-                    "username": user["email"],
-                    "password": user["password"],
-                },
-            )
+            refused = api.password_grant(user["email"], user["password"])
             assert (refused.status_code, refused.json()["error"]) == (400, "invalid_grant")
             assert "not verified" in refused.json()["error_description"]
             assert api.verify_email(token_in(mail)).status_code == 204
@@ -215,15 +208,7 @@ class TestSessions:
     def test_listed_ended_and_logged_out_everywhere(self, api: ApiClient, smtp: SmtpServer) -> None:
         user, _ = registered(api, smtp)
         logins = [
-            api.http.post(
-                "/auth/token",
-                data={
-                    "grant_type": "password",
-                    "username": user["email"],
-                    "password": user["password"],
-                },
-                headers={"User-Agent": agent},
-            ).json()
+            api.password_grant(user["email"], user["password"], {"User-Agent": agent}).json()
             for agent in ("e2e-laptop", "e2e-phone", "e2e-tablet")
         ]
         laptop, phone, tablet = logins
@@ -261,10 +246,7 @@ class TestEvents:
         user, mail = registered(api, smtp)
         api.verify_email(token_in(mail))
         wrong = "e2e-wrong-password"
-        api.http.post(
-            "/auth/token",
-            data={"grant_type": "password", "username": user["email"], "password": wrong},
-        )
+        api.password_grant(user["email"], wrong)
         tokens = api.login(user["email"], user["password"])
         api.refresh(tokens["refresh_token"])
         api.refresh(tokens["refresh_token"])  # reuse

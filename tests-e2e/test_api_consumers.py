@@ -18,7 +18,8 @@ from typing import Any
 import httpx
 import pytest
 from api_client import ApiClient
-from run_local import LocalSystem, free_port
+from run_local import LocalSystem
+from systems import extra_gateway
 
 NOTE = {"title": "a title", "description": "a description"}
 
@@ -209,18 +210,8 @@ class TestSearchAndSort:
 @pytest.fixture(scope="module")
 def quota_gateway(system: LocalSystem) -> Iterator[str]:
     """A gateway of its own with a small quota; the shared one's is out of reach."""
-    gateway = LocalSystem(
-        database_url=system.database_url,
-        ports={**system.ports, "gateway": free_port()},
-        extra_env={**system.extra_env, "GATEWAY_RATE_LIMIT": "5/minute"},
-        quiet=True,
-    )
-    gateway.start("gateway")
-    try:
-        gateway.wait_ready("gateway")
-        yield f"http://127.0.0.1:{gateway.ports['gateway']}"
-    finally:
-        gateway.stop_all()
+    with extra_gateway(system, GATEWAY_RATE_LIMIT="5/minute") as url:
+        yield url
 
 
 class TestQuotas:

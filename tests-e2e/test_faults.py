@@ -6,13 +6,13 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import httpx
 import pytest
 from api_client import ApiClient
 from run_local import LocalSystem
+from systems import eventually
 
 from platform_common.embedded_postgres import restart_postgres
 
@@ -20,16 +20,6 @@ if TYPE_CHECKING:
     from pgserver.postgres_server import PostgresServer
 
 UPSTREAM_TIMEOUT = 2.0  # GATEWAY_NOTES_TIMEOUT_SECONDS in conftest
-
-
-def eventually(check: Callable[[], bool], within: float) -> float:
-    """Seconds until `check()` holds; fails after `within`."""
-    started = time.monotonic()
-    while time.monotonic() - started < within:
-        if check():
-            return time.monotonic() - started
-        time.sleep(0.1)
-    pytest.fail(f"condition not met within {within}s")
 
 
 @pytest.fixture

@@ -26,7 +26,8 @@ from pathlib import Path
 
 import pytest
 from api_client import ApiClient
-from run_local import LocalSystem, free_port
+from run_local import LocalSystem
+from systems import extra_gateway
 
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 # Per-operation exceptions to positive_data_acceptance (issue 14's 412 and 422), explained there.
@@ -43,18 +44,8 @@ ROOT_EMAIL, ROOT_PASSWORD = "root@e2e.example", "root-password-e2e"  # conftest'
 
 @pytest.fixture(scope="module")
 def fuzz_gateway(system: LocalSystem) -> Iterator[str]:
-    gateway = LocalSystem(
-        database_url=system.database_url,
-        ports={**system.ports, "gateway": free_port()},
-        extra_env=system.extra_env,
-        quiet=True,  # thousands of requests; their log lines would drown the suite's output
-    )
-    gateway.start("gateway")
-    try:
-        gateway.wait_ready("gateway")
-        yield f"http://127.0.0.1:{gateway.ports['gateway']}"
-    finally:
-        gateway.stop_all()
+    with extra_gateway(system) as url:
+        yield url
 
 
 def bearer(base_url: str, email: str | None = None, password: str | None = None) -> str:

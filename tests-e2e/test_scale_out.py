@@ -13,7 +13,7 @@ import json
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from run_local import LocalSystem, free_ports, replica_names
 from scale_load import Load, Worker, summary
+from systems import eventually, running_system
 
 from platform_common.embedded_postgres import restart_postgres, start_postgres
 
@@ -67,39 +68,36 @@ def scaled() -> Iterator[LocalSystem]:
         keys = Path(data_dir) / "keys"
         keys.mkdir()
         write_key(keys, "key-1")
-        system = LocalSystem(
-            database_url=str(postgres.get_uri()),
-            ports=free_ports(replicas=2, gateways=2),
-            extra_env={
-                "PLATFORM_DATA_DIR": data_dir,
-                "AUTH_SIGNING_KEYS_DIR": str(keys),
-                "AUTH_ACTIVE_KEY_ID": "key-1",
-                "GATEWAY_JWKS_MAX_AGE_SECONDS": str(JWKS_MAX_AGE),
-                "NOTES_JWKS_MAX_AGE_SECONDS": str(JWKS_MAX_AGE),
-                "GATEWAY_JWKS_REFETCH_FLOOR_SECONDS": "0.5",
-                "NOTES_JWKS_REFETCH_FLOOR_SECONDS": "0.5",
-                "GATEWAY_REVOCATIONS_POLL_INTERVAL_SECONDS": str(REVOCATION_POLL),
-                "NOTES_REVOCATIONS_POLL_INTERVAL_SECONDS": str(REVOCATION_POLL),
-                "GATEWAY_CIRCUIT_RESET_SECONDS": "1",
-                # Per-consumer quotas are not under test here (and with two
-                # gateways and no Redis each counts alone).
-                "GATEWAY_RATE_LIMIT": "1000000/minute",
-                "AUTH_OUTBOX_POLL_INTERVAL_SECONDS": "0.2",
-                # Every client is 127.0.0.1: only the per-(account, address)
-                # limit (5, the default) is under test.
-                "AUTH_LOGIN_LIMIT_PER_ADDRESS": "1000000",
-                # Cheaper hashes: 16 clients log in again during the key rotation.
-                "AUTH_ARGON2_MEMORY_COST_KIB": "1024",
-            },
-            quiet=True,
-        )
-        system.migrate()
         try:
-            system.start_all()
-            system.postgres = postgres  # type: ignore[attr-defined]
-            yield system
+            with running_system(
+                str(postgres.get_uri()),
+                {
+                    "PLATFORM_DATA_DIR": data_dir,
+                    "AUTH_SIGNING_KEYS_DIR": str(keys),
+                    "AUTH_ACTIVE_KEY_ID": "key-1",
+                    "GATEWAY_JWKS_MAX_AGE_SECONDS": str(JWKS_MAX_AGE),
+                    "NOTES_JWKS_MAX_AGE_SECONDS": str(JWKS_MAX_AGE),
+                    "GATEWAY_JWKS_REFETCH_FLOOR_SECONDS": "0.5",
+                    "NOTES_JWKS_REFETCH_FLOOR_SECONDS": "0.5",
+                    "GATEWAY_REVOCATIONS_POLL_INTERVAL_SECONDS": str(REVOCATION_POLL),
+                    "NOTES_REVOCATIONS_POLL_INTERVAL_SECONDS": str(REVOCATION_POLL),
+                    "GATEWAY_CIRCUIT_RESET_SECONDS": "1",
+                    # Per-consumer quotas are not under test here (and with two
+                    # gateways and no Redis each counts alone).
+                    "GATEWAY_RATE_LIMIT": "1000000/minute",
+                    "AUTH_OUTBOX_POLL_INTERVAL_SECONDS": "0.2",
+                    # Every client is 127.0.0.1: only the per-(account, address)
+                    # limit (5, the default) is under test.
+                    "AUTH_LOGIN_LIMIT_PER_ADDRESS": "1000000",
+                    # Cheaper hashes: 16 clients log in again during the key rotation.
+                    "AUTH_ARGON2_MEMORY_COST_KIB": "1024",
+                },
+                ports=free_ports(replicas=2, gateways=2),
+                quiet=True,
+            ) as system:
+                system.postgres = postgres  # type: ignore[attr-defined]
+                yield system
         finally:
-            system.stop_all()
             postgres.cleanup()
             ARTIFACTS.mkdir(exist_ok=True)
             (ARTIFACTS / "scale-out.json").write_text(json.dumps(FIGURES, indent=2) + "\n")
@@ -132,15 +130,6 @@ def restart(system: LocalSystem, name: str) -> None:
     system.stop(name)
     system.start(name)
     wait_ready(system, name)
-
-
-def eventually(check: Callable[[], bool], within: float) -> float:
-    started = time.monotonic()
-    while time.monotonic() - started < within:
-        if check():
-            return time.monotonic() - started
-        time.sleep(0.1)
-    pytest.fail(f"condition not met within {within}s")
 
 
 def record(figures: dict[str, Any]) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from api_client import ApiClient
-from test_faults import eventually
+from systems import eventually
 
 
 def test_token_from_before_a_password_change_is_refused(api: ApiClient) -> None:

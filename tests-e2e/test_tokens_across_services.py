@@ -14,7 +14,7 @@ import httpx
 import pytest
 from api_client import ApiClient
 from run_local import LocalSystem
-from test_faults import eventually
+from systems import eventually
 
 SUPERUSER = ("root@e2e.example", "root-password-e2e")  # conftest's superuser
 NOTE = {"title": "first note", "description": "from a real token"}

@@ -20,8 +20,7 @@ import asyncpg
 import pytest
 from api_client import ApiClient
 from otlp_receiver import OtlpReceiver, ReceivedSpan, render
-from run_local import LocalSystem, free_ports
-from test_faults import eventually
+from systems import eventually, running_system
 
 GATEWAY, AUTH, NOTES = "gateway", "auth-service", "notes-service"
 logger = logging.getLogger(__name__)
@@ -56,11 +55,11 @@ def traced_database(database_url: str) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def traced(traced_database: str, receiver: OtlpReceiver) -> Iterator[ApiClient]:
-    with tempfile.TemporaryDirectory(prefix="e2e-traced-") as data_dir:
-        system = LocalSystem(
-            database_url=traced_database,
-            ports=free_ports(),
-            extra_env={
+    with (
+        tempfile.TemporaryDirectory(prefix="e2e-traced-") as data_dir,
+        running_system(
+            traced_database,
+            {
                 "PLATFORM_DATA_DIR": data_dir,
                 "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.url,
                 # Export within a tenth of a second, not the default five.
@@ -68,14 +67,10 @@ def traced(traced_database: str, receiver: OtlpReceiver) -> Iterator[ApiClient]:
                 "AUTH_LOGIN_LIMIT_PER_ADDRESS": "1000000",
                 "AUTH_OUTBOX_BACKOFF_CAP_SECONDS": "2",
             },
-        )
-        system.migrate()
-        try:
-            system.start_all()
-            with ApiClient(f"http://127.0.0.1:{system.ports['gateway']}") as api:
-                yield api
-        finally:
-            system.stop_all()
+        ) as system,
+        ApiClient(f"http://127.0.0.1:{system.ports['gateway']}") as api,
+    ):
+        yield api
 
 
 def new_trace_id() -> str:

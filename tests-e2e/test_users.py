@@ -42,10 +42,7 @@ class TestAccount:
     def test_wrong_password_and_unknown_email_answer_alike(self, api: ApiClient) -> None:
         user = api.register()
         answers = [
-            api.http.post(
-                "/auth/token",
-                data={"grant_type": "password", "username": username, "password": "wrong-password"},
-            )
+            api.password_grant(username, "wrong-password")
             for username in (user["email"], random_email())
         ]
         assert [a.status_code for a in answers] == [400, 400]
@@ -105,12 +102,5 @@ class TestAdministration:
             f"/auth/users/{user['id']}", json={"is_active": False}, headers=root
         )
         assert response.status_code == 200
-        login = api.http.post(
-            "/auth/token",
-            data={
-                "grant_type": "password",
-                "username": user["email"],
-                "password": user["password"],
-            },
-        )
+        login = api.password_grant(user["email"], user["password"])
         assert login.status_code == 400

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Form, Query, Response, status
+from fastapi import APIRouter, Form, Query, Response, status
 
 from auth_service import events, recovery, sessions, tokens
 from auth_service.deps import (
@@ -18,7 +18,6 @@ from auth_service.deps import (
     HasherDep,
     SessionDep,
     StateDep,
-    current_superuser,
 )
 from auth_service.errors import InvalidClient, InvalidRequest, SessionNotFound
 from auth_service.events import EventFilter
@@ -28,9 +27,9 @@ from auth_service.routes import (
     HASHING_BUSY,
     MAX_BIGINT,
     NO_STORE,
-    NOT_SUPERUSER,
     RETRY_AFTER,
     documented,
+    superuser_router,
 )
 from auth_service.schemas import (
     Accepted,
@@ -66,12 +65,7 @@ EventType = Literal[
 assert set(EventType.__args__) == set(events.EVENT_TYPES)  # type: ignore[attr-defined]
 
 router = APIRouter(prefix="/auth", tags=["account"])
-events_router = APIRouter(
-    prefix="/auth/events",
-    tags=["users"],
-    dependencies=[Depends(current_superuser)],
-    responses={**UNAUTHORIZED, **NOT_SUPERUSER},
-)
+events_router = superuser_router("/auth/events")
 
 
 @router.post(

@@ -90,14 +90,18 @@ WRONG_CURRENT_PASSWORD: Responses = {
 NOT_SUPERUSER = documented(403, "Not a superuser")
 
 
+def superuser_router(prefix: str) -> APIRouter:
+    """A router every route of which is for superusers only, documented as such."""
+    return APIRouter(
+        prefix=prefix,
+        tags=["users"],
+        dependencies=[Depends(current_superuser)],
+        responses={**UNAUTHORIZED, **NOT_SUPERUSER},
+    )
+
+
 router = APIRouter(prefix="/auth", tags=["auth"])
-# Every route of it is for superusers only.
-users_router = APIRouter(
-    prefix="/auth/users",
-    tags=["users"],
-    dependencies=[Depends(current_superuser)],
-    responses={**UNAUTHORIZED, **NOT_SUPERUSER},
-)
+users_router = superuser_router("/auth/users")
 # Never routed by the gateway; only services on the internal network reach it.
 internal_router = APIRouter(prefix="/internal", tags=["internal"])
 

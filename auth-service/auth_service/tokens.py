@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -159,7 +160,7 @@ async def login(
         user_id = candidate.id if candidate is not None else None
         await _record_failure(session, events.LOGIN_FAILED, user_id=user_id, client=client)
         raise InvalidGrant(BAD_CREDENTIALS)
-    response = await _issue_for_login(
+    response = await issue_for_login(
         session,
         user_id=candidate.id,
         verified_hash=stored_hash,
@@ -184,31 +185,7 @@ async def _record_failure(
     await session.commit()
 
 
-async def issue_user_tokens(
-    session: AsyncSession,
-    *,
-    user_id: uuid.UUID,
-    verified_hash: str | None,
-    upgraded_hash: str | None,
-    scope: str,
-    policy: TokenPolicy,
-    client: ClientInfo = NO_CLIENT,
-) -> TokenResponse:
-    """A new login's tokens for `user_id`, committed; see _issue_for_login."""
-    response = await _issue_for_login(
-        session,
-        user_id=user_id,
-        verified_hash=verified_hash,
-        upgraded_hash=upgraded_hash,
-        scope=scope,
-        policy=policy,
-        client=client,
-    )
-    await session.commit()
-    return response
-
-
-async def _issue_for_login(
+async def issue_for_login(
     session: AsyncSession,
     *,
     user_id: uuid.UUID,
@@ -286,13 +263,7 @@ async def refresh(
         )
         if known is not None and known.used_at is not None and known.revoked_at is None:
             await sessions.revoke_refresh_family(session, family_id=known.family_id)
-            events.record(
-                session,
-                type=events.REFRESH_TOKEN_REUSED,
-                user_id=known.user_id,
-                client=client,
-                session_id=known.family_id,
-            )
+            _record_family_event(session, events.REFRESH_TOKEN_REUSED, known, client)
             await session.commit()
             raise InvalidGrant("Refresh token already used; its session is revoked")
         raise InvalidGrant("Invalid refresh token")
@@ -329,14 +300,27 @@ async def revoke(session: AsyncSession, *, token: str, client: ClientInfo = NO_C
         )
     ).first()
     if ended is not None:
-        events.record(
-            session,
-            type=events.SESSION_ENDED,
-            user_id=ended.user_id,
-            client=client,
-            session_id=ended.family_id,
-        )
+        _record_family_event(session, events.SESSION_ENDED, ended, client)
     await session.commit()
+
+
+class _OfFamily(Protocol):
+    """A refresh token, or a row naming its user and family."""
+
+    @property
+    def user_id(self) -> uuid.UUID: ...
+
+    @property
+    def family_id(self) -> uuid.UUID: ...
+
+
+def _record_family_event(
+    session: AsyncSession, type: str, token: _OfFamily, client: ClientInfo
+) -> None:
+    """An event about a refresh token's family: its login session, whose id is the family's."""
+    events.record(
+        session, type=type, user_id=token.user_id, client=client, session_id=token.family_id
+    )
 
 
 def issue_client_token(

@@ -174,6 +174,16 @@ async def register(
     return body
 
 
+async def register_stored(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> tuple[dict[str, Any], User]:
+    """Register an account; its answer and its row, loaded through the test's session."""
+    body = await register(client)
+    user = await session.get(User, uuid.UUID(body["id"]))
+    assert user is not None
+    return body, user
+
+
 async def password_grant(
     client: httpx.AsyncClient, email: str, password: str, **extra: str
 ) -> httpx.Response:

@@ -76,23 +76,30 @@ async def test_wrong_current_password_is_documented_403(
 
 
 class TestUndecodableBody:
-    async def test_register(self, client: httpx.AsyncClient) -> None:
+    @pytest.mark.parametrize(
+        ("method", "path", "template", "caller"),
+        [
+            ("POST", "/auth/register", "/auth/register", None),
+            ("PATCH", "/auth/me", "/auth/me", "alice"),
+            ("PATCH", f"/auth/users/{USER_ID}", "/auth/users/{user_id}", "root"),
+        ],
+    )
+    async def test_is_documented_400(
+        self,
+        client: httpx.AsyncClient,
+        alice: Account,
+        root: Account,
+        method: str,
+        path: str,
+        template: str,
+        caller: str | None,
+    ) -> None:
         headers = {"Content-Type": "application/json"}
-        response = await client.post("/auth/register", content=NOT_UTF8, headers=headers)
+        if caller is not None:
+            headers.update({"alice": alice, "root": root}[caller].headers)
+        response = await client.request(method, path, content=NOT_UTF8, headers=headers)
         assert response.status_code == 400
-        conforms("POST", "/auth/register", response)
-
-    async def test_update_me(self, client: httpx.AsyncClient, alice: Account) -> None:
-        headers = {**alice.headers, "Content-Type": "application/json"}
-        response = await client.patch("/auth/me", content=NOT_UTF8, headers=headers)
-        assert response.status_code == 400
-        conforms("PATCH", "/auth/me", response)
-
-    async def test_update_user(self, client: httpx.AsyncClient, root: Account) -> None:
-        headers = {**root.headers, "Content-Type": "application/json"}
-        response = await client.patch(f"/auth/users/{USER_ID}", content=NOT_UTF8, headers=headers)
-        assert response.status_code == 400
-        conforms("PATCH", "/auth/users/{user_id}", response)
+        conforms(method, template, response)
 
 
 class TestRevoke:

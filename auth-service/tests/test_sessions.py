@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth_service import tokens, users
 from auth_service.errors import InvalidGrant
+from auth_service.events import NO_CLIENT
 from auth_service.models import User
 from auth_service.schemas import TokenResponse, UserUpdateAdmin
 from tests.conftest import (
@@ -45,14 +46,17 @@ async def issue_after_password_check(
     session: AsyncSession, policy: tokens.TokenPolicy, account: Account
 ) -> TokenResponse:
     """What a login issues for `account` once its password has been checked."""
-    return await tokens.issue_user_tokens(
+    response = await tokens.issue_for_login(
         session,
         user_id=uuid.UUID(account.id),
         verified_hash=None,
         upgraded_hash=None,
         scope="notes",
         policy=policy,
+        client=NO_CLIENT,
     )
+    await session.commit()
+    return response
 
 
 def version_of(access_token: str) -> Any:

@@ -1,6 +1,5 @@
 import asyncio
 import base64
-import uuid
 import warnings
 from typing import Any
 
@@ -15,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from auth_service import tokens
 from auth_service.config import Settings
 from auth_service.errors import InvalidGrant
-from auth_service.models import RefreshToken, User
+from auth_service.models import RefreshToken
 from auth_service.security import refresh_token_hash
 from tests.conftest import (
     BASE_URL,
@@ -28,6 +27,7 @@ from tests.conftest import (
     new_account,
     password_grant,
     register,
+    register_stored,
     unique_email,
 )
 
@@ -133,9 +133,7 @@ class TestPasswordGrant:
     async def test_inactive_user_refused(
         self, client: httpx.AsyncClient, session: AsyncSession
     ) -> None:
-        body = await register(client)
-        user = await session.get(User, uuid.UUID(body["id"]))
-        assert user is not None
+        body, user = await register_stored(client, session)
         user.is_active = False
         await session.commit()
         assert_oauth_error(
@@ -186,9 +184,7 @@ class TestPasswordGrant:
     async def test_old_hash_upgraded_at_login(
         self, app: FastAPI, client: httpx.AsyncClient, session: AsyncSession
     ) -> None:
-        body = await register(client)
-        user = await session.get(User, uuid.UUID(body["id"]))
-        assert user is not None
+        body, user = await register_stored(client, session)
         # An argon2id hash of PASSWORD made with weaker parameters (m=32, t=1).
         user.hashed_password = argon2.using(type="ID", memory_cost=32, rounds=1).hash(PASSWORD)
         await session.commit()

@@ -21,6 +21,7 @@ from tests.conftest import (
     login,
     password_grant,
     register,
+    register_stored,
     token_in,
     unique_email,
 )
@@ -66,9 +67,7 @@ class TestRegister:
     async def test_password_stored_hashed(
         self, client: httpx.AsyncClient, session: AsyncSession
     ) -> None:
-        body = await register(client)
-        user = await session.get(User, uuid.UUID(body["id"]))
-        assert user is not None
+        _, user = await register_stored(client, session)
         assert user.hashed_password.startswith("$argon2id$")
         assert PASSWORD not in user.hashed_password
 

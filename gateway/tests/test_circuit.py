@@ -13,6 +13,15 @@ class TestCircuitBreaker:
     def breaker(self, clock: Clock) -> CircuitBreaker:
         return CircuitBreaker(failure_threshold=3, reset_seconds=10, clock=clock)
 
+    def cooled_down(self) -> tuple[Clock, CircuitBreaker]:
+        """A breaker opened by three failures, its cool-down just over."""
+        clock = Clock()
+        breaker = self.breaker(clock)
+        for _ in range(3):
+            breaker.record_failure()
+        clock.now += 10
+        return clock, breaker
+
     def test_opens_after_consecutive_failures(self) -> None:
         clock = Clock()
         breaker = self.breaker(clock)
@@ -30,11 +39,7 @@ class TestCircuitBreaker:
         assert breaker.retry_after() == 6
 
     def test_one_trial_after_cool_down(self) -> None:
-        clock = Clock()
-        breaker = self.breaker(clock)
-        for _ in range(3):
-            breaker.record_failure()
-        clock.now += 10
+        clock, breaker = self.cooled_down()
         assert breaker.state == "half-open"
         assert breaker.allow()
         assert not breaker.allow()  # only one trial at a time
@@ -48,11 +53,7 @@ class TestCircuitBreaker:
         assert breaker.allow()
 
     def test_released_trial_lets_the_next_one_through(self) -> None:
-        clock = Clock()
-        breaker = self.breaker(clock)
-        for _ in range(3):
-            breaker.record_failure()
-        clock.now += 10
+        _, breaker = self.cooled_down()
         assert breaker.allow()
         breaker.release()
         assert breaker.allow()

@@ -1,3 +1,5 @@
+from typing import Any
+
 import httpx
 import pytest
 import respx
@@ -7,6 +9,14 @@ from gateway.config import Settings
 from gateway.main import create_app
 from platform_common.testing.contract import Contract
 from tests.conftest import NOTE, NOTES_URL, asgi_client, make_settings
+
+
+async def readiness_checks(internal_client: httpx.AsyncClient, status: int) -> dict[str, Any]:
+    """`/health/ready`'s checks, its status asserted first."""
+    response = await internal_client.get("/health/ready")
+    assert response.status_code == status
+    checks: dict[str, Any] = response.json()["checks"]
+    return checks
 
 
 class TestHealth:
@@ -21,9 +31,7 @@ class TestHealth:
     async def test_ready_reports_upstreams_and_jwks(
         self, internal_client: httpx.AsyncClient
     ) -> None:
-        response = await internal_client.get("/health/ready")
-        assert response.status_code == 200
-        checks = response.json()["checks"]
+        checks = await readiness_checks(internal_client, 200)
         assert checks["auth-service"]["ok"] is True
         assert checks["notes-service"]["ok"] is True
         assert checks["notes-service"]["replicas"][0]["circuit"] == "closed"
@@ -35,9 +43,7 @@ class TestHealth:
     async def test_not_ready_when_an_upstream_is_down(
         self, internal_client: httpx.AsyncClient
     ) -> None:
-        response = await internal_client.get("/health/ready")
-        assert response.status_code == 503
-        checks = response.json()["checks"]
+        checks = await readiness_checks(internal_client, 503)
         down = {
             "url": NOTES_URL,
             "ok": False,

@@ -44,39 +44,40 @@ def spans() -> Iterator[InMemorySpanExporter]:
     provider.shutdown()
 
 
+@pytest.fixture
+def note_route(mock: respx.MockRouter, notes_contract: Contract) -> respx.Route:
+    return notes_contract.route(
+        mock, "GET", "/notes/1", template="/notes/{note_id}", status=200, json=NOTE
+    )
+
+
+async def forwarded_headers(
+    client: httpx.AsyncClient, note_route: respx.Route, auth_headers: dict[str, str]
+) -> httpx.Headers:
+    """GET a note carrying the client's trace context: the headers the upstream was sent."""
+    response = await client.get("/notes/1", headers={**auth_headers, **CLIENT_CONTEXT})
+    assert response.status_code == 200
+    return note_route.calls.last.request.headers
+
+
 class TestTraceContext:
     async def test_without_tracing_a_clients_trace_headers_are_dropped(
-        self,
-        client: httpx.AsyncClient,
-        mock: respx.MockRouter,
-        notes_contract: Contract,
-        auth_headers: dict[str, str],
+        self, client: httpx.AsyncClient, note_route: respx.Route, auth_headers: dict[str, str]
     ) -> None:
-        route = notes_contract.route(
-            mock, "GET", "/notes/1", template="/notes/{note_id}", status=200, json=NOTE
-        )
-        response = await client.get("/notes/1", headers={**auth_headers, **CLIENT_CONTEXT})
-        assert response.status_code == 200
-        sent = route.calls.last.request.headers
+        sent = await forwarded_headers(client, note_route, auth_headers)
         assert not {"traceparent", "tracestate", "baggage"} & set(sent.keys())
 
     async def test_the_upstream_continues_the_gateways_span(
         self,
         spans: InMemorySpanExporter,
         client: httpx.AsyncClient,
-        mock: respx.MockRouter,
-        notes_contract: Contract,
+        note_route: respx.Route,
         auth_headers: dict[str, str],
     ) -> None:
-        route = notes_contract.route(
-            mock, "GET", "/notes/1", template="/notes/{note_id}", status=200, json=NOTE
-        )
-        response = await client.get("/notes/1", headers={**auth_headers, **CLIENT_CONTEXT})
-        assert response.status_code == 200
+        sent = await forwarded_headers(client, note_route, auth_headers)
         [server] = [s for s in spans.get_finished_spans() if s.kind is SpanKind.SERVER]
         assert server.name == "GET /notes/{note_id}"
         assert format(server.context.trace_id, "032x") == TRACE_ID
-        sent = route.calls.last.request.headers
         gateway_span = format(server.context.span_id, "016x")
         assert sent["traceparent"] == f"00-{TRACE_ID}-{gateway_span}-01"
         assert "tracestate" not in sent

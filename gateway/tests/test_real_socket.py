@@ -5,10 +5,12 @@ import socket
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import httpx
 import pytest
 import uvicorn
+from fastapi import FastAPI
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
@@ -78,19 +80,30 @@ async def serve(app: ASGIApp) -> AsyncIterator[str]:
         sock.close()
 
 
+def gateway_to(upstream_url: str, upstream_client: str, **settings: Any) -> FastAPI:
+    """A gateway whose auth-service and notes-service are both `upstream_url`."""
+    return create_app(
+        make_settings(
+            auth_url=upstream_url,
+            notes_url=upstream_url,
+            upstream_client=upstream_client,
+            **settings,
+        )
+    )
+
+
 @asynccontextmanager
 async def system(upstream_client: str) -> AsyncIterator[tuple[httpx.AsyncClient, str]]:
     issuer = TokenIssuer()
     async with serve(upstream_app(issuer)) as upstream_url:
-        settings = make_settings(
-            auth_url=upstream_url,
-            notes_url=upstream_url,
+        app = gateway_to(
+            upstream_url,
+            upstream_client,
             notes_timeout_seconds=0.5,
             max_body_bytes=64 * 1024 * 1024,
-            upstream_client=upstream_client,
         )
         async with (
-            serve(create_app(settings)) as gateway_url,
+            serve(app) as gateway_url,
             httpx.AsyncClient(base_url=gateway_url, timeout=10) as client,
         ):
             yield client, f"Bearer {issuer.token(USER_ID)}"
@@ -207,16 +220,13 @@ async def test_slow_uploads_fill_the_pool_and_leave_the_breaker_closed(
         yield b"b"
 
     async with serve(holding_upstream(issuer, first_bytes)) as upstream_url:
-        app = create_app(
-            make_settings(
-                auth_url=upstream_url,
-                notes_url=upstream_url,
-                upstream_client=upstream_client,
-                upstream_max_connections=1,
-                upstream_keepalive_connections=1,
-                connect_timeout_seconds=0.2,
-                circuit_failure_threshold=2,
-            )
+        app = gateway_to(
+            upstream_url,
+            upstream_client,
+            upstream_max_connections=1,
+            upstream_keepalive_connections=1,
+            connect_timeout_seconds=0.2,
+            circuit_failure_threshold=2,
         )
         async with (
             serve(app) as gateway_url,
@@ -277,14 +287,11 @@ async def test_trickled_bodies_get_408(upstream_client: str, trickle: str) -> No
             await asyncio.sleep(0.02)
 
     async with serve(holding_upstream(issuer, first_bytes)) as upstream_url:
-        app = create_app(
-            make_settings(
-                auth_url=upstream_url,
-                notes_url=upstream_url,
-                upstream_client=upstream_client,
-                body_idle_timeout_seconds=0.3 if trickle == "stops" else 5,
-                body_total_timeout_seconds=0.6,
-            )
+        app = gateway_to(
+            upstream_url,
+            upstream_client,
+            body_idle_timeout_seconds=0.3 if trickle == "stops" else 5,
+            body_total_timeout_seconds=0.6,
         )
         async with serve(app) as gateway_url:
             length = b"100" if trickle == "stops" else b"1000000"
@@ -318,11 +325,7 @@ async def test_proxy_environment_variables_ignored(
     monkeypatch.delenv("no_proxy", raising=False)
     issuer = TokenIssuer()
     async with serve(upstream_app(issuer)) as upstream_url:
-        app = create_app(
-            make_settings(
-                auth_url=upstream_url, notes_url=upstream_url, upstream_client=upstream_client
-            )
-        )
+        app = gateway_to(upstream_url, upstream_client)
         async with (
             serve(app) as gateway_url,
             httpx.AsyncClient(base_url=gateway_url, timeout=10, trust_env=False) as client,

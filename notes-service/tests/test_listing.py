@@ -31,6 +31,11 @@ async def follow(
     return pages
 
 
+async def numbered_notes(client: httpx.AsyncClient, user: User, count: int) -> list[dict[str, Any]]:
+    """`count` notes of `user`, titled "note 0" onwards, in the order they were created."""
+    return [await create(client, user, title=f"note {i}") for i in range(count)]
+
+
 def ids(notes: list[dict[str, Any]]) -> list[int]:
     return [note["id"] for note in notes]
 
@@ -39,7 +44,7 @@ class TestCursorPages:
     async def test_next_visits_every_note_once_in_order(
         self, client: httpx.AsyncClient, alice: User, bob: User
     ) -> None:
-        mine = [await create(client, alice, title=f"note {i}") for i in range(7)]
+        mine = await numbered_notes(client, alice, 7)
         await create(client, bob)
         pages = await follow(client, alice, "/notes/?limit=3")
         assert [len(page) for page in pages] == [3, 3, 1]
@@ -48,15 +53,14 @@ class TestCursorPages:
     async def test_first_page_links_next_only_and_counts(
         self, client: httpx.AsyncClient, alice: User
     ) -> None:
-        for i in range(3):
-            await create(client, alice, title=f"note {i}")
+        await numbered_notes(client, alice, 3)
         response = await client.get("/notes/?limit=2", headers=alice.headers)
         assert set(links(response)) == {"next"}
         assert response.headers["X-Total-Count"] == "3"
         assert links(response)["next"].startswith("/notes?limit=2&cursor=")
 
     async def test_cursor_pages_link_back(self, client: httpx.AsyncClient, alice: User) -> None:
-        notes = [await create(client, alice, title=f"note {i}") for i in range(5)]
+        notes = await numbered_notes(client, alice, 5)
         first = await client.get("/notes/?limit=2", headers=alice.headers)
         second = await client.get(links(first)["next"], headers=alice.headers)
         assert ids(second.json()) == ids(notes[2:4])
@@ -71,7 +75,7 @@ class TestCursorPages:
     async def test_prev_from_the_last_page_walks_back_to_the_first(
         self, client: httpx.AsyncClient, alice: User
     ) -> None:
-        notes = [await create(client, alice, title=f"note {i}") for i in range(5)]
+        notes = await numbered_notes(client, alice, 5)
         forward = await follow(client, alice, "/notes/?limit=2")
         last = await client.get("/notes/?limit=2", headers=alice.headers)
         while "next" in links(last):
@@ -87,7 +91,7 @@ class TestCursorPages:
     async def test_deleted_cursor_note_does_not_break_the_walk(
         self, client: httpx.AsyncClient, alice: User
     ) -> None:
-        notes = [await create(client, alice, title=f"note {i}") for i in range(4)]
+        notes = await numbered_notes(client, alice, 4)
         first = await client.get("/notes/?limit=2", headers=alice.headers)
         await client.delete(f"/notes/{notes[1]['id']}", headers=alice.headers)
         second = await client.get(links(first)["next"], headers=alice.headers)
@@ -128,8 +132,7 @@ class TestCursorPages:
     async def test_tampered_cursor_is_422(
         self, client: httpx.AsyncClient, alice: User, change: dict[str, Any]
     ) -> None:
-        for i in range(3):
-            await create(client, alice, title=f"note {i}")
+        await numbered_notes(client, alice, 3)
         first = await client.get("/notes/?limit=1&sort=created_date", headers=alice.headers)
         cursor = links(first)["next"].split("cursor=")[1]
         payload = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
@@ -141,8 +144,7 @@ class TestCursorPages:
     async def test_cursor_of_another_sort_or_search_is_422(
         self, client: httpx.AsyncClient, alice: User
     ) -> None:
-        for i in range(3):
-            await create(client, alice, title=f"note {i}")
+        await numbered_notes(client, alice, 3)
         first = await client.get("/notes/?limit=1&sort=title", headers=alice.headers)
         cursor = links(first)["next"].split("cursor=")[1]
         for query in ("sort=-title", "", "sort=title&q=note"):
@@ -150,15 +152,14 @@ class TestCursorPages:
             assert response.status_code == 422
 
     async def test_cursor_with_offset_is_422(self, client: httpx.AsyncClient, alice: User) -> None:
-        for i in range(3):
-            await create(client, alice, title=f"note {i}")
+        await numbered_notes(client, alice, 3)
         first = await client.get("/notes/?limit=1", headers=alice.headers)
         response = await client.get(links(first)["next"] + "&offset=0", headers=alice.headers)
         assert response.status_code == 422
         assert response.json()["detail"][0]["msg"] == "cursor and offset cannot be combined"
 
     async def test_offset_pages_still_work(self, client: httpx.AsyncClient, alice: User) -> None:
-        notes = [await create(client, alice, title=f"note {i}") for i in range(5)]
+        notes = await numbered_notes(client, alice, 5)
         response = await client.get("/notes/?offset=3&limit=5", headers=alice.headers)
         assert ids(response.json()) == ids(notes[3:])
         assert response.headers["X-Total-Count"] == "5"

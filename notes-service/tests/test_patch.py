@@ -1,5 +1,6 @@
 """PATCH /notes/{id}: JSON Merge Patch (RFC 7396)."""
 
+import json
 from typing import Any
 
 import httpx
@@ -22,14 +23,19 @@ async def patch(
     return await client.patch(f"/notes/{note_id}", content=body, headers=headers)
 
 
+@pytest.fixture
+async def note(client: httpx.AsyncClient, alice: User) -> dict[str, Any]:
+    """A note of alice's, as created."""
+    return await create(client, alice)
+
+
 class TestPatchNote:
     @pytest.mark.parametrize(
         "content_type", [MERGE_PATCH, "application/json", "application/json; charset=utf-8"]
     )
     async def test_only_given_fields_change(
-        self, client: httpx.AsyncClient, alice: User, content_type: str
+        self, client: httpx.AsyncClient, alice: User, note: dict[str, Any], content_type: str
     ) -> None:
-        note = await create(client, alice)
         response = await patch(client, alice, note["id"], b'{"title": "patched"}', content_type)
         assert response.status_code == 200
         body = response.json()
@@ -38,8 +44,9 @@ class TestPatchNote:
         again = await client.get(f"/notes/{note['id']}", headers=alice.headers)
         assert again.json() == body
 
-    async def test_description_alone(self, client: httpx.AsyncClient, alice: User) -> None:
-        note = await create(client, alice)
+    async def test_description_alone(
+        self, client: httpx.AsyncClient, alice: User, note: dict[str, Any]
+    ) -> None:
         response = await patch(client, alice, note["id"], b'{"description": "new text"}')
         assert (response.json()["title"], response.json()["description"]) == (
             NOTE["title"],
@@ -61,11 +68,8 @@ class TestPatchNote:
         ],
     )
     async def test_same_validation_as_put(
-        self, client: httpx.AsyncClient, alice: User, body: Any
+        self, client: httpx.AsyncClient, alice: User, note: dict[str, Any], body: Any
     ) -> None:
-        import json
-
-        note = await create(client, alice)
         response = await patch(client, alice, note["id"], json.dumps(body).encode())
         assert response.status_code == 422, response.text
         unchanged = await client.get(f"/notes/{note['id']}", headers=alice.headers)
@@ -75,9 +79,8 @@ class TestPatchNote:
         "content_type", ["text/plain", "application/json-patch+json", "application/xml", ""]
     )
     async def test_other_media_types_are_415(
-        self, client: httpx.AsyncClient, alice: User, content_type: str
+        self, client: httpx.AsyncClient, alice: User, note: dict[str, Any], content_type: str
     ) -> None:
-        note = await create(client, alice)
         response = await patch(client, alice, note["id"], b'{"title": "patched"}', content_type)
         assert response.status_code == 415
         assert response.headers["Accept-Patch"] == f"{MERGE_PATCH}, application/json"
@@ -85,14 +88,14 @@ class TestPatchNote:
         assert unchanged.json() == note
 
     async def test_missing_and_other_owner(
-        self, client: httpx.AsyncClient, alice: User, bob: User
+        self, client: httpx.AsyncClient, alice: User, note: dict[str, Any], bob: User
     ) -> None:
-        note = await create(client, alice)
         assert (await patch(client, alice, 999999999, b'{"title": "abc"}')).status_code == 404
         assert (await patch(client, bob, note["id"], b'{"title": "abc"}')).status_code == 404
 
-    async def test_unknown_fields_ignored(self, client: httpx.AsyncClient, alice: User) -> None:
-        note = await create(client, alice)
+    async def test_unknown_fields_ignored(
+        self, client: httpx.AsyncClient, alice: User, note: dict[str, Any]
+    ) -> None:
         response = await patch(client, alice, note["id"], b'{"id": 5, "owner_id": "x"}')
         assert response.status_code == 200
         assert response.json()["id"] == note["id"]
