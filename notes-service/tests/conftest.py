@@ -3,6 +3,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from types import SimpleNamespace
 
 import httpx
 import pytest
@@ -16,7 +17,7 @@ from notes_service.db import SessionFactory, get_session, get_session_factory
 from notes_service.deps import get_database
 from notes_service.main import create_app
 from notes_service.models import Note
-from notes_service.repository import Database
+from notes_service.repository import Database, Row
 from platform_common.testing.issuer import TokenIssuer
 from platform_common.testing.migrations import migrated_database
 from platform_common.testing.sessions import rolled_back_session
@@ -136,6 +137,17 @@ async def table_lock(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
         yield connection
         if connection.in_transaction():
             await connection.rollback()
+
+
+@pytest.fixture
+def database(app: FastAPI) -> Database:
+    """The service's own pool (the hot paths'): every write here really commits."""
+    database: Database = app.state.database
+    return database
+
+
+def note_of(row: Row) -> SimpleNamespace:
+    return SimpleNamespace(**dict(row))
 
 
 async def count(engine: AsyncEngine, owner: uuid.UUID) -> int:

@@ -9,42 +9,20 @@ is released, and pg_locks shows who waits on what.
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from types import SimpleNamespace
 
 import httpx
 import pytest
-from fastapi import FastAPI
-from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker
 
 from notes_service import service
 from notes_service.errors import OwnerDeleted
-from notes_service.models import Note
-from notes_service.repository import Database, Row
+from notes_service.repository import Database
 from notes_service.schemas import NoteWrite
 from platform_common.testing.issuer import TokenIssuer
-from tests.conftest import User
+from tests.conftest import User, count, note_of, waiting
 
 NOTE = NoteWrite(title="a note", description="written late")
-
-
-@pytest.fixture
-def engine(app: FastAPI) -> AsyncEngine:
-    """The service's own engine: every session here really commits."""
-    engine: AsyncEngine = app.state.engine
-    return engine
-
-
-@pytest.fixture
-def database(app: FastAPI) -> Database:
-    """The service's own pool (the hot paths'): every write here really commits."""
-    database: Database = app.state.database
-    return database
-
-
-def note_of(row: Row) -> SimpleNamespace:
-    return SimpleNamespace(**dict(row))
 
 
 async def create(database: Database, owner: uuid.UUID) -> SimpleNamespace:
@@ -54,36 +32,6 @@ async def create(database: Database, owner: uuid.UUID) -> SimpleNamespace:
 async def purge(engine: AsyncEngine, owner: uuid.UUID) -> int:
     async with async_sessionmaker(engine)() as session:
         return await service.purge_user_notes(session, owner_id=owner)
-
-
-async def count(engine: AsyncEngine, owner: uuid.UUID) -> int:
-    async with async_sessionmaker(engine)() as session:
-        return await session.scalar(select(func.count()).where(Note.owner_id == owner)) or 0
-
-
-async def waiting(connection: AsyncConnection, locktype: str, expected: int) -> None:
-    """Until `expected` lock requests of `locktype` wait in this database."""
-    query = text(
-        "SELECT count(*) FROM pg_locks JOIN pg_database d ON d.oid = pg_locks.database"
-        " WHERE d.datname = current_database() AND NOT granted AND locktype = :locktype"
-    )
-
-    async def poll() -> None:
-        # Another server process's state: no event to wait on, so it is polled.
-        while await connection.scalar(query, {"locktype": locktype}) != expected:  # noqa: ASYNC110
-            await asyncio.sleep(0.01)
-
-    # A bound against a hang, not a timing assertion: the wait normally ends at once.
-    await asyncio.wait_for(poll(), timeout=30)
-
-
-@pytest.fixture
-async def table_lock(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
-    async with engine.connect() as connection:
-        await connection.execute(text("LOCK TABLE notes.notes IN SHARE MODE"))
-        yield connection
-        if connection.in_transaction():
-            await connection.rollback()
 
 
 async def test_create_arriving_during_the_purge_is_refused(

@@ -11,8 +11,7 @@ from collections.abc import AsyncIterator
 from types import SimpleNamespace
 
 import pytest
-from fastapi import FastAPI
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker
 
 from notes_service import listing, service
@@ -23,15 +22,9 @@ from notes_service.listing import ListQuery
 from notes_service.models import IdempotencyKey, Note
 from notes_service.repository import Database
 from notes_service.schemas import NoteWrite
-from tests.test_owner_deletion import database, note_of, waiting
+from tests.conftest import count, note_of, waiting
 
 NOTE = NoteWrite(title="a note", description="racing")
-
-
-@pytest.fixture
-def engine(app: FastAPI) -> AsyncEngine:
-    engine: AsyncEngine = app.state.engine
-    return engine
 
 
 @pytest.fixture
@@ -42,9 +35,6 @@ async def owner(engine: AsyncEngine) -> AsyncIterator[uuid.UUID]:
         await session.execute(delete(Note).where(Note.owner_id == owner))
         await session.execute(delete(IdempotencyKey).where(IdempotencyKey.owner_id == owner))
         await session.commit()
-
-
-__all__ = ["database"]  # the fixture, shared with test_owner_deletion
 
 
 async def create(database: Database, owner: uuid.UUID, title: str = "a note") -> SimpleNamespace:
@@ -72,20 +62,6 @@ async def create_once(
         return await service.create_note_once(
             session, owner_id=owner, data=NOTE, key=key, ttl_seconds=60
         )
-
-
-async def count(engine: AsyncEngine, owner: uuid.UUID) -> int:
-    async with async_sessionmaker(engine)() as session:
-        return await session.scalar(select(func.count()).where(Note.owner_id == owner)) or 0
-
-
-@pytest.fixture
-async def table_lock(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
-    async with engine.connect() as connection:
-        await connection.execute(text("LOCK TABLE notes.notes IN SHARE MODE"))
-        yield connection
-        if connection.in_transaction():
-            await connection.rollback()
 
 
 async def test_two_puts_with_one_if_match_one_wins(
