@@ -94,7 +94,10 @@ async def asyncpg_error_handler(request: Request, exc: Exception) -> JSONRespons
     """503 for a database that is down or restarting (asyncpg's own errors, from the
     repository's pool); anything else stays a bug (500)."""
     sqlstate = getattr(exc, "sqlstate", None) or ""
-    lost = isinstance(exc, asyncpg.ConnectionDoesNotExistError)
+    # A pooled connection broken under a request (Postgres restarted) surfaces
+    # as an InterfaceError or, mid-protocol, an InternalClientError; SQLAlchemy's
+    # path counts its InterfaceError as "unavailable" too (platform_common.database).
+    lost = isinstance(exc, asyncpg.InterfaceError | asyncpg.InternalClientError)
     if lost or sqlstate.startswith(_UNAVAILABLE_SQLSTATES):
         return await database_unavailable_handler(request, OSError(str(exc)))
     raise exc

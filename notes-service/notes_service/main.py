@@ -77,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(ServiceError, service_error_handler)
     app.add_exception_handler(asyncpg.PostgresError, asyncpg_error_handler)
     app.add_exception_handler(asyncpg.InterfaceError, asyncpg_error_handler)
+    app.add_exception_handler(asyncpg.InternalClientError, asyncpg_error_handler)
     return app
 
 
