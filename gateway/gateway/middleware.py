@@ -24,6 +24,7 @@ from gateway.request import IncomingRequest, parse_request
 from gateway.route_labels import route_label
 from gateway.routing import is_open_route
 from gateway.state import GatewayState
+from gateway.transport import Outgoing
 
 # The gateway's own routes only clients on its internal networks may see.
 INTERNAL_ONLY_PATHS = frozenset({"/metrics"})
@@ -145,20 +146,20 @@ class GatewayMiddleware:
         receive: Receive,
         send: Send,
     ) -> None:
-        body = _request_body(gateway, request, receive)
-        outgoing = upstream.client.build_request(
+        target = request.raw_path + b"?" + request.query if request.query else request.raw_path
+        outgoing = Outgoing(
             request.method,
-            upstream.url_for(request.raw_path, request.query),
-            headers=upstream_request_headers(
+            target,
+            upstream_request_headers(
                 request.headers,
                 request_id=request.request_id,
                 client=request.client,
                 scheme=request.scheme,
             ),
-            content=body,
+            _request_body(gateway, request, receive),
         )
         try:
-            response = await send_upstream(upstream, outgoing, body)
+            answer = await send_upstream(upstream, outgoing)
         except BodyTooLarge:
             raise Refusal(413, "Request body too large", reason="body_size") from None
         except BodyTimeout:
@@ -168,4 +169,4 @@ class GatewayMiddleware:
         except UpstreamFailure as failure:
             await failure.response(scope, receive, send)
             return
-        await relay(response, scope, receive, send)
+        await relay(answer, scope, receive, send)

@@ -1,8 +1,8 @@
-"""Forwarding one request to an upstream and streaming its answer back.
+"""Forwarding one request to an upstream's replicas and streaming the answer back.
 
-Done the way httpx recommends for proxies: one pooled client per upstream,
-`build_request` + `send(stream=True)`, and the raw (still encoded) response
-bytes relayed as they arrive, so no body is ever held whole in memory.
+The answer's raw (still encoded) bytes are relayed as they arrive, so no body
+is ever held whole in memory. Sending itself is a `Sender`'s job
+(gateway.transport).
 """
 
 from __future__ import annotations
@@ -16,11 +16,23 @@ import anyio
 import httpx
 from starlette.types import Receive, Scope, Send
 
+from gateway.aiohttp_sender import AiohttpSender
 from gateway.balancer import Balancer, Replica
-from gateway.body import RequestBody
 from gateway.errors import error_response
 from gateway.headers import client_response_headers
+from gateway.httpx_sender import HttpxSender
 from gateway.metrics import UPSTREAM_ERRORS, UPSTREAM_LATENCY, UPSTREAM_RESPONSES, method_label
+from gateway.transport import (
+    Answer,
+    ConnectionLost,
+    NotSent,
+    Outgoing,
+    PoolFull,
+    ReadTimedOut,
+    Sender,
+    SendError,
+    Timeouts,
+)
 
 # RFC 9110 §9.2.2; only these may be sent twice.
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
@@ -43,26 +55,37 @@ def _refuse_all_cookies() -> CookieJar:
 
 @dataclass(eq=False)
 class Upstream:
-    """One upstream service: its replicas (gateway.balancer) and one pooled client for all."""
+    """One upstream service: its replicas (gateway.balancer), the sender requests go
+    through and an httpx client for the gateway's own calls (documents, health)."""
 
     name: str
     prefix: str
     replicas: Sequence[Replica]
-    timeout: httpx.Timeout
+    timeouts: Timeouts
     balancer: Balancer = field(init=False)
     client: httpx.AsyncClient = field(init=False)
+    sender: Sender = field(init=False)
 
     def __post_init__(self) -> None:
         self.balancer = Balancer(self.replicas)
 
     @property
     def url(self) -> str:
-        """The first replica's URL: requests are built with it, then sent to the chosen one."""
+        """The first replica's URL (where the merged document reads this service's)."""
         return self.replicas[0].url
 
-    def open(self, limits: httpx.Limits, transport: httpx.AsyncBaseTransport | None) -> None:
+    def open(
+        self,
+        limits: httpx.Limits,
+        transport: httpx.AsyncBaseTransport | None,
+        *,
+        use_aiohttp: bool,
+    ) -> None:
+        """`use_aiohttp`: forward through aiohttp's pool rather than the httpx client."""
         self.client = httpx.AsyncClient(
-            timeout=self.timeout,
+            timeout=httpx.Timeout(
+                self.timeouts.read, connect=self.timeouts.connect, pool=self.timeouts.pool
+            ),
             limits=limits,
             transport=transport,
             cookies=_refuse_all_cookies(),
@@ -72,68 +95,38 @@ class Upstream:
         # The client's default Accept, Accept-Encoding and User-Agent would be
         # merged into every forwarded request; the client's own headers go as sent.
         self.client.headers.clear()
-
-    def url_for(self, raw_path: bytes, query_string: bytes) -> httpx.URL:
-        return self.replicas[0].base.copy_with(
-            raw_path=raw_path + b"?" + query_string if query_string else raw_path
-        )
-
-
-class _Counted(httpx.AsyncByteStream):
-    """An answer's body; the replica's count of requests in flight drops when it is closed."""
-
-    def __init__(self, stream: httpx.AsyncByteStream, replica: Replica) -> None:
-        self._stream = stream
-        self._replica: Replica | None = replica
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        async for chunk in self._stream:
-            yield chunk
+        if use_aiohttp:
+            self.sender = AiohttpSender(self.timeouts, limits.max_connections or 100)
+        else:
+            self.sender = HttpxSender(self.client)
 
     async def aclose(self) -> None:
-        if self._replica is not None:  # httpx may close a response more than once
-            self._replica.outstanding -= 1
-            self._replica = None
-        await self._stream.aclose()
+        await self.sender.aclose()
+        await self.client.aclose()
 
 
-class _NotSent(Exception):
-    """Connecting to the replica failed: not one byte of the request left the gateway."""
-
-    def __init__(self, error: httpx.TransportError) -> None:
-        super().__init__(str(error))
-        self.error = error
-
-
-async def _send_to(upstream: Upstream, replica: Replica, request: httpx.Request) -> httpx.Response:
-    """The replica's answer (headers), or the transport's error; `_NotSent` when refused."""
-    request.url = request.url.copy_with(
-        scheme=replica.base.scheme, host=replica.base.host, port=replica.base.port
-    )
-    # Built for the first replica; each replica is told its own name.
-    request.headers["Host"] = replica.base.netloc.decode("ascii")
+async def _send_to(upstream: Upstream, replica: Replica, request: Outgoing) -> Answer:
+    """The replica's answer (head read, body not yet); the sender's errors otherwise."""
     replica.outstanding += 1
     try:
-        response = await upstream.client.send(request, stream=True)
-    except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-        replica.outstanding -= 1
-        replica.breaker.record_failure()
-        raise _NotSent(exc) from None
+        answer = await upstream.sender.send(replica.url, request)
     except BaseException:
         replica.outstanding -= 1
         raise
-    response.stream = _Counted(response.stream, replica)  # type: ignore[arg-type]
-    if response.headers.get("connection", "").lower() == "close":
+
+    def done() -> None:
+        replica.outstanding -= 1
+
+    answer.after_close(done)
+    if answer.closes:
         upstream.balancer.saw_connection_close(replica)
     else:
         upstream.balancer.saw_keep_alive(replica)
-    return response
+    return answer
 
 
-async def send_upstream(
-    upstream: Upstream, request: httpx.Request, body: RequestBody | None
-) -> httpx.Response:
-    """A replica's answer, headers read and body not yet; or UpstreamFailure.
+async def send_upstream(upstream: Upstream, request: Outgoing) -> Answer:
+    """A replica's answer, head read and body not yet; or UpstreamFailure.
 
     A refused connection (nothing was sent) moves any request whose body has
     not started to the next replica; a connection closed under a request
@@ -141,18 +134,20 @@ async def send_upstream(
     """
     idempotent = request.method in IDEMPOTENT_METHODS
     started = time.perf_counter()
-    failure: Exception | None = None
+    failure: SendError | None = None
+    body = request.body
     for replica in upstream.balancer.attempts(idempotent):
         if body is not None and body.started:
             break  # the body cannot be sent again
         if not replica.breaker.allow():
             continue
         try:
-            response = await _send_to(upstream, replica, request)
-        except _NotSent as exc:
-            failure = exc.error
+            answer = await _send_to(upstream, replica, request)
+        except NotSent as exc:
+            replica.breaker.record_failure()
+            failure = exc
             continue
-        except httpx.RemoteProtocolError as exc:
+        except ConnectionLost as exc:
             replica.breaker.record_failure()
             failure = exc
             if idempotent:
@@ -166,23 +161,23 @@ async def send_upstream(
         replica.breaker.record_success()
         UPSTREAM_LATENCY.labels(upstream.name).observe(time.perf_counter() - started)
         UPSTREAM_RESPONSES.labels(
-            upstream.name, method_label(request.method), str(response.status_code)
+            upstream.name, method_label(request.method), str(answer.status)
         ).inc()
-        return response
+        return answer
     raise _no_answer(upstream, failure) from None
 
 
-def _no_answer(upstream: Upstream, failure: Exception | None) -> UpstreamFailure:
+def _no_answer(upstream: Upstream, failure: SendError | None) -> UpstreamFailure:
     """Every replica tried (or its breaker open): what the client gets."""
     if failure is None:
         UPSTREAM_ERRORS.labels(upstream.name, "circuit_open").inc()
         return UpstreamFailure(
             503, f"{upstream.name} is unavailable", retry_after=upstream.balancer.retry_after()
         )
-    if isinstance(failure, httpx.ConnectTimeout):
+    if isinstance(failure, NotSent) and failure.timed_out:
         UPSTREAM_ERRORS.labels(upstream.name, "timeout").inc()
         return UpstreamFailure(504, f"{upstream.name} did not answer in time")
-    if isinstance(failure, httpx.ConnectError):
+    if isinstance(failure, NotSent):
         UPSTREAM_ERRORS.labels(upstream.name, "connect").inc()
         return UpstreamFailure(503, f"{upstream.name} is unavailable")
     UPSTREAM_ERRORS.labels(upstream.name, "protocol").inc()
@@ -192,16 +187,16 @@ def _no_answer(upstream: Upstream, failure: Exception | None) -> UpstreamFailure
 def _failure(upstream: Upstream, replica: Replica, exc: Exception) -> Exception:
     """The answer to an error that ends the request on its first replica."""
     breaker = replica.breaker
-    if isinstance(exc, httpx.PoolTimeout):
+    if isinstance(exc, PoolFull):
         # The gateway's own pool is exhausted: not the upstream's fault.
         breaker.release()
         UPSTREAM_ERRORS.labels(upstream.name, "pool").inc()
         return UpstreamFailure(503, "gateway busy, try again", retry_after=1)
-    if isinstance(exc, httpx.TimeoutException):
+    if isinstance(exc, ReadTimedOut):
         breaker.record_failure()
         UPSTREAM_ERRORS.labels(upstream.name, "timeout").inc()
         return UpstreamFailure(504, f"{upstream.name} did not answer in time")
-    if isinstance(exc, httpx.TransportError):
+    if isinstance(exc, SendError):
         breaker.record_failure()
         UPSTREAM_ERRORS.labels(upstream.name, "transport").inc()
         return UpstreamFailure(502, f"{upstream.name} failed to answer")
@@ -211,7 +206,7 @@ def _failure(upstream: Upstream, replica: Replica, exc: Exception) -> Exception:
     return exc
 
 
-async def relay(response: httpx.Response, scope: Scope, receive: Receive, send: Send) -> None:
+async def relay(answer: Answer, scope: Scope, receive: Receive, send: Send) -> None:
     """Stream the upstream's answer to the client as it arrives.
 
     Most answers arrive in one read: they go out as two plain ASGI messages.
@@ -220,14 +215,14 @@ async def relay(response: httpx.Response, scope: Scope, receive: Receive, send: 
     per proxied request (bench/README.md); it is kept for answers that take
     more than one read, where a client gone mid-stream must stop the relay.
     """
-    chunks = response.aiter_raw()
+    chunks = answer.chunks()
     try:
         first = await anext(chunks, b"")
         await send(
             {
                 "type": "http.response.start",
-                "status": response.status_code,
-                "headers": client_response_headers(response.headers.raw),
+                "status": answer.status,
+                "headers": client_response_headers(answer.headers),
             }
         )
         await send({"type": "http.response.body", "body": first, "more_body": True})
@@ -237,7 +232,7 @@ async def relay(response: httpx.Response, scope: Scope, receive: Receive, send: 
             return
         await _relay_rest(second, chunks, receive, send)
     finally:
-        await response.aclose()
+        await answer.aclose()
 
 
 async def _relay_rest(

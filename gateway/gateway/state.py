@@ -16,7 +16,7 @@ from gateway.proxy import Upstream
 from gateway.quotas import build_counter
 from gateway.routing import PrefixRouter
 from gateway.token_check import TokenCheck
-from gateway.transport import AiohttpTransport
+from gateway.transport import Timeouts
 from platform_common.verification import build_remote_verifier
 
 AUTH = "auth-service"
@@ -58,9 +58,9 @@ class GatewayState:
                 replicas=[Replica(url, breaker(name, url)) for url in urls],
                 # Waiting for a free pooled connection is bounded like connecting:
                 # a full pool answers "busy" soon (gateway/proxy.py).
-                timeout=httpx.Timeout(
-                    read_timeout,
+                timeouts=Timeouts(
                     connect=settings.connect_timeout_seconds,
+                    read=read_timeout,
                     pool=settings.connect_timeout_seconds,
                 ),
             )
@@ -75,9 +75,9 @@ class GatewayState:
         )
         for each in self.upstreams:
             transport = transports.get(each.name)
-            if transport is None and settings.upstream_client == "aiohttp":
-                transport = AiohttpTransport(settings.upstream_max_connections)
-            each.open(limits, transport)
+            # A transport given for an upstream (tests) is what its requests go through.
+            use_aiohttp = transport is None and settings.upstream_client == "aiohttp"
+            each.open(limits, transport, use_aiohttp=use_aiohttp)
         self.router: PrefixRouter[Upstream] = PrefixRouter({u.prefix: u for u in self.upstreams})
 
         # auth-service's keys and revocation list; the list is polled by a
@@ -106,6 +106,6 @@ class GatewayState:
 
     async def aclose(self) -> None:
         for each in self.upstreams:
-            await each.client.aclose()
+            await each.aclose()
         await self.verification.aclose()
         await self.quotas.aclose()

@@ -1,184 +1,115 @@
-"""The HTTP stack requests leave the gateway through.
+"""What leaves the gateway for an upstream, what comes back, and how sending fails.
 
-httpx's own pool (httpcore) walks every pooled connection, asking each socket
-whether it is still readable, on every request: in our profile that was half
-of the gateway's CPU under load (bench/README.md). So by default requests go
-out through aiohttp's connection pool, behind this small httpx transport, and
-the proxy keeps httpx's API. Its one job beyond passing bytes is to turn
-aiohttp's errors into the httpx ones the proxy maps to 502/503/504.
-
-aiohttp counts the wait for a free pooled connection in its connect timeout,
-which would make a busy gateway look like an upstream failing to accept
-connections (and open the circuit breaker against a healthy service). So the
-transport hands out the pool's slots itself and a wait that runs out is
-httpx's PoolTimeout: "busy", never the upstream's fault.
-`GATEWAY_UPSTREAM_CLIENT=httpx` goes back to httpx's pool (the unit tests use
-it, for respx).
+The proxy (gateway.proxy) talks to one `Sender` per upstream and sees only
+the types here. Two HTTP stacks implement it: aiohttp's pool, the default
+(gateway.aiohttp_sender), and httpx (gateway.httpx_sender:
+`GATEWAY_UPSTREAM_CLIENT=httpx`, and the unit tests, where respx stands in
+for the upstreams). Each turns its own errors into the ones below, which the
+proxy maps to 502/503/504 and to "try the next replica".
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Protocol
 
-import aiohttp
-import httpx
-from multidict import CIMultiDict
-
-# Shorter than uvicorn's 5 s keep-alive, so the gateway drops an idle
-# connection before the upstream does rather than reuse one being closed.
-KEEPALIVE_SECONDS = 4.0
+from gateway.body import RequestBody
+from gateway.headers import RawHeaders
 
 
-class _RequestBody:
-    """Passes the request body to aiohttp and remembers why it stopped, if it failed.
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    connect: float
+    read: float  # between two reads of the answer
+    pool: float  # waiting for a free pooled connection
 
-    aiohttp writes the body in a task of its own and reports a failure there as
-    a connection error; the proxy needs the original (body too large, client gone).
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One request as it leaves: the replica's origin is the sender's choice."""
+
+    method: str
+    target: bytes  # raw path and query, as the client sent them
+    headers: RawHeaders  # without Host: each replica gets its own name
+    body: RequestBody | None
+
+
+class Answer:
+    """An upstream's answer: the head read, the body still to come."""
+
+    __slots__ = ("_after_close", "_chunks", "_close", "closes", "headers", "status")
+
+    def __init__(
+        self,
+        status: int,
+        headers: RawHeaders,
+        chunks: AsyncIterator[bytes],
+        close: Callable[[], Awaitable[None]],
+    ) -> None:
+        self.status = status
+        self.headers = headers
+        # The upstream said `Connection: close`: it is draining (gateway.balancer).
+        self.closes = any(
+            name.lower() == b"connection" and value.lower() == b"close" for name, value in headers
+        )
+        self._chunks = chunks
+        self._close: Callable[[], Awaitable[None]] | None = close
+        self._after_close: Callable[[], None] | None = None
+
+    def chunks(self) -> AsyncIterator[bytes]:
+        """The body's bytes as they arrive, still encoded as the upstream sent them."""
+        return self._chunks
+
+    def after_close(self, callback: Callable[[], None]) -> None:
+        self._after_close = callback
+
+    async def aclose(self) -> None:
+        """Gives the connection back (or drops it, if the body was not read to the end)."""
+        close, self._close = self._close, None
+        if close is None:
+            return
+        try:
+            await close()
+        finally:
+            if self._after_close is not None:
+                self._after_close()
+
+
+class Sender(Protocol):
+    async def send(self, origin: str, request: Outgoing) -> Answer:
+        """The answer of `origin` (scheme://host:port) to `request`; raises SendError."""
+        ...
+
+    async def aclose(self) -> None: ...
+
+
+class SendError(Exception):
+    """The upstream gave no answer."""
+
+
+class NotSent(SendError):
+    """Connecting failed (refused or timed out): not one byte of the request left."""
+
+    def __init__(self, message: str, *, timed_out: bool) -> None:
+        super().__init__(message)
+        self.timed_out = timed_out
+
+
+class PoolFull(SendError):
+    """No pooled connection came free in time: the gateway is busy, not the upstream."""
+
+
+class ReadTimedOut(SendError):
+    """The upstream took longer than the read timeout to answer."""
+
+
+class ConnectionLost(SendError):
+    """The connection closed under the request, which the upstream may have received.
+
+    Typically a pooled connection the upstream had just closed.
     """
 
-    def __init__(self, stream: httpx.AsyncByteStream) -> None:
-        self._stream = stream
-        self.error: Exception | None = None
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        try:
-            async for chunk in self._stream:
-                yield chunk
-        except Exception as exc:
-            self.error = exc
-            raise
-
-
-class _ResponseBody(httpx.AsyncByteStream):
-    def __init__(self, response: aiohttp.ClientResponse, slot: _Slot) -> None:
-        self._response = response
-        self._slot = slot
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        try:
-            async for chunk in self._response.content.iter_any():
-                yield chunk
-        except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
-            raise httpx.ReadTimeout(str(exc)) from exc
-        except aiohttp.ClientError as exc:
-            raise httpx.ReadError(str(exc)) from exc
-
-    async def aclose(self) -> None:
-        # Back to the pool when read to the end; closed otherwise.
-        self._response.release()
-        self._slot.release()
-
-
-class _Slot:
-    """One of the pool's connections, held from the request until its answer is closed."""
-
-    def __init__(self, slots: asyncio.Semaphore) -> None:
-        self._slots = slots
-        self._held = True
-
-    def release(self) -> None:
-        if self._held:  # httpx may close a response more than once
-            self._held = False
-            self._slots.release()
-
-
-async def _acquire(slots: asyncio.Semaphore, wait_seconds: float | None) -> _Slot:
-    try:
-        async with asyncio.timeout(wait_seconds):
-            await slots.acquire()
-    except TimeoutError:
-        raise httpx.PoolTimeout("no free connection to the upstream") from None
-    return _Slot(slots)
-
-
-def _translate(exc: aiohttp.ClientError | asyncio.TimeoutError) -> httpx.TransportError:
-    message = str(exc) or type(exc).__name__
-    if isinstance(exc, aiohttp.ClientConnectorError):
-        return httpx.ConnectError(message)
-    if isinstance(exc, aiohttp.ConnectionTimeoutError):
-        return httpx.ConnectTimeout(message)
-    if isinstance(exc, aiohttp.ServerTimeoutError | asyncio.TimeoutError):
-        return httpx.ReadTimeout(message)
-    if isinstance(exc, aiohttp.ServerDisconnectedError | aiohttp.ClientOSError):
-        # Typically a pooled connection the upstream had already closed.
-        return httpx.RemoteProtocolError(message)
-    return httpx.NetworkError(message)
-
-
-class AiohttpTransport(httpx.AsyncBaseTransport):
-    def __init__(self, max_connections: int) -> None:
-        self._max_connections = max_connections
-        self._slots = asyncio.Semaphore(max_connections)
-        self._session: aiohttp.ClientSession | None = None
-
-    def _client(self) -> aiohttp.ClientSession:
-        if self._session is None:  # made inside the running event loop
-            self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(
-                    limit=self._max_connections, keepalive_timeout=KEEPALIVE_SECONDS
-                ),
-                # A shared client must never remember one user's cookies for the next.
-                cookie_jar=aiohttp.DummyCookieJar(),
-                # The client's headers go as sent; aiohttp adds none of its own.
-                skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding", "Content-Type"),
-                auto_decompress=False,
-                trust_env=False,
-            )
-        return self._session
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        timeout = request.extensions.get("timeout", {})
-        slot = await _acquire(self._slots, timeout.get("pool"))
-        try:
-            response = await self._send(request, timeout)
-        except BaseException:
-            slot.release()
-            raise
-        return httpx.Response(
-            status_code=response.status,
-            headers=list(response.raw_headers),
-            stream=_ResponseBody(response, slot),
-            extensions={
-                "http_version": b"HTTP/1.1",
-                "reason_phrase": (response.reason or "").encode(),
-            },
-        )
-
-    async def _send(
-        self, request: httpx.Request, limits: dict[str, float | None]
-    ) -> aiohttp.ClientResponse:
-        headers = CIMultiDict(
-            (name.decode("latin-1"), value.decode("latin-1"))
-            for name, value in request.headers.raw
-            if name.lower() != b"transfer-encoding"  # aiohttp frames the body itself
-        )
-        body: _RequestBody | None = None
-        data: bytes | _RequestBody | None
-        try:
-            data = request.content or None
-        except httpx.RequestNotRead:
-            data = body = _RequestBody(request.stream)  # type: ignore[arg-type]
-        try:
-            return await self._client().request(
-                request.method,
-                str(request.url),
-                headers=headers,
-                data=data,
-                allow_redirects=False,
-                timeout=aiohttp.ClientTimeout(
-                    total=None,
-                    # The pool wait is over (handle_async_request): connecting only.
-                    connect=limits.get("connect"),
-                    sock_connect=limits.get("connect"),
-                    sock_read=limits.get("read"),
-                ),
-            )
-        except (TimeoutError, aiohttp.ClientError) as exc:
-            if body is not None and body.error is not None:
-                raise body.error from None
-            raise _translate(exc) from exc
-
-    async def aclose(self) -> None:
-        if self._session is not None:
-            await self._session.close()
+class TransportFailed(SendError):
+    """Any other failure of the connection."""

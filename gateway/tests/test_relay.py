@@ -6,16 +6,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
-import httpx
-
 from gateway.proxy import relay
+from gateway.transport import Answer
 
 
-class Endless(httpx.AsyncByteStream):
+class Endless:
     def __init__(self) -> None:
         self.closed = False
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
+    async def chunks(self) -> AsyncIterator[bytes]:
         while True:
             yield b"tick"
             await asyncio.sleep(0)
@@ -24,10 +23,16 @@ class Endless(httpx.AsyncByteStream):
         self.closed = True
 
 
+async def one_read() -> AsyncIterator[bytes]:
+    yield b"{}"
+
+
+async def nothing() -> None:
+    return None
+
+
 async def test_a_one_read_answer_is_two_messages() -> None:
-    response = httpx.Response(
-        200, headers={"content-type": "application/json"}, stream=httpx.ByteStream(b"{}")
-    )
+    response = Answer(200, [(b"content-type", b"application/json")], one_read(), nothing)
     sent: list[dict[str, object]] = []
 
     async def receive() -> dict[str, object]:
@@ -49,7 +54,7 @@ async def test_a_one_read_answer_is_two_messages() -> None:
 
 async def test_a_longer_answer_stops_when_the_client_goes() -> None:
     stream = Endless()
-    response = httpx.Response(200, stream=stream)
+    response = Answer(200, [], stream.chunks(), stream.aclose)
     bodies = 0
     gone = asyncio.Event()
 
