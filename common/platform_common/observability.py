@@ -9,16 +9,15 @@ bodies and add a task per request on the hot path.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
 import sys
 import time
-import uuid
 from contextvars import ContextVar
 from typing import TextIO
 
+import orjson
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -52,7 +51,7 @@ def incoming_request_id(value: str | None) -> str:
     """Keep a well-formed incoming id so one request can be followed across services."""
     if value and _WELL_FORMED_ID.fullmatch(value):
         return value
-    return uuid.uuid4().hex
+    return os.urandom(16).hex()  # 128 random bits, like a UUID4's hex, at a third of the cost
 
 
 LOG_FORMAT_VARIABLE = "LOG_FORMAT"
@@ -99,7 +98,7 @@ class JsonFormatter(logging.Formatter):
         entry.update(getattr(record, "fields", {}))
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str)
+        return orjson.dumps(entry, default=str).decode()
 
 
 class ConsoleFormatter(logging.Formatter):
@@ -149,6 +148,13 @@ def configure_logging(service: str, level: str = "INFO", *, stream: TextIO | Non
         handler.setFormatter(ConsoleFormatter())
     else:
         handler.setFormatter(JsonFormatter(service))
+    # What no formatter here prints, a record need not gather: the calling
+    # frame, thread and process (the logging HOWTO's "Optimization"). It was
+    # a quarter of the access line's cost per request (bench/README.md).
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

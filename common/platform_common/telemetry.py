@@ -346,6 +346,8 @@ def trace_engine(engine: AsyncEngine) -> bool:
 
 def current_ids() -> tuple[str, str] | None:
     """(trace id, span id) in hex of the current span, None outside a trace."""
+    if _tracing is None:  # no span is ever started: the lookup below is for nothing
+        return None
     context = trace.get_current_span().get_span_context()
     if not context.is_valid:
         return None

@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from notes_service.db import SessionFactory, get_session, get_session_factory
 from notes_service.repository import Database
-from platform_common.bearer import require_scope, unauthorized
+from platform_common.bearer import ScopedUser, require_scope
 from platform_common.tokens import AccessClaims
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
@@ -19,15 +19,5 @@ async def get_database(request: Request) -> Database:
 
 
 DatabaseDep = Annotated[Database, Depends(get_database)]
-NotesClaims = Annotated[AccessClaims, require_scope("notes")]
 PurgeClaims = Annotated[AccessClaims, require_scope("notes:purge")]
-
-
-async def current_user_id(claims: NotesClaims) -> uuid.UUID:
-    try:
-        return uuid.UUID(claims.subject)
-    except ValueError:
-        raise unauthorized("token subject is not a user") from None
-
-
-CurrentUserId = Annotated[uuid.UUID, Depends(current_user_id)]
+CurrentUserId = Annotated[uuid.UUID, Depends(ScopedUser("notes"))]
