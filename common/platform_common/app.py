@@ -8,8 +8,9 @@ passed in; what is common is done here once, in one order:
     RequestContextMiddleware request id, access log, metrics: wraps everything below
     <middleware>             the caller's own (the gateway's CORS and proxy), outermost first
     TrailingSlashMiddleware  `/notes/` is `/notes`, without a redirect
-    AllowHeaderMiddleware    a 405 names every method its path answers
     routes                   health routes first, then the caller's routers
+
+and a 405 names every method its path answers (method_not_allowed).
 """
 
 from __future__ import annotations
@@ -17,11 +18,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.routing import iter_route_contexts
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware import Middleware
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Match
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from platform_common.database import add_database_error_handlers
@@ -72,8 +76,8 @@ def create_service_app(
         app.include_router(router)
     if database:
         add_database_error_handlers(app)
+    app.add_exception_handler(405, method_not_allowed)
     # add_middleware puts each one outside the previous: added innermost first.
-    app.add_middleware(AllowHeaderMiddleware)
     app.add_middleware(TrailingSlashMiddleware)
     for each in reversed(middleware):
         app.add_middleware(each.cls, *each.args, **each.kwargs)
@@ -97,33 +101,17 @@ def allowed_methods(routes: Sequence[BaseRoute], scope: Scope) -> set[str]:
     return methods
 
 
-class AllowHeaderMiddleware:
-    """A 405 answer's `Allow` names the methods of every route of the path (RFC 9110 §15.5.6).
+async def method_not_allowed(request: Request, exc: Exception) -> Response:
+    """A 405 whose `Allow` names the methods of every route of the path (RFC 9110 §15.5.6).
 
     Starlette's router answers 405 from the first route whose path matches,
     so where several routes share a path (GET and DELETE of `/notes/{id}`
-    declared apart) `Allow` named that route's methods alone; and an
-    application's own HTTPException handler may not copy the header at all.
-    Set here, on the way out, it is right whoever wrote the answer.
+    declared apart) `Allow` named that route's methods alone. A handler for
+    the status, which comes before any handler of HTTPException a service
+    adds; no middleware wrapping every answer to catch the rare 405.
     """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            send = _allow_on_405(scope, send)
-        await self.app(scope, receive, send)
-
-
-def _allow_on_405(scope: Scope, send: Send) -> Send:
-    async def send_with_allow(message: Message) -> None:
-        if message["type"] == "http.response.start" and message["status"] == 405:
-            methods = allowed_methods(scope["app"].router.routes, scope)
-            if methods:
-                headers = [(k, v) for k, v in message.get("headers", []) if k != b"allow"]
-                headers.append((b"allow", ", ".join(sorted(methods)).encode("latin-1")))
-                message["headers"] = headers
-        await send(message)
-
-    return send_with_allow
+    assert isinstance(exc, StarletteHTTPException)
+    methods = allowed_methods(request.app.router.routes, request.scope)
+    if methods:
+        exc.headers = {**(exc.headers or {}), "Allow": ", ".join(sorted(methods))}
+    return await http_exception_handler(request, exc)
