@@ -108,6 +108,11 @@ class AiohttpSender:
                 auto_decompress=False,
                 trust_env=False,
             )
+            # aiohttp sends an idempotent request once more, on its own, when the
+            # connection closes under it; the gateway decides that itself, across
+            # replicas (gateway.proxy): two retry layers sent such a request four
+            # times. No public switch; aiohttp's own test client sets this one.
+            self._session._retry_connection = False
         return self._session
 
     async def _take_slot(self) -> None:

@@ -59,6 +59,8 @@ class Balancer:
 
     def order(self) -> list[Replica]:
         """Every replica once, in the order to try them for one request."""
+        if len(self.replicas) == 1:
+            return [self.replicas[0]]
         now = self._clock()
         first = next(self._turn) % len(self.replicas)
         in_turn = self.replicas[first:] + self.replicas[:first]

@@ -26,7 +26,7 @@ class Settings(BaseSettings):
     auth_timeout_seconds: float = Field(default=10.0, gt=0)
     notes_timeout_seconds: float = Field(default=10.0, gt=0)
     connect_timeout_seconds: float = Field(default=2.0, gt=0)
-    # aiohttp's pool by default; httpx's own is slower under load (gateway/transport.py).
+    # aiohttp's pool by default; httpx's own is slower under load (gateway/aiohttp_sender.py).
     upstream_client: Literal["aiohttp", "httpx"] = "aiohttp"
     upstream_max_connections: int = Field(default=200, ge=1)
     upstream_keepalive_connections: int = Field(default=100, ge=1)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.body import BodyTimeout, BodyTooLarge, ClientDisconnected, RequestBody
 from gateway.errors import Refusal
@@ -48,18 +48,6 @@ def _request_body(
     ):
         raise Refusal(413, "Request body too large", reason="body_size")
     return RequestBody(receive, gateway.body_limits) if request.has_body else None
-
-
-def _with_headers(send: Send, headers: dict[str, str]) -> Send:
-    """`send`, adding the consumer's RateLimit headers to the answer's head."""
-    extra = [(name.lower().encode(), value.encode()) for name, value in headers.items()]
-
-    async def send_with_headers(message: Message) -> None:
-        if message["type"] == "http.response.start":
-            message = {**message, "headers": [*message.get("headers", []), *extra]}
-        await send(message)
-
-    return send_with_headers
 
 
 class GatewayMiddleware:
@@ -123,16 +111,12 @@ class GatewayMiddleware:
             claims = await gateway.tokens.check(request.authorization)
             consumer = f"user:{claims.subject}"
         usage = await gateway.quotas.hit(consumer)
-        if usage is None:  # the shared counter failed: let through (gateway.quotas)
-            await self._proxy(gateway, upstream, request, scope, receive, send)
-            return
-        headers = usage.headers()
-        if not usage.allowed:
+        # None: the shared counter failed; let through, without RateLimit headers (gateway.quotas).
+        headers = usage.headers() if usage is not None else {}
+        if usage is not None and not usage.allowed:
             raise Refusal(429, "Too Many Requests", headers=headers, reason="rate_limit")
         try:
-            await self._proxy(
-                gateway, upstream, request, scope, receive, _with_headers(send, headers)
-            )
+            await self._proxy(gateway, upstream, request, scope, receive, send, headers)
         except Refusal as refusal:
             refusal.headers = {**(refusal.headers or {}), **headers}
             raise
@@ -145,7 +129,9 @@ class GatewayMiddleware:
         scope: Scope,
         receive: Receive,
         send: Send,
+        quota_headers: dict[str, str],
     ) -> None:
+        """Forward the request, the consumer's `quota_headers` added to whatever answers it."""
         target = request.raw_path + b"?" + request.query if request.query else request.raw_path
         outgoing = Outgoing(
             request.method,
@@ -167,6 +153,8 @@ class GatewayMiddleware:
         except ClientDisconnected:
             return
         except UpstreamFailure as failure:
+            failure.response.headers.update(quota_headers)
             await failure.response(scope, receive, send)
             return
-        await relay(answer, scope, receive, send)
+        extra = [(name.lower().encode(), value.encode()) for name, value in quota_headers.items()]
+        await relay(answer, scope, receive, send, extra)

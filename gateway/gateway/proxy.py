@@ -14,6 +14,7 @@ from http.cookiejar import CookieJar, DefaultCookiePolicy
 
 import anyio
 import httpx
+from prometheus_client import Counter
 from starlette.types import Receive, Scope, Send
 
 from gateway.aiohttp_sender import AiohttpSender
@@ -68,6 +69,18 @@ class Upstream:
 
     def __post_init__(self) -> None:
         self.balancer = Balancer(self.replicas)
+        self.latency = UPSTREAM_LATENCY.labels(self.name)
+        self._answers: dict[tuple[str, int], Counter] = {}
+
+    def count_answer(self, method: str, status: int) -> None:
+        """One more in gateway_upstream_responses_total, each series looked up once
+        (`labels()` takes a lock and builds a key per call); keys are bounded:
+        known methods (gateway.metrics) times three-digit statuses."""
+        key = (method_label(method), status)
+        series = self._answers.get(key)
+        if series is None:
+            series = self._answers[key] = UPSTREAM_RESPONSES.labels(self.name, key[0], str(status))
+        series.inc()
 
     @property
     def url(self) -> str:
@@ -159,10 +172,8 @@ async def send_upstream(upstream: Upstream, request: Outgoing) -> Answer:
                 raise
             raise mapped from None
         replica.breaker.record_success()
-        UPSTREAM_LATENCY.labels(upstream.name).observe(time.perf_counter() - started)
-        UPSTREAM_RESPONSES.labels(
-            upstream.name, method_label(request.method), str(answer.status)
-        ).inc()
+        upstream.latency.observe(time.perf_counter() - started)
+        upstream.count_answer(request.method, answer.status)
         return answer
     raise _no_answer(upstream, failure) from None
 
@@ -206,8 +217,14 @@ def _failure(upstream: Upstream, replica: Replica, exc: Exception) -> Exception:
     return exc
 
 
-async def relay(answer: Answer, scope: Scope, receive: Receive, send: Send) -> None:
-    """Stream the upstream's answer to the client as it arrives.
+async def relay(
+    answer: Answer,
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    extra_headers: Sequence[tuple[bytes, bytes]] = (),
+) -> None:
+    """Stream the upstream's answer to the client as it arrives, `extra_headers` added.
 
     Most answers arrive in one read: they go out as two plain ASGI messages.
     Starlette's StreamingResponse runs a task group per answer (a second task
@@ -222,7 +239,7 @@ async def relay(answer: Answer, scope: Scope, receive: Receive, send: Send) -> N
             {
                 "type": "http.response.start",
                 "status": answer.status,
-                "headers": client_response_headers(answer.headers),
+                "headers": [*client_response_headers(answer.headers), *extra_headers],
             }
         )
         await send({"type": "http.response.body", "body": first, "more_body": True})

@@ -1,6 +1,7 @@
 """The gateway and a small upstream on real loopback sockets, served by uvicorn."""
 
 import asyncio
+import contextlib
 import socket
 import time
 from collections.abc import AsyncIterator
@@ -178,6 +179,48 @@ async def test_refused_connection_answers_503(upstream_client: str) -> None:
             assert response.status_code == 503
             assert response.json() == {"detail": "notes-service is unavailable"}
             assert time.perf_counter() - started < 1.0
+
+
+@asynccontextmanager
+async def hanging_up() -> AsyncIterator[tuple[str, list[bytes]]]:
+    """An upstream that takes each request's head and closes the connection unanswered."""
+    heads: list[bytes] = []
+
+    async def on_connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(asyncio.IncompleteReadError):
+            heads.append(await reader.readuntil(b"\r\n\r\n"))
+        writer.close()
+
+    server = await asyncio.start_server(on_connection, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async with server:
+        yield f"http://127.0.0.1:{port}", heads
+
+
+@pytest.mark.parametrize("upstream_client", ["aiohttp", "httpx"])
+@pytest.mark.parametrize(("method", "attempts"), [("GET", 2), ("POST", 1)])
+async def test_connection_closed_unanswered_answers_502(
+    upstream_client: str, method: str, attempts: int
+) -> None:
+    """Sent, then the connection closed: an idempotent request is tried once more, others not."""
+    issuer = TokenIssuer()
+    async with serve(upstream_app(issuer)) as auth_url, hanging_up() as (notes_url, heads):
+        settings = make_settings(
+            auth_url=auth_url, notes_url=notes_url, upstream_client=upstream_client
+        )
+        async with (
+            serve(create_app(settings)) as gateway_url,
+            httpx.AsyncClient(base_url=gateway_url, timeout=10) as client,
+        ):
+            response = await client.request(
+                method,
+                "/notes/",
+                headers={"Authorization": f"Bearer {issuer.token(USER_ID)}"},
+                json={"title": "t"} if method == "POST" else None,
+            )
+    assert response.status_code == 502
+    assert response.json() == {"detail": "notes-service closed the connection"}
+    assert [head.split(b" ", 1)[0] for head in heads] == [method.encode()] * attempts
 
 
 def holding_upstream(issuer: TokenIssuer, first_bytes: asyncio.Event) -> Starlette:
