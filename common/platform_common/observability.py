@@ -82,22 +82,37 @@ class JsonFormatter(logging.Formatter):
         self._service = service
 
     def format(self, record: logging.LogRecord) -> str:
+        exc = self.formatException(record.exc_info) if record.exc_info else None
+        fields = getattr(record, "fields", {})
+        return self.line(
+            record.created, record.levelname, record.name, record.getMessage(), fields, exc
+        )
+
+    def line(
+        self,
+        created: float,
+        level: str,
+        logger: str,
+        message: str,
+        fields: dict[str, object],
+        exc: str | None = None,
+    ) -> str:
         entry: dict[str, object] = {
-            "ts": round(record.created, 3),
-            "level": record.levelname.lower(),
+            "ts": round(created, 3),
+            "level": level.lower(),
             "service": self._service,
-            "logger": record.name,
+            "logger": logger,
             "request_id": request_id_var.get(),
             "trace_id": None,
             "span_id": None,
-            "message": record.getMessage(),
+            "message": message,
         }
         ids = telemetry.current_ids()
         if ids is not None:
             entry["trace_id"], entry["span_id"] = ids
-        entry.update(getattr(record, "fields", {}))
-        if record.exc_info:
-            entry["exc"] = self.formatException(record.exc_info)
+        entry.update(fields)
+        if exc is not None:
+            entry["exc"] = exc
         return orjson.dumps(entry, default=str).decode()
 
 
@@ -158,6 +173,8 @@ def configure_logging(service: str, level: str = "INFO", *, stream: TextIO | Non
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    global _json_handler
+    _json_handler = handler if isinstance(handler.formatter, JsonFormatter) else None
     # uvicorn configures its loggers with handlers of their own and propagation
     # off before it calls the app factory: its lines would bypass this format.
     for name in ("uvicorn", "uvicorn.error"):
@@ -170,6 +187,31 @@ def configure_logging(service: str, level: str = "INFO", *, stream: TextIO | Non
     # proxied request): a second line for what the callee's access line shows.
     debugging = root.level <= logging.DEBUG
     logging.getLogger("httpx").setLevel(logging.DEBUG if debugging else logging.WARNING)
+
+
+# The handler configure_logging installed, when it writes JSON: access lines go
+# to it directly while it is the root logger's only one (see _log_access).
+_json_handler: logging.StreamHandler[TextIO] | None = None
+
+
+def _write_json_access(logger: str, level: int, fields: dict[str, object]) -> bool:
+    """Writes one access line straight to the JSON handler; False if it is not in place.
+
+    The line is the one the handler's formatter would write for a record; a
+    LogRecord and the logging module's dispatch to it cost three times the
+    line itself, per request (bench/README.md). Anything else (a test's
+    capture handler added to the root, a console format) goes through logging.
+    """
+    handler = _json_handler
+    if handler is None or logging.root.handlers != [handler]:
+        return False
+    formatter = handler.formatter
+    assert isinstance(formatter, JsonFormatter)
+    line = formatter.line(time.time(), logging.getLevelName(level), logger, "request", fields)
+    with handler.lock:  # type: ignore[union-attr]
+        handler.stream.write(line + "\n")
+        handler.stream.flush()
+    return True
 
 
 class RequestContextMiddleware:
@@ -251,13 +293,14 @@ class RequestContextMiddleware:
         # Checked first so a suppressed poll costs no record and no dict.
         if not self.logger.isEnabledFor(level):
             return
-        fields = {
+        fields: dict[str, object] = {
             "method": method,
             "path": path,  # never the query string, nor any header
             "status": status,
             "duration_ms": round(elapsed * 1000, 2),
         }
-        self.logger.log(level, "request", extra={"fields": fields, "access": True})
+        if not _write_json_access(self.logger.name, level, fields):
+            self.logger.log(level, "request", extra={"fields": fields, "access": True})
 
 
 MULTIPROCESS_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"

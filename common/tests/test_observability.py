@@ -147,8 +147,13 @@ class TestConsoleFormat:
 
 
 class TestJsonFormat:
-    async def test_default_when_not_a_terminal(self) -> None:
+    @pytest.mark.parametrize("another_handler", [False, True])
+    async def test_default_when_not_a_terminal(self, another_handler: bool) -> None:
+        """The same line whether written straight to the platform's handler or,
+        with another handler on the root (a test's capture), through logging."""
         out = capture()
+        if another_handler:
+            logging.root.addHandler(logging.NullHandler())
         await call("POST", "/notes/", {"x-request-id": "req-12345678"})
         [line] = lines(out)
         entry = json.loads(line)

@@ -42,12 +42,12 @@ def _segments(template: str) -> Template:
 
 
 @lru_cache(maxsize=1)
-def _table() -> dict[int, list[tuple[Template, str]]]:
-    """Templates by segment count, so a path is compared with few of them."""
-    table: dict[int, list[tuple[Template, str]]] = {}
+def _table() -> dict[tuple[int, str | None], list[tuple[Template, str]]]:
+    """Templates by segment count and first segment, so a path meets one or two of them."""
+    table: dict[tuple[int, str | None], list[tuple[Template, str]]] = {}
     for template in ROUTE_TEMPLATES:
         segments = _segments(template)
-        table.setdefault(len(segments), []).append((segments, template))
+        table.setdefault((len(segments), segments[1]), []).append((segments, template))
     return table
 
 
@@ -66,7 +66,9 @@ def _fits(template: Template, segments: list[str]) -> bool:
 def route_label(path: str) -> str:
     """`path` without its trailing slash; the template it fits, else `other`."""
     segments = path.split("/")
-    for template, label in _table().get(len(segments), ()):
+    if len(segments) < 2:
+        return OTHER
+    for template, label in _table().get((len(segments), segments[1]), ()):
         if _fits(template, segments):
             return label
     return OTHER
