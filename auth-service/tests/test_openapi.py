@@ -2,6 +2,7 @@ import json
 
 from fastapi import FastAPI
 
+from platform_common.testing.dependencies import sync_dependencies
 from tests.conftest import SERVICE_ROOT
 
 
@@ -21,3 +22,8 @@ def test_routes_under_auth(app: FastAPI) -> None:
 def test_token_endpoint_documented_as_form(app: FastAPI) -> None:
     body = app.openapi()["paths"]["/auth/token"]["post"]["requestBody"]
     assert list(body["content"]) == ["application/x-www-form-urlencoded"]
+
+
+def test_no_dependency_runs_in_the_thread_pool(app: FastAPI) -> None:
+    """Every dependency is `async def`: FastAPI sends a plain `def` one to a thread per request."""
+    assert sync_dependencies(app) == []

@@ -8,6 +8,7 @@ from pydantic import ValidationError
 from gateway.config import Settings
 from gateway.main import create_app
 from platform_common.testing.contract import Contract
+from platform_common.testing.dependencies import sync_dependencies
 from tests.conftest import NOTE, NOTES_URL, asgi_client, make_settings
 
 
@@ -140,3 +141,8 @@ class TestSettings:
         monkeypatch.setenv("GATEWAY_TRUSTED_PROXIES", value)
         with pytest.raises(ValidationError):
             Settings()
+
+
+def test_no_dependency_runs_in_the_thread_pool() -> None:
+    """Every dependency is `async def`: FastAPI sends a plain `def` one to a thread per request."""
+    assert sync_dependencies(create_app(make_settings())) == []

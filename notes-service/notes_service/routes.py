@@ -172,7 +172,9 @@ def _invalid(parameter: str, message: str, value: str | None) -> RequestValidati
     return RequestValidationError([error])
 
 
-def _list_query(
+# `async def`, like every dependency here: FastAPI runs a plain `def` one in
+# a thread pool, a hop per request (bench/README.md).
+async def _list_query(
     request: Request,
     user_id: CurrentUserId,
     offset: Annotated[int, Query(ge=0, le=MAX_BIGINT)] = 0,
@@ -319,7 +321,7 @@ async def replace_note(
     return _note_response(row)
 
 
-def _merge_patch_media_type(
+async def _merge_patch_media_type(
     content_type: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> None:
     media_type = (content_type or "").partition(";")[0].strip().lower()

@@ -2,6 +2,7 @@ import json
 
 from fastapi import FastAPI
 
+from platform_common.testing.dependencies import sync_dependencies
 from tests.conftest import SERVICE_ROOT
 
 
@@ -15,3 +16,8 @@ def test_internal_routes_documented_under_internal(app: FastAPI) -> None:
     paths = app.openapi()["paths"]
     assert "/internal/users/{user_id}/notes" in paths
     assert all(p.startswith(("/notes", "/internal", "/ping", "/health")) for p in paths)
+
+
+def test_no_dependency_runs_in_the_thread_pool(app: FastAPI) -> None:
+    """Every dependency is `async def`: FastAPI sends a plain `def` one to a thread per request."""
+    assert sync_dependencies(app) == []
