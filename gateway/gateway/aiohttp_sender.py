@@ -140,7 +140,13 @@ class AiohttpSender:
             response.release()
             self._slots.release()
 
-        return Answer(response.status, list(response.raw_headers), _chunks(response), close)
+        return Answer(
+            response.status,
+            list(response.raw_headers),
+            _chunks(response),
+            close,
+            complete=response.content.is_eof,
+        )
 
     async def _send(self, origin: str, request: Outgoing) -> aiohttp.ClientResponse:
         headers = CIMultiDict(

@@ -226,7 +226,8 @@ async def relay(
 ) -> None:
     """Stream the upstream's answer to the client as it arrives, `extra_headers` added.
 
-    Most answers arrive in one read: they go out as two plain ASGI messages.
+    Most answers arrive in one read: they go out as two plain ASGI messages
+    (three when the sender cannot tell the body is complete).
     Starlette's StreamingResponse runs a task group per answer (a second task
     waits for the client to disconnect), which cost ~10% of the gateway's CPU
     per proxied request (bench/README.md); it is kept for answers that take
@@ -235,6 +236,7 @@ async def relay(
     chunks = answer.chunks()
     try:
         first = await anext(chunks, b"")
+        complete = answer.complete()
         await send(
             {
                 "type": "http.response.start",
@@ -242,7 +244,9 @@ async def relay(
                 "headers": [*client_response_headers(answer.headers), *extra_headers],
             }
         )
-        await send({"type": "http.response.body", "body": first, "more_body": True})
+        await send({"type": "http.response.body", "body": first, "more_body": not complete})
+        if complete:
+            return
         second = await anext(chunks, None)
         if second is None:
             await send({"type": "http.response.body", "body": b"", "more_body": False})

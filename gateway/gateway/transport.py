@@ -38,7 +38,7 @@ class Outgoing:
 class Answer:
     """An upstream's answer: the head read, the body still to come."""
 
-    __slots__ = ("_after_close", "_chunks", "_close", "closes", "headers", "status")
+    __slots__ = ("_after_close", "_chunks", "_close", "closes", "complete", "headers", "status")
 
     def __init__(
         self,
@@ -46,7 +46,10 @@ class Answer:
         headers: RawHeaders,
         chunks: AsyncIterator[bytes],
         close: Callable[[], Awaitable[None]],
+        complete: Callable[[], bool] = lambda: False,
     ) -> None:
+        """`complete`: whether the whole body has been read (False when the
+        stack cannot tell; the next read then says)."""
         self.status = status
         self.headers = headers
         # The upstream said `Connection: close`: it is draining (gateway.balancer).
@@ -54,6 +57,7 @@ class Answer:
             name.lower() == b"connection" and value.lower() == b"close" for name, value in headers
         )
         self._chunks = chunks
+        self.complete = complete
         self._close: Callable[[], Awaitable[None]] | None = close
         self._after_close: Callable[[], None] | None = None
 

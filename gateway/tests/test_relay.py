@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
+import pytest
+
 from gateway.proxy import relay
 from gateway.transport import Answer
 
@@ -31,8 +33,17 @@ async def nothing() -> None:
     return None
 
 
-async def test_a_one_read_answer_is_two_messages() -> None:
-    response = Answer(200, [(b"content-type", b"application/json")], one_read(), nothing)
+@pytest.mark.parametrize(("knows_it_is_complete", "messages"), [(True, 2), (False, 3)])
+async def test_a_one_read_answer_is_two_or_three_messages(
+    knows_it_is_complete: bool, messages: int
+) -> None:
+    response = Answer(
+        200,
+        [(b"content-type", b"application/json")],
+        one_read(),
+        nothing,
+        complete=lambda: knows_it_is_complete,
+    )
     sent: list[dict[str, object]] = []
 
     async def receive() -> dict[str, object]:
@@ -42,11 +53,9 @@ async def test_a_one_read_answer_is_two_messages() -> None:
         sent.append(message)
 
     await relay(response, {"type": "http"}, receive, send)  # type: ignore[arg-type]
-    assert [m["type"] for m in sent] == [
-        "http.response.start",
-        "http.response.body",
-        "http.response.body",
-    ]
+    assert [m["type"] for m in sent] == ["http.response.start"] + ["http.response.body"] * (
+        messages - 1
+    )
     assert sent[0]["status"] == 200
     assert b"".join(m.get("body", b"") for m in sent[1:]) == b"{}"  # type: ignore[misc]
     assert sent[-1]["more_body"] is False
