@@ -113,7 +113,7 @@ class JsonFormatter(logging.Formatter):
         entry.update(fields)
         if exc is not None:
             entry["exc"] = exc
-        return orjson.dumps(entry, default=str).decode()
+        return orjson.dumps(entry, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 class ConsoleFormatter(logging.Formatter):
@@ -208,9 +208,12 @@ def _write_json_access(logger: str, level: int, fields: dict[str, object]) -> bo
     formatter = handler.formatter
     assert isinstance(formatter, JsonFormatter)
     line = formatter.line(time.time(), logging.getLevelName(level), logger, "request", fields)
-    with handler.lock:  # type: ignore[union-attr]
-        handler.stream.write(line + "\n")
-        handler.stream.flush()
+    try:
+        with handler.lock:  # type: ignore[union-attr]
+            handler.stream.write(line + "\n")
+            handler.stream.flush()
+    except Exception:  # noqa: BLE001 - logging's own error handling takes it from here
+        return False
     return True
 
 

@@ -112,7 +112,8 @@ class AiohttpSender:
             # connection closes under it; the gateway decides that itself, across
             # replicas (gateway.proxy): two retry layers sent such a request four
             # times. No public switch; aiohttp's own test client sets this one.
-            self._session._retry_connection = False
+            if hasattr(self._session, "_retry_connection"):  # gone in a later aiohttp:
+                self._session._retry_connection = False  # test_real_socket then says so
         return self._session
 
     async def _take_slot(self) -> None:
