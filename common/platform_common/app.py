@@ -8,7 +8,7 @@ passed in; what is common is done here once, in one order:
     RequestContextMiddleware request id, access log, metrics: wraps everything below
     <middleware>             the caller's own (the gateway's CORS and proxy), outermost first
     TrailingSlashMiddleware  `/notes/` is `/notes`, without a redirect
-    routes                   health routes first, then the caller's routers
+    routes                   the caller's routers, then the health routes
 
 and a 405 names every method its path answers (method_not_allowed).
 """
@@ -71,9 +71,11 @@ def create_service_app(
         telemetry={"tracing": False, "metrics": False, "logs": False},
         **fastapi_options,
     )
-    app.include_router(health_router(readiness))
+    # The service's own routes first: routes are matched in order, and a
+    # proxied request is far likelier to be one of them than a probe.
     for router in routers:
         app.include_router(router)
+    app.include_router(health_router(readiness))
     if database:
         add_database_error_handlers(app)
     app.add_exception_handler(405, method_not_allowed)

@@ -117,6 +117,35 @@ def _note_response(row: Row, status_code: int = 200) -> Response:
     )
 
 
+# Declared first: routes are matched in order, and this is the most requested.
+@router.get(
+    "/{note_id}",
+    response_model=NoteRead,
+    responses={
+        **NOT_FOUND,
+        200: {"headers": ETAG_HEADER},
+        304: {"description": "If-None-Match matches: not modified", "headers": ETAG_HEADER},
+    },
+)
+async def read_note(
+    note_id: NoteId,
+    db: DatabaseDep,
+    user_id: CurrentUserId,
+    if_none_match: Annotated[
+        str | None,
+        Header(
+            alias="If-None-Match",
+            max_length=1024,
+            description="ETags the client holds: 304 without a body when one is current",
+        ),
+    ] = None,
+) -> Any:
+    row = await service.get_note(db, owner_id=user_id, note_id=note_id)
+    if none_match(if_none_match, row["id"], row["version"]):
+        return Response(status_code=304, headers={"ETag": service.row_etag(row)})
+    return _note_response(row)
+
+
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
@@ -264,34 +293,6 @@ async def list_notes(
         headers["Link"] = link
     body = _NOTES.dump_json(_NOTES.validate_python([dict(row) for row in page.notes]))
     return Response(body, media_type=JSON, headers=headers)
-
-
-@router.get(
-    "/{note_id}",
-    response_model=NoteRead,
-    responses={
-        **NOT_FOUND,
-        200: {"headers": ETAG_HEADER},
-        304: {"description": "If-None-Match matches: not modified", "headers": ETAG_HEADER},
-    },
-)
-async def read_note(
-    note_id: NoteId,
-    db: DatabaseDep,
-    user_id: CurrentUserId,
-    if_none_match: Annotated[
-        str | None,
-        Header(
-            alias="If-None-Match",
-            max_length=1024,
-            description="ETags the client holds: 304 without a body when one is current",
-        ),
-    ] = None,
-) -> Any:
-    row = await service.get_note(db, owner_id=user_id, note_id=note_id)
-    if none_match(if_none_match, row["id"], row["version"]):
-        return Response(status_code=304, headers={"ETag": service.row_etag(row)})
-    return _note_response(row)
 
 
 @router.put(
