@@ -61,10 +61,12 @@ class CircuitBreaker:
         return True
 
     def record_success(self) -> None:
+        was_open = self._opened_at is not None
         self._failures = 0
         self._opened_at = None
         self._trial_in_flight = False
-        if self._open_gauge is not None:
+        # Only on a change: this runs for every answered request.
+        if was_open and self._open_gauge is not None:
             self._open_gauge.set(0)
 
     def record_failure(self) -> None:
