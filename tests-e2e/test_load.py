@@ -287,8 +287,12 @@ class TestGracefulShutdown:
         table_lock.acquire()
         released = False
         try:
-            writers.start()
+            # The writers start once the slow creates are parked on the lock:
+            # waiting_inserts() counts every insert, and a writer's must not
+            # stand in for a slow create still on its way (SIGTERM would then
+            # meet that one at a closed port).
             slow, threads = self._slow_requests(api, table_lock, slow_user)
+            writers.start()
             stopper = threading.Thread(target=system.stop, args=(name, signal.SIGTERM))
             stopper.start()
             time.sleep(0.5)  # the service is shutting down with the requests still open
