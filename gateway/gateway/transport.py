@@ -10,7 +10,7 @@ proxy maps to 502/503/504 and to "try the next replica".
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -74,6 +74,9 @@ class Answer:
         if close is None:
             return
         try:
+            if isinstance(self._chunks, AsyncGenerator):
+                # Closed here, not left to asyncio's finaliser (a task per answer).
+                await self._chunks.aclose()
             await close()
         finally:
             if self._after_close is not None:
