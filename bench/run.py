@@ -251,6 +251,7 @@ INVOLVED = {
     "nginx>minimal": ("nginx", "minimal", "postgres"),
     "direct": ("notes-service", "postgres"),
     "nginx>notes": ("nginx", "notes-service", "postgres"),
+    "bare>notes": ("bare-proxy", "notes-service", "postgres"),
     "gateway": ("gateway", "notes-service", "postgres"),
     "login": ("gateway", "auth-service", "postgres"),
 }
@@ -329,32 +330,50 @@ class References:
     minimal_port: int = field(default_factory=free_port)
     nginx_minimal_port: int = field(default_factory=free_port)
     nginx_notes_port: int = field(default_factory=free_port)
+    bare_proxy_port: int = field(default_factory=free_port)
     minimal: subprocess.Popen[bytes] | None = None
+    bare_proxy: subprocess.Popen[bytes] | None = None
     nginx: subprocess.Popen[bytes] | None = None
 
     def start_minimal(self, workers: int = 1) -> None:
+        self.minimal = self._uvicorn(
+            "minimal_app:app", self.minimal_port, {"BENCH_DATABASE_URL": self.database_url}, workers
+        )
+        wait_answering(f"http://127.0.0.1:{self.minimal_port}/notes/1", self.minimal)
+
+    def start_bare_proxy(self) -> None:
+        self.bare_proxy = self._uvicorn(
+            "bare_proxy:app",
+            self.bare_proxy_port,
+            {"BENCH_UPSTREAM": f"http://127.0.0.1:{self.notes_port}"},
+        )
+        wait_answering(f"http://127.0.0.1:{self.bare_proxy_port}/health/live", self.bare_proxy)
+
+    @staticmethod
+    def _uvicorn(
+        factory: str, port: int, env: dict[str, str], workers: int = 1
+    ) -> subprocess.Popen[bytes]:
         command = [
             sys.executable,
             "-m",
             "uvicorn",
             "--factory",
-            "minimal_app:app",
+            factory,
             "--host",
             "127.0.0.1",
             "--port",
-            str(self.minimal_port),
+            str(port),
             "--workers",
             str(workers),
             *UVICORN_FLAGS,
         ]
-        self.minimal = subprocess.Popen(
+        return subprocess.Popen(
             command,
             cwd=ROOT / "bench",
-            env={**os.environ, "BENCH_DATABASE_URL": self.database_url},
+            env={**os.environ, **env},
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        wait_answering(f"http://127.0.0.1:{self.minimal_port}/notes/1", self.minimal)
 
     def stop_minimal(self) -> None:
         if self.minimal is not None:
@@ -383,6 +402,10 @@ class References:
 
     def stop(self) -> None:
         self.stop_minimal()
+        if self.bare_proxy is not None:
+            self.bare_proxy.terminate()
+            self.bare_proxy.wait(15)
+            self.bare_proxy = None
         if self.nginx is not None:
             self.nginx.terminate()
             self.nginx.wait(15)
@@ -515,7 +538,11 @@ def benchmark(
 
     def roots() -> dict[str, int]:
         pids = {name: process.pid for name, process in system.processes.items()}
-        for name, process in (("minimal", refs.minimal), ("nginx", refs.nginx)):
+        for name, process in (
+            ("minimal", refs.minimal),
+            ("nginx", refs.nginx),
+            ("bare-proxy", refs.bare_proxy),
+        ):
             if process is not None:
                 pids[name] = process.pid
         return pids
@@ -524,6 +551,7 @@ def benchmark(
     try:
         refs.start_minimal()
         refs.start_nginx()
+        refs.start_bare_proxy()
         report = measure_all(
             meter, system, refs, profile, folder, gateway, notes, auth, json_auth, owner
         )
@@ -574,6 +602,7 @@ def measure_all(
                 ("nginx>minimal", f"http://127.0.0.1:{refs.nginx_minimal_port}"),
                 ("direct", notes),
                 ("nginx>notes", f"http://127.0.0.1:{refs.nginx_notes_port}"),
+                ("bare>notes", f"http://127.0.0.1:{refs.bare_proxy_port}"),
                 ("gateway", gateway),
             ],
         ),
@@ -909,6 +938,10 @@ def summarize(report: dict[str, Any], baseline: dict[str, float] | None = None) 
     # request (1.94x); absolute figures move with the machine, this does not.
     report["ratios"]["gateway CPU per proxied request / minimal handler's"] = ratio(
         one["gateway"], rows[("GET /notes/{id}", "minimal")]["cpu_us"]["minimal"]
+    )
+    # What the gateway's own work costs above its HTTP stack's floor (bench/bare_proxy.py).
+    report["ratios"]["gateway CPU per proxied request / bare proxy's"] = ratio(
+        one["gateway"], rows[("GET /notes/{id}", "bare>notes")]["cpu_us"]["bare-proxy"]
     )
     at_rest = rows[("GET /notes/{id}", "gateway")]["p99_ms"]
     report["ratios"]["list page: full table / small table (req/s)"] = ratio(

@@ -18,6 +18,7 @@ READ_TARGETS = {
     "nginx>minimal": {"nginx", "minimal", "postgres"},
     "direct": {"notes-service", "postgres"},
     "nginx>notes": {"nginx", "notes-service", "postgres"},
+    "bare>notes": {"bare-proxy", "notes-service", "postgres"},
     "gateway": {"gateway", "notes-service", "postgres"},
 }
 
