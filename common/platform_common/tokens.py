@@ -249,7 +249,8 @@ class AccessTokenVerifier(Generic[KeySourceT]):
             raise InvalidToken("token expired")
         if self.revocations is not None:
             # Fail closed: a list never loaded cannot tell a revoked token.
-            if not await self.revocations.ensure_loaded():
+            # (`loaded` first: no coroutine per request once it has.)
+            if not (self.revocations.loaded or await self.revocations.ensure_loaded()):
                 raise InvalidToken("revocation list not loaded yet")
             if self.revocations.is_revoked(access.subject, access.version):
                 raise InvalidToken("token revoked")

@@ -170,7 +170,7 @@ class AiohttpSender:
 
     async def _send(self, origin: str, request: Outgoing) -> aiohttp.ClientResponse:
         headers = CIMultiDict(
-            (name.decode("latin-1"), value.decode("latin-1")) for name, value in request.headers
+            [(name.decode("latin-1"), value.decode("latin-1")) for name, value in request.headers]
         )
         body = None if request.body is None else _RequestBody(request.body)
         try:

@@ -21,7 +21,7 @@ from gateway.paths import is_clean_path
 from gateway.proxy import Upstream, UpstreamFailure, relay, send_upstream
 from gateway.readiness import READINESS_PATH, public_readiness
 from gateway.request import IncomingRequest, parse_request
-from gateway.route_labels import route_label
+from gateway.route_labels import OTHER, ROUTE_TEMPLATES, route_label
 from gateway.routing import is_open_route
 from gateway.state import GatewayState
 from gateway.transport import Outgoing
@@ -35,6 +35,10 @@ class RouteLabel:
     """Stands in for a Starlette route in `scope["route"]`, read by the access log and metrics."""
 
     path: str
+
+
+# One per label, made once: labels come from a fixed table (gateway.route_labels).
+_LABELS = {label: RouteLabel(label) for label in (*ROUTE_TEMPLATES, OTHER, READINESS_PATH)}
 
 
 def _request_body(
@@ -72,7 +76,7 @@ class GatewayMiddleware:
         request = parse_request(scope, gateway.trusted_proxies)
         upstream = gateway.router.match(request.path)
         if upstream is not None:
-            scope["route"] = RouteLabel(route_label(request.path))
+            scope["route"] = _LABELS[route_label(request.path)]
             await self._forward(gateway, upstream, request, scope, receive, send)
         elif gateway.is_internal(request.client):
             await self.app(scope, receive, send)
@@ -91,7 +95,7 @@ class GatewayMiddleware:
         if request.path in INTERNAL_ONLY_PATHS:
             raise Refusal(404, "Not Found", reason="internal_only")
         if request.path == READINESS_PATH and request.method == "GET":
-            scope["route"] = RouteLabel(READINESS_PATH)
+            scope["route"] = _LABELS[READINESS_PATH]
             await (await public_readiness(gateway))(scope, receive, send)
             return
         await self.app(scope, receive, send)

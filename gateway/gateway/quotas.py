@@ -27,6 +27,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol
 
 from redis.asyncio import Redis
@@ -64,6 +65,16 @@ class Rate:
     def __str__(self) -> str:
         return f"{self.limit}/{self.window_seconds}s"
 
+    @property
+    def policy(self) -> str:
+        """The `RateLimit-Policy` value, the same for every answer (made once per rate)."""
+        return _policy(self)
+
+
+@lru_cache(maxsize=64)
+def _policy(rate: Rate) -> str:
+    return f'"{POLICY}";q={rate.limit};w={rate.window_seconds}'
+
 
 def parse_rate(text: str) -> Rate:
     """`1200/minute`, `10/second`, `5000/hour`, `100/day`, or `100/10seconds`."""
@@ -74,7 +85,7 @@ def parse_rate(text: str) -> Rate:
     return Rate(int(count), int(multiple or 1) * _UNITS[unit])
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # one per request: see gateway.request on frozen dataclasses
 class Usage:
     rate: Rate
     count: int  # requests in this window, this one included
@@ -87,7 +98,7 @@ class Usage:
     def headers(self) -> dict[str, str]:
         remaining = max(self.rate.limit - self.count, 0)
         values = {
-            "RateLimit-Policy": f'"{POLICY}";q={self.rate.limit};w={self.rate.window_seconds}',
+            "RateLimit-Policy": self.rate.policy,
             "RateLimit": f'"{POLICY}";r={remaining};t={self.reset_seconds}',
         }
         if not self.allowed:

@@ -25,7 +25,7 @@ class Timeouts:
     pool: float  # waiting for a free pooled connection
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # one per request: see gateway.request on frozen dataclasses
 class Outgoing:
     """One request as it leaves: the replica's origin is the sender's choice."""
 
@@ -53,9 +53,10 @@ class Answer:
         self.status = status
         self.headers = headers
         # The upstream said `Connection: close`: it is draining (gateway.balancer).
-        self.closes = any(
-            name.lower() == b"connection" and value.lower() == b"close" for name, value in headers
-        )
+        self.closes = False
+        for name, value in headers:
+            if name.lower() == b"connection" and value.lower() == b"close":
+                self.closes = True
         self._chunks = chunks
         self.complete = complete
         self._close: Callable[[], Awaitable[None]] | None = close
