@@ -1,4 +1,4 @@
-"""`make bench`: the platform under load, measured with wrk, beside two references.
+"""`make bench`: the platform under load, measured with wrk, beside three references.
 
 Starts the system the way `make run` does (one worker per service) on a fresh
 database of the embedded Postgres, seeds a realistic data set, then measures,
@@ -6,7 +6,8 @@ in interleaved rounds, each endpoint through the gateway and straight to
 notes-service, login throughput, the read latency while logins hammer
 auth-service, and each service's memory. The references run on the same
 database and machine: a minimal FastAPI + asyncpg handler reading the same row
-(bench/minimal_app.py) and nginx proxying to it and to notes-service. For each
+(bench/minimal_app.py), nginx proxying to it and to notes-service, and a bare
+proxy (uvicorn + aiohttp, bench/bare_proxy.py) in front of notes-service. For each
 measurement: req/s, p50/p99, and the CPU time per request of every process
 involved (utime + stime from /proc/<pid>/stat, over the wrk run). Then the
 same reads with 2 workers per process. Prints a table and the goals of issue
