@@ -850,6 +850,14 @@ def goals(report: dict[str, Any], baseline: dict[str, float] | None) -> list[Goa
             2.0,
         ),
         Goal("gateway CPU µs per proxied request", gateway["cpu_us"]["gateway"], "<=", 250),
+        # The same goal at this run's machine speed: 250 µs was set where the
+        # minimal handler cost 129 µs per request (the table).
+        Goal(
+            "gateway CPU per proxied request / minimal handler's (250/129)",
+            ratio(gateway["cpu_us"]["gateway"], minimal["cpu_us"]["minimal"]),
+            "<=",
+            1.94,
+        ),
         Goal(
             "gateway / direct, GET /notes/{id} req/s",
             ratio(gateway["requests_per_second"], direct["requests_per_second"]),
@@ -935,11 +943,6 @@ def summarize(report: dict[str, Any], baseline: dict[str, float] | None = None) 
         )
         report["ratios"][f"gateway/direct {name}"] = value
     one = rows[("GET /notes/{id}", "gateway")]["cpu_us"]
-    # The 250 µs goal was set where the minimal handler cost 129 µs per
-    # request (1.94x); absolute figures move with the machine, this does not.
-    report["ratios"]["gateway CPU per proxied request / minimal handler's"] = ratio(
-        one["gateway"], rows[("GET /notes/{id}", "minimal")]["cpu_us"]["minimal"]
-    )
     # What the gateway's own work costs above its HTTP stack's floor (bench/bare_proxy.py).
     report["ratios"]["gateway CPU per proxied request / bare proxy's"] = ratio(
         one["gateway"], rows[("GET /notes/{id}", "bare>notes")]["cpu_us"]["bare-proxy"]
