@@ -121,3 +121,34 @@ class TestAllowHeader:
         async with client_from(app, "127.0.0.1") as client:
             assert "Allow" not in (await client.get("/items/7")).headers
             assert (await client.put("/nowhere")).status_code == 404
+
+
+broken = APIRouter()
+
+
+@broken.get("/broken")
+async def fail() -> None:
+    raise RuntimeError("a bug")
+
+
+class TestUnhandledErrors:
+    """FastAPI's own layers (the 500 page, its telemetry, its body limit) sit inside the
+    platform's middleware: a 500 goes out through the request context like any answer."""
+
+    async def test_a_500_carries_its_request_id(self) -> None:
+        app = service_app(routers=[broken])
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://s.test") as client:
+            response = await client.get("/broken", headers={"X-Request-ID": "bug-report-0001"})
+        assert response.status_code == 500
+        assert response.headers["x-request-id"] == "bug-report-0001"
+
+    def test_the_platform_middleware_comes_first(self) -> None:
+        app = service_app()
+        outermost = app.build_middleware_stack()
+        layers = []
+        while hasattr(outermost, "app"):
+            layers.append(type(outermost).__name__)
+            outermost = outermost.app
+        assert layers[:2] == ["DrainOnSigterm", "RequestContextMiddleware"]
+        assert layers.index("ServerErrorMiddleware") > layers.index("TrailingSlashMiddleware")
