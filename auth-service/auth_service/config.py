@@ -28,7 +28,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Self
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 FIRST_SUPERUSER_PASSWORD_MIN_LENGTH = 12
@@ -162,6 +162,15 @@ class Settings(BaseSettings):
     # GET /internal/revocations lists subjects revoked within the access-token
     # lifetime plus this margin (verifiers accept `exp` with some leeway too).
     revocation_leeway_seconds: int = Field(default=60, ge=0)
+
+    @field_validator("smtp_url", mode="before")
+    @classmethod
+    def _empty_smtp_url_is_none(cls, value: object) -> object:
+        # Deployments pass the variable through (`${AUTH_SMTP_URL:-}` in
+        # docker-compose.yml): set but empty means no SMTP server.
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
 
     @model_validator(mode="after")
     def _first_superuser_password_is_strong(self) -> Self:

@@ -12,7 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from auth_service.account_mail import AccountMail, MailTemplates
+from auth_service.config import Settings
 from auth_service.mail import FileMailer, MailError, SmtpConfig, SmtpMailer, compose
+from auth_service.main import mailer
 from auth_service.models import NOTICE_EMAIL, OutboxEvent
 from auth_service.outbox import Backoff, OutboxDispatcher
 from auth_service.recovery import RecoveryPolicy
@@ -110,6 +112,21 @@ class TestFileMailer:
         assert "token-that-must-not-be-logged" in written.read_text()
         assert str(written) in caplog.text
         assert "token-that-must-not-be-logged" not in caplog.text
+
+
+class TestMailerChoice:
+    """Deployments pass AUTH_SMTP_URL through from their environment
+    (`${AUTH_SMTP_URL:-}` in docker-compose.yml): empty means no SMTP server."""
+
+    @pytest.mark.parametrize("value", ["", "  "])
+    def test_an_empty_url_means_files(self, value: str, tmp_path: Path) -> None:
+        settings = Settings(smtp_url=value, mail_dir=tmp_path)
+        assert settings.smtp_url is None
+        assert isinstance(mailer(settings), FileMailer)
+
+    def test_a_url_means_smtp(self) -> None:
+        settings = Settings(smtp_url="smtp://mail.example.com:2525")
+        assert isinstance(mailer(settings), SmtpMailer)
 
 
 class Switchable:

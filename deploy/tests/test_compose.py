@@ -11,6 +11,7 @@ import json
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -65,12 +66,40 @@ def test_only_the_gateway_is_published(compose: dict[str, Any]) -> None:
 
 
 def test_the_backend_network_has_no_way_out(compose: dict[str, Any]) -> None:
+    """Only the gateway (its published port) and auth-service (its SMTP
+    server, on a network of its own) reach beyond `backend`."""
     assert compose["networks"]["backend"]["internal"] is True
+    assert compose["networks"]["mail"].get("internal", False) is False
     for name, definition in compose["services"].items():
         networks = definition.get("networks", [])
         assert "backend" in networks, name
-        if name != "gateway":
-            assert networks == ["backend"], name
+        expected = {"gateway": ["backend", "public"], "auth-service": ["backend", "mail"]}
+        assert networks == expected.get(name, ["backend"]), name
+
+
+def test_auth_service_mails_through_the_operators_smtp_server(compose: dict[str, Any]) -> None:
+    """AUTH_SMTP_URL and the sender come from the environment (.env); unset,
+    each email is written to a folder the read-only container can write."""
+    auth = _service(compose, "auth-service")
+    env = auth["environment"]
+    for variable in ("AUTH_SMTP_URL", "AUTH_MAIL_FROM"):
+        match = INTERPOLATION.fullmatch(env[variable])
+        assert match is not None, variable
+        assert match["name"] == variable
+        assert match["op"] == ":-", variable
+    assert _default(env["AUTH_SMTP_URL"]) == ""  # empty means no server (auth_service.config)
+    assert auth["read_only"] is True
+    assert any(Path(env["AUTH_MAIL_DIR"]).is_relative_to(t) for t in auth["tmpfs"])
+
+
+def test_links_in_emails_lead_to_the_published_gateway(compose: dict[str, Any]) -> None:
+    public = _service(compose, "auth-service")["environment"]["AUTH_PUBLIC_URL"]
+    match = INTERPOLATION.fullmatch(public)
+    assert match is not None
+    assert match["op"] == ":-"
+    [mapping] = _service(compose, "gateway")["ports"]
+    published_port = _default(mapping.rsplit(":", 1)[0])
+    assert urlsplit(_default(public)).port == int(published_port)
 
 
 def test_postgres(compose: dict[str, Any]) -> None:

@@ -330,3 +330,18 @@ def test_every_service_names_its_trusted_proxies(
     networks = [ipaddress.ip_network(n) for n in json.loads(value)]
     assert networks
     assert all(n.prefixlen > 0 for n in networks), "not the whole internet"
+
+
+def test_auth_service_mails_through_the_operators_smtp_server(manifests: list[Manifest]) -> None:
+    """The SMTP URL (it may hold a password) from the Secret, optional:
+    without it each email is written under the pod's writable /tmp."""
+    deployment = by_kind(manifests, "Deployment")["auth-service"]
+    env = _env_names(deployment, manifests)
+    secret = env["AUTH_SMTP_URL"]["valueFrom"]["secretKeyRef"]
+    assert secret == {"name": "auth-service-secrets", "key": "smtp-url", "optional": True}
+    mounts = {m["mountPath"]: m["name"] for m in main_container(deployment)["volumeMounts"]}
+    volumes = {v["name"]: v for v in pod_spec(deployment)["volumes"]}
+    mail_dir = Path(env["AUTH_MAIL_DIR"]["value"])
+    [writable] = [path for path in mounts if mail_dir.is_relative_to(path)]
+    assert "emptyDir" in volumes[mounts[writable]]
+    assert urlsplit(env["AUTH_PUBLIC_URL"]["value"]).scheme == "https"
