@@ -6,8 +6,6 @@ form so no per-request decoding or case folding of names is needed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from platform_common.telemetry import trace_headers
 
 RawHeaders = list[tuple[bytes, bytes]]
@@ -65,13 +63,14 @@ _IDENTITY_PREFIXES = (
 _REPLACED_CLIENT_BOUND = frozenset({b"server", b"date", b"x-request-id"})
 
 
-def _connection_tokens(headers: Iterable[tuple[bytes, bytes]]) -> frozenset[bytes]:
-    """Header names listed in `Connection`, which are hop-by-hop too (RFC 9110 §7.6.1)."""
-    tokens: set[bytes] = set()
-    for name, value in headers:
-        if name == b"connection":
-            tokens.update(t.strip().lower() for t in value.split(b",") if t.strip())
-    return frozenset(tokens)
+# Never passed on, whatever a Connection header lists.
+_NOT_UPSTREAM_BOUND = HOP_BY_HOP | _REPLACED_UPSTREAM_BOUND
+_NOT_CLIENT_BOUND = HOP_BY_HOP | _REPLACED_CLIENT_BOUND
+
+
+def _listed(value: bytes) -> set[bytes]:
+    """The header names one `Connection` value lists: hop-by-hop too (RFC 9110 §7.6.1)."""
+    return {token.strip().lower() for token in value.split(b",")}
 
 
 def upstream_request_headers(
@@ -87,17 +86,17 @@ def upstream_request_headers(
     the gateway settled on (gateway.client_address), so a service reading it
     cannot be handed a hop the client wrote.
     """
-    dropped = _connection_tokens(headers)
-    kept: RawHeaders = [
-        (name, value)
-        for name, value in headers
-        if not (
-            name in HOP_BY_HOP
-            or name in _REPLACED_UPSTREAM_BOUND
-            or name in dropped
-            or name.startswith(_IDENTITY_PREFIXES)
-        )
-    ]
+    kept: RawHeaders = []
+    listed: set[bytes] = set()
+    for name, value in headers:
+        if name == b"connection":
+            listed |= _listed(value)
+        elif not (name in _NOT_UPSTREAM_BOUND or name.startswith(_IDENTITY_PREFIXES)):
+            kept.append((name, value))
+    # One pass, a second only when Connection lists a name beyond the fixed
+    # ones (`Connection: keep-alive` does not): per request, on the hot path.
+    if listed - _NOT_UPSTREAM_BOUND:
+        kept = [(name, value) for name, value in kept if name not in listed]
     if client:
         kept.append((b"x-forwarded-for", client.encode("latin-1")))
     kept.append((b"x-forwarded-proto", scheme.encode("latin-1")))
@@ -107,11 +106,16 @@ def upstream_request_headers(
 
 
 def client_response_headers(headers: RawHeaders) -> RawHeaders:
-    """`headers` as httpx gives them raw: names in their original case."""
-    lowered = [(name.lower(), value) for name, value in headers]
-    dropped = _connection_tokens(lowered)
-    return [
-        (name, value)
-        for name, value in lowered
-        if name not in HOP_BY_HOP and name not in _REPLACED_CLIENT_BOUND and name not in dropped
-    ]
+    """An upstream's answer headers as the client gets them, names lower-cased
+    (the upstream's client keeps their original case)."""
+    kept: RawHeaders = []
+    listed: set[bytes] = set()
+    for name, value in headers:
+        name = name.lower()
+        if name == b"connection":
+            listed |= _listed(value)
+        elif name not in _NOT_CLIENT_BOUND:
+            kept.append((name, value))
+    if listed - _NOT_CLIENT_BOUND:  # as above
+        kept = [(name, value) for name, value in kept if name not in listed]
+    return kept

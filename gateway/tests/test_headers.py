@@ -75,6 +75,17 @@ class TestTowardsUpstream:
             (b"x-request-id", b"abcdefgh"),
         ]
 
+    @pytest.mark.parametrize("connection_first", [True, False])
+    def test_connection_names_a_header_before_or_after_it(self, connection_first: bool) -> None:
+        connection = [(b"connection", b"keep-alive, X-Hop ,x-other-hop"), (b"connection", b"")]
+        hops = [(b"x-hop", b"1"), (b"x-other-hop", b"2")]
+        raw = [(b"accept", b"*/*"), *(connection + hops if connection_first else hops + connection)]
+        assert upstream_request_headers(raw, request_id="abcdefgh", client=None, scheme="http") == [
+            (b"accept", b"*/*"),
+            (b"x-forwarded-proto", b"http"),
+            (b"x-request-id", b"abcdefgh"),
+        ]
+
 
 class TestTowardsClient:
     async def test_hygiene(
@@ -107,6 +118,12 @@ class TestTowardsClient:
     def test_repeated_headers_kept(self) -> None:
         raw = [(b"Set-Cookie", b"a=1"), (b"Set-Cookie", b"b=2"), (b"Transfer-Encoding", b"chunked")]
         assert client_response_headers(raw) == [(b"set-cookie", b"a=1"), (b"set-cookie", b"b=2")]
+
+    @pytest.mark.parametrize("connection_first", [True, False])
+    def test_connection_names_a_header_before_or_after_it(self, connection_first: bool) -> None:
+        pair = [(b"Connection", b"close, X-Hop"), (b"X-Hop", b"1")]
+        raw = [(b"ETag", b'"1.1"'), *(pair if connection_first else pair[::-1])]
+        assert client_response_headers(raw) == [(b"etag", b'"1.1"')]
 
 
 class TestRequestId:
