@@ -76,8 +76,15 @@ SERVICES = (
 # The same for every service, here and in the images (deploy/tests check it).
 # X-Forwarded-* are applied inside each app, from the peers its
 # <PREFIX>_TRUSTED_PROXIES names only; uvicorn's own handling, which believes
-# any local peer, stays off so that the app's is the one place.
-UVICORN_FLAGS = ("--no-access-log", "--no-proxy-headers")
+# any local peer, stays off so that the app's is the one place. The HTTP
+# protocol is uvicorn's httptools one with the request head bounded in size
+# and time (platform_common.http_protocol).
+UVICORN_FLAGS = (
+    "--no-access-log",
+    "--no-proxy-headers",
+    "--http",
+    "platform_common.http_protocol:BoundedHttpToolsProtocol",
+)
 
 
 def worker_count(service: Service, env: Mapping[str, str]) -> int:

@@ -20,6 +20,8 @@ import pytest
 from api_client import ApiClient
 from run_local import LocalSystem
 
+from platform_common.http_protocol import MAX_HEAD_BYTES
+
 NOTE = {"title": "mine only", "description": "private words"}
 # A request that hangs fails the test after this long instead of hanging it.
 HANG_GUARD = 30.0
@@ -385,3 +387,23 @@ class TestExpensiveBodies:
         self, api: ApiClient, alice: dict[str, str], query: str
     ) -> None:
         assert api.http.get(f"/notes/?{query}", headers=alice).status_code == 422
+
+
+class TestEndlessHeads:
+    """A request head sent without end is cut off at the server, before the
+    gateway's code sees it (platform_common.http_protocol); a slow one after
+    10 s (common/tests/test_http_protocol.py times that one with short bounds)."""
+
+    def test_a_head_sent_without_end_is_431(self, system: LocalSystem) -> None:
+        with socket.create_connection(gateway_address(system), timeout=HANG_GUARD) as connection:
+            connection.sendall(b"GET /notes/ HTTP/1.1\r\nHost: gateway\r\nX-Endless: ")
+            # A KiB at a time up to just past the bound, then no more: bytes
+            # arriving after the answer could reset the connection, answer and all.
+            for _ in range(MAX_HEAD_BYTES // 1024):
+                connection.sendall(b"a" * 1024)
+                time.sleep(0.002)
+            answer = b""
+            while chunk := connection.recv(65536):
+                answer += chunk
+        assert status_of(answer) == 431
+        assert answer.endswith(b'{"detail":"Request header fields too large"}')

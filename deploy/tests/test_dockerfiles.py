@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from platform_common import http_protocol
 from tests.deployment import (
     GRACEFUL_SHUTDOWN_SECONDS,
     ROOT,
@@ -138,6 +139,15 @@ def test_command_runs_uvicorn_like_the_local_runner(spec: ServiceSpec) -> None:
     assert int(option("--timeout-graceful-shutdown")) == GRACEFUL_SHUTDOWN_SECONDS
     for argument in spec.uvicorn_args:
         assert argument in command
+
+
+@pytest.mark.parametrize("spec", SERVICES, ids=lambda s: s.name)
+def test_uvicorn_bounds_the_request_head(spec: ServiceSpec) -> None:
+    """The image and the local runner serve with the platform's protocol:
+    uvicorn's own httptools one holds a slow or endless request head for ever."""
+    [cmd] = _all(_last_stage(dockerfile_instructions(spec.dockerfile)), "CMD")
+    for command in (cmd.exec_form(), list(spec.uvicorn_args)):
+        assert command[command.index("--http") + 1] == http_protocol.PROTOCOL
 
 
 @pytest.mark.parametrize("spec", SERVICES, ids=lambda s: s.name)

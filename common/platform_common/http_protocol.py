@@ -1,0 +1,128 @@
+"""uvicorn's httptools protocol, with the request head bounded in size and in time.
+
+With httptools, uvicorn bounds neither: a client could send header bytes
+without end (memory held per connection), send them a byte at a time, or
+open a connection and send nothing (each holding the connection for ever:
+slowloris). The model is nginx's `client_header_timeout` and h11's
+`max_incomplete_event_size` (what uvicorn bounds with h11): a head still
+incomplete after MAX_HEAD_BYTES is answered 431, one not complete
+HEAD_TIMEOUT_SECONDS after the connection opened or the request began 408,
+and the connection closed; a connection that sent nothing is closed without
+an answer. As with h11, the bound applies to what is still incomplete after
+each read: a head that arrives whole in one read (at most 256 KiB) is taken.
+Bodies are bounded by the apps themselves; an idle kept-alive connection by
+uvicorn's keep-alive timeout.
+
+Every service runs with it: `uvicorn --http
+platform_common.http_protocol:BoundedHttpToolsProtocol` (deploy/run_local.py,
+deploy/docker/). Parsing stays httptools'; this only counts and times.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import orjson
+from prometheus_client import Counter
+from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+
+PROTOCOL = "platform_common.http_protocol:BoundedHttpToolsProtocol"
+# Request line and headers together: the gateway's Authorization limit
+# (8 KiB) with room for cookies and the usual headers, eight times over.
+MAX_HEAD_BYTES = 64 * 1024
+HEAD_TIMEOUT_SECONDS = 10.0
+
+REFUSED_HEADS = Counter(
+    "http_request_heads_refused_total",
+    "Request heads refused before reaching the app (too large, too slow)",
+    ["reason"],
+)
+_TOO_LARGE = REFUSED_HEADS.labels("too_large")
+_TIMED_OUT = REFUSED_HEADS.labels("timeout")
+
+
+class BoundedHttpToolsProtocol(HttpToolsProtocol):
+    max_head_bytes = MAX_HEAD_BYTES
+    head_timeout = HEAD_TIMEOUT_SECONDS
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Since when a head is awaited (the connection's opening, then each
+        # request's first byte); None from its end until the next request.
+        self._head_since: float | None = None
+        self._head_begun = False  # some of that head has arrived
+        self._head_bytes = 0
+        self._watchdog: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._head_since = self.loop.time()
+        # One timer per connection, not one per request (a timer armed and
+        # cancelled per request cost more than the rest of this class).
+        self._watchdog = self.loop.call_later(self.head_timeout, self._watch)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            self._watchdog = None
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        # Counted only while a head is still incomplete once the chunk is
+        # parsed: a chunk that completes it (with a body after it) is not,
+        # so what a connection holds stays under the bound plus one read.
+        if self._head_since is not None and not self.transport.is_closing():
+            self._head_bytes += len(data)
+            if self._head_bytes > self.max_head_bytes:
+                _TOO_LARGE.inc()
+                self._refuse(431, "Request header fields too large")
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        if self._head_since is None:  # else the first request: timed from the connection
+            self._head_since = self.loop.time()
+        self._head_begun = True
+        self._head_bytes = 0
+
+    def on_headers_complete(self) -> None:
+        self._head_since = None
+        self._head_begun = False
+        super().on_headers_complete()
+
+    def _watch(self) -> None:
+        """Ends a head awaited for head_timeout; else looks again when one could be."""
+        self._watchdog = None
+        if self.transport.is_closing():
+            return
+        delay = self.head_timeout
+        if self._head_since is not None:
+            waited = self.loop.time() - self._head_since
+            if waited >= self.head_timeout:
+                if self._head_begun:
+                    _TIMED_OUT.inc()
+                    self._refuse(408, "Request head not received in time")
+                else:
+                    self.transport.close()  # nothing sent: nobody to answer
+                return
+            delay -= waited
+        self._watchdog = self.loop.call_later(delay, self._watch)
+
+    def _refuse(self, status: int, detail: str) -> None:
+        """Answers and closes, as uvicorn answers a request it cannot parse."""
+        self._head_since = None
+        body = orjson.dumps({"detail": detail})
+        content = [STATUS_LINE[status]]
+        for name, value in self.server_state.default_headers:
+            content.extend([name, b": ", value, b"\r\n"])
+        content.extend(
+            [
+                b"content-type: application/json\r\n",
+                b"content-length: %d\r\n" % len(body),
+                b"connection: close\r\n\r\n",
+                body,
+            ]
+        )
+        self.transport.write(b"".join(content))
+        self.transport.close()

@@ -1,0 +1,215 @@
+"""The request head bounded in size and time, on a real uvicorn server and sockets."""
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import pytest
+import uvicorn
+from prometheus_client import REGISTRY
+from starlette.types import Receive, Scope, Send
+
+from platform_common.http_protocol import PROTOCOL, BoundedHttpToolsProtocol
+
+HEAD_TIMEOUT = 0.3
+MAX_HEAD = 4096
+
+
+class QuickProtocol(BoundedHttpToolsProtocol):
+    head_timeout = HEAD_TIMEOUT
+    max_head_bytes = MAX_HEAD
+
+
+class App:
+    """Answers with the size of the body it read; remembers each request's path."""
+
+    def __init__(self) -> None:
+        self.paths: list[str] = []
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        self.paths.append(scope["path"])
+        if scope["path"] == "/sleep":  # the app's own time is not the head's
+            await asyncio.sleep(HEAD_TIMEOUT * 2)
+        size, more = 0, True
+        while more:
+            message = await receive()
+            size += len(message.get("body", b""))
+            more = message.get("more_body", False)
+        body = str(size).encode()
+        headers = [(b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
+@pytest.fixture
+def app() -> App:
+    return App()
+
+
+@pytest.fixture
+async def port(app: App) -> AsyncIterator[int]:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    config = uvicorn.Config(app, http=QuickProtocol, log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    for _ in range(200):
+        if server.started:
+            break
+        await asyncio.sleep(0.01)
+    assert server.started
+    yield sock.getsockname()[1]
+    server.should_exit = True
+    await asyncio.wait_for(task, 5)
+    sock.close()
+
+
+Connect = Callable[[], Awaitable[tuple[asyncio.StreamReader, asyncio.StreamWriter]]]
+
+
+@pytest.fixture
+async def connect(port: int) -> AsyncIterator[Connect]:
+    """Opens connections to the server, each closed after the test."""
+    writers: list[asyncio.StreamWriter] = []
+
+    async def open_one() -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writers.append(writer)
+        return reader, writer
+
+    yield open_one
+    for writer in writers:
+        writer.close()
+        with contextlib.suppress(ConnectionError):
+            await writer.wait_closed()
+
+
+async def read_answer(reader: asyncio.StreamReader) -> tuple[int, dict[bytes, bytes], bytes]:
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+    status_line, *lines = head[:-4].split(b"\r\n")
+    headers = {}
+    for line in lines:
+        name, _, value = line.partition(b":")
+        headers[name.strip().lower()] = value.strip()
+    body = await reader.readexactly(int(headers[b"content-length"]))
+    return int(status_line.split()[1]), headers, body
+
+
+async def closed(reader: asyncio.StreamReader) -> bool:
+    with contextlib.suppress(ConnectionResetError):
+        return await asyncio.wait_for(reader.read(1), 5) == b""
+    return True
+
+
+def refused(reason: str) -> float:
+    return REGISTRY.get_sample_value("http_request_heads_refused_total", {"reason": reason}) or 0.0
+
+
+def get(path: str = "/", extra: bytes = b"") -> bytes:
+    return b"GET " + path.encode() + b" HTTP/1.1\r\nHost: test\r\n" + extra + b"\r\n"
+
+
+async def test_the_services_run_it() -> None:
+    # The string deploy/run_local.py and the Dockerfiles pass to `uvicorn --http`.
+    config = uvicorn.Config(App(), http=PROTOCOL)
+    config.load()
+    assert config.http_protocol_class is BoundedHttpToolsProtocol
+
+
+async def test_a_head_within_bounds_passes(connect: Connect, app: App) -> None:
+    reader, writer = await connect()
+    writer.write(get("/ok", b"X-Fill: " + b"a" * (MAX_HEAD - 200) + b"\r\n"))
+    status, _, _ = await read_answer(reader)
+    assert status == 200
+    assert app.paths == ["/ok"]
+
+
+async def test_a_head_too_large_is_431_and_never_reaches_the_app(
+    connect: Connect, app: App
+) -> None:
+    before = refused("too_large")
+    reader, writer = await connect()
+    writer.write(b"GET /big HTTP/1.1\r\nHost: test\r\nX-Big: ")
+    # Past the bound, a KiB at a time, then no more: bytes still arriving
+    # after the server closed would reset the connection, answer and all.
+    for _ in range(MAX_HEAD // 1024 + 1):
+        writer.write(b"a" * 1024)
+        await writer.drain()
+        await asyncio.sleep(0.005)
+    status, headers, body = await read_answer(reader)
+    assert status == 431
+    assert headers[b"connection"] == b"close"
+    assert body == b'{"detail":"Request header fields too large"}'
+    assert await closed(reader)
+    assert app.paths == []
+    assert refused("too_large") == before + 1
+
+
+async def test_a_body_is_not_counted_as_head(connect: Connect) -> None:
+    body = b"b" * (MAX_HEAD * 25)
+    reader, writer = await connect()
+    head = b"POST /upload HTTP/1.1\r\nHost: test\r\nContent-Length: %d\r\n\r\n" % len(body)
+    writer.write(head + body)  # one write: head and body arrive together
+    status, _, answer = await read_answer(reader)
+    assert status == 200
+    assert answer == str(len(body)).encode()
+
+
+async def test_a_slow_head_is_408(connect: Connect, app: App) -> None:
+    before = refused("timeout")
+    reader, writer = await connect()
+    writer.write(b"GET /slow HTTP/1.1\r\nHost: test\r\n")
+    for _ in range(3):  # still sending, never finishing
+        await asyncio.sleep(HEAD_TIMEOUT / 3)
+        with contextlib.suppress(ConnectionError):
+            writer.write(b"X-Drip: 1\r\n")
+    status, _, body = await read_answer(reader)
+    assert status == 408
+    assert body == b'{"detail":"Request head not received in time"}'
+    assert await closed(reader)
+    assert app.paths == []
+    assert refused("timeout") == before + 1
+
+
+async def test_a_silent_connection_is_closed_without_an_answer(connect: Connect) -> None:
+    reader, _ = await connect()
+    assert await asyncio.wait_for(reader.read(100), HEAD_TIMEOUT * 10) == b""
+
+
+async def test_a_kept_alive_connection_may_wait_longer_between_requests(
+    connect: Connect, app: App
+) -> None:
+    """Between requests the keep-alive timeout applies (uvicorn's, 5 s), not the head's."""
+    reader, writer = await connect()
+    writer.write(get("/first"))
+    assert (await read_answer(reader))[0] == 200
+    await asyncio.sleep(HEAD_TIMEOUT * 2)
+    writer.write(get("/second"))
+    assert (await read_answer(reader))[0] == 200
+    assert app.paths == ["/first", "/second"]
+
+
+async def test_pipelined_requests_are_answered(connect: Connect, app: App) -> None:
+    reader, writer = await connect()
+    writer.write(get("/one") + get("/two"))
+    assert (await read_answer(reader))[0] == 200
+    assert (await read_answer(reader))[0] == 200
+    assert app.paths == ["/one", "/two"]
+
+
+async def test_a_slow_app_is_not_cut_short(connect: Connect) -> None:
+    reader, writer = await connect()
+    writer.write(get("/sleep"))
+    assert (await read_answer(reader))[0] == 200
+
+
+async def test_the_next_head_on_a_kept_alive_connection_is_timed_too(connect: Connect) -> None:
+    reader, writer = await connect()
+    writer.write(get("/first"))
+    assert (await read_answer(reader))[0] == 200
+    writer.write(b"GET /second HTTP/1.1\r\nHost: test\r\n")  # and no more
+    assert (await read_answer(reader))[0] == 408
+    assert await closed(reader)
