@@ -2,7 +2,6 @@
 (auth_service.state) is reached only through these."""
 
 import base64
-import binascii
 import uuid
 from collections.abc import AsyncIterator
 from typing import Annotated
@@ -123,7 +122,7 @@ async def basic_credentials(request: Request) -> ClientCredentials | None:
         return None
     try:
         decoded = base64.b64decode(header[6:].strip(), validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:  # not base64 (binascii.Error), not ASCII, not UTF-8 once decoded
         raise InvalidClient("malformed Basic credentials") from None
     name, separator, secret = decoded.partition(":")
     if not separator:

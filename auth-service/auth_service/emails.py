@@ -43,4 +43,6 @@ def login_name(value: str) -> str:
     try:
         return normalise_email(value)
     except InvalidEmail:
-        return unicodedata.normalize("NFC", value[:MAX_INPUT_LENGTH].strip()).lower()
+        bounded = unicodedata.normalize("NFC", value[:MAX_INPUT_LENGTH].strip()).lower()
+        # Postgres text cannot hold NUL, and the throttle stores this name.
+        return bounded.replace("\x00", "\ufffd")

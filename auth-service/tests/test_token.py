@@ -74,6 +74,13 @@ def assert_oauth_error(response: httpx.Response, status: int, error: str) -> Non
 
 
 class TestPasswordGrant:
+    async def test_a_username_with_nul_is_a_wrong_password(self, client: httpx.AsyncClient) -> None:
+        # Postgres text cannot hold NUL: such a name is counted and refused
+        # like any other that names no account, never a 500.
+        user = await register(client)
+        response = await password_grant(client, user["email"] + "\x00", PASSWORD)
+        assert_oauth_error(response, 400, "invalid_grant")
+
     async def test_ok(self, client: httpx.AsyncClient, settings: Settings) -> None:
         user = await register(client)
         response = await password_grant(client, user["email"], PASSWORD)
@@ -334,9 +341,17 @@ class TestClientCredentialsGrant:
         response = await client_grant(client)
         assert_oauth_error(response, 401, "invalid_client")
 
-    @pytest.mark.parametrize("header", ["Basic !!!", "Basic " + base64.b64encode(b"x").decode()])
-    async def test_malformed_basic(self, client: httpx.AsyncClient, header: str) -> None:
-        response = await client_grant(client, {"Authorization": header})
+    @pytest.mark.parametrize(
+        "header",
+        [b"Basic !!!", b"Basic " + base64.b64encode(b"x"), b"Basic \xe9\xe9", b"Basic /w=="],
+        ids=["not-base64", "no-colon", "not-ascii", "not-utf8"],
+    )
+    async def test_malformed_basic(self, client: httpx.AsyncClient, header: bytes) -> None:
+        response = await client.post(
+            "/auth/token",
+            data={"grant_type": "client_credentials"},
+            headers=[(b"Authorization", header)],
+        )
         assert_oauth_error(response, 401, "invalid_client")
 
     async def test_two_methods_at_once(self, client: httpx.AsyncClient) -> None:

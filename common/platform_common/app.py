@@ -16,11 +16,17 @@ and a 405 names every method its path answers (method_not_allowed).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.exception_handlers import http_exception_handler
+from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import (
+    http_exception_handler,
+    request_validation_exception_handler,
+)
+from fastapi.exceptions import RequestValidationError
 from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware import Middleware
@@ -102,6 +108,7 @@ def create_service_app(
     if database:
         add_database_error_handlers(app)
     app.add_exception_handler(405, method_not_allowed)
+    app.add_exception_handler(RequestValidationError, validation_failed)
     # add_middleware puts each one outside the previous: added innermost first.
     app.add_middleware(TrailingSlashMiddleware)
     for each in reversed(middleware):
@@ -140,3 +147,19 @@ async def method_not_allowed(request: Request, exc: Exception) -> Response:
     if methods:
         exc.headers = {**(exc.headers or {}), "Allow": ", ".join(sorted(methods))}
     return await http_exception_handler(request, exc)
+
+
+async def validation_failed(request: Request, exc: Exception) -> Response:
+    """FastAPI's 422, also when the input it echoes has no UTF-8 form.
+
+    JSON's escapes can spell a lone surrogate (`"\\ud800"`); the default
+    answer echoes the input and fails to encode it, a 500. Such a body is
+    answered with every non-ASCII character escaped instead (the same JSON).
+    """
+    assert isinstance(exc, RequestValidationError)
+    try:
+        return await request_validation_exception_handler(request, exc)
+    except UnicodeEncodeError:
+        content = {"detail": jsonable_encoder(exc.errors())}
+        body = json.dumps(content, ensure_ascii=True, allow_nan=False, separators=(",", ":"))
+        return Response(body, status_code=422, media_type="application/json")

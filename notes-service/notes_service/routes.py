@@ -41,6 +41,7 @@ from notes_service.repository import Row
 from notes_service.schemas import (
     CANONICAL_UUID,
     MAX_BIGINT,
+    NO_NUL,
     BigSerial,
     CanonicalUuid,
     NotePatch,
@@ -221,6 +222,7 @@ async def _list_query(
         Query(
             min_length=1,
             max_length=200,
+            pattern=NO_NUL,
             description="Full-text search over title and description (web search"
             ' syntax: words, "a phrase", or, -word). Best match first unless `sort`'
             " is given.",

@@ -3,11 +3,27 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
-# Postgres text cannot hold NUL, so it is refused here rather than by the driver.
-NoteText = Annotated[str, Field(min_length=3, max_length=50, pattern=r"^[^\x00]*$")]
+
+def _storable(value: str) -> str:
+    """Text UTF-8 can encode: JSON's escapes can spell a lone surrogate (`\\ud800`)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise PydanticCustomError(
+            "string_unicode", "String should be Unicode text (no lone surrogates)"
+        ) from None
+    return value
+
+
+# Postgres text cannot hold NUL nor a lone surrogate, so both are refused here
+# rather than by the driver (a 500).
+NO_NUL = r"^[^\x00]*$"
+NoteText = Annotated[
+    str, Field(min_length=3, max_length=50, pattern=NO_NUL), AfterValidator(_storable)
+]
 
 MAX_BIGINT = 2**63 - 1
 # One spelling per id. Pydantic's lax int parsing also takes "5.0", "+5",

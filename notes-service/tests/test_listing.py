@@ -248,6 +248,12 @@ class TestSearch:
         response = await client.get("/notes/", params={"q": q}, headers=alice.headers)
         assert response.status_code == 200
 
+    async def test_a_search_with_nul_is_422(self, client: httpx.AsyncClient, alice: User) -> None:
+        # Postgres text cannot hold NUL: refused as input, never a 500.
+        response = await client.get("/notes/", params={"q": "a\x00b"}, headers=alice.headers)
+        assert response.status_code == 422
+        assert response.json()["detail"][0]["loc"] == ["query", "q"]
+
     async def test_phrase_and_exclusion(self, client: httpx.AsyncClient, alice: User) -> None:
         red_car = await create(client, alice, title="red car", description="fast")
         await create(client, alice, title="car red", description="slow")

@@ -62,6 +62,7 @@ class TestPatchNote:
             {"title": "x" * 51},
             {"title": 5},
             {"title": "nul\x00byte"},
+            {"description": "lone \ud800 half"},
             [],
             "text",
             None,

@@ -1,3 +1,4 @@
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -42,12 +43,17 @@ class TestCreateNote:
             {"title": "foo", "description": "x" * 51},
             {"title": 123, "description": "bar"},
             {"title": "nul\x00byte", "description": "bar"},
+            # A lone surrogate: valid in JSON's escapes, not in UTF-8 (nor in Postgres).
+            {"title": "lone \ud800 half", "description": "bar"},
+            {"title": "foo", "description": "\udfff"},
         ],
     )
     async def test_invalid_body(
         self, client: httpx.AsyncClient, alice: User, body: dict[str, Any]
     ) -> None:
-        response = await client.post("/notes/", json=body, headers=alice.headers)
+        # json.dumps escapes what UTF-8 cannot encode (httpx's json= would fail on it).
+        headers = {**alice.headers, "Content-Type": "application/json"}
+        response = await client.post("/notes/", content=json.dumps(body), headers=headers)
         assert response.status_code == 422
         assert isinstance(response.json()["detail"], list)
 
