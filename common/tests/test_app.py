@@ -1,10 +1,10 @@
 """The shared application assembly (platform_common.app)."""
 
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
 import pytest
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Body, FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -152,3 +152,36 @@ class TestUnhandledErrors:
             outermost = outermost.app
         assert layers[:2] == ["DrainOnSigterm", "RequestContextMiddleware"]
         assert layers.index("ServerErrorMiddleware") > layers.index("TrailingSlashMiddleware")
+
+
+echo = APIRouter()
+
+
+@echo.post("/echo")
+async def echo_name(name: Annotated[str, Body(embed=True, max_length=3)]) -> dict[str, str]:
+    return {"name": name}
+
+
+class TestValidationErrors:
+    """FastAPI's 422 echoes the input; one with no UTF-8 form must not make it a 500."""
+
+    @pytest.mark.parametrize(
+        ("sent", "echoed"),
+        [
+            ('"ab\\u00e9cd"', '"input":"ab\u00e9cd"'),  # as FastAPI answers: UTF-8, unescaped
+            ('"ab\\ud800cd"', '"input":"ab\\ud800cd"'),  # a lone surrogate: escaped
+        ],
+        ids=["utf-8", "lone-surrogate"],
+    )
+    async def test_the_input_is_echoed(self, sent: str, echoed: str) -> None:
+        app = service_app(routers=[echo])
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://s.test") as client:
+            response = await client.post(
+                "/echo",
+                content='{"name": ' + sent + "}",
+                headers={"Content-Type": "application/json"},
+            )
+        assert response.status_code == 422
+        assert response.json()["detail"][0]["loc"] == ["body", "name"]
+        assert echoed in response.content.decode()
