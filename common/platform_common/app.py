@@ -11,7 +11,8 @@ passed in; what is common is done here once, in one order:
     FastAPI's own layers     500 page, telemetry, body limit, exception handlers (ServiceApp)
     routes                   the caller's routers, then the health routes
 
-and a 405 names every method its path answers (method_not_allowed).
+and a 405 names every method its path answers (method_not_allowed), a 500 is
+JSON and ends its connection (internal_error).
 """
 
 from __future__ import annotations
@@ -108,6 +109,7 @@ def create_service_app(
     if database:
         add_database_error_handlers(app)
     app.add_exception_handler(405, method_not_allowed)
+    app.add_exception_handler(500, internal_error)
     app.add_exception_handler(RequestValidationError, validation_failed)
     # add_middleware puts each one outside the previous: added innermost first.
     app.add_middleware(TrailingSlashMiddleware)
@@ -147,6 +149,22 @@ async def method_not_allowed(request: Request, exc: Exception) -> Response:
     if methods:
         exc.headers = {**(exc.headers or {}), "Allow": ", ".join(sorted(methods))}
     return await http_exception_handler(request, exc)
+
+
+async def internal_error(_: Request, __: Exception) -> Response:
+    """The 500 for an unhandled exception: JSON like every error, and `Connection: close`.
+
+    After answering, FastAPI's error layer re-raises (uvicorn logs it) and
+    uvicorn then closes the connection. Saying so in the answer keeps the
+    client (the gateway's connection pool) from sending its next request on
+    a connection about to close, which a POST would get back as a 502.
+    """
+    return Response(
+        b'{"detail":"Internal Server Error"}',
+        status_code=500,
+        media_type="application/json",
+        headers={"Connection": "close"},
+    )
 
 
 async def validation_failed(request: Request, exc: Exception) -> Response:

@@ -143,6 +143,19 @@ class TestUnhandledErrors:
         assert response.status_code == 500
         assert response.headers["x-request-id"] == "bug-report-0001"
 
+    async def test_a_500_is_json_and_ends_the_connection(self) -> None:
+        """Errors are `{"detail": ...}` (the contract), and uvicorn closes a connection
+        whose app raised: saying so keeps a client (the gateway's pool) from sending
+        its next request on a connection about to close."""
+        app = service_app(routers=[broken])
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://s.test") as client:
+            response = await client.get("/broken")
+        assert response.status_code == 500
+        assert response.json() == {"detail": "Internal Server Error"}
+        assert response.headers["content-type"] == "application/json"
+        assert response.headers["connection"] == "close"
+
     def test_the_platform_middleware_comes_first(self) -> None:
         app = service_app()
         outermost = app.build_middleware_stack()
