@@ -13,6 +13,10 @@ each read: a head that arrives whole in one read (at most 256 KiB) is taken.
 Bodies are bounded by the apps themselves; an idle kept-alive connection by
 uvicorn's keep-alive timeout.
 
+The open connections of a process are bounded too: one opened past the
+limit (uvicorn's `--limit-concurrency`, else MAX_CONNECTIONS) is closed at
+once, where uvicorn alone would hold it and answer its requests 503.
+
 Every service runs with it: `uvicorn --http
 platform_common.http_protocol:BoundedHttpToolsProtocol` (deploy/run_local.py,
 deploy/docker/). Parsing stays httptools'; this only counts and times.
@@ -33,6 +37,15 @@ PROTOCOL = "platform_common.http_protocol:BoundedHttpToolsProtocol"
 MAX_HEAD_BYTES = 64 * 1024
 HEAD_TIMEOUT_SECONDS = 10.0
 
+# Open connections per process, when uvicorn's own `--limit-concurrency`
+# (UVICORN_LIMIT_CONCURRENCY) does not name a number: ~7 KiB of memory each
+# with a head pending (measured on the gateway), so at most ~70 MiB.
+MAX_CONNECTIONS = 10_000
+
+REFUSED_CONNECTIONS = Counter(
+    "http_connections_refused_total",
+    "Connections closed as they opened: the process already held its limit",
+)
 REFUSED_HEADS = Counter(
     "http_request_heads_refused_total",
     "Request heads refused before reaching the app (too large, too slow)",
@@ -45,6 +58,7 @@ _TIMED_OUT = REFUSED_HEADS.labels("timeout")
 class BoundedHttpToolsProtocol(HttpToolsProtocol):
     max_head_bytes = MAX_HEAD_BYTES
     head_timeout = HEAD_TIMEOUT_SECONDS
+    max_connections = MAX_CONNECTIONS
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -57,6 +71,12 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        # uvicorn's limit only answers 503 to requests; connections past it,
+        # silent ones included, would still be accepted and held.
+        if len(self.connections) > (self.limit_concurrency or self.max_connections):
+            REFUSED_CONNECTIONS.inc()
+            transport.close()
+            return
         self._head_since = self.loop.time()
         # One timer per connection, not one per request (a timer armed and
         # cancelled per request cost more than the rest of this class).

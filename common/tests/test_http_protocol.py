@@ -4,6 +4,7 @@ import asyncio
 import contextlib
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 import pytest
 import uvicorn
@@ -14,11 +15,13 @@ from platform_common.http_protocol import PROTOCOL, BoundedHttpToolsProtocol
 
 HEAD_TIMEOUT = 0.3
 MAX_HEAD = 4096
+MAX_CONNECTIONS = 4
 
 
 class QuickProtocol(BoundedHttpToolsProtocol):
     head_timeout = HEAD_TIMEOUT
     max_head_bytes = MAX_HEAD
+    max_connections = MAX_CONNECTIONS
 
 
 class App:
@@ -49,12 +52,14 @@ def app() -> App:
     return App()
 
 
-@pytest.fixture
-async def port(app: App) -> AsyncIterator[int]:
+@contextlib.asynccontextmanager
+async def serving(app: App, **config: Any) -> AsyncIterator[int]:
+    """A real uvicorn server with QuickProtocol on a free port; yields the port."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
-    config = uvicorn.Config(app, http=QuickProtocol, log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
+    server = uvicorn.Server(
+        uvicorn.Config(app, http=QuickProtocol, log_level="warning", lifespan="off", **config)
+    )
     task = asyncio.create_task(server.serve(sockets=[sock]))
     for _ in range(200):
         if server.started:
@@ -65,6 +70,12 @@ async def port(app: App) -> AsyncIterator[int]:
     server.should_exit = True
     await asyncio.wait_for(task, 5)
     sock.close()
+
+
+@pytest.fixture
+async def port(app: App) -> AsyncIterator[int]:
+    async with serving(app) as port:
+        yield port
 
 
 Connect = Callable[[], Awaitable[tuple[asyncio.StreamReader, asyncio.StreamWriter]]]
@@ -106,6 +117,10 @@ async def closed(reader: asyncio.StreamReader) -> bool:
 
 def refused(reason: str) -> float:
     return REGISTRY.get_sample_value("http_request_heads_refused_total", {"reason": reason}) or 0.0
+
+
+def connections_refused() -> float:
+    return REGISTRY.get_sample_value("http_connections_refused_total") or 0.0
 
 
 def get(path: str = "/", extra: bytes = b"") -> bytes:
@@ -213,3 +228,43 @@ async def test_the_next_head_on_a_kept_alive_connection_is_timed_too(connect: Co
     writer.write(b"GET /second HTTP/1.1\r\nHost: test\r\n")  # and no more
     assert (await read_answer(reader))[0] == 408
     assert await closed(reader)
+
+
+async def hold(connect: Connect, count: int) -> list[asyncio.StreamWriter]:
+    """Opens `count` connections, each in the middle of a head."""
+    writers = []
+    for _ in range(count):
+        _, writer = await connect()
+        writer.write(b"GET /held HTTP/1.1\r\n")
+        writers.append(writer)
+    return writers
+
+
+async def test_a_connection_past_the_limit_is_closed_at_once(connect: Connect) -> None:
+    before = connections_refused()
+    held = await hold(connect, MAX_CONNECTIONS)
+    reader, writer = await connect()
+    writer.write(get("/one-too-many"))
+    assert await closed(reader)  # no answer: closed as it opened
+    assert connections_refused() == before + 1
+    held[0].close()  # a place frees: the next connection is served
+    await asyncio.sleep(0.05)
+    reader, writer = await connect()
+    writer.write(get("/after"))
+    assert (await read_answer(reader))[0] == 200
+
+
+async def test_uvicorns_limit_concurrency_sets_the_limit(app: App) -> None:
+    """`--limit-concurrency` (or UVICORN_LIMIT_CONCURRENCY) replaces the default: uvicorn
+    answers 503 at that many connections, and none beyond it is kept."""
+    async with serving(app, limit_concurrency=2) as port:
+        opened = [await asyncio.open_connection("127.0.0.1", port) for _ in range(3)]
+        try:
+            opened[0][1].write(b"GET /held HTTP/1.1\r\n")
+            opened[1][1].write(get("/busy"))
+            assert (await read_answer(opened[1][0]))[0] == 503  # uvicorn's own answer
+            opened[2][1].write(get("/one-too-many"))
+            assert await closed(opened[2][0])
+        finally:
+            for _, writer in opened:
+                writer.close()
