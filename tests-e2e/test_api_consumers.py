@@ -9,7 +9,9 @@ one 200, one 412; N posts with one key: one note).
 from __future__ import annotations
 
 import re
+import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -236,3 +238,41 @@ def _ratelimit(response: httpx.Response) -> dict[str, Any]:
     match = re.fullmatch(r'"consumer";r=(\d+);t=(\d+)', response.headers["RateLimit"])
     assert match is not None, response.headers["RateLimit"]
     return {"r": int(match.group(1)), "t": int(match.group(2))}
+
+
+def exchange_in_two_writes(system: LocalSystem, head: bytes, body: bytes) -> tuple[int, bytes]:
+    """Sends the head, then the body a moment later (as Ktor does); the one answer."""
+    with socket.create_connection(("127.0.0.1", system.ports["gateway"]), timeout=10) as sock:
+        sock.sendall(head)
+        time.sleep(0.05)
+        sock.sendall(body)
+        answer = b""
+        while b"\r\n\r\n" not in answer:
+            answer += sock.recv(65536)
+        top, _, content = answer.partition(b"\r\n\r\n")
+        length = int(re.search(rb"(?i)\r\ncontent-length: *(\d+)", top)[1])  # type: ignore[index]
+        while len(content) < length:
+            content += sock.recv(65536)
+    return int(top.split()[1]), content
+
+
+class TestUpgradeOffers:
+    """Java's HttpClient, Spring's RestClient and Ktor offer h2c on every request; the offer
+    is declined and the request served as HTTP/1.1, its body included (RFC 9110 §7.8)."""
+
+    def test_a_post_offering_h2c_creates_the_note(
+        self, system: LocalSystem, api: ApiClient
+    ) -> None:
+        user = api.new_user()
+        body = b'{"title": "from java", "description": "offered h2c"}'
+        head = (
+            b"POST /notes/ HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/json\r\n"
+            b"Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+            b"HTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n"
+            b"Authorization: " + user["Authorization"].encode() + b"\r\n"
+            b"Content-Length: %d\r\n\r\n" % len(body)
+        )
+        status, content = exchange_in_two_writes(system, head, body)
+        assert status == 201, content
+        (note,) = api.http.get("/notes/", headers=user).json()
+        assert (note["title"], note["description"]) == ("from java", "offered h2c")

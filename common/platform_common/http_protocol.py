@@ -1,4 +1,5 @@
-"""uvicorn's httptools protocol, with the request head bounded in size and in time.
+"""uvicorn's httptools protocol, with the request head bounded in size and in time,
+and HTTP/1.1 alone spoken (HttpOnlyProtocol: an offer to upgrade is declined).
 
 With httptools, uvicorn bounds neither: a client could send header bytes
 without end (memory held per connection), send them a byte at a time, or
@@ -27,6 +28,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import httptools
 import orjson
 from prometheus_client import Counter
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
@@ -55,7 +57,73 @@ _TOO_LARGE = REFUSED_HEADS.labels("too_large")
 _TIMED_OUT = REFUSED_HEADS.labels("timeout")
 
 
-class BoundedHttpToolsProtocol(HttpToolsProtocol):
+class HttpOnlyProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol, declining every offer to switch protocols.
+
+    The platform speaks HTTP/1.1 alone: no WebSocket, no h2c. llhttp stops at
+    the end of a head offering an upgrade (`Connection: upgrade` and
+    `Upgrade`, which Java's HttpClient and Ktor send on every request) and
+    skips its body, and uvicorn then ran the app with an empty body (uvicorn
+    issue 2722: a POST became a 422). Here such a head starts nothing: where
+    llhttp stops, the request is read again by a fresh parser without the
+    offer, body included, and served as if the offer had not been made
+    (RFC 9110 §7.8). Parsing stays httptools'.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._declining = False  # the head just read offers an upgrade
+        self._reread = False  # the head being read is one read again
+
+    def _should_upgrade(self) -> bool:
+        return False  # uvicorn's WebSocket handshake is never taken
+
+    def data_received(self, data: bytes) -> None:
+        self._unset_keepalive_if_required()
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserError:
+            self.logger.warning("Invalid HTTP request received.")
+            self.send_400_response("Invalid HTTP request received.")
+        except httptools.HttpParserUpgrade as stop:
+            if self._declining:
+                self._read_again_without_offer(data[stop.args[0] :])
+            else:  # CONNECT: answered by the app like any request, as by uvicorn
+                self._unsupported_upgrade_warning()
+
+    def on_headers_complete(self) -> None:
+        reread, self._reread = self._reread, False
+        if self.parser.should_upgrade() and self.parser.get_method() != b"CONNECT" and not reread:
+            self._declining = True  # served once read again
+            return
+        super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        if not self._declining:
+            super().on_message_complete()
+
+    def _read_again_without_offer(self, rest: bytes) -> None:
+        """The head just read, without `Upgrade` and Connection's `upgrade`, then `rest`."""
+        self._declining = False
+        version = self.parser.get_http_version().encode()
+        head = [self.parser.get_method(), b" ", self.url, b" HTTP/", version, b"\r\n"]
+        for name, value in self.headers:
+            if name == b"upgrade":
+                continue
+            if name == b"connection":
+                tokens = [t for t in value.split(b",") if t.strip().lower() != b"upgrade"]
+                value = b",".join(tokens).strip()
+                if not value:
+                    continue
+            head += [name, b": ", value, b"\r\n"]
+        head.append(b"\r\n")
+        self.parser = httptools.HttpRequestParser(self)
+        self.parser.set_dangerous_leniencies(lenient_data_after_close=True)  # as uvicorn's
+        self._reread = True
+        self.data_received(b"".join(head) + rest)
+
+
+class BoundedHttpToolsProtocol(HttpOnlyProtocol):
     max_head_bytes = MAX_HEAD_BYTES
     head_timeout = HEAD_TIMEOUT_SECONDS
     max_connections = MAX_CONNECTIONS

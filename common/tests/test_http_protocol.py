@@ -25,15 +25,17 @@ class QuickProtocol(BoundedHttpToolsProtocol):
 
 
 class App:
-    """Answers with the size of the body it read; remembers each request's path."""
+    """Answers with the size of the body it read; remembers each request's path and headers."""
 
     def __init__(self) -> None:
         self.paths: list[str] = []
+        self.headers: list[dict[bytes, bytes]] = []
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
         self.paths.append(scope["path"])
+        self.headers.append(dict(scope["headers"]))
         if scope["path"] == "/sleep":  # the app's own time is not the head's
             await asyncio.sleep(HEAD_TIMEOUT * 2)
         size, more = 0, True
@@ -268,3 +270,82 @@ async def test_uvicorns_limit_concurrency_sets_the_limit(app: App) -> None:
         finally:
             for _, writer in opened:
                 writer.close()
+
+
+H2C_OFFER = (
+    b"Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+    b"HTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n"
+)
+
+
+def post(path: str, body: bytes, extra: bytes = b"") -> bytes:
+    return b"POST %s HTTP/1.1\r\nHost: test\r\nContent-Length: %d\r\n%s\r\n%s" % (
+        path.encode(),
+        len(body),
+        extra,
+        body,
+    )
+
+
+class TestUpgradeOffers:
+    """An offer to switch protocols is declined and the request served as HTTP/1.1, body
+    and all (RFC 9110 §7.8); Java's HttpClient and Ktor offer h2c on every request."""
+
+    async def test_the_body_of_a_request_offering_h2c_is_read(
+        self, connect: Connect, app: App
+    ) -> None:
+        reader, writer = await connect()
+        writer.write(post("/notes", b"x" * 31, H2C_OFFER))
+        status, _, body = await read_answer(reader)
+        assert (status, body) == (200, b"31")
+        assert app.paths == ["/notes"]
+
+    async def test_a_chunked_body_too(self, connect: Connect) -> None:
+        reader, writer = await connect()
+        writer.write(
+            b"POST /notes HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n"
+            + H2C_OFFER
+            + b"\r\n3\r\nabc\r\n4\r\ndefg\r\n0\r\n\r\n"
+        )
+        status, _, body = await read_answer(reader)
+        assert (status, body) == (200, b"7")
+
+    async def test_a_body_sent_after_the_head(self, connect: Connect) -> None:
+        reader, writer = await connect()
+        request = post("/notes", b"y" * 12, H2C_OFFER)
+        head, body = request[:-12], request[-12:]
+        writer.write(head)
+        await writer.drain()
+        await asyncio.sleep(0.05)
+        writer.write(body)
+        status, _, answer = await read_answer(reader)
+        assert (status, answer) == (200, b"12")
+
+    async def test_the_connection_serves_the_next_request(self, connect: Connect, app: App) -> None:
+        reader, writer = await connect()
+        writer.write(post("/first", b"abc", H2C_OFFER) + get("/second"))
+        assert (await read_answer(reader))[2] == b"3"
+        assert (await read_answer(reader))[0] == 200
+        assert app.paths == ["/first", "/second"]
+
+    async def test_a_websocket_offer_is_served_as_http(self, connect: Connect, app: App) -> None:
+        """The platform speaks HTTP alone: no route of it answers a WebSocket."""
+        reader, writer = await connect()
+        writer.write(
+            get(
+                "/notes",
+                b"Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+                b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n",
+            )
+        )
+        assert (await read_answer(reader))[0] == 200
+        assert app.paths == ["/notes"]
+
+    async def test_the_app_sees_no_offer(self, connect: Connect, app: App) -> None:
+        reader, writer = await connect()
+        writer.write(post("/notes", b"abc", H2C_OFFER))
+        await read_answer(reader)
+        (headers,) = app.headers
+        assert b"upgrade" not in headers
+        assert headers[b"connection"] == b"HTTP2-Settings"
+        assert headers[b"content-length"] == b"3"
