@@ -58,7 +58,8 @@ _TIMED_OUT = REFUSED_HEADS.labels("timeout")
 
 
 class HttpOnlyProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol, declining every offer to switch protocols.
+    """uvicorn's httptools protocol, declining every offer to switch protocols
+    and answering a client that half-closed (eof_received).
 
     The platform speaks HTTP/1.1 alone: no WebSocket, no h2c. llhttp stops at
     the end of a head offering an upgrade (`Connection: upgrade` and
@@ -101,6 +102,19 @@ class HttpOnlyProtocol(HttpToolsProtocol):
     def on_message_complete(self) -> None:
         if not self._declining:
             super().on_message_complete()
+
+    def eof_received(self) -> bool | None:  # type: ignore[override]  # asyncio allows True
+        """The client shut its side after its request (a half-close): answer, then close.
+
+        uvicorn let the transport close at once, and an answer not yet written
+        was lost (the request still ran). A request not received in full is
+        not answered: the connection closes and the app sees the disconnect.
+        """
+        last = self.pipeline[0][0] if self.pipeline else self.cycle
+        if last is None or last.response_complete or last.more_body:
+            return None  # the transport closes
+        last.keep_alive = False  # closed once the last answer is written
+        return True
 
     def _read_again_without_offer(self, rest: bytes) -> None:
         """The head just read, without `Upgrade` and Connection's `upgrade`, then `rest`."""

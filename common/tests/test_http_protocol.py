@@ -349,3 +349,30 @@ class TestUpgradeOffers:
         assert b"upgrade" not in headers
         assert headers[b"connection"] == b"HTTP2-Settings"
         assert headers[b"content-length"] == b"3"
+
+
+class TestHalfClose:
+    """A client may shut down its side once its request is sent (`shutdown(SHUT_WR)`, as
+    some HTTP/1.0 clients and tools do): the answer still comes, then the connection ends."""
+
+    async def test_a_request_sent_in_full_is_answered(self, connect: Connect, app: App) -> None:
+        reader, writer = await connect()
+        writer.write(get("/sleep"))  # an answer that takes a while
+        writer.write_eof()
+        assert (await read_answer(reader))[0] == 200
+        assert await closed(reader)
+
+    async def test_pipelined_requests_are_all_answered(self, connect: Connect, app: App) -> None:
+        reader, writer = await connect()
+        writer.write(get("/sleep") + post("/second", b"abc"))
+        writer.write_eof()
+        assert (await read_answer(reader))[0] == 200
+        assert (await read_answer(reader))[2] == b"3"
+        assert await closed(reader)
+        assert app.paths == ["/sleep", "/second"]
+
+    async def test_a_request_cut_short_is_not(self, connect: Connect, app: App) -> None:
+        reader, writer = await connect()
+        writer.write(b"POST /cut HTTP/1.1\r\nHost: test\r\nContent-Length: 10\r\n\r\nabcde")
+        writer.write_eof()
+        assert await closed(reader)
