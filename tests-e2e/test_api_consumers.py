@@ -276,3 +276,30 @@ class TestUpgradeOffers:
         assert status == 201, content
         (note,) = api.http.get("/notes/", headers=user).json()
         assert (note["title"], note["description"]) == ("from java", "offered h2c")
+
+
+class TestHead:
+    """HEAD is GET without the body on every GET route, through the gateway (RFC 9110
+    §9.3.2: every general-purpose server supports GET and HEAD)."""
+
+    def test_a_note(self, api: ApiClient) -> None:
+        user = api.new_user()
+        path = f"/notes/{api.http.post('/notes/', json=NOTE, headers=user).json()['id']}"
+        get = api.http.get(path, headers=user)
+        head = api.http.head(path, headers=user)
+        assert (head.status_code, head.content) == (200, b"")
+        for name in ("ETag", "Content-Length", "Content-Type"):
+            assert head.headers[name] == get.headers[name]
+        cached = api.http.head(path, headers={**user, "If-None-Match": get.headers["ETag"]})
+        assert cached.status_code == 304
+        assert api.http.head(path).status_code == 401
+
+    @pytest.mark.parametrize(
+        "path", ["/auth/.well-known/jwks.json", "/notes/", "/auth/me", "/health/live", "/docs"]
+    )
+    def test_every_get_route_answers_it(self, api: ApiClient, path: str) -> None:
+        user = api.new_user()
+        get = api.http.get(path, headers=user)
+        head = api.http.head(path, headers=user)
+        assert (head.status_code, head.content) == (get.status_code, b"") == (200, b"")
+        assert head.headers["Content-Type"] == get.headers["Content-Type"]

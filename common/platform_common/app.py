@@ -8,6 +8,7 @@ passed in; what is common is done here once, in one order:
     RequestContextMiddleware request id, access log, metrics: wraps everything below
     <middleware>             the caller's own (the gateway's CORS and proxy), outermost first
     TrailingSlashMiddleware  `/notes/` is `/notes`, without a redirect
+    HeadAsGetMiddleware      HEAD is GET without the body, on every GET route
     FastAPI's own layers     500 page, telemetry, body limit, exception handlers (ServiceApp)
     routes                   the caller's routers, then the health routes
 
@@ -38,6 +39,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from platform_common.database import add_database_error_handlers
 from platform_common.draining import DrainOnSigterm
+from platform_common.head_requests import HeadAsGetMiddleware
 from platform_common.health import ReadinessCheck, health_router
 from platform_common.observability import RequestContextMiddleware
 from platform_common.telemetry import configure_tracing
@@ -112,6 +114,7 @@ def create_service_app(
     app.add_exception_handler(500, internal_error)
     app.add_exception_handler(RequestValidationError, validation_failed)
     # add_middleware puts each one outside the previous: added innermost first.
+    app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(TrailingSlashMiddleware)
     for each in reversed(middleware):
         app.add_middleware(each.cls, *each.args, **each.kwargs)
@@ -132,6 +135,8 @@ def allowed_methods(routes: Sequence[BaseRoute], scope: Scope) -> set[str]:
         match, _ = route.matches(scope)
         if match is not Match.NONE:
             methods |= route.methods
+    if "GET" in methods:
+        methods.add("HEAD")  # HeadAsGetMiddleware
     return methods
 
 

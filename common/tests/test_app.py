@@ -95,6 +95,28 @@ async def drops_headers(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
 
 
+class TestHead:
+    """Every GET route answers HEAD: GET's status and headers, no body (RFC 9110 §9.3.2)."""
+
+    async def test_head_is_get_without_its_body(self) -> None:
+        app = service_app(routers=[items])
+        async with client_from(app, "127.0.0.1") as client:
+            get = await client.get("/items/7/")
+            head = await client.head("/items/7/")
+            metrics = (await client.get("/metrics")).text
+        assert (head.status_code, head.content) == (200, b"")
+        assert head.headers["content-length"] == str(len(get.content)) == "8"
+        assert head.headers["content-type"] == get.headers["content-type"]
+        # Counted as HEAD, under the route it matched.
+        assert 'method="HEAD",route="/items/{item_id}",service="test-service"' in metrics
+
+    async def test_a_path_without_get_is_405(self) -> None:
+        app = service_app(routers=[items])
+        async with client_from(app, "127.0.0.1") as client:
+            response = await client.head("/items")
+        assert (response.status_code, response.headers["Allow"]) == (405, "POST")
+
+
 class TestAllowHeader:
     """A 405 names every method of its path, whichever route or handler answered."""
 
@@ -104,7 +126,7 @@ class TestAllowHeader:
         async with client_from(app, "127.0.0.1") as client:
             response = await client.request(method, "/items/7")
         assert response.status_code == 405
-        assert response.headers["Allow"] == "DELETE, GET"
+        assert response.headers["Allow"] == "DELETE, GET, HEAD"
 
     async def test_kept_when_a_handler_drops_headers(self) -> None:
         app = service_app(routers=[items])
@@ -113,7 +135,7 @@ class TestAllowHeader:
             response = await client.request("PUT", "/items/7/")
             single = await client.get("/items")
         assert response.status_code == 405
-        assert response.headers["Allow"] == "DELETE, GET"
+        assert response.headers["Allow"] == "DELETE, GET, HEAD"
         assert (single.status_code, single.headers["Allow"]) == (405, "POST")
 
     async def test_other_answers_untouched(self) -> None:
