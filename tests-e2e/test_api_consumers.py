@@ -303,3 +303,15 @@ class TestHead:
         head = api.http.head(path, headers=user)
         assert (head.status_code, head.content) == (get.status_code, b"") == (200, b"")
         assert head.headers["Content-Type"] == get.headers["Content-Type"]
+
+
+class TestBodyMediaType:
+    @pytest.mark.parametrize("path", ["/notes/", "/auth/register"])
+    def test_a_body_that_is_not_json_is_415(self, api: ApiClient, path: str) -> None:
+        """RFC 9110 §15.5.16, with the media type taken in `Accept`; was a 422."""
+        body = '{"title": "plain", "description": "text", "email": "x@example.com"}'
+        response = api.http.post(
+            path, content=body, headers={**api.new_user(), "Content-Type": "text/plain"}
+        )
+        assert response.status_code == 415
+        assert response.headers["Accept"] == "application/json"

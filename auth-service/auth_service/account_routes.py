@@ -96,7 +96,7 @@ async def request_password_reset(
 @router.post(
     "/password-reset/confirm",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses={**INVALID_TOKEN, **HASHING_BUSY},
+    responses={**MALFORMED_BODY, **INVALID_TOKEN, **HASHING_BUSY},
 )
 async def confirm_password_reset(
     data: PasswordResetConfirm, session: SessionDep, hasher: HasherDep, client: ClientInfoDep
@@ -110,7 +110,7 @@ async def confirm_password_reset(
 @router.post(
     "/verify",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses={**INVALID_TOKEN, **EMAIL_TAKEN},
+    responses={**MALFORMED_BODY, **INVALID_TOKEN, **EMAIL_TAKEN},
 )
 async def verify_email(data: EmailVerification, session: SessionDep, client: ClientInfoDep) -> None:
     """Prove an address with the emailed token: the account's (it becomes

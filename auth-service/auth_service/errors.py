@@ -5,6 +5,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from platform_common.app import unsupported_media_type
+
 # Endpoints that answer every error in the OAuth 2.0 form (RFC 6749 §5.2, RFC 7009 §2.2.1).
 OAUTH_PATHS = frozenset({"/auth/token", "/auth/revoke", "/auth/introspect"})
 
@@ -160,9 +162,10 @@ async def http_error_handler(request: Request, exc: Exception) -> Response:
     return await http_exception_handler(request, exc)
 
 
-async def validation_error_handler(request: Request, exc: Exception) -> JSONResponse:
+async def validation_error_handler(request: Request, exc: Exception) -> Response:
     """FastAPI's 422 form, minus the echo of each invalid value; on the OAuth
-    endpoints an `invalid_request` (a file where a field should be, say).
+    endpoints an `invalid_request` (a file where a field should be, say); a
+    415 for a body that is not JSON (platform_common.app.unsupported_media_type).
 
     The echo would return passwords (or a megabyte of one) in the response.
     """
@@ -172,5 +175,7 @@ async def validation_error_handler(request: Request, exc: Exception) -> JSONResp
         return await service_error_handler(
             request, InvalidRequest(f"malformed parameters: {', '.join(fields)}")
         )
+    if (refused := unsupported_media_type(exc)) is not None:
+        return refused
     errors = [{k: v for k, v in error.items() if k != "input"} for error in exc.errors()]
     return JSONResponse({"detail": jsonable_encoder(errors)}, status_code=422)

@@ -178,6 +178,7 @@ async def read_me(user: CurrentUser) -> User:
     "/me",
     response_model=UserRead,
     responses={
+        **MALFORMED_BODY,
         **UNAUTHORIZED,
         **EMAIL_TAKEN,
         **WRONG_CURRENT_PASSWORD,
@@ -208,7 +209,13 @@ async def update_me(
 @router.delete(
     "/me",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses={**UNAUTHORIZED, **WRONG_CURRENT_PASSWORD, **LAST_SUPERUSER, **HASHING_BUSY},
+    responses={
+        **MALFORMED_BODY,
+        **UNAUTHORIZED,
+        **WRONG_CURRENT_PASSWORD,
+        **LAST_SUPERUSER,
+        **HASHING_BUSY,
+    },
 )
 async def delete_me(
     data: AccountDeletion,

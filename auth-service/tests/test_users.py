@@ -136,6 +136,15 @@ class TestRegister:
         )
         assert response.status_code == 422
 
+    async def test_a_body_that_is_not_json_is_415(self, client: httpx.AsyncClient) -> None:
+        body = '{"email": "plain@example.com", "password": "' + PASSWORD + '"}'
+        response = await client.post(
+            "/auth/register", content=body, headers={"Content-Type": "text/plain"}
+        )
+        assert response.status_code == 415
+        assert response.headers["Accept"] == "application/json"
+        assert PASSWORD not in response.text
+
 
 class TestMe:
     async def test_read(self, client: httpx.AsyncClient, alice: Account) -> None:

@@ -29,7 +29,12 @@ INSUFFICIENT_SCOPE: Responses = {
     403: {"model": ErrorDetail, "description": "The access token lacks the scope this route needs"}
 }
 # FastAPI answers 400 itself when a body cannot be decoded at all (not UTF-8,
-# or a form it cannot parse), before validation could give its 422.
+# or a form it cannot parse), before validation could give its 422; a body
+# whose Content-Type is not JSON is refused with 415 (platform_common.app).
 MALFORMED_BODY: Responses = {
-    400: {"model": ErrorDetail, "description": "The body cannot be decoded (e.g. not UTF-8)"}
+    400: {"model": ErrorDetail, "description": "The body cannot be decoded (e.g. not UTF-8)"},
+    415: {
+        "model": ErrorDetail,
+        "description": "The body is not JSON (its Content-Type is not application/json)",
+    },
 }

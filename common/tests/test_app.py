@@ -220,3 +220,40 @@ class TestValidationErrors:
         assert response.status_code == 422
         assert response.json()["detail"][0]["loc"] == ["body", "name"]
         assert echoed in response.content.decode()
+
+
+class TestBodyMediaType:
+    """A JSON body route refuses a body of another media type with 415 (RFC 9110 §15.5.16),
+    naming the type it takes in `Accept`; FastAPI alone answered 422 "not a dictionary"."""
+
+    async def post(self, body: str, headers: dict[str, str]) -> httpx.Response:
+        async with client_from(service_app(routers=[echo]), "127.0.0.1") as client:
+            return await client.post("/echo", content=body, headers=headers)
+
+    @pytest.mark.parametrize(
+        "headers",
+        [{"Content-Type": "text/plain"}, {"Content-Type": "application/x-www-form-urlencoded"}, {}],
+        ids=["text", "form", "none"],
+    )
+    async def test_another_media_type_is_415(self, headers: dict[str, str]) -> None:
+        response = await self.post('{"name": "abc"}', headers)
+        assert response.status_code == 415
+        assert response.headers["Accept"] == "application/json"
+        assert response.json() == {
+            "detail": "The body must be JSON (Content-Type: application/json)"
+        }
+
+    @pytest.mark.parametrize(
+        ("body", "headers", "status"),
+        [
+            ('{"name": "abc"}', {"Content-Type": "application/json; charset=utf-8"}, 200),
+            ('{"name": "abc"}', {"Content-Type": "application/merge-patch+json"}, 200),
+            ('{"name": "abcdef"}', {"Content-Type": "application/json"}, 422),
+            ("", {}, 422),  # no body at all: the field is missing
+        ],
+        ids=["json", "suffix", "invalid", "empty"],
+    )
+    async def test_json_answers_as_before(
+        self, body: str, headers: dict[str, str], status: int
+    ) -> None:
+        assert (await self.post(body, headers)).status_code == status

@@ -2,6 +2,7 @@ import json
 
 from fastapi import FastAPI
 
+from platform_common.testing.contract import json_bodies_not_documenting
 from platform_common.testing.dependencies import sync_dependencies
 from tests.conftest import SERVICE_ROOT
 
@@ -21,3 +22,8 @@ def test_internal_routes_documented_under_internal(app: FastAPI) -> None:
 def test_no_dependency_runs_in_the_thread_pool(app: FastAPI) -> None:
     """Every dependency is `async def`: FastAPI sends a plain `def` one to a thread per request."""
     assert sync_dependencies(app) == []
+
+
+def test_every_json_body_documents_415(app: FastAPI) -> None:
+    """A body of another media type is refused with 415 (platform_common.app)."""
+    assert json_bodies_not_documenting(app.openapi(), 415) == []

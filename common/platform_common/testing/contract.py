@@ -157,3 +157,14 @@ class Contract:
 
 def _dumps(value: Any) -> bytes:
     return json.dumps(value).encode()
+
+
+def json_bodies_not_documenting(document: Mapping[str, Any], status: int) -> list[str]:
+    """`METHOD path` of each operation taking a JSON body that does not document `status`."""
+    return [
+        f"{method.upper()} {path}"
+        for path, operations in document["paths"].items()
+        for method, operation in operations.items()
+        if "application/json" in operation.get("requestBody", {}).get("content", {})
+        and str(status) not in operation["responses"]
+    ]
