@@ -315,3 +315,11 @@ class TestBodyMediaType:
         )
         assert response.status_code == 415
         assert response.headers["Accept"] == "application/json"
+
+
+def test_a_created_note_is_at_its_location(api: ApiClient) -> None:
+    """201 names what it created (RFC 9110 §15.3.2), a path valid at the gateway."""
+    user = api.new_user()
+    created = api.http.post("/notes/", json=NOTE, headers=user)
+    assert created.headers["Location"] == f"/notes/{created.json()['id']}"
+    assert api.http.get(created.headers["Location"], headers=user).json() == created.json()

@@ -156,6 +156,10 @@ async def read_note(
         201: {
             "headers": {
                 **ETAG_HEADER,
+                "Location": {
+                    "description": "The new note's path, `/notes/{id}`",
+                    "schema": {"type": "string"},
+                },
                 "Idempotent-Replayed": {
                     "description": "`true` when this is the stored answer to an earlier"
                     " request with the same Idempotency-Key",
@@ -182,7 +186,9 @@ async def create_note(
 ) -> Any:
     if idempotency_key is None:
         row = await service.create_note(db, owner_id=user_id, data=data)
-        return _note_response(row, status.HTTP_201_CREATED)
+        response = _note_response(row, status.HTTP_201_CREATED)
+        response.headers["Location"] = _location(request, row["id"])
+        return response
     async with sessions() as session:
         answer, replayed = await service.create_note_once(
             session,
@@ -191,10 +197,15 @@ async def create_note(
             key=idempotency_key,
             ttl_seconds=request.app.state.settings.idempotency_ttl_seconds,
         )
-    headers = {"ETag": answer.etag}
+    headers = {"ETag": answer.etag, "Location": _location(request, answer.body["id"])}
     if replayed:
         headers["Idempotent-Replayed"] = "true"
     return JSONResponse(answer.body, status_code=answer.status_code, headers=headers)
+
+
+def _location(request: Request, note_id: int) -> str:
+    """The new note's path: the same through the gateway, so no host is named."""
+    return str(request.app.url_path_for("read_note", note_id=str(note_id)))
 
 
 def _invalid(parameter: str, message: str, value: str | None) -> RequestValidationError:

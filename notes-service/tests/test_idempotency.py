@@ -35,6 +35,8 @@ class TestIdempotencyKey:
         assert again.json() == first.json()
         assert again.headers["ETag"] == first.headers["ETag"]
         assert again.headers["Idempotent-Replayed"] == "true"
+        assert again.headers["Location"] == first.headers["Location"]
+        assert first.headers["Location"] == f"/notes/{first.json()['id']}"
         assert await notes_of(session, alice) == 1
 
     async def test_same_body_in_another_spelling_is_the_same_request(

@@ -27,6 +27,16 @@ class TestCreateNote:
         assert (body["title"], body["description"]) == (NOTE["title"], NOTE["description"])
         assert body["id"] > 0
 
+    async def test_location_names_the_new_note(
+        self, client: httpx.AsyncClient, alice: User
+    ) -> None:
+        """RFC 9110 §15.3.2: without Location the created resource would be /notes/ itself."""
+        response = await client.post("/notes/", json=NOTE, headers=alice.headers)
+        location = response.headers["Location"]
+        assert location == f"/notes/{response.json()['id']}"
+        read = await client.get(location, headers=alice.headers)
+        assert read.json() == response.json()
+
     async def test_without_trailing_slash(self, client: httpx.AsyncClient, alice: User) -> None:
         response = await client.post("/notes", json=NOTE, headers=alice.headers)
         assert response.status_code == 201
