@@ -8,6 +8,8 @@ one 200, one 412; N posts with one key: one note).
 
 from __future__ import annotations
 
+import gzip
+import json
 import re
 import socket
 import threading
@@ -315,6 +317,16 @@ class TestBodyMediaType:
         )
         assert response.status_code == 415
         assert response.headers["Accept"] == "application/json"
+
+    def test_a_compressed_body_is_415(self, api: ApiClient) -> None:
+        """Was a 400 "error parsing the body" from notes-service."""
+        body = gzip.compress(json.dumps(NOTE).encode())
+        headers = {**api.new_user(), "Content-Type": "application/json"}
+        response = api.http.post(
+            "/notes/", content=body, headers={**headers, "Content-Encoding": "gzip"}
+        )
+        assert response.status_code == 415
+        assert response.headers["Accept-Encoding"] == "identity"
 
 
 def test_a_created_note_is_at_its_location(api: ApiClient) -> None:

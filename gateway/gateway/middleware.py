@@ -51,7 +51,16 @@ def _request_body(
         and request.content_length > gateway.body_limits.max_bytes
     ):
         raise Refusal(413, "Request body too large", reason="body_size")
-    return RequestBody(receive, gateway.body_limits) if request.has_body else None
+    if not request.has_body:
+        return None
+    if request.encoded_body:
+        raise Refusal(
+            415,
+            "Content-Encoding is not supported: send the body as is",
+            headers={"Accept-Encoding": "identity"},
+            reason="body_encoding",
+        )
+    return RequestBody(receive, gateway.body_limits)
 
 
 class GatewayMiddleware:

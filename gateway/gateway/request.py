@@ -32,6 +32,7 @@ class IncomingRequest:
     content_length: int | None  # None when absent or malformed
     malformed_length: bool
     has_body: bool
+    encoded_body: bool  # a Content-Encoding other than identity: no service decodes one
     client: str | None
     request_id: str
 
@@ -43,6 +44,7 @@ def parse_request(scope: Scope, trusted_proxies: Sequence[Network]) -> IncomingR
     forwarded_for: list[bytes] = []
     length: bytes | None = None
     chunked = False
+    encoded = False
     for name, value in headers:
         if name == b"authorization":
             authorization.append(value)
@@ -52,6 +54,10 @@ def parse_request(scope: Scope, trusted_proxies: Sequence[Network]) -> IncomingR
             length = value
         elif name == b"transfer-encoding":
             chunked = True
+        elif name == b"content-encoding":
+            encoded = encoded or any(
+                coding.strip().lower() not in (b"", b"identity") for coding in value.split(b",")
+            )
     malformed_length = length is not None and not length.isdigit()
     content_length = int(length) if length is not None and not malformed_length else None
     path: str = scope["path"]
@@ -67,6 +73,7 @@ def parse_request(scope: Scope, trusted_proxies: Sequence[Network]) -> IncomingR
         content_length=content_length,
         malformed_length=malformed_length,
         has_body=chunked or bool(content_length),
+        encoded_body=encoded,
         client=client_address(peer[0] if peer else None, forwarded_for, trusted_proxies),
         request_id=scope.get("state", {}).get("request_id") or incoming_request_id(None),
     )

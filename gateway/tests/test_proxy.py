@@ -191,6 +191,46 @@ class TestBodyLimit:
         assert not route.called
 
 
+class TestBodyEncoding:
+    """A compressed request body is refused at the edge with 415 and `Accept-Encoding:
+    identity` (RFC 9110 §15.5.16, §12.5.3): no service decodes one (it was a 400)."""
+
+    @pytest.mark.parametrize("coding", ["gzip", "br", "identity, gzip"])
+    async def test_an_encoded_body_is_415_before_upstream(
+        self, mock: respx.MockRouter, auth_headers: dict[str, str], coding: str
+    ) -> None:
+        app = create_app(make_settings())
+        route = mock.post(f"{NOTES_URL}/notes")
+        async with app.router.lifespan_context(app), _client(app) as client:
+            response = await client.post(
+                "/notes",
+                content=b"\x1f\x8b...",
+                headers={**auth_headers, "Content-Encoding": coding},
+            )
+        assert response.status_code == 415
+        assert response.headers["accept-encoding"] == "identity"
+        assert response.json() == {
+            "detail": "Content-Encoding is not supported: send the body as is"
+        }
+        assert not route.called
+
+    @pytest.mark.parametrize("coding", ["identity", "IDENTITY", ""])
+    async def test_identity_is_no_encoding(
+        self,
+        client: httpx.AsyncClient,
+        mock: respx.MockRouter,
+        notes_contract: Contract,
+        auth_headers: dict[str, str],
+        coding: str,
+    ) -> None:
+        route = notes_contract.route(mock, "POST", "/notes", status=201, json=NOTE)
+        response = await client.post(
+            "/notes", content=b"{}", headers={**auth_headers, "Content-Encoding": coding}
+        )
+        assert response.status_code == 201
+        assert route.called
+
+
 def _client(app: FastAPI) -> httpx.AsyncClient:
     from tests.conftest import asgi_client
 
