@@ -82,6 +82,7 @@ SERVICES = (
 UVICORN_FLAGS = (
     "--no-access-log",
     "--no-proxy-headers",
+    "--no-server-header",  # `Server: uvicorn` would name the software to attack
     "--http",
     "platform_common.http_protocol:BoundedHttpToolsProtocol",
 )

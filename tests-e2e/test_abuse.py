@@ -407,3 +407,9 @@ class TestEndlessHeads:
                 answer += chunk
         assert status_of(answer) == 431
         assert answer.endswith(b'{"detail":"Request header fields too large"}')
+
+
+def test_answers_do_not_name_the_server_software(api: ApiClient) -> None:
+    """`Server: uvicorn` tells an attacker which CVEs to try; nothing needs it."""
+    for response in (api.http.get("/health/live"), api.http.get("/notes/")):
+        assert "server" not in response.headers

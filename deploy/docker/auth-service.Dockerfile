@@ -38,5 +38,5 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
 # X-Forwarded-* are applied inside the app, from the peers its *_TRUSTED_PROXIES
 # names (the gateway's network) only, so uvicorn's own handling stays off.
 CMD ["uvicorn", "--factory", "auth_service.main:app", "--host", "0.0.0.0", "--port", "8001", \
-     "--timeout-graceful-shutdown", "20", "--no-access-log", "--no-proxy-headers", \
+     "--timeout-graceful-shutdown", "20", "--no-access-log", "--no-proxy-headers", "--no-server-header", \
      "--http", "platform_common.http_protocol:BoundedHttpToolsProtocol"]

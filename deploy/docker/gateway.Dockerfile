@@ -34,5 +34,5 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
 # X-Forwarded-For is applied inside the app, from the load balancer or ingress
 # that GATEWAY_TRUSTED_PROXIES names only, so uvicorn's own handling stays off.
 CMD ["uvicorn", "--factory", "gateway.main:app", "--host", "0.0.0.0", "--port", "8000", \
-     "--timeout-graceful-shutdown", "20", "--no-access-log", "--no-proxy-headers", \
+     "--timeout-graceful-shutdown", "20", "--no-access-log", "--no-proxy-headers", "--no-server-header", \
      "--http", "platform_common.http_protocol:BoundedHttpToolsProtocol"]
