@@ -10,7 +10,9 @@ incomplete after MAX_HEAD_BYTES is answered 431, one not complete
 HEAD_TIMEOUT_SECONDS after the connection opened or the request began 408,
 and the connection closed; a connection that sent nothing is closed without
 an answer. As with h11, the bound applies to what is still incomplete after
-each read: a head that arrives whole in one read (at most 256 KiB) is taken.
+each read: a head that arrives whole in one read (at most 256 KiB) is taken,
+and one that does not is counted from the read after the one it began in
+(that read may also hold whole pipelined requests).
 Bodies are bounded by the apps themselves; an idle kept-alive connection by
 uvicorn's keep-alive timeout.
 
@@ -81,16 +83,18 @@ class HttpOnlyProtocol(HttpToolsProtocol):
 
     def data_received(self, data: bytes) -> None:
         self._unset_keepalive_if_required()
-        try:
-            self.parser.feed_data(data)
-        except httptools.HttpParserError:
-            self.logger.warning("Invalid HTTP request received.")
-            self.send_400_response("Invalid HTTP request received.")
-        except httptools.HttpParserUpgrade as stop:
-            if self._declining:
-                self._read_again_without_offer(data[stop.args[0] :])
-            else:  # CONNECT: answered by the app like any request, as by uvicorn
-                self._unsupported_upgrade_warning()
+        while True:  # a loop, not recursion: a read may hold thousands of offers
+            try:
+                self.parser.feed_data(data)
+            except httptools.HttpParserError:
+                self.logger.warning("Invalid HTTP request received.")
+                self.send_400_response("Invalid HTTP request received.")
+            except httptools.HttpParserUpgrade as stop:
+                if self._declining:
+                    data = self._head_without_offer() + data[stop.args[0] :]
+                    continue
+                self._unsupported_upgrade_warning()  # CONNECT: as uvicorn does
+            return
 
     def on_headers_complete(self) -> None:
         reread, self._reread = self._reread, False
@@ -116,8 +120,9 @@ class HttpOnlyProtocol(HttpToolsProtocol):
         last.keep_alive = False  # closed once the last answer is written
         return True
 
-    def _read_again_without_offer(self, rest: bytes) -> None:
-        """The head just read, without `Upgrade` and Connection's `upgrade`, then `rest`."""
+    def _head_without_offer(self) -> bytes:
+        """The head just read, without `Upgrade` and Connection's `upgrade`, for a fresh
+        parser (installed here) to read again."""
         self._declining = False
         version = self.parser.get_http_version().encode()
         head = [self.parser.get_method(), b" ", self.url, b" HTTP/", version, b"\r\n"]
@@ -134,7 +139,7 @@ class HttpOnlyProtocol(HttpToolsProtocol):
         self.parser = httptools.HttpRequestParser(self)
         self.parser.set_dangerous_leniencies(lenient_data_after_close=True)  # as uvicorn's
         self._reread = True
-        self.data_received(b"".join(head) + rest)
+        return b"".join(head)
 
 
 class BoundedHttpToolsProtocol(HttpOnlyProtocol):
@@ -149,6 +154,7 @@ class BoundedHttpToolsProtocol(HttpOnlyProtocol):
         self._head_since: float | None = None
         self._head_begun = False  # some of that head has arrived
         self._head_bytes = 0
+        self._begun_in_this_read = False
         self._watchdog: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
@@ -171,11 +177,13 @@ class BoundedHttpToolsProtocol(HttpOnlyProtocol):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
+        self._begun_in_this_read = False
         super().data_received(data)
-        # Counted only while a head is still incomplete once the chunk is
-        # parsed: a chunk that completes it (with a body after it) is not,
-        # so what a connection holds stays under the bound plus one read.
-        if self._head_since is not None and not self.transport.is_closing():
+        # A head still incomplete once the read is parsed is counted from the
+        # read after the one it began in (which may hold whole pipelined
+        # requests before it), so what a connection holds stays under the
+        # bound plus one read.
+        if self._head_begun and not self._begun_in_this_read and not self.transport.is_closing():
             self._head_bytes += len(data)
             if self._head_bytes > self.max_head_bytes:
                 _TOO_LARGE.inc()
@@ -187,6 +195,7 @@ class BoundedHttpToolsProtocol(HttpOnlyProtocol):
             self._head_since = self.loop.time()
         self._head_begun = True
         self._head_bytes = 0
+        self._begun_in_this_read = True
 
     def on_headers_complete(self) -> None:
         self._head_since = None

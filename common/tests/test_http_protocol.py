@@ -150,6 +150,7 @@ async def test_a_head_too_large_is_431_and_never_reaches_the_app(
     before = refused("too_large")
     reader, writer = await connect()
     writer.write(b"GET /big HTTP/1.1\r\nHost: test\r\nX-Big: ")
+    await asyncio.sleep(0.005)  # a read of its own: counted are the reads after it
     # Past the bound, a KiB at a time, then no more: bytes still arriving
     # after the server closed would reset the connection, answer and all.
     for _ in range(MAX_HEAD // 1024 + 1):
@@ -215,6 +216,21 @@ async def test_pipelined_requests_are_answered(connect: Connect, app: App) -> No
     assert (await read_answer(reader))[0] == 200
     assert (await read_answer(reader))[0] == 200
     assert app.paths == ["/one", "/two"]
+
+
+async def test_pipelined_heads_are_not_counted_as_one(connect: Connect, app: App) -> None:
+    """A read holding many whole requests and the start of one more: only that last
+    head is incomplete, and it is small."""
+    burst = get("/p") * (MAX_HEAD // len(get("/p")) * 2)
+    reader, writer = await connect()
+    writer.write(burst + get("/last")[:10])
+    await writer.drain()
+    await asyncio.sleep(0.05)
+    writer.write(get("/last")[10:])
+    for _ in range(burst.count(b"GET")):
+        assert (await read_answer(reader))[0] == 200
+    assert (await read_answer(reader))[0] == 200
+    assert app.paths[-1] == "/last"
 
 
 async def test_a_slow_app_is_not_cut_short(connect: Connect) -> None:
@@ -327,6 +343,15 @@ class TestUpgradeOffers:
         assert (await read_answer(reader))[2] == b"3"
         assert (await read_answer(reader))[0] == 200
         assert app.paths == ["/first", "/second"]
+
+    async def test_many_pipelined_offers_are_all_served(self, connect: Connect, app: App) -> None:
+        """Read again one after another, not one inside another (no recursion to exhaust)."""
+        count = 1500
+        reader, writer = await connect()
+        writer.write(get("/many", H2C_OFFER) * count)
+        for _ in range(count):
+            assert (await read_answer(reader))[0] == 200
+        assert len(app.paths) == count
 
     async def test_a_websocket_offer_is_served_as_http(self, connect: Connect, app: App) -> None:
         """The platform speaks HTTP alone: no route of it answers a WebSocket."""
