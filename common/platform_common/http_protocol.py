@@ -220,6 +220,9 @@ class BoundedHttpToolsProtocol(HttpOnlyProtocol):
             delay -= waited
         self._watchdog = self.loop.call_later(delay, self._watch)
 
+    def send_400_response(self, msg: str) -> None:
+        self._refuse(400, msg)  # uvicorn's answer to what it cannot parse, but JSON
+
     def _refuse(self, status: int, detail: str) -> None:
         """Answers and closes, as uvicorn answers a request it cannot parse."""
         self._head_since = None

@@ -166,6 +166,17 @@ async def test_a_head_too_large_is_431_and_never_reaches_the_app(
     assert refused("too_large") == before + 1
 
 
+async def test_a_request_that_cannot_be_parsed_is_a_json_400(connect: Connect, app: App) -> None:
+    """Errors are `{"detail": ...}` everywhere, uvicorn's own 400 included."""
+    reader, writer = await connect()
+    writer.write(b"POST /x HTTP/1.1\r\nHost: test\r\nContent-Length: 4, 60\r\n\r\nabcd")
+    status, headers, body = await read_answer(reader)
+    assert (status, headers[b"content-type"]) == (400, b"application/json")
+    assert body == b'{"detail":"Invalid HTTP request received."}'
+    assert await closed(reader)
+    assert app.paths == []
+
+
 async def test_a_body_is_not_counted_as_head(connect: Connect) -> None:
     body = b"b" * (MAX_HEAD * 25)
     reader, writer = await connect()
