@@ -12,7 +12,9 @@ and the connection closed; a connection that sent nothing is closed without
 an answer. As with h11, the bound applies to what is still incomplete after
 each read: a head that arrives whole in one read (at most 256 KiB) is taken,
 and one that does not is counted from the read after the one it began in
-(that read may also hold whole pipelined requests).
+(that read may also hold whole pipelined requests). A refusal (431, 408, or
+uvicorn's 400, here JSON) comes after the answers owed to pipelined requests
+before it, in order, and nothing after it is read.
 Bodies are bounded by the apps themselves; an idle kept-alive connection by
 uvicorn's keep-alive timeout.
 
@@ -156,6 +158,8 @@ class BoundedHttpToolsProtocol(HttpOnlyProtocol):
         self._head_bytes = 0
         self._begun_in_this_read = False
         self._watchdog: asyncio.TimerHandle | None = None
+        # A refusal waiting for the answers to the requests before it.
+        self._refusal: bytes | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -177,6 +181,8 @@ class BoundedHttpToolsProtocol(HttpOnlyProtocol):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
+        if self._refusal is not None:
+            return  # nothing after a refused request is read
         self._begun_in_this_read = False
         super().data_received(data)
         # A head still incomplete once the read is parsed is counted from the
@@ -223,8 +229,23 @@ class BoundedHttpToolsProtocol(HttpOnlyProtocol):
     def send_400_response(self, msg: str) -> None:
         self._refuse(400, msg)  # uvicorn's answer to what it cannot parse, but JSON
 
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if self._refusal is not None and not self._answers_pending():
+            self._send_refusal()
+
+    def _answers_pending(self) -> bool:
+        """Requests received in full and not yet answered (pipelined ones included)."""
+        cycle = self.cycle
+        return bool(self.pipeline) or (
+            cycle is not None and not cycle.response_complete and not cycle.more_body
+        )
+
     def _refuse(self, status: int, detail: str) -> None:
-        """Answers and closes, as uvicorn answers a request it cannot parse."""
+        """Answers and closes, as uvicorn answers a request it cannot parse; after the
+        answers still owed to the requests before it, so that answers keep their order."""
+        if self._refusal is not None:
+            return  # the first refusal ends the connection
         self._head_since = None
         body = orjson.dumps({"detail": detail})
         content = [STATUS_LINE[status]]
@@ -238,5 +259,13 @@ class BoundedHttpToolsProtocol(HttpOnlyProtocol):
                 body,
             ]
         )
-        self.transport.write(b"".join(content))
+        self._refusal = b"".join(content)
+        if self._answers_pending():
+            self.transport.pause_reading()
+        else:
+            self._send_refusal()
+
+    def _send_refusal(self) -> None:
+        assert self._refusal is not None
+        self.transport.write(self._refusal)
         self.transport.close()

@@ -412,3 +412,35 @@ class TestHalfClose:
         writer.write(b"POST /cut HTTP/1.1\r\nHost: test\r\nContent-Length: 10\r\n\r\nabcde")
         writer.write_eof()
         assert await closed(reader)
+
+
+class TestRefusalAfterPipelinedRequests:
+    """A refusal comes after the answers to the requests sent before it, in order:
+    written at once, it was read as the answer to an earlier request."""
+
+    async def test_a_slow_head_after_a_slow_request(self, connect: Connect, app: App) -> None:
+        reader, writer = await connect()
+        writer.write(get("/sleep") + b"GET /next HTTP/1.1\r\nHost: test\r\n")  # never ends
+        assert (await read_answer(reader))[0] == 200  # /sleep outlasts the head timeout
+        assert (await read_answer(reader))[0] == 408
+        assert await closed(reader)
+
+    async def test_a_head_too_large_after_a_slow_request(self, connect: Connect) -> None:
+        reader, writer = await connect()
+        writer.write(get("/sleep") + b"GET /big HTTP/1.1\r\nHost: test\r\nX-Big: ")
+        await writer.drain()
+        await asyncio.sleep(0.01)
+        writer.write(b"a" * (MAX_HEAD + 1024))
+        assert (await read_answer(reader))[0] == 200
+        assert (await read_answer(reader))[0] == 431
+        assert await closed(reader)
+
+    async def test_what_follows_a_refused_head_is_not_read(
+        self, connect: Connect, app: App
+    ) -> None:
+        reader, writer = await connect()
+        writer.write(get("/sleep") + b"GET /bad\x01 HTTP/1.1\r\n\r\n" + get("/after"))
+        assert (await read_answer(reader))[0] == 200
+        assert (await read_answer(reader))[0] == 400
+        assert await closed(reader)
+        assert app.paths == ["/sleep"]
