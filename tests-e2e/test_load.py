@@ -293,6 +293,15 @@ class TestGracefulShutdown:
             # meet that one at a closed port).
             slow, threads = self._slow_requests(api, table_lock, slow_user)
             writers.start()
+            # SIGTERM once every writer's first create is parked too: one still
+            # connecting at that instant could land in the listening socket's
+            # queue as it closes and be reset by the kernel, a race of TCP no
+            # server can rule out (its later requests meet a closed port).
+            expected = self.IN_FLIGHT + len(writers.users) * writers.per_user
+            deadline = time.monotonic() + 10
+            while table_lock.waiting_inserts() < expected:
+                assert time.monotonic() < deadline, "the writers never reached the database"
+                time.sleep(0.05)
             stopper = threading.Thread(target=system.stop, args=(name, signal.SIGTERM))
             stopper.start()
             time.sleep(0.5)  # the service is shutting down with the requests still open
