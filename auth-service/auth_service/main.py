@@ -42,6 +42,7 @@ from platform_common.database import (
     create_database_engine,
     database_ready,
 )
+from platform_common.heap import settle_heap
 from platform_common.observability import configure_logging
 from platform_common.replicas import replica_client
 from platform_common.telemetry import inject_trace_context
@@ -311,4 +312,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 def app() -> FastAPI:
     """Factory for `uvicorn --factory auth_service.main:app`."""
     configure_logging(SERVICE, get_settings().log_level)
-    return create_app()
+    application = create_app()
+    settle_heap()
+    return application

@@ -14,6 +14,7 @@ from gateway.middleware import GatewayMiddleware
 from gateway.readiness import readiness
 from gateway.state import GatewayState
 from platform_common.app import create_service_app
+from platform_common.heap import settle_heap
 from platform_common.observability import configure_logging
 
 SERVICE = "gateway"
@@ -83,4 +84,6 @@ def create_app(
 def app() -> FastAPI:
     """Factory for `uvicorn --factory gateway.main:app`."""
     configure_logging(SERVICE, get_settings().log_level)
-    return create_app()
+    application = create_app()
+    settle_heap()
+    return application

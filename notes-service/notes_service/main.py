@@ -14,6 +14,7 @@ from notes_service.repository import Database, create_pool
 from notes_service.routes import internal_router, router
 from platform_common.app import create_service_app
 from platform_common.database import create_database_engine
+from platform_common.heap import settle_heap
 from platform_common.observability import configure_logging
 from platform_common.verification import build_remote_verifier
 
@@ -84,4 +85,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 def app() -> FastAPI:
     """Factory for `uvicorn --factory notes_service.main:app`."""
     configure_logging(SERVICE, get_settings().log_level)
-    return create_app()
+    application = create_app()
+    settle_heap()
+    return application
