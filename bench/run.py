@@ -40,6 +40,7 @@ from typing import Any
 import asyncpg
 import httpx
 import psutil
+from prometheus_client.parser import text_string_to_metric_families
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "deploy"))
@@ -317,6 +318,22 @@ def rss_mib(system: LocalSystem) -> dict[str, float]:
     }
 
 
+def gc_collections(system: LocalSystem) -> dict[str, list[int]]:
+    """Each service's garbage collections since it started, young, middle and full
+    generation, from its own /metrics (prometheus_client's `python_gc_collections_total`)."""
+    counts: dict[str, list[int]] = {}
+    for name, port in system.ports.items():
+        text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+        by_generation = {
+            sample.labels["generation"]: int(sample.value)
+            for family in text_string_to_metric_families(text)
+            if family.name == "python_gc_collections"
+            for sample in family.samples
+        }
+        counts[name] = [by_generation[generation] for generation in ("0", "1", "2")]
+    return counts
+
+
 # --- the references: a minimal handler, and nginx -------------------------
 
 
@@ -560,6 +577,7 @@ def benchmark(
             login_figures(meter, system, gateway, email, profile, folder)
         )
         report["rss_mib"] = rss_mib(system)
+        report["gc_collections"] = gc_collections(system)
         report["workers_2"] = two_workers(meter, system, refs, gateway, notes, folder)
     finally:
         refs.stop()
@@ -970,6 +988,10 @@ def summarize(report: dict[str, Any], baseline: dict[str, float] | None = None) 
         lines.append(f"{key:<66}{value:>8}   {targets.get(key, '')}")
     lines.append(
         "RSS MiB after the run: " + ", ".join(f"{k} {v}" for k, v in report["rss_mib"].items())
+    )
+    lines.append(
+        "garbage collections since start (young/middle/full): "
+        + ", ".join(f"{k} {'/'.join(map(str, v))}" for k, v in report["gc_collections"].items())
     )
     lines.append(f"request id + JSON log line + 2 metrics: {report['request_context_us']} µs CPU")
     lines.append("")

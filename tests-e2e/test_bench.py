@@ -56,6 +56,10 @@ def test_quick_benchmark_reports_every_figure(tmp_path: Path) -> None:
         assert 0 < result["p50_ms"] <= result["p99_ms"], result
         assert result["cpu_us"], result
     assert set(report["rss_mib"]) == {"gateway", "auth-service", "notes-service"}
+    assert set(report["gc_collections"]) == {"gateway", "auth-service", "notes-service"}
+    for young, middle, full in report["gc_collections"].values():
+        assert young >= middle >= 0
+        assert full >= 1  # settle_heap collected at least once
     assert report["auth_rss_after_burst_mib"] > 0
     assert report["request_context_us"] > 0
     assert all(value > 0 for value in report["ratios"].values())
