@@ -250,7 +250,12 @@ class LocalSystem:
             env=env,
             stdout=subprocess.DEVNULL if self.quiet else subprocess.PIPE,
             stderr=subprocess.STDOUT,
-            start_new_session=True,  # Ctrl-C reaches us; we stop the children in order
+            # A process group of its own: Ctrl-C reaches us, and we stop the
+            # children in order. Not a session of its own: Linux weighs each
+            # session against the others as one (autogroup), whatever the
+            # niceness of its threads, and auth-service's low-priority password
+            # hashing then took a whole share of the CPU during a login burst.
+            process_group=0,
         )
         self.processes[name] = process
         if process.stdout is not None:

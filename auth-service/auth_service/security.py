@@ -41,7 +41,10 @@ class Argon2Parameters:
 
 # Niceness of the hashing threads: a login may wait a few milliseconds more,
 # but a burst of logins must not slow every other request on the machine
-# (bench/README.md measures reads during a login burst).
+# (bench/README.md measures reads during a login burst). It counts against
+# the processes of the same scheduling group only: one session under Linux's
+# autogroup (deploy/run_local.py starts the services in its own), one cgroup
+# in a container.
 HASHING_NICENESS = 10
 _thread_state = threading.local()
 
