@@ -114,6 +114,23 @@ class TestPasswordHasher:
         await hasher.hash("pw")
         assert niceness[0] >= os.getpriority(os.PRIO_PROCESS, 0) + HASHING_NICENESS
 
+    @pytest.mark.skipif(not hasattr(os, "SCHED_IDLE"), reason="SCHED_IDLE is Linux's")
+    async def test_hashes_run_only_on_idle_cpu_time(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        hasher = PasswordHasher(CHEAP, concurrency=1)
+        policies: list[int] = []
+        original = hasher._context.hash
+
+        def observing_hash(secret: str) -> str:
+            policies.append(os.sched_getscheduler(threading.get_native_id()))
+            hashed: str = original(secret)
+            return hashed
+
+        monkeypatch.setattr(hasher._context, "hash", observing_hash)
+        await hasher.hash("pw")
+        assert policies == [os.SCHED_IDLE]
+        # The event loop's thread keeps the normal policy.
+        assert os.sched_getscheduler(threading.get_native_id()) == os.SCHED_OTHER
+
     async def test_a_hash_that_would_wait_too_long_is_refused(
         self, monkeypatch: pytest.MonkeyPatch
     ) -> None:
