@@ -2,6 +2,7 @@ import asyncio
 import os
 import threading
 import time
+from collections.abc import Callable
 
 import pytest
 
@@ -99,35 +100,34 @@ class TestPasswordHasher:
         await asyncio.gather(*(hasher.hash("pw") for _ in range(6)))
         assert peak == 2
 
-    @pytest.mark.skipif(not hasattr(os, "setpriority"), reason="per-thread nice is Linux's")
-    async def test_hashes_run_at_lower_priority(self, monkeypatch: pytest.MonkeyPatch) -> None:
+    @staticmethod
+    async def _in_hashing_thread(
+        monkeypatch: pytest.MonkeyPatch, probe: Callable[[int], int]
+    ) -> int:
+        """`probe(thread id)` as seen by the thread a hash runs in."""
         hasher = PasswordHasher(CHEAP, concurrency=1)
-        niceness: list[int] = []
+        seen: list[int] = []
         original = hasher._context.hash
 
         def observing_hash(secret: str) -> str:
-            niceness.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+            seen.append(probe(threading.get_native_id()))
             hashed: str = original(secret)
             return hashed
 
         monkeypatch.setattr(hasher._context, "hash", observing_hash)
         await hasher.hash("pw")
-        assert niceness[0] >= os.getpriority(os.PRIO_PROCESS, 0) + HASHING_NICENESS
+        return seen[0]
+
+    @pytest.mark.skipif(not hasattr(os, "setpriority"), reason="per-thread nice is Linux's")
+    async def test_hashes_run_at_lower_priority(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        niceness = await self._in_hashing_thread(
+            monkeypatch, lambda thread: os.getpriority(os.PRIO_PROCESS, thread)
+        )
+        assert niceness >= os.getpriority(os.PRIO_PROCESS, 0) + HASHING_NICENESS
 
     @pytest.mark.skipif(not hasattr(os, "SCHED_IDLE"), reason="SCHED_IDLE is Linux's")
     async def test_hashes_run_only_on_idle_cpu_time(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        hasher = PasswordHasher(CHEAP, concurrency=1)
-        policies: list[int] = []
-        original = hasher._context.hash
-
-        def observing_hash(secret: str) -> str:
-            policies.append(os.sched_getscheduler(threading.get_native_id()))
-            hashed: str = original(secret)
-            return hashed
-
-        monkeypatch.setattr(hasher._context, "hash", observing_hash)
-        await hasher.hash("pw")
-        assert policies == [os.SCHED_IDLE]
+        assert await self._in_hashing_thread(monkeypatch, os.sched_getscheduler) == os.SCHED_IDLE
         # The event loop's thread keeps the normal policy.
         assert os.sched_getscheduler(threading.get_native_id()) == os.SCHED_OTHER
 
