@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from auth_service import recovery
+from auth_service import account_tokens
 from auth_service.mail import Mailer, compose
 from auth_service.models import (
     NOTICE_EMAIL,
@@ -94,7 +94,7 @@ class AccountMail:
         self._templates = templates
         self._policy = policy
 
-    async def deliver(self, kind: str, payload: dict[str, Any]) -> str:
+    async def deliver(self, kind: str, payload: dict[str, Any], *, event_id: int) -> str:
         """Send the event's email (MailError to retry later); what was done, for the log."""
         if kind == NOTICE_EMAIL:
             try:
@@ -110,20 +110,22 @@ class AccountMail:
             # A reset asked for an address with no account: nothing to send.
             return "no account, nothing sent"
         if kind == PASSWORD_RESET_EMAIL:
-            return await self._password_reset(user_id)
+            return await self._password_reset(user_id, event_id)
         email = payload.get("email")
         if not isinstance(email, str):
             raise MalformedMailEvent("verification without an address")
-        return await self._verification(user_id, email)
+        return await self._verification(user_id, email, event_id)
 
-    async def _password_reset(self, user_id: uuid.UUID) -> str:
+    async def _password_reset(self, user_id: uuid.UUID, event_id: int) -> str:
         async with self._sessionmaker() as session:
             # Locked: two emails of one account issued at once (one batch of
             # the dispatcher) take turns, so the later one supersedes the other.
             user = await session.get(User, user_id, with_for_update=True)
             if user is None or not user.is_active:
                 return "account gone or disabled, nothing sent"
-            token = await recovery.issue_token(
+            if not await account_tokens.still_wanted(session, event_id=event_id):
+                return "superseded, nothing sent"
+            token = await account_tokens.issue(
                 session, user=user, purpose=PASSWORD_RESET, lifetime=self._policy.reset_lifetime
             )
             to = user.email
@@ -132,7 +134,7 @@ class AccountMail:
         await self._mailer.send(self._templates.password_reset(to=to, token=token, minutes=minutes))
         return "password reset sent"
 
-    async def _verification(self, user_id: uuid.UUID, email: str) -> str:
+    async def _verification(self, user_id: uuid.UUID, email: str, event_id: int) -> str:
         async with self._sessionmaker() as session:
             # Locked: two emails of one account issued at once (one batch of
             # the dispatcher) take turns, so the later one supersedes the other.
@@ -141,7 +143,9 @@ class AccountMail:
                 return "account gone or disabled, nothing sent"
             if user.email == email and user.is_verified:
                 return "already verified, nothing sent"
-            token = await recovery.issue_token(
+            if not await account_tokens.still_wanted(session, event_id=event_id):
+                return "superseded, nothing sent"
+            token = await account_tokens.issue(
                 session,
                 user=user,
                 purpose=VERIFY_EMAIL,

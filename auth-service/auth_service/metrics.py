@@ -26,3 +26,8 @@ OUTBOX_OLDEST_AGE = Gauge(
     "auth_outbox_oldest_pending_age_seconds",
     "Age of the oldest unacknowledged outbox event; 0 when none is pending",
 )
+OUTBOX_FAILED = Counter(
+    "auth_outbox_events_failed_total",
+    "Outbox events parked because they can never be delivered (e.g. an invalid address), by kind",
+    ["kind"],
+)

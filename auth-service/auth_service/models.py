@@ -85,7 +85,7 @@ class OutboxEvent(Base):
         Index(
             "ix_outbox_events_due",
             "next_attempt_at",
-            postgresql_where=text("delivered_at IS NULL"),
+            postgresql_where=text("delivered_at IS NULL AND failed_at IS NULL"),
         ),
     )
 
@@ -97,7 +97,10 @@ class OutboxEvent(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )
+    # Done with: sent, or nothing left to send (no account, superseded).
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Parked: it can never be delivered (auth_service.outbox.PermanentFailure).
+    failed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_error: Mapped[str | None] = mapped_column(Text)
 
 

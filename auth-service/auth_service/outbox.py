@@ -15,10 +15,16 @@ leaves the event leased but unmarked; when the lease runs out it is claimed
 and delivered again, which is harmless since the purge is idempotent. Once
 marked, it is never claimed again.
 
-Failures (timeout, refused connection, any answer but 200; for an email, the
-SMTP server refusing or unreachable) reschedule the event after an
-exponential backoff with jitter; it is retried, forever, until delivered.
-`attempts` and `last_error` tell an operator why an event is still pending.
+Failures are the failing event's alone: events of a batch are tried side by
+side, and whatever one of them raises is recorded against it, never against
+the others. A failure that may pass (timeout, refused connection, any answer
+but 200; for an email, the SMTP server refusing or unreachable; or an
+unexpected error) reschedules the event after an exponential backoff with
+jitter, and it is retried until delivered. An event that can never succeed
+(UndeliverableEvent: an unknown kind, a malformed payload, an address no mail
+system takes) is parked: `failed_at` set, counted in
+auth_outbox_events_failed_total, logged, never claimed again. `attempts` and
+`last_error` tell an operator why an event is pending or parked.
 """
 
 from __future__ import annotations
@@ -36,8 +42,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from auth_service import account_mail
 from auth_service.account_mail import AccountMail, MalformedMailEvent
-from auth_service.mail import MailError
-from auth_service.metrics import OUTBOX_OLDEST_AGE, OUTBOX_PENDING
+from auth_service.mail import InvalidRecipient, MailError
+from auth_service.metrics import OUTBOX_FAILED, OUTBOX_OLDEST_AGE, OUTBOX_PENDING
 from auth_service.models import USER_DELETED, OutboxEvent, SubjectRevocation
 from auth_service.notes_client import NotesClient, NotesServiceError
 from platform_common.telemetry import consumer_span
@@ -47,10 +53,13 @@ logger = logging.getLogger(__name__)
 # Housekeeping: delivered events are kept this long for inspection.
 DELIVERED_RETENTION = timedelta(days=7)
 HOUSEKEEPING_EVERY_SECONDS = 600.0
+# The kinds a metric label may name (anything else is "other": bounded series).
+KNOWN_KINDS = account_mail.KINDS | {USER_DELETED}
 
 
 class UndeliverableEvent(Exception):
-    """An event this dispatcher cannot send (unknown kind, malformed payload)."""
+    """An event that can never be sent (unknown kind, malformed payload,
+    invalid recipient): parked rather than retried."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +94,11 @@ async def claim_due_events(
 ) -> list[ClaimedEvent]:
     due = (
         select(OutboxEvent.id)
-        .where(OutboxEvent.delivered_at.is_(None), OutboxEvent.next_attempt_at <= func.now())
+        .where(
+            OutboxEvent.delivered_at.is_(None),
+            OutboxEvent.failed_at.is_(None),
+            OutboxEvent.next_attempt_at <= func.now(),
+        )
         .order_by(OutboxEvent.next_attempt_at, OutboxEvent.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -109,7 +122,7 @@ async def measure_backlog(session: AsyncSession) -> None:
             select(
                 func.count(),
                 func.coalesce(extract("epoch", func.now() - func.min(OutboxEvent.created_at)), 0),
-            ).where(OutboxEvent.delivered_at.is_(None))
+            ).where(OutboxEvent.delivered_at.is_(None), OutboxEvent.failed_at.is_(None))
         )
     ).one()
     await session.commit()
@@ -134,6 +147,16 @@ async def schedule_retry(
         update(OutboxEvent)
         .where(OutboxEvent.id == event_id, OutboxEvent.delivered_at.is_(None))
         .values(next_attempt_at=func.now() + delay, last_error=error[:1000])
+        .execution_options(synchronize_session=False)
+    )
+    await session.commit()
+
+
+async def park(session: AsyncSession, *, event_id: int, error: str) -> None:
+    await session.execute(
+        update(OutboxEvent)
+        .where(OutboxEvent.id == event_id, OutboxEvent.delivered_at.is_(None))
+        .values(failed_at=func.now(), last_error=error[:1000])
         .execution_options(synchronize_session=False)
     )
     await session.commit()
@@ -178,9 +201,20 @@ class OutboxDispatcher:
             await measure_backlog(session)
         # Concurrently, so that a batch takes one HTTP timeout at worst, well
         # within the lease (the settings insist that the lease is longer).
-        async with asyncio.TaskGroup() as group:
-            for event in events:
-                group.create_task(self._process_traced(event))
+        # gather, not a TaskGroup: an error escaping one event's processing
+        # (its outcome could not be recorded) must not cancel the others.
+        outcomes = await asyncio.gather(
+            *(self._process_traced(event) for event in events), return_exceptions=True
+        )
+        for event, outcome in zip(events, outcomes, strict=True):
+            if isinstance(outcome, BaseException):
+                # Unrecorded: the lease runs out and the event is claimed again.
+                logger.error(
+                    "outbox event %s (%s): outcome not recorded",
+                    event.id,
+                    event.kind,
+                    exc_info=outcome,
+                )
         return len(events)
 
     async def run_forever(self) -> None:
@@ -210,30 +244,50 @@ class OutboxDispatcher:
     async def _process(self, event: ClaimedEvent) -> None:
         try:
             await self._deliver(event)
-        except (NotesServiceError, MailError, UndeliverableEvent) as exc:
-            delay = self._backoff.delay(event.attempts)
-            logger.warning(
-                "outbox event %s (%s) attempt %d failed, next in %.1f s: %s",
-                event.id,
-                event.kind,
-                event.attempts,
-                delay,
-                exc,
-            )
+        except UndeliverableEvent as exc:
+            await self._park(event, exc)
+        except (NotesServiceError, MailError) as exc:
+            await self._retry_later(event, str(exc))
+        except Exception as exc:
+            # A bug or a surprise (a library raising what it does not
+            # document): the event's own failure, retried like any other.
+            logger.exception("outbox event %s (%s) raised", event.id, event.kind)
+            await self._retry_later(event, f"{type(exc).__name__}: {exc}")
+        else:
             async with self._sessionmaker() as session:
-                await schedule_retry(
-                    session, event_id=event.id, delay=timedelta(seconds=delay), error=str(exc)
-                )
-            return
+                await mark_delivered(session, event_id=event.id)
+
+    async def _retry_later(self, event: ClaimedEvent, error: str) -> None:
+        delay = self._backoff.delay(event.attempts)
+        logger.warning(
+            "outbox event %s (%s) attempt %d failed, next in %.1f s: %s",
+            event.id,
+            event.kind,
+            event.attempts,
+            delay,
+            error,
+        )
         async with self._sessionmaker() as session:
-            await mark_delivered(session, event_id=event.id)
+            await schedule_retry(
+                session, event_id=event.id, delay=timedelta(seconds=delay), error=error
+            )
+
+    async def _park(self, event: ClaimedEvent, exc: UndeliverableEvent) -> None:
+        logger.error(
+            "outbox event %s (%s) can never be delivered, parked: %s", event.id, event.kind, exc
+        )
+        OUTBOX_FAILED.labels(kind=event.kind if event.kind in KNOWN_KINDS else "other").inc()
+        async with self._sessionmaker() as session:
+            await park(session, event_id=event.id, error=str(exc))
 
     async def _deliver(self, event: ClaimedEvent) -> None:
         if event.kind in account_mail.KINDS and self._mail is not None:
             try:
-                done = await self._mail.deliver(event.kind, event.payload)
+                done = await self._mail.deliver(event.kind, event.payload, event_id=event.id)
             except MalformedMailEvent as exc:
                 raise UndeliverableEvent(f"malformed payload: {exc}") from None
+            except InvalidRecipient as exc:
+                raise UndeliverableEvent(str(exc)) from None
             logger.info("outbox event %s (%s): %s", event.id, event.kind, done)
             return
         if event.kind != USER_DELETED:

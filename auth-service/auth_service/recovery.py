@@ -1,12 +1,9 @@
-"""Password recovery and email verification: the single-use tokens sent by
-email (auth_service.account_mail sends them), and what using one does.
-
-A token is 32 random bytes, stored only as its SHA-256 (models.AccountToken).
-Issuing one spends every earlier unspent token of the same purpose for the
-account (a newer one supersedes it). A reset token also carries the account's
-token version: any change that ends sessions (a password change above all)
-bumps the version and so kills it. Each function that writes owns its
-transaction.
+"""Password recovery and email verification: asking for a reset, and what
+using an emailed token does (auth_service.account_tokens makes, spends and
+voids the tokens; auth_service.account_mail sends them). A token is redeemed
+only for the token version it was made under: any change that ends sessions
+bumps the version, so it dies with the change. Each function that writes owns
+its transaction.
 """
 
 from __future__ import annotations
@@ -14,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from auth_service import events, sessions, throttle
+from auth_service import account_tokens, events, sessions, throttle
 from auth_service.errors import EmailTaken, InvalidAccountToken, TooManyRequests
 from auth_service.events import ClientInfo
 from auth_service.models import (
@@ -29,7 +26,7 @@ from auth_service.models import (
     OutboxEvent,
     User,
 )
-from auth_service.security import PasswordHasher, account_token_hash, new_account_token
+from auth_service.security import PasswordHasher, account_token_hash
 from auth_service.throttle import Limit
 from auth_service.users import lock_user
 
@@ -77,55 +74,6 @@ async def request_password_reset(
     await session.commit()
 
 
-async def issue_token(
-    session: AsyncSession,
-    *,
-    user: User,
-    purpose: str,
-    lifetime: timedelta,
-    email: str | None = None,
-) -> str:
-    """A new token of `purpose` for `user` (earlier ones spent); the caller commits."""
-    await session.execute(
-        update(AccountToken)
-        .where(
-            AccountToken.user_id == user.id,
-            AccountToken.purpose == purpose,
-            AccountToken.spent_at.is_(None),
-        )
-        .values(spent_at=func.now())
-    )
-    token = new_account_token()
-    session.add(
-        AccountToken(
-            token_hash=account_token_hash(token),
-            user_id=user.id,
-            purpose=purpose,
-            email=email,
-            token_version=user.token_version,
-            expires_at=datetime.now(UTC) + lifetime,
-        )
-    )
-    return token
-
-
-async def _spend(session: AsyncSession, *, token: str, purpose: str) -> AccountToken | None:
-    """Spend the token if it is live; None otherwise. The row stays locked
-    (updated) until the caller's transaction ends, so it is spent once."""
-    spent: AccountToken | None = await session.scalar(
-        update(AccountToken)
-        .where(
-            AccountToken.token_hash == account_token_hash(token),
-            AccountToken.purpose == purpose,
-            AccountToken.spent_at.is_(None),
-            AccountToken.expires_at > func.now(),
-        )
-        .values(spent_at=func.now())
-        .returning(AccountToken)
-    )
-    return spent
-
-
 async def confirm_password_reset(
     session: AsyncSession,
     *,
@@ -154,7 +102,7 @@ async def confirm_password_reset(
     if live is None:
         raise InvalidAccountToken
     hashed = await hasher.hash(new_password)
-    spent = await _spend(session, token=token, purpose=PASSWORD_RESET)
+    spent = await account_tokens.spend(session, token=token, purpose=PASSWORD_RESET)
     user = await lock_user(session, spent.user_id) if spent is not None else None
     if (
         spent is None
@@ -183,9 +131,15 @@ async def verify_email(session: AsyncSession, *, token: str, client: ClientInfo)
     session ends, as for any credential change. EmailTaken if another account
     took the address meanwhile.
     """
-    spent = await _spend(session, token=token, purpose=VERIFY_EMAIL)
+    spent = await account_tokens.spend(session, token=token, purpose=VERIFY_EMAIL)
     user = await lock_user(session, spent.user_id) if spent is not None else None
-    if spent is None or spent.email is None or user is None or not user.is_active:
+    if (
+        spent is None
+        or spent.email is None
+        or user is None
+        or not user.is_active
+        or user.token_version != spent.token_version
+    ):
         await session.rollback()
         raise InvalidAccountToken
     if spent.email != user.email:

@@ -21,13 +21,16 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from auth_service import account_tokens
 from auth_service.events import ClientInfo
 from auth_service.models import LoginSession, RefreshToken, SubjectRevocation, User
 
 
 async def end_sessions(session: AsyncSession, *, user: User) -> None:
     """Every session of `user` ends: refresh tokens revoked, access tokens of the
-    current version refused. The caller commits."""
+    current version refused, and so are the tokens sent by email (or still to
+    be sent): a reset or an address change asked for by whoever held the
+    session must not outlive it. The caller commits."""
     version = await session.scalar(
         update(User)
         .where(User.id == user.id)
@@ -37,6 +40,7 @@ async def end_sessions(session: AsyncSession, *, user: User) -> None:
     assert version is not None  # the caller holds the row
     user.token_version = version
     await revoke_refresh_tokens(session, user_id=user.id)
+    await account_tokens.void(session, user_id=user.id)
     await _list_revocation(session, user_id=user.id, min_version=version)
 
 

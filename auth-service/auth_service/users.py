@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from auth_service import events, sessions, throttle
+from auth_service import account_tokens, events, sessions, throttle
 from auth_service.emails import normalise_email
 from auth_service.errors import (
     EmailTaken,
@@ -26,6 +26,7 @@ from auth_service.models import (
     NOTICE_EMAIL,
     USER_DELETED,
     VERIFICATION_EMAIL,
+    VERIFY_EMAIL,
     OutboxEvent,
     User,
 )
@@ -149,17 +150,24 @@ async def update_own_account(
         )
     changes = data.model_dump(exclude_unset=True)
     new_email = changes.pop("email", None)
-    if isinstance(new_email, str) and new_email != user.email:
-        await _request_email_change(session, user=user, new_email=new_email, client=client)
-    return await _apply_update(session, user=user, changes=changes, hasher=hasher, client=client)
+    wants_new_email = isinstance(new_email, str) and new_email != user.email
+    if wants_new_email and await session.scalar(select(User.id).where(User.email == new_email)):
+        raise EmailTaken
+    await _apply_update(session, user=user, changes=changes, hasher=hasher, client=client)
+    if wants_new_email:
+        # After the update, which may have ended the sessions (and so voided
+        # every emailed token): this request is newer than that.
+        await _request_email_change(session, user=user, new_email=str(new_email), client=client)
+    await session.commit()
+    return user
 
 
 async def _request_email_change(
     session: AsyncSession, *, user: User, new_email: str, client: ClientInfo
 ) -> None:
-    taken = await session.scalar(select(User.id).where(User.email == new_email))
-    if taken is not None:
-        raise EmailTaken
+    """Queue the new address's proof; an earlier request's dies with this one.
+    The caller holds the user's row (updated) and commits."""
+    await account_tokens.void(session, user_id=user.id, purposes=[VERIFY_EMAIL])
     _queue_verification(session, user_id=user.id, email=new_email)
     _queue_notice(
         session,
@@ -187,16 +195,21 @@ async def update_user(
     user = await get_user(session, user_id=user_id)
     changes = data.model_dump(exclude_unset=True)
     old_email = user.email
-    if "email" in changes and changes["email"] != old_email:
+    new_email = changes["email"] if changes.get("email", old_email) != old_email else None
+    if new_email is not None:
         changes["is_verified"] = False
-        _queue_verification(session, user_id=user.id, email=str(changes["email"]))
+    await _apply_update(session, user=user, changes=changes, hasher=hasher, client=client)
+    if new_email is not None:
+        # After the update, whose end of sessions voided every emailed token.
+        _queue_verification(session, user_id=user.id, email=str(new_email))
         _queue_notice(
             session,
             to=old_email,
             subject="Your notes-platform address was changed",
             text="An administrator changed the email address of your account.\n",
         )
-    return await _apply_update(session, user=user, changes=changes, hasher=hasher, client=client)
+    await session.commit()
+    return user
 
 
 async def _check_password(
@@ -220,7 +233,8 @@ async def _apply_update(
     changes: dict[str, object],
     hasher: PasswordHasher,
     client: ClientInfo,
-) -> User:
+) -> None:
+    """Apply `changes` and end the sessions if they call for it; the caller commits."""
     changes.pop("current_password", None)
     password = changes.pop("password", None)
     if changes.get("is_superuser") is False or changes.get("is_active") is False:
@@ -242,8 +256,6 @@ async def _apply_update(
         await sessions.end_sessions(session, user=user)
     for type in _events_of(changes, password_changed=isinstance(password, str)):
         events.record(session, type=type, user_id=user.id, client=client)
-    await session.commit()
-    return user
 
 
 def _events_of(changes: dict[str, object], *, password_changed: bool) -> list[str]:

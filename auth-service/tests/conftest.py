@@ -278,7 +278,7 @@ class Mailbox:
         )
         before = len(self.messages)
         for event in pending.all():
-            await mail.deliver(event.kind, event.payload)
+            await mail.deliver(event.kind, event.payload, event_id=event.id)
             event.delivered_at = event.created_at + timedelta(seconds=1)
         await self.session.flush()
         return self.messages[before:]

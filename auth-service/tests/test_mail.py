@@ -1,21 +1,31 @@
 """Sending email for real: SMTP (plain, STARTTLS, with credentials) to an
 aiosmtpd server in process, and the .eml files of the `make run` default."""
 
+import asyncio
 import logging
 import stat
 from datetime import timedelta
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import select
+from prometheus_client import REGISTRY
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from auth_service.account_mail import AccountMail, MailTemplates
 from auth_service.config import Settings
-from auth_service.mail import FileMailer, MailError, SmtpConfig, SmtpMailer, compose
+from auth_service.mail import (
+    FileMailer,
+    InvalidRecipient,
+    MailError,
+    SmtpConfig,
+    SmtpMailer,
+    compose,
+)
 from auth_service.main import mailer
-from auth_service.models import NOTICE_EMAIL, OutboxEvent
+from auth_service.models import NOTICE_EMAIL, VERIFICATION_EMAIL, OutboxEvent, User
 from auth_service.outbox import Backoff, OutboxDispatcher
 from auth_service.recovery import RecoveryPolicy
 from auth_service.throttle import Limit
@@ -194,3 +204,134 @@ class TestDispatcherSendsMail:
             event = await session.scalar(select(OutboxEvent))
             assert event is not None
             assert event.delivered_at is not None
+
+
+POISONED = [
+    "=?utf-8?q?x=0d=0ax?=@d.example",
+    "=?utf-8?q?x=40evil.example=3e?=@victim-mangle.example",
+]
+
+
+class TestComposeRefusesWhatIsNoAddress:
+    @pytest.mark.parametrize(
+        "to", [*POISONED, "a@x.example, b@y.example", "a\r\nBcc: b@y.example", "Bob <b@x.example>"]
+    )
+    def test_invalid_recipient(self, to: str) -> None:
+        with pytest.raises(InvalidRecipient):
+            message(to)
+
+    @pytest.mark.parametrize("to", ["alice@example.com", "ünï+tag@xn--bcher-kva.example"])
+    def test_plain_addresses(self, to: str) -> None:
+        assert message(to)["To"] == to
+
+
+def mail_dispatcher(
+    sessions: async_sessionmaker[AsyncSession], mailer: Any, *, batch_size: int
+) -> OutboxDispatcher:
+    policy = RecoveryPolicy(
+        reset_lifetime=timedelta(minutes=30),
+        verification_lifetime=timedelta(days=1),
+        reset_per_account=Limit(3, timedelta(hours=1)),
+        reset_per_address=Limit(20, timedelta(hours=1)),
+    )
+    mail = AccountMail(
+        sessions,
+        mailer,
+        templates=MailTemplates(sender="auth@example.com", public_url="http://api.test"),
+        policy=policy,
+    )
+    return OutboxDispatcher(
+        sessions,
+        # No purge events here: the notes client is never called.
+        notes=None,  # type: ignore[arg-type]
+        backoff=Backoff(base_seconds=60, cap_seconds=60),
+        batch_size=batch_size,
+        mail=mail,
+    )
+
+
+def notice(to: str) -> OutboxEvent:
+    return OutboxEvent(kind=NOTICE_EMAIL, payload={"to": to, "subject": "Notice", "text": "hi\n"})
+
+
+async def stored_events(sessions: async_sessionmaker[AsyncSession]) -> list[OutboxEvent]:
+    async with sessions() as session:
+        return list((await session.scalars(select(OutboxEvent).order_by(OutboxEvent.id))).all())
+
+
+def failed_count(kind: str) -> float:
+    value = REGISTRY.get_sample_value("auth_outbox_events_failed_total", {"kind": kind})
+    return value or 0.0
+
+
+class TestOneBadEventDelaysNoOther:
+    """An event that raises, or can never be sent, is that event's problem alone."""
+
+    async def test_poisoned_addresses_among_fifty_good_events(
+        self, committed_db: async_sessionmaker[AsyncSession]
+    ) -> None:
+        good = [f"user-{n}@example.com" for n in range(50)]
+        async with committed_db() as session:
+            # Stored as an account's address before registration refused such
+            # addresses: its verification mail, and a notice to it.
+            poisoned_user = User(email=POISONED[0], hashed_password="x")
+            session.add(poisoned_user)
+            await session.flush()
+            session.add_all([notice(to) for to in good[:25]])
+            session.add(
+                OutboxEvent(
+                    kind=VERIFICATION_EMAIL,
+                    payload={"user_id": str(poisoned_user.id), "email": POISONED[0]},
+                )
+            )
+            session.add(notice(POISONED[1]))
+            session.add_all([notice(to) for to in good[25:]])
+            await session.commit()
+        parked_before = failed_count(NOTICE_EMAIL) + failed_count(VERIFICATION_EMAIL)
+        with smtp_server() as server:
+            dispatcher = mail_dispatcher(
+                committed_db,
+                SmtpMailer(SmtpConfig.from_url(server.url()), timeout=5),
+                batch_size=60,
+            )
+            assert await dispatcher.run_once() == 52
+            assert sorted(r for m in server.received for r in m.recipients) == sorted(good)
+        stored = await stored_events(committed_db)
+        parked = [e for e in stored if e.failed_at is not None]
+        assert [e.payload.get("to", e.payload.get("email")) for e in parked] == [
+            POISONED[0],
+            POISONED[1],
+        ]
+        assert all(e.delivered_at is None and "recipient" in (e.last_error or "") for e in parked)
+        assert sum(e.delivered_at is not None for e in stored) == 50
+        after = failed_count(NOTICE_EMAIL) + failed_count(VERIFICATION_EMAIL)
+        assert after - parked_before == 2
+        # Parked: never claimed again, even once due.
+        async with committed_db() as session:
+            await session.execute(update(OutboxEvent).values(next_attempt_at=func.now()))
+            await session.commit()
+        assert await dispatcher.run_once() == 0
+
+    async def test_any_exception_is_retried_for_that_event_alone(
+        self, committed_db: async_sessionmaker[AsyncSession]
+    ) -> None:
+        sent: list[str] = []
+
+        class Surprising:
+            async def send(self, message: EmailMessage) -> None:
+                if message["To"] == "bad@example.com":
+                    raise RuntimeError("a bug in a library")
+                await asyncio.sleep(0.01)  # the others are still in flight when it raises
+                sent.append(str(message["To"]))
+
+        async with committed_db() as session:
+            session.add_all([notice(f"ok-{n}@example.com") for n in range(5)])
+            session.add(notice("bad@example.com"))
+            await session.commit()
+        dispatcher = mail_dispatcher(committed_db, Surprising(), batch_size=10)
+        assert await dispatcher.run_once() == 6
+        assert len(sent) == 5
+        (bad,) = [e for e in await stored_events(committed_db) if e.delivered_at is None]
+        assert (bad.payload["to"], bad.failed_at, bad.attempts) == ("bad@example.com", None, 1)
+        assert "RuntimeError: a bug in a library" in (bad.last_error or "")
+        assert bad.next_attempt_at > bad.created_at + timedelta(seconds=29)  # backed off

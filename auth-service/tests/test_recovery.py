@@ -14,7 +14,13 @@ from sqlalchemy import event, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth_service.account_mail import AccountMail, MailTemplates
-from auth_service.models import PASSWORD_RESET_EMAIL, AccountToken, SecurityEvent, User
+from auth_service.models import (
+    PASSWORD_RESET_EMAIL,
+    AccountToken,
+    OutboxEvent,
+    SecurityEvent,
+    User,
+)
 from auth_service.security import PasswordHasher, account_token_hash
 from tests.conftest import (
     COMMITTED_DOMAIN,
@@ -248,6 +254,118 @@ class TestVerification:
         assert (changed.json()["email"], changed.json()["is_verified"]) == (new, False)
         await mailbox.deliver()
         assert len(mailbox.to(new)) == len(mailbox.to(alice.email)) == 1
+        # The change ended alice's sessions; the token sent for it still proves the address.
+        assert (await confirm_address(client, mailbox.to(new)[0])).status_code == 204
+
+
+async def change_email(client: httpx.AsyncClient, account: Account, new: str) -> None:
+    response = await client.patch(
+        "/auth/me", json={"email": new, "current_password": PASSWORD}, headers=account.headers
+    )
+    assert response.status_code == 200, response.text
+
+
+async def change_password(client: httpx.AsyncClient, account: Account) -> None:
+    response = await client.patch(
+        "/auth/me",
+        json={"password": "changed by the owner", "current_password": PASSWORD},
+        headers=account.headers,
+    )
+    assert response.status_code == 200, response.text
+
+
+async def log_out_everywhere(client: httpx.AsyncClient, account: Account) -> None:
+    response = await client.post("/auth/logout?everywhere=true", headers=account.headers)
+    assert response.status_code == 204, response.text
+
+
+async def reset_password(client: httpx.AsyncClient, account: Account, mailbox: Mailbox) -> None:
+    token = await reset_token(client, mailbox, account.email)
+    assert (await confirm(client, token)).status_code == 204
+
+
+class TestEmailedTokensDieWithCredentialChanges:
+    """Someone who knew the password for a moment asks to move the address to
+    their own; whatever the owner then does to end sessions kills that request."""
+
+    @pytest.mark.parametrize("end_sessions", ["password change", "reset", "logout everywhere"])
+    async def test_a_sent_email_change_token(
+        self, client: httpx.AsyncClient, alice: Account, mailbox: Mailbox, end_sessions: str
+    ) -> None:
+        attacker = unique_email("attacker.example")
+        await change_email(client, alice, attacker)
+        await mailbox.deliver()
+        (confirmation,) = mailbox.to(attacker)
+        if end_sessions == "password change":
+            await change_password(client, alice)
+        elif end_sessions == "reset":
+            await reset_password(client, alice, mailbox)
+        else:
+            await log_out_everywhere(client, alice)
+        assert (await confirm_address(client, confirmation)).status_code == 400
+        assert (await password_grant(client, attacker, PASSWORD)).status_code == 400
+
+    async def test_an_email_change_not_yet_sent(
+        self, client: httpx.AsyncClient, session: AsyncSession, alice: Account, mailbox: Mailbox
+    ) -> None:
+        """The owner ends sessions before the outbox sent the token: none is made."""
+        attacker = unique_email("attacker.example")
+        await change_email(client, alice, attacker)
+        await log_out_everywhere(client, alice)
+        await mailbox.deliver()
+        assert mailbox.to(attacker) == []
+        user_id = uuid.UUID(alice.id)
+        live = await session.scalar(
+            select(func.count()).where(
+                AccountToken.user_id == user_id, AccountToken.spent_at.is_(None)
+            )
+        )
+        assert live == 0
+
+    async def test_a_reset_token_dies_with_logout_everywhere(
+        self, client: httpx.AsyncClient, alice: Account, mailbox: Mailbox
+    ) -> None:
+        token = await reset_token(client, mailbox, alice.email)
+        await log_out_everywhere(client, alice)
+        assert (await confirm(client, token)).status_code == 400
+
+    async def test_a_newer_email_change_supersedes_a_sent_one(
+        self, client: httpx.AsyncClient, alice: Account, mailbox: Mailbox
+    ) -> None:
+        attacker, mine = unique_email("attacker.example"), unique_email()
+        await change_email(client, alice, attacker)
+        await mailbox.deliver()
+        (older,) = mailbox.to(attacker)
+        await change_email(client, alice, mine)
+        assert (await confirm_address(client, older)).status_code == 400
+        await mailbox.deliver()
+        (newer,) = mailbox.to(mine)
+        assert (await confirm_address(client, newer)).status_code == 204
+
+    async def test_a_newer_email_change_supersedes_an_unsent_one(
+        self, client: httpx.AsyncClient, alice: Account, mailbox: Mailbox
+    ) -> None:
+        attacker, mine = unique_email("attacker.example"), unique_email()
+        await change_email(client, alice, attacker)
+        await change_email(client, alice, mine)
+        await mailbox.deliver()
+        assert mailbox.to(attacker) == []
+        (newer,) = mailbox.to(mine)
+        assert (await confirm_address(client, newer)).status_code == 204
+
+    async def test_email_and_password_changed_together_keep_the_new_request(
+        self, client: httpx.AsyncClient, alice: Account, mailbox: Mailbox
+    ) -> None:
+        new = unique_email()
+        response = await client.patch(
+            "/auth/me",
+            json={"email": new, "password": "changed by the owner", "current_password": PASSWORD},
+            headers=alice.headers,
+        )
+        assert response.status_code == 200
+        await mailbox.deliver()
+        (confirmation,) = mailbox.to(new)
+        assert (await confirm_address(client, confirmation)).status_code == 204
 
 
 @pytest.fixture
@@ -329,7 +447,13 @@ class TestConcurrentIssuing:
             policy=state.recovery,
         )
         payload = {"user_id": user["id"]}
-        await asyncio.gather(*(mail.deliver(PASSWORD_RESET_EMAIL, payload) for _ in range(4)))
+        async with state.sessionmaker() as session:
+            event = OutboxEvent(kind=PASSWORD_RESET_EMAIL, payload=payload)
+            session.add(event)
+            await session.commit()
+        await asyncio.gather(
+            *(mail.deliver(PASSWORD_RESET_EMAIL, payload, event_id=event.id) for _ in range(4))
+        )
         async with state.sessionmaker() as session:
             live = await session.scalar(
                 select(func.count()).where(

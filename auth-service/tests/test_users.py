@@ -497,3 +497,43 @@ class TestEmailNormalisation:
             select(User.email).where(User.is_superuser, User.email.like("chef@%"))
         )
         assert stored == "chef@xn--bcher-kva.example"
+
+
+ENCODED_WORDS = [
+    "=?utf-8?q?x=0d=0ax?=@d.example",
+    "=?utf-8?q?x=40evil.example=3e?=@victim-mangle.example",
+    "a=?b@d.example",
+]
+
+
+class TestAddressesAMailSystemTakes:
+    """An RFC 2047 encoded word in an address would be decoded into the To:
+    line (CR/LF, a second address): refused wherever an address enters."""
+
+    @pytest.mark.parametrize("email", ENCODED_WORDS)
+    async def test_register(self, client: httpx.AsyncClient, email: str) -> None:
+        response = await client.post("/auth/register", json={"email": email, "password": PASSWORD})
+        assert response.status_code == 422
+
+    @pytest.mark.parametrize("email", ENCODED_WORDS)
+    async def test_own_email_change(
+        self, client: httpx.AsyncClient, alice: Account, email: str
+    ) -> None:
+        response = await client.patch(
+            "/auth/me", json={"email": email, "current_password": PASSWORD}, headers=alice.headers
+        )
+        assert response.status_code == 422
+
+    @pytest.mark.parametrize("email", ENCODED_WORDS)
+    async def test_superuser_change(
+        self, client: httpx.AsyncClient, root: Account, alice: Account, email: str
+    ) -> None:
+        response = await client.patch(
+            f"/auth/users/{alice.id}", json={"email": email}, headers=root.headers
+        )
+        assert response.status_code == 422
+
+    @pytest.mark.parametrize("email", ENCODED_WORDS)
+    async def test_password_reset(self, client: httpx.AsyncClient, email: str) -> None:
+        response = await client.post("/auth/password-reset", json={"email": email})
+        assert response.status_code == 422
