@@ -33,8 +33,9 @@ def _email(value: str) -> str:
 # .arpa, ...) cannot receive mail and are refused: the pattern says so in the
 # document (ECMA-262, case spelled out: JSON Schema patterns take no flags).
 SPECIAL_USE_DOMAINS = ("arpa", "invalid", "local", "localhost", "onion", "test")
+# No "=?" either: an RFC 2047 encoded word is no address (auth_service.emails).
 EMAIL_PATTERN = (
-    r"^(?![\s\S]*[.@](?:"
+    r"^(?![\s\S]*=\?)(?![\s\S]*[.@](?:"
     + "|".join("".join(f"[{c.upper()}{c}]" for c in name) for name in SPECIAL_USE_DOMAINS)
     + r")\.?\s*$)"
 )
@@ -49,6 +50,7 @@ Email = Annotated[
             "pattern": EMAIL_PATTERN,
             "description": "An address outside the special-use domains "
             + ", ".join(f".{name}" for name in SPECIAL_USE_DOMAINS)
+            + ", with no RFC 2047 encoded word ('=?')"
             + "; stored lower-cased, its domain in IDNA ASCII form.",
         }
     ),
