@@ -28,19 +28,17 @@ from typing import Any
 
 import httpx
 
+# The services' launcher (deploy/run_local.py) beside the bench's own modules.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "deploy"))
 
-from run import (
-    QUICK,
-    ROOT,
-    lua_script,
-    register,
-    seed,
-    user_id_of,
-)
 from run_local import LocalSystem, free_ports
 
+from accounts import register, user_id_of
+from data import seed
+from load import lua_script
 from platform_common.testing.postgres import temporary_database
+from settings import QUICK, ROOT
 
 
 def summarise(collapsed: Path, top: int) -> str:

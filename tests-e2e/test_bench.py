@@ -7,11 +7,13 @@ goals are printed by the script, held or not.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / "bench"
 
 READ_TARGETS = {
     "minimal": {"minimal", "postgres"},
@@ -65,3 +67,17 @@ def test_quick_benchmark_reports_every_figure(tmp_path: Path) -> None:
     assert all(value > 0 for value in report["ratios"].values())
     goals = {goal["name"] for goal in report["goals"]}
     assert len(goals) >= 7, goals
+
+
+def test_the_readme_maps_every_module_of_the_bench() -> None:
+    """bench/README.md's module map names each module of bench/, and only those."""
+    readme = (BENCH / "README.md").read_text()
+    assert "\n## Modules\n" in readme
+    section = readme.split("\n## Modules\n", 1)[1].split("\n## ", 1)[0]
+    named = set(re.findall(r"^- `([\w/]+\.py)`", section, flags=re.MULTILINE))
+    modules = {
+        str(path.relative_to(BENCH))
+        for path in BENCH.rglob("*.py")
+        if path.name != "__init__.py" and "results" not in path.relative_to(BENCH).parts
+    }
+    assert named == modules
