@@ -63,6 +63,34 @@ def _request_body(
     return RequestBody(receive, gateway.body_limits)
 
 
+def address_consumer(request: IncomingRequest) -> str:
+    """The consumer a request without a (valid) token is counted as: its client's address."""
+    return f"address:{request.client}"
+
+
+async def _consumer(gateway: GatewayState, request: IncomingRequest) -> str:
+    """Who the request counts against; raises Refusal for a token that is refused."""
+    if is_open_route(request.method, request.path):
+        return address_consumer(request)
+    claims = await gateway.tokens.check(request.authorization)
+    return f"user:{claims.subject}"
+
+
+async def _spend(
+    gateway: GatewayState, request: IncomingRequest, consumer: str | None = None
+) -> dict[str, str]:
+    """Count the request against `consumer` (by default its address): the RateLimit
+    headers for its answer, or Refusal 429 past the quota."""
+    usage = await gateway.quotas.hit(consumer or address_consumer(request))
+    # None: the shared counter failed; let through, without RateLimit headers (gateway.quotas).
+    if usage is None:
+        return {}
+    headers = usage.headers()
+    if not usage.allowed:
+        raise Refusal(429, "Too Many Requests", headers=headers, reason="rate_limit")
+    return headers
+
+
 class GatewayMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -118,16 +146,14 @@ class GatewayMiddleware:
         receive: Receive,
         send: Send,
     ) -> None:
-        if is_open_route(request.method, request.path):
-            consumer = f"address:{request.client}"
-        else:
-            claims = await gateway.tokens.check(request.authorization)
-            consumer = f"user:{claims.subject}"
-        usage = await gateway.quotas.hit(consumer)
-        # None: the shared counter failed; let through, without RateLimit headers (gateway.quotas).
-        headers = usage.headers() if usage is not None else {}
-        if usage is not None and not usage.allowed:
-            raise Refusal(429, "Too Many Requests", headers=headers, reason="rate_limit")
+        try:
+            consumer = await _consumer(gateway, request)
+        except Refusal as refusal:
+            # A refused token names nobody: the client's address pays for it,
+            # or forged tokens would be free (issue 33, item 7).
+            refusal.headers = {**(refusal.headers or {}), **await _spend(gateway, request)}
+            raise
+        headers = await _spend(gateway, request, consumer)
         try:
             await self._proxy(gateway, upstream, request, scope, receive, send, headers)
         except Refusal as refusal:
