@@ -25,6 +25,7 @@ from gateway.route_labels import OTHER, ROUTE_TEMPLATES, route_label
 from gateway.routing import is_open_route
 from gateway.state import GatewayState
 from gateway.transport import Outgoing
+from platform_common.head_requests import HeadAsGetMiddleware
 
 # The gateway's own routes only clients on its internal networks may see.
 INTERNAL_ONLY_PATHS = frozenset({"/metrics"})
@@ -131,9 +132,13 @@ class GatewayMiddleware:
         """The gateway's own routes as the public sees them: no internals."""
         if request.path in INTERNAL_ONLY_PATHS:
             raise Refusal(404, "Not Found", reason="internal_only")
-        if request.path == READINESS_PATH and request.method == "GET":
+        if request.path == READINESS_PATH and request.method in ("GET", "HEAD"):
             scope["route"] = _LABELS[READINESS_PATH]
-            await (await public_readiness(gateway))(scope, receive, send)
+            # Counted like an open route (issue 33, item 8); the answer is shared.
+            quota_headers = await _spend(gateway, request)
+            answer = await public_readiness(gateway)
+            answer.headers.update(quota_headers)
+            await HeadAsGetMiddleware(answer)(scope, receive, send)
             return
         await self.app(scope, receive, send)
 

@@ -220,6 +220,11 @@ class TestThroughTheGateway:
             operation["responses"]["200"]["headers"]
         )
         assert "429" not in document["paths"]["/health/live"]["get"]["responses"]
+        # The public readiness answer is counted (issue 33, item 8).
+        assert (
+            "Retry-After"
+            in document["paths"]["/health/ready"]["get"]["responses"]["429"]["headers"]
+        )
 
 
 def remaining(response: httpx.Response) -> int:
