@@ -25,6 +25,7 @@ from gateway.route_labels import OTHER, ROUTE_TEMPLATES, route_label
 from gateway.routing import is_open_route
 from gateway.state import GatewayState
 from gateway.transport import Outgoing
+from platform_common.address_keys import address_key
 from platform_common.head_requests import HeadAsGetMiddleware
 
 # The gateway's own routes only clients on its internal networks may see.
@@ -65,8 +66,9 @@ def _request_body(
 
 
 def address_consumer(request: IncomingRequest) -> str:
-    """The consumer a request without a (valid) token is counted as: its client's address."""
-    return f"address:{request.client}"
+    """The consumer a request without a (valid) token is counted as: its client's
+    address, an IPv6 one by its /64 (platform_common.address_keys)."""
+    return f"address:{address_key(request.client or 'unknown')}"
 
 
 async def _consumer(gateway: GatewayState, request: IncomingRequest) -> str:

@@ -280,6 +280,51 @@ class TestRefusedTokens:
         assert statuses == [401, 401, 200, 429]
 
 
+class TestAddressKeys:
+    """Issue 33, item 9: IPv6 clients are counted by their /64, IPv4 ones whole."""
+
+    @pytest.mark.parametrize(
+        ("addresses", "elsewhere"),
+        [
+            (
+                ["2001:db8:7:8::1", "2001:db8:7:8::2", "2001:db8:7:8:a:b:c:d", "2001:db8:7:8::ff"],
+                "2001:db8:7:9::1",
+            ),
+            (
+                ["::ffff:198.51.100.30", "198.51.100.30", "::ffff:c633:641e", "198.51.100.30"],
+                "198.51.100.31",
+            ),
+        ],
+        ids=["one /64", "IPv4-mapped is IPv4"],
+    )
+    async def test_one_quota_per_key(
+        self,
+        limited: FastAPI,
+        mock: respx.MockRouter,
+        auth_contract: Contract,
+        addresses: list[str],
+        elsewhere: str,
+    ) -> None:
+        auth_contract.route(mock, "POST", "/auth/token", status=200, json=TOKENS)
+        form = {"grant_type": "password", "username": "a@example.com", "password": "x"}
+        statuses = []
+        for address in addresses:
+            async with asgi_client(limited, address) as client:
+                statuses.append((await client.post("/auth/token", data=form)).status_code)
+        assert statuses == [200, 200, 200, 429]
+        async with asgi_client(limited, elsewhere) as other:
+            assert (await other.post("/auth/token", data=form)).status_code == 200
+
+    async def test_refused_tokens_and_readiness_too(
+        self, limited: FastAPI, live_upstreams: tuple[respx.Route, respx.Route]
+    ) -> None:
+        statuses = []
+        for n, path in enumerate(["/notes", "/health/ready", "/notes", "/health/ready"]):
+            async with asgi_client(limited, f"2001:db8:7:a::{n + 1}") as client:
+                statuses.append((await client.get(path)).status_code)
+        assert statuses == [401, 200, 401, 429]
+
+
 async def redis_or_skip() -> Redis:
     redis = Redis.from_url(REDIS_URL, socket_connect_timeout=0.5, socket_timeout=0.5)
     try:
