@@ -65,7 +65,7 @@ def _request_body(
     return RequestBody(receive, gateway.body_limits)
 
 
-def address_consumer(request: IncomingRequest) -> str:
+def _address_consumer(request: IncomingRequest) -> str:
     """The consumer a request without a (valid) token is counted as: its client's
     address, an IPv6 one by its /64 (platform_common.address_keys)."""
     return f"address:{address_key(request.client or 'unknown')}"
@@ -74,7 +74,7 @@ def address_consumer(request: IncomingRequest) -> str:
 async def _consumer(gateway: GatewayState, request: IncomingRequest) -> str:
     """Who the request counts against; raises Refusal for a token that is refused."""
     if is_open_route(request.method, request.path):
-        return address_consumer(request)
+        return _address_consumer(request)
     claims = await gateway.tokens.check(request.authorization)
     return f"user:{claims.subject}"
 
@@ -84,7 +84,7 @@ async def _spend(
 ) -> dict[str, str]:
     """Count the request against `consumer` (by default its address): the RateLimit
     headers for its answer, or Refusal 429 past the quota."""
-    usage = await gateway.quotas.hit(consumer or address_consumer(request))
+    usage = await gateway.quotas.hit(consumer or _address_consumer(request))
     # None: the shared counter failed; let through, without RateLimit headers (gateway.quotas).
     if usage is None:
         return {}
