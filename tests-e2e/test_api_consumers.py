@@ -235,6 +235,33 @@ class TestQuotas:
             for _ in range(7):
                 assert "RateLimit" not in http.get("/health/live").headers
 
+    def test_refused_tokens_count_against_the_address(
+        self, api: ApiClient, quota_gateway: str
+    ) -> None:
+        """Issue 33, item 7: forged tokens meet the address's quota, not the user's."""
+        user = api.new_user()
+        forged = {"Authorization": "Bearer " + user["Authorization"].split()[1][:-4] + "AAAA"}
+        with _client_at(quota_gateway, "127.0.0.21") as http:
+            answers = [http.get("/notes/", headers=forged) for _ in range(6)]
+            assert [a.status_code for a in answers] == [401] * 5 + [429]
+            assert [_ratelimit(a)["r"] for a in answers] == [4, 3, 2, 1, 0, 0]
+            assert answers[-1].headers["Retry-After"] == str(_ratelimit(answers[-1])["t"])
+            own = http.get("/notes/", headers=user)
+            assert (own.status_code, _ratelimit(own)["r"]) == (200, 4)
+
+    def test_public_readiness_counts_against_the_address(self, quota_gateway: str) -> None:
+        """Issue 33, item 8."""
+        with _client_at(quota_gateway, "127.0.0.22") as http:
+            answers = [http.get("/health/ready") for _ in range(6)]
+        assert [a.status_code for a in answers] == [200] * 5 + [429]
+        assert answers[-1].json() == {"detail": "Too Many Requests"}
+
+
+def _client_at(base_url: str, address: str) -> httpx.Client:
+    """A client from `address` (127.0.0.x): outside the gateway's internal networks."""
+    transport = httpx.HTTPTransport(local_address=address)
+    return httpx.Client(base_url=base_url, transport=transport, timeout=10.0)
+
 
 def _ratelimit(response: httpx.Response) -> dict[str, Any]:
     match = re.fullmatch(r'"consumer";r=(\d+);t=(\d+)', response.headers["RateLimit"])

@@ -59,6 +59,32 @@ class TestInternalsNotPublic:
         assert checks["notes-service"]["replicas"][0]["circuit"] == "closed"
 
 
+def live_calls(system: LocalSystem) -> float:
+    """How many `/health/live` requests notes-service has answered (its own metrics)."""
+    text = httpx.get(f"http://127.0.0.1:{system.ports['notes-service']}/metrics").text
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith("http_requests_total{") and 'route="/health/live"' in line
+    )
+
+
+class TestPublicReadinessIsShared:
+    def test_public_calls_do_not_reach_the_upstream_each(
+        self, system: LocalSystem, api: ApiClient, public: httpx.Client
+    ) -> None:
+        """Issue 33, item 8: one check per GATEWAY_PUBLIC_READINESS_CACHE_SECONDS (1 s)."""
+        wait_until_ready(api)
+        time.sleep(1.1)  # past any public answer an earlier test left
+        before = live_calls(system)
+        started = time.monotonic()
+        answers = [public.get("/health/ready") for _ in range(100)]
+        elapsed = time.monotonic() - started
+        assert {a.status_code for a in answers} == {200}
+        # At most one check per started second (and one more at the edge).
+        assert 1 <= live_calls(system) - before <= int(elapsed) + 2
+
+
 class TestMetricSeries:
     def test_300_spellings_of_a_note_id_add_no_series(self, api: ApiClient) -> None:
         user = api.new_user()

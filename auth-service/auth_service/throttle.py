@@ -15,6 +15,10 @@ An address that has logged into the account before ("known") is held only
 to the first: strangers' failures, however many and from wherever, never
 lock the owner out of a device they have used. A successful login makes the
 address known and gives back the attempt it counted.
+
+The counters take an address as its client key (platform_common.address_keys:
+an IPv6 address by its /64, an IPv4-mapped one as IPv4), so one /64 is one
+client; a known address is the exact address the owner logged in from.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from auth_service.errors import LoginThrottled
 from auth_service.metrics import LOGIN_THROTTLED
 from auth_service.models import KnownLoginAddress, LoginAttemptCounter, User
+from platform_common.address_keys import address_key
 
 logger = logging.getLogger(__name__)
 PURGE_EVERY_SECONDS = 600.0
@@ -67,7 +72,7 @@ class LoginLimits:
 @dataclass(frozen=True, slots=True)
 class LoginAttempt:
     account: str  # auth_service.emails.login_name of the username
-    address: str  # the client's address (request.client.host)
+    address: str  # the client's address (request.client.host); counted by its key (_key)
 
     def counters(self, limits: LoginLimits, *, known: bool) -> list[tuple[str, str, Limit]]:
         """(scope, key, limit) in one fixed order, so that two transactions
@@ -80,7 +85,12 @@ class LoginAttempt:
 
 
 def _key(*parts: str) -> str:
-    return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+    # A part that is an IP address counts as its client (an IPv6 one by its
+    # /64: platform_common.address_keys); callers pass the address as they
+    # have it. Emails, user ids and scope names never parse as addresses (a
+    # login name that does belongs to no account: sharing a counter is moot).
+    keyed = (address_key(part) for part in parts)
+    return hashlib.sha256("\0".join(keyed).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def client_address(host: str | None) -> str:
@@ -123,7 +133,8 @@ async def count_requests(
 
 
 def counter_key(*parts: str) -> str:
-    """What a counter is stored under: a hash, so no address or email is kept."""
+    """What a counter is stored under: a hash, so no address or email is kept.
+    A client address among `parts` is keyed as in `_key` (an IPv6 one by its /64)."""
     return _key(*parts)
 
 

@@ -252,3 +252,62 @@ class TestPurge:
         )
         await throttle.purge(session, limits=limits)
         assert tuple((await session.execute(count)).one()) == (0, 0)
+
+
+class TestAddressKeys:
+    """Issue 33, item 9: every address of one IPv6 /64 is one client to the
+    login and reset counters; an IPv4-mapped IPv6 address is its IPv4 one."""
+
+    @pytest.mark.parametrize(
+        ("addresses", "elsewhere"),
+        [
+            ([f"2001:db8:5:6::{n:x}" for n in range(1, LIMIT + 2)], "2001:db8:5:7::1"),
+            (["::ffff:198.51.100.40", "198.51.100.40"] * 3, "198.51.100.41"),
+        ],
+        ids=["one /64", "IPv4-mapped is IPv4"],
+    )
+    async def test_login_counters(
+        self,
+        client: httpx.AsyncClient,
+        client_at: ClientAt,
+        hashes: list[str],
+        addresses: list[str],
+        elsewhere: str,
+    ) -> None:
+        victim = (await register(client))["email"]
+        hashes.clear()
+        statuses = [
+            (await client_at(a).post("/auth/token", data=token_form(victim, WRONG))).status_code
+            for a in addresses
+        ]
+        assert statuses == [400] * LIMIT + [429]
+        assert hashes == [WRONG] * LIMIT
+        other = await client_at(elsewhere).post("/auth/token", data=token_form(victim, WRONG))
+        assert other.status_code == 400
+
+    async def test_reset_requests_per_address(self, client_at: ClientAt) -> None:
+        """AUTH_PASSWORD_RESET_LIMIT_PER_ADDRESS (20) for the whole /64."""
+        statuses = [
+            (
+                await client_at(f"2001:db8:5:8::{n:x}").post(
+                    "/auth/password-reset", json={"email": unique_email()}
+                )
+            ).status_code
+            for n in range(1, 22)
+        ]
+        assert statuses == [202] * 20 + [429]
+        elsewhere = await client_at("2001:db8:5:9::1").post(
+            "/auth/password-reset", json={"email": unique_email()}
+        )
+        assert elsewhere.status_code == 202
+
+    @pytest.mark.parametrize(
+        ("address", "key"),
+        [("2001:db8:5:6::1", "2001:db8:5:6::/64"), ("::ffff:198.51.100.40", "198.51.100.40")],
+    )
+    def test_counter_key_of_an_address(self, address: str, key: str) -> None:
+        # recovery.py keys its counters with throttle.counter_key(address).
+        assert throttle.counter_key(address) == throttle.counter_key(key)
+        assert throttle.counter_key("someone@example.com", address) == throttle.counter_key(
+            "someone@example.com", key
+        )

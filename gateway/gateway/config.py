@@ -69,6 +69,9 @@ class Settings(BaseSettings):
 
     openapi_refresh_seconds: float = Field(default=30.0, ge=0)
     health_timeout_seconds: float = Field(default=1.0, gt=0)
+    # One public /health/ready answer serves every public caller this long
+    # (gateway/readiness.py); internal networks always get a fresh report.
+    public_readiness_cache_seconds: float = Field(default=1.0, gt=0)
 
     # Requests each consumer may send per window (gateway/quotas.py): a user
     # (token subject) on token routes, a client address on open ones.

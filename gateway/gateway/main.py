@@ -11,7 +11,8 @@ from starlette.staticfiles import StaticFiles
 from gateway.config import Settings, get_settings
 from gateway.docs import ASSETS_PATH, SWAGGER_ASSETS, TITLE, VERSION, docs_router
 from gateway.middleware import GatewayMiddleware
-from gateway.readiness import readiness
+from gateway.quotas import document_quota
+from gateway.readiness import READINESS_PATH, readiness
 from gateway.state import GatewayState
 from platform_common.app import create_service_app
 from platform_common.heap import settle_heap
@@ -32,6 +33,8 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # The gateway's own routes head the merged document.
         base = get_openapi(title=TITLE, version=VERSION, routes=app.routes)
+        # The public's /health/ready is counted against its address (gateway.middleware).
+        document_quota(base["paths"][READINESS_PATH]["get"])
         gateway = GatewayState(settings, base_document=base, transports=transports)
         app.state.gateway = gateway
         try:

@@ -25,6 +25,8 @@ from gateway.route_labels import OTHER, ROUTE_TEMPLATES, route_label
 from gateway.routing import is_open_route
 from gateway.state import GatewayState
 from gateway.transport import Outgoing
+from platform_common.address_keys import address_key
+from platform_common.head_requests import HeadAsGetMiddleware
 
 # The gateway's own routes only clients on its internal networks may see.
 INTERNAL_ONLY_PATHS = frozenset({"/metrics"})
@@ -61,6 +63,35 @@ def _request_body(
             reason="body_encoding",
         )
     return RequestBody(receive, gateway.body_limits)
+
+
+def _address_consumer(request: IncomingRequest) -> str:
+    """The consumer a request without a (valid) token is counted as: its client's
+    address, an IPv6 one by its /64 (platform_common.address_keys)."""
+    return f"address:{address_key(request.client or 'unknown')}"
+
+
+async def _consumer(gateway: GatewayState, request: IncomingRequest) -> str:
+    """Who the request counts against; raises Refusal for a token that is refused."""
+    if is_open_route(request.method, request.path):
+        return _address_consumer(request)
+    claims = await gateway.tokens.check(request.authorization)
+    return f"user:{claims.subject}"
+
+
+async def _spend(
+    gateway: GatewayState, request: IncomingRequest, consumer: str | None = None
+) -> dict[str, str]:
+    """Count the request against `consumer` (by default its address): the RateLimit
+    headers for its answer, or Refusal 429 past the quota."""
+    usage = await gateway.quotas.hit(consumer or _address_consumer(request))
+    # None: the shared counter failed; let through, without RateLimit headers (gateway.quotas).
+    if usage is None:
+        return {}
+    headers = usage.headers()
+    if not usage.allowed:
+        raise Refusal(429, "Too Many Requests", headers=headers, reason="rate_limit")
+    return headers
 
 
 class GatewayMiddleware:
@@ -103,9 +134,13 @@ class GatewayMiddleware:
         """The gateway's own routes as the public sees them: no internals."""
         if request.path in INTERNAL_ONLY_PATHS:
             raise Refusal(404, "Not Found", reason="internal_only")
-        if request.path == READINESS_PATH and request.method == "GET":
+        if request.path == READINESS_PATH and request.method in ("GET", "HEAD"):
             scope["route"] = _LABELS[READINESS_PATH]
-            await (await public_readiness(gateway))(scope, receive, send)
+            # Counted like an open route (issue 33, item 8); the answer is shared.
+            quota_headers = await _spend(gateway, request)
+            answer = await public_readiness(gateway)
+            answer.headers.update(quota_headers)
+            await HeadAsGetMiddleware(answer)(scope, receive, send)
             return
         await self.app(scope, receive, send)
 
@@ -118,16 +153,14 @@ class GatewayMiddleware:
         receive: Receive,
         send: Send,
     ) -> None:
-        if is_open_route(request.method, request.path):
-            consumer = f"address:{request.client}"
-        else:
-            claims = await gateway.tokens.check(request.authorization)
-            consumer = f"user:{claims.subject}"
-        usage = await gateway.quotas.hit(consumer)
-        # None: the shared counter failed; let through, without RateLimit headers (gateway.quotas).
-        headers = usage.headers() if usage is not None else {}
-        if usage is not None and not usage.allowed:
-            raise Refusal(429, "Too Many Requests", headers=headers, reason="rate_limit")
+        try:
+            consumer = await _consumer(gateway, request)
+        except Refusal as refusal:
+            # A refused token names nobody: the client's address pays for it,
+            # or forged tokens would be free (issue 33, item 7).
+            refusal.headers = {**(refusal.headers or {}), **await _spend(gateway, request)}
+            raise
+        headers = await _spend(gateway, request, consumer)
         try:
             await self._proxy(gateway, upstream, request, scope, receive, send, headers)
         except Refusal as refusal:

@@ -2,8 +2,10 @@
 
 A consumer is the token's subject on routes that need a token (counted after
 the token check, so a forged token spends nobody's quota) and the client
-address on the open ones. The gateway's own routes (health, docs, metrics)
-are not counted. Counting is a fixed window: a consumer may send `limit`
+address on the open ones and for every refused token (a flood of forged
+tokens is counted like one of open requests). Of the gateway's own routes
+only the public `/health/ready` is counted (against the address): it calls
+the upstreams. Counting is a fixed window: a consumer may send `limit`
 requests in each window (up to twice that across a window boundary, the
 price of one counter per consumer instead of a log of timestamps).
 

@@ -1,8 +1,11 @@
 """Whether the gateway can serve: its upstreams answer, its keys and revocation list are loaded.
 
 Internal clients (GATEWAY_INTERNAL_NETWORKS) get the detailed report through
-the shared health router; everyone else learns ready or not and nothing more
-(upstream state, breaker state and key counts help an attacker, not a client).
+the shared health router, checked afresh on every call (probes and operators
+want now, and are few); everyone else learns ready or not and nothing more
+(upstream state, breaker state and key counts help an attacker, not a client),
+from an answer shared for GATEWAY_PUBLIC_READINESS_CACHE_SECONDS: the public
+cannot turn its calls into one upstream call per replica each.
 """
 
 from __future__ import annotations
@@ -82,8 +85,13 @@ async def readiness(request: Request) -> dict[str, Any]:
     return await readiness_checks(request.app.state.gateway)
 
 
+async def _all_ok(gateway: GatewayState) -> bool:
+    return all(check["ok"] for check in (await readiness_checks(gateway)).values())
+
+
 async def public_readiness(gateway: GatewayState) -> JSONResponse:
-    checks = await readiness_checks(gateway)
-    if all(check["ok"] for check in checks.values()):
+    """Ready or not, as checked at most once per GATEWAY_PUBLIC_READINESS_CACHE_SECONDS
+    for every public caller (gateway.cached_check)."""
+    if await gateway.public_readiness.get(lambda: _all_ok(gateway)):
         return JSONResponse({"status": "ok"})
     return JSONResponse({"status": "unavailable"}, status_code=503)

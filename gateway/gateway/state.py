@@ -8,6 +8,7 @@ import httpx
 
 from gateway.balancer import Replica
 from gateway.body import BodyLimits
+from gateway.cached_check import CachedCheck
 from gateway.circuit import CircuitBreaker
 from gateway.client_address import Network, in_networks, parse_address
 from gateway.config import Settings
@@ -98,6 +99,7 @@ class GatewayState:
             timeout=settings.health_timeout_seconds,
         )
         self.health_timeout = settings.health_timeout_seconds
+        self.public_readiness = CachedCheck(ttl_seconds=settings.public_readiness_cache_seconds)
         self.quotas = build_counter(settings.rate_limit, settings.redis_url.get_secret_value())
 
     def is_internal(self, client: str | None) -> bool:

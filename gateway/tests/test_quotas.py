@@ -15,6 +15,7 @@ from redis.exceptions import RedisError
 from gateway.main import create_app
 from gateway.quotas import InProcessCounter, Rate, RedisCounter, Usage, parse_rate
 from platform_common.testing.contract import Contract
+from platform_common.testing.forgery import forged_tokens
 from platform_common.testing.issuer import TokenIssuer
 from tests.conftest import NOTE, TOKENS, asgi_client, make_settings
 
@@ -172,19 +173,6 @@ class TestThroughTheGateway:
         async with asgi_client(limited, "198.51.100.2") as other:
             assert (await other.post("/auth/token", data=form)).status_code == 200
 
-    async def test_refused_token_spends_no_quota(
-        self,
-        limited: FastAPI,
-        notes_listing: respx.Route,
-        issuer: TokenIssuer,
-    ) -> None:
-        async with asgi_client(limited) as client:
-            for _ in range(5):
-                refused = await client.get("/notes", headers={"Authorization": "Bearer bad"})
-                assert refused.status_code == 401
-                assert "RateLimit" not in refused.headers
-            assert (await client.get("/notes", headers=headers_of(issuer))).status_code == 200
-
     async def test_upstream_errors_carry_the_headers_too(
         self,
         limited: FastAPI,
@@ -232,6 +220,109 @@ class TestThroughTheGateway:
             operation["responses"]["200"]["headers"]
         )
         assert "429" not in document["paths"]["/health/live"]["get"]["responses"]
+        # The public readiness answer is counted (issue 33, item 8).
+        assert (
+            "Retry-After"
+            in document["paths"]["/health/ready"]["get"]["responses"]["429"]["headers"]
+        )
+
+
+def remaining(response: httpx.Response) -> int:
+    match = RATE_LIMIT.match(response.headers["RateLimit"])
+    assert match is not None, response.headers["RateLimit"]
+    return int(match.group(1))
+
+
+class TestRefusedTokens:
+    """Issue 33, item 7: a refused token is counted against the client address."""
+
+    @pytest.mark.parametrize(
+        "kind", ["another key, same kid", "alg none", "expired", "garbage", "no token"]
+    )
+    async def test_counted_per_address_never_against_the_subject(
+        self, limited: FastAPI, notes_listing: respx.Route, issuer: TokenIssuer, kind: str
+    ) -> None:
+        victim = str(uuid.uuid4())
+        forged = (
+            {}
+            if kind == "no token"
+            else {"Authorization": f"Bearer {forged_tokens(issuer, victim)[kind]}"}
+        )
+        async with asgi_client(limited, "198.51.100.7") as attacker:
+            answers = [await attacker.get("/notes", headers=forged) for _ in range(4)]
+            assert [a.status_code for a in answers] == [401, 401, 401, 429]
+            assert [remaining(a) for a in answers] == [2, 1, 0, 0]
+            assert all(a.headers["RateLimit-Policy"] == '"consumer";q=3;w=60' for a in answers)
+            assert "WWW-Authenticate" in answers[0].headers
+            refused = answers[-1]
+            assert refused.json() == {"detail": "Too Many Requests"}
+            match = RATE_LIMIT.match(refused.headers["RateLimit"])
+            assert match is not None
+            assert refused.headers["Retry-After"] == match.group(2)
+            # The subject the forgeries named keeps its whole quota, even from
+            # the attacker's address.
+            own = await attacker.get("/notes", headers=headers_of(issuer, victim))
+            assert (own.status_code, remaining(own)) == (200, 2)
+        async with asgi_client(limited, "198.51.100.8") as bystander:
+            assert (await bystander.get("/notes", headers=forged)).status_code == 401
+        assert notes_listing.call_count == 1
+
+    async def test_the_same_quota_as_the_open_routes(
+        self, limited: FastAPI, mock: respx.MockRouter, auth_contract: Contract
+    ) -> None:
+        auth_contract.route(mock, "POST", "/auth/token", status=200, json=TOKENS)
+        form = {"grant_type": "password", "username": "a@example.com", "password": "x"}
+        bad = {"Authorization": "Bearer bad"}
+        async with asgi_client(limited, "198.51.100.9") as client:
+            statuses = [(await client.get("/notes", headers=bad)).status_code for _ in range(2)]
+            statuses.append((await client.post("/auth/token", data=form)).status_code)
+            statuses.append((await client.post("/auth/token", data=form)).status_code)
+        assert statuses == [401, 401, 200, 429]
+
+
+class TestAddressKeys:
+    """Issue 33, item 9: IPv6 clients are counted by their /64, IPv4 ones whole."""
+
+    @pytest.mark.parametrize(
+        ("addresses", "elsewhere"),
+        [
+            (
+                ["2001:db8:7:8::1", "2001:db8:7:8::2", "2001:db8:7:8:a:b:c:d", "2001:db8:7:8::ff"],
+                "2001:db8:7:9::1",
+            ),
+            (
+                ["::ffff:198.51.100.30", "198.51.100.30", "::ffff:c633:641e", "198.51.100.30"],
+                "198.51.100.31",
+            ),
+        ],
+        ids=["one /64", "IPv4-mapped is IPv4"],
+    )
+    async def test_one_quota_per_key(
+        self,
+        limited: FastAPI,
+        mock: respx.MockRouter,
+        auth_contract: Contract,
+        addresses: list[str],
+        elsewhere: str,
+    ) -> None:
+        auth_contract.route(mock, "POST", "/auth/token", status=200, json=TOKENS)
+        form = {"grant_type": "password", "username": "a@example.com", "password": "x"}
+        statuses = []
+        for address in addresses:
+            async with asgi_client(limited, address) as client:
+                statuses.append((await client.post("/auth/token", data=form)).status_code)
+        assert statuses == [200, 200, 200, 429]
+        async with asgi_client(limited, elsewhere) as other:
+            assert (await other.post("/auth/token", data=form)).status_code == 200
+
+    async def test_refused_tokens_and_readiness_too(
+        self, limited: FastAPI, live_upstreams: tuple[respx.Route, respx.Route]
+    ) -> None:
+        statuses = []
+        for n, path in enumerate(["/notes", "/health/ready", "/notes", "/health/ready"]):
+            async with asgi_client(limited, f"2001:db8:7:a::{n + 1}") as client:
+                statuses.append((await client.get(path)).status_code)
+        assert statuses == [401, 200, 401, 429]
 
 
 async def redis_or_skip() -> Redis:
