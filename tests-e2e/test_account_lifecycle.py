@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import re
 import warnings
 from collections.abc import Iterator
@@ -34,6 +35,8 @@ with warnings.catch_warnings():
 
 TOKEN_IN_MAIL = re.compile(r"^    ([A-Za-z0-9_-]{40,})$", re.MULTILINE)
 INTROSPECTOR = ("e2e-introspector", "introspector-secret-0123456789")
+# A client made for another service: it may not introspect (issue 33, finding 3).
+REPORTS = ("e2e-reports", "reports-secret-0123456789")
 NEW_PASSWORD = "e2e-new-password-2"
 
 
@@ -56,9 +59,20 @@ def smtp(system: LocalSystem) -> Iterator[SmtpServer]:
     original = dict(system.extra_env)
     with smtp_server() as server:
         gateway = f"http://127.0.0.1:{system.ports['gateway']}"
-        clients = (
-            f'{{"{INTROSPECTOR[0]}": {{"secret": "{INTROSPECTOR[1]}", '
-            '"scopes": ["introspect"], "audience": "auth-service"}}'
+        clients = json.dumps(
+            {
+                INTROSPECTOR[0]: {
+                    "secret": INTROSPECTOR[1],
+                    "scopes": ["introspect", "introspect:username"],
+                    "audience": "auth-service",
+                    "introspection_audiences": ["notes-platform"],
+                },
+                REPORTS[0]: {
+                    "secret": REPORTS[1],
+                    "scopes": ["reports:read"],
+                    "audience": "reports-service",
+                },
+            }
         )
         restart_auth(
             system,
@@ -328,8 +342,7 @@ class TestStandardEndpoints:
     def test_introspection(self, api: ApiClient, smtp: SmtpServer) -> None:
         user = api.register()
         tokens = api.login(user["email"], user["password"])
-        credentials = base64.b64encode(":".join(INTROSPECTOR).encode()).decode()
-        client_auth = {"Authorization": f"Basic {credentials}"}
+        client_auth = basic_auth(*INTROSPECTOR)
 
         def introspect(token: str) -> dict[str, Any]:
             response = api.http.post("/auth/introspect", data={"token": token}, headers=client_auth)
@@ -350,3 +363,19 @@ class TestStandardEndpoints:
         assert introspect(tokens["refresh_token"]) == {"active": False}
         bad = api.http.post("/auth/introspect", data={"token": tokens["access_token"]})
         assert (bad.status_code, bad.json()["error"]) == (401, "invalid_client")
+
+    def test_only_introspecting_clients_may(self, api: ApiClient, smtp: SmtpServer) -> None:
+        user = api.register()
+        tokens = api.login(user["email"], user["password"])
+        refused = api.http.post(
+            "/auth/introspect",
+            data={"token": tokens["access_token"]},
+            headers=basic_auth(*REPORTS),
+        )
+        assert (refused.status_code, refused.json()["error"]) == (403, "insufficient_scope")
+        assert user["email"] not in refused.text
+
+
+def basic_auth(client_id: str, secret: str) -> dict[str, str]:
+    credentials = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+    return {"Authorization": f"Basic {credentials}"}

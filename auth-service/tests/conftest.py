@@ -36,6 +36,14 @@ SUPERUSER_EMAIL = "root@example.com"
 SUPERUSER_PASSWORD = "superuser password"
 PURGE_CLIENT = "auth-service-outbox"
 PURGE_SECRET = "outbox-secret-0123456789"
+# Introspection (test_introspection): a resource server of the platform that
+# may see users' emails; one that may introspect only tokens for
+# reports-service; one that may not see emails; one that may not introspect.
+INTROSPECTOR = "resource-server"
+REPORTS_INTROSPECTOR = "reports-introspector"
+NO_USERNAME_INTROSPECTOR = "anonymous-introspector"
+REPORTS_CLIENT = "reports-service"
+CLIENT_SECRET = "client-secret-0123456789"
 # Committed (not rolled back) rows use this domain so the tests can remove them.
 COMMITTED_DOMAIN = "committed.example.com"
 NOTES_URL = "http://notes.test"
@@ -86,6 +94,17 @@ def keys_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return directory
 
 
+def introspector(scopes: list[str], audiences: list[str]) -> ClientConfig:
+    return ClientConfig.model_validate(
+        {
+            "secret": CLIENT_SECRET,
+            "scopes": scopes,
+            "audience": "auth-service",
+            "introspection_audiences": audiences,
+        }
+    )
+
+
 @pytest.fixture(scope="session")
 def settings(database_url: str, keys_dir: Path) -> Settings:
     return Settings(
@@ -97,7 +116,15 @@ def settings(database_url: str, keys_dir: Path) -> Settings:
         clients={
             PURGE_CLIENT: ClientConfig.model_validate(
                 {"secret": PURGE_SECRET, "scopes": ["notes:purge"], "audience": "notes-service"}
-            )
+            ),
+            INTROSPECTOR: introspector(
+                ["introspect", "introspect:username"], ["notes-platform", "notes-service"]
+            ),
+            REPORTS_INTROSPECTOR: introspector(["introspect"], ["reports-service"]),
+            NO_USERNAME_INTROSPECTOR: introspector(["introspect"], ["notes-platform"]),
+            REPORTS_CLIENT: ClientConfig.model_validate(
+                {"secret": CLIENT_SECRET, "scopes": ["reports:read"], "audience": "reports-service"}
+            ),
         },
         outbox_enabled=False,  # tests drive the dispatcher by hand (test_outbox)
         public_url=BASE_URL,
