@@ -176,8 +176,12 @@ class Settings(BaseSettings):
     # Account lifecycle (auth_service.recovery).
     password_reset_lifetime_seconds: int = Field(default=1800, ge=60)
     verification_lifetime_seconds: int = Field(default=3 * 24 * 3600, ge=60)
-    password_reset_limit_per_account: int = Field(default=3, ge=1)
+    # Reset requests per window (auth_service.recovery): per (account, client
+    # address); per client address; per account from addresses that never
+    # logged into it, all together (the cap on mail to one address).
+    password_reset_limit_per_account_address: int = Field(default=3, ge=1)
     password_reset_limit_per_address: int = Field(default=20, ge=1)
+    password_reset_limit_per_account: int = Field(default=10, ge=1)
     password_reset_window_seconds: int = Field(default=3600, ge=1)
     # Refuse the password grant to accounts whose address is not verified.
     require_verified_email: bool = False

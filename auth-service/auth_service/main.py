@@ -125,8 +125,12 @@ def recovery_policy(settings: Settings) -> RecoveryPolicy:
     return RecoveryPolicy(
         reset_lifetime=timedelta(seconds=settings.password_reset_lifetime_seconds),
         verification_lifetime=timedelta(seconds=settings.verification_lifetime_seconds),
-        reset_per_account=Limit(attempts=settings.password_reset_limit_per_account, window=window),
+        reset_per_account_address=Limit(
+            attempts=settings.password_reset_limit_per_account_address, window=window
+        ),
         reset_per_address=Limit(attempts=settings.password_reset_limit_per_address, window=window),
+        reset_per_account=Limit(attempts=settings.password_reset_limit_per_account, window=window),
+        known_address_ttl=timedelta(days=settings.login_known_address_days),
     )
 
 

@@ -1,6 +1,6 @@
 import re
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -171,6 +171,24 @@ async def committed_client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
         async with app.state.auth.sessionmaker() as cleanup:
             await cleanup.execute(delete(User).where(User.email.like(f"%@{COMMITTED_DOMAIN}")))
             await cleanup.commit()
+
+
+ClientAt = Callable[[str], httpx.AsyncClient]
+
+
+@pytest.fixture
+async def client_at(app: FastAPI, client: httpx.AsyncClient) -> AsyncIterator[ClientAt]:
+    """Clients whose requests come from a given address (rolled-back session)."""
+    clients: list[httpx.AsyncClient] = []
+
+    def make(address: str) -> httpx.AsyncClient:
+        transport = httpx.ASGITransport(app=app, client=(address, 40000))
+        clients.append(httpx.AsyncClient(transport=transport, base_url=BASE_URL))
+        return clients[-1]
+
+    yield make
+    for each in clients:
+        await each.aclose()
 
 
 @dataclass

@@ -150,8 +150,10 @@ class TestDispatcherSendsMail:
         policy = RecoveryPolicy(
             reset_lifetime=timedelta(minutes=30),
             verification_lifetime=timedelta(days=1),
-            reset_per_account=Limit(3, timedelta(hours=1)),
+            reset_per_account_address=Limit(3, timedelta(hours=1)),
             reset_per_address=Limit(20, timedelta(hours=1)),
+            reset_per_account=Limit(10, timedelta(hours=1)),
+            known_address_ttl=timedelta(days=90),
         )
         mailer = Switchable(SmtpMailer(SmtpConfig.from_url(url), timeout=2))
         mail = AccountMail(

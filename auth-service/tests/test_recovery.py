@@ -20,6 +20,7 @@ from tests.conftest import (
     COMMITTED_DOMAIN,
     PASSWORD,
     Account,
+    ClientAt,
     Mailbox,
     confirm_address,
     login,
@@ -178,8 +179,13 @@ class TestNoEnumeration:
         assert [m["To"] for m in await mailbox.deliver()] == [alice.email]
 
 
+STRANGER = "203.0.113.7"
+# Where alice has never logged in from (the fixture's login came from 127.0.0.1).
+OWNER_ELSEWHERE = "198.51.100.20"
+
+
 class TestResetLimits:
-    async def test_per_account(self, client: httpx.AsyncClient, alice: Account) -> None:
+    async def test_per_account_and_address(self, client: httpx.AsyncClient, alice: Account) -> None:
         answers = [(await ask_reset(client, alice.email)).status_code for _ in range(4)]
         assert answers == [202, 202, 202, 429]
         refused = await ask_reset(client, alice.email)
@@ -188,6 +194,36 @@ class TestResetLimits:
     async def test_per_address(self, client: httpx.AsyncClient) -> None:
         answers = [(await ask_reset(client, unique_email())).status_code for _ in range(21)]
         assert answers == [202] * 20 + [429]
+
+    async def test_a_stranger_does_not_lock_the_owner_out(
+        self, client_at: ClientAt, alice: Account, mailbox: Mailbox
+    ) -> None:
+        """Issue 33, finding 6: three requests from anywhere used to spend the
+        account's allowance (the owner's own then got 429 for an hour)."""
+        stranger = client_at(STRANGER)
+        answers = [(await ask_reset(stranger, alice.email)).status_code for _ in range(4)]
+        assert answers == [202, 202, 202, 429]
+        await mailbox.deliver()
+        owner = await ask_reset(client_at(OWNER_ELSEWHERE), alice.email)
+        assert owner.status_code == 202
+        assert [m["To"] for m in await mailbox.deliver()] == [alice.email]
+
+    async def test_account_cap_spares_addresses_it_logged_in_from(
+        self, client: httpx.AsyncClient, client_at: ClientAt, alice: Account, mailbox: Mailbox
+    ) -> None:
+        """Strangers from many addresses spend the account-wide cap (10 an
+        hour, against mail-bombing); the owner's request from an address the
+        account has logged in from still gets through."""
+        answers = [
+            (await ask_reset(client_at(f"203.0.113.{n}"), alice.email)).status_code
+            for n in range(1, 5)
+            for _ in range(3)
+        ]
+        assert answers == [202] * 10 + [429] * 2
+        assert (await ask_reset(client_at(OWNER_ELSEWHERE), alice.email)).status_code == 429
+        await mailbox.deliver()
+        assert (await ask_reset(client, alice.email)).status_code == 202  # 127.0.0.1: known
+        assert [m["To"] for m in await mailbox.deliver()] == [alice.email]
 
 
 class TestVerification:
