@@ -178,10 +178,31 @@ def reset_mails(smtp: SmtpServer, address: str) -> list[EmailMessage]:
 class TestVerification:
     def test_registration_then_verify(self, api: ApiClient, smtp: SmtpServer) -> None:
         user, mail = registered(api, smtp)
-        assert user["is_verified"] is False
+        tokens = api.login(user["email"], user["password"])
+        assert api.me(bearer(tokens))["is_verified"] is False
         assert api.verify_email(token_in(mail)).status_code == 204
         tokens = api.login(user["email"], user["password"])
-        assert api.http.get("/auth/me", headers=bearer(tokens)).json()["is_verified"] is True
+        assert api.me(bearer(tokens))["is_verified"] is True
+
+    def test_registering_a_taken_address_tells_its_owner(
+        self, api: ApiClient, smtp: SmtpServer
+    ) -> None:
+        """Issue 33, finding 4: the same answer as for a new address, and the
+        owner is emailed (through the outbox, to a real SMTP server)."""
+        user, _ = registered(api, smtp)
+        again = api.http.post(
+            "/auth/register", json={"email": user["email"], "password": "e2e-password-9"}
+        )
+        assert (again.status_code, again.json()) == (
+            202,
+            {"email": user["email"], "detail": user["detail"]},
+        )
+        notice = smtp.wait_for(
+            lambda m: m["To"] == user["email"] and "tried to register" in m["Subject"]
+        )
+        assert "e2e-password-9" not in notice.get_content()
+        confirmations = [m for m in smtp.messages_to(user["email"]) if "Confirm" in m["Subject"]]
+        assert len(confirmations) == 1  # no second account, no second verification
 
     def test_email_change_confirmed_by_the_new_address(
         self, api: ApiClient, smtp: SmtpServer
@@ -268,6 +289,7 @@ class TestEvents:
         reset = smtp.wait_for(lambda m: m["To"] == user["email"] and "Reset" in m["Subject"])
         api.confirm_password_reset(token_in(reset), NEW_PASSWORD)
         fresh = api.login(user["email"], NEW_PASSWORD)
+        user_id = api.me(bearer(fresh))["id"]
         mine = api.http.get("/auth/me/events", headers=bearer(fresh))
         assert mine.status_code == 200
         types = {e["type"] for e in mine.json()}
@@ -281,7 +303,7 @@ class TestEvents:
         assert int(mine.headers["X-Total-Count"]) == len(mine.json())
         root = bearer(api.login("root@e2e.example", "root-password-e2e"))
         filtered = api.http.get(
-            "/auth/events", params={"user_id": user["id"], "type": "login.failed"}, headers=root
+            "/auth/events", params={"user_id": user_id, "type": "login.failed"}, headers=root
         )
         assert [e["type"] for e in filtered.json()] == ["login.failed"]
         assert api.http.get("/auth/events", headers=bearer(fresh)).status_code == 403
@@ -353,7 +375,7 @@ class TestStandardEndpoints:
         access = introspect(tokens["access_token"])
         assert (access["active"], access["sub"], access["username"]) == (
             True,
-            user["id"],
+            api.me(bearer(tokens))["id"],
             user["email"],
         )
         assert introspect(tokens["refresh_token"])["token_type"] == "refresh_token"

@@ -47,6 +47,8 @@ class RecoveryPolicy:
     # How long after its last login an address stays the account's own
     # (AUTH_LOGIN_KNOWN_ADDRESS_DAYS, as for the login throttle).
     known_address_ttl: timedelta
+    # Emails that registrations send to one address (auth_service.users).
+    registration_mail: Limit
 
     @property
     def windows(self) -> tuple[timedelta, ...]:
@@ -54,6 +56,7 @@ class RecoveryPolicy:
             self.reset_per_account_address.window,
             self.reset_per_address.window,
             self.reset_per_account.window,
+            self.registration_mail.window,
         )
 
 

@@ -12,7 +12,7 @@ import httpx
 import pytest
 import respx
 from fastapi import FastAPI
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, event, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from auth_service import account_mail
@@ -20,6 +20,7 @@ from auth_service.account_mail import AccountMail, MailTemplates
 from auth_service.config import ClientConfig, Settings
 from auth_service.deps import get_session
 from auth_service.keys import generate_private_pem
+from auth_service.mail import Mailer
 from auth_service.main import create_app
 from auth_service.models import OutboxEvent, User
 from auth_service.notes_client import PURGE_PATH
@@ -211,20 +212,22 @@ def unique_email(domain: str = "example.com") -> str:
 async def register(
     client: httpx.AsyncClient, *, email: str | None = None, password: str = PASSWORD, **extra: Any
 ) -> dict[str, Any]:
+    """The answer, `{"email", "detail"}`: the same whether or not the address
+    was taken (register_stored for the account's row)."""
     response = await client.post(
         "/auth/register", json={"email": email or unique_email(), "password": password, **extra}
     )
-    assert response.status_code == 201, response.text
+    assert response.status_code == 202, response.text
     body: dict[str, Any] = response.json()
     return body
 
 
 async def register_stored(
-    client: httpx.AsyncClient, session: AsyncSession
+    client: httpx.AsyncClient, session: AsyncSession, **extra: Any
 ) -> tuple[dict[str, Any], User]:
     """Register an account; its answer and its row, loaded through the test's session."""
-    body = await register(client)
-    user = await session.get(User, uuid.UUID(body["id"]))
+    body = await register(client, **extra)
+    user = await session.scalar(select(User).where(User.email == body["email"]))
     assert user is not None
     return body, user
 
@@ -298,8 +301,12 @@ class Mailbox:
     session: AsyncSession
     app: FastAPI
     messages: list[EmailMessage] = field(default_factory=list)
+    # Where each message also goes: a real SMTP server (SmtpMailer), say.
+    relay: Mailer | None = None
 
     async def send(self, message: EmailMessage) -> None:
+        if self.relay is not None:
+            await self.relay.send(message)
         self.messages.append(message)
 
     async def deliver(self) -> list[EmailMessage]:
@@ -322,14 +329,32 @@ class Mailbox:
             .order_by(OutboxEvent.id)
         )
         before = len(self.messages)
-        for event in pending.all():
-            await mail.deliver(event.kind, event.payload)
-            event.delivered_at = event.created_at + timedelta(seconds=1)
+        for pending_event in pending.all():
+            await mail.deliver(pending_event.kind, pending_event.payload)
+            pending_event.delivered_at = pending_event.created_at + timedelta(seconds=1)
         await self.session.flush()
         return self.messages[before:]
 
     def to(self, address: str) -> list[EmailMessage]:
         return [m for m in self.messages if m["To"] == address]
+
+
+@pytest.fixture
+def statements(app: FastAPI) -> Iterator[list[str]]:
+    """The SQL the app runs (text only: the parameters differ by design)."""
+    seen: list[str] = []
+
+    def before(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        # The test's savepoints (its commits) are numbered: not the app's work.
+        if "SAVEPOINT" not in statement:
+            seen.append(statement)
+
+    engine = app.state.auth.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
 
 
 @pytest.fixture

@@ -2,15 +2,13 @@
 
 import asyncio
 import dataclasses
-import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from email.message import EmailMessage
-from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import event, func, select, text, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth_service.account_mail import AccountMail, MailTemplates
@@ -58,24 +56,6 @@ async def dump(session: AsyncSession, table: str) -> str:
     query = f"SELECT string_agg(r::text, ' ') FROM auth.{table} r"  # noqa: S608  (a fixed name)
     rows = await session.scalar(text(query))
     return rows or ""
-
-
-@pytest.fixture
-def statements(app: FastAPI) -> Iterator[list[str]]:
-    """The SQL the app runs (text only: the parameters differ by design)."""
-    seen: list[str] = []
-
-    def before(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        # The test's savepoints (its commits) are numbered: not the app's work.
-        if "SAVEPOINT" not in statement:
-            seen.append(statement)
-
-    engine = app.state.auth.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
 
 
 class TestPasswordReset:
@@ -231,8 +211,10 @@ class TestVerification:
         self, client: httpx.AsyncClient, session: AsyncSession, mailbox: Mailbox
     ) -> None:
         email = unique_email()
-        user = await register(client, email=email)
-        assert user["is_verified"] is False
+        await register(client, email=email)
+        user = await session.scalar(select(User).where(User.email == email))
+        assert user is not None
+        assert user.is_verified is False
         (mail,) = await mailbox.deliver()
         assert mail["To"] == email
         assert (await confirm_address(client, mail)).status_code == 204
@@ -350,7 +332,10 @@ class TestConcurrentIssuing:
         """One dispatcher batch may send two resets of one account at once:
         the account's row lock makes the later one supersede the other."""
         email = unique_email(COMMITTED_DOMAIN)
-        user = await register(committed_client, email=email)
+        await register(committed_client, email=email)
+        async with app.state.auth.sessionmaker() as lookup:
+            user_id = await lookup.scalar(select(User.id).where(User.email == email))
+        assert user_id is not None
         sent: list[EmailMessage] = []
 
         class Collect:
@@ -364,12 +349,12 @@ class TestConcurrentIssuing:
             templates=MailTemplates(sender="auth@example.com", public_url="http://api.test"),
             policy=state.recovery,
         )
-        payload = {"user_id": user["id"]}
+        payload = {"user_id": str(user_id)}
         await asyncio.gather(*(mail.deliver(PASSWORD_RESET_EMAIL, payload) for _ in range(4)))
         async with state.sessionmaker() as session:
             live = await session.scalar(
                 select(func.count()).where(
-                    AccountToken.user_id == uuid.UUID(user["id"]),
+                    AccountToken.user_id == user_id,
                     AccountToken.spent_at.is_(None),
                 )
             )

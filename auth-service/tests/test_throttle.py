@@ -221,11 +221,12 @@ class TestPurge:
             "SELECT (SELECT count(*) FROM auth.login_attempts),"
             " (SELECT count(*) FROM auth.known_login_addresses)"
         )
-        # (unknown account, address), address, unknown account; (email, address), email.
-        assert tuple((await session.execute(count)).one()) == (5, 1)
+        # (unknown account, address), address, unknown account; (email, address),
+        # email; the registration's emails to the address (auth_service.users).
+        assert tuple((await session.execute(count)).one()) == (6, 1)
         limits = app.state.auth.token_policy.login_limits
         await throttle.purge(session, limits=limits)
-        assert tuple((await session.execute(count)).one()) == (5, 1)  # all still current
+        assert tuple((await session.execute(count)).one()) == (6, 1)  # all still current
         await session.execute(
             text("UPDATE auth.login_attempts SET window_started_at = now() - interval '2 hours'")
         )
