@@ -36,6 +36,10 @@ class ApiClient:
         assert response.status_code == 202, response.text
         return {**response.json(), "password": password}
 
+    def account_of(self, user: dict[str, Any]) -> dict[str, Any]:
+        """A registered user's account, id included: logs in (a session of its own)."""
+        return self.me(bearer(self.login(user["email"], user["password"])))
+
     def me(self, headers: dict[str, str]) -> dict[str, Any]:
         """The account the headers' token is for (`GET /auth/me`)."""
         response = self.http.get("/auth/me", headers=headers)

@@ -96,12 +96,13 @@ class TestAdministration:
 
     def test_superuser_manages_users(self, api: ApiClient, root: dict[str, str]) -> None:
         user = api.register()
+        user_id = api.account_of(user)["id"]
         listing = api.http.get("/auth/users?limit=100", headers=root)
         assert listing.status_code == 200
-        read = api.http.get(f"/auth/users/{user['id']}", headers=root)
+        read = api.http.get(f"/auth/users/{user_id}", headers=root)
         assert read.json()["email"] == user["email"]
         updated = api.http.patch(
-            f"/auth/users/{user['id']}", json={"full_name": "Renamed"}, headers=root
+            f"/auth/users/{user_id}", json={"full_name": "Renamed"}, headers=root
         )
         assert updated.json()["full_name"] == "Renamed"
 
@@ -112,7 +113,7 @@ class TestAdministration:
     def test_deactivated_user_cannot_log_in(self, api: ApiClient, root: dict[str, str]) -> None:
         user = api.register()
         response = api.http.patch(
-            f"/auth/users/{user['id']}", json={"is_active": False}, headers=root
+            f"/auth/users/{api.account_of(user)['id']}", json={"is_active": False}, headers=root
         )
         assert response.status_code == 200
         login = api.password_grant(user["email"], user["password"])
