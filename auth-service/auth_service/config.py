@@ -182,13 +182,13 @@ class Settings(BaseSettings):
     password_reset_limit_per_account_address: int = Field(default=3, ge=1)
     password_reset_limit_per_address: int = Field(default=20, ge=1)
     password_reset_limit_per_account: int = Field(default=10, ge=1)
+    password_reset_window_seconds: int = Field(default=3600, ge=1)
     # Emails registrations send to one address per window: the new account's
     # verification, then notices that someone tried to register it again
     # (auth_service.users.register_user); beyond, nothing (the answer is
     # the same).
     registration_mail_limit: int = Field(default=3, ge=1)
     registration_mail_window_seconds: int = Field(default=86400, ge=1)
-    password_reset_window_seconds: int = Field(default=3600, ge=1)
     # Refuse the password grant to accounts whose address is not verified.
     require_verified_email: bool = False
     # Security events older than this are deleted by the service itself.

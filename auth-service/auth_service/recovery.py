@@ -71,10 +71,10 @@ async def request_password_reset(
     is sent (auth_service.account_mail); for no account, nothing is sent.
 
     Counted as the login throttle counts: per (account, client address), per
-    client address, and per account. An address the account has logged in
-    from is held to the first only, so strangers' requests, from however
-    many addresses, cannot lock the owner out (nor a mail-bomb through the
-    account-wide cap reach it).
+    client address, and per account (the cap on mail to one mailbox). An
+    address the account has logged in from is held to the first only, so
+    strangers' requests, from however many addresses, never lock the owner
+    out of a device they have used.
     """
     address = client.address or "unknown"
     known = await throttle.is_known_address(

@@ -50,12 +50,16 @@ async def register_user(
     tried (ON CONFLICT DO NOTHING: no error, and two registrations at once
     make one account) and one email queued, either way. Notices stop at
     `mail_limit` per address (the verification counts), since anyone can
-    register any address.
+    register any address: past it, the notice's INSERT is the one statement
+    left out, on an address that has had this same answer all along.
     """
     hashed_password = await hasher.hash(data.password)
-    over_limit = await throttle.count_requests(
-        session,
-        counters=[(REGISTRATION_MAIL_SCOPE, throttle.counter_key(data.email), mail_limit)],
+    mail_capped = (
+        await throttle.count_requests(
+            session,
+            counters=[(REGISTRATION_MAIL_SCOPE, throttle.counter_key(data.email), mail_limit)],
+        )
+        is not None
     )
     created = await session.scalar(
         insert(User)
@@ -73,7 +77,7 @@ async def register_user(
     )
     if created is not None:
         _queue_verification(session, user_id=created, email=data.email)
-    elif over_limit is None:
+    elif not mail_capped:
         _queue_notice(
             session,
             to=data.email,
