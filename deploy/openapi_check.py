@@ -2,12 +2,12 @@
 
 Compares each committed `<service>/openapi.json` (as in the work tree) with its
 version at a git ref (`OPENAPI_BASE`, default `HEAD~1`) and fails on a removed
-path or operation, a removed response field or enum value, a new required
-request field (body property or parameter), or a changed type, unless the
-document's `info.version` has a new major number. Additions (a new path, a new
-optional request field, a new response field) pass. Without a base (a fresh
-clone with one commit, a shallow clone, a new document) there is nothing to
-compare: it says "no base" and passes.
+path or operation, a removed success (2xx) response, a removed response field
+or enum value, a new required request field (body property or parameter), or
+a changed type, unless the document's `info.version` has a new major number.
+Additions (a new path, a new optional request field, a new response field)
+pass. Without a base (a fresh clone with one commit, a shallow clone, a new
+document) there is nothing to compare: it says "no base" and passes.
 """
 
 from __future__ import annotations
@@ -98,6 +98,10 @@ class Comparison:
         new_responses: Mapping[str, Any] = new_op.get("responses", {})
         for status, old_response in old_responses.items():
             if status not in new_responses:
+                # A client checks for the success it was promised; an error
+                # no longer answered breaks nobody.
+                if status.startswith("2"):
+                    self.breaks.append(f"{where}: success response {status} removed")
                 continue
             self.content(
                 f"{where}: response {status}",

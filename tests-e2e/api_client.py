@@ -29,10 +29,23 @@ class ApiClient:
     def register(
         self, email: str | None = None, password: str = "e2e-password-1"
     ) -> dict[str, Any]:
+        """`{email, detail, password}`: the answer (202, the same whether or not
+        the address was taken: `me` tells the account) and the password."""
         email = email or random_email()
         response = self.http.post("/auth/register", json={"email": email, "password": password})
-        assert response.status_code == 201, response.text
+        assert response.status_code == 202, response.text
         return {**response.json(), "password": password}
+
+    def account_of(self, user: dict[str, Any]) -> dict[str, Any]:
+        """A registered user's account, id included: logs in (a session of its own)."""
+        return self.me(bearer(self.login(user["email"], user["password"])))
+
+    def me(self, headers: dict[str, str]) -> dict[str, Any]:
+        """The account the headers' token is for (`GET /auth/me`)."""
+        response = self.http.get("/auth/me", headers=headers)
+        assert response.status_code == 200, response.text
+        account: dict[str, Any] = response.json()
+        return account
 
     def password_grant(
         self, email: str, password: str, headers: dict[str, str] | None = None

@@ -39,7 +39,8 @@ def test_notes_purged_after_notes_service_comes_back(
     for n in range(3):
         api.create_note(leaving_headers, f"leaving {n}")
     kept = api.create_note(staying, "staying")
-    assert stored_notes(database_url, leaving["id"]) == 3
+    leaving_id = api.me(leaving_headers)["id"]
+    assert stored_notes(database_url, leaving_id) == 3
 
     notes_pid = system.processes["notes-service"].pid
     os.kill(notes_pid, signal.SIGSTOP)
@@ -49,11 +50,11 @@ def test_notes_purged_after_notes_service_comes_back(
         assert response.status_code == 204
         assert time.monotonic() - started < 2.0  # not waiting for notes-service
         time.sleep(3)  # deliveries fail (time out) meanwhile and are retried
-        assert stored_notes(database_url, leaving["id"]) == 3
+        assert stored_notes(database_url, leaving_id) == 3
     finally:
         os.kill(notes_pid, signal.SIGCONT)
 
-    eventually(lambda: stored_notes(database_url, leaving["id"]) == 0, within=15)
+    eventually(lambda: stored_notes(database_url, leaving_id) == 0, within=15)
     assert api.http.get(f"/notes/{kept['id']}/", headers=staying).json() == kept
 
     # The deleted account's still-unexpired token stops working at the gateway.

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import re
 import warnings
 from collections.abc import Iterator
@@ -34,6 +35,8 @@ with warnings.catch_warnings():
 
 TOKEN_IN_MAIL = re.compile(r"^    ([A-Za-z0-9_-]{40,})$", re.MULTILINE)
 INTROSPECTOR = ("e2e-introspector", "introspector-secret-0123456789")
+# A client made for another service: it may not introspect (issue 33, finding 3).
+REPORTS = ("e2e-reports", "reports-secret-0123456789")
 NEW_PASSWORD = "e2e-new-password-2"
 
 
@@ -56,9 +59,20 @@ def smtp(system: LocalSystem) -> Iterator[SmtpServer]:
     original = dict(system.extra_env)
     with smtp_server() as server:
         gateway = f"http://127.0.0.1:{system.ports['gateway']}"
-        clients = (
-            f'{{"{INTROSPECTOR[0]}": {{"secret": "{INTROSPECTOR[1]}", '
-            '"scopes": ["introspect"], "audience": "auth-service"}}'
+        clients = json.dumps(
+            {
+                INTROSPECTOR[0]: {
+                    "secret": INTROSPECTOR[1],
+                    "scopes": ["introspect", "introspect:username"],
+                    "audience": "auth-service",
+                    "introspection_audiences": ["notes-platform"],
+                },
+                REPORTS[0]: {
+                    "secret": REPORTS[1],
+                    "scopes": ["reports:read"],
+                    "audience": "reports-service",
+                },
+            }
         )
         restart_auth(
             system,
@@ -164,10 +178,31 @@ def reset_mails(smtp: SmtpServer, address: str) -> list[EmailMessage]:
 class TestVerification:
     def test_registration_then_verify(self, api: ApiClient, smtp: SmtpServer) -> None:
         user, mail = registered(api, smtp)
-        assert user["is_verified"] is False
+        tokens = api.login(user["email"], user["password"])
+        assert api.me(bearer(tokens))["is_verified"] is False
         assert api.verify_email(token_in(mail)).status_code == 204
         tokens = api.login(user["email"], user["password"])
-        assert api.http.get("/auth/me", headers=bearer(tokens)).json()["is_verified"] is True
+        assert api.me(bearer(tokens))["is_verified"] is True
+
+    def test_registering_a_taken_address_tells_its_owner(
+        self, api: ApiClient, smtp: SmtpServer
+    ) -> None:
+        """Issue 33, finding 4: the same answer as for a new address, and the
+        owner is emailed (through the outbox, to a real SMTP server)."""
+        user, _ = registered(api, smtp)
+        again = api.http.post(
+            "/auth/register", json={"email": user["email"], "password": "e2e-password-9"}
+        )
+        assert (again.status_code, again.json()) == (
+            202,
+            {"email": user["email"], "detail": user["detail"]},
+        )
+        notice = smtp.wait_for(
+            lambda m: m["To"] == user["email"] and "tried to register" in m["Subject"]
+        )
+        assert "e2e-password-9" not in notice.get_content()
+        confirmations = [m for m in smtp.messages_to(user["email"]) if "Confirm" in m["Subject"]]
+        assert len(confirmations) == 1  # no second account, no second verification
 
     def test_email_change_confirmed_by_the_new_address(
         self, api: ApiClient, smtp: SmtpServer
@@ -254,6 +289,7 @@ class TestEvents:
         reset = smtp.wait_for(lambda m: m["To"] == user["email"] and "Reset" in m["Subject"])
         api.confirm_password_reset(token_in(reset), NEW_PASSWORD)
         fresh = api.login(user["email"], NEW_PASSWORD)
+        user_id = api.me(bearer(fresh))["id"]
         mine = api.http.get("/auth/me/events", headers=bearer(fresh))
         assert mine.status_code == 200
         types = {e["type"] for e in mine.json()}
@@ -267,7 +303,7 @@ class TestEvents:
         assert int(mine.headers["X-Total-Count"]) == len(mine.json())
         root = bearer(api.login("root@e2e.example", "root-password-e2e"))
         filtered = api.http.get(
-            "/auth/events", params={"user_id": user["id"], "type": "login.failed"}, headers=root
+            "/auth/events", params={"user_id": user_id, "type": "login.failed"}, headers=root
         )
         assert [e["type"] for e in filtered.json()] == ["login.failed"]
         assert api.http.get("/auth/events", headers=bearer(fresh)).status_code == 403
@@ -328,8 +364,7 @@ class TestStandardEndpoints:
     def test_introspection(self, api: ApiClient, smtp: SmtpServer) -> None:
         user = api.register()
         tokens = api.login(user["email"], user["password"])
-        credentials = base64.b64encode(":".join(INTROSPECTOR).encode()).decode()
-        client_auth = {"Authorization": f"Basic {credentials}"}
+        client_auth = basic_auth(*INTROSPECTOR)
 
         def introspect(token: str) -> dict[str, Any]:
             response = api.http.post("/auth/introspect", data={"token": token}, headers=client_auth)
@@ -340,7 +375,7 @@ class TestStandardEndpoints:
         access = introspect(tokens["access_token"])
         assert (access["active"], access["sub"], access["username"]) == (
             True,
-            user["id"],
+            api.me(bearer(tokens))["id"],
             user["email"],
         )
         assert introspect(tokens["refresh_token"])["token_type"] == "refresh_token"
@@ -350,3 +385,19 @@ class TestStandardEndpoints:
         assert introspect(tokens["refresh_token"]) == {"active": False}
         bad = api.http.post("/auth/introspect", data={"token": tokens["access_token"]})
         assert (bad.status_code, bad.json()["error"]) == (401, "invalid_client")
+
+    def test_only_introspecting_clients_may(self, api: ApiClient, smtp: SmtpServer) -> None:
+        user = api.register()
+        tokens = api.login(user["email"], user["password"])
+        refused = api.http.post(
+            "/auth/introspect",
+            data={"token": tokens["access_token"]},
+            headers=basic_auth(*REPORTS),
+        )
+        assert (refused.status_code, refused.json()["error"]) == (403, "insufficient_scope")
+        assert user["email"] not in refused.text
+
+
+def basic_auth(client_id: str, secret: str) -> dict[str, str]:
+    credentials = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+    return {"Authorization": f"Basic {credentials}"}

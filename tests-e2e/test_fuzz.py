@@ -63,7 +63,7 @@ def fuzz_superuser(base_url: str) -> tuple[str, str]:
         root = api.login(ROOT_EMAIL, ROOT_PASSWORD)
         user = api.register()
         response = api.http.patch(
-            f"/auth/users/{user['id']}",
+            f"/auth/users/{api.account_of(user)['id']}",
             json={"is_superuser": True},
             headers={"Authorization": f"Bearer {root['access_token']}"},
         )

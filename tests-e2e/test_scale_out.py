@@ -222,6 +222,7 @@ class TestSharedState:
         }
         for _ in range(3):
             api.create_note(headers)
+        user_id = api.me(headers)["id"]
         assert api.delete_account(headers, user["password"]).status_code == 204
 
         async def event() -> Any:
@@ -230,7 +231,7 @@ class TestSharedState:
                 return await connection.fetchrow(
                     "SELECT attempts, delivered_at FROM auth.outbox_events"
                     " WHERE payload->>'user_id' = $1",
-                    user["id"],
+                    user_id,
                 )
             finally:
                 await connection.close()

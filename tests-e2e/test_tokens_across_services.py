@@ -69,8 +69,9 @@ def test_deactivated_users_token_refused(api: ApiClient, notes_service: httpx.Cl
     root = api.login(*SUPERUSER)["access_token"]
     user = api.register()
     token = api.login(user["email"], user["password"])["access_token"]
+    user_id = api.me(bearer(token))["id"]
     deactivated = api.http.patch(
-        f"/auth/users/{user['id']}", json={"is_active": False}, headers=bearer(root)
+        f"/auth/users/{user_id}", json={"is_active": False}, headers=bearer(root)
     )
     assert deactivated.status_code == 200, deactivated.text
     eventually(lambda: refused_by_notes_service(notes_service, token), REVOCATION_BOUND_SECONDS)

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Query, Response, status
 
-from auth_service import events, recovery, sessions, tokens
+from auth_service import events, introspection, recovery, sessions, tokens
 from auth_service.deps import (
     BasicCredentialsDep,
     ClientInfoDep,
@@ -225,7 +225,13 @@ async def authorization_server_metadata(response: Response, state: StateDep) -> 
     "/introspect",
     response_model=IntrospectionResponse,
     response_model_exclude_none=True,
-    responses={400: {"model": OAuthErrorBody}, 401: {"model": OAuthErrorBody}},
+    responses={
+        400: {"model": OAuthErrorBody},
+        401: {"model": OAuthErrorBody},
+        **documented(
+            403, "insufficient_scope: the client lacks scope introspect", model=OAuthErrorBody
+        ),
+    },
 )
 async def introspect(
     form: Annotated[IntrospectForm, Form()],
@@ -234,13 +240,15 @@ async def introspect(
     session: SessionDep,
     state: StateDep,
 ) -> dict[str, Any]:
-    """Token introspection (RFC 7662) for confidential clients (AUTH_CLIENTS),
-    with client_secret_basic or client_secret_post."""
+    """Token introspection (RFC 7662) for confidential clients (AUTH_CLIENTS)
+    with scope `introspect`, with client_secret_basic or client_secret_post.
+    Tokens for audiences outside the client's `introspection_audiences` are
+    inactive to it; `username` needs scope `introspect:username`."""
     response.headers.update(NO_STORE)
     credentials = tokens.client_credentials(basic, form)
     if credentials is None:
         raise InvalidClient("client authentication is required")
-    tokens.authenticate_client(credentials, state.token_policy)
+    caller = introspection.Caller.of(tokens.authenticate_client(credentials, state.token_policy))
     if not form.token:
         raise InvalidRequest("token is required")
-    return await state.introspector.introspect(session, form.token)
+    return await state.introspector.introspect(session, form.token, caller=caller)

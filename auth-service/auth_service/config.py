@@ -49,6 +49,13 @@ def _mail_dir() -> Path:
     return _data_dir() / "mail"
 
 
+# Client scopes of RFC 7662 introspection (auth_service.introspection): the
+# first lets a client call POST /auth/introspect, the second also shows it
+# the user's email (`username`).
+INTROSPECT_SCOPE = "introspect"
+INTROSPECT_USERNAME_SCOPE = "introspect:username"
+
+
 class ClientConfig(BaseModel):
     """A service allowed the client-credentials grant."""
 
@@ -56,6 +63,22 @@ class ClientConfig(BaseModel):
     scopes: list[str] = Field(min_length=1)
     # The service the tokens are for; it must list this audience in its settings.
     audience: str = Field(min_length=1)
+    # With scope `introspect`: the audiences (`aud`) of the tokens this client
+    # may introspect, usually its own as a resource server; any other token
+    # is `{"active": false}` to it.
+    introspection_audiences: list[str] = []
+
+    @model_validator(mode="after")
+    def _introspection_complete(self) -> Self:
+        """Half-configured introspection fails at start-up, not at the first call."""
+        introspects = INTROSPECT_SCOPE in self.scopes
+        if introspects and not self.introspection_audiences:
+            raise ValueError(f"scope {INTROSPECT_SCOPE} needs introspection_audiences")
+        if not introspects and INTROSPECT_USERNAME_SCOPE in self.scopes:
+            raise ValueError(f"scope {INTROSPECT_USERNAME_SCOPE} needs {INTROSPECT_SCOPE}")
+        if not introspects and self.introspection_audiences:
+            raise ValueError(f"introspection_audiences needs scope {INTROSPECT_SCOPE}")
+        return self
 
 
 class Settings(BaseSettings):
@@ -83,7 +106,9 @@ class Settings(BaseSettings):
     development_keys_dir: Path = Field(default_factory=_development_keys_dir)
 
     # JSON, e.g. {"auth-service-outbox": {"secret": "...", "scopes": ["notes:purge"],
-    # "audience": "notes-service"}}
+    # "audience": "notes-service"}}; an introspecting resource server:
+    # {"reports": {..., "scopes": ["introspect"], "audience": "...",
+    # "introspection_audiences": ["notes-platform"]}} (ClientConfig).
     clients: dict[str, ClientConfig] = {}
 
     first_superuser_email: str | None = None
@@ -151,9 +176,19 @@ class Settings(BaseSettings):
     # Account lifecycle (auth_service.recovery).
     password_reset_lifetime_seconds: int = Field(default=1800, ge=60)
     verification_lifetime_seconds: int = Field(default=3 * 24 * 3600, ge=60)
-    password_reset_limit_per_account: int = Field(default=3, ge=1)
+    # Reset requests per window (auth_service.recovery): per (account, client
+    # address); per client address; per account from addresses that never
+    # logged into it, all together (the cap on mail to one address).
+    password_reset_limit_per_account_address: int = Field(default=3, ge=1)
     password_reset_limit_per_address: int = Field(default=20, ge=1)
+    password_reset_limit_per_account: int = Field(default=10, ge=1)
     password_reset_window_seconds: int = Field(default=3600, ge=1)
+    # Emails registrations send to one address per window: the new account's
+    # verification, then notices that someone tried to register it again
+    # (auth_service.users.register_user); beyond, nothing (the answer is
+    # the same).
+    registration_mail_limit: int = Field(default=3, ge=1)
+    registration_mail_window_seconds: int = Field(default=86400, ge=1)
     # Refuse the password grant to accounts whose address is not verified.
     require_verified_email: bool = False
     # Security events older than this are deleted by the service itself.
@@ -191,6 +226,19 @@ class Settings(BaseSettings):
                 "AUTH_FIRST_SUPERUSER_PASSWORD is too weak: it is the superuser's email "
                 "or the part before the @"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _introspection_audiences_are_issued(self) -> Self:
+        # A misspelt audience would match no token: every answer inactive.
+        issued = {self.jwt_audience, *(client.audience for client in self.clients.values())}
+        for client_id, client in self.clients.items():
+            unknown = sorted(set(client.introspection_audiences) - issued)
+            if unknown:
+                raise ValueError(
+                    f"client {client_id}: introspection_audiences {', '.join(unknown)} "
+                    f"are not issued for (AUTH_JWT_AUDIENCE or a client's audience)"
+                )
         return self
 
     @model_validator(mode="after")

@@ -128,6 +128,15 @@ class InvalidClient(OAuthError):
     error = "invalid_client"
 
 
+class InsufficientScope(OAuthError):
+    """An authenticated client whose scopes do not allow the call (RFC 6750
+    §3.1's code and status: its credentials are fine, a 401 would only make
+    it authenticate again)."""
+
+    status_code = status.HTTP_403_FORBIDDEN
+    error = "insufficient_scope"
+
+
 def _oauth_error(exc: ServiceError) -> str:
     if isinstance(exc, OAuthError):
         return exc.error

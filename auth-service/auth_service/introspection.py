@@ -7,6 +7,11 @@ is ended (password change, logout everywhere...) or its session (`sid`) is
 ended, without waiting for a revocation-list poll. Anything else (expired,
 unknown, malformed, signed by no key of ours) is `{"active": false}` and
 nothing more (§2.2).
+
+Who may ask what (§4 leaves it to the server): only a client of
+AUTH_CLIENTS with scope `introspect`; a token whose audience is not one of
+the client's `introspection_audiences` is inactive to it; the user's email
+(`username`) is in the answer only for a client with `introspect:username`.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth_service import sessions
+from auth_service.config import INTROSPECT_SCOPE, INTROSPECT_USERNAME_SCOPE, ClientConfig
+from auth_service.errors import InsufficientScope
 from auth_service.models import RefreshToken, User
 from auth_service.security import refresh_token_hash, verified_token_claims
 from auth_service.tokens import TokenPolicy
@@ -34,23 +41,57 @@ JWT_SEGMENTS = 3
 
 
 @dataclass(frozen=True, slots=True)
+class Caller:
+    """What one introspecting client may learn."""
+
+    audiences: frozenset[str]
+    sees_username: bool
+
+    @classmethod
+    def of(cls, client: ClientConfig) -> Caller:
+        """InsufficientScope for a client without scope `introspect`."""
+        if INTROSPECT_SCOPE not in client.scopes:
+            raise InsufficientScope(f"this client lacks scope {INTROSPECT_SCOPE}")
+        return cls(
+            audiences=frozenset(client.introspection_audiences),
+            sees_username=INTROSPECT_USERNAME_SCOPE in client.scopes,
+        )
+
+    def may_see(self, audience: object) -> bool:
+        """`aud` is a string or a list of them (RFC 7519 §4.1.3)."""
+        named = [audience] if isinstance(audience, str) else audience
+        return isinstance(named, list) and not self.audiences.isdisjoint(
+            a for a in named if isinstance(a, str)
+        )
+
+    def with_username(self, answer: dict[str, Any], email: str) -> dict[str, Any]:
+        return {**answer, "username": email} if self.sees_username else answer
+
+
+@dataclass(frozen=True, slots=True)
 class Introspector:
     # Every audience this server issues for, no leeway: expired is expired.
     verifier: AccessTokenVerifier[Any]
     policy: TokenPolicy
     issuer: str
 
-    async def introspect(self, session: AsyncSession, token: str) -> dict[str, Any]:
+    async def introspect(
+        self, session: AsyncSession, token: str, *, caller: Caller
+    ) -> dict[str, Any]:
         if token.count(".") == JWT_SEGMENTS - 1:
-            return await self._access_token(session, token)
-        return await self._refresh_token(session, token)
+            return await self._access_token(session, token, caller)
+        return await self._refresh_token(session, token, caller)
 
-    async def _access_token(self, session: AsyncSession, token: str) -> dict[str, Any]:
+    async def _access_token(
+        self, session: AsyncSession, token: str, caller: Caller
+    ) -> dict[str, Any]:
         try:
             claims = await self.verifier.verify(token)
         except InvalidToken:
             return INACTIVE
         raw = verified_token_claims(token)
+        if not caller.may_see(raw.get("aud")):
+            return INACTIVE
         answer: dict[str, Any] = {
             "active": True,
             "scope": " ".join(sorted(claims.scopes)),
@@ -69,7 +110,7 @@ class Introspector:
         user = await self._live_user(session, claims)
         if user is None or not await self._session_live(session, raw.get("sid")):
             return INACTIVE
-        return {**answer, "username": user.email}
+        return caller.with_username(answer, user.email)
 
     async def _live_user(self, session: AsyncSession, claims: AccessClaims) -> User | None:
         try:
@@ -91,7 +132,11 @@ class Introspector:
             return False
         return await sessions.is_live(session, family_id=family_id)
 
-    async def _refresh_token(self, session: AsyncSession, token: str) -> dict[str, Any]:
+    async def _refresh_token(
+        self, session: AsyncSession, token: str, caller: Caller
+    ) -> dict[str, Any]:
+        if not caller.may_see(self.policy.user_audience):  # a refresh token's audience
+            return INACTIVE
         row = (
             await session.execute(
                 select(RefreshToken, User)
@@ -106,7 +151,7 @@ class Introspector:
         usable = refresh.used_at is None and refresh.revoked_at is None
         if not (live and usable and user.is_active):
             return INACTIVE
-        return {
+        answer = {
             "active": True,
             "scope": self.policy.user_scope,
             "token_type": REFRESH_TYPE,
@@ -115,8 +160,8 @@ class Introspector:
             "sub": str(user.id),
             "aud": self.policy.user_audience,
             "iss": self.issuer,
-            "username": user.email,
         }
+        return caller.with_username(answer, user.email)
 
 
 def authorization_server_metadata(

@@ -125,8 +125,16 @@ def recovery_policy(settings: Settings) -> RecoveryPolicy:
     return RecoveryPolicy(
         reset_lifetime=timedelta(seconds=settings.password_reset_lifetime_seconds),
         verification_lifetime=timedelta(seconds=settings.verification_lifetime_seconds),
-        reset_per_account=Limit(attempts=settings.password_reset_limit_per_account, window=window),
+        reset_per_account_address=Limit(
+            attempts=settings.password_reset_limit_per_account_address, window=window
+        ),
         reset_per_address=Limit(attempts=settings.password_reset_limit_per_address, window=window),
+        reset_per_account=Limit(attempts=settings.password_reset_limit_per_account, window=window),
+        known_address_ttl=timedelta(days=settings.login_known_address_days),
+        registration_mail=Limit(
+            attempts=settings.registration_mail_limit,
+            window=timedelta(seconds=settings.registration_mail_window_seconds),
+        ),
     )
 
 
@@ -299,7 +307,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="auth-service",
         # 1.0.0: DELETE /auth/me takes current_password; the revocation list
         # publishes token versions (breaking for consumers of 0.x).
-        version="1.0.0",
+        # 2.0.0: POST /auth/register answers 202 {email, detail}, the same for
+        # a taken address (no 409, no user in the body).
+        version="2.0.0",
         description="Users, registration, login and every token of the notes platform.",
         lifespan=lifespan,
     )

@@ -35,13 +35,26 @@ from auth_service.users import lock_user
 class RecoveryPolicy:
     reset_lifetime: timedelta
     verification_lifetime: timedelta
-    # How often one address (the requested account) and one client may ask.
-    reset_per_account: Limit
+    # How often one client may ask for one account, one client for any, and
+    # every client that never logged into the account for it, together
+    # (README, "Password recovery").
+    reset_per_account_address: Limit
     reset_per_address: Limit
+    reset_per_account: Limit
+    # How long after its last login an address stays the account's own
+    # (AUTH_LOGIN_KNOWN_ADDRESS_DAYS, as for the login throttle).
+    known_address_ttl: timedelta
+    # Emails that registrations send to one address (auth_service.users).
+    registration_mail: Limit
 
     @property
     def windows(self) -> tuple[timedelta, ...]:
-        return (self.reset_per_account.window, self.reset_per_address.window)
+        return (
+            self.reset_per_account_address.window,
+            self.reset_per_address.window,
+            self.reset_per_account.window,
+            self.registration_mail.window,
+        )
 
 
 async def request_password_reset(
@@ -53,14 +66,31 @@ async def request_password_reset(
     up, insert an outbox event, commit): its answer, and how long it takes,
     tell nothing about the address. The token itself is made when the email
     is sent (auth_service.account_mail); for no account, nothing is sent.
+
+    Counted as the login throttle counts: per (account, client address), per
+    client address, and per account (the cap on mail to one mailbox). An
+    address the account has logged in from is held to the first only, so
+    strangers' requests, from however many addresses, never lock the owner
+    out of a device they have used.
     """
     address = client.address or "unknown"
+    known = await throttle.is_known_address(
+        session,
+        attempt=throttle.LoginAttempt(account=email, address=address),
+        ttl=policy.known_address_ttl,
+    )
     retry_after = await throttle.count_requests(
         session,
         counters=[
-            ("reset_account", throttle.counter_key(email), policy.reset_per_account),
+            (
+                "reset_pair",
+                throttle.counter_key(email, address),
+                policy.reset_per_account_address,
+            ),
             ("reset_address", throttle.counter_key(address), policy.reset_per_address),
+            ("reset_account", throttle.counter_key(email), policy.reset_per_account),
         ],
+        exempt={"reset_address", "reset_account"} if known else (),
     )
     if retry_after is not None:
         raise TooManyRequests(retry_after=retry_after)

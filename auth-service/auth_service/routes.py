@@ -22,6 +22,7 @@ from auth_service.models import User
 from auth_service.schemas import (
     AccountDeletion,
     OAuthErrorBody,
+    RegistrationAccepted,
     RevocationList,
     RevokeForm,
     TokenForm,
@@ -35,6 +36,11 @@ from platform_common.responses import MALFORMED_BODY, UNAUTHORIZED, ErrorDetail,
 
 MAX_BIGINT = 2**63 - 1
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+# One answer whether or not the address has an account (issue 33, finding 4).
+REGISTRATION_ACCEPTED = (
+    "Check this address's mailbox: a new account's confirmation token is on its way "
+    "(or, if the address has an account already, a notice to its owner)"
+)
 RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}}
 
 
@@ -108,13 +114,20 @@ internal_router = APIRouter(prefix="/internal", tags=["internal"])
 
 @router.post(
     "/register",
-    status_code=status.HTTP_201_CREATED,
-    response_model=UserRead,
-    responses={**EMAIL_TAKEN, **MALFORMED_BODY, **HASHING_BUSY},
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=RegistrationAccepted,
+    responses={**MALFORMED_BODY, **HASHING_BUSY},
 )
-async def register(data: UserCreate, session: SessionDep, hasher: HasherDep) -> User:
-    user = await users.register_user(session, data=data, hasher=hasher)
-    return user
+async def register(
+    data: UserCreate, session: SessionDep, hasher: HasherDep, state: StateDep
+) -> RegistrationAccepted:
+    """Create an account, unverified, and email the address a confirmation
+    token. The answer is the same for an address that has an account
+    already: its owner is emailed a notice instead, and nothing changes."""
+    await users.register_user(
+        session, data=data, hasher=hasher, mail_limit=state.recovery.registration_mail
+    )
+    return RegistrationAccepted(email=data.email, detail=REGISTRATION_ACCEPTED)
 
 
 @router.post(

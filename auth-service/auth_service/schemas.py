@@ -248,6 +248,13 @@ class Accepted(BaseModel):
     detail: str
 
 
+class RegistrationAccepted(BaseModel):
+    """The answer to every valid registration, the address taken or not."""
+
+    email: str
+    detail: str
+
+
 class SessionRead(BaseModel):
     """One login (refresh-token family) of the account."""
 

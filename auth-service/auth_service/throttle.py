@@ -28,7 +28,7 @@ import hashlib
 import logging
 import math
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -118,15 +118,20 @@ async def count_attempt(
 
 
 async def count_requests(
-    session: AsyncSession, *, counters: Sequence[tuple[str, str, Limit]]
+    session: AsyncSession,
+    *,
+    counters: Sequence[tuple[str, str, Limit]],
+    exempt: Collection[str] = (),
 ) -> int | None:
     """Count one request on each (scope, key, limit) and commit: the same fixed
     windows as the login counters (password reset requests use them). The
-    seconds to wait when a limit is exceeded, else None."""
+    seconds to wait when a limit is exceeded, else None. The scopes in
+    `exempt` are counted all the same (the same statements run either way)
+    but refuse nothing."""
     waits: list[float] = []
     for scope, key, limit in counters:
         attempts, remaining = await _increment(session, scope=scope, key=key, window=limit.window)
-        if attempts > limit.attempts:
+        if attempts > limit.attempts and scope not in exempt:
             waits.append(remaining.total_seconds())
     await session.commit()
     return max(1, math.ceil(max(waits))) if waits else None
@@ -201,13 +206,19 @@ async def purge_login_throttle_forever(
 
 
 async def _is_known(session: AsyncSession, *, attempt: LoginAttempt, limits: LoginLimits) -> bool:
+    return await is_known_address(session, attempt=attempt, ttl=limits.known_address_ttl)
+
+
+async def is_known_address(session: AsyncSession, *, attempt: LoginAttempt, ttl: timedelta) -> bool:
+    """Whether the address logged into the account within `ttl`: the same
+    statement whether or not the account exists."""
     found = await session.scalar(
         select(KnownLoginAddress.user_id)
         .join(User, User.id == KnownLoginAddress.user_id)
         .where(
             User.email == attempt.account,
             KnownLoginAddress.address == attempt.address,
-            KnownLoginAddress.last_login_at > func.now() - limits.known_address_ttl,
+            KnownLoginAddress.last_login_at > func.now() - ttl,
         )
     )
     return found is not None

@@ -36,23 +36,62 @@ from auth_service.throttle import Limit
 
 # Counters of attempts to prove the current password (see _check_password).
 PROOF_SCOPE = "password-proof"
+# Counters of the emails registrations send to one address (register_user).
+REGISTRATION_MAIL_SCOPE = "register_mail"  # the column holds 16 characters
 
 
-async def register_user(session: AsyncSession, *, data: UserCreate, hasher: PasswordHasher) -> User:
-    """The account, unverified, and (same transaction) its verification email."""
-    user = User(
-        email=data.email,
-        hashed_password=await hasher.hash(data.password),
-        full_name=data.full_name,
-        is_active=True,
-        is_superuser=False,
-        is_verified=False,
+async def register_user(
+    session: AsyncSession, *, data: UserCreate, hasher: PasswordHasher, mail_limit: Limit
+) -> None:
+    """The account, unverified, and (same transaction) its verification email;
+    for an address that has an account already, a notice to its owner instead.
+
+    Neither the answer nor the work tells which (a taken address used to get
+    409): the password is hashed, the address's counter counted, the INSERT
+    tried (ON CONFLICT DO NOTHING: no error, and two registrations at once
+    make one account) and one email queued, either way. Notices stop at
+    `mail_limit` per address (the verification counts), since anyone can
+    register any address: past it, the notice's INSERT is the one statement
+    left out, on an address that has had this same answer all along.
+    """
+    hashed_password = await hasher.hash(data.password)
+    mail_capped = (
+        await throttle.count_requests(
+            session,
+            counters=[(REGISTRATION_MAIL_SCOPE, throttle.counter_key(data.email), mail_limit)],
+        )
+        is not None
     )
-    session.add(user)
-    await _flush_user(session)
-    _queue_verification(session, user_id=user.id, email=user.email)
+    created = await session.scalar(
+        insert(User)
+        .values(
+            id=uuid.uuid4(),
+            email=data.email,
+            hashed_password=hashed_password,
+            full_name=data.full_name,
+            is_active=True,
+            is_superuser=False,
+            is_verified=False,
+        )
+        .on_conflict_do_nothing(index_elements=[User.email])
+        .returning(User.id)
+    )
+    if created is not None:
+        _queue_verification(session, user_id=created, email=data.email)
+    elif not mail_capped:
+        _queue_notice(
+            session,
+            to=data.email,
+            subject="Someone tried to register with your notes-platform address",
+            text=(
+                "Someone asked to create a notes-platform account with this address,\n"
+                "which already has one. Nothing was changed and no account was made.\n\n"
+                "If it was you, log in with your password, or ask for a password reset\n"
+                "(POST /auth/password-reset) if you have forgotten it.\n"
+                "If it was not you, you need do nothing.\n"
+            ),
+        )
     await session.commit()
-    return user
 
 
 def _queue_verification(session: AsyncSession, *, user_id: uuid.UUID, email: str) -> None:

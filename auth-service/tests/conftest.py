@@ -1,6 +1,6 @@
 import re
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -12,7 +12,7 @@ import httpx
 import pytest
 import respx
 from fastapi import FastAPI
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, event, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from auth_service import account_mail
@@ -20,6 +20,7 @@ from auth_service.account_mail import AccountMail, MailTemplates
 from auth_service.config import ClientConfig, Settings
 from auth_service.deps import get_session
 from auth_service.keys import generate_private_pem
+from auth_service.mail import Mailer
 from auth_service.main import create_app
 from auth_service.models import OutboxEvent, User
 from auth_service.notes_client import PURGE_PATH
@@ -36,6 +37,14 @@ SUPERUSER_EMAIL = "root@example.com"
 SUPERUSER_PASSWORD = "superuser password"
 PURGE_CLIENT = "auth-service-outbox"
 PURGE_SECRET = "outbox-secret-0123456789"
+# Introspection (test_introspection): a resource server of the platform that
+# may see users' emails; one that may introspect only tokens for
+# reports-service; one that may not see emails; one that may not introspect.
+INTROSPECTOR = "resource-server"
+REPORTS_INTROSPECTOR = "reports-introspector"
+NO_USERNAME_INTROSPECTOR = "anonymous-introspector"
+REPORTS_CLIENT = "reports-service"
+CLIENT_SECRET = "client-secret-0123456789"
 # Committed (not rolled back) rows use this domain so the tests can remove them.
 COMMITTED_DOMAIN = "committed.example.com"
 NOTES_URL = "http://notes.test"
@@ -86,6 +95,17 @@ def keys_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return directory
 
 
+def introspector(scopes: list[str], audiences: list[str]) -> ClientConfig:
+    return ClientConfig.model_validate(
+        {
+            "secret": CLIENT_SECRET,
+            "scopes": scopes,
+            "audience": "auth-service",
+            "introspection_audiences": audiences,
+        }
+    )
+
+
 @pytest.fixture(scope="session")
 def settings(database_url: str, keys_dir: Path) -> Settings:
     return Settings(
@@ -97,7 +117,15 @@ def settings(database_url: str, keys_dir: Path) -> Settings:
         clients={
             PURGE_CLIENT: ClientConfig.model_validate(
                 {"secret": PURGE_SECRET, "scopes": ["notes:purge"], "audience": "notes-service"}
-            )
+            ),
+            INTROSPECTOR: introspector(
+                ["introspect", "introspect:username"], ["notes-platform", "notes-service"]
+            ),
+            REPORTS_INTROSPECTOR: introspector(["introspect"], ["reports-service"]),
+            NO_USERNAME_INTROSPECTOR: introspector(["introspect"], ["notes-platform"]),
+            REPORTS_CLIENT: ClientConfig.model_validate(
+                {"secret": CLIENT_SECRET, "scopes": ["reports:read"], "audience": "reports-service"}
+            ),
         },
         outbox_enabled=False,  # tests drive the dispatcher by hand (test_outbox)
         public_url=BASE_URL,
@@ -146,6 +174,24 @@ async def committed_client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
             await cleanup.commit()
 
 
+ClientAt = Callable[[str], httpx.AsyncClient]
+
+
+@pytest.fixture
+async def client_at(app: FastAPI, client: httpx.AsyncClient) -> AsyncIterator[ClientAt]:
+    """Clients whose requests come from a given address (rolled-back session)."""
+    clients: list[httpx.AsyncClient] = []
+
+    def make(address: str) -> httpx.AsyncClient:
+        transport = httpx.ASGITransport(app=app, client=(address, 40000))
+        clients.append(httpx.AsyncClient(transport=transport, base_url=BASE_URL))
+        return clients[-1]
+
+    yield make
+    for each in clients:
+        await each.aclose()
+
+
 @dataclass
 class Account:
     id: str
@@ -166,20 +212,22 @@ def unique_email(domain: str = "example.com") -> str:
 async def register(
     client: httpx.AsyncClient, *, email: str | None = None, password: str = PASSWORD, **extra: Any
 ) -> dict[str, Any]:
+    """The answer, `{"email", "detail"}`: the same whether or not the address
+    was taken (register_stored for the account's row)."""
     response = await client.post(
         "/auth/register", json={"email": email or unique_email(), "password": password, **extra}
     )
-    assert response.status_code == 201, response.text
+    assert response.status_code == 202, response.text
     body: dict[str, Any] = response.json()
     return body
 
 
 async def register_stored(
-    client: httpx.AsyncClient, session: AsyncSession
+    client: httpx.AsyncClient, session: AsyncSession, **extra: Any
 ) -> tuple[dict[str, Any], User]:
     """Register an account; its answer and its row, loaded through the test's session."""
-    body = await register(client)
-    user = await session.get(User, uuid.UUID(body["id"]))
+    body = await register(client, **extra)
+    user = await session.scalar(select(User).where(User.email == body["email"]))
     assert user is not None
     return body, user
 
@@ -253,8 +301,12 @@ class Mailbox:
     session: AsyncSession
     app: FastAPI
     messages: list[EmailMessage] = field(default_factory=list)
+    # Where each message also goes: a real SMTP server (SmtpMailer), say.
+    relay: Mailer | None = None
 
     async def send(self, message: EmailMessage) -> None:
+        if self.relay is not None:
+            await self.relay.send(message)
         self.messages.append(message)
 
     async def deliver(self) -> list[EmailMessage]:
@@ -277,14 +329,34 @@ class Mailbox:
             .order_by(OutboxEvent.id)
         )
         before = len(self.messages)
-        for event in pending.all():
-            await mail.deliver(event.kind, event.payload, event_id=event.id)
-            event.delivered_at = event.created_at + timedelta(seconds=1)
+        for pending_event in pending.all():
+            await mail.deliver(
+                pending_event.kind, pending_event.payload, event_id=pending_event.id
+            )
+            pending_event.delivered_at = pending_event.created_at + timedelta(seconds=1)
         await self.session.flush()
         return self.messages[before:]
 
     def to(self, address: str) -> list[EmailMessage]:
         return [m for m in self.messages if m["To"] == address]
+
+
+@pytest.fixture
+def statements(app: FastAPI) -> Iterator[list[str]]:
+    """The SQL the app runs (text only: the parameters differ by design)."""
+    seen: list[str] = []
+
+    def before(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        # The test's savepoints (its commits) are numbered: not the app's work.
+        if "SAVEPOINT" not in statement:
+            seen.append(statement)
+
+    engine = app.state.auth.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
 
 
 @pytest.fixture

@@ -182,7 +182,7 @@ class TestDocumentAgreesWithCode:
     async def test_ordinary_domain_accepted_by_both(self, client: httpx.AsyncClient) -> None:
         body = {"email": "someone@testing.example", "password": PASSWORD}
         jsonschema.validate(body, self.schema("UserCreate"))
-        assert (await client.post("/auth/register", json=body)).status_code == 201
+        assert (await client.post("/auth/register", json=body)).status_code == 202
 
     @pytest.mark.parametrize(
         "body",

@@ -160,8 +160,11 @@ class TestDispatcherSendsMail:
         policy = RecoveryPolicy(
             reset_lifetime=timedelta(minutes=30),
             verification_lifetime=timedelta(days=1),
-            reset_per_account=Limit(3, timedelta(hours=1)),
+            reset_per_account_address=Limit(3, timedelta(hours=1)),
             reset_per_address=Limit(20, timedelta(hours=1)),
+            reset_per_account=Limit(10, timedelta(hours=1)),
+            known_address_ttl=timedelta(days=90),
+            registration_mail=Limit(3, timedelta(days=1)),
         )
         mailer = Switchable(SmtpMailer(SmtpConfig.from_url(url), timeout=2))
         mail = AccountMail(

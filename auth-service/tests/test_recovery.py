@@ -2,15 +2,13 @@
 
 import asyncio
 import dataclasses
-import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from email.message import EmailMessage
-from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import event, func, select, text, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth_service.account_mail import AccountMail, MailTemplates
@@ -26,6 +24,7 @@ from tests.conftest import (
     COMMITTED_DOMAIN,
     PASSWORD,
     Account,
+    ClientAt,
     Mailbox,
     confirm_address,
     login,
@@ -63,24 +62,6 @@ async def dump(session: AsyncSession, table: str) -> str:
     query = f"SELECT string_agg(r::text, ' ') FROM auth.{table} r"  # noqa: S608  (a fixed name)
     rows = await session.scalar(text(query))
     return rows or ""
-
-
-@pytest.fixture
-def statements(app: FastAPI) -> Iterator[list[str]]:
-    """The SQL the app runs (text only: the parameters differ by design)."""
-    seen: list[str] = []
-
-    def before(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        # The test's savepoints (its commits) are numbered: not the app's work.
-        if "SAVEPOINT" not in statement:
-            seen.append(statement)
-
-    engine = app.state.auth.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
 
 
 class TestPasswordReset:
@@ -184,8 +165,13 @@ class TestNoEnumeration:
         assert [m["To"] for m in await mailbox.deliver()] == [alice.email]
 
 
+STRANGER = "203.0.113.7"
+# Where alice has never logged in from (the fixture's login came from 127.0.0.1).
+OWNER_ELSEWHERE = "198.51.100.20"
+
+
 class TestResetLimits:
-    async def test_per_account(self, client: httpx.AsyncClient, alice: Account) -> None:
+    async def test_per_account_and_address(self, client: httpx.AsyncClient, alice: Account) -> None:
         answers = [(await ask_reset(client, alice.email)).status_code for _ in range(4)]
         assert answers == [202, 202, 202, 429]
         refused = await ask_reset(client, alice.email)
@@ -195,14 +181,46 @@ class TestResetLimits:
         answers = [(await ask_reset(client, unique_email())).status_code for _ in range(21)]
         assert answers == [202] * 20 + [429]
 
+    async def test_a_stranger_does_not_lock_the_owner_out(
+        self, client_at: ClientAt, alice: Account, mailbox: Mailbox
+    ) -> None:
+        """Issue 33, finding 6: three requests from anywhere used to spend the
+        account's allowance (the owner's own then got 429 for an hour)."""
+        stranger = client_at(STRANGER)
+        answers = [(await ask_reset(stranger, alice.email)).status_code for _ in range(4)]
+        assert answers == [202, 202, 202, 429]
+        await mailbox.deliver()
+        owner = await ask_reset(client_at(OWNER_ELSEWHERE), alice.email)
+        assert owner.status_code == 202
+        assert [m["To"] for m in await mailbox.deliver()] == [alice.email]
+
+    async def test_account_cap_spares_addresses_it_logged_in_from(
+        self, client: httpx.AsyncClient, client_at: ClientAt, alice: Account, mailbox: Mailbox
+    ) -> None:
+        """Strangers from many addresses spend the account-wide cap (10 an
+        hour, against mail-bombing); the owner's request from an address the
+        account has logged in from still gets through."""
+        answers = [
+            (await ask_reset(client_at(f"203.0.113.{n}"), alice.email)).status_code
+            for n in range(1, 5)
+            for _ in range(3)
+        ]
+        assert answers == [202] * 10 + [429] * 2
+        assert (await ask_reset(client_at(OWNER_ELSEWHERE), alice.email)).status_code == 429
+        await mailbox.deliver()
+        assert (await ask_reset(client, alice.email)).status_code == 202  # 127.0.0.1: known
+        assert [m["To"] for m in await mailbox.deliver()] == [alice.email]
+
 
 class TestVerification:
     async def test_registration_sends_a_verification_email(
         self, client: httpx.AsyncClient, session: AsyncSession, mailbox: Mailbox
     ) -> None:
         email = unique_email()
-        user = await register(client, email=email)
-        assert user["is_verified"] is False
+        await register(client, email=email)
+        user = await session.scalar(select(User).where(User.email == email))
+        assert user is not None
+        assert user.is_verified is False
         (mail,) = await mailbox.deliver()
         assert mail["To"] == email
         assert (await confirm_address(client, mail)).status_code == 204
@@ -432,7 +450,10 @@ class TestConcurrentIssuing:
         """One dispatcher batch may send two resets of one account at once:
         the account's row lock makes the later one supersede the other."""
         email = unique_email(COMMITTED_DOMAIN)
-        user = await register(committed_client, email=email)
+        await register(committed_client, email=email)
+        async with app.state.auth.sessionmaker() as lookup:
+            user_id = await lookup.scalar(select(User.id).where(User.email == email))
+        assert user_id is not None
         sent: list[EmailMessage] = []
 
         class Collect:
@@ -446,7 +467,7 @@ class TestConcurrentIssuing:
             templates=MailTemplates(sender="auth@example.com", public_url="http://api.test"),
             policy=state.recovery,
         )
-        payload = {"user_id": user["id"]}
+        payload = {"user_id": str(user_id)}
         async with state.sessionmaker() as session:
             event = OutboxEvent(kind=PASSWORD_RESET_EMAIL, payload=payload)
             session.add(event)
@@ -457,7 +478,7 @@ class TestConcurrentIssuing:
         async with state.sessionmaker() as session:
             live = await session.scalar(
                 select(func.count()).where(
-                    AccountToken.user_id == uuid.UUID(user["id"]),
+                    AccountToken.user_id == user_id,
                     AccountToken.spent_at.is_(None),
                 )
             )

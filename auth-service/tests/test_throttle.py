@@ -7,7 +7,7 @@ reaches it.
 """
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth_service import throttle
 from auth_service.security import PasswordHasher
-from tests.conftest import BASE_URL, COMMITTED_DOMAIN, PASSWORD, register, unique_email
+from tests.conftest import COMMITTED_DOMAIN, PASSWORD, ClientAt, register, unique_email
 
 WRONG = "not the password"
 LIMIT = 5  # AUTH_LOGIN_LIMIT_PER_ACCOUNT_ADDRESS's default
@@ -37,24 +37,6 @@ def hashes(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(hasher, "verify", counting)
     return seen
-
-
-ClientAt = Callable[[str], httpx.AsyncClient]
-
-
-@pytest.fixture
-async def client_at(app: FastAPI, client: httpx.AsyncClient) -> AsyncIterator[ClientAt]:
-    """Clients whose requests come from a given address (rolled-back session)."""
-    clients: list[httpx.AsyncClient] = []
-
-    def make(address: str) -> httpx.AsyncClient:
-        transport = httpx.ASGITransport(app=app, client=(address, 40000))
-        clients.append(httpx.AsyncClient(transport=transport, base_url=BASE_URL))
-        return clients[-1]
-
-    yield make
-    for each in clients:
-        await each.aclose()
 
 
 def token_form(username: str, password: str) -> dict[str, str]:
@@ -239,11 +221,12 @@ class TestPurge:
             "SELECT (SELECT count(*) FROM auth.login_attempts),"
             " (SELECT count(*) FROM auth.known_login_addresses)"
         )
-        # (unknown account, address), address, unknown account; (email, address), email.
-        assert tuple((await session.execute(count)).one()) == (5, 1)
+        # (unknown account, address), address, unknown account; (email, address),
+        # email; the registration's emails to the address (auth_service.users).
+        assert tuple((await session.execute(count)).one()) == (6, 1)
         limits = app.state.auth.token_policy.login_limits
         await throttle.purge(session, limits=limits)
-        assert tuple((await session.execute(count)).one()) == (5, 1)  # all still current
+        assert tuple((await session.execute(count)).one()) == (6, 1)  # all still current
         await session.execute(
             text("UPDATE auth.login_attempts SET window_started_at = now() - interval '2 hours'")
         )

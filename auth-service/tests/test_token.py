@@ -91,10 +91,14 @@ class TestPasswordGrant:
         assert (body["token_type"], body["expires_in"], body["scope"]) == ("bearer", 900, "notes")
 
     async def test_access_token_claims(
-        self, app: FastAPI, client: httpx.AsyncClient, settings: Settings
+        self,
+        app: FastAPI,
+        client: httpx.AsyncClient,
+        session: AsyncSession,
+        settings: Settings,
     ) -> None:
-        user = await register(client)
-        token = (await password_grant(client, user["email"], PASSWORD)).json()["access_token"]
+        body, user = await register_stored(client, session)
+        token = (await password_grant(client, body["email"], PASSWORD)).json()["access_token"]
         header = jwt.get_unverified_header(token)
         assert header["alg"] == "RS256"
         assert header["kid"] == app.state.auth.key_ring.active.kid == "2026-06-01"
@@ -103,7 +107,7 @@ class TestPasswordGrant:
         assert claims["ver"] == 0
         assert claims["iss"] == "notes-platform-auth"
         assert claims["aud"] == "notes-platform"
-        assert claims["sub"] == user["id"]
+        assert claims["sub"] == str(user.id)
         assert claims["scope"] == "notes"
         assert claims["exp"] - claims["iat"] == settings.access_token_lifetime_seconds
 

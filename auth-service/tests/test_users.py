@@ -1,4 +1,5 @@
 import uuid
+from email.message import EmailMessage
 from typing import Any
 
 import httpx
@@ -10,7 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth_service import users
 from auth_service.config import Settings
+from auth_service.mail import SmtpConfig, SmtpMailer
 from auth_service.models import RefreshToken, User
+from auth_service.security import PasswordHasher
+from platform_common.testing.smtp import smtp_server
 from tests.conftest import (
     PASSWORD,
     SUPERUSER_EMAIL,
@@ -34,35 +38,25 @@ async def refresh_grant(client: httpx.AsyncClient, token: str) -> httpx.Response
 
 
 class TestRegister:
-    async def test_ok(self, client: httpx.AsyncClient) -> None:
+    async def test_accepted(self, client: httpx.AsyncClient, session: AsyncSession) -> None:
         email = unique_email()
         response = await client.post(
             "/auth/register", json={"email": email, "password": PASSWORD, "full_name": "Alice"}
         )
-        assert response.status_code == 201
+        assert response.status_code == 202
         body = response.json()
-        assert set(body) == {
-            "id",
-            "email",
-            "full_name",
-            "is_active",
-            "is_superuser",
-            "is_verified",
-            "created_at",
-        }
-        assert (body["email"], body["full_name"]) == (email, "Alice")
-        assert (body["is_active"], body["is_superuser"], body["is_verified"]) == (
-            True,
-            False,
-            False,
-        )
-        uuid.UUID(body["id"])
+        assert set(body) == {"email", "detail"}  # no id: the answer for a taken address
+        assert body["email"] == email
+        user = await session.scalar(select(User).where(User.email == email))
+        assert user is not None
+        assert user.full_name == "Alice"
+        assert (user.is_active, user.is_superuser, user.is_verified) == (True, False, False)
 
     async def test_trailing_slash(self, client: httpx.AsyncClient) -> None:
         response = await client.post(
             "/auth/register/", json={"email": unique_email(), "password": PASSWORD}
         )
-        assert response.status_code == 201
+        assert response.status_code == 202
 
     async def test_password_stored_hashed(
         self, client: httpx.AsyncClient, session: AsyncSession
@@ -71,26 +65,20 @@ class TestRegister:
         assert user.hashed_password.startswith("$argon2id$")
         assert PASSWORD not in user.hashed_password
 
-    async def test_duplicate_email_any_case(self, client: httpx.AsyncClient) -> None:
-        email = unique_email()
-        await register(client, email=email)
-        for variant in (email, email.upper(), email.capitalize()):
-            response = await client.post(
-                "/auth/register", json={"email": variant, "password": PASSWORD}
-            )
-            assert response.status_code == 409
-            assert response.json() == {"detail": "A user with this email already exists"}
-
     async def test_email_stored_lower_case(self, client: httpx.AsyncClient) -> None:
         body = await register(client, email="Mixed.Case@Example.COM")
         assert body["email"] == "mixed.case@example.com"
         assert (await password_grant(client, "MIXED.case@example.com", PASSWORD)).is_success
 
-    async def test_privilege_fields_ignored(self, client: httpx.AsyncClient) -> None:
+    async def test_privilege_fields_ignored(
+        self, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
         body = await register(
             client, is_active=False, is_superuser=True, id=str(uuid.uuid4()), hashed_password="x"
         )
-        assert (body["is_active"], body["is_superuser"]) == (True, False)
+        user = await session.scalar(select(User).where(User.email == body["email"]))
+        assert user is not None
+        assert (user.is_active, user.is_superuser) == (True, False)
         account = await login(client, body["email"])
         listing = await client.get("/auth/users", headers=account.headers)
         assert listing.status_code == 403
@@ -144,6 +132,105 @@ class TestRegister:
         assert response.status_code == 415
         assert response.headers["Accept"] == "application/json"
         assert PASSWORD not in response.text
+
+
+@pytest.fixture
+def hashed(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every password the app's hasher hashes, in order."""
+    hasher: PasswordHasher = app.state.auth.hasher
+    hash_password = hasher.hash
+    seen: list[str] = []
+
+    async def counting(password: str) -> str:
+        seen.append(password)
+        return await hash_password(password)
+
+    monkeypatch.setattr(hasher, "hash", counting)
+    return seen
+
+
+def notices(mailbox: Mailbox, email: str) -> list[EmailMessage]:
+    return [m for m in mailbox.to(email) if "tried to register" in m["Subject"]]
+
+
+class TestRegisterTakenAddress:
+    """Issue 33, finding 4: a taken address got 409 "A user with this email
+    already exists". Now it gets the answer a new address gets, after the
+    same work (the password is hashed, the same statements run), and the
+    address's owner is told by email."""
+
+    async def test_same_answer_and_work_as_a_new_address(
+        self, client: httpx.AsyncClient, statements: list[str], hashed: list[str]
+    ) -> None:
+        email = unique_email()
+        new = await client.post("/auth/register", json={"email": email, "password": PASSWORD})
+        new_work = list(statements)
+        assert (new.status_code, len(hashed)) == (202, 1)
+        # Two: the third would pass the cap on notices (test_notices_capped_per_address).
+        for variant in (email.upper(), f" {email.capitalize()}"):
+            statements.clear()
+            hashed.clear()
+            taken = await client.post(
+                "/auth/register", json={"email": variant, "password": "another passphrase"}
+            )
+            assert (taken.status_code, taken.json()) == (new.status_code, new.json())
+            assert taken.headers["content-length"] == new.headers["content-length"]
+            assert "location" not in taken.headers
+            assert statements == new_work
+            assert hashed == ["another passphrase"]
+
+    async def test_no_second_account_and_nothing_changed(
+        self, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
+        email = unique_email()
+        await register(client, email=email, full_name="Owner")
+        await register(client, email=email.upper(), password="another passphrase", full_name="X")
+        count = await session.scalar(select(func.count()).where(User.email == email))
+        assert count == 1
+        owner = await session.scalar(select(User).where(User.email == email))
+        assert owner is not None
+        assert owner.full_name == "Owner"
+        assert (await password_grant(client, email, PASSWORD)).status_code == 200
+        assert (await password_grant(client, email, "another passphrase")).status_code == 400
+
+    async def test_owner_told_by_email(self, client: httpx.AsyncClient, mailbox: Mailbox) -> None:
+        email = unique_email()
+        await register(client, email=email)
+        (verification,) = await mailbox.deliver()
+        assert "tried to register" not in verification["Subject"]
+        await register(client, email=email, password="attacker's password")
+        (notice,) = await mailbox.deliver()
+        assert notice["To"] == email
+        assert "tried to register" in notice["Subject"]
+        assert "attacker's password" not in notice.get_content()
+
+    async def test_told_through_a_real_smtp_server(
+        self, client: httpx.AsyncClient, mailbox: Mailbox
+    ) -> None:
+        email = unique_email()
+        await register(client, email=email)
+        await mailbox.deliver()
+        with smtp_server() as server:
+            mailbox.relay = SmtpMailer(SmtpConfig.from_url(server.url()), timeout=5)
+            await register(client, email=email)
+            await mailbox.deliver()
+            received = server.wait_for(lambda m: m["To"] == email)
+        assert "tried to register" in received["Subject"]
+        assert "password reset" in received.get_content()
+
+    async def test_notices_capped_per_address(
+        self, client: httpx.AsyncClient, mailbox: Mailbox
+    ) -> None:
+        """Registration is open to anyone: without a cap it would mail-bomb the owner."""
+        email = unique_email()
+        first = await client.post("/auth/register", json={"email": email, "password": PASSWORD})
+        for _ in range(5):
+            again = await client.post("/auth/register", json={"email": email, "password": PASSWORD})
+            assert (again.status_code, again.json()) == (first.status_code, first.json())
+        await mailbox.deliver()
+        # AUTH_REGISTRATION_MAIL_LIMIT (3): the verification email, then two notices.
+        assert len(mailbox.to(email)) == 3
+        assert len(notices(mailbox, email)) == 2
 
 
 class TestMe:
@@ -455,7 +542,7 @@ class TestEmailNormalisation:
     STORED = "ünïcode.üser@xn--bcher-kva.example"
 
     async def test_idn_address_registered_and_logging_in_as_typed(
-        self, client: httpx.AsyncClient
+        self, client: httpx.AsyncClient, session: AsyncSession
     ) -> None:
         body = await register(client, email=self.TYPED)
         assert body["email"] == self.STORED
@@ -465,7 +552,9 @@ class TestEmailNormalisation:
         taken = await client.post(
             "/auth/register", json={"email": "ünïcode.üser@bücher.EXAMPLE", "password": PASSWORD}
         )
-        assert taken.status_code == 409
+        assert taken.json()["email"] == self.STORED
+        count = await session.scalar(select(func.count()).where(User.email == self.STORED))
+        assert count == 1
 
     async def test_email_change_normalised(
         self, client: httpx.AsyncClient, alice: Account, mailbox: Mailbox

@@ -158,6 +158,16 @@ class TestBreakingChanges:
             f"{GET_NOTE}: path parameter `note_id`: type changed from ['integer'] to ['string']"
         ]
 
+    def test_success_status_changed(self) -> None:
+        """A client checking for the 201 it was promised breaks on a 202 (issue
+        33, finding 4: registration went from 201 to 202 unnoticed)."""
+
+        def accepted(d: dict[str, Any]) -> None:
+            responses = d["paths"]["/notes"]["post"]["responses"]
+            responses["202"] = responses.pop("201")
+
+        assert changed(accepted) == ["POST /notes: success response 201 removed"]
+
     def test_response_field_made_nullable(self) -> None:
         def nullable_title(d: dict[str, Any]) -> None:
             schemas(d)["Note"]["properties"]["title"] = NULLABLE_STRING
@@ -193,6 +203,15 @@ class TestWhatPasses:
             schemas(d)["Status"]["enum"].append("archived")
 
         assert changed(add) == []
+
+    def test_error_response_removed(self) -> None:
+        """An error no longer answered breaks nobody (a client handles more)."""
+
+        base = base_document()
+        get_note(base)["responses"]["404"] = {"description": "no such note"}
+        new = copy.deepcopy(base)
+        get_note(new)["responses"].pop("404")
+        assert openapi_check.breaking_changes(base, new) == []
 
     def test_request_field_accepting_null_too(self) -> None:
         def widen(d: dict[str, Any]) -> None:

@@ -380,7 +380,7 @@ def _use_the_api(base_url: str) -> None:
     with httpx.Client(base_url=base_url, timeout=10.0) as http:
         email, password = f"roles-{uuid.uuid4().hex[:8]}@example.com", "roles-password-1"
         registered = http.post("/auth/register", json={"email": email, "password": password})
-        assert registered.status_code == 201, registered.text
+        assert registered.status_code == 202, registered.text
         login = http.post(
             "/auth/token", data={"grant_type": "password", "username": email, "password": password}
         )

@@ -18,14 +18,10 @@ JWKS_URL = AUTH_URL + "/auth/.well-known/jwks.json"
 CLIENT_ADDRESS = "203.0.113.7"
 INTERNAL_ADDRESS = "127.0.0.1"
 USER_ID = "5b0e7c1e-2f7a-4a8e-9d43-2d1b9c0f6a11"
-USER = {
-    "id": USER_ID,
+# auth-service's answer to a registration, whether or not the address is taken.
+REGISTERED = {
     "email": "ada@example.com",
-    "full_name": "Ada",
-    "is_active": True,
-    "is_superuser": False,
-    "is_verified": False,
-    "created_at": "2026-01-02T03:04:05Z",
+    "detail": "Check this address's mailbox: a new account's confirmation token is on its way",
 }
 TOKENS = {
     "access_token": "eyJ.a.b",

@@ -10,7 +10,7 @@ import respx
 
 from platform_common.testing.contract import Contract
 from platform_common.testing.issuer import TokenIssuer
-from tests.conftest import AUTH_URL, NOTE, TOKENS, USER, USER_ID
+from tests.conftest import AUTH_URL, NOTE, REGISTERED, TOKENS, USER_ID
 
 
 def _b64(data: bytes) -> str:
@@ -115,7 +115,7 @@ class TestOpenRoutes:
     @pytest.mark.parametrize(
         ("method", "path", "template", "status", "body"),
         [
-            ("POST", "/auth/register", None, 201, USER),
+            ("POST", "/auth/register", None, 202, REGISTERED),
             ("POST", "/auth/revoke", None, 200, {}),
             ("POST", "/auth/token/", "/auth/token", 200, TOKENS),
         ],
