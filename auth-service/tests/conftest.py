@@ -330,9 +330,7 @@ class Mailbox:
         )
         before = len(self.messages)
         for pending_event in pending.all():
-            await mail.deliver(
-                pending_event.kind, pending_event.payload, event_id=pending_event.id
-            )
+            await mail.deliver(pending_event.kind, pending_event.payload, event_id=pending_event.id)
             pending_event.delivered_at = pending_event.created_at + timedelta(seconds=1)
         await self.session.flush()
         return self.messages[before:]

@@ -32,6 +32,15 @@ from auth_service.throttle import Limit
 from platform_common.testing.smtp import self_signed_certificate, smtp_server
 
 SECRET = "s3cret-pass word"
+POLICY = RecoveryPolicy(
+    reset_lifetime=timedelta(minutes=30),
+    verification_lifetime=timedelta(days=1),
+    reset_per_account_address=Limit(3, timedelta(hours=1)),
+    reset_per_address=Limit(20, timedelta(hours=1)),
+    reset_per_account=Limit(10, timedelta(hours=1)),
+    known_address_ttl=timedelta(days=90),
+    registration_mail=Limit(3, timedelta(days=1)),
+)
 
 
 def message(to: str = "alice@example.com") -> EmailMessage:
@@ -157,21 +166,12 @@ class TestDispatcherSendsMail:
     ) -> None:
         with smtp_server() as probe:
             url = probe.url()
-        policy = RecoveryPolicy(
-            reset_lifetime=timedelta(minutes=30),
-            verification_lifetime=timedelta(days=1),
-            reset_per_account_address=Limit(3, timedelta(hours=1)),
-            reset_per_address=Limit(20, timedelta(hours=1)),
-            reset_per_account=Limit(10, timedelta(hours=1)),
-            known_address_ttl=timedelta(days=90),
-            registration_mail=Limit(3, timedelta(days=1)),
-        )
         mailer = Switchable(SmtpMailer(SmtpConfig.from_url(url), timeout=2))
         mail = AccountMail(
             committed_db,
             mailer,
             templates=MailTemplates(sender="auth@example.com", public_url="http://api.test"),
-            policy=policy,
+            policy=POLICY,
         )
         dispatcher = OutboxDispatcher(
             committed_db,
@@ -231,17 +231,11 @@ class TestComposeRefusesWhatIsNoAddress:
 def mail_dispatcher(
     sessions: async_sessionmaker[AsyncSession], mailer: Any, *, batch_size: int
 ) -> OutboxDispatcher:
-    policy = RecoveryPolicy(
-        reset_lifetime=timedelta(minutes=30),
-        verification_lifetime=timedelta(days=1),
-        reset_per_account=Limit(3, timedelta(hours=1)),
-        reset_per_address=Limit(20, timedelta(hours=1)),
-    )
     mail = AccountMail(
         sessions,
         mailer,
         templates=MailTemplates(sender="auth@example.com", public_url="http://api.test"),
-        policy=policy,
+        policy=POLICY,
     )
     return OutboxDispatcher(
         sessions,

@@ -2,6 +2,7 @@
 
 import asyncio
 import dataclasses
+import uuid
 from collections.abc import AsyncIterator
 from email.message import EmailMessage
 
