@@ -248,7 +248,8 @@ _owner_deleted = exists().where(DeletedOwner.owner_id == _owner)
 
 READ = Statement(select(*NOTE_COLUMNS).where(Note.id == _note_id, Note.owner_id == _owner))
 
-_lock_key: BindParameter[int] = bindparam("lock_key")  # untyped: bigint, by the functions
+# Untyped: Postgres reads it as the lock functions' bigint.
+_lock_key: BindParameter[int] = bindparam("lock_key")
 LOCK_FOR_WRITING = Statement(select(func.pg_advisory_xact_lock_shared(_lock_key)))
 LOCK_FOR_PURGE = Statement(select(func.pg_advisory_xact_lock(_lock_key)))
 

@@ -40,7 +40,10 @@ async def create_note(db: Database, *, owner_id: uuid.UUID, data: NoteWrite) -> 
 
 
 def _fingerprint(data: NoteWrite) -> bytes:
-    canonical = json.dumps(data.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    # Defaults left out: a field added to notes (with a default) leaves the
+    # fingerprints of requests that do not send it as they were.
+    fields = data.model_dump(mode="json", exclude_defaults=True)
+    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).digest()
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from notes_service import repository
+from notes_service import repository, service
 from notes_service.models import Note
 from notes_service.schemas import NotePatch, NoteRead, NoteWrite
 from tests.conftest import User
@@ -98,3 +98,19 @@ class TestEveryFieldRoundTrips:
         read = await client.get(f"/notes/{created['id']}", headers=alice.headers)
 
         assert fields(patched.json()) == fields(read.json()) == {**before, **change}
+
+
+class TestAFieldAdded:
+    def test_keeps_the_fingerprint_of_a_request_that_does_not_send_it(self) -> None:
+        """A key's retry crossing the deploy that adds a field is still the same request."""
+
+        class WithSummary(NoteWrite):
+            summary: str = ""
+
+        before = NoteWrite(title="a title", description="a description")
+        after = WithSummary(title="a title", description="a description")
+
+        assert service._fingerprint(after) == service._fingerprint(before)
+        assert service._fingerprint(after.model_copy(update={"summary": "x"})) != (
+            service._fingerprint(before)
+        )
