@@ -19,6 +19,7 @@ from notes_service.repository import Database, Row
 from platform_common.database import create_database_engine
 from platform_common.testing.issuer import TokenIssuer
 from platform_common.testing.migrations import migrated_database
+from platform_common.testing.sessions import rolled_back_session
 
 SERVICE_ROOT = Path(__file__).resolve().parents[1]
 JWKS_URL = "http://auth.test/auth/.well-known/jwks.json"
@@ -76,27 +77,21 @@ async def session(app: FastAPI, engine: AsyncEngine) -> AsyncIterator[AsyncSessi
     The service (notes_service.repository) runs on the same connection, in
     that transaction: its own transactions become savepoints.
     """
-    async with engine.connect() as connection:
+    async with rolled_back_session(app, engine) as session:
         # The transaction really begins (SQLAlchemy begins it lazily) before
         # asyncpg is handed its connection.
-        transaction = await connection.begin()
-        await connection.execute(text("SELECT 1"))
-        raw = await connection.get_raw_connection()
+        await session.execute(text("SELECT 1"))
+        raw = await (await session.connection()).get_raw_connection()
         database = Database(raw.driver_connection)
 
         async def same_connection() -> Database:
             return database
 
         app.dependency_overrides[get_database] = same_connection
-        session = AsyncSession(
-            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
-        )
         try:
             yield session
         finally:
             app.dependency_overrides.pop(get_database, None)
-            await session.close()
-            await transaction.rollback()
 
 
 @pytest.fixture
