@@ -53,7 +53,7 @@ class Page:
 
 # Statements take every value as a parameter, so there is one statement per
 # shape of query (order, searching or not, cursor direction): compiled once
-# each (repository.Statement), a few dozen at most.
+# each (repository.Statement), a few dozen at most, and run by the repository.
 _owner = bindparam("owner_id", type_=Note.owner_id.type)
 _q = bindparam("q", type_=Note.title.type)
 
@@ -140,13 +140,10 @@ async def list_notes(db: Database, query: ListQuery) -> Page:
         "after_id": None if query.cursor is None else query.cursor.note_id,
     }
     total = None
-    async with db.connection() as connection:
-        with db.traced(statement.sql):
-            rows = list(await connection.fetch(statement.sql, *statement.args(values)))
+    async with db.executor() as run:
+        rows = await run.fetch(statement, **values)
         if query.cursor is None:
-            count = _count_statement(query.q is not None)
-            with db.traced(count.sql):
-                total = int(await connection.fetchval(count.sql, *count.args(values)))
+            total = int(await run.fetchval(_count_statement(query.q is not None), **values))
     more = len(rows) > query.limit
     rows = rows[: query.limit]
     backwards = direction == "prev"

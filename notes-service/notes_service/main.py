@@ -6,14 +6,12 @@ from urllib.parse import urlsplit
 
 import asyncpg
 from fastapi import FastAPI, Request
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from notes_service.config import Settings, get_settings
 from notes_service.errors import ServiceError, asyncpg_error_handler, service_error_handler
 from notes_service.repository import Database, create_pool
 from notes_service.routes import internal_router, router
 from platform_common.app import create_service_app
-from platform_common.database import create_database_engine
 from platform_common.heap import settle_heap
 from platform_common.observability import configure_logging
 from platform_common.verification import build_remote_verifier
@@ -45,14 +43,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # The hot paths' pool (notes_service.repository), and the engine of the
-        # rare paths still on an ORM session (keyed creates, the purge).
+        # Every statement runs on this pool (notes_service.repository).
         pool = await create_pool(settings.database_url, size=settings.db_pool_size)
-        engine = create_database_engine(settings.database_url, pool_size=2, max_overflow=3)
         app.state.database = Database(pool, name=urlsplit(settings.database_url).path.lstrip("/"))
         remote = build_remote_verifier(settings, audiences=settings.jwt_audiences)
-        app.state.engine = engine
-        app.state.sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
         app.state.revocations = remote.revocations
         app.state.token_verifier = remote.verifier
         try:
@@ -61,7 +55,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             await remote.aclose()
             await pool.close()
-            await engine.dispose()
 
     app = create_service_app(
         service=SERVICE,

@@ -1,76 +1,127 @@
-"""The one place that runs SQL on asyncpg: statements written with SQLAlchemy, compiled once.
+"""The one module that runs SQL: every statement of notes-service, on asyncpg.
 
-The models (notes_service.models) stay the source of truth for tables and
-migrations, and every statement here is built from them with SQLAlchemy
-Core. What this module saves is SQLAlchemy's per-request machinery: each
-statement is compiled once (at import, or once per listing shape) to
-asyncpg's `$n` form and then run on a plain asyncpg pool, with no ORM
-session, no greenlet hop and no compile per request (issue 12: that
+Statements are written with SQLAlchemy Core from the models (the source of
+truth for tables and migrations), compiled once (at import, or once per
+listing shape) to asyncpg's `$n` form, and run on a plain asyncpg pool: no
+ORM session, no greenlet hop and no compile per request (issue 12: that
 machinery cost more than everything else in a request together).
 
-Callers see `Database` and the functions below; rows come back as asyncpg
-records with the note's columns (`NOTE_COLUMNS`). A `Database` wraps a pool
-(the service) or one connection (tests that roll back: its transactions
-become savepoints).
+A note is declared once. What is read of it is every column of `Note` that is
+not deferred (`NOTE_COLUMNS`); what a client writes is the fields of
+`NoteWrite`, each a column of the same name (`NOTE_FIELDS`), from which the
+INSERT and the UPDATE are built; the answer is `NoteRead`, validated from the
+row. Adding a field is the model, the schemas and a migration
+(docs/architecture.md, "Add a field to notes").
+
+No other module holds a connection: a `Database` runs one statement, or hands
+out an `Executor` that runs several on one connection, in a transaction or
+not. A `Database` wraps a pool (the service) or one connection (tests that
+roll back: its transactions become savepoints).
+
+No note outlives its owner. The purge and every note write of one owner are
+serialised by a per-owner transaction-level advisory lock
+(`owner_transaction`): the purge takes it exclusively, records the owner in
+`deleted_owners` and deletes the notes; a write takes it shared, and its own
+statement refuses to write for a recorded owner. Each runs after the lock in a
+statement of its own: under read committed it sees what committed while the
+lock was awaited. Reads take no lock: after the purge there is nothing left.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import AbstractContextManager, asynccontextmanager, nullcontext
+from dataclasses import asdict, dataclass
+from datetime import timedelta
 from typing import Any, Protocol, cast
 
 import asyncpg
-from sqlalchemy import Integer, any_, bindparam, exists, func, insert, or_, select, update
+from sqlalchemy import (
+    BindParameter,
+    Integer,
+    Interval,
+    Text,
+    any_,
+    bindparam,
+    exists,
+    func,
+    inspect,
+    or_,
+    select,
+    tuple_,
+    update,
+)
+from sqlalchemy import cast as sql_cast
 from sqlalchemy import delete as sql_delete
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, insert
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
-from notes_service.models import DeletedOwner, Note
+from notes_service.models import DeletedOwner, IdempotencyKey, Note
+from notes_service.schemas import NoteWrite
 from platform_common import telemetry
 from platform_common.database import measure_pool
 
 _DIALECT = asyncpg_dialect()  # type: ignore[no-untyped-call]
+EXPIRED_KEYS_PER_REQUEST = 100
 
 
 class Row(Protocol):
-    """What callers use of an asyncpg record: a row of NOTE_COLUMNS, or of REFUSAL."""
+    """What callers use of an asyncpg record: a row of NOTE_COLUMNS, or of another statement."""
 
     def __getitem__(self, key: str) -> Any: ...
 
     def keys(self) -> Iterable[str]: ...
 
 
-# What every statement returns of a note: the response fields and the version (ETag).
-NOTE_COLUMNS = (
-    Note.id,
-    Note.owner_id,
-    Note.title,
-    Note.description,
-    Note.created_date,
-    Note.updated_date,
-    Note.version,
-)
-
-
 class Statement:
     """A SQLAlchemy statement compiled once for asyncpg; `args()` orders the values."""
 
-    __slots__ = ("_defaults", "_names", "sql")
+    __slots__ = ("_defaults", "parameters", "sql")
 
     def __init__(self, statement: ClauseElement) -> None:
         compiled = cast(SQLCompiler, statement.compile(dialect=_DIALECT))
         self.sql = str(compiled)
-        self._names = tuple(compiled.positiontup or ())
+        self.parameters = tuple(compiled.positiontup or ())
         # Values SQLAlchemy bound itself (e.g. the 1 of `version + 1`).
         self._defaults = {name: bind.value for name, bind in compiled.binds.items()}
 
     def args(self, values: Mapping[str, Any]) -> list[Any]:
-        return [values[n] if n in values else self._defaults[n] for n in self._names]
+        return [values[n] if n in values else self._defaults[n] for n in self.parameters]
+
+
+class Executor:
+    """Statements run on one connection of a `Database`, each traced."""
+
+    __slots__ = ("_connection", "_database")
+
+    def __init__(self, database: Database, connection: asyncpg.Connection) -> None:
+        self._database = database
+        self._connection = connection
+
+    async def execute(self, statement: Statement, **values: Any) -> None:
+        with self._database.traced(statement.sql):
+            await self._connection.execute(statement.sql, *statement.args(values))
+
+    async def fetch(self, statement: Statement, **values: Any) -> list[Row]:
+        with self._database.traced(statement.sql):
+            rows: list[Row] = await self._connection.fetch(statement.sql, *statement.args(values))
+        return rows
+
+    async def fetchrow(self, statement: Statement, **values: Any) -> Row | None:
+        with self._database.traced(statement.sql):
+            row: Row | None = await self._connection.fetchrow(
+                statement.sql, *statement.args(values)
+            )
+        return row
+
+    async def fetchval(self, statement: Statement, **values: Any) -> Any:
+        with self._database.traced(statement.sql):
+            return await self._connection.fetchval(statement.sql, *statement.args(values))
 
 
 class Database:
@@ -114,6 +165,18 @@ class Database:
                 await self._source.release(connection)
         finally:
             self._turns.release()
+
+    @asynccontextmanager
+    async def executor(self) -> AsyncIterator[Executor]:
+        """Several statements on one connection, each committed alone."""
+        async with self.connection() as connection:
+            yield Executor(self, connection)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Executor]:
+        """Several statements in one transaction, committed at the end (rolled back on error)."""
+        async with self.connection() as connection, connection.transaction():
+            yield Executor(self, connection)
 
     def traced(self, sql: str) -> AbstractContextManager[None]:
         if telemetry.tracing() is None:
@@ -163,7 +226,19 @@ async def create_pool(url: str, *, size: int) -> asyncpg.Pool:
     return pool
 
 
-# --- statements --------------------------------------------------------------
+# --- a note's fields ---------------------------------------------------------
+
+# What every statement returns of a note: every column but the deferred search
+# vector (the answer's fields, the owner and the version, which is the ETag).
+NOTE_COLUMNS = tuple(
+    getattr(Note, column.key) for column in inspect(Note).column_attrs if not column.deferred
+)
+# What a client writes: the write schema's fields, each a column of the model.
+NOTE_FIELDS = tuple(NoteWrite.model_fields)
+_written = {name: getattr(Note, name) for name in NOTE_FIELDS}
+_given = {name: bindparam(name, type_=column.type) for name, column in _written.items()}
+
+# --- notes -------------------------------------------------------------------
 
 _owner = bindparam("owner_id", type_=Note.owner_id.type)
 _note_id = bindparam("note_id", type_=Note.id.type)
@@ -173,21 +248,14 @@ _owner_deleted = exists().where(DeletedOwner.owner_id == _owner)
 
 READ = Statement(select(*NOTE_COLUMNS).where(Note.id == _note_id, Note.owner_id == _owner))
 
-# Writes run after the per-owner shared lock (LOCK_FOR_WRITING), in a statement
-# of their own: under read committed it sees a purge that committed while the
-# lock was awaited, and then writes nothing.
-LOCK_FOR_WRITING = Statement(select(func.pg_advisory_xact_lock_shared(bindparam("lock_key"))))
+# Untyped: Postgres reads it as the lock functions' bigint.
+_lock_key: BindParameter[int] = bindparam("lock_key")
+LOCK_FOR_WRITING = Statement(select(func.pg_advisory_xact_lock_shared(_lock_key)))
+LOCK_FOR_PURGE = Statement(select(func.pg_advisory_xact_lock(_lock_key)))
 
 INSERT = Statement(
     insert(Note)
-    .from_select(
-        ["owner_id", "title", "description"],
-        select(
-            _owner,
-            bindparam("title", type_=Note.title.type),
-            bindparam("description", type_=Note.description.type),
-        ).where(~_owner_deleted),
-    )
+    .from_select(["owner_id", *_given], select(_owner, *_given.values()).where(~_owner_deleted))
     .returning(*NOTE_COLUMNS)
 )
 
@@ -203,12 +271,11 @@ UPDATE = Statement(
     update(Note)
     .where(*_this_note)
     .values(
-        title=func.coalesce(bindparam("title", type_=Note.title.type), Note.title),
-        description=func.coalesce(
-            bindparam("description", type_=Note.description.type), Note.description
-        ),
-        version=Note.version + 1,
-        updated_date=func.now(),
+        {
+            **{name: func.coalesce(_given[name], column) for name, column in _written.items()},
+            "version": Note.version + 1,
+            "updated_date": func.now(),
+        }
     )
     .returning(*NOTE_COLUMNS)
 )
@@ -223,6 +290,56 @@ REFUSAL = Statement(
     )
 )
 
+OWNER_DELETED = Statement(select(_owner_deleted))
+RECORD_DELETED_OWNER = Statement(
+    insert(DeletedOwner).values(owner_id=_owner).on_conflict_do_nothing()
+)
+_purged = sql_delete(Note).where(Note.owner_id == _owner).returning(Note.id).cte("purged")
+PURGE = Statement(select(func.count()).select_from(_purged))
+
+# --- idempotency keys --------------------------------------------------------
+
+_key = bindparam("key", type_=IdempotencyKey.key.type)
+_this_key = (IdempotencyKey.owner_id == _owner, IdempotencyKey.key == _key)
+
+TRY_KEY_LOCK = Statement(select(func.pg_try_advisory_xact_lock(_lock_key)))
+# The body as text: the pool's connections decode JSON to text, a test's
+# (configured by SQLAlchemy) to objects; read as text, both agree.
+STORED_ANSWER = Statement(
+    select(
+        IdempotencyKey.fingerprint,
+        IdempotencyKey.status_code,
+        sql_cast(IdempotencyKey.response, Text).label("response"),
+        IdempotencyKey.etag,
+    ).where(*_this_key, IdempotencyKey.expires_at > func.now())
+)
+FORGET_KEY = Statement(sql_delete(IdempotencyKey).where(*_this_key))
+STORE_ANSWER = Statement(
+    insert(IdempotencyKey).values(
+        owner_id=_owner,
+        key=_key,
+        fingerprint=bindparam("fingerprint", type_=IdempotencyKey.fingerprint.type),
+        status_code=bindparam("status_code", type_=IdempotencyKey.status_code.type),
+        response=sql_cast(bindparam("body", type_=Text), JSONB),
+        etag=bindparam("etag", type_=IdempotencyKey.etag.type),
+        expires_at=func.now() + bindparam("ttl", type_=Interval),
+    )
+)
+_expired = (
+    select(IdempotencyKey.owner_id, IdempotencyKey.key)
+    .where(IdempotencyKey.expires_at < func.now())
+    .limit(EXPIRED_KEYS_PER_REQUEST)
+    .with_for_update(skip_locked=True)
+)
+PURGE_EXPIRED_KEYS = Statement(
+    sql_delete(IdempotencyKey).where(
+        tuple_(IdempotencyKey.owner_id, IdempotencyKey.key).in_(_expired.scalar_subquery())
+    )
+)
+
+
+# --- what the service runs ---------------------------------------------------
+
 
 def owner_lock_key(owner_id: uuid.UUID) -> int:
     # Advisory locks take one bigint: half of the UUID. Two owners sharing a
@@ -230,31 +347,102 @@ def owner_lock_key(owner_id: uuid.UUID) -> int:
     return int.from_bytes(owner_id.bytes[:8], "big", signed=True)
 
 
+@asynccontextmanager
+async def owner_transaction(
+    db: Database, owner_id: uuid.UUID, *, exclusive: bool = False
+) -> AsyncIterator[Executor]:
+    """A transaction holding the owner's lock: shared (writes), or exclusive (the purge)."""
+    async with db.transaction() as run:
+        lock = LOCK_FOR_PURGE if exclusive else LOCK_FOR_WRITING
+        await run.execute(lock, lock_key=owner_lock_key(owner_id))
+        yield run
+
+
 async def read_note(db: Database, owner_id: uuid.UUID, note_id: int) -> Row | None:
     return await db.fetchrow(READ, note_id=note_id, owner_id=owner_id)
 
 
-async def write(
-    db: Database, statement: Statement, owner_id: uuid.UUID, **values: Any
-) -> tuple[Row | None, Row | None]:
-    """Run one note write under the owner's shared lock, in its own transaction.
+async def insert_note(run: Executor, owner_id: uuid.UUID, fields: Mapping[str, Any]) -> Row | None:
+    """The new note; None when the owner is deleted."""
+    return await run.fetchrow(INSERT, owner_id=owner_id, **fields)
 
-    Returns (the row written, None), or (None, why nothing was written: a
-    REFUSAL row) when no row matched.
-    """
-    async with db.connection() as connection, connection.transaction():
-        with db.traced(LOCK_FOR_WRITING.sql):
-            await connection.execute(LOCK_FOR_WRITING.sql, owner_lock_key(owner_id))
-        with db.traced(statement.sql):
-            row = await connection.fetchrow(
-                statement.sql, *statement.args({"owner_id": owner_id, **values})
-            )
-        if row is not None:
-            return row, None
-        if "note_id" not in values:  # an insert refused: only a deleted owner does that
-            return None, None
-        with db.traced(REFUSAL.sql):
-            refusal = await connection.fetchrow(
-                REFUSAL.sql, *REFUSAL.args({"owner_id": owner_id, "note_id": values["note_id"]})
-            )
-        return None, refusal
+
+async def update_note(
+    run: Executor,
+    owner_id: uuid.UUID,
+    note_id: int,
+    changes: Mapping[str, Any],
+    versions: list[int] | None,
+) -> Row | None:
+    """The note with `changes` (fields absent are kept); None when nothing matched."""
+    fields = {name: changes.get(name) for name in NOTE_FIELDS}
+    return await run.fetchrow(
+        UPDATE, owner_id=owner_id, note_id=note_id, versions=versions, **fields
+    )
+
+
+async def delete_note(
+    run: Executor, owner_id: uuid.UUID, note_id: int, versions: list[int] | None
+) -> Row | None:
+    """The deleted note; None when nothing matched."""
+    return await run.fetchrow(DELETE, owner_id=owner_id, note_id=note_id, versions=versions)
+
+
+async def refusal(run: Executor, owner_id: uuid.UUID, note_id: int) -> Row:
+    """Why a write matched nothing: `owner_deleted`, or whether the note was `found`."""
+    row = await run.fetchrow(REFUSAL, owner_id=owner_id, note_id=note_id)
+    assert row is not None  # a SELECT of two EXISTS has one row
+    return row
+
+
+async def owner_deleted(run: Executor, owner_id: uuid.UUID) -> bool:
+    return bool(await run.fetchval(OWNER_DELETED, owner_id=owner_id))
+
+
+async def purge_notes(run: Executor, owner_id: uuid.UUID) -> int:
+    """Record the owner as deleted and delete their notes: how many there were."""
+    await run.execute(RECORD_DELETED_OWNER, owner_id=owner_id)
+    return int(await run.fetchval(PURGE, owner_id=owner_id))
+
+
+async def try_key_lock(run: Executor, lock_key: int) -> bool:
+    """Whether this transaction now holds the lock (False: another one does)."""
+    return bool(await run.fetchval(TRY_KEY_LOCK, lock_key=lock_key))
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAnswer:
+    """The first answer given to an Idempotency-Key, replayed to its retries."""
+
+    status_code: int
+    body: dict[str, Any]
+    etag: str
+
+
+async def stored_answer(
+    run: Executor, owner_id: uuid.UUID, key: str
+) -> tuple[bytes, StoredAnswer] | None:
+    """The live answer of a key, and the fingerprint of the request it answered."""
+    row = await run.fetchrow(STORED_ANSWER, owner_id=owner_id, key=key)
+    if row is None:
+        return None
+    body = json.loads(row["response"])
+    return row["fingerprint"], StoredAnswer(row["status_code"], body, row["etag"])
+
+
+async def store_answer(
+    run: Executor,
+    owner_id: uuid.UUID,
+    key: str,
+    fingerprint: bytes,
+    answer: StoredAnswer,
+    ttl: timedelta,
+) -> None:
+    """Keep a key's answer for `ttl`, in place of an expired one; drop a few expired keys."""
+    this_key = {"owner_id": owner_id, "key": key}
+    await run.execute(FORGET_KEY, **this_key)
+    stored = {**asdict(answer), "body": json.dumps(answer.body)}
+    await run.execute(STORE_ANSWER, **this_key, **stored, fingerprint=fingerprint, ttl=ttl)
+    # A few rows per keyed request: the table stays near its live size without
+    # a background job, and no request pays for a large backlog at once.
+    await run.execute(PURGE_EXPIRED_KEYS)

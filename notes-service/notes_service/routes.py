@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 from pydantic import TypeAdapter
 
 from notes_service import listing, service
-from notes_service.conditional import none_match, parse_if_match
+from notes_service.conditional import etag, none_match, parse_if_match
 from notes_service.cursors import (
     CURSOR_PATTERN,
     MAX_CURSOR_LENGTH,
@@ -29,15 +29,9 @@ from notes_service.cursors import (
     decode_cursor,
     search_digest,
 )
-from notes_service.deps import (
-    CurrentUserId,
-    DatabaseDep,
-    PurgeClaims,
-    SessionDep,
-    SessionFactoryDep,
-)
+from notes_service.deps import CurrentUserId, DatabaseDep, PurgeClaims
 from notes_service.listing import ListQuery, Page
-from notes_service.repository import Row
+from notes_service.repository import Row, StoredAnswer
 from notes_service.schemas import (
     CANONICAL_UUID,
     MAX_BIGINT,
@@ -111,11 +105,19 @@ _NOTES = TypeAdapter(list[NoteRead])
 JSON = "application/json"
 
 
+def _etag(row: Row) -> str:
+    return etag(row["id"], row["version"])
+
+
 def _note_response(row: Row, status_code: int = 200) -> Response:
     body = _NOTE.dump_json(_NOTE.validate_python(dict(row)))
-    return Response(
-        body, status_code=status_code, media_type=JSON, headers={"ETag": service.row_etag(row)}
-    )
+    return Response(body, status_code=status_code, media_type=JSON, headers={"ETag": _etag(row)})
+
+
+def _created(row: Row) -> StoredAnswer:
+    """The answer to a keyed POST, stored to be replayed to its retries."""
+    body = _NOTE.validate_python(dict(row)).model_dump(mode="json")
+    return StoredAnswer(status.HTTP_201_CREATED, body, _etag(row))
 
 
 # Declared first: routes are matched in order, and this is the most requested.
@@ -143,7 +145,7 @@ async def read_note(
 ) -> Any:
     row = await service.get_note(db, owner_id=user_id, note_id=note_id)
     if none_match(if_none_match, row["id"], row["version"]):
-        return Response(status_code=304, headers={"ETag": service.row_etag(row)})
+        return Response(status_code=304, headers={"ETag": _etag(row)})
     return _note_response(row)
 
 
@@ -180,7 +182,6 @@ async def create_note(
     request: Request,
     data: NoteWrite,
     db: DatabaseDep,
-    sessions: SessionFactoryDep,
     user_id: CurrentUserId,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Any:
@@ -189,14 +190,14 @@ async def create_note(
         response = _note_response(row, status.HTTP_201_CREATED)
         response.headers["Location"] = _location(request, row["id"])
         return response
-    async with sessions() as session:
-        answer, replayed = await service.create_note_once(
-            session,
-            owner_id=user_id,
-            data=data,
-            key=idempotency_key,
-            ttl_seconds=request.app.state.settings.idempotency_ttl_seconds,
-        )
+    answer, replayed = await service.create_note_once(
+        db,
+        owner_id=user_id,
+        data=data,
+        key=idempotency_key,
+        ttl_seconds=request.app.state.settings.idempotency_ttl_seconds,
+        answer=_created,
+    )
     headers = {"ETag": answer.etag, "Location": _location(request, answer.body["id"])}
     if replayed:
         headers["Idempotent-Replayed"] = "true"
@@ -400,9 +401,7 @@ async def delete_note(
 
 
 @internal_router.delete("/users/{user_id}/notes", response_model=PurgeResult)
-async def purge_user_notes(
-    user_id: UserId, session: SessionDep, _claims: PurgeClaims
-) -> PurgeResult:
+async def purge_user_notes(user_id: UserId, db: DatabaseDep, _claims: PurgeClaims) -> PurgeResult:
     """Called by auth-service's outbox when an account is deleted; idempotent."""
-    deleted = await service.purge_user_notes(session, owner_id=user_id)
+    deleted = await service.purge_user_notes(db, owner_id=user_id)
     return PurgeResult(deleted=deleted)

@@ -1,7 +1,6 @@
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -13,11 +12,11 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from notes_service.config import Settings
-from notes_service.db import SessionFactory, get_session, get_session_factory
 from notes_service.deps import get_database
 from notes_service.main import create_app
 from notes_service.models import Note
 from notes_service.repository import Database, Row
+from platform_common.database import create_database_engine
 from platform_common.testing.issuer import TokenIssuer
 from platform_common.testing.migrations import migrated_database
 from platform_common.testing.sessions import rolled_back_session
@@ -63,14 +62,22 @@ def jwks(issuer: TokenIssuer) -> Iterator[respx.Route]:
         yield mock.get(JWKS_URL).respond(json=issuer.jwks())
 
 
+@pytest.fixture(scope="session")
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    """The tests' own engine (the service has none): what they check or stage really commits."""
+    engine = create_database_engine(database_url)
+    yield engine
+    await engine.dispose()
+
+
 @pytest.fixture
-async def session(app: FastAPI) -> AsyncIterator[AsyncSession]:
+async def session(app: FastAPI, engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
     """A session inside a transaction that is rolled back after the test.
 
-    The hot paths (notes_service.repository) run on the same connection, in
-    that transaction: their own transactions become savepoints.
+    The service (notes_service.repository) runs on the same connection, in
+    that transaction: its own transactions become savepoints.
     """
-    async with rolled_back_session(app, app.state.engine, get_session) as session:
+    async with rolled_back_session(app, engine) as session:
         # The transaction really begins (SQLAlchemy begins it lazily) before
         # asyncpg is handed its connection.
         await session.execute(text("SELECT 1"))
@@ -80,20 +87,11 @@ async def session(app: FastAPI) -> AsyncIterator[AsyncSession]:
         async def same_connection() -> Database:
             return database
 
-        @asynccontextmanager
-        async def borrowed() -> AsyncIterator[AsyncSession]:
-            yield session
-
-        async def same_session() -> SessionFactory:
-            return borrowed
-
         app.dependency_overrides[get_database] = same_connection
-        app.dependency_overrides[get_session_factory] = same_session
         try:
             yield session
         finally:
             app.dependency_overrides.pop(get_database, None)
-            app.dependency_overrides.pop(get_session_factory, None)
 
 
 @pytest.fixture
@@ -123,13 +121,6 @@ def bob(issuer: TokenIssuer) -> User:
 
 # Concurrency tests (test_races, test_owner_deletion): writes that really commit,
 # and a table lock that parks them where a race can be staged.
-@pytest.fixture
-def engine(app: FastAPI) -> AsyncEngine:
-    """The service's own engine: every session here really commits."""
-    engine: AsyncEngine = app.state.engine
-    return engine
-
-
 @pytest.fixture
 async def table_lock(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     async with engine.connect() as connection:

@@ -13,7 +13,7 @@ from types import SimpleNamespace
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from notes_service import service
 from notes_service.errors import OwnerDeleted
@@ -29,9 +29,8 @@ async def create(database: Database, owner: uuid.UUID) -> SimpleNamespace:
     return note_of(await service.create_note(database, owner_id=owner, data=NOTE))
 
 
-async def purge(engine: AsyncEngine, owner: uuid.UUID) -> int:
-    async with async_sessionmaker(engine)() as session:
-        return await service.purge_user_notes(session, owner_id=owner)
+async def purge(database: Database, owner: uuid.UUID) -> int:
+    return await service.purge_user_notes(database, owner_id=owner)
 
 
 async def test_create_arriving_during_the_purge_is_refused(
@@ -39,7 +38,7 @@ async def test_create_arriving_during_the_purge_is_refused(
 ) -> None:
     owner = uuid.uuid4()
     async with engine.connect() as watcher:
-        purging = asyncio.create_task(purge(engine, owner))
+        purging = asyncio.create_task(purge(database, owner))
         await waiting(watcher, "relation", 1)  # the purge's DELETE is parked
         creating = asyncio.create_task(create(database, owner))
         await waiting(watcher, "advisory", 1)  # the create waits for the purge
@@ -57,7 +56,7 @@ async def test_create_landing_before_the_purge_is_purged(
     async with engine.connect() as watcher:
         creating = asyncio.create_task(create(database, owner))
         await waiting(watcher, "relation", 1)  # the create's INSERT is parked
-        purging = asyncio.create_task(purge(engine, owner))
+        purging = asyncio.create_task(purge(database, owner))
         await waiting(watcher, "advisory", 1)  # the purge waits for the create
         await table_lock.rollback()
         assert (await creating).owner_id == owner
@@ -68,14 +67,14 @@ async def test_create_landing_before_the_purge_is_purged(
 async def test_writes_after_the_purge_are_refused(engine: AsyncEngine, database: Database) -> None:
     owner = uuid.uuid4()
     note = await create(database, owner)
-    assert await purge(engine, owner) == 1
+    assert await purge(database, owner) == 1
     with pytest.raises(OwnerDeleted):
         await create(database, owner)
     with pytest.raises(OwnerDeleted):
         await service.update_note(
             database, owner_id=owner, note_id=note.id, changes=NOTE.model_dump()
         )
-    assert await purge(engine, owner) == 0
+    assert await purge(database, owner) == 0
     assert await count(engine, owner) == 0
 
 

@@ -20,7 +20,7 @@ from notes_service.cursors import Order
 from notes_service.errors import IdempotencyKeyInProgress, PreconditionFailed
 from notes_service.listing import ListQuery
 from notes_service.models import IdempotencyKey, Note
-from notes_service.repository import Database
+from notes_service.repository import Database, Row, StoredAnswer
 from notes_service.schemas import NoteWrite
 from tests.conftest import count, note_of, waiting
 
@@ -55,13 +55,14 @@ async def replace(
     return note_of(row)
 
 
-async def create_once(
-    engine: AsyncEngine, owner: uuid.UUID, key: str
-) -> tuple[service.StoredAnswer, bool]:
-    async with async_sessionmaker(engine, expire_on_commit=False)() as session:
-        return await service.create_note_once(
-            session, owner_id=owner, data=NOTE, key=key, ttl_seconds=60
-        )
+def first_answer(row: Row) -> StoredAnswer:
+    return StoredAnswer(201, {"id": row["id"]}, etag(row["id"], row["version"]))
+
+
+async def create_once(database: Database, owner: uuid.UUID, key: str) -> tuple[StoredAnswer, bool]:
+    return await service.create_note_once(
+        database, owner_id=owner, data=NOTE, key=key, ttl_seconds=60, answer=first_answer
+    )
 
 
 async def test_two_puts_with_one_if_match_one_wins(
@@ -84,10 +85,10 @@ async def test_two_puts_with_one_if_match_one_wins(
 
 
 async def test_concurrent_posts_with_one_key_create_one_note(
-    engine: AsyncEngine, owner: uuid.UUID
+    engine: AsyncEngine, database: Database, owner: uuid.UUID
 ) -> None:
     results = await asyncio.gather(
-        *(create_once(engine, owner, "one-key") for _ in range(8)), return_exceptions=True
+        *(create_once(database, owner, "one-key") for _ in range(8)), return_exceptions=True
     )
     answers = [r for r in results if isinstance(r, tuple)]
     busy = [r for r in results if isinstance(r, IdempotencyKeyInProgress)]
@@ -98,17 +99,17 @@ async def test_concurrent_posts_with_one_key_create_one_note(
 
 
 async def test_key_in_progress_is_409_then_replayed(
-    engine: AsyncEngine, owner: uuid.UUID, table_lock: AsyncConnection
+    engine: AsyncEngine, database: Database, owner: uuid.UUID, table_lock: AsyncConnection
 ) -> None:
     async with engine.connect() as watcher:
-        first = asyncio.create_task(create_once(engine, owner, "slow-key"))
+        first = asyncio.create_task(create_once(database, owner, "slow-key"))
         await waiting(watcher, "relation", 1)  # holds the key, its INSERT parked
         with pytest.raises(IdempotencyKeyInProgress):
-            await create_once(engine, owner, "slow-key")
+            await create_once(database, owner, "slow-key")
         await table_lock.rollback()
         answer, replayed = await first
     assert not replayed
-    again, replayed = await create_once(engine, owner, "slow-key")
+    again, replayed = await create_once(database, owner, "slow-key")
     assert replayed
     assert again == answer
     assert await count(engine, owner) == 1

@@ -14,9 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 @asynccontextmanager
 async def rolled_back_session(
-    app: FastAPI, engine: AsyncEngine, session_dependency: Callable[..., Any]
+    app: FastAPI, engine: AsyncEngine, session_dependency: Callable[..., Any] | None = None
 ) -> AsyncIterator[AsyncSession]:
-    """A session the app's `session_dependency` also hands out, undone at the end."""
+    """A session the app's `session_dependency` (if any) also hands out, undone at the end.
+
+    Without one (notes-service runs on asyncpg), the caller hands the app the
+    session's connection its own way.
+    """
     async with engine.connect() as connection:
         transaction = await connection.begin()
         session = AsyncSession(
@@ -26,10 +30,12 @@ async def rolled_back_session(
         async def override() -> AsyncIterator[AsyncSession]:
             yield session
 
-        app.dependency_overrides[session_dependency] = override
+        if session_dependency is not None:
+            app.dependency_overrides[session_dependency] = override
         try:
             yield session
         finally:
-            app.dependency_overrides.pop(session_dependency, None)
+            if session_dependency is not None:
+                app.dependency_overrides.pop(session_dependency, None)
             await session.close()
             await transaction.rollback()
