@@ -80,6 +80,7 @@ def create_index_concurrently(
             schema=schema,
             postgresql_concurrently=True,
             postgresql_where=None if where is None else sa.text(where),
+            if_not_exists=True,  # after the drop, only for the linter (prefer-robust-stmts)
         )
 
 
