@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 PACKAGES := common notes-service auth-service gateway deploy
 PACKAGE_DIRS := $(foreach p,$(PACKAGES),$(wildcard $(p)/pyproject.toml))
 
-.PHONY: run test lint typecheck unit e2e bench openapi openapi-check format clean system-tools monitoring-check promtool
+.PHONY: run backup restore test lint typecheck unit e2e bench openapi openapi-check migrations-lint format clean system-tools monitoring-check promtool
 
 $(STAMP): constraints.txt requirements-dev.txt $(PACKAGE_DIRS)
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is needed (set PYTHON=...)"; exit 1; }
@@ -18,7 +18,17 @@ $(STAMP): constraints.txt requirements-dev.txt $(PACKAGE_DIRS)
 run: $(STAMP)
 	$(BIN)/python deploy/run_local.py
 
-test: lint typecheck unit openapi-check monitoring-check e2e
+# The database (DATABASE_URL, or the embedded Postgres of `make run`) in
+# pg_dump's custom format, and back into an empty database (deploy/backup.py,
+# deploy/README.md "Backups"). BACKUP_FILE names the file.
+backup: $(STAMP)
+	$(BIN)/python deploy/backup.py backup $(if $(BACKUP_FILE),--file "$(BACKUP_FILE)")
+
+restore: $(STAMP)
+	@test -n "$(BACKUP_FILE)" || { echo "usage: make restore BACKUP_FILE=<file>.dump [DATABASE_URL=...]"; exit 2; }
+	$(BIN)/python deploy/backup.py restore --file "$(BACKUP_FILE)"
+
+test: lint typecheck migrations-lint unit openapi-check monitoring-check e2e
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -78,6 +88,11 @@ openapi: $(STAMP)
 # new major number (deploy/openapi_check.py says what counts as breaking).
 openapi-check: $(STAMP)
 	$(BIN)/python deploy/openapi_check.py
+
+# Each migration newer than its service's recorded cutoff, rendered to SQL
+# offline and read by squawk (deploy/migrations_lint.py, docs/migrations.md).
+migrations-lint: $(STAMP)
+	$(BIN)/python deploy/migrations_lint.py
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .

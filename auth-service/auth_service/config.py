@@ -86,6 +86,11 @@ class Settings(BaseSettings):
 
     database_url: str = "postgresql://postgres@127.0.0.1:5432/postgres"
     db_pool_size: int = Field(default=10, ge=1)
+    # Migrations (platform_common.migration_env, docs/migrations.md): a statement
+    # waiting longer than this for a lock gives up, so that it does not queue the
+    # service's own queries behind it; and no statement runs longer than the second.
+    migration_lock_timeout_seconds: float = Field(default=5.0, gt=0)
+    migration_statement_timeout_seconds: float = Field(default=300.0, gt=0)
     log_level: str = "INFO"
     # Peers whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses
     # or CIDRs): the gateway's. Anyone else's forwarded headers are ignored.

@@ -80,12 +80,17 @@ class OutboxEvent(Base):
     """
 
     __tablename__ = "outbox_events"
-    # The dispatcher's one query: undelivered events that are due, oldest first.
+    # The dispatcher's one query: undelivered, unparked events that are due, oldest first.
     __table_args__ = (
         Index(
-            "ix_outbox_events_due",
+            "ix_outbox_events_due_unparked",
             "next_attempt_at",
             postgresql_where=text("delivered_at IS NULL AND failed_at IS NULL"),
+        ),
+        # The previous release's dispatcher's (it knows no failed_at): kept while
+        # that release may still serve, dropped in the next one (docs/migrations.md).
+        Index(
+            "ix_outbox_events_due", "next_attempt_at", postgresql_where=text("delivered_at IS NULL")
         ),
     )
 

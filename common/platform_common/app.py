@@ -118,7 +118,7 @@ def create_service_app(
     app.add_middleware(TrailingSlashMiddleware)
     for each in reversed(middleware):
         app.add_middleware(each.cls, *each.args, **each.kwargs)
-    app.add_middleware(RequestContextMiddleware, service=service)
+    app.add_middleware(RequestContextMiddleware, service=service, public_edge=public_edge)
     if trusted_proxies is not None:
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(trusted_proxies))
     app.add_middleware(DrainOnSigterm, drain_seconds=drain_seconds)

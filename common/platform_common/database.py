@@ -1,4 +1,5 @@
-"""Database URL handling and the Alembic environment every service shares."""
+"""Database URL handling, engines and their pool metrics, and the 503 for a database gone
+(Alembic's environment: platform_common.migration_env)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from prometheus_client.core import REGISTRY, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from sqlalchemy import MetaData, pool, text
-from sqlalchemy.engine import Connection
+from sqlalchemy import pool, text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import PoolProxiedConnection
@@ -124,45 +124,6 @@ def create_database_engine(url: str, *, pool_size: int = 10, max_overflow: int =
     )
     trace_engine(engine)  # when tracing is on: a span per statement of a traced request
     return engine
-
-
-def migration_options(metadata: MetaData, schema: str) -> dict[str, Any]:
-    """How Alembic compares a service's models with its schema: the same for
-    migrating (`env.py`) and for the tests that check models and migrations agree."""
-    return {
-        "target_metadata": metadata,
-        "version_table_schema": schema,
-        "include_schemas": True,
-        # Only this service's schema: another service's tables are not "removed".
-        "include_name": lambda name, type_, _parent: type_ != "schema" or name == schema,
-        "compare_type": True,
-    }
-
-
-def run_migrations(url: str, metadata: MetaData, schema: str) -> None:
-    """The body of each service's Alembic `env.py` (online mode only)."""
-    from alembic import context
-
-    def migrate(connection: Connection) -> None:
-        # Only when missing: CREATE SCHEMA IF NOT EXISTS still needs the CREATE
-        # right on the database, which a role limited to its schema lacks.
-        exists = connection.scalar(
-            text("SELECT 1 FROM pg_namespace WHERE nspname = :schema"), {"schema": schema}
-        )
-        if not exists:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        context.configure(connection=connection, **migration_options(metadata, schema))
-        with context.begin_transaction():
-            context.run_migrations()
-
-    async def run() -> None:
-        engine = create_async_engine(async_database_url(url), poolclass=pool.NullPool)
-        async with engine.connect() as connection:
-            await connection.run_sync(migrate)
-            await connection.commit()
-        await engine.dispose()
-
-    asyncio.run(run())
 
 
 # SQLSTATE classes that mean "the server is not there right now", not "bad query":

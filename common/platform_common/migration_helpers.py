@@ -1,4 +1,5 @@
-"""Column, key and index shapes that the services' Alembic migrations repeat.
+"""Column, key and index shapes that the services' Alembic migrations repeat,
+and the forms docs/migrations.md asks for (indexes built concurrently).
 
 Each helper writes exactly the DDL its spelled-out form wrote, so a database
 migrated before they existed has the same schema (the services' migration
@@ -7,6 +8,7 @@ tests compare the result with the models).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -46,3 +48,45 @@ def create_column_index(schema: str, table: str, column: str) -> None:
 
 def drop_column_index(schema: str, table: str, column: str) -> None:
     op.drop_index(_index_name(schema, table, column), table_name=table, schema=schema)
+
+
+def create_index_concurrently(
+    name: str,
+    table: str,
+    columns: Sequence[str],
+    *,
+    schema: str,
+    where: str | None = None,
+    unique: bool = False,
+) -> None:
+    """An index built while the table stays writable: the form for any table
+    that can be large (docs/migrations.md).
+
+    CREATE INDEX CONCURRENTLY cannot run in a transaction: it runs in an
+    autocommit block, which commits the migration's steps before it first. A
+    build that fails (a lock_timeout, a duplicate for a unique index) leaves an
+    INVALID index behind, so any index of that name is dropped first: the
+    migration can simply be run again.
+    """
+    with op.get_context().autocommit_block():
+        op.drop_index(
+            name, table_name=table, schema=schema, if_exists=True, postgresql_concurrently=True
+        )
+        op.create_index(
+            name,
+            table,
+            list(columns),
+            unique=unique,
+            schema=schema,
+            postgresql_concurrently=True,
+            postgresql_where=None if where is None else sa.text(where),
+            if_not_exists=True,  # after the drop, only for the linter (prefer-robust-stmts)
+        )
+
+
+def drop_index_concurrently(name: str, table: str, *, schema: str) -> None:
+    """DROP INDEX CONCURRENTLY (the table stays writable), in an autocommit block."""
+    with op.get_context().autocommit_block():
+        op.drop_index(
+            name, table_name=table, schema=schema, if_exists=True, postgresql_concurrently=True
+        )

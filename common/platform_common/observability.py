@@ -226,11 +226,13 @@ def _write_json_access(logger: str, level: int, fields: dict[str, object]) -> bo
 
 class RequestContextMiddleware:
     """Sets the request id, logs one line per request, records metrics, and
-    runs the request in its span when tracing is on (platform_common.telemetry)."""
+    runs the request in its span (tracing on) or its caller's trace context
+    (tracing off: propagation without export; platform_common.telemetry)."""
 
-    def __init__(self, app: ASGIApp, *, service: str) -> None:
+    def __init__(self, app: ASGIApp, *, service: str, public_edge: bool = False) -> None:
         self.app = app
         self.service = service
+        self.public_edge = public_edge  # faces the internet (telemetry.start_server_span)
         self.logger = logging.getLogger(f"{service}.access")
         self._series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
@@ -254,6 +256,7 @@ class RequestContextMiddleware:
             method=method,
             path=scope["path"],
             polled=is_polled(method, scope["path"]),
+            public_edge=self.public_edge,
         )
 
         # A plain function handing back `send`'s own awaitable: no coroutine of

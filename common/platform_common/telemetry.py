@@ -1,10 +1,14 @@
 """Traces across the services: OpenTelemetry, exported over OTLP when configured.
 
 Off unless `OTEL_EXPORTER_OTLP_ENDPOINT` (or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`)
-is set: then no tracer provider is installed and every hook below (server
-spans, database spans, propagation) returns after one `is None` check. On,
-the standard `OTEL_*` variables apply (service name, resource attributes,
-sampler, batch and exporter settings), read by the SDK itself.
+is set: then no tracer provider is installed and no span is made (database
+spans return after one `is None` check), but a caller's trace context is still
+propagated, as the OpenTelemetry API does without an SDK: its trace id is in
+every log line of the request and goes on to the services called, so a
+consumer who sends a `traceparent` finds the platform's lines for it (the
+span id of those lines stays null: no span of this service's exists). On, the
+standard `OTEL_*` variables apply (service name, resource attributes, sampler,
+batch and exporter settings), read by the SDK itself.
 
 Where traces start and what they carry:
 
@@ -19,6 +23,8 @@ Where traces start and what they carry:
   trace id, so a client can find its request, but decides itself whether to
   record it (a client cannot make every request recorded, nor hide one), and
   ignores the client's `tracestate` and `baggage` (which it never forwards).
+  Untraced, it passes the trace id on marked unsampled: the client's flag is
+  not its to pass on.
 - Calls to other services (`trace_headers`, `inject_trace_context`) and
   database queries (`trace_engine`) are children of the current span.
 """
@@ -43,7 +49,14 @@ from opentelemetry.sdk.trace.sampling import (
     SamplingResult,
     _get_from_env_or_default,
 )
-from opentelemetry.trace import SpanKind, Status, StatusCode
+from opentelemetry.trace import (
+    NonRecordingSpan,
+    SpanContext,
+    SpanKind,
+    Status,
+    StatusCode,
+    TraceFlags,
+)
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from opentelemetry.util.types import Attributes
 from sqlalchemy import event
@@ -208,15 +221,49 @@ class ServerSpan:
         otel_context.detach(self._token)
 
 
+class CallerTrace:
+    """Tracing off: the caller's trace context, current until `end()` (no span of our own)."""
+
+    __slots__ = ("_token",)
+
+    def __init__(self, context: otel_context.Context) -> None:
+        self._token = otel_context.attach(context)
+
+    def end(self, _route: str | None, _status: int) -> None:
+        otel_context.detach(self._token)
+
+
+def _unsampled(context: otel_context.Context) -> otel_context.Context:
+    """The same trace and parent, its sampled flag cleared."""
+    caller = trace.get_current_span(context).get_span_context()
+    cleared = SpanContext(
+        caller.trace_id, caller.span_id, is_remote=True, trace_flags=TraceFlags(TraceFlags.DEFAULT)
+    )
+    return trace.set_span_in_context(NonRecordingSpan(cleared), _EMPTY_CONTEXT)
+
+
 def start_server_span(
-    headers: list[tuple[bytes, bytes]], *, method: str, path: str, polled: bool
-) -> ServerSpan | None:
-    """A span for a request just received; None when tracing is off or it is a
-    `polled` request (scrape, probe, internal poll) that continues no trace."""
+    headers: list[tuple[bytes, bytes]],
+    *,
+    method: str,
+    path: str,
+    polled: bool,
+    public_edge: bool = False,
+) -> ServerSpan | CallerTrace | None:
+    """A span for a request just received, continuing the caller's trace.
+
+    Tracing off: the caller's context alone (CallerTrace), None without one.
+    On: None for a `polled` request (scrape, probe, internal poll) that
+    continues no trace. `public_edge`: the app faces the internet (or the
+    installed tracing says so).
+    """
     current = _tracing
     if current is None:
-        return None
-    parent = incoming_context(headers, public_edge=current.public_edge)
+        caller = incoming_context(headers, public_edge=public_edge)
+        if caller is None:
+            return None
+        return CallerTrace(_unsampled(caller) if public_edge else caller)
+    parent = incoming_context(headers, public_edge=current.public_edge or public_edge)
     if parent is None and polled:
         return None
     method = method if method in _KNOWN_METHODS else "_OTHER"
@@ -233,18 +280,16 @@ def start_server_span(
 
 
 def trace_headers() -> list[tuple[bytes, bytes]]:
-    """`traceparent` (and our `tracestate`) for a call made within the current span."""
-    if _tracing is None:
-        return []
+    """`traceparent` (and our `tracestate`) for a call made within the current
+    span, or the caller's context when tracing is off; none outside a trace."""
     carrier: dict[str, str] = {}
     PROPAGATOR.inject(carrier)
     return [(name.encode("latin-1"), value.encode("latin-1")) for name, value in carrier.items()]
 
 
 async def inject_trace_context(request: httpx.Request) -> None:
-    """An httpx request hook: the call continues the current trace."""
-    if _tracing is not None:
-        PROPAGATOR.inject(request.headers)
+    """An httpx request hook: the call continues the current trace (see trace_headers)."""
+    PROPAGATOR.inject(request.headers)
 
 
 @contextmanager
@@ -344,11 +389,14 @@ def trace_engine(engine: AsyncEngine) -> bool:
 # ---- logs -----------------------------------------------------------------
 
 
-def current_ids() -> tuple[str, str] | None:
-    """(trace id, span id) in hex of the current span, None outside a trace."""
-    if _tracing is None:  # no span is ever started: the lookup below is for nothing
-        return None
+def current_ids() -> tuple[str, str | None] | None:
+    """(trace id, span id) in hex of the current span, None outside a trace.
+
+    Tracing off, the span id is None: the context is the caller's, no span of ours.
+    """
     context = trace.get_current_span().get_span_context()
     if not context.is_valid:
         return None
+    if _tracing is None:
+        return format(context.trace_id, "032x"), None
     return format(context.trace_id, "032x"), format(context.span_id, "016x")

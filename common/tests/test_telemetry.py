@@ -184,10 +184,10 @@ class TestRequestSpans:
     async def test_off_without_a_provider(
         self, client: httpx.AsyncClient, upstream: Upstream
     ) -> None:
+        """No span of its own: the call goes on under the caller's span id, unchanged."""
         assert telemetry.tracing() is None
-        await client.get("/notes/1", headers={"traceparent": traceparent()})
-        [headers] = upstream.headers
-        assert "traceparent" not in headers
+        await client.get("/notes/1", headers={"traceparent": traceparent("00")})
+        assert outgoing_parent(upstream) == (TRACE_ID, PARENT_ID, "00")
 
 
 class TestPropagation:
@@ -253,6 +253,24 @@ class TestPropagation:
         # Between our own services the caller's tracestate is kept.
         assert upstream.headers[0]["tracestate"] == "vendor=value"
 
+    async def test_without_tracing_calls_carry_the_callers_context(
+        self, client: httpx.AsyncClient, upstream: Upstream
+    ) -> None:
+        """No span of ours: the next service continues the caller's, as the
+        OpenTelemetry API does without an SDK."""
+        await client.get(
+            "/notes/1", headers={"traceparent": traceparent(), "tracestate": "vendor=value"}
+        )
+        assert outgoing_parent(upstream) == (TRACE_ID, PARENT_ID, "01")
+        assert upstream.headers[0]["tracestate"] == "vendor=value"
+
+    async def test_without_tracing_or_a_caller_calls_carry_no_context(
+        self, client: httpx.AsyncClient, upstream: Upstream
+    ) -> None:
+        await client.get("/notes/1")
+        [headers] = upstream.headers
+        assert "traceparent" not in headers
+
 
 class TestPublicEdge:
     """The gateway continues a client's trace id but decides the rest itself."""
@@ -311,6 +329,43 @@ class TestLogLines:
         for line in out.getvalue().splitlines():
             entry = json.loads(line)
             assert (entry["trace_id"], entry["span_id"]) == (None, None)
+
+    async def test_without_tracing_the_callers_trace_id_is_kept(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        """Propagation without export: a consumer who sent a trace id finds its lines.
+
+        No span of this service's own exists (none is recorded), so span_id stays null.
+        """
+        out = io.StringIO()
+        configure_logging("notes-service", "INFO", stream=out)
+        await client.get("/notes/1", headers={"traceparent": traceparent()})
+        entries = [json.loads(line) for line in out.getvalue().splitlines()]
+        assert [e["message"] for e in entries] == ["answered", "request"]
+        for entry in entries:
+            assert (entry["trace_id"], entry["span_id"]) == (TRACE_ID, None)
+
+    async def test_without_tracing_an_unusable_traceparent_is_no_trace(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        out = io.StringIO()
+        configure_logging("notes-service", "INFO", stream=out)
+        for value in ("00-" + "0" * 32 + "-" + PARENT_ID + "-01", traceparent() + "-" + "x" * 300):
+            await client.get("/notes/1", headers={"traceparent": value})
+        entries = [json.loads(line) for line in out.getvalue().splitlines()]
+        assert len(entries) == 4
+        assert {entry["trace_id"] for entry in entries} == {None}
+
+    async def test_without_tracing_the_console_line_names_the_trace(
+        self, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("LOG_FORMAT", "console")
+        out = io.StringIO()
+        configure_logging("notes-service", "INFO", stream=out)
+        await client.get("/notes/1", headers={"traceparent": traceparent()})
+        lines = out.getvalue().splitlines()
+        assert len(lines) == 2
+        assert all(line.endswith(f" trace={TRACE_ID[:8]}") for line in lines)
 
 
 class TestConfiguration:

@@ -20,6 +20,8 @@
 #   AUTH_DB_USER, NOTES_DB_USER           runtime role names, `auth` and `notes`
 #   AUTH_MIGRATION_DB_USER,
 #   NOTES_MIGRATION_DB_USER               `auth_migration` and `notes_migration`
+#   BACKUP_DB_PASSWORD, BACKUP_DB_USER    optional: a role for backups, which
+#                                         reads every table (`platform_backup`)
 set -e
 
 : "${AUTH_DB_PASSWORD:?set AUTH_DB_PASSWORD}"
@@ -81,3 +83,13 @@ run_psql -v auth_owner="$auth_owner" -v auth_user="$auth_user" \
 GRANT CONNECT ON DATABASE :"dbname"
     TO :"auth_owner", :"auth_user", :"notes_owner", :"notes_user";
 SQL
+
+# Optional: the backups' role (the database-backup CronJob, `make backup`):
+# reads every table (pg_read_all_data, Postgres 14+), writes none, owns nothing.
+if [ -n "${BACKUP_DB_PASSWORD:-}" ]; then
+    run_psql -v backup="${BACKUP_DB_USER:-platform_backup}" \
+        -v backup_password="$BACKUP_DB_PASSWORD" <<'SQL'
+CREATE ROLE :"backup" LOGIN PASSWORD :'backup_password' IN ROLE pg_read_all_data;
+GRANT CONNECT ON DATABASE :"dbname" TO :"backup";
+SQL
+fi

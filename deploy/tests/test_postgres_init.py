@@ -56,6 +56,7 @@ class Database:
     admin_url: str  # the server's, TEST_DATABASE_URL or the embedded one
     name: str
     roles: dict[str, Roles]  # by schema
+    backup: str  # the backups' role
 
     @property
     def _server(self) -> tuple[str, int | None]:
@@ -113,7 +114,7 @@ def database() -> Iterator[Database]:
         schema: Roles(f"{schema}_migration_{suffix}", f"{schema}_{suffix}")
         for schema in ("auth", "notes")
     }
-    database = Database(admin_url, name, roles)
+    database = Database(admin_url, name, roles, f"platform_backup_{suffix}")
     asyncio.run(_admin(admin_url, f'CREATE DATABASE "{name}"'))
     try:
         yield database
@@ -123,6 +124,7 @@ def database() -> Iterator[Database]:
                 admin_url,
                 f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
                 *(f'DROP ROLE IF EXISTS "{role}"' for role in database.all_roles()),
+                f'DROP ROLE IF EXISTS "{database.backup}"',
             )
         )
 
@@ -133,6 +135,8 @@ def _script_environment(database: Database) -> dict[str, str]:
         **database.libpq_environment(),
         "POSTGRES_USER": urlsplit(database.admin_url).username or "postgres",
         "POSTGRES_DB": database.name,
+        "BACKUP_DB_USER": database.backup,
+        "BACKUP_DB_PASSWORD": f"secret-{database.backup}",
     }
     for schema, roles in database.roles.items():
         prefix = schema.upper()
@@ -395,3 +399,55 @@ def _use_the_api(base_url: str) -> None:
         assert http.delete(path, headers=headers).status_code == 200
         listing = http.get("/notes/", headers=headers)
         assert (listing.status_code, listing.json()) == (200, [])
+
+
+# ---- backups (deploy/backup.py; deploy/README.md "Backups") -----------------
+
+
+def _backup_tool(action: str, url: str, file: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, str(DEPLOY / "backup.py"), action, "--file", str(file)],
+        env={**os.environ, "DATABASE_URL": url},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_backup_role_reads_every_table_and_writes_none(
+    initialised: Database, tmp_path: Path
+) -> None:
+    _backup_tool("backup", initialised.url(initialised.backup), tmp_path / "platform.dump")
+    with pytest.raises(asyncpg.InsufficientPrivilegeError):
+        asyncio.run(_fetch(initialised.url(initialised.backup), "DELETE FROM auth.alembic_version"))
+
+
+def test_a_restore_brings_back_the_owners_and_the_runtime_grants(
+    initialised: Database, tmp_path: Path
+) -> None:
+    """Restored by the administrator into a new database on a server that has
+    the roles: each schema is its migration role's again, and each runtime
+    role reads and writes its own tables only."""
+    dump = tmp_path / "platform.dump"
+    _backup_tool("backup", initialised.url(initialised.backup), dump)
+    name = f"{initialised.name}_restored"
+    restored = Database(initialised.admin_url, name, initialised.roles, initialised.backup)
+    asyncio.run(_admin(initialised.admin_url, f'CREATE DATABASE "{name}"'))
+    try:
+        _backup_tool("restore", restored.admin, dump)
+        for schema, roles in restored.roles.items():
+            [owner] = restored.query(
+                "SELECT nspowner::regrole::text AS owner FROM pg_namespace WHERE nspname = $1",
+                schema,
+            )
+            assert owner["owner"] == roles.migration
+            for other, other_roles in restored.roles.items():
+                [grant] = restored.query(
+                    "SELECT has_table_privilege($1, $2, 'INSERT') AS insert",
+                    other_roles.runtime,
+                    f"{schema}.alembic_version",
+                )
+                assert grant["insert"] is (other == schema), (other_roles.runtime, schema)
+    finally:
+        asyncio.run(_admin(initialised.admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

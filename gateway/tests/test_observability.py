@@ -61,11 +61,21 @@ async def forwarded_headers(
 
 
 class TestTraceContext:
-    async def test_without_tracing_a_clients_trace_headers_are_dropped(
+    async def test_without_tracing_the_trace_id_goes_on_unrecorded(
         self, client: httpx.AsyncClient, note_route: respx.Route, auth_headers: dict[str, str]
     ) -> None:
+        """Propagation without export: the services' log lines carry the client's
+        trace id; its sampled flag is not the gateway's to pass on, nor its words."""
         sent = await forwarded_headers(client, note_route, auth_headers)
-        assert not {"traceparent", "tracestate", "baggage"} & set(sent.keys())
+        assert sent["traceparent"] == f"00-{TRACE_ID}-b7ad6b7169203331-00"
+        assert not {"tracestate", "baggage"} & set(sent.keys())
+
+    async def test_without_tracing_or_a_client_trace_no_context_is_sent(
+        self, client: httpx.AsyncClient, note_route: respx.Route, auth_headers: dict[str, str]
+    ) -> None:
+        response = await client.get("/notes/1", headers=auth_headers)
+        assert response.status_code == 200
+        assert "traceparent" not in note_route.calls.last.request.headers
 
     async def test_the_upstream_continues_the_gateways_span(
         self,

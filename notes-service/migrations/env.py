@@ -3,7 +3,8 @@ from alembic import context
 from notes_service import models  # noqa: F401  (registers the tables on Base.metadata)
 from notes_service.config import get_settings
 from notes_service.db import SCHEMA, Base
-from platform_common.database import run_migrations
+from platform_common.migration_env import MigrationTimeouts, run_migrations
 
-url = context.config.get_main_option("sqlalchemy.url") or get_settings().database_url
-run_migrations(url, Base.metadata, SCHEMA)
+settings = get_settings()
+url = context.config.get_main_option("sqlalchemy.url") or settings.database_url
+run_migrations(url, Base.metadata, SCHEMA, MigrationTimeouts.of(settings))

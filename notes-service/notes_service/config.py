@@ -9,6 +9,11 @@ class Settings(BaseSettings):
 
     database_url: str = "postgresql://postgres@127.0.0.1:5432/postgres"
     db_pool_size: int = Field(default=10, ge=1)
+    # Migrations (platform_common.migration_env, docs/migrations.md): a statement
+    # waiting longer than this for a lock gives up, so that it does not queue the
+    # service's own queries behind it; and no statement runs longer than the second.
+    migration_lock_timeout_seconds: float = Field(default=5.0, gt=0)
+    migration_statement_timeout_seconds: float = Field(default=300.0, gt=0)
     jwks_url: str = "http://127.0.0.1:8001/auth/.well-known/jwks.json"
     jwt_issuer: str = "notes-platform-auth"
     # User tokens carry the platform audience; service tokens for /internal/
