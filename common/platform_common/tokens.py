@@ -23,6 +23,9 @@ from typing_extensions import TypeVar
 from platform_common.revocations import RevokedSubjects, metric_source, track_age
 
 ALGORITHMS = ("RS256",)
+# The `iss` of auth-service's tokens before it became the server's URL (issue
+# 33): accepted by default until every such token has expired (README, "Issuer").
+LEGACY_ISSUER = "notes-platform-auth"
 logger = logging.getLogger(__name__)
 
 JWKS_AGE = Gauge(
@@ -196,7 +199,11 @@ KeySourceT = TypeVar("KeySourceT", bound=KeySource, default=JwksCache)
 class AccessTokenVerifier(Generic[KeySourceT]):
     """Checks signature, issuer, audience and lifetime; with `revocations`, also
     refuses tokens whose version an account change has ended, and every token
-    until that list has loaded (see platform_common.revocations)."""
+    until that list has loaded (see platform_common.revocations).
+
+    `iss` must be `issuer` or one of `previous_issuers`, compared exactly: the
+    latter keep tokens signed before a change of issuer valid until they expire.
+    """
 
     def __init__(
         self,
@@ -204,6 +211,7 @@ class AccessTokenVerifier(Generic[KeySourceT]):
         *,
         issuer: str,
         audiences: Iterable[str],
+        previous_issuers: Iterable[str] = (),
         leeway: int = 10,
         revocations: RevokedSubjects | None = None,
         cache_size: int = 10_000,
@@ -217,7 +225,7 @@ class AccessTokenVerifier(Generic[KeySourceT]):
         self._verified_generation = jwks.generation
         self._cache_size = cache_size
         self._leeway = leeway
-        self._issuer = issuer
+        self._issuers = (issuer, *previous_issuers)
         self._audiences = frozenset(audiences)
         self._options = {
             "verify_aud": False,  # checked below against a set of accepted audiences
@@ -269,7 +277,7 @@ class AccessTokenVerifier(Generic[KeySourceT]):
         key = await self.jwks.get(kid)
         try:
             claims = jwt.decode(
-                token, key, algorithms=list(ALGORITHMS), issuer=self._issuer, options=self._options
+                token, key, algorithms=list(ALGORITHMS), issuer=self._issuers, options=self._options
             )
         except ExpiredSignatureError:
             raise InvalidToken("token expired") from None

@@ -27,6 +27,8 @@ class VerifierSettings(Protocol):
 
     jwks_url: str
     jwt_issuer: str
+    # Also accepted, for tokens signed before the issuer changed (until they expire).
+    jwt_previous_issuers: list[str]
     jwks_max_age_seconds: float
     jwks_refetch_floor_seconds: float
     # Off only in tests that have no list to poll (one switch, the same in every process).
@@ -84,6 +86,10 @@ def build_remote_verifier(
         else None
     )
     verifier = AccessTokenVerifier(
-        jwks, issuer=settings.jwt_issuer, audiences=list(audiences), revocations=revocations
+        jwks,
+        issuer=settings.jwt_issuer,
+        previous_issuers=settings.jwt_previous_issuers,
+        audiences=list(audiences),
+        revocations=revocations,
     )
     return RemoteVerifier(verifier=verifier, jwks=jwks, revocations=revocations, http=http)

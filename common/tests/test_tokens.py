@@ -6,7 +6,13 @@ import pytest
 import respx
 
 from platform_common.testing.issuer import TokenIssuer
-from platform_common.tokens import AccessTokenVerifier, InvalidToken, JwksCache, parse_jwks
+from platform_common.tokens import (
+    LEGACY_ISSUER,
+    AccessTokenVerifier,
+    InvalidToken,
+    JwksCache,
+    parse_jwks,
+)
 
 JWKS_URL = "http://auth.test/jwks"
 
@@ -147,6 +153,56 @@ class TestAccessTokenVerifier:
         claims["nbf"] = claims["iat"] + 3600
         with pytest.raises(InvalidToken):
             await verifier.verify(issuer.sign(claims))
+
+
+class TestIssuers:
+    """One issuer that tokens carry now, and earlier ones accepted until their tokens expire."""
+
+    @pytest.fixture
+    def verifier(self, http: httpx.AsyncClient, jwks_route: respx.Route) -> AccessTokenVerifier:
+        return AccessTokenVerifier(
+            JwksCache(JWKS_URL, http),
+            issuer="https://notes.example.com/auth",
+            previous_issuers=[LEGACY_ISSUER],
+            audiences=["notes-platform"],
+        )
+
+    @pytest.mark.parametrize("iss", ["https://notes.example.com/auth", LEGACY_ISSUER])
+    async def test_current_and_previous_accepted(
+        self, issuer: TokenIssuer, verifier: AccessTokenVerifier, iss: str
+    ) -> None:
+        assert (await verifier.verify(issuer.token("u", iss=iss))).subject == "u"
+
+    @pytest.mark.parametrize(
+        "iss",
+        [
+            "https://notes.example.com/auth/",  # compared exactly (RFC 8414 §3.3)
+            "https://notes.example.com",
+            "https://evil.example/auth",
+            ["https://notes.example.com/auth"],
+            None,
+        ],
+    )
+    async def test_anything_else_refused(
+        self, issuer: TokenIssuer, verifier: AccessTokenVerifier, iss: object
+    ) -> None:
+        with pytest.raises(InvalidToken, match="invalid token"):
+            await verifier.verify(issuer.token("u", iss=iss))
+
+    async def test_previous_issuer_still_expires(
+        self, issuer: TokenIssuer, verifier: AccessTokenVerifier
+    ) -> None:
+        with pytest.raises(InvalidToken, match="expired"):
+            await verifier.verify(issuer.token("u", iss=LEGACY_ISSUER, lifetime=-60))
+
+    async def test_no_previous_issuer_by_default(
+        self, http: httpx.AsyncClient, issuer: TokenIssuer, jwks_route: respx.Route
+    ) -> None:
+        verifier = AccessTokenVerifier(
+            JwksCache(JWKS_URL, http), issuer=issuer.issuer, audiences=[issuer.audience]
+        )
+        with pytest.raises(InvalidToken, match="invalid token"):
+            await verifier.verify(issuer.token("u", iss=LEGACY_ISSUER))
 
 
 class TestVerifiedTokenCache:

@@ -1,14 +1,14 @@
 """The remote verifier the gateway and notes-service build (platform_common.verification)."""
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 import pytest
 import respx
 
 from platform_common.testing.issuer import TokenIssuer
-from platform_common.tokens import InvalidToken
+from platform_common.tokens import LEGACY_ISSUER, InvalidToken
 from platform_common.verification import build_remote_verifier
 
 JWKS_URL = "http://auth.test/auth/.well-known/jwks.json"
@@ -18,7 +18,8 @@ REVOCATIONS_URL = "http://auth.test/internal/revocations"
 @dataclass
 class Settings:
     jwks_url: str = JWKS_URL
-    jwt_issuer: str = "notes-platform-auth"
+    jwt_issuer: str = "http://127.0.0.1:8000/auth"
+    jwt_previous_issuers: list[str] = field(default_factory=lambda: [LEGACY_ISSUER])
     jwks_max_age_seconds: float = 300.0
     jwks_refetch_floor_seconds: float = 0.0
     revocations_enabled: bool = True
@@ -52,6 +53,30 @@ async def test_verifies_with_the_jwks_and_refuses_revoked_subjects() -> None:
             assert listed.call_count == calls  # the poller stopped with the block
             with pytest.raises(InvalidToken, match="revoked"):
                 await remote.verifier.verify(token)
+    finally:
+        await remote.aclose()
+
+
+@pytest.mark.parametrize(("previous", "legacy_accepted"), [([LEGACY_ISSUER], True), ([], False)])
+async def test_issuers_from_the_settings(previous: list[str], legacy_accepted: bool) -> None:
+    """Tokens carry JWT_ISSUER; JWT_PREVIOUS_ISSUERS are accepted too (issue 33)."""
+    issuer = TokenIssuer(issuer="https://notes.example.com/auth")
+    settings = Settings(
+        jwt_issuer=issuer.issuer, jwt_previous_issuers=previous, revocations_enabled=False
+    )
+    remote = build_remote_verifier(settings, audiences=[issuer.audience])
+    try:
+        with respx.mock(assert_all_mocked=True) as mock:
+            mock.get(JWKS_URL).respond(json=issuer.jwks())
+            assert (await remote.verifier.verify(issuer.token("now"))).subject == "now"
+            legacy = issuer.token("before", iss=LEGACY_ISSUER)
+            if legacy_accepted:
+                assert (await remote.verifier.verify(legacy)).subject == "before"
+            else:
+                with pytest.raises(InvalidToken, match="invalid token"):
+                    await remote.verifier.verify(legacy)
+            with pytest.raises(InvalidToken, match="invalid token"):
+                await remote.verifier.verify(issuer.token("x", iss="https://evil.example/auth"))
     finally:
         await remote.aclose()
 

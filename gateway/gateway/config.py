@@ -7,6 +7,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from gateway.quotas import parse_rate
 from platform_common.replicas import split_urls
+from platform_common.tokens import LEGACY_ISSUER
 
 
 class Settings(BaseSettings):
@@ -34,7 +35,13 @@ class Settings(BaseSettings):
     # Empty means /auth/.well-known/jwks.json on every auth-service replica
     # (platform_common.replicas: each in turn, the next when one refuses).
     jwks_url: str = ""
-    jwt_issuer: str = "notes-platform-auth"
+    # auth-service's issuer: its public URL + /auth (AUTH_PUBLIC_URL; the
+    # default is `make run`'s, which sets it from the gateway's port).
+    jwt_issuer: str = "http://127.0.0.1:8000/auth"
+    # Also accepted until their tokens expire: the issuer before it was a URL.
+    # Empty it once auth-service has signed with jwt_issuer for an access-token
+    # lifetime (README, "Issuer").
+    jwt_previous_issuers: list[str] = [LEGACY_ISSUER]
     jwt_audience: str = "notes-platform"
     jwks_max_age_seconds: float = Field(default=300.0, gt=0)
     jwks_refetch_floor_seconds: float = Field(default=10.0, ge=0)

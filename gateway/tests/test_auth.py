@@ -8,9 +8,11 @@ import httpx
 import pytest
 import respx
 
+from gateway.config import Settings
 from platform_common.testing.contract import Contract
 from platform_common.testing.issuer import TokenIssuer
-from tests.conftest import AUTH_URL, NOTE, REGISTERED, TOKENS, USER_ID
+from platform_common.tokens import LEGACY_ISSUER
+from tests.conftest import AUTH_URL, NOTE, REGISTERED, TOKENS, USER_ID, make_settings
 
 
 def _b64(data: bytes) -> str:
@@ -109,6 +111,42 @@ class TestRefusals:
         for _ in range(3):
             await client.get("/notes/1", headers={"Authorization": f"Bearer {token}"})
         assert mock.routes["jwks"].call_count == 1
+
+
+class TestIssuers:
+    """Tokens carry auth-service's URL as `iss` (RFC 8414 §2); those issued
+    before, with the old name, still pass until they expire (issue 33)."""
+
+    def test_defaults_name_the_make_run_issuer_and_accept_the_old_one(self) -> None:
+        settings = Settings()
+        assert settings.jwt_issuer == "http://127.0.0.1:8000/auth"
+        assert settings.jwt_previous_issuers == [LEGACY_ISSUER] == ["notes-platform-auth"]
+
+    async def test_current_issuer(
+        self, client: httpx.AsyncClient, notes: respx.Route, issuer: TokenIssuer
+    ) -> None:
+        token = issuer.token(USER_ID, iss="http://127.0.0.1:8000/auth")
+        response = await client.get("/notes/1", headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 200
+
+    async def test_old_issuer_until_it_expires(
+        self, client: httpx.AsyncClient, notes: respx.Route, issuer: TokenIssuer
+    ) -> None:
+        live = issuer.token(USER_ID, iss=LEGACY_ISSUER)
+        response = await client.get("/notes/1", headers={"Authorization": f"Bearer {live}"})
+        assert response.status_code == 200
+        expired = issuer.token(USER_ID, iss=LEGACY_ISSUER, lifetime=-60)
+        response = await client.get("/notes/1", headers={"Authorization": f"Bearer {expired}"})
+        assert response.status_code == 401
+
+    @pytest.mark.parametrize("settings", [make_settings(jwt_previous_issuers=[])])
+    async def test_old_issuer_refused_once_dropped(
+        self, client: httpx.AsyncClient, notes: respx.Route, issuer: TokenIssuer
+    ) -> None:
+        token = issuer.token(USER_ID, iss=LEGACY_ISSUER)
+        response = await client.get("/notes/1", headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 401
+        assert not notes.called
 
 
 class TestOpenRoutes:

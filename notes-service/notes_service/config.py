@@ -3,6 +3,8 @@ from functools import lru_cache
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from platform_common.tokens import LEGACY_ISSUER
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="NOTES_")
@@ -15,7 +17,13 @@ class Settings(BaseSettings):
     migration_lock_timeout_seconds: float = Field(default=5.0, gt=0)
     migration_statement_timeout_seconds: float = Field(default=300.0, gt=0)
     jwks_url: str = "http://127.0.0.1:8001/auth/.well-known/jwks.json"
-    jwt_issuer: str = "notes-platform-auth"
+    # auth-service's issuer: its public URL + /auth (AUTH_PUBLIC_URL; the
+    # default is `make run`'s, which sets it from the gateway's port).
+    jwt_issuer: str = "http://127.0.0.1:8000/auth"
+    # Also accepted until their tokens expire: the issuer before it was a URL.
+    # Empty it once auth-service has signed with jwt_issuer for an access-token
+    # lifetime (README, "Issuer").
+    jwt_previous_issuers: list[str] = [LEGACY_ISSUER]
     # User tokens carry the platform audience; service tokens for /internal/
     # routes are minted for notes-service alone.
     jwt_audiences: list[str] = ["notes-platform", "notes-service"]

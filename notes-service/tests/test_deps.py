@@ -3,8 +3,10 @@
 import httpx
 import pytest
 
+from notes_service.config import Settings
 from platform_common.testing.forgery import forged_tokens
 from platform_common.testing.issuer import TokenIssuer
+from platform_common.tokens import LEGACY_ISSUER
 from tests.conftest import User
 
 FORGERIES = list(forged_tokens(TokenIssuer(), "00000000-0000-0000-0000-000000000000"))
@@ -49,3 +51,30 @@ class TestCurrentUser:
     async def test_valid_token_accepted(self, client: httpx.AsyncClient, alice: User) -> None:
         response = await client.get("/notes/", headers=alice.headers)
         assert response.status_code == 200
+
+
+class TestIssuers:
+    """Tokens carry auth-service's URL as `iss`; those issued before with the
+    old name still pass until they expire (issue 33)."""
+
+    def test_defaults_name_the_make_run_issuer_and_accept_the_old_one(self) -> None:
+        settings = Settings()
+        assert settings.jwt_issuer == "http://127.0.0.1:8000/auth"
+        assert settings.jwt_previous_issuers == [LEGACY_ISSUER] == ["notes-platform-auth"]
+
+    async def test_old_issuer_until_it_expires(
+        self, client: httpx.AsyncClient, issuer: TokenIssuer, alice: User
+    ) -> None:
+        live = issuer.token(str(alice.id), iss=LEGACY_ISSUER)
+        response = await client.get("/notes/", headers={"Authorization": f"Bearer {live}"})
+        assert response.status_code == 200
+        expired = issuer.token(str(alice.id), iss=LEGACY_ISSUER, lifetime=-60)
+        response = await client.get("/notes/", headers={"Authorization": f"Bearer {expired}"})
+        assert response.status_code == 401
+
+    async def test_another_issuer_refused(
+        self, client: httpx.AsyncClient, issuer: TokenIssuer, alice: User
+    ) -> None:
+        token = issuer.token(str(alice.id), iss="http://127.0.0.1:8000")
+        response = await client.get("/notes/", headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 401

@@ -21,7 +21,9 @@ class TokenIssuer:
     def __init__(
         self,
         *,
-        issuer: str = "notes-platform-auth",
+        # auth-service's issuer with `make run`'s defaults, which the
+        # verifiers' settings expect by default.
+        issuer: str = "http://127.0.0.1:8000/auth",
         audience: str = "notes-platform",
         kid: str | None = None,
     ) -> None:
