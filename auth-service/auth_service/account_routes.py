@@ -21,6 +21,7 @@ from auth_service.deps import (
 )
 from auth_service.errors import InvalidClient, InvalidRequest, SessionNotFound
 from auth_service.events import EventFilter
+from auth_service.introspection import METADATA_PATH
 from auth_service.models import SecurityEvent
 from auth_service.routes import (
     EMAIL_TAKEN,
@@ -66,6 +67,9 @@ assert set(EventType.__args__) == set(events.EVENT_TYPES)  # type: ignore[attr-d
 
 router = APIRouter(prefix="/auth", tags=["account"])
 events_router = superuser_router("/auth/events")
+# The one route outside /auth: where RFC 8414 §3.1 puts the metadata of the
+# issuer `<public URL>/auth` (the gateway forwards this exact path here).
+well_known_router = APIRouter(tags=["account"])
 
 
 @router.post(
@@ -214,9 +218,14 @@ async def list_events(
     return await _page(response, session, where, offset, limit)
 
 
+@well_known_router.get(METADATA_PATH)
 @router.get("/.well-known/oauth-authorization-server")
 async def authorization_server_metadata(response: Response, state: StateDep) -> dict[str, Any]:
-    """OAuth 2.0 Authorization Server Metadata (RFC 8414)."""
+    """OAuth 2.0 Authorization Server Metadata (RFC 8414), for the issuer
+    `<public URL>/auth`. Served where §3.1 puts it,
+    /.well-known/oauth-authorization-server/auth, and where OpenID Connect
+    Discovery's rule (appending) puts it, /auth/.well-known/oauth-authorization-server,
+    as §5 advises for an issuer with a path."""
     response.headers["Cache-Control"] = "public, max-age=300"
     return state.metadata
 

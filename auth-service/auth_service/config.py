@@ -27,9 +27,12 @@ import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Self
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from platform_common.tokens import LEGACY_ISSUER
 
 FIRST_SUPERUSER_PASSWORD_MIN_LENGTH = 12
 # auth-service/auth_service/config.py → the repository's root.
@@ -100,7 +103,9 @@ class Settings(BaseSettings):
     # (platform_common/draining.py). 0: stop at once.
     shutdown_drain_seconds: float = Field(default=0.0, ge=0)
 
-    jwt_issuer: str = "notes-platform-auth"
+    # The tokens' `iss` is jwt_issuer below (derived from public_url). These
+    # are also accepted here (/auth/me, introspection) until their tokens expire.
+    jwt_previous_issuers: list[str] = [LEGACY_ISSUER]
     jwt_audience: str = "notes-platform"
     user_scope: str = "notes"
     access_token_lifetime_seconds: int = Field(default=900, ge=30, le=3600)
@@ -174,8 +179,9 @@ class Settings(BaseSettings):
     smtp_timeout_seconds: float = Field(default=10.0, gt=0)
     mail_dir: Path = Field(default_factory=_mail_dir)
     mail_from: str = "notes-platform <no-reply@localhost>"
-    # Where clients reach the API (the gateway): links in emails, and the
-    # endpoints of /auth/.well-known/oauth-authorization-server.
+    # Where clients reach the API (the gateway): links in emails, the
+    # endpoints of the RFC 8414 metadata, and the issuer (jwt_issuer).
+    # `make run` sets it from the gateway's port (deploy/run_local.py).
     public_url: str = "http://127.0.0.1:8000"
 
     # Account lifecycle (auth_service.recovery).
@@ -202,6 +208,36 @@ class Settings(BaseSettings):
     # GET /internal/revocations lists subjects revoked within the access-token
     # lifetime plus this margin (verifiers accept `exp` with some leeway too).
     revocation_leeway_seconds: int = Field(default=60, ge=0)
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url_is_an_http_url(cls, value: str) -> str:
+        """An absolute http(s) URL with no user, query or fragment (RFC 8414 §2
+        asks all three of an issuer; https in production), stored without a
+        trailing slash so that `public_url + "/auth/..."` is one URL."""
+        parts = urlsplit(value)  # ValueError (a bad IPv6 literal) is a validation error too
+        _ = parts.port  # raises ValueError when out of range
+        plain = value.isprintable() and not any(c in value for c in " ?#@")
+        if not (plain and parts.scheme in {"http", "https"} and parts.hostname):
+            raise ValueError(
+                "public_url must be an absolute http(s) URL without user, query or fragment"
+            )
+        return value.rstrip("/")
+
+    @property
+    def jwt_issuer(self) -> str:
+        """The issuer identifier: auth-service's public URL (RFC 8414 §2).
+
+        `<public_url>/auth`, not the bare public URL: the server is the part of
+        the API under /auth, and its metadata is served by both rules RFC 8414
+        §5 names for an issuer with a path: §3.1's, which inserts the
+        well-known string before the path (/.well-known/oauth-authorization-server/auth),
+        and OpenID Connect Discovery's, which appends it
+        (/auth/.well-known/oauth-authorization-server, served since before).
+        The bare URL's document would belong at the root of the gateway,
+        outside every service's paths (docs/architecture.md, "Issuer").
+        """
+        return self.public_url + "/auth"
 
     @field_validator("smtp_url", mode="before")
     @classmethod

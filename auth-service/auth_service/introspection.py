@@ -164,13 +164,21 @@ class Introspector:
         return caller.with_username(answer, user.email)
 
 
+# Where RFC 8414 §3.1 puts the metadata of the issuer `<public URL>/auth`:
+# the well-known string between the host and the issuer's path.
+METADATA_PATH = "/.well-known/oauth-authorization-server/auth"
+
+
 def authorization_server_metadata(
     *, issuer: str, public_url: str, scopes: list[str]
 ) -> dict[str, Any]:
-    """RFC 8414 §2. No authorization endpoint (no grant here uses one), so
+    """RFC 8414 §2. `issuer` is `<public_url>/auth` (Settings.jwt_issuer), the
+    identifier both of the document's URLs are formed from (§3.3).
+    No authorization endpoint (no grant here uses one), so
     `authorization_endpoint` is omitted and `response_types_supported`, which
     §2 requires, is empty. The password grant's clients are public (`none`);
-    client-credentials clients authenticate with a secret, basic or post."""
+    client-credentials clients authenticate with a secret, basic or post.
+    `scopes`: only those a third party may ask for."""
     base = public_url.rstrip("/") + "/auth"
     secret_methods = ["client_secret_basic", "client_secret_post"]
     return {

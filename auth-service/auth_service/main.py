@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from auth_service import users
 from auth_service.account_mail import AccountMail, MailTemplates
-from auth_service.account_routes import events_router
+from auth_service.account_routes import events_router, well_known_router
 from auth_service.account_routes import router as account_router
 from auth_service.config import Settings, get_settings
 from auth_service.errors import (
@@ -154,6 +154,7 @@ def introspector(settings: Settings, key_ring: KeyRing, policy: TokenPolicy) -> 
         verifier=AccessTokenVerifier(
             StaticKeys(parse_jwks(key_ring.jwks())),
             issuer=settings.jwt_issuer,
+            previous_issuers=settings.jwt_previous_issuers,
             audiences=audiences,
             leeway=0,
         ),
@@ -163,11 +164,11 @@ def introspector(settings: Settings, key_ring: KeyRing, policy: TokenPolicy) -> 
 
 
 def metadata(settings: Settings) -> dict[str, Any]:
-    client_scopes = {scope for client in settings.clients.values() for scope in client.scopes}
+    # Only what a third party may ask for: the service clients' scopes
+    # (AUTH_CLIENTS: notes:purge, introspection...) are ours to hand out, and
+    # naming them tells an attacker what to aim for (issue 33).
     return authorization_server_metadata(
-        issuer=settings.jwt_issuer,
-        public_url=settings.public_url,
-        scopes=[settings.user_scope, *sorted(client_scopes - {settings.user_scope})],
+        issuer=settings.jwt_issuer, public_url=settings.public_url, scopes=[settings.user_scope]
     )
 
 
@@ -239,6 +240,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.token_verifier = AccessTokenVerifier(
             StaticKeys(parse_jwks(key_ring.jwks())),
             issuer=settings.jwt_issuer,
+            previous_issuers=settings.jwt_previous_issuers,
             audiences=[settings.jwt_audience],
         )
         logger.info(
@@ -301,7 +303,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = create_service_app(
         service=SERVICE,
         readiness=readiness,
-        routers=[router, account_router, users_router, events_router, internal_router],
+        routers=[
+            router,
+            account_router,
+            users_router,
+            events_router,
+            well_known_router,
+            internal_router,
+        ],
         trusted_proxies=settings.trusted_proxies,
         drain_seconds=settings.shutdown_drain_seconds,
         title="auth-service",
@@ -309,7 +318,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # publishes token versions (breaking for consumers of 0.x).
         # 2.0.0: POST /auth/register answers 202 {email, detail}, the same for
         # a taken address (no 409, no user in the body).
-        version="2.0.0",
+        # 2.1.0: the RFC 8414 metadata at /.well-known/oauth-authorization-server/auth too.
+        version="2.1.0",
         description="Users, registration, login and every token of the notes platform.",
         lifespan=lifespan,
     )

@@ -2,11 +2,9 @@
 (GET /auth/me/events, GET /auth/events) and their retention."""
 
 import uuid
-import warnings
 from datetime import timedelta
 
 import httpx
-from fastapi import FastAPI
 from jose import jwt
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from auth_service import events, housekeeping
 from auth_service.models import LoginSession, SecurityEvent
 from tests.conftest import (
-    BASE_URL,
     PASSWORD,
     Account,
     delete_me,
@@ -23,12 +20,6 @@ from tests.conftest import (
     register,
     unique_email,
 )
-
-with warnings.catch_warnings():
-    from authlib.deprecate import AuthlibDeprecationWarning
-
-    warnings.simplefilter("ignore", AuthlibDeprecationWarning)
-    from authlib.integrations.httpx_client import AsyncOAuth2Client
 
 
 def sid_of(account: Account) -> str:
@@ -267,47 +258,3 @@ class TestEvents:
         # Alice's session is live however old; Bob's ended one is gone.
         kept = (await session.scalars(select(LoginSession.id))).all()
         assert [str(k) for k in kept] == [sid_of(alice)]
-
-
-class TestMetadata:
-    """RFC 8414 §2 and §3."""
-
-    async def test_document(self, client: httpx.AsyncClient) -> None:
-        response = await client.get("/auth/.well-known/oauth-authorization-server")
-        assert response.status_code == 200
-        assert response.headers["content-type"] == "application/json"
-        document = response.json()
-        assert document["issuer"] == "notes-platform-auth"  # the tokens' `iss`
-        assert document["token_endpoint"] == f"{BASE_URL}/auth/token"
-        assert document["jwks_uri"] == f"{BASE_URL}/auth/.well-known/jwks.json"
-        assert document["revocation_endpoint"] == f"{BASE_URL}/auth/revoke"
-        assert document["introspection_endpoint"] == f"{BASE_URL}/auth/introspect"
-        assert set(document["grant_types_supported"]) == {
-            "password",
-            "refresh_token",
-            "client_credentials",
-        }
-        # Required by §2; no grant here uses the authorization endpoint.
-        assert document["response_types_supported"] == []
-        assert "authorization_endpoint" not in document
-        assert document["scopes_supported"][0] == "notes"
-        assert "client_secret_basic" in document["introspection_endpoint_auth_methods_supported"]
-
-    async def test_authlib_configured_from_the_document_logs_in(
-        self, app: FastAPI, client: httpx.AsyncClient
-    ) -> None:
-        email = unique_email()
-        await register(client, email=email)
-        document = (await client.get("/auth/.well-known/oauth-authorization-server")).json()
-        async with AsyncOAuth2Client(
-            token_endpoint=document["token_endpoint"],
-            token_endpoint_auth_method=document["token_endpoint_auth_methods_supported"][0],
-            scope=document["scopes_supported"][0],
-            transport=httpx.ASGITransport(app=app),
-        ) as oauth:
-            token = await oauth.fetch_token(
-                document["token_endpoint"], username=email, password=PASSWORD
-            )
-            me = await oauth.get(f"{BASE_URL}/auth/me")
-        assert token["scope"] == "notes"
-        assert (me.status_code, me.json()["email"]) == (200, email)

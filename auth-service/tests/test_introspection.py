@@ -15,6 +15,7 @@ from auth_service.config import ClientConfig, Settings
 from auth_service.security import AccessTokenSigner
 from platform_common.testing.contract import Contract
 from tests.conftest import (
+    BASE_URL,
     CLIENT_SECRET,
     INTROSPECTOR,
     NO_USERNAME_INTROSPECTOR,
@@ -78,7 +79,7 @@ class TestActiveTokens:
         assert (body["token_type"], body["aud"], body["iss"]) == (
             "Bearer",
             "notes-platform",
-            "notes-platform-auth",
+            f"{BASE_URL}/auth",
         )
         assert body["exp"] > body["iat"]
         assert isinstance(body["jti"], str)

@@ -32,7 +32,7 @@ from auth_service.security import AccessTokenSigner
 from auth_service.service_tokens import ServiceTokenCache
 from platform_common.testing.contract import path_matches
 from platform_common.tokens import AccessTokenVerifier, StaticKeys, parse_jwks
-from tests.conftest import NOTES, Account, delete_me
+from tests.conftest import BASE_URL, NOTES, Account, delete_me
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -296,7 +296,7 @@ class TestDispatcher:
         header = notes_mock.calls.last.request.headers["Authorization"]
         verifier = AccessTokenVerifier(
             StaticKeys(parse_jwks(app.state.auth.key_ring.jwks())),
-            issuer="notes-platform-auth",
+            issuer=f"{BASE_URL}/auth",
             audiences=["notes-service"],
         )
         claims = await verifier.verify(header.removeprefix("Bearer "))

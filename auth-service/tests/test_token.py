@@ -1,5 +1,6 @@
 import asyncio
 import base64
+import uuid
 import warnings
 from typing import Any
 
@@ -15,7 +16,8 @@ from auth_service import tokens
 from auth_service.config import Settings
 from auth_service.errors import InvalidGrant
 from auth_service.models import RefreshToken
-from auth_service.security import refresh_token_hash
+from auth_service.security import AccessTokenSigner, refresh_token_hash
+from platform_common.tokens import LEGACY_ISSUER
 from tests.conftest import (
     BASE_URL,
     COMMITTED_DOMAIN,
@@ -105,7 +107,8 @@ class TestPasswordGrant:
         claims = claims_of(token)
         assert set(claims) == {"iss", "aud", "sub", "exp", "iat", "jti", "scope", "ver", "sid"}
         assert claims["ver"] == 0
-        assert claims["iss"] == "notes-platform-auth"
+        # The issuer named by the RFC 8414 document: auth-service's public URL.
+        assert claims["iss"] == f"{BASE_URL}/auth" == settings.jwt_issuer
         assert claims["aud"] == "notes-platform"
         assert claims["sub"] == str(user.id)
         assert claims["scope"] == "notes"
@@ -204,6 +207,33 @@ class TestPasswordGrant:
         parameters = app.state.auth.hasher.parameters
         assert f"m={parameters.memory_cost_kib},t={parameters.time_cost}," in user.hashed_password
         assert (await password_grant(client, body["email"], PASSWORD)).is_success
+
+
+class TestOldIssuer:
+    """Tokens signed before the issuer became a URL (`notes-platform-auth`)
+    keep working here until they expire (AUTH_JWT_PREVIOUS_ISSUERS, issue 33)."""
+
+    def sign(self, app: FastAPI, alice: Account, lifetime: int) -> str:
+        signer = AccessTokenSigner(
+            app.state.auth.key_ring.active, issuer=LEGACY_ISSUER, lifetime_seconds=lifetime
+        )
+        sid = uuid.UUID(claims_of(alice.access_token)["sid"])
+        return signer.sign(
+            subject=alice.id, audience="notes-platform", scope="notes", version=0, session_id=sid
+        )
+
+    async def test_accepted_until_it_expires(
+        self, app: FastAPI, client: httpx.AsyncClient, alice: Account
+    ) -> None:
+        live = self.sign(app, alice, lifetime=300)
+        me = await client.get("/auth/me", headers={"Authorization": f"Bearer {live}"})
+        assert (me.status_code, me.json()["id"]) == (200, alice.id)
+        expired = self.sign(app, alice, lifetime=-60)
+        me = await client.get("/auth/me", headers={"Authorization": f"Bearer {expired}"})
+        assert me.status_code == 401
+
+    def test_defaults(self) -> None:
+        assert Settings().jwt_previous_issuers == [LEGACY_ISSUER] == ["notes-platform-auth"]
 
 
 class TestRefreshGrant:
@@ -316,10 +346,11 @@ class TestClientCredentialsGrant:
         body = response.json()
         assert set(body) == {"access_token", "token_type", "expires_in", "scope"}
         claims = claims_of(body["access_token"])
-        assert (claims["sub"], claims["aud"], claims["scope"]) == (
+        assert (claims["sub"], claims["aud"], claims["scope"], claims["iss"]) == (
             PURGE_CLIENT,
             "notes-service",
             "notes:purge",
+            f"{BASE_URL}/auth",
         )
 
     async def test_post_auth_and_default_scope(self, client: httpx.AsyncClient) -> None:

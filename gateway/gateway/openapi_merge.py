@@ -1,7 +1,8 @@
 """One OpenAPI document for the whole platform, merged from the services' own.
 
 Each service publishes its document at `/openapi.json`; the gateway keeps the
-paths it exposes (those under the service's prefix, so never `/internal/`),
+paths it exposes (those under the service's prefix, so never `/internal/`,
+and the few routing.EXACT_PATHS it forwards to the service),
 its own `/ping` and `/health` routes instead of the services', every component
 under its name unless two services mean different things by it (then the later
 one is prefixed), and one OAuth2 password scheme so Swagger UI's Authorize
@@ -23,6 +24,7 @@ from typing import Any
 import httpx
 
 from gateway.quotas import document_quota
+from gateway.routing import EXACT_PATHS
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +46,7 @@ class ServiceDocument:
 
 
 def _exposed(path: str, prefix: str) -> bool:
-    return path == prefix or path.startswith(prefix + "/")
+    return path == prefix or path.startswith(prefix + "/") or EXACT_PATHS.get(path) == prefix
 
 
 def _rewrite(node: Any, refs: dict[str, str], schemes: frozenset[str]) -> Any:

@@ -13,6 +13,7 @@ from functools import lru_cache
 OTHER = "other"
 
 ROUTE_TEMPLATES = (
+    "/.well-known/oauth-authorization-server/auth",
     "/auth/.well-known/jwks.json",
     "/auth/.well-known/oauth-authorization-server",
     "/auth/events",

@@ -177,6 +177,25 @@ class TestOpenRoutes:
         assert response.json() == body
         assert route.called
 
+    @pytest.mark.parametrize(
+        "path",
+        [
+            "/.well-known/oauth-authorization-server/auth",
+            "/auth/.well-known/oauth-authorization-server",
+        ],
+    )
+    async def test_metadata_needs_no_token(
+        self, client: httpx.AsyncClient, mock: respx.MockRouter, auth_contract: Contract, path: str
+    ) -> None:
+        """Both places RFC 8414 §5 names for an issuer with a path (`…/auth`):
+        the well-known string inserted before the path (§3.1) and appended to it."""
+        document = {"issuer": "http://gateway.test/auth"}
+        answer = auth_contract.response("GET", path, status=200, json=document)
+        route = mock.get(AUTH_URL + path).mock(side_effect=lambda _: answer)
+        response = await client.get(path)
+        assert (response.status_code, response.json()) == (200, document)
+        assert route.called
+
     async def test_jwks_needs_no_token(
         self, client: httpx.AsyncClient, mock: respx.MockRouter, issuer: TokenIssuer
     ) -> None:

@@ -47,7 +47,9 @@ class TestMergedDocument:
         assert {"/auth/token", "/auth/register", "/auth/me", "/notes", "/notes/{note_id}"} <= paths
         assert {"/ping", "/health/live", "/health/ready"} <= paths
         assert not [p for p in paths if p.startswith("/internal")]
-        assert all(p.startswith(("/auth", "/notes", "/ping", "/health")) for p in paths)
+        outside = {p for p in paths if not p.startswith(("/auth", "/notes", "/ping", "/health"))}
+        # auth-service's RFC 8414 metadata where §3.1 puts it, and nothing else.
+        assert outside == {"/.well-known/oauth-authorization-server/auth"}
         schemes = document["components"]["securitySchemes"]
         assert schemes == {
             "OAuth2PasswordBearer": {

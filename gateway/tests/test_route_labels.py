@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 
 from gateway.route_labels import OTHER, ROUTE_TEMPLATES, route_label
+from gateway.routing import EXACT_PATHS
 
 ROOT = Path(__file__).resolve().parents[2]
 PUBLIC_PREFIXES = ("/auth", "/notes")
@@ -18,6 +19,7 @@ def test_table_is_the_services_public_paths() -> None:
             path
             for path in document["paths"]
             if any(path == p or path.startswith(p + "/") for p in PUBLIC_PREFIXES)
+            or path in EXACT_PATHS
         }
     assert set(ROUTE_TEMPLATES) == documented
 
@@ -31,6 +33,11 @@ def test_table_is_the_services_public_paths() -> None:
         ("/notes/+5", "/notes/{note_id}"),
         ("/auth/users/5b0e7c1e-2f7a-4a8e-9d43-2d1b9c0f6a11", "/auth/users/{user_id}"),
         ("/auth/.well-known/jwks.json", "/auth/.well-known/jwks.json"),
+        (
+            "/.well-known/oauth-authorization-server/auth",
+            "/.well-known/oauth-authorization-server/auth",
+        ),
+        ("/.well-known/oauth-authorization-server/notes", OTHER),
         ("/auth/me", "/auth/me"),
         ("/notes/1/2", OTHER),
         ("/auth/whatever", OTHER),

@@ -34,6 +34,11 @@ UNKNOWN = [
     b"/admin",
     b"/",
     b"/auth-service/auth/me",
+    # Only the exact path of auth-service's RFC 8414 metadata leaves /auth.
+    b"/.well-known/oauth-authorization-server",
+    b"/.well-known/oauth-authorization-server/notes",
+    b"/.well-known/oauth-authorization-server/auth/token",
+    b"/.well-known/jwks.json",
 ]
 
 
@@ -115,3 +120,15 @@ class TestPrefixRouter:
         assert router.match("/notes/") == "n"
         assert router.match("/notesx") is None
         assert router.match("/internal/notes") is None
+
+    def test_exact_paths_outside_the_prefixes(self) -> None:
+        """RFC 8414 §3.1's place for the metadata of the issuer `<public URL>/auth`."""
+        router = PrefixRouter({"/auth": "a", "/notes": "n"})
+        assert router.match("/.well-known/oauth-authorization-server/auth") == "a"
+        for path in (
+            "/.well-known/oauth-authorization-server",
+            "/.well-known/oauth-authorization-server/notes",
+            "/.well-known/oauth-authorization-server/auth/token",
+            "/.well-known",
+        ):
+            assert router.match(path) is None, path
