@@ -14,6 +14,12 @@ replica's URL: the gateway balances over them (GATEWAY_AUTH_URLS,
 GATEWAY_NOTES_URLS), and the JWKS and revocation list (gateway,
 notes-service) and the outbox's purges (AUTH_NOTES_URL) go to each replica
 in turn, the next when one refuses (platform_common.replicas).
+
+Clients are told about the gateway actually started: AUTH_PUBLIC_URL (the
+RFC 8414 metadata's endpoints, the links in emails) is
+`http://127.0.0.1:$GATEWAY_PORT` unless set, and the issuer the verifiers
+expect (GATEWAY_JWT_ISSUER, NOTES_JWT_ISSUER) is that URL + /auth, as
+auth-service derives it.
 """
 
 from __future__ import annotations
@@ -144,8 +150,27 @@ def service_urls(ports: Mapping[str, int], service: str) -> list[str]:
     ]
 
 
-def service_environment(database_url: str, ports: Mapping[str, int]) -> dict[str, str]:
-    """Variables that wire the services together; values already set win."""
+def public_environment(env: Mapping[str, str], ports: Mapping[str, int]) -> dict[str, str]:
+    """Where clients reach the platform, unless `env` says: the (first) gateway.
+
+    AUTH_PUBLIC_URL makes the RFC 8414 metadata's endpoints, the links in
+    emails and the tokens' issuer (`<public URL>/auth`), which the verifiers
+    are told here too: with GATEWAY_PORT=9000 they all name 127.0.0.1:9000.
+    """
+    public_url = env.get("AUTH_PUBLIC_URL") or f"http://127.0.0.1:{ports['gateway']}"
+    issuer = public_url.rstrip("/") + "/auth"
+    return {
+        "AUTH_PUBLIC_URL": public_url,
+        "GATEWAY_JWT_ISSUER": issuer,
+        "NOTES_JWT_ISSUER": issuer,
+    }
+
+
+def service_environment(
+    database_url: str, ports: Mapping[str, int], overrides: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Variables that wire the services together; values already set win
+    (`overrides` over the process's environment)."""
     auth_urls = service_urls(ports, "auth-service")
     notes_urls = service_urls(ports, "notes-service")
 
@@ -167,7 +192,8 @@ def service_environment(database_url: str, ports: Mapping[str, int]) -> dict[str
     if len(ports) > len(SERVICES):
         for prefix in ("AUTH", "NOTES", "GATEWAY"):
             wiring[f"{prefix}_SHUTDOWN_DRAIN_SECONDS"] = DRAIN_SECONDS_WITH_REPLICAS
-    return {**wiring, **os.environ}
+    env = {**wiring, **os.environ, **(overrides or {})}
+    return {**public_environment(env, ports), **env}
 
 
 def logging_environment(terminal: bool) -> dict[str, str]:
@@ -198,7 +224,12 @@ class LocalSystem:
     metric_dirs: dict[str, tempfile.TemporaryDirectory[str]] = field(default_factory=dict)
 
     def _env(self) -> dict[str, str]:
-        return {**service_environment(self.database_url, self.ports), **self.extra_env}
+        return service_environment(self.database_url, self.ports, self.extra_env)
+
+    @property
+    def public_url(self) -> str:
+        """Where clients reach this system (AUTH_PUBLIC_URL), without a trailing slash."""
+        return self._env()["AUTH_PUBLIC_URL"].rstrip("/")
 
     def migrate(self) -> None:
         for service in SERVICES:

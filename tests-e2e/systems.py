@@ -43,7 +43,9 @@ def extra_gateway(system: LocalSystem, **env: str) -> Iterator[str]:
     gateway = LocalSystem(
         database_url=system.database_url,
         ports={**system.ports, "gateway": free_port()},
-        extra_env={**system.extra_env, **env},
+        # The system's public URL, not this gateway's: it names the issuer of
+        # the tokens this gateway checks (deploy/run_local.py).
+        extra_env={"AUTH_PUBLIC_URL": system.public_url, **system.extra_env, **env},
         quiet=True,
     )
     gateway.start("gateway")

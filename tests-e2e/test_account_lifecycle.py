@@ -58,7 +58,6 @@ def smtp(system: LocalSystem) -> Iterator[SmtpServer]:
     """auth-service sending through a real SMTP server for this module."""
     original = dict(system.extra_env)
     with smtp_server() as server:
-        gateway = f"http://127.0.0.1:{system.ports['gateway']}"
         clients = json.dumps(
             {
                 INTROSPECTOR[0]: {
@@ -79,7 +78,6 @@ def smtp(system: LocalSystem) -> Iterator[SmtpServer]:
             {
                 **original,
                 "AUTH_SMTP_URL": server.url(),
-                "AUTH_PUBLIC_URL": gateway,
                 "AUTH_CLIENTS": clients,
                 "AUTH_MAIL_FROM": "accounts@e2e.example",
             },
@@ -111,6 +109,15 @@ def test_without_smtp_mail_is_written_to_eml_files(system: LocalSystem, api: Api
     token = TOKEN_IN_MAIL.search(reset_file()[0].read_text())
     assert token is not None
     assert api.confirm_password_reset(token.group(1), NEW_PASSWORD).status_code == 204
+
+
+def test_links_in_mail_lead_to_the_running_gateway(
+    system: LocalSystem, api: ApiClient, smtp: SmtpServer
+) -> None:
+    """No AUTH_PUBLIC_URL is set: the runner derives it from the gateway's port."""
+    _, mail = registered(api, smtp)
+    gateway = f"http://127.0.0.1:{system.ports['gateway']}"
+    assert f"POST {gateway}/auth/verify\n" in mail.get_content()
 
 
 class TestPasswordReset:
@@ -338,6 +345,7 @@ class TestStandardEndpoints:
             "/auth/events",
             "/auth/introspect",
             "/auth/.well-known/oauth-authorization-server",
+            "/.well-known/oauth-authorization-server/auth",
         ):
             assert path in paths, path
 
@@ -346,6 +354,13 @@ class TestStandardEndpoints:
     ) -> None:
         document = api.http.get("/auth/.well-known/oauth-authorization-server").json()
         gateway = f"http://127.0.0.1:{system.ports['gateway']}"
+        # RFC 8414 §3.3: the issuer the URL was formed from; §3.1's location
+        # (the well-known string before the issuer's path) has the same document.
+        assert document["issuer"] == f"{gateway}/auth"
+        inserted = api.http.get("/.well-known/oauth-authorization-server/auth")
+        assert (inserted.status_code, inserted.json()) == (200, document)
+        # Only the scope a third party may ask for: not the introspector's.
+        assert document["scopes_supported"] == ["notes"]
         assert document["token_endpoint"] == f"{gateway}/auth/token"
         assert document["introspection_endpoint"] == f"{gateway}/auth/introspect"
         assert document["response_types_supported"] == []

@@ -9,12 +9,16 @@ here from auth-service's suite, which used to import notes-service in process.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 from api_client import ApiClient
+from jose import jwt
 from run_local import LocalSystem
 from systems import eventually
+
+from platform_common.tokens import LEGACY_ISSUER
 
 SUPERUSER = ("root@e2e.example", "root-password-e2e")  # conftest's superuser
 NOTE = {"title": "first note", "description": "from a real token"}
@@ -50,6 +54,45 @@ def test_user_and_refreshed_tokens_accepted(api: ApiClient, notes_service: httpx
     assert refreshed.status_code == 200, refreshed.text
     listing = notes_service.get("/notes", headers=bearer(refreshed.json()["access_token"]))
     assert (listing.status_code, listing.json()) == (200, [created.json()])
+
+
+def test_tokens_carry_the_issuer_of_the_metadata(
+    system: LocalSystem, api: ApiClient, notes_service: httpx.Client
+) -> None:
+    """`make run`'s issuer: the gateway it started, + /auth (RFC 8414 §2)."""
+    issuer = f"http://127.0.0.1:{system.ports['gateway']}/auth"
+    metadata = api.http.get("/.well-known/oauth-authorization-server/auth")
+    assert (metadata.status_code, metadata.json()["issuer"]) == (200, issuer)
+    user = api.register()
+    token = api.login(user["email"], user["password"])["access_token"]
+    assert jwt.get_unverified_claims(token)["iss"] == issuer
+    assert notes_service.get("/notes", headers=bearer(token)).status_code == 200
+
+
+def signed_before_the_upgrade(system: LocalSystem, token: str, **overrides: int) -> str:
+    """`token` as auth-service signed it before its issuer became a URL: the
+    same claims (but `overrides`) and key, `iss` the old name."""
+    kid = jwt.get_unverified_header(token)["kid"]
+    key = Path(system.extra_env["PLATFORM_DATA_DIR"], "auth-keys", f"{kid}.pem").read_text()
+    claims = {**jwt.get_unverified_claims(token), **overrides, "iss": LEGACY_ISSUER}
+    return str(jwt.encode(claims, key, algorithm="RS256", headers={"kid": kid}))
+
+
+def test_tokens_of_the_old_issuer_accepted_until_they_expire(
+    system: LocalSystem, api: ApiClient, notes_service: httpx.Client
+) -> None:
+    user = api.register()
+    token = api.login(user["email"], user["password"])["access_token"]
+    old = signed_before_the_upgrade(system, token)
+    assert notes_service.get("/notes", headers=bearer(old)).status_code == 200
+    assert api.http.get("/notes", headers=bearer(old)).status_code == 200
+    assert api.http.get("/auth/me", headers=bearer(old)).json()["id"] == user["id"]
+    claims = jwt.get_unverified_claims(token)
+    expired = signed_before_the_upgrade(
+        system, token, iat=claims["iat"] - 960, exp=claims["iat"] - 60
+    )
+    assert notes_service.get("/notes", headers=bearer(expired)).status_code == 401
+    assert api.http.get("/notes", headers=bearer(expired)).status_code == 401
 
 
 def test_deleted_users_token_refused(api: ApiClient, notes_service: httpx.Client) -> None:

@@ -98,6 +98,11 @@ def settings_env_names(package: str) -> frozenset[str]:
     return frozenset(names)
 
 
+def default_settings(package: str) -> Any:
+    """The service's Settings as it starts with no variable set."""
+    return importlib.import_module(f"{package}.config").Settings()
+
+
 @cache
 def _app(package: str) -> Starlette:
     main = importlib.import_module(f"{package}.main")

@@ -102,6 +102,15 @@ def test_links_in_emails_lead_to_the_published_gateway(compose: dict[str, Any]) 
     assert urlsplit(_default(public)).port == int(published_port)
 
 
+def test_verifiers_expect_the_issuer_auth_service_signs_as(compose: dict[str, Any]) -> None:
+    """auth-service's issuer is AUTH_PUBLIC_URL + /auth (RFC 8414 §2); the
+    verifiers are told the same explicitly, from the same variable."""
+    public = _service(compose, "auth-service")["environment"]["AUTH_PUBLIC_URL"]
+    verifiers = {"gateway": "GATEWAY_JWT_ISSUER", "notes-service": "NOTES_JWT_ISSUER"}
+    for name, variable in verifiers.items():
+        assert _service(compose, name)["environment"][variable] == public + "/auth", name
+
+
 def test_postgres(compose: dict[str, Any]) -> None:
     postgres = _service(compose, "postgres")
     assert re.fullmatch(r"postgres:\d+\.\d+(-\w+)?", postgres["image"]), "pin the version"

@@ -345,3 +345,14 @@ def test_auth_service_mails_through_the_operators_smtp_server(manifests: list[Ma
     [writable] = [path for path in mounts if mail_dir.is_relative_to(path)]
     assert "emptyDir" in volumes[mounts[writable]]
     assert urlsplit(env["AUTH_PUBLIC_URL"]["value"]).scheme == "https"
+
+
+def test_verifiers_expect_the_issuer_auth_service_signs_as(manifests: list[Manifest]) -> None:
+    """auth-service's issuer is AUTH_PUBLIC_URL + /auth (RFC 8414 §2); the
+    verifiers are told the same explicitly."""
+    deployments = by_kind(manifests, "Deployment")
+    public = _env_names(deployments["auth-service"], manifests)["AUTH_PUBLIC_URL"]["value"]
+    verifiers = {"gateway": "GATEWAY_JWT_ISSUER", "notes-service": "NOTES_JWT_ISSUER"}
+    for name, variable in verifiers.items():
+        env = _env_names(deployments[name], manifests)
+        assert env[variable]["value"] == public.rstrip("/") + "/auth", name
