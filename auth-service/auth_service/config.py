@@ -52,7 +52,7 @@ def _mail_dir() -> Path:
     return _data_dir() / "mail"
 
 
-# Client scopes of RFC 7662 introspection (auth_service.introspection): the
+# Client scopes of RFC 7662 introspection (auth_service.oauth.introspection): the
 # first lets a client call POST /auth/introspect, the second also shows it
 # the user's email (`username`).
 INTROSPECT_SCOPE = "introspect"
@@ -142,7 +142,7 @@ class Settings(BaseSettings):
     # Below the gateway's upstream timeout, so a queued login gets 503 from here.
     password_hashing_max_wait_seconds: float = Field(default=5.0, gt=0)
 
-    # Failed-login throttling (auth_service.throttle; README "Login throttling").
+    # Failed-login throttling (auth_service.accounts.throttle; README "Login throttling").
     # Attempts are counted before the password is checked, per fixed window.
     login_limit_per_account_address: int = Field(default=5, ge=1)
     login_window_per_account_address_seconds: int = Field(default=900, ge=1)
@@ -155,7 +155,7 @@ class Settings(BaseSettings):
     # after its last successful login.
     login_known_address_days: int = Field(default=90, ge=1)
 
-    # Account deletion: the outbox dispatcher (auth_service.outbox).
+    # Account deletion: the outbox dispatcher (auth_service.delivery.outbox).
     notes_url: str = "http://127.0.0.1:8002"
     notes_timeout_seconds: float = Field(default=5.0, gt=0)
     # Off in tests that drive the dispatcher by hand.
@@ -170,7 +170,7 @@ class Settings(BaseSettings):
     # The `sub` of the dispatcher's notes:purge tokens.
     outbox_client_id: str = "auth-service-outbox"
 
-    # Email (auth_service.mail). With no SMTP URL each message is written as an
+    # Email (auth_service.delivery.mail). With no SMTP URL each message is written as an
     # .eml file under mail_dir (the `make run` default) and its path logged.
     # smtp://user:password@host:port (plain; add ?starttls=true to upgrade),
     # smtps://... (TLS from the start). Certificates are checked against the
@@ -184,10 +184,10 @@ class Settings(BaseSettings):
     # `make run` sets it from the gateway's port (deploy/run_local.py).
     public_url: str = "http://127.0.0.1:8000"
 
-    # Account lifecycle (auth_service.recovery).
+    # Account lifecycle (auth_service.accounts.recovery).
     password_reset_lifetime_seconds: int = Field(default=1800, ge=60)
     verification_lifetime_seconds: int = Field(default=3 * 24 * 3600, ge=60)
-    # Reset requests per window (auth_service.recovery): per (account, client
+    # Reset requests per window (auth_service.accounts.recovery): per (account, client
     # address); per client address; per account from addresses that never
     # logged into it, all together (the cap on mail to one address).
     password_reset_limit_per_account_address: int = Field(default=3, ge=1)
@@ -196,7 +196,7 @@ class Settings(BaseSettings):
     password_reset_window_seconds: int = Field(default=3600, ge=1)
     # Emails registrations send to one address per window: the new account's
     # verification, then notices that someone tried to register it again
-    # (auth_service.users.register_user); beyond, nothing (the answer is
+    # (auth_service.accounts.users.register_user); beyond, nothing (the answer is
     # the same).
     registration_mail_limit: int = Field(default=3, ge=1)
     registration_mail_window_seconds: int = Field(default=86400, ge=1)

@@ -10,15 +10,15 @@ from urllib.parse import unquote_plus
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from auth_service import users
+from auth_service.accounts import users
+from auth_service.accounts.events import ClientInfo
+from auth_service.accounts.throttle import client_address
 from auth_service.errors import InvalidClient, NotSuperuser
-from auth_service.events import ClientInfo
-from auth_service.keys import KeyRing
 from auth_service.models import User
+from auth_service.oauth.keys import KeyRing
+from auth_service.oauth.tokens import ClientCredentials, TokenPolicy
 from auth_service.security import PasswordHasher, verified_token_claims
 from auth_service.state import AuthState
-from auth_service.throttle import client_address
-from auth_service.tokens import ClientCredentials, TokenPolicy
 from platform_common.bearer import Claims, oauth2_scheme, unauthorized
 from platform_common.observability import request_id_var
 

@@ -108,7 +108,7 @@ class UnsupportedGrantType(OAuthError):
 
 
 class LoginThrottled(OAuthError):
-    """Too many password-grant attempts (auth_service.throttle)."""
+    """Too many password-grant attempts (auth_service.accounts.throttle)."""
 
     status_code = status.HTTP_429_TOO_MANY_REQUESTS
     # RFC 8628 §3.5's code for "ask less often"; RFC 6749 has none for this.

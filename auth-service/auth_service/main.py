@@ -11,30 +11,30 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_asyn
 from sqlalchemy.pool import NullPool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from auth_service import users
-from auth_service.account_mail import AccountMail, MailTemplates
-from auth_service.account_routes import events_router, well_known_router
-from auth_service.account_routes import router as account_router
+from auth_service.accounts import users
+from auth_service.accounts.housekeeping import tidy_forever
+from auth_service.accounts.recovery import RecoveryPolicy
+from auth_service.accounts.throttle import Limit, LoginLimits, purge_login_throttle_forever
 from auth_service.config import Settings, get_settings
+from auth_service.delivery.account_mail import AccountMail, MailTemplates
+from auth_service.delivery.mail import FileMailer, Mailer, SmtpConfig, SmtpMailer
+from auth_service.delivery.notes_client import NotesClient
+from auth_service.delivery.outbox import Backoff, OutboxDispatcher
 from auth_service.errors import (
     ServiceError,
     http_error_handler,
     service_error_handler,
     validation_error_handler,
 )
-from auth_service.housekeeping import tidy_forever
-from auth_service.introspection import Introspector, authorization_server_metadata
-from auth_service.keys import KeyRing, development_key_ring, load_key_ring
-from auth_service.mail import FileMailer, Mailer, SmtpConfig, SmtpMailer
-from auth_service.notes_client import NotesClient
-from auth_service.outbox import Backoff, OutboxDispatcher
-from auth_service.recovery import RecoveryPolicy
-from auth_service.routes import internal_router, router, users_router
+from auth_service.oauth.introspection import Introspector, authorization_server_metadata
+from auth_service.oauth.keys import KeyRing, development_key_ring, load_key_ring
+from auth_service.oauth.service_tokens import ServiceTokenCache
+from auth_service.oauth.tokens import TokenPolicy
+from auth_service.routes.account import events_router, well_known_router
+from auth_service.routes.account import router as account_router
+from auth_service.routes.auth import internal_router, router, users_router
 from auth_service.security import AccessTokenSigner, Argon2Parameters, PasswordHasher
-from auth_service.service_tokens import ServiceTokenCache
 from auth_service.state import AuthState
-from auth_service.throttle import Limit, LoginLimits, purge_login_throttle_forever
-from auth_service.tokens import TokenPolicy
 from platform_common.app import create_service_app
 from platform_common.background import background_task
 from platform_common.database import (

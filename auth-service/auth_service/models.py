@@ -62,7 +62,7 @@ class RefreshToken(Base):
 
 # Outbox event kinds; payload {"user_id": "<uuid>"}.
 USER_DELETED = "user.deleted"
-# Emails (auth_service.account_mail): the secret a message carries is made
+# Emails (auth_service.delivery.account_mail): the secret a message carries is made
 # when it is sent, so no row ever holds it in clear.
 # {"user_id": "<uuid>" | null}; null: no such account, nothing is sent.
 PASSWORD_RESET_EMAIL = "email.password_reset"  # noqa: S105  (an event kind)  # nosec B105
@@ -75,7 +75,7 @@ NOTICE_EMAIL = "email.notice"
 class OutboxEvent(Base):
     """A message for another service, written in the transaction that caused it.
 
-    The dispatcher (auth_service.outbox) delivers it until acknowledged; a
+    The dispatcher (auth_service.delivery.outbox) delivers it until acknowledged; a
     delivered event keeps its row with `delivered_at` set and is never sent again.
     """
 
@@ -104,7 +104,7 @@ class OutboxEvent(Base):
     )
     # Done with: sent, or nothing left to send (no account, superseded).
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    # Parked: it can never be delivered (auth_service.outbox.PermanentFailure).
+    # Parked: it can never be delivered (auth_service.delivery.outbox.UndeliverableEvent).
     failed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_error: Mapped[str | None] = mapped_column(Text)
 
@@ -128,7 +128,7 @@ class SubjectRevocation(Base):
 
 class LoginAttemptCounter(Base):
     """Password-grant attempts in one fixed window, per scope and key
-    (auth_service.throttle). The key is a SHA-256 of the account and/or
+    (auth_service.accounts.throttle). The key is a SHA-256 of the account and/or
     address: the table holds no address or email in clear."""
 
     __tablename__ = "login_attempts"
@@ -141,7 +141,7 @@ class LoginAttemptCounter(Base):
 
 class KnownLoginAddress(Base):
     """An address that has logged into the account: the account-wide and
-    per-address login limits do not apply to it (auth_service.throttle)."""
+    per-address login limits do not apply to it (auth_service.accounts.throttle)."""
 
     __tablename__ = "known_login_addresses"
 

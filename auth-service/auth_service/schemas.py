@@ -12,7 +12,7 @@ from pydantic import (
     model_validator,
 )
 
-from auth_service.emails import MAX_INPUT_LENGTH, InvalidEmail, normalise_email
+from auth_service.accounts.emails import MAX_INPUT_LENGTH, InvalidEmail, normalise_email
 from auth_service.models import SubjectRevocation
 
 PASSWORD_MIN_LENGTH = 8
@@ -27,13 +27,13 @@ def _email(value: str) -> str:
         raise ValueError(f"value is not a valid email address: {exc}") from None
 
 
-# Stored in one normal form (auth_service.emails): one account per address
+# Stored in one normal form (auth_service.accounts.emails): one account per address
 # whatever its spelling, and the unique constraint on the column enforces it.
 # The special-use domains of RFC 6761 and its successors (.test, .invalid,
 # .arpa, ...) cannot receive mail and are refused: the pattern says so in the
 # document (ECMA-262, case spelled out: JSON Schema patterns take no flags).
 SPECIAL_USE_DOMAINS = ("arpa", "invalid", "local", "localhost", "onion", "test")
-# No "=?" either: an RFC 2047 encoded word is no address (auth_service.emails).
+# No "=?" either: an RFC 2047 encoded word is no address (auth_service.accounts.emails).
 EMAIL_PATTERN = (
     r"^(?![\s\S]*=\?)(?![\s\S]*[.@](?:"
     + "|".join("".join(f"[{c.upper()}{c}]" for c in name) for name in SPECIAL_USE_DOMAINS)
@@ -170,7 +170,7 @@ class TokenForm(BaseModel):
     """The form of `POST /auth/token` (RFC 6749 §4.3, §4.4, §6, §2.3.1).
 
     Every field is optional here: which ones a grant needs is checked by
-    auth_service.tokens.exchange, so a missing one is an OAuth
+    the grant's handler (auth_service.oauth.grants), so a missing one is an OAuth
     `invalid_request` rather than FastAPI's 422. An empty value counts as
     absent (FastAPI's rule for form fields).
     """

@@ -25,8 +25,8 @@ from jose import jwk, jwt
 from passlib.context import CryptContext
 
 from auth_service.errors import ServerBusy
-from auth_service.keys import SigningKey
 from auth_service.metrics import PASSWORD_HASHES_RUNNING, PASSWORD_HASHES_WAITING
+from auth_service.oauth.keys import SigningKey
 
 ALGORITHM = "RS256"
 T = TypeVar("T")

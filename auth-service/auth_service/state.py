@@ -9,11 +9,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from auth_service.introspection import Introspector
-from auth_service.keys import KeyRing
-from auth_service.recovery import RecoveryPolicy
+from auth_service.accounts.recovery import RecoveryPolicy
+from auth_service.oauth.introspection import Introspector
+from auth_service.oauth.keys import KeyRing
+from auth_service.oauth.tokens import TokenPolicy
 from auth_service.security import PasswordHasher
-from auth_service.tokens import TokenPolicy
 
 
 @dataclass(frozen=True, slots=True)

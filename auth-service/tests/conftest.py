@@ -15,15 +15,15 @@ from fastapi import FastAPI
 from sqlalchemy import delete, event, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from auth_service import account_mail
-from auth_service.account_mail import AccountMail, MailTemplates
 from auth_service.config import ClientConfig, Settings
+from auth_service.delivery import account_mail
+from auth_service.delivery.account_mail import AccountMail, MailTemplates
+from auth_service.delivery.mail import Mailer
+from auth_service.delivery.notes_client import PURGE_PATH
 from auth_service.deps import get_session
-from auth_service.keys import generate_private_pem
-from auth_service.mail import Mailer
 from auth_service.main import create_app
 from auth_service.models import OutboxEvent, User
-from auth_service.notes_client import PURGE_PATH
+from auth_service.oauth.keys import generate_private_pem
 from platform_common.database import create_database_engine
 from platform_common.testing.contract import Contract
 from platform_common.testing.migrations import migrated_database

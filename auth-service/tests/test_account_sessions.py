@@ -9,7 +9,7 @@ from jose import jwt
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from auth_service import events, housekeeping
+from auth_service.accounts import events, housekeeping
 from auth_service.models import LoginSession, SecurityEvent
 from tests.conftest import (
     PASSWORD,

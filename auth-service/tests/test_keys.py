@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from jose import jwt
 
 from auth_service.config import Settings
-from auth_service.keys import (
+from auth_service.oauth.keys import (
     KeyConfigurationError,
     development_key_ring,
     generate_private_pem,

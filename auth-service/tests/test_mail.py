@@ -14,9 +14,11 @@ from prometheus_client import REGISTRY
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from auth_service.account_mail import AccountMail, MailTemplates
+from auth_service.accounts.recovery import RecoveryPolicy
+from auth_service.accounts.throttle import Limit
 from auth_service.config import Settings
-from auth_service.mail import (
+from auth_service.delivery.account_mail import AccountMail, MailTemplates
+from auth_service.delivery.mail import (
     FileMailer,
     InvalidRecipient,
     MailError,
@@ -24,11 +26,9 @@ from auth_service.mail import (
     SmtpMailer,
     compose,
 )
+from auth_service.delivery.outbox import Backoff, OutboxDispatcher
 from auth_service.main import mailer
 from auth_service.models import NOTICE_EMAIL, VERIFICATION_EMAIL, OutboxEvent, User
-from auth_service.outbox import Backoff, OutboxDispatcher
-from auth_service.recovery import RecoveryPolicy
-from auth_service.throttle import Limit
 from platform_common.testing.smtp import self_signed_certificate, smtp_server
 
 SECRET = "s3cret-pass word"
@@ -122,7 +122,7 @@ class TestFileMailer:
     async def test_writes_a_private_eml_and_logs_only_its_path(
         self, tmp_path: Path, caplog: pytest.LogCaptureFixture
     ) -> None:
-        caplog.set_level(logging.INFO, logger="auth_service.mail")
+        caplog.set_level(logging.INFO, logger="auth_service.delivery.mail")
         body = "token-that-must-not-be-logged\n"
         mail = compose(sender="a@example.com", to="bob@example.com", subject="S", text=body)
         await FileMailer(tmp_path / "mail").send(mail)

@@ -6,7 +6,7 @@ import httpx
 import pytest
 import respx
 
-from auth_service.notes_client import PURGE_PATH, NotesClient, NotesServiceError
+from auth_service.delivery.notes_client import PURGE_PATH, NotesClient, NotesServiceError
 from tests.conftest import NOTES
 
 

@@ -21,15 +21,16 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from auth_service import outbox, users
+from auth_service.accounts import users
 from auth_service.config import Settings
+from auth_service.delivery import outbox
+from auth_service.delivery.notes_client import PURGE_PATH, NotesClient
+from auth_service.delivery.outbox import Backoff, OutboxDispatcher
 from auth_service.errors import UserNotFound
 from auth_service.main import create_app
 from auth_service.models import USER_DELETED, OutboxEvent, SubjectRevocation, User
-from auth_service.notes_client import PURGE_PATH, NotesClient
-from auth_service.outbox import Backoff, OutboxDispatcher
+from auth_service.oauth.service_tokens import ServiceTokenCache
 from auth_service.security import AccessTokenSigner
-from auth_service.service_tokens import ServiceTokenCache
 from platform_common.testing.contract import path_matches
 from platform_common.tokens import AccessTokenVerifier, StaticKeys, parse_jwks
 from tests.conftest import BASE_URL, NOTES, Account, delete_me

@@ -1,4 +1,4 @@
-"""Password recovery and email verification (auth_service.recovery, account_mail)."""
+"""Password recovery and email verification (auth_service.accounts.recovery, account_mail)."""
 
 import asyncio
 import dataclasses
@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from auth_service.account_mail import AccountMail, MailTemplates
+from auth_service.delivery.account_mail import AccountMail, MailTemplates
 from auth_service.models import (
     PASSWORD_RESET_EMAIL,
     AccountToken,

@@ -1,9 +1,9 @@
 from pathlib import Path
 from typing import Any
 
-from auth_service.keys import load_key_ring
+from auth_service.oauth.keys import load_key_ring
+from auth_service.oauth.service_tokens import ServiceTokenCache
 from auth_service.security import AccessTokenSigner
-from auth_service.service_tokens import ServiceTokenCache
 
 
 class Clock:

@@ -17,10 +17,11 @@ from jose import jwt
 from sqlalchemy import text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from auth_service import tokens, users
+from auth_service.accounts import users
+from auth_service.accounts.events import NO_CLIENT
 from auth_service.errors import InvalidGrant
-from auth_service.events import NO_CLIENT
 from auth_service.models import User
+from auth_service.oauth import tokens
 from auth_service.schemas import TokenResponse, UserUpdateAdmin
 from tests.conftest import (
     COMMITTED_DOMAIN,

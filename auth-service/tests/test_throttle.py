@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from auth_service import throttle
+from auth_service.accounts import throttle
 from auth_service.security import PasswordHasher
 from tests.conftest import COMMITTED_DOMAIN, PASSWORD, ClientAt, register, unique_email
 
@@ -222,7 +222,7 @@ class TestPurge:
             " (SELECT count(*) FROM auth.known_login_addresses)"
         )
         # (unknown account, address), address, unknown account; (email, address),
-        # email; the registration's emails to the address (auth_service.users).
+        # email; the registration's emails to the address (auth_service.accounts.users).
         assert tuple((await session.execute(count)).one()) == (6, 1)
         limits = app.state.auth.token_policy.login_limits
         await throttle.purge(session, limits=limits)

@@ -12,10 +12,10 @@ from passlib.hash import argon2
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from auth_service import tokens
 from auth_service.config import Settings
 from auth_service.errors import InvalidGrant
 from auth_service.models import RefreshToken
+from auth_service.oauth import tokens
 from auth_service.security import AccessTokenSigner, refresh_token_hash
 from platform_common.tokens import LEGACY_ISSUER
 from tests.conftest import (

@@ -9,9 +9,9 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from auth_service import users
+from auth_service.accounts import users
 from auth_service.config import Settings
-from auth_service.mail import SmtpConfig, SmtpMailer
+from auth_service.delivery.mail import SmtpConfig, SmtpMailer
 from auth_service.models import RefreshToken, User
 from auth_service.security import PasswordHasher
 from platform_common.testing.smtp import smtp_server

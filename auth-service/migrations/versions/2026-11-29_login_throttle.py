@@ -44,7 +44,7 @@ def upgrade() -> None:
 def _normalise_stored_emails() -> None:
     """Addresses stored before auth_service.emails kept an IDN domain in Unicode;
     now they are looked up in ASCII form. Only non-ASCII rows can differ."""
-    from auth_service.emails import InvalidEmail, normalise_email
+    from auth_service.accounts.emails import InvalidEmail, normalise_email
 
     connection = op.get_bind()
     rows = connection.execute(

@@ -1,6 +1,6 @@
 """Password recovery and email verification: asking for a reset, and what
-using an emailed token does (auth_service.account_tokens makes, spends and
-voids the tokens; auth_service.account_mail sends them). A token is redeemed
+using an emailed token does (auth_service.accounts.account_tokens makes, spends and
+voids the tokens; auth_service.delivery.account_mail sends them). A token is redeemed
 only for the token version it was made under: any change that ends sessions
 bumps the version, so it dies with the change. Each function that writes owns
 its transaction.
@@ -15,9 +15,11 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from auth_service import account_tokens, events, sessions, throttle
+from auth_service.accounts import account_tokens, events, sessions, throttle
+from auth_service.accounts.events import ClientInfo
+from auth_service.accounts.throttle import Limit
+from auth_service.accounts.users import lock_user
 from auth_service.errors import EmailTaken, InvalidAccountToken, TooManyRequests
-from auth_service.events import ClientInfo
 from auth_service.models import (
     PASSWORD_RESET,
     PASSWORD_RESET_EMAIL,
@@ -27,8 +29,6 @@ from auth_service.models import (
     User,
 )
 from auth_service.security import PasswordHasher, account_token_hash
-from auth_service.throttle import Limit
-from auth_service.users import lock_user
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +44,7 @@ class RecoveryPolicy:
     # How long after its last login an address stays the account's own
     # (AUTH_LOGIN_KNOWN_ADDRESS_DAYS, as for the login throttle).
     known_address_ttl: timedelta
-    # Emails that registrations send to one address (auth_service.users).
+    # Emails that registrations send to one address (auth_service.accounts.users).
     registration_mail: Limit
 
     @property
@@ -65,7 +65,7 @@ async def request_password_reset(
     The same statements run whether or not the account exists (count, look
     up, insert an outbox event, commit): its answer, and how long it takes,
     tell nothing about the address. The token itself is made when the email
-    is sent (auth_service.account_mail); for no account, nothing is sent.
+    is sent (auth_service.delivery.account_mail); for no account, nothing is sent.
 
     Counted as the login throttle counts: per (account, client address), per
     client address, and per account (the cap on mail to one mailbox). An

@@ -12,7 +12,7 @@ from datetime import timedelta
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from auth_service import events, recovery, sessions
+from auth_service.accounts import events, recovery, sessions
 
 logger = logging.getLogger(__name__)
 EVERY_SECONDS = 3600.0

@@ -6,7 +6,7 @@ the lowest still valid at `GET /internal/revocations`; a deletion lists no
 version as valid. Verifiers refuse an access token whose `ver` is lower
 (platform_common.revocations). Called inside the caller's transaction, which
 has the user's row updated (and so locked) until it commits: a login issuing
-tokens locks the same row first (auth_service.tokens.issue_for_login), so
+tokens locks the same row first (auth_service.oauth.tokens.issue_for_login), so
 it reads either the old version before the change or the new one after it.
 """
 
@@ -21,8 +21,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from auth_service import account_tokens
-from auth_service.events import ClientInfo
+from auth_service.accounts import account_tokens
+from auth_service.accounts.events import ClientInfo
 from auth_service.models import LoginSession, RefreshToken, SubjectRevocation, User
 
 

@@ -17,8 +17,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from auth_service import account_tokens
-from auth_service.mail import Mailer, compose
+from auth_service.accounts import account_tokens
+from auth_service.accounts.recovery import RecoveryPolicy
+from auth_service.delivery.mail import Mailer, compose
 from auth_service.models import (
     NOTICE_EMAIL,
     PASSWORD_RESET,
@@ -27,7 +28,6 @@ from auth_service.models import (
     VERIFY_EMAIL,
     User,
 )
-from auth_service.recovery import RecoveryPolicy
 
 logger = logging.getLogger(__name__)
 KINDS = frozenset({PASSWORD_RESET_EMAIL, VERIFICATION_EMAIL, NOTICE_EMAIL})

@@ -9,7 +9,8 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Query, Response, status
 
-from auth_service import events, introspection, recovery, sessions, tokens
+from auth_service.accounts import events, recovery, sessions
+from auth_service.accounts.events import EventFilter
 from auth_service.deps import (
     BasicCredentialsDep,
     ClientInfoDep,
@@ -20,10 +21,10 @@ from auth_service.deps import (
     StateDep,
 )
 from auth_service.errors import InvalidClient, InvalidRequest, SessionNotFound
-from auth_service.events import EventFilter
-from auth_service.introspection import METADATA_PATH
 from auth_service.models import SecurityEvent
-from auth_service.routes import (
+from auth_service.oauth import introspection, tokens
+from auth_service.oauth.introspection import METADATA_PATH
+from auth_service.routes.shared import (
     EMAIL_TAKEN,
     HASHING_BUSY,
     MAX_BIGINT,

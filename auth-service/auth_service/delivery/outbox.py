@@ -1,5 +1,5 @@
 """Delivers outbox events until acknowledged: notes purges (written by
-users.delete_user) and the account lifecycle's emails (auth_service.account_mail).
+users.delete_user) and the account lifecycle's emails (auth_service.delivery.account_mail).
 
 Claiming: one statement, `UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP
 LOCKED LIMIT n)`, moves each claimed event's `next_attempt_at` a lease into
@@ -40,12 +40,12 @@ from typing import Any
 from sqlalchemy import delete, extract, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from auth_service import account_mail
-from auth_service.account_mail import AccountMail, MalformedMailEvent
-from auth_service.mail import InvalidRecipient, MailError
+from auth_service.delivery import account_mail
+from auth_service.delivery.account_mail import AccountMail, MalformedMailEvent
+from auth_service.delivery.mail import InvalidRecipient, MailError
+from auth_service.delivery.notes_client import NotesClient, NotesServiceError
 from auth_service.metrics import OUTBOX_FAILED, OUTBOX_OLDEST_AGE, OUTBOX_PENDING
 from auth_service.models import USER_DELETED, OutboxEvent, SubjectRevocation
-from auth_service.notes_client import NotesClient, NotesServiceError
 from platform_common.telemetry import consumer_span
 
 logger = logging.getLogger(__name__)

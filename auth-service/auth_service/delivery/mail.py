@@ -2,7 +2,7 @@
 into `.eml` files (`AUTH_MAIL_DIR`, the `make run` default), like Django's
 file-based backend.
 
-Only the outbox dispatcher (auth_service.outbox) sends: a failure raises
+Only the outbox dispatcher (auth_service.delivery.outbox) sends: a failure raises
 MailError and the event is retried with backoff. Messages may carry a secret
 (a reset link): no log line here contains a message's body, and the SMTP
 URL's password is never logged.
@@ -137,7 +137,7 @@ class InvalidRecipient(ValueError):
 
 def compose(*, sender: str, to: str, subject: str, text: str) -> EmailMessage:
     """InvalidRecipient unless `to` is one plain address that the To: line
-    carries as it is (auth_service.emails refuses such addresses on the way
+    carries as it is (auth_service.accounts.emails refuses such addresses on the way
     in; this guards rows stored before it did)."""
     if "=?" in to or any(ord(c) < 0x20 or ord(c) == 0x7F for c in to):
         raise InvalidRecipient("recipient holds an encoded word or a control character")

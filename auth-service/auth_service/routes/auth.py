@@ -2,10 +2,9 @@ import uuid
 from collections.abc import Sequence
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Query, Request, Response, status
-from pydantic import BaseModel
+from fastapi import APIRouter, Form, Query, Request, Response, status
 
-from auth_service import sessions, tokens, users
+from auth_service.accounts import sessions, users
 from auth_service.deps import (
     BasicCredentialsDep,
     ClientInfoDep,
@@ -15,10 +14,23 @@ from auth_service.deps import (
     PolicyDep,
     SessionDep,
     StateDep,
-    current_superuser,
 )
 from auth_service.errors import InvalidRequest
 from auth_service.models import User
+from auth_service.oauth import grants, tokens
+from auth_service.oauth.grants import GrantRequest
+from auth_service.routes.shared import (
+    EMAIL_TAKEN,
+    EMAIL_TAKEN_OR_LAST_SUPERUSER,
+    HASHING_BUSY,
+    LAST_SUPERUSER,
+    MAX_BIGINT,
+    NO_STORE,
+    OAUTH_ERRORS,
+    USER_NOT_FOUND,
+    WRONG_CURRENT_PASSWORD,
+    superuser_router,
+)
 from auth_service.schemas import (
     AccountDeletion,
     OAuthErrorBody,
@@ -32,78 +44,13 @@ from auth_service.schemas import (
     UserUpdateAdmin,
     UserUpdateMe,
 )
-from platform_common.responses import MALFORMED_BODY, UNAUTHORIZED, ErrorDetail, Responses
+from platform_common.responses import MALFORMED_BODY, UNAUTHORIZED
 
-MAX_BIGINT = 2**63 - 1
-NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 # One answer whether or not the address has an account (issue 33, finding 4).
 REGISTRATION_ACCEPTED = (
     "Check this address's mailbox: a new account's confirmation token is on its way "
     "(or, if the address has an account already, a notice to its owner)"
 )
-RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}}
-
-
-def documented(
-    status: int,
-    description: str,
-    *,
-    model: type[BaseModel] = ErrorDetail,
-    headers: dict[str, Any] | None = None,
-) -> Responses:
-    """One answer a route documents, for its `responses=`."""
-    answer: dict[str, Any] = {"model": model, "description": description}
-    if headers is not None:
-        answer["headers"] = headers
-    return {status: answer}
-
-
-OAUTH_ERRORS: Responses = {
-    **documented(400, "invalid_request, invalid_grant, ...", model=OAuthErrorBody),
-    **documented(401, "invalid_client", model=OAuthErrorBody),
-    **documented(
-        429,
-        "slow_down: too many password-grant attempts (README, Login throttling)",
-        model=OAuthErrorBody,
-        headers=RETRY_AFTER,
-    ),
-    **documented(
-        503,
-        "temporarily_unavailable: every password-hashing slot is taken",
-        model=OAuthErrorBody,
-        headers=RETRY_AFTER,
-    ),
-}
-USER_NOT_FOUND = documented(404, "User not found")
-EMAIL_TAKEN = documented(409, "Email already registered")
-LAST_SUPERUSER = documented(409, "The last active superuser must stay one")
-EMAIL_TAKEN_OR_LAST_SUPERUSER = documented(
-    409, "Email already registered, or the last active superuser must stay one"
-)
-# Routes that hash a password: every hashing slot and queue place taken.
-HASHING_BUSY = documented(
-    503, "Too busy to check passwords; retry after Retry-After seconds", headers=RETRY_AFTER
-)
-WRONG_CURRENT_PASSWORD: Responses = {
-    **documented(400, "The body cannot be decoded"),
-    **documented(403, "Current password is incorrect"),
-    **documented(
-        429,
-        "Too many attempts to prove the current password (login limit per account)",
-        headers=RETRY_AFTER,
-    ),
-}
-NOT_SUPERUSER = documented(403, "Not a superuser")
-
-
-def superuser_router(prefix: str) -> APIRouter:
-    """A router every route of which is for superusers only, documented as such."""
-    return APIRouter(
-        prefix=prefix,
-        tags=["users"],
-        dependencies=[Depends(current_superuser)],
-        responses={**UNAUTHORIZED, **NOT_SUPERUSER},
-    )
 
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -147,13 +94,10 @@ async def token(
 ) -> TokenResponse:
     """OAuth 2.0 token endpoint: `password`, `refresh_token`, `client_credentials` grants."""
     response.headers.update(NO_STORE)
-    return await tokens.exchange(
-        session,
-        form=form,
-        basic=basic,
-        client=client,
-        policy=policy,
-        hasher=hasher,
+    return await grants.exchange(
+        GrantRequest(
+            session=session, form=form, basic=basic, client=client, policy=policy, hasher=hasher
+        )
     )
 
 

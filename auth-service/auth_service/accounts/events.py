@@ -4,7 +4,7 @@ Written in the transaction of the change they record (a failed login, which
 changes nothing, in one of its own), with the client's address, user agent
 and the request id (platform_common.observability). Never a password, a token
 or an email address: the row names the account by id only. Kept
-`AUTH_EVENT_RETENTION_DAYS`, then deleted (auth_service.housekeeping).
+`AUTH_EVENT_RETENTION_DAYS`, then deleted (auth_service.accounts.housekeeping).
 """
 
 from __future__ import annotations

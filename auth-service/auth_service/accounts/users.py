@@ -12,8 +12,10 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from auth_service import account_tokens, events, sessions, throttle
-from auth_service.emails import normalise_email
+from auth_service.accounts import account_tokens, events, sessions, throttle
+from auth_service.accounts.emails import normalise_email
+from auth_service.accounts.events import NO_CLIENT, ClientInfo
+from auth_service.accounts.throttle import Limit
 from auth_service.errors import (
     EmailTaken,
     IncorrectPassword,
@@ -21,7 +23,6 @@ from auth_service.errors import (
     TooManyRequests,
     UserNotFound,
 )
-from auth_service.events import NO_CLIENT, ClientInfo
 from auth_service.models import (
     NOTICE_EMAIL,
     USER_DELETED,
@@ -32,7 +33,6 @@ from auth_service.models import (
 )
 from auth_service.schemas import UserCreate, UserUpdateAdmin, UserUpdateMe
 from auth_service.security import PasswordHasher
-from auth_service.throttle import Limit
 
 # Counters of attempts to prove the current password (see _check_password).
 PROOF_SCOPE = "password-proof"
@@ -181,7 +181,7 @@ async def update_own_account(
     client: ClientInfo = NO_CLIENT,
 ) -> User:
     """A new address is only requested here: it replaces the old one once the
-    token sent to it is used (auth_service.recovery.verify_email); the old
+    token sent to it is used (auth_service.accounts.recovery.verify_email); the old
     address is told. The answer still shows the old address."""
     if data.current_password is not None:
         await _check_password(
@@ -327,7 +327,7 @@ async def delete_user(
     """Delete the account and, through the foreign key's cascade, its refresh tokens.
 
     One transaction: the outbox event that asks notes-service to purge the
-    user's notes (auth_service.outbox delivers it) and the listing that ends
+    user's notes (auth_service.delivery.outbox delivers it) and the listing that ends
     every access token of the user are written with the deletion, so that all of it
     happens together or not at all.
     """

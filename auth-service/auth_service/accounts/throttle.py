@@ -71,7 +71,7 @@ class LoginLimits:
 
 @dataclass(frozen=True, slots=True)
 class LoginAttempt:
-    account: str  # auth_service.emails.login_name of the username
+    account: str  # auth_service.accounts.emails.login_name of the username
     address: str  # the client's address (request.client.host); counted by its key (_key)
 
     def counters(self, limits: LoginLimits, *, known: bool) -> list[tuple[str, str, Limit]]:

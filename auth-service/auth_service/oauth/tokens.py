@@ -1,5 +1,6 @@
-"""The token endpoint (RFC 6749) and revocation (RFC 7009). Each function that
-writes owns its transaction."""
+"""What the grants do (RFC 6749: password, refresh, client credentials) and
+revocation (RFC 7009); auth_service.oauth.grants maps grant types to them.
+Each function that writes owns its transaction."""
 
 from __future__ import annotations
 
@@ -12,18 +13,18 @@ from typing import Protocol
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from auth_service import events, sessions, throttle
+from auth_service.accounts import events, sessions, throttle
+from auth_service.accounts.events import NO_CLIENT, ClientInfo
+from auth_service.accounts.throttle import LoginAttempt, LoginLimits
+from auth_service.accounts.users import lock_user
 from auth_service.config import ClientConfig
-from auth_service.emails import login_name
 from auth_service.errors import (
     InvalidClient,
     InvalidGrant,
     InvalidRequest,
     InvalidScope,
     LoginThrottled,
-    UnsupportedGrantType,
 )
-from auth_service.events import NO_CLIENT, ClientInfo
 from auth_service.models import RefreshToken, User
 from auth_service.schemas import PASSWORD_MAX_LENGTH, IntrospectForm, TokenForm, TokenResponse
 from auth_service.security import (
@@ -33,8 +34,6 @@ from auth_service.security import (
     refresh_token_hash,
     secrets_equal,
 )
-from auth_service.throttle import LoginAttempt, LoginLimits
-from auth_service.users import lock_user
 
 # One answer for an unknown email and a wrong password (RFC 6749 §5.2 invalid_grant).
 BAD_CREDENTIALS = "Incorrect email or password"
@@ -64,50 +63,6 @@ class ClientCredentials:
     client_secret: str
 
 
-async def exchange(
-    session: AsyncSession,
-    *,
-    form: TokenForm,
-    basic: ClientCredentials | None,
-    client: ClientInfo,
-    policy: TokenPolicy,
-    hasher: PasswordHasher,
-) -> TokenResponse:
-    """The token endpoint (RFC 6749 §4.3, §4.4, §6)."""
-    if form.grant_type is None:
-        raise InvalidRequest("grant_type is required")
-    if form.grant_type == "password":
-        if form.username is None or form.password is None:
-            raise InvalidRequest("username and password are required")
-        return await login(
-            session,
-            attempt=LoginAttempt(
-                account=login_name(form.username), address=client.address or "unknown"
-            ),
-            password=form.password,
-            scope=form.scope,
-            policy=policy,
-            hasher=hasher,
-            client=client,
-        )
-    if form.grant_type == "refresh_token":
-        if form.refresh_token is None:
-            raise InvalidRequest("refresh_token is required")
-        return await refresh(
-            session,
-            refresh_token=form.refresh_token,
-            scope=form.scope,
-            policy=policy,
-            client=client,
-        )
-    if form.grant_type == "client_credentials":
-        credentials = client_credentials(basic, form)
-        if credentials is None:
-            raise InvalidClient("client authentication is required")
-        return issue_client_token(client=credentials, scope=form.scope, policy=policy)
-    raise UnsupportedGrantType(f"grant type {form.grant_type!r} is not supported")
-
-
 def client_credentials(
     basic: ClientCredentials | None, form: TokenForm | IntrospectForm
 ) -> ClientCredentials | None:
@@ -132,7 +87,7 @@ async def login(
     client: ClientInfo = NO_CLIENT,
 ) -> TokenResponse:
     """The password grant, in steps that hold no connection while hashing:
-    count the attempt (auth_service.throttle, its own committed transaction),
+    count the attempt (auth_service.accounts.throttle, its own committed transaction),
     look the user up in a short transaction, verify with no transaction open,
     then lock the row and issue in a new one."""
     granted = _user_scope(scope, policy)
