@@ -27,7 +27,7 @@ from auth_service.accounts import sessions
 from auth_service.config import INTROSPECT_SCOPE, INTROSPECT_USERNAME_SCOPE, ClientConfig
 from auth_service.errors import InsufficientScope
 from auth_service.models import RefreshToken, User
-from auth_service.oauth.grants import GRANTS
+from auth_service.oauth import grants
 from auth_service.oauth.tokens import TokenPolicy
 from auth_service.security import refresh_token_hash, verified_token_claims
 from platform_common.tokens import AccessClaims, AccessTokenVerifier, InvalidToken
@@ -188,7 +188,7 @@ def authorization_server_metadata(
         "jwks_uri": f"{base}/.well-known/jwks.json",
         "revocation_endpoint": f"{base}/revoke",
         "introspection_endpoint": f"{base}/introspect",
-        "grant_types_supported": list(GRANTS),
+        "grant_types_supported": list(grants.GRANTS),
         "response_types_supported": [],
         "scopes_supported": scopes,
         "token_endpoint_auth_methods_supported": ["none", *secret_methods],
