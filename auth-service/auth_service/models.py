@@ -10,13 +10,14 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
+    PrimaryKeyConstraint,
     String,
     Text,
     Uuid,
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from auth_service.db import Base
@@ -197,6 +198,104 @@ class LoginSession(Base):
     )
     user_agent: Mapped[str | None] = mapped_column(String(255))
     client_address: Mapped[str | None] = mapped_column(String(255))
+    # The app the session was granted to (authorization code flow) and what it
+    # was granted; NULL for a password login of no named client, whose scope is
+    # AUTH_USER_SCOPE. A refresh keeps both.
+    client_id: Mapped[str | None] = mapped_column(String(100), index=True)
+    scope: Mapped[str | None] = mapped_column(Text)
+
+
+class OAuthClient(Base):
+    """An app registered with the authorization server (auth_service.oauth.clients)."""
+
+    __tablename__ = "oauth_clients"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # Confidential clients authenticate with a secret; public ones (browser and
+    # native apps) cannot keep one and rely on PKCE alone.
+    confidential: Mapped[bool] = mapped_column(Boolean)
+    first_party: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    enabled: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    redirect_uris: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    grant_types: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    scopes: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    # client_credentials tokens' `aud`; introspection's reach (scope introspect).
+    audience: Mapped[str | None] = mapped_column(String(200))
+    introspection_audiences: Mapped[list[str]] = mapped_column(
+        ARRAY(Text), server_default=text("'{}'")
+    )
+    # SHA-256 of the secret (random, 256 bits: no stretching needed); the
+    # previous one stays valid until previous_secret_expires_at after a rotation.
+    secret_hash: Mapped[str | None] = mapped_column(String(64))
+    previous_secret_hash: Mapped[str | None] = mapped_column(String(64))
+    previous_secret_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # "config": kept in step with AUTH_CLIENTS at start-up; "api": the superusers'.
+    source: Mapped[str] = mapped_column(String(16), server_default=text("'api'"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class OAuthConsent(Base):
+    """What a person let an app do: asked again only for scopes beyond these."""
+
+    __tablename__ = "oauth_consents"
+    __table_args__ = (PrimaryKeyConstraint("user_id", "client_id"),)
+
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id", ondelete="CASCADE"))
+    client_id: Mapped[str] = mapped_column(
+        String(100), ForeignKey("oauth_clients.id", ondelete="CASCADE"), index=True
+    )
+    scopes: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AuthorizationCode(Base):
+    """A code of the authorization code flow: single use, short-lived, bound to
+    its client, redirect URI, PKCE challenge and the person's token version."""
+
+    __tablename__ = "authorization_codes"
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    client_id: Mapped[str] = mapped_column(
+        String(100), ForeignKey("oauth_clients.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    redirect_uri: Mapped[str] = mapped_column(Text)
+    code_challenge: Mapped[str] = mapped_column(String(128))
+    scope: Mapped[str] = mapped_column(Text)
+    nonce: Mapped[str | None] = mapped_column(Text)
+    token_version: Mapped[int] = mapped_column(Integer)
+    auth_time: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The sign-in session of the authorization server it came from (OIDC `sid`).
+    browser_session_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The session its exchange started: a second use ends it (RFC 6749 §4.1.2).
+    family_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+
+
+class BrowserSession(Base):
+    """The authorization server's own sign-in session (a cookie): a second
+    authorization within it needs no password. The cookie holds a random
+    value; only its SHA-256 is stored."""
+
+    __tablename__ = "browser_sessions"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    cookie_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    # Ended by any change that ends sessions: the version it was made under.
+    token_version: Mapped[int] = mapped_column(Integer)
+    auth_time: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class SecurityEvent(Base):
@@ -219,3 +318,5 @@ class SecurityEvent(Base):
     user_agent: Mapped[str | None] = mapped_column(String(255))
     request_id: Mapped[str | None] = mapped_column(String(128))
     session_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    # The app concerned (a client change, a consent, an app's access revoked).
+    client_id: Mapped[str | None] = mapped_column(String(100))
