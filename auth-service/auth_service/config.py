@@ -110,6 +110,9 @@ class Settings(BaseSettings):
     user_scope: str = "notes"
     access_token_lifetime_seconds: int = Field(default=900, ge=30, le=3600)
     refresh_token_lifetime_seconds: int = Field(default=30 * 24 * 3600, ge=60)
+    # After a client secret's rotation, the previous secret works this long
+    # (time to redeploy the client with the new one).
+    client_secret_grace_seconds: int = Field(default=24 * 3600, ge=0, le=30 * 24 * 3600)
     signing_keys_dir: Path | None = None
     active_key_id: str | None = None
     # Only used when signing_keys_dir is unset: a key is generated here once.

@@ -137,6 +137,23 @@ class InsufficientScope(OAuthError):
     error = "insufficient_scope"
 
 
+class UnauthorizedClient(OAuthError):
+    """The client may not use this grant (RFC 6749 §5.2)."""
+
+    error = "unauthorized_client"
+
+
+class ClientNotFound(ServiceError):
+    status_code = status.HTTP_404_NOT_FOUND
+    default_message = "Client not found"
+
+
+class InvalidClientMetadata(ServiceError):
+    """A client registration or change that cannot be (RFC 7591 §3.2.2's case)."""
+
+    status_code = status.HTTP_422_UNPROCESSABLE_CONTENT
+
+
 def _oauth_error(exc: ServiceError) -> str:
     if isinstance(exc, OAuthError):
         return exc.error

@@ -26,6 +26,7 @@ from auth_service.errors import (
     service_error_handler,
     validation_error_handler,
 )
+from auth_service.oauth import clients
 from auth_service.oauth.introspection import Introspector, authorization_server_metadata
 from auth_service.oauth.keys import KeyRing, development_key_ring, load_key_ring
 from auth_service.oauth.service_tokens import ServiceTokenCache
@@ -33,6 +34,7 @@ from auth_service.oauth.tokens import TokenPolicy
 from auth_service.routes.account import events_router, well_known_router
 from auth_service.routes.account import router as account_router
 from auth_service.routes.auth import internal_router, router, users_router
+from auth_service.routes.clients import router as clients_router
 from auth_service.security import AccessTokenSigner, Argon2Parameters, PasswordHasher
 from auth_service.state import AuthState
 from platform_common.app import create_service_app
@@ -114,9 +116,9 @@ def token_policy(settings: Settings, signer: AccessTokenSigner) -> TokenPolicy:
         user_audience=settings.jwt_audience,
         user_scope=settings.user_scope,
         refresh_lifetime=timedelta(seconds=settings.refresh_token_lifetime_seconds),
-        clients=settings.clients,
         login_limits=login_limits(settings),
         require_verified_email=settings.require_verified_email,
+        client_secret_grace=timedelta(seconds=settings.client_secret_grace_seconds),
     )
 
 
@@ -218,6 +220,15 @@ async def create_first_superuser(
         logger.info("created the first superuser")
 
 
+async def register_configured_clients(
+    settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    """AUTH_CLIENTS into the client registry (auth_service.oauth.clients)."""
+    if settings.clients:
+        async with sessionmaker() as session:
+            await clients.sync_configured(session, settings.clients)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
@@ -249,6 +260,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ", ".join(key.kid for key in key_ring.keys),
         )
         await create_first_superuser(settings, sessionmaker, hasher)
+        await register_configured_clients(settings, sessionmaker)
         policy = token_policy(settings, signer)
         recovery = recovery_policy(settings)
         app.state.auth = AuthState(
@@ -308,6 +320,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             account_router,
             users_router,
             events_router,
+            clients_router,
             well_known_router,
             internal_router,
         ],

@@ -306,3 +306,69 @@ class IntrospectionResponse(BaseModel):
     aud: str | list[str] | None = None
     iss: str | None = None
     jti: str | None = None
+
+
+# The client registry (auth_service.oauth.clients; superusers' /auth/clients).
+ClientId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")]
+GrantType = Literal["authorization_code", "refresh_token", "client_credentials", "password"]
+RedirectUri = Annotated[str, Field(min_length=1, max_length=2000)]
+ScopeToken = Annotated[str, Field(pattern=r"^[\x21\x23-\x5b\x5d-\x7e]{1,100}$")]
+Audience = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class ClientCreate(BaseModel):
+    """A client; unset `client_id`: one is made up."""
+
+    client_id: ClientId | None = None
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    confidential: bool
+    redirect_uris: Annotated[list[RedirectUri], Field(max_length=20)] = []
+    grant_types: Annotated[list[GrantType], Field(min_length=1, max_length=4)]
+    scopes: Annotated[list[ScopeToken], Field(min_length=1, max_length=50)]
+    first_party: bool = False
+    audience: Audience | None = None
+    introspection_audiences: Annotated[list[Audience], Field(max_length=20)] = []
+
+
+class ClientUpdate(_Update):
+    nullable: ClassVar[frozenset[str]] = frozenset({"audience"})
+
+    name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    redirect_uris: Annotated[list[RedirectUri], Field(max_length=20)] | None = None
+    grant_types: Annotated[list[GrantType], Field(min_length=1, max_length=4)] | None = None
+    scopes: Annotated[list[ScopeToken], Field(min_length=1, max_length=50)] | None = None
+    first_party: bool | None = None
+    enabled: bool | None = None
+    audience: Audience | None = None
+    introspection_audiences: Annotated[list[Audience], Field(max_length=20)] | None = None
+
+
+class ClientRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True, populate_by_name=True)
+
+    client_id: str = Field(validation_alias="id")
+    name: str
+    confidential: bool
+    first_party: bool
+    enabled: bool
+    redirect_uris: list[str]
+    grant_types: list[str]
+    scopes: list[str]
+    audience: str | None
+    introspection_audiences: list[str]
+    # A rotated secret's predecessor is accepted until then.
+    previous_secret_expires_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class ClientCreated(ClientRead):
+    """The client and, for a confidential one, its secret: shown this once."""
+
+    client_secret: str | None = None
+
+
+class ClientSecret(BaseModel):
+    client_id: str
+    client_secret: str
+    previous_secret_expires_at: datetime

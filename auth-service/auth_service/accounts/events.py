@@ -38,6 +38,12 @@ SESSION_ENDED = "session.ended"
 ALL_SESSIONS_ENDED = "session.ended_all"
 ACCOUNT_DEACTIVATED = "account.deactivated"
 ACCOUNT_DELETED = "account.deleted"
+# The client registry (a superuser's act; client_id names the app).
+CLIENT_CREATED = "client.created"
+CLIENT_UPDATED = "client.updated"
+CLIENT_DISABLED = "client.disabled"
+CLIENT_DELETED = "client.deleted"
+CLIENT_SECRET_ROTATED = "client.secret_rotated"  # noqa: S105  (an event type)  # nosec B105
 EVENT_TYPES = (
     LOGIN_SUCCEEDED,
     LOGIN_FAILED,
@@ -52,6 +58,11 @@ EVENT_TYPES = (
     ALL_SESSIONS_ENDED,
     ACCOUNT_DEACTIVATED,
     ACCOUNT_DELETED,
+    CLIENT_CREATED,
+    CLIENT_UPDATED,
+    CLIENT_DISABLED,
+    CLIENT_DELETED,
+    CLIENT_SECRET_ROTATED,
 )
 
 
@@ -85,6 +96,7 @@ def record(
     user_id: uuid.UUID | None,
     client: ClientInfo,
     session_id: uuid.UUID | None = None,
+    client_id: str | None = None,
 ) -> None:
     """Add the event to the caller's transaction; the caller commits."""
     session.add(
@@ -95,6 +107,7 @@ def record(
             user_agent=client.user_agent,
             request_id=client.request_id,
             session_id=session_id,
+            client_id=client_id,
         )
     )
 

@@ -73,8 +73,8 @@ async def client_credentials(request: GrantRequest) -> TokenResponse:
     credentials = tokens.client_credentials(request.basic, request.form)
     if credentials is None:
         raise InvalidClient("client authentication is required")
-    return tokens.issue_client_token(
-        client=credentials, scope=request.form.scope, policy=request.policy
+    return await tokens.issue_client_token(
+        request.session, client=credentials, scope=request.form.scope, policy=request.policy
     )
 
 

@@ -24,10 +24,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth_service.accounts import sessions
-from auth_service.config import INTROSPECT_SCOPE, INTROSPECT_USERNAME_SCOPE, ClientConfig
+from auth_service.config import INTROSPECT_SCOPE, INTROSPECT_USERNAME_SCOPE
 from auth_service.errors import InsufficientScope
-from auth_service.models import RefreshToken, User
-from auth_service.oauth import grants
+from auth_service.models import OAuthClient, RefreshToken, User
+from auth_service.oauth import clients, grants
 from auth_service.oauth.tokens import TokenPolicy
 from auth_service.security import refresh_token_hash, verified_token_claims
 from platform_common.tokens import AccessClaims, AccessTokenVerifier, InvalidToken
@@ -49,7 +49,7 @@ class Caller:
     sees_username: bool
 
     @classmethod
-    def of(cls, client: ClientConfig) -> Caller:
+    def of(cls, client: OAuthClient) -> Caller:
         """InsufficientScope for a client without scope `introspect`."""
         if INTROSPECT_SCOPE not in client.scopes:
             raise InsufficientScope(f"this client lacks scope {INTROSPECT_SCOPE}")
@@ -105,7 +105,8 @@ class Introspector:
             "jti": claims.token_id,
         }
         if "ver" not in raw:  # a client-credentials token: the client is its subject
-            if claims.subject not in self.policy.clients:
+            registered = await clients.find(session, claims.subject)
+            if registered is None or not registered.enabled:
                 return INACTIVE
             return {**answer, "client_id": claims.subject}
         user = await self._live_user(session, claims)

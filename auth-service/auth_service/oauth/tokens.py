@@ -5,7 +5,6 @@ Each function that writes owns its transaction."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -17,22 +16,21 @@ from auth_service.accounts import events, sessions, throttle
 from auth_service.accounts.events import NO_CLIENT, ClientInfo
 from auth_service.accounts.throttle import LoginAttempt, LoginLimits
 from auth_service.accounts.users import lock_user
-from auth_service.config import ClientConfig
 from auth_service.errors import (
-    InvalidClient,
     InvalidGrant,
     InvalidRequest,
     InvalidScope,
     LoginThrottled,
+    UnauthorizedClient,
 )
 from auth_service.models import RefreshToken, User
+from auth_service.oauth import clients
 from auth_service.schemas import PASSWORD_MAX_LENGTH, IntrospectForm, TokenForm, TokenResponse
 from auth_service.security import (
     AccessTokenSigner,
     PasswordHasher,
     new_refresh_token,
     refresh_token_hash,
-    secrets_equal,
 )
 
 # One answer for an unknown email and a wrong password (RFC 6749 §5.2 invalid_grant).
@@ -51,10 +49,11 @@ class TokenPolicy:
     user_audience: str
     user_scope: str
     refresh_lifetime: timedelta
-    clients: Mapping[str, ClientConfig]
     login_limits: LoginLimits
     # AUTH_REQUIRE_VERIFIED_EMAIL: the password grant refuses unverified accounts.
     require_verified_email: bool = False
+    # AUTH_CLIENT_SECRET_GRACE_SECONDS: a rotated-out client secret works this long.
+    client_secret_grace: timedelta = timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,33 +277,28 @@ def _record_family_event(
     )
 
 
-def issue_client_token(
-    *, client: ClientCredentials, scope: str | None, policy: TokenPolicy
+async def issue_client_token(
+    session: AsyncSession, *, client: ClientCredentials, scope: str | None, policy: TokenPolicy
 ) -> TokenResponse:
-    """Client-credentials grant: only configured clients; users are not clients."""
-    config = authenticate_client(client, policy)
-    allowed = set(config.scopes)
+    """Client-credentials grant: registered confidential clients allowed it;
+    users are not clients."""
+    registered = await clients.authenticate(
+        session, client_id=client.client_id, secret=client.client_secret
+    )
+    await session.commit()
+    if clients.CLIENT_CREDENTIALS not in registered.grant_types or registered.audience is None:
+        raise UnauthorizedClient("this client may not use the client_credentials grant")
+    allowed = set(registered.scopes)
     requested = set(scope.split()) if scope else allowed
     if not requested <= allowed:
         raise InvalidScope("The requested scope is not allowed for this client")
     granted = " ".join(sorted(requested))
     access_token = policy.signer.sign(
-        subject=client.client_id, audience=config.audience, scope=granted
+        subject=client.client_id, audience=registered.audience, scope=granted
     )
     return TokenResponse(
         access_token=access_token, expires_in=policy.signer.lifetime_seconds, scope=granted
     )
-
-
-def authenticate_client(client: ClientCredentials, policy: TokenPolicy) -> ClientConfig:
-    """The configured client these credentials prove; InvalidClient otherwise."""
-    config = policy.clients.get(client.client_id)
-    expected = config.secret.get_secret_value() if config is not None else ""
-    # Compared even for an unknown client, so timing does not tell which ids exist.
-    secret_ok = secrets_equal(client.client_secret, expected)
-    if config is None or not secret_ok:
-        raise InvalidClient("Client authentication failed")
-    return config
 
 
 def _user_scope(requested: str | None, policy: TokenPolicy) -> str:

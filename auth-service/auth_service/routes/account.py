@@ -22,7 +22,7 @@ from auth_service.deps import (
 )
 from auth_service.errors import InvalidClient, InvalidRequest, SessionNotFound
 from auth_service.models import SecurityEvent
-from auth_service.oauth import introspection, tokens
+from auth_service.oauth import clients, introspection, tokens
 from auth_service.oauth.introspection import METADATA_PATH
 from auth_service.routes.shared import (
     EMAIL_TAKEN,
@@ -63,6 +63,11 @@ EventType = Literal[
     "session.ended_all",
     "account.deactivated",
     "account.deleted",
+    "client.created",
+    "client.updated",
+    "client.disabled",
+    "client.deleted",
+    "client.secret_rotated",
 ]
 assert set(EventType.__args__) == set(events.EVENT_TYPES)  # type: ignore[attr-defined]
 
@@ -250,7 +255,7 @@ async def introspect(
     session: SessionDep,
     state: StateDep,
 ) -> dict[str, Any]:
-    """Token introspection (RFC 7662) for confidential clients (AUTH_CLIENTS)
+    """Token introspection (RFC 7662) for confidential clients
     with scope `introspect`, with client_secret_basic or client_secret_post.
     Tokens for audiences outside the client's `introspection_audiences` are
     inactive to it; `username` needs scope `introspect:username`."""
@@ -258,7 +263,10 @@ async def introspect(
     credentials = tokens.client_credentials(basic, form)
     if credentials is None:
         raise InvalidClient("client authentication is required")
-    caller = introspection.Caller.of(tokens.authenticate_client(credentials, state.token_policy))
+    registered = await clients.authenticate(
+        session, client_id=credentials.client_id, secret=credentials.client_secret
+    )
+    caller = introspection.Caller.of(registered)
     if not form.token:
         raise InvalidRequest("token is required")
     return await state.introspector.introspect(session, form.token, caller=caller)

@@ -67,11 +67,11 @@ WRONG_CURRENT_PASSWORD: Responses = {
 NOT_SUPERUSER = documented(403, "Not a superuser")
 
 
-def superuser_router(prefix: str) -> APIRouter:
+def superuser_router(prefix: str, *, tag: str = "users") -> APIRouter:
     """A router every route of which is for superusers only, documented as such."""
     return APIRouter(
         prefix=prefix,
-        tags=["users"],
+        tags=[tag],
         dependencies=[Depends(current_superuser)],
         responses={**UNAUTHORIZED, **NOT_SUPERUSER},
     )

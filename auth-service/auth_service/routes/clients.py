@@ -1,0 +1,131 @@
+"""The client registry's routes (superusers): `/auth/clients`."""
+
+from collections.abc import Sequence
+from typing import Annotated
+
+from fastapi import Query, Response, status
+
+from auth_service.deps import ClientInfoDep, CurrentUser, SessionDep, StateDep
+from auth_service.errors import ClientNotFound
+from auth_service.models import OAuthClient
+from auth_service.oauth import clients
+from auth_service.oauth.clients import ClientFields
+from auth_service.routes.shared import MAX_BIGINT, NO_STORE, documented, superuser_router
+from auth_service.schemas import (
+    ClientCreate,
+    ClientCreated,
+    ClientId,
+    ClientRead,
+    ClientSecret,
+    ClientUpdate,
+)
+from platform_common.responses import MALFORMED_BODY, Responses
+
+router = superuser_router("/auth/clients", tag="clients")
+CLIENT_NOT_FOUND = documented(404, "Client not found")
+INVALID_METADATA = documented(422, "The client's settings cannot be (the detail says why)")
+TOTAL_COUNT: Responses = {200: {"headers": {"X-Total-Count": {"schema": {"type": "integer"}}}}}
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ClientCreated,
+    responses={**MALFORMED_BODY, **INVALID_METADATA},
+)
+async def create_client(
+    data: ClientCreate,
+    response: Response,
+    session: SessionDep,
+    actor: CurrentUser,
+    client: ClientInfoDep,
+) -> ClientCreated:
+    """Register an app or a service. A confidential client's secret is in this
+    answer only: it is stored as a hash."""
+    fields = ClientFields(**data.model_dump(exclude={"client_id"}))
+    created, secret = await clients.create(
+        session, fields=fields, client_id=data.client_id, actor=client, actor_id=actor.id
+    )
+    response.headers.update(NO_STORE)
+    response.headers["Location"] = f"/auth/clients/{created.id}"
+    return ClientCreated.model_validate(
+        {**ClientRead.model_validate(created).model_dump(), "client_secret": secret}
+    )
+
+
+@router.get("", response_model=list[ClientRead], responses=TOTAL_COUNT)
+async def list_clients(
+    response: Response,
+    session: SessionDep,
+    offset: Annotated[int, Query(ge=0, le=MAX_BIGINT)] = 0,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> Sequence[OAuthClient]:
+    page, total = await clients.list_clients(session, offset=offset, limit=limit)
+    response.headers["X-Total-Count"] = str(total)
+    return page
+
+
+@router.get("/{client_id}", response_model=ClientRead, responses=CLIENT_NOT_FOUND)
+async def read_client(client_id: ClientId, session: SessionDep) -> OAuthClient:
+    found = await clients.find(session, client_id)
+    if found is None:
+        raise ClientNotFound
+    return found
+
+
+@router.patch(
+    "/{client_id}",
+    response_model=ClientRead,
+    responses={**MALFORMED_BODY, **CLIENT_NOT_FOUND, **INVALID_METADATA},
+)
+async def update_client(
+    client_id: ClientId,
+    data: ClientUpdate,
+    session: SessionDep,
+    actor: CurrentUser,
+    client: ClientInfoDep,
+) -> OAuthClient:
+    """Change a client; `enabled: false` ends every token it holds."""
+    return await clients.change(
+        session,
+        client_id=client_id,
+        changes=data.model_dump(exclude_unset=True),
+        actor=client,
+        actor_id=actor.id,
+    )
+
+
+@router.delete("/{client_id}", status_code=status.HTTP_204_NO_CONTENT, responses=CLIENT_NOT_FOUND)
+async def delete_client(
+    client_id: ClientId, session: SessionDep, actor: CurrentUser, client: ClientInfoDep
+) -> None:
+    """Delete a client: its consents go, and every token it holds ends."""
+    await clients.remove(session, client_id=client_id, actor=client, actor_id=actor.id)
+
+
+@router.post(
+    "/{client_id}/secret",
+    response_model=ClientSecret,
+    responses={**CLIENT_NOT_FOUND, **INVALID_METADATA},
+)
+async def rotate_client_secret(
+    client_id: ClientId,
+    response: Response,
+    session: SessionDep,
+    state: StateDep,
+    actor: CurrentUser,
+    client: ClientInfoDep,
+) -> ClientSecret:
+    """A new secret, shown once; the previous one keeps working for
+    AUTH_CLIENT_SECRET_GRACE_SECONDS."""
+    secret, previous_expires_at = await clients.rotate_secret(
+        session,
+        client_id=client_id,
+        grace=state.token_policy.client_secret_grace,
+        actor=client,
+        actor_id=actor.id,
+    )
+    response.headers.update(NO_STORE)
+    return ClientSecret(
+        client_id=client_id, client_secret=secret, previous_secret_expires_at=previous_expires_at
+    )
