@@ -75,21 +75,32 @@ def client_credentials(
     return None
 
 
-async def login(
+@dataclass(frozen=True, slots=True)
+class CheckedPassword:
+    """A person's password, checked (auth_service.oauth.tokens.check_password)."""
+
+    user_id: uuid.UUID
+    verified_hash: str
+    upgraded_hash: str | None  # the hash in today's parameters, to store
+    known: bool  # the address had logged into the account (throttle.record_success)
+    attempt: LoginAttempt
+
+
+async def check_password(
     session: AsyncSession,
     *,
     attempt: LoginAttempt,
     password: str,
-    scope: str | None,
     policy: TokenPolicy,
     hasher: PasswordHasher,
     client: ClientInfo = NO_CLIENT,
-) -> TokenResponse:
-    """The password grant, in steps that hold no connection while hashing:
-    count the attempt (auth_service.accounts.throttle, its own committed transaction),
-    look the user up in a short transaction, verify with no transaction open,
-    then lock the row and issue in a new one."""
-    granted = _user_scope(scope, policy)
+) -> CheckedPassword:
+    """Every sign-in with a password (the password grant, the sign-in page):
+    counted by the one login throttle before the check, one answer for an
+    unknown email and a wrong password, in steps that hold no connection while
+    hashing: count the attempt (auth_service.accounts.throttle, its own
+    committed transaction), look the user up in a short transaction, verify
+    with no transaction open. InvalidGrant or LoginThrottled otherwise."""
     if len(password) > PASSWORD_MAX_LENGTH:
         # No account has such a password; refusing before hashing keeps a
         # megabyte of input from costing a megabyte of argon2.
@@ -110,24 +121,54 @@ async def login(
     await session.commit()
     stored_hash = candidate.hashed_password if candidate is not None else None
     matches, upgraded_hash = await hasher.verify(password, stored_hash)
-    if candidate is None or not matches:
+    if candidate is None or stored_hash is None or not matches:
         user_id = candidate.id if candidate is not None else None
         await _record_failure(session, events.LOGIN_FAILED, user_id=user_id, client=client)
         raise InvalidGrant(BAD_CREDENTIALS)
+    return CheckedPassword(candidate.id, stored_hash, upgraded_hash, known, attempt)
+
+
+async def login(
+    session: AsyncSession,
+    *,
+    attempt: LoginAttempt,
+    password: str,
+    scope: str | None,
+    policy: TokenPolicy,
+    hasher: PasswordHasher,
+    client: ClientInfo = NO_CLIENT,
+) -> TokenResponse:
+    """The password grant: the password checked, then the row locked and the
+    tokens issued in a new transaction."""
+    granted = _user_scope(scope, policy)
+    checked = await check_password(
+        session, attempt=attempt, password=password, policy=policy, hasher=hasher, client=client
+    )
     response = await issue_for_login(
         session,
-        user_id=candidate.id,
-        verified_hash=stored_hash,
-        upgraded_hash=upgraded_hash,
+        user_id=checked.user_id,
+        verified_hash=checked.verified_hash,
+        upgraded_hash=checked.upgraded_hash,
         scope=granted,
         policy=policy,
         client=client,
     )
-    await throttle.record_success(
-        session, attempt=attempt, known=known, user_id=candidate.id, limits=policy.login_limits
-    )
+    await record_login(session, checked, policy=policy)
     await session.commit()
     return response
+
+
+async def record_login(
+    session: AsyncSession, checked: CheckedPassword, *, policy: TokenPolicy
+) -> None:
+    """In the login's transaction: the throttle's success (the caller commits)."""
+    await throttle.record_success(
+        session,
+        attempt=checked.attempt,
+        known=checked.known,
+        user_id=checked.user_id,
+        limits=policy.login_limits,
+    )
 
 
 async def _record_failure(
@@ -158,6 +199,34 @@ async def issue_for_login(
     (and is refused here). `verified_hash` is the hash the password was
     checked against, if any: a password changed meanwhile refuses the login.
     """
+    user = await lock_for_login(
+        session,
+        user_id=user_id,
+        verified_hash=verified_hash,
+        upgraded_hash=upgraded_hash,
+        policy=policy,
+    )
+    family_id = uuid.uuid4()
+    sessions.start_session(session, user_id=user.id, family_id=family_id, client=client)
+    events.record(
+        session, type=events.LOGIN_SUCCEEDED, user_id=user.id, client=client, session_id=family_id
+    )
+    return await _issue_user_tokens(
+        session, user=user, family_id=family_id, scope=scope, policy=policy
+    )
+
+
+async def lock_for_login(
+    session: AsyncSession,
+    *,
+    user_id: uuid.UUID,
+    verified_hash: str | None,
+    upgraded_hash: str | None,
+    policy: TokenPolicy,
+) -> User:
+    """The user's row, locked and re-checked for a login (still there, the
+    password it was checked against, active, verified where required);
+    InvalidGrant, the transaction rolled back, otherwise."""
     user = await lock_user(session, user_id)
     if user is None or (verified_hash is not None and user.hashed_password != verified_hash):
         await session.rollback()
@@ -170,14 +239,7 @@ async def issue_for_login(
         raise InvalidGrant(UNVERIFIED)
     if upgraded_hash is not None:
         user.hashed_password = upgraded_hash
-    family_id = uuid.uuid4()
-    sessions.start_session(session, user_id=user.id, family_id=family_id, client=client)
-    events.record(
-        session, type=events.LOGIN_SUCCEEDED, user_id=user.id, client=client, session_id=family_id
-    )
-    return await _issue_user_tokens(
-        session, user=user, family_id=family_id, scope=scope, policy=policy
-    )
+    return user
 
 
 async def refresh(
