@@ -113,6 +113,9 @@ class Settings(BaseSettings):
     # After a client secret's rotation, the previous secret works this long
     # (time to redeploy the client with the new one).
     client_secret_grace_seconds: int = Field(default=24 * 3600, ge=0, le=30 * 24 * 3600)
+    # The password grant for requests that name no client: deprecated (OAuth
+    # 2.1 removes the grant), kept on so that today's scripts keep working.
+    password_grant_without_client: bool = True
     signing_keys_dir: Path | None = None
     active_key_id: str | None = None
     # Only used when signing_keys_dir is unset: a key is generated here once.

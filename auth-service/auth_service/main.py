@@ -119,6 +119,7 @@ def token_policy(settings: Settings, signer: AccessTokenSigner) -> TokenPolicy:
         login_limits=login_limits(settings),
         require_verified_email=settings.require_verified_email,
         client_secret_grace=timedelta(seconds=settings.client_secret_grace_seconds),
+        password_grant_without_client=settings.password_grant_without_client,
     )
 
 
@@ -170,7 +171,9 @@ def metadata(settings: Settings) -> dict[str, Any]:
     # (AUTH_CLIENTS: notes:purge, introspection...) are ours to hand out, and
     # naming them tells an attacker what to aim for (issue 33).
     return authorization_server_metadata(
-        issuer=settings.jwt_issuer, public_url=settings.public_url, scopes=[settings.user_scope]
+        issuer=settings.jwt_issuer,
+        public_url=settings.public_url,
+        scopes=sorted(clients.USER_SCOPES),
     )
 
 

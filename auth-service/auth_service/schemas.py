@@ -182,6 +182,10 @@ class TokenForm(BaseModel):
     scope: str | None = None
     client_id: str | None = None
     client_secret: str | None = None
+    # authorization_code (RFC 6749 §4.1.3, RFC 7636 §4.5)
+    code: str | None = Field(default=None, max_length=256)
+    redirect_uri: str | None = Field(default=None, max_length=2000)
+    code_verifier: str | None = Field(default=None, max_length=128)
 
 
 class RevokeForm(BaseModel):

@@ -5,7 +5,7 @@ import httpx
 import pytest
 
 from auth_service.oauth import grants
-from auth_service.oauth.grants import GrantRequest
+from auth_service.oauth.grant_types import GrantRequest
 from auth_service.oauth.introspection import authorization_server_metadata
 from auth_service.schemas import TokenResponse
 

@@ -40,16 +40,26 @@ class TestMetadata:
         assert document["revocation_endpoint"] == f"{BASE_URL}/auth/revoke"
         assert document["introspection_endpoint"] == f"{BASE_URL}/auth/introspect"
         assert set(document["grant_types_supported"]) == {
+            "authorization_code",
             "password",
             "refresh_token",
             "client_credentials",
         }
-        # Required by §2; no grant here uses the authorization endpoint.
-        assert document["response_types_supported"] == []
-        assert "authorization_endpoint" not in document
+        assert document["authorization_endpoint"] == f"{BASE_URL}/auth/authorize"
+        assert document["response_types_supported"] == ["code"]
+        assert document["code_challenge_methods_supported"] == ["S256"]
+        assert document["authorization_response_iss_parameter_supported"] is True
         # Only what a third party may ask for: not the service clients' scopes
         # (AUTH_CLIENTS here holds one with notes:purge).
-        assert document["scopes_supported"] == ["notes"]
+        assert document["scopes_supported"] == [
+            "email",
+            "notes",
+            "notes:read",
+            "notes:write",
+            "offline_access",
+            "openid",
+            "profile",
+        ]
         assert "client_secret_basic" in document["introspection_endpoint_auth_methods_supported"]
 
     @pytest.mark.parametrize(
@@ -81,10 +91,11 @@ class TestMetadata:
         email = unique_email()
         await register(client, email=email)
         document = (await client.get("/auth/.well-known/oauth-authorization-server")).json()
+        assert "notes" in document["scopes_supported"]
         async with AsyncOAuth2Client(
             token_endpoint=document["token_endpoint"],
             token_endpoint_auth_method=document["token_endpoint_auth_methods_supported"][0],
-            scope=document["scopes_supported"][0],
+            scope="notes",
             transport=httpx.ASGITransport(app=app),
         ) as oauth:
             token = await oauth.fetch_token(

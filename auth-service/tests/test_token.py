@@ -177,7 +177,8 @@ class TestPasswordGrant:
         assert_oauth_error(response, 400, "invalid_request")
 
     @pytest.mark.parametrize(
-        "grant_type", ["authorization_code", "implicit", "PASSWORD", "x" * 10_000]
+        "grant_type",
+        ["implicit", "PASSWORD", "urn:ietf:params:oauth:grant-type:device_code", "x" * 10_000],
     )
     async def test_unsupported_grant_type(self, client: httpx.AsyncClient, grant_type: str) -> None:
         response = await client.post("/auth/token", data={"grant_type": grant_type})

@@ -116,14 +116,23 @@ def _live(
 
 
 def start_session(
-    session: AsyncSession, *, user_id: uuid.UUID, family_id: uuid.UUID, client: ClientInfo
+    session: AsyncSession,
+    *,
+    user_id: uuid.UUID,
+    family_id: uuid.UUID,
+    client: ClientInfo,
+    client_id: str | None = None,
+    scope: str | None = None,
 ) -> None:
+    """A new session; `client_id` and `scope` for one granted to an app."""
     session.add(
         LoginSession(
             id=family_id,
             user_id=user_id,
             user_agent=client.user_agent,
             client_address=client.address,
+            client_id=client_id,
+            scope=scope,
         )
     )
 

@@ -175,22 +175,23 @@ def authorization_server_metadata(
     *, issuer: str, public_url: str, scopes: list[str]
 ) -> dict[str, Any]:
     """RFC 8414 §2. `issuer` is `<public_url>/auth` (Settings.jwt_issuer), the
-    identifier both of the document's URLs are formed from (§3.3).
-    No authorization endpoint (no grant here uses one), so
-    `authorization_endpoint` is omitted and `response_types_supported`, which
-    §2 requires, is empty. The password grant's clients are public (`none`);
-    client-credentials clients authenticate with a secret, basic or post.
-    `scopes`: only those a third party may ask for."""
+    identifier both of the document's URLs are formed from (§3.3). Public
+    clients (`none`) send no secret; confidential ones authenticate with one,
+    basic or post. `scopes`: only those a third party may ask for."""
     base = public_url.rstrip("/") + "/auth"
     secret_methods = ["client_secret_basic", "client_secret_post"]
     return {
         "issuer": issuer,
+        "authorization_endpoint": f"{base}/authorize",
         "token_endpoint": f"{base}/token",
         "jwks_uri": f"{base}/.well-known/jwks.json",
         "revocation_endpoint": f"{base}/revoke",
         "introspection_endpoint": f"{base}/introspect",
         "grant_types_supported": list(grants.GRANTS),
-        "response_types_supported": [],
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "code_challenge_methods_supported": ["S256"],
+        "authorization_response_iss_parameter_supported": True,
         "scopes_supported": scopes,
         "token_endpoint_auth_methods_supported": ["none", *secret_methods],
         "revocation_endpoint_auth_methods_supported": ["none"],

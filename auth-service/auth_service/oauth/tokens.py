@@ -17,13 +17,14 @@ from auth_service.accounts.events import NO_CLIENT, ClientInfo
 from auth_service.accounts.throttle import LoginAttempt, LoginLimits
 from auth_service.accounts.users import lock_user
 from auth_service.errors import (
+    InvalidClient,
     InvalidGrant,
     InvalidRequest,
     InvalidScope,
     LoginThrottled,
     UnauthorizedClient,
 )
-from auth_service.models import RefreshToken, User
+from auth_service.models import LoginSession, RefreshToken, User
 from auth_service.oauth import clients
 from auth_service.schemas import PASSWORD_MAX_LENGTH, IntrospectForm, TokenForm, TokenResponse
 from auth_service.security import (
@@ -54,6 +55,9 @@ class TokenPolicy:
     require_verified_email: bool = False
     # AUTH_CLIENT_SECRET_GRACE_SECONDS: a rotated-out client secret works this long.
     client_secret_grace: timedelta = timedelta(days=1)
+    # AUTH_PASSWORD_GRANT_WITHOUT_CLIENT: the password grant for requests naming
+    # no client (deprecated; answered with a Deprecation header).
+    password_grant_without_client: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,11 +211,13 @@ async def issue_for_login(
         policy=policy,
     )
     family_id = uuid.uuid4()
-    sessions.start_session(session, user_id=user.id, family_id=family_id, client=client)
+    sessions.start_session(
+        session, user_id=user.id, family_id=family_id, client=client, scope=scope
+    )
     events.record(
         session, type=events.LOGIN_SUCCEEDED, user_id=user.id, client=client, session_id=family_id
     )
-    return await _issue_user_tokens(
+    return await issue_user_tokens(
         session, user=user, family_id=family_id, scope=scope, policy=policy
     )
 
@@ -249,8 +255,14 @@ async def refresh(
     scope: str | None,
     policy: TokenPolicy,
     client: ClientInfo = NO_CLIENT,
+    client_id: str | None = None,
+    client_authenticated: bool = False,
 ) -> TokenResponse:
     """Rotate a refresh token: it is spent, and a new one of the same family issued.
+
+    A session granted to an app (the authorization code flow) is refreshed by
+    that app alone (`client_id`; a confidential one authenticated), with the
+    scope it was granted or less.
 
     The UPDATE only matches an unspent token, and Postgres re-checks that
     condition after waiting for a concurrent update of the same row, so of two
@@ -258,7 +270,6 @@ async def refresh(
     which is reuse (RFC 9700 §4.14.2): the whole family is revoked, including
     the winner's new token, since a replay and a race look the same.
     """
-    granted = _user_scope(scope, policy)
     token_hash = refresh_token_hash(refresh_token)
     spent = (
         await session.execute(
@@ -289,12 +300,49 @@ async def refresh(
         await sessions.revoke_refresh_family(session, family_id=family_id)
         await session.commit()
         raise InvalidGrant("This account is disabled")
+    granted = await _refresh_scope(
+        session,
+        family_id=family_id,
+        requested=scope,
+        policy=policy,
+        client_id=client_id,
+        client_authenticated=client_authenticated,
+    )
     await sessions.touch_session(session, family_id=family_id)
-    response = await _issue_user_tokens(
+    response = await issue_user_tokens(
         session, user=user, family_id=family_id, scope=granted, policy=policy
     )
     await session.commit()
     return response
+
+
+async def _refresh_scope(
+    session: AsyncSession,
+    *,
+    family_id: uuid.UUID,
+    requested: str | None,
+    policy: TokenPolicy,
+    client_id: str | None,
+    client_authenticated: bool,
+) -> str:
+    """The scope of a refreshed session's new tokens; the errors roll back."""
+    login = await session.get(LoginSession, family_id)
+    if login is not None and login.client_id is not None:
+        registered = await clients.find(session, login.client_id)
+        if client_id != login.client_id or registered is None or not registered.enabled:
+            await session.rollback()
+            raise InvalidGrant("This refresh token was issued to another client")
+        if registered.confidential and not client_authenticated:
+            await session.rollback()
+            raise InvalidClient("client authentication is required")
+    # A session from before scopes were stored has the user scope.
+    stored = login.scope if login is not None else None
+    original = set((stored or policy.user_scope).split())
+    wanted = set(requested.split()) if requested else original
+    if not wanted <= original:
+        await session.rollback()
+        raise InvalidScope("The requested scope exceeds the one granted")
+    return " ".join(sorted(wanted))
 
 
 async def revoke(session: AsyncSession, *, token: str, client: ClientInfo = NO_CLIENT) -> None:
@@ -364,28 +412,34 @@ async def issue_client_token(
 
 
 def _user_scope(requested: str | None, policy: TokenPolicy) -> str:
-    if requested and not set(requested.split()) <= {policy.user_scope}:
+    """A password login's scope: AUTH_USER_SCOPE, or narrower user scopes."""
+    if not requested:
+        return policy.user_scope
+    wanted = set(requested.split())
+    if not wanted <= clients.USER_SCOPES - {"openid", "offline_access"}:
         raise InvalidScope("The requested scope is not allowed")
-    return policy.user_scope
+    return " ".join(sorted(wanted))
 
 
-async def _issue_user_tokens(
+async def issue_user_tokens(
     session: AsyncSession,
     *,
     user: User,
     family_id: uuid.UUID,
     scope: str,
     policy: TokenPolicy,
+    with_refresh: bool = True,
 ) -> TokenResponse:
-    refresh_token = new_refresh_token()
-    session.add(
-        RefreshToken(
-            token_hash=refresh_token_hash(refresh_token),
-            family_id=family_id,
-            user_id=user.id,
-            expires_at=datetime.now(UTC) + policy.refresh_lifetime,
+    refresh_token = new_refresh_token() if with_refresh else None
+    if refresh_token is not None:
+        session.add(
+            RefreshToken(
+                token_hash=refresh_token_hash(refresh_token),
+                family_id=family_id,
+                user_id=user.id,
+                expires_at=datetime.now(UTC) + policy.refresh_lifetime,
+            )
         )
-    )
     access_token = policy.signer.sign(
         subject=str(user.id),
         audience=policy.user_audience,

@@ -18,7 +18,7 @@ from auth_service.deps import (
 from auth_service.errors import InvalidRequest
 from auth_service.models import User
 from auth_service.oauth import grants, tokens
-from auth_service.oauth.grants import GrantRequest
+from auth_service.oauth.grant_types import GrantRequest
 from auth_service.routes.shared import (
     EMAIL_TAKEN,
     EMAIL_TAKEN_OR_LAST_SUPERUSER,
@@ -96,7 +96,13 @@ async def token(
     response.headers.update(NO_STORE)
     return await grants.exchange(
         GrantRequest(
-            session=session, form=form, basic=basic, client=client, policy=policy, hasher=hasher
+            session=session,
+            form=form,
+            basic=basic,
+            client=client,
+            policy=policy,
+            hasher=hasher,
+            response=response,
         )
     )
 
