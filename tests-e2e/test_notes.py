@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 from api_client import ApiClient
+from jose import jwt
+from run_local import LocalSystem
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -68,6 +70,59 @@ class TestNotes:
     def test_internal_routes_not_exposed(self, api: ApiClient, user: dict[str, str]) -> None:
         response = api.http.delete("/internal/users/00000000-0000-0000-0000-000000000000/notes")
         assert response.status_code == 404
+
+
+def narrowed(system: LocalSystem, headers: dict[str, str], scope: str) -> dict[str, str]:
+    """The headers' token with `scope` instead of `notes`, signed with auth-service's own
+    key: its password grant issues `notes` alone, and narrower tokens come from the
+    authorization code flow (issue 27), which is not built yet."""
+    token = headers["Authorization"].removeprefix("Bearer ")
+    kid = jwt.get_unverified_header(token)["kid"]
+    key = Path(system.extra_env["PLATFORM_DATA_DIR"], "auth-keys", f"{kid}.pem").read_text()
+    claims = {**jwt.get_unverified_claims(token), "scope": scope}
+    return {"Authorization": f"Bearer {jwt.encode(claims, key, 'RS256', headers={'kid': kid})}"}
+
+
+class TestScopes:
+    """notes-service checks scopes behind the gateway, which only verifies tokens."""
+
+    def test_read_scope_reads_and_cannot_write(
+        self, system: LocalSystem, api: ApiClient, user: dict[str, str]
+    ) -> None:
+        note = api.create_note(user, "kept as it is", "by a reader")
+        path = f"/notes/{note['id']}"
+        reader = narrowed(system, user, "notes:read")
+        assert api.http.get("/notes", headers=reader).json() == [note]
+        assert api.http.get(path, headers=reader).json() == note
+        assert api.http.head(path, headers=reader).status_code == 200
+        patch = {**reader, "Content-Type": "application/merge-patch+json"}
+        for response in (
+            api.http.post("/notes", json={"title": "new", "description": "note"}, headers=reader),
+            api.http.put(path, json={"title": "new", "description": "note"}, headers=reader),
+            api.http.patch(path, content=json.dumps({"title": "new"}), headers=patch),
+            api.http.delete(path, headers=reader),
+        ):
+            assert response.status_code == 403, response.request.method
+            assert response.headers["WWW-Authenticate"] == (
+                'Bearer error="insufficient_scope", scope="notes:write"'
+            )
+            assert response.json() == {"detail": "The access token lacks the scope notes:write"}
+        assert api.http.get("/notes", headers=user).json() == [note]
+
+    def test_write_scope_cannot_read(
+        self, system: LocalSystem, api: ApiClient, user: dict[str, str]
+    ) -> None:
+        writer = narrowed(system, user, "notes:write")
+        created = api.http.post(
+            "/notes", json={"title": "written", "description": "not read"}, headers=writer
+        )
+        assert created.status_code == 201, created.text
+        listing = api.http.get("/notes", headers=writer)
+        assert listing.status_code == 403
+        assert listing.headers["WWW-Authenticate"] == (
+            'Bearer error="insufficient_scope", scope="notes:read"'
+        )
+        assert api.http.get("/notes", headers=user).json() == [created.json()]
 
 
 class TestOpenRoutes:

@@ -7,6 +7,7 @@ import pytest
 import respx
 
 from auth_service.delivery.notes_client import PURGE_PATH, NotesClient, NotesServiceError
+from auth_service.main import PURGE_SCOPE
 from tests.conftest import NOTES
 
 
@@ -19,7 +20,8 @@ class TestPurgeUserNotes:
     async def test_documented_call(self, client: NotesClient) -> None:
         user_id = uuid.uuid4()
         operation = NOTES.operation("DELETE", PURGE_PATH)
-        assert operation["security"] == [{"OAuth2PasswordBearer": []}]
+        # The scope the document names is the one the outbox's tokens carry.
+        assert operation["security"] == [{"OAuth2PasswordBearer": [PURGE_SCOPE]}]
         with respx.mock as mock:
             route = NOTES.route(
                 mock,

@@ -6,7 +6,9 @@ and the few routing.EXACT_PATHS it forwards to the service),
 its own `/ping` and `/health` routes instead of the services', every component
 under its name unless two services mean different things by it (then the later
 one is prefixed), and one OAuth2 password scheme so Swagger UI's Authorize
-button logs in at `/auth/token`.
+button logs in at `/auth/token`. Security requirements keep their scopes, and
+the scheme lists the scopes the kept operations need, described as the
+services' own schemes describe them.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import logging
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -91,6 +93,33 @@ def _component_tables(document: Document) -> dict[str, dict[str, Any]]:
     }
 
 
+def _scope_descriptions(document: Document, schemes: frozenset[str]) -> dict[str, str]:
+    """What the document's token schemes say each of their scopes allows."""
+    found: dict[str, str] = {}
+    for name in sorted(schemes):
+        flows = document["components"]["securitySchemes"][name].get("flows")
+        for flow in flows.values() if isinstance(flows, dict) else ():
+            scopes = flow.get("scopes") if isinstance(flow, dict) else None
+            for scope, description in scopes.items() if isinstance(scopes, dict) else ():
+                if isinstance(description, str):
+                    found.setdefault(scope, description)
+    return found
+
+
+def _needed_scopes(paths: dict[str, Any]) -> set[str]:
+    """Every scope a security requirement of `paths` names."""
+    return {
+        scope
+        for item in paths.values()
+        for operation in _operations(item)
+        for requirement in operation.get("security") or []
+        for scopes in requirement.values()
+        if isinstance(scopes, list)
+        for scope in scopes
+        if isinstance(scope, str)
+    }
+
+
 def _login_schemes(document: Document) -> frozenset[str]:
     """The document's own token schemes, all replaced by the one scheme of the gateway."""
     schemes = (document.get("components") or {}).get("securitySchemes") or {}
@@ -107,6 +136,7 @@ class _Merge:
 
     document: Document
     operation_ids: set[Any]
+    scope_descriptions: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def start(cls, base: Document) -> _Merge:
@@ -167,6 +197,11 @@ class _Merge:
                 document_quota(operation)
             self.document["paths"][path] = item
 
+    def add_scope_descriptions(self, service: ServiceDocument, schemes: frozenset[str]) -> None:
+        """The first service to describe a scope is the one heard."""
+        for scope, description in _scope_descriptions(service.document, schemes).items():
+            self.scope_descriptions.setdefault(scope, description)
+
     def add_tags(self, service: ServiceDocument) -> None:
         tags: list[dict[str, Any]] = self.document["tags"]
         known = {tag.get("name") for tag in tags}
@@ -175,7 +210,12 @@ class _Merge:
                 tags.append(tag)
 
     def finish(self) -> Document:
-        self.components["securitySchemes"] = {SECURITY_SCHEME_NAME: copy.deepcopy(SECURITY_SCHEME)}
+        scheme = copy.deepcopy(SECURITY_SCHEME)
+        scheme["flows"]["password"]["scopes"] = {
+            scope: self.scope_descriptions.get(scope, "")
+            for scope in sorted(_needed_scopes(self.document["paths"]))
+        }
+        self.components["securitySchemes"] = {SECURITY_SCHEME_NAME: scheme}
         if not self.document["tags"]:
             del self.document["tags"]
         return self.document
@@ -187,6 +227,7 @@ def merge_documents(base: Document, services: Sequence[ServiceDocument]) -> Docu
     for service in services:
         refs = merge.renamed_components(service)
         schemes = _login_schemes(service.document)
+        merge.add_scope_descriptions(service, schemes)
         merge.add_components(service, refs, schemes)
         merge.add_paths(service, refs, schemes)
         merge.add_tags(service)

@@ -7,6 +7,7 @@ from openapi_spec_validator import validate
 
 from gateway.main import create_app
 from gateway.openapi_merge import ServiceDocument, merge_documents
+from platform_common.scopes import DESCRIPTIONS
 from platform_common.testing.contract import Contract
 from tests.conftest import AUTH_URL, NOTES_URL, asgi_client, make_settings
 
@@ -51,17 +52,33 @@ class TestMergedDocument:
         # auth-service's RFC 8414 metadata where §3.1 puts it, and nothing else.
         assert outside == {"/.well-known/oauth-authorization-server/auth"}
         schemes = document["components"]["securitySchemes"]
+        # The scopes the public operations need, described as notes-service does;
+        # notes:purge (its internal route's) is not among them.
         assert schemes == {
             "OAuth2PasswordBearer": {
                 "type": "oauth2",
-                "flows": {"password": {"tokenUrl": "/auth/token", "scopes": {}}},
+                "flows": {
+                    "password": {
+                        "tokenUrl": "/auth/token",
+                        "scopes": {
+                            "notes:read": DESCRIPTIONS["notes:read"],
+                            "notes:write": DESCRIPTIONS["notes:write"],
+                        },
+                    }
+                },
             }
         }
         for item in document["paths"].values():
             for operation in item.values():
                 for requirement in operation.get("security", []):
                     assert set(requirement) == {"OAuth2PasswordBearer"}
-        assert document["paths"]["/notes"]["get"]["security"] == [{"OAuth2PasswordBearer": []}]
+        notes, note = document["paths"]["/notes"], document["paths"]["/notes/{note_id}"]
+        assert notes["get"]["security"] == [{"OAuth2PasswordBearer": ["notes:read"]}]
+        assert note["get"]["security"] == [{"OAuth2PasswordBearer": ["notes:read"]}]
+        for operation in (notes["post"], note["put"], note["patch"], note["delete"]):
+            assert operation["security"] == [{"OAuth2PasswordBearer": ["notes:write"]}]
+        # auth-service's account routes need a valid token, no scope.
+        assert document["paths"]["/auth/me"]["get"]["security"] == [{"OAuth2PasswordBearer": []}]
         schemas = document["components"]["schemas"]
         for ref in refs(document):
             assert ref.startswith("#/components/schemas/")
@@ -190,3 +207,63 @@ class TestMergeDocuments:
         b = _service("notes-service", "/notes", {"type": "string"})
         merged = merge_documents(BASE, [a, b])
         assert list(merged["components"]["schemas"]) == ["Thing"]
+
+
+def _scoped_service(
+    name: str, prefix: str, scopes: dict[str, str], needs: dict[str, list[str]]
+) -> ServiceDocument:
+    """A service whose OAuth2 scheme describes `scopes`; path → the scopes its GET needs."""
+    return ServiceDocument(
+        name,
+        prefix,
+        {
+            "openapi": "3.1.0",
+            "info": {"title": name, "version": "1"},
+            "paths": {
+                path: {"get": {"operationId": f"get{path}", "security": [{"Login": needed}]}}
+                for path, needed in needs.items()
+            },
+            "components": {
+                "securitySchemes": {
+                    "Login": {
+                        "type": "oauth2",
+                        "flows": {"password": {"tokenUrl": "/token", "scopes": scopes}},
+                    }
+                }
+            },
+        },
+    )
+
+
+class TestMergedScopes:
+    def test_requirements_keep_their_scopes(self) -> None:
+        a = _scoped_service("a", "/a", {"a:read": "Read a"}, {"/a": ["a:read"], "/a/open": []})
+        merged = merge_documents(BASE, [a])
+        assert merged["paths"]["/a"]["get"]["security"] == [{"OAuth2PasswordBearer": ["a:read"]}]
+        assert merged["paths"]["/a/open"]["get"]["security"] == [{"OAuth2PasswordBearer": []}]
+
+    def test_scheme_lists_the_scopes_the_operations_need(self) -> None:
+        a = _scoped_service(
+            "a",
+            "/a",
+            {"a:read": "Read a", "a:purge": "Internal", "a:unused": "Never needed"},
+            {"/a": ["a:read"], "/internal/a": ["a:purge"]},
+        )
+        b = _scoped_service("b", "/b", {"b:write": "Write b"}, {"/b": ["b:write", "a:read"]})
+        merged = merge_documents(BASE, [a, b])
+        scheme = merged["components"]["securitySchemes"]["OAuth2PasswordBearer"]
+        assert scheme == {
+            "type": "oauth2",
+            "flows": {
+                "password": {
+                    "tokenUrl": "/auth/token",
+                    "scopes": {"a:read": "Read a", "b:write": "Write b"},
+                }
+            },
+        }
+
+    def test_a_scope_no_service_describes_is_listed_undescribed(self) -> None:
+        a = _scoped_service("a", "/a", {}, {"/a": ["a:read"]})
+        merged = merge_documents(BASE, [a])
+        scheme = merged["components"]["securitySchemes"]["OAuth2PasswordBearer"]
+        assert scheme["flows"]["password"]["scopes"] == {"a:read": ""}

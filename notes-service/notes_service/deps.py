@@ -4,7 +4,13 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from notes_service.repository import Database
-from platform_common.bearer import ScopedUser, require_scope
+from platform_common.scopes import (
+    NOTES_PURGE,
+    NOTES_READ,
+    NOTES_WRITE,
+    require_scope,
+    user_with_scope,
+)
 from platform_common.tokens import AccessClaims
 
 
@@ -14,5 +20,8 @@ async def get_database(request: Request) -> Database:
 
 
 DatabaseDep = Annotated[Database, Depends(get_database)]
-PurgeClaims = Annotated[AccessClaims, require_scope("notes:purge")]
-CurrentUserId = Annotated[uuid.UUID, Depends(ScopedUser("notes"))]
+PurgeClaims = Annotated[AccessClaims, require_scope(NOTES_PURGE)]
+# The user of the request's token, which must hold the scope (platform_common.scopes):
+# reading routes (GET, and HEAD as GET) take ReaderId, writing routes WriterId.
+ReaderId = Annotated[uuid.UUID, user_with_scope(NOTES_READ)]
+WriterId = Annotated[uuid.UUID, user_with_scope(NOTES_WRITE)]

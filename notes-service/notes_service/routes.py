@@ -29,7 +29,7 @@ from notes_service.cursors import (
     decode_cursor,
     search_digest,
 )
-from notes_service.deps import CurrentUserId, DatabaseDep, PurgeClaims
+from notes_service.deps import DatabaseDep, PurgeClaims, ReaderId, WriterId
 from notes_service.listing import ListQuery, Page
 from notes_service.repository import Row, StoredAnswer
 from notes_service.schemas import (
@@ -133,7 +133,7 @@ def _created(row: Row) -> StoredAnswer:
 async def read_note(
     note_id: NoteId,
     db: DatabaseDep,
-    user_id: CurrentUserId,
+    user_id: ReaderId,
     if_none_match: Annotated[
         str | None,
         Header(
@@ -182,7 +182,7 @@ async def create_note(
     request: Request,
     data: NoteWrite,
     db: DatabaseDep,
-    user_id: CurrentUserId,
+    user_id: WriterId,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Any:
     if idempotency_key is None:
@@ -218,7 +218,7 @@ def _invalid(parameter: str, message: str, value: str | None) -> RequestValidati
 # a thread pool, a hop per request (bench/README.md).
 async def _list_query(
     request: Request,
-    user_id: CurrentUserId,
+    user_id: ReaderId,
     offset: Annotated[int, Query(ge=0, le=MAX_BIGINT)] = 0,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     cursor: Annotated[
@@ -323,7 +323,7 @@ async def replace_note(
     note_id: NoteId,
     data: NoteWrite,
     db: DatabaseDep,
-    user_id: CurrentUserId,
+    user_id: WriterId,
     if_match: IfMatchHeader = None,
 ) -> Response:
     row = await service.update_note(
@@ -369,7 +369,7 @@ async def patch_note(
     note_id: NoteId,
     data: Annotated[NotePatch, Body(media_type=MERGE_PATCH)],
     db: DatabaseDep,
-    user_id: CurrentUserId,
+    user_id: WriterId,
     if_match: IfMatchHeader = None,
 ) -> Response:
     """JSON Merge Patch (RFC 7396): the fields given replace the note's; `null` is refused."""
@@ -391,7 +391,7 @@ async def patch_note(
 async def delete_note(
     note_id: NoteId,
     db: DatabaseDep,
-    user_id: CurrentUserId,
+    user_id: WriterId,
     if_match: IfMatchHeader = None,
 ) -> Response:
     row = await service.delete_note(
