@@ -34,6 +34,7 @@ from auth_service.oauth.tokens import TokenPolicy
 from auth_service.routes.account import events_router, well_known_router
 from auth_service.routes.account import router as account_router
 from auth_service.routes.auth import internal_router, router, users_router
+from auth_service.routes.authorize import router as authorize_router
 from auth_service.routes.clients import router as clients_router
 from auth_service.security import AccessTokenSigner, Argon2Parameters, PasswordHasher
 from auth_service.state import AuthState
@@ -277,6 +278,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             recovery=recovery,
             introspector=introspector(settings, key_ring, policy),
             metadata=metadata(settings),
+            issuer=settings.jwt_issuer,
+            secure_cookies=settings.public_url.startswith("https://"),
         )
         mail = AccountMail(
             sessionmaker,
@@ -324,6 +327,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             users_router,
             events_router,
             clients_router,
+            authorize_router,
             well_known_router,
             internal_router,
         ],

@@ -31,3 +31,7 @@ class AuthState:
     introspector: Introspector
     # RFC 8414, built once from the settings.
     metadata: dict[str, Any]
+    # The sign-in and consent pages: the `iss` of their redirects (RFC 9207),
+    # and whether their cookies are Secure (the public URL is https).
+    issuer: str = ""
+    secure_cookies: bool = False

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Form, Query, Response, status
+from fastapi import APIRouter, Form, Query, Request, Response, status
 
 from auth_service.accounts import events, recovery, sessions
 from auth_service.accounts.events import EventFilter
@@ -22,7 +22,7 @@ from auth_service.deps import (
 )
 from auth_service.errors import InvalidClient, InvalidRequest, SessionNotFound
 from auth_service.models import SecurityEvent
-from auth_service.oauth import clients, introspection, tokens
+from auth_service.oauth import browser_sessions, clients, introspection, tokens
 from auth_service.oauth.introspection import METADATA_PATH
 from auth_service.routes.shared import (
     EMAIL_TAKEN,
@@ -160,6 +160,8 @@ async def end_my_session(
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, responses=UNAUTHORIZED)
 async def logout(
+    request: Request,
+    response: Response,
     user: CurrentUser,
     current: CurrentSessionId,
     session: SessionDep,
@@ -167,7 +169,10 @@ async def logout(
     everywhere: bool = False,
 ) -> None:
     """End this session; with `everywhere=true`, every session of the account,
-    and every access token of it is refused within the revocation bound."""
+    and every access token of it is refused within the revocation bound. The
+    browser's sign-in session of the authorization pages ends too."""
+    await browser_sessions.end(session, request.cookies.get(browser_sessions.COOKIE))
+    response.delete_cookie(browser_sessions.COOKIE, path="/auth")
     if everywhere:
         await sessions.end_sessions(session, user=user)
         events.record(session, type=events.ALL_SESSIONS_ENDED, user_id=user.id, client=client)
