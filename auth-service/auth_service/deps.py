@@ -7,10 +7,10 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 from urllib.parse import unquote_plus
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from auth_service.accounts import users
+from auth_service.accounts import sessions, users
 from auth_service.accounts.events import ClientInfo
 from auth_service.accounts.throttle import client_address
 from auth_service.errors import InvalidClient, NotSuperuser
@@ -59,7 +59,7 @@ PolicyDep = Annotated[TokenPolicy, Depends(token_policy)]
 KeyRingDep = Annotated[KeyRing, Depends(key_ring)]
 
 
-async def current_user(claims: Claims, session: SessionDep) -> User:
+async def token_user(claims: Claims, session: SessionDep) -> User:
     """The token's user, who must still exist and be active: tokens outlive changes."""
     try:
         user_id = uuid.UUID(claims.subject)
@@ -71,6 +71,30 @@ async def current_user(claims: Claims, session: SessionDep) -> User:
     # Here at once; the other verifiers within a poll of the revocation list.
     if claims.version < user.token_version:
         raise unauthorized("token revoked")
+    return user
+
+
+TokenUser = Annotated[User, Depends(token_user)]
+
+
+async def current_user(
+    user: TokenUser, token: Annotated[str | None, Depends(oauth2_scheme)], session: SessionDep
+) -> User:
+    """The account's holder: a token of the person's own sign-in (the password
+    grant, a first-party app), never one a third-party app holds for them. An
+    app granted `notes:read` must not be able to change the password or delete
+    the account (403 insufficient_scope)."""
+    sid = verified_token_claims(token).get("sid") if token else None
+    try:
+        family_id = uuid.UUID(str(sid)) if sid is not None else None
+    except ValueError:
+        family_id = None
+    if family_id is not None and not await sessions.is_own_sign_in(session, family_id=family_id):
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            detail="This token was issued to an app; the account is managed with one's own sign-in",
+            headers={"WWW-Authenticate": 'Bearer error="insufficient_scope"'},
+        )
     return user
 
 

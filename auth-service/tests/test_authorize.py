@@ -295,3 +295,23 @@ class TestAttacks:
     ) -> None:
         answer = await password_grant(client, alice.email, PASSWORD)
         assert (answer.status_code, answer.headers["deprecation"]) == (200, "true")
+
+
+class TestAppTokensCannotManageTheAccount:
+    async def test_an_apps_token_is_refused_by_account_routes(
+        self, client: httpx.AsyncClient, app_client: dict[str, Any], alice: Account
+    ) -> None:
+        flow = Flow(client, app_client, "notes:read")
+        access = (await flow.exchange((await authorized(flow, alice))["code"])).json()
+        headers = {"Authorization": f"Bearer {access['access_token']}"}
+        for method, path, body in [
+            ("GET", "/auth/me", None),
+            ("PATCH", "/auth/me", {"full_name": "Mallory"}),
+            ("DELETE", "/auth/me", {"current_password": PASSWORD}),
+            ("POST", "/auth/logout?everywhere=true", None),
+            ("GET", "/auth/me/sessions", None),
+        ]:
+            refused = await client.request(method, path, json=body, headers=headers)
+            assert refused.status_code == 403, (method, path, refused.text)
+            assert 'error="insufficient_scope"' in refused.headers["www-authenticate"]
+        assert (await client.get("/auth/me", headers=alice.headers)).status_code == 200

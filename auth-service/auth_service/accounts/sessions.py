@@ -23,7 +23,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from auth_service.accounts import account_tokens
 from auth_service.accounts.events import ClientInfo
-from auth_service.models import LoginSession, RefreshToken, SubjectRevocation, User
+from auth_service.models import LoginSession, OAuthClient, RefreshToken, SubjectRevocation, User
 
 
 async def end_sessions(session: AsyncSession, *, user: User) -> None:
@@ -182,3 +182,19 @@ async def purge_ended_sessions(session: AsyncSession, *, unused_for: timedelta) 
             LoginSession.last_used_at < func.now() - unused_for, ~_live(LoginSession.id)
         )
     )
+
+
+async def is_own_sign_in(session: AsyncSession, *, family_id: uuid.UUID) -> bool:
+    """Whether the session is the person's own (a password login, or a
+    first-party app's) rather than one an app holds for them (a deleted
+    app's included)."""
+    row = (
+        await session.execute(
+            select(LoginSession.client_id, OAuthClient.first_party)
+            .outerjoin(OAuthClient, OAuthClient.id == LoginSession.client_id)
+            .where(LoginSession.id == family_id)
+        )
+    ).one_or_none()
+    if row is None or row.client_id is None:
+        return True
+    return bool(row.first_party)
