@@ -8,6 +8,10 @@ version as valid. Verifiers refuse an access token whose `ver` is lower
 has the user's row updated (and so locked) until it commits: a login issuing
 tokens locks the same row first (auth_service.oauth.tokens.issue_for_login), so
 it reads either the old version before the change or the new one after it.
+
+Ending one session (log-out, revocation, refresh-token reuse) revokes its
+refresh tokens and lists its id (`sid`) there too (`end_session_tokens`), so
+its access tokens are refused within the same bound.
 """
 
 from __future__ import annotations
