@@ -118,3 +118,38 @@ def test_deactivated_users_token_refused(api: ApiClient, notes_service: httpx.Cl
     )
     assert deactivated.status_code == 200, deactivated.text
     eventually(lambda: refused_by_notes_service(notes_service, token), REVOCATION_BOUND_SECONDS)
+
+
+def refused_by_the_gateway(api: ApiClient, token: str) -> bool:
+    return api.http.get("/notes", headers=bearer(token)).status_code == 401
+
+
+def test_logged_out_sessions_token_refused(api: ApiClient, notes_service: httpx.Client) -> None:
+    """A log-out ends its session's access token within the revocation bound,
+    at the gateway and at notes-service, and no other session's."""
+    user = api.register()
+    leaving = api.login(user["email"], user["password"])["access_token"]
+    staying = api.login(user["email"], user["password"])["access_token"]
+    assert notes_service.get("/notes", headers=bearer(leaving)).status_code == 200
+    assert api.http.get("/notes", headers=bearer(leaving)).status_code == 200
+
+    assert api.http.post("/auth/logout", headers=bearer(leaving)).status_code == 204
+    eventually(lambda: refused_by_the_gateway(api, leaving), REVOCATION_BOUND_SECONDS)
+    eventually(lambda: refused_by_notes_service(notes_service, leaving), REVOCATION_BOUND_SECONDS)
+    refused = api.http.get("/notes", headers=bearer(leaving))
+    assert 'error_description="token revoked"' in refused.headers["WWW-Authenticate"]
+    assert notes_service.get("/notes", headers=bearer(staying)).status_code == 200
+    assert api.http.get("/notes", headers=bearer(staying)).status_code == 200
+
+
+def test_a_session_ended_from_another_refused(api: ApiClient, notes_service: httpx.Client) -> None:
+    """DELETE /auth/me/sessions/{id}: the lost phone's token stops working too."""
+    user = api.register()
+    phone = api.login(user["email"], user["password"])["access_token"]
+    laptop = api.login(user["email"], user["password"])["access_token"]
+    phone_session = jwt.get_unverified_claims(phone)["sid"]
+    ended = api.http.delete(f"/auth/me/sessions/{phone_session}", headers=bearer(laptop))
+    assert ended.status_code == 204
+    eventually(lambda: refused_by_the_gateway(api, phone), REVOCATION_BOUND_SECONDS)
+    eventually(lambda: refused_by_notes_service(notes_service, phone), REVOCATION_BOUND_SECONDS)
+    assert api.http.get("/notes", headers=bearer(laptop)).status_code == 200

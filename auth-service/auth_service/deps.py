@@ -15,6 +15,7 @@ from auth_service.accounts.events import ClientInfo
 from auth_service.accounts.throttle import client_address
 from auth_service.errors import InvalidClient, NotSuperuser
 from auth_service.models import User
+from auth_service.oauth import client_revocations
 from auth_service.oauth.keys import KeyRing
 from auth_service.oauth.tokens import ClientCredentials, TokenPolicy
 from auth_service.security import PasswordHasher, verified_token_claims
@@ -69,7 +70,7 @@ async def token_user(claims: Claims, session: SessionDep) -> User:
     if user is None:
         raise unauthorized("user not found or inactive")
     # Here at once; the other verifiers within a poll of the revocation list.
-    if claims.version < user.token_version:
+    if claims.version < user.token_version or await client_revocations.token_ended(session, claims):
         raise unauthorized("token revoked")
     return user
 

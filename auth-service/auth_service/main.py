@@ -339,7 +339,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # 2.0.0: POST /auth/register answers 202 {email, detail}, the same for
         # a taken address (no 409, no user in the body).
         # 2.1.0: the RFC 8414 metadata at /.well-known/oauth-authorization-server/auth too.
-        version="2.1.0",
+        # 2.2.0: the revocation list names sessions and clients too.
+        version="2.2.0",
         description="Users, registration, login and every token of the notes platform.",
         lifespan=lifespan,
     )

@@ -127,6 +127,35 @@ class SubjectRevocation(Base):
     revoked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
+class SessionRevocation(Base):
+    """A login session (refresh-token family, claim `sid`) whose access tokens
+    must be refused: it ended (log-out, revocation, refresh-token reuse...).
+
+    Listed at `GET /internal/revocations` for an access-token lifetime (plus a
+    leeway) after `revoked_at`, as subject revocations are; no foreign key,
+    for the same reason.
+    """
+
+    __tablename__ = "session_revocations"
+
+    session_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    revoked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class ClientRevocation(Base):
+    """A client whose access tokens (claim `client_id`) issued before
+    `not_before` must be refused: it was disabled, or its tokens revoked.
+
+    Listed at `GET /internal/revocations` for an access-token lifetime (plus a
+    leeway) after `not_before`: every token it refuses has expired by then.
+    """
+
+    __tablename__ = "client_revocations"
+
+    client_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    not_before: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
 class LoginAttemptCounter(Base):
     """Password-grant attempts in one fixed window, per scope and key
     (auth_service.accounts.throttle). The key is a SHA-256 of the account and/or

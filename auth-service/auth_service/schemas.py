@@ -1,3 +1,4 @@
+import math
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
@@ -13,7 +14,7 @@ from pydantic import (
 )
 
 from auth_service.accounts.emails import MAX_INPUT_LENGTH, InvalidEmail, normalise_email
-from auth_service.models import SubjectRevocation
+from auth_service.models import ClientRevocation, SessionRevocation, SubjectRevocation
 
 PASSWORD_MIN_LENGTH = 8
 # Long enough for any passphrase; bounded so nobody makes the server hash megabytes.
@@ -217,17 +218,44 @@ class RevokedSubject(BaseModel):
     min_version: Annotated[int, Field(ge=0)] | None
 
 
+class RevokedSession(BaseModel):
+    # Every token whose `sid` (login session: refresh-token family) this is.
+    sid: str
+
+
+class RevokedClient(BaseModel):
+    # Tokens whose `client_id` this is and whose `iat` is earlier than
+    # `not_before` (unix seconds) are refused.
+    client_id: str
+    not_before: Annotated[int, Field(ge=0)]
+
+
 class RevocationList(BaseModel):
-    """Subjects whose older access tokens must be refused (platform_common.revocations)."""
+    """Access tokens that must be refused (platform_common.revocations): those
+    of older versions of the subjects, of the sessions, and of the clients
+    issued before `not_before`. A verifier ignores keys it does not know."""
 
     revoked: list[RevokedSubject]
+    sessions: list[RevokedSession]
+    clients: list[RevokedClient]
 
     @classmethod
-    def of(cls, revocations: Iterable[SubjectRevocation]) -> Self:
+    def of(
+        cls,
+        subjects: Iterable[SubjectRevocation],
+        sessions: Iterable[SessionRevocation],
+        clients: Iterable[ClientRevocation],
+    ) -> Self:
         return cls(
             revoked=[
-                RevokedSubject(sub=str(r.user_id), min_version=r.min_version) for r in revocations
-            ]
+                RevokedSubject(sub=str(r.user_id), min_version=r.min_version) for r in subjects
+            ],
+            sessions=[RevokedSession(sid=str(r.session_id)) for r in sessions],
+            clients=[
+                # Stored as a whole second (client_revocations); ceil all the same.
+                RevokedClient(client_id=r.client_id, not_before=math.ceil(r.not_before.timestamp()))
+                for r in clients
+            ],
         )
 
 

@@ -198,9 +198,12 @@ class AccessTokenSigner:
         scope: str,
         version: int | None = None,
         session_id: uuid.UUID | None = None,
+        client_id: str | None = None,
     ) -> str:
         """`version`: the user's token version (claim `ver`); `session_id`: the
-        login's refresh-token family (claim `sid`). None for service tokens."""
+        login's refresh-token family (claim `sid`). None for service tokens.
+        `client_id`: the client the token is issued to (RFC 9068 §2.2), which
+        can have its tokens revoked (auth_service.oauth.client_revocations)."""
         now = int(time.time())
         claims: dict[str, Any] = {
             "iss": self.issuer,
@@ -215,6 +218,8 @@ class AccessTokenSigner:
             claims["ver"] = version
         if session_id is not None:
             claims["sid"] = str(session_id)
+        if client_id is not None:
+            claims["client_id"] = client_id
         token = jwt.encode(
             claims, self._private_key, algorithm=ALGORITHM, headers={"kid": self._kid}
         )

@@ -1,4 +1,5 @@
-"""Refuse access tokens that an account change has ended.
+"""Refuse access tokens that an account change, an ended session or a
+revoked client has ended.
 
 Every user access token carries the account's token version (claim `ver`,
 missing = 0). auth-service bumps the version, in the same transaction, when
@@ -14,6 +15,21 @@ verifier (gateway and services) polls that list and refuses a token of a
 listed subject whose `ver` is lower. No clocks are compared: a login racing a
 change either read the old version before the change committed (and its
 token is refused once the list shows the change) or the new one.
+
+Narrower sets of tokens are listed beside the subjects, for as long:
+
+    "sessions": [{"sid": "<refresh-token family id>"}],
+    "clients": [{"client_id": "<client id>", "not_before": <unix seconds>}]
+
+A session (log-out, a session ended, RFC 7009 revocation, refresh-token reuse,
+a code redeemed twice) ends every token carrying its `sid`: its refresh tokens
+are revoked in the same transaction, so none of its tokens is issued after
+the entry. A client ends every token whose `client_id` it is and whose `iat`
+is earlier than `not_before`; that compares clocks (auth-service's replicas'),
+and `not_before` is rounded up to the next second so that every token signed
+before the revocation is refused, and one signed in that same second too.
+Both keys are optional to a verifier: an auth-service from before them lists
+none, and a verifier from before them ignores them.
 
 The bound: a change committed at time r is refused everywhere by r + poll
 interval + one fetch (its timeout at worst) + the request in flight, 2 to 4
@@ -34,6 +50,7 @@ import logging
 import math
 import time
 import weakref
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import httpx
@@ -83,35 +100,94 @@ def track_age(gauge: Gauge, source: str, owner: _Aged) -> None:
 def _entry(entry: Any) -> tuple[str, int | None]:
     if isinstance(entry, dict) and isinstance(entry.get("sub"), str) and "min_version" in entry:
         version = entry["min_version"]
-        # bool is an int to Python, not to JSON Schema.
-        if version is None or (
-            isinstance(version, int) and not isinstance(version, bool) and version >= 0
-        ):
+        if version is None or _natural(version):
             return entry["sub"], version
     raise ValueError(f"malformed revocation entry {entry!r:.100}")
 
 
-def parse_revocations(document: Any) -> dict[str, int | None]:
-    """`{"revoked": [{"sub": ..., "min_version": <int> | null}]}` → subject → minimum.
+def _natural(value: Any) -> bool:
+    # bool is an int to Python, not to JSON Schema.
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _name(entry: Any, key: str) -> str:
+    value = entry.get(key) if isinstance(entry, dict) else None
+    if isinstance(value, str) and value:
+        return value
+    raise ValueError(f"malformed revocation entry {entry!r:.100}")
+
+
+def _client_entry(entry: Any) -> tuple[str, int]:
+    client_id = _name(entry, "client_id")
+    if not _natural(entry.get("not_before")):
+        raise ValueError(f"malformed revocation entry {entry!r:.100}")
+    return client_id, entry["not_before"]
+
+
+def _optional_list(document: dict[str, Any], key: str) -> list[Any]:
+    entries = document.get(key, [])
+    if not isinstance(entries, list):
+        raise ValueError(f"malformed revocation list: {key} is not a list")
+    return entries
+
+
+@dataclass(frozen=True, slots=True)
+class Revocations:
+    """One fetched list: subject → lowest valid version (None: none is valid);
+    the ended sessions' ids; client id → the `iat` its tokens need at least."""
+
+    subjects: dict[str, int | None] = field(default_factory=dict)
+    sessions: frozenset[str] = frozenset()
+    clients: dict[str, int] = field(default_factory=dict)
+
+
+def parse_revocations(document: Any) -> Revocations:
+    """`{"revoked": [...], "sessions": [...], "clients": [...]}` (the module's
+    docstring) → Revocations.
 
     A malformed entry refuses the whole list (the last good one is kept):
-    skipping it would let that subject's tokens through. A subject listed
-    twice keeps its strictest entry.
+    skipping it would let that subject's, session's or client's tokens
+    through. A subject or client listed twice keeps its strictest entry.
     """
     if not isinstance(document, dict) or not isinstance(document.get("revoked"), list):
         raise ValueError("not a revocation list")
-    revoked: dict[str, int | None] = {}
+    subjects: dict[str, int | None] = {}
     for entry in document["revoked"]:
         subject, version = _entry(entry)
-        if subject in revoked:
-            known = revoked[subject]
+        if subject in subjects:
+            known = subjects[subject]
             version = None if known is None or version is None else max(known, version)
-        revoked[subject] = version
-    return revoked
+        subjects[subject] = version
+    sessions = frozenset(_name(entry, "sid") for entry in _optional_list(document, "sessions"))
+    clients: dict[str, int] = {}
+    for entry in _optional_list(document, "clients"):
+        client_id, not_before = _client_entry(entry)
+        clients[client_id] = max(not_before, clients.get(client_id, not_before))
+    return Revocations(subjects=subjects, sessions=sessions, clients=clients)
+
+
+class Revocable(Protocol):
+    """What the list judges a token by (platform_common.tokens.AccessClaims)."""
+
+    @property
+    def subject(self) -> str: ...
+
+    @property
+    def version(self) -> int: ...
+
+    @property
+    def session_id(self) -> str | None: ...
+
+    @property
+    def client_id(self) -> str | None: ...
+
+    @property
+    def issued_at(self) -> int: ...
 
 
 class RevokedSubjects:
-    """The revocation list of one URL, replaced wholesale by each successful fetch."""
+    """The revocation list of one URL (subjects, sessions and clients),
+    replaced wholesale by each successful fetch."""
 
     def __init__(
         self,
@@ -127,7 +203,7 @@ class RevokedSubjects:
         self.interval = interval
         self._timeout = timeout
         self._retry_floor = retry_floor
-        self._revoked: dict[str, int | None] = {}
+        self._revoked = Revocations()
         self._fetched_at: float | None = None
         self._load_attempted_at = -math.inf
         self._lock = asyncio.Lock()
@@ -147,13 +223,27 @@ class RevokedSubjects:
         return time.monotonic() - self._fetched_at
 
     def __len__(self) -> int:
-        return len(self._revoked)
+        """Entries listed: subjects, sessions and clients."""
+        listed = self._revoked
+        return len(listed.subjects) + len(listed.sessions) + len(listed.clients)
 
     def is_revoked(self, subject: str, version: int) -> bool:
-        if subject not in self._revoked:
+        """Whether a change to the account `subject` ended tokens of `version`."""
+        subjects = self._revoked.subjects
+        if subject not in subjects:
             return False
-        min_version = self._revoked[subject]
+        min_version = subjects[subject]
         return min_version is None or version < min_version
+
+    def refuses(self, token: Revocable) -> bool:
+        """Whether the token's account, session or client has ended it."""
+        listed = self._revoked
+        if token.session_id is not None and token.session_id in listed.sessions:
+            return True
+        not_before = listed.clients.get(token.client_id) if token.client_id is not None else None
+        if not_before is not None and token.issued_at < not_before:
+            return True
+        return self.is_revoked(token.subject, token.version)
 
     async def ensure_loaded(self) -> bool:
         """Whether the list has loaded; if not, one fetch, unless another is in

@@ -54,6 +54,11 @@ class AccessClaims:
     # The account's token version when issued (claim `ver`, missing = 0); see
     # platform_common.revocations.
     version: int = 0
+    # The login session (claim `sid`: its refresh-token family) and the client
+    # the token was issued to (claim `client_id`, RFC 9068 §2.2); None when
+    # the token names none. The revocation list can end either.
+    session_id: str | None = None
+    client_id: str | None = None
 
     def has_scope(self, scope: str) -> bool:
         return scope in self.scopes
@@ -198,8 +203,9 @@ KeySourceT = TypeVar("KeySourceT", bound=KeySource, default=JwksCache)
 
 class AccessTokenVerifier(Generic[KeySourceT]):
     """Checks signature, issuer, audience and lifetime; with `revocations`, also
-    refuses tokens whose version an account change has ended, and every token
-    until that list has loaded (see platform_common.revocations).
+    refuses tokens that an account change, an ended session or a revoked
+    client has ended, and every token until that list has loaded (see
+    platform_common.revocations).
 
     `iss` must be `issuer` or one of `previous_issuers`, compared exactly: the
     latter keep tokens signed before a change of issuer valid until they expire.
@@ -260,7 +266,7 @@ class AccessTokenVerifier(Generic[KeySourceT]):
             # (`loaded` first: no coroutine per request once it has.)
             if not (self.revocations.loaded or await self.revocations.ensure_loaded()):
                 raise InvalidToken("revocation list not loaded yet")
-            if self.revocations.is_revoked(access.subject, access.version):
+            if self.revocations.refuses(access):
                 raise InvalidToken("token revoked")
         return access
 
@@ -307,4 +313,16 @@ class AccessTokenVerifier(Generic[KeySourceT]):
             issued_at=iat,
             expires_at=exp,
             version=version,
+            session_id=_optional_name(claims, "sid"),
+            client_id=_optional_name(claims, "client_id"),
         )
+
+
+def _optional_name(claims: dict[str, Any], name: str) -> str | None:
+    """A claim that, when present, is a non-empty string (null is no string)."""
+    if name not in claims:
+        return None
+    value = claims[name]
+    if not (isinstance(value, str) and value):
+        raise InvalidToken("invalid token claims")
+    return value

@@ -1,5 +1,7 @@
 import asyncio
+import time
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 import httpx
 import pytest
@@ -25,7 +27,55 @@ def listing(*entries: tuple[str, int | None]) -> dict[str, object]:
 class TestParseRevocations:
     def test_strictest_entry_per_subject(self) -> None:
         document = listing(("a", 3), ("a", 5), ("b", 1), ("c", 2), ("c", None))
-        assert parse_revocations(document) == {"a": 5, "b": 1, "c": None}
+        assert parse_revocations(document).subjects == {"a": 5, "b": 1, "c": None}
+
+    def test_sessions_and_clients(self) -> None:
+        document = {
+            **listing(("a", 1)),
+            "sessions": [{"sid": "s1"}, {"sid": "s2"}, {"sid": "s1"}],
+            # A client listed twice keeps its latest not_before: the strictest.
+            "clients": [
+                {"client_id": "app", "not_before": 100},
+                {"client_id": "app", "not_before": 200},
+                {"client_id": "app", "not_before": 150},
+                {"client_id": "other", "not_before": 0},
+            ],
+        }
+        parsed = parse_revocations(document)
+        assert parsed.subjects == {"a": 1}
+        assert parsed.sessions == {"s1", "s2"}
+        assert parsed.clients == {"app": 200, "other": 0}
+
+    def test_a_list_without_sessions_or_clients(self) -> None:
+        """An auth-service from before sessions and clients were listed: none are."""
+        parsed = parse_revocations(listing(("a", 1)))
+        assert (parsed.sessions, parsed.clients) == (frozenset(), {})
+
+    @pytest.mark.parametrize(
+        "extra",
+        [
+            {"sessions": {}},
+            {"sessions": None},
+            {"sessions": ["s1"]},
+            {"sessions": [{"sid": 1}]},
+            {"sessions": [{"sid": ""}]},
+            {"sessions": [{}]},
+            {"clients": "app"},
+            {"clients": [{"client_id": "app"}]},
+            {"clients": [{"not_before": 1}]},
+            {"clients": [{"client_id": "app", "not_before": "1"}]},
+            {"clients": [{"client_id": "app", "not_before": 1.5}]},
+            {"clients": [{"client_id": "app", "not_before": True}]},
+            {"clients": [{"client_id": "app", "not_before": -1}]},
+            {"clients": [{"client_id": "app", "not_before": None}]},
+            {"clients": [{"client_id": 7, "not_before": 1}]},
+            {"clients": [{"client_id": "", "not_before": 1}]},
+        ],
+    )
+    def test_refuses_a_malformed_session_or_client(self, extra: dict[str, object]) -> None:
+        # As for subjects: the whole list is refused (and the last good one kept).
+        with pytest.raises(ValueError, match="malformed revocation"):
+            parse_revocations({**listing(("ok", 1)), **extra})
 
     @pytest.mark.parametrize(
         "entry",
@@ -53,6 +103,17 @@ class TestParseRevocations:
             parse_revocations(document)
 
 
+@dataclass(frozen=True)
+class Token:
+    """What the list judges a token by (platform_common.tokens.AccessClaims has these)."""
+
+    subject: str = "user"
+    version: int = 0
+    session_id: str | None = None
+    client_id: str | None = None
+    issued_at: int = 0
+
+
 class TestRevokedSubjects:
     async def test_versions_below_the_minimum_are_revoked(self, http: httpx.AsyncClient) -> None:
         subjects = RevokedSubjects(URL, http)
@@ -66,6 +127,26 @@ class TestRevokedSubjects:
         assert subjects.is_revoked("gone", 0)  # deleted: no version is valid
         assert subjects.is_revoked("gone", 10**6)
         assert not subjects.is_revoked("other", 0)
+
+    async def test_sessions_and_clients_are_revoked(self, http: httpx.AsyncClient) -> None:
+        revocations = RevokedSubjects(URL, http)
+        with respx.mock:
+            respx.get(URL).respond(
+                json={
+                    **listing(),
+                    "sessions": [{"sid": "ended"}],
+                    "clients": [{"client_id": "app", "not_before": 1000}],
+                }
+            )
+            await revocations.refresh()
+        assert revocations.refuses(Token(session_id="ended"))
+        assert not revocations.refuses(Token(session_id="live"))
+        assert revocations.refuses(Token(client_id="app", issued_at=999))
+        # Issued at or after not_before: after the client's revocation.
+        assert not revocations.refuses(Token(client_id="app", issued_at=1000))
+        assert not revocations.refuses(Token(client_id="other", issued_at=0))
+        assert not revocations.refuses(Token())
+        assert len(revocations) == 2
 
     async def test_refresh_replaces_the_list(self, http: httpx.AsyncClient) -> None:
         subjects = RevokedSubjects(URL, http)
@@ -152,6 +233,45 @@ class TestVerifierWithRevocations:
         # The current version, and other subjects, are unaffected.
         assert (await verifier.verify(issuer.token("user", ver=2))).version == 2
         assert (await verifier.verify(issuer.token("someone"))).subject == "someone"
+
+    async def test_tokens_of_a_listed_session_refused(self, http: httpx.AsyncClient) -> None:
+        issuer = TokenIssuer()
+        revocations = RevokedSubjects(URL, http)
+        verifier = verifier_for(issuer, revocations)
+        ended = issuer.token("user", ver=0, sid="ended")
+        live = issuer.token("user", ver=0, sid="live")
+        with respx.mock:
+            route = respx.get(URL).respond(json=listing())
+            await revocations.refresh()
+            assert (await verifier.verify(ended)).session_id == "ended"  # accepted, then cached
+            route.respond(json={**listing(), "sessions": [{"sid": "ended"}]})
+            await revocations.refresh()
+        with pytest.raises(InvalidToken, match="token revoked"):
+            await verifier.verify(ended)
+        assert (await verifier.verify(live)).session_id == "live"
+        assert (await verifier.verify(issuer.token("user"))).session_id is None
+
+    async def test_tokens_a_listed_client_was_issued_before_refused(
+        self, http: httpx.AsyncClient
+    ) -> None:
+        issuer = TokenIssuer()
+        revocations = RevokedSubjects(URL, http)
+        verifier = verifier_for(issuer, revocations)
+        now = int(time.time())
+        before = issuer.token("user", client_id="app", iat=now - 5)
+        after = issuer.token("user", client_id="app", iat=now)
+        with respx.mock:
+            respx.get(URL).respond(
+                json={**listing(), "clients": [{"client_id": "app", "not_before": now}]}
+            )
+            await revocations.refresh()
+        with pytest.raises(InvalidToken, match="token revoked"):
+            await verifier.verify(before)
+        assert (await verifier.verify(after)).client_id == "app"
+        other = issuer.token("user", client_id="other", iat=now - 5)
+        assert (await verifier.verify(other)).client_id == "other"
+        # A token naming no client is not the client's, whatever its subject.
+        assert (await verifier.verify(issuer.token("app", iat=now - 5))).client_id is None
 
     async def test_a_token_accepted_once_is_refused_after_the_change(
         self, http: httpx.AsyncClient

@@ -133,6 +133,20 @@ class TestAccessTokenVerifier:
             with pytest.raises(InvalidToken, match="invalid token claims"):
                 await verifier.verify(issuer.token("u", ver=bad))
 
+    async def test_session_and_client_claims(
+        self, issuer: TokenIssuer, verifier: AccessTokenVerifier
+    ) -> None:
+        """`sid` (the login session) and `client_id` (RFC 9068 §2.2): what the
+        revocation list can name besides the subject."""
+        claims = await verifier.verify(issuer.token("u", sid="family-1", client_id="app"))
+        assert (claims.session_id, claims.client_id) == ("family-1", "app")
+        plain = await verifier.verify(issuer.token("u"))
+        assert (plain.session_id, plain.client_id) == (None, None)  # missing: none
+        for claim in ("sid", "client_id"):
+            for bad in (7, True, ["a"], {"a": 1}, "", None):
+                with pytest.raises(InvalidToken, match="invalid token claims"):
+                    await verifier.verify(issuer.token("u", **{claim: bad}))
+
     async def test_audience_list_accepted_when_one_matches(
         self, issuer: TokenIssuer, verifier: AccessTokenVerifier
     ) -> None:

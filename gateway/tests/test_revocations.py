@@ -6,6 +6,7 @@ with 401 before any upstream sees the request, within about one poll interval.
 """
 
 import asyncio
+import time
 import uuid
 from collections.abc import AsyncIterator
 
@@ -70,6 +71,47 @@ class TestRevokedTokens:
         assert refused.headers["WWW-Authenticate"].startswith("Bearer")
         assert notes.call_count == calls  # never reached notes-service
         assert (await client.get("/notes/1", headers=other_headers)).status_code == 200
+
+    async def test_ended_session_and_revoked_client_refused(
+        self,
+        client: httpx.AsyncClient,
+        revocations: RevocationListStub,
+        notes: respx.Route,
+        issuer: TokenIssuer,
+    ) -> None:
+        """A log-out ends its session's tokens; a disabled client, those it was
+        issued before `not_before`."""
+        user = str(uuid.uuid4())
+        ended, live = str(uuid.uuid4()), str(uuid.uuid4())
+        now = int(time.time())
+        tokens = {
+            "ended session": issuer.token(user, ver=0, sid=ended),
+            "live session": issuer.token(user, ver=0, sid=live),
+            "client's old token": issuer.token(user, client_id="app", iat=now - 5),
+            "client's new token": issuer.token(user, client_id="app", iat=now),
+        }
+        await revocations.polls()
+        for token in tokens.values():
+            ok = await client.get("/notes/1", headers={"Authorization": f"Bearer {token}"})
+            assert ok.status_code == 200
+
+        revocations.sessions.append({"sid": ended})
+        revocations.clients.append({"client_id": "app", "not_before": now})
+        await revocations.polls()
+        calls = notes.call_count
+        statuses = {
+            name: (
+                await client.get("/notes/1", headers={"Authorization": f"Bearer {token}"})
+            ).status_code
+            for name, token in tokens.items()
+        }
+        assert statuses == {
+            "ended session": 401,
+            "live session": 200,
+            "client's old token": 401,
+            "client's new token": 200,
+        }
+        assert notes.call_count == calls + 2  # the refused ones never reached notes-service
 
     async def test_stale_list_kept_while_auth_service_fails(
         self, client: httpx.AsyncClient, revocations: RevocationListStub, issuer: TokenIssuer

@@ -24,7 +24,7 @@ def auth_service(issuer: TokenIssuer) -> Iterator[str]:
     """A real HTTP server for auth-service's JWKS and revocation list."""
     documents = {
         "/auth/.well-known/jwks.json": issuer.jwks(),
-        "/internal/revocations": {"revoked": []},
+        "/internal/revocations": {"revoked": [], "sessions": [], "clients": []},
     }
 
     class Handler(BaseHTTPRequestHandler):

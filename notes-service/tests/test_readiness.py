@@ -37,7 +37,8 @@ async def test_not_ready_until_the_revocation_list_has_loaded_once(
         polled.set()
         if not auth_service_up:
             return httpx.Response(503, json={"detail": "down"})
-        return AUTH.response("GET", LIST_PATH, status=200, json={"revoked": []})
+        empty: dict[str, list[object]] = {"revoked": [], "sessions": [], "clients": []}
+        return AUTH.response("GET", LIST_PATH, status=200, json=empty)
 
     async def two_polls() -> None:
         """After two polls, the first one's outcome is in effect."""

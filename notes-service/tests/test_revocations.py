@@ -5,6 +5,7 @@ The revocation list is mocked as auth-service documents it
 """
 
 import asyncio
+import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -94,6 +95,30 @@ class TestRevokedTokens:
         assert (await client.get("/notes/", headers=bearer(old))).status_code == 401
         new = issuer.token(str(user), ver=1)
         assert (await client.get("/notes/", headers=bearer(new))).status_code == 200
+
+    async def test_ended_session_and_revoked_client_refused(
+        self,
+        revoking: Revoking,
+        issuer: TokenIssuer,
+    ) -> None:
+        client = revoking.client
+        user = str(uuid.uuid4())
+        ended, live = str(uuid.uuid4()), str(uuid.uuid4())
+        now = int(time.time())
+        revoking.stub.sessions.append({"sid": ended})
+        revoking.stub.clients.append({"client_id": "app", "not_before": now})
+        await revoking.stub.polls()
+        refused = await client.get("/notes/", headers=bearer(issuer.token(user, sid=ended)))
+        assert refused.status_code == 401
+        assert 'error_description="token revoked"' in refused.headers["WWW-Authenticate"]
+        old = issuer.token(user, client_id="app", iat=now - 5)
+        assert (await client.get("/notes/", headers=bearer(old))).status_code == 401
+        for token in (
+            issuer.token(user, sid=live),
+            issuer.token(user, client_id="app", iat=now),
+            issuer.token(user, client_id="other-app", iat=now - 5),
+        ):
+            assert (await client.get("/notes/", headers=bearer(token))).status_code == 200
 
     async def test_stale_list_kept_while_auth_service_fails(
         self,

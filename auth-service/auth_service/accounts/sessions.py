@@ -8,12 +8,16 @@ version as valid. Verifiers refuse an access token whose `ver` is lower
 has the user's row updated (and so locked) until it commits: a login issuing
 tokens locks the same row first (auth_service.oauth.tokens.issue_for_login), so
 it reads either the old version before the change or the new one after it.
+
+Ending one session (log-out, revocation, refresh-token reuse) revokes its
+refresh tokens and lists its id (`sid`) there too (`end_session_tokens`), so
+its access tokens are refused within the same bound.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
 
 from sqlalchemy import ColumnElement, delete, exists, func, select, update
@@ -23,7 +27,14 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from auth_service.accounts import account_tokens
 from auth_service.accounts.events import ClientInfo
-from auth_service.models import LoginSession, OAuthClient, RefreshToken, SubjectRevocation, User
+from auth_service.models import (
+    LoginSession,
+    OAuthClient,
+    RefreshToken,
+    SessionRevocation,
+    SubjectRevocation,
+    User,
+)
 
 
 async def end_sessions(session: AsyncSession, *, user: User) -> None:
@@ -69,6 +80,30 @@ async def _list_revocation(
     )
 
 
+async def end_session_tokens(session: AsyncSession, *, family_ids: Iterable[uuid.UUID]) -> None:
+    """Every access token of these sessions (claim `sid`: the refresh-token
+    family) is refused, by the verifiers within the revocation bound and by
+    this service at once. The caller revokes the families' refresh tokens in
+    the same transaction, which it commits: no token of theirs is issued
+    after that, so the entry need only stay listed for a token lifetime."""
+    # Each once: ON CONFLICT cannot update one row twice in a statement.
+    # clock_timestamp(), as for subjects: the entry's time is after whatever
+    # this transaction waited for (a refresh issuing a token of the session).
+    rows = [
+        {"session_id": family_id, "revoked_at": func.clock_timestamp()}
+        for family_id in dict.fromkeys(family_ids)
+    ]
+    if not rows:
+        return
+    statement = insert(SessionRevocation).values(rows)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[SessionRevocation.session_id],
+            set_={"revoked_at": statement.excluded.revoked_at},
+        )
+    )
+
+
 async def revoke_refresh_tokens(session: AsyncSession, *, user_id: uuid.UUID) -> None:
     await session.execute(
         update(RefreshToken)
@@ -95,6 +130,28 @@ async def list_revocations(
         .order_by(SubjectRevocation.revoked_at)
     )
     return rows.all()
+
+
+async def list_session_revocations(
+    session: AsyncSession, *, window: timedelta
+) -> Sequence[SessionRevocation]:
+    """Sessions ended within `window`: the tokens of older ones have expired."""
+    rows = await session.scalars(
+        select(SessionRevocation)
+        .where(SessionRevocation.revoked_at > func.now() - window)
+        .order_by(SessionRevocation.revoked_at)
+    )
+    return rows.all()
+
+
+async def session_tokens_ended(session: AsyncSession, *, session_id: str) -> bool:
+    """Whether the access tokens of the session `session_id` (claim `sid`) are revoked."""
+    try:
+        family_id = uuid.UUID(session_id)
+    except ValueError:  # no session of ours has such an id, nor can be listed
+        return False
+    ended = exists().where(SessionRevocation.session_id == family_id)
+    return bool(await session.scalar(select(ended)))
 
 
 # Sessions as users see them (GET /auth/me/sessions): each login is one, its

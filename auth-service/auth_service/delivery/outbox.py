@@ -45,7 +45,13 @@ from auth_service.delivery.account_mail import AccountMail, MalformedMailEvent
 from auth_service.delivery.mail import InvalidRecipient, MailError
 from auth_service.delivery.notes_client import NotesClient, NotesServiceError
 from auth_service.metrics import OUTBOX_FAILED, OUTBOX_OLDEST_AGE, OUTBOX_PENDING
-from auth_service.models import USER_DELETED, OutboxEvent, SubjectRevocation
+from auth_service.models import (
+    USER_DELETED,
+    ClientRevocation,
+    OutboxEvent,
+    SessionRevocation,
+    SubjectRevocation,
+)
 from platform_common.telemetry import consumer_span
 
 logger = logging.getLogger(__name__)
@@ -167,8 +173,10 @@ async def prune(session: AsyncSession, *, revocation_window: timedelta) -> None:
     await session.execute(
         delete(OutboxEvent).where(OutboxEvent.delivered_at < func.now() - DELIVERED_RETENTION)
     )
-    expired = SubjectRevocation.revoked_at < func.now() - revocation_window
-    await session.execute(delete(SubjectRevocation).where(expired))
+    oldest = func.now() - revocation_window
+    await session.execute(delete(SubjectRevocation).where(SubjectRevocation.revoked_at < oldest))
+    await session.execute(delete(SessionRevocation).where(SessionRevocation.revoked_at < oldest))
+    await session.execute(delete(ClientRevocation).where(ClientRevocation.not_before < oldest))
     await session.commit()
 
 

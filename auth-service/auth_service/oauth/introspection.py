@@ -27,7 +27,7 @@ from auth_service.accounts import sessions
 from auth_service.config import INTROSPECT_SCOPE, INTROSPECT_USERNAME_SCOPE
 from auth_service.errors import InsufficientScope
 from auth_service.models import OAuthClient, RefreshToken, User
-from auth_service.oauth import clients, grants
+from auth_service.oauth import client_revocations, clients, grants
 from auth_service.oauth.tokens import TokenPolicy
 from auth_service.security import refresh_token_hash, verified_token_claims
 from platform_common.tokens import AccessClaims, AccessTokenVerifier, InvalidToken
@@ -111,6 +111,8 @@ class Introspector:
             return {**answer, "client_id": claims.subject}
         user = await self._live_user(session, claims)
         if user is None or not await self._session_live(session, raw.get("sid")):
+            return INACTIVE
+        if await client_revocations.token_ended(session, claims):
             return INACTIVE
         return caller.with_username(answer, user.email)
 

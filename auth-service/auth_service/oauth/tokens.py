@@ -290,6 +290,7 @@ async def refresh(
         )
         if known is not None and known.used_at is not None and known.revoked_at is None:
             await sessions.revoke_refresh_family(session, family_id=known.family_id)
+            await sessions.end_session_tokens(session, family_ids=[known.family_id])
             _record_family_event(session, events.REFRESH_TOKEN_REUSED, known, client)
             await session.commit()
             raise InvalidGrant("Refresh token already used; its session is revoked")
@@ -346,7 +347,8 @@ async def _refresh_scope(
 
 
 async def revoke(session: AsyncSession, *, token: str, client: ClientInfo = NO_CLIENT) -> None:
-    """RFC 7009: revoke the refresh token's whole family (the login it came from).
+    """RFC 7009: revoke the refresh token's whole family (the login it came
+    from), and so its access tokens, within the revocation bound.
 
     Unknown tokens, access tokens included, need no action; the endpoint
     answers 200 either way so it tells nothing about the token.
@@ -364,6 +366,7 @@ async def revoke(session: AsyncSession, *, token: str, client: ClientInfo = NO_C
         )
     ).first()
     if ended is not None:
+        await sessions.end_session_tokens(session, family_ids=[ended.family_id])
         _record_family_event(session, events.SESSION_ENDED, ended, client)
     await session.commit()
 

@@ -148,10 +148,11 @@ async def list_my_sessions(
 async def end_my_session(
     session_id: uuid.UUID, user: CurrentUser, session: SessionDep, client: ClientInfoDep
 ) -> None:
-    """End one session: its refresh tokens are revoked (its access tokens
-    live out their short lifetime; log out everywhere ends those too)."""
+    """End one session: its refresh tokens are revoked, and its access tokens
+    refused within the revocation bound."""
     if not await sessions.end_session(session, user_id=user.id, session_id=session_id):
         raise SessionNotFound
+    await sessions.end_session_tokens(session, family_ids=[session_id])
     events.record(
         session, type=events.SESSION_ENDED, user_id=user.id, client=client, session_id=session_id
     )
@@ -168,20 +169,26 @@ async def logout(
     client: ClientInfoDep,
     everywhere: bool = False,
 ) -> None:
-    """End this session; with `everywhere=true`, every session of the account,
-    and every access token of it is refused within the revocation bound. The
+    """End this session; with `everywhere=true`, every session of the account.
+    The access tokens of what ends are refused within the revocation bound. The
     browser's sign-in session of the authorization pages ends too."""
     await browser_sessions.end(session, request.cookies.get(browser_sessions.COOKIE))
     response.delete_cookie(browser_sessions.COOKIE, path="/auth")
     if everywhere:
         await sessions.end_sessions(session, user=user)
         events.record(session, type=events.ALL_SESSIONS_ENDED, user_id=user.id, client=client)
-    elif current is not None and await sessions.end_session(
-        session, user_id=user.id, session_id=current
-    ):
-        events.record(
-            session, type=events.SESSION_ENDED, user_id=user.id, client=client, session_id=current
-        )
+    elif current is not None:
+        # Listed even if no refresh token of it was left to revoke: the token
+        # that asked to log out is one of its access tokens.
+        await sessions.end_session_tokens(session, family_ids=[current])
+        if await sessions.end_session(session, user_id=user.id, session_id=current):
+            events.record(
+                session,
+                type=events.SESSION_ENDED,
+                user_id=user.id,
+                client=client,
+                session_id=current,
+            )
     await session.commit()
 
 

@@ -17,7 +17,7 @@ from auth_service.deps import (
 )
 from auth_service.errors import InvalidRequest
 from auth_service.models import User
-from auth_service.oauth import grants, tokens
+from auth_service.oauth import client_revocations, grants, tokens
 from auth_service.oauth.grant_types import GrantRequest
 from auth_service.routes.shared import (
     EMAIL_TAKEN,
@@ -255,11 +255,17 @@ async def delete_user(user_id: uuid.UUID, session: SessionDep, client: ClientInf
 
 @internal_router.get("/revocations", response_model=RevocationList)
 async def list_revocations(session: SessionDep, state: StateDep) -> RevocationList:
-    """Users deleted or deactivated within the last access-token lifetime (plus a
-    margin): verifiers poll this and refuse their tokens issued until then.
+    """Accounts changed, deactivated or deleted, sessions ended and clients
+    revoked within the last access-token lifetime (plus a margin): verifiers
+    poll this and refuse the tokens they ended.
 
-    Unauthenticated and cheap (one indexed range scan): user ids are all it
-    tells, and every verifier replica asks every couple of seconds.
+    Unauthenticated and cheap (an indexed range scan per kind): user, session
+    and client ids are all it tells, and every verifier replica asks every
+    couple of seconds.
     """
-    revocations = await sessions.list_revocations(session, window=state.revocation_window)
-    return RevocationList.of(revocations)
+    window = state.revocation_window
+    return RevocationList.of(
+        await sessions.list_revocations(session, window=window),
+        await sessions.list_session_revocations(session, window=window),
+        await client_revocations.list_client_revocations(session, window=window),
+    )

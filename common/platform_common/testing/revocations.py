@@ -1,8 +1,8 @@
 """auth-service's revocation list as a respx mock, for the verifiers' tests.
 
 Answers as auth-service's committed OpenAPI document promises
-(`GET /internal/revocations`); a test edits `revoked` or sets `failing`, and
-waits for the poller with `polls()`.
+(`GET /internal/revocations`); a test edits `revoked`, `sessions` or
+`clients`, or sets `failing`, and waits for the poller with `polls()`.
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ class RevocationListStub:
     contract: Contract
     route: respx.Route
     revoked: list[dict[str, Any]] = field(default_factory=list)
+    sessions: list[dict[str, Any]] = field(default_factory=list)
+    clients: list[dict[str, Any]] = field(default_factory=list)
     failing: bool = False
     polled: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -40,7 +42,11 @@ class RevocationListStub:
         self.polled.set()
         if self.failing:
             return httpx.Response(503, json={"detail": "down"})
-        body = {"revoked": list(self.revoked)}
+        body = {
+            "revoked": list(self.revoked),
+            "sessions": list(self.sessions),
+            "clients": list(self.clients),
+        }
         return self.contract.response("GET", LIST_PATH, status=200, json=body)
 
     async def polls(self, count: int = 2) -> None:
