@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 import pytest
 
+from auth_service.security import verified_token_claims
 from tests.conftest import BASE_URL, PASSWORD, Account, password_grant
 
 REDIRECT_URI = "https://app.example/callback"
@@ -315,3 +316,39 @@ class TestAppTokensCannotManageTheAccount:
             assert refused.status_code == 403, (method, path, refused.text)
             assert 'error="insufficient_scope"' in refused.headers["www-authenticate"]
         assert (await client.get("/auth/me", headers=alice.headers)).status_code == 200
+
+
+class TestEndingAnAppsTokens:
+    """Access tokens end through the revocation list (gateway and
+    notes-service refuse them within a poll: tests-e2e)."""
+
+    async def test_a_replayed_code_lists_the_first_exchanges_session(
+        self, client: httpx.AsyncClient, app_client: dict[str, Any], alice: Account
+    ) -> None:
+        flow = Flow(client, app_client, "notes:read")
+        code = (await authorized(flow, alice))["code"]
+        first = (await flow.exchange(code)).json()
+        sid = verified_token_claims(first["access_token"])["sid"]
+        await flow.exchange(code)
+        listed = (await client.get("/internal/revocations")).json()
+        assert sid in [entry["sid"] for entry in listed["sessions"]]
+
+    async def test_disabling_the_app_lists_it(
+        self,
+        client: httpx.AsyncClient,
+        root: Account,
+        app_client: dict[str, Any],
+        alice: Account,
+    ) -> None:
+        flow = Flow(client, app_client, "notes:read")
+        access = (await flow.exchange((await authorized(flow, alice))["code"])).json()
+        claims = verified_token_claims(access["access_token"])
+        assert claims["client_id"] == app_client["client_id"]
+        await client.patch(
+            f"/auth/clients/{app_client['client_id']}",
+            json={"enabled": False},
+            headers=root.headers,
+        )
+        listed = (await client.get("/internal/revocations")).json()
+        (entry,) = [c for c in listed["clients"] if c["client_id"] == app_client["client_id"]]
+        assert entry["not_before"] > claims["iat"]

@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
 
-from sqlalchemy import ColumnElement, delete, exists, func, select, update
+from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
@@ -161,15 +161,30 @@ async def session_tokens_ended(session: AsyncSession, *, session_id: str) -> boo
 # the family's tokens, so no other state is kept.
 
 
+# An app's session granted without offline_access has no refresh token: it
+# lives as long as its access token may (at most AUTH_ACCESS_TOKEN_LIFETIME_SECONDS,
+# whose bound is an hour), unless it was ended.
+NO_REFRESH_SESSION_LIFETIME = timedelta(hours=1)
+
+
 def _live(
     family: ColumnElement[uuid.UUID] | InstrumentedAttribute[uuid.UUID] | uuid.UUID,
 ) -> ColumnElement[bool]:
-    return exists().where(
+    usable = exists().where(
         RefreshToken.family_id == family,
         RefreshToken.used_at.is_(None),
         RefreshToken.revoked_at.is_(None),
         RefreshToken.expires_at > func.now(),
     )
+    without_refresh = and_(
+        ~exists().where(RefreshToken.family_id == family),
+        ~exists().where(SessionRevocation.session_id == family),
+        exists().where(
+            LoginSession.id == family,
+            LoginSession.created_at > func.now() - NO_REFRESH_SESSION_LIFETIME,
+        ),
+    )
+    return or_(usable, without_refresh)
 
 
 def start_session(
@@ -216,7 +231,8 @@ async def is_live(session: AsyncSession, *, family_id: uuid.UUID) -> bool:
 
 async def end_session(session: AsyncSession, *, user_id: uuid.UUID, session_id: uuid.UUID) -> bool:
     """Revoke the session's refresh tokens if it is `user_id`'s and live; the
-    caller commits. False when there is no such session."""
+    caller commits (and lists its access tokens: end_session_tokens). False
+    when there is no such session."""
     ended = await session.execute(
         update(RefreshToken)
         .where(
@@ -228,7 +244,15 @@ async def end_session(session: AsyncSession, *, user_id: uuid.UUID, session_id: 
         .values(revoked_at=func.now())
         .returning(RefreshToken.id)
     )
-    return bool(ended.all())
+    if ended.all():
+        return True
+    # An app's session without a refresh token: live, and ended by listing it.
+    without_refresh = await session.scalar(
+        select(LoginSession.id).where(
+            LoginSession.id == session_id, LoginSession.user_id == user_id, _live(session_id)
+        )
+    )
+    return without_refresh is not None
 
 
 async def purge_ended_sessions(session: AsyncSession, *, unused_for: timedelta) -> None:

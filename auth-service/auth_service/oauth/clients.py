@@ -34,6 +34,7 @@ from auth_service.accounts.events import ClientInfo
 from auth_service.config import ClientConfig
 from auth_service.errors import ClientNotFound, InvalidClient, InvalidClientMetadata
 from auth_service.models import LoginSession, OAuthClient, OAuthConsent, RefreshToken
+from auth_service.oauth import client_revocations
 from auth_service.security import secrets_equal
 
 AUTHORIZATION_CODE = "authorization_code"
@@ -270,14 +271,16 @@ async def list_clients(
 
 
 async def end_client_sessions(session: AsyncSession, *, client_id: str) -> None:
-    """Every session granted to the client ends (its refresh tokens revoked);
-    the caller commits."""
+    """Every token the client holds ends: its sessions' refresh tokens at once,
+    its access tokens (claim `client_id`) through the revocation list. The
+    caller holds the client's row lock and commits."""
     families = select(LoginSession.id).where(LoginSession.client_id == client_id)
     await session.execute(
         update(RefreshToken)
         .where(RefreshToken.family_id.in_(families), RefreshToken.revoked_at.is_(None))
         .values(revoked_at=func.now())
     )
+    await client_revocations.revoke_client_tokens(session, client_id=client_id)
 
 
 async def sync_configured(session: AsyncSession, configured: Mapping[str, ClientConfig]) -> None:

@@ -86,6 +86,7 @@ async def authorization_code(request: GrantRequest) -> TokenResponse:
         scope=code.scope,
         policy=request.policy,
         with_refresh=OFFLINE_ACCESS in code.scope.split(),
+        client_id=client.id,
     )
     await session.commit()
     return response
@@ -96,6 +97,7 @@ async def _end_replayed(session: AsyncSession, family_id: uuid.UUID, request: Gr
     (RFC 6749 §4.1.2), refresh tokens at once."""
     login = await session.get(LoginSession, family_id)
     await sessions.revoke_refresh_family(session, family_id=family_id)
+    await sessions.end_session_tokens(session, family_ids=[family_id])
     if login is not None:
         events.record(
             session,

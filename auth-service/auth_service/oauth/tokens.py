@@ -310,8 +310,9 @@ async def refresh(
         client_authenticated=client_authenticated,
     )
     await sessions.touch_session(session, family_id=family_id)
+    app = await session.scalar(select(LoginSession.client_id).where(LoginSession.id == family_id))
     response = await issue_user_tokens(
-        session, user=user, family_id=family_id, scope=granted, policy=policy
+        session, user=user, family_id=family_id, scope=granted, policy=policy, client_id=app
     )
     await session.commit()
     return response
@@ -407,7 +408,10 @@ async def issue_client_token(
         raise InvalidScope("The requested scope is not allowed for this client")
     granted = " ".join(sorted(requested))
     access_token = policy.signer.sign(
-        subject=client.client_id, audience=registered.audience, scope=granted
+        subject=client.client_id,
+        audience=registered.audience,
+        scope=granted,
+        client_id=client.client_id,
     )
     return TokenResponse(
         access_token=access_token, expires_in=policy.signer.lifetime_seconds, scope=granted
@@ -432,7 +436,10 @@ async def issue_user_tokens(
     scope: str,
     policy: TokenPolicy,
     with_refresh: bool = True,
+    client_id: str | None = None,
 ) -> TokenResponse:
+    """The tokens of a user's session; `client_id` when an app holds them
+    (RFC 9068 §2.2: disabling the app ends them through the revocation list)."""
     refresh_token = new_refresh_token() if with_refresh else None
     if refresh_token is not None:
         session.add(
@@ -449,6 +456,7 @@ async def issue_user_tokens(
         scope=scope,
         version=user.token_version,
         session_id=family_id,
+        client_id=client_id,
     )
     return TokenResponse(
         access_token=access_token,
