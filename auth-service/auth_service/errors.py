@@ -148,6 +148,11 @@ class ClientNotFound(ServiceError):
     default_message = "Client not found"
 
 
+class AuthorizationNotFound(ServiceError):
+    status_code = status.HTTP_404_NOT_FOUND
+    default_message = "This app holds no access of yours"
+
+
 class InvalidClientMetadata(ServiceError):
     """A client registration or change that cannot be (RFC 7591 §3.2.2's case)."""
 

@@ -404,3 +404,15 @@ class ClientSecret(BaseModel):
     client_id: str
     client_secret: str
     previous_secret_expires_at: datetime
+
+
+class AuthorizationRead(BaseModel):
+    """An app the caller let act for them (GET /auth/me/authorizations)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    client_id: str
+    client_name: str
+    scopes: list[str]
+    granted_at: datetime
+    last_used_at: datetime | None

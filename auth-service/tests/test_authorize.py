@@ -352,3 +352,38 @@ class TestEndingAnAppsTokens:
         listed = (await client.get("/internal/revocations")).json()
         (entry,) = [c for c in listed["clients"] if c["client_id"] == app_client["client_id"]]
         assert entry["not_before"] > claims["iat"]
+
+
+class TestAuthorizations:
+    async def test_a_person_sees_and_revokes_an_apps_access(
+        self, client: httpx.AsyncClient, app_client: dict[str, Any], alice: Account
+    ) -> None:
+        flow = Flow(client, app_client, "notes:read offline_access")
+        tokens = (await flow.exchange((await authorized(flow, alice))["code"])).json()
+        listed = await client.get("/auth/me/authorizations", headers=alice.headers)
+        (entry,) = listed.json()
+        assert (entry["client_id"], entry["client_name"], entry["scopes"]) == (
+            app_client["client_id"],
+            "Notes on the go",
+            ["notes:read", "offline_access"],
+        )
+        assert entry["last_used_at"] is not None
+        path = f"/auth/me/authorizations/{app_client['client_id']}"
+        assert (await client.delete(path, headers=alice.headers)).status_code == 204
+        assert (await client.get("/auth/me/authorizations", headers=alice.headers)).json() == []
+        refreshed = await client.post(
+            "/auth/token",
+            data={
+                "grant_type": "refresh_token",
+                "refresh_token": tokens["refresh_token"],
+                "client_id": app_client["client_id"],
+            },
+        )
+        assert refreshed.status_code == 400
+        sid = verified_token_claims(tokens["access_token"])["sid"]
+        listed_sessions = (await client.get("/internal/revocations")).json()["sessions"]
+        assert sid in [entry["sid"] for entry in listed_sessions]
+        # Consent is asked again.
+        again = await Flow(client, app_client, "notes:read").start()
+        assert "wants to access your account" in again.text
+        assert (await client.delete(path, headers=alice.headers)).status_code == 404

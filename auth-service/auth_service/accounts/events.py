@@ -44,6 +44,8 @@ CLIENT_UPDATED = "client.updated"
 CLIENT_DISABLED = "client.disabled"
 CLIENT_DELETED = "client.deleted"
 CLIENT_SECRET_ROTATED = "client.secret_rotated"  # noqa: S105  (an event type)  # nosec B105
+# A person took back what they had let an app do.
+AUTHORIZATION_REVOKED = "authorization.revoked"
 EVENT_TYPES = (
     LOGIN_SUCCEEDED,
     LOGIN_FAILED,
@@ -63,6 +65,7 @@ EVENT_TYPES = (
     CLIENT_DISABLED,
     CLIENT_DELETED,
     CLIENT_SECRET_ROTATED,
+    AUTHORIZATION_REVOKED,
 )
 
 

@@ -279,3 +279,17 @@ async def is_own_sign_in(session: AsyncSession, *, family_id: uuid.UUID) -> bool
     if row is None or row.client_id is None:
         return True
     return bool(row.first_party)
+
+
+async def live_sessions_of_app(
+    session: AsyncSession, *, user_id: uuid.UUID, client_id: str
+) -> Sequence[uuid.UUID]:
+    """The person's sessions an app still holds."""
+    rows = await session.scalars(
+        select(LoginSession.id).where(
+            LoginSession.user_id == user_id,
+            LoginSession.client_id == client_id,
+            _live(LoginSession.id),
+        )
+    )
+    return rows.all()

@@ -20,9 +20,14 @@ from auth_service.deps import (
     SessionDep,
     StateDep,
 )
-from auth_service.errors import InvalidClient, InvalidRequest, SessionNotFound
+from auth_service.errors import (
+    AuthorizationNotFound,
+    InvalidClient,
+    InvalidRequest,
+    SessionNotFound,
+)
 from auth_service.models import SecurityEvent
-from auth_service.oauth import browser_sessions, clients, introspection, tokens
+from auth_service.oauth import browser_sessions, clients, consents, introspection, tokens
 from auth_service.oauth.introspection import METADATA_PATH
 from auth_service.routes.shared import (
     EMAIL_TAKEN,
@@ -35,6 +40,8 @@ from auth_service.routes.shared import (
 )
 from auth_service.schemas import (
     Accepted,
+    AuthorizationRead,
+    ClientId,
     EmailVerification,
     IntrospectForm,
     IntrospectionResponse,
@@ -68,6 +75,7 @@ EventType = Literal[
     "client.disabled",
     "client.deleted",
     "client.secret_rotated",
+    "authorization.revoked",
 ]
 assert set(EventType.__args__) == set(events.EVENT_TYPES)  # type: ignore[attr-defined]
 
@@ -282,3 +290,28 @@ async def introspect(
     if not form.token:
         raise InvalidRequest("token is required")
     return await state.introspector.introspect(session, form.token, caller=caller)
+
+
+@router.get("/me/authorizations", response_model=list[AuthorizationRead], responses=UNAUTHORIZED)
+async def list_my_authorizations(
+    user: CurrentUser, session: SessionDep
+) -> Sequence[consents.Authorization]:
+    """The apps allowed to act for the caller: what each was granted, when,
+    and when it last used that to get tokens."""
+    return await consents.list_authorizations(session, user_id=user.id)
+
+
+@router.delete(
+    "/me/authorizations/{client_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={**UNAUTHORIZED, **documented(404, "This app holds no access of yours")},
+)
+async def revoke_my_authorization(
+    client_id: ClientId, user: CurrentUser, session: SessionDep, client: ClientInfoDep
+) -> None:
+    """Take back an app's access: its consent ends, and every token it holds
+    for the caller is refused within the revocation bound."""
+    if not await consents.revoke_authorization(
+        session, user_id=user.id, client_id=client_id, client=client
+    ):
+        raise AuthorizationNotFound
