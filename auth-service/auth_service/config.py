@@ -113,6 +113,10 @@ class Settings(BaseSettings):
     # After a client secret's rotation, the previous secret works this long
     # (time to redeploy the client with the new one).
     client_secret_grace_seconds: int = Field(default=24 * 3600, ge=0, le=30 * 24 * 3600)
+    # The first-party public client of the gateway's /docs page (its Authorize
+    # button: the authorization code flow with PKCE), registered at start-up
+    # with the redirect URI <public URL>/docs/oauth2-redirect. Empty: none.
+    docs_client_id: str = "notes-platform-docs"
     # The password grant for requests that name no client: deprecated (OAuth
     # 2.1 removes the grant), kept on so that today's scripts keep working.
     password_grant_without_client: bool = True

@@ -227,10 +227,15 @@ async def create_first_superuser(
 async def register_configured_clients(
     settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> None:
-    """AUTH_CLIENTS into the client registry (auth_service.oauth.clients)."""
-    if settings.clients:
-        async with sessionmaker() as session:
+    """AUTH_CLIENTS, and the /docs page's client, into the client registry
+    (auth_service.oauth.clients)."""
+    async with sessionmaker() as session:
+        if settings.clients:
             await clients.sync_configured(session, settings.clients)
+        if settings.docs_client_id:
+            await clients.register_docs_client(
+                session, client_id=settings.docs_client_id, public_url=settings.public_url
+            )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -168,3 +168,14 @@ class TestConfiguredClients:
         assert PURGE_CLIENT in ids
         assert int(listed.headers["X-Total-Count"]) >= 1
         assert (await client_token(client, PURGE_CLIENT, PURGE_SECRET)).status_code == 200
+
+    async def test_the_docs_page_has_a_first_party_public_client(
+        self, client: httpx.AsyncClient, root: Account
+    ) -> None:
+        docs = (await client.get("/auth/clients/notes-platform-docs", headers=root.headers)).json()
+        assert (docs["confidential"], docs["first_party"], docs["grant_types"]) == (
+            False,
+            True,
+            ["authorization_code"],
+        )
+        assert docs["redirect_uris"] == ["http://auth.test/docs/oauth2-redirect"]

@@ -310,6 +310,31 @@ async def sync_configured(session: AsyncSession, configured: Mapping[str, Client
     await session.commit()
 
 
+async def register_docs_client(session: AsyncSession, *, client_id: str, public_url: str) -> None:
+    """The /docs page's Authorize button: a first-party public client of the
+    authorization code flow, kept in step with the public URL (settings-owned)."""
+    values = {
+        "name": "API documentation",
+        "confidential": False,
+        "first_party": True,
+        "redirect_uris": [f"{public_url.rstrip('/')}/docs/oauth2-redirect"],
+        "grant_types": [AUTHORIZATION_CODE],
+        "scopes": sorted(USER_SCOPES - {"offline_access"}),
+        "audience": None,
+        "introspection_audiences": [],
+        "secret_hash": None,
+    }
+    statement = insert(OAuthClient).values(id=client_id, source="config", **values)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[OAuthClient.id],
+            set_={**values, "updated_at": func.now()},
+            where=OAuthClient.source == "config",
+        )
+    )
+    await session.commit()
+
+
 async def consented_scopes(
     session: AsyncSession, *, user_id: uuid.UUID, client_id: str
 ) -> frozenset[str]:
