@@ -1,0 +1,172 @@
+"""A third-party app signs a person in through the gateway: the authorization
+code flow with PKCE driven by a real relying-party library (Authlib's httpx
+client) and a real browser (Chromium through Playwright)."""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from api_client import ApiClient, bearer
+from run_local import LocalSystem
+from test_docs_browser import CHROMIUM, CHROMIUM_ARGS
+
+with warnings.catch_warnings():
+    from authlib.deprecate import AuthlibDeprecationWarning
+
+    warnings.simplefilter("ignore", AuthlibDeprecationWarning)
+    from authlib.common.security import generate_token
+    from authlib.integrations.httpx_client import OAuth2Client
+
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+# Never reached: the browser's navigation to it is answered by the test.
+REDIRECT_URI = "http://127.0.0.1:9/callback"
+REVOCATION_BOUND_SECONDS = 10
+
+
+def eventually(check: Callable[[], bool], within: float) -> None:
+    deadline = time.monotonic() + within
+    while not check():
+        assert time.monotonic() < deadline, "not within the bound"
+        time.sleep(0.25)
+
+
+class Browser:
+    """One Chromium page whose navigations to the app's redirect URI are caught."""
+
+    def __init__(self, page: Any) -> None:
+        self.page = page
+        self.redirects: list[str] = []
+        page.route(f"{REDIRECT_URI}*", self._catch)
+
+    def _catch(self, route: Any) -> None:
+        self.redirects.append(route.request.url)
+        route.fulfill(status=200, body="the app got its answer")
+
+    def open(self, url: str) -> None:
+        self.page.goto(url)
+
+    def last_redirect(self) -> str:
+        eventually(lambda: bool(self.redirects), 10)
+        return self.redirects[-1]
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium is missing: `make test` installs Debian's chromium package")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield Browser(chromium.new_page(viewport={"width": 900, "height": 900}))
+        finally:
+            chromium.close()
+
+
+def register_app(api: ApiClient, **settings: Any) -> dict[str, Any]:
+    root = bearer(api.login("root@e2e.example", "root-password-e2e"))
+    body = {
+        "name": "Notes on the go",
+        "confidential": False,
+        "grant_types": ["authorization_code", "refresh_token"],
+        "scopes": ["notes:read", "offline_access"],
+        "redirect_uris": [REDIRECT_URI],
+        **settings,
+    }
+    created = api.http.post("/auth/clients", json=body, headers=root)
+    assert created.status_code == 201, created.text
+    app: dict[str, Any] = created.json()
+    return app
+
+
+def oauth_client(app: dict[str, Any], scope: str) -> OAuth2Client:
+    return OAuth2Client(
+        app["client_id"],
+        redirect_uri=REDIRECT_URI,
+        scope=scope,
+        code_challenge_method="S256",
+        token_endpoint_auth_method="none",
+    )
+
+
+@pytest.mark.browser
+def test_an_app_signs_a_person_in_and_reads_their_notes(
+    system: LocalSystem, api: ApiClient, browser: Browser
+) -> None:
+    base = f"http://127.0.0.1:{system.ports['gateway']}"
+    user = api.register()
+    api.create_note(bearer(api.login(user["email"], user["password"])), "from the person", "kept")
+    app = register_app(api)
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    with oauth_client(app, "notes:read offline_access") as client:
+        verifier = generate_token(48)
+        url, state = client.create_authorization_url(f"{base}/auth/authorize", code_verifier=verifier)
+        browser.open(url)
+        page = browser.page
+        page.screenshot(path=str(ARTIFACTS / "oauth-sign-in.png"), full_page=True)
+        page.get_by_label("Email").fill(user["email"])
+        page.get_by_label("Password").fill(user["password"])
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("button", name="Allow").wait_for()
+        assert "read your notes" in page.content()
+        page.screenshot(path=str(ARTIFACTS / "oauth-consent.png"), full_page=True)
+        page.get_by_role("button", name="Allow").click()
+        answer = browser.last_redirect()
+        assert f"state={state}" in answer
+        token = client.fetch_token(
+            f"{base}/auth/token", authorization_response=answer, code_verifier=verifier
+        )
+        assert token["scope"] == "notes:read offline_access"
+        notes = client.get(f"{base}/notes/")
+        assert (notes.status_code, notes.json()[0]["title"]) == (200, "from the person")
+        write = client.post(f"{base}/notes/", json={"title": "app", "description": "no"})
+        assert write.status_code == 403
+        assert 'error="insufficient_scope"' in write.headers["www-authenticate"]
+        assert client.get(f"{base}/auth/me").status_code == 403  # not the account's holder
+
+    # A second authorization skips the sign-in and the consent.
+    with oauth_client(app, "notes:read") as again:
+        verifier = generate_token(48)
+        url, _ = again.create_authorization_url(f"{base}/auth/authorize", code_verifier=verifier)
+        before = len(browser.redirects)
+        browser.open(url)
+        eventually(lambda: len(browser.redirects) > before, 10)
+        assert "code=" in browser.last_redirect()
+
+    # The person takes the app's access back: its token stops working.
+    holder = bearer(api.login(user["email"], user["password"]))
+    revoked = api.http.delete(f"/auth/me/authorizations/{app['client_id']}", headers=holder)
+    assert revoked.status_code == 204
+    app_token = {"Authorization": f"Bearer {token['access_token']}"}
+    eventually(
+        lambda: httpx.get(f"{base}/notes/", headers=app_token).status_code == 401,
+        REVOCATION_BOUND_SECONDS,
+    )
+
+
+@pytest.mark.browser
+def test_deny_gives_access_denied(system: LocalSystem, api: ApiClient, browser: Browser) -> None:
+    base = f"http://127.0.0.1:{system.ports['gateway']}"
+    user = api.register()
+    app = register_app(api, name="Nosy app")
+    with oauth_client(app, "notes:read") as client:
+        url, state = client.create_authorization_url(
+            f"{base}/auth/authorize", code_verifier=generate_token(48)
+        )
+        browser.open(url)
+        page = browser.page
+        page.get_by_label("Email").fill(user["email"])
+        page.get_by_label("Password").fill(user["password"])
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("button", name="Deny").click()
+        answer = browser.last_redirect()
+    assert "error=access_denied" in answer
+    assert f"state={state}" in answer
