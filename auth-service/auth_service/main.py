@@ -36,6 +36,7 @@ from auth_service.routes.account import router as account_router
 from auth_service.routes.auth import internal_router, router, users_router
 from auth_service.routes.authorize import router as authorize_router
 from auth_service.routes.clients import router as clients_router
+from auth_service.routes.oidc import router as oidc_router
 from auth_service.security import AccessTokenSigner, Argon2Parameters, PasswordHasher
 from auth_service.state import AuthState
 from platform_common.app import create_service_app
@@ -167,7 +168,8 @@ def introspector(settings: Settings, key_ring: KeyRing, policy: TokenPolicy) -> 
     )
 
 
-def metadata(settings: Settings) -> dict[str, Any]:
+def metadata(settings: Settings, *, openid: bool = False) -> dict[str, Any]:
+    """The RFC 8414 document, or with `openid` the OpenID Connect Discovery one."""
     # Only what a third party may ask for: the service clients' scopes
     # (AUTH_CLIENTS: notes:purge, introspection...) are ours to hand out, and
     # naming them tells an attacker what to aim for (issue 33).
@@ -175,6 +177,7 @@ def metadata(settings: Settings) -> dict[str, Any]:
         issuer=settings.jwt_issuer,
         public_url=settings.public_url,
         scopes=sorted(clients.USER_SCOPES),
+        openid=openid,
     )
 
 
@@ -278,6 +281,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             recovery=recovery,
             introspector=introspector(settings, key_ring, policy),
             metadata=metadata(settings),
+            openid_configuration=metadata(settings, openid=True),
             issuer=settings.jwt_issuer,
             secure_cookies=settings.public_url.startswith("https://"),
         )
@@ -328,6 +332,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             events_router,
             clients_router,
             authorize_router,
+            oidc_router,
             well_known_router,
             internal_router,
         ],
