@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -36,6 +37,7 @@ from auth_service.routes.account import router as account_router
 from auth_service.routes.auth import internal_router, router, users_router
 from auth_service.routes.authorize import router as authorize_router
 from auth_service.routes.clients import router as clients_router
+from auth_service.routes.oidc import router as oidc_router
 from auth_service.security import AccessTokenSigner, Argon2Parameters, PasswordHasher
 from auth_service.state import AuthState
 from platform_common.app import create_service_app
@@ -167,7 +169,8 @@ def introspector(settings: Settings, key_ring: KeyRing, policy: TokenPolicy) -> 
     )
 
 
-def metadata(settings: Settings) -> dict[str, Any]:
+def metadata(settings: Settings, *, openid: bool = False) -> dict[str, Any]:
+    """The RFC 8414 document, or with `openid` the OpenID Connect Discovery one."""
     # Only what a third party may ask for: the service clients' scopes
     # (AUTH_CLIENTS: notes:purge, introspection...) are ours to hand out, and
     # naming them tells an attacker what to aim for (issue 33).
@@ -175,6 +178,7 @@ def metadata(settings: Settings) -> dict[str, Any]:
         issuer=settings.jwt_issuer,
         public_url=settings.public_url,
         scopes=sorted(clients.USER_SCOPES),
+        openid=openid,
     )
 
 
@@ -228,14 +232,18 @@ async def register_configured_clients(
     settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> None:
     """AUTH_CLIENTS, and the /docs page's client, into the client registry
-    (auth_service.oauth.clients)."""
-    async with sessionmaker() as session:
-        if settings.clients:
-            await clients.sync_configured(session, settings.clients)
-        if settings.docs_client_id:
-            await clients.register_docs_client(
-                session, client_id=settings.docs_client_id, public_url=settings.public_url
-            )
+    (auth_service.oauth.clients). With Postgres down the service still starts
+    (and answers 503 until it is back); the next start registers them."""
+    try:
+        async with sessionmaker() as session:
+            if settings.clients:
+                await clients.sync_configured(session, settings.clients)
+            if settings.docs_client_id:
+                await clients.register_docs_client(
+                    session, client_id=settings.docs_client_id, public_url=settings.public_url
+                )
+    except (OSError, DBAPIError) as exc:
+        logger.warning("clients not registered, the database is unreachable: %s", exc)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -283,6 +291,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             recovery=recovery,
             introspector=introspector(settings, key_ring, policy),
             metadata=metadata(settings),
+            openid_configuration=metadata(settings, openid=True),
             issuer=settings.jwt_issuer,
             secure_cookies=settings.public_url.startswith("https://"),
         )
@@ -333,6 +342,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             events_router,
             clients_router,
             authorize_router,
+            oidc_router,
             well_known_router,
             internal_router,
         ],

@@ -158,13 +158,27 @@ class UserRead(BaseModel):
 
 
 class TokenResponse(BaseModel):
-    """RFC 6749 §5.1. No refresh token for the client-credentials grant."""
+    """RFC 6749 §5.1. No refresh token for the client-credentials grant; an
+    ID token (OpenID Connect Core §3.1.3.3) for an authorization code granted
+    `openid`."""
 
     access_token: str
     token_type: Literal["bearer"] = "bearer"  # noqa: S105  (the OAuth token type, no secret)
     expires_in: int
     scope: str
     refresh_token: str | None = None
+    id_token: str | None = None
+
+
+class UserInfo(BaseModel):
+    """OpenID Connect Core §5.3.2: `sub` always, the others as the token's
+    scopes grant them (§5.4: `profile` the name, `email` the address and
+    whether it is verified); a claim not granted or without a value is absent."""
+
+    sub: str
+    name: str | None = None
+    email: str | None = None
+    email_verified: bool | None = None
 
 
 class TokenForm(BaseModel):

@@ -1,4 +1,4 @@
-"""Password hashing, access-token signing and refresh-token material.
+"""Password hashing, access- and ID-token signing and refresh-token material.
 
 The only module that imports passlib and jose.
 """
@@ -14,7 +14,7 @@ import threading
 import time
 import uuid
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -179,7 +179,8 @@ def _measure_queue(limiter: anyio.CapacityLimiter) -> None:
 
 
 class AccessTokenSigner:
-    """Signs RS256 access tokens with the active key; verifiers find it by `kid`."""
+    """Signs RS256 access tokens, and OpenID Connect ID tokens, with the
+    active key; verifiers find it by `kid`."""
 
     def __init__(self, key: SigningKey, *, issuer: str, lifetime_seconds: int) -> None:
         if key.private_pem is None:
@@ -222,6 +223,24 @@ class AccessTokenSigner:
             claims["client_id"] = client_id
         token = jwt.encode(
             claims, self._private_key, algorithm=ALGORITHM, headers={"kid": self._kid}
+        )
+        return str(token)
+
+    def sign_id_token(self, claims: Mapping[str, Any], *, access_token: str) -> str:
+        """An OpenID Connect ID token (Core §2): `claims` (sub, aud, auth_time...)
+        with this issuer's `iss`, `iat` and `exp`, and `at_hash` of the access
+        token it comes with (§3.1.3.6, computed by jose). It has no `jti` and no
+        `scope`: every verifier of access tokens requires a `jti`
+        (platform_common.tokens), so an ID token never passes for one, even for
+        an app whose id is an access token audience."""
+        now = int(time.time())
+        signed = {**claims, "iss": self.issuer, "iat": now, "exp": now + self.lifetime_seconds}
+        token = jwt.encode(
+            signed,
+            self._private_key,
+            algorithm=ALGORITHM,
+            headers={"kid": self._kid},
+            access_token=access_token,
         )
         return str(token)
 

@@ -3,7 +3,7 @@ reached only through the dependencies in auth_service.deps."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -35,3 +35,5 @@ class AuthState:
     # and whether their cookies are Secure (the public URL is https).
     issuer: str = ""
     secure_cookies: bool = False
+    # OpenID Connect Discovery: the RFC 8414 document and the OpenID fields.
+    openid_configuration: dict[str, Any] = field(default_factory=dict)

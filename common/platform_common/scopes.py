@@ -25,6 +25,8 @@ from platform_common.tokens import AccessClaims
 NOTES_READ = "notes:read"
 NOTES_WRITE = "notes:write"
 NOTES_PURGE = "notes:purge"
+# OpenID Connect: auth-service's GET/POST /auth/userinfo needs it.
+OPENID = "openid"
 # The one user scope before notes:read and notes:write, and what the password
 # grant issues: it means both, so every client holding it keeps working.
 NOTES = "notes"
@@ -35,6 +37,8 @@ DESCRIPTIONS: Mapping[str, str] = {
     NOTES_WRITE: "Create, change and delete your notes (a token with the scope `notes` has it too)",
     NOTES: "Read and write your notes: notes:read and notes:write in one",
     NOTES_PURGE: "Delete every note of a deleted account (auth-service's outbox only)",
+    OPENID: "Know who you are (OpenID Connect): your account id at /auth/userinfo, "
+    "with your email address and name where `email` and `profile` are granted too",
 }
 
 # A token holding one of the values also holds the key.

@@ -14,6 +14,7 @@ from platform_common.scopes import (
     NOTES_PURGE,
     NOTES_READ,
     NOTES_WRITE,
+    OPENID,
     holds,
     require_scope,
     user_with_scope,
@@ -155,5 +156,5 @@ class TestDeclaredInOpenApi:
                 "flows": {"password": {"tokenUrl": "/auth/token", "scopes": dict(DESCRIPTIONS)}},
             }
         }
-        assert set(DESCRIPTIONS) == {NOTES, NOTES_READ, NOTES_WRITE, NOTES_PURGE}
+        assert set(DESCRIPTIONS) == {NOTES, NOTES_READ, NOTES_WRITE, NOTES_PURGE, OPENID}
         assert all(DESCRIPTIONS.values())

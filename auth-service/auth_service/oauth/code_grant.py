@@ -4,7 +4,8 @@ a code, its PKCE verifier and its client's word are exchanged for tokens.
 A public client names itself (`client_id`) and sends no secret; a confidential
 one authenticates as for any grant. The session it starts is the app's
 (`sessions.client_id`, with the granted scope), refreshed by that app alone,
-and gets a refresh token only when `offline_access` was granted.
+and gets a refresh token only when `offline_access` was granted, an ID token
+(OpenID Connect, auth_service.oauth.oidc) only when `openid` was.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from auth_service.accounts import events, sessions
 from auth_service.accounts.users import lock_user
 from auth_service.errors import InvalidClient, InvalidGrant, InvalidRequest, UnauthorizedClient
 from auth_service.models import LoginSession, OAuthConsent
-from auth_service.oauth import authorization, clients, tokens
+from auth_service.oauth import authorization, clients, oidc, tokens
 from auth_service.oauth.grant_types import GrantRequest, presented_client
 from auth_service.schemas import TokenResponse
 
@@ -87,6 +88,9 @@ async def authorization_code(request: GrantRequest) -> TokenResponse:
         policy=request.policy,
         with_refresh=OFFLINE_ACCESS in code.scope.split(),
         client_id=client.id,
+    )
+    response.id_token = oidc.id_token(
+        code, access_token=response.access_token, signer=request.policy.signer
     )
     await session.commit()
     return response

@@ -1,4 +1,5 @@
-"""Token introspection (RFC 7662) and the server's metadata (RFC 8414).
+"""Token introspection (RFC 7662) and the server's metadata (RFC 8414, and
+OpenID Connect Discovery's document).
 
 Introspection answers for this server's own tokens, access and refresh alike,
 and is authoritative where the verifiers are eventually consistent: an access
@@ -27,9 +28,9 @@ from auth_service.accounts import sessions
 from auth_service.config import INTROSPECT_SCOPE, INTROSPECT_USERNAME_SCOPE
 from auth_service.errors import InsufficientScope
 from auth_service.models import OAuthClient, RefreshToken, User
-from auth_service.oauth import client_revocations, clients, grants
+from auth_service.oauth import client_revocations, clients, grants, oidc
 from auth_service.oauth.tokens import TokenPolicy
-from auth_service.security import refresh_token_hash, verified_token_claims
+from auth_service.security import ALGORITHM, refresh_token_hash, verified_token_claims
 from platform_common.tokens import AccessClaims, AccessTokenVerifier, InvalidToken
 
 INACTIVE: dict[str, Any] = {"active": False}
@@ -174,15 +175,19 @@ METADATA_PATH = "/.well-known/oauth-authorization-server/auth"
 
 
 def authorization_server_metadata(
-    *, issuer: str, public_url: str, scopes: list[str]
+    *, issuer: str, public_url: str, scopes: list[str], openid: bool = False
 ) -> dict[str, Any]:
     """RFC 8414 §2. `issuer` is `<public_url>/auth` (Settings.jwt_issuer), the
     identifier both of the document's URLs are formed from (§3.3). Public
     clients (`none`) send no secret; confidential ones authenticate with one,
-    basic or post. `scopes`: only those a third party may ask for."""
+    basic or post. `scopes`: only those a third party may ask for.
+
+    `openid`: the OpenID Connect Discovery document (§3) instead, the same
+    with the OpenID Provider's fields added (auth_service.oauth.oidc): one
+    function, so that the two documents never disagree."""
     base = public_url.rstrip("/") + "/auth"
     secret_methods = ["client_secret_basic", "client_secret_post"]
-    return {
+    document: dict[str, Any] = {
         "issuer": issuer,
         "authorization_endpoint": f"{base}/authorize",
         "token_endpoint": f"{base}/token",
@@ -200,3 +205,11 @@ def authorization_server_metadata(
         "introspection_endpoint_auth_methods_supported": secret_methods,
         "service_documentation": f"{public_url.rstrip('/')}/docs",
     }
+    if openid:
+        document |= {
+            "userinfo_endpoint": f"{base}/userinfo",
+            "id_token_signing_alg_values_supported": [ALGORITHM],
+            "subject_types_supported": ["public"],  # `sub` is the account's id, for every app
+            "claims_supported": list(oidc.CLAIMS_SUPPORTED),
+        }
+    return document
