@@ -1,4 +1,5 @@
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -35,6 +36,14 @@ def test_open_routes_are_the_documented_operations_without_security() -> None:
                     if method == "get":
                         documented.add(f"HEAD {path}")
         assert set(upstream.open_routes) == documented, upstream.name
+
+
+def test_the_architecture_guide_lists_the_open_routes() -> None:
+    """docs/architecture.md names every open route, and no other."""
+    guide = (ROOT / "docs" / "architecture.md").read_text()
+    token_check = guide[guide.index("4. **Token check**") : guide.index("5. **Quota**")]
+    listed = set(re.findall(r"`((?:GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS) /[^`]*)`", token_check))
+    assert listed == {route for u in PLATFORM_UPSTREAMS for route in u.open_routes}
 
 
 @pytest.mark.parametrize(
