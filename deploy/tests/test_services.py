@@ -57,6 +57,12 @@ def test_each_package_is_first_party_for_isort() -> None:
     assert set(first_party) == {"platform_common", "tests", *(s.package for s in services.SERVICES)}
 
 
+def test_every_package_is_installed_for_development() -> None:
+    lines = (ROOT / "requirements-dev.txt").read_text().splitlines()
+    for service in services.SERVICES:
+        assert f"-e ./{service.name}" in lines
+
+
 def test_the_makefile_checks_every_package() -> None:
     done = subprocess.run(
         ["make", "-n", "lint", "typecheck", "unit"],
