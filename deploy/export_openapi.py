@@ -4,7 +4,7 @@ the gateway's route labels from them.
 The committed documents are the services' HTTP contracts: contract tests check
 their mocks against them, and each service's suite fails when its live document
 drifts from the committed one. The gateway labels its metrics with the paths
-each of its platform upstreams (gateway/gateway/upstreams.py) serves in them:
+it forwards to each upstream service (deploy/services.py) in them:
 `gateway/gateway/route_templates.json`. Run `make openapi` after changing an API.
 """
 
@@ -12,15 +12,28 @@ from __future__ import annotations
 
 import importlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from services import SERVICES
+from services import BUILT_IN, SERVICES, Service
 
 ROOT = Path(__file__).resolve().parents[1]
 # Read by gateway/gateway/route_labels.py.
 ROUTE_TEMPLATES = ROOT / "gateway" / "gateway" / "route_templates.json"
+
+
+def forwarded(service: Service) -> Callable[[str], bool]:
+    """Whether the gateway forwards a path to `service`, an upstream: as its
+    entry says, or, built in, as the gateway's own table does."""
+    assert service.upstream is not None
+    if service.upstream != BUILT_IN:
+        return service.upstream.exposes
+    # Imported by name, as the services' apps are: deploy/ is no package of theirs.
+    defaults = importlib.import_module("gateway.upstreams").DEFAULT_UPSTREAMS
+    spec = next(u for u in defaults if u.name == service.name)
+    exposes: Callable[[str], bool] = spec.exposes
+    return exposes
 
 
 def render(document: Mapping[str, Any]) -> str:
@@ -29,21 +42,18 @@ def render(document: Mapping[str, Any]) -> str:
 
 def route_templates(documents: Mapping[str, Mapping[str, Any]]) -> list[str]:
     """The paths of `documents` (by service name) the gateway forwards, sorted."""
-    # Imported by name, as the services' apps are: deploy/ is no package of theirs.
-    upstreams = importlib.import_module("gateway.upstreams").PLATFORM_UPSTREAMS
-    return sorted(
-        path
-        for upstream in upstreams
-        if upstream.name in documents
-        for path in documents[upstream.name]["paths"]
-        if upstream.exposes(path)
-    )
+    templates = set()
+    for service in SERVICES:
+        if service.upstream is not None and service.name in documents:
+            exposes = forwarded(service)
+            templates |= {p for p in documents[service.name]["paths"] if exposes(p)}
+    return sorted(templates)
 
 
 def main() -> None:
     documents: dict[str, dict[str, Any]] = {}
     for service in SERVICES:
-        if not service.upstream or not service.exists:
+        if service.upstream is None or not service.exists:
             continue
         module = importlib.import_module(f"{service.package}.main")
         document = module.create_app().openapi()

@@ -139,7 +139,8 @@ def public_environment(env: Mapping[str, str], ports: Mapping[str, int]) -> dict
 
 
 def gateway_upstreams(env: Mapping[str, str], urls: Mapping[str, list[str]]) -> str:
-    """GATEWAY_UPSTREAMS: each upstream service's replicas, under what `env` sets.
+    """GATEWAY_UPSTREAMS: each upstream service's entry (deploy/services.py) with
+    its replicas' URLs, under what `env` sets.
 
     An entry of `env`'s GATEWAY_UPSTREAMS for one of them wins field by field;
     any other entry is added (an upstream declared in configuration only). A
@@ -147,9 +148,9 @@ def gateway_upstreams(env: Mapping[str, str], urls: Mapping[str, list[str]]) -> 
     (GATEWAY_<PREFIX>_URL or _URLS) keeps them.
     """
     wired = {
-        s.name: {"name": s.name, "urls": urls[s.name]}
+        s.name: s.upstream.entry(s.name, urls[s.name])
         for s in SERVICES
-        if s.upstream
+        if s.upstream is not None
         and not env.get(f"GATEWAY_{s.env_prefix}_URL")
         and not env.get(f"GATEWAY_{s.env_prefix}_URLS")
     }

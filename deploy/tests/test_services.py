@@ -10,11 +10,12 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+import export_openapi
 import pytest
 import run_local
 import services
 
-from tests.deployment import ROOT
+from tests.deployment import ROOT, by_kind, load_compose, render_kustomization
 
 DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 # Two replicas of each service and two gateways, on fixed ports.
@@ -26,6 +27,7 @@ PORTS = {
     "gateway": 7000,
     "gateway-2": 7100,
 }
+HTTP_METHODS = frozenset({"get", "head", "post", "put", "patch", "delete", "options"})
 AUTH_URLS = ["http://127.0.0.1:7001", "http://127.0.0.1:7101"]
 NOTES_URLS = ["http://127.0.0.1:7002", "http://127.0.0.1:7102"]
 
@@ -45,10 +47,93 @@ def test_the_runner_reads_the_list() -> None:
     assert run_local.SERVICES is services.SERVICES
 
 
-def test_the_upstreams_are_the_gateways() -> None:
-    """Each upstream service is one of the gateway's platform upstreams, and back."""
-    table = importlib.import_module("gateway.upstreams").PLATFORM_UPSTREAMS
-    assert {s.name for s in services.SERVICES if s.upstream} == {u.name for u in table}
+def test_the_built_in_upstreams_are_the_gateways_defaults() -> None:
+    table = importlib.import_module("gateway.upstreams").DEFAULT_UPSTREAMS
+    built_in = {s.name for s in services.SERVICES if s.upstream == services.BUILT_IN}
+    assert built_in == {u.name for u in table}
+
+
+def test_an_upstreams_entry_is_one_the_gateway_takes() -> None:
+    """What `make run` and the deploy files give the gateway for a declared upstream."""
+    spec = importlib.import_module("gateway.upstreams").UpstreamSpec
+    declared = services.Upstream(
+        prefixes=("/hooks",),
+        exact_paths=("/.well-known/hooks",),
+        open_routes=("GET /hooks/status", "HEAD /hooks/status"),
+    )
+    entry = declared.entry("hooks-service", ["http://127.0.0.1:8003"])
+    taken = spec.model_validate(entry)
+    assert (taken.prefixes, taken.exact_paths, taken.open_routes) == (
+        declared.prefixes,
+        declared.exact_paths,
+        declared.open_routes,
+    )
+    assert declared.exposes("/hooks/1")
+    assert declared.exposes("/.well-known/hooks")
+    assert not declared.exposes("/hooksx")
+    assert not declared.exposes("/notes")
+    for service in services.SERVICES:
+        if service.upstream not in (None, services.BUILT_IN):
+            spec.model_validate(service.upstream.entry(service.name, ["http://x.test"]))
+
+
+def committed_documents() -> dict[str, dict[str, Any]]:
+    return {
+        s.name: json.loads((s.folder / "openapi.json").read_text())
+        for s in services.SERVICES
+        if s.upstream is not None
+    }
+
+
+def test_the_route_labels_are_every_upstreams_documented_paths() -> None:
+    """gateway/gateway/route_templates.json is what `make openapi` writes."""
+    written = json.loads((ROOT / "gateway" / "gateway" / "route_templates.json").read_text())
+    assert written["templates"] == export_openapi.route_templates(committed_documents())
+    assert "/notes/{note_id}" in written["templates"]
+
+
+def test_open_routes_are_the_documented_operations_without_security() -> None:
+    """Every upstream's open routes (its entry's, or the gateway's own for a built-in
+    one) are what its document marks as needing no token, a GET's HEAD beside it."""
+    defaults = {u.name: u for u in importlib.import_module("gateway.upstreams").DEFAULT_UPSTREAMS}
+    for name, document in committed_documents().items():
+        service = next(s for s in services.SERVICES if s.name == name)
+        assert service.upstream is not None
+        declared = service.upstream if service.upstream != services.BUILT_IN else defaults[name]
+        exposes = export_openapi.forwarded(service)
+        documented = set()
+        for path, item in document["paths"].items():
+            for method in HTTP_METHODS & set(item) if exposes(path) else ():
+                if not item[method].get("security"):
+                    documented.add(f"{method.upper()} {path}")
+                    if method == "get":
+                        documented.add(f"HEAD {path}")
+        assert set(declared.open_routes) == documented, name
+
+
+def declared_entries(environment: dict[str, Any]) -> list[dict[str, Any]]:
+    """The GATEWAY_UPSTREAMS entries a deployment gives the gateway."""
+    return list(json.loads(environment.get("GATEWAY_UPSTREAMS", "[]")))
+
+
+def expected_entries() -> list[dict[str, Any]]:
+    """Each declared upstream's entry, at its compose and Kubernetes Service name.
+    (The built-in ones are GATEWAY_AUTH_URL and GATEWAY_NOTES_URL there.)"""
+    return [
+        s.upstream.entry(s.name, [f"http://{s.name}:{s.default_port}"])
+        for s in services.SERVICES
+        if s.upstream is not None and s.upstream != services.BUILT_IN
+    ]
+
+
+def test_compose_gives_the_gateway_every_declared_upstream() -> None:
+    gateway = load_compose()["services"]["gateway"]["environment"]
+    assert declared_entries(gateway) == expected_entries()
+
+
+def test_kubernetes_gives_the_gateway_every_declared_upstream() -> None:
+    config = by_kind(render_kustomization(), "ConfigMap")["gateway-config"]["data"]
+    assert declared_entries(config) == expected_entries()
 
 
 def test_each_package_is_first_party_for_isort() -> None:

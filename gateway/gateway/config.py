@@ -10,7 +10,7 @@ from gateway.upstreams import AUTH, NOTES, UpstreamSpec, resolve_table
 from platform_common.replicas import split_urls
 from platform_common.tokens import LEGACY_ISSUER
 
-# The settings of before GATEWAY_UPSTREAMS, per platform upstream: (single URL,
+# The settings of before GATEWAY_UPSTREAMS, per default upstream: (single URL,
 # replicas, read timeout). Still read: when set, folded into the table.
 SETTINGS_OF_BEFORE = {
     AUTH: ("auth_url", "auth_urls", "auth_timeout_seconds"),
@@ -27,12 +27,12 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
 
     # The table of upstreams (gateway/upstreams.py), a JSON list: an entry
-    # naming a platform upstream sets its urls (its replicas, each balanced
+    # naming a default upstream sets its urls (its replicas, each balanced
     # over: gateway/balancer.py) and timeout_seconds (for each read of its
     # answer); an entry with a new name adds an upstream (name, prefixes,
     # exact_paths, urls, timeout_seconds, open_routes).
     upstreams: list[dict[str, Any]] = []
-    # The platform upstreams' settings of before the table (SETTINGS_OF_BEFORE),
+    # The default upstreams' settings of before the table (SETTINGS_OF_BEFORE),
     # their defaults the table's: the single URL; the replicas, comma-separated
     # or a JSON list, replacing it when set; the read timeout.
     auth_url: str = "http://127.0.0.1:8001"
@@ -134,7 +134,7 @@ class Settings(BaseSettings):
 
     @property
     def upstream_table(self) -> tuple[UpstreamSpec, ...]:
-        """Every upstream, the platform's first (gateway/upstreams.py)."""
+        """Every upstream, the defaults first (gateway/upstreams.py)."""
         return resolve_table(self.upstreams, self._settings_of_before())
 
     @property

@@ -3,11 +3,15 @@
 One entry per upstream: its name (metric label, readiness key, error
 messages), the path prefixes it serves (`/auth`: `/auth` and `/auth/...`),
 the exact paths outside every prefix it serves too, its replicas' URLs, the
-read timeout, and the routes anyone may call without a token. The
-platform's own services are PLATFORM_UPSTREAMS; a deployment sets their URLs
-and timeouts, and declares more upstreams, in GATEWAY_UPSTREAMS
-(gateway.config). gateway.state builds the route table from the result at
-start-up; nothing on the request path reads this module.
+read timeout, and the routes anyone may call without a token.
+
+DEFAULT_UPSTREAMS, auth-service and notes-service, are the gateway's own:
+it forwards to them with no configuration, as it always has. A deployment
+sets their URLs and timeouts, and declares every other upstream, in
+GATEWAY_UPSTREAMS (gateway.config); the platform's further services are
+declared there by their deploy files, from deploy/services.py. gateway.state
+builds the route table from the result at start-up; nothing on the request
+path reads this module.
 """
 
 from __future__ import annotations
@@ -34,10 +38,10 @@ RESERVED_PREFIXES = frozenset(
 )
 # Names that would clash with the readiness report's other checks (gateway.readiness).
 RESERVED_NAMES = frozenset({"jwks", "revocations"})
-# What GATEWAY_UPSTREAMS may change of a platform upstream: where it runs.
+# What GATEWAY_UPSTREAMS may change of a default upstream: where it runs.
 # Its paths and open routes are the gateway's, checked against its committed
 # OpenAPI document (tests/test_route_labels.py).
-PLATFORM_SETTABLE = frozenset({"urls", "timeout_seconds"})
+DEFAULT_SETTABLE = frozenset({"urls", "timeout_seconds"})
 
 
 def _first_segment(path: str) -> str:
@@ -160,7 +164,7 @@ class UpstreamSpec(BaseModel):
 AUTH = "auth-service"
 NOTES = "notes-service"
 
-PLATFORM_UPSTREAMS = (
+DEFAULT_UPSTREAMS = (
     UpstreamSpec(
         name=AUTH,
         prefixes=("/auth",),
@@ -243,12 +247,12 @@ def _check_table(table: Sequence[UpstreamSpec]) -> None:
 def resolve_table(
     entries: Sequence[Any], settings_of_before: Mapping[str, Mapping[str, Any]]
 ) -> tuple[UpstreamSpec, ...]:
-    """PLATFORM_UPSTREAMS with `settings_of_before` (values by upstream name) and
+    """DEFAULT_UPSTREAMS with `settings_of_before` (values by upstream name) and
     then `entries` (GATEWAY_UPSTREAMS) applied; the upstreams entries add come last."""
-    platform = {u.name: u for u in PLATFORM_UPSTREAMS}
+    defaults = {u.name: u for u in DEFAULT_UPSTREAMS}
     table = {
         name: _validated({**base.model_dump(), **settings_of_before.get(name, {})}, name)
-        for name, base in platform.items()
+        for name, base in defaults.items()
     }
     named: set[str] = set()
     for entry in entries:
@@ -256,12 +260,12 @@ def resolve_table(
         if name in named:
             raise ValueError(f"GATEWAY_UPSTREAMS names {name} twice")
         named.add(name)
-        base = table.get(name) if name in platform else None
+        base = table.get(name) if name in defaults else None
         if base is not None:
-            fixed = sorted(set(entry) - PLATFORM_SETTABLE - {"name"})
+            fixed = sorted(set(entry) - DEFAULT_SETTABLE - {"name"})
             if fixed:
                 raise ValueError(
-                    f"GATEWAY_UPSTREAMS may set only {sorted(PLATFORM_SETTABLE)}"
+                    f"GATEWAY_UPSTREAMS may set only {sorted(DEFAULT_SETTABLE)}"
                     f" of {name}, not {fixed}"
                 )
         values = {**(base.model_dump() if base else {}), **entry}

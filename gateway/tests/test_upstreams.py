@@ -1,4 +1,4 @@
-"""The table of upstreams (GATEWAY_UPSTREAMS): the platform's services by default,
+"""The table of upstreams (GATEWAY_UPSTREAMS): auth-service and notes-service by default,
 their settings of before folded in, more declared by configuration alone."""
 
 import json
@@ -15,7 +15,7 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from gateway.config import Settings
 from gateway.main import create_app
-from gateway.upstreams import PLATFORM_UPSTREAMS, RESERVED_PREFIXES, UpstreamSpec
+from gateway.upstreams import DEFAULT_UPSTREAMS, RESERVED_PREFIXES, UpstreamSpec
 from tests.conftest import asgi_client, make_settings
 
 ECHO = {"name": "echo", "prefixes": ["/echo"], "urls": ["http://echo.test"]}
@@ -49,7 +49,7 @@ class TestDefaults:
     def test_the_settings_of_before_name_the_same_defaults(self) -> None:
         """GATEWAY_AUTH_URL and the others document the table's defaults: they must agree."""
         settings = Settings()
-        upstreams = {u.name: u for u in PLATFORM_UPSTREAMS}
+        upstreams = {u.name: u for u in DEFAULT_UPSTREAMS}
         assert (settings.auth_url,) == upstreams["auth-service"].urls
         assert (settings.notes_url,) == upstreams["notes-service"].urls
         assert settings.auth_timeout_seconds == upstreams["auth-service"].timeout_seconds
@@ -167,7 +167,7 @@ BAD_ENTRIES: list[tuple[list[dict[str, Any]], str]] = [
     ([{**ECHO, "name": "jwks"}], "reserved"),  # the readiness report's own checks
     ([{**ECHO, "name": "revocations"}], "reserved"),
     ([{"prefixes": ["/echo"], "urls": ["http://echo.test"]}], "name"),
-    # A platform upstream's routes are the gateway's to say.
+    # A default upstream's routes are the gateway's to say.
     ([{"name": "auth-service", "open_routes": ["GET /auth/users"]}], "open_routes"),
     ([{"name": "notes-service", "prefixes": ["/n"]}], "prefixes"),
 ]
