@@ -18,14 +18,12 @@ import services
 from tests.deployment import ROOT, by_kind, load_compose, render_kustomization
 
 DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-# Two replicas of each service and two gateways, on fixed ports.
+# Two replicas of each service and two gateways, on fixed ports: the gateways
+# on 7000 and 7100, the k-th service of the list on 7001 + k and 7101 + k.
 PORTS = {
-    "auth-service": 7001,
-    "auth-service-2": 7101,
-    "notes-service": 7002,
-    "notes-service-2": 7102,
-    "gateway": 7000,
-    "gateway-2": 7100,
+    name: (7000 if s.name == services.GATEWAY else 7001 + index) + 100 * replica
+    for index, s in enumerate(services.SERVICES)
+    for replica, name in enumerate(run_local.replica_names(s.name, 2))
 }
 HTTP_METHODS = frozenset({"get", "head", "post", "put", "patch", "delete", "options"})
 AUTH_URLS = ["http://127.0.0.1:7001", "http://127.0.0.1:7101"]
@@ -34,13 +32,23 @@ NOTES_URLS = ["http://127.0.0.1:7002", "http://127.0.0.1:7102"]
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    prefixes = tuple(f"{s.env_prefix}_" for s in services.SERVICES)
     for variable in list(os.environ):
-        if variable.startswith(("GATEWAY_", "AUTH_", "NOTES_")):
+        if variable.startswith(prefixes):
             monkeypatch.delenv(variable)
 
 
 def environment(**given: str) -> dict[str, str]:
     return run_local.service_environment(DATABASE_URL, PORTS, given)
+
+
+def replicas(service: str) -> list[str]:
+    return [f"http://127.0.0.1:{PORTS[name]}" for name in run_local.replica_names(service, 2)]
+
+
+def wired_entries() -> list[dict[str, Any]]:
+    """Each upstream service's entry, as `make run` gives it to the gateway."""
+    return [s.upstream.entry(s.name, replicas(s.name)) for s in services.SERVICES if s.upstream]
 
 
 def test_the_runner_reads_the_list() -> None:
@@ -174,11 +182,8 @@ def test_the_package_list_for_the_makefile() -> None:
         check=True,
         timeout=60,
     )
-    assert done.stdout.split() == [
-        "auth-service/auth_service",
-        "notes-service/notes_service",
-        "gateway/gateway",
-    ]
+    assert done.stdout.split()[:2] == ["auth-service/auth_service", "notes-service/notes_service"]
+    assert done.stdout.split() == [f"{s.name}/{s.package}" for s in services.SERVICES]
 
 
 class TestWiring:
@@ -195,20 +200,21 @@ class TestWiring:
             assert env[f"{prefix}_SHUTDOWN_DRAIN_SECONDS"] == "1"
         assert env["GATEWAY_JWT_ISSUER"] == env["NOTES_JWT_ISSUER"] == "http://127.0.0.1:7000/auth"
         assert "GATEWAY_AUTH_URLS" not in env  # the settings of before are not needed
-        assert json.loads(env["GATEWAY_UPSTREAMS"]) == [
+        entries = json.loads(env["GATEWAY_UPSTREAMS"])
+        assert entries[:2] == [
             {"name": "auth-service", "urls": AUTH_URLS},
             {"name": "notes-service", "urls": NOTES_URLS},
         ]
+        assert entries == wired_entries()
 
     def test_an_upstream_declared_by_the_caller_is_added(self) -> None:
         echo = {"name": "echo", "prefixes": ["/echo"], "urls": ["http://127.0.0.1:9"]}
         notes = {"name": "notes-service", "timeout_seconds": 2}
         env = environment(GATEWAY_UPSTREAMS=json.dumps([notes, echo]))
-        assert json.loads(env["GATEWAY_UPSTREAMS"]) == [
-            {"name": "auth-service", "urls": AUTH_URLS},
-            {"name": "notes-service", "urls": NOTES_URLS, "timeout_seconds": 2},
-            echo,
-        ]
+        wired = wired_entries()
+        assert wired[1] == {"name": "notes-service", "urls": NOTES_URLS}
+        wired[1]["timeout_seconds"] = 2
+        assert json.loads(env["GATEWAY_UPSTREAMS"]) == [*wired, echo]
 
     def test_the_callers_urls_win(self) -> None:
         notes = {"name": "notes-service", "urls": ["http://elsewhere:8002"]}
@@ -217,7 +223,8 @@ class TestWiring:
 
     def test_urls_given_the_old_way_are_kept(self) -> None:
         env = environment(GATEWAY_NOTES_URLS="http://elsewhere:8002")
-        assert [e["name"] for e in json.loads(env["GATEWAY_UPSTREAMS"])] == ["auth-service"]
+        named = [e["name"] for e in json.loads(env["GATEWAY_UPSTREAMS"])]
+        assert named == [e["name"] for e in wired_entries() if e["name"] != "notes-service"]
         assert env["GATEWAY_NOTES_URLS"] == "http://elsewhere:8002"
 
     @pytest.mark.parametrize("value", ['{"name": "echo"}', "not json"])
@@ -233,7 +240,7 @@ class TestWiring:
                 monkeypatch.setenv(name, value)
         settings: Any = importlib.import_module("gateway.config").Settings()
         table = {u.name: u for u in settings.upstream_table}
-        assert list(table) == ["auth-service", "notes-service", "echo"]
+        assert list(table) == [*(e["name"] for e in wired_entries()), "echo"]
         assert list(table["auth-service"].urls) == AUTH_URLS
         assert list(table["notes-service"].urls) == NOTES_URLS
         assert table["notes-service"].timeout_seconds == 2
