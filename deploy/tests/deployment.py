@@ -190,6 +190,30 @@ class ServiceUrl:
     path: str
 
 
+def service_urls(value: str) -> list[ServiceUrl]:
+    """The service URLs a setting names: the value itself, or those inside a JSON
+    value (the `urls` of GATEWAY_UPSTREAMS' entries)."""
+    url = service_url(value)
+    if url is not None:
+        return [url]
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        return []
+    return [u for text in _strings(parsed) if (u := service_url(text)) is not None]
+
+
+def _strings(node: Any) -> Iterator[str]:
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, list):
+        for item in node:
+            yield from _strings(item)
+    elif isinstance(node, dict):
+        for item in node.values():
+            yield from _strings(item)
+
+
 def service_url(value: str) -> ServiceUrl | None:
     """http://<service>:<port>/<path> with a known service host, else None."""
     if not value.startswith(("http://", "https://")):

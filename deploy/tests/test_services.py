@@ -208,7 +208,7 @@ class TestWiring:
         assert entries == wired_entries()
 
     def test_an_upstream_declared_by_the_caller_is_added(self) -> None:
-        echo = {"name": "echo", "prefixes": ["/echo"], "urls": ["http://127.0.0.1:9"]}
+        echo = {"name": "extra", "prefixes": ["/extra-upstream"], "urls": ["http://127.0.0.1:9"]}
         notes = {"name": "notes-service", "timeout_seconds": 2}
         env = environment(GATEWAY_UPSTREAMS=json.dumps([notes, echo]))
         wired = wired_entries()
@@ -233,18 +233,18 @@ class TestWiring:
             environment(GATEWAY_UPSTREAMS=value)
 
     def test_the_gateway_reads_it_as_meant(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        echo = {"name": "echo", "prefixes": ["/echo"], "urls": ["http://127.0.0.1:9"]}
+        echo = {"name": "extra", "prefixes": ["/extra-upstream"], "urls": ["http://127.0.0.1:9"]}
         env = environment(GATEWAY_UPSTREAMS=json.dumps([echo]), GATEWAY_NOTES_TIMEOUT_SECONDS="2")
         for name, value in env.items():
             if name.startswith("GATEWAY_"):
                 monkeypatch.setenv(name, value)
         settings: Any = importlib.import_module("gateway.config").Settings()
         table = {u.name: u for u in settings.upstream_table}
-        assert list(table) == [*(e["name"] for e in wired_entries()), "echo"]
+        assert list(table) == [*(e["name"] for e in wired_entries()), "extra"]
         assert list(table["auth-service"].urls) == AUTH_URLS
         assert list(table["notes-service"].urls) == NOTES_URLS
         assert table["notes-service"].timeout_seconds == 2
-        assert list(table["echo"].urls) == ["http://127.0.0.1:9"]
+        assert list(table["extra"].urls) == ["http://127.0.0.1:9"]
 
 
 def test_replicas_of_every_service_but_the_gateway() -> None:
