@@ -36,13 +36,13 @@ def _echo(request: Request) -> dict[str, Any]:
     }
 
 
-@app.get("/echo/open")
+@app.get("/extra/open")
 async def echo_open(request: Request) -> dict[str, Any]:
     """Open in the gateway's table: no token needed."""
     return _echo(request)
 
 
-@app.get("/echo/private")
+@app.get("/extra/private")
 async def echo_private(request: Request) -> dict[str, Any]:
     """Not open: the gateway lets only a valid token through."""
     return _echo(request)

@@ -64,11 +64,11 @@ def echo_url() -> Iterator[str]:
 def gateway(system: LocalSystem, echo_url: str) -> Iterator[httpx.Client]:
     """A gateway whose configuration alone declares the echo upstream."""
     echo = {
-        "name": "echo",
-        "prefixes": ["/echo"],
+        "name": "extra",
+        "prefixes": ["/extra"],
         "urls": [echo_url],
         "timeout_seconds": 5,
-        "open_routes": ["GET /echo/open"],
+        "open_routes": ["GET /extra/open"],
     }
     with (
         extra_gateway(system, GATEWAY_UPSTREAMS=json.dumps([echo])) as url,
@@ -85,10 +85,10 @@ def received(echo_url: str, path: str) -> int:
 
 class TestForwarding:
     def test_an_open_route_needs_no_token(self, gateway: httpx.Client) -> None:
-        answer = gateway.get("/echo/open", params={"x": "1"})
+        answer = gateway.get("/extra/open", params={"x": "1"})
         assert answer.status_code == 200, answer.text
         echoed = answer.json()
-        assert (echoed["path"], echoed["query"]) == ("/echo/open", "x=1")
+        assert (echoed["path"], echoed["query"]) == ("/extra/open", "x=1")
         assert echoed["headers"]["x-forwarded-for"] == "127.0.0.1"
         assert echoed["headers"]["x-request-id"] == answer.headers["x-request-id"]
         assert "authorization" not in echoed["headers"]
@@ -96,21 +96,21 @@ class TestForwarding:
     def test_any_other_route_needs_a_valid_token(
         self, gateway: httpx.Client, api: ApiClient, echo_url: str
     ) -> None:
-        before = received(echo_url, "/echo/private")
-        refused = gateway.get("/echo/private")
+        before = received(echo_url, "/extra/private")
+        refused = gateway.get("/extra/private")
         assert refused.status_code == 401
         assert refused.headers["www-authenticate"].startswith("Bearer")
-        forged = gateway.get("/echo/private", headers={"Authorization": "Bearer forged"})
+        forged = gateway.get("/extra/private", headers={"Authorization": "Bearer forged"})
         assert forged.status_code == 401
         # A POST to the open GET route is no open route.
-        assert gateway.post("/echo/open").status_code == 401
-        assert received(echo_url, "/echo/private") == before
+        assert gateway.post("/extra/open").status_code == 401
+        assert received(echo_url, "/extra/private") == before
 
         user = api.new_user()
-        allowed = gateway.get("/echo/private", headers=user)
+        allowed = gateway.get("/extra/private", headers=user)
         assert allowed.status_code == 200, allowed.text
         assert allowed.json()["headers"]["authorization"] == user["Authorization"]
-        assert received(echo_url, "/echo/private") == before + 1
+        assert received(echo_url, "/extra/private") == before + 1
 
     def test_the_platforms_upstreams_still_served(
         self, gateway: httpx.Client, api: ApiClient
@@ -125,7 +125,7 @@ class TestForwarding:
         assert gateway.get("/auth/me", headers=user).status_code == 200
 
     def test_paths_beside_the_prefix_are_not_forwarded(self, gateway: httpx.Client) -> None:
-        assert gateway.get("/echox/open").status_code == 404
+        assert gateway.get("/extrax/open").status_code == 404
         assert gateway.get("/received").status_code == 404
 
 
@@ -134,11 +134,11 @@ class TestSeenByTheGateway:
         """Loopback is on the gateway's internal networks: the detailed report."""
         report = gateway.get("/health/ready")
         assert report.status_code == 200, report.text
-        echo = report.json()["checks"]["echo"]
+        echo = report.json()["checks"]["extra"]
         assert echo["ok"] is True
         assert [replica["circuit"] for replica in echo["replicas"]] == ["closed"]
 
     def test_its_document_merged(self, gateway: httpx.Client) -> None:
         paths = gateway.get("/openapi.json").json()["paths"]
-        assert {"/echo/open", "/echo/private", "/notes", "/auth/token"} <= set(paths)
+        assert {"/extra/open", "/extra/private", "/notes", "/auth/token"} <= set(paths)
         assert "/received" not in paths  # outside its prefix

@@ -144,6 +144,13 @@ def test_kubernetes_gives_the_gateway_every_declared_upstream() -> None:
     assert declared_entries(config) == expected_entries()
 
 
+@pytest.mark.parametrize("service", services.SERVICES, ids=lambda s: s.name)
+def test_the_settings_prefix_is_the_services(service: services.Service) -> None:
+    """The runner's <PREFIX>_WORKERS, _DATABASE_URL, ... are the ones the service reads."""
+    settings = importlib.import_module(f"{service.package}.config").Settings
+    assert settings.model_config["env_prefix"] == f"{service.env_prefix}_"
+
+
 def test_each_package_is_first_party_for_isort() -> None:
     settings = tomllib.loads((ROOT / "pyproject.toml").read_text())
     first_party = settings["tool"]["ruff"]["lint"]["isort"]["known-first-party"]
