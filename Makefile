@@ -3,8 +3,13 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# The services' package folders (auth-service/auth_service ...), from deploy/services.py.
+SERVICE_PACKAGES := $(shell $(PYTHON) deploy/services.py packages)
+ifeq ($(SERVICE_PACKAGES),)
+$(error deploy/services.py did not list the services: is $(PYTHON) a Python 3?)
+endif
 # Every package with tests of its own; each runs in its own pytest process.
-PACKAGES := common notes-service auth-service gateway deploy
+PACKAGES := common $(foreach p,$(SERVICE_PACKAGES),$(firstword $(subst /, ,$(p)))) deploy
 PACKAGE_DIRS := $(foreach p,$(PACKAGES),$(wildcard $(p)/pyproject.toml))
 
 .PHONY: run backup restore test lint typecheck unit e2e bench openapi openapi-check migrations-lint format clean system-tools monitoring-check promtool
@@ -33,7 +38,7 @@ test: lint typecheck migrations-lint unit openapi-check monitoring-check e2e
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/bandit -q -c pyproject.toml -r common/platform_common notes-service/notes_service auth-service/auth_service gateway/gateway
+	$(BIN)/bandit -q -c pyproject.toml -r common/platform_common $(SERVICE_PACKAGES)
 
 typecheck: $(STAMP)
 	@for p in $(PACKAGES) tests-e2e bench; do \

@@ -1,32 +1,71 @@
-"""Write each service's OpenAPI document to `<service>/openapi.json`.
+"""Write each upstream service's OpenAPI document to `<service>/openapi.json`, and
+the gateway's route labels from them.
 
 The committed documents are the services' HTTP contracts: contract tests check
 their mocks against them, and each service's suite fails when its live document
-drifts from the committed one. Run `make openapi` after changing an API.
+drifts from the committed one. The gateway labels its metrics with the paths
+it forwards to each upstream service (deploy/services.py) in them:
+`gateway/gateway/route_templates.json`. Run `make openapi` after changing an API.
 """
 
 from __future__ import annotations
 
 import importlib
 import json
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
+
+from services import BUILT_IN, SERVICES, Service
 
 ROOT = Path(__file__).resolve().parents[1]
-SERVICES = {"notes-service": "notes_service.main", "auth-service": "auth_service.main"}
+# Read by gateway/gateway/route_labels.py.
+ROUTE_TEMPLATES = ROOT / "gateway" / "gateway" / "route_templates.json"
 
 
-def render(document: dict[str, object]) -> str:
+def forwarded(service: Service) -> Callable[[str], bool]:
+    """Whether the gateway forwards a path to `service`, an upstream: as its
+    entry says, or, built in, as the gateway's own table does."""
+    assert service.upstream is not None
+    if service.upstream != BUILT_IN:
+        return service.upstream.exposes
+    # Imported by name, as the services' apps are: deploy/ is no package of theirs.
+    defaults = importlib.import_module("gateway.upstreams").DEFAULT_UPSTREAMS
+    spec = next(u for u in defaults if u.name == service.name)
+    exposes: Callable[[str], bool] = spec.exposes
+    return exposes
+
+
+def render(document: Mapping[str, Any]) -> str:
     return json.dumps(document, indent=2, sort_keys=True) + "\n"
 
 
+def route_templates(documents: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """The paths of `documents` (by service name) the gateway forwards, sorted."""
+    templates = set()
+    for service in SERVICES:
+        if service.upstream is not None and service.name in documents:
+            exposes = forwarded(service)
+            templates |= {p for p in documents[service.name]["paths"] if exposes(p)}
+    return sorted(templates)
+
+
 def main() -> None:
-    for folder, module_name in SERVICES.items():
-        if not (ROOT / folder / "pyproject.toml").exists():
+    documents: dict[str, dict[str, Any]] = {}
+    for service in SERVICES:
+        if service.upstream is None or not service.exists:
             continue
-        module = importlib.import_module(module_name)
+        module = importlib.import_module(f"{service.package}.main")
         document = module.create_app().openapi()
-        (ROOT / folder / "openapi.json").write_text(render(document))
-        print(f"wrote {folder}/openapi.json")
+        (service.folder / "openapi.json").write_text(render(document))
+        print(f"wrote {service.name}/openapi.json")
+        documents[service.name] = document
+    templates = {
+        "written_by": "make openapi (deploy/export_openapi.py); do not edit",
+        "templates": route_templates(documents),
+    }
+    ROUTE_TEMPLATES.write_text(render(templates))
+    print(f"wrote {ROUTE_TEMPLATES.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

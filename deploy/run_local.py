@@ -6,14 +6,15 @@ uvicorn, prefixes each output line with the service's name, and stops
 everything (Postgres included) on one Ctrl-C. The end-to-end tests start the
 system through `LocalSystem` too, so they exercise this very code path.
 
-`REPLICAS=N` (default 1) starts N processes of auth-service and of
-notes-service: replica k (from 0) listens on its service's port + 100·k
-(auth-service 8001, 8101, ...; notes-service 8002, 8102, ...), is named
-`<service>-<k+1>` from the second on, and every caller is given every
-replica's URL: the gateway balances over them (GATEWAY_AUTH_URLS,
-GATEWAY_NOTES_URLS), and the JWKS and revocation list (gateway,
-notes-service) and the outbox's purges (AUTH_NOTES_URL) go to each replica
-in turn, the next when one refuses (platform_common.replicas).
+The services are deploy/services.py's. `REPLICAS=N` (default 1) starts N
+processes of each but the gateway: replica k (from 0) listens on its
+service's port + 100·k (auth-service 8001, 8101, ...; notes-service 8002,
+8102, ...), is named `<service>-<k+1>` from the second on, and every caller
+is given every replica's URL: the gateway balances over them (each
+upstream's `urls` in GATEWAY_UPSTREAMS), and the JWKS and revocation list
+(the verifiers: gateway, notes-service) and the outbox's purges
+(AUTH_NOTES_URL) go to each replica in turn, the next when one refuses
+(platform_common.replicas).
 
 Clients are told about the gateway actually started: AUTH_PUBLIC_URL (the
 RFC 8414 metadata's endpoints, the links in emails) is
@@ -25,6 +26,7 @@ auth-service derives it.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import socket
@@ -35,13 +37,13 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import FrameType
 from typing import IO
 
 import httpx
+from services import AUTH, GATEWAY, SERVICES, Service
 
-ROOT = Path(__file__).resolve().parents[1]
+__all__ = ["SERVICES", "LocalSystem", "Service", "free_port", "free_ports", "replica_names"]
 GRACEFUL_SHUTDOWN_SECONDS = 10
 # Replica k of a service listens on the service's port + REPLICA_PORT_STEP·k.
 REPLICA_PORT_STEP = 100
@@ -52,33 +54,6 @@ DRAIN_SECONDS_WITH_REPLICAS = "1"
 MULTIPROCESS_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 
 
-@dataclass(frozen=True)
-class Service:
-    name: str
-    module: str  # uvicorn factory
-    port_variable: str
-    default_port: int
-    migrates: bool
-
-    @property
-    def folder(self) -> Path:
-        return ROOT / self.name
-
-    @property
-    def exists(self) -> bool:
-        return (self.folder / "pyproject.toml").exists()
-
-    @property
-    def workers_variable(self) -> str:
-        """`<PREFIX>_WORKERS`: how many uvicorn worker processes serve this service."""
-        return self.port_variable.removesuffix("_PORT") + "_WORKERS"
-
-
-SERVICES = (
-    Service("auth-service", "auth_service.main:app", "AUTH_PORT", 8001, migrates=True),
-    Service("notes-service", "notes_service.main:app", "NOTES_PORT", 8002, migrates=True),
-    Service("gateway", "gateway.main:app", "GATEWAY_PORT", 8000, migrates=False),
-)
 # The same for every service, here and in the images (deploy/tests check it).
 # X-Forwarded-* are applied inside each app, from the peers its
 # <PREFIX>_TRUSTED_PROXIES names only; uvicorn's own handling, which believes
@@ -120,7 +95,7 @@ def service_of(name: str) -> Service:
 
 
 def _counts(replicas: int, gateways: int) -> dict[str, int]:
-    return {"auth-service": replicas, "notes-service": replicas, "gateway": gateways}
+    return {s.name: gateways if s.name == GATEWAY else replicas for s in SERVICES}
 
 
 def free_ports(replicas: int = 1, gateways: int = 1) -> dict[str, int]:
@@ -157,13 +132,42 @@ def public_environment(env: Mapping[str, str], ports: Mapping[str, int]) -> dict
     emails and the tokens' issuer (`<public URL>/auth`), which the verifiers
     are told here too: with GATEWAY_PORT=9000 they all name 127.0.0.1:9000.
     """
-    public_url = env.get("AUTH_PUBLIC_URL") or f"http://127.0.0.1:{ports['gateway']}"
+    public_url = env.get("AUTH_PUBLIC_URL") or f"http://127.0.0.1:{ports[GATEWAY]}"
     issuer = public_url.rstrip("/") + "/auth"
-    return {
-        "AUTH_PUBLIC_URL": public_url,
-        "GATEWAY_JWT_ISSUER": issuer,
-        "NOTES_JWT_ISSUER": issuer,
+    verifiers = {f"{s.env_prefix}_JWT_ISSUER": issuer for s in SERVICES if s.verifies_tokens}
+    return {"AUTH_PUBLIC_URL": public_url, **verifiers}
+
+
+def gateway_upstreams(env: Mapping[str, str], urls: Mapping[str, list[str]]) -> str:
+    """GATEWAY_UPSTREAMS: each upstream service's entry (deploy/services.py) with
+    its replicas' URLs, under what `env` sets.
+
+    An entry of `env`'s GATEWAY_UPSTREAMS for one of them wins field by field;
+    any other entry is added (an upstream declared in configuration only). A
+    service whose URLs `env` gives the gateway the old way
+    (GATEWAY_<PREFIX>_URL or _URLS) keeps them.
+    """
+    wired = {
+        s.name: s.upstream.entry(s.name, urls[s.name])
+        for s in SERVICES
+        if s.upstream is not None
+        and not env.get(f"GATEWAY_{s.env_prefix}_URL")
+        and not env.get(f"GATEWAY_{s.env_prefix}_URLS")
     }
+    try:
+        given = json.loads(env.get("GATEWAY_UPSTREAMS") or "[]")
+    except ValueError:
+        given = None
+    if not isinstance(given, list):
+        raise ValueError("GATEWAY_UPSTREAMS must be a JSON list of objects")
+    added = []
+    for entry in given:
+        name = entry.get("name") if isinstance(entry, dict) else None
+        if isinstance(name, str) and name in wired:
+            wired[name] = {**wired[name], **entry}
+        else:
+            added.append(entry)  # the gateway says what is wrong with it, if anything
+    return json.dumps([*wired.values(), *added])
 
 
 def service_environment(
@@ -171,28 +175,25 @@ def service_environment(
 ) -> dict[str, str]:
     """Variables that wire the services together; values already set win
     (`overrides` over the process's environment)."""
-    auth_urls = service_urls(ports, "auth-service")
-    notes_urls = service_urls(ports, "notes-service")
+    urls = {s.name: service_urls(ports, s.name) for s in SERVICES}
 
     def each_auth(path: str) -> str:
-        return ",".join(url + path for url in auth_urls)
+        return ",".join(url + path for url in urls[AUTH])
 
-    wiring = {
-        "AUTH_DATABASE_URL": database_url,
-        "AUTH_NOTES_URL": ",".join(notes_urls),
-        "NOTES_DATABASE_URL": database_url,
-        "NOTES_JWKS_URL": each_auth("/auth/.well-known/jwks.json"),
-        "NOTES_REVOCATIONS_URL": each_auth("/internal/revocations"),
-        "GATEWAY_REVOCATIONS_URL": each_auth("/internal/revocations"),
-        "GATEWAY_AUTH_URL": auth_urls[0],
-        "GATEWAY_NOTES_URL": notes_urls[0],
-        "GATEWAY_AUTH_URLS": ",".join(auth_urls),
-        "GATEWAY_NOTES_URLS": ",".join(notes_urls),
-    }
-    if len(ports) > len(SERVICES):
-        for prefix in ("AUTH", "NOTES", "GATEWAY"):
+    wiring = {}
+    for service in SERVICES:
+        prefix = service.env_prefix
+        if service.migrates:
+            wiring[f"{prefix}_DATABASE_URL"] = database_url
+        if service.verifies_tokens:
+            wiring[f"{prefix}_JWKS_URL"] = each_auth("/auth/.well-known/jwks.json")
+            wiring[f"{prefix}_REVOCATIONS_URL"] = each_auth("/internal/revocations")
+        for setting, target in service.calls:
+            wiring[f"{prefix}_{setting}"] = ",".join(urls[target])
+        if len(ports) > len(SERVICES):
             wiring[f"{prefix}_SHUTDOWN_DRAIN_SECONDS"] = DRAIN_SECONDS_WITH_REPLICAS
     env = {**wiring, **os.environ, **(overrides or {})}
+    env["GATEWAY_UPSTREAMS"] = gateway_upstreams(env, urls)
     return {**public_environment(env, ports), **env}
 
 
@@ -378,7 +379,7 @@ def main() -> int:
     try:
         system.migrate()
         system.start_all()
-        gateway = system.ports["gateway"]
+        gateway = system.ports[GATEWAY]
         print(
             f"ready   | API docs: http://127.0.0.1:{gateway}/docs  (Ctrl-C stops everything)",
             flush=True,

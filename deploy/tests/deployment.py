@@ -1,8 +1,9 @@
 """What the tests read: the compose file, the rendered kustomization, the
 Dockerfiles, and, on the code's side, each service's Settings and routes.
 
-The service list comes from deploy/run_local.py, the runner `make run` uses,
-so its ports and uvicorn options are the reference the deployments must match.
+The service list comes from deploy/services.py, and the uvicorn options from
+deploy/run_local.py, the runner `make run` uses: they are the reference the
+deployments must match.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any, cast
 from urllib.parse import urlsplit
 
 import run_local
+import services as platform_services
 import yaml
 from pydantic import AliasChoices, AliasPath
 from starlette.applications import Starlette
@@ -62,12 +64,12 @@ def services() -> list[ServiceSpec]:
     return [
         ServiceSpec(
             name=s.name,
-            package=s.module.split(".", 1)[0],
+            package=s.package,
             port=s.default_port,
             migrates=s.migrates,
             uvicorn_args=run_local.UVICORN_FLAGS,
         )
-        for s in run_local.SERVICES
+        for s in platform_services.SERVICES
     ]
 
 
@@ -186,6 +188,30 @@ class ServiceUrl:
     host: str
     port: int
     path: str
+
+
+def service_urls(value: str) -> list[ServiceUrl]:
+    """The service URLs a setting names: the value itself, or those inside a JSON
+    value (the `urls` of GATEWAY_UPSTREAMS' entries)."""
+    url = service_url(value)
+    if url is not None:
+        return [url]
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        return []
+    return [u for text in _strings(parsed) if (u := service_url(text)) is not None]
+
+
+def _strings(node: Any) -> Iterator[str]:
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, list):
+        for item in node:
+            yield from _strings(item)
+    elif isinstance(node, dict):
+        for item in node.values():
+            yield from _strings(item)
 
 
 def service_url(value: str) -> ServiceUrl | None:

@@ -22,7 +22,7 @@ from tests.deployment import (
     ServiceSpec,
     load_compose,
     serves,
-    service_url,
+    service_urls,
     services,
     settings_env_names,
 )
@@ -211,13 +211,11 @@ def test_urls_name_services_and_routes_that_exist(
     spec: ServiceSpec, compose: dict[str, Any]
 ) -> None:
     for name, value in _service(compose, spec.name)["environment"].items():
-        url = service_url(str(value))
-        if url is None:
-            continue
-        target = next(s for s in SERVICES if s.name == url.host)
-        assert url.port == target.port, name
-        if url.path not in ("", "/"):
-            assert serves(target.package, url.path), f"{name}: {target.name} lacks {url.path}"
+        for url in service_urls(str(value)):
+            target = next(s for s in SERVICES if s.name == url.host)
+            assert url.port == target.port, name
+            if url.path not in ("", "/"):
+                assert serves(target.package, url.path), f"{name}: {target.name} lacks {url.path}"
 
 
 def test_no_secret_is_written_in_the_file(compose: dict[str, Any]) -> None:

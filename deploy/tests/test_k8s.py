@@ -25,7 +25,7 @@ from tests.deployment import (
     pod_spec,
     render_kustomization,
     serves,
-    service_url,
+    service_urls,
     services,
     settings_env_names,
 )
@@ -164,13 +164,11 @@ def test_urls_name_services_and_routes_that_exist(
     k8s_services = by_kind(manifests, "Service")
     deployment = by_kind(manifests, "Deployment")[spec.name]
     for name, variable in _env_names(deployment, manifests).items():
-        url = service_url(str(variable.get("value", "")))
-        if url is None:
-            continue
-        target = next(s for s in SERVICES if s.name == url.host)
-        assert url.port in [p["port"] for p in k8s_services[url.host]["spec"]["ports"]], name
-        if url.path not in ("", "/"):
-            assert serves(target.package, url.path), f"{name}: {target.name} lacks {url.path}"
+        for url in service_urls(str(variable.get("value", ""))):
+            target = next(s for s in SERVICES if s.name == url.host)
+            assert url.port in [p["port"] for p in k8s_services[url.host]["spec"]["ports"]], name
+            if url.path not in ("", "/"):
+                assert serves(target.package, url.path), f"{name}: {target.name} lacks {url.path}"
 
 
 @pytest.mark.parametrize("spec", SERVICES, ids=lambda s: s.name)

@@ -16,7 +16,7 @@ from tests.deployment import (
     Manifest,
     by_kind,
     render_kustomization,
-    service_url,
+    service_urls,
     services,
 )
 
@@ -113,8 +113,7 @@ def _callers(manifests: list[Manifest]) -> dict[str, set[str]]:
             for source in container.get("envFrom", []):
                 values.extend(config_maps[source["configMapRef"]["name"]]["data"].values())
             for value in values:
-                url = service_url(str(value))
-                if url is not None:
+                for url in service_urls(str(value)):
                     calls[url.host].add(name)
     return calls
 

@@ -1,29 +1,44 @@
 from functools import lru_cache
 from ipaddress import IPv4Network, IPv6Network
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from gateway.quotas import parse_rate
+from gateway.upstreams import AUTH, NOTES, UpstreamSpec, resolve_table
 from platform_common.replicas import split_urls
 from platform_common.tokens import LEGACY_ISSUER
 
+# The settings of before GATEWAY_UPSTREAMS, per default upstream: (single URL,
+# replicas, read timeout). Still read: when set, folded into the table.
+SETTINGS_OF_BEFORE = {
+    AUTH: ("auth_url", "auth_urls", "auth_timeout_seconds"),
+    NOTES: ("notes_url", "notes_urls", "notes_timeout_seconds"),
+}
+
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="GATEWAY_")
+    # A refused value is not repeated in the error: URLs may carry credentials.
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", hide_input_in_errors=True)
 
     # Read by the local runner for uvicorn's --port.
     port: int = Field(default=8000, ge=1, le=65535)
     log_level: str = "INFO"
 
+    # The table of upstreams (gateway/upstreams.py), a JSON list: an entry
+    # naming a default upstream sets its urls (its replicas, each balanced
+    # over: gateway/balancer.py) and timeout_seconds (for each read of its
+    # answer); an entry with a new name adds an upstream (name, prefixes,
+    # exact_paths, urls, timeout_seconds, open_routes).
+    upstreams: list[dict[str, Any]] = []
+    # The default upstreams' settings of before the table (SETTINGS_OF_BEFORE),
+    # their defaults the table's: the single URL; the replicas, comma-separated
+    # or a JSON list, replacing it when set; the read timeout.
     auth_url: str = "http://127.0.0.1:8001"
     notes_url: str = "http://127.0.0.1:8002"
-    # Several replicas of an upstream, each balanced over (gateway/balancer.py):
-    # comma-separated or a JSON list. Set, they replace the single URL above.
     auth_urls: str = ""
     notes_urls: str = ""
-    # Seconds to wait for an upstream's answer (each read); connecting has its own limit.
     auth_timeout_seconds: float = Field(default=10.0, gt=0)
     notes_timeout_seconds: float = Field(default=10.0, gt=0)
     connect_timeout_seconds: float = Field(default=2.0, gt=0)
@@ -101,6 +116,12 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
+    def _upstream_table(self) -> "Settings":
+        # A bad table is refused here, at start-up, not when the state is built.
+        resolve_table(self.upstreams, self._settings_of_before())
+        return self
+
+    @model_validator(mode="after")
     def _check(self) -> "Settings":
         if not self.jwks_url:
             self.jwks_url = _each(self.auth_replicas, "/auth/.well-known/jwks.json")
@@ -112,12 +133,36 @@ class Settings(BaseSettings):
         return self
 
     @property
-    def auth_replicas(self) -> list[str]:
-        return split_urls(self.auth_urls) or [self.auth_url]
+    def upstream_table(self) -> tuple[UpstreamSpec, ...]:
+        """Every upstream, the defaults first (gateway/upstreams.py)."""
+        return resolve_table(self.upstreams, self._settings_of_before())
 
     @property
-    def notes_replicas(self) -> list[str]:
-        return split_urls(self.notes_urls) or [self.notes_url]
+    def auth_replicas(self) -> list[str]:
+        return next(list(u.urls) for u in self.upstream_table if u.name == AUTH)
+
+    def _settings_of_before(self) -> dict[str, dict[str, Any]]:
+        """The values of SETTINGS_OF_BEFORE that are set, as table fields by upstream."""
+        entries = {entry.get("name"): entry for entry in self.upstreams}
+        values: dict[str, dict[str, Any]] = {}
+        for name, (url, urls, timeout) in SETTINGS_OF_BEFORE.items():
+            replicas = split_urls(getattr(self, urls))
+            sources = {
+                "urls": [f for f in (url, urls) if f in self.model_fields_set and getattr(self, f)],
+                "timeout_seconds": [timeout] if timeout in self.model_fields_set else [],
+            }
+            given: dict[str, Any] = {}
+            if sources["urls"]:
+                given["urls"] = replicas or [getattr(self, url)]
+            if sources["timeout_seconds"]:
+                given["timeout_seconds"] = getattr(self, timeout)
+            for field in sorted(set(given) & set(entries.get(name, {}))):
+                variables = " and ".join(f"GATEWAY_{f.upper()}" for f in sources[field])
+                raise ValueError(
+                    f"{name}'s {field} is set twice, in GATEWAY_UPSTREAMS and {variables}: keep one"
+                )
+            values[name] = given
+        return values
 
 
 def _each(urls: list[str], path: str) -> str:

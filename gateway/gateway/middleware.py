@@ -22,7 +22,6 @@ from gateway.proxy import Upstream, UpstreamFailure, relay, send_upstream
 from gateway.readiness import READINESS_PATH, public_readiness
 from gateway.request import IncomingRequest, parse_request
 from gateway.route_labels import OTHER, ROUTE_TEMPLATES, route_label
-from gateway.routing import is_open_route
 from gateway.state import GatewayState
 from gateway.transport import Outgoing
 from platform_common.address_keys import address_key
@@ -73,7 +72,7 @@ def _address_consumer(request: IncomingRequest) -> str:
 
 async def _consumer(gateway: GatewayState, request: IncomingRequest) -> str:
     """Who the request counts against; raises Refusal for a token that is refused."""
-    if is_open_route(request.method, request.path):
+    if (request.method, request.path) in gateway.open_routes:
         return _address_consumer(request)
     claims = await gateway.tokens.check(request.authorization)
     return f"user:{claims.subject}"

@@ -1,8 +1,8 @@
 """One OpenAPI document for the whole platform, merged from the services' own.
 
 Each service publishes its document at `/openapi.json`; the gateway keeps the
-paths it exposes (those under the service's prefix, so never `/internal/`,
-and the few routing.EXACT_PATHS it forwards to the service),
+paths it forwards to the service (under its prefixes, so never `/internal/`,
+and its exact paths: routing.PublicPaths),
 its own `/ping` and `/health` routes instead of the services', every component
 under its name unless two services mean different things by it (then the later
 one is prefixed), and one OAuth2 password scheme so Swagger UI's Authorize
@@ -26,7 +26,7 @@ from typing import Any
 import httpx
 
 from gateway.quotas import document_quota
-from gateway.routing import EXACT_PATHS
+from gateway.routing import PublicPaths
 
 logger = logging.getLogger(__name__)
 
@@ -43,12 +43,8 @@ Document = dict[str, Any]
 @dataclass(frozen=True)
 class ServiceDocument:
     name: str
-    prefix: str
+    paths: PublicPaths
     document: Document
-
-
-def _exposed(path: str, prefix: str) -> bool:
-    return path == prefix or path.startswith(prefix + "/") or EXACT_PATHS.get(path) == prefix
 
 
 def _rewrite(node: Any, refs: dict[str, str], schemes: frozenset[str]) -> Any:
@@ -189,7 +185,7 @@ class _Merge:
         self, service: ServiceDocument, refs: dict[str, str], schemes: frozenset[str]
     ) -> None:
         for path, item in (service.document.get("paths") or {}).items():
-            if not _exposed(path, service.prefix) or not isinstance(item, dict):
+            if not service.paths.exposes(path) or not isinstance(item, dict):
                 continue
             item = _rewrite(item, refs, schemes)
             self._unique_operation_ids(service, item)
@@ -237,7 +233,7 @@ def merge_documents(base: Document, services: Sequence[ServiceDocument]) -> Docu
 @dataclass(eq=False)
 class DocumentSource:
     name: str
-    prefix: str
+    paths: PublicPaths
     client: httpx.AsyncClient
     url: str
 
@@ -302,7 +298,7 @@ class MergedDocument:
             merged = merge_documents(
                 self._base,
                 [
-                    ServiceDocument(s.name, s.prefix, self._documents[s.name])
+                    ServiceDocument(s.name, s.paths, self._documents[s.name])
                     for s in self._sources
                     if s.name in self._documents
                 ],

@@ -10,18 +10,15 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
-from http.cookiejar import CookieJar, DefaultCookiePolicy
 
 import anyio
 import httpx
 from prometheus_client import Counter
 from starlette.types import Receive, Scope, Send
 
-from gateway.aiohttp_sender import AiohttpSender
 from gateway.balancer import Balancer, Replica
 from gateway.errors import error_response
 from gateway.headers import client_response_headers
-from gateway.httpx_sender import HttpxSender
 from gateway.metrics import UPSTREAM_ERRORS, UPSTREAM_LATENCY, UPSTREAM_RESPONSES, method_label
 from gateway.transport import (
     Answer,
@@ -32,7 +29,6 @@ from gateway.transport import (
     ReadTimedOut,
     Sender,
     SendError,
-    Timeouts,
 )
 
 # RFC 9110 §9.2.2; only these may be sent twice.
@@ -48,24 +44,17 @@ class UpstreamFailure(Exception):
         self.response = error_response(status_code, detail, headers)
 
 
-def _refuse_all_cookies() -> CookieJar:
-    # httpx stores Set-Cookie answers in the client's jar; a shared client must
-    # never remember one user's cookies.
-    return CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
-
-
 @dataclass(eq=False)
 class Upstream:
     """One upstream service: its replicas (gateway.balancer), the sender requests go
-    through and an httpx client for the gateway's own calls (documents, health)."""
+    through (gateway.transport, chosen by gateway.state) and an httpx client for the
+    gateway's own calls (documents, health)."""
 
     name: str
-    prefix: str
     replicas: Sequence[Replica]
-    timeouts: Timeouts
+    client: httpx.AsyncClient
+    sender: Sender
     balancer: Balancer = field(init=False)
-    client: httpx.AsyncClient = field(init=False)
-    sender: Sender = field(init=False)
 
     def __post_init__(self) -> None:
         self.balancer = Balancer(self.replicas)
@@ -86,32 +75,6 @@ class Upstream:
     def url(self) -> str:
         """The first replica's URL (where the merged document reads this service's)."""
         return self.replicas[0].url
-
-    def open(
-        self,
-        limits: httpx.Limits,
-        transport: httpx.AsyncBaseTransport | None,
-        *,
-        use_aiohttp: bool,
-    ) -> None:
-        """`use_aiohttp`: forward through aiohttp's pool rather than the httpx client."""
-        self.client = httpx.AsyncClient(
-            timeout=httpx.Timeout(
-                self.timeouts.read, connect=self.timeouts.connect, pool=self.timeouts.pool
-            ),
-            limits=limits,
-            transport=transport,
-            cookies=_refuse_all_cookies(),
-            trust_env=False,
-            follow_redirects=False,
-        )
-        # The client's default Accept, Accept-Encoding and User-Agent would be
-        # merged into every forwarded request; the client's own headers go as sent.
-        self.client.headers.clear()
-        if use_aiohttp:
-            self.sender = AiohttpSender(self.timeouts, limits.max_connections or 100)
-        else:
-            self.sender = HttpxSender(self.client)
 
     async def aclose(self) -> None:
         await self.sender.aclose()

@@ -2,37 +2,24 @@
 
 Each label is one of the services' public path templates, or `other`: however
 a caller spells a path (`/notes/5.0`, `/notes/+5`, made-up paths), the number
-of time series stays bounded by this table. tests/test_route_labels.py checks
-the table against the services' committed OpenAPI documents.
+of time series stays bounded by this table. The table comes from the services'
+committed OpenAPI documents (`make openapi` writes it); tests/test_route_labels.py
+checks it against them. An upstream declared only in GATEWAY_UPSTREAMS has no
+committed document: its requests are labelled `other`.
 """
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
+from importlib import resources
 
 OTHER = "other"
-
-ROUTE_TEMPLATES = (
-    "/.well-known/oauth-authorization-server/auth",
-    "/auth/.well-known/jwks.json",
-    "/auth/.well-known/oauth-authorization-server",
-    "/auth/events",
-    "/auth/introspect",
-    "/auth/logout",
-    "/auth/me",
-    "/auth/me/events",
-    "/auth/me/sessions",
-    "/auth/me/sessions/{session_id}",
-    "/auth/password-reset",
-    "/auth/password-reset/confirm",
-    "/auth/register",
-    "/auth/revoke",
-    "/auth/token",
-    "/auth/users",
-    "/auth/users/{user_id}",
-    "/auth/verify",
-    "/notes",
-    "/notes/{note_id}",
+# Written by `make openapi` (deploy/export_openapi.py): the paths each platform
+# upstream (gateway.upstreams) serves in its committed openapi.json.
+TEMPLATES_FILE = "route_templates.json"
+ROUTE_TEMPLATES: tuple[str, ...] = tuple(
+    json.loads(resources.files("gateway").joinpath(TEMPLATES_FILE).read_text())["templates"]
 )
 
 Template = tuple[str | None, ...]  # None stands for a `{parameter}` segment

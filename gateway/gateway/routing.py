@@ -1,51 +1,38 @@
-"""Which requests the gateway forwards, where to, and which need no token."""
+"""Which requests the gateway forwards, and where to: the route table, precomputed
+at start-up from the table of upstreams (gateway.upstreams) by gateway.state."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
 
-# (method, path without trailing slash) pairs that anyone may call.
-OPEN_ROUTES = frozenset(
-    {
-        ("POST", "/auth/register"),
-        ("POST", "/auth/token"),
-        ("POST", "/auth/revoke"),
-        ("GET", "/auth/.well-known/jwks.json"),
-        ("HEAD", "/auth/.well-known/jwks.json"),
-        # Account recovery and proof of address: the emailed token is the credential.
-        ("POST", "/auth/password-reset"),
-        ("POST", "/auth/password-reset/confirm"),
-        ("POST", "/auth/verify"),
-        # Client credentials, not a bearer token (RFC 7662).
-        ("POST", "/auth/introspect"),
-        ("GET", "/auth/.well-known/oauth-authorization-server"),
-        ("HEAD", "/auth/.well-known/oauth-authorization-server"),
-        ("GET", "/.well-known/oauth-authorization-server/auth"),
-        ("HEAD", "/.well-known/oauth-authorization-server/auth"),
-    }
-)
-# Paths outside every prefix, each forwarded to the service of the prefix it
-# names: where RFC 8414 §3.1 puts the metadata of auth-service's issuer
-# `<public URL>/auth` (the well-known string goes before the issuer's path).
-EXACT_PATHS = {"/.well-known/oauth-authorization-server/auth": "/auth"}
 
+@dataclass(frozen=True)
+class PublicPaths:
+    """The paths of one upstream the gateway forwards: `/auth` and `/auth/...` for
+    each prefix `/auth`, and each exact path outside every prefix."""
 
-def is_open_route(method: str, path: str) -> bool:
-    """`path` without its trailing slash (`IncomingRequest.path`)."""
-    return (method, path) in OPEN_ROUTES
+    prefixes: tuple[str, ...]
+    exact: tuple[str, ...] = ()
+
+    def exposes(self, path: str) -> bool:
+        """`path` without its trailing slash."""
+        return path in self.exact or any(
+            path == prefix or path.startswith(prefix + "/") for prefix in self.prefixes
+        )
 
 
 class PrefixRouter(Generic[T]):
-    """Maps `/auth`, `/auth/...` to one upstream, `/notes...` to another, and
-    each of EXACT_PATHS to the upstream of its prefix."""
+    """Maps `/auth`, `/auth/...` to one upstream, `/notes...` to another, and each
+    exact path (one outside every prefix, such as RFC 8414 §3.1's place for
+    auth-service's metadata) to the upstream that serves it."""
 
-    def __init__(self, prefixes: dict[str, T]) -> None:
-        self._prefixes = prefixes
-        self._exact = {
-            path: prefixes[prefix] for path, prefix in EXACT_PATHS.items() if prefix in prefixes
-        }
+    def __init__(self, prefixes: Mapping[str, T], exact: Mapping[str, T] | None = None) -> None:
+        self._prefixes = dict(prefixes)
+        self._exact = dict(exact or {})
 
     def match(self, path: str) -> T | None:
         """`path` without its trailing slash (`IncomingRequest.path`)."""

@@ -7,6 +7,7 @@ from openapi_spec_validator import validate
 
 from gateway.main import create_app
 from gateway.openapi_merge import ServiceDocument, merge_documents
+from gateway.routing import PublicPaths
 from platform_common.scopes import DESCRIPTIONS
 from platform_common.testing.contract import Contract
 from tests.conftest import AUTH_URL, NOTES_URL, asgi_client, make_settings
@@ -150,7 +151,7 @@ class TestMergedDocument:
 def _service(name: str, prefix: str, schema: dict[str, Any]) -> ServiceDocument:
     return ServiceDocument(
         name,
-        prefix,
+        PublicPaths((prefix,)),
         {
             "openapi": "3.1.0",
             "info": {"title": name, "version": "1"},

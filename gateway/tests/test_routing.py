@@ -123,7 +123,9 @@ class TestPrefixRouter:
 
     def test_exact_paths_outside_the_prefixes(self) -> None:
         """RFC 8414 §3.1's place for the metadata of the issuer `<public URL>/auth`."""
-        router = PrefixRouter({"/auth": "a", "/notes": "n"})
+        router = PrefixRouter(
+            {"/auth": "a", "/notes": "n"}, {"/.well-known/oauth-authorization-server/auth": "a"}
+        )
         assert router.match("/.well-known/oauth-authorization-server/auth") == "a"
         for path in (
             "/.well-known/oauth-authorization-server",
