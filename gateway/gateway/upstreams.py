@@ -187,6 +187,12 @@ DEFAULT_UPSTREAMS = (
             "HEAD /auth/.well-known/oauth-authorization-server",
             "GET /.well-known/oauth-authorization-server/auth",
             "HEAD /.well-known/oauth-authorization-server/auth",
+            # The authorization endpoint's pages: a person's browser, no token.
+            "GET /auth/authorize",
+            "HEAD /auth/authorize",
+            "POST /auth/authorize",
+            "GET /auth/.well-known/openid-configuration",
+            "HEAD /auth/.well-known/openid-configuration",
         ),
     ),
     UpstreamSpec(name=NOTES, prefixes=("/notes",), urls=("http://127.0.0.1:8002",)),

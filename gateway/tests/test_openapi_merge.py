@@ -64,6 +64,7 @@ class TestMergedDocument:
                         "scopes": {
                             "notes:read": DESCRIPTIONS["notes:read"],
                             "notes:write": DESCRIPTIONS["notes:write"],
+                            "openid": DESCRIPTIONS["openid"],
                         },
                     }
                 },
@@ -216,7 +217,7 @@ def _scoped_service(
     """A service whose OAuth2 scheme describes `scopes`; path → the scopes its GET needs."""
     return ServiceDocument(
         name,
-        prefix,
+        PublicPaths((prefix,)),
         {
             "openapi": "3.1.0",
             "info": {"title": name, "version": "1"},

@@ -60,10 +60,20 @@ REQUEST_FIELDS = frozenset(
         "code_challenge_method",
     }
 )
+HTML: dict[str, Any] = {"text/html": {"schema": {"type": "string"}}}
 PAGE: Responses = {
-    200: {"content": {"text/html": {}}, "description": "The sign-in or consent page"},
+    200: {"content": HTML, "description": "The sign-in or consent page"},
     303: {"description": "Back to the app's redirect URI: `code` or `error`, `state`, `iss`"},
-    400: {"content": {"text/html": {}}, "description": "Unknown app or redirect URI: no redirect"},
+    400: {
+        "content": HTML,
+        "description": "Unknown app or redirect URI (no redirect), or a wrong password",
+    },
+}
+STEP: Responses = {
+    **PAGE,
+    403: {"content": HTML, "description": "The form's CSRF token does not match its cookie"},
+    429: {"content": HTML, "description": "Too many sign-in attempts (the login throttle)"},
+    503: {"content": HTML, "description": "Too busy to check passwords right now"},
 }
 
 
@@ -78,7 +88,20 @@ async def authorize(request: Request, session: SessionDep, state: StateDep) -> R
     return await _continue(request, session, state, params, signed_in=None)
 
 
-@router.post("/authorize", response_class=HTMLResponse, responses=PAGE, include_in_schema=False)
+@router.post(
+    "/authorize",
+    response_class=HTMLResponse,
+    responses=STEP,
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/x-www-form-urlencoded": {
+                    "schema": {"type": "object", "additionalProperties": {"type": "string"}}
+                }
+            }
+        }
+    },
+)
 async def authorize_step(
     request: Request,
     session: SessionDep,
@@ -86,7 +109,9 @@ async def authorize_step(
     hasher: HasherDep,
     client: ClientInfoDep,
 ) -> Response:
-    """A step of the pages: sign in, allow, deny."""
+    """A step of the pages (their forms post here): `step` = `signin` (with
+    `email` and `password`), `allow` or `deny`, the page's `csrf_token`, and
+    the authorization request's parameters."""
     form = await request.form()
     fields = _single_values((k, v) for k, v in form.multi_items() if isinstance(v, str))
     cookie = request.cookies.get(CSRF_COOKIE, "")
