@@ -108,7 +108,9 @@ def test_an_app_signs_a_person_in_and_reads_their_notes(
 
     with oauth_client(app, "notes:read offline_access") as client:
         verifier = generate_token(48)
-        url, state = client.create_authorization_url(f"{base}/auth/authorize", code_verifier=verifier)
+        url, state = client.create_authorization_url(
+            f"{base}/auth/authorize", code_verifier=verifier
+        )
         browser.open(url)
         page = browser.page
         page.screenshot(path=str(ARTIFACTS / "oauth-sign-in.png"), full_page=True)

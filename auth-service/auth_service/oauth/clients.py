@@ -322,7 +322,7 @@ async def register_docs_client(session: AsyncSession, *, client_id: str, public_
         "scopes": sorted(USER_SCOPES - {"offline_access"}),
         "audience": None,
         "introspection_audiences": [],
-        "secret_hash": None,
+        "secret_hash": None,  # public: no secret  # nosec B105
     }
     statement = insert(OAuthClient).values(id=client_id, source="config", **values)
     await session.execute(
