@@ -4,6 +4,8 @@ client) and a real browser (Chromium through Playwright)."""
 
 from __future__ import annotations
 
+import http.server
+import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator
@@ -24,8 +26,6 @@ with warnings.catch_warnings():
     from authlib.integrations.httpx_client import OAuth2Client
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-# Never reached: the browser's navigation to it is answered by the test.
-REDIRECT_URI = "http://127.0.0.1:9/callback"
 REVOCATION_BOUND_SECONDS = 10
 
 
@@ -36,24 +36,40 @@ def eventually(check: Callable[[], bool], within: float) -> None:
         time.sleep(0.25)
 
 
+class Receiver(http.server.BaseHTTPRequestHandler):
+    """The app's loopback redirect receiver (RFC 8252 §7.3), as a command-line app runs it."""
+
+    received: list[str]
+
+    def do_GET(self) -> None:
+        if self.path.startswith("/callback"):
+            type(self).received.append(self.path)
+        body = b"the app got its answer"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
 class Browser:
-    """One Chromium page whose navigations to the app's redirect URI are caught."""
+    """One Chromium page, and the app's redirect receiver on a loopback port."""
 
-    def __init__(self, page: Any) -> None:
+    def __init__(self, page: Any, port: int, received: list[str]) -> None:
         self.page = page
-        self.redirects: list[str] = []
-        page.route(f"{REDIRECT_URI}*", self._catch)
-
-    def _catch(self, route: Any) -> None:
-        self.redirects.append(route.request.url)
-        route.fulfill(status=200, body="the app got its answer")
+        self.origin = f"http://127.0.0.1:{port}"
+        self.redirect_uri = f"{self.origin}/callback"
+        self.redirects = received
 
     def open(self, url: str) -> None:
         self.page.goto(url)
 
     def last_redirect(self) -> str:
         eventually(lambda: bool(self.redirects), 10)
-        return self.redirects[-1]
+        return self.origin + self.redirects[-1]
 
 
 @pytest.fixture
@@ -62,22 +78,32 @@ def browser() -> Iterator[Browser]:
         pytest.fail("Chromium is missing: `make test` installs Debian's chromium package")
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield Browser(chromium.new_page(viewport={"width": 900, "height": 900}))
-        finally:
-            chromium.close()
+    received: list[str] = []
+    handler = type("AppReceiver", (Receiver,), {"received": received})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                page = chromium.new_page(viewport={"width": 900, "height": 900})
+                yield Browser(page, server.server_address[1], received)
+            finally:
+                chromium.close()
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
-def register_app(api: ApiClient, **settings: Any) -> dict[str, Any]:
+def register_app(api: ApiClient, redirect_uri: str, **settings: Any) -> dict[str, Any]:
     root = bearer(api.login("root@e2e.example", "root-password-e2e"))
     body = {
         "name": "Notes on the go",
         "confidential": False,
         "grant_types": ["authorization_code", "refresh_token"],
         "scopes": ["notes:read", "offline_access"],
-        "redirect_uris": [REDIRECT_URI],
+        "redirect_uris": [redirect_uri],
         **settings,
     }
     created = api.http.post("/auth/clients", json=body, headers=root)
@@ -89,7 +115,7 @@ def register_app(api: ApiClient, **settings: Any) -> dict[str, Any]:
 def oauth_client(app: dict[str, Any], scope: str) -> OAuth2Client:
     return OAuth2Client(
         app["client_id"],
-        redirect_uri=REDIRECT_URI,
+        redirect_uri=app["redirect_uris"][0],
         scope=scope,
         code_challenge_method="S256",
         token_endpoint_auth_method="none",
@@ -103,7 +129,7 @@ def test_an_app_signs_a_person_in_and_reads_their_notes(
     base = f"http://127.0.0.1:{system.ports['gateway']}"
     user = api.register()
     api.create_note(bearer(api.login(user["email"], user["password"])), "from the person", "kept")
-    app = register_app(api)
+    app = register_app(api, browser.redirect_uri)
     ARTIFACTS.mkdir(exist_ok=True)
 
     with oauth_client(app, "notes:read offline_access") as client:
@@ -158,7 +184,7 @@ def test_an_app_signs_a_person_in_and_reads_their_notes(
 def test_deny_gives_access_denied(system: LocalSystem, api: ApiClient, browser: Browser) -> None:
     base = f"http://127.0.0.1:{system.ports['gateway']}"
     user = api.register()
-    app = register_app(api, name="Nosy app")
+    app = register_app(api, browser.redirect_uri, name="Nosy app")
     with oauth_client(app, "notes:read") as client:
         url, state = client.create_authorization_url(
             f"{base}/auth/authorize", code_verifier=generate_token(48)
