@@ -154,9 +154,10 @@ class AuthorizationNotFound(ServiceError):
 
 
 class InvalidClientMetadata(ServiceError):
-    """A client registration or change that cannot be (RFC 7591 §3.2.2's case)."""
+    """A client registration or change that cannot be (RFC 7591 §3.2.2's
+    invalid_client_metadata, a 400)."""
 
-    status_code = status.HTTP_422_UNPROCESSABLE_CONTENT
+    status_code = status.HTTP_400_BAD_REQUEST
 
 
 def _oauth_error(exc: ServiceError) -> str:

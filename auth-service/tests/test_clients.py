@@ -66,26 +66,28 @@ class TestCreate:
             None,
         )
         again = await create(client, root, {**APP, "client_id": "notes-mobile"})
-        assert again.status_code == 422
+        assert again.status_code == 400
 
     @pytest.mark.parametrize(
-        "change",
+        ("change", "status"),
         [
-            {"confidential": False, "grant_types": ["client_credentials"]},
-            {"redirect_uris": []},
-            {"redirect_uris": ["http://app.example/callback"]},
-            {"redirect_uris": ["https://app.example/callback#x"]},
-            {"redirect_uris": ["javascript:alert(1)"]},
-            {"scopes": ["reports:read"]},
-            {"grant_types": ["implicit"]},
-            {"client_id": "no spaces"},
+            # RFC 7591 §3.2.2: settings that cannot be together, 400.
+            ({"confidential": False, "grant_types": ["client_credentials"]}, 400),
+            ({"redirect_uris": []}, 400),
+            ({"redirect_uris": ["http://app.example/callback"]}, 400),
+            ({"redirect_uris": ["https://app.example/callback#x"]}, 400),
+            ({"redirect_uris": ["javascript:alert(1)"]}, 400),
+            ({"scopes": ["reports:read"]}, 400),
+            # A value of the wrong shape: the request's own validation, 422.
+            ({"grant_types": ["implicit"]}, 422),
+            ({"client_id": "no spaces"}, 422),
         ],
     )
     async def test_invalid_settings_refused(
-        self, client: httpx.AsyncClient, root: Account, change: dict[str, Any]
+        self, client: httpx.AsyncClient, root: Account, change: dict[str, Any], status: int
     ) -> None:
         response = await create(client, root, {**APP, **change})
-        assert response.status_code == 422, response.text
+        assert response.status_code == status, response.text
 
     async def test_superusers_only(self, client: httpx.AsyncClient, alice: Account) -> None:
         assert (await create(client, alice, SERVICE)).status_code == 403

@@ -23,7 +23,9 @@ from platform_common.responses import MALFORMED_BODY, Responses
 
 router = superuser_router("/auth/clients", tag="clients")
 CLIENT_NOT_FOUND = documented(404, "Client not found")
-INVALID_METADATA = documented(422, "The client's settings cannot be (the detail says why)")
+INVALID_METADATA = documented(
+    400, "The body cannot be decoded, or the client's settings cannot be (the detail says why)"
+)
 TOTAL_COUNT: Responses = {200: {"headers": {"X-Total-Count": {"schema": {"type": "integer"}}}}}
 
 
@@ -106,7 +108,7 @@ async def delete_client(
 @router.post(
     "/{client_id}/secret",
     response_model=ClientSecret,
-    responses={**CLIENT_NOT_FOUND, **INVALID_METADATA},
+    responses={**MALFORMED_BODY, **CLIENT_NOT_FOUND, **INVALID_METADATA},
 )
 async def rotate_client_secret(
     client_id: ClientId,
