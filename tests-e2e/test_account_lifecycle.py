@@ -359,16 +359,18 @@ class TestStandardEndpoints:
         assert document["issuer"] == f"{gateway}/auth"
         inserted = api.http.get("/.well-known/oauth-authorization-server/auth")
         assert (inserted.status_code, inserted.json()) == (200, document)
-        # Only the scope a third party may ask for: not the introspector's.
-        assert document["scopes_supported"] == ["notes"]
+        # Only the scopes a third party may ask for: not the introspector's.
+        assert "introspect" not in document["scopes_supported"]
+        assert "notes" in document["scopes_supported"]
         assert document["token_endpoint"] == f"{gateway}/auth/token"
         assert document["introspection_endpoint"] == f"{gateway}/auth/introspect"
-        assert document["response_types_supported"] == []
+        assert document["authorization_endpoint"] == f"{gateway}/auth/authorize"
+        assert document["response_types_supported"] == ["code"]
         user = api.register()
         with OAuth2Client(
             token_endpoint=document["token_endpoint"],
             token_endpoint_auth_method="none",
-            scope=document["scopes_supported"][0],
+            scope="notes",
         ) as oauth:
             oauth.fetch_token(
                 document["token_endpoint"], username=user["email"], password=user["password"]
