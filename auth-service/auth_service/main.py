@@ -21,12 +21,7 @@ from auth_service.delivery.account_mail import AccountMail, MailTemplates
 from auth_service.delivery.mail import FileMailer, Mailer, SmtpConfig, SmtpMailer
 from auth_service.delivery.notes_client import NotesClient
 from auth_service.delivery.outbox import Backoff, OutboxDispatcher
-from auth_service.errors import (
-    ServiceError,
-    http_error_handler,
-    service_error_handler,
-    validation_error_handler,
-)
+from auth_service.errors import http_error_handler, service_error_handler, validation_error_handler
 from auth_service.oauth import clients
 from auth_service.oauth.introspection import Introspector, authorization_server_metadata
 from auth_service.oauth.keys import KeyRing, development_key_ring, load_key_ring
@@ -47,6 +42,7 @@ from platform_common.database import (
     create_database_engine,
     database_ready,
 )
+from platform_common.errors import ServiceError
 from platform_common.heap import settle_heap
 from platform_common.observability import configure_logging
 from platform_common.replicas import replica_client
@@ -358,10 +354,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="2.2.0",
         description="Users, registration, login and every token of the notes platform.",
         lifespan=lifespan,
+        exception_handlers={
+            ServiceError: service_error_handler,
+            StarletteHTTPException: http_error_handler,
+            RequestValidationError: validation_error_handler,
+        },
     )
-    app.add_exception_handler(ServiceError, service_error_handler)
-    app.add_exception_handler(StarletteHTTPException, http_error_handler)
-    app.add_exception_handler(RequestValidationError, validation_error_handler)
     return app
 
 
