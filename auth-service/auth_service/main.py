@@ -35,7 +35,7 @@ from auth_service.routes.clients import router as clients_router
 from auth_service.routes.oidc import router as oidc_router
 from auth_service.security import AccessTokenSigner, Argon2Parameters, PasswordHasher
 from auth_service.state import AuthState
-from platform_common.app import create_service_app
+from platform_common.app import create_service_app, uvicorn_factory
 from platform_common.background import background_task
 from platform_common.database import (
     async_database_url,
@@ -43,8 +43,6 @@ from platform_common.database import (
     database_ready,
 )
 from platform_common.errors import ServiceError
-from platform_common.heap import settle_heap
-from platform_common.observability import configure_logging
 from platform_common.replicas import replica_client
 from platform_common.telemetry import inject_trace_context
 from platform_common.tokens import AccessTokenVerifier, StaticKeys, parse_jwks
@@ -363,9 +361,4 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-def app() -> FastAPI:
-    """Factory for `uvicorn --factory auth_service.main:app`."""
-    configure_logging(SERVICE, get_settings().log_level)
-    application = create_app()
-    settle_heap()
-    return application
+app = uvicorn_factory(SERVICE, create_app, get_settings)

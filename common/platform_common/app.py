@@ -14,13 +14,14 @@ passed in; what is common is done here once, in one order:
 
 and a 405 names every method its path answers (method_not_allowed), a 500 is
 JSON and ends its connection (internal_error), a ServiceError is answered by
-its own status and body (platform_common.errors).
+its own status and body (platform_common.errors). `uvicorn_factory` makes the
+`app` that `uvicorn --factory <service>.main:app` starts.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
@@ -43,7 +44,9 @@ from platform_common.draining import DrainOnSigterm
 from platform_common.errors import ServiceError, service_error_handler
 from platform_common.head_requests import HeadAsGetMiddleware
 from platform_common.health import ReadinessCheck, health_router
-from platform_common.observability import RequestContextMiddleware
+from platform_common.heap import settle_heap
+from platform_common.observability import RequestContextMiddleware, configure_logging
+from platform_common.settings import ServiceSettings
 from platform_common.telemetry import configure_tracing
 from platform_common.trailing_slash import TrailingSlashMiddleware
 
@@ -130,6 +133,22 @@ def create_service_app(
     if trusted_proxies is not None:
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(trusted_proxies))
     app.add_middleware(DrainOnSigterm, drain_seconds=drain_seconds)
+    return app
+
+
+def uvicorn_factory(
+    service: str, create_app: Callable[[], FastAPI], settings: Callable[[], ServiceSettings]
+) -> Callable[[], FastAPI]:
+    """The `app` of `uvicorn --factory <package>.main:app`: logging configured
+    from the service's settings first, then its app, then the heap settled
+    (platform_common.heap) before the first request."""
+
+    def app() -> FastAPI:
+        configure_logging(service, settings().log_level)
+        application = create_app()
+        settle_heap()
+        return application
+
     return app
 
 
