@@ -30,8 +30,9 @@ from typing import Self
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
+from platform_common.settings import BackendSettings
 from platform_common.tokens import LEGACY_ISSUER
 
 FIRST_SUPERUSER_PASSWORD_MIN_LENGTH = 12
@@ -84,24 +85,10 @@ class ClientConfig(BaseModel):
         return self
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="AUTH_")
+class Settings(BackendSettings):
+    """The database, logging and draining (BackendSettings), and the rest below, under `AUTH_`."""
 
-    database_url: str = "postgresql://postgres@127.0.0.1:5432/postgres"
-    db_pool_size: int = Field(default=10, ge=1)
-    # Migrations (platform_common.migration_env, docs/migrations.md): a statement
-    # waiting longer than this for a lock gives up, so that it does not queue the
-    # service's own queries behind it; and no statement runs longer than the second.
-    migration_lock_timeout_seconds: float = Field(default=5.0, gt=0)
-    migration_statement_timeout_seconds: float = Field(default=300.0, gt=0)
-    log_level: str = "INFO"
-    # Peers whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses
-    # or CIDRs): the gateway's. Anyone else's forwarded headers are ignored.
-    trusted_proxies: list[str] = ["127.0.0.1", "::1"]
-    # On SIGTERM, keep serving this long with `Connection: close` (and
-    # /health/ready 503) before the graceful shutdown: callers leave first
-    # (platform_common/draining.py). 0: stop at once.
-    shutdown_drain_seconds: float = Field(default=0.0, ge=0)
+    model_config = SettingsConfigDict(env_prefix="AUTH_")
 
     # The tokens' `iss` is jwt_issuer below (derived from public_url). These
     # are also accepted here (/auth/me, introspection) until their tokens expire.

@@ -1,3 +1,9 @@
+"""auth-service's errors: the platform's ServiceError (platform_common.errors),
+answered in the OAuth 2.0 form on the token, revocation and introspection
+endpoints (RFC 6749 §5.2, RFC 7009 §2.2.1), `{"detail": ...}` elsewhere."""
+
+from collections.abc import Mapping
+
 from fastapi import Request, status
 from fastapi.encoders import jsonable_encoder
 from fastapi.exception_handlers import http_exception_handler
@@ -6,25 +12,13 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from platform_common.app import unsupported_media_type
+from platform_common.errors import ServiceError
+from platform_common.errors import service_error_handler as platform_error_handler
 
-# Endpoints that answer every error in the OAuth 2.0 form (RFC 6749 §5.2, RFC 7009 §2.2.1).
+# Endpoints that answer every error in the OAuth 2.0 form.
 OAUTH_PATHS = frozenset({"/auth/token", "/auth/revoke", "/auth/introspect"})
-
-
-class ServiceError(Exception):
-    status_code = status.HTTP_400_BAD_REQUEST
-    # Seconds, sent as Retry-After when set.
-    retry_after: int | None = None
-
-    # What a subclass says when it always says the same thing.
-    default_message = "Bad request"
-
-    def __init__(self, message: str | None = None, status_code: int | None = None) -> None:
-        message = self.default_message if message is None else message
-        super().__init__(message)
-        self.message = message
-        if status_code is not None:
-            self.status_code = status_code
+# RFC 6749 §5.1: no cache may keep what the token endpoint answers.
+NO_STORE: Mapping[str, str] = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
 class UserNotFound(ServiceError):
@@ -86,9 +80,13 @@ class OAuthError(ServiceError):
     """An error of the token or revocation endpoint, in RFC 6749 §5.2 form."""
 
     error = "invalid_request"
+    headers = NO_STORE
 
     def __init__(self, description: str) -> None:
         super().__init__(description)
+
+    def body(self) -> dict[str, str]:
+        return {"error": self.error, "error_description": self.message}
 
 
 class InvalidRequest(OAuthError):
@@ -126,6 +124,7 @@ class InvalidClient(OAuthError):
     # RFC 6749 §5.2: 401 with a challenge for the scheme the client may use.
     status_code = status.HTTP_401_UNAUTHORIZED
     error = "invalid_client"
+    headers: Mapping[str, str] = {**NO_STORE, "WWW-Authenticate": 'Basic realm="auth-service"'}
 
 
 class InsufficientScope(OAuthError):
@@ -160,28 +159,30 @@ class InvalidClientMetadata(ServiceError):
     status_code = status.HTTP_400_BAD_REQUEST
 
 
-def _oauth_error(exc: ServiceError) -> str:
+def in_oauth_form(exc: ServiceError) -> OAuthError:
+    """`exc` as the OAuth endpoints answer every error: its status, message and
+    Retry-After, the code `invalid_request` (RFC 6749 §4.1.2.1's
+    `temporarily_unavailable` for an overloaded server)."""
     if isinstance(exc, OAuthError):
-        return exc.error
-    # RFC 6749 §4.1.2.1's code for an overloaded server.
-    return "temporarily_unavailable" if isinstance(exc, ServerBusy) else "invalid_request"
+        return exc
+    oauth = OAuthError(exc.message)
+    oauth.error = "temporarily_unavailable" if isinstance(exc, ServerBusy) else "invalid_request"
+    oauth.status_code = exc.status_code
+    oauth.retry_after = exc.retry_after
+    oauth.headers = {**exc.headers, **NO_STORE}
+    return oauth
+
+
+def _on_oauth_path(request: Request) -> bool:
+    return request.url.path.rstrip("/") in OAUTH_PATHS
 
 
 async def service_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    """The platform's answer (platform_common.errors), in the OAuth form on the OAuth endpoints."""
     assert isinstance(exc, ServiceError)
-    headers: dict[str, str] = {}
-    if exc.retry_after is not None:
-        headers["Retry-After"] = str(exc.retry_after)
-    if isinstance(exc, OAuthError) or request.url.path.rstrip("/") in OAUTH_PATHS:
-        headers.update({"Cache-Control": "no-store", "Pragma": "no-cache"})
-        if isinstance(exc, InvalidClient):
-            headers["WWW-Authenticate"] = 'Basic realm="auth-service"'
-        return JSONResponse(
-            {"error": _oauth_error(exc), "error_description": exc.message},
-            status_code=exc.status_code,
-            headers=headers,
-        )
-    return JSONResponse({"detail": exc.message}, status_code=exc.status_code, headers=headers)
+    return await platform_error_handler(
+        request, in_oauth_form(exc) if _on_oauth_path(request) else exc
+    )
 
 
 async def http_error_handler(request: Request, exc: Exception) -> Response:
@@ -189,8 +190,8 @@ async def http_error_handler(request: Request, exc: Exception) -> Response:
     form it cannot parse (a multipart body without a boundary, say) is an OAuth
     `invalid_request` there, which is what their clients parse."""
     assert isinstance(exc, StarletteHTTPException)
-    if exc.status_code == 400 and request.url.path.rstrip("/") in OAUTH_PATHS:
-        return await service_error_handler(request, InvalidRequest(str(exc.detail)))
+    if exc.status_code == 400 and _on_oauth_path(request):
+        return InvalidRequest(str(exc.detail)).response()
     return await http_exception_handler(request, exc)
 
 
@@ -202,11 +203,9 @@ async def validation_error_handler(request: Request, exc: Exception) -> Response
     The echo would return passwords (or a megabyte of one) in the response.
     """
     assert isinstance(exc, RequestValidationError)
-    if request.url.path.rstrip("/") in OAUTH_PATHS:
+    if _on_oauth_path(request):
         fields = sorted({str(error["loc"][-1]) for error in exc.errors() if error.get("loc")})
-        return await service_error_handler(
-            request, InvalidRequest(f"malformed parameters: {', '.join(fields)}")
-        )
+        return InvalidRequest(f"malformed parameters: {', '.join(fields)}").response()
     if (refused := unsupported_media_type(exc)) is not None:
         return refused
     errors = [{k: v for k, v in error.items() if k != "input"} for error in exc.errors()]

@@ -21,12 +21,7 @@ from auth_service.delivery.account_mail import AccountMail, MailTemplates
 from auth_service.delivery.mail import FileMailer, Mailer, SmtpConfig, SmtpMailer
 from auth_service.delivery.notes_client import NotesClient
 from auth_service.delivery.outbox import Backoff, OutboxDispatcher
-from auth_service.errors import (
-    ServiceError,
-    http_error_handler,
-    service_error_handler,
-    validation_error_handler,
-)
+from auth_service.errors import http_error_handler, service_error_handler, validation_error_handler
 from auth_service.oauth import clients
 from auth_service.oauth.introspection import Introspector, authorization_server_metadata
 from auth_service.oauth.keys import KeyRing, development_key_ring, load_key_ring
@@ -40,15 +35,14 @@ from auth_service.routes.clients import router as clients_router
 from auth_service.routes.oidc import router as oidc_router
 from auth_service.security import AccessTokenSigner, Argon2Parameters, PasswordHasher
 from auth_service.state import AuthState
-from platform_common.app import create_service_app
+from platform_common.app import create_service_app, uvicorn_factory
 from platform_common.background import background_task
 from platform_common.database import (
     async_database_url,
     create_database_engine,
     database_ready,
 )
-from platform_common.heap import settle_heap
-from platform_common.observability import configure_logging
+from platform_common.errors import ServiceError
 from platform_common.replicas import replica_client
 from platform_common.telemetry import inject_trace_context
 from platform_common.tokens import AccessTokenVerifier, StaticKeys, parse_jwks
@@ -358,16 +352,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="2.2.0",
         description="Users, registration, login and every token of the notes platform.",
         lifespan=lifespan,
+        exception_handlers={
+            ServiceError: service_error_handler,
+            StarletteHTTPException: http_error_handler,
+            RequestValidationError: validation_error_handler,
+        },
     )
-    app.add_exception_handler(ServiceError, service_error_handler)
-    app.add_exception_handler(StarletteHTTPException, http_error_handler)
-    app.add_exception_handler(RequestValidationError, validation_error_handler)
     return app
 
 
-def app() -> FastAPI:
-    """Factory for `uvicorn --factory auth_service.main:app`."""
-    configure_logging(SERVICE, get_settings().log_level)
-    application = create_app()
-    settle_heap()
-    return application
+app = uvicorn_factory(SERVICE, create_app, get_settings)

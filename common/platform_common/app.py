@@ -13,13 +13,15 @@ passed in; what is common is done here once, in one order:
     routes                   the caller's routers, then the health routes
 
 and a 405 names every method its path answers (method_not_allowed), a 500 is
-JSON and ends its connection (internal_error).
+JSON and ends its connection (internal_error), a ServiceError is answered by
+its own status and body (platform_common.errors). `uvicorn_factory` makes the
+`app` that `uvicorn --factory <service>.main:app` starts.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
@@ -34,14 +36,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware import Middleware
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Match
-from starlette.types import ASGIApp, Scope
+from starlette.types import ASGIApp, ExceptionHandler, Scope
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from platform_common.database import add_database_error_handlers
 from platform_common.draining import DrainOnSigterm
+from platform_common.errors import ServiceError, service_error_handler
 from platform_common.head_requests import HeadAsGetMiddleware
 from platform_common.health import ReadinessCheck, health_router
-from platform_common.observability import RequestContextMiddleware
+from platform_common.heap import settle_heap
+from platform_common.observability import RequestContextMiddleware, configure_logging
+from platform_common.settings import ServiceSettings
 from platform_common.telemetry import configure_tracing
 from platform_common.trailing_slash import TrailingSlashMiddleware
 
@@ -78,6 +83,7 @@ def create_service_app(
     middleware: Sequence[Middleware] = (),
     drain_seconds: float = 0.0,
     public_edge: bool = False,
+    exception_handlers: Mapping[int | type[Exception], ExceptionHandler] | None = None,
     **fastapi_options: Any,
 ) -> FastAPI:
     """A FastAPI app with the shared routes, error answers and middleware.
@@ -91,6 +97,8 @@ def create_service_app(
     before shutting down (platform_common.draining; 0: stop at once).
     `public_edge`: the app faces the internet (the gateway): a client's trace
     context is continued but not trusted (platform_common.telemetry).
+    `exception_handlers`: the service's own, added after (and so replacing)
+    the shared ones for the same exception or status.
     Tracing is configured here, from the `OTEL_*` environment, once per process.
     """
     configure_tracing(service, public_edge=public_edge)
@@ -113,6 +121,9 @@ def create_service_app(
     app.add_exception_handler(405, method_not_allowed)
     app.add_exception_handler(500, internal_error)
     app.add_exception_handler(RequestValidationError, validation_failed)
+    app.add_exception_handler(ServiceError, service_error_handler)
+    for key, handler in (exception_handlers or {}).items():
+        app.add_exception_handler(key, handler)
     # add_middleware puts each one outside the previous: added innermost first.
     app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(TrailingSlashMiddleware)
@@ -122,6 +133,22 @@ def create_service_app(
     if trusted_proxies is not None:
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(trusted_proxies))
     app.add_middleware(DrainOnSigterm, drain_seconds=drain_seconds)
+    return app
+
+
+def uvicorn_factory(
+    service: str, create_app: Callable[[], FastAPI], settings: Callable[[], ServiceSettings]
+) -> Callable[[], FastAPI]:
+    """The `app` of `uvicorn --factory <package>.main:app`: logging configured
+    from the service's settings first, then its app, then the heap settled
+    (platform_common.heap) before the first request."""
+
+    def app() -> FastAPI:
+        configure_logging(service, settings().log_level)
+        application = create_app()
+        settle_heap()
+        return application
+
     return app
 
 

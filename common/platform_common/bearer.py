@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
+from platform_common.errors import Unauthorized
 from platform_common.tokens import AccessClaims, AccessTokenVerifier, InvalidToken
 
 # Declared as OAuth2 password flow so every service's OpenAPI document (and the
@@ -18,33 +19,20 @@ from platform_common.tokens import AccessClaims, AccessTokenVerifier, InvalidTok
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
 
 
-def unauthorized(description: str | None = None) -> HTTPException:
-    """401 as RFC 6750 §3 words it: no error code when no token was sent."""
-    if description is None:
-        return HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            detail="Not authenticated",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-    return HTTPException(
-        status.HTTP_401_UNAUTHORIZED,
-        detail=description,
-        headers={
-            "WWW-Authenticate": f'Bearer error="invalid_token", error_description="{description}"'
-        },
-    )
+# The RFC 6750 401 (platform_common.errors), by the name the services raise it.
+unauthorized = Unauthorized
 
 
 async def access_claims(
     request: Request, token: Annotated[str | None, Depends(oauth2_scheme)]
 ) -> AccessClaims:
     if not token:
-        raise unauthorized()
+        raise Unauthorized()
     verifier: AccessTokenVerifier = request.app.state.token_verifier
     try:
         return await verifier.verify(token)
     except InvalidToken as exc:
-        raise unauthorized(str(exc)) from None
+        raise Unauthorized(str(exc)) from None
 
 
 Claims = Annotated[AccessClaims, Depends(access_claims)]

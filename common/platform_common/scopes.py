@@ -14,12 +14,13 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from fastapi import HTTPException, Request, Security, status
+from fastapi import Request, Security
 from fastapi.openapi.models import OAuth2 as OAuth2Model
 from fastapi.openapi.models import SecurityBase as SecurityBaseModel
 from fastapi.security.base import SecurityBase
 
-from platform_common.bearer import access_claims, oauth2_scheme, unauthorized
+from platform_common.bearer import access_claims, oauth2_scheme
+from platform_common.errors import MissingScope, Unauthorized
 from platform_common.tokens import AccessClaims
 
 NOTES_READ = "notes:read"
@@ -54,14 +55,6 @@ def holds(granted: frozenset[str], needed: str) -> bool:
     return needed in granted or not granted.isdisjoint(IMPLIED_BY.get(needed, ()))
 
 
-def insufficient_scope(scope: str) -> HTTPException:
-    return HTTPException(
-        status.HTTP_403_FORBIDDEN,
-        detail=f"The access token lacks the scope {scope}",
-        headers={"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{scope}"'},
-    )
-
-
 def _listing_scopes(model: SecurityBaseModel) -> SecurityBaseModel:
     """bearer's scheme (its name, flows and token URL: one scheme per document)
     with every flow listing the scopes, so Swagger UI and client generators see
@@ -91,7 +84,7 @@ class _ScopedBearer(SecurityBase):
     async def verified(self, request: Request) -> AccessClaims:
         claims = await access_claims(request, await oauth2_scheme(request))
         if not holds(claims.scopes, self.scope):
-            raise insufficient_scope(self.scope)
+            raise MissingScope(self.scope)
         return claims
 
 
@@ -110,7 +103,7 @@ class ScopedUser(_ScopedBearer):
         try:
             return uuid.UUID(claims.subject)
         except ValueError:
-            raise unauthorized("token subject is not a user") from None
+            raise Unauthorized("token subject is not a user") from None
 
 
 # `Security(..., scopes=...)` is what puts the scope in the operation's

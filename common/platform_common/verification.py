@@ -2,8 +2,8 @@
 
 The same wiring for every such process: auth-service's JWKS (cached), its
 revocation list (polled), the verifier using both, and the one HTTP client
-they share. Built from a few settings fields that the gateway and
-notes-service name alike (`<PREFIX>_JWKS_URL`, `<PREFIX>_REVOCATIONS_ENABLED`, ...).
+they share. Built from the settings both extend (VerifierSettings:
+`<PREFIX>_JWKS_URL`, `<PREFIX>_REVOCATIONS_ENABLED`, ...).
 """
 
 from __future__ import annotations
@@ -11,30 +11,49 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Protocol
 
 import httpx
+from pydantic import Field
+from pydantic_settings import BaseSettings
 
 from platform_common.background import background_task
 from platform_common.replicas import replica_transport, split_urls
 from platform_common.revocations import RevokedSubjects
 from platform_common.telemetry import inject_trace_context
-from platform_common.tokens import AccessTokenVerifier, JwksCache
+from platform_common.tokens import LEGACY_ISSUER, AccessTokenVerifier, JwksCache
+
+# auth-service as `make run` starts it; the gateway derives its own from its
+# auth upstream instead (gateway.config).
+LOCAL_JWKS_URL = "http://127.0.0.1:8001/auth/.well-known/jwks.json"
+LOCAL_REVOCATIONS_URL = "http://127.0.0.1:8001/internal/revocations"
 
 
-class VerifierSettings(Protocol):
-    """The settings fields the builder reads."""
+class VerifierSettings(BaseSettings):
+    """The settings of a process that verifies auth-service's tokens, one
+    validation for all; each process extends them under its own prefix
+    (`GATEWAY_JWKS_URL`, `NOTES_JWKS_URL`) and names its audiences itself."""
 
-    jwks_url: str
-    jwt_issuer: str
-    # Also accepted, for tokens signed before the issuer changed (until they expire).
-    jwt_previous_issuers: list[str]
-    jwks_max_age_seconds: float
-    jwks_refetch_floor_seconds: float
+    # Each URL may name every auth-service replica (platform_common.replicas):
+    # comma-separated or a JSON list, asked in turn, the next when one refuses.
+    jwks_url: str = LOCAL_JWKS_URL
+    # auth-service's issuer: its public URL + /auth (AUTH_PUBLIC_URL; the
+    # default is `make run`'s, which sets it from the gateway's port).
+    jwt_issuer: str = "http://127.0.0.1:8000/auth"
+    # Also accepted until their tokens expire: the issuer before it was a URL.
+    # Empty it once auth-service has signed with jwt_issuer for an access-token
+    # lifetime (README, "Issuer").
+    jwt_previous_issuers: list[str] = [LEGACY_ISSUER]
+    # Keys are refetched after this, and at most once per floor (an unknown
+    # `kid` asks at once): an age of 0 would ask auth-service on every token.
+    jwks_max_age_seconds: float = Field(default=300.0, gt=0)
+    jwks_refetch_floor_seconds: float = Field(default=10.0, ge=0)
+    # Users deleted or deactivated since their token was issued
+    # (platform_common.revocations): their tokens are refused within about
+    # one poll interval.
+    revocations_url: str = LOCAL_REVOCATIONS_URL
+    revocations_poll_interval_seconds: float = Field(default=2.0, gt=0)
     # Off only in tests that have no list to poll (one switch, the same in every process).
-    revocations_enabled: bool
-    revocations_url: str
-    revocations_poll_interval_seconds: float
+    revocations_enabled: bool = True
 
 
 @dataclass(frozen=True)

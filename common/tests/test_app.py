@@ -8,7 +8,9 @@ from fastapi import APIRouter, Body, FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from platform_common.app import create_service_app
+import platform_common.app
+from platform_common.app import create_service_app, uvicorn_factory
+from platform_common.settings import ServiceSettings
 
 router = APIRouter()
 
@@ -257,3 +259,32 @@ class TestBodyMediaType:
         self, body: str, headers: dict[str, str], status: int
     ) -> None:
         assert (await self.post(body, headers)).status_code == status
+
+
+class TestUvicornFactory:
+    """The `app` of `uvicorn --factory <service>.main:app`, the same for every service."""
+
+    def test_logging_then_the_app_then_the_heap(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        steps: list[tuple[str, ...]] = []
+        built = FastAPI()
+
+        def create_app() -> FastAPI:
+            steps.append(("create_app",))
+            return built
+
+        monkeypatch.setattr(
+            platform_common.app,
+            "configure_logging",
+            lambda service, level: steps.append(("configure_logging", service, level)),
+        )
+        monkeypatch.setattr(platform_common.app, "settle_heap", lambda: steps.append(("heap",)))
+        app = uvicorn_factory(
+            "test-service", create_app, lambda: ServiceSettings(log_level="WARNING")
+        )
+        assert steps == []  # nothing happens at import time
+        assert app() is built
+        assert steps == [
+            ("configure_logging", "test-service", "WARNING"),
+            ("create_app",),
+            ("heap",),
+        ]

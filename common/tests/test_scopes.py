@@ -8,6 +8,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from platform_common.errors import ServiceError, service_error_handler
 from platform_common.scopes import (
     DESCRIPTIONS,
     NOTES,
@@ -27,7 +28,8 @@ USER = uuid.uuid4()
 
 
 def build_app() -> FastAPI:
-    app = FastAPI()
+    # The 401/403 are ServiceErrors, answered by the handler every service's app has.
+    app = FastAPI(exception_handlers={ServiceError: service_error_handler})
     app.state.token_verifier = AccessTokenVerifier(
         StaticKeys(parse_jwks(ISSUER.jwks())), issuer=ISSUER.issuer, audiences=[ISSUER.audience]
     )

@@ -1,7 +1,7 @@
 """The remote verifier the gateway and notes-service build (platform_common.verification)."""
 
 import asyncio
-from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 import pytest
@@ -9,28 +9,27 @@ import respx
 
 from platform_common.testing.issuer import TokenIssuer
 from platform_common.tokens import LEGACY_ISSUER, InvalidToken
-from platform_common.verification import build_remote_verifier
+from platform_common.verification import VerifierSettings, build_remote_verifier
 
 JWKS_URL = "http://auth.test/auth/.well-known/jwks.json"
 REVOCATIONS_URL = "http://auth.test/internal/revocations"
 
 
-@dataclass
-class Settings:
-    jwks_url: str = JWKS_URL
-    jwt_issuer: str = "http://127.0.0.1:8000/auth"
-    jwt_previous_issuers: list[str] = field(default_factory=lambda: [LEGACY_ISSUER])
-    jwks_max_age_seconds: float = 300.0
-    jwks_refetch_floor_seconds: float = 0.0
-    revocations_enabled: bool = True
-    revocations_url: str = REVOCATIONS_URL
-    revocations_poll_interval_seconds: float = 0.01
+def verifier_settings(**changes: Any) -> VerifierSettings:
+    """A process's verifier settings, the URLs pointing at the mocked auth-service."""
+    values: dict[str, Any] = {
+        "jwks_url": JWKS_URL,
+        "jwks_refetch_floor_seconds": 0.0,
+        "revocations_url": REVOCATIONS_URL,
+        "revocations_poll_interval_seconds": 0.01,
+    }
+    return VerifierSettings(**{**values, **changes})
 
 
 async def test_verifies_with_the_jwks_and_refuses_revoked_subjects() -> None:
     issuer = TokenIssuer()
     token = issuer.token("user-1")
-    remote = build_remote_verifier(Settings(), audiences=[issuer.audience])
+    remote = build_remote_verifier(verifier_settings(), audiences=[issuer.audience])
     try:
         with respx.mock(assert_all_mocked=True) as mock:
             mock.get(JWKS_URL).respond(json=issuer.jwks())
@@ -61,7 +60,7 @@ async def test_verifies_with_the_jwks_and_refuses_revoked_subjects() -> None:
 async def test_issuers_from_the_settings(previous: list[str], legacy_accepted: bool) -> None:
     """Tokens carry JWT_ISSUER; JWT_PREVIOUS_ISSUERS are accepted too (issue 33)."""
     issuer = TokenIssuer(issuer="https://notes.example.com/auth")
-    settings = Settings(
+    settings = verifier_settings(
         jwt_issuer=issuer.issuer, jwt_previous_issuers=previous, revocations_enabled=False
     )
     remote = build_remote_verifier(settings, audiences=[issuer.audience])
@@ -82,7 +81,7 @@ async def test_issuers_from_the_settings(previous: list[str], legacy_accepted: b
 
 
 async def test_revocations_switched_off_by_the_flag_alone() -> None:
-    remote = build_remote_verifier(Settings(revocations_enabled=False), audiences=["a"])
+    remote = build_remote_verifier(verifier_settings(revocations_enabled=False), audiences=["a"])
     try:
         assert remote.revocations is None
         assert remote.verifier.revocations is None
@@ -94,7 +93,7 @@ async def test_revocations_switched_off_by_the_flag_alone() -> None:
 
 def test_enabled_without_url_refused() -> None:
     with pytest.raises(ValueError, match="no revocations URL"):
-        build_remote_verifier(Settings(revocations_url=""), audiences=["a"])
+        build_remote_verifier(verifier_settings(revocations_url=""), audiences=["a"])
 
 
 async def test_calls_to_auth_service_ignore_proxy_environment(
@@ -102,7 +101,7 @@ async def test_calls_to_auth_service_ignore_proxy_environment(
 ) -> None:
     monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:1")
     monkeypatch.setenv("ALL_PROXY", "http://127.0.0.1:1")
-    remote = build_remote_verifier(Settings(), audiences=["a"])
+    remote = build_remote_verifier(verifier_settings(), audiences=["a"])
     try:
         assert remote.http.trust_env is False
     finally:

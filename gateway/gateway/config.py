@@ -3,12 +3,13 @@ from ipaddress import IPv4Network, IPv6Network
 from typing import Any, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
 from gateway.quotas import parse_rate
 from gateway.upstreams import AUTH, NOTES, UpstreamSpec, resolve_table
 from platform_common.replicas import split_urls
-from platform_common.tokens import LEGACY_ISSUER
+from platform_common.settings import ServiceSettings
+from platform_common.verification import VerifierSettings
 
 # The settings of before GATEWAY_UPSTREAMS, per default upstream: (single URL,
 # replicas, read timeout). Still read: when set, folded into the table.
@@ -18,13 +19,12 @@ SETTINGS_OF_BEFORE = {
 }
 
 
-class Settings(BaseSettings):
+class Settings(VerifierSettings, ServiceSettings):
     # A refused value is not repeated in the error: URLs may carry credentials.
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", hide_input_in_errors=True)
 
     # Read by the local runner for uvicorn's --port.
     port: int = Field(default=8000, ge=1, le=65535)
-    log_level: str = "INFO"
 
     # The table of upstreams (gateway/upstreams.py), a JSON list: an entry
     # naming a default upstream sets its urls (its replicas, each balanced
@@ -47,28 +47,15 @@ class Settings(BaseSettings):
     upstream_max_connections: int = Field(default=200, ge=1)
     upstream_keepalive_connections: int = Field(default=100, ge=1)
 
-    # Empty means /auth/.well-known/jwks.json on every auth-service replica
-    # (platform_common.replicas: each in turn, the next when one refuses).
+    # The token check (platform_common.verification.VerifierSettings: the
+    # issuers, the JWKS cache, the revocation list). Empty URLs mean every
+    # auth-service replica's /auth/.well-known/jwks.json and
+    # /internal/revocations (platform_common.replicas: each in turn, the next
+    # when one refuses).
     jwks_url: str = ""
-    # auth-service's issuer: its public URL + /auth (AUTH_PUBLIC_URL; the
-    # default is `make run`'s, which sets it from the gateway's port).
-    jwt_issuer: str = "http://127.0.0.1:8000/auth"
-    # Also accepted until their tokens expire: the issuer before it was a URL.
-    # Empty it once auth-service has signed with jwt_issuer for an access-token
-    # lifetime (README, "Issuer").
-    jwt_previous_issuers: list[str] = [LEGACY_ISSUER]
-    jwt_audience: str = "notes-platform"
-    jwks_max_age_seconds: float = Field(default=300.0, gt=0)
-    jwks_refetch_floor_seconds: float = Field(default=10.0, ge=0)
-    max_authorization_bytes: int = Field(default=8192, ge=256)
-    # Users deleted or deactivated since their token was issued: polled from
-    # auth-service (platform_common.revocations), their tokens are refused
-    # within about one interval. Empty URL means /internal/revocations on
-    # every auth-service replica, like the JWKS.
     revocations_url: str = ""
-    revocations_poll_interval_seconds: float = Field(default=2.0, gt=0)
-    # Off only in tests that have no list to poll.
-    revocations_enabled: bool = True
+    jwt_audience: str = "notes-platform"
+    max_authorization_bytes: int = Field(default=8192, ge=256)
 
     max_body_bytes: int = Field(default=1024 * 1024, ge=1)
     # A request body must keep coming (each part within the idle deadline) and
@@ -100,11 +87,6 @@ class Settings(BaseSettings):
     rate_limit: str = "1200/minute"
     # Shares the quota counters between gateway instances; empty: each counts alone.
     redis_url: SecretStr = SecretStr("")
-
-    # On SIGTERM, keep serving this long with `Connection: close` (and
-    # /health/ready 503) before the graceful shutdown: callers leave first
-    # (platform_common/draining.py). 0: stop at once.
-    shutdown_drain_seconds: float = Field(default=0.0, ge=0)
 
     cors_origins: list[str] = []
     cors_allow_credentials: bool = False

@@ -1,17 +1,22 @@
-"""The gateway's own answers: JSON `{"detail": ...}` like every service's errors."""
+"""The gateway's own answers: JSON `{"detail": ...}` like every service's errors
+(platform_common.errors)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from starlette.responses import JSONResponse
+
+from platform_common.errors import ServiceError
 
 
 def error_response(
-    status_code: int, detail: str, headers: dict[str, str] | None = None
+    status_code: int, detail: str, headers: Mapping[str, str] | None = None
 ) -> JSONResponse:
-    return JSONResponse({"detail": detail}, status_code=status_code, headers=headers)
+    return ServiceError(detail, status_code, headers=headers).response()
 
 
-class Refusal(Exception):
+class Refusal(ServiceError):
     """The gateway answers the request itself, without forwarding it.
 
     `reason` labels `gateway_refused_total`; None for refusals not worth
@@ -23,14 +28,15 @@ class Refusal(Exception):
         status_code: int,
         detail: str,
         *,
-        headers: dict[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
         reason: str | None = None,
     ) -> None:
-        super().__init__(detail)
-        self.status_code = status_code
-        self.detail = detail
-        self.headers = headers
+        super().__init__(detail, status_code, headers=headers)
         self.reason = reason
 
-    def response(self) -> JSONResponse:
-        return error_response(self.status_code, self.detail, self.headers)
+    @classmethod
+    def of(cls, error: ServiceError, *, reason: str | None = None) -> Refusal:
+        """`error`'s answer (platform_common's RFC 6750 401, say) as a refusal."""
+        return cls(
+            error.status_code, error.message, headers=error.response_headers(), reason=reason
+        )

@@ -14,9 +14,7 @@ from gateway.middleware import GatewayMiddleware
 from gateway.quotas import document_quota
 from gateway.readiness import READINESS_PATH, readiness
 from gateway.state import GatewayState
-from platform_common.app import create_service_app
-from platform_common.heap import settle_heap
-from platform_common.observability import configure_logging
+from platform_common.app import create_service_app, uvicorn_factory
 
 SERVICE = "gateway"
 
@@ -84,9 +82,4 @@ def create_app(
     return app
 
 
-def app() -> FastAPI:
-    """Factory for `uvicorn --factory gateway.main:app`."""
-    configure_logging(SERVICE, get_settings().log_level)
-    application = create_app()
-    settle_heap()
-    return application
+app = uvicorn_factory(SERVICE, create_app, get_settings)

@@ -5,17 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from gateway.errors import Refusal
+from platform_common.errors import Unauthorized
 from platform_common.tokens import AccessClaims, AccessTokenVerifier, InvalidToken
 
 
 def _unauthorized(description: str | None) -> Refusal:
-    """401 as RFC 6750 §3 words it: no error code when no token was sent."""
-    if description is None:
-        return Refusal(
-            401, "Not authenticated", headers={"WWW-Authenticate": "Bearer"}, reason="token"
-        )
-    challenge = f'Bearer error="invalid_token", error_description="{description}"'
-    return Refusal(401, description, headers={"WWW-Authenticate": challenge}, reason="token")
+    return Refusal.of(Unauthorized(description), reason="token")
 
 
 class TokenCheck:

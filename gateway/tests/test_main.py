@@ -136,6 +136,14 @@ class TestSettings:
         assert [str(n) for n in settings.trusted_proxies] == ["10.0.0.0/8", "fd00::/8"]
         assert settings.cors_origins == ["https://app.example"]
 
+    def test_token_check_from_environment(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """The verifier's settings (platform_common.verification) keep their GATEWAY_ names."""
+        monkeypatch.setenv("GATEWAY_JWKS_MAX_AGE_SECONDS", "60")
+        assert Settings().jwks_max_age_seconds == 60
+        monkeypatch.setenv("GATEWAY_JWKS_MAX_AGE_SECONDS", "0")
+        with pytest.raises(ValidationError, match="jwks_max_age_seconds"):
+            Settings()
+
     @pytest.mark.parametrize("value", ['["10.0.0.1/8"]', '["not-a-network"]', '"10.0.0.0/8"'])
     def test_malformed_networks_refused(self, monkeypatch: pytest.MonkeyPatch, value: str) -> None:
         monkeypatch.setenv("GATEWAY_TRUSTED_PROXIES", value)

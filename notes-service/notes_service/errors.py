@@ -1,23 +1,14 @@
-from typing import Any, ClassVar
+"""notes-service's errors (platform_common.errors answers them), and the 503
+for a database away."""
+
+from typing import Any
 
 import asyncpg
 from fastapi import Request, status
 from fastapi.responses import JSONResponse
 
-from platform_common.bearer import unauthorized
 from platform_common.database import database_unavailable_handler
-
-
-class ServiceError(Exception):
-    status_code = status.HTTP_400_BAD_REQUEST
-    headers: ClassVar[dict[str, str]] = {}
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-    def body(self) -> dict[str, Any]:
-        return {"detail": self.message}
+from platform_common.errors import ServiceError, Unauthorized
 
 
 class NoteNotFound(ServiceError):
@@ -28,15 +19,12 @@ class NoteNotFound(ServiceError):
         super().__init__("Note not found")
 
 
-class OwnerDeleted(ServiceError):
+class OwnerDeleted(Unauthorized):
     """The token is valid but its account has been deleted (and its notes purged).
 
     Verifiers learn of a deletion on their next revocation poll; until then
     this is what refuses the token's writes, as the verifier would: 401.
     """
-
-    status_code = status.HTTP_401_UNAUTHORIZED
-    headers: ClassVar[dict[str, str]] = dict(unauthorized("account deleted").headers or {})
 
     def __init__(self) -> None:
         super().__init__("account deleted")
@@ -55,7 +43,7 @@ class IdempotencyKeyInProgress(ServiceError):
     """Another request with this Idempotency-Key has not finished yet."""
 
     status_code = status.HTTP_409_CONFLICT
-    headers: ClassVar[dict[str, str]] = {"Retry-After": "1"}
+    retry_after = 1
 
     def __init__(self) -> None:
         super().__init__("A request with this Idempotency-Key is still being processed")
@@ -77,11 +65,6 @@ class IdempotencyKeyReused(ServiceError):
             "input": None,
         }
         return {"detail": [error]}
-
-
-async def service_error_handler(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, ServiceError)
-    return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers)
 
 
 # SQLSTATE classes that mean "the server is not there right now", as in

@@ -8,12 +8,10 @@ import asyncpg
 from fastapi import FastAPI, Request
 
 from notes_service.config import Settings, get_settings
-from notes_service.errors import ServiceError, asyncpg_error_handler, service_error_handler
+from notes_service.errors import asyncpg_error_handler
 from notes_service.repository import Database, create_pool
 from notes_service.routes import internal_router, router
-from platform_common.app import create_service_app
-from platform_common.heap import settle_heap
-from platform_common.observability import configure_logging
+from platform_common.app import create_service_app, uvicorn_factory
 from platform_common.verification import build_remote_verifier
 
 SERVICE = "notes-service"
@@ -66,18 +64,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         description="Each user's notes, visible only to their owner.",
         lifespan=lifespan,
+        exception_handlers={
+            asyncpg.PostgresError: asyncpg_error_handler,
+            asyncpg.InterfaceError: asyncpg_error_handler,
+            asyncpg.InternalClientError: asyncpg_error_handler,
+        },
     )
     app.state.settings = settings
-    app.add_exception_handler(ServiceError, service_error_handler)
-    app.add_exception_handler(asyncpg.PostgresError, asyncpg_error_handler)
-    app.add_exception_handler(asyncpg.InterfaceError, asyncpg_error_handler)
-    app.add_exception_handler(asyncpg.InternalClientError, asyncpg_error_handler)
     return app
 
 
-def app() -> FastAPI:
-    """Factory for `uvicorn --factory notes_service.main:app`."""
-    configure_logging(SERVICE, get_settings().log_level)
-    application = create_app()
-    settle_heap()
-    return application
+app = uvicorn_factory(SERVICE, create_app, get_settings)

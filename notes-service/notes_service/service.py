@@ -25,10 +25,10 @@ from notes_service.errors import (
     NoteNotFound,
     OwnerDeleted,
     PreconditionFailed,
-    ServiceError,
 )
 from notes_service.repository import Database, Executor, Row, StoredAnswer
 from notes_service.schemas import NoteWrite
+from platform_common.errors import ServiceError
 
 
 async def create_note(db: Database, *, owner_id: uuid.UUID, data: NoteWrite) -> Row:
