@@ -387,3 +387,16 @@ class TestAuthorizations:
         again = await Flow(client, app_client, "notes:read").start()
         assert "wants to access your account" in again.text
         assert (await client.delete(path, headers=alice.headers)).status_code == 404
+
+
+class TestSwaggerPasswordFlow:
+    async def test_empty_basic_credentials_name_no_client(
+        self, client: httpx.AsyncClient, alice: Account
+    ) -> None:
+        """Swagger UI's password flow sends `Authorization: Basic Og==` (":")."""
+        answer = await client.post(
+            "/auth/token",
+            data={"grant_type": "password", "username": alice.email, "password": PASSWORD},
+            headers={"Authorization": "Basic Og=="},
+        )
+        assert (answer.status_code, answer.headers["deprecation"]) == (200, "true")

@@ -69,7 +69,11 @@ class ClientCredentials:
 def client_credentials(
     basic: ClientCredentials | None, form: TokenForm | IntrospectForm
 ) -> ClientCredentials | None:
-    """client_secret_basic or client_secret_post (RFC 6749 §2.3.1), not both."""
+    """client_secret_basic or client_secret_post (RFC 6749 §2.3.1), not both.
+    Basic credentials with no client id (Swagger UI's password flow sends
+    `Basic Og==`) name no client."""
+    if basic is not None and not basic.client_id:
+        basic = None
     if basic is not None:
         if form.client_secret is not None:
             raise InvalidRequest("use one client authentication method, not two")
