@@ -44,9 +44,15 @@ def test_authorize_then_list_notes(system: LocalSystem, api: ApiClient) -> None:
             page.goto(f"{base}/docs")
             page.get_by_role("button", name="Authorize").first.click()
             dialog = page.locator(".modal-ux")
-            dialog.locator("input#oauth_username").fill(user["email"])
-            dialog.locator("input#oauth_password").fill(user["password"])
-            dialog.locator("button.authorize").click()
+            # The authorization code flow with PKCE: auth-service's sign-in page
+            # in a pop-up (a first-party client: no consent), no password here.
+            assert dialog.locator("input#oauth_password").count() == 0
+            with page.expect_popup() as opened:
+                dialog.locator("button.authorize").click()
+            popup = opened.value
+            popup.get_by_label("Email").fill(user["email"])
+            popup.get_by_label("Password").fill(user["password"])
+            popup.get_by_role("button", name="Sign in").click()
             dialog.locator("button", has_text="Logout").wait_for()
             dialog.locator("button.btn-done").click()
 

@@ -5,8 +5,10 @@ paths it forwards to the service (under its prefixes, so never `/internal/`,
 and its exact paths: routing.PublicPaths),
 its own `/ping` and `/health` routes instead of the services', every component
 under its name unless two services mean different things by it (then the later
-one is prefixed), and one OAuth2 password scheme so Swagger UI's Authorize
-button logs in at `/auth/token`. Security requirements keep their scopes, and
+one is prefixed), and one OAuth2 scheme, the authorization code flow, so
+Swagger UI's Authorize button signs in on auth-service's pages with PKCE as
+the first-party client `notes-platform-docs` (gateway/docs.py). Security
+requirements keep their scopes, and
 the scheme lists the scopes the kept operations need, described as the
 services' own schemes describe them.
 """
@@ -30,10 +32,16 @@ from gateway.routing import PublicPaths
 
 logger = logging.getLogger(__name__)
 
-SECURITY_SCHEME_NAME = "OAuth2PasswordBearer"
+SECURITY_SCHEME_NAME = "OAuth2"
 SECURITY_SCHEME: dict[str, Any] = {
     "type": "oauth2",
-    "flows": {"password": {"tokenUrl": "/auth/token", "scopes": {}}},
+    "flows": {
+        "authorizationCode": {
+            "authorizationUrl": "/auth/authorize",
+            "tokenUrl": "/auth/token",
+            "scopes": {},
+        }
+    },
 }
 HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
 
@@ -207,7 +215,7 @@ class _Merge:
 
     def finish(self) -> Document:
         scheme = copy.deepcopy(SECURITY_SCHEME)
-        scheme["flows"]["password"]["scopes"] = {
+        scheme["flows"]["authorizationCode"]["scopes"] = {
             scope: self.scope_descriptions.get(scope, "")
             for scope in sorted(_needed_scopes(self.document["paths"]))
         }

@@ -56,10 +56,11 @@ class TestMergedDocument:
         # The scopes the public operations need, described as notes-service does;
         # notes:purge (its internal route's) is not among them.
         assert schemes == {
-            "OAuth2PasswordBearer": {
+            "OAuth2": {
                 "type": "oauth2",
                 "flows": {
-                    "password": {
+                    "authorizationCode": {
+                        "authorizationUrl": "/auth/authorize",
                         "tokenUrl": "/auth/token",
                         "scopes": {
                             "notes:read": DESCRIPTIONS["notes:read"],
@@ -73,14 +74,14 @@ class TestMergedDocument:
         for item in document["paths"].values():
             for operation in item.values():
                 for requirement in operation.get("security", []):
-                    assert set(requirement) == {"OAuth2PasswordBearer"}
+                    assert set(requirement) == {"OAuth2"}
         notes, note = document["paths"]["/notes"], document["paths"]["/notes/{note_id}"]
-        assert notes["get"]["security"] == [{"OAuth2PasswordBearer": ["notes:read"]}]
-        assert note["get"]["security"] == [{"OAuth2PasswordBearer": ["notes:read"]}]
+        assert notes["get"]["security"] == [{"OAuth2": ["notes:read"]}]
+        assert note["get"]["security"] == [{"OAuth2": ["notes:read"]}]
         for operation in (notes["post"], note["put"], note["patch"], note["delete"]):
-            assert operation["security"] == [{"OAuth2PasswordBearer": ["notes:write"]}]
+            assert operation["security"] == [{"OAuth2": ["notes:write"]}]
         # auth-service's account routes need a valid token, no scope.
-        assert document["paths"]["/auth/me"]["get"]["security"] == [{"OAuth2PasswordBearer": []}]
+        assert document["paths"]["/auth/me"]["get"]["security"] == [{"OAuth2": []}]
         schemas = document["components"]["schemas"]
         for ref in refs(document):
             assert ref.startswith("#/components/schemas/")
@@ -200,9 +201,9 @@ class TestMergeDocuments:
             "#/components/schemas/notes_service__Thing"
         )
         assert merged["paths"]["/notes"]["get"]["operationId"] == "notes_service__read"
-        assert merged["paths"]["/notes"]["get"]["security"] == [{"OAuth2PasswordBearer": []}]
+        assert merged["paths"]["/notes"]["get"]["security"] == [{"OAuth2": []}]
         assert set(merged["paths"]) == {"/auth", "/notes"}
-        assert list(merged["components"]["securitySchemes"]) == ["OAuth2PasswordBearer"]
+        assert list(merged["components"]["securitySchemes"]) == ["OAuth2"]
 
     def test_identical_components_shared(self) -> None:
         a = _service("auth-service", "/auth", {"type": "string"})
@@ -241,8 +242,8 @@ class TestMergedScopes:
     def test_requirements_keep_their_scopes(self) -> None:
         a = _scoped_service("a", "/a", {"a:read": "Read a"}, {"/a": ["a:read"], "/a/open": []})
         merged = merge_documents(BASE, [a])
-        assert merged["paths"]["/a"]["get"]["security"] == [{"OAuth2PasswordBearer": ["a:read"]}]
-        assert merged["paths"]["/a/open"]["get"]["security"] == [{"OAuth2PasswordBearer": []}]
+        assert merged["paths"]["/a"]["get"]["security"] == [{"OAuth2": ["a:read"]}]
+        assert merged["paths"]["/a/open"]["get"]["security"] == [{"OAuth2": []}]
 
     def test_scheme_lists_the_scopes_the_operations_need(self) -> None:
         a = _scoped_service(
@@ -253,11 +254,12 @@ class TestMergedScopes:
         )
         b = _scoped_service("b", "/b", {"b:write": "Write b"}, {"/b": ["b:write", "a:read"]})
         merged = merge_documents(BASE, [a, b])
-        scheme = merged["components"]["securitySchemes"]["OAuth2PasswordBearer"]
+        scheme = merged["components"]["securitySchemes"]["OAuth2"]
         assert scheme == {
             "type": "oauth2",
             "flows": {
-                "password": {
+                "authorizationCode": {
+                    "authorizationUrl": "/auth/authorize",
                     "tokenUrl": "/auth/token",
                     "scopes": {"a:read": "Read a", "b:write": "Write b"},
                 }
@@ -267,5 +269,5 @@ class TestMergedScopes:
     def test_a_scope_no_service_describes_is_listed_undescribed(self) -> None:
         a = _scoped_service("a", "/a", {}, {"/a": ["a:read"]})
         merged = merge_documents(BASE, [a])
-        scheme = merged["components"]["securitySchemes"]["OAuth2PasswordBearer"]
-        assert scheme["flows"]["password"]["scopes"] == {"a:read": ""}
+        scheme = merged["components"]["securitySchemes"]["OAuth2"]
+        assert scheme["flows"]["authorizationCode"]["scopes"] == {"a:read": ""}

@@ -81,6 +81,9 @@ async def presented_client(request: GrantRequest) -> tuple[str | None, bool]:
     credentials = tokens.client_credentials(request.basic, request.form)
     if credentials is None:
         return request.form.client_id, False
+    if not credentials.client_secret:
+        # A public client naming itself in Basic with no secret (Swagger UI does).
+        return credentials.client_id, False
     await clients.authenticate(
         request.session, client_id=credentials.client_id, secret=credentials.client_secret
     )
