@@ -24,6 +24,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", AuthlibDeprecationWarning)
     from authlib.common.security import generate_token
     from authlib.integrations.httpx_client import OAuth2Client
+    from authlib.jose import JsonWebKey, jwt
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 REVOCATION_BOUND_SECONDS = 10
@@ -129,13 +130,17 @@ def test_an_app_signs_a_person_in_and_reads_their_notes(
     base = f"http://127.0.0.1:{system.ports['gateway']}"
     user = api.register()
     api.create_note(bearer(api.login(user["email"], user["password"])), "from the person", "kept")
-    app = register_app(api, browser.redirect_uri)
+    app = register_app(
+        api,
+        browser.redirect_uri,
+        scopes=["notes:read", "offline_access", "openid", "email"],
+    )
     ARTIFACTS.mkdir(exist_ok=True)
 
-    with oauth_client(app, "notes:read offline_access") as client:
-        verifier = generate_token(48)
+    with oauth_client(app, "openid email notes:read offline_access") as client:
+        verifier, nonce = generate_token(48), generate_token(16)
         url, state = client.create_authorization_url(
-            f"{base}/auth/authorize", code_verifier=verifier
+            f"{base}/auth/authorize", code_verifier=verifier, nonce=nonce
         )
         browser.open(url)
         page = browser.page
@@ -152,7 +157,22 @@ def test_an_app_signs_a_person_in_and_reads_their_notes(
         token = client.fetch_token(
             f"{base}/auth/token", authorization_response=answer, code_verifier=verifier
         )
-        assert token["scope"] == "notes:read offline_access"
+        assert set(token["scope"].split()) == {"openid", "email", "notes:read", "offline_access"}
+        # OpenID Connect: the ID token checked against the JWKS and discovery.
+        discovery = httpx.get(f"{base}/auth/.well-known/openid-configuration").json()
+        keys = JsonWebKey.import_key_set(httpx.get(discovery["jwks_uri"]).json())
+        id_token = jwt.decode(
+            token["id_token"],
+            keys,
+            claims_options={
+                "iss": {"essential": True, "value": discovery["issuer"]},
+                "aud": {"essential": True, "value": app["client_id"]},
+                "nonce": {"essential": True, "value": nonce},
+            },
+        )
+        id_token.validate()
+        userinfo = client.get(discovery["userinfo_endpoint"]).json()
+        assert (userinfo["sub"], userinfo["email"]) == (id_token["sub"], user["email"])
         notes = client.get(f"{base}/notes/")
         assert (notes.status_code, notes.json()[0]["title"]) == (200, "from the person")
         write = client.post(f"{base}/notes/", json={"title": "app", "description": "no"})
