@@ -42,6 +42,7 @@ from typing import IO
 
 import httpx
 from services import AUTH, GATEWAY, SERVICES, Service
+from supervision import Supervisor
 
 __all__ = ["SERVICES", "LocalSystem", "Service", "free_port", "free_ports", "replica_names"]
 GRACEFUL_SHUTDOWN_SECONDS = 10
@@ -384,12 +385,9 @@ def main() -> int:
             f"ready   | API docs: http://127.0.0.1:{gateway}/docs  (Ctrl-C stops everything)",
             flush=True,
         )
+        supervisor = Supervisor(system, lambda line: print(f"runner  | {line}", flush=True))
         while not stopping.wait(0.5):
-            crashed = [n for n, p in system.processes.items() if p.poll() is not None]
-            if crashed:
-                print(f"runner  | {', '.join(crashed)} stopped unexpectedly", flush=True)
-                status = 1
-                break
+            supervisor.check(time.monotonic())
     except RuntimeError as exc:
         print(f"runner  | {exc}", flush=True)
         status = 1
