@@ -74,8 +74,9 @@ def api(system: LocalSystem) -> Iterator[ApiClient]:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """The scale-out figures (test_scale_out.py), one line per disturbance."""
-    from test_scale_out import FIGURES
+    """The figures of test_scale_out.py and test_upgrade.py, one line per disturbance."""
+    from scale_load import FIGURES
 
-    for figures in FIGURES:
-        terminalreporter.write_line(f"scale-out: {json.dumps(figures)}")
+    for report, each in FIGURES.items():
+        for figures in each:
+            terminalreporter.write_line(f"{report}: {json.dumps(figures)}")

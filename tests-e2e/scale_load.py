@@ -8,16 +8,21 @@ as a load balancer in front of the gateways would.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
 
 AVOID_SECONDS = 5.0
+# Each report's figures (test_scale_out: "scale-out", test_upgrade: "upgrade"),
+# printed at the end of the run by conftest's pytest_terminal_summary.
+FIGURES: dict[str, list[dict[str, Any]]] = {}
 
 
 @dataclass
@@ -129,6 +134,17 @@ class Worker:
             offset += 100
 
 
+def assert_every_write_stored(team: list[Worker], *, exact: bool) -> None:
+    """Every acknowledged write is read back (`exact`: and nothing unacknowledged)."""
+    for worker in team:
+        stored = worker.stored()
+        if exact:
+            assert stored == worker.acknowledged
+        else:
+            assert set(worker.acknowledged) <= set(stored)
+            assert len(stored) <= len(worker.acknowledged) + worker.failed_creates
+
+
 EXPECTED = {"create": 201, "read": 200, "update": 200, "login": 200}
 
 
@@ -198,3 +214,13 @@ def summary(
         "p99_ms": round(p99(o.seconds for o in outcomes) * 1000, 1),
         "p99_during_event_ms": round(p99(o.seconds for o in during) * 1000, 1),
     }
+
+
+def record(report: str, figures: dict[str, Any]) -> None:
+    FIGURES.setdefault(report, []).append(figures)
+
+
+def write_figures(report: str, folder: Path) -> None:
+    """`folder`/<report>.json: the report's figures, for the note."""
+    folder.mkdir(exist_ok=True)
+    (folder / f"{report}.json").write_text(json.dumps(FIGURES.get(report, []), indent=2) + "\n")

@@ -5,8 +5,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 
+import httpx
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from run_local import LocalSystem, free_port, free_ports
 
 
@@ -54,6 +58,78 @@ def extra_gateway(system: LocalSystem, **env: str) -> Iterator[str]:
         yield f"http://127.0.0.1:{gateway.ports['gateway']}"
     finally:
         gateway.stop_all()
+
+
+JWKS_MAX_AGE = 3.0  # GATEWAY_/NOTES_JWKS_MAX_AGE_SECONDS of scale_out_settings
+REVOCATION_POLL = 1.0  # GATEWAY_/NOTES_REVOCATIONS_POLL_INTERVAL_SECONDS of scale_out_settings
+
+
+def write_key(directory: Path, kid: str) -> rsa.RSAPrivateKey:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    (directory / f"{kid}.pem").write_bytes(pem)
+    return key
+
+
+def signing_keys(data_dir: Path) -> Path:
+    """`data_dir`/keys with one signing key, `key-1` (AUTH_ACTIVE_KEY_ID of scale_out_settings)."""
+    keys = data_dir / "keys"
+    keys.mkdir()
+    write_key(keys, "key-1")
+    return keys
+
+
+def scale_out_settings(data_dir: str, keys: Path) -> dict[str, str]:
+    """Settings of a system of several replicas under scale_load's clients."""
+    return {
+        "PLATFORM_DATA_DIR": data_dir,
+        "AUTH_SIGNING_KEYS_DIR": str(keys),
+        "AUTH_ACTIVE_KEY_ID": "key-1",
+        "GATEWAY_JWKS_MAX_AGE_SECONDS": str(JWKS_MAX_AGE),
+        "NOTES_JWKS_MAX_AGE_SECONDS": str(JWKS_MAX_AGE),
+        "GATEWAY_JWKS_REFETCH_FLOOR_SECONDS": "0.5",
+        "NOTES_JWKS_REFETCH_FLOOR_SECONDS": "0.5",
+        "GATEWAY_REVOCATIONS_POLL_INTERVAL_SECONDS": str(REVOCATION_POLL),
+        "NOTES_REVOCATIONS_POLL_INTERVAL_SECONDS": str(REVOCATION_POLL),
+        "GATEWAY_CIRCUIT_RESET_SECONDS": "1",
+        # Per-consumer quotas are not under test here (and with two
+        # gateways and no Redis each counts alone).
+        "GATEWAY_RATE_LIMIT": "1000000/minute",
+        "AUTH_OUTBOX_POLL_INTERVAL_SECONDS": "0.2",
+        # Every client is 127.0.0.1: only the per-(account, address)
+        # limit (5, the default) is under test.
+        "AUTH_LOGIN_LIMIT_PER_ADDRESS": "1000000",
+        # Cheaper hashes: 16 clients log in again during the key rotation.
+        "AUTH_ARGON2_MEMORY_COST_KIB": "1024",
+    }
+
+
+def url(system: LocalSystem, name: str) -> str:
+    return f"http://127.0.0.1:{system.ports[name]}"
+
+
+def wait_ready(base: str, name: str, timeout: float = 60.0) -> None:
+    """`base`/health/ready answers 200 (its dependencies answer), else the test fails."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(base + "/health/ready", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    pytest.fail(f"{name} not ready within {timeout}s")
+
+
+def restart(system: LocalSystem, name: str) -> None:
+    """SIGTERM (drain, graceful shutdown), start again, wait until ready."""
+    system.stop(name)
+    system.start(name)
+    wait_ready(url(system, name), name)
 
 
 def eventually(check: Callable[[], bool], within: float) -> float:

@@ -21,12 +21,21 @@ from typing import TYPE_CHECKING, Any
 import asyncpg
 import httpx
 import pytest
+import scale_load
 from api_client import ApiClient
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from run_local import LocalSystem, free_ports, replica_names
-from scale_load import Load, Worker, summary
-from systems import eventually, running_system
+from scale_load import Load, Worker, assert_every_write_stored, summary
+from systems import (
+    JWKS_MAX_AGE,
+    REVOCATION_POLL,
+    eventually,
+    restart,
+    running_system,
+    scale_out_settings,
+    signing_keys,
+    url,
+    write_key,
+)
 
 from platform_common.embedded_postgres import restart_postgres, start_postgres
 
@@ -38,24 +47,11 @@ CLIENTS = 16
 AUTH = replica_names("auth-service", 2)
 NOTES = replica_names("notes-service", 2)
 GATEWAYS = replica_names("gateway", 2)
-JWKS_MAX_AGE = 3.0  # GATEWAY_/NOTES_JWKS_MAX_AGE_SECONDS below
-REVOCATION_POLL = 1.0  # GATEWAY_/NOTES_REVOCATIONS_POLL_INTERVAL_SECONDS below
 # Old-key tokens get 401 within the JWKS max age after retirement; revoked
 # accounts' within a poll interval. Both plus the restarts' slack.
 KEY_RETIREMENT_BOUND = JWKS_MAX_AGE + 5.0
 REVOCATION_BOUND = REVOCATION_POLL + 5.0
-FIGURES: list[dict[str, Any]] = []
-
-
-def write_key(directory: Path, kid: str) -> rsa.RSAPrivateKey:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-    (directory / f"{kid}.pem").write_bytes(pem)
-    return key
+REPORT = "scale-out"
 
 
 @pytest.fixture(scope="module")
@@ -65,33 +61,11 @@ def scaled() -> Iterator[LocalSystem]:
         tempfile.TemporaryDirectory(prefix="e2e-scale-") as data_dir,
     ):
         postgres = start_postgres(Path(pgdata))
-        keys = Path(data_dir) / "keys"
-        keys.mkdir()
-        write_key(keys, "key-1")
+        keys = signing_keys(Path(data_dir))
         try:
             with running_system(
                 str(postgres.get_uri()),
-                {
-                    "PLATFORM_DATA_DIR": data_dir,
-                    "AUTH_SIGNING_KEYS_DIR": str(keys),
-                    "AUTH_ACTIVE_KEY_ID": "key-1",
-                    "GATEWAY_JWKS_MAX_AGE_SECONDS": str(JWKS_MAX_AGE),
-                    "NOTES_JWKS_MAX_AGE_SECONDS": str(JWKS_MAX_AGE),
-                    "GATEWAY_JWKS_REFETCH_FLOOR_SECONDS": "0.5",
-                    "NOTES_JWKS_REFETCH_FLOOR_SECONDS": "0.5",
-                    "GATEWAY_REVOCATIONS_POLL_INTERVAL_SECONDS": str(REVOCATION_POLL),
-                    "NOTES_REVOCATIONS_POLL_INTERVAL_SECONDS": str(REVOCATION_POLL),
-                    "GATEWAY_CIRCUIT_RESET_SECONDS": "1",
-                    # Per-consumer quotas are not under test here (and with two
-                    # gateways and no Redis each counts alone).
-                    "GATEWAY_RATE_LIMIT": "1000000/minute",
-                    "AUTH_OUTBOX_POLL_INTERVAL_SECONDS": "0.2",
-                    # Every client is 127.0.0.1: only the per-(account, address)
-                    # limit (5, the default) is under test.
-                    "AUTH_LOGIN_LIMIT_PER_ADDRESS": "1000000",
-                    # Cheaper hashes: 16 clients log in again during the key rotation.
-                    "AUTH_ARGON2_MEMORY_COST_KIB": "1024",
-                },
+                scale_out_settings(data_dir, keys),
                 ports=free_ports(replicas=2, gateways=2),
                 quiet=True,
             ) as system:
@@ -99,12 +73,7 @@ def scaled() -> Iterator[LocalSystem]:
                 yield system
         finally:
             postgres.cleanup()
-            ARTIFACTS.mkdir(exist_ok=True)
-            (ARTIFACTS / "scale-out.json").write_text(json.dumps(FIGURES, indent=2) + "\n")
-
-
-def url(system: LocalSystem, name: str) -> str:
-    return f"http://127.0.0.1:{system.ports[name]}"
+            scale_load.write_figures(REPORT, ARTIFACTS)
 
 
 @pytest.fixture(scope="module")
@@ -113,28 +82,8 @@ def api(scaled: LocalSystem) -> Iterator[ApiClient]:
         yield client
 
 
-def wait_ready(system: LocalSystem, name: str, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url(system, name) + "/health/ready", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    pytest.fail(f"{name} not ready within {timeout}s")
-
-
-def restart(system: LocalSystem, name: str) -> None:
-    """SIGTERM (drain, graceful shutdown), start again, wait until ready."""
-    system.stop(name)
-    system.start(name)
-    wait_ready(system, name)
-
-
 def record(figures: dict[str, Any]) -> None:
-    # Shown at the end of the run by conftest's pytest_terminal_summary.
-    FIGURES.append(figures)
+    scale_load.record(REPORT, figures)
 
 
 @pytest.fixture
@@ -151,16 +100,6 @@ def team(scaled: LocalSystem, api: ApiClient) -> Iterator[list[Worker]]:
     finally:
         for worker in made:
             worker.close()
-
-
-def assert_every_write_stored(team: list[Worker], *, exact: bool) -> None:
-    for worker in team:
-        stored = worker.stored()
-        if exact:
-            assert stored == worker.acknowledged
-        else:
-            assert set(worker.acknowledged) <= set(stored)
-            assert len(stored) <= len(worker.acknowledged) + worker.failed_creates
 
 
 def race_refreshes(replicas: list[str], refresh: str) -> list[int]:
