@@ -38,38 +38,36 @@ def revision() -> str:
     return lines[0]
 
 
-def _git(
-    *arguments: str, stdout: int | None = subprocess.PIPE
-) -> subprocess.CompletedProcess[bytes]:
+def _git(root: Path, *arguments: str) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(  # nosec B603 B607: git, arguments of ours
-        ["git", "-C", str(ROOT), *arguments], stdout=stdout, stderr=subprocess.PIPE, check=False
+        ["git", "-C", str(root), *arguments], capture_output=True, check=False
     )
 
 
-def _has_commit(rev: str) -> bool:
-    return _git("cat-file", "-e", f"{rev}^{{commit}}").returncode == 0
+def _has_commit(root: Path, rev: str) -> bool:
+    return _git(root, "cat-file", "-e", f"{rev}^{{commit}}").returncode == 0
 
 
-def ensure_commit(rev: str) -> None:
-    """The commit is in the clone; a shallow clone fetches its history first."""
-    if _has_commit(rev):
+def ensure_commit(rev: str, root: Path = ROOT) -> None:
+    """The commit is in the clone at `root`; a shallow clone fetches its history first."""
+    if _has_commit(root, rev):
         return
-    shallow = _git("rev-parse", "--is-shallow-repository").stdout.decode().strip() == "true"
+    shallow = _git(root, "rev-parse", "--is-shallow-repository").stdout.strip() == b"true"
     if shallow:
-        fetched = _git("fetch", "--quiet", "--unshallow")
-        if fetched.returncode == 0 and _has_commit(rev):
+        fetched = _git(root, "fetch", "--quiet", "--unshallow")
+        if fetched.returncode == 0 and _has_commit(root, rev):
             return
     raise RuntimeError(
-        f"the previous release {rev} (deploy/previous_release) is not in this clone"
+        f"the previous release {rev} (deploy/previous_release) is not in the clone at {root}"
         + (" even after `git fetch --unshallow`" if shallow else "")
-        + ": the upgrade tests need the release's commit (clone with full history)"
+        + ": the upgrade tests need that commit (clone with its history)"
     )
 
 
 def extract(rev: str, into: Path) -> Path:
     """The release's files (`git archive`) in `into`/<rev>."""
     ensure_commit(rev)
-    archive = _git("archive", "--format=tar", rev)
+    archive = _git(ROOT, "archive", "--format=tar", rev)
     if archive.returncode != 0:
         raise RuntimeError(f"git archive {rev} failed: {archive.stderr.decode()}")
     tree = into / rev
@@ -78,29 +76,30 @@ def extract(rev: str, into: Path) -> Path:
     return tree
 
 
-def load_runner(tree: Path) -> ModuleType:
-    """The release's deploy/run_local.py, with its own sibling modules (services.py...).
+def load_module(path: Path, name: str) -> ModuleType:
+    """The release's module at `path` as `name`, with its own sibling modules.
 
-    The siblings it imports by plain name would otherwise be ours (this
-    suite has our deploy/ on sys.path): ours are set aside while it loads.
+    The siblings it imports by plain name (run_local.py's services.py...)
+    would otherwise be ours (this suite has our deploy/ and tests-e2e/ on
+    sys.path): ours are set aside while it loads.
     """
-    deploy = tree / "deploy"
-    siblings = {path.stem for path in deploy.glob("*.py")}
-    ours = {name: sys.modules.pop(name) for name in siblings if name in sys.modules}
-    sys.path.insert(0, str(deploy))
+    folder = path.parent
+    siblings = {sibling.stem for sibling in folder.glob("*.py")}
+    ours = {sibling: sys.modules.pop(sibling) for sibling in siblings if sibling in sys.modules}
+    sys.path.insert(0, str(folder))
     try:
-        spec = importlib.util.spec_from_file_location("previous_run_local", deploy / "run_local.py")
+        spec = importlib.util.spec_from_file_location(name, path)
         assert spec is not None
         assert spec.loader is not None
         module = importlib.util.module_from_spec(spec)
         # Its dataclasses look their module up while the class is made.
-        sys.modules[spec.name] = module
+        sys.modules[name] = module
         spec.loader.exec_module(module)
         return module
     finally:
-        sys.path.remove(str(deploy))
-        for name in siblings:
-            sys.modules.pop(name, None)
+        sys.path.remove(str(folder))
+        for sibling in siblings:
+            sys.modules.pop(sibling, None)
         sys.modules.update(ours)
 
 
@@ -125,12 +124,17 @@ def dependency_differences(tree: Path) -> list[str]:
 class PreviousRelease:
     revision: str
     tree: Path
-    runner: ModuleType
+    runner: ModuleType  # its deploy/run_local.py
+    api_client: ModuleType  # its tests-e2e/api_client.py: its API's contract, as it tested it
 
     @property
     def services(self) -> list[str]:
         """Its services' names (its runner's list)."""
         return [service.name for service in self.runner.SERVICES]
+
+    def api(self, base_url: str) -> Any:
+        """Its e2e suite's ApiClient (register, login, refresh, ...) on `base_url`."""
+        return self.api_client.ApiClient(base_url)
 
     def python_path(self) -> str:
         folders = [self.tree / "common", *(self.tree / name for name in self.services)]
@@ -164,4 +168,9 @@ def previous_release(into: Path) -> PreviousRelease:
     """The release of deploy/previous_release, extracted in `into`."""
     rev = revision()
     tree = extract(rev, into)
-    return PreviousRelease(rev, tree, load_runner(tree))
+    return PreviousRelease(
+        rev,
+        tree,
+        load_module(tree / "deploy" / "run_local.py", "previous_run_local"),
+        load_module(tree / "tests-e2e" / "api_client.py", "previous_api_client"),
+    )

@@ -19,6 +19,7 @@ needs no change here (deploy/README.md, "Upgrading").
 from __future__ import annotations
 
 import asyncio
+import subprocess  # nosec B404
 import tempfile
 import time
 import uuid
@@ -27,10 +28,17 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-import httpx
 import pytest
 import scale_load
-from previous_release import PreviousRelease, dependency_differences, previous_release
+from api_client import bearer
+from previous_release import (
+    ROOT,
+    PreviousRelease,
+    dependency_differences,
+    ensure_commit,
+    previous_release,
+    revision,
+)
 from run_local import LocalSystem, free_ports, service_of
 from scale_load import Load, Worker, assert_every_write_stored, summary
 from services import AUTH, GATEWAY
@@ -41,7 +49,6 @@ from platform_common.embedded_postgres import start_postgres
 ARTIFACTS = Path(__file__).parent / "artifacts"
 REPORT = "upgrade"
 CLIENTS = 16
-PASSWORD = "upgrade-password-1"
 
 
 @pytest.fixture(scope="module")
@@ -119,83 +126,76 @@ def upgrade_order(names: list[str], previous_services: list[str]) -> list[str]:
     return sorted(names, key=rank)
 
 
-def register(api: httpx.Client) -> dict[str, str]:
-    """An account through the previous release's API (201 and the user)."""
-    email = f"upgrade-{uuid.uuid4().hex[:12]}@e2e.example"
-    response = api.post("/auth/register", json={"email": email, "password": PASSWORD})
-    assert response.status_code == 201, response.text
-    return {"email": email, "password": PASSWORD}
-
-
-def sign_in(api: httpx.Client, user: dict[str, str]) -> dict[str, Any]:
-    form = {"grant_type": "password", "username": user["email"], "password": user["password"]}
-    response = api.post("/auth/token", data=form)
-    assert response.status_code == 200, response.text
-    tokens: dict[str, Any] = response.json()
-    return tokens
-
-
-def bearer(tokens: dict[str, Any]) -> dict[str, str]:
-    return {"Authorization": f"Bearer {tokens['access_token']}"}
-
-
-def create_note(api: httpx.Client, headers: dict[str, str], title: str) -> dict[str, Any]:
-    response = api.post("/notes/", json={"title": title, "description": "smoke"}, headers=headers)
-    assert response.status_code == 201, response.text
-    note: dict[str, Any] = response.json()
-    return note
-
-
-def smoke_notes(api: httpx.Client, headers: dict[str, str]) -> None:
+def smoke_notes(api: Any, headers: dict[str, str]) -> None:
     """Create, read, list, patch, search and delete notes."""
-    kept = create_note(api, headers, "zebra crossing")
-    gone = create_note(api, headers, "another note")
-    read = api.get(f"/notes/{kept['id']}", headers=headers)
+    kept = api.create_note(headers, title="zebra crossing", description="smoke")
+    gone = api.create_note(headers, title="another note")
+    read = api.http.get(f"/notes/{kept['id']}", headers=headers)
     assert read.status_code == 200, read.text
     assert read.json()["title"] == "zebra crossing"
-    listed = api.get("/notes/", headers=headers)
+    listed = api.http.get("/notes/", headers=headers)
     assert listed.status_code == 200, listed.text
     assert {note["id"] for note in listed.json()} == {kept["id"], gone["id"]}
     assert listed.headers["x-total-count"] == "2"
-    patched = api.patch(f"/notes/{kept['id']}", json={"title": "zebra patched"}, headers=headers)
+    patch = {"title": "zebra patched"}
+    patched = api.http.patch(f"/notes/{kept['id']}", json=patch, headers=headers)
     assert patched.status_code == 200, patched.text
     assert patched.json()["title"] == "zebra patched"
     assert patched.json()["description"] == "smoke"
-    found = api.get("/notes/", params={"q": "zebra"}, headers=headers)
+    found = api.http.get("/notes/", params={"q": "zebra"}, headers=headers)
     assert found.status_code == 200, found.text
     assert [note["id"] for note in found.json()] == [kept["id"]]
-    deleted = api.delete(f"/notes/{gone['id']}", headers=headers)
+    deleted = api.http.delete(f"/notes/{gone['id']}", headers=headers)
     assert deleted.status_code == 200, deleted.text
     assert deleted.json()["id"] == gone["id"]
-    assert api.get(f"/notes/{gone['id']}", headers=headers).status_code == 404
+    assert api.http.get(f"/notes/{gone['id']}", headers=headers).status_code == 404
 
 
-def smoke_refresh(api: httpx.Client, tokens: dict[str, Any]) -> dict[str, Any]:
+def smoke_refresh(api: Any, tokens: dict[str, Any]) -> dict[str, Any]:
     """A refresh gives a working pair; the used refresh token no longer works."""
-    form = {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
-    fresh = api.post("/auth/token", data=form)
+    fresh = api.refresh(tokens["refresh_token"])
     assert fresh.status_code == 200, fresh.text
-    assert api.get("/notes/", headers=bearer(fresh.json())).status_code == 200
-    assert api.post("/auth/token", data=form).status_code == 400
+    assert api.http.get("/notes/", headers=bearer(fresh.json())).status_code == 200
+    assert api.refresh(tokens["refresh_token"]).status_code == 400
     refreshed: dict[str, Any] = fresh.json()
     return refreshed
 
 
 def smoke_account_deletion(
-    api: httpx.Client, database_url: str, user: dict[str, str], headers: dict[str, str]
+    api: Any, database_url: str, user: dict[str, str], headers: dict[str, str]
 ) -> None:
     """Deleting the account purges its notes (auth-service's outbox to notes-service)."""
-    me = api.get("/auth/me", headers=headers)
+    me = api.http.get("/auth/me", headers=headers)
     assert me.status_code == 200, me.text
     owner = uuid.UUID(me.json()["id"])
     count = "SELECT count(*) FROM notes.notes WHERE owner_id = $1"
     assert query(database_url, count, owner) == 1
-    deleted = api.request(
-        "DELETE", "/auth/me", json={"current_password": user["password"]}, headers=headers
-    )
-    assert deleted.status_code == 204, deleted.text
+    assert api.delete_account(headers, user["password"]).status_code == 204
     eventually(lambda: query(database_url, count, owner) == 0, within=30)
-    assert api.get("/auth/me", headers=headers).status_code == 401
+    assert api.http.get("/auth/me", headers=headers).status_code == 401
+
+
+def shallow_clone(into: Path) -> Path:
+    """A clone of this repository's HEAD with one commit of history, as CI's may be."""
+    clone = into / "clone"
+    subprocess.run(  # nosec B603 B607
+        ["git", "clone", "--quiet", "--depth", "1", ROOT.as_uri(), str(clone)], check=True
+    )
+    return clone
+
+
+def test_a_shallow_clone_fetches_the_previous_release(tmp_path: Path) -> None:
+    clone = shallow_clone(tmp_path)
+    rev = revision()
+    assert subprocess.run(["git", "-C", str(clone), "cat-file", "-e", rev]).returncode != 0
+    ensure_commit(rev, clone)
+    assert subprocess.run(["git", "-C", str(clone), "cat-file", "-e", rev]).returncode == 0
+
+
+def test_a_release_commit_missing_everywhere_fails_with_its_name(tmp_path: Path) -> None:
+    clone = shallow_clone(tmp_path)
+    with pytest.raises(RuntimeError, match=r"0{40} \(deploy/previous_release\) is not in"):
+        ensure_commit("0" * 40, clone)
 
 
 def test_previous_release_serves_on_this_schema(server: str, previous: PreviousRelease) -> None:
@@ -207,9 +207,9 @@ def test_previous_release_serves_on_this_schema(server: str, previous: PreviousR
         old = previous.system(database_url, ports, settings)
         try:
             start(old, previous)
-            with httpx.Client(base_url=url(old, GATEWAY), timeout=15) as api:
-                user = register(api)
-                tokens = sign_in(api, user)
+            with previous.api(url(old, GATEWAY)) as api:
+                user = api.register()
+                tokens = api.login(user["email"], user["password"])
                 smoke_notes(api, bearer(tokens))
                 tokens = smoke_refresh(api, tokens)
                 smoke_account_deletion(api, database_url, user, bearer(tokens))
@@ -217,12 +217,12 @@ def test_previous_release_serves_on_this_schema(server: str, previous: PreviousR
             old.stop_all()
 
 
-def make_team(gateways: list[str]) -> list[Worker]:
+def make_team(previous: PreviousRelease, gateways: list[str]) -> list[Worker]:
     """CLIENTS clients with an account each, signed in, half on each gateway."""
     team = []
-    with httpx.Client(base_url=gateways[0], timeout=15) as api:
+    with previous.api(gateways[0]) as api:
         for index in range(CLIENTS):
-            user = register(api)
+            user = api.register()
             team.append(Worker(gateways, user["email"], user["password"], preferred=index % 2))
             assert team[-1].login()
     return team
@@ -240,7 +240,7 @@ def test_rolling_upgrade_under_load(server: str, previous: PreviousRelease) -> N
             old.migrate()
             start(old, previous)
             gateways = [url(old, name) for name in ports if service_of(name).name == GATEWAY]
-            team = make_team(gateways)
+            team = make_team(previous, gateways)
             with Load(team) as load:
                 time.sleep(1)
                 started = time.monotonic()
