@@ -37,13 +37,13 @@ from auth_service.db import page_and_total
 from auth_service.errors import ClientNotFound, InvalidClient, InvalidClientMetadata
 from auth_service.models import LoginSession, OAuthClient, OAuthConsent, RefreshToken
 from auth_service.oauth import client_revocations
+from auth_service.schemas import GRANT_TYPES
 from auth_service.security import secrets_equal
 
 AUTHORIZATION_CODE = "authorization_code"
 REFRESH_TOKEN = "refresh_token"  # noqa: S105  (a grant type)  # nosec B105
 CLIENT_CREDENTIALS = "client_credentials"
 PASSWORD = "password"  # noqa: S105  (a grant type)  # nosec B105
-GRANT_TYPES = frozenset({AUTHORIZATION_CODE, REFRESH_TOKEN, CLIENT_CREDENTIALS, PASSWORD})
 # The scopes a person can grant an app (README, "Building an app on the API").
 USER_SCOPES = frozenset(
     {"notes", "notes:read", "notes:write", "openid", "profile", "email", "offline_access"}
