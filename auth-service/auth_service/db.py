@@ -1,4 +1,5 @@
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, MetaData, func, select
@@ -32,3 +33,12 @@ async def page_and_total(
     )
     total = await session.scalar(select(func.count()).select_from(model).where(*where))
     return page.all(), total or 0
+
+
+async def younger_than(
+    session: AsyncSession, model: type[Row], column: QueryableAttribute[datetime], window: timedelta
+) -> Sequence[Row]:
+    """The `model` rows whose `column` lies within `window` of now, oldest first
+    (the revocation list's entries: older ones concern only expired tokens)."""
+    rows = await session.scalars(select(model).where(column > func.now() - window).order_by(column))
+    return rows.all()
