@@ -2,16 +2,42 @@
 
 from __future__ import annotations
 
+import asyncio
+import secrets
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
+import asyncpg
 import httpx
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from run_local import LocalSystem, free_port, free_ports
+
+
+def _admin(server_url: str, statement: str) -> None:
+    async def run() -> None:
+        connection = await asyncpg.connect(server_url)
+        try:
+            await connection.execute(statement)
+        finally:
+            await connection.close()
+
+    asyncio.run(run())
+
+
+@contextmanager
+def empty_database(server_url: str, prefix: str) -> Iterator[str]:
+    """A database of its own on `server_url`'s server (a system of its own), dropped after."""
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    _admin(server_url, f'CREATE DATABASE "{name}"')
+    try:
+        yield urlunsplit(urlsplit(server_url)._replace(path=f"/{name}"))
+    finally:
+        _admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @contextmanager

@@ -8,9 +8,7 @@ of its own (other ports, other signing keys: the clients log in again there).
 
 from __future__ import annotations
 
-import asyncio
 import os
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -19,14 +17,12 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import asyncpg
 import httpx
 import pytest
 from api_client import ApiClient, bearer
 from run_local import LocalSystem
-from systems import running_system
+from systems import empty_database, running_system
 
 ROOT = Path(__file__).resolve().parents[1]
 WRITERS = 3
@@ -34,25 +30,10 @@ WRITERS = 3
 WRITING_SECONDS = 1.0
 
 
-def admin(server_url: str, statement: str) -> None:
-    async def run() -> None:
-        connection = await asyncpg.connect(server_url)
-        try:
-            await connection.execute(statement)
-        finally:
-            await connection.close()
-
-    asyncio.run(run())
-
-
 @pytest.fixture
 def fresh_database(database_url: str) -> Iterator[str]:
-    name = f"e2e_restored_{secrets.token_hex(4)}"
-    admin(database_url, f'CREATE DATABASE "{name}"')
-    try:
-        yield urlunsplit(urlsplit(database_url)._replace(path=f"/{name}"))
-    finally:
-        admin(database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with empty_database(database_url, "e2e_restored") as url:
+        yield url
 
 
 @dataclass

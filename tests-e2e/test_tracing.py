@@ -9,18 +9,15 @@ dispatcher would otherwise deliver this platform's events, untraced.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import secrets
 import tempfile
 from collections.abc import Iterator
-from urllib.parse import urlsplit, urlunsplit
 
-import asyncpg
 import pytest
 from api_client import ApiClient
 from otlp_receiver import OtlpReceiver, ReceivedSpan, render
-from systems import eventually, running_system
+from systems import empty_database, eventually, running_system
 
 GATEWAY, AUTH, NOTES = "gateway", "auth-service", "notes-service"
 logger = logging.getLogger(__name__)
@@ -32,25 +29,10 @@ def receiver() -> Iterator[OtlpReceiver]:
         yield receiver
 
 
-def admin(server_url: str, statement: str) -> None:
-    async def run() -> None:
-        connection = await asyncpg.connect(server_url)
-        try:
-            await connection.execute(statement)
-        finally:
-            await connection.close()
-
-    asyncio.run(run())
-
-
 @pytest.fixture(scope="module")
 def traced_database(database_url: str) -> Iterator[str]:
-    name = f"e2e_traced_{secrets.token_hex(4)}"
-    admin(database_url, f'CREATE DATABASE "{name}"')
-    try:
-        yield urlunsplit(urlsplit(database_url)._replace(path=f"/{name}"))
-    finally:
-        admin(database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with empty_database(database_url, "e2e_traced") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -21,51 +21,46 @@ OAUTH_PATHS = frozenset({"/auth/token", "/auth/revoke", "/auth/introspect"})
 NO_STORE: Mapping[str, str] = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
-class UserNotFound(ServiceError):
-    status_code = status.HTTP_404_NOT_FOUND
-    default_message = "User not found"
+class UserNotFound(ServiceError, status=404, message="User not found"):
+    pass
 
 
-class EmailTaken(ServiceError):
-    status_code = status.HTTP_409_CONFLICT
-    default_message = "A user with this email already exists"
+class EmailTaken(ServiceError, status=409, message="A user with this email already exists"):
+    pass
 
 
-class IncorrectPassword(ServiceError):
-    # 403, not 400: the request is well formed; the caller lacks the proof
-    # (the current password) that this change needs.
-    status_code = status.HTTP_403_FORBIDDEN
-    default_message = "Current password is incorrect"
+class IncorrectPassword(ServiceError, status=403, message="Current password is incorrect"):
+    """403, not 400: the request is well formed; the caller lacks the proof
+    (the current password) that this change needs."""
 
 
-class ServerBusy(ServiceError):
+class ServerBusy(
+    ServiceError, status=503, message="Too busy to check passwords right now; retry shortly"
+):
     """Every password-hashing slot and queue place is taken: try again shortly."""
 
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     retry_after = 1
-    default_message = "Too busy to check passwords right now; retry shortly"
 
 
-class LastSuperuser(ServiceError):
-    status_code = status.HTTP_409_CONFLICT
-    default_message = "The last active superuser cannot be demoted, deactivated or deleted"
+class LastSuperuser(
+    ServiceError,
+    status=409,
+    message="The last active superuser cannot be demoted, deactivated or deleted",
+):
+    pass
 
 
-class NotSuperuser(ServiceError):
-    status_code = status.HTTP_403_FORBIDDEN
-    default_message = "Not enough privileges"
+class NotSuperuser(ServiceError, status=403, message="Not enough privileges"):
+    pass
 
 
-class InvalidAccountToken(ServiceError):
+class InvalidAccountToken(ServiceError, message="Invalid or expired token"):
     """A reset or verification token that is unknown, used, superseded, expired
     or dead (the password changed since): one answer for all of them."""
 
-    default_message = "Invalid or expired token"
 
-
-class SessionNotFound(ServiceError):
-    status_code = status.HTTP_404_NOT_FOUND
-    default_message = "Session not found"
+class SessionNotFound(ServiceError, status=404, message="Session not found"):
+    pass
 
 
 class TooManyRequests(ServiceError):
@@ -142,14 +137,12 @@ class UnauthorizedClient(OAuthError):
     error = "unauthorized_client"
 
 
-class ClientNotFound(ServiceError):
-    status_code = status.HTTP_404_NOT_FOUND
-    default_message = "Client not found"
+class ClientNotFound(ServiceError, status=404, message="Client not found"):
+    pass
 
 
-class AuthorizationNotFound(ServiceError):
-    status_code = status.HTTP_404_NOT_FOUND
-    default_message = "This app holds no access of yours"
+class AuthorizationNotFound(ServiceError, status=404, message="This app holds no access of yours"):
+    pass
 
 
 class InvalidClientMetadata(ServiceError):

@@ -2,7 +2,7 @@ import math
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Annotated, Any, ClassVar, Literal, Self
+from typing import Annotated, Any, ClassVar, Literal, Self, get_args
 
 from pydantic import (
     AfterValidator,
@@ -356,7 +356,11 @@ class IntrospectionResponse(BaseModel):
 
 # The client registry (auth_service.oauth.clients; superusers' /auth/clients).
 ClientId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")]
+# What a client may be registered for: every grant of the registry
+# (auth_service.oauth.grants; tests/test_grants.py keeps the two equal).
 GrantType = Literal["authorization_code", "refresh_token", "client_credentials", "password"]
+GRANT_TYPES: frozenset[str] = frozenset(get_args(GrantType))
+GrantTypes = Annotated[list[GrantType], Field(min_length=1, max_length=len(GRANT_TYPES))]
 RedirectUri = Annotated[str, Field(min_length=1, max_length=2000)]
 ScopeToken = Annotated[str, Field(pattern=r"^[\x21\x23-\x5b\x5d-\x7e]{1,100}$")]
 Audience = Annotated[str, Field(min_length=1, max_length=200)]
@@ -369,7 +373,7 @@ class ClientCreate(BaseModel):
     name: Annotated[str, Field(min_length=1, max_length=200)]
     confidential: bool
     redirect_uris: Annotated[list[RedirectUri], Field(max_length=20)] = []
-    grant_types: Annotated[list[GrantType], Field(min_length=1, max_length=4)]
+    grant_types: GrantTypes
     scopes: Annotated[list[ScopeToken], Field(min_length=1, max_length=50)]
     first_party: bool = False
     audience: Audience | None = None
@@ -381,7 +385,9 @@ class ClientUpdate(_Update):
 
     name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
     redirect_uris: Annotated[list[RedirectUri], Field(max_length=20)] | None = None
-    grant_types: Annotated[list[GrantType], Field(min_length=1, max_length=4)] | None = None
+    grant_types: (
+        Annotated[list[GrantType], Field(min_length=1, max_length=len(GRANT_TYPES))] | None
+    ) = None
     scopes: Annotated[list[ScopeToken], Field(min_length=1, max_length=50)] | None = None
     first_party: bool | None = None
     enabled: bool | None = None

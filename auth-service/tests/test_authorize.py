@@ -95,6 +95,18 @@ async def app_client(client: httpx.AsyncClient, root: Account) -> dict[str, Any]
     return await register_app(client, root)
 
 
+async def refresh(
+    client: httpx.AsyncClient, app: dict[str, Any], refresh_token: str
+) -> httpx.Response:
+    """The refresh_token grant, as the public app `app`."""
+    data = {
+        "grant_type": "refresh_token",
+        "refresh_token": refresh_token,
+        "client_id": app["client_id"],
+    }
+    return await client.post("/auth/token", data=data)
+
+
 async def authorized(flow: Flow, account: Account) -> dict[str, str]:
     consent = await flow.sign_in(account.email)
     assert consent.status_code == 200, consent.text
@@ -113,14 +125,7 @@ class TestFlow:
         assert tokens.status_code == 200, tokens.text
         body = tokens.json()
         assert body["scope"] == "notes:read offline_access"
-        refreshed = await client.post(
-            "/auth/token",
-            data={
-                "grant_type": "refresh_token",
-                "refresh_token": body["refresh_token"],
-                "client_id": app_client["client_id"],
-            },
-        )
+        refreshed = await refresh(client, app_client, body["refresh_token"])
         assert (refreshed.status_code, refreshed.json()["scope"]) == (
             200,
             "notes:read offline_access",
@@ -203,14 +208,7 @@ class TestAttacks:
         first = (await flow.exchange(code)).json()
         again = await flow.exchange(code)
         assert (again.status_code, again.json()["error"]) == (400, "invalid_grant")
-        refreshed = await client.post(
-            "/auth/token",
-            data={
-                "grant_type": "refresh_token",
-                "refresh_token": first["refresh_token"],
-                "client_id": app_client["client_id"],
-            },
-        )
+        refreshed = await refresh(client, app_client, first["refresh_token"])
         assert refreshed.status_code == 400
 
     async def test_code_redeemed_by_another_client(
@@ -371,14 +369,7 @@ class TestAuthorizations:
         path = f"/auth/me/authorizations/{app_client['client_id']}"
         assert (await client.delete(path, headers=alice.headers)).status_code == 204
         assert (await client.get("/auth/me/authorizations", headers=alice.headers)).json() == []
-        refreshed = await client.post(
-            "/auth/token",
-            data={
-                "grant_type": "refresh_token",
-                "refresh_token": tokens["refresh_token"],
-                "client_id": app_client["client_id"],
-            },
-        )
+        refreshed = await refresh(client, app_client, tokens["refresh_token"])
         assert refreshed.status_code == 400
         sid = verified_token_claims(tokens["access_token"])["sid"]
         listed_sessions = (await client.get("/internal/revocations")).json()["sessions"]

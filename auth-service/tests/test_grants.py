@@ -1,13 +1,15 @@
 """The grant registry (auth_service.oauth.grants): what the token endpoint
 dispatches on is what the metadata lists."""
 
+from typing import get_args
+
 import httpx
 import pytest
 
 from auth_service.oauth import grants
 from auth_service.oauth.grant_types import GrantRequest
 from auth_service.oauth.introspection import authorization_server_metadata
-from auth_service.schemas import TokenResponse
+from auth_service.schemas import GrantType, TokenResponse
 
 
 class TestRegistry:
@@ -16,6 +18,9 @@ class TestRegistry:
             issuer="https://api.example/auth", public_url="https://api.example", scopes=["notes"]
         )
         assert document["grant_types_supported"] == list(grants.GRANTS)
+
+    def test_clients_may_be_registered_for_every_grant_and_no_other(self) -> None:
+        assert sorted(get_args(GrantType)) == sorted(grants.GRANTS)
 
     async def test_a_new_entry_is_a_new_grant(
         self, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch

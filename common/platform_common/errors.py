@@ -29,6 +29,17 @@ class ServiceError(Exception):
     # adds its quota headers to a refusal on its way out).
     headers: Mapping[str, str] = _NO_HEADERS
 
+    def __init_subclass__(
+        cls, *, status: int | None = None, message: str | None = None, **kwargs: Any
+    ) -> None:
+        """`class NotFound(ServiceError, status=404, message="Not found")`: a
+        subclass's status and default message in its own line."""
+        super().__init_subclass__(**kwargs)
+        if status is not None:
+            cls.status_code = status
+        if message is not None:
+            cls.default_message = message
+
     def __init__(
         self,
         message: str | None = None,

@@ -2,6 +2,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import httpx
 import pytest
@@ -214,11 +215,22 @@ def verifier_for(
     )
 
 
+class Verifying(NamedTuple):
+    issuer: TokenIssuer
+    subjects: RevokedSubjects
+    verifier: AccessTokenVerifier[StaticKeys]
+
+
+def verifying(http: httpx.AsyncClient, **options: float) -> Verifying:
+    """A verifier of a new issuer's tokens, with its revocation list at URL."""
+    issuer = TokenIssuer()
+    subjects = RevokedSubjects(URL, http, **options)
+    return Verifying(issuer, subjects, verifier_for(issuer, subjects))
+
+
 class TestVerifierWithRevocations:
     async def test_older_token_version_refused(self, http: httpx.AsyncClient) -> None:
-        issuer = TokenIssuer()
-        subjects = RevokedSubjects(URL, http)
-        verifier = verifier_for(issuer, subjects)
+        issuer, subjects, verifier = verifying(http)
         old = issuer.token("user", ver=1)
         unversioned = issuer.token("user")  # no `ver`: version 0
         with respx.mock:
@@ -235,9 +247,7 @@ class TestVerifierWithRevocations:
         assert (await verifier.verify(issuer.token("someone"))).subject == "someone"
 
     async def test_tokens_of_a_listed_session_refused(self, http: httpx.AsyncClient) -> None:
-        issuer = TokenIssuer()
-        revocations = RevokedSubjects(URL, http)
-        verifier = verifier_for(issuer, revocations)
+        issuer, revocations, verifier = verifying(http)
         ended = issuer.token("user", ver=0, sid="ended")
         live = issuer.token("user", ver=0, sid="live")
         with respx.mock:
@@ -254,9 +264,7 @@ class TestVerifierWithRevocations:
     async def test_tokens_a_listed_client_was_issued_before_refused(
         self, http: httpx.AsyncClient
     ) -> None:
-        issuer = TokenIssuer()
-        revocations = RevokedSubjects(URL, http)
-        verifier = verifier_for(issuer, revocations)
+        issuer, revocations, verifier = verifying(http)
         now = int(time.time())
         before = issuer.token("user", client_id="app", iat=now - 5)
         after = issuer.token("user", client_id="app", iat=now)
@@ -276,9 +284,7 @@ class TestVerifierWithRevocations:
     async def test_a_token_accepted_once_is_refused_after_the_change(
         self, http: httpx.AsyncClient
     ) -> None:
-        issuer = TokenIssuer()
-        subjects = RevokedSubjects(URL, http)
-        verifier = verifier_for(issuer, subjects)
+        issuer, subjects, verifier = verifying(http)
         token = issuer.token("user", ver=0)
         with respx.mock:
             route = respx.get(URL).respond(json=listing())
@@ -290,9 +296,7 @@ class TestVerifierWithRevocations:
             await verifier.verify(token)
 
     async def test_fails_closed_until_the_list_loads(self, http: httpx.AsyncClient) -> None:
-        issuer = TokenIssuer()
-        subjects = RevokedSubjects(URL, http, retry_floor=3600)
-        verifier = verifier_for(issuer, subjects)
+        issuer, subjects, verifier = verifying(http, retry_floor=3600)
         with respx.mock:
             route = respx.get(URL).respond(503)
             with pytest.raises(InvalidToken, match="revocation list not loaded"):
@@ -310,9 +314,7 @@ class TestVerifierWithRevocations:
         self, http: httpx.AsyncClient
     ) -> None:
         """auth-service was still starting when the poller first asked."""
-        issuer = TokenIssuer()
-        subjects = RevokedSubjects(URL, http, retry_floor=3600)
-        verifier = verifier_for(issuer, subjects)
+        issuer, subjects, verifier = verifying(http, retry_floor=3600)
         with respx.mock:
             route = respx.get(URL).respond(503)
             assert not await subjects.refresh()
@@ -321,9 +323,7 @@ class TestVerifierWithRevocations:
         assert subjects.loaded
 
     async def test_first_verify_loads_the_list(self, http: httpx.AsyncClient) -> None:
-        issuer = TokenIssuer()
-        subjects = RevokedSubjects(URL, http)
-        verifier = verifier_for(issuer, subjects)
+        issuer, subjects, verifier = verifying(http)
         with respx.mock:
             route = respx.get(URL).respond(json=listing(("revoked-user", 1)))
             tokens = [issuer.token("user") for _ in range(10)]

@@ -24,14 +24,18 @@ def derived(env: dict[str, str]) -> tuple[str, ...]:
     return tuple(env[variable] for variable in DERIVED)
 
 
+def from_environment() -> dict[str, str]:
+    return run_local.service_environment(DATABASE_URL, run_local.ports_from_environment())
+
+
+def public_url_and_issuers(public_url: str) -> tuple[str, str, str]:
+    """AUTH_PUBLIC_URL, then the two verifiers' issuer: the public URL's `/auth`."""
+    return (public_url, f"{public_url}/auth", f"{public_url}/auth")
+
+
 def test_derived_from_the_gateway_port(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GATEWAY_PORT", "9000")
-    env = run_local.service_environment(DATABASE_URL, run_local.ports_from_environment())
-    assert derived(env) == (
-        "http://127.0.0.1:9000",
-        "http://127.0.0.1:9000/auth",
-        "http://127.0.0.1:9000/auth",
-    )
+    assert derived(from_environment()) == public_url_and_issuers("http://127.0.0.1:9000")
 
 
 def test_with_replicas_the_first_gateway(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -43,12 +47,7 @@ def test_with_replicas_the_first_gateway(monkeypatch: pytest.MonkeyPatch) -> Non
 def test_a_public_url_set_wins_and_the_issuers_follow(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GATEWAY_PORT", "9000")
     monkeypatch.setenv("AUTH_PUBLIC_URL", "https://notes.example.com")
-    env = run_local.service_environment(DATABASE_URL, run_local.ports_from_environment())
-    assert derived(env) == (
-        "https://notes.example.com",
-        "https://notes.example.com/auth",
-        "https://notes.example.com/auth",
-    )
+    assert derived(from_environment()) == public_url_and_issuers("https://notes.example.com")
 
 
 def test_a_system_given_a_public_url_passes_it_on() -> None:

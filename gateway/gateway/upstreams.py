@@ -17,7 +17,7 @@ path reads this module.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
@@ -226,28 +226,29 @@ def _name(entry: Any) -> str:
     return str(entry["name"])
 
 
-def _check_table(table: Sequence[UpstreamSpec]) -> None:
-    """What no entry can check alone: each prefix and exact path has one upstream."""
+def _owners(
+    table: Sequence[UpstreamSpec], paths: Callable[[UpstreamSpec], Iterable[str]], taken: str
+) -> dict[str, str]:
+    """Each path of `paths` and the upstream naming it; `taken` (formatted with
+    the path and both names) when two do."""
     owners: dict[str, str] = {}
     for upstream in table:
-        for prefix in upstream.prefixes:
-            if prefix in owners:
-                raise ValueError(
-                    f"prefix {prefix} is both {owners[prefix]}'s and {upstream.name}'s"
-                )
-            owners[prefix] = upstream.name
-    exact: dict[str, str] = {}
-    for upstream in table:
-        for path in upstream.exact_paths:
-            if path in exact:
-                raise ValueError(
-                    f"exact path {path} is named twice: {exact[path]}, {upstream.name}"
-                )
-            if _first_segment(path) in owners:
-                raise ValueError(
-                    f"exact path {path} is under {owners[_first_segment(path)]}'s prefix"
-                )
-            exact[path] = upstream.name
+        for path in paths(upstream):
+            if path in owners:
+                raise ValueError(taken.format(path=path, first=owners[path], then=upstream.name))
+            owners[path] = upstream.name
+    return owners
+
+
+def _check_table(table: Sequence[UpstreamSpec]) -> None:
+    """What no entry can check alone: each prefix and exact path has one upstream."""
+    prefixes = _owners(table, lambda u: u.prefixes, "prefix {path} is both {first}'s and {then}'s")
+    exact = _owners(
+        table, lambda u: u.exact_paths, "exact path {path} is named twice: {first}, {then}"
+    )
+    for path in exact:
+        if (owner := prefixes.get(_first_segment(path))) is not None:
+            raise ValueError(f"exact path {path} is under {owner}'s prefix")
 
 
 def resolve_table(

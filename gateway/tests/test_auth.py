@@ -54,6 +54,12 @@ def notes(mock: respx.MockRouter, notes_contract: Contract) -> respx.Route:
     )
 
 
+async def note_status(client: httpx.AsyncClient, token: str) -> int:
+    """The status of GET /notes/1 with `token`."""
+    response = await client.get("/notes/1", headers={"Authorization": f"Bearer {token}"})
+    return response.status_code
+
+
 class TestRefusals:
     @pytest.mark.parametrize("kind", FORGERIES)
     async def test_forged_or_invalid_token(
@@ -126,26 +132,20 @@ class TestIssuers:
         self, client: httpx.AsyncClient, notes: respx.Route, issuer: TokenIssuer
     ) -> None:
         token = issuer.token(USER_ID, iss="http://127.0.0.1:8000/auth")
-        response = await client.get("/notes/1", headers={"Authorization": f"Bearer {token}"})
-        assert response.status_code == 200
+        assert await note_status(client, token) == 200
 
     async def test_old_issuer_until_it_expires(
         self, client: httpx.AsyncClient, notes: respx.Route, issuer: TokenIssuer
     ) -> None:
-        live = issuer.token(USER_ID, iss=LEGACY_ISSUER)
-        response = await client.get("/notes/1", headers={"Authorization": f"Bearer {live}"})
-        assert response.status_code == 200
+        assert await note_status(client, issuer.token(USER_ID, iss=LEGACY_ISSUER)) == 200
         expired = issuer.token(USER_ID, iss=LEGACY_ISSUER, lifetime=-60)
-        response = await client.get("/notes/1", headers={"Authorization": f"Bearer {expired}"})
-        assert response.status_code == 401
+        assert await note_status(client, expired) == 401
 
     @pytest.mark.parametrize("settings", [make_settings(jwt_previous_issuers=[])])
     async def test_old_issuer_refused_once_dropped(
         self, client: httpx.AsyncClient, notes: respx.Route, issuer: TokenIssuer
     ) -> None:
-        token = issuer.token(USER_ID, iss=LEGACY_ISSUER)
-        response = await client.get("/notes/1", headers={"Authorization": f"Bearer {token}"})
-        assert response.status_code == 401
+        assert await note_status(client, issuer.token(USER_ID, iss=LEGACY_ISSUER)) == 401
         assert not notes.called
 
 

@@ -2,7 +2,8 @@
 
 import asyncio
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 
 import httpx
 import pytest
@@ -48,6 +49,31 @@ def create_route(mock: respx.MockRouter, contract: Contract) -> respx.Route:
     return contract.route(mock, "POST", "/notes", status=201, json=NOTE)
 
 
+@dataclass
+class Replicas:
+    """The gateway's client, the mock and the two notes-service replicas behind it."""
+
+    client: httpx.AsyncClient
+    mock: respx.MockRouter
+    a: Contract
+    b: Contract
+    headers: dict[str, str]
+
+    async def get(self) -> httpx.Response:
+        return await self.client.get("/notes/1", headers=self.headers)
+
+
+@pytest.fixture
+def replicas(
+    client: httpx.AsyncClient,
+    mock: respx.MockRouter,
+    replica_a: Contract,
+    replica_b: Contract,
+    auth_headers: dict[str, str],
+) -> Replicas:
+    return Replicas(client, mock, replica_a, replica_b, auth_headers)
+
+
 def notes_replicas(settings: Settings) -> list[str]:
     return next(list(u.urls) for u in settings.upstream_table if u.name == "notes-service")
 
@@ -73,41 +99,29 @@ class TestSettings:
 
 
 class TestSpreading:
-    async def test_requests_take_turns(
-        self,
-        client: httpx.AsyncClient,
-        mock: respx.MockRouter,
-        replica_a: Contract,
-        replica_b: Contract,
-        auth_headers: dict[str, str],
-    ) -> None:
-        a, b = note_route(mock, replica_a), note_route(mock, replica_b)
+    async def test_requests_take_turns(self, replicas: Replicas) -> None:
+        a, b = note_route(replicas.mock, replicas.a), note_route(replicas.mock, replicas.b)
         for _ in range(6):
-            assert (await client.get("/notes/1", headers=auth_headers)).status_code == 200
+            assert (await replicas.get()).status_code == 200
         assert (a.call_count, b.call_count) == (3, 3)
 
     async def test_a_replica_with_a_request_in_flight_gets_the_next_ones_elsewhere(
-        self,
-        client: httpx.AsyncClient,
-        mock: respx.MockRouter,
-        replica_a: Contract,
-        replica_b: Contract,
-        auth_headers: dict[str, str],
+        self, replicas: Replicas
     ) -> None:
         arrived, release = asyncio.Event(), asyncio.Event()
-        answer = replica_a.response("GET", "/notes/{note_id}", status=200, json=NOTE)
+        answer = replicas.a.response("GET", "/notes/{note_id}", status=200, json=NOTE)
 
         async def slow(_: httpx.Request) -> httpx.Response:
             arrived.set()
             await release.wait()
             return answer
 
-        a = mock.get(f"{NOTES_A}/notes/1").mock(side_effect=slow)
-        b = note_route(mock, replica_b)
-        pending = asyncio.create_task(client.get("/notes/1", headers=auth_headers))
+        a = replicas.mock.get(f"{NOTES_A}/notes/1").mock(side_effect=slow)
+        b = note_route(replicas.mock, replicas.b)
+        pending = asyncio.create_task(replicas.get())
         await arrived.wait()
         for _ in range(4):
-            assert (await client.get("/notes/1", headers=auth_headers)).status_code == 200
+            assert (await replicas.get()).status_code == 200
         assert b.call_count == 4
         release.set()
         assert (await pending).status_code == 200
@@ -141,31 +155,31 @@ class TestRefused:
                     # Built for the first replica, sent to the second under its own name.
                     assert response.json()["headers"]["host"] == alive.removeprefix("http://")
 
-    async def test_a_post_whose_connection_closed_is_not_sent_again(
+    @pytest.mark.parametrize(
+        ("method", "path", "body", "route", "status", "calls"),
+        [
+            # The replica may have received it: a second copy could create a second note.
+            ("POST", "/notes", NEW_NOTE, create_route, 502, (1, 0)),
+            # Idempotent: the next replica may have it.
+            ("GET", "/notes/1", None, note_route, 200, (1, 1)),
+        ],
+    )
+    async def test_a_closed_connection_moves_only_an_idempotent_request(
         self,
-        client: httpx.AsyncClient,
-        mock: respx.MockRouter,
-        replica_b: Contract,
-        auth_headers: dict[str, str],
+        replicas: Replicas,
+        method: str,
+        path: str,
+        body: dict[str, str] | None,
+        route: Callable[[respx.MockRouter, Contract], respx.Route],
+        status: int,
+        calls: tuple[int, int],
     ) -> None:
-        # The replica may have received it: a second copy could create a second note.
-        a = mock.post(f"{NOTES_A}/notes").mock(side_effect=httpx.RemoteProtocolError("closed"))
-        b = create_route(mock, replica_b)
-        response = await client.post("/notes", json=NEW_NOTE, headers=auth_headers)
-        assert response.status_code == 502
-        assert (a.call_count, b.call_count) == (1, 0)
-
-    async def test_a_get_whose_connection_closed_goes_to_the_next_replica(
-        self,
-        client: httpx.AsyncClient,
-        mock: respx.MockRouter,
-        replica_b: Contract,
-        auth_headers: dict[str, str],
-    ) -> None:
-        a = mock.get(f"{NOTES_A}/notes/1").mock(side_effect=httpx.RemoteProtocolError("closed"))
-        b = note_route(mock, replica_b)
-        assert (await client.get("/notes/1", headers=auth_headers)).status_code == 200
-        assert (a.call_count, b.call_count) == (1, 1)
+        closed = httpx.RemoteProtocolError("closed")
+        a = replicas.mock.route(method=method, url=f"{NOTES_A}{path}").mock(side_effect=closed)
+        b = route(replicas.mock, replicas.b)
+        response = await replicas.client.request(method, path, json=body, headers=replicas.headers)
+        assert response.status_code == status
+        assert (a.call_count, b.call_count) == calls
 
     async def test_every_replica_refusing_is_503(
         self, client: httpx.AsyncClient, mock: respx.MockRouter, auth_headers: dict[str, str]
@@ -181,24 +195,17 @@ class TestRefused:
 
 class TestBreakers:
     async def test_one_replica_failing_opens_its_breaker_only(
-        self,
-        app: FastAPI,
-        client: httpx.AsyncClient,
-        mock: respx.MockRouter,
-        replica_b: Contract,
-        auth_headers: dict[str, str],
+        self, app: FastAPI, replicas: Replicas
     ) -> None:
-        a = mock.get(f"{NOTES_A}/notes/1").mock(side_effect=httpx.ReadTimeout("slow"))
-        b = note_route(mock, replica_b)
-        statuses = [
-            (await client.get("/notes/1", headers=auth_headers)).status_code for _ in range(4)
-        ]
+        a = replicas.mock.get(f"{NOTES_A}/notes/1").mock(side_effect=httpx.ReadTimeout("slow"))
+        b = note_route(replicas.mock, replicas.b)
+        statuses = [(await replicas.get()).status_code for _ in range(4)]
         # Its turn twice: two timeouts (504, not sent again: the replica may be working on it).
         assert sorted(statuses) == [200, 200, 504, 504]
-        replicas = app.state.gateway.upstreams[1].replicas
-        assert [r.breaker.state for r in replicas] == ["open", "closed"]
+        upstream = app.state.gateway.upstreams[1].replicas
+        assert [r.breaker.state for r in upstream] == ["open", "closed"]
         for _ in range(4):
-            assert (await client.get("/notes/1", headers=auth_headers)).status_code == 200
+            assert (await replicas.get()).status_code == 200
         assert (a.call_count, b.call_count) == (2, 6)
 
     async def test_every_breaker_open_is_503_with_retry_after(
@@ -215,31 +222,21 @@ class TestBreakers:
 
 class TestDraining:
     async def test_a_replica_answering_connection_close_is_left_alone(
-        self,
-        client: httpx.AsyncClient,
-        mock: respx.MockRouter,
-        replica_a: Contract,
-        replica_b: Contract,
-        auth_headers: dict[str, str],
+        self, replicas: Replicas
     ) -> None:
-        answer = replica_a.response(
+        answer = replicas.a.response(
             "GET", "/notes/{note_id}", status=200, json=NOTE, headers={"Connection": "close"}
         )
-        a = mock.get(f"{NOTES_A}/notes/1").mock(side_effect=lambda _: answer)
-        b = note_route(mock, replica_b)
+        a = replicas.mock.get(f"{NOTES_A}/notes/1").mock(side_effect=lambda _: answer)
+        b = note_route(replicas.mock, replicas.b)
         for _ in range(6):
-            response = await client.get("/notes/1", headers=auth_headers)
+            response = await replicas.get()
             assert response.status_code == 200
             assert "connection" not in response.headers  # hop-by-hop: not relayed
         assert (a.call_count, b.call_count) == (1, 5)
 
     async def test_a_replica_answering_normally_again_is_back_at_once(
-        self,
-        client: httpx.AsyncClient,
-        mock: respx.MockRouter,
-        replica_a: Contract,
-        replica_b: Contract,
-        auth_headers: dict[str, str],
+        self, replicas: Replicas
     ) -> None:
         # A restarted within the hold while B starts draining: both are put
         # last, and A's first normal answer must make it the one chosen.
@@ -249,15 +246,16 @@ class TestDraining:
                 "GET", "/notes/{note_id}", status=200, json=NOTE, headers=headers
             )
 
-        a = mock.get(f"{NOTES_A}/notes/1").mock(
-            side_effect=[answer(replica_a, True), *(answer(replica_a, False) for _ in range(9))]
+        a_answers = [answer(replicas.a, True), *(answer(replicas.a, False) for _ in range(9))]
+        a = replicas.mock.get(f"{NOTES_A}/notes/1").mock(side_effect=a_answers)
+        b = replicas.mock.get(f"{NOTES_B}/notes/1").mock(
+            side_effect=lambda _: answer(replicas.b, True)
         )
-        b = mock.get(f"{NOTES_B}/notes/1").mock(side_effect=lambda _: answer(replica_b, True))
         for _ in range(3):  # A (close), B (close), then A again: both held, A's turn
-            assert (await client.get("/notes/1", headers=auth_headers)).status_code == 200
+            assert (await replicas.get()).status_code == 200
         assert (a.call_count, b.call_count) == (2, 1)
         for _ in range(4):
-            assert (await client.get("/notes/1", headers=auth_headers)).status_code == 200
+            assert (await replicas.get()).status_code == 200
         assert (a.call_count, b.call_count) == (6, 1)
 
 

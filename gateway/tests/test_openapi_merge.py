@@ -150,37 +150,42 @@ class TestMergedDocument:
             assert "/notes" in whole["paths"]
 
 
+def _document(
+    name: str, prefix: str, paths: dict[str, Any], components: dict[str, Any]
+) -> ServiceDocument:
+    """`name`'s document, served under `prefix`."""
+    info = {"title": name, "version": "1"}
+    document = {"openapi": "3.1.0", "info": info, "paths": paths, "components": components}
+    return ServiceDocument(name, PublicPaths((prefix,)), document)
+
+
 def _service(name: str, prefix: str, schema: dict[str, Any]) -> ServiceDocument:
-    return ServiceDocument(
+    return _document(
         name,
-        PublicPaths((prefix,)),
+        prefix,
         {
-            "openapi": "3.1.0",
-            "info": {"title": name, "version": "1"},
-            "paths": {
-                prefix: {
-                    "get": {
-                        "operationId": "read",
-                        "responses": {
-                            "200": {
-                                "description": "ok",
-                                "content": {
-                                    "application/json": {
-                                        "schema": {"$ref": "#/components/schemas/Thing"}
-                                    }
-                                },
-                            }
-                        },
-                        "security": [{"Bearer": []}],
-                    }
-                },
-                "/internal/x": {"get": {"responses": {}}},
-                "/ping": {"get": {"operationId": "ping", "responses": {}}},
+            prefix: {
+                "get": {
+                    "operationId": "read",
+                    "responses": {
+                        "200": {
+                            "description": "ok",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Thing"}
+                                }
+                            },
+                        }
+                    },
+                    "security": [{"Bearer": []}],
+                }
             },
-            "components": {
-                "schemas": {"Thing": schema},
-                "securitySchemes": {"Bearer": {"type": "http", "scheme": "bearer"}},
-            },
+            "/internal/x": {"get": {"responses": {}}},
+            "/ping": {"get": {"operationId": "ping", "responses": {}}},
+        },
+        {
+            "schemas": {"Thing": schema},
+            "securitySchemes": {"Bearer": {"type": "http", "scheme": "bearer"}},
         },
     )
 
@@ -216,25 +221,15 @@ def _scoped_service(
     name: str, prefix: str, scopes: dict[str, str], needs: dict[str, list[str]]
 ) -> ServiceDocument:
     """A service whose OAuth2 scheme describes `scopes`; path → the scopes its GET needs."""
-    return ServiceDocument(
+    flows = {"password": {"tokenUrl": "/token", "scopes": scopes}}
+    return _document(
         name,
-        PublicPaths((prefix,)),
+        prefix,
         {
-            "openapi": "3.1.0",
-            "info": {"title": name, "version": "1"},
-            "paths": {
-                path: {"get": {"operationId": f"get{path}", "security": [{"Login": needed}]}}
-                for path, needed in needs.items()
-            },
-            "components": {
-                "securitySchemes": {
-                    "Login": {
-                        "type": "oauth2",
-                        "flows": {"password": {"tokenUrl": "/token", "scopes": scopes}},
-                    }
-                }
-            },
+            path: {"get": {"operationId": f"get{path}", "security": [{"Login": needed}]}}
+            for path, needed in needs.items()
         },
+        {"securitySchemes": {"Login": {"type": "oauth2", "flows": flows}}},
     )
 
 

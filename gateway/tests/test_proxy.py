@@ -1,6 +1,7 @@
 import asyncio
 import tracemalloc
 from collections.abc import AsyncIterator
+from typing import NamedTuple
 
 import httpx
 import pytest
@@ -15,14 +16,28 @@ from tests.conftest import NOTE, NOTES_URL, make_settings
 MB = 1024 * 1024
 
 
+class Notes(NamedTuple):
+    """The gateway's client, the mock, notes-service's contract, a user's headers."""
+
+    client: httpx.AsyncClient
+    mock: respx.MockRouter
+    contract: Contract
+    headers: dict[str, str]
+
+
+@pytest.fixture
+def notes(
+    client: httpx.AsyncClient,
+    mock: respx.MockRouter,
+    notes_contract: Contract,
+    auth_headers: dict[str, str],
+) -> Notes:
+    return Notes(client, mock, notes_contract, auth_headers)
+
+
 class TestForwarding:
-    async def test_get_passes_path_query_and_answer(
-        self,
-        client: httpx.AsyncClient,
-        mock: respx.MockRouter,
-        notes_contract: Contract,
-        auth_headers: dict[str, str],
-    ) -> None:
+    async def test_get_passes_path_query_and_answer(self, notes: Notes) -> None:
+        client, mock, notes_contract, auth_headers = notes
         route = notes_contract.route(
             mock, "GET", "/notes", status=200, json=[NOTE], headers={"X-Total-Count": "1"}
         )
@@ -34,26 +49,16 @@ class TestForwarding:
         assert sent.url == httpx.URL(f"{NOTES_URL}/notes?offset=0&limit=10")
         assert sent.headers["authorization"] == auth_headers["Authorization"]
 
-    async def test_trailing_slash_kept(
-        self,
-        client: httpx.AsyncClient,
-        mock: respx.MockRouter,
-        notes_contract: Contract,
-        auth_headers: dict[str, str],
-    ) -> None:
+    async def test_trailing_slash_kept(self, notes: Notes) -> None:
+        client, mock, notes_contract, auth_headers = notes
         answer = notes_contract.response("GET", "/notes/{note_id}", status=200, json=NOTE)
         route = mock.get(f"{NOTES_URL}/notes/1/").mock(side_effect=lambda _: answer)
         response = await client.get("/notes/1/", headers=auth_headers)
         assert response.status_code == 200
         assert route.calls.last.request.url.raw_path == b"/notes/1/"
 
-    async def test_post_body_forwarded_byte_for_byte(
-        self,
-        client: httpx.AsyncClient,
-        mock: respx.MockRouter,
-        notes_contract: Contract,
-        auth_headers: dict[str, str],
-    ) -> None:
+    async def test_post_body_forwarded_byte_for_byte(self, notes: Notes) -> None:
+        client, mock, notes_contract, auth_headers = notes
         route = notes_contract.route(mock, "POST", "/notes", status=201, json=NOTE)
         # Odd spacing and key order: the gateway must not re-encode the JSON.
         body = b'{ "description":"milk and eggs",  "title": "groceries" }'
@@ -70,14 +75,8 @@ class TestForwarding:
         assert sent.headers["content-type"] == "application/json"
 
     @pytest.mark.parametrize("status", [404, 422])
-    async def test_upstream_errors_passed_through(
-        self,
-        client: httpx.AsyncClient,
-        mock: respx.MockRouter,
-        notes_contract: Contract,
-        auth_headers: dict[str, str],
-        status: int,
-    ) -> None:
+    async def test_upstream_errors_passed_through(self, notes: Notes, status: int) -> None:
+        client, mock, notes_contract, auth_headers = notes
         body = (
             {"detail": "Note not found"}
             if status == 404
@@ -92,22 +91,38 @@ class TestForwarding:
 
 
 class TestFailures:
-    async def test_connection_refused_is_503_and_get_retried_once(
-        self, client: httpx.AsyncClient, mock: respx.MockRouter, auth_headers: dict[str, str]
-    ) -> None:
-        route = mock.get(f"{NOTES_URL}/notes/1").mock(side_effect=httpx.ConnectError("refused"))
-        response = await client.get("/notes/1", headers=auth_headers)
-        assert response.status_code == 503
-        assert response.json() == {"detail": "notes-service is unavailable"}
-        assert route.call_count == 2
-
-    async def test_retry_succeeds(
+    @pytest.mark.parametrize(
+        ("method", "error", "status", "detail", "calls"),
+        [
+            # Refused before anything was sent: a GET is tried once more.
+            ("GET", httpx.ConnectError("refused"), 503, "notes-service is unavailable", 2),
+            # A POST never is.
+            ("POST", httpx.ConnectError("refused"), 503, "notes-service is unavailable", 1),
+            # The upstream may still be working on it: not sent again.
+            ("GET", httpx.ReadTimeout("slow"), 504, "notes-service did not answer in time", 1),
+        ],
+    )
+    async def test_a_failed_request_is_retried_only_when_safe(
         self,
         client: httpx.AsyncClient,
         mock: respx.MockRouter,
-        notes_contract: Contract,
         auth_headers: dict[str, str],
+        method: str,
+        error: Exception,
+        status: int,
+        detail: str,
+        calls: int,
     ) -> None:
+        path = "/notes" if method == "POST" else "/notes/1"
+        route = mock.route(method=method, url=f"{NOTES_URL}{path}").mock(side_effect=error)
+        body = {"title": "abc", "description": "def"} if method == "POST" else None
+        response = await client.request(method, path, json=body, headers=auth_headers)
+        assert response.status_code == status
+        assert response.json() == {"detail": detail}
+        assert route.call_count == calls
+
+    async def test_retry_succeeds(self, notes: Notes) -> None:
+        client, mock, notes_contract, auth_headers = notes
         answer = notes_contract.response("GET", "/notes/{note_id}", status=200, json=NOTE)
         route = mock.get(f"{NOTES_URL}/notes/1").mock(
             side_effect=[httpx.ConnectError("refused"), answer]
@@ -115,25 +130,6 @@ class TestFailures:
         response = await client.get("/notes/1", headers=auth_headers)
         assert response.status_code == 200
         assert route.call_count == 2
-
-    async def test_post_never_retried(
-        self, client: httpx.AsyncClient, mock: respx.MockRouter, auth_headers: dict[str, str]
-    ) -> None:
-        route = mock.post(f"{NOTES_URL}/notes").mock(side_effect=httpx.ConnectError("refused"))
-        response = await client.post(
-            "/notes", json={"title": "abc", "description": "def"}, headers=auth_headers
-        )
-        assert response.status_code == 503
-        assert route.call_count == 1
-
-    async def test_timeout_is_504_and_not_retried(
-        self, client: httpx.AsyncClient, mock: respx.MockRouter, auth_headers: dict[str, str]
-    ) -> None:
-        route = mock.get(f"{NOTES_URL}/notes/1").mock(side_effect=httpx.ReadTimeout("slow"))
-        response = await client.get("/notes/1", headers=auth_headers)
-        assert response.status_code == 504
-        assert response.json() == {"detail": "notes-service did not answer in time"}
-        assert route.call_count == 1
 
     async def test_circuit_opens_then_trial_closes_it(
         self,

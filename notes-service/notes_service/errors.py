@@ -4,19 +4,15 @@ for a database away."""
 from typing import Any
 
 import asyncpg
-from fastapi import Request, status
+from fastapi import Request
 from fastapi.responses import JSONResponse
 
 from platform_common.database import database_unavailable_handler
 from platform_common.errors import ServiceError, Unauthorized
 
 
-class NoteNotFound(ServiceError):
-    status_code = status.HTTP_404_NOT_FOUND
-
-    def __init__(self) -> None:
-        # The same answer for a missing note and someone else's note.
-        super().__init__("Note not found")
+class NoteNotFound(ServiceError, status=404, message="Note not found"):
+    """The same answer for a missing note and someone else's note."""
 
 
 class OwnerDeleted(Unauthorized):
@@ -30,32 +26,26 @@ class OwnerDeleted(Unauthorized):
         super().__init__("account deleted")
 
 
-class PreconditionFailed(ServiceError):
+class PreconditionFailed(
+    ServiceError, status=412, message="The note has changed since the ETag in If-Match"
+):
     """If-Match named another version of the note: nothing was changed."""
 
-    status_code = status.HTTP_412_PRECONDITION_FAILED
 
-    def __init__(self) -> None:
-        super().__init__("The note has changed since the ETag in If-Match")
-
-
-class IdempotencyKeyInProgress(ServiceError):
+class IdempotencyKeyInProgress(
+    ServiceError,
+    status=409,
+    message="A request with this Idempotency-Key is still being processed",
+):
     """Another request with this Idempotency-Key has not finished yet."""
 
-    status_code = status.HTTP_409_CONFLICT
     retry_after = 1
 
-    def __init__(self) -> None:
-        super().__init__("A request with this Idempotency-Key is still being processed")
 
-
-class IdempotencyKeyReused(ServiceError):
+class IdempotencyKeyReused(
+    ServiceError, status=422, message="This Idempotency-Key was used with another request body"
+):
     """The key was first used with another body (422, shaped like a validation error)."""
-
-    status_code = status.HTTP_422_UNPROCESSABLE_CONTENT
-
-    def __init__(self) -> None:
-        super().__init__("This Idempotency-Key was used with another request body")
 
     def body(self) -> dict[str, Any]:
         error = {

@@ -9,7 +9,9 @@ is released, and pg_locks shows who waits on what.
 
 import asyncio
 import uuid
+from collections.abc import Coroutine
 from types import SimpleNamespace
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -23,6 +25,8 @@ from platform_common.testing.issuer import TokenIssuer
 from tests.conftest import User, count, note_of, waiting
 
 NOTE = NoteWrite(title="a note", description="written late")
+T = TypeVar("T")
+U = TypeVar("U")
 
 
 async def create(database: Database, owner: uuid.UUID) -> SimpleNamespace:
@@ -33,19 +37,33 @@ async def purge(database: Database, owner: uuid.UUID) -> int:
     return await service.purge_user_notes(database, owner_id=owner)
 
 
+async def parked_in_turn(
+    engine: AsyncEngine,
+    table_lock: AsyncConnection,
+    first: Coroutine[Any, Any, T],
+    second: Coroutine[Any, Any, U],
+) -> tuple[asyncio.Task[T], asyncio.Task[U]]:
+    """`first` parked on the notes table's lock, `second` waiting for `first`'s
+    per-owner lock, then the table lock released: both running, in that order."""
+    async with engine.connect() as watcher:
+        first_task = asyncio.create_task(first)
+        await waiting(watcher, "relation", 1)  # first's statement is parked
+        second_task = asyncio.create_task(second)
+        await waiting(watcher, "advisory", 1)  # second waits for first
+        await table_lock.rollback()
+    return first_task, second_task
+
+
 async def test_create_arriving_during_the_purge_is_refused(
     engine: AsyncEngine, database: Database, table_lock: AsyncConnection
 ) -> None:
     owner = uuid.uuid4()
-    async with engine.connect() as watcher:
-        purging = asyncio.create_task(purge(database, owner))
-        await waiting(watcher, "relation", 1)  # the purge's DELETE is parked
-        creating = asyncio.create_task(create(database, owner))
-        await waiting(watcher, "advisory", 1)  # the create waits for the purge
-        await table_lock.rollback()
-        assert await purging == 0
-        with pytest.raises(OwnerDeleted):
-            await creating
+    purging, creating = await parked_in_turn(
+        engine, table_lock, purge(database, owner), create(database, owner)
+    )
+    assert await purging == 0
+    with pytest.raises(OwnerDeleted):
+        await creating
     assert await count(engine, owner) == 0
 
 
@@ -53,14 +71,11 @@ async def test_create_landing_before_the_purge_is_purged(
     engine: AsyncEngine, database: Database, table_lock: AsyncConnection
 ) -> None:
     owner = uuid.uuid4()
-    async with engine.connect() as watcher:
-        creating = asyncio.create_task(create(database, owner))
-        await waiting(watcher, "relation", 1)  # the create's INSERT is parked
-        purging = asyncio.create_task(purge(database, owner))
-        await waiting(watcher, "advisory", 1)  # the purge waits for the create
-        await table_lock.rollback()
-        assert (await creating).owner_id == owner
-        assert await purging == 1
+    creating, purging = await parked_in_turn(
+        engine, table_lock, create(database, owner), purge(database, owner)
+    )
+    assert (await creating).owner_id == owner
+    assert await purging == 1
     assert await count(engine, owner) == 0
 
 

@@ -169,14 +169,17 @@ class TestListNotes:
         assert response.status_code == 422
 
 
+async def replace(
+    client: httpx.AsyncClient, user: User, note_id: int, **body: str
+) -> httpx.Response:
+    """PUT `body` as `user` (with the trailing slash, which the route takes too)."""
+    return await client.put(f"/notes/{note_id}/", json=body, headers=user.headers)
+
+
 class TestReplaceNote:
     async def test_ok(self, client: httpx.AsyncClient, alice: User) -> None:
         note = await create(client, alice)
-        response = await client.put(
-            f"/notes/{note['id']}/",
-            json={"title": "new title", "description": "new"},
-            headers=alice.headers,
-        )
+        response = await replace(client, alice, note["id"], title="new title", description="new")
         assert response.status_code == 200
         body = response.json()
         assert (body["id"], body["title"], body["description"]) == (note["id"], "new title", "new")
@@ -186,9 +189,7 @@ class TestReplaceNote:
 
     async def test_partial_body_refused(self, client: httpx.AsyncClient, alice: User) -> None:
         note = await create(client, alice)
-        response = await client.put(
-            f"/notes/{note['id']}/", json={"title": "only title"}, headers=alice.headers
-        )
+        response = await replace(client, alice, note["id"], title="only title")
         assert response.status_code == 422
 
     async def test_missing(self, client: httpx.AsyncClient, alice: User) -> None:
@@ -202,11 +203,7 @@ class TestReplaceNote:
 
     async def test_other_owner(self, client: httpx.AsyncClient, alice: User, bob: User) -> None:
         note = await create(client, alice)
-        response = await client.put(
-            f"/notes/{note['id']}/",
-            json={"title": "stolen", "description": "stolen"},
-            headers=bob.headers,
-        )
+        response = await replace(client, bob, note["id"], title="stolen", description="stolen")
         assert response.status_code == 404
         unchanged = await client.get(f"/notes/{note['id']}/", headers=alice.headers)
         assert unchanged.json()["title"] == NOTE["title"]

@@ -15,9 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, delete, func, select
+from sqlalchemy import ColumnElement, delete, func
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from auth_service.db import page_and_total
 from auth_service.models import SecurityEvent
 
 logger = logging.getLogger(__name__)
@@ -139,16 +140,10 @@ async def list_events(
     session: AsyncSession, *, where: EventFilter, offset: int, limit: int
 ) -> tuple[Sequence[SecurityEvent], int]:
     """Newest first, and how many match in all."""
-    conditions = where.conditions()
-    page = await session.scalars(
-        select(SecurityEvent)
-        .where(*conditions)
-        .order_by(SecurityEvent.occurred_at.desc(), SecurityEvent.id.desc())
-        .offset(offset)
-        .limit(limit)
+    order = (SecurityEvent.occurred_at.desc(), SecurityEvent.id.desc())
+    return await page_and_total(
+        session, SecurityEvent, order=order, where=where.conditions(), offset=offset, limit=limit
     )
-    total = await session.scalar(select(func.count()).select_from(SecurityEvent).where(*conditions))
-    return page.all(), total or 0
 
 
 async def purge(session: AsyncSession, *, retention: timedelta) -> int:

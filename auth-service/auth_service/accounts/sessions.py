@@ -27,6 +27,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from auth_service.accounts import account_tokens
 from auth_service.accounts.events import ClientInfo
+from auth_service.db import younger_than
 from auth_service.models import (
     LoginSession,
     OAuthClient,
@@ -124,24 +125,14 @@ async def list_revocations(
     session: AsyncSession, *, window: timedelta
 ) -> Sequence[SubjectRevocation]:
     """Revocations younger than `window`: older ones only concern expired tokens."""
-    rows = await session.scalars(
-        select(SubjectRevocation)
-        .where(SubjectRevocation.revoked_at > func.now() - window)
-        .order_by(SubjectRevocation.revoked_at)
-    )
-    return rows.all()
+    return await younger_than(session, SubjectRevocation, SubjectRevocation.revoked_at, window)
 
 
 async def list_session_revocations(
     session: AsyncSession, *, window: timedelta
 ) -> Sequence[SessionRevocation]:
     """Sessions ended within `window`: the tokens of older ones have expired."""
-    rows = await session.scalars(
-        select(SessionRevocation)
-        .where(SessionRevocation.revoked_at > func.now() - window)
-        .order_by(SessionRevocation.revoked_at)
-    )
-    return rows.all()
+    return await younger_than(session, SessionRevocation, SessionRevocation.revoked_at, window)
 
 
 async def session_tokens_ended(session: AsyncSession, *, session_id: str) -> bool:

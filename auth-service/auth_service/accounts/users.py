@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,6 +16,7 @@ from auth_service.accounts import account_tokens, events, sessions, throttle
 from auth_service.accounts.emails import normalise_email
 from auth_service.accounts.events import NO_CLIENT, ClientInfo
 from auth_service.accounts.throttle import Limit
+from auth_service.db import page_and_total
 from auth_service.errors import (
     EmailTaken,
     IncorrectPassword,
@@ -164,11 +165,8 @@ async def lock_user(session: AsyncSession, user_id: uuid.UUID) -> User | None:
 async def list_users(
     session: AsyncSession, *, offset: int, limit: int
 ) -> tuple[Sequence[User], int]:
-    page = await session.scalars(
-        select(User).order_by(User.created_at, User.id).offset(offset).limit(limit)
-    )
-    total = await session.scalar(select(func.count()).select_from(User))
-    return page.all(), total or 0
+    order = (User.created_at, User.id)
+    return await page_and_total(session, User, order=order, offset=offset, limit=limit)
 
 
 async def update_own_account(

@@ -25,6 +25,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth_service.accounts import sessions
+from auth_service.db import younger_than
 from auth_service.models import ClientRevocation
 from platform_common.tokens import AccessClaims
 
@@ -65,12 +66,7 @@ async def list_client_revocations(
     session: AsyncSession, *, window: timedelta
 ) -> Sequence[ClientRevocation]:
     """Revocations younger than `window`: the tokens older ones refuse have expired."""
-    rows = await session.scalars(
-        select(ClientRevocation)
-        .where(ClientRevocation.not_before > func.now() - window)
-        .order_by(ClientRevocation.not_before)
-    )
-    return rows.all()
+    return await younger_than(session, ClientRevocation, ClientRevocation.not_before, window)
 
 
 async def token_ended(session: AsyncSession, claims: AccessClaims) -> bool:

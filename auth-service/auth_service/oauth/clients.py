@@ -23,6 +23,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import delete, func, select, update
@@ -32,16 +33,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from auth_service.accounts import events
 from auth_service.accounts.events import ClientInfo
 from auth_service.config import ClientConfig
+from auth_service.db import page_and_total
 from auth_service.errors import ClientNotFound, InvalidClient, InvalidClientMetadata
 from auth_service.models import LoginSession, OAuthClient, OAuthConsent, RefreshToken
 from auth_service.oauth import client_revocations
+from auth_service.schemas import GRANT_TYPES
 from auth_service.security import secrets_equal
 
 AUTHORIZATION_CODE = "authorization_code"
 REFRESH_TOKEN = "refresh_token"  # noqa: S105  (a grant type)  # nosec B105
 CLIENT_CREDENTIALS = "client_credentials"
 PASSWORD = "password"  # noqa: S105  (a grant type)  # nosec B105
-GRANT_TYPES = frozenset({AUTHORIZATION_CODE, REFRESH_TOKEN, CLIENT_CREDENTIALS, PASSWORD})
 # The scopes a person can grant an app (README, "Building an app on the API").
 USER_SCOPES = frozenset(
     {"notes", "notes:read", "notes:write", "openid", "profile", "email", "offline_access"}
@@ -260,14 +262,8 @@ async def rotate_secret(
 async def list_clients(
     session: AsyncSession, *, offset: int, limit: int
 ) -> tuple[Sequence[OAuthClient], int]:
-    page = await session.scalars(
-        select(OAuthClient)
-        .order_by(OAuthClient.created_at, OAuthClient.id)
-        .offset(offset)
-        .limit(limit)
-    )
-    total = await session.scalar(select(func.count()).select_from(OAuthClient))
-    return page.all(), total or 0
+    order = (OAuthClient.created_at, OAuthClient.id)
+    return await page_and_total(session, OAuthClient, order=order, offset=offset, limit=limit)
 
 
 async def end_client_sessions(session: AsyncSession, *, client_id: str) -> None:
@@ -299,14 +295,7 @@ async def sync_configured(session: AsyncSession, configured: Mapping[str, Client
             "introspection_audiences": list(config.introspection_audiences),
             "secret_hash": secret_hash(config.secret.get_secret_value()),
         }
-        statement = insert(OAuthClient).values(id=client_id, source="config", **values)
-        await session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[OAuthClient.id],
-                set_={**values, "updated_at": func.now()},
-                where=OAuthClient.source == "config",
-            )
-        )
+        await _upsert_configured(session, client_id, values)
     await session.commit()
 
 
@@ -324,6 +313,12 @@ async def register_docs_client(session: AsyncSession, *, client_id: str, public_
         "introspection_audiences": [],
         "secret_hash": None,  # public: no secret  # nosec B105
     }
+    await _upsert_configured(session, client_id, values)
+    await session.commit()
+
+
+async def _upsert_configured(session: AsyncSession, client_id: str, values: dict[str, Any]) -> None:
+    """Created, or brought in step while the settings still own it (`source = "config"`)."""
     statement = insert(OAuthClient).values(id=client_id, source="config", **values)
     await session.execute(
         statement.on_conflict_do_update(
@@ -332,7 +327,6 @@ async def register_docs_client(session: AsyncSession, *, client_id: str, public_
             where=OAuthClient.source == "config",
         )
     )
-    await session.commit()
 
 
 async def consented_scopes(

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Form, Query, Request, Response, status
+from fastapi import APIRouter, Form, Request, Response, status
 
 from auth_service.accounts import events, recovery, sessions
 from auth_service.accounts.events import EventFilter
@@ -29,10 +29,10 @@ from auth_service.errors import (
 from auth_service.models import SecurityEvent
 from auth_service.oauth import browser_sessions, clients, consents, introspection, tokens
 from auth_service.oauth.introspection import METADATA_PATH
+from auth_service.routes.paging import TOTAL_COUNT, Paging, PagingDep
 from auth_service.routes.shared import (
     EMAIL_TAKEN,
     HASHING_BUSY,
-    MAX_BIGINT,
     NO_STORE,
     RETRY_AFTER,
     documented,
@@ -51,11 +51,10 @@ from auth_service.schemas import (
     SecurityEventRead,
     SessionRead,
 )
-from platform_common.responses import MALFORMED_BODY, UNAUTHORIZED, ErrorDetail, Responses
+from platform_common.responses import MALFORMED_BODY, UNAUTHORIZED, ErrorDetail
 
 RESET_ACCEPTED = "If an account has this address, a password-reset email is on its way"
 INVALID_TOKEN = documented(400, "Invalid or expired token")
-TOTAL_COUNT: Responses = {200: {"headers": {"X-Total-Count": {"schema": {"type": "integer"}}}}}
 EventType = Literal[
     "login.succeeded",
     "login.failed",
@@ -200,16 +199,11 @@ async def logout(
     await session.commit()
 
 
-async def _page(
-    response: Response, session: SessionDep, where: EventFilter, offset: int, limit: int
-) -> Sequence[SecurityEvent]:
-    page, total = await events.list_events(session, where=where, offset=offset, limit=limit)
-    response.headers["X-Total-Count"] = str(total)
-    return page
-
-
-Offset = Annotated[int, Query(ge=0, le=MAX_BIGINT)]
-Limit = Annotated[int, Query(ge=1, le=100)]
+async def _page(session: SessionDep, where: EventFilter, paging: Paging) -> Sequence[SecurityEvent]:
+    result = await events.list_events(
+        session, where=where, offset=paging.offset, limit=paging.limit
+    )
+    return paging.answer(result)
 
 
 @router.get(
@@ -218,30 +212,24 @@ Limit = Annotated[int, Query(ge=1, le=100)]
     responses={**UNAUTHORIZED, **TOTAL_COUNT},
 )
 async def list_my_events(
-    user: CurrentUser,
-    response: Response,
-    session: SessionDep,
-    offset: Offset = 0,
-    limit: Limit = 50,
+    user: CurrentUser, session: SessionDep, paging: PagingDep
 ) -> Sequence[SecurityEvent]:
     """The account's security events, newest first."""
-    return await _page(response, session, EventFilter(user_id=user.id), offset, limit)
+    return await _page(session, EventFilter(user_id=user.id), paging)
 
 
 @events_router.get("", response_model=list[SecurityEventRead], responses=TOTAL_COUNT)
 async def list_events(
-    response: Response,
     session: SessionDep,
+    paging: PagingDep,
     user_id: uuid.UUID | None = None,
     type: EventType | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
-    offset: Offset = 0,
-    limit: Limit = 50,
 ) -> Sequence[SecurityEvent]:
     """Every account's security events, newest first: `since` ≤ time < `until`."""
     where = EventFilter(user_id=user_id, type=type, since=since, until=until)
-    return await _page(response, session, where, offset, limit)
+    return await _page(session, where, paging)
 
 
 @well_known_router.get(METADATA_PATH)

@@ -2,7 +2,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request, Response, status
+from fastapi import APIRouter, Form, Request, Response, status
 
 from auth_service.accounts import sessions, users
 from auth_service.deps import (
@@ -19,12 +19,12 @@ from auth_service.errors import InvalidRequest
 from auth_service.models import User
 from auth_service.oauth import client_revocations, grants, tokens
 from auth_service.oauth.grant_types import GrantRequest
+from auth_service.routes.paging import TOTAL_COUNT, PagingDep
 from auth_service.routes.shared import (
     EMAIL_TAKEN,
     EMAIL_TAKEN_OR_LAST_SUPERUSER,
     HASHING_BUSY,
     LAST_SUPERUSER,
-    MAX_BIGINT,
     NO_STORE,
     OAUTH_ERRORS,
     USER_NOT_FOUND,
@@ -198,20 +198,9 @@ async def delete_me(
     )
 
 
-@users_router.get(
-    "",
-    response_model=list[UserRead],
-    responses={200: {"headers": {"X-Total-Count": {"schema": {"type": "integer"}}}}},
-)
-async def list_users(
-    response: Response,
-    session: SessionDep,
-    offset: Annotated[int, Query(ge=0, le=MAX_BIGINT)] = 0,
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
-) -> Sequence[User]:
-    page, total = await users.list_users(session, offset=offset, limit=limit)
-    response.headers["X-Total-Count"] = str(total)
-    return page
+@users_router.get("", response_model=list[UserRead], responses=TOTAL_COUNT)
+async def list_users(session: SessionDep, paging: PagingDep) -> Sequence[User]:
+    return paging.answer(await users.list_users(session, offset=paging.offset, limit=paging.limit))
 
 
 @users_router.get("/{user_id}", response_model=UserRead, responses=USER_NOT_FOUND)

@@ -1,16 +1,20 @@
 """The client registry's routes (superusers): `/auth/clients`."""
 
 from collections.abc import Sequence
-from typing import Annotated
 
-from fastapi import Query, Response, status
+from fastapi import Response, status
 
 from auth_service.deps import ClientInfoDep, CurrentUser, SessionDep, StateDep
 from auth_service.errors import ClientNotFound
 from auth_service.models import OAuthClient
 from auth_service.oauth import clients
 from auth_service.oauth.clients import ClientFields
-from auth_service.routes.shared import MAX_BIGINT, NO_STORE, documented, superuser_router
+from auth_service.routes.paging import TOTAL_COUNT, PagingDep
+from auth_service.routes.shared import (
+    NO_STORE,
+    documented,
+    superuser_router,
+)
 from auth_service.schemas import (
     ClientCreate,
     ClientCreated,
@@ -19,14 +23,13 @@ from auth_service.schemas import (
     ClientSecret,
     ClientUpdate,
 )
-from platform_common.responses import MALFORMED_BODY, Responses
+from platform_common.responses import MALFORMED_BODY
 
 router = superuser_router("/auth/clients", tag="clients")
 CLIENT_NOT_FOUND = documented(404, "Client not found")
 INVALID_METADATA = documented(
     400, "The body cannot be decoded, or the client's settings cannot be (the detail says why)"
 )
-TOTAL_COUNT: Responses = {200: {"headers": {"X-Total-Count": {"schema": {"type": "integer"}}}}}
 
 
 @router.post(
@@ -56,15 +59,9 @@ async def create_client(
 
 
 @router.get("", response_model=list[ClientRead], responses=TOTAL_COUNT)
-async def list_clients(
-    response: Response,
-    session: SessionDep,
-    offset: Annotated[int, Query(ge=0, le=MAX_BIGINT)] = 0,
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
-) -> Sequence[OAuthClient]:
-    page, total = await clients.list_clients(session, offset=offset, limit=limit)
-    response.headers["X-Total-Count"] = str(total)
-    return page
+async def list_clients(session: SessionDep, paging: PagingDep) -> Sequence[OAuthClient]:
+    result = await clients.list_clients(session, offset=paging.offset, limit=paging.limit)
+    return paging.answer(result)
 
 
 @router.get("/{client_id}", response_model=ClientRead, responses=CLIENT_NOT_FOUND)

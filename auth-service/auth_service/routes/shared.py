@@ -10,7 +10,6 @@ from auth_service.deps import current_superuser
 from auth_service.schemas import OAuthErrorBody
 from platform_common.responses import UNAUTHORIZED, ErrorDetail, Responses
 
-MAX_BIGINT = 2**63 - 1
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}}
 

@@ -6,6 +6,7 @@ import asyncio
 import os
 import re
 import sys
+import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from sqlalchemy import MetaData, inspect
 from sqlalchemy.engine import Connection
 
 from platform_common.database import create_database_engine
-from platform_common.migration_env import migration_options, migrator_name
+from platform_common.migration_env import migration_lock_key, migration_options, migrator_name
 from platform_common.testing.postgres import temporary_database
 
 
@@ -188,3 +189,89 @@ async def current_revision(url: str, schema: str) -> str | None:
         return value
     finally:
         await connection.close()
+
+
+# ---- the tests every service with migrations runs ----------------------------
+
+
+class MigrationSuite:
+    """A service's migration tests: subclass it as `TestMigrations` in the
+    service's tests, with the class attributes below set (pytest collects the
+    inherited tests; they take the service's `database_url` fixture)."""
+
+    service_root: Path
+    metadata: MetaData
+    schema: str
+    # The settings prefix: `<PREFIX>_DATABASE_URL`, `<PREFIX>_MIGRATION_*`.
+    env_prefix: str
+    # Tables the upgrade must create, beside alembic_version.
+    created_tables: frozenset[str]
+    # The revision before one that alters `blocked_table`, which a test keeps locked.
+    before_blocked: str
+    blocked_table: str
+
+    def variable(self, name: str) -> str:
+        return f"{self.env_prefix}_{name}"
+
+    async def test_models_and_migrations_agree(self, database_url: str) -> None:
+        differences = await schema_differences(database_url, self.metadata, self.schema)
+        assert differences == [], differences
+
+    async def test_upgrade_downgrade_upgrade(self) -> None:
+        prefix = f"{self.schema}_migrations"
+        result = await round_trip(self.service_root, self.metadata, self.schema, prefix=prefix)
+        assert self.created_tables | {"alembic_version"} <= result.upgraded, result.upgraded
+        assert result.downgraded == {"alembic_version"}, result.downgraded
+        assert result.differences == [], result.differences
+
+    async def test_migrators_started_together_migrate_once(self) -> None:
+        """`alembic upgrade head` as a Job or replicas starting together run it
+        (platform_common.migration_env)."""
+        root, schema = self.service_root, self.schema
+        async with temporary_database(f"{schema}_migrate_once") as url:
+            # Held until both wait for it, so that they really start together.
+            async with holding(url, f"SELECT pg_advisory_xact_lock({migration_lock_key(schema)})"):
+                env = {self.variable("DATABASE_URL"): url}
+                migrators = [await start_migrator(root, env) for _ in "ab"]
+                await wait_for_migrators(url, schema, 2, within=60)
+            runs = [await finish(each, within=60) for each in migrators]
+            assert [run.returncode for run in runs] == [0, 0], [run.output for run in runs]
+            # One did every migration, the other found nothing left to do.
+            applied = sorted([run.applied() for run in runs], key=len)
+            assert applied == [[], revisions(root)], applied
+            assert await current_revision(url, schema) == revisions(root)[-1]
+
+    async def test_a_migration_blocked_by_a_lock_fails_fast(self) -> None:
+        lock_timeout = self.variable("MIGRATION_LOCK_TIMEOUT_SECONDS")
+        async with temporary_database(f"{self.schema}_lock_timeout") as url:
+            await upgrade(self.service_root, url, self.before_blocked)
+            async with holding(url, f"LOCK TABLE {self.blocked_table} IN ACCESS SHARE MODE"):
+                started = time.monotonic()
+                env = {self.variable("DATABASE_URL"): url, lock_timeout: "1"}
+                run = await finish(await start_migrator(self.service_root, env), within=30)
+                elapsed = time.monotonic() - started
+            assert run.returncode != 0
+            assert f"within 1.0 s (lock_timeout, set by {lock_timeout})" in run.output, run.output
+            # The interpreter's start included; without it, until the lock goes.
+            assert elapsed < 20, elapsed
+            assert await current_revision(url, self.schema) == self.before_blocked
+
+    async def test_the_offline_sql_sets_the_timeouts_and_takes_the_lock(self) -> None:
+        env = {
+            self.variable("MIGRATION_LOCK_TIMEOUT_SECONDS"): "2.5",
+            self.variable("MIGRATION_STATEMENT_TIMEOUT_SECONDS"): "60",
+        }
+        # From before_blocked: older ones may compute in Python, online only.
+        arguments = ("upgrade", "--sql", f"{self.before_blocked}:head")
+        run = await finish(await start_migrator(self.service_root, env, *arguments), within=60)
+        assert run.returncode == 0, run.output
+        head = run.output[: run.output.index("BEGIN;")]
+        assert "SET lock_timeout = '2500ms';" in head, head
+        assert "SET statement_timeout = '60000ms';" in head, head
+        assert f"SELECT pg_advisory_lock({migration_lock_key(self.schema)});" in head, head
+        # One transaction per migration: each is committed before the next begins.
+        sql = "\n".join(line for line in run.output.splitlines() if not line.startswith("INFO "))
+        steps = sql.split("-- Running upgrade")[1:]
+        newer = revisions(self.service_root)
+        assert len(steps) == len(newer) - newer.index(self.before_blocked) - 1, steps
+        assert all(step.rstrip().endswith(("COMMIT;", "COMMIT;\n\nBEGIN;")) for step in steps)
