@@ -5,22 +5,22 @@ Chromium; a replayed code and six wrong ones refused."""
 from __future__ import annotations
 
 import time
+import warnings
 from typing import Any
 
 import pyotp
 import pytest
 from api_client import ApiClient, bearer
 from run_local import LocalSystem
-from test_oauth_apps import (  # Authlib, imported there with its deprecation warnings muted
-    ARTIFACTS,
-    Browser,
-    JsonWebKey,
-    JsonWebToken,
-    generate_token,
-    oauth_client,
-    register_app,
-)
+from test_oauth_apps import ARTIFACTS, Browser, oauth_client, register_app
 from test_oauth_apps import browser as chromium  # noqa: F401  (the fixture, by this name)
+
+with warnings.catch_warnings():
+    from authlib.deprecate import AuthlibDeprecationWarning
+
+    warnings.simplefilter("ignore", AuthlibDeprecationWarning)
+    from authlib.common.security import generate_token
+    from authlib.jose import JsonWebKey, JsonWebToken
 
 MFA_GRANT = "urn:notes-platform:params:oauth:grant-type:mfa-otp"
 
