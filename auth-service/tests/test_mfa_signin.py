@@ -2,6 +2,7 @@
 the sign-in page's second step; amr in the tokens; throttling; no secret in
 a log line, an event or an outbox row."""
 
+import asyncio
 import logging
 import re
 import uuid
@@ -10,12 +11,13 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth_service.models import MfaChallenge, OutboxEvent, SecurityEvent
 from auth_service.security import verified_token_claims
-from tests.conftest import Account, Mailbox, password_grant
+from tests.conftest import COMMITTED_DOMAIN, Account, Mailbox, new_account, password_grant
 from tests.mfa_helpers import TotpOn, enable_totp, fresh_step, mfa_grant, mfa_token
 from tests.test_authorize import Flow, register_app
 
@@ -278,3 +280,18 @@ class TestNoSecretLeaks:
         assert caplog.records  # the requests were logged
         for secret in secrets:
             assert secret not in seen
+
+
+class TestRaces:
+    async def test_one_code_signs_in_once_when_sent_twice_at_once(
+        self, committed_client: httpx.AsyncClient, app: FastAPI
+    ) -> None:
+        account = await new_account(committed_client, domain=COMMITTED_DOMAIN)
+        on = await enable_totp(committed_client, account)
+        async with app.state.auth.sessionmaker() as session:
+            await fresh_step(session, account.id)
+            await session.commit()
+        tokens = [await mfa_token(committed_client, account) for _ in range(2)]
+        code = on.code()
+        answers = await asyncio.gather(*(mfa_grant(committed_client, t, code) for t in tokens))
+        assert sorted(a.status_code for a in answers) == [200, 400]
