@@ -24,10 +24,11 @@ import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from api_client import ApiClient
 from run_local import LocalSystem
-from systems import extra_gateway
+from systems import eventually, extra_gateway
 
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 # Per-operation exceptions to positive_data_acceptance (issue 14's 412 and 422), explained there.
@@ -38,13 +39,19 @@ MAX_EXAMPLES = os.environ.get("FUZZ_EXAMPLES", "40")
 # `Allow` is the path's documented methods) and positive_data_acceptance (a
 # request the document allows is not refused).
 CHECKS = "all"
-RUN_TIMEOUT = 240
+# The whole document's run (47 operations) took about 300 s on a 2-core machine
+# shared with other jobs; on its own it takes a fraction of that.
+RUN_TIMEOUT = 480
 ROOT_EMAIL, ROOT_PASSWORD = "root@e2e.example", "root-password-e2e"  # conftest's superuser
 
 
 @pytest.fixture(scope="module")
 def fuzz_gateway(system: LocalSystem) -> Iterator[str]:
     with extra_gateway(system) as url:
+        # The merged document leaves out a service whose own document took
+        # longer than the gateway's health timeout (auth-service's first one,
+        # built on demand, on a busy machine); the next request asks again.
+        eventually(lambda: "/auth/token" in httpx.get(f"{url}/openapi.json").json()["paths"], 30)
         yield url
 
 
@@ -142,8 +149,9 @@ class TestFuzz:
         )
         # Every operation of the merged document but the two excluded (42 since
         # issue 27: the client registry, the authorization endpoint, OpenID
-        # discovery and userinfo, /auth/me/authorizations).
-        assert "Tested: 42" in output, output
+        # discovery and userinfo, /auth/me/authorizations; 47 since issue 28:
+        # the five of /auth/me/mfa/totp).
+        assert "Tested: 47" in output, output
 
     def test_account_deletion(self, fuzz_gateway: str, tmp_path: Path) -> None:
         header = bearer(fuzz_gateway)

@@ -110,7 +110,11 @@ class Settings(BackendSettings):
     signing_keys_dir: Path | None = None
     active_key_id: str | None = None
     # Only used when signing_keys_dir is unset: a key is generated here once.
+    # The TOTP secrets' key too, when totp_encryption_keys is empty.
     development_keys_dir: Path = Field(default_factory=_development_keys_dir)
+    # JSON list of Fernet keys (auth_service.accounts.secret_box): the first
+    # encrypts TOTP secrets, every one decrypts (rotation).
+    totp_encryption_keys: list[SecretStr] = []
 
     # JSON, e.g. {"auth-service-outbox": {"secret": "...", "scopes": ["notes:purge"],
     # "audience": "notes-service"}}; an introspecting resource server:

@@ -71,6 +71,27 @@ class TooManyRequests(ServiceError):
         self.retry_after = retry_after
 
 
+class SecondFactorRequired(ServiceError):
+    status_code = status.HTTP_403_FORBIDDEN
+    default_message = "A current code of your authenticator app is required (otp)"
+
+
+class InvalidSecondFactor(ServiceError):
+    # 403 like IncorrectPassword: the caller lacks the proof the act needs.
+    status_code = status.HTTP_403_FORBIDDEN
+    default_message = "Invalid or already used code"
+
+
+class TotpAlreadyEnabled(ServiceError):
+    status_code = status.HTTP_409_CONFLICT
+    default_message = "TOTP is already on; disable it first to enrol a new authenticator"
+
+
+class NoTotpEnrolment(ServiceError):
+    status_code = status.HTTP_409_CONFLICT
+    default_message = "No TOTP enrolment to confirm or disable"
+
+
 class OAuthError(ServiceError):
     """An error of the token or revocation endpoint, in RFC 6749 §5.2 form."""
 
@@ -113,6 +134,20 @@ class LoginThrottled(OAuthError):
         # The attempt that went over a limit (the ones after it are not
         # recorded as security events: a burst would write one each).
         self.first = first
+
+
+class MfaRequired(OAuthError):
+    """The password was right; the account's second factor is needed next
+    (the mfa-otp grant, auth_service.oauth.mfa_grant, with this `mfa_token`)."""
+
+    error = "mfa_required"
+
+    def __init__(self, *, mfa_token: str) -> None:
+        super().__init__("This account needs a second factor: use the mfa_token with a code")
+        self.mfa_token = mfa_token
+
+    def body(self) -> dict[str, str]:
+        return {**super().body(), "mfa_token": self.mfa_token}
 
 
 class InvalidClient(OAuthError):

@@ -15,7 +15,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from auth_service.accounts import users
 from auth_service.accounts.housekeeping import tidy_forever
 from auth_service.accounts.recovery import RecoveryPolicy
+from auth_service.accounts.secret_box import SecretBox, development_box
 from auth_service.accounts.throttle import Limit, LoginLimits, purge_login_throttle_forever
+from auth_service.accounts.totp import MfaPolicy
 from auth_service.config import Settings, get_settings
 from auth_service.delivery.account_mail import AccountMail, MailTemplates
 from auth_service.delivery.mail import FileMailer, Mailer, SmtpConfig, SmtpMailer
@@ -32,6 +34,7 @@ from auth_service.routes.account import router as account_router
 from auth_service.routes.auth import internal_router, router, users_router
 from auth_service.routes.authorize import router as authorize_router
 from auth_service.routes.clients import router as clients_router
+from auth_service.routes.mfa import router as mfa_router
 from auth_service.routes.oidc import router as oidc_router
 from auth_service.security import AccessTokenSigner, Argon2Parameters, PasswordHasher
 from auth_service.state import AuthState
@@ -107,6 +110,14 @@ def login_limits(settings: Settings) -> LoginLimits:
     )
 
 
+def totp_secret_box(settings: Settings) -> SecretBox:
+    """AUTH_TOTP_ENCRYPTION_KEYS, or (development) a key generated once."""
+    keys = [key.get_secret_value() for key in settings.totp_encryption_keys]
+    if not keys:
+        return development_box(settings.development_keys_dir)
+    return SecretBox(keys)
+
+
 def token_policy(settings: Settings, signer: AccessTokenSigner) -> TokenPolicy:
     return TokenPolicy(
         signer=signer,
@@ -114,6 +125,7 @@ def token_policy(settings: Settings, signer: AccessTokenSigner) -> TokenPolicy:
         user_scope=settings.user_scope,
         refresh_lifetime=timedelta(seconds=settings.refresh_token_lifetime_seconds),
         login_limits=login_limits(settings),
+        mfa=MfaPolicy(box=totp_secret_box(settings)),
         require_verified_email=settings.require_verified_email,
         client_secret_grace=timedelta(seconds=settings.client_secret_grace_seconds),
         password_grant_without_client=settings.password_grant_without_client,
@@ -309,7 +321,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # delivered again after the lease: the purge is idempotent.
         dispatcher = outbox.run_forever() if settings.outbox_enabled else None
         housekeeping = purge_login_throttle_forever(
-            sessionmaker, policy.login_limits, recovery.windows
+            sessionmaker, policy.login_limits, [*recovery.windows, policy.mfa.attempts.window]
         )
         event_purge = tidy_forever(
             sessionmaker, retention=timedelta(days=settings.event_retention_days)
@@ -335,6 +347,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             users_router,
             events_router,
             clients_router,
+            mfa_router,
             authorize_router,
             oidc_router,
             well_known_router,
@@ -349,7 +362,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # a taken address (no 409, no user in the body).
         # 2.1.0: the RFC 8414 metadata at /.well-known/oauth-authorization-server/auth too.
         # 2.2.0: the revocation list names sessions and clients too.
-        version="2.2.0",
+        # 2.3.0: TOTP (/auth/me/mfa/totp), mfa_required and the mfa-otp grant.
+        version="2.3.0",
         description="Users, registration, login and every token of the notes platform.",
         lifespan=lifespan,
         exception_handlers={

@@ -232,6 +232,9 @@ class LoginSession(Base):
     # AUTH_USER_SCOPE. A refresh keeps both.
     client_id: Mapped[str | None] = mapped_column(String(100), index=True)
     scope: Mapped[str | None] = mapped_column(Text)
+    # How the person signed in (RFC 8176 `amr`), carried by every token of the
+    # session; NULL: a password alone (the sessions made before TOTP).
+    amr: Mapped[list[str] | None] = mapped_column(ARRAY(Text))
 
 
 class OAuthClient(Base):
@@ -306,6 +309,8 @@ class AuthorizationCode(Base):
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # The session its exchange started: a second use ends it (RFC 6749 §4.1.2).
     family_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    # The sign-in's methods (RFC 8176), given to the session; NULL: a password.
+    amr: Mapped[list[str] | None] = mapped_column(ARRAY(Text))
 
 
 class BrowserSession(Base):
@@ -325,6 +330,64 @@ class BrowserSession(Base):
     auth_time: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # How the person signed in (RFC 8176); NULL: a password.
+    amr: Mapped[list[str] | None] = mapped_column(ARRAY(Text))
+
+
+class TotpFactor(Base):
+    """A person's TOTP authenticator (auth_service.accounts.totp): pending
+    until a first code confirms it (`confirmed_at`)."""
+
+    __tablename__ = "totp_factors"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    # Fernet (auth_service.accounts.secret_box): a leaked table or backup
+    # holds no usable secret without AUTH_TOTP_ENCRYPTION_KEYS.
+    encrypted_secret: Mapped[str] = mapped_column(Text)
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The newest time step a code was accepted for: no step is accepted twice.
+    last_used_step: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class RecoveryCode(Base):
+    """A single-use recovery code, in place of a TOTP code; SHA-256 only (80
+    random bits: no stretching needed)."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class MfaChallenge(Base):
+    """A sign-in whose password was right, waiting for its second factor
+    (auth_service.oauth.mfa): the `mfa_token`'s SHA-256, single use, short-lived."""
+
+    __tablename__ = "mfa_challenges"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    # "token": the password grant's; "signin": the sign-in page's.
+    purpose: Mapped[str] = mapped_column(String(16))
+    # A credential change since the password was checked voids it.
+    token_version: Mapped[int] = mapped_column(Integer)
+    # What the password grant was asked for: the client named and the scope.
+    client_id: Mapped[str | None] = mapped_column(String(100))
+    scope: Mapped[str | None] = mapped_column(Text)
+    failures: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class SecurityEvent(Base):

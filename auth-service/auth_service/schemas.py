@@ -201,6 +201,10 @@ class TokenForm(BaseModel):
     code: str | None = Field(default=None, max_length=256)
     redirect_uri: str | None = Field(default=None, max_length=2000)
     code_verifier: str | None = Field(default=None, max_length=128)
+    # the mfa-otp grant (auth_service.oauth.mfa_grant): the password grant's
+    # mfa_token and a TOTP code or a recovery code.
+    mfa_token: str | None = Field(default=None, max_length=100)
+    otp: str | None = Field(default=None, max_length=64)
 
 
 class RevokeForm(BaseModel):
@@ -223,6 +227,11 @@ class OAuthErrorBody(BaseModel):
 
     error: str
     error_description: str
+    mfa_token: str | None = Field(
+        default=None,
+        description="With error mfa_required: single use, for 5 minutes, for the "
+        "grant urn:notes-platform:params:oauth:grant-type:mfa-otp with `otp`",
+    )
 
 
 class RevokedSubject(BaseModel):
@@ -436,3 +445,38 @@ class AuthorizationRead(BaseModel):
     scopes: list[str]
     granted_at: datetime
     last_used_at: datetime | None
+
+
+# A TOTP code (6 digits) or a recovery code (xxxx-xxxx-xxxx-xxxx), spaces allowed.
+OneTimeCode = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class TotpStatus(BaseModel):
+    enabled: bool
+    # Pending: an enrolment started and not yet confirmed.
+    pending: bool
+    recovery_codes_left: int
+
+
+class TotpEnrolment(BaseModel):
+    """Shown once: add it to an authenticator app (scan `qr_svg` or type
+    `secret`), then confirm with a code it shows."""
+
+    secret: str
+    otpauth_uri: str
+    qr_svg: str
+
+
+class TotpCode(BaseModel):
+    code: OneTimeCode
+
+
+class TotpDisable(BaseModel):
+    current_password: CurrentPassword
+    code: OneTimeCode
+
+
+class RecoveryCodes(BaseModel):
+    """Shown once; each works once, in place of a TOTP code."""
+
+    recovery_codes: list[str]

@@ -14,7 +14,7 @@ import threading
 import time
 import uuid
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -200,11 +200,13 @@ class AccessTokenSigner:
         version: int | None = None,
         session_id: uuid.UUID | None = None,
         client_id: str | None = None,
+        amr: Sequence[str] | None = None,
     ) -> str:
         """`version`: the user's token version (claim `ver`); `session_id`: the
         login's refresh-token family (claim `sid`). None for service tokens.
         `client_id`: the client the token is issued to (RFC 9068 §2.2), which
-        can have its tokens revoked (auth_service.oauth.client_revocations)."""
+        can have its tokens revoked (auth_service.oauth.client_revocations).
+        `amr`: how the person signed in (RFC 8176: `pwd`, `otp`, `mfa`)."""
         now = int(time.time())
         claims: dict[str, Any] = {
             "iss": self.issuer,
@@ -221,6 +223,8 @@ class AccessTokenSigner:
             claims["sid"] = str(session_id)
         if client_id is not None:
             claims["client_id"] = client_id
+        if amr is not None:
+            claims["amr"] = list(amr)
         token = jwt.encode(
             claims, self._private_key, algorithm=ALGORITHM, headers={"kid": self._kid}
         )

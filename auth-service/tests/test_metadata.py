@@ -42,6 +42,8 @@ class TestMetadata:
         assert set(document["grant_types_supported"]) == {
             "authorization_code",
             "password",
+            # The second step of a sign-in with TOTP (auth_service.oauth.mfa_grant).
+            "urn:notes-platform:params:oauth:grant-type:mfa-otp",
             "refresh_token",
             "client_credentials",
         }

@@ -105,8 +105,11 @@ class TestPasswordGrant:
         assert header["alg"] == "RS256"
         assert header["kid"] == app.state.auth.key_ring.active.kid == "2026-06-01"
         claims = claims_of(token)
-        assert set(claims) == {"iss", "aud", "sub", "exp", "iat", "jti", "scope", "ver", "sid"}
+        assert set(claims) == {
+            "iss", "aud", "sub", "exp", "iat", "jti", "scope", "ver", "sid", "amr"
+        }  # fmt: skip
         assert claims["ver"] == 0
+        assert claims["amr"] == ["pwd"]  # RFC 8176: a password alone
         # The issuer named by the RFC 8414 document: auth-service's public URL.
         assert claims["iss"] == f"{BASE_URL}/auth" == settings.jwt_issuer
         assert claims["aud"] == "notes-platform"

@@ -47,6 +47,12 @@ CLIENT_DELETED = "client.deleted"
 CLIENT_SECRET_ROTATED = "client.secret_rotated"  # noqa: S105  (an event type)  # nosec B105
 # A person took back what they had let an app do.
 AUTHORIZATION_REVOKED = "authorization.revoked"
+# The second factor (auth_service.accounts.totp); never the code itself.
+TOTP_ENABLED = "mfa.totp_enabled"
+TOTP_DISABLED = "mfa.totp_disabled"
+RECOVERY_CODE_USED = "mfa.recovery_code_used"
+RECOVERY_CODES_REGENERATED = "mfa.recovery_codes_regenerated"
+SECOND_FACTOR_FAILED = "mfa.failed"
 EVENT_TYPES = (
     LOGIN_SUCCEEDED,
     LOGIN_FAILED,
@@ -67,6 +73,11 @@ EVENT_TYPES = (
     CLIENT_DELETED,
     CLIENT_SECRET_ROTATED,
     AUTHORIZATION_REVOKED,
+    TOTP_ENABLED,
+    TOTP_DISABLED,
+    RECOVERY_CODE_USED,
+    RECOVERY_CODES_REGENERATED,
+    SECOND_FACTOR_FAILED,
 )
 
 

@@ -1,7 +1,7 @@
 """The account lifecycle's housekeeping, a background task of every process:
 security events past AUTH_EVENT_RETENTION_DAYS, dead reset and verification
-tokens, and sessions long ended. Each step is idempotent, so replicas doing
-it at once only repeat each other's work."""
+tokens, sessions long ended, expired second steps of sign-ins. Each step is
+idempotent, so replicas doing it at once only repeat each other's work."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from datetime import timedelta
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from auth_service.accounts import events, recovery, sessions
+from auth_service.accounts import events, mfa_challenges, recovery, sessions
 
 logger = logging.getLogger(__name__)
 EVERY_SECONDS = 3600.0
@@ -22,6 +22,7 @@ async def tidy(session: AsyncSession, *, retention: timedelta) -> None:
     await events.purge(session, retention=retention)
     await recovery.purge_dead_tokens(session)
     await sessions.purge_ended_sessions(session, unused_for=retention)
+    await mfa_challenges.purge(session)
     await session.commit()
 
 

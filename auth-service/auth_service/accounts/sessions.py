@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from auth_service.accounts import account_tokens
+from auth_service.accounts.amr import PASSWORD_ONLY
 from auth_service.accounts.events import ClientInfo
 from auth_service.db import younger_than
 from auth_service.models import (
@@ -186,8 +187,10 @@ def start_session(
     client: ClientInfo,
     client_id: str | None = None,
     scope: str | None = None,
+    amr: Sequence[str] = PASSWORD_ONLY,
 ) -> None:
-    """A new session; `client_id` and `scope` for one granted to an app."""
+    """A new session; `client_id` and `scope` for one granted to an app; `amr`
+    how the person signed in (its tokens carry it, refreshed ones too)."""
     session.add(
         LoginSession(
             id=family_id,
@@ -196,6 +199,7 @@ def start_session(
             client_address=client.address,
             client_id=client_id,
             scope=scope,
+            amr=list(amr),
         )
     )
 

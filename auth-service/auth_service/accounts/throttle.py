@@ -163,11 +163,16 @@ async def record_success(
         )
     )
     for scope, key, _limit in attempt.counters(limits, known=known):
-        await session.execute(
-            update(LoginAttemptCounter)
-            .where(LoginAttemptCounter.scope == scope, LoginAttemptCounter.key == key)
-            .values(attempts=func.greatest(LoginAttemptCounter.attempts - 1, 0))
-        )
+        await give_back(session, scope=scope, key=key)
+
+
+async def give_back(session: AsyncSession, *, scope: str, key: str) -> None:
+    """A counted attempt that succeeded no longer counts (the caller commits)."""
+    await session.execute(
+        update(LoginAttemptCounter)
+        .where(LoginAttemptCounter.scope == scope, LoginAttemptCounter.key == key)
+        .values(attempts=func.greatest(LoginAttemptCounter.attempts - 1, 0))
+    )
 
 
 async def purge(

@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from auth_service.accounts import account_tokens, events, sessions, throttle
+from auth_service.accounts import account_tokens, events, notices, sessions, throttle
 from auth_service.accounts.emails import normalise_email
 from auth_service.accounts.events import NO_CLIENT, ClientInfo
 from auth_service.accounts.throttle import Limit
@@ -25,7 +25,6 @@ from auth_service.errors import (
     UserNotFound,
 )
 from auth_service.models import (
-    NOTICE_EMAIL,
     USER_DELETED,
     VERIFICATION_EMAIL,
     VERIFY_EMAIL,
@@ -80,7 +79,7 @@ async def register_user(
     if created is not None:
         _queue_verification(session, user_id=created, email=data.email)
     elif not mail_capped:
-        _queue_notice(
+        notices.queue(
             session,
             to=data.email,
             subject="Someone tried to register with your notes-platform address",
@@ -98,12 +97,6 @@ async def register_user(
 def _queue_verification(session: AsyncSession, *, user_id: uuid.UUID, email: str) -> None:
     session.add(
         OutboxEvent(kind=VERIFICATION_EMAIL, payload={"user_id": str(user_id), "email": email})
-    )
-
-
-def _queue_notice(session: AsyncSession, *, to: str, subject: str, text: str) -> None:
-    session.add(
-        OutboxEvent(kind=NOTICE_EMAIL, payload={"to": to, "subject": subject, "text": text})
     )
 
 
@@ -182,7 +175,7 @@ async def update_own_account(
     token sent to it is used (auth_service.accounts.recovery.verify_email); the old
     address is told. The answer still shows the old address."""
     if data.current_password is not None:
-        await _check_password(
+        await check_current_password(
             session, user=user, password=data.current_password, hasher=hasher, limit=proof_limit
         )
     changes = data.model_dump(exclude_unset=True)
@@ -206,7 +199,7 @@ async def _request_email_change(
     The caller holds the user's row (updated) and commits."""
     await account_tokens.void(session, user_id=user.id, purposes=[VERIFY_EMAIL])
     _queue_verification(session, user_id=user.id, email=new_email)
-    _queue_notice(
+    notices.queue(
         session,
         to=user.email,
         subject="Your notes-platform address is being changed",
@@ -239,7 +232,7 @@ async def update_user(
     if new_email is not None:
         # After the update, whose end of sessions voided every emailed token.
         _queue_verification(session, user_id=user.id, email=str(new_email))
-        _queue_notice(
+        notices.queue(
             session,
             to=old_email,
             subject="Your notes-platform address was changed",
@@ -249,7 +242,7 @@ async def update_user(
     return user
 
 
-async def _check_password(
+async def check_current_password(
     session: AsyncSession, *, user: User, password: str, hasher: PasswordHasher, limit: Limit
 ) -> None:
     """The proof a sensitive change needs. Counted before the check, like a
@@ -313,7 +306,7 @@ async def delete_own_account(
     proof_limit: Limit,
     client: ClientInfo = NO_CLIENT,
 ) -> None:
-    await _check_password(
+    await check_current_password(
         session, user=user, password=current_password, hasher=hasher, limit=proof_limit
     )
     await delete_user(session, user_id=user.id, client=client)

@@ -207,8 +207,9 @@ async def issue_code(
     token_version: int,
     auth_time: datetime,
     browser_session_id: uuid.UUID | None,
+    amr: tuple[str, ...],
 ) -> str:
-    """A new code for the request; the caller commits."""
+    """A new code for the request, from a sign-in with `amr`; the caller commits."""
     code = secrets.token_urlsafe(32)
     session.add(
         AuthorizationCode(
@@ -223,6 +224,7 @@ async def issue_code(
             auth_time=auth_time,
             browser_session_id=browser_session_id,
             expires_at=datetime.now(UTC) + CODE_LIFETIME,
+            amr=list(amr),
         )
     )
     return code

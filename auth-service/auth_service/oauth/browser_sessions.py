@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from auth_service.accounts import amr as methods
 from auth_service.models import BrowserSession, User
 
 COOKIE = "np_signin"
@@ -30,14 +31,22 @@ class SignedIn:
     session_id: uuid.UUID
     user: User
     auth_time: datetime
+    amr: tuple[str, ...] = methods.PASSWORD_ONLY
 
 
 def _hash(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
-def start(session: AsyncSession, *, user: User, auth_time: datetime) -> tuple[str, uuid.UUID]:
-    """A new session for `user` (the caller commits): the cookie's value and its id."""
+def start(
+    session: AsyncSession,
+    *,
+    user: User,
+    auth_time: datetime,
+    amr: tuple[str, ...] = methods.PASSWORD_ONLY,
+) -> tuple[str, uuid.UUID]:
+    """A new session for `user`, signed in with `amr` (the caller commits):
+    the cookie's value and its id."""
     value = secrets.token_urlsafe(32)
     session_id = uuid.uuid4()
     session.add(
@@ -48,6 +57,7 @@ def start(session: AsyncSession, *, user: User, auth_time: datetime) -> tuple[st
             token_version=user.token_version,
             auth_time=auth_time,
             expires_at=auth_time + LIFETIME,
+            amr=list(amr),
         )
     )
     return value, session_id
@@ -73,7 +83,7 @@ async def current(session: AsyncSession, cookie: str | None) -> SignedIn | None:
     found, user = row
     if not user.is_active or user.token_version != found.token_version:
         return None
-    return SignedIn(found.id, user, found.auth_time)
+    return SignedIn(found.id, user, found.auth_time, methods.stored(found.amr))
 
 
 async def end(session: AsyncSession, cookie: str | None) -> None:

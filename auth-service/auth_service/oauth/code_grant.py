@@ -15,6 +15,7 @@ import uuid
 from sqlalchemy import func, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from auth_service.accounts import amr as methods
 from auth_service.accounts import events, sessions
 from auth_service.accounts.users import lock_user
 from auth_service.errors import InvalidClient, InvalidGrant, InvalidRequest, UnauthorizedClient
@@ -66,6 +67,7 @@ async def authorization_code(request: GrantRequest) -> TokenResponse:
         client=request.client,
         client_id=client.id,
         scope=code.scope,
+        amr=methods.stored(code.amr),
     )
     await session.execute(
         update(OAuthConsent)
@@ -88,6 +90,7 @@ async def authorization_code(request: GrantRequest) -> TokenResponse:
         policy=request.policy,
         with_refresh=OFFLINE_ACCESS in code.scope.split(),
         client_id=client.id,
+        amr=methods.stored(code.amr),
     )
     response.id_token = oidc.id_token(
         code, access_token=response.access_token, signer=request.policy.signer

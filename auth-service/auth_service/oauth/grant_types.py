@@ -44,7 +44,7 @@ async def password(request: GrantRequest) -> TokenResponse:
     form = request.form
     if form.username is None or form.password is None:
         raise InvalidRequest("username and password are required")
-    await _first_party_client(request)
+    client_id = await first_party_client(request)
     attempt = LoginAttempt(
         account=login_name(form.username), address=request.client.address or "unknown"
     )
@@ -56,6 +56,7 @@ async def password(request: GrantRequest) -> TokenResponse:
         policy=request.policy,
         hasher=request.hasher,
         client=request.client,
+        client_id=client_id,
     )
 
 
@@ -100,9 +101,11 @@ async def client_credentials(request: GrantRequest) -> TokenResponse:
     )
 
 
-async def _first_party_client(request: GrantRequest) -> None:
-    """The password grant's client check: named, a first-party one allowed the
-    grant and the scope; unnamed, only while the setting allows it."""
+async def first_party_client(request: GrantRequest, scope: str | None = None) -> str | None:
+    """The password grant's client check (the mfa-otp grant's too, with the
+    scope the password grant was asked for): named, a first-party one allowed
+    the grant and the scope; unnamed, only while the setting allows it. The
+    client's id, None for no client."""
     client_id, authenticated = await presented_client(request)
     client = await clients.find(request.session, client_id) if client_id else None
     if client is None and not authenticated:
@@ -111,11 +114,12 @@ async def _first_party_client(request: GrantRequest) -> None:
         if not request.policy.password_grant_without_client:
             raise UnauthorizedClient("name a first-party client (client_id)")
         request.response.headers["Deprecation"] = "true"  # RFC 9745
-        return
+        return None
     if client is None or not client.enabled or (client.confidential and not authenticated):
         raise InvalidClient("Client authentication failed")
     if clients.PASSWORD not in client.grant_types or not client.first_party:
         raise UnauthorizedClient("the password grant is for first-party clients only")
-    requested = set((request.form.scope or request.policy.user_scope).split())
+    requested = set((scope or request.form.scope or request.policy.user_scope).split())
     if not requested <= set(client.scopes):
         raise InvalidScope("The requested scope is not allowed for this client")
+    return client.id

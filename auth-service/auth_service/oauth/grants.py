@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from auth_service.errors import InvalidRequest, UnsupportedGrantType
+from auth_service.oauth import mfa_grant
 from auth_service.oauth.code_grant import authorization_code
 from auth_service.oauth.grant_types import (
     Grant,
@@ -25,6 +26,7 @@ GRANTS: Mapping[str, Grant] = MappingProxyType(
         "refresh_token": refresh_token,
         "client_credentials": client_credentials,
         "password": password,
+        mfa_grant.GRANT_TYPE: mfa_grant.mfa_otp,
     }
 )
 

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from auth_service.accounts import amr as methods
 from auth_service.models import AuthorizationCode, User
 from auth_service.security import AccessTokenSigner
 from platform_common.scopes import OPENID
 
 PROFILE = "profile"
 EMAIL = "email"
-# Every code comes from a sign-in with a password (the sign-in page): RFC 8176's "pwd".
-PASSWORD_AMR = ("pwd",)
 ID_TOKEN_CLAIMS = ("iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "sid", "amr")
 # What each scope adds to UserInfo (§5.4); `sub` is always there. An account
 # holds no other profile claim than its full name.
@@ -39,7 +38,7 @@ def id_token(
         "sub": str(code.user_id),
         "aud": code.client_id,
         "auth_time": int(code.auth_time.timestamp()),
-        "amr": list(PASSWORD_AMR),
+        "amr": list(methods.stored(code.amr)),
     }
     if code.nonce is not None:
         claims["nonce"] = code.nonce

@@ -12,9 +12,11 @@ from typing import Protocol
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from auth_service.accounts import events, sessions, throttle
+from auth_service.accounts import amr as methods
+from auth_service.accounts import events, mfa_challenges, sessions, throttle, totp
 from auth_service.accounts.events import NO_CLIENT, ClientInfo
 from auth_service.accounts.throttle import LoginAttempt, LoginLimits
+from auth_service.accounts.totp import MfaPolicy
 from auth_service.accounts.users import lock_user
 from auth_service.errors import (
     InvalidClient,
@@ -22,6 +24,7 @@ from auth_service.errors import (
     InvalidRequest,
     InvalidScope,
     LoginThrottled,
+    MfaRequired,
     UnauthorizedClient,
 )
 from auth_service.models import LoginSession, RefreshToken, User
@@ -51,6 +54,8 @@ class TokenPolicy:
     user_scope: str
     refresh_lifetime: timedelta
     login_limits: LoginLimits
+    # The second factor: TOTP secrets' encryption, attempts per account.
+    mfa: MfaPolicy
     # AUTH_REQUIRE_VERIFIED_EMAIL: the password grant refuses unverified accounts.
     require_verified_email: bool = False
     # AUTH_CLIENT_SECRET_GRACE_SECONDS: a rotated-out client secret works this long.
@@ -145,13 +150,36 @@ async def login(
     policy: TokenPolicy,
     hasher: PasswordHasher,
     client: ClientInfo = NO_CLIENT,
+    client_id: str | None = None,
 ) -> TokenResponse:
     """The password grant: the password checked, then the row locked and the
-    tokens issued in a new transaction."""
+    tokens issued in a new transaction. For an account with TOTP on,
+    MfaRequired instead, with the mfa_token of the second step (the mfa-otp
+    grant), bound to the scope and to `client_id`, the client named."""
     granted = _user_scope(scope, policy)
     checked = await check_password(
         session, attempt=attempt, password=password, policy=policy, hasher=hasher, client=client
     )
+    if await totp.is_enabled(session, user_id=checked.user_id):
+        user = await lock_for_login(
+            session,
+            user_id=checked.user_id,
+            verified_hash=checked.verified_hash,
+            upgraded_hash=checked.upgraded_hash,
+            policy=policy,
+        )
+        mfa_token = mfa_challenges.start(
+            session,
+            user_id=user.id,
+            token_version=user.token_version,
+            purpose=mfa_challenges.TOKEN_GRANT,
+            client_id=client_id,
+            scope=granted,
+        )
+        # The password was right: the login throttle counts it as a success.
+        await record_login(session, checked, policy=policy)
+        await session.commit()
+        raise MfaRequired(mfa_token=mfa_token)
     response = await issue_for_login(
         session,
         user_id=checked.user_id,
@@ -197,9 +225,12 @@ async def issue_for_login(
     scope: str,
     policy: TokenPolicy,
     client: ClientInfo,
+    amr: tuple[str, ...] = methods.PASSWORD_ONLY,
+    token_version: int | None = None,
 ) -> TokenResponse:
     """Lock the user's row, re-check it, and issue a new login's tokens (a new
-    session); the caller commits.
+    session, signed in with `amr`); the caller commits. `token_version`: the
+    one the first step of a two-step sign-in saw (a change since refuses it).
 
     A deactivation or credential change updates the same row (auth_service.
     sessions), so under the lock this login reads either the state before it
@@ -213,16 +244,17 @@ async def issue_for_login(
         verified_hash=verified_hash,
         upgraded_hash=upgraded_hash,
         policy=policy,
+        token_version=token_version,
     )
     family_id = uuid.uuid4()
     sessions.start_session(
-        session, user_id=user.id, family_id=family_id, client=client, scope=scope
+        session, user_id=user.id, family_id=family_id, client=client, scope=scope, amr=amr
     )
     events.record(
         session, type=events.LOGIN_SUCCEEDED, user_id=user.id, client=client, session_id=family_id
     )
     return await issue_user_tokens(
-        session, user=user, family_id=family_id, scope=scope, policy=policy
+        session, user=user, family_id=family_id, scope=scope, policy=policy, amr=amr
     )
 
 
@@ -233,12 +265,17 @@ async def lock_for_login(
     verified_hash: str | None,
     upgraded_hash: str | None,
     policy: TokenPolicy,
+    token_version: int | None = None,
 ) -> User:
     """The user's row, locked and re-checked for a login (still there, the
-    password it was checked against, active, verified where required);
-    InvalidGrant, the transaction rolled back, otherwise."""
+    password it was checked against or the token version seen, active,
+    verified where required); InvalidGrant, the transaction rolled back, otherwise."""
     user = await lock_user(session, user_id)
-    if user is None or (verified_hash is not None and user.hashed_password != verified_hash):
+    if (
+        user is None
+        or (verified_hash is not None and user.hashed_password != verified_hash)
+        or (token_version is not None and user.token_version != token_version)
+    ):
         await session.rollback()
         raise InvalidGrant(BAD_CREDENTIALS)
     if not user.is_active:
@@ -314,9 +351,19 @@ async def refresh(
         client_authenticated=client_authenticated,
     )
     await sessions.touch_session(session, family_id=family_id)
-    app = await session.scalar(select(LoginSession.client_id).where(LoginSession.id == family_id))
+    app, amr = (
+        await session.execute(
+            select(LoginSession.client_id, LoginSession.amr).where(LoginSession.id == family_id)
+        )
+    ).one_or_none() or (None, None)
     response = await issue_user_tokens(
-        session, user=user, family_id=family_id, scope=granted, policy=policy, client_id=app
+        session,
+        user=user,
+        family_id=family_id,
+        scope=granted,
+        policy=policy,
+        client_id=app,
+        amr=methods.stored(amr),
     )
     await session.commit()
     return response
@@ -441,9 +488,11 @@ async def issue_user_tokens(
     policy: TokenPolicy,
     with_refresh: bool = True,
     client_id: str | None = None,
+    amr: tuple[str, ...] = methods.PASSWORD_ONLY,
 ) -> TokenResponse:
     """The tokens of a user's session; `client_id` when an app holds them
-    (RFC 9068 §2.2: disabling the app ends them through the revocation list)."""
+    (RFC 9068 §2.2: disabling the app ends them through the revocation list);
+    `amr` how the session was signed in (a refresh keeps it)."""
     refresh_token = new_refresh_token() if with_refresh else None
     if refresh_token is not None:
         session.add(
@@ -461,6 +510,7 @@ async def issue_user_tokens(
         version=user.token_version,
         session_id=family_id,
         client_id=client_id,
+        amr=amr,
     )
     return TokenResponse(
         access_token=access_token,

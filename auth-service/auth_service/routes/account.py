@@ -75,6 +75,11 @@ EventType = Literal[
     "client.deleted",
     "client.secret_rotated",
     "authorization.revoked",
+    "mfa.totp_enabled",
+    "mfa.totp_disabled",
+    "mfa.recovery_code_used",
+    "mfa.recovery_codes_regenerated",
+    "mfa.failed",
 ]
 assert set(EventType.__args__) == set(events.EVENT_TYPES)  # type: ignore[attr-defined]
 

@@ -25,11 +25,18 @@ from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
-from auth_service.accounts import events
+from auth_service.accounts import amr, events, mfa_challenges, totp
 from auth_service.accounts.emails import login_name
 from auth_service.accounts.throttle import LoginAttempt
 from auth_service.deps import ClientInfoDep, HasherDep, SessionDep, StateDep
-from auth_service.errors import InvalidGrant, LoginThrottled, ServerBusy
+from auth_service.errors import (
+    InvalidGrant,
+    InvalidSecondFactor,
+    LoginThrottled,
+    ServerBusy,
+    TooManyRequests,
+)
+from auth_service.models import User
 from auth_service.oauth import authorization, browser_sessions, tokens
 from auth_service.oauth.authorization import (
     SCOPE_DESCRIPTIONS,
@@ -47,7 +54,7 @@ templates = Jinja2Templates(directory=Path(__file__).resolve().parents[1] / "tem
 CSRF_COOKIE = "np_csrf"
 ACTION = "/auth/authorize"
 # The form's own fields; every other field is the authorization request's.
-OWN_FIELDS = frozenset({"csrf_token", "step", "email", "password"})
+OWN_FIELDS = frozenset({"csrf_token", "step", "email", "password", "mfa_token", "otp"})
 REQUEST_FIELDS = frozenset(
     {
         "response_type",
@@ -60,6 +67,7 @@ REQUEST_FIELDS = frozenset(
         "code_challenge_method",
     }
 )
+SIGN_IN_EXPIRED = "This sign-in has expired; enter your password again."
 HTML: dict[str, Any] = {"text/html": {"schema": {"type": "string"}}}
 PAGE: Responses = {
     200: {"content": HTML, "description": "The sign-in or consent page"},
@@ -110,8 +118,9 @@ async def authorize_step(
     client: ClientInfoDep,
 ) -> Response:
     """A step of the pages (their forms post here): `step` = `signin` (with
-    `email` and `password`), `allow` or `deny`, the page's `csrf_token`, and
-    the authorization request's parameters."""
+    `email` and `password`), `otp` (with the `mfa_token` the sign-in gave and
+    `otp`, a TOTP or recovery code, for an account with TOTP on), `allow` or
+    `deny`, the page's `csrf_token`, and the authorization request's parameters."""
     form = await request.form()
     fields = _single_values((k, v) for k, v in form.multi_items() if isinstance(v, str))
     cookie = request.cookies.get(CSRF_COOKIE, "")
@@ -125,6 +134,8 @@ async def authorize_step(
     step = fields.get("step")
     if step == "signin":
         return await _sign_in(request, session, state, hasher, client, fields, params)
+    if step == "otp":
+        return await _second_factor(request, session, state, client, fields, params)
     signed_in = await browser_sessions.current(
         session, request.cookies.get(browser_sessions.COOKIE)
     )
@@ -186,6 +197,7 @@ async def _continue(
         token_version=signed_in.user.token_version,
         auth_time=signed_in.auth_time,
         browser_session_id=signed_in.session_id,
+        amr=signed_in.amr,
     )
     await session.commit()
     return _back_to_app(checked.redirect_uri, {"code": code}, state, checked.state)
@@ -241,8 +253,104 @@ async def _sign_in(
     except InvalidGrant as refused:
         message = BAD_CREDENTIALS if refused.message == BAD_CREDENTIALS else refused.message
         return _page(request, "signin.html", checked, email=email, status_code=400, error=message)
+    await tokens.record_login(session, password, policy=policy)
+    if await totp.is_enabled(session, user_id=user.id):
+        mfa_token = mfa_challenges.start(
+            session,
+            user_id=user.id,
+            token_version=user.token_version,
+            purpose=mfa_challenges.SIGN_IN_PAGE,
+        )
+        await session.commit()
+        return _page(request, "signin_otp.html", checked, mfa_token=mfa_token)
+    return await _signed_in(request, session, state, client, user, checked, params)
+
+
+async def _second_factor(
+    request: Request,
+    session: SessionDep,
+    state: AuthState,
+    client: ClientInfoDep,
+    fields: dict[str, str],
+    params: dict[str, str],
+) -> Response:
+    """The sign-in's second step: the code for the mfa_token the password gave."""
+    try:
+        checked = await authorization.check_request(session, params)
+    except (NoRedirect, RedirectError):
+        return await _continue(request, session, state, params, signed_in=None)
+    token = fields.get("mfa_token", "")
+    purpose = mfa_challenges.SIGN_IN_PAGE
+    challenge = await mfa_challenges.find(session, token=token, purpose=purpose)
+    if challenge is None:
+        return _page(request, "signin.html", checked, status_code=400, error=SIGN_IN_EXPIRED)
+    try:
+        method = await totp.verify_second_factor(
+            session,
+            user_id=challenge.user_id,
+            code=fields.get("otp", ""),
+            policy=state.token_policy.mfa,
+            client=client,
+        )
+    except InvalidSecondFactor as refused:
+        await mfa_challenges.fail(session, token=token)
+        await session.commit()
+        return _page(
+            request,
+            "signin_otp.html",
+            checked,
+            mfa_token=token,
+            status_code=400,
+            error=refused.message,
+        )
+    except TooManyRequests as throttled:
+        wait = throttled.retry_after or 1
+        page = _page(
+            request,
+            "signin_otp.html",
+            checked,
+            mfa_token=token,
+            status_code=429,
+            error=f"Too many codes tried; try again in {wait} s.",
+        )
+        page.headers["Retry-After"] = str(wait)
+        return page
+    spent = await mfa_challenges.spend(session, token=token, purpose=purpose)
+    if spent is None:
+        await session.rollback()
+        return _page(request, "signin.html", checked, status_code=400, error=SIGN_IN_EXPIRED)
+    try:
+        user = await tokens.lock_for_login(
+            session,
+            user_id=spent.user_id,
+            verified_hash=None,
+            upgraded_hash=None,
+            policy=state.token_policy,
+            token_version=spent.token_version,
+        )
+    except InvalidGrant as refused:
+        return _page(request, "signin.html", checked, status_code=400, error=refused.message)
+    return await _signed_in(
+        request, session, state, client, user, checked, params, amr.with_second_factor(method)
+    )
+
+
+async def _signed_in(
+    request: Request,
+    session: SessionDep,
+    state: AuthState,
+    client: ClientInfoDep,
+    user: User,
+    checked: AuthorizationRequest,
+    params: dict[str, str],
+    methods: tuple[str, ...] = amr.PASSWORD_ONLY,
+) -> Response:
+    """A sign-in done (the user's row locked): the browser's session starts
+    and the flow goes on."""
     now = datetime.now(UTC)
-    cookie, browser_session_id = browser_sessions.start(session, user=user, auth_time=now)
+    cookie, browser_session_id = browser_sessions.start(
+        session, user=user, auth_time=now, amr=methods
+    )
     events.record(
         session,
         type=events.LOGIN_SUCCEEDED,
@@ -250,9 +358,8 @@ async def _sign_in(
         client=client,
         client_id=checked.client_id,
     )
-    await tokens.record_login(session, password, policy=policy)
     await session.commit()
-    signed_in = SignedIn(browser_session_id, user, now)
+    signed_in = SignedIn(browser_session_id, user, now, methods)
     response = await _continue(request, session, state, params, signed_in=signed_in)
     response.set_cookie(
         browser_sessions.COOKIE,

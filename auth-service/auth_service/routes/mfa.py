@@ -1,0 +1,122 @@
+"""A person's second factor: TOTP enrolment, confirmation, recovery codes,
+disabling (auth_service.accounts.totp). Sign-in with it is the token
+endpoint's (mfa_required, the mfa-otp grant) and the sign-in page's."""
+
+from fastapi import APIRouter, Response, status
+
+from auth_service.accounts import totp, users
+from auth_service.deps import ClientInfoDep, CurrentUser, HasherDep, PolicyDep, SessionDep
+from auth_service.routes.shared import (
+    HASHING_BUSY,
+    NO_STORE,
+    RETRY_AFTER,
+    WRONG_CURRENT_PASSWORD,
+    documented,
+)
+from auth_service.schemas import RecoveryCodes, TotpCode, TotpDisable, TotpEnrolment, TotpStatus
+from platform_common.responses import MALFORMED_BODY, UNAUTHORIZED, Responses
+
+router = APIRouter(prefix="/auth/me/mfa", tags=["mfa"])
+CODE_CHECKED: Responses = {
+    **MALFORMED_BODY,
+    **UNAUTHORIZED,
+    **documented(403, "Invalid or already used code"),
+    **documented(429, "Too many codes tried for this account", headers=RETRY_AFTER),
+}
+
+
+@router.get("/totp", response_model=TotpStatus, responses=UNAUTHORIZED)
+async def totp_status(user: CurrentUser, session: SessionDep) -> TotpStatus:
+    """Whether TOTP is on (or an enrolment pending), and the unused recovery codes."""
+    enabled = await totp.is_enabled(session, user_id=user.id)
+    return TotpStatus(
+        enabled=enabled,
+        pending=not enabled and await totp.is_pending(session, user_id=user.id),
+        recovery_codes_left=await totp.recovery_codes_left(session, user_id=user.id),
+    )
+
+
+@router.post(
+    "/totp",
+    status_code=status.HTTP_201_CREATED,
+    response_model=TotpEnrolment,
+    responses={**UNAUTHORIZED, **documented(409, "TOTP is already on")},
+)
+async def start_totp_enrolment(
+    user: CurrentUser, session: SessionDep, policy: PolicyDep, response: Response
+) -> TotpEnrolment:
+    """Start (or restart) enrolment: a new secret, its `otpauth://` URI and
+    QR code. TOTP is on only once a code confirms it (POST .../totp/confirm)."""
+    response.headers.update(NO_STORE)
+    enrolment = await totp.start_enrolment(session, user=user, policy=policy.mfa)
+    return TotpEnrolment(
+        secret=enrolment.secret, otpauth_uri=enrolment.otpauth_uri, qr_svg=enrolment.qr_svg
+    )
+
+
+@router.post(
+    "/totp/confirm",
+    response_model=RecoveryCodes,
+    responses={**CODE_CHECKED, **documented(409, "No TOTP enrolment to confirm")},
+)
+async def confirm_totp_enrolment(
+    data: TotpCode,
+    user: CurrentUser,
+    session: SessionDep,
+    policy: PolicyDep,
+    client: ClientInfoDep,
+    response: Response,
+) -> RecoveryCodes:
+    """Turn TOTP on with a code of the new authenticator: 10 recovery codes, shown once."""
+    response.headers.update(NO_STORE)
+    codes = await totp.confirm_enrolment(
+        session, user=user, code=data.code, policy=policy.mfa, client=client
+    )
+    return RecoveryCodes(recovery_codes=codes)
+
+
+@router.post("/totp/recovery-codes", response_model=RecoveryCodes, responses=CODE_CHECKED)
+async def regenerate_recovery_codes(
+    data: TotpCode,
+    user: CurrentUser,
+    session: SessionDep,
+    policy: PolicyDep,
+    client: ClientInfoDep,
+    response: Response,
+) -> RecoveryCodes:
+    """New recovery codes for a current TOTP code; the old ones stop working."""
+    response.headers.update(NO_STORE)
+    codes = await totp.regenerate_recovery_codes(
+        session, user=user, code=data.code, policy=policy.mfa, client=client
+    )
+    return RecoveryCodes(recovery_codes=codes)
+
+
+@router.post(
+    "/totp/disable",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={
+        **CODE_CHECKED,
+        **WRONG_CURRENT_PASSWORD,
+        **documented(403, "Current password is incorrect, or the code is invalid or already used"),
+        **documented(409, "TOTP is not on"),
+        **HASHING_BUSY,
+    },
+)
+async def disable_totp(
+    data: TotpDisable,
+    user: CurrentUser,
+    session: SessionDep,
+    hasher: HasherDep,
+    policy: PolicyDep,
+    client: ClientInfoDep,
+) -> None:
+    """Turn TOTP off: the current password and a code (TOTP or recovery)."""
+    await users.check_current_password(
+        session,
+        user=user,
+        password=data.current_password,
+        hasher=hasher,
+        limit=policy.login_limits.per_account_address,
+    )
+    await totp.disable(session, user=user, code=data.code, policy=policy.mfa, client=client)

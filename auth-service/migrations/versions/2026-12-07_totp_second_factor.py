@@ -1,0 +1,91 @@
+"""totp second factor: auth.totp_factors, auth.recovery_codes, auth.mfa_challenges, amr columns
+
+A person's TOTP factor (its secret encrypted, the last accepted time step),
+their single-use recovery codes (hashes), the pending second steps of
+sign-ins (`mfa_token`), and the authentication methods (`amr`) a login
+session, a sign-in session and an authorization code were made with.
+
+Expand only (docs/migrations.md): new tables, and nullable columns without
+defaults on existing ones, which the previous release neither reads nor
+writes (NULL reads as a password sign-in, the only kind it makes).
+
+Create Date: 2026-12-07 16:00:00
+"""
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import postgresql
+
+from platform_common.migration_helpers import cascading_reference, timestamp
+
+revision: str = "b7d41e0c9a52"
+down_revision: str | None = "6162cba2cc13"
+
+TEXT_LIST = postgresql.ARRAY(sa.Text())
+AMR_TABLES = ("sessions", "browser_sessions", "authorization_codes")
+
+
+def _index(table: str, column: str) -> None:
+    # On a table created just above (empty): no need to build it concurrently.
+    op.create_index(
+        op.f(f"ix_auth_{table}_{column}"), table, [column], schema="auth", if_not_exists=True
+    )
+
+
+def upgrade() -> None:
+    op.create_table(
+        "totp_factors",
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        sa.Column("encrypted_secret", sa.Text(), nullable=False),
+        timestamp("confirmed_at", nullable=True),
+        sa.Column("last_used_step", sa.BigInteger(), nullable=True),
+        timestamp("created_at", now=True),
+        cascading_reference("totp_factors", "user_id", "auth.users.id"),
+        sa.PrimaryKeyConstraint("user_id", name=op.f("pk_totp_factors")),
+        schema="auth",
+        if_not_exists=True,
+    )
+    op.create_table(
+        "recovery_codes",
+        sa.Column("id", sa.BigInteger(), sa.Identity(), nullable=False),
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        sa.Column("code_hash", sa.String(length=64), nullable=False),
+        timestamp("created_at", now=True),
+        timestamp("used_at", nullable=True),
+        cascading_reference("recovery_codes", "user_id", "auth.users.id"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_recovery_codes")),
+        schema="auth",
+        if_not_exists=True,
+    )
+    _index("recovery_codes", "user_id")
+    op.create_table(
+        "mfa_challenges",
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        sa.Column("purpose", sa.String(length=16), nullable=False),
+        sa.Column("token_version", sa.Integer(), nullable=False),
+        sa.Column("client_id", sa.String(length=100), nullable=True),
+        sa.Column("scope", sa.Text(), nullable=True),
+        sa.Column("failures", sa.Integer(), server_default=sa.text("0"), nullable=False),
+        timestamp("created_at", now=True),
+        timestamp("expires_at"),
+        timestamp("used_at", nullable=True),
+        cascading_reference("mfa_challenges", "user_id", "auth.users.id"),
+        sa.PrimaryKeyConstraint("token_hash", name=op.f("pk_mfa_challenges")),
+        schema="auth",
+        if_not_exists=True,
+    )
+    _index("mfa_challenges", "user_id")
+    _index("mfa_challenges", "expires_at")
+    for table in AMR_TABLES:
+        op.add_column(
+            table, sa.Column("amr", TEXT_LIST, nullable=True), schema="auth", if_not_exists=True
+        )
+
+
+def downgrade() -> None:
+    for table in reversed(AMR_TABLES):
+        op.drop_column(table, "amr", schema="auth")
+    op.drop_table("mfa_challenges", schema="auth")
+    op.drop_table("recovery_codes", schema="auth")
+    op.drop_table("totp_factors", schema="auth")
