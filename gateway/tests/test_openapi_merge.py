@@ -91,6 +91,9 @@ class TestMergedDocument:
             op["operationId"] for item in document["paths"].values() for op in item.values()
         ]
         assert len(operation_ids) == len(set(operation_ids))
+        # Each as its service named it (issue 29): no clash the merge had to prefix.
+        assert not [name for name in operation_ids if "__" in name]
+        assert {"health-ping", "auth-token", "notes-list", "notes-create"} <= set(operation_ids)
 
     async def test_docs_page_points_at_merged_document(self, client: httpx.AsyncClient) -> None:
         response = await client.get("/docs")

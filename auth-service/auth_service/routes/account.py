@@ -88,6 +88,7 @@ well_known_router = APIRouter(tags=["account"])
 
 @router.post(
     "/password-reset",
+    operation_id="auth-password-reset",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=Accepted,
     responses={
@@ -113,6 +114,7 @@ async def request_password_reset(
 
 @router.post(
     "/password-reset/confirm",
+    operation_id="auth-password-reset-confirm",
     status_code=status.HTTP_204_NO_CONTENT,
     responses={**MALFORMED_BODY, **INVALID_TOKEN, **HASHING_BUSY},
 )
@@ -127,6 +129,7 @@ async def confirm_password_reset(
 
 @router.post(
     "/verify",
+    operation_id="auth-verify-email",
     status_code=status.HTTP_204_NO_CONTENT,
     responses={**MALFORMED_BODY, **INVALID_TOKEN, **EMAIL_TAKEN},
 )
@@ -136,7 +139,12 @@ async def verify_email(data: EmailVerification, session: SessionDep, client: Cli
     await recovery.verify_email(session, token=data.token, client=client)
 
 
-@router.get("/me/sessions", response_model=list[SessionRead], responses=UNAUTHORIZED)
+@router.get(
+    "/me/sessions",
+    operation_id="me-sessions-list",
+    response_model=list[SessionRead],
+    responses=UNAUTHORIZED,
+)
 async def list_my_sessions(
     user: CurrentUser, current: CurrentSessionId, session: SessionDep
 ) -> list[SessionRead]:
@@ -150,6 +158,7 @@ async def list_my_sessions(
 
 @router.delete(
     "/me/sessions/{session_id}",
+    operation_id="me-sessions-delete",
     status_code=status.HTTP_204_NO_CONTENT,
     responses={**UNAUTHORIZED, 404: {"model": ErrorDetail, "description": "No such session"}},
 )
@@ -167,7 +176,12 @@ async def end_my_session(
     await session.commit()
 
 
-@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, responses=UNAUTHORIZED)
+@router.post(
+    "/logout",
+    operation_id="auth-logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=UNAUTHORIZED,
+)
 async def logout(
     request: Request,
     response: Response,
@@ -214,6 +228,7 @@ Limit = Annotated[int, Query(ge=1, le=100)]
 
 @router.get(
     "/me/events",
+    operation_id="me-events-list",
     response_model=list[SecurityEventRead],
     responses={**UNAUTHORIZED, **TOTAL_COUNT},
 )
@@ -228,7 +243,9 @@ async def list_my_events(
     return await _page(response, session, EventFilter(user_id=user.id), offset, limit)
 
 
-@events_router.get("", response_model=list[SecurityEventRead], responses=TOTAL_COUNT)
+@events_router.get(
+    "", operation_id="events-list", response_model=list[SecurityEventRead], responses=TOTAL_COUNT
+)
 async def list_events(
     response: Response,
     session: SessionDep,
@@ -244,8 +261,8 @@ async def list_events(
     return await _page(response, session, where, offset, limit)
 
 
-@well_known_router.get(METADATA_PATH)
-@router.get("/.well-known/oauth-authorization-server")
+@well_known_router.get(METADATA_PATH, operation_id="auth-server-metadata-root")
+@router.get("/.well-known/oauth-authorization-server", operation_id="auth-server-metadata")
 async def authorization_server_metadata(response: Response, state: StateDep) -> dict[str, Any]:
     """OAuth 2.0 Authorization Server Metadata (RFC 8414), for the issuer
     `<public URL>/auth`. Served where §3.1 puts it,
@@ -258,6 +275,7 @@ async def authorization_server_metadata(response: Response, state: StateDep) -> 
 
 @router.post(
     "/introspect",
+    operation_id="auth-introspect",
     response_model=IntrospectionResponse,
     response_model_exclude_none=True,
     responses={
@@ -292,7 +310,12 @@ async def introspect(
     return await state.introspector.introspect(session, form.token, caller=caller)
 
 
-@router.get("/me/authorizations", response_model=list[AuthorizationRead], responses=UNAUTHORIZED)
+@router.get(
+    "/me/authorizations",
+    operation_id="me-authorizations-list",
+    response_model=list[AuthorizationRead],
+    responses=UNAUTHORIZED,
+)
 async def list_my_authorizations(
     user: CurrentUser, session: SessionDep
 ) -> Sequence[consents.Authorization]:
@@ -303,6 +326,7 @@ async def list_my_authorizations(
 
 @router.delete(
     "/me/authorizations/{client_id}",
+    operation_id="me-authorizations-delete",
     status_code=status.HTTP_204_NO_CONTENT,
     responses={**UNAUTHORIZED, **documented(404, "This app holds no access of yours")},
 )

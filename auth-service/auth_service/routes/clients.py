@@ -31,6 +31,7 @@ TOTAL_COUNT: Responses = {200: {"headers": {"X-Total-Count": {"schema": {"type":
 
 @router.post(
     "",
+    operation_id="clients-create",
     status_code=status.HTTP_201_CREATED,
     response_model=ClientCreated,
     responses={**MALFORMED_BODY, **INVALID_METADATA},
@@ -55,7 +56,7 @@ async def create_client(
     )
 
 
-@router.get("", response_model=list[ClientRead], responses=TOTAL_COUNT)
+@router.get("", operation_id="clients-list", response_model=list[ClientRead], responses=TOTAL_COUNT)
 async def list_clients(
     response: Response,
     session: SessionDep,
@@ -67,7 +68,12 @@ async def list_clients(
     return page
 
 
-@router.get("/{client_id}", response_model=ClientRead, responses=CLIENT_NOT_FOUND)
+@router.get(
+    "/{client_id}",
+    operation_id="clients-read",
+    response_model=ClientRead,
+    responses=CLIENT_NOT_FOUND,
+)
 async def read_client(client_id: ClientId, session: SessionDep) -> OAuthClient:
     found = await clients.find(session, client_id)
     if found is None:
@@ -77,6 +83,7 @@ async def read_client(client_id: ClientId, session: SessionDep) -> OAuthClient:
 
 @router.patch(
     "/{client_id}",
+    operation_id="clients-update",
     response_model=ClientRead,
     responses={**MALFORMED_BODY, **CLIENT_NOT_FOUND, **INVALID_METADATA},
 )
@@ -97,7 +104,12 @@ async def update_client(
     )
 
 
-@router.delete("/{client_id}", status_code=status.HTTP_204_NO_CONTENT, responses=CLIENT_NOT_FOUND)
+@router.delete(
+    "/{client_id}",
+    operation_id="clients-delete",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=CLIENT_NOT_FOUND,
+)
 async def delete_client(
     client_id: ClientId, session: SessionDep, actor: CurrentUser, client: ClientInfoDep
 ) -> None:
@@ -107,6 +119,7 @@ async def delete_client(
 
 @router.post(
     "/{client_id}/secret",
+    operation_id="clients-secret-rotate",
     response_model=ClientSecret,
     responses={**MALFORMED_BODY, **CLIENT_NOT_FOUND, **INVALID_METADATA},
 )
