@@ -1,0 +1,126 @@
+"""Issue 29 end to end: a consumer drives the live system through the typed
+Python client (clients/python): sign in, create, page with cursors, patch with
+If-Match, retry a keyed create, meet a 429 and wait it out."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from api_client import random_email
+from run_local import LocalSystem
+from systems import extra_gateway
+
+from notes_platform import (
+    AsyncNotes,
+    AuthenticatedClient,
+    Notes,
+    PlatformRetry,
+    PreconditionFailed,
+    TokenError,
+    connect,
+    password,
+)
+from notes_platform._generated.api.auth import auth_register, me_read
+from notes_platform._generated.models import UserCreate, UserRead
+
+PASSWORD = "e2e-client-password-1"
+
+
+def base_url(system: LocalSystem) -> str:
+    return f"http://127.0.0.1:{system.ports['gateway']}"
+
+
+def register(url: str) -> str:
+    """A new account, registered through the client without a token."""
+    email = random_email()
+    with connect(url) as anonymous:
+        auth_register.sync(client=anonymous, body=UserCreate(email=email, password=PASSWORD))
+    return email
+
+
+@pytest.fixture
+def signed_in(system: LocalSystem) -> Iterator[AuthenticatedClient]:
+    url = base_url(system)
+    client = connect(url, password(register(url), PASSWORD))
+    with client:
+        yield client
+
+
+def test_sign_in_create_page_and_patch(signed_in: AuthenticatedClient) -> None:
+    me = me_read.sync(client=signed_in)
+    assert isinstance(me, UserRead)
+    notes = Notes(signed_in)
+    created = [notes.create(f"note {i}", f"number {i}") for i in range(5)]
+    assert created[0].etag.startswith('"')
+    paged = [note.id for note in notes.iterate(limit=2, sort="created_date")]
+    assert paged == [tagged.note.id for tagged in created]
+
+    first = notes.read(created[0].note.id)
+    changed = notes.patch(first, title="renamed")
+    assert (changed.note.title, changed.note.description) == ("renamed", "number 0")
+    assert changed.etag != first.etag
+    with pytest.raises(PreconditionFailed) as stale:
+        notes.patch(first, title="lost update")
+    assert stale.value.status == 412
+    assert stale.value.request_id
+    assert notes.read(first.note.id).note.title == "renamed"
+
+
+def test_a_keyed_create_sent_again_creates_one_note(signed_in: AuthenticatedClient) -> None:
+    notes = Notes(signed_in)
+    first = notes.create("only once", "the same key twice", idempotency_key="e2e-key-1")
+    again = notes.create("only once", "the same key twice", idempotency_key="e2e-key-1")
+    assert again.note.id == first.note.id
+    assert [note.id for note in notes.iterate()] == [first.note.id]
+
+
+def test_async_paging(system: LocalSystem) -> None:
+    url = base_url(system)
+    client = connect(url, password(register(url), PASSWORD))
+    notes = AsyncNotes(client)
+
+    async def run() -> list[str]:
+        async with client:
+            for i in range(3):
+                await notes.create(f"async {i}", "paged")
+            return [note.title async for note in notes.iterate(limit=1, sort="title")]
+
+    assert asyncio.run(run()) == ["async 0", "async 1", "async 2"]
+
+
+def test_a_wrong_password_is_a_token_error(system: LocalSystem) -> None:
+    url = base_url(system)
+    email = register(url)
+    with (
+        connect(url, password(email, "not-the-password")) as client,
+        pytest.raises(TokenError) as refused,
+    ):
+        me_read.sync(client=client)
+    assert refused.value.error == "invalid_grant"
+
+
+STATUSES_WAITED_ON: list[int] = []
+
+
+class RecordingRetry(PlatformRetry):
+    """The platform's policy, noting each answer it waits after."""
+
+    def sleep(self, response: httpx.Response | Exception) -> None:
+        if isinstance(response, httpx.Response):
+            STATUSES_WAITED_ON.append(response.status_code)
+        super().sleep(response)
+
+
+def test_meets_a_429_and_waits_it_out(system: LocalSystem) -> None:
+    email = register(base_url(system))
+    with extra_gateway(system, GATEWAY_RATE_LIMIT="3/2seconds") as url:
+        client = connect(url, password(email, PASSWORD), retry=RecordingRetry(total=6))
+        with client:
+            notes = Notes(client)
+            created = notes.create("quota", "a keyed create may be retried")
+            for _ in range(6):
+                assert notes.read(created.note.id).note.id == created.note.id
+    assert 429 in STATUSES_WAITED_ON
