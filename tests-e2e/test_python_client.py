@@ -9,9 +9,10 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from api_client import random_email
-from run_local import LocalSystem
+from api_client import ApiClient, random_email
+from run_local import LocalSystem, free_port
 from systems import extra_gateway
+from test_oauth_apps import Browser, browser, register_app  # noqa: F401 (a fixture)
 
 from notes_platform import (
     AsyncNotes,
@@ -20,6 +21,7 @@ from notes_platform import (
     PlatformRetry,
     PreconditionFailed,
     TokenError,
+    browser_sign_in,
     connect,
     password,
 )
@@ -124,3 +126,36 @@ def test_meets_a_429_and_waits_it_out(system: LocalSystem) -> None:
             for _ in range(6):
                 assert notes.read(created.note.id).note.id == created.note.id
     assert 429 in STATUSES_WAITED_ON
+
+
+@pytest.mark.browser
+def test_a_command_line_app_signs_a_person_in_with_their_browser(
+    system: LocalSystem,
+    api: ApiClient,
+    browser: Browser,  # noqa: F811 (test_oauth_apps' fixture)
+) -> None:
+    """The authorization code flow with PKCE and the client's loopback receiver,
+    the person in Chromium on the platform's sign-in and consent pages."""
+    person = api.register()
+    port = free_port()
+    app = register_app(api, f"http://127.0.0.1:{port}/callback")
+
+    def sign_in(url: str) -> None:
+        page = browser.page
+        page.goto(url)
+        page.get_by_label("Email").fill(person["email"])
+        page.get_by_label("Password").fill(person["password"])
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("button", name="Allow").click()
+
+    tokens = browser_sign_in(
+        base_url(system),
+        app["client_id"],
+        port=port,
+        scope="notes:read offline_access",
+        open_browser=sign_in,
+    )
+    assert tokens.token is not None
+    assert tokens.token.refresh_token
+    with connect(base_url(system), tokens) as client:
+        assert list(Notes(client).iterate()) == []
