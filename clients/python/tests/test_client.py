@@ -111,9 +111,7 @@ def test_a_refused_grant_is_a_token_error(platform: PlatformMock) -> None:
 
 def test_a_create_retried_keeps_its_key(platform: PlatformMock, slept: list[float]) -> None:
     platform.answer("notes-create", status=429, headers={"Retry-After": "2"}, once=True)
-    platform.answer(
-        "notes-create", status=429, headers={"RateLimit": '"consumer";r=0;t=1'}, once=True
-    )
+    platform.answer("notes-create", status=503, json={"detail": "busy"}, once=True)
     platform.answer("notes-create", json=NOTE, headers={"ETag": '"v1"'})
     created = notes_for(platform).create("groceries", "milk and bread")
     assert created.note.id == 7
@@ -121,7 +119,17 @@ def test_a_create_retried_keeps_its_key(platform: PlatformMock, slept: list[floa
     keys = {r.headers["Idempotency-Key"] for r in platform.requests("notes-create")}
     assert len(keys) == 1
     assert platform.calls("notes-create") == 3
-    assert slept == [2, 1]
+    assert slept[0] == 2
+    assert len(slept) == 2  # the 503's: backoff
+
+
+def test_a_patch_is_never_retried(platform: PlatformMock, slept: list[float]) -> None:
+    platform.answer("notes-patch", status=503, json={"detail": "busy"})
+    notes = notes_for(platform)
+    with pytest.raises(notes_platform.Unavailable):
+        notes.patch(notes.read(7), title="again")
+    assert platform.calls("notes-patch") == 1
+    assert slept == []
 
 
 def test_each_create_gets_its_own_key(platform: PlatformMock) -> None:

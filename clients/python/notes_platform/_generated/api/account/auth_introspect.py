@@ -6,6 +6,8 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.auth_introspect_response_429 import AuthIntrospectResponse429
+from ...models.auth_introspect_response_503 import AuthIntrospectResponse503
+from ...models.auth_introspect_response_504 import AuthIntrospectResponse504
 from ...models.http_validation_error import HTTPValidationError
 from ...models.introspect_form import IntrospectForm
 from ...models.introspection_response import IntrospectionResponse
@@ -35,6 +37,8 @@ def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> (
     AuthIntrospectResponse429
+    | AuthIntrospectResponse503
+    | AuthIntrospectResponse504
     | HTTPValidationError
     | IntrospectionResponse
     | OAuthErrorBody
@@ -70,6 +74,16 @@ def _parse_response(
 
         return response_429
 
+    if response.status_code == 503:
+        response_503 = AuthIntrospectResponse503.from_dict(response.json())
+
+        return response_503
+
+    if response.status_code == 504:
+        response_504 = AuthIntrospectResponse504.from_dict(response.json())
+
+        return response_504
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -80,6 +94,8 @@ def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> Response[
     AuthIntrospectResponse429
+    | AuthIntrospectResponse503
+    | AuthIntrospectResponse504
     | HTTPValidationError
     | IntrospectionResponse
     | OAuthErrorBody
@@ -98,6 +114,8 @@ def sync_detailed(
     body: IntrospectForm,
 ) -> Response[
     AuthIntrospectResponse429
+    | AuthIntrospectResponse503
+    | AuthIntrospectResponse504
     | HTTPValidationError
     | IntrospectionResponse
     | OAuthErrorBody
@@ -119,7 +137,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[AuthIntrospectResponse429 | HTTPValidationError | IntrospectionResponse | OAuthErrorBody]
+        Response[AuthIntrospectResponse429 | AuthIntrospectResponse503 | AuthIntrospectResponse504 | HTTPValidationError | IntrospectionResponse | OAuthErrorBody]
     """
 
     kwargs = _get_kwargs(
@@ -139,6 +157,8 @@ def sync(
     body: IntrospectForm,
 ) -> (
     AuthIntrospectResponse429
+    | AuthIntrospectResponse503
+    | AuthIntrospectResponse504
     | HTTPValidationError
     | IntrospectionResponse
     | OAuthErrorBody
@@ -161,7 +181,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        AuthIntrospectResponse429 | HTTPValidationError | IntrospectionResponse | OAuthErrorBody
+        AuthIntrospectResponse429 | AuthIntrospectResponse503 | AuthIntrospectResponse504 | HTTPValidationError | IntrospectionResponse | OAuthErrorBody
     """
 
     return sync_detailed(
@@ -176,6 +196,8 @@ async def asyncio_detailed(
     body: IntrospectForm,
 ) -> Response[
     AuthIntrospectResponse429
+    | AuthIntrospectResponse503
+    | AuthIntrospectResponse504
     | HTTPValidationError
     | IntrospectionResponse
     | OAuthErrorBody
@@ -197,7 +219,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[AuthIntrospectResponse429 | HTTPValidationError | IntrospectionResponse | OAuthErrorBody]
+        Response[AuthIntrospectResponse429 | AuthIntrospectResponse503 | AuthIntrospectResponse504 | HTTPValidationError | IntrospectionResponse | OAuthErrorBody]
     """
 
     kwargs = _get_kwargs(
@@ -215,6 +237,8 @@ async def asyncio(
     body: IntrospectForm,
 ) -> (
     AuthIntrospectResponse429
+    | AuthIntrospectResponse503
+    | AuthIntrospectResponse504
     | HTTPValidationError
     | IntrospectionResponse
     | OAuthErrorBody
@@ -237,7 +261,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        AuthIntrospectResponse429 | HTTPValidationError | IntrospectionResponse | OAuthErrorBody
+        AuthIntrospectResponse429 | AuthIntrospectResponse503 | AuthIntrospectResponse504 | HTTPValidationError | IntrospectionResponse | OAuthErrorBody
     """
 
     return (

@@ -6,6 +6,8 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.auth_logout_response_429 import AuthLogoutResponse429
+from ...models.auth_logout_response_503 import AuthLogoutResponse503
+from ...models.auth_logout_response_504 import AuthLogoutResponse504
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
 from ...types import UNSET, Response, Unset
@@ -33,7 +35,15 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Any | AuthLogoutResponse429 | ErrorDetail | HTTPValidationError | None:
+) -> (
+    Any
+    | AuthLogoutResponse429
+    | AuthLogoutResponse503
+    | AuthLogoutResponse504
+    | ErrorDetail
+    | HTTPValidationError
+    | None
+):
     if response.status_code == 204:
         response_204 = cast(Any, None)
         return response_204
@@ -53,6 +63,16 @@ def _parse_response(
 
         return response_429
 
+    if response.status_code == 503:
+        response_503 = AuthLogoutResponse503.from_dict(response.json())
+
+        return response_503
+
+    if response.status_code == 504:
+        response_504 = AuthLogoutResponse504.from_dict(response.json())
+
+        return response_504
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -61,7 +81,14 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Any | AuthLogoutResponse429 | ErrorDetail | HTTPValidationError]:
+) -> Response[
+    Any
+    | AuthLogoutResponse429
+    | AuthLogoutResponse503
+    | AuthLogoutResponse504
+    | ErrorDetail
+    | HTTPValidationError
+]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -74,7 +101,14 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     everywhere: bool | Unset = False,
-) -> Response[Any | AuthLogoutResponse429 | ErrorDetail | HTTPValidationError]:
+) -> Response[
+    Any
+    | AuthLogoutResponse429
+    | AuthLogoutResponse503
+    | AuthLogoutResponse504
+    | ErrorDetail
+    | HTTPValidationError
+]:
     """Logout
 
      End this session; with `everywhere=true`, every session of the account.
@@ -89,7 +123,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | AuthLogoutResponse429 | ErrorDetail | HTTPValidationError]
+        Response[Any | AuthLogoutResponse429 | AuthLogoutResponse503 | AuthLogoutResponse504 | ErrorDetail | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -107,7 +141,15 @@ def sync(
     *,
     client: AuthenticatedClient,
     everywhere: bool | Unset = False,
-) -> Any | AuthLogoutResponse429 | ErrorDetail | HTTPValidationError | None:
+) -> (
+    Any
+    | AuthLogoutResponse429
+    | AuthLogoutResponse503
+    | AuthLogoutResponse504
+    | ErrorDetail
+    | HTTPValidationError
+    | None
+):
     """Logout
 
      End this session; with `everywhere=true`, every session of the account.
@@ -122,7 +164,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | AuthLogoutResponse429 | ErrorDetail | HTTPValidationError
+        Any | AuthLogoutResponse429 | AuthLogoutResponse503 | AuthLogoutResponse504 | ErrorDetail | HTTPValidationError
     """
 
     return sync_detailed(
@@ -135,7 +177,14 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     everywhere: bool | Unset = False,
-) -> Response[Any | AuthLogoutResponse429 | ErrorDetail | HTTPValidationError]:
+) -> Response[
+    Any
+    | AuthLogoutResponse429
+    | AuthLogoutResponse503
+    | AuthLogoutResponse504
+    | ErrorDetail
+    | HTTPValidationError
+]:
     """Logout
 
      End this session; with `everywhere=true`, every session of the account.
@@ -150,7 +199,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | AuthLogoutResponse429 | ErrorDetail | HTTPValidationError]
+        Response[Any | AuthLogoutResponse429 | AuthLogoutResponse503 | AuthLogoutResponse504 | ErrorDetail | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -166,7 +215,15 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     everywhere: bool | Unset = False,
-) -> Any | AuthLogoutResponse429 | ErrorDetail | HTTPValidationError | None:
+) -> (
+    Any
+    | AuthLogoutResponse429
+    | AuthLogoutResponse503
+    | AuthLogoutResponse504
+    | ErrorDetail
+    | HTTPValidationError
+    | None
+):
     """Logout
 
      End this session; with `everywhere=true`, every session of the account.
@@ -181,7 +238,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | AuthLogoutResponse429 | ErrorDetail | HTTPValidationError
+        Any | AuthLogoutResponse429 | AuthLogoutResponse503 | AuthLogoutResponse504 | ErrorDetail | HTTPValidationError
     """
 
     return (

@@ -6,6 +6,8 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.accepted import Accepted
+from ...models.auth_password_reset_response_503 import AuthPasswordResetResponse503
+from ...models.auth_password_reset_response_504 import AuthPasswordResetResponse504
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
 from ...models.password_reset_request import PasswordResetRequest
@@ -33,7 +35,14 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Accepted | ErrorDetail | HTTPValidationError | None:
+) -> (
+    Accepted
+    | AuthPasswordResetResponse503
+    | AuthPasswordResetResponse504
+    | ErrorDetail
+    | HTTPValidationError
+    | None
+):
     if response.status_code == 202:
         response_202 = Accepted.from_dict(response.json())
 
@@ -59,6 +68,16 @@ def _parse_response(
 
         return response_429
 
+    if response.status_code == 503:
+        response_503 = AuthPasswordResetResponse503.from_dict(response.json())
+
+        return response_503
+
+    if response.status_code == 504:
+        response_504 = AuthPasswordResetResponse504.from_dict(response.json())
+
+        return response_504
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -67,7 +86,13 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Accepted | ErrorDetail | HTTPValidationError]:
+) -> Response[
+    Accepted
+    | AuthPasswordResetResponse503
+    | AuthPasswordResetResponse504
+    | ErrorDetail
+    | HTTPValidationError
+]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -80,7 +105,13 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: PasswordResetRequest,
-) -> Response[Accepted | ErrorDetail | HTTPValidationError]:
+) -> Response[
+    Accepted
+    | AuthPasswordResetResponse503
+    | AuthPasswordResetResponse504
+    | ErrorDetail
+    | HTTPValidationError
+]:
     """Request Password Reset
 
      Email a single-use reset token to the account with this address, if any.
@@ -95,7 +126,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Accepted | ErrorDetail | HTTPValidationError]
+        Response[Accepted | AuthPasswordResetResponse503 | AuthPasswordResetResponse504 | ErrorDetail | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -113,7 +144,14 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: PasswordResetRequest,
-) -> Accepted | ErrorDetail | HTTPValidationError | None:
+) -> (
+    Accepted
+    | AuthPasswordResetResponse503
+    | AuthPasswordResetResponse504
+    | ErrorDetail
+    | HTTPValidationError
+    | None
+):
     """Request Password Reset
 
      Email a single-use reset token to the account with this address, if any.
@@ -128,7 +166,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Accepted | ErrorDetail | HTTPValidationError
+        Accepted | AuthPasswordResetResponse503 | AuthPasswordResetResponse504 | ErrorDetail | HTTPValidationError
     """
 
     return sync_detailed(
@@ -141,7 +179,13 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: PasswordResetRequest,
-) -> Response[Accepted | ErrorDetail | HTTPValidationError]:
+) -> Response[
+    Accepted
+    | AuthPasswordResetResponse503
+    | AuthPasswordResetResponse504
+    | ErrorDetail
+    | HTTPValidationError
+]:
     """Request Password Reset
 
      Email a single-use reset token to the account with this address, if any.
@@ -156,7 +200,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Accepted | ErrorDetail | HTTPValidationError]
+        Response[Accepted | AuthPasswordResetResponse503 | AuthPasswordResetResponse504 | ErrorDetail | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -172,7 +216,14 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: PasswordResetRequest,
-) -> Accepted | ErrorDetail | HTTPValidationError | None:
+) -> (
+    Accepted
+    | AuthPasswordResetResponse503
+    | AuthPasswordResetResponse504
+    | ErrorDetail
+    | HTTPValidationError
+    | None
+):
     """Request Password Reset
 
      Email a single-use reset token to the account with this address, if any.
@@ -187,7 +238,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Accepted | ErrorDetail | HTTPValidationError
+        Accepted | AuthPasswordResetResponse503 | AuthPasswordResetResponse504 | ErrorDetail | HTTPValidationError
     """
 
     return (

@@ -8,6 +8,9 @@ from ...client import AuthenticatedClient, Client
 from ...models.auth_password_reset_confirm_response_429 import (
     AuthPasswordResetConfirmResponse429,
 )
+from ...models.auth_password_reset_confirm_response_504 import (
+    AuthPasswordResetConfirmResponse504,
+)
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
 from ...models.password_reset_confirm import PasswordResetConfirm
@@ -36,7 +39,12 @@ def _get_kwargs(
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> (
-    Any | AuthPasswordResetConfirmResponse429 | ErrorDetail | HTTPValidationError | None
+    Any
+    | AuthPasswordResetConfirmResponse429
+    | AuthPasswordResetConfirmResponse504
+    | ErrorDetail
+    | HTTPValidationError
+    | None
 ):
     if response.status_code == 204:
         response_204 = cast(Any, None)
@@ -67,6 +75,11 @@ def _parse_response(
 
         return response_503
 
+    if response.status_code == 504:
+        response_504 = AuthPasswordResetConfirmResponse504.from_dict(response.json())
+
+        return response_504
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -76,7 +89,11 @@ def _parse_response(
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> Response[
-    Any | AuthPasswordResetConfirmResponse429 | ErrorDetail | HTTPValidationError
+    Any
+    | AuthPasswordResetConfirmResponse429
+    | AuthPasswordResetConfirmResponse504
+    | ErrorDetail
+    | HTTPValidationError
 ]:
     return Response(
         status_code=HTTPStatus(response.status_code),
@@ -91,7 +108,11 @@ def sync_detailed(
     client: AuthenticatedClient | Client,
     body: PasswordResetConfirm,
 ) -> Response[
-    Any | AuthPasswordResetConfirmResponse429 | ErrorDetail | HTTPValidationError
+    Any
+    | AuthPasswordResetConfirmResponse429
+    | AuthPasswordResetConfirmResponse504
+    | ErrorDetail
+    | HTTPValidationError
 ]:
     """Confirm Password Reset
 
@@ -105,7 +126,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | AuthPasswordResetConfirmResponse429 | ErrorDetail | HTTPValidationError]
+        Response[Any | AuthPasswordResetConfirmResponse429 | AuthPasswordResetConfirmResponse504 | ErrorDetail | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -124,7 +145,12 @@ def sync(
     client: AuthenticatedClient | Client,
     body: PasswordResetConfirm,
 ) -> (
-    Any | AuthPasswordResetConfirmResponse429 | ErrorDetail | HTTPValidationError | None
+    Any
+    | AuthPasswordResetConfirmResponse429
+    | AuthPasswordResetConfirmResponse504
+    | ErrorDetail
+    | HTTPValidationError
+    | None
 ):
     """Confirm Password Reset
 
@@ -138,7 +164,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | AuthPasswordResetConfirmResponse429 | ErrorDetail | HTTPValidationError
+        Any | AuthPasswordResetConfirmResponse429 | AuthPasswordResetConfirmResponse504 | ErrorDetail | HTTPValidationError
     """
 
     return sync_detailed(
@@ -152,7 +178,11 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
     body: PasswordResetConfirm,
 ) -> Response[
-    Any | AuthPasswordResetConfirmResponse429 | ErrorDetail | HTTPValidationError
+    Any
+    | AuthPasswordResetConfirmResponse429
+    | AuthPasswordResetConfirmResponse504
+    | ErrorDetail
+    | HTTPValidationError
 ]:
     """Confirm Password Reset
 
@@ -166,7 +196,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | AuthPasswordResetConfirmResponse429 | ErrorDetail | HTTPValidationError]
+        Response[Any | AuthPasswordResetConfirmResponse429 | AuthPasswordResetConfirmResponse504 | ErrorDetail | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -183,7 +213,12 @@ async def asyncio(
     client: AuthenticatedClient | Client,
     body: PasswordResetConfirm,
 ) -> (
-    Any | AuthPasswordResetConfirmResponse429 | ErrorDetail | HTTPValidationError | None
+    Any
+    | AuthPasswordResetConfirmResponse429
+    | AuthPasswordResetConfirmResponse504
+    | ErrorDetail
+    | HTTPValidationError
+    | None
 ):
     """Confirm Password Reset
 
@@ -197,7 +232,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | AuthPasswordResetConfirmResponse429 | ErrorDetail | HTTPValidationError
+        Any | AuthPasswordResetConfirmResponse429 | AuthPasswordResetConfirmResponse504 | ErrorDetail | HTTPValidationError
     """
 
     return (

@@ -6,6 +6,8 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.auth_server_metadata_response_429 import AuthServerMetadataResponse429
+from ...models.auth_server_metadata_response_503 import AuthServerMetadataResponse503
+from ...models.auth_server_metadata_response_504 import AuthServerMetadataResponse504
 from ...models.response_auth_server_metadata import ResponseAuthServerMetadata
 from ...types import Response
 
@@ -22,7 +24,13 @@ def _get_kwargs() -> dict[str, Any]:
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> AuthServerMetadataResponse429 | ResponseAuthServerMetadata | None:
+) -> (
+    AuthServerMetadataResponse429
+    | AuthServerMetadataResponse503
+    | AuthServerMetadataResponse504
+    | ResponseAuthServerMetadata
+    | None
+):
     if response.status_code == 200:
         response_200 = ResponseAuthServerMetadata.from_dict(response.json())
 
@@ -33,6 +41,16 @@ def _parse_response(
 
         return response_429
 
+    if response.status_code == 503:
+        response_503 = AuthServerMetadataResponse503.from_dict(response.json())
+
+        return response_503
+
+    if response.status_code == 504:
+        response_504 = AuthServerMetadataResponse504.from_dict(response.json())
+
+        return response_504
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -41,7 +59,12 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[AuthServerMetadataResponse429 | ResponseAuthServerMetadata]:
+) -> Response[
+    AuthServerMetadataResponse429
+    | AuthServerMetadataResponse503
+    | AuthServerMetadataResponse504
+    | ResponseAuthServerMetadata
+]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -53,7 +76,12 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[AuthServerMetadataResponse429 | ResponseAuthServerMetadata]:
+) -> Response[
+    AuthServerMetadataResponse429
+    | AuthServerMetadataResponse503
+    | AuthServerMetadataResponse504
+    | ResponseAuthServerMetadata
+]:
     """Authorization Server Metadata
 
      OAuth 2.0 Authorization Server Metadata (RFC 8414), for the issuer
@@ -67,7 +95,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[AuthServerMetadataResponse429 | ResponseAuthServerMetadata]
+        Response[AuthServerMetadataResponse429 | AuthServerMetadataResponse503 | AuthServerMetadataResponse504 | ResponseAuthServerMetadata]
     """
 
     kwargs = _get_kwargs()
@@ -82,7 +110,13 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-) -> AuthServerMetadataResponse429 | ResponseAuthServerMetadata | None:
+) -> (
+    AuthServerMetadataResponse429
+    | AuthServerMetadataResponse503
+    | AuthServerMetadataResponse504
+    | ResponseAuthServerMetadata
+    | None
+):
     """Authorization Server Metadata
 
      OAuth 2.0 Authorization Server Metadata (RFC 8414), for the issuer
@@ -96,7 +130,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        AuthServerMetadataResponse429 | ResponseAuthServerMetadata
+        AuthServerMetadataResponse429 | AuthServerMetadataResponse503 | AuthServerMetadataResponse504 | ResponseAuthServerMetadata
     """
 
     return sync_detailed(
@@ -107,7 +141,12 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[AuthServerMetadataResponse429 | ResponseAuthServerMetadata]:
+) -> Response[
+    AuthServerMetadataResponse429
+    | AuthServerMetadataResponse503
+    | AuthServerMetadataResponse504
+    | ResponseAuthServerMetadata
+]:
     """Authorization Server Metadata
 
      OAuth 2.0 Authorization Server Metadata (RFC 8414), for the issuer
@@ -121,7 +160,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[AuthServerMetadataResponse429 | ResponseAuthServerMetadata]
+        Response[AuthServerMetadataResponse429 | AuthServerMetadataResponse503 | AuthServerMetadataResponse504 | ResponseAuthServerMetadata]
     """
 
     kwargs = _get_kwargs()
@@ -134,7 +173,13 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-) -> AuthServerMetadataResponse429 | ResponseAuthServerMetadata | None:
+) -> (
+    AuthServerMetadataResponse429
+    | AuthServerMetadataResponse503
+    | AuthServerMetadataResponse504
+    | ResponseAuthServerMetadata
+    | None
+):
     """Authorization Server Metadata
 
      OAuth 2.0 Authorization Server Metadata (RFC 8414), for the issuer
@@ -148,7 +193,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        AuthServerMetadataResponse429 | ResponseAuthServerMetadata
+        AuthServerMetadataResponse429 | AuthServerMetadataResponse503 | AuthServerMetadataResponse504 | ResponseAuthServerMetadata
     """
 
     return (

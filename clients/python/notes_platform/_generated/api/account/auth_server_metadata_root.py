@@ -8,6 +8,12 @@ from ...client import AuthenticatedClient, Client
 from ...models.auth_server_metadata_root_response_429 import (
     AuthServerMetadataRootResponse429,
 )
+from ...models.auth_server_metadata_root_response_503 import (
+    AuthServerMetadataRootResponse503,
+)
+from ...models.auth_server_metadata_root_response_504 import (
+    AuthServerMetadataRootResponse504,
+)
 from ...models.response_auth_server_metadata_root import ResponseAuthServerMetadataRoot
 from ...types import Response
 
@@ -24,7 +30,13 @@ def _get_kwargs() -> dict[str, Any]:
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> AuthServerMetadataRootResponse429 | ResponseAuthServerMetadataRoot | None:
+) -> (
+    AuthServerMetadataRootResponse429
+    | AuthServerMetadataRootResponse503
+    | AuthServerMetadataRootResponse504
+    | ResponseAuthServerMetadataRoot
+    | None
+):
     if response.status_code == 200:
         response_200 = ResponseAuthServerMetadataRoot.from_dict(response.json())
 
@@ -35,6 +47,16 @@ def _parse_response(
 
         return response_429
 
+    if response.status_code == 503:
+        response_503 = AuthServerMetadataRootResponse503.from_dict(response.json())
+
+        return response_503
+
+    if response.status_code == 504:
+        response_504 = AuthServerMetadataRootResponse504.from_dict(response.json())
+
+        return response_504
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -43,7 +65,12 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[AuthServerMetadataRootResponse429 | ResponseAuthServerMetadataRoot]:
+) -> Response[
+    AuthServerMetadataRootResponse429
+    | AuthServerMetadataRootResponse503
+    | AuthServerMetadataRootResponse504
+    | ResponseAuthServerMetadataRoot
+]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -55,7 +82,12 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[AuthServerMetadataRootResponse429 | ResponseAuthServerMetadataRoot]:
+) -> Response[
+    AuthServerMetadataRootResponse429
+    | AuthServerMetadataRootResponse503
+    | AuthServerMetadataRootResponse504
+    | ResponseAuthServerMetadataRoot
+]:
     """Authorization Server Metadata
 
      OAuth 2.0 Authorization Server Metadata (RFC 8414), for the issuer
@@ -69,7 +101,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[AuthServerMetadataRootResponse429 | ResponseAuthServerMetadataRoot]
+        Response[AuthServerMetadataRootResponse429 | AuthServerMetadataRootResponse503 | AuthServerMetadataRootResponse504 | ResponseAuthServerMetadataRoot]
     """
 
     kwargs = _get_kwargs()
@@ -84,7 +116,13 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-) -> AuthServerMetadataRootResponse429 | ResponseAuthServerMetadataRoot | None:
+) -> (
+    AuthServerMetadataRootResponse429
+    | AuthServerMetadataRootResponse503
+    | AuthServerMetadataRootResponse504
+    | ResponseAuthServerMetadataRoot
+    | None
+):
     """Authorization Server Metadata
 
      OAuth 2.0 Authorization Server Metadata (RFC 8414), for the issuer
@@ -98,7 +136,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        AuthServerMetadataRootResponse429 | ResponseAuthServerMetadataRoot
+        AuthServerMetadataRootResponse429 | AuthServerMetadataRootResponse503 | AuthServerMetadataRootResponse504 | ResponseAuthServerMetadataRoot
     """
 
     return sync_detailed(
@@ -109,7 +147,12 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[AuthServerMetadataRootResponse429 | ResponseAuthServerMetadataRoot]:
+) -> Response[
+    AuthServerMetadataRootResponse429
+    | AuthServerMetadataRootResponse503
+    | AuthServerMetadataRootResponse504
+    | ResponseAuthServerMetadataRoot
+]:
     """Authorization Server Metadata
 
      OAuth 2.0 Authorization Server Metadata (RFC 8414), for the issuer
@@ -123,7 +166,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[AuthServerMetadataRootResponse429 | ResponseAuthServerMetadataRoot]
+        Response[AuthServerMetadataRootResponse429 | AuthServerMetadataRootResponse503 | AuthServerMetadataRootResponse504 | ResponseAuthServerMetadataRoot]
     """
 
     kwargs = _get_kwargs()
@@ -136,7 +179,13 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-) -> AuthServerMetadataRootResponse429 | ResponseAuthServerMetadataRoot | None:
+) -> (
+    AuthServerMetadataRootResponse429
+    | AuthServerMetadataRootResponse503
+    | AuthServerMetadataRootResponse504
+    | ResponseAuthServerMetadataRoot
+    | None
+):
     """Authorization Server Metadata
 
      OAuth 2.0 Authorization Server Metadata (RFC 8414), for the issuer
@@ -150,7 +199,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        AuthServerMetadataRootResponse429 | ResponseAuthServerMetadataRoot
+        AuthServerMetadataRootResponse429 | AuthServerMetadataRootResponse503 | AuthServerMetadataRootResponse504 | ResponseAuthServerMetadataRoot
     """
 
     return (

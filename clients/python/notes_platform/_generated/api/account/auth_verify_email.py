@@ -6,6 +6,8 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.auth_verify_email_response_429 import AuthVerifyEmailResponse429
+from ...models.auth_verify_email_response_503 import AuthVerifyEmailResponse503
+from ...models.auth_verify_email_response_504 import AuthVerifyEmailResponse504
 from ...models.email_verification import EmailVerification
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
@@ -33,7 +35,15 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Any | AuthVerifyEmailResponse429 | ErrorDetail | HTTPValidationError | None:
+) -> (
+    Any
+    | AuthVerifyEmailResponse429
+    | AuthVerifyEmailResponse503
+    | AuthVerifyEmailResponse504
+    | ErrorDetail
+    | HTTPValidationError
+    | None
+):
     if response.status_code == 204:
         response_204 = cast(Any, None)
         return response_204
@@ -63,6 +73,16 @@ def _parse_response(
 
         return response_429
 
+    if response.status_code == 503:
+        response_503 = AuthVerifyEmailResponse503.from_dict(response.json())
+
+        return response_503
+
+    if response.status_code == 504:
+        response_504 = AuthVerifyEmailResponse504.from_dict(response.json())
+
+        return response_504
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -71,7 +91,14 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Any | AuthVerifyEmailResponse429 | ErrorDetail | HTTPValidationError]:
+) -> Response[
+    Any
+    | AuthVerifyEmailResponse429
+    | AuthVerifyEmailResponse503
+    | AuthVerifyEmailResponse504
+    | ErrorDetail
+    | HTTPValidationError
+]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -84,7 +111,14 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: EmailVerification,
-) -> Response[Any | AuthVerifyEmailResponse429 | ErrorDetail | HTTPValidationError]:
+) -> Response[
+    Any
+    | AuthVerifyEmailResponse429
+    | AuthVerifyEmailResponse503
+    | AuthVerifyEmailResponse504
+    | ErrorDetail
+    | HTTPValidationError
+]:
     """Verify Email
 
      Prove an address with the emailed token: the account's (it becomes
@@ -98,7 +132,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | AuthVerifyEmailResponse429 | ErrorDetail | HTTPValidationError]
+        Response[Any | AuthVerifyEmailResponse429 | AuthVerifyEmailResponse503 | AuthVerifyEmailResponse504 | ErrorDetail | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -116,7 +150,15 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: EmailVerification,
-) -> Any | AuthVerifyEmailResponse429 | ErrorDetail | HTTPValidationError | None:
+) -> (
+    Any
+    | AuthVerifyEmailResponse429
+    | AuthVerifyEmailResponse503
+    | AuthVerifyEmailResponse504
+    | ErrorDetail
+    | HTTPValidationError
+    | None
+):
     """Verify Email
 
      Prove an address with the emailed token: the account's (it becomes
@@ -130,7 +172,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | AuthVerifyEmailResponse429 | ErrorDetail | HTTPValidationError
+        Any | AuthVerifyEmailResponse429 | AuthVerifyEmailResponse503 | AuthVerifyEmailResponse504 | ErrorDetail | HTTPValidationError
     """
 
     return sync_detailed(
@@ -143,7 +185,14 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: EmailVerification,
-) -> Response[Any | AuthVerifyEmailResponse429 | ErrorDetail | HTTPValidationError]:
+) -> Response[
+    Any
+    | AuthVerifyEmailResponse429
+    | AuthVerifyEmailResponse503
+    | AuthVerifyEmailResponse504
+    | ErrorDetail
+    | HTTPValidationError
+]:
     """Verify Email
 
      Prove an address with the emailed token: the account's (it becomes
@@ -157,7 +206,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | AuthVerifyEmailResponse429 | ErrorDetail | HTTPValidationError]
+        Response[Any | AuthVerifyEmailResponse429 | AuthVerifyEmailResponse503 | AuthVerifyEmailResponse504 | ErrorDetail | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -173,7 +222,15 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: EmailVerification,
-) -> Any | AuthVerifyEmailResponse429 | ErrorDetail | HTTPValidationError | None:
+) -> (
+    Any
+    | AuthVerifyEmailResponse429
+    | AuthVerifyEmailResponse503
+    | AuthVerifyEmailResponse504
+    | ErrorDetail
+    | HTTPValidationError
+    | None
+):
     """Verify Email
 
      Prove an address with the emailed token: the account's (it becomes
@@ -187,7 +244,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | AuthVerifyEmailResponse429 | ErrorDetail | HTTPValidationError
+        Any | AuthVerifyEmailResponse429 | AuthVerifyEmailResponse503 | AuthVerifyEmailResponse504 | ErrorDetail | HTTPValidationError
     """
 
     return (

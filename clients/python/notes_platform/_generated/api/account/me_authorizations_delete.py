@@ -11,6 +11,12 @@ from ...models.http_validation_error import HTTPValidationError
 from ...models.me_authorizations_delete_response_429 import (
     MeAuthorizationsDeleteResponse429,
 )
+from ...models.me_authorizations_delete_response_503 import (
+    MeAuthorizationsDeleteResponse503,
+)
+from ...models.me_authorizations_delete_response_504 import (
+    MeAuthorizationsDeleteResponse504,
+)
 from ...types import Response
 
 
@@ -30,7 +36,15 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Any | ErrorDetail | HTTPValidationError | MeAuthorizationsDeleteResponse429 | None:
+) -> (
+    Any
+    | ErrorDetail
+    | HTTPValidationError
+    | MeAuthorizationsDeleteResponse429
+    | MeAuthorizationsDeleteResponse503
+    | MeAuthorizationsDeleteResponse504
+    | None
+):
     if response.status_code == 204:
         response_204 = cast(Any, None)
         return response_204
@@ -55,6 +69,16 @@ def _parse_response(
 
         return response_429
 
+    if response.status_code == 503:
+        response_503 = MeAuthorizationsDeleteResponse503.from_dict(response.json())
+
+        return response_503
+
+    if response.status_code == 504:
+        response_504 = MeAuthorizationsDeleteResponse504.from_dict(response.json())
+
+        return response_504
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -64,7 +88,12 @@ def _parse_response(
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> Response[
-    Any | ErrorDetail | HTTPValidationError | MeAuthorizationsDeleteResponse429
+    Any
+    | ErrorDetail
+    | HTTPValidationError
+    | MeAuthorizationsDeleteResponse429
+    | MeAuthorizationsDeleteResponse503
+    | MeAuthorizationsDeleteResponse504
 ]:
     return Response(
         status_code=HTTPStatus(response.status_code),
@@ -79,7 +108,12 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
 ) -> Response[
-    Any | ErrorDetail | HTTPValidationError | MeAuthorizationsDeleteResponse429
+    Any
+    | ErrorDetail
+    | HTTPValidationError
+    | MeAuthorizationsDeleteResponse429
+    | MeAuthorizationsDeleteResponse503
+    | MeAuthorizationsDeleteResponse504
 ]:
     """Revoke My Authorization
 
@@ -94,7 +128,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | ErrorDetail | HTTPValidationError | MeAuthorizationsDeleteResponse429]
+        Response[Any | ErrorDetail | HTTPValidationError | MeAuthorizationsDeleteResponse429 | MeAuthorizationsDeleteResponse503 | MeAuthorizationsDeleteResponse504]
     """
 
     kwargs = _get_kwargs(
@@ -112,7 +146,15 @@ def sync(
     client_id: str,
     *,
     client: AuthenticatedClient,
-) -> Any | ErrorDetail | HTTPValidationError | MeAuthorizationsDeleteResponse429 | None:
+) -> (
+    Any
+    | ErrorDetail
+    | HTTPValidationError
+    | MeAuthorizationsDeleteResponse429
+    | MeAuthorizationsDeleteResponse503
+    | MeAuthorizationsDeleteResponse504
+    | None
+):
     """Revoke My Authorization
 
      Take back an app's access: its consent ends, and every token it holds
@@ -126,7 +168,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | ErrorDetail | HTTPValidationError | MeAuthorizationsDeleteResponse429
+        Any | ErrorDetail | HTTPValidationError | MeAuthorizationsDeleteResponse429 | MeAuthorizationsDeleteResponse503 | MeAuthorizationsDeleteResponse504
     """
 
     return sync_detailed(
@@ -140,7 +182,12 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
 ) -> Response[
-    Any | ErrorDetail | HTTPValidationError | MeAuthorizationsDeleteResponse429
+    Any
+    | ErrorDetail
+    | HTTPValidationError
+    | MeAuthorizationsDeleteResponse429
+    | MeAuthorizationsDeleteResponse503
+    | MeAuthorizationsDeleteResponse504
 ]:
     """Revoke My Authorization
 
@@ -155,7 +202,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | ErrorDetail | HTTPValidationError | MeAuthorizationsDeleteResponse429]
+        Response[Any | ErrorDetail | HTTPValidationError | MeAuthorizationsDeleteResponse429 | MeAuthorizationsDeleteResponse503 | MeAuthorizationsDeleteResponse504]
     """
 
     kwargs = _get_kwargs(
@@ -171,7 +218,15 @@ async def asyncio(
     client_id: str,
     *,
     client: AuthenticatedClient,
-) -> Any | ErrorDetail | HTTPValidationError | MeAuthorizationsDeleteResponse429 | None:
+) -> (
+    Any
+    | ErrorDetail
+    | HTTPValidationError
+    | MeAuthorizationsDeleteResponse429
+    | MeAuthorizationsDeleteResponse503
+    | MeAuthorizationsDeleteResponse504
+    | None
+):
     """Revoke My Authorization
 
      Take back an app's access: its consent ends, and every token it holds
@@ -185,7 +240,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | ErrorDetail | HTTPValidationError | MeAuthorizationsDeleteResponse429
+        Any | ErrorDetail | HTTPValidationError | MeAuthorizationsDeleteResponse429 | MeAuthorizationsDeleteResponse503 | MeAuthorizationsDeleteResponse504
     """
 
     return (

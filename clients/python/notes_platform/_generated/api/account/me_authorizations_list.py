@@ -10,6 +10,12 @@ from ...models.error_detail import ErrorDetail
 from ...models.me_authorizations_list_response_429 import (
     MeAuthorizationsListResponse429,
 )
+from ...models.me_authorizations_list_response_503 import (
+    MeAuthorizationsListResponse503,
+)
+from ...models.me_authorizations_list_response_504 import (
+    MeAuthorizationsListResponse504,
+)
 from ...types import Response
 
 
@@ -25,7 +31,14 @@ def _get_kwargs() -> dict[str, Any]:
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ErrorDetail | MeAuthorizationsListResponse429 | list[AuthorizationRead] | None:
+) -> (
+    ErrorDetail
+    | MeAuthorizationsListResponse429
+    | MeAuthorizationsListResponse503
+    | MeAuthorizationsListResponse504
+    | list[AuthorizationRead]
+    | None
+):
     if response.status_code == 200:
         response_200 = []
         _response_200 = response.json()
@@ -46,6 +59,16 @@ def _parse_response(
 
         return response_429
 
+    if response.status_code == 503:
+        response_503 = MeAuthorizationsListResponse503.from_dict(response.json())
+
+        return response_503
+
+    if response.status_code == 504:
+        response_504 = MeAuthorizationsListResponse504.from_dict(response.json())
+
+        return response_504
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -54,7 +77,13 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ErrorDetail | MeAuthorizationsListResponse429 | list[AuthorizationRead]]:
+) -> Response[
+    ErrorDetail
+    | MeAuthorizationsListResponse429
+    | MeAuthorizationsListResponse503
+    | MeAuthorizationsListResponse504
+    | list[AuthorizationRead]
+]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -66,7 +95,13 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient,
-) -> Response[ErrorDetail | MeAuthorizationsListResponse429 | list[AuthorizationRead]]:
+) -> Response[
+    ErrorDetail
+    | MeAuthorizationsListResponse429
+    | MeAuthorizationsListResponse503
+    | MeAuthorizationsListResponse504
+    | list[AuthorizationRead]
+]:
     """List My Authorizations
 
      The apps allowed to act for the caller: what each was granted, when,
@@ -77,7 +112,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | MeAuthorizationsListResponse429 | list[AuthorizationRead]]
+        Response[ErrorDetail | MeAuthorizationsListResponse429 | MeAuthorizationsListResponse503 | MeAuthorizationsListResponse504 | list[AuthorizationRead]]
     """
 
     kwargs = _get_kwargs()
@@ -92,7 +127,14 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient,
-) -> ErrorDetail | MeAuthorizationsListResponse429 | list[AuthorizationRead] | None:
+) -> (
+    ErrorDetail
+    | MeAuthorizationsListResponse429
+    | MeAuthorizationsListResponse503
+    | MeAuthorizationsListResponse504
+    | list[AuthorizationRead]
+    | None
+):
     """List My Authorizations
 
      The apps allowed to act for the caller: what each was granted, when,
@@ -103,7 +145,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | MeAuthorizationsListResponse429 | list[AuthorizationRead]
+        ErrorDetail | MeAuthorizationsListResponse429 | MeAuthorizationsListResponse503 | MeAuthorizationsListResponse504 | list[AuthorizationRead]
     """
 
     return sync_detailed(
@@ -114,7 +156,13 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
-) -> Response[ErrorDetail | MeAuthorizationsListResponse429 | list[AuthorizationRead]]:
+) -> Response[
+    ErrorDetail
+    | MeAuthorizationsListResponse429
+    | MeAuthorizationsListResponse503
+    | MeAuthorizationsListResponse504
+    | list[AuthorizationRead]
+]:
     """List My Authorizations
 
      The apps allowed to act for the caller: what each was granted, when,
@@ -125,7 +173,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | MeAuthorizationsListResponse429 | list[AuthorizationRead]]
+        Response[ErrorDetail | MeAuthorizationsListResponse429 | MeAuthorizationsListResponse503 | MeAuthorizationsListResponse504 | list[AuthorizationRead]]
     """
 
     kwargs = _get_kwargs()
@@ -138,7 +186,14 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient,
-) -> ErrorDetail | MeAuthorizationsListResponse429 | list[AuthorizationRead] | None:
+) -> (
+    ErrorDetail
+    | MeAuthorizationsListResponse429
+    | MeAuthorizationsListResponse503
+    | MeAuthorizationsListResponse504
+    | list[AuthorizationRead]
+    | None
+):
     """List My Authorizations
 
      The apps allowed to act for the caller: what each was granted, when,
@@ -149,7 +204,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | MeAuthorizationsListResponse429 | list[AuthorizationRead]
+        ErrorDetail | MeAuthorizationsListResponse429 | MeAuthorizationsListResponse503 | MeAuthorizationsListResponse504 | list[AuthorizationRead]
     """
 
     return (

@@ -8,6 +8,8 @@ from ...client import AuthenticatedClient, Client
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
 from ...models.me_events_list_response_429 import MeEventsListResponse429
+from ...models.me_events_list_response_503 import MeEventsListResponse503
+from ...models.me_events_list_response_504 import MeEventsListResponse504
 from ...models.security_event_read import SecurityEventRead
 from ...types import UNSET, Response, Unset
 
@@ -41,6 +43,8 @@ def _parse_response(
     ErrorDetail
     | HTTPValidationError
     | MeEventsListResponse429
+    | MeEventsListResponse503
+    | MeEventsListResponse504
     | list[SecurityEventRead]
     | None
 ):
@@ -69,6 +73,16 @@ def _parse_response(
 
         return response_429
 
+    if response.status_code == 503:
+        response_503 = MeEventsListResponse503.from_dict(response.json())
+
+        return response_503
+
+    if response.status_code == 504:
+        response_504 = MeEventsListResponse504.from_dict(response.json())
+
+        return response_504
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -81,6 +95,8 @@ def _build_response(
     ErrorDetail
     | HTTPValidationError
     | MeEventsListResponse429
+    | MeEventsListResponse503
+    | MeEventsListResponse504
     | list[SecurityEventRead]
 ]:
     return Response(
@@ -100,6 +116,8 @@ def sync_detailed(
     ErrorDetail
     | HTTPValidationError
     | MeEventsListResponse429
+    | MeEventsListResponse503
+    | MeEventsListResponse504
     | list[SecurityEventRead]
 ]:
     """List My Events
@@ -115,7 +133,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | HTTPValidationError | MeEventsListResponse429 | list[SecurityEventRead]]
+        Response[ErrorDetail | HTTPValidationError | MeEventsListResponse429 | MeEventsListResponse503 | MeEventsListResponse504 | list[SecurityEventRead]]
     """
 
     kwargs = _get_kwargs(
@@ -139,6 +157,8 @@ def sync(
     ErrorDetail
     | HTTPValidationError
     | MeEventsListResponse429
+    | MeEventsListResponse503
+    | MeEventsListResponse504
     | list[SecurityEventRead]
     | None
 ):
@@ -155,7 +175,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | HTTPValidationError | MeEventsListResponse429 | list[SecurityEventRead]
+        ErrorDetail | HTTPValidationError | MeEventsListResponse429 | MeEventsListResponse503 | MeEventsListResponse504 | list[SecurityEventRead]
     """
 
     return sync_detailed(
@@ -174,6 +194,8 @@ async def asyncio_detailed(
     ErrorDetail
     | HTTPValidationError
     | MeEventsListResponse429
+    | MeEventsListResponse503
+    | MeEventsListResponse504
     | list[SecurityEventRead]
 ]:
     """List My Events
@@ -189,7 +211,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | HTTPValidationError | MeEventsListResponse429 | list[SecurityEventRead]]
+        Response[ErrorDetail | HTTPValidationError | MeEventsListResponse429 | MeEventsListResponse503 | MeEventsListResponse504 | list[SecurityEventRead]]
     """
 
     kwargs = _get_kwargs(
@@ -211,6 +233,8 @@ async def asyncio(
     ErrorDetail
     | HTTPValidationError
     | MeEventsListResponse429
+    | MeEventsListResponse503
+    | MeEventsListResponse504
     | list[SecurityEventRead]
     | None
 ):
@@ -227,7 +251,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | HTTPValidationError | MeEventsListResponse429 | list[SecurityEventRead]
+        ErrorDetail | HTTPValidationError | MeEventsListResponse429 | MeEventsListResponse503 | MeEventsListResponse504 | list[SecurityEventRead]
     """
 
     return (

@@ -10,6 +10,8 @@ from ...client import AuthenticatedClient, Client
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
 from ...models.me_sessions_delete_response_429 import MeSessionsDeleteResponse429
+from ...models.me_sessions_delete_response_503 import MeSessionsDeleteResponse503
+from ...models.me_sessions_delete_response_504 import MeSessionsDeleteResponse504
 from ...types import Response
 
 
@@ -29,7 +31,15 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Any | ErrorDetail | HTTPValidationError | MeSessionsDeleteResponse429 | None:
+) -> (
+    Any
+    | ErrorDetail
+    | HTTPValidationError
+    | MeSessionsDeleteResponse429
+    | MeSessionsDeleteResponse503
+    | MeSessionsDeleteResponse504
+    | None
+):
     if response.status_code == 204:
         response_204 = cast(Any, None)
         return response_204
@@ -54,6 +64,16 @@ def _parse_response(
 
         return response_429
 
+    if response.status_code == 503:
+        response_503 = MeSessionsDeleteResponse503.from_dict(response.json())
+
+        return response_503
+
+    if response.status_code == 504:
+        response_504 = MeSessionsDeleteResponse504.from_dict(response.json())
+
+        return response_504
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -62,7 +82,14 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Any | ErrorDetail | HTTPValidationError | MeSessionsDeleteResponse429]:
+) -> Response[
+    Any
+    | ErrorDetail
+    | HTTPValidationError
+    | MeSessionsDeleteResponse429
+    | MeSessionsDeleteResponse503
+    | MeSessionsDeleteResponse504
+]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -75,7 +102,14 @@ def sync_detailed(
     session_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> Response[Any | ErrorDetail | HTTPValidationError | MeSessionsDeleteResponse429]:
+) -> Response[
+    Any
+    | ErrorDetail
+    | HTTPValidationError
+    | MeSessionsDeleteResponse429
+    | MeSessionsDeleteResponse503
+    | MeSessionsDeleteResponse504
+]:
     """End My Session
 
      End one session: its refresh tokens are revoked, and its access tokens
@@ -89,7 +123,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | ErrorDetail | HTTPValidationError | MeSessionsDeleteResponse429]
+        Response[Any | ErrorDetail | HTTPValidationError | MeSessionsDeleteResponse429 | MeSessionsDeleteResponse503 | MeSessionsDeleteResponse504]
     """
 
     kwargs = _get_kwargs(
@@ -107,7 +141,15 @@ def sync(
     session_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> Any | ErrorDetail | HTTPValidationError | MeSessionsDeleteResponse429 | None:
+) -> (
+    Any
+    | ErrorDetail
+    | HTTPValidationError
+    | MeSessionsDeleteResponse429
+    | MeSessionsDeleteResponse503
+    | MeSessionsDeleteResponse504
+    | None
+):
     """End My Session
 
      End one session: its refresh tokens are revoked, and its access tokens
@@ -121,7 +163,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | ErrorDetail | HTTPValidationError | MeSessionsDeleteResponse429
+        Any | ErrorDetail | HTTPValidationError | MeSessionsDeleteResponse429 | MeSessionsDeleteResponse503 | MeSessionsDeleteResponse504
     """
 
     return sync_detailed(
@@ -134,7 +176,14 @@ async def asyncio_detailed(
     session_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> Response[Any | ErrorDetail | HTTPValidationError | MeSessionsDeleteResponse429]:
+) -> Response[
+    Any
+    | ErrorDetail
+    | HTTPValidationError
+    | MeSessionsDeleteResponse429
+    | MeSessionsDeleteResponse503
+    | MeSessionsDeleteResponse504
+]:
     """End My Session
 
      End one session: its refresh tokens are revoked, and its access tokens
@@ -148,7 +197,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | ErrorDetail | HTTPValidationError | MeSessionsDeleteResponse429]
+        Response[Any | ErrorDetail | HTTPValidationError | MeSessionsDeleteResponse429 | MeSessionsDeleteResponse503 | MeSessionsDeleteResponse504]
     """
 
     kwargs = _get_kwargs(
@@ -164,7 +213,15 @@ async def asyncio(
     session_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> Any | ErrorDetail | HTTPValidationError | MeSessionsDeleteResponse429 | None:
+) -> (
+    Any
+    | ErrorDetail
+    | HTTPValidationError
+    | MeSessionsDeleteResponse429
+    | MeSessionsDeleteResponse503
+    | MeSessionsDeleteResponse504
+    | None
+):
     """End My Session
 
      End one session: its refresh tokens are revoked, and its access tokens
@@ -178,7 +235,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | ErrorDetail | HTTPValidationError | MeSessionsDeleteResponse429
+        Any | ErrorDetail | HTTPValidationError | MeSessionsDeleteResponse429 | MeSessionsDeleteResponse503 | MeSessionsDeleteResponse504
     """
 
     return (

@@ -7,6 +7,8 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error_detail import ErrorDetail
 from ...models.me_sessions_list_response_429 import MeSessionsListResponse429
+from ...models.me_sessions_list_response_503 import MeSessionsListResponse503
+from ...models.me_sessions_list_response_504 import MeSessionsListResponse504
 from ...models.session_read import SessionRead
 from ...types import Response
 
@@ -23,7 +25,14 @@ def _get_kwargs() -> dict[str, Any]:
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ErrorDetail | MeSessionsListResponse429 | list[SessionRead] | None:
+) -> (
+    ErrorDetail
+    | MeSessionsListResponse429
+    | MeSessionsListResponse503
+    | MeSessionsListResponse504
+    | list[SessionRead]
+    | None
+):
     if response.status_code == 200:
         response_200 = []
         _response_200 = response.json()
@@ -44,6 +53,16 @@ def _parse_response(
 
         return response_429
 
+    if response.status_code == 503:
+        response_503 = MeSessionsListResponse503.from_dict(response.json())
+
+        return response_503
+
+    if response.status_code == 504:
+        response_504 = MeSessionsListResponse504.from_dict(response.json())
+
+        return response_504
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -52,7 +71,13 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ErrorDetail | MeSessionsListResponse429 | list[SessionRead]]:
+) -> Response[
+    ErrorDetail
+    | MeSessionsListResponse429
+    | MeSessionsListResponse503
+    | MeSessionsListResponse504
+    | list[SessionRead]
+]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -64,7 +89,13 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient,
-) -> Response[ErrorDetail | MeSessionsListResponse429 | list[SessionRead]]:
+) -> Response[
+    ErrorDetail
+    | MeSessionsListResponse429
+    | MeSessionsListResponse503
+    | MeSessionsListResponse504
+    | list[SessionRead]
+]:
     """List My Sessions
 
      The account's live sessions (logins), most recently used first.
@@ -74,7 +105,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | MeSessionsListResponse429 | list[SessionRead]]
+        Response[ErrorDetail | MeSessionsListResponse429 | MeSessionsListResponse503 | MeSessionsListResponse504 | list[SessionRead]]
     """
 
     kwargs = _get_kwargs()
@@ -89,7 +120,14 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient,
-) -> ErrorDetail | MeSessionsListResponse429 | list[SessionRead] | None:
+) -> (
+    ErrorDetail
+    | MeSessionsListResponse429
+    | MeSessionsListResponse503
+    | MeSessionsListResponse504
+    | list[SessionRead]
+    | None
+):
     """List My Sessions
 
      The account's live sessions (logins), most recently used first.
@@ -99,7 +137,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | MeSessionsListResponse429 | list[SessionRead]
+        ErrorDetail | MeSessionsListResponse429 | MeSessionsListResponse503 | MeSessionsListResponse504 | list[SessionRead]
     """
 
     return sync_detailed(
@@ -110,7 +148,13 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
-) -> Response[ErrorDetail | MeSessionsListResponse429 | list[SessionRead]]:
+) -> Response[
+    ErrorDetail
+    | MeSessionsListResponse429
+    | MeSessionsListResponse503
+    | MeSessionsListResponse504
+    | list[SessionRead]
+]:
     """List My Sessions
 
      The account's live sessions (logins), most recently used first.
@@ -120,7 +164,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | MeSessionsListResponse429 | list[SessionRead]]
+        Response[ErrorDetail | MeSessionsListResponse429 | MeSessionsListResponse503 | MeSessionsListResponse504 | list[SessionRead]]
     """
 
     kwargs = _get_kwargs()
@@ -133,7 +177,14 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient,
-) -> ErrorDetail | MeSessionsListResponse429 | list[SessionRead] | None:
+) -> (
+    ErrorDetail
+    | MeSessionsListResponse429
+    | MeSessionsListResponse503
+    | MeSessionsListResponse504
+    | list[SessionRead]
+    | None
+):
     """List My Sessions
 
      The account's live sessions (logins), most recently used first.
@@ -143,7 +194,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | MeSessionsListResponse429 | list[SessionRead]
+        ErrorDetail | MeSessionsListResponse429 | MeSessionsListResponse503 | MeSessionsListResponse504 | list[SessionRead]
     """
 
     return (

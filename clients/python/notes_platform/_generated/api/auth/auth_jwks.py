@@ -6,6 +6,8 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.auth_jwks_response_429 import AuthJwksResponse429
+from ...models.auth_jwks_response_503 import AuthJwksResponse503
+from ...models.auth_jwks_response_504 import AuthJwksResponse504
 from ...models.response_auth_jwks import ResponseAuthJwks
 from ...types import Response
 
@@ -22,7 +24,13 @@ def _get_kwargs() -> dict[str, Any]:
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> AuthJwksResponse429 | ResponseAuthJwks | None:
+) -> (
+    AuthJwksResponse429
+    | AuthJwksResponse503
+    | AuthJwksResponse504
+    | ResponseAuthJwks
+    | None
+):
     if response.status_code == 200:
         response_200 = ResponseAuthJwks.from_dict(response.json())
 
@@ -33,6 +41,16 @@ def _parse_response(
 
         return response_429
 
+    if response.status_code == 503:
+        response_503 = AuthJwksResponse503.from_dict(response.json())
+
+        return response_503
+
+    if response.status_code == 504:
+        response_504 = AuthJwksResponse504.from_dict(response.json())
+
+        return response_504
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -41,7 +59,9 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[AuthJwksResponse429 | ResponseAuthJwks]:
+) -> Response[
+    AuthJwksResponse429 | AuthJwksResponse503 | AuthJwksResponse504 | ResponseAuthJwks
+]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -53,7 +73,9 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[AuthJwksResponse429 | ResponseAuthJwks]:
+) -> Response[
+    AuthJwksResponse429 | AuthJwksResponse503 | AuthJwksResponse504 | ResponseAuthJwks
+]:
     """Jwks
 
      The public keys that sign access tokens (RFC 7517).
@@ -63,7 +85,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[AuthJwksResponse429 | ResponseAuthJwks]
+        Response[AuthJwksResponse429 | AuthJwksResponse503 | AuthJwksResponse504 | ResponseAuthJwks]
     """
 
     kwargs = _get_kwargs()
@@ -78,7 +100,13 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-) -> AuthJwksResponse429 | ResponseAuthJwks | None:
+) -> (
+    AuthJwksResponse429
+    | AuthJwksResponse503
+    | AuthJwksResponse504
+    | ResponseAuthJwks
+    | None
+):
     """Jwks
 
      The public keys that sign access tokens (RFC 7517).
@@ -88,7 +116,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        AuthJwksResponse429 | ResponseAuthJwks
+        AuthJwksResponse429 | AuthJwksResponse503 | AuthJwksResponse504 | ResponseAuthJwks
     """
 
     return sync_detailed(
@@ -99,7 +127,9 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[AuthJwksResponse429 | ResponseAuthJwks]:
+) -> Response[
+    AuthJwksResponse429 | AuthJwksResponse503 | AuthJwksResponse504 | ResponseAuthJwks
+]:
     """Jwks
 
      The public keys that sign access tokens (RFC 7517).
@@ -109,7 +139,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[AuthJwksResponse429 | ResponseAuthJwks]
+        Response[AuthJwksResponse429 | AuthJwksResponse503 | AuthJwksResponse504 | ResponseAuthJwks]
     """
 
     kwargs = _get_kwargs()
@@ -122,7 +152,13 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-) -> AuthJwksResponse429 | ResponseAuthJwks | None:
+) -> (
+    AuthJwksResponse429
+    | AuthJwksResponse503
+    | AuthJwksResponse504
+    | ResponseAuthJwks
+    | None
+):
     """Jwks
 
      The public keys that sign access tokens (RFC 7517).
@@ -132,7 +168,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        AuthJwksResponse429 | ResponseAuthJwks
+        AuthJwksResponse429 | AuthJwksResponse503 | AuthJwksResponse504 | ResponseAuthJwks
     """
 
     return (

@@ -6,6 +6,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.auth_register_response_429 import AuthRegisterResponse429
+from ...models.auth_register_response_504 import AuthRegisterResponse504
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
 from ...models.registration_accepted import RegistrationAccepted
@@ -36,6 +37,7 @@ def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> (
     AuthRegisterResponse429
+    | AuthRegisterResponse504
     | ErrorDetail
     | HTTPValidationError
     | RegistrationAccepted
@@ -71,6 +73,11 @@ def _parse_response(
 
         return response_503
 
+    if response.status_code == 504:
+        response_504 = AuthRegisterResponse504.from_dict(response.json())
+
+        return response_504
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -80,7 +87,11 @@ def _parse_response(
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> Response[
-    AuthRegisterResponse429 | ErrorDetail | HTTPValidationError | RegistrationAccepted
+    AuthRegisterResponse429
+    | AuthRegisterResponse504
+    | ErrorDetail
+    | HTTPValidationError
+    | RegistrationAccepted
 ]:
     return Response(
         status_code=HTTPStatus(response.status_code),
@@ -95,7 +106,11 @@ def sync_detailed(
     client: AuthenticatedClient | Client,
     body: UserCreate,
 ) -> Response[
-    AuthRegisterResponse429 | ErrorDetail | HTTPValidationError | RegistrationAccepted
+    AuthRegisterResponse429
+    | AuthRegisterResponse504
+    | ErrorDetail
+    | HTTPValidationError
+    | RegistrationAccepted
 ]:
     """Register
 
@@ -112,7 +127,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[AuthRegisterResponse429 | ErrorDetail | HTTPValidationError | RegistrationAccepted]
+        Response[AuthRegisterResponse429 | AuthRegisterResponse504 | ErrorDetail | HTTPValidationError | RegistrationAccepted]
     """
 
     kwargs = _get_kwargs(
@@ -132,6 +147,7 @@ def sync(
     body: UserCreate,
 ) -> (
     AuthRegisterResponse429
+    | AuthRegisterResponse504
     | ErrorDetail
     | HTTPValidationError
     | RegistrationAccepted
@@ -152,7 +168,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        AuthRegisterResponse429 | ErrorDetail | HTTPValidationError | RegistrationAccepted
+        AuthRegisterResponse429 | AuthRegisterResponse504 | ErrorDetail | HTTPValidationError | RegistrationAccepted
     """
 
     return sync_detailed(
@@ -166,7 +182,11 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
     body: UserCreate,
 ) -> Response[
-    AuthRegisterResponse429 | ErrorDetail | HTTPValidationError | RegistrationAccepted
+    AuthRegisterResponse429
+    | AuthRegisterResponse504
+    | ErrorDetail
+    | HTTPValidationError
+    | RegistrationAccepted
 ]:
     """Register
 
@@ -183,7 +203,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[AuthRegisterResponse429 | ErrorDetail | HTTPValidationError | RegistrationAccepted]
+        Response[AuthRegisterResponse429 | AuthRegisterResponse504 | ErrorDetail | HTTPValidationError | RegistrationAccepted]
     """
 
     kwargs = _get_kwargs(
@@ -201,6 +221,7 @@ async def asyncio(
     body: UserCreate,
 ) -> (
     AuthRegisterResponse429
+    | AuthRegisterResponse504
     | ErrorDetail
     | HTTPValidationError
     | RegistrationAccepted
@@ -221,7 +242,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        AuthRegisterResponse429 | ErrorDetail | HTTPValidationError | RegistrationAccepted
+        AuthRegisterResponse429 | AuthRegisterResponse504 | ErrorDetail | HTTPValidationError | RegistrationAccepted
     """
 
     return (

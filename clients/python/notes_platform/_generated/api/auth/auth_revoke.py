@@ -6,6 +6,8 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.auth_revoke_response_429 import AuthRevokeResponse429
+from ...models.auth_revoke_response_503 import AuthRevokeResponse503
+from ...models.auth_revoke_response_504 import AuthRevokeResponse504
 from ...models.http_validation_error import HTTPValidationError
 from ...models.o_auth_error_body import OAuthErrorBody
 from ...models.revoke_form import RevokeForm
@@ -32,7 +34,15 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Any | AuthRevokeResponse429 | HTTPValidationError | OAuthErrorBody | None:
+) -> (
+    Any
+    | AuthRevokeResponse429
+    | AuthRevokeResponse503
+    | AuthRevokeResponse504
+    | HTTPValidationError
+    | OAuthErrorBody
+    | None
+):
     if response.status_code == 200:
         response_200 = cast(Any, None)
         return response_200
@@ -52,6 +62,16 @@ def _parse_response(
 
         return response_429
 
+    if response.status_code == 503:
+        response_503 = AuthRevokeResponse503.from_dict(response.json())
+
+        return response_503
+
+    if response.status_code == 504:
+        response_504 = AuthRevokeResponse504.from_dict(response.json())
+
+        return response_504
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -60,7 +80,14 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Any | AuthRevokeResponse429 | HTTPValidationError | OAuthErrorBody]:
+) -> Response[
+    Any
+    | AuthRevokeResponse429
+    | AuthRevokeResponse503
+    | AuthRevokeResponse504
+    | HTTPValidationError
+    | OAuthErrorBody
+]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -73,7 +100,14 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: RevokeForm,
-) -> Response[Any | AuthRevokeResponse429 | HTTPValidationError | OAuthErrorBody]:
+) -> Response[
+    Any
+    | AuthRevokeResponse429
+    | AuthRevokeResponse503
+    | AuthRevokeResponse504
+    | HTTPValidationError
+    | OAuthErrorBody
+]:
     """Revoke
 
      RFC 7009 token revocation; 200 whether or not the token was known.
@@ -91,7 +125,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | AuthRevokeResponse429 | HTTPValidationError | OAuthErrorBody]
+        Response[Any | AuthRevokeResponse429 | AuthRevokeResponse503 | AuthRevokeResponse504 | HTTPValidationError | OAuthErrorBody]
     """
 
     kwargs = _get_kwargs(
@@ -109,7 +143,15 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: RevokeForm,
-) -> Any | AuthRevokeResponse429 | HTTPValidationError | OAuthErrorBody | None:
+) -> (
+    Any
+    | AuthRevokeResponse429
+    | AuthRevokeResponse503
+    | AuthRevokeResponse504
+    | HTTPValidationError
+    | OAuthErrorBody
+    | None
+):
     """Revoke
 
      RFC 7009 token revocation; 200 whether or not the token was known.
@@ -127,7 +169,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | AuthRevokeResponse429 | HTTPValidationError | OAuthErrorBody
+        Any | AuthRevokeResponse429 | AuthRevokeResponse503 | AuthRevokeResponse504 | HTTPValidationError | OAuthErrorBody
     """
 
     return sync_detailed(
@@ -140,7 +182,14 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: RevokeForm,
-) -> Response[Any | AuthRevokeResponse429 | HTTPValidationError | OAuthErrorBody]:
+) -> Response[
+    Any
+    | AuthRevokeResponse429
+    | AuthRevokeResponse503
+    | AuthRevokeResponse504
+    | HTTPValidationError
+    | OAuthErrorBody
+]:
     """Revoke
 
      RFC 7009 token revocation; 200 whether or not the token was known.
@@ -158,7 +207,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | AuthRevokeResponse429 | HTTPValidationError | OAuthErrorBody]
+        Response[Any | AuthRevokeResponse429 | AuthRevokeResponse503 | AuthRevokeResponse504 | HTTPValidationError | OAuthErrorBody]
     """
 
     kwargs = _get_kwargs(
@@ -174,7 +223,15 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: RevokeForm,
-) -> Any | AuthRevokeResponse429 | HTTPValidationError | OAuthErrorBody | None:
+) -> (
+    Any
+    | AuthRevokeResponse429
+    | AuthRevokeResponse503
+    | AuthRevokeResponse504
+    | HTTPValidationError
+    | OAuthErrorBody
+    | None
+):
     """Revoke
 
      RFC 7009 token revocation; 200 whether or not the token was known.
@@ -192,7 +249,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | AuthRevokeResponse429 | HTTPValidationError | OAuthErrorBody
+        Any | AuthRevokeResponse429 | AuthRevokeResponse503 | AuthRevokeResponse504 | HTTPValidationError | OAuthErrorBody
     """
 
     return (

@@ -5,6 +5,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.auth_token_response_504 import AuthTokenResponse504
 from ...models.http_validation_error import HTTPValidationError
 from ...models.o_auth_error_body import OAuthErrorBody
 from ...models.token_form import TokenForm
@@ -32,7 +33,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> HTTPValidationError | OAuthErrorBody | TokenResponse | None:
+) -> AuthTokenResponse504 | HTTPValidationError | OAuthErrorBody | TokenResponse | None:
     if response.status_code == 200:
         response_200 = TokenResponse.from_dict(response.json())
 
@@ -63,6 +64,11 @@ def _parse_response(
 
         return response_503
 
+    if response.status_code == 504:
+        response_504 = AuthTokenResponse504.from_dict(response.json())
+
+        return response_504
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -71,7 +77,9 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[HTTPValidationError | OAuthErrorBody | TokenResponse]:
+) -> Response[
+    AuthTokenResponse504 | HTTPValidationError | OAuthErrorBody | TokenResponse
+]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -84,7 +92,9 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: TokenForm,
-) -> Response[HTTPValidationError | OAuthErrorBody | TokenResponse]:
+) -> Response[
+    AuthTokenResponse504 | HTTPValidationError | OAuthErrorBody | TokenResponse
+]:
     """Token
 
      OAuth 2.0 token endpoint: `password`, `refresh_token`, `client_credentials` grants.
@@ -102,7 +112,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[HTTPValidationError | OAuthErrorBody | TokenResponse]
+        Response[AuthTokenResponse504 | HTTPValidationError | OAuthErrorBody | TokenResponse]
     """
 
     kwargs = _get_kwargs(
@@ -120,7 +130,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: TokenForm,
-) -> HTTPValidationError | OAuthErrorBody | TokenResponse | None:
+) -> AuthTokenResponse504 | HTTPValidationError | OAuthErrorBody | TokenResponse | None:
     """Token
 
      OAuth 2.0 token endpoint: `password`, `refresh_token`, `client_credentials` grants.
@@ -138,7 +148,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        HTTPValidationError | OAuthErrorBody | TokenResponse
+        AuthTokenResponse504 | HTTPValidationError | OAuthErrorBody | TokenResponse
     """
 
     return sync_detailed(
@@ -151,7 +161,9 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: TokenForm,
-) -> Response[HTTPValidationError | OAuthErrorBody | TokenResponse]:
+) -> Response[
+    AuthTokenResponse504 | HTTPValidationError | OAuthErrorBody | TokenResponse
+]:
     """Token
 
      OAuth 2.0 token endpoint: `password`, `refresh_token`, `client_credentials` grants.
@@ -169,7 +181,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[HTTPValidationError | OAuthErrorBody | TokenResponse]
+        Response[AuthTokenResponse504 | HTTPValidationError | OAuthErrorBody | TokenResponse]
     """
 
     kwargs = _get_kwargs(
@@ -185,7 +197,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: TokenForm,
-) -> HTTPValidationError | OAuthErrorBody | TokenResponse | None:
+) -> AuthTokenResponse504 | HTTPValidationError | OAuthErrorBody | TokenResponse | None:
     """Token
 
      OAuth 2.0 token endpoint: `password`, `refresh_token`, `client_credentials` grants.
@@ -203,7 +215,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        HTTPValidationError | OAuthErrorBody | TokenResponse
+        AuthTokenResponse504 | HTTPValidationError | OAuthErrorBody | TokenResponse
     """
 
     return (

@@ -8,6 +8,7 @@ from ...client import AuthenticatedClient, Client
 from ...models.account_deletion import AccountDeletion
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
+from ...models.me_delete_response_504 import MeDeleteResponse504
 from ...types import Response
 
 
@@ -32,7 +33,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Any | ErrorDetail | HTTPValidationError | None:
+) -> Any | ErrorDetail | HTTPValidationError | MeDeleteResponse504 | None:
     if response.status_code == 204:
         response_204 = cast(Any, None)
         return response_204
@@ -77,6 +78,11 @@ def _parse_response(
 
         return response_503
 
+    if response.status_code == 504:
+        response_504 = MeDeleteResponse504.from_dict(response.json())
+
+        return response_504
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -85,7 +91,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Any | ErrorDetail | HTTPValidationError]:
+) -> Response[Any | ErrorDetail | HTTPValidationError | MeDeleteResponse504]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -98,7 +104,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: AccountDeletion,
-) -> Response[Any | ErrorDetail | HTTPValidationError]:
+) -> Response[Any | ErrorDetail | HTTPValidationError | MeDeleteResponse504]:
     """Delete Me
 
     Args:
@@ -109,7 +115,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | ErrorDetail | HTTPValidationError]
+        Response[Any | ErrorDetail | HTTPValidationError | MeDeleteResponse504]
     """
 
     kwargs = _get_kwargs(
@@ -127,7 +133,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: AccountDeletion,
-) -> Any | ErrorDetail | HTTPValidationError | None:
+) -> Any | ErrorDetail | HTTPValidationError | MeDeleteResponse504 | None:
     """Delete Me
 
     Args:
@@ -138,7 +144,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | ErrorDetail | HTTPValidationError
+        Any | ErrorDetail | HTTPValidationError | MeDeleteResponse504
     """
 
     return sync_detailed(
@@ -151,7 +157,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: AccountDeletion,
-) -> Response[Any | ErrorDetail | HTTPValidationError]:
+) -> Response[Any | ErrorDetail | HTTPValidationError | MeDeleteResponse504]:
     """Delete Me
 
     Args:
@@ -162,7 +168,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | ErrorDetail | HTTPValidationError]
+        Response[Any | ErrorDetail | HTTPValidationError | MeDeleteResponse504]
     """
 
     kwargs = _get_kwargs(
@@ -178,7 +184,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: AccountDeletion,
-) -> Any | ErrorDetail | HTTPValidationError | None:
+) -> Any | ErrorDetail | HTTPValidationError | MeDeleteResponse504 | None:
     """Delete Me
 
     Args:
@@ -189,7 +195,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | ErrorDetail | HTTPValidationError
+        Any | ErrorDetail | HTTPValidationError | MeDeleteResponse504
     """
 
     return (

@@ -7,6 +7,8 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error_detail import ErrorDetail
 from ...models.me_read_response_429 import MeReadResponse429
+from ...models.me_read_response_503 import MeReadResponse503
+from ...models.me_read_response_504 import MeReadResponse504
 from ...models.user_read import UserRead
 from ...types import Response
 
@@ -23,7 +25,14 @@ def _get_kwargs() -> dict[str, Any]:
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ErrorDetail | MeReadResponse429 | UserRead | None:
+) -> (
+    ErrorDetail
+    | MeReadResponse429
+    | MeReadResponse503
+    | MeReadResponse504
+    | UserRead
+    | None
+):
     if response.status_code == 200:
         response_200 = UserRead.from_dict(response.json())
 
@@ -39,6 +48,16 @@ def _parse_response(
 
         return response_429
 
+    if response.status_code == 503:
+        response_503 = MeReadResponse503.from_dict(response.json())
+
+        return response_503
+
+    if response.status_code == 504:
+        response_504 = MeReadResponse504.from_dict(response.json())
+
+        return response_504
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -47,7 +66,9 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ErrorDetail | MeReadResponse429 | UserRead]:
+) -> Response[
+    ErrorDetail | MeReadResponse429 | MeReadResponse503 | MeReadResponse504 | UserRead
+]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -59,7 +80,9 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient,
-) -> Response[ErrorDetail | MeReadResponse429 | UserRead]:
+) -> Response[
+    ErrorDetail | MeReadResponse429 | MeReadResponse503 | MeReadResponse504 | UserRead
+]:
     """Read Me
 
     Raises:
@@ -67,7 +90,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | MeReadResponse429 | UserRead]
+        Response[ErrorDetail | MeReadResponse429 | MeReadResponse503 | MeReadResponse504 | UserRead]
     """
 
     kwargs = _get_kwargs()
@@ -82,7 +105,14 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient,
-) -> ErrorDetail | MeReadResponse429 | UserRead | None:
+) -> (
+    ErrorDetail
+    | MeReadResponse429
+    | MeReadResponse503
+    | MeReadResponse504
+    | UserRead
+    | None
+):
     """Read Me
 
     Raises:
@@ -90,7 +120,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | MeReadResponse429 | UserRead
+        ErrorDetail | MeReadResponse429 | MeReadResponse503 | MeReadResponse504 | UserRead
     """
 
     return sync_detailed(
@@ -101,7 +131,9 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
-) -> Response[ErrorDetail | MeReadResponse429 | UserRead]:
+) -> Response[
+    ErrorDetail | MeReadResponse429 | MeReadResponse503 | MeReadResponse504 | UserRead
+]:
     """Read Me
 
     Raises:
@@ -109,7 +141,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | MeReadResponse429 | UserRead]
+        Response[ErrorDetail | MeReadResponse429 | MeReadResponse503 | MeReadResponse504 | UserRead]
     """
 
     kwargs = _get_kwargs()
@@ -122,7 +154,14 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient,
-) -> ErrorDetail | MeReadResponse429 | UserRead | None:
+) -> (
+    ErrorDetail
+    | MeReadResponse429
+    | MeReadResponse503
+    | MeReadResponse504
+    | UserRead
+    | None
+):
     """Read Me
 
     Raises:
@@ -130,7 +169,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | MeReadResponse429 | UserRead
+        ErrorDetail | MeReadResponse429 | MeReadResponse503 | MeReadResponse504 | UserRead
     """
 
     return (

@@ -7,6 +7,7 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
+from ...models.me_update_response_504 import MeUpdateResponse504
 from ...models.user_read import UserRead
 from ...models.user_update_me import UserUpdateMe
 from ...types import Response
@@ -33,7 +34,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ErrorDetail | HTTPValidationError | UserRead | None:
+) -> ErrorDetail | HTTPValidationError | MeUpdateResponse504 | UserRead | None:
     if response.status_code == 200:
         response_200 = UserRead.from_dict(response.json())
 
@@ -79,6 +80,11 @@ def _parse_response(
 
         return response_503
 
+    if response.status_code == 504:
+        response_504 = MeUpdateResponse504.from_dict(response.json())
+
+        return response_504
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -87,7 +93,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ErrorDetail | HTTPValidationError | UserRead]:
+) -> Response[ErrorDetail | HTTPValidationError | MeUpdateResponse504 | UserRead]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -100,7 +106,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: UserUpdateMe,
-) -> Response[ErrorDetail | HTTPValidationError | UserRead]:
+) -> Response[ErrorDetail | HTTPValidationError | MeUpdateResponse504 | UserRead]:
     """Update Me
 
      A new `email` is pending until confirmed: a token is sent to it (POST
@@ -116,7 +122,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | HTTPValidationError | UserRead]
+        Response[ErrorDetail | HTTPValidationError | MeUpdateResponse504 | UserRead]
     """
 
     kwargs = _get_kwargs(
@@ -134,7 +140,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: UserUpdateMe,
-) -> ErrorDetail | HTTPValidationError | UserRead | None:
+) -> ErrorDetail | HTTPValidationError | MeUpdateResponse504 | UserRead | None:
     """Update Me
 
      A new `email` is pending until confirmed: a token is sent to it (POST
@@ -150,7 +156,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | HTTPValidationError | UserRead
+        ErrorDetail | HTTPValidationError | MeUpdateResponse504 | UserRead
     """
 
     return sync_detailed(
@@ -163,7 +169,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: UserUpdateMe,
-) -> Response[ErrorDetail | HTTPValidationError | UserRead]:
+) -> Response[ErrorDetail | HTTPValidationError | MeUpdateResponse504 | UserRead]:
     """Update Me
 
      A new `email` is pending until confirmed: a token is sent to it (POST
@@ -179,7 +185,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | HTTPValidationError | UserRead]
+        Response[ErrorDetail | HTTPValidationError | MeUpdateResponse504 | UserRead]
     """
 
     kwargs = _get_kwargs(
@@ -195,7 +201,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: UserUpdateMe,
-) -> ErrorDetail | HTTPValidationError | UserRead | None:
+) -> ErrorDetail | HTTPValidationError | MeUpdateResponse504 | UserRead | None:
     """Update Me
 
      A new `email` is pending until confirmed: a token is sent to it (POST
@@ -211,7 +217,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | HTTPValidationError | UserRead
+        ErrorDetail | HTTPValidationError | MeUpdateResponse504 | UserRead
     """
 
     return (

@@ -6,6 +6,8 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.auth_authorize_response_429 import AuthAuthorizeResponse429
+from ...models.auth_authorize_response_503 import AuthAuthorizeResponse503
+from ...models.auth_authorize_response_504 import AuthAuthorizeResponse504
 from ...types import Response
 
 
@@ -21,7 +23,14 @@ def _get_kwargs() -> dict[str, Any]:
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Any | AuthAuthorizeResponse429 | str | None:
+) -> (
+    Any
+    | AuthAuthorizeResponse429
+    | AuthAuthorizeResponse503
+    | AuthAuthorizeResponse504
+    | str
+    | None
+):
     if response.status_code == 200:
         response_200 = response.text
         return response_200
@@ -39,6 +48,16 @@ def _parse_response(
 
         return response_429
 
+    if response.status_code == 503:
+        response_503 = AuthAuthorizeResponse503.from_dict(response.json())
+
+        return response_503
+
+    if response.status_code == 504:
+        response_504 = AuthAuthorizeResponse504.from_dict(response.json())
+
+        return response_504
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -47,7 +66,13 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Any | AuthAuthorizeResponse429 | str]:
+) -> Response[
+    Any
+    | AuthAuthorizeResponse429
+    | AuthAuthorizeResponse503
+    | AuthAuthorizeResponse504
+    | str
+]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -59,7 +84,13 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Any | AuthAuthorizeResponse429 | str]:
+) -> Response[
+    Any
+    | AuthAuthorizeResponse429
+    | AuthAuthorizeResponse503
+    | AuthAuthorizeResponse504
+    | str
+]:
     """Authorize
 
      OAuth 2.1 authorization endpoint: `response_type=code`, `client_id`,
@@ -71,7 +102,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | AuthAuthorizeResponse429 | str]
+        Response[Any | AuthAuthorizeResponse429 | AuthAuthorizeResponse503 | AuthAuthorizeResponse504 | str]
     """
 
     kwargs = _get_kwargs()
@@ -86,7 +117,14 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-) -> Any | AuthAuthorizeResponse429 | str | None:
+) -> (
+    Any
+    | AuthAuthorizeResponse429
+    | AuthAuthorizeResponse503
+    | AuthAuthorizeResponse504
+    | str
+    | None
+):
     """Authorize
 
      OAuth 2.1 authorization endpoint: `response_type=code`, `client_id`,
@@ -98,7 +136,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | AuthAuthorizeResponse429 | str
+        Any | AuthAuthorizeResponse429 | AuthAuthorizeResponse503 | AuthAuthorizeResponse504 | str
     """
 
     return sync_detailed(
@@ -109,7 +147,13 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Any | AuthAuthorizeResponse429 | str]:
+) -> Response[
+    Any
+    | AuthAuthorizeResponse429
+    | AuthAuthorizeResponse503
+    | AuthAuthorizeResponse504
+    | str
+]:
     """Authorize
 
      OAuth 2.1 authorization endpoint: `response_type=code`, `client_id`,
@@ -121,7 +165,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | AuthAuthorizeResponse429 | str]
+        Response[Any | AuthAuthorizeResponse429 | AuthAuthorizeResponse503 | AuthAuthorizeResponse504 | str]
     """
 
     kwargs = _get_kwargs()
@@ -134,7 +178,14 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-) -> Any | AuthAuthorizeResponse429 | str | None:
+) -> (
+    Any
+    | AuthAuthorizeResponse429
+    | AuthAuthorizeResponse503
+    | AuthAuthorizeResponse504
+    | str
+    | None
+):
     """Authorize
 
      OAuth 2.1 authorization endpoint: `response_type=code`, `client_id`,
@@ -146,7 +197,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | AuthAuthorizeResponse429 | str
+        Any | AuthAuthorizeResponse429 | AuthAuthorizeResponse503 | AuthAuthorizeResponse504 | str
     """
 
     return (

@@ -6,6 +6,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.auth_authorize_step_body import AuthAuthorizeStepBody
+from ...models.auth_authorize_step_response_504 import AuthAuthorizeStepResponse504
 from ...types import UNSET, Response, Unset
 
 
@@ -30,7 +31,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Any | str | None:
+) -> Any | AuthAuthorizeStepResponse504 | str | None:
     if response.status_code == 200:
         response_200 = response.text
         return response_200
@@ -55,6 +56,11 @@ def _parse_response(
         response_503 = response.text
         return response_503
 
+    if response.status_code == 504:
+        response_504 = AuthAuthorizeStepResponse504.from_dict(response.json())
+
+        return response_504
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -63,7 +69,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Any | str]:
+) -> Response[Any | AuthAuthorizeStepResponse504 | str]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -76,7 +82,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: AuthAuthorizeStepBody | Unset = UNSET,
-) -> Response[Any | str]:
+) -> Response[Any | AuthAuthorizeStepResponse504 | str]:
     """Authorize Step
 
      A step of the pages (their forms post here): `step` = `signin` (with
@@ -91,7 +97,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | str]
+        Response[Any | AuthAuthorizeStepResponse504 | str]
     """
 
     kwargs = _get_kwargs(
@@ -109,7 +115,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: AuthAuthorizeStepBody | Unset = UNSET,
-) -> Any | str | None:
+) -> Any | AuthAuthorizeStepResponse504 | str | None:
     """Authorize Step
 
      A step of the pages (their forms post here): `step` = `signin` (with
@@ -124,7 +130,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | str
+        Any | AuthAuthorizeStepResponse504 | str
     """
 
     return sync_detailed(
@@ -137,7 +143,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: AuthAuthorizeStepBody | Unset = UNSET,
-) -> Response[Any | str]:
+) -> Response[Any | AuthAuthorizeStepResponse504 | str]:
     """Authorize Step
 
      A step of the pages (their forms post here): `step` = `signin` (with
@@ -152,7 +158,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | str]
+        Response[Any | AuthAuthorizeStepResponse504 | str]
     """
 
     kwargs = _get_kwargs(
@@ -168,7 +174,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: AuthAuthorizeStepBody | Unset = UNSET,
-) -> Any | str | None:
+) -> Any | AuthAuthorizeStepResponse504 | str | None:
     """Authorize Step
 
      A step of the pages (their forms post here): `step` = `signin` (with
@@ -183,7 +189,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | str
+        Any | AuthAuthorizeStepResponse504 | str
     """
 
     return (

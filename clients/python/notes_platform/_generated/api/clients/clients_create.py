@@ -8,6 +8,8 @@ from ...client import AuthenticatedClient, Client
 from ...models.client_create import ClientCreate
 from ...models.client_created import ClientCreated
 from ...models.clients_create_response_429 import ClientsCreateResponse429
+from ...models.clients_create_response_503 import ClientsCreateResponse503
+from ...models.clients_create_response_504 import ClientsCreateResponse504
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
 from ...types import Response
@@ -35,7 +37,13 @@ def _get_kwargs(
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> (
-    ClientCreated | ClientsCreateResponse429 | ErrorDetail | HTTPValidationError | None
+    ClientCreated
+    | ClientsCreateResponse429
+    | ClientsCreateResponse503
+    | ClientsCreateResponse504
+    | ErrorDetail
+    | HTTPValidationError
+    | None
 ):
     if response.status_code == 201:
         response_201 = ClientCreated.from_dict(response.json())
@@ -72,6 +80,16 @@ def _parse_response(
 
         return response_429
 
+    if response.status_code == 503:
+        response_503 = ClientsCreateResponse503.from_dict(response.json())
+
+        return response_503
+
+    if response.status_code == 504:
+        response_504 = ClientsCreateResponse504.from_dict(response.json())
+
+        return response_504
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -81,7 +99,12 @@ def _parse_response(
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> Response[
-    ClientCreated | ClientsCreateResponse429 | ErrorDetail | HTTPValidationError
+    ClientCreated
+    | ClientsCreateResponse429
+    | ClientsCreateResponse503
+    | ClientsCreateResponse504
+    | ErrorDetail
+    | HTTPValidationError
 ]:
     return Response(
         status_code=HTTPStatus(response.status_code),
@@ -96,7 +119,12 @@ def sync_detailed(
     client: AuthenticatedClient,
     body: ClientCreate,
 ) -> Response[
-    ClientCreated | ClientsCreateResponse429 | ErrorDetail | HTTPValidationError
+    ClientCreated
+    | ClientsCreateResponse429
+    | ClientsCreateResponse503
+    | ClientsCreateResponse504
+    | ErrorDetail
+    | HTTPValidationError
 ]:
     """Create Client
 
@@ -111,7 +139,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ClientCreated | ClientsCreateResponse429 | ErrorDetail | HTTPValidationError]
+        Response[ClientCreated | ClientsCreateResponse429 | ClientsCreateResponse503 | ClientsCreateResponse504 | ErrorDetail | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -130,7 +158,13 @@ def sync(
     client: AuthenticatedClient,
     body: ClientCreate,
 ) -> (
-    ClientCreated | ClientsCreateResponse429 | ErrorDetail | HTTPValidationError | None
+    ClientCreated
+    | ClientsCreateResponse429
+    | ClientsCreateResponse503
+    | ClientsCreateResponse504
+    | ErrorDetail
+    | HTTPValidationError
+    | None
 ):
     """Create Client
 
@@ -145,7 +179,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ClientCreated | ClientsCreateResponse429 | ErrorDetail | HTTPValidationError
+        ClientCreated | ClientsCreateResponse429 | ClientsCreateResponse503 | ClientsCreateResponse504 | ErrorDetail | HTTPValidationError
     """
 
     return sync_detailed(
@@ -159,7 +193,12 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     body: ClientCreate,
 ) -> Response[
-    ClientCreated | ClientsCreateResponse429 | ErrorDetail | HTTPValidationError
+    ClientCreated
+    | ClientsCreateResponse429
+    | ClientsCreateResponse503
+    | ClientsCreateResponse504
+    | ErrorDetail
+    | HTTPValidationError
 ]:
     """Create Client
 
@@ -174,7 +213,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ClientCreated | ClientsCreateResponse429 | ErrorDetail | HTTPValidationError]
+        Response[ClientCreated | ClientsCreateResponse429 | ClientsCreateResponse503 | ClientsCreateResponse504 | ErrorDetail | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -191,7 +230,13 @@ async def asyncio(
     client: AuthenticatedClient,
     body: ClientCreate,
 ) -> (
-    ClientCreated | ClientsCreateResponse429 | ErrorDetail | HTTPValidationError | None
+    ClientCreated
+    | ClientsCreateResponse429
+    | ClientsCreateResponse503
+    | ClientsCreateResponse504
+    | ErrorDetail
+    | HTTPValidationError
+    | None
 ):
     """Create Client
 
@@ -206,7 +251,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ClientCreated | ClientsCreateResponse429 | ErrorDetail | HTTPValidationError
+        ClientCreated | ClientsCreateResponse429 | ClientsCreateResponse503 | ClientsCreateResponse504 | ErrorDetail | HTTPValidationError
     """
 
     return (

@@ -7,6 +7,8 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.clients_delete_response_429 import ClientsDeleteResponse429
+from ...models.clients_delete_response_503 import ClientsDeleteResponse503
+from ...models.clients_delete_response_504 import ClientsDeleteResponse504
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
 from ...types import Response
@@ -28,7 +30,15 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Any | ClientsDeleteResponse429 | ErrorDetail | HTTPValidationError | None:
+) -> (
+    Any
+    | ClientsDeleteResponse429
+    | ClientsDeleteResponse503
+    | ClientsDeleteResponse504
+    | ErrorDetail
+    | HTTPValidationError
+    | None
+):
     if response.status_code == 204:
         response_204 = cast(Any, None)
         return response_204
@@ -58,6 +68,16 @@ def _parse_response(
 
         return response_429
 
+    if response.status_code == 503:
+        response_503 = ClientsDeleteResponse503.from_dict(response.json())
+
+        return response_503
+
+    if response.status_code == 504:
+        response_504 = ClientsDeleteResponse504.from_dict(response.json())
+
+        return response_504
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -66,7 +86,14 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Any | ClientsDeleteResponse429 | ErrorDetail | HTTPValidationError]:
+) -> Response[
+    Any
+    | ClientsDeleteResponse429
+    | ClientsDeleteResponse503
+    | ClientsDeleteResponse504
+    | ErrorDetail
+    | HTTPValidationError
+]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -79,7 +106,14 @@ def sync_detailed(
     client_id: str,
     *,
     client: AuthenticatedClient,
-) -> Response[Any | ClientsDeleteResponse429 | ErrorDetail | HTTPValidationError]:
+) -> Response[
+    Any
+    | ClientsDeleteResponse429
+    | ClientsDeleteResponse503
+    | ClientsDeleteResponse504
+    | ErrorDetail
+    | HTTPValidationError
+]:
     """Delete Client
 
      Delete a client: its consents go, and every token it holds ends.
@@ -92,7 +126,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | ClientsDeleteResponse429 | ErrorDetail | HTTPValidationError]
+        Response[Any | ClientsDeleteResponse429 | ClientsDeleteResponse503 | ClientsDeleteResponse504 | ErrorDetail | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -110,7 +144,15 @@ def sync(
     client_id: str,
     *,
     client: AuthenticatedClient,
-) -> Any | ClientsDeleteResponse429 | ErrorDetail | HTTPValidationError | None:
+) -> (
+    Any
+    | ClientsDeleteResponse429
+    | ClientsDeleteResponse503
+    | ClientsDeleteResponse504
+    | ErrorDetail
+    | HTTPValidationError
+    | None
+):
     """Delete Client
 
      Delete a client: its consents go, and every token it holds ends.
@@ -123,7 +165,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | ClientsDeleteResponse429 | ErrorDetail | HTTPValidationError
+        Any | ClientsDeleteResponse429 | ClientsDeleteResponse503 | ClientsDeleteResponse504 | ErrorDetail | HTTPValidationError
     """
 
     return sync_detailed(
@@ -136,7 +178,14 @@ async def asyncio_detailed(
     client_id: str,
     *,
     client: AuthenticatedClient,
-) -> Response[Any | ClientsDeleteResponse429 | ErrorDetail | HTTPValidationError]:
+) -> Response[
+    Any
+    | ClientsDeleteResponse429
+    | ClientsDeleteResponse503
+    | ClientsDeleteResponse504
+    | ErrorDetail
+    | HTTPValidationError
+]:
     """Delete Client
 
      Delete a client: its consents go, and every token it holds ends.
@@ -149,7 +198,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | ClientsDeleteResponse429 | ErrorDetail | HTTPValidationError]
+        Response[Any | ClientsDeleteResponse429 | ClientsDeleteResponse503 | ClientsDeleteResponse504 | ErrorDetail | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -165,7 +214,15 @@ async def asyncio(
     client_id: str,
     *,
     client: AuthenticatedClient,
-) -> Any | ClientsDeleteResponse429 | ErrorDetail | HTTPValidationError | None:
+) -> (
+    Any
+    | ClientsDeleteResponse429
+    | ClientsDeleteResponse503
+    | ClientsDeleteResponse504
+    | ErrorDetail
+    | HTTPValidationError
+    | None
+):
     """Delete Client
 
      Delete a client: its consents go, and every token it holds ends.
@@ -178,7 +235,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | ClientsDeleteResponse429 | ErrorDetail | HTTPValidationError
+        Any | ClientsDeleteResponse429 | ClientsDeleteResponse503 | ClientsDeleteResponse504 | ErrorDetail | HTTPValidationError
     """
 
     return (

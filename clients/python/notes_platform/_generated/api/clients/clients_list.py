@@ -7,6 +7,8 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.client_read import ClientRead
 from ...models.clients_list_response_429 import ClientsListResponse429
+from ...models.clients_list_response_503 import ClientsListResponse503
+from ...models.clients_list_response_504 import ClientsListResponse504
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
 from ...types import UNSET, Response, Unset
@@ -38,7 +40,13 @@ def _get_kwargs(
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> (
-    ClientsListResponse429 | ErrorDetail | HTTPValidationError | list[ClientRead] | None
+    ClientsListResponse429
+    | ClientsListResponse503
+    | ClientsListResponse504
+    | ErrorDetail
+    | HTTPValidationError
+    | list[ClientRead]
+    | None
 ):
     if response.status_code == 200:
         response_200 = []
@@ -70,6 +78,16 @@ def _parse_response(
 
         return response_429
 
+    if response.status_code == 503:
+        response_503 = ClientsListResponse503.from_dict(response.json())
+
+        return response_503
+
+    if response.status_code == 504:
+        response_504 = ClientsListResponse504.from_dict(response.json())
+
+        return response_504
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -79,7 +97,12 @@ def _parse_response(
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> Response[
-    ClientsListResponse429 | ErrorDetail | HTTPValidationError | list[ClientRead]
+    ClientsListResponse429
+    | ClientsListResponse503
+    | ClientsListResponse504
+    | ErrorDetail
+    | HTTPValidationError
+    | list[ClientRead]
 ]:
     return Response(
         status_code=HTTPStatus(response.status_code),
@@ -95,7 +118,12 @@ def sync_detailed(
     offset: int | Unset = 0,
     limit: int | Unset = 50,
 ) -> Response[
-    ClientsListResponse429 | ErrorDetail | HTTPValidationError | list[ClientRead]
+    ClientsListResponse429
+    | ClientsListResponse503
+    | ClientsListResponse504
+    | ErrorDetail
+    | HTTPValidationError
+    | list[ClientRead]
 ]:
     """List Clients
 
@@ -108,7 +136,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ClientsListResponse429 | ErrorDetail | HTTPValidationError | list[ClientRead]]
+        Response[ClientsListResponse429 | ClientsListResponse503 | ClientsListResponse504 | ErrorDetail | HTTPValidationError | list[ClientRead]]
     """
 
     kwargs = _get_kwargs(
@@ -129,7 +157,13 @@ def sync(
     offset: int | Unset = 0,
     limit: int | Unset = 50,
 ) -> (
-    ClientsListResponse429 | ErrorDetail | HTTPValidationError | list[ClientRead] | None
+    ClientsListResponse429
+    | ClientsListResponse503
+    | ClientsListResponse504
+    | ErrorDetail
+    | HTTPValidationError
+    | list[ClientRead]
+    | None
 ):
     """List Clients
 
@@ -142,7 +176,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ClientsListResponse429 | ErrorDetail | HTTPValidationError | list[ClientRead]
+        ClientsListResponse429 | ClientsListResponse503 | ClientsListResponse504 | ErrorDetail | HTTPValidationError | list[ClientRead]
     """
 
     return sync_detailed(
@@ -158,7 +192,12 @@ async def asyncio_detailed(
     offset: int | Unset = 0,
     limit: int | Unset = 50,
 ) -> Response[
-    ClientsListResponse429 | ErrorDetail | HTTPValidationError | list[ClientRead]
+    ClientsListResponse429
+    | ClientsListResponse503
+    | ClientsListResponse504
+    | ErrorDetail
+    | HTTPValidationError
+    | list[ClientRead]
 ]:
     """List Clients
 
@@ -171,7 +210,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ClientsListResponse429 | ErrorDetail | HTTPValidationError | list[ClientRead]]
+        Response[ClientsListResponse429 | ClientsListResponse503 | ClientsListResponse504 | ErrorDetail | HTTPValidationError | list[ClientRead]]
     """
 
     kwargs = _get_kwargs(
@@ -190,7 +229,13 @@ async def asyncio(
     offset: int | Unset = 0,
     limit: int | Unset = 50,
 ) -> (
-    ClientsListResponse429 | ErrorDetail | HTTPValidationError | list[ClientRead] | None
+    ClientsListResponse429
+    | ClientsListResponse503
+    | ClientsListResponse504
+    | ErrorDetail
+    | HTTPValidationError
+    | list[ClientRead]
+    | None
 ):
     """List Clients
 
@@ -203,7 +248,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ClientsListResponse429 | ErrorDetail | HTTPValidationError | list[ClientRead]
+        ClientsListResponse429 | ClientsListResponse503 | ClientsListResponse504 | ErrorDetail | HTTPValidationError | list[ClientRead]
     """
 
     return (

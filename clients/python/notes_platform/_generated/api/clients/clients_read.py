@@ -8,6 +8,8 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.client_read import ClientRead
 from ...models.clients_read_response_429 import ClientsReadResponse429
+from ...models.clients_read_response_503 import ClientsReadResponse503
+from ...models.clients_read_response_504 import ClientsReadResponse504
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
 from ...types import Response
@@ -29,7 +31,15 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ClientRead | ClientsReadResponse429 | ErrorDetail | HTTPValidationError | None:
+) -> (
+    ClientRead
+    | ClientsReadResponse429
+    | ClientsReadResponse503
+    | ClientsReadResponse504
+    | ErrorDetail
+    | HTTPValidationError
+    | None
+):
     if response.status_code == 200:
         response_200 = ClientRead.from_dict(response.json())
 
@@ -60,6 +70,16 @@ def _parse_response(
 
         return response_429
 
+    if response.status_code == 503:
+        response_503 = ClientsReadResponse503.from_dict(response.json())
+
+        return response_503
+
+    if response.status_code == 504:
+        response_504 = ClientsReadResponse504.from_dict(response.json())
+
+        return response_504
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -68,7 +88,14 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ClientRead | ClientsReadResponse429 | ErrorDetail | HTTPValidationError]:
+) -> Response[
+    ClientRead
+    | ClientsReadResponse429
+    | ClientsReadResponse503
+    | ClientsReadResponse504
+    | ErrorDetail
+    | HTTPValidationError
+]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -81,7 +108,14 @@ def sync_detailed(
     client_id: str,
     *,
     client: AuthenticatedClient,
-) -> Response[ClientRead | ClientsReadResponse429 | ErrorDetail | HTTPValidationError]:
+) -> Response[
+    ClientRead
+    | ClientsReadResponse429
+    | ClientsReadResponse503
+    | ClientsReadResponse504
+    | ErrorDetail
+    | HTTPValidationError
+]:
     """Read Client
 
     Args:
@@ -92,7 +126,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ClientRead | ClientsReadResponse429 | ErrorDetail | HTTPValidationError]
+        Response[ClientRead | ClientsReadResponse429 | ClientsReadResponse503 | ClientsReadResponse504 | ErrorDetail | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -110,7 +144,15 @@ def sync(
     client_id: str,
     *,
     client: AuthenticatedClient,
-) -> ClientRead | ClientsReadResponse429 | ErrorDetail | HTTPValidationError | None:
+) -> (
+    ClientRead
+    | ClientsReadResponse429
+    | ClientsReadResponse503
+    | ClientsReadResponse504
+    | ErrorDetail
+    | HTTPValidationError
+    | None
+):
     """Read Client
 
     Args:
@@ -121,7 +163,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ClientRead | ClientsReadResponse429 | ErrorDetail | HTTPValidationError
+        ClientRead | ClientsReadResponse429 | ClientsReadResponse503 | ClientsReadResponse504 | ErrorDetail | HTTPValidationError
     """
 
     return sync_detailed(
@@ -134,7 +176,14 @@ async def asyncio_detailed(
     client_id: str,
     *,
     client: AuthenticatedClient,
-) -> Response[ClientRead | ClientsReadResponse429 | ErrorDetail | HTTPValidationError]:
+) -> Response[
+    ClientRead
+    | ClientsReadResponse429
+    | ClientsReadResponse503
+    | ClientsReadResponse504
+    | ErrorDetail
+    | HTTPValidationError
+]:
     """Read Client
 
     Args:
@@ -145,7 +194,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ClientRead | ClientsReadResponse429 | ErrorDetail | HTTPValidationError]
+        Response[ClientRead | ClientsReadResponse429 | ClientsReadResponse503 | ClientsReadResponse504 | ErrorDetail | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -161,7 +210,15 @@ async def asyncio(
     client_id: str,
     *,
     client: AuthenticatedClient,
-) -> ClientRead | ClientsReadResponse429 | ErrorDetail | HTTPValidationError | None:
+) -> (
+    ClientRead
+    | ClientsReadResponse429
+    | ClientsReadResponse503
+    | ClientsReadResponse504
+    | ErrorDetail
+    | HTTPValidationError
+    | None
+):
     """Read Client
 
     Args:
@@ -172,7 +229,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ClientRead | ClientsReadResponse429 | ErrorDetail | HTTPValidationError
+        ClientRead | ClientsReadResponse429 | ClientsReadResponse503 | ClientsReadResponse504 | ErrorDetail | HTTPValidationError
     """
 
     return (

@@ -8,6 +8,8 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.client_secret import ClientSecret
 from ...models.clients_secret_rotate_response_429 import ClientsSecretRotateResponse429
+from ...models.clients_secret_rotate_response_503 import ClientsSecretRotateResponse503
+from ...models.clients_secret_rotate_response_504 import ClientsSecretRotateResponse504
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
 from ...types import Response
@@ -32,6 +34,8 @@ def _parse_response(
 ) -> (
     ClientSecret
     | ClientsSecretRotateResponse429
+    | ClientsSecretRotateResponse503
+    | ClientsSecretRotateResponse504
     | ErrorDetail
     | HTTPValidationError
     | None
@@ -76,6 +80,16 @@ def _parse_response(
 
         return response_429
 
+    if response.status_code == 503:
+        response_503 = ClientsSecretRotateResponse503.from_dict(response.json())
+
+        return response_503
+
+    if response.status_code == 504:
+        response_504 = ClientsSecretRotateResponse504.from_dict(response.json())
+
+        return response_504
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -85,7 +99,12 @@ def _parse_response(
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> Response[
-    ClientSecret | ClientsSecretRotateResponse429 | ErrorDetail | HTTPValidationError
+    ClientSecret
+    | ClientsSecretRotateResponse429
+    | ClientsSecretRotateResponse503
+    | ClientsSecretRotateResponse504
+    | ErrorDetail
+    | HTTPValidationError
 ]:
     return Response(
         status_code=HTTPStatus(response.status_code),
@@ -100,7 +119,12 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
 ) -> Response[
-    ClientSecret | ClientsSecretRotateResponse429 | ErrorDetail | HTTPValidationError
+    ClientSecret
+    | ClientsSecretRotateResponse429
+    | ClientsSecretRotateResponse503
+    | ClientsSecretRotateResponse504
+    | ErrorDetail
+    | HTTPValidationError
 ]:
     """Rotate Client Secret
 
@@ -115,7 +139,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ClientSecret | ClientsSecretRotateResponse429 | ErrorDetail | HTTPValidationError]
+        Response[ClientSecret | ClientsSecretRotateResponse429 | ClientsSecretRotateResponse503 | ClientsSecretRotateResponse504 | ErrorDetail | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -136,6 +160,8 @@ def sync(
 ) -> (
     ClientSecret
     | ClientsSecretRotateResponse429
+    | ClientsSecretRotateResponse503
+    | ClientsSecretRotateResponse504
     | ErrorDetail
     | HTTPValidationError
     | None
@@ -153,7 +179,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ClientSecret | ClientsSecretRotateResponse429 | ErrorDetail | HTTPValidationError
+        ClientSecret | ClientsSecretRotateResponse429 | ClientsSecretRotateResponse503 | ClientsSecretRotateResponse504 | ErrorDetail | HTTPValidationError
     """
 
     return sync_detailed(
@@ -167,7 +193,12 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
 ) -> Response[
-    ClientSecret | ClientsSecretRotateResponse429 | ErrorDetail | HTTPValidationError
+    ClientSecret
+    | ClientsSecretRotateResponse429
+    | ClientsSecretRotateResponse503
+    | ClientsSecretRotateResponse504
+    | ErrorDetail
+    | HTTPValidationError
 ]:
     """Rotate Client Secret
 
@@ -182,7 +213,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ClientSecret | ClientsSecretRotateResponse429 | ErrorDetail | HTTPValidationError]
+        Response[ClientSecret | ClientsSecretRotateResponse429 | ClientsSecretRotateResponse503 | ClientsSecretRotateResponse504 | ErrorDetail | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -201,6 +232,8 @@ async def asyncio(
 ) -> (
     ClientSecret
     | ClientsSecretRotateResponse429
+    | ClientsSecretRotateResponse503
+    | ClientsSecretRotateResponse504
     | ErrorDetail
     | HTTPValidationError
     | None
@@ -218,7 +251,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ClientSecret | ClientsSecretRotateResponse429 | ErrorDetail | HTTPValidationError
+        ClientSecret | ClientsSecretRotateResponse429 | ClientsSecretRotateResponse503 | ClientsSecretRotateResponse504 | ErrorDetail | HTTPValidationError
     """
 
     return (

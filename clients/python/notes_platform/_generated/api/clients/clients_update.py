@@ -9,6 +9,8 @@ from ...client import AuthenticatedClient, Client
 from ...models.client_read import ClientRead
 from ...models.client_update import ClientUpdate
 from ...models.clients_update_response_429 import ClientsUpdateResponse429
+from ...models.clients_update_response_503 import ClientsUpdateResponse503
+from ...models.clients_update_response_504 import ClientsUpdateResponse504
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
 from ...types import Response
@@ -38,7 +40,15 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ClientRead | ClientsUpdateResponse429 | ErrorDetail | HTTPValidationError | None:
+) -> (
+    ClientRead
+    | ClientsUpdateResponse429
+    | ClientsUpdateResponse503
+    | ClientsUpdateResponse504
+    | ErrorDetail
+    | HTTPValidationError
+    | None
+):
     if response.status_code == 200:
         response_200 = ClientRead.from_dict(response.json())
 
@@ -79,6 +89,16 @@ def _parse_response(
 
         return response_429
 
+    if response.status_code == 503:
+        response_503 = ClientsUpdateResponse503.from_dict(response.json())
+
+        return response_503
+
+    if response.status_code == 504:
+        response_504 = ClientsUpdateResponse504.from_dict(response.json())
+
+        return response_504
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -88,7 +108,12 @@ def _parse_response(
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> Response[
-    ClientRead | ClientsUpdateResponse429 | ErrorDetail | HTTPValidationError
+    ClientRead
+    | ClientsUpdateResponse429
+    | ClientsUpdateResponse503
+    | ClientsUpdateResponse504
+    | ErrorDetail
+    | HTTPValidationError
 ]:
     return Response(
         status_code=HTTPStatus(response.status_code),
@@ -104,7 +129,12 @@ def sync_detailed(
     client: AuthenticatedClient,
     body: ClientUpdate,
 ) -> Response[
-    ClientRead | ClientsUpdateResponse429 | ErrorDetail | HTTPValidationError
+    ClientRead
+    | ClientsUpdateResponse429
+    | ClientsUpdateResponse503
+    | ClientsUpdateResponse504
+    | ErrorDetail
+    | HTTPValidationError
 ]:
     """Update Client
 
@@ -119,7 +149,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ClientRead | ClientsUpdateResponse429 | ErrorDetail | HTTPValidationError]
+        Response[ClientRead | ClientsUpdateResponse429 | ClientsUpdateResponse503 | ClientsUpdateResponse504 | ErrorDetail | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -139,7 +169,15 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: ClientUpdate,
-) -> ClientRead | ClientsUpdateResponse429 | ErrorDetail | HTTPValidationError | None:
+) -> (
+    ClientRead
+    | ClientsUpdateResponse429
+    | ClientsUpdateResponse503
+    | ClientsUpdateResponse504
+    | ErrorDetail
+    | HTTPValidationError
+    | None
+):
     """Update Client
 
      Change a client; `enabled: false` ends every token it holds.
@@ -153,7 +191,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ClientRead | ClientsUpdateResponse429 | ErrorDetail | HTTPValidationError
+        ClientRead | ClientsUpdateResponse429 | ClientsUpdateResponse503 | ClientsUpdateResponse504 | ErrorDetail | HTTPValidationError
     """
 
     return sync_detailed(
@@ -169,7 +207,12 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     body: ClientUpdate,
 ) -> Response[
-    ClientRead | ClientsUpdateResponse429 | ErrorDetail | HTTPValidationError
+    ClientRead
+    | ClientsUpdateResponse429
+    | ClientsUpdateResponse503
+    | ClientsUpdateResponse504
+    | ErrorDetail
+    | HTTPValidationError
 ]:
     """Update Client
 
@@ -184,7 +227,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ClientRead | ClientsUpdateResponse429 | ErrorDetail | HTTPValidationError]
+        Response[ClientRead | ClientsUpdateResponse429 | ClientsUpdateResponse503 | ClientsUpdateResponse504 | ErrorDetail | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -202,7 +245,15 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: ClientUpdate,
-) -> ClientRead | ClientsUpdateResponse429 | ErrorDetail | HTTPValidationError | None:
+) -> (
+    ClientRead
+    | ClientsUpdateResponse429
+    | ClientsUpdateResponse503
+    | ClientsUpdateResponse504
+    | ErrorDetail
+    | HTTPValidationError
+    | None
+):
     """Update Client
 
      Change a client; `enabled: false` ends every token it holds.
@@ -216,7 +267,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ClientRead | ClientsUpdateResponse429 | ErrorDetail | HTTPValidationError
+        ClientRead | ClientsUpdateResponse429 | ClientsUpdateResponse503 | ClientsUpdateResponse504 | ErrorDetail | HTTPValidationError
     """
 
     return (

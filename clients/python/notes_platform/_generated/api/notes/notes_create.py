@@ -9,6 +9,8 @@ from ...models.error_detail import ErrorDetail
 from ...models.note_read import NoteRead
 from ...models.note_write import NoteWrite
 from ...models.notes_create_response_429 import NotesCreateResponse429
+from ...models.notes_create_response_503 import NotesCreateResponse503
+from ...models.notes_create_response_504 import NotesCreateResponse504
 from ...types import UNSET, Response, Unset
 
 
@@ -36,7 +38,15 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Any | ErrorDetail | NoteRead | NotesCreateResponse429 | None:
+) -> (
+    Any
+    | ErrorDetail
+    | NoteRead
+    | NotesCreateResponse429
+    | NotesCreateResponse503
+    | NotesCreateResponse504
+    | None
+):
     if response.status_code == 201:
         response_201 = NoteRead.from_dict(response.json())
 
@@ -76,6 +86,16 @@ def _parse_response(
 
         return response_429
 
+    if response.status_code == 503:
+        response_503 = NotesCreateResponse503.from_dict(response.json())
+
+        return response_503
+
+    if response.status_code == 504:
+        response_504 = NotesCreateResponse504.from_dict(response.json())
+
+        return response_504
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -84,7 +104,14 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Any | ErrorDetail | NoteRead | NotesCreateResponse429]:
+) -> Response[
+    Any
+    | ErrorDetail
+    | NoteRead
+    | NotesCreateResponse429
+    | NotesCreateResponse503
+    | NotesCreateResponse504
+]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -98,7 +125,14 @@ def sync_detailed(
     client: AuthenticatedClient,
     body: NoteWrite,
     idempotency_key: None | str | Unset = UNSET,
-) -> Response[Any | ErrorDetail | NoteRead | NotesCreateResponse429]:
+) -> Response[
+    Any
+    | ErrorDetail
+    | NoteRead
+    | NotesCreateResponse429
+    | NotesCreateResponse503
+    | NotesCreateResponse504
+]:
     """Create Note
 
     Args:
@@ -113,7 +147,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | ErrorDetail | NoteRead | NotesCreateResponse429]
+        Response[Any | ErrorDetail | NoteRead | NotesCreateResponse429 | NotesCreateResponse503 | NotesCreateResponse504]
     """
 
     kwargs = _get_kwargs(
@@ -133,7 +167,15 @@ def sync(
     client: AuthenticatedClient,
     body: NoteWrite,
     idempotency_key: None | str | Unset = UNSET,
-) -> Any | ErrorDetail | NoteRead | NotesCreateResponse429 | None:
+) -> (
+    Any
+    | ErrorDetail
+    | NoteRead
+    | NotesCreateResponse429
+    | NotesCreateResponse503
+    | NotesCreateResponse504
+    | None
+):
     """Create Note
 
     Args:
@@ -148,7 +190,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | ErrorDetail | NoteRead | NotesCreateResponse429
+        Any | ErrorDetail | NoteRead | NotesCreateResponse429 | NotesCreateResponse503 | NotesCreateResponse504
     """
 
     return sync_detailed(
@@ -163,7 +205,14 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     body: NoteWrite,
     idempotency_key: None | str | Unset = UNSET,
-) -> Response[Any | ErrorDetail | NoteRead | NotesCreateResponse429]:
+) -> Response[
+    Any
+    | ErrorDetail
+    | NoteRead
+    | NotesCreateResponse429
+    | NotesCreateResponse503
+    | NotesCreateResponse504
+]:
     """Create Note
 
     Args:
@@ -178,7 +227,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | ErrorDetail | NoteRead | NotesCreateResponse429]
+        Response[Any | ErrorDetail | NoteRead | NotesCreateResponse429 | NotesCreateResponse503 | NotesCreateResponse504]
     """
 
     kwargs = _get_kwargs(
@@ -196,7 +245,15 @@ async def asyncio(
     client: AuthenticatedClient,
     body: NoteWrite,
     idempotency_key: None | str | Unset = UNSET,
-) -> Any | ErrorDetail | NoteRead | NotesCreateResponse429 | None:
+) -> (
+    Any
+    | ErrorDetail
+    | NoteRead
+    | NotesCreateResponse429
+    | NotesCreateResponse503
+    | NotesCreateResponse504
+    | None
+):
     """Create Note
 
     Args:
@@ -211,7 +268,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | ErrorDetail | NoteRead | NotesCreateResponse429
+        Any | ErrorDetail | NoteRead | NotesCreateResponse429 | NotesCreateResponse503 | NotesCreateResponse504
     """
 
     return (

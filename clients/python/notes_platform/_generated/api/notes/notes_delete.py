@@ -10,6 +10,8 @@ from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
 from ...models.note_read import NoteRead
 from ...models.notes_delete_response_429 import NotesDeleteResponse429
+from ...models.notes_delete_response_503 import NotesDeleteResponse503
+from ...models.notes_delete_response_504 import NotesDeleteResponse504
 from ...types import UNSET, Response, Unset
 
 
@@ -35,7 +37,15 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ErrorDetail | HTTPValidationError | NoteRead | NotesDeleteResponse429 | None:
+) -> (
+    ErrorDetail
+    | HTTPValidationError
+    | NoteRead
+    | NotesDeleteResponse429
+    | NotesDeleteResponse503
+    | NotesDeleteResponse504
+    | None
+):
     if response.status_code == 200:
         response_200 = NoteRead.from_dict(response.json())
 
@@ -71,6 +81,16 @@ def _parse_response(
 
         return response_429
 
+    if response.status_code == 503:
+        response_503 = NotesDeleteResponse503.from_dict(response.json())
+
+        return response_503
+
+    if response.status_code == 504:
+        response_504 = NotesDeleteResponse504.from_dict(response.json())
+
+        return response_504
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -79,7 +99,14 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ErrorDetail | HTTPValidationError | NoteRead | NotesDeleteResponse429]:
+) -> Response[
+    ErrorDetail
+    | HTTPValidationError
+    | NoteRead
+    | NotesDeleteResponse429
+    | NotesDeleteResponse503
+    | NotesDeleteResponse504
+]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -93,7 +120,14 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     if_match: None | str | Unset = UNSET,
-) -> Response[ErrorDetail | HTTPValidationError | NoteRead | NotesDeleteResponse429]:
+) -> Response[
+    ErrorDetail
+    | HTTPValidationError
+    | NoteRead
+    | NotesDeleteResponse429
+    | NotesDeleteResponse503
+    | NotesDeleteResponse504
+]:
     """Delete Note
 
     Args:
@@ -107,7 +141,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | HTTPValidationError | NoteRead | NotesDeleteResponse429]
+        Response[ErrorDetail | HTTPValidationError | NoteRead | NotesDeleteResponse429 | NotesDeleteResponse503 | NotesDeleteResponse504]
     """
 
     kwargs = _get_kwargs(
@@ -127,7 +161,15 @@ def sync(
     *,
     client: AuthenticatedClient,
     if_match: None | str | Unset = UNSET,
-) -> ErrorDetail | HTTPValidationError | NoteRead | NotesDeleteResponse429 | None:
+) -> (
+    ErrorDetail
+    | HTTPValidationError
+    | NoteRead
+    | NotesDeleteResponse429
+    | NotesDeleteResponse503
+    | NotesDeleteResponse504
+    | None
+):
     """Delete Note
 
     Args:
@@ -141,7 +183,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | HTTPValidationError | NoteRead | NotesDeleteResponse429
+        ErrorDetail | HTTPValidationError | NoteRead | NotesDeleteResponse429 | NotesDeleteResponse503 | NotesDeleteResponse504
     """
 
     return sync_detailed(
@@ -156,7 +198,14 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     if_match: None | str | Unset = UNSET,
-) -> Response[ErrorDetail | HTTPValidationError | NoteRead | NotesDeleteResponse429]:
+) -> Response[
+    ErrorDetail
+    | HTTPValidationError
+    | NoteRead
+    | NotesDeleteResponse429
+    | NotesDeleteResponse503
+    | NotesDeleteResponse504
+]:
     """Delete Note
 
     Args:
@@ -170,7 +219,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | HTTPValidationError | NoteRead | NotesDeleteResponse429]
+        Response[ErrorDetail | HTTPValidationError | NoteRead | NotesDeleteResponse429 | NotesDeleteResponse503 | NotesDeleteResponse504]
     """
 
     kwargs = _get_kwargs(
@@ -188,7 +237,15 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     if_match: None | str | Unset = UNSET,
-) -> ErrorDetail | HTTPValidationError | NoteRead | NotesDeleteResponse429 | None:
+) -> (
+    ErrorDetail
+    | HTTPValidationError
+    | NoteRead
+    | NotesDeleteResponse429
+    | NotesDeleteResponse503
+    | NotesDeleteResponse504
+    | None
+):
     """Delete Note
 
     Args:
@@ -202,7 +259,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | HTTPValidationError | NoteRead | NotesDeleteResponse429
+        ErrorDetail | HTTPValidationError | NoteRead | NotesDeleteResponse429 | NotesDeleteResponse503 | NotesDeleteResponse504
     """
 
     return (

@@ -8,6 +8,8 @@ from ...client import AuthenticatedClient, Client
 from ...models.error_detail import ErrorDetail
 from ...models.note_read import NoteRead
 from ...models.notes_list_response_429 import NotesListResponse429
+from ...models.notes_list_response_503 import NotesListResponse503
+from ...models.notes_list_response_504 import NotesListResponse504
 from ...models.notes_list_sort_type_0 import NotesListSortType0
 from ...types import UNSET, Response, Unset
 
@@ -63,7 +65,15 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Any | ErrorDetail | NotesListResponse429 | list[NoteRead] | None:
+) -> (
+    Any
+    | ErrorDetail
+    | NotesListResponse429
+    | NotesListResponse503
+    | NotesListResponse504
+    | list[NoteRead]
+    | None
+):
     if response.status_code == 200:
         response_200 = []
         _response_200 = response.json()
@@ -93,6 +103,16 @@ def _parse_response(
 
         return response_429
 
+    if response.status_code == 503:
+        response_503 = NotesListResponse503.from_dict(response.json())
+
+        return response_503
+
+    if response.status_code == 504:
+        response_504 = NotesListResponse504.from_dict(response.json())
+
+        return response_504
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -101,7 +121,14 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Any | ErrorDetail | NotesListResponse429 | list[NoteRead]]:
+) -> Response[
+    Any
+    | ErrorDetail
+    | NotesListResponse429
+    | NotesListResponse503
+    | NotesListResponse504
+    | list[NoteRead]
+]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -118,7 +145,14 @@ def sync_detailed(
     cursor: None | str | Unset = UNSET,
     q: None | str | Unset = UNSET,
     sort: None | NotesListSortType0 | Unset = UNSET,
-) -> Response[Any | ErrorDetail | NotesListResponse429 | list[NoteRead]]:
+) -> Response[
+    Any
+    | ErrorDetail
+    | NotesListResponse429
+    | NotesListResponse503
+    | NotesListResponse504
+    | list[NoteRead]
+]:
     """List Notes
 
     Args:
@@ -136,7 +170,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | ErrorDetail | NotesListResponse429 | list[NoteRead]]
+        Response[Any | ErrorDetail | NotesListResponse429 | NotesListResponse503 | NotesListResponse504 | list[NoteRead]]
     """
 
     kwargs = _get_kwargs(
@@ -162,7 +196,15 @@ def sync(
     cursor: None | str | Unset = UNSET,
     q: None | str | Unset = UNSET,
     sort: None | NotesListSortType0 | Unset = UNSET,
-) -> Any | ErrorDetail | NotesListResponse429 | list[NoteRead] | None:
+) -> (
+    Any
+    | ErrorDetail
+    | NotesListResponse429
+    | NotesListResponse503
+    | NotesListResponse504
+    | list[NoteRead]
+    | None
+):
     """List Notes
 
     Args:
@@ -180,7 +222,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | ErrorDetail | NotesListResponse429 | list[NoteRead]
+        Any | ErrorDetail | NotesListResponse429 | NotesListResponse503 | NotesListResponse504 | list[NoteRead]
     """
 
     return sync_detailed(
@@ -201,7 +243,14 @@ async def asyncio_detailed(
     cursor: None | str | Unset = UNSET,
     q: None | str | Unset = UNSET,
     sort: None | NotesListSortType0 | Unset = UNSET,
-) -> Response[Any | ErrorDetail | NotesListResponse429 | list[NoteRead]]:
+) -> Response[
+    Any
+    | ErrorDetail
+    | NotesListResponse429
+    | NotesListResponse503
+    | NotesListResponse504
+    | list[NoteRead]
+]:
     """List Notes
 
     Args:
@@ -219,7 +268,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | ErrorDetail | NotesListResponse429 | list[NoteRead]]
+        Response[Any | ErrorDetail | NotesListResponse429 | NotesListResponse503 | NotesListResponse504 | list[NoteRead]]
     """
 
     kwargs = _get_kwargs(
@@ -243,7 +292,15 @@ async def asyncio(
     cursor: None | str | Unset = UNSET,
     q: None | str | Unset = UNSET,
     sort: None | NotesListSortType0 | Unset = UNSET,
-) -> Any | ErrorDetail | NotesListResponse429 | list[NoteRead] | None:
+) -> (
+    Any
+    | ErrorDetail
+    | NotesListResponse429
+    | NotesListResponse503
+    | NotesListResponse504
+    | list[NoteRead]
+    | None
+):
     """List Notes
 
     Args:
@@ -261,7 +318,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | ErrorDetail | NotesListResponse429 | list[NoteRead]
+        Any | ErrorDetail | NotesListResponse429 | NotesListResponse503 | NotesListResponse504 | list[NoteRead]
     """
 
     return (

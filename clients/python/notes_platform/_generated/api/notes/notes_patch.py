@@ -11,6 +11,8 @@ from ...models.http_validation_error import HTTPValidationError
 from ...models.note_patch import NotePatch
 from ...models.note_read import NoteRead
 from ...models.notes_patch_response_429 import NotesPatchResponse429
+from ...models.notes_patch_response_503 import NotesPatchResponse503
+from ...models.notes_patch_response_504 import NotesPatchResponse504
 from ...types import UNSET, Response, Unset
 
 
@@ -46,7 +48,15 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ErrorDetail | HTTPValidationError | NoteRead | NotesPatchResponse429 | None:
+) -> (
+    ErrorDetail
+    | HTTPValidationError
+    | NoteRead
+    | NotesPatchResponse429
+    | NotesPatchResponse503
+    | NotesPatchResponse504
+    | None
+):
     if response.status_code == 200:
         response_200 = NoteRead.from_dict(response.json())
 
@@ -92,6 +102,16 @@ def _parse_response(
 
         return response_429
 
+    if response.status_code == 503:
+        response_503 = NotesPatchResponse503.from_dict(response.json())
+
+        return response_503
+
+    if response.status_code == 504:
+        response_504 = NotesPatchResponse504.from_dict(response.json())
+
+        return response_504
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -100,7 +120,14 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ErrorDetail | HTTPValidationError | NoteRead | NotesPatchResponse429]:
+) -> Response[
+    ErrorDetail
+    | HTTPValidationError
+    | NoteRead
+    | NotesPatchResponse429
+    | NotesPatchResponse503
+    | NotesPatchResponse504
+]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -115,7 +142,14 @@ def sync_detailed(
     client: AuthenticatedClient,
     body: NotePatch | Unset = UNSET,
     if_match: None | str | Unset = UNSET,
-) -> Response[ErrorDetail | HTTPValidationError | NoteRead | NotesPatchResponse429]:
+) -> Response[
+    ErrorDetail
+    | HTTPValidationError
+    | NoteRead
+    | NotesPatchResponse429
+    | NotesPatchResponse503
+    | NotesPatchResponse504
+]:
     """Patch Note
 
      JSON Merge Patch (RFC 7396): the fields given replace the note's; `null` is refused.
@@ -141,7 +175,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | HTTPValidationError | NoteRead | NotesPatchResponse429]
+        Response[ErrorDetail | HTTPValidationError | NoteRead | NotesPatchResponse429 | NotesPatchResponse503 | NotesPatchResponse504]
     """
 
     kwargs = _get_kwargs(
@@ -163,7 +197,15 @@ def sync(
     client: AuthenticatedClient,
     body: NotePatch | Unset = UNSET,
     if_match: None | str | Unset = UNSET,
-) -> ErrorDetail | HTTPValidationError | NoteRead | NotesPatchResponse429 | None:
+) -> (
+    ErrorDetail
+    | HTTPValidationError
+    | NoteRead
+    | NotesPatchResponse429
+    | NotesPatchResponse503
+    | NotesPatchResponse504
+    | None
+):
     """Patch Note
 
      JSON Merge Patch (RFC 7396): the fields given replace the note's; `null` is refused.
@@ -189,7 +231,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | HTTPValidationError | NoteRead | NotesPatchResponse429
+        ErrorDetail | HTTPValidationError | NoteRead | NotesPatchResponse429 | NotesPatchResponse503 | NotesPatchResponse504
     """
 
     return sync_detailed(
@@ -206,7 +248,14 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     body: NotePatch | Unset = UNSET,
     if_match: None | str | Unset = UNSET,
-) -> Response[ErrorDetail | HTTPValidationError | NoteRead | NotesPatchResponse429]:
+) -> Response[
+    ErrorDetail
+    | HTTPValidationError
+    | NoteRead
+    | NotesPatchResponse429
+    | NotesPatchResponse503
+    | NotesPatchResponse504
+]:
     """Patch Note
 
      JSON Merge Patch (RFC 7396): the fields given replace the note's; `null` is refused.
@@ -232,7 +281,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | HTTPValidationError | NoteRead | NotesPatchResponse429]
+        Response[ErrorDetail | HTTPValidationError | NoteRead | NotesPatchResponse429 | NotesPatchResponse503 | NotesPatchResponse504]
     """
 
     kwargs = _get_kwargs(
@@ -252,7 +301,15 @@ async def asyncio(
     client: AuthenticatedClient,
     body: NotePatch | Unset = UNSET,
     if_match: None | str | Unset = UNSET,
-) -> ErrorDetail | HTTPValidationError | NoteRead | NotesPatchResponse429 | None:
+) -> (
+    ErrorDetail
+    | HTTPValidationError
+    | NoteRead
+    | NotesPatchResponse429
+    | NotesPatchResponse503
+    | NotesPatchResponse504
+    | None
+):
     """Patch Note
 
      JSON Merge Patch (RFC 7396): the fields given replace the note's; `null` is refused.
@@ -278,7 +335,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | HTTPValidationError | NoteRead | NotesPatchResponse429
+        ErrorDetail | HTTPValidationError | NoteRead | NotesPatchResponse429 | NotesPatchResponse503 | NotesPatchResponse504
     """
 
     return (

@@ -10,6 +10,8 @@ from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
 from ...models.note_read import NoteRead
 from ...models.notes_read_response_429 import NotesReadResponse429
+from ...models.notes_read_response_503 import NotesReadResponse503
+from ...models.notes_read_response_504 import NotesReadResponse504
 from ...types import UNSET, Response, Unset
 
 
@@ -35,7 +37,16 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Any | ErrorDetail | HTTPValidationError | NoteRead | NotesReadResponse429 | None:
+) -> (
+    Any
+    | ErrorDetail
+    | HTTPValidationError
+    | NoteRead
+    | NotesReadResponse429
+    | NotesReadResponse503
+    | NotesReadResponse504
+    | None
+):
     if response.status_code == 200:
         response_200 = NoteRead.from_dict(response.json())
 
@@ -70,6 +81,16 @@ def _parse_response(
 
         return response_429
 
+    if response.status_code == 503:
+        response_503 = NotesReadResponse503.from_dict(response.json())
+
+        return response_503
+
+    if response.status_code == 504:
+        response_504 = NotesReadResponse504.from_dict(response.json())
+
+        return response_504
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -79,7 +100,13 @@ def _parse_response(
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> Response[
-    Any | ErrorDetail | HTTPValidationError | NoteRead | NotesReadResponse429
+    Any
+    | ErrorDetail
+    | HTTPValidationError
+    | NoteRead
+    | NotesReadResponse429
+    | NotesReadResponse503
+    | NotesReadResponse504
 ]:
     return Response(
         status_code=HTTPStatus(response.status_code),
@@ -95,7 +122,13 @@ def sync_detailed(
     client: AuthenticatedClient,
     if_none_match: None | str | Unset = UNSET,
 ) -> Response[
-    Any | ErrorDetail | HTTPValidationError | NoteRead | NotesReadResponse429
+    Any
+    | ErrorDetail
+    | HTTPValidationError
+    | NoteRead
+    | NotesReadResponse429
+    | NotesReadResponse503
+    | NotesReadResponse504
 ]:
     """Read Note
 
@@ -109,7 +142,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | ErrorDetail | HTTPValidationError | NoteRead | NotesReadResponse429]
+        Response[Any | ErrorDetail | HTTPValidationError | NoteRead | NotesReadResponse429 | NotesReadResponse503 | NotesReadResponse504]
     """
 
     kwargs = _get_kwargs(
@@ -129,7 +162,16 @@ def sync(
     *,
     client: AuthenticatedClient,
     if_none_match: None | str | Unset = UNSET,
-) -> Any | ErrorDetail | HTTPValidationError | NoteRead | NotesReadResponse429 | None:
+) -> (
+    Any
+    | ErrorDetail
+    | HTTPValidationError
+    | NoteRead
+    | NotesReadResponse429
+    | NotesReadResponse503
+    | NotesReadResponse504
+    | None
+):
     """Read Note
 
     Args:
@@ -142,7 +184,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | ErrorDetail | HTTPValidationError | NoteRead | NotesReadResponse429
+        Any | ErrorDetail | HTTPValidationError | NoteRead | NotesReadResponse429 | NotesReadResponse503 | NotesReadResponse504
     """
 
     return sync_detailed(
@@ -158,7 +200,13 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     if_none_match: None | str | Unset = UNSET,
 ) -> Response[
-    Any | ErrorDetail | HTTPValidationError | NoteRead | NotesReadResponse429
+    Any
+    | ErrorDetail
+    | HTTPValidationError
+    | NoteRead
+    | NotesReadResponse429
+    | NotesReadResponse503
+    | NotesReadResponse504
 ]:
     """Read Note
 
@@ -172,7 +220,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | ErrorDetail | HTTPValidationError | NoteRead | NotesReadResponse429]
+        Response[Any | ErrorDetail | HTTPValidationError | NoteRead | NotesReadResponse429 | NotesReadResponse503 | NotesReadResponse504]
     """
 
     kwargs = _get_kwargs(
@@ -190,7 +238,16 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     if_none_match: None | str | Unset = UNSET,
-) -> Any | ErrorDetail | HTTPValidationError | NoteRead | NotesReadResponse429 | None:
+) -> (
+    Any
+    | ErrorDetail
+    | HTTPValidationError
+    | NoteRead
+    | NotesReadResponse429
+    | NotesReadResponse503
+    | NotesReadResponse504
+    | None
+):
     """Read Note
 
     Args:
@@ -203,7 +260,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | ErrorDetail | HTTPValidationError | NoteRead | NotesReadResponse429
+        Any | ErrorDetail | HTTPValidationError | NoteRead | NotesReadResponse429 | NotesReadResponse503 | NotesReadResponse504
     """
 
     return (

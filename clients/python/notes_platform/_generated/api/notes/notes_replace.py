@@ -11,6 +11,8 @@ from ...models.http_validation_error import HTTPValidationError
 from ...models.note_read import NoteRead
 from ...models.note_write import NoteWrite
 from ...models.notes_replace_response_429 import NotesReplaceResponse429
+from ...models.notes_replace_response_503 import NotesReplaceResponse503
+from ...models.notes_replace_response_504 import NotesReplaceResponse504
 from ...types import UNSET, Response, Unset
 
 
@@ -41,7 +43,15 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ErrorDetail | HTTPValidationError | NoteRead | NotesReplaceResponse429 | None:
+) -> (
+    ErrorDetail
+    | HTTPValidationError
+    | NoteRead
+    | NotesReplaceResponse429
+    | NotesReplaceResponse503
+    | NotesReplaceResponse504
+    | None
+):
     if response.status_code == 200:
         response_200 = NoteRead.from_dict(response.json())
 
@@ -87,6 +97,16 @@ def _parse_response(
 
         return response_429
 
+    if response.status_code == 503:
+        response_503 = NotesReplaceResponse503.from_dict(response.json())
+
+        return response_503
+
+    if response.status_code == 504:
+        response_504 = NotesReplaceResponse504.from_dict(response.json())
+
+        return response_504
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -95,7 +115,14 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ErrorDetail | HTTPValidationError | NoteRead | NotesReplaceResponse429]:
+) -> Response[
+    ErrorDetail
+    | HTTPValidationError
+    | NoteRead
+    | NotesReplaceResponse429
+    | NotesReplaceResponse503
+    | NotesReplaceResponse504
+]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -110,7 +137,14 @@ def sync_detailed(
     client: AuthenticatedClient,
     body: NoteWrite,
     if_match: None | str | Unset = UNSET,
-) -> Response[ErrorDetail | HTTPValidationError | NoteRead | NotesReplaceResponse429]:
+) -> Response[
+    ErrorDetail
+    | HTTPValidationError
+    | NoteRead
+    | NotesReplaceResponse429
+    | NotesReplaceResponse503
+    | NotesReplaceResponse504
+]:
     """Replace Note
 
     Args:
@@ -126,7 +160,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | HTTPValidationError | NoteRead | NotesReplaceResponse429]
+        Response[ErrorDetail | HTTPValidationError | NoteRead | NotesReplaceResponse429 | NotesReplaceResponse503 | NotesReplaceResponse504]
     """
 
     kwargs = _get_kwargs(
@@ -148,7 +182,15 @@ def sync(
     client: AuthenticatedClient,
     body: NoteWrite,
     if_match: None | str | Unset = UNSET,
-) -> ErrorDetail | HTTPValidationError | NoteRead | NotesReplaceResponse429 | None:
+) -> (
+    ErrorDetail
+    | HTTPValidationError
+    | NoteRead
+    | NotesReplaceResponse429
+    | NotesReplaceResponse503
+    | NotesReplaceResponse504
+    | None
+):
     """Replace Note
 
     Args:
@@ -164,7 +206,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | HTTPValidationError | NoteRead | NotesReplaceResponse429
+        ErrorDetail | HTTPValidationError | NoteRead | NotesReplaceResponse429 | NotesReplaceResponse503 | NotesReplaceResponse504
     """
 
     return sync_detailed(
@@ -181,7 +223,14 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     body: NoteWrite,
     if_match: None | str | Unset = UNSET,
-) -> Response[ErrorDetail | HTTPValidationError | NoteRead | NotesReplaceResponse429]:
+) -> Response[
+    ErrorDetail
+    | HTTPValidationError
+    | NoteRead
+    | NotesReplaceResponse429
+    | NotesReplaceResponse503
+    | NotesReplaceResponse504
+]:
     """Replace Note
 
     Args:
@@ -197,7 +246,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | HTTPValidationError | NoteRead | NotesReplaceResponse429]
+        Response[ErrorDetail | HTTPValidationError | NoteRead | NotesReplaceResponse429 | NotesReplaceResponse503 | NotesReplaceResponse504]
     """
 
     kwargs = _get_kwargs(
@@ -217,7 +266,15 @@ async def asyncio(
     client: AuthenticatedClient,
     body: NoteWrite,
     if_match: None | str | Unset = UNSET,
-) -> ErrorDetail | HTTPValidationError | NoteRead | NotesReplaceResponse429 | None:
+) -> (
+    ErrorDetail
+    | HTTPValidationError
+    | NoteRead
+    | NotesReplaceResponse429
+    | NotesReplaceResponse503
+    | NotesReplaceResponse504
+    | None
+):
     """Replace Note
 
     Args:
@@ -233,7 +290,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | HTTPValidationError | NoteRead | NotesReplaceResponse429
+        ErrorDetail | HTTPValidationError | NoteRead | NotesReplaceResponse429 | NotesReplaceResponse503 | NotesReplaceResponse504
     """
 
     return (

@@ -6,6 +6,8 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.openid_configuration_response_429 import OpenidConfigurationResponse429
+from ...models.openid_configuration_response_503 import OpenidConfigurationResponse503
+from ...models.openid_configuration_response_504 import OpenidConfigurationResponse504
 from ...models.response_openid_configuration import ResponseOpenidConfiguration
 from ...types import Response
 
@@ -22,7 +24,13 @@ def _get_kwargs() -> dict[str, Any]:
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> OpenidConfigurationResponse429 | ResponseOpenidConfiguration | None:
+) -> (
+    OpenidConfigurationResponse429
+    | OpenidConfigurationResponse503
+    | OpenidConfigurationResponse504
+    | ResponseOpenidConfiguration
+    | None
+):
     if response.status_code == 200:
         response_200 = ResponseOpenidConfiguration.from_dict(response.json())
 
@@ -33,6 +41,16 @@ def _parse_response(
 
         return response_429
 
+    if response.status_code == 503:
+        response_503 = OpenidConfigurationResponse503.from_dict(response.json())
+
+        return response_503
+
+    if response.status_code == 504:
+        response_504 = OpenidConfigurationResponse504.from_dict(response.json())
+
+        return response_504
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -41,7 +59,12 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[OpenidConfigurationResponse429 | ResponseOpenidConfiguration]:
+) -> Response[
+    OpenidConfigurationResponse429
+    | OpenidConfigurationResponse503
+    | OpenidConfigurationResponse504
+    | ResponseOpenidConfiguration
+]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -53,7 +76,12 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[OpenidConfigurationResponse429 | ResponseOpenidConfiguration]:
+) -> Response[
+    OpenidConfigurationResponse429
+    | OpenidConfigurationResponse503
+    | OpenidConfigurationResponse504
+    | ResponseOpenidConfiguration
+]:
     """Openid Configuration
 
      OpenID Provider metadata for the issuer `<public URL>/auth`, where
@@ -65,7 +93,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[OpenidConfigurationResponse429 | ResponseOpenidConfiguration]
+        Response[OpenidConfigurationResponse429 | OpenidConfigurationResponse503 | OpenidConfigurationResponse504 | ResponseOpenidConfiguration]
     """
 
     kwargs = _get_kwargs()
@@ -80,7 +108,13 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-) -> OpenidConfigurationResponse429 | ResponseOpenidConfiguration | None:
+) -> (
+    OpenidConfigurationResponse429
+    | OpenidConfigurationResponse503
+    | OpenidConfigurationResponse504
+    | ResponseOpenidConfiguration
+    | None
+):
     """Openid Configuration
 
      OpenID Provider metadata for the issuer `<public URL>/auth`, where
@@ -92,7 +126,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        OpenidConfigurationResponse429 | ResponseOpenidConfiguration
+        OpenidConfigurationResponse429 | OpenidConfigurationResponse503 | OpenidConfigurationResponse504 | ResponseOpenidConfiguration
     """
 
     return sync_detailed(
@@ -103,7 +137,12 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[OpenidConfigurationResponse429 | ResponseOpenidConfiguration]:
+) -> Response[
+    OpenidConfigurationResponse429
+    | OpenidConfigurationResponse503
+    | OpenidConfigurationResponse504
+    | ResponseOpenidConfiguration
+]:
     """Openid Configuration
 
      OpenID Provider metadata for the issuer `<public URL>/auth`, where
@@ -115,7 +154,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[OpenidConfigurationResponse429 | ResponseOpenidConfiguration]
+        Response[OpenidConfigurationResponse429 | OpenidConfigurationResponse503 | OpenidConfigurationResponse504 | ResponseOpenidConfiguration]
     """
 
     kwargs = _get_kwargs()
@@ -128,7 +167,13 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-) -> OpenidConfigurationResponse429 | ResponseOpenidConfiguration | None:
+) -> (
+    OpenidConfigurationResponse429
+    | OpenidConfigurationResponse503
+    | OpenidConfigurationResponse504
+    | ResponseOpenidConfiguration
+    | None
+):
     """Openid Configuration
 
      OpenID Provider metadata for the issuer `<public URL>/auth`, where
@@ -140,7 +185,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        OpenidConfigurationResponse429 | ResponseOpenidConfiguration
+        OpenidConfigurationResponse429 | OpenidConfigurationResponse503 | OpenidConfigurationResponse504 | ResponseOpenidConfiguration
     """
 
     return (

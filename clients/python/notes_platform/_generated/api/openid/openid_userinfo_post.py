@@ -7,6 +7,8 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error_detail import ErrorDetail
 from ...models.openid_userinfo_post_response_429 import OpenidUserinfoPostResponse429
+from ...models.openid_userinfo_post_response_503 import OpenidUserinfoPostResponse503
+from ...models.openid_userinfo_post_response_504 import OpenidUserinfoPostResponse504
 from ...models.user_info import UserInfo
 from ...types import Response
 
@@ -23,7 +25,14 @@ def _get_kwargs() -> dict[str, Any]:
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ErrorDetail | OpenidUserinfoPostResponse429 | UserInfo | None:
+) -> (
+    ErrorDetail
+    | OpenidUserinfoPostResponse429
+    | OpenidUserinfoPostResponse503
+    | OpenidUserinfoPostResponse504
+    | UserInfo
+    | None
+):
     if response.status_code == 200:
         response_200 = UserInfo.from_dict(response.json())
 
@@ -44,6 +53,16 @@ def _parse_response(
 
         return response_429
 
+    if response.status_code == 503:
+        response_503 = OpenidUserinfoPostResponse503.from_dict(response.json())
+
+        return response_503
+
+    if response.status_code == 504:
+        response_504 = OpenidUserinfoPostResponse504.from_dict(response.json())
+
+        return response_504
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -52,7 +71,13 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ErrorDetail | OpenidUserinfoPostResponse429 | UserInfo]:
+) -> Response[
+    ErrorDetail
+    | OpenidUserinfoPostResponse429
+    | OpenidUserinfoPostResponse503
+    | OpenidUserinfoPostResponse504
+    | UserInfo
+]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -64,7 +89,13 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient,
-) -> Response[ErrorDetail | OpenidUserinfoPostResponse429 | UserInfo]:
+) -> Response[
+    ErrorDetail
+    | OpenidUserinfoPostResponse429
+    | OpenidUserinfoPostResponse503
+    | OpenidUserinfoPostResponse504
+    | UserInfo
+]:
     """Userinfo
 
      Claims about the person a token granted `openid` was issued for
@@ -77,7 +108,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | OpenidUserinfoPostResponse429 | UserInfo]
+        Response[ErrorDetail | OpenidUserinfoPostResponse429 | OpenidUserinfoPostResponse503 | OpenidUserinfoPostResponse504 | UserInfo]
     """
 
     kwargs = _get_kwargs()
@@ -92,7 +123,14 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient,
-) -> ErrorDetail | OpenidUserinfoPostResponse429 | UserInfo | None:
+) -> (
+    ErrorDetail
+    | OpenidUserinfoPostResponse429
+    | OpenidUserinfoPostResponse503
+    | OpenidUserinfoPostResponse504
+    | UserInfo
+    | None
+):
     """Userinfo
 
      Claims about the person a token granted `openid` was issued for
@@ -105,7 +143,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | OpenidUserinfoPostResponse429 | UserInfo
+        ErrorDetail | OpenidUserinfoPostResponse429 | OpenidUserinfoPostResponse503 | OpenidUserinfoPostResponse504 | UserInfo
     """
 
     return sync_detailed(
@@ -116,7 +154,13 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
-) -> Response[ErrorDetail | OpenidUserinfoPostResponse429 | UserInfo]:
+) -> Response[
+    ErrorDetail
+    | OpenidUserinfoPostResponse429
+    | OpenidUserinfoPostResponse503
+    | OpenidUserinfoPostResponse504
+    | UserInfo
+]:
     """Userinfo
 
      Claims about the person a token granted `openid` was issued for
@@ -129,7 +173,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | OpenidUserinfoPostResponse429 | UserInfo]
+        Response[ErrorDetail | OpenidUserinfoPostResponse429 | OpenidUserinfoPostResponse503 | OpenidUserinfoPostResponse504 | UserInfo]
     """
 
     kwargs = _get_kwargs()
@@ -142,7 +186,14 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient,
-) -> ErrorDetail | OpenidUserinfoPostResponse429 | UserInfo | None:
+) -> (
+    ErrorDetail
+    | OpenidUserinfoPostResponse429
+    | OpenidUserinfoPostResponse503
+    | OpenidUserinfoPostResponse504
+    | UserInfo
+    | None
+):
     """Userinfo
 
      Claims about the person a token granted `openid` was issued for
@@ -155,7 +206,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | OpenidUserinfoPostResponse429 | UserInfo
+        ErrorDetail | OpenidUserinfoPostResponse429 | OpenidUserinfoPostResponse503 | OpenidUserinfoPostResponse504 | UserInfo
     """
 
     return (

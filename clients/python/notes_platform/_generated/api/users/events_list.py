@@ -9,6 +9,8 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error_detail import ErrorDetail
 from ...models.events_list_response_429 import EventsListResponse429
+from ...models.events_list_response_503 import EventsListResponse503
+from ...models.events_list_response_504 import EventsListResponse504
 from ...models.events_list_type_type_0 import EventsListTypeType0
 from ...models.http_validation_error import HTTPValidationError
 from ...models.security_event_read import SecurityEventRead
@@ -83,6 +85,8 @@ def _parse_response(
 ) -> (
     ErrorDetail
     | EventsListResponse429
+    | EventsListResponse503
+    | EventsListResponse504
     | HTTPValidationError
     | list[SecurityEventRead]
     | None
@@ -117,6 +121,16 @@ def _parse_response(
 
         return response_429
 
+    if response.status_code == 503:
+        response_503 = EventsListResponse503.from_dict(response.json())
+
+        return response_503
+
+    if response.status_code == 504:
+        response_504 = EventsListResponse504.from_dict(response.json())
+
+        return response_504
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -126,7 +140,12 @@ def _parse_response(
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> Response[
-    ErrorDetail | EventsListResponse429 | HTTPValidationError | list[SecurityEventRead]
+    ErrorDetail
+    | EventsListResponse429
+    | EventsListResponse503
+    | EventsListResponse504
+    | HTTPValidationError
+    | list[SecurityEventRead]
 ]:
     return Response(
         status_code=HTTPStatus(response.status_code),
@@ -146,7 +165,12 @@ def sync_detailed(
     offset: int | Unset = 0,
     limit: int | Unset = 50,
 ) -> Response[
-    ErrorDetail | EventsListResponse429 | HTTPValidationError | list[SecurityEventRead]
+    ErrorDetail
+    | EventsListResponse429
+    | EventsListResponse503
+    | EventsListResponse504
+    | HTTPValidationError
+    | list[SecurityEventRead]
 ]:
     """List Events
 
@@ -165,7 +189,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | EventsListResponse429 | HTTPValidationError | list[SecurityEventRead]]
+        Response[ErrorDetail | EventsListResponse429 | EventsListResponse503 | EventsListResponse504 | HTTPValidationError | list[SecurityEventRead]]
     """
 
     kwargs = _get_kwargs(
@@ -196,6 +220,8 @@ def sync(
 ) -> (
     ErrorDetail
     | EventsListResponse429
+    | EventsListResponse503
+    | EventsListResponse504
     | HTTPValidationError
     | list[SecurityEventRead]
     | None
@@ -217,7 +243,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | EventsListResponse429 | HTTPValidationError | list[SecurityEventRead]
+        ErrorDetail | EventsListResponse429 | EventsListResponse503 | EventsListResponse504 | HTTPValidationError | list[SecurityEventRead]
     """
 
     return sync_detailed(
@@ -241,7 +267,12 @@ async def asyncio_detailed(
     offset: int | Unset = 0,
     limit: int | Unset = 50,
 ) -> Response[
-    ErrorDetail | EventsListResponse429 | HTTPValidationError | list[SecurityEventRead]
+    ErrorDetail
+    | EventsListResponse429
+    | EventsListResponse503
+    | EventsListResponse504
+    | HTTPValidationError
+    | list[SecurityEventRead]
 ]:
     """List Events
 
@@ -260,7 +291,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | EventsListResponse429 | HTTPValidationError | list[SecurityEventRead]]
+        Response[ErrorDetail | EventsListResponse429 | EventsListResponse503 | EventsListResponse504 | HTTPValidationError | list[SecurityEventRead]]
     """
 
     kwargs = _get_kwargs(
@@ -289,6 +320,8 @@ async def asyncio(
 ) -> (
     ErrorDetail
     | EventsListResponse429
+    | EventsListResponse503
+    | EventsListResponse504
     | HTTPValidationError
     | list[SecurityEventRead]
     | None
@@ -310,7 +343,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | EventsListResponse429 | HTTPValidationError | list[SecurityEventRead]
+        ErrorDetail | EventsListResponse429 | EventsListResponse503 | EventsListResponse504 | HTTPValidationError | list[SecurityEventRead]
     """
 
     return (

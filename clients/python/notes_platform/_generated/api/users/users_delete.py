@@ -10,6 +10,8 @@ from ...client import AuthenticatedClient, Client
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
 from ...models.users_delete_response_429 import UsersDeleteResponse429
+from ...models.users_delete_response_503 import UsersDeleteResponse503
+from ...models.users_delete_response_504 import UsersDeleteResponse504
 from ...types import Response
 
 
@@ -29,7 +31,15 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Any | ErrorDetail | HTTPValidationError | UsersDeleteResponse429 | None:
+) -> (
+    Any
+    | ErrorDetail
+    | HTTPValidationError
+    | UsersDeleteResponse429
+    | UsersDeleteResponse503
+    | UsersDeleteResponse504
+    | None
+):
     if response.status_code == 204:
         response_204 = cast(Any, None)
         return response_204
@@ -64,6 +74,16 @@ def _parse_response(
 
         return response_429
 
+    if response.status_code == 503:
+        response_503 = UsersDeleteResponse503.from_dict(response.json())
+
+        return response_503
+
+    if response.status_code == 504:
+        response_504 = UsersDeleteResponse504.from_dict(response.json())
+
+        return response_504
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -72,7 +92,14 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Any | ErrorDetail | HTTPValidationError | UsersDeleteResponse429]:
+) -> Response[
+    Any
+    | ErrorDetail
+    | HTTPValidationError
+    | UsersDeleteResponse429
+    | UsersDeleteResponse503
+    | UsersDeleteResponse504
+]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -85,7 +112,14 @@ def sync_detailed(
     user_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> Response[Any | ErrorDetail | HTTPValidationError | UsersDeleteResponse429]:
+) -> Response[
+    Any
+    | ErrorDetail
+    | HTTPValidationError
+    | UsersDeleteResponse429
+    | UsersDeleteResponse503
+    | UsersDeleteResponse504
+]:
     """Delete User
 
     Args:
@@ -96,7 +130,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | ErrorDetail | HTTPValidationError | UsersDeleteResponse429]
+        Response[Any | ErrorDetail | HTTPValidationError | UsersDeleteResponse429 | UsersDeleteResponse503 | UsersDeleteResponse504]
     """
 
     kwargs = _get_kwargs(
@@ -114,7 +148,15 @@ def sync(
     user_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> Any | ErrorDetail | HTTPValidationError | UsersDeleteResponse429 | None:
+) -> (
+    Any
+    | ErrorDetail
+    | HTTPValidationError
+    | UsersDeleteResponse429
+    | UsersDeleteResponse503
+    | UsersDeleteResponse504
+    | None
+):
     """Delete User
 
     Args:
@@ -125,7 +167,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | ErrorDetail | HTTPValidationError | UsersDeleteResponse429
+        Any | ErrorDetail | HTTPValidationError | UsersDeleteResponse429 | UsersDeleteResponse503 | UsersDeleteResponse504
     """
 
     return sync_detailed(
@@ -138,7 +180,14 @@ async def asyncio_detailed(
     user_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> Response[Any | ErrorDetail | HTTPValidationError | UsersDeleteResponse429]:
+) -> Response[
+    Any
+    | ErrorDetail
+    | HTTPValidationError
+    | UsersDeleteResponse429
+    | UsersDeleteResponse503
+    | UsersDeleteResponse504
+]:
     """Delete User
 
     Args:
@@ -149,7 +198,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | ErrorDetail | HTTPValidationError | UsersDeleteResponse429]
+        Response[Any | ErrorDetail | HTTPValidationError | UsersDeleteResponse429 | UsersDeleteResponse503 | UsersDeleteResponse504]
     """
 
     kwargs = _get_kwargs(
@@ -165,7 +214,15 @@ async def asyncio(
     user_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> Any | ErrorDetail | HTTPValidationError | UsersDeleteResponse429 | None:
+) -> (
+    Any
+    | ErrorDetail
+    | HTTPValidationError
+    | UsersDeleteResponse429
+    | UsersDeleteResponse503
+    | UsersDeleteResponse504
+    | None
+):
     """Delete User
 
     Args:
@@ -176,7 +233,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | ErrorDetail | HTTPValidationError | UsersDeleteResponse429
+        Any | ErrorDetail | HTTPValidationError | UsersDeleteResponse429 | UsersDeleteResponse503 | UsersDeleteResponse504
     """
 
     return (

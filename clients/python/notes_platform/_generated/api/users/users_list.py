@@ -9,6 +9,8 @@ from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
 from ...models.user_read import UserRead
 from ...models.users_list_response_429 import UsersListResponse429
+from ...models.users_list_response_503 import UsersListResponse503
+from ...models.users_list_response_504 import UsersListResponse504
 from ...types import UNSET, Response, Unset
 
 
@@ -37,7 +39,15 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ErrorDetail | HTTPValidationError | UsersListResponse429 | list[UserRead] | None:
+) -> (
+    ErrorDetail
+    | HTTPValidationError
+    | UsersListResponse429
+    | UsersListResponse503
+    | UsersListResponse504
+    | list[UserRead]
+    | None
+):
     if response.status_code == 200:
         response_200 = []
         _response_200 = response.json()
@@ -68,6 +78,16 @@ def _parse_response(
 
         return response_429
 
+    if response.status_code == 503:
+        response_503 = UsersListResponse503.from_dict(response.json())
+
+        return response_503
+
+    if response.status_code == 504:
+        response_504 = UsersListResponse504.from_dict(response.json())
+
+        return response_504
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -77,7 +97,12 @@ def _parse_response(
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> Response[
-    ErrorDetail | HTTPValidationError | UsersListResponse429 | list[UserRead]
+    ErrorDetail
+    | HTTPValidationError
+    | UsersListResponse429
+    | UsersListResponse503
+    | UsersListResponse504
+    | list[UserRead]
 ]:
     return Response(
         status_code=HTTPStatus(response.status_code),
@@ -93,7 +118,12 @@ def sync_detailed(
     offset: int | Unset = 0,
     limit: int | Unset = 50,
 ) -> Response[
-    ErrorDetail | HTTPValidationError | UsersListResponse429 | list[UserRead]
+    ErrorDetail
+    | HTTPValidationError
+    | UsersListResponse429
+    | UsersListResponse503
+    | UsersListResponse504
+    | list[UserRead]
 ]:
     """List Users
 
@@ -106,7 +136,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | HTTPValidationError | UsersListResponse429 | list[UserRead]]
+        Response[ErrorDetail | HTTPValidationError | UsersListResponse429 | UsersListResponse503 | UsersListResponse504 | list[UserRead]]
     """
 
     kwargs = _get_kwargs(
@@ -126,7 +156,15 @@ def sync(
     client: AuthenticatedClient,
     offset: int | Unset = 0,
     limit: int | Unset = 50,
-) -> ErrorDetail | HTTPValidationError | UsersListResponse429 | list[UserRead] | None:
+) -> (
+    ErrorDetail
+    | HTTPValidationError
+    | UsersListResponse429
+    | UsersListResponse503
+    | UsersListResponse504
+    | list[UserRead]
+    | None
+):
     """List Users
 
     Args:
@@ -138,7 +176,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | HTTPValidationError | UsersListResponse429 | list[UserRead]
+        ErrorDetail | HTTPValidationError | UsersListResponse429 | UsersListResponse503 | UsersListResponse504 | list[UserRead]
     """
 
     return sync_detailed(
@@ -154,7 +192,12 @@ async def asyncio_detailed(
     offset: int | Unset = 0,
     limit: int | Unset = 50,
 ) -> Response[
-    ErrorDetail | HTTPValidationError | UsersListResponse429 | list[UserRead]
+    ErrorDetail
+    | HTTPValidationError
+    | UsersListResponse429
+    | UsersListResponse503
+    | UsersListResponse504
+    | list[UserRead]
 ]:
     """List Users
 
@@ -167,7 +210,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | HTTPValidationError | UsersListResponse429 | list[UserRead]]
+        Response[ErrorDetail | HTTPValidationError | UsersListResponse429 | UsersListResponse503 | UsersListResponse504 | list[UserRead]]
     """
 
     kwargs = _get_kwargs(
@@ -185,7 +228,15 @@ async def asyncio(
     client: AuthenticatedClient,
     offset: int | Unset = 0,
     limit: int | Unset = 50,
-) -> ErrorDetail | HTTPValidationError | UsersListResponse429 | list[UserRead] | None:
+) -> (
+    ErrorDetail
+    | HTTPValidationError
+    | UsersListResponse429
+    | UsersListResponse503
+    | UsersListResponse504
+    | list[UserRead]
+    | None
+):
     """List Users
 
     Args:
@@ -197,7 +248,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | HTTPValidationError | UsersListResponse429 | list[UserRead]
+        ErrorDetail | HTTPValidationError | UsersListResponse429 | UsersListResponse503 | UsersListResponse504 | list[UserRead]
     """
 
     return (

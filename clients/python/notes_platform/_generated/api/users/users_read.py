@@ -11,6 +11,8 @@ from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
 from ...models.user_read import UserRead
 from ...models.users_read_response_429 import UsersReadResponse429
+from ...models.users_read_response_503 import UsersReadResponse503
+from ...models.users_read_response_504 import UsersReadResponse504
 from ...types import Response
 
 
@@ -30,7 +32,15 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ErrorDetail | HTTPValidationError | UserRead | UsersReadResponse429 | None:
+) -> (
+    ErrorDetail
+    | HTTPValidationError
+    | UserRead
+    | UsersReadResponse429
+    | UsersReadResponse503
+    | UsersReadResponse504
+    | None
+):
     if response.status_code == 200:
         response_200 = UserRead.from_dict(response.json())
 
@@ -61,6 +71,16 @@ def _parse_response(
 
         return response_429
 
+    if response.status_code == 503:
+        response_503 = UsersReadResponse503.from_dict(response.json())
+
+        return response_503
+
+    if response.status_code == 504:
+        response_504 = UsersReadResponse504.from_dict(response.json())
+
+        return response_504
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -69,7 +89,14 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ErrorDetail | HTTPValidationError | UserRead | UsersReadResponse429]:
+) -> Response[
+    ErrorDetail
+    | HTTPValidationError
+    | UserRead
+    | UsersReadResponse429
+    | UsersReadResponse503
+    | UsersReadResponse504
+]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -82,7 +109,14 @@ def sync_detailed(
     user_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> Response[ErrorDetail | HTTPValidationError | UserRead | UsersReadResponse429]:
+) -> Response[
+    ErrorDetail
+    | HTTPValidationError
+    | UserRead
+    | UsersReadResponse429
+    | UsersReadResponse503
+    | UsersReadResponse504
+]:
     """Read User
 
     Args:
@@ -93,7 +127,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | HTTPValidationError | UserRead | UsersReadResponse429]
+        Response[ErrorDetail | HTTPValidationError | UserRead | UsersReadResponse429 | UsersReadResponse503 | UsersReadResponse504]
     """
 
     kwargs = _get_kwargs(
@@ -111,7 +145,15 @@ def sync(
     user_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> ErrorDetail | HTTPValidationError | UserRead | UsersReadResponse429 | None:
+) -> (
+    ErrorDetail
+    | HTTPValidationError
+    | UserRead
+    | UsersReadResponse429
+    | UsersReadResponse503
+    | UsersReadResponse504
+    | None
+):
     """Read User
 
     Args:
@@ -122,7 +164,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | HTTPValidationError | UserRead | UsersReadResponse429
+        ErrorDetail | HTTPValidationError | UserRead | UsersReadResponse429 | UsersReadResponse503 | UsersReadResponse504
     """
 
     return sync_detailed(
@@ -135,7 +177,14 @@ async def asyncio_detailed(
     user_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> Response[ErrorDetail | HTTPValidationError | UserRead | UsersReadResponse429]:
+) -> Response[
+    ErrorDetail
+    | HTTPValidationError
+    | UserRead
+    | UsersReadResponse429
+    | UsersReadResponse503
+    | UsersReadResponse504
+]:
     """Read User
 
     Args:
@@ -146,7 +195,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | HTTPValidationError | UserRead | UsersReadResponse429]
+        Response[ErrorDetail | HTTPValidationError | UserRead | UsersReadResponse429 | UsersReadResponse503 | UsersReadResponse504]
     """
 
     kwargs = _get_kwargs(
@@ -162,7 +211,15 @@ async def asyncio(
     user_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> ErrorDetail | HTTPValidationError | UserRead | UsersReadResponse429 | None:
+) -> (
+    ErrorDetail
+    | HTTPValidationError
+    | UserRead
+    | UsersReadResponse429
+    | UsersReadResponse503
+    | UsersReadResponse504
+    | None
+):
     """Read User
 
     Args:
@@ -173,7 +230,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | HTTPValidationError | UserRead | UsersReadResponse429
+        ErrorDetail | HTTPValidationError | UserRead | UsersReadResponse429 | UsersReadResponse503 | UsersReadResponse504
     """
 
     return (

@@ -12,6 +12,7 @@ from ...models.http_validation_error import HTTPValidationError
 from ...models.user_read import UserRead
 from ...models.user_update_admin import UserUpdateAdmin
 from ...models.users_update_response_429 import UsersUpdateResponse429
+from ...models.users_update_response_504 import UsersUpdateResponse504
 from ...types import Response
 
 
@@ -39,7 +40,14 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ErrorDetail | HTTPValidationError | UserRead | UsersUpdateResponse429 | None:
+) -> (
+    ErrorDetail
+    | HTTPValidationError
+    | UserRead
+    | UsersUpdateResponse429
+    | UsersUpdateResponse504
+    | None
+):
     if response.status_code == 200:
         response_200 = UserRead.from_dict(response.json())
 
@@ -90,6 +98,11 @@ def _parse_response(
 
         return response_503
 
+    if response.status_code == 504:
+        response_504 = UsersUpdateResponse504.from_dict(response.json())
+
+        return response_504
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -98,7 +111,13 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ErrorDetail | HTTPValidationError | UserRead | UsersUpdateResponse429]:
+) -> Response[
+    ErrorDetail
+    | HTTPValidationError
+    | UserRead
+    | UsersUpdateResponse429
+    | UsersUpdateResponse504
+]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -112,7 +131,13 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: UserUpdateAdmin,
-) -> Response[ErrorDetail | HTTPValidationError | UserRead | UsersUpdateResponse429]:
+) -> Response[
+    ErrorDetail
+    | HTTPValidationError
+    | UserRead
+    | UsersUpdateResponse429
+    | UsersUpdateResponse504
+]:
     """Update User
 
      A new `email` applies at once, unverified; a token is sent to it.
@@ -126,7 +151,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | HTTPValidationError | UserRead | UsersUpdateResponse429]
+        Response[ErrorDetail | HTTPValidationError | UserRead | UsersUpdateResponse429 | UsersUpdateResponse504]
     """
 
     kwargs = _get_kwargs(
@@ -146,7 +171,14 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: UserUpdateAdmin,
-) -> ErrorDetail | HTTPValidationError | UserRead | UsersUpdateResponse429 | None:
+) -> (
+    ErrorDetail
+    | HTTPValidationError
+    | UserRead
+    | UsersUpdateResponse429
+    | UsersUpdateResponse504
+    | None
+):
     """Update User
 
      A new `email` applies at once, unverified; a token is sent to it.
@@ -160,7 +192,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | HTTPValidationError | UserRead | UsersUpdateResponse429
+        ErrorDetail | HTTPValidationError | UserRead | UsersUpdateResponse429 | UsersUpdateResponse504
     """
 
     return sync_detailed(
@@ -175,7 +207,13 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: UserUpdateAdmin,
-) -> Response[ErrorDetail | HTTPValidationError | UserRead | UsersUpdateResponse429]:
+) -> Response[
+    ErrorDetail
+    | HTTPValidationError
+    | UserRead
+    | UsersUpdateResponse429
+    | UsersUpdateResponse504
+]:
     """Update User
 
      A new `email` applies at once, unverified; a token is sent to it.
@@ -189,7 +227,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | HTTPValidationError | UserRead | UsersUpdateResponse429]
+        Response[ErrorDetail | HTTPValidationError | UserRead | UsersUpdateResponse429 | UsersUpdateResponse504]
     """
 
     kwargs = _get_kwargs(
@@ -207,7 +245,14 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: UserUpdateAdmin,
-) -> ErrorDetail | HTTPValidationError | UserRead | UsersUpdateResponse429 | None:
+) -> (
+    ErrorDetail
+    | HTTPValidationError
+    | UserRead
+    | UsersUpdateResponse429
+    | UsersUpdateResponse504
+    | None
+):
     """Update User
 
      A new `email` applies at once, unverified; a token is sent to it.
@@ -221,7 +266,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | HTTPValidationError | UserRead | UsersUpdateResponse429
+        ErrorDetail | HTTPValidationError | UserRead | UsersUpdateResponse429 | UsersUpdateResponse504
     """
 
     return (
