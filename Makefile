@@ -9,10 +9,10 @@ ifeq ($(SERVICE_PACKAGES),)
 $(error deploy/services.py did not list the services: is $(PYTHON) a Python 3?)
 endif
 # Every package with tests of its own; each runs in its own pytest process.
-PACKAGES := common $(foreach p,$(SERVICE_PACKAGES),$(firstword $(subst /, ,$(p)))) deploy
+PACKAGES := common $(foreach p,$(SERVICE_PACKAGES),$(firstword $(subst /, ,$(p)))) deploy clients/python
 PACKAGE_DIRS := $(foreach p,$(PACKAGES),$(wildcard $(p)/pyproject.toml))
 
-.PHONY: run backup restore test lint typecheck unit e2e bench openapi openapi-check migrations-lint format clean system-tools monitoring-check promtool
+.PHONY: run backup restore test lint typecheck unit e2e bench openapi openapi-check client client-check migrations-lint format clean system-tools monitoring-check promtool
 
 $(STAMP): constraints.txt requirements-dev.txt $(PACKAGE_DIRS)
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is needed (set PYTHON=...)"; exit 1; }
@@ -33,25 +33,26 @@ restore: $(STAMP)
 	@test -n "$(BACKUP_FILE)" || { echo "usage: make restore BACKUP_FILE=<file>.dump [DATABASE_URL=...]"; exit 2; }
 	$(BIN)/python deploy/backup.py restore --file "$(BACKUP_FILE)"
 
-test: lint typecheck migrations-lint unit openapi-check monitoring-check e2e
+test: lint typecheck migrations-lint unit openapi-check client-check monitoring-check e2e
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/bandit -q -c pyproject.toml -r common/platform_common $(SERVICE_PACKAGES)
+	$(BIN)/bandit -q -c pyproject.toml -r common/platform_common $(SERVICE_PACKAGES) \
+		clients/python/notes_platform -x clients/python/notes_platform/_generated
 
 typecheck: $(STAMP)
 	@for p in $(PACKAGES) tests-e2e bench; do \
 		[ -d $$p ] || continue; \
 		echo "mypy --strict $$p"; \
-		(cd $$p && MYPYPATH=../deploy ../$(BIN)/mypy --config-file ../pyproject.toml .) || exit 1; \
+		(cd $$p && MYPYPATH=$(CURDIR)/deploy $(CURDIR)/$(BIN)/mypy --config-file $(CURDIR)/pyproject.toml .) || exit 1; \
 	done
 
 unit: $(STAMP)
 	@for p in $(PACKAGES); do \
 		[ -d $$p/tests ] || continue; \
 		echo "== pytest $$p"; \
-		(cd $$p && ../$(BIN)/python -m pytest) || exit 1; \
+		(cd $$p && $(CURDIR)/$(BIN)/python -m pytest) || exit 1; \
 	done
 
 e2e: $(STAMP) system-tools
@@ -93,6 +94,15 @@ openapi: $(STAMP)
 # new major number (deploy/openapi_check.py says what counts as breaking).
 openapi-check: $(STAMP)
 	$(BIN)/python deploy/openapi_check.py
+
+# The Python client (clients/python): the gateway's merged document, built
+# from the committed ones, and openapi-python-client's code for it
+# (deploy/python_client.py). `make client-check` fails when either is stale.
+client: $(STAMP)
+	$(BIN)/python deploy/python_client.py write
+
+client-check: $(STAMP)
+	$(BIN)/python deploy/python_client.py check
 
 # Each migration newer than its service's recorded cutoff, rendered to SQL
 # offline and read by squawk (deploy/migrations_lint.py, docs/migrations.md).

@@ -23,16 +23,21 @@ ROOT = Path(__file__).resolve().parents[1]
 ROUTE_TEMPLATES = ROOT / "gateway" / "gateway" / "route_templates.json"
 
 
-def forwarded(service: Service) -> Callable[[str], bool]:
-    """Whether the gateway forwards a path to `service`, an upstream: as its
-    entry says, or, built in, as the gateway's own table does."""
+def public_paths(service: Service) -> Any:
+    """The gateway's `PublicPaths` of `service`, an upstream: as its entry
+    says, or, built in, as the gateway's own table does."""
     assert service.upstream is not None
-    if service.upstream != BUILT_IN:
-        return service.upstream.exposes
     # Imported by name, as the services' apps are: deploy/ is no package of theirs.
+    if service.upstream != BUILT_IN:
+        routing = importlib.import_module("gateway.routing")
+        return routing.PublicPaths(service.upstream.prefixes, service.upstream.exact_paths)
     defaults = importlib.import_module("gateway.upstreams").DEFAULT_UPSTREAMS
-    spec = next(u for u in defaults if u.name == service.name)
-    exposes: Callable[[str], bool] = spec.exposes
+    return next(u for u in defaults if u.name == service.name).public_paths
+
+
+def forwarded(service: Service) -> Callable[[str], bool]:
+    """Whether the gateway forwards a path to `service`, an upstream."""
+    exposes: Callable[[str], bool] = public_paths(service).exposes
     return exposes
 
 

@@ -3,8 +3,10 @@
 Compares each committed `<service>/openapi.json` (as in the work tree) with its
 version at a git ref (`OPENAPI_BASE`, default `HEAD~1`) and fails on a removed
 path or operation, a removed success (2xx) response, a removed response field
-or enum value, a new required request field (body property or parameter), or
-a changed type, unless the document's `info.version` has a new major number.
+or enum value, a new required request field (body property or parameter), a
+changed type, or a renamed or removed operation id (generated clients name
+their methods after them: the Python client's `notes_list`), unless the
+document's `info.version` has a new major number.
 Additions (a new path, a new optional request field, a new response field)
 pass. Without a base (a fresh clone with one commit, a shallow clone, a new
 document) there is nothing to compare: it says "no base" and passes.
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
@@ -24,6 +27,9 @@ from typing import Any, Literal
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_BASE = "HEAD~1"
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+# The form of every operation id (docs/architecture.md, "Operation ids"):
+# lowercase words joined by single hyphens, resource first, action last.
+OPERATION_ID = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)+")
 
 Document = Mapping[str, Any]
 Schema = Mapping[str, Any]
@@ -84,6 +90,7 @@ class Comparison:
 
     def operation(self, where: str, old_item: Any, new_item: Any, method: str) -> None:
         old_op, new_op = old_item[method], new_item[method]
+        self.operation_id(where, old_op.get("operationId"), new_op.get("operationId"))
         # Shared schemas are compared once per operation, so each break names
         # every operation it affects.
         self._seen = set()
@@ -110,6 +117,14 @@ class Comparison:
                 "response",
                 missing_breaks=False,
             )
+
+    def operation_id(self, where: str, old: Any, new: Any) -> None:
+        if old is None or old == new:
+            return
+        if new is None:
+            self.breaks.append(f"{where}: operation id `{old}` removed")
+        else:
+            self.breaks.append(f"{where}: operation id `{old}` renamed to `{new}`")
 
     def parameters(self, where: str, old: list[Any], new: list[Any]) -> None:
         old_by_key = {(p["in"], p["name"]): p for p in (resolve(self.old, q) for q in old)}

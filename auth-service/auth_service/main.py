@@ -363,7 +363,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # 2.1.0: the RFC 8414 metadata at /.well-known/oauth-authorization-server/auth too.
         # 2.2.0: the revocation list names sessions and clients too.
         # 2.3.0: TOTP (/auth/me/mfa/totp), mfa_required and the mfa-otp grant.
-        version="2.3.0",
+        # 3.0.0: stable operation ids (`auth-token`, `me-read`...), FastAPI's
+        # generated ones renamed (docs/architecture.md, "Operation ids").
+        version="3.0.0",
         description="Users, registration, login and every token of the notes platform.",
         lifespan=lifespan,
         exception_handlers={

@@ -16,15 +16,15 @@ def health_router(readiness: ReadinessCheck) -> APIRouter:
     """`readiness` returns one entry per dependency, each with a boolean `ok`."""
     router = APIRouter(tags=["health"])
 
-    @router.get("/ping")
+    @router.get("/ping", operation_id="health-ping")
     async def ping() -> dict[str, str]:
         return {"ping": "pong!"}
 
-    @router.get("/health/live")
+    @router.get("/health/live", operation_id="health-live")
     async def live() -> dict[str, str]:
         return {"status": "ok"}
 
-    @router.get("/health/ready")
+    @router.get("/health/ready", operation_id="health-ready")
     async def ready(request: Request, response: Response) -> dict[str, Any]:
         checks = await readiness(request)
         healthy = all(check.get("ok") for check in checks.values())

@@ -13,6 +13,7 @@ PREFIXES = {
     "notes-service/": "notes-service/notes_service/",
     "platform_common/": "common/platform_common/",
     "deploy/": "deploy/",
+    "clients/": "clients/",
 }
 PATH = re.compile(r"`([a-z_\-]+/[A-Za-z0-9_./\-]*)`")
 

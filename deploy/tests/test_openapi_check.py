@@ -44,16 +44,21 @@ def base_document() -> dict[str, Any]:
         "paths": {
             "/notes/{note_id}": {
                 "get": {
+                    "operationId": "notes-read",
                     "parameters": [
                         parameter("note_id", "path", True, "integer"),
                         parameter("fields", "query", False, "string"),
                     ],
                     "responses": {"200": {"content": json_body("Note")}},
                 },
-                "delete": {"responses": {"204": {"description": "gone"}}},
+                "delete": {
+                    "operationId": "notes-delete",
+                    "responses": {"204": {"description": "gone"}},
+                },
             },
             "/notes": {
                 "post": {
+                    "operationId": "notes-create",
                     "requestBody": {
                         "required": True,
                         "content": json_body("NoteCreate"),
@@ -179,6 +184,17 @@ class TestBreakingChanges:
             "type changed from ['string'] to ['null', 'string']",
         ]
 
+    def test_renamed_operation_id(self) -> None:
+        """A generated client names its methods after the ids (issue 29)."""
+        assert changed(lambda d: get_note(d).update(operationId="note-get")) == [
+            f"{GET_NOTE}: operation id `notes-read` renamed to `note-get`"
+        ]
+
+    def test_removed_operation_id(self) -> None:
+        assert changed(lambda d: get_note(d).pop("operationId")) == [
+            f"{GET_NOTE}: operation id `notes-read` removed"
+        ]
+
 
 class TestWhatPasses:
     def test_identical(self) -> None:
@@ -218,6 +234,11 @@ class TestWhatPasses:
             schemas(d)["NoteCreate"]["properties"]["description"] = NULLABLE_STRING
 
         assert changed(widen) == []
+
+    def test_an_operation_id_given_where_there_was_none(self) -> None:
+        base = base_document()
+        get_note(base).pop("operationId")
+        assert openapi_check.breaking_changes(base, base_document()) == []
 
     def test_a_new_major_version_may_break(self) -> None:
         def break_and_bump(d: dict[str, Any]) -> None:

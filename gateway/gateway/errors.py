@@ -10,6 +10,23 @@ from starlette.responses import JSONResponse
 from platform_common.errors import ServiceError
 
 
+def documented_error(description: str, headers: Mapping[str, object]) -> dict[str, object]:
+    """An OpenAPI response of the merged document for one of the gateway's own answers."""
+    return {
+        "description": description,
+        "headers": dict(headers),
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"detail": {"type": "string"}},
+                    "required": ["detail"],
+                }
+            }
+        },
+    }
+
+
 def error_response(
     status_code: int, detail: str, headers: Mapping[str, str] | None = None
 ) -> JSONResponse:

@@ -11,12 +11,22 @@ from starlette.staticfiles import StaticFiles
 from gateway.config import Settings, get_settings
 from gateway.docs import ASSETS_PATH, SWAGGER_ASSETS, TITLE, VERSION, docs_router
 from gateway.middleware import GatewayMiddleware
+from gateway.openapi_merge import Document
 from gateway.quotas import document_quota
 from gateway.readiness import READINESS_PATH, readiness
 from gateway.state import GatewayState
 from platform_common.app import create_service_app, uvicorn_factory
 
 SERVICE = "gateway"
+
+
+def own_document(app: FastAPI) -> Document:
+    """The gateway's own routes, which head the merged document (also read by
+    `make openapi` to write the merged document the Python client is built from)."""
+    base = get_openapi(title=TITLE, version=VERSION, routes=app.routes)
+    # The public's /health/ready is counted against its address (gateway.middleware).
+    document_quota(base["paths"][READINESS_PATH]["get"])
+    return base
 
 
 def create_app(
@@ -29,11 +39,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # The gateway's own routes head the merged document.
-        base = get_openapi(title=TITLE, version=VERSION, routes=app.routes)
-        # The public's /health/ready is counted against its address (gateway.middleware).
-        document_quota(base["paths"][READINESS_PATH]["get"])
-        gateway = GatewayState(settings, base_document=base, transports=transports)
+        gateway = GatewayState(settings, base_document=own_document(app), transports=transports)
         app.state.gateway = gateway
         try:
             async with gateway.verification.polling():

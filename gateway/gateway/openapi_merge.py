@@ -27,6 +27,7 @@ from typing import Any
 
 import httpx
 
+from gateway.proxy import document_failures
 from gateway.quotas import document_quota
 from gateway.routing import PublicPaths
 
@@ -199,6 +200,7 @@ class _Merge:
             self._unique_operation_ids(service, item)
             for operation in _operations(item):
                 document_quota(operation)
+                document_failures(operation)
             self.document["paths"][path] = item
 
     def add_scope_descriptions(self, service: ServiceDocument, schemes: frozenset[str]) -> None:

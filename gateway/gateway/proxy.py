@@ -17,7 +17,7 @@ from prometheus_client import Counter
 from starlette.types import Receive, Scope, Send
 
 from gateway.balancer import Balancer, Replica
-from gateway.errors import error_response
+from gateway.errors import documented_error, error_response
 from gateway.headers import client_response_headers
 from gateway.metrics import UPSTREAM_ERRORS, UPSTREAM_LATENCY, UPSTREAM_RESPONSES, method_label
 from gateway.transport import (
@@ -42,6 +42,24 @@ class UpstreamFailure(Exception):
         super().__init__(detail)
         headers = {"Retry-After": str(retry_after)} if retry_after else None
         self.response = error_response(status_code, detail, headers)
+
+
+def document_failures(operation: dict[str, object]) -> None:
+    """Adds the gateway's own 503 and 504 to a proxied operation of the merged
+    document; a service that documents the status itself keeps its words."""
+    responses = operation.setdefault("responses", {})
+    if not isinstance(responses, dict):
+        return
+    retry_after = {
+        "Retry-After": {
+            "description": "Seconds before a replica may answer again (when known)",
+            "schema": {"type": "integer"},
+        }
+    }
+    responses.setdefault(
+        "503", documented_error("No replica of the service answers right now", retry_after)
+    )
+    responses.setdefault("504", documented_error("The service did not answer in time", {}))
 
 
 @dataclass(eq=False)

@@ -35,6 +35,8 @@ from typing import Protocol
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from gateway.errors import documented_error
+
 logger = logging.getLogger(__name__)
 
 POLICY = "consumer"
@@ -225,23 +227,14 @@ def document_quota(operation: dict[str, object]) -> None:
             response.setdefault("headers", {}).update(headers)
     responses.setdefault(
         "429",
-        {
-            "description": "Over the consumer's quota (the gateway's RateLimit policy)",
-            "headers": {
+        documented_error(
+            "Over the consumer's quota (the gateway's RateLimit policy)",
+            {
                 "Retry-After": {
                     "description": "Seconds until the quota is renewed",
                     "schema": {"type": "integer"},
                 },
                 **headers,
             },
-            "content": {
-                "application/json": {
-                    "schema": {
-                        "type": "object",
-                        "properties": {"detail": {"type": "string"}},
-                        "required": ["detail"],
-                    }
-                }
-            },
-        },
+        ),
     )

@@ -91,6 +91,32 @@ class TestMergedDocument:
             op["operationId"] for item in document["paths"].values() for op in item.values()
         ]
         assert len(operation_ids) == len(set(operation_ids))
+        # Each as its service named it (issue 29): no clash the merge had to prefix.
+        assert not [name for name in operation_ids if "__" in name]
+        assert {"health-ping", "auth-token", "notes-list", "notes-create"} <= set(operation_ids)
+
+    async def test_proxied_operations_show_the_gateways_own_failures(
+        self,
+        client: httpx.AsyncClient,
+        mock: respx.MockRouter,
+        auth_contract: Contract,
+        notes_contract: Contract,
+    ) -> None:
+        """503 (no replica answers, with Retry-After) and 504 (too slow): what a
+        client must be ready for on every proxied operation (issue 29: the
+        Python client retries 503s of idempotent requests)."""
+        serve_documents(mock, auth_contract.document, notes_contract.document)
+        document = (await client.get("/openapi.json")).json()
+        responses = document["paths"]["/notes/{note_id}"]["get"]["responses"]
+        assert set(responses["503"]["headers"]) == {"Retry-After"}
+        for status in ("503", "504"):
+            schema = responses[status]["content"]["application/json"]["schema"]
+            assert schema["required"] == ["detail"]
+        # A service's own 503 keeps its own description.
+        register = document["paths"]["/auth/register"]["post"]["responses"]["503"]
+        own = auth_contract.document["paths"]["/auth/register"]["post"]["responses"]["503"]
+        assert register["description"] == own["description"]
+        assert "504" not in document["paths"]["/health/live"]["get"]["responses"]
 
     async def test_docs_page_points_at_merged_document(self, client: httpx.AsyncClient) -> None:
         response = await client.get("/docs")

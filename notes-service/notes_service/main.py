@@ -61,7 +61,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         trusted_proxies=settings.trusted_proxies,
         drain_seconds=settings.shutdown_drain_seconds,
         title="notes-service",
-        version="0.1.0",
+        # 1.0.0: stable operation ids (`notes-list`...), FastAPI's generated ones renamed.
+        version="1.0.0",
         description="Each user's notes, visible only to their owner.",
         lifespan=lifespan,
         exception_handlers={

@@ -123,6 +123,7 @@ def _created(row: Row) -> StoredAnswer:
 # Declared first: routes are matched in order, and this is the most requested.
 @router.get(
     "/{note_id}",
+    operation_id="notes-read",
     response_model=NoteRead,
     responses={
         **NOT_FOUND,
@@ -151,6 +152,7 @@ async def read_note(
 
 @router.post(
     "",
+    operation_id="notes-create",
     status_code=status.HTTP_201_CREATED,
     response_model=NoteRead,
     responses={
@@ -273,6 +275,7 @@ def _link(request: Request, page: Page) -> str:
 
 @router.get(
     "",
+    operation_id="notes-list",
     response_model=list[NoteRead],
     responses={
         200: {
@@ -311,6 +314,7 @@ async def list_notes(
 
 @router.put(
     "/{note_id}",
+    operation_id="notes-replace",
     response_model=NoteRead,
     responses={
         **NOT_FOUND,
@@ -350,6 +354,7 @@ async def _merge_patch_media_type(
 
 @router.patch(
     "/{note_id}",
+    operation_id="notes-patch",
     response_model=NoteRead,
     dependencies=[Depends(_merge_patch_media_type)],
     responses={
@@ -385,6 +390,7 @@ async def patch_note(
 
 @router.delete(
     "/{note_id}",
+    operation_id="notes-delete",
     response_model=NoteRead,
     responses={**NOT_FOUND, **PRECONDITION_FAILED, 200: {"headers": ETAG_HEADER}},
 )
@@ -400,7 +406,9 @@ async def delete_note(
     return _note_response(row)
 
 
-@internal_router.delete("/users/{user_id}/notes", response_model=PurgeResult)
+@internal_router.delete(
+    "/users/{user_id}/notes", operation_id="internal-user-notes-purge", response_model=PurgeResult
+)
 async def purge_user_notes(user_id: UserId, db: DatabaseDep, _claims: PurgeClaims) -> PurgeResult:
     """Called by auth-service's outbox when an account is deleted; idempotent."""
     deleted = await service.purge_user_notes(db, owner_id=user_id)

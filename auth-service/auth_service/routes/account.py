@@ -92,6 +92,7 @@ well_known_router = APIRouter(tags=["account"])
 
 @router.post(
     "/password-reset",
+    operation_id="auth-password-reset",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=Accepted,
     responses={
@@ -117,6 +118,7 @@ async def request_password_reset(
 
 @router.post(
     "/password-reset/confirm",
+    operation_id="auth-password-reset-confirm",
     status_code=status.HTTP_204_NO_CONTENT,
     responses={**MALFORMED_BODY, **INVALID_TOKEN, **HASHING_BUSY},
 )
@@ -131,6 +133,7 @@ async def confirm_password_reset(
 
 @router.post(
     "/verify",
+    operation_id="auth-verify-email",
     status_code=status.HTTP_204_NO_CONTENT,
     responses={**MALFORMED_BODY, **INVALID_TOKEN, **EMAIL_TAKEN},
 )
@@ -140,7 +143,12 @@ async def verify_email(data: EmailVerification, session: SessionDep, client: Cli
     await recovery.verify_email(session, token=data.token, client=client)
 
 
-@router.get("/me/sessions", response_model=list[SessionRead], responses=UNAUTHORIZED)
+@router.get(
+    "/me/sessions",
+    operation_id="me-sessions-list",
+    response_model=list[SessionRead],
+    responses=UNAUTHORIZED,
+)
 async def list_my_sessions(
     user: CurrentUser, current: CurrentSessionId, session: SessionDep
 ) -> list[SessionRead]:
@@ -154,6 +162,7 @@ async def list_my_sessions(
 
 @router.delete(
     "/me/sessions/{session_id}",
+    operation_id="me-sessions-delete",
     status_code=status.HTTP_204_NO_CONTENT,
     responses={**UNAUTHORIZED, 404: {"model": ErrorDetail, "description": "No such session"}},
 )
@@ -171,7 +180,12 @@ async def end_my_session(
     await session.commit()
 
 
-@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, responses=UNAUTHORIZED)
+@router.post(
+    "/logout",
+    operation_id="auth-logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=UNAUTHORIZED,
+)
 async def logout(
     request: Request,
     response: Response,
@@ -213,6 +227,7 @@ async def _page(session: SessionDep, where: EventFilter, paging: Paging) -> Sequ
 
 @router.get(
     "/me/events",
+    operation_id="me-events-list",
     response_model=list[SecurityEventRead],
     responses={**UNAUTHORIZED, **TOTAL_COUNT},
 )
@@ -223,7 +238,9 @@ async def list_my_events(
     return await _page(session, EventFilter(user_id=user.id), paging)
 
 
-@events_router.get("", response_model=list[SecurityEventRead], responses=TOTAL_COUNT)
+@events_router.get(
+    "", operation_id="events-list", response_model=list[SecurityEventRead], responses=TOTAL_COUNT
+)
 async def list_events(
     session: SessionDep,
     paging: PagingDep,
@@ -237,8 +254,8 @@ async def list_events(
     return await _page(session, where, paging)
 
 
-@well_known_router.get(METADATA_PATH)
-@router.get("/.well-known/oauth-authorization-server")
+@well_known_router.get(METADATA_PATH, operation_id="auth-server-metadata-root")
+@router.get("/.well-known/oauth-authorization-server", operation_id="auth-server-metadata")
 async def authorization_server_metadata(response: Response, state: StateDep) -> dict[str, Any]:
     """OAuth 2.0 Authorization Server Metadata (RFC 8414), for the issuer
     `<public URL>/auth`. Served where §3.1 puts it,
@@ -251,6 +268,7 @@ async def authorization_server_metadata(response: Response, state: StateDep) -> 
 
 @router.post(
     "/introspect",
+    operation_id="auth-introspect",
     response_model=IntrospectionResponse,
     response_model_exclude_none=True,
     responses={
@@ -285,7 +303,12 @@ async def introspect(
     return await state.introspector.introspect(session, form.token, caller=caller)
 
 
-@router.get("/me/authorizations", response_model=list[AuthorizationRead], responses=UNAUTHORIZED)
+@router.get(
+    "/me/authorizations",
+    operation_id="me-authorizations-list",
+    response_model=list[AuthorizationRead],
+    responses=UNAUTHORIZED,
+)
 async def list_my_authorizations(
     user: CurrentUser, session: SessionDep
 ) -> Sequence[consents.Authorization]:
@@ -296,6 +319,7 @@ async def list_my_authorizations(
 
 @router.delete(
     "/me/authorizations/{client_id}",
+    operation_id="me-authorizations-delete",
     status_code=status.HTTP_204_NO_CONTENT,
     responses={**UNAUTHORIZED, **documented(404, "This app holds no access of yours")},
 )

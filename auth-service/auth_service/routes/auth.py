@@ -61,6 +61,7 @@ internal_router = APIRouter(prefix="/internal", tags=["internal"])
 
 @router.post(
     "/register",
+    operation_id="auth-register",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=RegistrationAccepted,
     responses={**MALFORMED_BODY, **HASHING_BUSY},
@@ -79,6 +80,7 @@ async def register(
 
 @router.post(
     "/token",
+    operation_id="auth-token",
     response_model=TokenResponse,
     response_model_exclude_none=True,
     responses=OAUTH_ERRORS,
@@ -108,7 +110,12 @@ async def token(
 
 
 # response_class=Response: the 200 has no body, and the document must not promise JSON.
-@router.post("/revoke", response_class=Response, responses={400: {"model": OAuthErrorBody}})
+@router.post(
+    "/revoke",
+    operation_id="auth-revoke",
+    response_class=Response,
+    responses={400: {"model": OAuthErrorBody}},
+)
 async def revoke(
     request: Request,
     form: Annotated[RevokeForm, Form()],
@@ -125,20 +132,21 @@ async def revoke(
     return Response(status_code=status.HTTP_200_OK, headers=NO_STORE)
 
 
-@router.get("/.well-known/jwks.json")
+@router.get("/.well-known/jwks.json", operation_id="auth-jwks")
 async def jwks(response: Response, key_ring: KeyRingDep) -> dict[str, Any]:
     """The public keys that sign access tokens (RFC 7517)."""
     response.headers["Cache-Control"] = "public, max-age=300"
     return key_ring.jwks()
 
 
-@router.get("/me", response_model=UserRead, responses=UNAUTHORIZED)
+@router.get("/me", operation_id="me-read", response_model=UserRead, responses=UNAUTHORIZED)
 async def read_me(user: CurrentUser) -> User:
     return user
 
 
 @router.patch(
     "/me",
+    operation_id="me-update",
     response_model=UserRead,
     responses={
         **MALFORMED_BODY,
@@ -171,6 +179,7 @@ async def update_me(
 
 @router.delete(
     "/me",
+    operation_id="me-delete",
     status_code=status.HTTP_204_NO_CONTENT,
     responses={
         **MALFORMED_BODY,
@@ -198,12 +207,16 @@ async def delete_me(
     )
 
 
-@users_router.get("", response_model=list[UserRead], responses=TOTAL_COUNT)
+@users_router.get(
+    "", operation_id="users-list", response_model=list[UserRead], responses=TOTAL_COUNT
+)
 async def list_users(session: SessionDep, paging: PagingDep) -> Sequence[User]:
     return paging.answer(await users.list_users(session, offset=paging.offset, limit=paging.limit))
 
 
-@users_router.get("/{user_id}", response_model=UserRead, responses=USER_NOT_FOUND)
+@users_router.get(
+    "/{user_id}", operation_id="users-read", response_model=UserRead, responses=USER_NOT_FOUND
+)
 async def read_user(user_id: uuid.UUID, session: SessionDep) -> User:
     user = await users.get_user(session, user_id=user_id)
     return user
@@ -211,6 +224,7 @@ async def read_user(user_id: uuid.UUID, session: SessionDep) -> User:
 
 @users_router.patch(
     "/{user_id}",
+    operation_id="users-update",
     response_model=UserRead,
     responses={
         **USER_NOT_FOUND,
@@ -235,6 +249,7 @@ async def update_user(
 
 @users_router.delete(
     "/{user_id}",
+    operation_id="users-delete",
     status_code=status.HTTP_204_NO_CONTENT,
     responses={**USER_NOT_FOUND, **LAST_SUPERUSER},
 )
@@ -242,7 +257,9 @@ async def delete_user(user_id: uuid.UUID, session: SessionDep, client: ClientInf
     await users.delete_user(session, user_id=user_id, client=client)
 
 
-@internal_router.get("/revocations", response_model=RevocationList)
+@internal_router.get(
+    "/revocations", operation_id="internal-revocations-list", response_model=RevocationList
+)
 async def list_revocations(session: SessionDep, state: StateDep) -> RevocationList:
     """Accounts changed, deactivated or deleted, sessions ended and clients
     revoked within the last access-token lifetime (plus a margin): verifiers

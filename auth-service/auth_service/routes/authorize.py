@@ -85,7 +85,9 @@ STEP: Responses = {
 }
 
 
-@router.get("/authorize", response_class=HTMLResponse, responses=PAGE)
+@router.get(
+    "/authorize", operation_id="auth-authorize", response_class=HTMLResponse, responses=PAGE
+)
 async def authorize(request: Request, session: SessionDep, state: StateDep) -> Response:
     """OAuth 2.1 authorization endpoint: `response_type=code`, `client_id`,
     `redirect_uri`, `scope`, `state`, `nonce`, `code_challenge` with
@@ -98,6 +100,7 @@ async def authorize(request: Request, session: SessionDep, state: StateDep) -> R
 
 @router.post(
     "/authorize",
+    operation_id="auth-authorize-step",
     response_class=HTMLResponse,
     responses=STEP,
     openapi_extra={

@@ -34,6 +34,7 @@ INVALID_METADATA = documented(
 
 @router.post(
     "",
+    operation_id="clients-create",
     status_code=status.HTTP_201_CREATED,
     response_model=ClientCreated,
     responses={**MALFORMED_BODY, **INVALID_METADATA},
@@ -58,13 +59,18 @@ async def create_client(
     )
 
 
-@router.get("", response_model=list[ClientRead], responses=TOTAL_COUNT)
+@router.get("", operation_id="clients-list", response_model=list[ClientRead], responses=TOTAL_COUNT)
 async def list_clients(session: SessionDep, paging: PagingDep) -> Sequence[OAuthClient]:
     result = await clients.list_clients(session, offset=paging.offset, limit=paging.limit)
     return paging.answer(result)
 
 
-@router.get("/{client_id}", response_model=ClientRead, responses=CLIENT_NOT_FOUND)
+@router.get(
+    "/{client_id}",
+    operation_id="clients-read",
+    response_model=ClientRead,
+    responses=CLIENT_NOT_FOUND,
+)
 async def read_client(client_id: ClientId, session: SessionDep) -> OAuthClient:
     found = await clients.find(session, client_id)
     if found is None:
@@ -74,6 +80,7 @@ async def read_client(client_id: ClientId, session: SessionDep) -> OAuthClient:
 
 @router.patch(
     "/{client_id}",
+    operation_id="clients-update",
     response_model=ClientRead,
     responses={**MALFORMED_BODY, **CLIENT_NOT_FOUND, **INVALID_METADATA},
 )
@@ -94,7 +101,12 @@ async def update_client(
     )
 
 
-@router.delete("/{client_id}", status_code=status.HTTP_204_NO_CONTENT, responses=CLIENT_NOT_FOUND)
+@router.delete(
+    "/{client_id}",
+    operation_id="clients-delete",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=CLIENT_NOT_FOUND,
+)
 async def delete_client(
     client_id: ClientId, session: SessionDep, actor: CurrentUser, client: ClientInfoDep
 ) -> None:
@@ -104,6 +116,7 @@ async def delete_client(
 
 @router.post(
     "/{client_id}/secret",
+    operation_id="clients-secret-rotate",
     response_model=ClientSecret,
     responses={**MALFORMED_BODY, **CLIENT_NOT_FOUND, **INVALID_METADATA},
 )

@@ -25,7 +25,7 @@ CODE_CHECKED: Responses = {
 }
 
 
-@router.get("/totp", response_model=TotpStatus, responses=UNAUTHORIZED)
+@router.get("/totp", operation_id="me-totp-read", response_model=TotpStatus, responses=UNAUTHORIZED)
 async def totp_status(user: CurrentUser, session: SessionDep) -> TotpStatus:
     """Whether TOTP is on (or an enrolment pending), and the unused recovery codes."""
     enabled = await totp.is_enabled(session, user_id=user.id)
@@ -38,6 +38,7 @@ async def totp_status(user: CurrentUser, session: SessionDep) -> TotpStatus:
 
 @router.post(
     "/totp",
+    operation_id="me-totp-create",
     status_code=status.HTTP_201_CREATED,
     response_model=TotpEnrolment,
     responses={**UNAUTHORIZED, **documented(409, "TOTP is already on")},
@@ -56,6 +57,7 @@ async def start_totp_enrolment(
 
 @router.post(
     "/totp/confirm",
+    operation_id="me-totp-confirm",
     response_model=RecoveryCodes,
     responses={**CODE_CHECKED, **documented(409, "No TOTP enrolment to confirm")},
 )
@@ -75,7 +77,12 @@ async def confirm_totp_enrolment(
     return RecoveryCodes(recovery_codes=codes)
 
 
-@router.post("/totp/recovery-codes", response_model=RecoveryCodes, responses=CODE_CHECKED)
+@router.post(
+    "/totp/recovery-codes",
+    operation_id="me-totp-recovery-codes-create",
+    response_model=RecoveryCodes,
+    responses=CODE_CHECKED,
+)
 async def regenerate_recovery_codes(
     data: TotpCode,
     user: CurrentUser,
@@ -94,6 +101,7 @@ async def regenerate_recovery_codes(
 
 @router.post(
     "/totp/disable",
+    operation_id="me-totp-disable",
     status_code=status.HTTP_204_NO_CONTENT,
     responses={
         **CODE_CHECKED,

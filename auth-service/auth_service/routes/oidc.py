@@ -18,7 +18,7 @@ router = APIRouter(prefix="/auth", tags=["openid"])
 OpenIdClaims = Annotated[AccessClaims, require_scope(OPENID)]
 
 
-@router.get("/.well-known/openid-configuration")
+@router.get("/.well-known/openid-configuration", operation_id="openid-configuration")
 async def openid_configuration(response: Response, state: StateDep) -> dict[str, Any]:
     """OpenID Provider metadata for the issuer `<public URL>/auth`, where
     Discovery §4 puts it (the issuer, then /.well-known/openid-configuration):
@@ -29,12 +29,14 @@ async def openid_configuration(response: Response, state: StateDep) -> dict[str,
 
 @router.post(
     "/userinfo",
+    operation_id="openid-userinfo-post",
     response_model=UserInfo,
     response_model_exclude_none=True,
     responses={**UNAUTHORIZED, **INSUFFICIENT_SCOPE},
 )
 @router.get(
     "/userinfo",
+    operation_id="openid-userinfo",
     response_model=UserInfo,
     response_model_exclude_none=True,
     responses={**UNAUTHORIZED, **INSUFFICIENT_SCOPE},
