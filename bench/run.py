@@ -37,7 +37,7 @@ from run_local import LocalSystem
 from goals import load_baseline
 from harness import harness
 from memory import gc_collections, rss_mib
-from phases import endpoints, logins, search, workers
+from phases import endpoints, logins, mixed, search, workers
 from phases.request_context import request_context_cost_us
 from platform_common.testing.postgres import temporary_database
 from report import summarize
@@ -56,6 +56,7 @@ def benchmark(
             "results": [asdict(r) for r in results],
             "list_small_table": asdict(small),
         }
+        report["mixed"] = mixed.measure(bench)
         report["login"], report["read_during_login_burst"], report["auth_rss_after_burst_mib"] = (
             logins.measure(bench)
         )
