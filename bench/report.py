@@ -101,6 +101,7 @@ def summarize(report: dict[str, Any], baseline: dict[str, float] | None = None) 
     report["goals"] = []
     lines += _goal_lines(report, goals(report, baseline))
     lines += mixed_lines(report["mixed"])
+    lines += curve_lines(report["curve"])
     lines.append("Goals of issue 32 (the mixed workload, this run):")
     lines += _goal_lines(report, mixed_goals(report["mixed"]))
     return "\n".join(lines)
@@ -161,5 +162,23 @@ def mixed_lines(mixed: dict[str, Any]) -> list[str]:
         f"{tokens['fresh']['gateway_cpu_us']} / {tokens['fresh']['p50_ms']}, cached "
         f"{tokens['cached']['gateway_cpu_us']} / {tokens['cached']['p50_ms']}"
     )
+    lines.append("")
+    return lines
+
+
+def curve_lines(curve: dict[str, Any]) -> list[str]:
+    """The open-loop curve: each offered rate's answered req/s and latency."""
+    lines = [
+        "Open loop (issue 32, item 4): GET /notes/{id} through the gateway, Zipf people;"
+        f" closed-loop saturation {curve['saturating_per_second']:.0f} req/s",
+        f"{'share':>6}{'offered':>9}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'failed':>7}"
+        "  generator CPU µs per request",
+    ]
+    for point in curve["points"]:
+        lines.append(
+            f"{point['share']:>6.0%}{point['offered_per_second']:>9.0f}"
+            f"{point['requests_per_second']:>8.0f}{point['p50_ms']:>9.2f}{point['p99_ms']:>9.2f}"
+            f"{point['failures']:>7}  {point['generator_cpu_us']}"
+        )
     lines.append("")
     return lines

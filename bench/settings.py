@@ -20,6 +20,7 @@ class Profile:
     probe_calls: int  # requests through RequestContextMiddleware alone, to time it
     mixed_seconds: int  # each run of the mixed workload (bench/phases/mixed.py)
     fresh_tokens: int  # requests with a never-seen token, beside as many with a cached one
+    curve_seconds: int  # each point of the open-loop curve (bench/phases/curve.py)
 
 
 FULL = Profile(
@@ -33,6 +34,7 @@ FULL = Profile(
     probe_calls=50_000,
     mixed_seconds=30,
     fresh_tokens=1000,
+    curve_seconds=20,
 )
 QUICK = Profile(
     rounds=1,
@@ -45,4 +47,5 @@ QUICK = Profile(
     probe_calls=2000,
     mixed_seconds=3,
     fresh_tokens=50,
+    curve_seconds=1,
 )

@@ -70,6 +70,7 @@ def test_quick_benchmark_reports_every_figure(tmp_path: Path) -> None:
     assert len(goals) >= 7, goals
     assert "Goals of issue 32" in completed.stdout
     assert_mixed_workload_reported(report["mixed"])
+    assert_curve_reported(report["curve"], report_file.with_suffix(".svg").read_text())
 
 
 MIXED_OPERATIONS = {
@@ -106,7 +107,7 @@ def assert_mixed_workload_reported(mixed: dict[str, Any]) -> None:
         assert key != "gateway" or set(operations) == set(MIXED_OPERATIONS), operations
         for name, op in operations.items():
             status = MIXED_OPERATIONS[name]
-            assert op["statuses"] == {status: op["count"]}, (key, name, op)
+            assert op["statuses"] == {str(status): op["count"]}, (key, name, op)
             assert 0 < op["p50_ms"] <= op["p99_ms"] <= op["p999_ms"], (key, name, op)
     assert set(mixed["reads_direct"]["operations"]) == {"read"}
     for rate in mixed["cache_hit_rates"].values():
@@ -114,6 +115,21 @@ def assert_mixed_workload_reported(mixed: dict[str, Any]) -> None:
     for figures in mixed["token_cost"].values():
         assert figures["gateway_cpu_us"] > 0
         assert figures["p50_ms"] > 0
+
+
+def assert_curve_reported(curve: dict[str, Any], svg: str) -> None:
+    """Issue 32, item 4: each share of the saturating rate offered open-loop, answered
+    200 only, and the SVG drawn."""
+    assert curve["saturating_per_second"] > 0
+    assert [point["share"] for point in curve["points"]] == [0.25, 0.5, 0.75, 1.0, 1.25]
+    for point in curve["points"]:
+        assert set(point["statuses"]) == {"200"}, point
+        assert point["failures"] == 0, point
+        assert point["requests_per_second"] > 0, point
+        assert 0 < point["p50_ms"] <= point["p99_ms"], point
+        assert point["generator_cpu_us"] > 0, point
+    assert svg.startswith("<svg")
+    assert svg.count("<polyline") == 2  # answered req/s and p99
 
 
 def test_the_readme_maps_every_module_of_the_bench() -> None:

@@ -160,6 +160,11 @@ def token_cost(
     return figures
 
 
+def data_file(bench: Harness) -> Path:
+    """bench/mixed.lua's data (people.write_data_file), also the open-loop curve's."""
+    return bench.folder / "mixed-people.txt"
+
+
 def measure(bench: Harness) -> dict[str, Any]:
     profile = bench.profile
     asyncio.run(add_accounts(bench.database_url, profile.users, bench.email))
@@ -167,7 +172,7 @@ def measure(bench: Harness) -> dict[str, Any]:
     login_token = bench.auth["Authorization"].removeprefix("Bearer ")
     sign = access_token_signer(bench.folder, login_token)
     everyone = people(notes, {"access": sign})
-    data = write_data_file(bench.folder / "mixed-people.txt", everyone)
+    data = write_data_file(data_file(bench), everyone)
     bare = f"http://127.0.0.1:{bench.refs.bare_proxy_port}"
     minimal = f"http://127.0.0.1:{bench.refs.minimal_port}"
     gateway, rates = hit_rates(bench, lambda: run_mix(bench, "gateway", bench.gateway, data, "mix"))
