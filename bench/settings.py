@@ -45,7 +45,7 @@ QUICK = Profile(
     user_notes=50,
     burst_seconds=2,
     probe_calls=2000,
-    mixed_seconds=3,
+    mixed_seconds=2,
     fresh_tokens=50,
     curve_seconds=1,
 )
