@@ -20,8 +20,8 @@ from prometheus_client import generate_latest
 from platform_common.database import create_database_engine
 from platform_common.observability import metrics
 from platform_common.revocations import RevokedSubjects
-from platform_common.testing.metrics import metric_value
 from platform_common.testing.issuer import TokenIssuer
+from platform_common.testing.metrics import metric_value
 from platform_common.tokens import AccessTokenVerifier, JwksCache, StaticKeys, parse_jwks
 
 AUTH = "http://auth.test:8001"
