@@ -171,14 +171,15 @@ def curve_lines(curve: dict[str, Any]) -> list[str]:
     lines = [
         "Open loop (issue 32, item 4): GET /notes/{id} through the gateway, Zipf people;"
         f" closed-loop saturation {curve['saturating_per_second']:.0f} req/s",
-        f"{'share':>6}{'offered':>9}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'failed':>7}"
-        "  generator CPU µs per request",
+        f"{'share':>6}{'offered':>9}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'503':>6}{'failed':>7}"
+        "  generator: CPU µs per request, p99 ms late",
     ]
     for point in curve["points"]:
         lines.append(
             f"{point['share']:>6.0%}{point['offered_per_second']:>9.0f}"
             f"{point['requests_per_second']:>8.0f}{point['p50_ms']:>9.2f}{point['p99_ms']:>9.2f}"
-            f"{point['failures']:>7}  {point['generator_cpu_us']}"
+            f"{point['statuses'].get('503', 0):>6}{point['failures']:>7}"
+            f"  {point['generator_cpu_us']}, {point['send_lag_p99_ms']}"
         )
     lines.append("")
     return lines
