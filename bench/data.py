@@ -39,13 +39,19 @@ async def seed(database_url: str, owner: uuid.UUID, profile: Profile, total: int
             )
             existing += profile.user_notes - mine
         if existing < total:
-            # Other users' notes, spread over `profile.users` owners.
+            # Other users' notes, spread over `profile.users` owners
+            # (md5(i::text)::uuid: the mixed workload's people, bench/people.py).
+            # An owner's k-th note has word k % 10 in its title and word
+            # k / 10 % 10 in its description: a word finds ~19 of 100 notes.
             await connection.execute(
                 "INSERT INTO notes.notes (owner_id, title, description) "
-                "SELECT md5((g % $1)::text)::uuid, 'note ' || g, 'someone else' "
+                "SELECT md5((g % $1)::text)::uuid, "
+                "'note ' || g || ' ' || ($3::text[])[(g / $1) % 10 + 1], "
+                "'someone else, ' || ($3::text[])[(g / $1 / 10) % 10 + 1] "
                 "FROM generate_series(1, $2) g",
                 profile.users,
                 total - existing,
+                SEARCH_WORDS,
             )
         # As autovacuum would have by then: statistics and the visibility map
         # (which lets the count use an index-only scan).

@@ -110,3 +110,57 @@ def goals(report: dict[str, Any], baseline: dict[str, float] | None) -> list[Goa
         )
     )
     return found
+
+
+def mixed_goals(mixed: dict[str, Any]) -> list[Goal]:
+    """Issue 32's goals on the mixed workload (bench/phases/mixed.py), all from one run."""
+    gateway = mixed["gateway"]
+    operations = gateway["operations"]
+    read, listed = operations["read"], operations["list"]
+    tokens = mixed["token_cost"]
+    found = [
+        Goal(
+            "mixed: gateway CPU per request / bare proxy's",
+            ratio(gateway["cpu_us"]["gateway"], mixed["bare_proxy"]["cpu_us"]["bare-proxy"]),
+            "<=",
+            1.15,
+        ),
+        Goal(
+            "mixed reads: notes-service CPU per GET /notes/{id} / minimal's",
+            ratio(
+                mixed["reads_direct"]["cpu_us"]["notes-service"],
+                mixed["reads_minimal"]["cpu_us"]["minimal"],
+            ),
+            "<=",
+            1.3,
+        ),
+        Goal(
+            "mixed: GET /notes/{id} p99 / its p50", ratio(read["p99_ms"], read["p50_ms"]), "<=", 3
+        ),
+    ]
+    for name in ("search", "search_page"):
+        found.append(
+            Goal(
+                f"mixed: {name.replace('_', ' ')} p99 / list page p99",
+                ratio(operations[name]["p99_ms"], listed["p99_ms"]),
+                "<=",
+                2,
+            )
+        )
+    found.append(
+        Goal(
+            "mixed: 5xx answers (gateway and bare proxy runs)",
+            gateway["server_errors"] + mixed["bare_proxy"]["server_errors"],
+            "<=",
+            0,
+        )
+    )
+    found.append(
+        Goal(
+            "gateway CPU per request: never-seen token / cached one",
+            ratio(tokens["fresh"]["gateway_cpu_us"], tokens["cached"]["gateway_cpu_us"]),
+            "<=",
+            2,
+        )
+    )
+    return found

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
+import tempfile
 from pathlib import Path
 
 from settings import Profile
@@ -56,20 +58,31 @@ def lua_script(
     return script
 
 
+def wrk_command(
+    url: str, script: Path, connections: int, seconds: int, script_args: tuple[str, ...] = ()
+) -> list[str]:
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s"]
+    command += ["-s", str(script), url]
+    return command + (["--", *script_args] if script_args else [])
+
+
 def run_wrk(url: str, script: Path, profile: Profile, seconds: int | None = None) -> str:
-    command = [
-        "wrk",
-        "-t1",
-        f"-c{profile.connections}",
-        f"-d{seconds or profile.seconds}s",
-        "--latency",
-        "--timeout",
-        "5s",
-        "-s",
-        str(script),
-        url,
-    ]
+    command = wrk_command(url, script, profile.connections, seconds or profile.seconds)
     return subprocess.run(command, check=True, capture_output=True, text=True).stdout
+
+
+def run_wrk_timed(command: list[str]) -> tuple[str, float]:
+    """wrk's output and the CPU seconds wrk itself used (the load generator's own cost)."""
+    with tempfile.TemporaryFile() as output:
+        # Waited for with wait4, which gives this child's own resource usage.
+        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        output.seek(0)
+        text = output.read().decode()
+    if process.returncode != 0:
+        raise subprocess.CalledProcessError(process.returncode, command, text)
+    return text, usage.ru_utime + usage.ru_stime
 
 
 def start_wrk(url: str, script: Path, profile: Profile, seconds: int) -> subprocess.Popen[bytes]:

@@ -7,10 +7,13 @@ import statistics
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from cpu import cpu_seconds, postgres_backends, process_tree
 from load import parse_wrk, run_wrk
 from settings import Profile
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -38,19 +41,25 @@ class Meter:
         pids["postgres"] = asyncio.run(postgres_backends(self.database_url))
         return {name: {pid: cpu_seconds(pid) for pid in each} for name, each in pids.items()}
 
+    def around(self, run: Callable[[], T]) -> tuple[T, dict[str, float]]:
+        """What `run` returns, and the CPU seconds each process spent while it ran."""
+        before = self._snapshot()
+        value = run()
+        after = self._snapshot()
+        used = {}
+        for process, times in after.items():
+            # A process that started during the run (a new database connection) counts whole.
+            used[process] = sum(
+                t - before.get(process, {}).get(pid, 0.0) for pid, t in times.items()
+            )
+        return value, used
+
     def measure(
         self, name: str, target: str, url: str, script: Path, seconds: int | None = None
     ) -> Measurement:
-        before = self._snapshot()
-        output = run_wrk(url, script, self.profile, seconds)
-        after = self._snapshot()
+        output, used = self.around(lambda: run_wrk(url, script, self.profile, seconds))
         rps, p50, p99, errors, requests = parse_wrk(output)
-        cpu_us = {}
-        for process, times in after.items():
-            # A process that started during the run (a new database connection) counts whole.
-            used = sum(t - before.get(process, {}).get(pid, 0.0) for pid, t in times.items())
-            cpu_us[process] = round(used / max(requests, 1) * 1e6, 1)
-        return Measurement(name, target, rps, p50, p99, errors, cpu_us)
+        return Measurement(name, target, rps, p50, p99, errors, per_request_us(used, requests))
 
     def median(
         self, name: str, target: str, url: str, script: Path, rounds: int | None = None
@@ -58,6 +67,13 @@ class Meter:
         return median_of(
             [self.measure(name, target, url, script) for _ in range(rounds or self.profile.rounds)]
         )
+
+
+def per_request_us(used: dict[str, float], requests: int) -> dict[str, float]:
+    """CPU seconds per process over a run, as µs per request."""
+    return {
+        process: round(seconds / max(requests, 1) * 1e6, 1) for process, seconds in used.items()
+    }
 
 
 def median_of(samples: list[Measurement]) -> Measurement:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from goals import goals, ratio
+from goals import Goal, goals, mixed_goals, ratio
+from phases.mixed import OPERATIONS
 
 # Which processes a request to each target goes through (the table shows these).
 INVOLVED = {
@@ -98,10 +99,87 @@ def summarize(report: dict[str, Any], baseline: dict[str, float] | None = None) 
     lines.append("")
     lines.append("Goals of issue 12 (this run; the machine is shared, compare within one run):")
     report["goals"] = []
-    for goal in goals(report, baseline):
+    lines += _goal_lines(report, goals(report, baseline))
+    lines += mixed_lines(report["mixed"])
+    lines += curve_lines(report["curve"])
+    lines.append("Goals of issue 32 (the mixed workload, this run):")
+    lines += _goal_lines(report, mixed_goals(report["mixed"]))
+    return "\n".join(lines)
+
+
+def _goal_lines(report: dict[str, Any], found: list[Goal]) -> list[str]:
+    """Each goal held or not, printed and added to the report's "goals"."""
+    lines = []
+    for goal in found:
         report["goals"].append({**asdict(goal), "holds": goal.holds})
         verdict = "holds" if goal.holds else "FAILS"
         lines.append(
             f"  {goal.name:<66}{goal.value:>8}  {goal.operator} {goal.target:<6} {verdict}"
         )
-    return "\n".join(lines)
+    return lines
+
+
+def mixed_lines(mixed: dict[str, Any]) -> list[str]:
+    """The mixed workload's runs, the gateway run's operations, hit rates, token cost."""
+    lines = [
+        "",
+        f"Mixed workload (issue 32): {mixed['people']} people with their own tokens, Zipf"
+        f" {mixed['zipf_exponent']}, {mixed['notes']} of their notes, {mixed['seconds']} s per run",
+        f"{'run':<22}{'target':<14}{'req/s':>8}{'p50 ms':>8}{'p99 ms':>8}{'errors':>7}"
+        f"{'unexp.':>7}  CPU µs per request (wrk: the load generator's own)",
+    ]
+    for key in ("gateway", "bare_proxy", "reads_direct", "reads_minimal"):
+        run = mixed[key]
+        involved = (*INVOLVED[run["target"]], "wrk")
+        cpu = ", ".join(f"{p} {run['cpu_us'][p]:.0f}" for p in involved)
+        lines.append(
+            f"{run['mode']:<22}{run['target']:<14}{run['requests_per_second']:>8.0f}"
+            f"{run['p50_ms']:>8.2f}{run['p99_ms']:>8.2f}{run['errors']:>7}{run['unexpected']:>7}"
+            f"  {cpu}"
+        )
+    lines.append("")
+    lines.append(
+        f"{'operation (gateway run)':<40}{'count':>8}{'share':>7}{'p50 ms':>8}{'p99 ms':>8}"
+        f"{'p99.9 ms':>9}{'unexp.':>7}  statuses"
+    )
+    operations = mixed["gateway"]["operations"]
+    total = sum(op["count"] for op in operations.values()) or 1
+    for name, title in OPERATIONS.items():
+        op = operations.get(name, {"count": 0, "unexpected": 0, "statuses": {}})
+        op = {"p50_ms": 0.0, "p99_ms": 0.0, "p999_ms": 0.0, **op}
+        statuses = ", ".join(f"{s}: {n}" for s, n in sorted(op["statuses"].items()))
+        lines.append(
+            f"{title:<40}{op['count']:>8}{op['count'] / total:>7.1%}{op['p50_ms']:>8.2f}"
+            f"{op['p99_ms']:>8.2f}{op['p999_ms']:>9.2f}{op['unexpected']:>7}  {statuses}"
+        )
+    rates = ", ".join(
+        f"{k} {v:.1%}" if v is not None else f"{k} -" for k, v in mixed["cache_hit_rates"].items()
+    )
+    lines.append(f"verified-token cache hit rate during the gateway run: {rates}")
+    tokens = mixed["token_cost"]
+    lines.append(
+        "GET /notes/{id} one at a time, gateway CPU µs per request / p50 ms: never-seen token "
+        f"{tokens['fresh']['gateway_cpu_us']} / {tokens['fresh']['p50_ms']}, cached "
+        f"{tokens['cached']['gateway_cpu_us']} / {tokens['cached']['p50_ms']}"
+    )
+    lines.append("")
+    return lines
+
+
+def curve_lines(curve: dict[str, Any]) -> list[str]:
+    """The open-loop curve: each offered rate's answered req/s and latency."""
+    lines = [
+        "Open loop (issue 32, item 4): GET /notes/{id} through the gateway, Zipf people;"
+        f" closed-loop saturation {curve['saturating_per_second']:.0f} req/s",
+        f"{'share':>6}{'offered':>9}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'503':>6}{'failed':>7}"
+        "  generator: CPU µs per request, p99 ms late",
+    ]
+    for point in curve["points"]:
+        lines.append(
+            f"{point['share']:>6.0%}{point['offered_per_second']:>9.0f}"
+            f"{point['requests_per_second']:>8.0f}{point['p50_ms']:>9.2f}{point['p99_ms']:>9.2f}"
+            f"{point['statuses'].get('503', 0):>6}{point['failures']:>7}"
+            f"  {point['generator_cpu_us']}, {point['send_lag_p99_ms']}"
+        )
+    lines.append("")
+    return lines

@@ -37,9 +37,10 @@ from run_local import LocalSystem
 from goals import load_baseline
 from harness import harness
 from memory import gc_collections, rss_mib
-from phases import endpoints, logins, search, workers
+from phases import curve, endpoints, logins, mixed, search, workers
 from phases.request_context import request_context_cost_us
 from platform_common.testing.postgres import temporary_database
+from plot import curve_svg
 from report import summarize
 from settings import FULL, QUICK, ROOT, Profile
 from system import running_system
@@ -56,6 +57,8 @@ def benchmark(
             "results": [asdict(r) for r in results],
             "list_small_table": asdict(small),
         }
+        report["mixed"] = mixed.measure(bench)
+        report["curve"] = curve.measure(bench, mixed.data_file(bench))
         report["login"], report["read_during_login_burst"], report["auth_rss_after_burst_mib"] = (
             logins.measure(bench)
         )
@@ -93,6 +96,8 @@ def main() -> int:
     args.output.mkdir(parents=True, exist_ok=True)
     path = args.output / f"{time.strftime('%Y%m%d-%H%M%S')}{'-quick' if args.quick else ''}.json"
     path.write_text(json.dumps(report, indent=2) + "\n")
+    title = f"GET /notes/{{id}} through the gateway, open loop ({path.stem})"
+    path.with_suffix(".svg").write_text(curve_svg(report["curve"], title))
     print(f"written to {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
     return 0
 

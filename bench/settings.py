@@ -18,6 +18,9 @@ class Profile:
     user_notes: int
     burst_seconds: int  # the login burst after which auth-service's RSS is read
     probe_calls: int  # requests through RequestContextMiddleware alone, to time it
+    mixed_seconds: int  # each run of the mixed workload (bench/phases/mixed.py)
+    fresh_tokens: int  # requests with a never-seen token, beside as many with a cached one
+    curve_seconds: int  # each point of the open-loop curve (bench/phases/curve.py)
 
 
 FULL = Profile(
@@ -29,6 +32,9 @@ FULL = Profile(
     user_notes=1000,
     burst_seconds=30,
     probe_calls=50_000,
+    mixed_seconds=30,
+    fresh_tokens=1000,
+    curve_seconds=20,
 )
 QUICK = Profile(
     rounds=1,
@@ -39,4 +45,7 @@ QUICK = Profile(
     user_notes=50,
     burst_seconds=2,
     probe_calls=2000,
+    mixed_seconds=2,
+    fresh_tokens=50,
+    curve_seconds=1,
 )

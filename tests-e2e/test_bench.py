@@ -11,6 +11,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
@@ -67,6 +68,72 @@ def test_quick_benchmark_reports_every_figure(tmp_path: Path) -> None:
     assert all(value > 0 for value in report["ratios"].values())
     goals = {goal["name"] for goal in report["goals"]}
     assert len(goals) >= 7, goals
+    assert "Goals of issue 32" in completed.stdout
+    assert_mixed_workload_reported(report["mixed"])
+    assert_curve_reported(report["curve"], report_file.with_suffix(".svg").read_text())
+
+
+MIXED_OPERATIONS = {
+    "read": 200,
+    "list": 200,
+    "cursor": 200,
+    "search": 200,
+    "search_page": 200,
+    "create": 201,
+    "update": 200,
+    "delete": 200,
+}
+MIXED_PROCESSES = {
+    "gateway": {"gateway", "notes-service", "postgres", "wrk"},
+    "bare_proxy": {"bare-proxy", "notes-service", "postgres", "wrk"},
+    "reads_direct": {"notes-service", "postgres", "wrk"},
+    "reads_minimal": {"minimal", "postgres", "wrk"},
+}
+
+
+def assert_mixed_workload_reported(mixed: dict[str, Any]) -> None:
+    """Issue 32: every operation of the mix answered as expected, each timed, every
+    process's CPU per request (the load generator's too), the caches' hit rates."""
+    assert mixed["people"] > 1
+    for key, processes in MIXED_PROCESSES.items():
+        run = mixed[key]
+        assert run["requests_per_second"] > 0, run
+        assert run["errors"] == run["unexpected"] == run["server_errors"] == 0, run
+        assert all(run["cpu_us"][p] > 0 for p in processes), (key, run["cpu_us"])
+    for key in ("gateway", "bare_proxy"):
+        operations = mixed[key]["operations"]
+        # Every operation in the gateway run; the bare proxy's (slower) may miss a rare one.
+        assert set(operations) <= set(MIXED_OPERATIONS), operations
+        assert key != "gateway" or set(operations) == set(MIXED_OPERATIONS), operations
+        for name, op in operations.items():
+            status = MIXED_OPERATIONS[name]
+            assert op["statuses"] == {str(status): op["count"]}, (key, name, op)
+            assert 0 < op["p50_ms"] <= op["p99_ms"] <= op["p999_ms"], (key, name, op)
+    assert set(mixed["reads_direct"]["operations"]) == {"read"}
+    for rate in mixed["cache_hit_rates"].values():
+        assert 0 < rate <= 1
+    for figures in mixed["token_cost"].values():
+        assert figures["gateway_cpu_us"] > 0
+        assert figures["p50_ms"] > 0
+
+
+def assert_curve_reported(curve: dict[str, Any], svg: str) -> None:
+    """Issue 32, item 4: each share of the saturating rate offered open-loop, answered
+    200 only, and the SVG drawn."""
+    assert curve["saturating_per_second"] > 0
+    assert [point["share"] for point in curve["points"]] == [0.25, 0.5, 0.75, 1.0, 1.25]
+    for point in curve["points"]:
+        # Past saturation requests may time out or stay unsent (counted as failures),
+        # or the gateway sheds them ("gateway busy", 503): what the curve shows.
+        assert "200" in point["statuses"], point
+        assert set(point["statuses"]) <= {"200", "503"}, point
+        assert point["failures"] >= 0, point
+        assert point["requests_per_second"] > 0, point
+        assert 0 < point["p50_ms"] <= point["p99_ms"], point
+        assert point["generator_cpu_us"] > 0, point
+        assert point["send_lag_p99_ms"] >= 0, point
+    assert svg.startswith("<svg")
+    assert svg.count("<polyline") == 2  # answered req/s and p99
 
 
 def test_the_readme_maps_every_module_of_the_bench() -> None:

@@ -38,6 +38,15 @@ JWKS_FAILURES = Counter(
     "Fetches of the signing keys that failed (the last good keys are kept)",
     ["source"],
 )
+# Per process, every verifier together: how often a token was already verified
+# (its RSA check skipped). The bench's mixed workload reads it (bench/README.md).
+CACHE_LOOKUPS = Counter(
+    "access_token_cache_lookups",
+    "Access tokens looked up in the verified-token cache: hit (no signature check) or miss",
+    ["result"],
+)
+_CACHE_HIT = CACHE_LOOKUPS.labels("hit")
+_CACHE_MISS = CACHE_LOOKUPS.labels("miss")
 
 
 class InvalidToken(Exception):
@@ -251,6 +260,7 @@ class AccessTokenVerifier(Generic[KeySourceT]):
         current = self._verified_generation == self.jwks.generation
         access = self._verified.get(token) if current else None
         if access is None:
+            _CACHE_MISS.inc()
             access = await self._verify_signature_and_claims(token)
             if self._verified_generation != self.jwks.generation:
                 self._verified.clear()
@@ -261,6 +271,8 @@ class AccessTokenVerifier(Generic[KeySourceT]):
         elif access.expires_at + self._leeway < time.time():
             del self._verified[token]
             raise InvalidToken("token expired")
+        else:
+            _CACHE_HIT.inc()
         if self.revocations is not None:
             # Fail closed: a list never loaded cannot tell a revoked token.
             # (`loaded` first: no coroutine per request once it has.)

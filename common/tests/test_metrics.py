@@ -1,5 +1,6 @@
 """The metrics platform_common exports beside per-route counts: database pool
-use, the signing keys' and the revocation list's age and failed fetches.
+use, the signing keys' and the revocation list's age and failed fetches, the
+verified-token cache's hits and misses.
 
 Each is read the way Prometheus reads it: a scrape of an app's `/metrics`
 after provoking the condition.
@@ -19,8 +20,9 @@ from prometheus_client import generate_latest
 from platform_common.database import create_database_engine
 from platform_common.observability import metrics
 from platform_common.revocations import RevokedSubjects
+from platform_common.testing.issuer import TokenIssuer
 from platform_common.testing.metrics import metric_value
-from platform_common.tokens import JwksCache
+from platform_common.tokens import AccessTokenVerifier, JwksCache, StaticKeys, parse_jwks
 
 AUTH = "http://auth.test:8001"
 JWKS_URL = f"{AUTH}/auth/.well-known/jwks.json"
@@ -124,3 +126,25 @@ class TestRevocationList:
             assert not await subjects.refresh()
             failed = await scrape()
             assert metric_value(failed, failures, source=REVOCATIONS_URL) == before + 1
+
+
+class TestVerifiedTokenCache:
+    async def test_hits_and_misses(self) -> None:
+        issuer = TokenIssuer()
+        verifier = AccessTokenVerifier(
+            StaticKeys(parse_jwks(issuer.jwks())), issuer=issuer.issuer, audiences=[issuer.audience]
+        )
+        first, second = issuer.token("user-1"), issuer.token("user-2")
+        before = await scrape()
+        await verifier.verify(first)  # never seen: the signature is checked
+        await verifier.verify(first)  # seen: from the cache
+        await verifier.verify(first)
+        await verifier.verify(second)
+        after = await scrape()
+
+        def delta(result: str) -> float:
+            name = "access_token_cache_lookups_total"
+            was = metric_value(before, name, result=result) or 0
+            return (metric_value(after, name, result=result) or 0) - was
+
+        assert (delta("hit"), delta("miss")) == (2, 2)
