@@ -146,7 +146,7 @@ from .openid_userinfo_response_504 import OpenidUserinfoResponse504
 from .password_reset_confirm import PasswordResetConfirm
 from .password_reset_request import PasswordResetRequest
 from .purge_result import PurgeResult
-from .recovery_codes import RecoveryCodes
+from .recovery_code_list import RecoveryCodeList
 from .registration_accepted import RegistrationAccepted
 from .response_auth_jwks import ResponseAuthJwks
 from .response_auth_server_metadata import ResponseAuthServerMetadata
@@ -325,7 +325,7 @@ __all__ = (
     "PasswordResetConfirm",
     "PasswordResetRequest",
     "PurgeResult",
-    "RecoveryCodes",
+    "RecoveryCodeList",
     "RegistrationAccepted",
     "ResponseAuthJwks",
     "ResponseAuthServerMetadata",

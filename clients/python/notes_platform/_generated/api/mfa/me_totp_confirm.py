@@ -9,7 +9,7 @@ from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
 from ...models.me_totp_confirm_response_503 import MeTotpConfirmResponse503
 from ...models.me_totp_confirm_response_504 import MeTotpConfirmResponse504
-from ...models.recovery_codes import RecoveryCodes
+from ...models.recovery_code_list import RecoveryCodeList
 from ...models.totp_code import TotpCode
 from ...types import Response
 
@@ -40,11 +40,11 @@ def _parse_response(
     | HTTPValidationError
     | MeTotpConfirmResponse503
     | MeTotpConfirmResponse504
-    | RecoveryCodes
+    | RecoveryCodeList
     | None
 ):
     if response.status_code == 200:
-        response_200 = RecoveryCodes.from_dict(response.json())
+        response_200 = RecoveryCodeList.from_dict(response.json())
 
         return response_200
 
@@ -106,7 +106,7 @@ def _build_response(
     | HTTPValidationError
     | MeTotpConfirmResponse503
     | MeTotpConfirmResponse504
-    | RecoveryCodes
+    | RecoveryCodeList
 ]:
     return Response(
         status_code=HTTPStatus(response.status_code),
@@ -125,7 +125,7 @@ def sync_detailed(
     | HTTPValidationError
     | MeTotpConfirmResponse503
     | MeTotpConfirmResponse504
-    | RecoveryCodes
+    | RecoveryCodeList
 ]:
     """Confirm Totp Enrolment
 
@@ -139,7 +139,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | HTTPValidationError | MeTotpConfirmResponse503 | MeTotpConfirmResponse504 | RecoveryCodes]
+        Response[ErrorDetail | HTTPValidationError | MeTotpConfirmResponse503 | MeTotpConfirmResponse504 | RecoveryCodeList]
     """
 
     kwargs = _get_kwargs(
@@ -162,7 +162,7 @@ def sync(
     | HTTPValidationError
     | MeTotpConfirmResponse503
     | MeTotpConfirmResponse504
-    | RecoveryCodes
+    | RecoveryCodeList
     | None
 ):
     """Confirm Totp Enrolment
@@ -177,7 +177,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | HTTPValidationError | MeTotpConfirmResponse503 | MeTotpConfirmResponse504 | RecoveryCodes
+        ErrorDetail | HTTPValidationError | MeTotpConfirmResponse503 | MeTotpConfirmResponse504 | RecoveryCodeList
     """
 
     return sync_detailed(
@@ -195,7 +195,7 @@ async def asyncio_detailed(
     | HTTPValidationError
     | MeTotpConfirmResponse503
     | MeTotpConfirmResponse504
-    | RecoveryCodes
+    | RecoveryCodeList
 ]:
     """Confirm Totp Enrolment
 
@@ -209,7 +209,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | HTTPValidationError | MeTotpConfirmResponse503 | MeTotpConfirmResponse504 | RecoveryCodes]
+        Response[ErrorDetail | HTTPValidationError | MeTotpConfirmResponse503 | MeTotpConfirmResponse504 | RecoveryCodeList]
     """
 
     kwargs = _get_kwargs(
@@ -230,7 +230,7 @@ async def asyncio(
     | HTTPValidationError
     | MeTotpConfirmResponse503
     | MeTotpConfirmResponse504
-    | RecoveryCodes
+    | RecoveryCodeList
     | None
 ):
     """Confirm Totp Enrolment
@@ -245,7 +245,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | HTTPValidationError | MeTotpConfirmResponse503 | MeTotpConfirmResponse504 | RecoveryCodes
+        ErrorDetail | HTTPValidationError | MeTotpConfirmResponse503 | MeTotpConfirmResponse504 | RecoveryCodeList
     """
 
     return (

@@ -13,7 +13,7 @@ from ...models.me_totp_recovery_codes_create_response_503 import (
 from ...models.me_totp_recovery_codes_create_response_504 import (
     MeTotpRecoveryCodesCreateResponse504,
 )
-from ...models.recovery_codes import RecoveryCodes
+from ...models.recovery_code_list import RecoveryCodeList
 from ...models.totp_code import TotpCode
 from ...types import Response
 
@@ -44,11 +44,11 @@ def _parse_response(
     | HTTPValidationError
     | MeTotpRecoveryCodesCreateResponse503
     | MeTotpRecoveryCodesCreateResponse504
-    | RecoveryCodes
+    | RecoveryCodeList
     | None
 ):
     if response.status_code == 200:
-        response_200 = RecoveryCodes.from_dict(response.json())
+        response_200 = RecoveryCodeList.from_dict(response.json())
 
         return response_200
 
@@ -105,7 +105,7 @@ def _build_response(
     | HTTPValidationError
     | MeTotpRecoveryCodesCreateResponse503
     | MeTotpRecoveryCodesCreateResponse504
-    | RecoveryCodes
+    | RecoveryCodeList
 ]:
     return Response(
         status_code=HTTPStatus(response.status_code),
@@ -124,7 +124,7 @@ def sync_detailed(
     | HTTPValidationError
     | MeTotpRecoveryCodesCreateResponse503
     | MeTotpRecoveryCodesCreateResponse504
-    | RecoveryCodes
+    | RecoveryCodeList
 ]:
     """Regenerate Recovery Codes
 
@@ -138,7 +138,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | HTTPValidationError | MeTotpRecoveryCodesCreateResponse503 | MeTotpRecoveryCodesCreateResponse504 | RecoveryCodes]
+        Response[ErrorDetail | HTTPValidationError | MeTotpRecoveryCodesCreateResponse503 | MeTotpRecoveryCodesCreateResponse504 | RecoveryCodeList]
     """
 
     kwargs = _get_kwargs(
@@ -161,7 +161,7 @@ def sync(
     | HTTPValidationError
     | MeTotpRecoveryCodesCreateResponse503
     | MeTotpRecoveryCodesCreateResponse504
-    | RecoveryCodes
+    | RecoveryCodeList
     | None
 ):
     """Regenerate Recovery Codes
@@ -176,7 +176,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | HTTPValidationError | MeTotpRecoveryCodesCreateResponse503 | MeTotpRecoveryCodesCreateResponse504 | RecoveryCodes
+        ErrorDetail | HTTPValidationError | MeTotpRecoveryCodesCreateResponse503 | MeTotpRecoveryCodesCreateResponse504 | RecoveryCodeList
     """
 
     return sync_detailed(
@@ -194,7 +194,7 @@ async def asyncio_detailed(
     | HTTPValidationError
     | MeTotpRecoveryCodesCreateResponse503
     | MeTotpRecoveryCodesCreateResponse504
-    | RecoveryCodes
+    | RecoveryCodeList
 ]:
     """Regenerate Recovery Codes
 
@@ -208,7 +208,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | HTTPValidationError | MeTotpRecoveryCodesCreateResponse503 | MeTotpRecoveryCodesCreateResponse504 | RecoveryCodes]
+        Response[ErrorDetail | HTTPValidationError | MeTotpRecoveryCodesCreateResponse503 | MeTotpRecoveryCodesCreateResponse504 | RecoveryCodeList]
     """
 
     kwargs = _get_kwargs(
@@ -229,7 +229,7 @@ async def asyncio(
     | HTTPValidationError
     | MeTotpRecoveryCodesCreateResponse503
     | MeTotpRecoveryCodesCreateResponse504
-    | RecoveryCodes
+    | RecoveryCodeList
     | None
 ):
     """Regenerate Recovery Codes
@@ -244,7 +244,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | HTTPValidationError | MeTotpRecoveryCodesCreateResponse503 | MeTotpRecoveryCodesCreateResponse504 | RecoveryCodes
+        ErrorDetail | HTTPValidationError | MeTotpRecoveryCodesCreateResponse503 | MeTotpRecoveryCodesCreateResponse504 | RecoveryCodeList
     """
 
     return (
