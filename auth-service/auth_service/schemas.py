@@ -365,8 +365,9 @@ class IntrospectionResponse(BaseModel):
 
 # The client registry (auth_service.oauth.clients; superusers' /auth/clients).
 ClientId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")]
-# What a client may be registered for: every grant of the registry
-# (auth_service.oauth.grants; tests/test_grants.py keeps the two equal).
+# What a client may be registered for: every grant of the registry but those
+# finishing another's sign-in (auth_service.oauth.grants, CONTINUATIONS;
+# tests/test_grants.py keeps them in step).
 GrantType = Literal["authorization_code", "refresh_token", "client_credentials", "password"]
 GRANT_TYPES: frozenset[str] = frozenset(get_args(GrantType))
 GrantTypes = Annotated[list[GrantType], Field(min_length=1, max_length=len(GRANT_TYPES))]

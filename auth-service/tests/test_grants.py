@@ -20,7 +20,11 @@ class TestRegistry:
         assert document["grant_types_supported"] == list(grants.GRANTS)
 
     def test_clients_may_be_registered_for_every_grant_and_no_other(self) -> None:
-        assert sorted(get_args(GrantType)) == sorted(grants.GRANTS)
+        registrable = set(grants.GRANTS) - set(grants.CONTINUATIONS)
+        assert sorted(get_args(GrantType)) == sorted(registrable)
+
+    def test_a_continuation_finishes_a_registrable_grant(self) -> None:
+        assert set(grants.CONTINUATIONS.values()) <= set(get_args(GrantType))
 
     async def test_a_new_entry_is_a_new_grant(
         self, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch

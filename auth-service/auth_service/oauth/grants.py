@@ -29,6 +29,10 @@ GRANTS: Mapping[str, Grant] = MappingProxyType(
         mfa_grant.GRANT_TYPE: mfa_grant.mfa_otp,
     }
 )
+# Grants that finish another's sign-in, allowed to whichever client that one
+# is (the mfa-otp grant to a client of the password grant): no client is
+# registered for them (auth_service.schemas.GrantType lists the others).
+CONTINUATIONS: Mapping[str, str] = MappingProxyType({mfa_grant.GRANT_TYPE: "password"})
 
 
 async def exchange(request: GrantRequest) -> TokenResponse:
