@@ -68,6 +68,16 @@ class SessionNotFound(ServiceError):
     default_message = "Session not found"
 
 
+class PersonalTokenNotFound(ServiceError):
+    status_code = status.HTTP_404_NOT_FOUND
+    default_message = "Personal access token not found"
+
+
+class TooManyPersonalTokens(ServiceError):
+    status_code = status.HTTP_409_CONFLICT
+    default_message = "Too many live personal access tokens: revoke one first"
+
+
 class TooManyRequests(ServiceError):
     status_code = status.HTTP_429_TOO_MANY_REQUESTS
 

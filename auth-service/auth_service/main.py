@@ -33,6 +33,9 @@ from auth_service.routes.auth import internal_router, router, users_router
 from auth_service.routes.authorize import router as authorize_router
 from auth_service.routes.clients import router as clients_router
 from auth_service.routes.oidc import router as oidc_router
+from auth_service.routes.personal_tokens import admin_router as personal_tokens_admin_router
+from auth_service.routes.personal_tokens import internal_router as personal_tokens_internal
+from auth_service.routes.personal_tokens import router as personal_tokens_router
 from auth_service.security import AccessTokenSigner, Argon2Parameters, PasswordHasher
 from auth_service.state import AuthState
 from platform_common.app import create_service_app, uvicorn_factory
@@ -337,8 +340,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             clients_router,
             authorize_router,
             oidc_router,
+            personal_tokens_router,
+            personal_tokens_admin_router,
             well_known_router,
             internal_router,
+            personal_tokens_internal,
         ],
         trusted_proxies=settings.trusted_proxies,
         drain_seconds=settings.shutdown_drain_seconds,
@@ -349,7 +355,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # a taken address (no 409, no user in the body).
         # 2.1.0: the RFC 8414 metadata at /.well-known/oauth-authorization-server/auth too.
         # 2.2.0: the revocation list names sessions and clients too.
-        version="2.2.0",
+        # 2.3.0: personal access tokens (/auth/me/tokens, /auth/personal-tokens).
+        version="2.3.0",
         description="Users, registration, login and every token of the notes platform.",
         lifespan=lifespan,
         exception_handlers={

@@ -46,6 +46,13 @@ CLIENT_DELETED = "client.deleted"
 CLIENT_SECRET_ROTATED = "client.secret_rotated"  # noqa: S105  (an event type)  # nosec B105
 # A person took back what they had let an app do.
 AUTHORIZATION_REVOKED = "authorization.revoked"
+# Personal access tokens (session_id: the token's id, its `sid`). Revoked: by
+# its owner or a superuser; leaked: reported found in public and revoked.
+PERSONAL_TOKEN_CREATED = "personal_token.created"  # noqa: S105  # nosec B105
+PERSONAL_TOKEN_REVOKED = "personal_token.revoked"  # noqa: S105  # nosec B105
+PERSONAL_TOKEN_LEAKED = "personal_token.leaked"  # noqa: S105  # nosec B105
+PERSONAL_TOKEN_EXPIRING = "personal_token.expiring"  # noqa: S105  # nosec B105
+PERSONAL_TOKEN_NEW_ADDRESS = "personal_token.new_address"  # noqa: S105  # nosec B105
 EVENT_TYPES = (
     LOGIN_SUCCEEDED,
     LOGIN_FAILED,
@@ -66,6 +73,11 @@ EVENT_TYPES = (
     CLIENT_DELETED,
     CLIENT_SECRET_ROTATED,
     AUTHORIZATION_REVOKED,
+    PERSONAL_TOKEN_CREATED,
+    PERSONAL_TOKEN_REVOKED,
+    PERSONAL_TOKEN_LEAKED,
+    PERSONAL_TOKEN_EXPIRING,
+    PERSONAL_TOKEN_NEW_ADDRESS,
 )
 
 

@@ -1,6 +1,7 @@
 """The account lifecycle's housekeeping, a background task of every process:
 security events past AUTH_EVENT_RETENTION_DAYS, dead reset and verification
-tokens, and sessions long ended. Each step is idempotent, so replicas doing
+tokens, sessions long ended, and the one mail about each personal access
+token expiring within 7 days. Each step is idempotent, so replicas doing
 it at once only repeat each other's work."""
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from datetime import timedelta
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from auth_service.accounts import events, recovery, sessions
+from auth_service.accounts import events, personal_tokens, recovery, sessions
 
 logger = logging.getLogger(__name__)
 EVERY_SECONDS = 3600.0
@@ -23,6 +24,7 @@ async def tidy(session: AsyncSession, *, retention: timedelta) -> None:
     await recovery.purge_dead_tokens(session)
     await sessions.purge_ended_sessions(session, unused_for=retention)
     await session.commit()
+    await personal_tokens.notify_expiring(session)
 
 
 async def tidy_forever(

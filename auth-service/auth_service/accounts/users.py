@@ -79,7 +79,7 @@ async def register_user(
     if created is not None:
         _queue_verification(session, user_id=created, email=data.email)
     elif not mail_capped:
-        _queue_notice(
+        queue_notice(
             session,
             to=data.email,
             subject="Someone tried to register with your notes-platform address",
@@ -100,7 +100,7 @@ def _queue_verification(session: AsyncSession, *, user_id: uuid.UUID, email: str
     )
 
 
-def _queue_notice(session: AsyncSession, *, to: str, subject: str, text: str) -> None:
+def queue_notice(session: AsyncSession, *, to: str, subject: str, text: str) -> None:
     session.add(
         OutboxEvent(kind=NOTICE_EMAIL, payload={"to": to, "subject": subject, "text": text})
     )
@@ -208,7 +208,7 @@ async def _request_email_change(
     The caller holds the user's row (updated) and commits."""
     await account_tokens.void(session, user_id=user.id, purposes=[VERIFY_EMAIL])
     _queue_verification(session, user_id=user.id, email=new_email)
-    _queue_notice(
+    queue_notice(
         session,
         to=user.email,
         subject="Your notes-platform address is being changed",
@@ -241,7 +241,7 @@ async def update_user(
     if new_email is not None:
         # After the update, whose end of sessions voided every emailed token.
         _queue_verification(session, user_id=user.id, email=str(new_email))
-        _queue_notice(
+        queue_notice(
             session,
             to=old_email,
             subject="Your notes-platform address was changed",

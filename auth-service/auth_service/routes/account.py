@@ -76,6 +76,11 @@ EventType = Literal[
     "client.deleted",
     "client.secret_rotated",
     "authorization.revoked",
+    "personal_token.created",
+    "personal_token.revoked",
+    "personal_token.leaked",
+    "personal_token.expiring",
+    "personal_token.new_address",
 ]
 assert set(EventType.__args__) == set(events.EVENT_TYPES)  # type: ignore[attr-defined]
 
