@@ -75,6 +75,16 @@ def goals(report: dict[str, Any], baseline: dict[str, float] | None) -> list[Goa
             0.35,
         ),
     ]
+    pat = rows.get(("GET /notes/{id} (PAT)", "gateway"))
+    if pat is not None:
+        found.append(
+            Goal(
+                "gateway CPU per PAT request / per JWT request, GET /notes/{id}",
+                ratio(pat["cpu_us"]["gateway"], gateway["cpu_us"]["gateway"]),
+                "<=",
+                1.3,
+            )
+        )
     before = baseline or {}
     minimal_before = before.get(f"{one} minimal")
     for name in ("GET /notes/", "POST /notes/", "PUT /notes/{id}"):
