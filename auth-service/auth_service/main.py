@@ -339,9 +339,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             events_router,
             clients_router,
             authorize_router,
-            oidc_router,
             personal_tokens_router,
             personal_tokens_admin_router,
+            # After every route with the plain bearer scheme: the document
+            # keeps the last one's, and userinfo's lists what each scope allows.
+            oidc_router,
             well_known_router,
             internal_router,
             personal_tokens_internal,

@@ -127,7 +127,10 @@ async def report_leaks(
 
 
 @internal_router.post(
-    "/personal-tokens/check", response_model=PersonalTokenCheck, response_model_exclude_none=True
+    "/personal-tokens/check",
+    response_model=PersonalTokenCheck,
+    response_model_exclude_none=True,
+    responses=MALFORMED_BODY,
 )
 async def check_token(data: PersonalTokenCheckRequest, session: SessionDep) -> PersonalTokenCheck:
     """What the gateway and notes-service learn of a personal access token, by
