@@ -99,6 +99,10 @@ def summarize(report: dict[str, Any], baseline: dict[str, float] | None = None) 
         + ", ".join(f"{k} {'/'.join(map(str, v))}" for k, v in report["gc_collections"].items())
     )
     lines.append(f"request id + JSON log line + 2 metrics: {report['request_context_us']} µs CPU")
+    checks = report["token_check_us"]
+    lines.append(
+        f"token check (cached), in process: JWT {checks['jwt']} µs, PAT {checks['pat']} µs CPU"
+    )
     lines.append("")
     lines.append("Goals of issue 12 (this run; the machine is shared, compare within one run):")
     report["goals"] = []

@@ -25,12 +25,12 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 import httpx
 from prometheus_client import Counter
 
-from platform_common.personal_tokens import token_hash, well_formed
+from platform_common.personal_tokens import LENGTH, token_hash, well_formed
 from platform_common.tokens import AccessClaims, InvalidToken
 
 logger = logging.getLogger(__name__)
@@ -82,6 +82,11 @@ def claims_of(answer: Any) -> AccessClaims | None:
     )
 
 
+def _malformed() -> NoReturn:
+    MALFORMED.inc()
+    raise InvalidToken("malformed personal access token")
+
+
 class PersonalTokenChecker:
     def __init__(
         self,
@@ -105,13 +110,16 @@ class PersonalTokenChecker:
     async def claims(self, token: str, *, address: str | None, fresh: bool = False) -> AccessClaims:
         """The token's claims; InvalidToken when malformed, unknown, revoked or
         expired. `fresh`: ask auth-service even if an answer is cached."""
-        if not well_formed(token):
-            MALFORMED.inc()
-            raise InvalidToken("malformed personal access token")
+        if len(token) != LENGTH:
+            _malformed()
         key = (token_hash(token), address)
         now = time.monotonic()
         entry = None if fresh else self._cache.get(key)
         if entry is None or entry.until <= now:
+            # Only what is not cached is checked for its form: a cached key
+            # is the hash of a well-formed token (and a hit costs a hash).
+            if not well_formed(token):
+                _malformed()
             entry = _Entry(await self._ask(key[0], address), now + self._cache_seconds)
             self._cache.pop(key, None)
             if len(self._cache) >= self._cache_size:

@@ -63,7 +63,7 @@ def well_formed(token: str) -> bool:
 def token_hash(token: str) -> str:
     """SHA-256, hex: what auth-service stores and verifiers cache by (178
     random bits need no salt or stretching)."""
-    return hashlib.sha256(token.encode("ascii")).hexdigest()
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def visible_part(token: str) -> str:
