@@ -6,11 +6,12 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from auth_service.accounts import housekeeping
-from auth_service.models import PersonalToken, SecurityEvent
+from auth_service.accounts import housekeeping, personal_tokens
+from auth_service.models import PersonalToken, PersonalTokenAddress, SecurityEvent
 from platform_common import personal_tokens as token_format
 from tests.conftest import (
     CLIENT_SECRET,
@@ -210,6 +211,24 @@ class TestCheck:
         assert [m["To"] for m in sent] == [alice.email, alice.email]
         assert "203.0.113.9" in sent[1].get_content()
         assert all(body["token"] not in m.as_string() for m in sent)
+
+    async def test_addresses_remembered_are_bounded(
+        self,
+        client: httpx.AsyncClient,
+        alice: Account,
+        session: AsyncSession,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        monkeypatch.setattr(personal_tokens, "MAX_ADDRESSES_PER_TOKEN", 2)
+        body = await created(client, alice)
+        for last in range(1, 6):
+            await check(client, body["token"], f"203.0.113.{last}")
+        remembered = await session.scalars(
+            select(PersonalTokenAddress.address).where(
+                PersonalTokenAddress.token_id == uuid.UUID(body["id"])
+            )
+        )
+        assert sorted(remembered.all()) == ["203.0.113.4", "203.0.113.5"]
 
 
 class TestLeaks:

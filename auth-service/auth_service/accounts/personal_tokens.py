@@ -258,12 +258,15 @@ async def _record_use(
         .where(PersonalToken.id == token.id)
         .values(last_used_at=func.now(), last_used_address=address)
     )
-    seen = insert(PersonalTokenAddress).values(token_id=token.id, address=address)
+    # clock_timestamp(): uses within one transaction are ordered too.
+    seen = insert(PersonalTokenAddress).values(
+        token_id=token.id, address=address, last_seen_at=func.clock_timestamp()
+    )
     # xmax = 0: the row was inserted, not updated (the address is new).
     new = await session.scalar(
         seen.on_conflict_do_update(
             index_elements=[PersonalTokenAddress.token_id, PersonalTokenAddress.address],
-            set_={"last_seen_at": func.now()},
+            set_={"last_seen_at": func.clock_timestamp()},
         ).returning(literal_column("xmax = 0", Boolean))
     )
     known = await session.scalar(
