@@ -143,7 +143,7 @@ class TestFuzz:
         # Every operation of the merged document but the two excluded (42 since
         # issue 27: the client registry, the authorization endpoint, OpenID
         # discovery and userinfo, /auth/me/authorizations; 48 since issue 28:
-        # /auth/me/tokens (3), /auth/personal-tokens (2) and its leaks).
+        # /auth/me/tokens (3), /auth/personal-tokens (2), /auth/leaked-tokens).
         assert "Tested: 48" in output, output
 
     def test_account_deletion(self, fuzz_gateway: str, tmp_path: Path) -> None:

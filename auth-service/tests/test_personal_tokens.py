@@ -248,7 +248,7 @@ class TestLeaks:
             for t in (live["token"], revoked["token"], token_format.new_token(), "np_pat_nope")
         ]
         headers = await service_token(client, LEAK_REPORTER)
-        answer = await client.post("/auth/personal-tokens/leaks", json=report, headers=headers)
+        answer = await client.post("/auth/leaked-tokens", json=report, headers=headers)
         assert answer.status_code == 200
         assert answer.json() == [
             {"token_raw": live["token"], "token_type": "np_pat", "label": "true_positive"}
@@ -257,7 +257,7 @@ class TestLeaks:
         assert "personal_token.leaked" in await event_types(session, alice.id)
         sent = await mailbox.deliver()
         assert "https://github.com/x/y/blob/main/ci.sh" in sent[-1].get_content()
-        again = await client.post("/auth/personal-tokens/leaks", json=report, headers=headers)
+        again = await client.post("/auth/leaked-tokens", json=report, headers=headers)
         assert again.json() == []
 
     async def test_only_a_client_with_the_scope(
@@ -268,7 +268,7 @@ class TestLeaks:
         # A person's token lacks the scope; another service's is not meant for auth-service.
         others = await service_token(client, REPORTS_CLIENT)
         for headers, status in ((alice.headers, 403), (others, 401), ({}, 401)):
-            answer = await client.post("/auth/personal-tokens/leaks", json=report, headers=headers)
+            answer = await client.post("/auth/leaked-tokens", json=report, headers=headers)
             assert answer.status_code == status
         assert (await check(client, body["token"]))["active"] is True
 

@@ -66,7 +66,7 @@ class TestMergedDocument:
                             "notes:read": DESCRIPTIONS["notes:read"],
                             "notes:write": DESCRIPTIONS["notes:write"],
                             "openid": DESCRIPTIONS["openid"],
-                            # POST /auth/personal-tokens/leaks (a scanner's client).
+                            # POST /auth/leaked-tokens (a scanner's client).
                             "personal_tokens:leaks": DESCRIPTIONS["personal_tokens:leaks"],
                         },
                     }

@@ -103,8 +103,10 @@ async def revoke_token(token_id: uuid.UUID, session: SessionDep, client: ClientI
     await personal_tokens.revoke(session, token_id=token_id, owner_id=None, client=client)
 
 
+# Not under /auth/personal-tokens: DELETE /auth/personal-tokens/{token_id}
+# would match the path too (and a 405 there would name DELETE in `Allow`).
 @router.post(
-    "/personal-tokens/leaks",
+    "/leaked-tokens",
     response_model=list[LeakFeedback],
     responses={**UNAUTHORIZED, **INSUFFICIENT_SCOPE, **MALFORMED_BODY},
 )
