@@ -67,6 +67,10 @@ def summarize(report: dict[str, Any], baseline: dict[str, float] | None = None) 
     report["ratios"]["gateway CPU per proxied request / bare proxy's"] = ratio(
         one["gateway"], rows[("GET /notes/{id}", "bare>notes")]["cpu_us"]["bare-proxy"]
     )
+    # Issue 28: a personal access token's check beside a JWT's, same reads.
+    report["ratios"]["gateway CPU per request: PAT / JWT, GET /notes/{id}"] = ratio(
+        rows[("GET /notes/{id} (PAT)", "gateway")]["cpu_us"]["gateway"], one["gateway"]
+    )
     at_rest = rows[("GET /notes/{id}", "gateway")]["p99_ms"]
     report["ratios"]["list page: full table / small table (req/s)"] = ratio(
         rows[("GET /notes/", "gateway")]["requests_per_second"],
@@ -96,6 +100,10 @@ def summarize(report: dict[str, Any], baseline: dict[str, float] | None = None) 
         + ", ".join(f"{k} {'/'.join(map(str, v))}" for k, v in report["gc_collections"].items())
     )
     lines.append(f"request id + JSON log line + 2 metrics: {report['request_context_us']} µs CPU")
+    checks = report["token_check_us"]
+    lines.append(
+        f"token check (cached), in process: JWT {checks['jwt']} µs, PAT {checks['pat']} µs CPU"
+    )
     lines.append("")
     lines.append("Goals of issue 12 (this run; the machine is shared, compare within one run):")
     report["goals"] = []

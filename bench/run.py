@@ -39,6 +39,7 @@ from harness import harness
 from memory import gc_collections, rss_mib
 from phases import curve, endpoints, logins, mixed, search, workers
 from phases.request_context import request_context_cost_us
+from phases.token_checks import token_check_costs_us
 from platform_common.testing.postgres import temporary_database
 from plot import curve_svg
 from report import summarize
@@ -67,6 +68,7 @@ def benchmark(
         report["workers_2"] = workers.measure(bench)
     report["profile"] = asdict(profile)
     report["request_context_us"] = request_context_cost_us(profile.probe_calls)
+    report["token_check_us"] = token_check_costs_us(profile.probe_calls)
     return report
 
 

@@ -42,6 +42,9 @@ def test_quick_benchmark_reports_every_figure(tmp_path: Path) -> None:
     rows = {(r["name"], r["target"]): r for r in report["results"]}
     for endpoint in ("GET /notes/{id}", "GET /notes/", "POST /notes/", "PUT /notes/{id}"):
         assert {(endpoint, "gateway"), (endpoint, "direct")} <= set(rows)
+    assert rows[("GET /notes/{id} (PAT)", "gateway")]["errors"] == 0
+    assert "gateway CPU per request: PAT / JWT, GET /notes/{id}" in report["ratios"]
+    assert all(report["token_check_us"][kind] > 0 for kind in ("jwt", "pat"))
     # The references, and the CPU time per request of every process each goes through.
     for target, processes in READ_TARGETS.items():
         cpu = rows[("GET /notes/{id}", target)]["cpu_us"]

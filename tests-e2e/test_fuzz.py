@@ -149,9 +149,10 @@ class TestFuzz:
         )
         # Every operation of the merged document but the two excluded (42 since
         # issue 27: the client registry, the authorization endpoint, OpenID
-        # discovery and userinfo, /auth/me/authorizations; 47 since issue 28:
-        # the five of /auth/me/mfa/totp).
-        assert "Tested: 47" in output, output
+        # discovery and userinfo, /auth/me/authorizations; 53 since issue 28:
+        # the five of /auth/me/mfa/totp, /auth/me/tokens (3),
+        # /auth/personal-tokens (2), /auth/leaked-tokens).
+        assert "Tested: 53" in output, output
 
     def test_account_deletion(self, fuzz_gateway: str, tmp_path: Path) -> None:
         header = bearer(fuzz_gateway)

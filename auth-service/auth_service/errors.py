@@ -63,6 +63,16 @@ class SessionNotFound(ServiceError, status=404, message="Session not found"):
     pass
 
 
+class PersonalTokenNotFound(ServiceError):
+    status_code = status.HTTP_404_NOT_FOUND
+    default_message = "Personal access token not found"
+
+
+class TooManyPersonalTokens(ServiceError):
+    status_code = status.HTTP_409_CONFLICT
+    default_message = "Too many live personal access tokens: revoke one first"
+
+
 class TooManyRequests(ServiceError):
     status_code = status.HTTP_429_TOO_MANY_REQUESTS
 

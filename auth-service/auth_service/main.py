@@ -36,6 +36,9 @@ from auth_service.routes.authorize import router as authorize_router
 from auth_service.routes.clients import router as clients_router
 from auth_service.routes.mfa import router as mfa_router
 from auth_service.routes.oidc import router as oidc_router
+from auth_service.routes.personal_tokens import admin_router as personal_tokens_admin_router
+from auth_service.routes.personal_tokens import internal_router as personal_tokens_internal
+from auth_service.routes.personal_tokens import router as personal_tokens_router
 from auth_service.security import AccessTokenSigner, Argon2Parameters, PasswordHasher
 from auth_service.state import AuthState
 from platform_common.app import create_service_app, uvicorn_factory
@@ -349,9 +352,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             clients_router,
             mfa_router,
             authorize_router,
+            personal_tokens_router,
+            personal_tokens_admin_router,
+            # After every route with the plain bearer scheme: the document
+            # keeps the last one's, and userinfo's lists what each scope allows.
             oidc_router,
             well_known_router,
             internal_router,
+            personal_tokens_internal,
         ],
         trusted_proxies=settings.trusted_proxies,
         drain_seconds=settings.shutdown_drain_seconds,
@@ -362,7 +370,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # a taken address (no 409, no user in the body).
         # 2.1.0: the RFC 8414 metadata at /.well-known/oauth-authorization-server/auth too.
         # 2.2.0: the revocation list names sessions and clients too.
-        # 2.3.0: TOTP (/auth/me/mfa/totp), mfa_required and the mfa-otp grant.
+        # 2.3.0: TOTP (/auth/me/mfa/totp), mfa_required and the mfa-otp grant;
+        # personal access tokens (/auth/me/tokens, /auth/personal-tokens).
         # 3.0.0: stable operation ids (`auth-token`, `me-read`...), FastAPI's
         # generated ones renamed (docs/architecture.md, "Operation ids").
         version="3.0.0",

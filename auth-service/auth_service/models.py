@@ -412,3 +412,44 @@ class SecurityEvent(Base):
     session_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     # The app concerned (a client change, a consent, an app's access revoked).
     client_id: Mapped[str | None] = mapped_column(String(100))
+
+
+class PersonalToken(Base):
+    """A personal access token (auth_service.accounts.personal_tokens): named,
+    scoped, expiring, for a person's scripts. Only its SHA-256 is stored (the
+    format: platform_common.personal_tokens); `id` is its `sid` and `jti` to
+    the verifiers, so revoking it lists `id` as an ended session."""
+
+    __tablename__ = "personal_tokens"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    last_four: Mapped[str] = mapped_column(String(4))
+    scopes: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_used_address: Mapped[str | None] = mapped_column(String(255))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The one "expires within 7 days" mail was queued.
+    expiry_notified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class PersonalTokenAddress(Base):
+    """An address a personal access token was created or used from: a use
+    from any other is an event and a mail to the owner."""
+
+    __tablename__ = "personal_token_addresses"
+    __table_args__ = (PrimaryKeyConstraint("token_id", "address"),)
+
+    token_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("personal_tokens.id", ondelete="CASCADE")
+    )
+    address: Mapped[str] = mapped_column(String(255))
+    last_seen_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )

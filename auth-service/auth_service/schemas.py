@@ -9,6 +9,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    RootModel,
     WithJsonSchema,
     model_validator,
 )
@@ -481,3 +482,100 @@ class RecoveryCodes(BaseModel):
     """Shown once; each works once, in place of a TOTP code."""
 
     recovery_codes: list[str]
+
+
+# Personal access tokens (auth_service.accounts.personal_tokens).
+PersonalTokenScope = Literal["notes:read", "notes:write", "notes"]
+PersonalTokenName = Annotated[
+    str, Field(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$")
+]
+
+
+class PersonalTokenCreate(BaseModel):
+    name: PersonalTokenName
+    scopes: Annotated[list[PersonalTokenScope], Field(min_length=1, max_length=3)]
+    # Seconds; required, at most 366 days.
+    expires_in: Annotated[int, Field(ge=60, le=366 * 24 * 3600)]
+    # A TOTP code no older than 5 minutes, for an account with TOTP on.
+    otp: Annotated[str | None, Field(max_length=64)] = None
+
+
+class PersonalTokenRead(BaseModel):
+    """A live token: never the token itself, only its prefix and last four characters."""
+
+    id: uuid.UUID
+    name: str
+    # np_pat_…abcd
+    shown: str
+    scopes: list[str]
+    created_at: datetime
+    expires_at: datetime
+    last_used_at: datetime | None
+    last_used_address: str | None
+
+    @classmethod
+    def of(cls, row: Any) -> Self:
+        return cls(
+            id=row.id,
+            name=row.name,
+            shown=f"np_pat_…{row.last_four}",
+            scopes=row.scopes,
+            created_at=row.created_at,
+            expires_at=row.expires_at,
+            last_used_at=row.last_used_at,
+            last_used_address=row.last_used_address,
+        )
+
+
+class PersonalTokenOfUser(PersonalTokenRead):
+    user_id: uuid.UUID
+
+    @classmethod
+    def of(cls, row: Any) -> Self:
+        return cls.model_validate(
+            {**PersonalTokenRead.of(row).model_dump(), "user_id": row.user_id}
+        )
+
+
+class PersonalTokenCreated(PersonalTokenRead):
+    # Shown this once: only its SHA-256 is kept.
+    token: str
+
+
+class LeakedToken(BaseModel):
+    """One match of a secret scanning partner's report (GitHub's format)."""
+
+    token: Annotated[str, Field(max_length=256)]
+    type: Annotated[str, Field(max_length=100)]
+    url: Annotated[str | None, Field(max_length=2000)] = None
+    source: Annotated[str | None, Field(max_length=100)] = None
+
+
+class LeakReport(RootModel[Annotated[list[LeakedToken], Field(max_length=1000)]]):
+    pass
+
+
+class LeakFeedback(BaseModel):
+    """A token of the report that was live and is now revoked (GitHub's feedback format)."""
+
+    token_raw: str
+    token_type: str
+    label: Literal["true_positive"] = "true_positive"
+
+
+class PersonalTokenCheckRequest(BaseModel):
+    token_hash: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    # The client's, when the gateway asks: the use is recorded.
+    address: Annotated[str | None, Field(max_length=255)] = None
+
+
+class PersonalTokenCheck(BaseModel):
+    """A token's claims as a verifier uses them; only `active` when it is not."""
+
+    active: bool
+    sub: str | None = None
+    scope: str | None = None
+    jti: str | None = None
+    ver: int | None = None
+    iat: int | None = None
+    exp: int | None = None

@@ -44,6 +44,7 @@ INTROSPECTOR = "resource-server"
 REPORTS_INTROSPECTOR = "reports-introspector"
 NO_USERNAME_INTROSPECTOR = "anonymous-introspector"
 REPORTS_CLIENT = "reports-service"
+LEAK_REPORTER = "secret-scanner"
 CLIENT_SECRET = "client-secret-0123456789"
 # Committed (not rolled back) rows use this domain so the tests can remove them.
 COMMITTED_DOMAIN = "committed.example.com"
@@ -125,6 +126,13 @@ def settings(database_url: str, keys_dir: Path) -> Settings:
             NO_USERNAME_INTROSPECTOR: introspector(["introspect"], ["notes-platform"]),
             REPORTS_CLIENT: ClientConfig.model_validate(
                 {"secret": CLIENT_SECRET, "scopes": ["reports:read"], "audience": "reports-service"}
+            ),
+            LEAK_REPORTER: ClientConfig.model_validate(
+                {
+                    "secret": CLIENT_SECRET,
+                    "scopes": ["personal_tokens:leaks"],
+                    "audience": "notes-platform",
+                }
             ),
         },
         outbox_enabled=False,  # tests drive the dispatcher by hand (test_outbox)

@@ -23,6 +23,17 @@ def create_notes(gateway: str, headers: dict[str, str], count: int) -> list[int]
     ]
 
 
+PAT_READ = "GET /notes/{id} (PAT)"
+
+
+def personal_token_auth(gateway: str, headers: dict[str, str]) -> dict[str, str]:
+    """A notes:read personal access token of the bench user, as a bearer header."""
+    body = {"name": "bench", "scopes": ["notes:read"], "expires_in": 86400}
+    created = httpx.post(f"{gateway}/auth/me/tokens", json=body, headers=headers)
+    created.raise_for_status()
+    return {"Authorization": f"Bearer {created.json()['token']}"}
+
+
 def measure(bench: Harness) -> tuple[Measurement, list[Measurement]]:
     """The list page on the small table, and every endpoint's median on the full one."""
     profile, folder, gateway = bench.profile, bench.folder, bench.gateway
@@ -62,6 +73,15 @@ def plan(bench: Harness, list_script: Path) -> list[tuple[str, Path, list[tuple[
         paths=[f"/notes/{i}" for i in ids],
     )
     minimal = f"http://127.0.0.1:{refs.minimal_port}"
+    # The same reads with a personal access token (issue 28): its gateway CPU
+    # beside the JWT's (goal: at most 1.3x at steady state).
+    pat_script = lua_script(
+        folder,
+        "read-pat",
+        method="GET",
+        headers=personal_token_auth(gateway, bench.auth),
+        paths=[f"/notes/{i}" for i in ids],
+    )
     return [
         (
             "GET /notes/{id}",
@@ -75,6 +95,7 @@ def plan(bench: Harness, list_script: Path) -> list[tuple[str, Path, list[tuple[
                 ("gateway", gateway),
             ],
         ),
+        (PAT_READ, pat_script, [("gateway", gateway)]),
         ("GET /notes/", list_script, [("gateway", gateway), ("direct", notes)]),
         (
             "POST /notes/",

@@ -31,6 +31,9 @@ OPENID = "openid"
 # The one user scope before notes:read and notes:write, and what the password
 # grant issues: it means both, so every client holding it keeps working.
 NOTES = "notes"
+# A secret scanning partner's service client (client credentials): it reports
+# personal access tokens found in public, which auth-service revokes.
+PERSONAL_TOKEN_LEAKS = "personal_tokens:leaks"  # noqa: S105  (a scope)  # nosec B105
 
 # What each scope allows, as the OpenAPI documents' security scheme says it.
 DESCRIPTIONS: Mapping[str, str] = {
@@ -38,6 +41,8 @@ DESCRIPTIONS: Mapping[str, str] = {
     NOTES_WRITE: "Create, change and delete your notes (a token with the scope `notes` has it too)",
     NOTES: "Read and write your notes: notes:read and notes:write in one",
     NOTES_PURGE: "Delete every note of a deleted account (auth-service's outbox only)",
+    PERSONAL_TOKEN_LEAKS: "Report personal access tokens found in public: the live ones are "
+    "revoked and their owners told (a secret scanning service's client)",
     OPENID: "Know who you are (OpenID Connect): your account id at /auth/userinfo, "
     "with your email address and name where `email` and `profile` are granted too",
 }

@@ -12,7 +12,7 @@ import math
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Generic, Protocol
+from typing import TYPE_CHECKING, Any, Generic, Protocol
 
 import httpx
 from jose import ExpiredSignatureError, JWTError, jwk, jwt
@@ -20,12 +20,17 @@ from jose.backends.base import Key
 from prometheus_client import Counter, Gauge
 from typing_extensions import TypeVar
 
+from platform_common.personal_tokens import looks_personal
 from platform_common.revocations import RevokedSubjects, metric_source, track_age
+
+if TYPE_CHECKING:
+    from platform_common.personal_token_checks import PersonalTokenChecker
 
 ALGORITHMS = ("RS256",)
 # The `iss` of auth-service's tokens before it became the server's URL (issue
 # 33): accepted by default until every such token has expired (README, "Issuer").
 LEGACY_ISSUER = "notes-platform-auth"
+LIST_NOT_LOADED = "revocation list not loaded yet"
 logger = logging.getLogger(__name__)
 
 JWKS_AGE = Gauge(
@@ -218,6 +223,10 @@ class AccessTokenVerifier(Generic[KeySourceT]):
 
     `iss` must be `issuer` or one of `previous_issuers`, compared exactly: the
     latter keep tokens signed before a change of issuer valid until they expire.
+
+    With `personal_tokens`, a bearer token with the personal access token
+    prefix is checked there (platform_common.personal_token_checks) and its
+    claims judged by the same revocation list; without, it is malformed.
     """
 
     def __init__(
@@ -230,9 +239,11 @@ class AccessTokenVerifier(Generic[KeySourceT]):
         leeway: int = 10,
         revocations: RevokedSubjects | None = None,
         cache_size: int = 10_000,
+        personal_tokens: PersonalTokenChecker | None = None,
     ) -> None:
         self.jwks = jwks
         self.revocations = revocations
+        self.personal_tokens = personal_tokens
         # Tokens already verified, so a client's next requests skip the RSA
         # check (the costliest step). Lifetime and revocation are still checked
         # on every use; a change of the key set empties it.
@@ -252,7 +263,11 @@ class AccessTokenVerifier(Generic[KeySourceT]):
             "leeway": leeway,
         }
 
-    async def verify(self, token: str) -> AccessClaims:
+    async def verify(self, token: str, *, address: str | None = None) -> AccessClaims:
+        """The token's claims, or InvalidToken. `address`: the client's, which
+        a personal access token's owner is told about when it is new."""
+        if self.personal_tokens is not None and looks_personal(token):
+            return await self._verify_personal(self.personal_tokens, token, address)
         # Tokens already verified skip the key lookup, so without this a key
         # retired from the JWKS would never be noticed while clients keep
         # their tokens: it is, within max_age (plus one refetch floor).
@@ -277,8 +292,26 @@ class AccessTokenVerifier(Generic[KeySourceT]):
             # Fail closed: a list never loaded cannot tell a revoked token.
             # (`loaded` first: no coroutine per request once it has.)
             if not (self.revocations.loaded or await self.revocations.ensure_loaded()):
-                raise InvalidToken("revocation list not loaded yet")
+                raise InvalidToken(LIST_NOT_LOADED)
             if self.revocations.refuses(access):
+                raise InvalidToken("token revoked")
+        return access
+
+    async def _verify_personal(
+        self, checker: PersonalTokenChecker, token: str, address: str | None
+    ) -> AccessClaims:
+        access = await checker.claims(token, address=address)
+        revocations = self.revocations
+        if revocations is None:
+            return access
+        if not (revocations.loaded or await revocations.ensure_loaded()):
+            raise InvalidToken(LIST_NOT_LOADED)
+        if revocations.refuses(access):
+            # The cached answer may predate a change the token survives (a
+            # password change bumps the account's version): ask once afresh;
+            # a revoked token, a deactivated or deleted owner, stays refused.
+            access = await checker.claims(token, address=address, fresh=True)
+            if revocations.refuses(access):
                 raise InvalidToken("token revoked")
         return access
 

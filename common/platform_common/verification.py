@@ -17,6 +17,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings
 
 from platform_common.background import background_task
+from platform_common.personal_token_checks import CHECK_PATH, PersonalTokenChecker
 from platform_common.replicas import replica_transport, split_urls
 from platform_common.revocations import RevokedSubjects
 from platform_common.telemetry import inject_trace_context
@@ -54,6 +55,15 @@ class VerifierSettings(BaseSettings):
     revocations_poll_interval_seconds: float = Field(default=2.0, gt=0)
     # Off only in tests that have no list to poll (one switch, the same in every process).
     revocations_enabled: bool = True
+    # How long an answer of auth-service about a personal access token is
+    # reused (platform_common.personal_token_checks; asked at the revocation
+    # list's auth-service, path /internal/personal-tokens/check). Revocation
+    # does not wait for it (the list judges every use); it bounds how late a
+    # token's `last used` is and how often a refused one is asked about. At
+    # most 30 s, the shortest time auth-service lists a revocation (the
+    # shortest access-token lifetime): an answer cached from before a
+    # revocation must meet the listed revocation at its next use.
+    personal_tokens_cache_seconds: float = Field(default=30.0, gt=0, le=30)
 
 
 @dataclass(frozen=True)
@@ -104,11 +114,19 @@ def build_remote_verifier(
         if settings.revocations_enabled
         else None
     )
+    # The same auth-service replicas as the revocation list's (or the keys').
+    check_url = httpx.URL((revocation_urls or jwks_urls or [settings.jwks_url])[0])
+    personal_tokens = PersonalTokenChecker(
+        str(check_url.copy_with(path=CHECK_PATH, query=None)),
+        http,
+        cache_seconds=settings.personal_tokens_cache_seconds,
+    )
     verifier = AccessTokenVerifier(
         jwks,
         issuer=settings.jwt_issuer,
         previous_issuers=settings.jwt_previous_issuers,
         audiences=list(audiences),
         revocations=revocations,
+        personal_tokens=personal_tokens,
     )
     return RemoteVerifier(verifier=verifier, jwks=jwks, revocations=revocations, http=http)

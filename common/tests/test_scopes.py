@@ -16,6 +16,7 @@ from platform_common.scopes import (
     NOTES_READ,
     NOTES_WRITE,
     OPENID,
+    PERSONAL_TOKEN_LEAKS,
     holds,
     require_scope,
     user_with_scope,
@@ -158,5 +159,12 @@ class TestDeclaredInOpenApi:
                 "flows": {"password": {"tokenUrl": "/auth/token", "scopes": dict(DESCRIPTIONS)}},
             }
         }
-        assert set(DESCRIPTIONS) == {NOTES, NOTES_READ, NOTES_WRITE, NOTES_PURGE, OPENID}
+        assert set(DESCRIPTIONS) == {
+            NOTES,
+            NOTES_READ,
+            NOTES_WRITE,
+            NOTES_PURGE,
+            OPENID,
+            PERSONAL_TOKEN_LEAKS,
+        }
         assert all(DESCRIPTIONS.values())

@@ -74,7 +74,7 @@ async def _consumer(gateway: GatewayState, request: IncomingRequest) -> str:
     """Who the request counts against; raises Refusal for a token that is refused."""
     if (request.method, request.path) in gateway.open_routes:
         return _address_consumer(request)
-    claims = await gateway.tokens.check(request.authorization)
+    claims = await gateway.tokens.check(request.authorization, address=request.client)
     return f"user:{claims.subject}"
 
 

@@ -18,8 +18,11 @@ class TokenCheck:
         self.verifier = verifier
         self._max_header_bytes = max_header_bytes
 
-    async def check(self, authorization: Sequence[bytes]) -> AccessClaims:
-        """The claims of the one bearer token in `authorization` if it is valid; raises Refusal."""
+    async def check(
+        self, authorization: Sequence[bytes], *, address: str | None = None
+    ) -> AccessClaims:
+        """The claims of the one bearer token in `authorization` if it is valid
+        (`address`: the client's, for a personal access token); raises Refusal."""
         if len(authorization) > 1:
             # The gateway and a service could each read a different one.
             raise _unauthorized("more than one Authorization header")
@@ -33,7 +36,7 @@ class TokenCheck:
         if scheme.lower() != b"bearer" or not token:
             raise _unauthorized("expected a bearer token")
         try:
-            return await self.verifier.verify(token.decode("ascii"))
+            return await self.verifier.verify(token.decode("ascii"), address=address)
         except UnicodeDecodeError:
             raise _unauthorized("malformed token") from None
         except InvalidToken as exc:

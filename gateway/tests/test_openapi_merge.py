@@ -66,6 +66,8 @@ class TestMergedDocument:
                             "notes:read": DESCRIPTIONS["notes:read"],
                             "notes:write": DESCRIPTIONS["notes:write"],
                             "openid": DESCRIPTIONS["openid"],
+                            # POST /auth/leaked-tokens (a scanner's client).
+                            "personal_tokens:leaks": DESCRIPTIONS["personal_tokens:leaks"],
                         },
                     }
                 },

@@ -53,6 +53,13 @@ TOTP_DISABLED = "mfa.totp_disabled"
 RECOVERY_CODE_USED = "mfa.recovery_code_used"
 RECOVERY_CODES_REGENERATED = "mfa.recovery_codes_regenerated"
 SECOND_FACTOR_FAILED = "mfa.failed"
+# Personal access tokens (session_id: the token's id, its `sid`). Revoked: by
+# its owner or a superuser; leaked: reported found in public and revoked.
+PERSONAL_TOKEN_CREATED = "personal_token.created"  # noqa: S105  # nosec B105
+PERSONAL_TOKEN_REVOKED = "personal_token.revoked"  # noqa: S105  # nosec B105
+PERSONAL_TOKEN_LEAKED = "personal_token.leaked"  # noqa: S105  # nosec B105
+PERSONAL_TOKEN_EXPIRING = "personal_token.expiring"  # noqa: S105  # nosec B105
+PERSONAL_TOKEN_NEW_ADDRESS = "personal_token.new_address"  # noqa: S105  # nosec B105
 EVENT_TYPES = (
     LOGIN_SUCCEEDED,
     LOGIN_FAILED,
@@ -78,6 +85,11 @@ EVENT_TYPES = (
     RECOVERY_CODE_USED,
     RECOVERY_CODES_REGENERATED,
     SECOND_FACTOR_FAILED,
+    PERSONAL_TOKEN_CREATED,
+    PERSONAL_TOKEN_REVOKED,
+    PERSONAL_TOKEN_LEAKED,
+    PERSONAL_TOKEN_EXPIRING,
+    PERSONAL_TOKEN_NEW_ADDRESS,
 )
 
 

@@ -1,6 +1,7 @@
 """The account lifecycle's housekeeping, a background task of every process:
 security events past AUTH_EVENT_RETENTION_DAYS, dead reset and verification
-tokens, sessions long ended, expired second steps of sign-ins. Each step is
+tokens, sessions long ended, expired second steps of sign-ins, and the one
+mail about each personal access token expiring within 7 days. Each step is
 idempotent, so replicas doing it at once only repeat each other's work."""
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from datetime import timedelta
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from auth_service.accounts import events, mfa_challenges, recovery, sessions
+from auth_service.accounts import events, mfa_challenges, personal_tokens, recovery, sessions
 
 logger = logging.getLogger(__name__)
 EVERY_SECONDS = 3600.0
@@ -24,6 +25,7 @@ async def tidy(session: AsyncSession, *, retention: timedelta) -> None:
     await sessions.purge_ended_sessions(session, unused_for=retention)
     await mfa_challenges.purge(session)
     await session.commit()
+    await personal_tokens.notify_expiring(session)
 
 
 async def tidy_forever(

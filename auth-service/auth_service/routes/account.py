@@ -80,6 +80,11 @@ EventType = Literal[
     "mfa.recovery_code_used",
     "mfa.recovery_codes_regenerated",
     "mfa.failed",
+    "personal_token.created",
+    "personal_token.revoked",
+    "personal_token.leaked",
+    "personal_token.expiring",
+    "personal_token.new_address",
 ]
 assert set(EventType.__args__) == set(events.EVENT_TYPES)  # type: ignore[attr-defined]
 

@@ -13,6 +13,9 @@ from .auth_introspect_response_504 import AuthIntrospectResponse504
 from .auth_jwks_response_429 import AuthJwksResponse429
 from .auth_jwks_response_503 import AuthJwksResponse503
 from .auth_jwks_response_504 import AuthJwksResponse504
+from .auth_leaked_tokens_report_response_429 import AuthLeakedTokensReportResponse429
+from .auth_leaked_tokens_report_response_503 import AuthLeakedTokensReportResponse503
+from .auth_leaked_tokens_report_response_504 import AuthLeakedTokensReportResponse504
 from .auth_logout_response_429 import AuthLogoutResponse429
 from .auth_logout_response_503 import AuthLogoutResponse503
 from .auth_logout_response_504 import AuthLogoutResponse504
@@ -76,6 +79,8 @@ from .health_ready_response_429 import HealthReadyResponse429
 from .http_validation_error import HTTPValidationError
 from .introspect_form import IntrospectForm
 from .introspection_response import IntrospectionResponse
+from .leak_feedback import LeakFeedback
+from .leaked_token import LeakedToken
 from .me_authorizations_delete_response_429 import MeAuthorizationsDeleteResponse429
 from .me_authorizations_delete_response_503 import MeAuthorizationsDeleteResponse503
 from .me_authorizations_delete_response_504 import MeAuthorizationsDeleteResponse504
@@ -95,6 +100,14 @@ from .me_sessions_delete_response_504 import MeSessionsDeleteResponse504
 from .me_sessions_list_response_429 import MeSessionsListResponse429
 from .me_sessions_list_response_503 import MeSessionsListResponse503
 from .me_sessions_list_response_504 import MeSessionsListResponse504
+from .me_tokens_create_response_503 import MeTokensCreateResponse503
+from .me_tokens_create_response_504 import MeTokensCreateResponse504
+from .me_tokens_delete_response_429 import MeTokensDeleteResponse429
+from .me_tokens_delete_response_503 import MeTokensDeleteResponse503
+from .me_tokens_delete_response_504 import MeTokensDeleteResponse504
+from .me_tokens_list_response_429 import MeTokensListResponse429
+from .me_tokens_list_response_503 import MeTokensListResponse503
+from .me_tokens_list_response_504 import MeTokensListResponse504
 from .me_totp_confirm_response_503 import MeTotpConfirmResponse503
 from .me_totp_confirm_response_504 import MeTotpConfirmResponse504
 from .me_totp_create_response_429 import MeTotpCreateResponse429
@@ -145,6 +158,19 @@ from .openid_userinfo_response_503 import OpenidUserinfoResponse503
 from .openid_userinfo_response_504 import OpenidUserinfoResponse504
 from .password_reset_confirm import PasswordResetConfirm
 from .password_reset_request import PasswordResetRequest
+from .personal_token_check import PersonalTokenCheck
+from .personal_token_check_request import PersonalTokenCheckRequest
+from .personal_token_create import PersonalTokenCreate
+from .personal_token_create_scopes_item import PersonalTokenCreateScopesItem
+from .personal_token_created import PersonalTokenCreated
+from .personal_token_of_user import PersonalTokenOfUser
+from .personal_token_read import PersonalTokenRead
+from .personal_tokens_delete_response_429 import PersonalTokensDeleteResponse429
+from .personal_tokens_delete_response_503 import PersonalTokensDeleteResponse503
+from .personal_tokens_delete_response_504 import PersonalTokensDeleteResponse504
+from .personal_tokens_list_response_429 import PersonalTokensListResponse429
+from .personal_tokens_list_response_503 import PersonalTokensListResponse503
+from .personal_tokens_list_response_504 import PersonalTokensListResponse504
 from .purge_result import PurgeResult
 from .recovery_code_list import RecoveryCodeList
 from .registration_accepted import RegistrationAccepted
@@ -200,6 +226,9 @@ __all__ = (
     "AuthJwksResponse429",
     "AuthJwksResponse503",
     "AuthJwksResponse504",
+    "AuthLeakedTokensReportResponse429",
+    "AuthLeakedTokensReportResponse503",
+    "AuthLeakedTokensReportResponse504",
     "AuthLogoutResponse429",
     "AuthLogoutResponse503",
     "AuthLogoutResponse504",
@@ -259,6 +288,8 @@ __all__ = (
     "HealthReadyResponse429",
     "IntrospectForm",
     "IntrospectionResponse",
+    "LeakFeedback",
+    "LeakedToken",
     "MeAuthorizationsDeleteResponse429",
     "MeAuthorizationsDeleteResponse503",
     "MeAuthorizationsDeleteResponse504",
@@ -278,6 +309,14 @@ __all__ = (
     "MeSessionsListResponse429",
     "MeSessionsListResponse503",
     "MeSessionsListResponse504",
+    "MeTokensCreateResponse503",
+    "MeTokensCreateResponse504",
+    "MeTokensDeleteResponse429",
+    "MeTokensDeleteResponse503",
+    "MeTokensDeleteResponse504",
+    "MeTokensListResponse429",
+    "MeTokensListResponse503",
+    "MeTokensListResponse504",
     "MeTotpConfirmResponse503",
     "MeTotpConfirmResponse504",
     "MeTotpCreateResponse429",
@@ -324,6 +363,19 @@ __all__ = (
     "OpenidUserinfoResponse504",
     "PasswordResetConfirm",
     "PasswordResetRequest",
+    "PersonalTokenCheck",
+    "PersonalTokenCheckRequest",
+    "PersonalTokenCreate",
+    "PersonalTokenCreateScopesItem",
+    "PersonalTokenCreated",
+    "PersonalTokenOfUser",
+    "PersonalTokenRead",
+    "PersonalTokensDeleteResponse429",
+    "PersonalTokensDeleteResponse503",
+    "PersonalTokensDeleteResponse504",
+    "PersonalTokensListResponse429",
+    "PersonalTokensListResponse503",
+    "PersonalTokensListResponse504",
     "PurgeResult",
     "RecoveryCodeList",
     "RegistrationAccepted",

@@ -1,0 +1,64 @@
+"""personal access tokens: auth.personal_tokens, auth.personal_token_addresses
+
+Named, scoped, expiring tokens for a person's scripts (hashed; their ids are
+listed as ended sessions when revoked), and the addresses each was used from.
+
+Expand only (docs/migrations.md): two new tables, which the previous release
+neither reads nor writes.
+
+Create Date: 2026-12-07 16:00:00
+"""
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import postgresql
+
+from platform_common.migration_helpers import (
+    cascading_reference,
+    create_column_index,
+    drop_column_index,
+    timestamp,
+)
+
+revision: str = "b7d4e1f0a3c2"
+down_revision: str | None = "b7d41e0c9a52"
+
+
+def upgrade() -> None:
+    op.create_table(
+        "personal_tokens",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("last_four", sa.String(length=4), nullable=False),
+        sa.Column("scopes", postgresql.ARRAY(sa.Text()), nullable=False),
+        timestamp("created_at", now=True),
+        timestamp("expires_at"),
+        timestamp("last_used_at", nullable=True),
+        sa.Column("last_used_address", sa.String(length=255), nullable=True),
+        timestamp("revoked_at", nullable=True),
+        timestamp("expiry_notified_at", nullable=True),
+        cascading_reference("personal_tokens", "user_id", "auth.users.id"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_personal_tokens")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_personal_tokens_token_hash")),
+        schema="auth",
+    )
+    create_column_index("auth", "personal_tokens", "user_id")
+    create_column_index("auth", "personal_tokens", "expires_at")
+    op.create_table(
+        "personal_token_addresses",
+        sa.Column("token_id", sa.Uuid(), nullable=False),
+        sa.Column("address", sa.String(length=255), nullable=False),
+        timestamp("last_seen_at", now=True),
+        cascading_reference("personal_token_addresses", "token_id", "auth.personal_tokens.id"),
+        sa.PrimaryKeyConstraint("token_id", "address", name=op.f("pk_personal_token_addresses")),
+        schema="auth",
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("personal_token_addresses", schema="auth")
+    drop_column_index("auth", "personal_tokens", "expires_at")
+    drop_column_index("auth", "personal_tokens", "user_id")
+    op.drop_table("personal_tokens", schema="auth")

@@ -1,0 +1,261 @@
+from http import HTTPStatus
+from typing import Any
+from uuid import UUID
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.error_detail import ErrorDetail
+from ...models.http_validation_error import HTTPValidationError
+from ...models.personal_token_of_user import PersonalTokenOfUser
+from ...models.personal_tokens_list_response_429 import PersonalTokensListResponse429
+from ...models.personal_tokens_list_response_503 import PersonalTokensListResponse503
+from ...models.personal_tokens_list_response_504 import PersonalTokensListResponse504
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    *,
+    user_id: None | Unset | UUID = UNSET,
+) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    json_user_id: None | str | Unset
+    if isinstance(user_id, Unset):
+        json_user_id = UNSET
+    elif isinstance(user_id, UUID):
+        json_user_id = str(user_id)
+    else:
+        json_user_id = user_id
+    params["user_id"] = json_user_id
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/auth/personal-tokens",
+        "params": params,
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> (
+    ErrorDetail
+    | HTTPValidationError
+    | PersonalTokensListResponse429
+    | PersonalTokensListResponse503
+    | PersonalTokensListResponse504
+    | list[PersonalTokenOfUser]
+    | None
+):
+    if response.status_code == 200:
+        response_200 = []
+        _response_200 = response.json()
+        for response_200_item_data in _response_200:
+            response_200_item = PersonalTokenOfUser.from_dict(response_200_item_data)
+
+            response_200.append(response_200_item)
+
+        return response_200
+
+    if response.status_code == 401:
+        response_401 = ErrorDetail.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = ErrorDetail.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 422:
+        response_422 = HTTPValidationError.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 429:
+        response_429 = PersonalTokensListResponse429.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 503:
+        response_503 = PersonalTokensListResponse503.from_dict(response.json())
+
+        return response_503
+
+    if response.status_code == 504:
+        response_504 = PersonalTokensListResponse504.from_dict(response.json())
+
+        return response_504
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[
+    ErrorDetail
+    | HTTPValidationError
+    | PersonalTokensListResponse429
+    | PersonalTokensListResponse503
+    | PersonalTokensListResponse504
+    | list[PersonalTokenOfUser]
+]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient,
+    user_id: None | Unset | UUID = UNSET,
+) -> Response[
+    ErrorDetail
+    | HTTPValidationError
+    | PersonalTokensListResponse429
+    | PersonalTokensListResponse503
+    | PersonalTokensListResponse504
+    | list[PersonalTokenOfUser]
+]:
+    """List Tokens
+
+     Every live personal access token (or one account's), newest first.
+
+    Args:
+        user_id (None | Unset | UUID):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ErrorDetail | HTTPValidationError | PersonalTokensListResponse429 | PersonalTokensListResponse503 | PersonalTokensListResponse504 | list[PersonalTokenOfUser]]
+    """
+
+    kwargs = _get_kwargs(
+        user_id=user_id,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient,
+    user_id: None | Unset | UUID = UNSET,
+) -> (
+    ErrorDetail
+    | HTTPValidationError
+    | PersonalTokensListResponse429
+    | PersonalTokensListResponse503
+    | PersonalTokensListResponse504
+    | list[PersonalTokenOfUser]
+    | None
+):
+    """List Tokens
+
+     Every live personal access token (or one account's), newest first.
+
+    Args:
+        user_id (None | Unset | UUID):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ErrorDetail | HTTPValidationError | PersonalTokensListResponse429 | PersonalTokensListResponse503 | PersonalTokensListResponse504 | list[PersonalTokenOfUser]
+    """
+
+    return sync_detailed(
+        client=client,
+        user_id=user_id,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient,
+    user_id: None | Unset | UUID = UNSET,
+) -> Response[
+    ErrorDetail
+    | HTTPValidationError
+    | PersonalTokensListResponse429
+    | PersonalTokensListResponse503
+    | PersonalTokensListResponse504
+    | list[PersonalTokenOfUser]
+]:
+    """List Tokens
+
+     Every live personal access token (or one account's), newest first.
+
+    Args:
+        user_id (None | Unset | UUID):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ErrorDetail | HTTPValidationError | PersonalTokensListResponse429 | PersonalTokensListResponse503 | PersonalTokensListResponse504 | list[PersonalTokenOfUser]]
+    """
+
+    kwargs = _get_kwargs(
+        user_id=user_id,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient,
+    user_id: None | Unset | UUID = UNSET,
+) -> (
+    ErrorDetail
+    | HTTPValidationError
+    | PersonalTokensListResponse429
+    | PersonalTokensListResponse503
+    | PersonalTokensListResponse504
+    | list[PersonalTokenOfUser]
+    | None
+):
+    """List Tokens
+
+     Every live personal access token (or one account's), newest first.
+
+    Args:
+        user_id (None | Unset | UUID):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ErrorDetail | HTTPValidationError | PersonalTokensListResponse429 | PersonalTokensListResponse503 | PersonalTokensListResponse504 | list[PersonalTokenOfUser]
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            user_id=user_id,
+        )
+    ).parsed
