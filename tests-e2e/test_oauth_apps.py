@@ -4,8 +4,6 @@ client) and a real browser (Chromium through Playwright)."""
 
 from __future__ import annotations
 
-import http.server
-import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator
@@ -17,6 +15,8 @@ import pytest
 from api_client import ApiClient, bearer
 from run_local import LocalSystem
 from test_docs_browser import CHROMIUM, CHROMIUM_ARGS
+
+from platform_common.testing.http_server import QuietHandler, serving
 
 with warnings.catch_warnings():
     from authlib.deprecate import AuthlibDeprecationWarning
@@ -37,7 +37,7 @@ def eventually(check: Callable[[], bool], within: float) -> None:
         time.sleep(0.25)
 
 
-class Receiver(http.server.BaseHTTPRequestHandler):
+class Receiver(QuietHandler):
     """The app's loopback redirect receiver (RFC 8252 §7.3), as a command-line app runs it."""
 
     received: list[str]
@@ -45,23 +45,15 @@ class Receiver(http.server.BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         if self.path.startswith("/callback"):
             type(self).received.append(self.path)
-        body = b"the app got its answer"
-        self.send_response(200)
-        self.send_header("Content-Type", "text/plain")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+        self.answer(b"the app got its answer", "text/plain")
 
 
 class Browser:
     """One Chromium page, and the app's redirect receiver on a loopback port."""
 
-    def __init__(self, page: Any, port: int, received: list[str]) -> None:
+    def __init__(self, page: Any, origin: str, received: list[str]) -> None:
         self.page = page
-        self.origin = f"http://127.0.0.1:{port}"
+        self.origin = origin
         self.redirect_uri = f"{self.origin}/callback"
         self.redirects = received
 
@@ -81,20 +73,13 @@ def browser() -> Iterator[Browser]:
 
     received: list[str] = []
     handler = type("AppReceiver", (Receiver,), {"received": received})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            try:
-                page = chromium.new_page(viewport={"width": 900, "height": 900})
-                yield Browser(page, server.server_address[1], received)
-            finally:
-                chromium.close()
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(handler) as origin, sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = chromium.new_page(viewport={"width": 900, "height": 900})
+            yield Browser(page, origin, received)
+        finally:
+            chromium.close()
 
 
 def register_app(api: ApiClient, redirect_uri: str, **settings: Any) -> dict[str, Any]:

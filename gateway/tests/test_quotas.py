@@ -20,6 +20,8 @@ from platform_common.testing.issuer import TokenIssuer
 from tests.conftest import NOTE, TOKENS, asgi_client, make_settings
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
+# A password grant through the open token route (answered by the contract mock).
+PASSWORD_FORM = {"grant_type": "password", "username": "a@example.com", "password": "x"}
 
 
 class Clock:
@@ -166,12 +168,13 @@ class TestThroughTheGateway:
         self, limited: FastAPI, mock: respx.MockRouter, auth_contract: Contract
     ) -> None:
         auth_contract.route(mock, "POST", "/auth/token", status=200, json=TOKENS)
-        form = {"grant_type": "password", "username": "a@example.com", "password": "x"}
         async with asgi_client(limited, "198.51.100.1") as client:
-            statuses = [(await client.post("/auth/token", data=form)).status_code for _ in range(4)]
+            statuses = [
+                (await client.post("/auth/token", data=PASSWORD_FORM)).status_code for _ in range(4)
+            ]
         assert statuses == [200, 200, 200, 429]
         async with asgi_client(limited, "198.51.100.2") as other:
-            assert (await other.post("/auth/token", data=form)).status_code == 200
+            assert (await other.post("/auth/token", data=PASSWORD_FORM)).status_code == 200
 
     async def test_upstream_errors_carry_the_headers_too(
         self,
@@ -271,12 +274,11 @@ class TestRefusedTokens:
         self, limited: FastAPI, mock: respx.MockRouter, auth_contract: Contract
     ) -> None:
         auth_contract.route(mock, "POST", "/auth/token", status=200, json=TOKENS)
-        form = {"grant_type": "password", "username": "a@example.com", "password": "x"}
         bad = {"Authorization": "Bearer bad"}
         async with asgi_client(limited, "198.51.100.9") as client:
             statuses = [(await client.get("/notes", headers=bad)).status_code for _ in range(2)]
-            statuses.append((await client.post("/auth/token", data=form)).status_code)
-            statuses.append((await client.post("/auth/token", data=form)).status_code)
+            statuses.append((await client.post("/auth/token", data=PASSWORD_FORM)).status_code)
+            statuses.append((await client.post("/auth/token", data=PASSWORD_FORM)).status_code)
         assert statuses == [401, 401, 200, 429]
 
 
@@ -306,14 +308,13 @@ class TestAddressKeys:
         elsewhere: str,
     ) -> None:
         auth_contract.route(mock, "POST", "/auth/token", status=200, json=TOKENS)
-        form = {"grant_type": "password", "username": "a@example.com", "password": "x"}
         statuses = []
         for address in addresses:
             async with asgi_client(limited, address) as client:
-                statuses.append((await client.post("/auth/token", data=form)).status_code)
+                statuses.append((await client.post("/auth/token", data=PASSWORD_FORM)).status_code)
         assert statuses == [200, 200, 200, 429]
         async with asgi_client(limited, elsewhere) as other:
-            assert (await other.post("/auth/token", data=form)).status_code == 200
+            assert (await other.post("/auth/token", data=PASSWORD_FORM)).status_code == 200
 
     async def test_refused_tokens_and_readiness_too(
         self, limited: FastAPI, live_upstreams: tuple[respx.Route, respx.Route]

@@ -1,6 +1,8 @@
 """What GatewayState builds from the settings: one upstream per table entry, each
 with the sender the settings choose; the proxy forwards through whichever it is given."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -18,48 +20,44 @@ from tests.conftest import make_settings
 BASE: dict[str, Any] = {"openapi": "3.1.0", "info": {"title": "gw", "version": "1"}, "paths": {}}
 
 
-async def state(**settings: Any) -> GatewayState:
+@asynccontextmanager
+async def state(**settings: Any) -> AsyncIterator[GatewayState]:
+    """The gateway's state for `settings`, closed after."""
     transports = settings.pop("transports", None)
-    return GatewayState(make_settings(**settings), base_document=BASE, transports=transports)
+    gateway = GatewayState(make_settings(**settings), base_document=BASE, transports=transports)
+    try:
+        yield gateway
+    finally:
+        await gateway.aclose()
 
 
 class TestSenders:
     async def test_aiohttp_by_default(self) -> None:
-        gateway = await state(upstream_client="aiohttp")
-        try:
+        async with state(upstream_client="aiohttp") as gateway:
             assert [type(u.sender) for u in gateway.upstreams] == [AiohttpSender, AiohttpSender]
-        finally:
-            await gateway.aclose()
 
     async def test_httpx_when_chosen(self) -> None:
-        gateway = await state(upstream_client="httpx")
-        try:
+        async with state(upstream_client="httpx") as gateway:
             assert [type(u.sender) for u in gateway.upstreams] == [HttpxSender, HttpxSender]
-        finally:
-            await gateway.aclose()
 
     async def test_a_given_transport_goes_through_httpx(self) -> None:
         transport = httpx.MockTransport(lambda _: httpx.Response(204))
-        gateway = await state(upstream_client="aiohttp", transports={"notes-service": transport})
-        try:
+        async with state(
+            upstream_client="aiohttp", transports={"notes-service": transport}
+        ) as gateway:
             assert [type(u.sender) for u in gateway.upstreams] == [AiohttpSender, HttpxSender]
-        finally:
-            await gateway.aclose()
 
     @pytest.mark.parametrize("client", ["aiohttp", "httpx"])
     async def test_one_upstream_per_table_entry(self, client: str) -> None:
-        gateway = await state(
+        async with state(
             upstream_client=client,
             upstreams=[{"name": "echo", "prefixes": ["/echo"], "urls": ["http://e1", "http://e2"]}],
-        )
-        try:
+        ) as gateway:
             assert [u.name for u in gateway.upstreams] == ["auth-service", "notes-service", "echo"]
             echo = gateway.upstreams[2]
             assert [r.url for r in echo.replicas] == ["http://e1", "http://e2"]
             assert gateway.router.match("/echo/1") is echo
             assert gateway.router.match("/auth/token") is gateway.upstreams[0]
-        finally:
-            await gateway.aclose()
 
 
 class TestUpstream:

@@ -3,15 +3,14 @@ auth-service: proxy environment variables, meant for the host's outbound
 traffic, must not divert tokens' keys or the revocation list elsewhere."""
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
 
 from notes_service.config import Settings
 from notes_service.main import create_app
+from platform_common.testing.http_server import QuietHandler, serving
 from platform_common.testing.issuer import TokenIssuer
 from tests.conftest import User
 
@@ -27,26 +26,12 @@ def auth_service(issuer: TokenIssuer) -> Iterator[str]:
         "/internal/revocations": {"revoked": [], "sessions": [], "clients": []},
     }
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_GET(self) -> None:
-            body = json.dumps(documents[self.path]).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            self.answer(json.dumps(documents[self.path]).encode(), "application/json")
 
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(Handler) as url:
+        yield url
 
 
 @pytest.mark.parametrize("variable", ["HTTP_PROXY", "http_proxy", "ALL_PROXY"])
