@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -41,7 +42,7 @@ from types import FrameType
 from typing import IO
 
 import httpx
-from services import AUTH, GATEWAY, SERVICES, Service
+from services import AUTH, GATEWAY, SERVICES, WEBHOOKS, Service
 from supervision import Supervisor
 
 __all__ = ["SERVICES", "LocalSystem", "Service", "free_port", "free_ports", "replica_names"]
@@ -53,6 +54,10 @@ REPLICA_PORT_STEP = 100
 DRAIN_SECONDS_WITH_REPLICAS = "1"
 # prometheus_client's multiprocess mode: where every worker writes its metrics.
 MULTIPROCESS_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+# notes-service's client for its publisher's tokens (auth_clients): the secret
+# is made afresh for each run, the same for every process it starts.
+PUBLISHER_CLIENT_ID = "notes-service"
+PUBLISHER_SECRET = secrets.token_urlsafe(32)
 
 
 # The same for every service, here and in the images (deploy/tests check it).
@@ -171,6 +176,30 @@ def gateway_upstreams(env: Mapping[str, str], urls: Mapping[str, list[str]]) -> 
     return json.dumps([*wired.values(), *added])
 
 
+def auth_clients(env: Mapping[str, str]) -> str:
+    """AUTH_CLIENTS: `env`'s, with notes-service's publisher client added unless it names it.
+
+    The client gets tokens for webhooks-service (scope webhooks:publish) with
+    NOTES_WEBHOOKS_CLIENT_SECRET, by default a random secret of this run.
+    """
+    try:
+        clients = json.loads(env.get("AUTH_CLIENTS") or "{}")
+    except ValueError:
+        clients = None
+    if not isinstance(clients, dict):
+        raise ValueError("AUTH_CLIENTS must be a JSON object")
+    client_id = env.get("NOTES_WEBHOOKS_CLIENT_ID") or PUBLISHER_CLIENT_ID
+    clients.setdefault(
+        client_id,
+        {
+            "secret": env["NOTES_WEBHOOKS_CLIENT_SECRET"],
+            "scopes": ["webhooks:publish"],
+            "audience": WEBHOOKS,
+        },
+    )
+    return json.dumps(clients)
+
+
 def service_environment(
     database_url: str, ports: Mapping[str, int], overrides: Mapping[str, str] | None = None
 ) -> dict[str, str]:
@@ -190,11 +219,17 @@ def service_environment(
             wiring[f"{prefix}_JWKS_URL"] = each_auth("/auth/.well-known/jwks.json")
             wiring[f"{prefix}_REVOCATIONS_URL"] = each_auth("/internal/revocations")
         for setting, target in service.calls:
-            wiring[f"{prefix}_{setting}"] = ",".join(urls[target])
+            # A service not in the list (or not in this checkout) is not
+            # wired: the setting keeps its default (NOTES_WEBHOOKS_URL: none,
+            # so notes-service writes no outbox events).
+            if target in urls and service_of(target).exists:
+                wiring[f"{prefix}_{setting}"] = ",".join(urls[target])
         if len(ports) > len(SERVICES):
             wiring[f"{prefix}_SHUTDOWN_DRAIN_SECONDS"] = DRAIN_SECONDS_WITH_REPLICAS
+    wiring["NOTES_WEBHOOKS_CLIENT_SECRET"] = PUBLISHER_SECRET
     env = {**wiring, **os.environ, **(overrides or {})}
     env["GATEWAY_UPSTREAMS"] = gateway_upstreams(env, urls)
+    env["AUTH_CLIENTS"] = auth_clients(env)
     return {**public_environment(env, ports), **env}
 
 

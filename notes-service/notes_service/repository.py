@@ -35,7 +35,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import AbstractContextManager, asynccontextmanager, nullcontext
 from dataclasses import asdict, dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol, cast
 
 import asyncpg
@@ -61,7 +61,8 @@ from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
-from notes_service.models import DeletedOwner, IdempotencyKey, Note
+from notes_service.events import NoteChange
+from notes_service.models import DeletedOwner, IdempotencyKey, Note, OutboxEvent
 from notes_service.schemas import NoteWrite
 from platform_common import telemetry
 from platform_common.database import measure_pool
@@ -97,11 +98,16 @@ class Statement:
 class Executor:
     """Statements run on one connection of a `Database`, each traced."""
 
-    __slots__ = ("_connection", "_database")
+    __slots__ = ("_connection", "_database", "recorded")
 
     def __init__(self, database: Database, connection: asyncpg.Connection) -> None:
         self._database = database
         self._connection = connection
+        self.recorded = False  # an outbox event was written (record_event)
+
+    @property
+    def outbox(self) -> bool:
+        return self._database.outbox
 
     async def execute(self, statement: Statement, **values: Any) -> None:
         with self._database.traced(statement.sql):
@@ -132,9 +138,16 @@ class Database:
     platform_common.telemetry.trace_engine makes them for an engine).
     """
 
-    def __init__(self, source: asyncpg.Pool | asyncpg.Connection, *, name: str = "") -> None:
+    def __init__(
+        self, source: asyncpg.Pool | asyncpg.Connection, *, name: str = "", outbox: bool = False
+    ) -> None:
         self._source = source
         self.name = name  # the database's, for spans
+        # Whether note changes are written to the outbox (a webhooks URL is set).
+        self.outbox = outbox
+        # Set when a transaction that wrote outbox events commits: this
+        # process's publisher sends them at once instead of at its next poll.
+        self.events_committed = asyncio.Event()
         self._waiting = 0
         if isinstance(source, asyncpg.Pool):
             # First come, first served: the pool's own queue (asyncio.Queue)
@@ -175,8 +188,12 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Executor]:
         """Several statements in one transaction, committed at the end (rolled back on error)."""
-        async with self.connection() as connection, connection.transaction():
-            yield Executor(self, connection)
+        async with self.connection() as connection:
+            async with connection.transaction():
+                run = Executor(self, connection)
+                yield run
+            if run.recorded:
+                self.events_committed.set()
 
     def traced(self, sql: str) -> AbstractContextManager[None]:
         if telemetry.tracing() is None:
@@ -297,6 +314,69 @@ RECORD_DELETED_OWNER = Statement(
 _purged = sql_delete(Note).where(Note.owner_id == _owner).returning(Note.id).cte("purged")
 PURGE = Statement(select(func.count()).select_from(_purged))
 
+# --- the outbox --------------------------------------------------------------
+
+RECORD_EVENT = Statement(
+    insert(OutboxEvent).values(
+        owner_id=_owner,
+        note_id=_note_id,
+        type=bindparam("type", type_=OutboxEvent.type.type),
+        sequence=bindparam("sequence", type_=OutboxEvent.sequence.type),
+        data=sql_cast(bindparam("data", type_=Text), JSONB),
+        traceparent=bindparam("traceparent", type_=OutboxEvent.traceparent.type),
+        tracestate=bindparam("tracestate", type_=OutboxEvent.tracestate.type),
+    )
+)
+# Due events, oldest first, skipping those another publisher is claiming
+# right now; each claimed one is hidden for a lease (its next attempt moved
+# on) in the same statement, committed before anything is sent.
+_due = (
+    select(OutboxEvent.id)
+    .where(OutboxEvent.next_attempt_at <= func.clock_timestamp())
+    .order_by(OutboxEvent.next_attempt_at)
+    .limit(bindparam("limit", type_=Integer))
+    .with_for_update(skip_locked=True)
+)
+CLAIM_EVENTS = Statement(
+    update(OutboxEvent)
+    .where(OutboxEvent.id.in_(_due.scalar_subquery()))
+    .values(
+        attempts=OutboxEvent.attempts + 1,
+        next_attempt_at=func.clock_timestamp() + bindparam("lease", type_=Interval),
+    )
+    .returning(
+        OutboxEvent.id,
+        OutboxEvent.type,
+        OutboxEvent.owner_id,
+        OutboxEvent.note_id,
+        OutboxEvent.sequence,
+        OutboxEvent.occurred_at,
+        sql_cast(OutboxEvent.data, Text).label("data"),
+        OutboxEvent.traceparent,
+        OutboxEvent.tracestate,
+        OutboxEvent.attempts,
+    )
+)
+_event_ids = bindparam("ids", type_=ARRAY(OutboxEvent.id.type))
+FORGET_EVENTS = Statement(sql_delete(OutboxEvent).where(OutboxEvent.id == any_(_event_ids)))
+RESCHEDULE_EVENTS = Statement(
+    update(OutboxEvent)
+    .where(OutboxEvent.id == any_(_event_ids))
+    .values(
+        next_attempt_at=func.clock_timestamp() + bindparam("delay", type_=Interval),
+        last_error=bindparam("error", type_=Text),
+    )
+)
+PURGE_EVENTS = Statement(sql_delete(OutboxEvent).where(OutboxEvent.owner_id == _owner))
+OUTBOX_BACKLOG = Statement(
+    select(
+        func.count().label("pending"),
+        func.coalesce(
+            func.extract("epoch", func.clock_timestamp() - func.min(OutboxEvent.occurred_at)), 0
+        ).label("oldest_age"),
+    )
+)
+
 # --- idempotency keys --------------------------------------------------------
 
 _key = bindparam("key", type_=IdempotencyKey.key.type)
@@ -400,9 +480,73 @@ async def owner_deleted(run: Executor, owner_id: uuid.UUID) -> bool:
 
 
 async def purge_notes(run: Executor, owner_id: uuid.UUID) -> int:
-    """Record the owner as deleted and delete their notes: how many there were."""
+    """Record the owner as deleted, delete their notes and their unsent events:
+    how many notes there were."""
     await run.execute(RECORD_DELETED_OWNER, owner_id=owner_id)
+    # Whether or not the outbox is on now: rows of a time it was stay theirs.
+    await run.execute(PURGE_EVENTS, owner_id=owner_id)
     return int(await run.fetchval(PURGE, owner_id=owner_id))
+
+
+async def record_event(run: Executor, owner_id: uuid.UUID, change: NoteChange) -> None:
+    """Write a note change to the outbox, in the change's transaction (if the outbox is on)."""
+    if not run.outbox:
+        return
+    await run.execute(
+        RECORD_EVENT,
+        owner_id=owner_id,
+        note_id=change.note_id,
+        type=change.type,
+        sequence=change.sequence,
+        data=json.dumps(change.data, separators=(",", ":")),
+        traceparent=change.traceparent,
+        tracestate=change.tracestate,
+    )
+    run.recorded = True
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedEvent:
+    """An outbox row leased to this publisher."""
+
+    id: uuid.UUID
+    type: str
+    owner_id: uuid.UUID
+    note_id: int
+    sequence: int
+    occurred_at: datetime
+    data: dict[str, Any]
+    traceparent: str | None
+    tracestate: str | None
+    attempts: int
+
+
+async def claim_events(db: Database, *, limit: int, lease: timedelta) -> list[ClaimedEvent]:
+    """Up to `limit` due events, leased for `lease`, in the order they happened."""
+    async with db.transaction() as run:
+        rows = await run.fetch(CLAIM_EVENTS, limit=limit, lease=lease)
+    events = [ClaimedEvent(**{**dict(row), "data": json.loads(row["data"])}) for row in rows]
+    return sorted(events, key=lambda event: (event.occurred_at, event.sequence))
+
+
+async def forget_events(db: Database, ids: list[uuid.UUID]) -> None:
+    """Acknowledged: gone for good."""
+    async with db.transaction() as run:
+        await run.execute(FORGET_EVENTS, ids=ids)
+
+
+async def reschedule_events(
+    db: Database, ids: list[uuid.UUID], *, delay: timedelta, error: str
+) -> None:
+    async with db.transaction() as run:
+        await run.execute(RESCHEDULE_EVENTS, ids=ids, delay=delay, error=error[:1000])
+
+
+async def outbox_backlog(db: Database) -> tuple[int, float]:
+    """How many events wait, and the age in seconds of the oldest (0: none)."""
+    row = await db.fetchrow(OUTBOX_BACKLOG)
+    assert row is not None  # an aggregate without GROUP BY has one row
+    return int(row["pending"]), float(row["oldest_age"])
 
 
 async def try_key_lock(run: Executor, lock_key: int) -> bool:
