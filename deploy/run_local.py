@@ -39,11 +39,13 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import FrameType
-from typing import IO
+from typing import IO, TypeVar
 
 import httpx
 from services import AUTH, GATEWAY, SERVICES, WEBHOOKS, Service
 from supervision import Supervisor
+
+T = TypeVar("T", list, dict)  # type: ignore[type-arg]
 
 __all__ = ["SERVICES", "LocalSystem", "Service", "free_port", "free_ports", "replica_names"]
 GRACEFUL_SHUTDOWN_SECONDS = 10
@@ -144,6 +146,18 @@ def public_environment(env: Mapping[str, str], ports: Mapping[str, int]) -> dict
     return {"AUTH_PUBLIC_URL": public_url, **verifiers}
 
 
+def _json_setting(env: Mapping[str, str], name: str, kind: type[T], shape: str) -> T:
+    """A JSON setting of `env` (empty: an empty `kind`), refused unless it is a `kind`."""
+    try:
+        value = json.loads(env.get(name) or "null")
+    except ValueError:
+        value = ""
+    value = kind() if value is None else value
+    if not isinstance(value, kind):
+        raise ValueError(f"{name} must be {shape}")
+    return value
+
+
 def gateway_upstreams(env: Mapping[str, str], urls: Mapping[str, list[str]]) -> str:
     """GATEWAY_UPSTREAMS: each upstream service's entry (deploy/services.py) with
     its replicas' URLs, under what `env` sets.
@@ -160,12 +174,7 @@ def gateway_upstreams(env: Mapping[str, str], urls: Mapping[str, list[str]]) -> 
         and not env.get(f"GATEWAY_{s.env_prefix}_URL")
         and not env.get(f"GATEWAY_{s.env_prefix}_URLS")
     }
-    try:
-        given = json.loads(env.get("GATEWAY_UPSTREAMS") or "[]")
-    except ValueError:
-        given = None
-    if not isinstance(given, list):
-        raise ValueError("GATEWAY_UPSTREAMS must be a JSON list of objects")
+    given = _json_setting(env, "GATEWAY_UPSTREAMS", list, "a JSON list of objects")
     added = []
     for entry in given:
         name = entry.get("name") if isinstance(entry, dict) else None
@@ -182,12 +191,7 @@ def auth_clients(env: Mapping[str, str]) -> str:
     The client gets tokens for webhooks-service (scope webhooks:publish) with
     NOTES_WEBHOOKS_CLIENT_SECRET, by default a random secret of this run.
     """
-    try:
-        clients = json.loads(env.get("AUTH_CLIENTS") or "{}")
-    except ValueError:
-        clients = None
-    if not isinstance(clients, dict):
-        raise ValueError("AUTH_CLIENTS must be a JSON object")
+    clients = _json_setting(env, "AUTH_CLIENTS", dict, "a JSON object")
     client_id = env.get("NOTES_WEBHOOKS_CLIENT_ID") or PUBLISHER_CLIENT_ID
     clients.setdefault(
         client_id,
