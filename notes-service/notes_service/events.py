@@ -1,62 +1,40 @@
 """What a note change tells webhooks-service: its type, sequence, data and trace.
 
-The events are written to the outbox by service.py in the transaction of the
-change (repository.record_event) and sent by notes_service.publisher; their
-wire form is webhooks-service's `POST /internal/events` (webhooks_client.py).
+The repository writes each event in the statement of the change itself
+(repository.INSERT_RECORDED and its kin: one round trip, one transaction);
+notes_service.publisher sends them, in webhooks-service's form
+(webhooks_client.py).
+
+A note's sequence is its version after the write: 1 when created, one more
+per update (the UPDATE's row lock serialises concurrent writes, so each gets
+its own, in commit order), one more than the last for its deletion.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import Any, Final, Literal
 
 from notes_service.schemas import NoteRead
 from platform_common import telemetry
-
-if TYPE_CHECKING:  # the repository writes NoteChange: no import cycle at run time
-    from notes_service.repository import Row
 
 EventType = Literal["note.created", "note.updated", "note.deleted"]
 NOTE_CREATED: Final = "note.created"
 NOTE_UPDATED: Final = "note.updated"
 NOTE_DELETED: Final = "note.deleted"
+# What an event's data holds of the note: the answer's fields (note.deleted: the id).
+ANSWER_FIELDS = tuple(NoteRead.model_fields)
+DELETED_FIELDS = ("id",)
 
 
-@dataclass(frozen=True, slots=True)
-class NoteChange:
-    """An outbox row's values before it is written (its id and time are the database's)."""
-
-    type: EventType
-    note_id: int
-    sequence: int
-    data: dict[str, Any]
-    traceparent: str | None
-    tracestate: str | None
+def trace_context() -> dict[str, str | None]:
+    """The request's W3C trace context (its span's; the caller's when untraced)."""
+    carrier = telemetry.carrier()
+    return {"traceparent": carrier.get("traceparent"), "tracestate": carrier.get("tracestate")}
 
 
-def _change(kind: EventType, row: Row, sequence: int, data: dict[str, Any]) -> NoteChange:
-    # The request's W3C trace context (its span's; the caller's when untraced).
-    trace = telemetry.carrier()
-    return NoteChange(
-        kind, row["id"], sequence, data, trace.get("traceparent"), trace.get("tracestate")
-    )
-
-
-def _answer(row: Row) -> dict[str, Any]:
-    """The note as the API answers it (routes.py serialises the same model)."""
-    return NoteRead.model_validate(dict(row)).model_dump(mode="json")
-
-
-# A note's sequence is its version after the write: 1 when created, one more
-# per update (the UPDATE's row lock serialises concurrent writes, so each gets
-# its own), and one more than the last for its deletion.
-def created(row: Row) -> NoteChange:
-    return _change(NOTE_CREATED, row, row["version"], _answer(row))
-
-
-def updated(row: Row) -> NoteChange:
-    return _change(NOTE_UPDATED, row, row["version"], _answer(row))
-
-
-def deleted(row: Row) -> NoteChange:
-    return _change(NOTE_DELETED, row, row["version"] + 1, {"id": row["id"]})
+def wire_data(event_type: str, stored: dict[str, Any]) -> dict[str, Any]:
+    """The note as the API answered it: the stored columns (Postgres' JSON of
+    them) read and written by the answer's model, as routes.py does."""
+    if event_type == NOTE_DELETED:
+        return stored
+    return NoteRead.model_validate(stored).model_dump(mode="json")

@@ -49,6 +49,7 @@ from sqlalchemy import (
     exists,
     func,
     inspect,
+    literal,
     or_,
     select,
     tuple_,
@@ -61,7 +62,7 @@ from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
-from notes_service.events import NoteChange
+from notes_service import events
 from notes_service.models import DeletedOwner, IdempotencyKey, Note, OutboxEvent
 from notes_service.schemas import NoteWrite
 from platform_common import telemetry
@@ -103,7 +104,7 @@ class Executor:
     def __init__(self, database: Database, connection: asyncpg.Connection) -> None:
         self._database = database
         self._connection = connection
-        self.recorded = False  # an outbox event was written (record_event)
+        self.recorded = False  # an outbox event was written (a *_RECORDED statement)
 
     @property
     def outbox(self) -> bool:
@@ -270,11 +271,12 @@ _lock_key: BindParameter[int] = bindparam("lock_key")
 LOCK_FOR_WRITING = Statement(select(func.pg_advisory_xact_lock_shared(_lock_key)))
 LOCK_FOR_PURGE = Statement(select(func.pg_advisory_xact_lock(_lock_key)))
 
-INSERT = Statement(
+_insert = (
     insert(Note)
     .from_select(["owner_id", *_given], select(_owner, *_given.values()).where(~_owner_deleted))
     .returning(*NOTE_COLUMNS)
 )
+INSERT = Statement(_insert)
 
 _this_note = (
     Note.id == _note_id,
@@ -284,7 +286,7 @@ _this_note = (
 )
 
 # PATCH sends some fields: NULL keeps the stored value (a sent null is refused earlier).
-UPDATE = Statement(
+_update = (
     update(Note)
     .where(*_this_note)
     .values(
@@ -296,8 +298,10 @@ UPDATE = Statement(
     )
     .returning(*NOTE_COLUMNS)
 )
+UPDATE = Statement(_update)
 
-DELETE = Statement(sql_delete(Note).where(*_this_note).returning(*NOTE_COLUMNS))
+_delete = sql_delete(Note).where(*_this_note).returning(*NOTE_COLUMNS)
+DELETE = Statement(_delete)
 
 # Why a write changed nothing: the owner is gone, the note is missing, or it changed.
 REFUSAL = Statement(
@@ -316,17 +320,34 @@ PURGE = Statement(select(func.count()).select_from(_purged))
 
 # --- the outbox --------------------------------------------------------------
 
-RECORD_EVENT = Statement(
-    insert(OutboxEvent).values(
-        owner_id=_owner,
-        note_id=_note_id,
-        type=bindparam("type", type_=OutboxEvent.type.type),
-        sequence=bindparam("sequence", type_=OutboxEvent.sequence.type),
-        data=sql_cast(bindparam("data", type_=Text), JSONB),
-        traceparent=bindparam("traceparent", type_=OutboxEvent.traceparent.type),
-        tracestate=bindparam("tracestate", type_=OutboxEvent.tracestate.type),
+
+def _recorded(write: Any, kind: events.EventType, fields: tuple[str, ...], after: int) -> Statement:
+    """`write` (returning the note) and its outbox event, in one statement.
+
+    The event's data is the note's `fields` as JSON (the publisher reads them
+    through the answer's model); its sequence is the version `write` leaves,
+    plus `after` (the deletion's comes after the last version).
+    """
+    written = write.cte("written")
+    data = func.jsonb_build_object(*(part for f in fields for part in (literal(f), written.c[f])))
+    event = insert(OutboxEvent).from_select(
+        ["owner_id", "note_id", "type", "sequence", "data", "traceparent", "tracestate"],
+        select(
+            written.c.owner_id,
+            written.c.id,
+            literal(kind, OutboxEvent.type.type),
+            written.c.version + after,
+            data,
+            bindparam("traceparent", type_=OutboxEvent.traceparent.type),
+            bindparam("tracestate", type_=OutboxEvent.tracestate.type),
+        ),
     )
-)
+    return Statement(select(*(written.c[c.key] for c in NOTE_COLUMNS)).add_cte(event.cte("event")))
+
+
+INSERT_RECORDED = _recorded(_insert, events.NOTE_CREATED, events.ANSWER_FIELDS, 0)
+UPDATE_RECORDED = _recorded(_update, events.NOTE_UPDATED, events.ANSWER_FIELDS, 0)
+DELETE_RECORDED = _recorded(_delete, events.NOTE_DELETED, events.DELETED_FIELDS, 1)
 # Due events, oldest first, skipping those another publisher is claiming
 # right now; each claimed one is hidden for a lease (its next attempt moved
 # on) in the same statement, committed before anything is sent.
@@ -442,9 +463,18 @@ async def read_note(db: Database, owner_id: uuid.UUID, note_id: int) -> Row | No
     return await db.fetchrow(READ, note_id=note_id, owner_id=owner_id)
 
 
+async def _write(run: Executor, plain: Statement, recorded: Statement, **values: Any) -> Row | None:
+    """A note write, with its outbox event when the outbox is on."""
+    if not run.outbox:
+        return await run.fetchrow(plain, **values)
+    row = await run.fetchrow(recorded, **values, **events.trace_context())
+    run.recorded = run.recorded or row is not None
+    return row
+
+
 async def insert_note(run: Executor, owner_id: uuid.UUID, fields: Mapping[str, Any]) -> Row | None:
     """The new note; None when the owner is deleted."""
-    return await run.fetchrow(INSERT, owner_id=owner_id, **fields)
+    return await _write(run, INSERT, INSERT_RECORDED, owner_id=owner_id, **fields)
 
 
 async def update_note(
@@ -456,8 +486,14 @@ async def update_note(
 ) -> Row | None:
     """The note with `changes` (fields absent are kept); None when nothing matched."""
     fields = {name: changes.get(name) for name in NOTE_FIELDS}
-    return await run.fetchrow(
-        UPDATE, owner_id=owner_id, note_id=note_id, versions=versions, **fields
+    return await _write(
+        run,
+        UPDATE,
+        UPDATE_RECORDED,
+        owner_id=owner_id,
+        note_id=note_id,
+        versions=versions,
+        **fields,
     )
 
 
@@ -465,7 +501,9 @@ async def delete_note(
     run: Executor, owner_id: uuid.UUID, note_id: int, versions: list[int] | None
 ) -> Row | None:
     """The deleted note; None when nothing matched."""
-    return await run.fetchrow(DELETE, owner_id=owner_id, note_id=note_id, versions=versions)
+    return await _write(
+        run, DELETE, DELETE_RECORDED, owner_id=owner_id, note_id=note_id, versions=versions
+    )
 
 
 async def refusal(run: Executor, owner_id: uuid.UUID, note_id: int) -> Row:
@@ -486,23 +524,6 @@ async def purge_notes(run: Executor, owner_id: uuid.UUID) -> int:
     # Whether or not the outbox is on now: rows of a time it was stay theirs.
     await run.execute(PURGE_EVENTS, owner_id=owner_id)
     return int(await run.fetchval(PURGE, owner_id=owner_id))
-
-
-async def record_event(run: Executor, owner_id: uuid.UUID, change: NoteChange) -> None:
-    """Write a note change to the outbox, in the change's transaction (if the outbox is on)."""
-    if not run.outbox:
-        return
-    await run.execute(
-        RECORD_EVENT,
-        owner_id=owner_id,
-        note_id=change.note_id,
-        type=change.type,
-        sequence=change.sequence,
-        data=json.dumps(change.data, separators=(",", ":")),
-        traceparent=change.traceparent,
-        tracestate=change.tracestate,
-    )
-    run.recorded = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,8 +10,9 @@ What a client is answered (the body, the ETag) is the routes' business: a
 keyed create stores the answer the routes make of the new note.
 
 Each change writes its outbox event (notes_service.events) in its own
-transaction: a change rolled back leaves no event, and a committed one
-always has its event. A replayed keyed create changes nothing and writes none.
+statement (the repository's, when the outbox is on): a change rolled back
+leaves no event, and a committed one always has its event. A replayed keyed
+create changes nothing and writes none.
 """
 
 import hashlib
@@ -21,7 +22,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from notes_service import events, repository
+from notes_service import repository
 from notes_service.conditional import IfMatch
 from notes_service.errors import (
     IdempotencyKeyInProgress,
@@ -38,9 +39,8 @@ from platform_common.errors import ServiceError
 async def create_note(db: Database, *, owner_id: uuid.UUID, data: NoteWrite) -> Row:
     async with repository.owner_transaction(db, owner_id) as run:
         row = await repository.insert_note(run, owner_id, data.model_dump())
-        if row is None:
-            raise OwnerDeleted
-        await repository.record_event(run, owner_id, events.created(row))
+    if row is None:
+        raise OwnerDeleted
     return row
 
 
@@ -88,7 +88,6 @@ async def create_note_once(
         row = await repository.insert_note(run, owner_id, data.model_dump())
         if row is None:  # the owner was checked under the lock: cannot happen
             raise OwnerDeleted
-        await repository.record_event(run, owner_id, events.created(row))
         first = answer(row)
         ttl = timedelta(seconds=ttl_seconds)
         await repository.store_answer(run, owner_id, key, fingerprint, first, ttl)
@@ -135,7 +134,6 @@ async def update_note(
         row = await repository.update_note(run, owner_id, note_id, changes, _versions(if_match))
         if row is None:
             raise await _refused(run, owner_id, note_id)
-        await repository.record_event(run, owner_id, events.updated(row))
     return row
 
 
@@ -146,7 +144,6 @@ async def delete_note(
         row = await repository.delete_note(run, owner_id, note_id, _versions(if_match))
         if row is None:
             raise await _refused(run, owner_id, note_id)
-        await repository.record_event(run, owner_id, events.deleted(row))
     return row
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from notes_service.events import wire_data
 from notes_service.repository import ClaimedEvent
 from notes_service.service_token import ServiceToken, TokenError
 
@@ -38,7 +39,7 @@ def wire_form(event: ClaimedEvent) -> dict[str, Any]:
         "note_id": event.note_id,
         "sequence": event.sequence,
         "occurred_at": event.occurred_at.isoformat(),
-        "data": event.data,
+        "data": wire_data(event.type, event.data),
     }
 
 

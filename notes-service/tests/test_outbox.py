@@ -10,15 +10,16 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from notes_service import repository, service
-from notes_service.events import NoteChange
+from notes_service import events, repository, service
+from notes_service.events import wire_data
 from notes_service.models import OutboxEvent
-from notes_service.repository import Database, Executor
+from notes_service.repository import Database, StoredAnswer
 from notes_service.schemas import NoteWrite
 from tests.conftest import User, count, waiting
 
@@ -43,7 +44,7 @@ async def test_a_created_note_writes_note_created_with_its_answer(
 
     [event] = await events_of(session, alice.id)
     assert (event.type, event.note_id, event.sequence) == ("note.created", response.json()["id"], 1)
-    assert event.data == response.json()  # the note as the API answered it
+    assert wire_data(event.type, event.data) == response.json()  # the note as answered
     assert event.attempts == 0
     assert event.next_attempt_at - event.occurred_at < timedelta(seconds=1)  # due at once
 
@@ -65,8 +66,8 @@ async def test_updates_and_the_deletion_follow_in_sequence(
         ("note.updated", 3),
         ("note.deleted", 4),
     ]
-    assert [e.data for e in events[1:3]] == [put.json(), patch.json()]
-    assert events[3].data == {"id": note["id"]}
+    assert [wire_data(e.type, e.data) for e in events[1:3]] == [put.json(), patch.json()]
+    assert wire_data(events[3].type, events[3].data) == {"id": note["id"]}
     assert {e.note_id for e in events} == {note["id"]}
 
 
@@ -92,7 +93,7 @@ async def test_a_replayed_keyed_create_writes_no_second_event(
     assert replay.headers["Idempotent-Replayed"] == "true"
 
     [event] = await events_of(session, alice.id)
-    assert (event.type, event.data) == ("note.created", first.json())
+    assert (event.type, wire_data(event.type, event.data)) == ("note.created", first.json())
 
 
 async def test_the_request_s_trace_context_is_kept(
@@ -141,17 +142,22 @@ async def test_a_change_rolled_back_after_its_event_leaves_neither(
     owner: uuid.UUID,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The note and its event commit together: a failure after both were
-    written (here, right after the event) keeps neither."""
-    record = repository.record_event
+    """The note and its event commit together: a keyed create failing after
+    both were written (storing its answer) keeps neither."""
 
-    async def record_then_fail(run: Executor, owner_id: uuid.UUID, change: NoteChange) -> None:
-        await record(run, owner_id, change)
+    async def fail(*_: object, **__: object) -> None:
         raise Boom
 
-    monkeypatch.setattr(repository, "record_event", record_then_fail)
+    monkeypatch.setattr(repository, "store_answer", fail)
     with pytest.raises(Boom):
-        await service.create_note(outbox_database, owner_id=owner, data=NoteWrite(**NOTE))
+        await service.create_note_once(
+            outbox_database,
+            owner_id=owner,
+            data=NoteWrite(**NOTE),
+            key="k",
+            ttl_seconds=60,
+            answer=lambda row: StoredAnswer(201, {"id": row["id"]}, "etag"),
+        )
 
     assert await count(engine, owner) == 0
     assert await committed_events(engine, owner) == []
@@ -164,16 +170,16 @@ async def test_an_event_that_cannot_be_written_undoes_its_change(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     note = await service.create_note(outbox_database, owner_id=owner, data=NoteWrite(**NOTE))
-
-    async def refuse(run: Executor, owner_id: uuid.UUID, change: NoteChange) -> None:
-        raise Boom
-
-    monkeypatch.setattr(repository, "record_event", refuse)
-    with pytest.raises(Boom):
+    # Longer than the column holds (no request can make one: the middleware
+    # ignores a traceparent over 256 characters), so the event's INSERT fails.
+    monkeypatch.setattr(
+        events, "trace_context", lambda: {"traceparent": "0" * 300, "tracestate": None}
+    )
+    with pytest.raises(asyncpg.StringDataRightTruncationError):
         await service.update_note(
             outbox_database, owner_id=owner, note_id=note["id"], changes={"title": "lost"}
         )
-    with pytest.raises(Boom):
+    with pytest.raises(asyncpg.StringDataRightTruncationError):
         await service.delete_note(outbox_database, owner_id=owner, note_id=note["id"])
 
     row = await service.get_note(outbox_database, owner_id=owner, note_id=note["id"])

@@ -20,6 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from notes_service import service
+from notes_service.events import wire_data
 from notes_service.main import internal_client
 from notes_service.models import OutboxEvent
 from notes_service.publisher import Publisher
@@ -188,7 +189,7 @@ async def test_events_are_sent_with_a_service_token_then_deleted(stage: Stage) -
         "note_id": note_id,
         "sequence": 2,
         "occurred_at": stored[1].occurred_at.isoformat(),
-        "data": stored[1].data,
+        "data": wire_data(stored[1].type, stored[1].data),
     }
     assert await stage.outbox() == []
 
