@@ -115,7 +115,9 @@ class Stage:
         self.clock = Clock()
         self.clients: list[httpx.AsyncClient] = []
 
-    def publisher(self, *, batch_size: int = 100, lease: float = 30.0) -> Publisher:
+    def publisher(
+        self, *, batch_size: int = 100, lease: float = 30.0, poll_interval: float = 1.0
+    ) -> Publisher:
         auth = internal_client(AUTH.base_url, timeout=5)
         webhooks = internal_client(WEBHOOKS.base_url, timeout=5)
         self.clients.extend([auth, webhooks])
@@ -131,6 +133,7 @@ class Stage:
             WebhooksClient(webhooks, token=token),
             backoff=Backoff(base_seconds=2.0, cap_seconds=60.0, rng=random.Random(7)),
             batch_size=batch_size,
+            poll_interval=poll_interval,
             lease=timedelta(seconds=lease),
         )
 
@@ -367,3 +370,21 @@ async def test_the_backlog_is_measured(stage: Stage) -> None:
     await stage.publisher().measure()
     assert REGISTRY.get_sample_value("notes_outbox_events_pending") == 6
     assert (REGISTRY.get_sample_value("notes_outbox_oldest_pending_age_seconds") or 0) >= 0.05
+
+
+async def test_a_commit_of_this_process_wakes_the_publisher_at_once(stage: Stage) -> None:
+    """Running for good with an hour between polls, it still sends each change
+    as soon as its transaction commits (Database.events_committed)."""
+    publisher = stage.publisher(poll_interval=3600)
+    running = asyncio.create_task(publisher.run_forever())
+    try:
+        for round_ in range(1, 3):
+            await stage.changes(1)
+            async with asyncio.timeout(10):  # a bound against a hang, not a timing assertion
+                while len(stage.services.sent_ids()) < 2 * round_:  # noqa: ASYNC110
+                    await asyncio.sleep(0.01)
+    finally:
+        running.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await running
+    assert await stage.outbox() == []
