@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -38,11 +39,13 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import FrameType
-from typing import IO
+from typing import IO, TypeVar
 
 import httpx
-from services import AUTH, GATEWAY, SERVICES, Service
+from services import AUTH, GATEWAY, SERVICES, WEBHOOKS, Service
 from supervision import Supervisor
+
+T = TypeVar("T", list, dict)  # type: ignore[type-arg]
 
 __all__ = ["SERVICES", "LocalSystem", "Service", "free_port", "free_ports", "replica_names"]
 GRACEFUL_SHUTDOWN_SECONDS = 10
@@ -53,6 +56,10 @@ REPLICA_PORT_STEP = 100
 DRAIN_SECONDS_WITH_REPLICAS = "1"
 # prometheus_client's multiprocess mode: where every worker writes its metrics.
 MULTIPROCESS_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+# notes-service's client for its publisher's tokens (auth_clients): the secret
+# is made afresh for each run, the same for every process it starts.
+PUBLISHER_CLIENT_ID = "notes-service"
+PUBLISHER_SECRET = secrets.token_urlsafe(32)
 
 
 # The same for every service, here and in the images (deploy/tests check it).
@@ -139,6 +146,18 @@ def public_environment(env: Mapping[str, str], ports: Mapping[str, int]) -> dict
     return {"AUTH_PUBLIC_URL": public_url, **verifiers}
 
 
+def _json_setting(env: Mapping[str, str], name: str, kind: type[T], shape: str) -> T:
+    """A JSON setting of `env` (empty: an empty `kind`), refused unless it is a `kind`."""
+    try:
+        value = json.loads(env.get(name) or "null")
+    except ValueError:
+        value = ""
+    value = kind() if value is None else value
+    if not isinstance(value, kind):
+        raise ValueError(f"{name} must be {shape}")
+    return value
+
+
 def gateway_upstreams(env: Mapping[str, str], urls: Mapping[str, list[str]]) -> str:
     """GATEWAY_UPSTREAMS: each upstream service's entry (deploy/services.py) with
     its replicas' URLs, under what `env` sets.
@@ -155,12 +174,7 @@ def gateway_upstreams(env: Mapping[str, str], urls: Mapping[str, list[str]]) -> 
         and not env.get(f"GATEWAY_{s.env_prefix}_URL")
         and not env.get(f"GATEWAY_{s.env_prefix}_URLS")
     }
-    try:
-        given = json.loads(env.get("GATEWAY_UPSTREAMS") or "[]")
-    except ValueError:
-        given = None
-    if not isinstance(given, list):
-        raise ValueError("GATEWAY_UPSTREAMS must be a JSON list of objects")
+    given = _json_setting(env, "GATEWAY_UPSTREAMS", list, "a JSON list of objects")
     added = []
     for entry in given:
         name = entry.get("name") if isinstance(entry, dict) else None
@@ -169,6 +183,25 @@ def gateway_upstreams(env: Mapping[str, str], urls: Mapping[str, list[str]]) -> 
         else:
             added.append(entry)  # the gateway says what is wrong with it, if anything
     return json.dumps([*wired.values(), *added])
+
+
+def auth_clients(env: Mapping[str, str]) -> str:
+    """AUTH_CLIENTS: `env`'s, with notes-service's publisher client added unless it names it.
+
+    The client gets tokens for webhooks-service (scope webhooks:publish) with
+    NOTES_WEBHOOKS_CLIENT_SECRET, by default a random secret of this run.
+    """
+    clients = _json_setting(env, "AUTH_CLIENTS", dict, "a JSON object")
+    client_id = env.get("NOTES_WEBHOOKS_CLIENT_ID") or PUBLISHER_CLIENT_ID
+    clients.setdefault(
+        client_id,
+        {
+            "secret": env["NOTES_WEBHOOKS_CLIENT_SECRET"],
+            "scopes": ["webhooks:publish"],
+            "audience": WEBHOOKS,
+        },
+    )
+    return json.dumps(clients)
 
 
 def service_environment(
@@ -190,11 +223,17 @@ def service_environment(
             wiring[f"{prefix}_JWKS_URL"] = each_auth("/auth/.well-known/jwks.json")
             wiring[f"{prefix}_REVOCATIONS_URL"] = each_auth("/internal/revocations")
         for setting, target in service.calls:
-            wiring[f"{prefix}_{setting}"] = ",".join(urls[target])
+            # A service not in the list (or not in this checkout) is not
+            # wired: the setting keeps its default (NOTES_WEBHOOKS_URL: none,
+            # so notes-service writes no outbox events).
+            if target in urls and service_of(target).exists:
+                wiring[f"{prefix}_{setting}"] = ",".join(urls[target])
         if len(ports) > len(SERVICES):
             wiring[f"{prefix}_SHUTDOWN_DRAIN_SECONDS"] = DRAIN_SECONDS_WITH_REPLICAS
+    wiring["NOTES_WEBHOOKS_CLIENT_SECRET"] = PUBLISHER_SECRET
     env = {**wiring, **os.environ, **(overrides or {})}
     env["GATEWAY_UPSTREAMS"] = gateway_upstreams(env, urls)
+    env["AUTH_CLIENTS"] = auth_clients(env)
     return {**public_environment(env, ports), **env}
 
 

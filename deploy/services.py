@@ -25,6 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 GATEWAY = "gateway"
 # The issuer of the tokens: verifiers read its keys and revocation list.
 AUTH = "auth-service"
+# Where notes-service publishes note changes (its client in AUTH_CLIENTS: run_local.py).
+WEBHOOKS = "webhooks-service"
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,8 @@ SERVICES = (
         migrates=True,
         verifies_tokens=True,
         upstream=BUILT_IN,
+        # The outbox's publisher: its service token, and where it sends note changes.
+        calls=(("AUTH_URL", AUTH), ("WEBHOOKS_URL", WEBHOOKS)),
     ),
     Service(GATEWAY, "gateway", "GATEWAY", 8000, verifies_tokens=True),
 )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -16,6 +18,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from run_local import LocalSystem, free_port, free_ports
+
+HERE = Path(__file__).resolve().parent
 
 
 def _admin(server_url: str, statement: str) -> None:
@@ -166,3 +170,38 @@ def eventually(check: Callable[[], bool], within: float) -> float:
             return time.monotonic() - started
         time.sleep(0.1)
     pytest.fail(f"condition not met within {within}s")
+
+
+def restart(system: LocalSystem, name: str, env: dict[str, str]) -> None:
+    """Restart one service of `system` with `env` as the system's extra settings."""
+    system.extra_env = env
+    system.stop(name)
+    system.start(name)
+    system.wait_ready(name)
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url + "/health/live", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+@contextmanager
+def small_app(module: str) -> Iterator[str]:
+    """`uvicorn <module>:app` (a file of this folder) on a port of its own; its base URL."""
+    port = free_port()
+    command = [sys.executable, "-m", "uvicorn", f"{module}:app", "--no-access-log"]
+    process = subprocess.Popen(
+        [*command, "--host", "127.0.0.1", "--port", str(port)],
+        cwd=HERE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        eventually(lambda: _answers(url), within=30)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(10)

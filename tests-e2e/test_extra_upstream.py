@@ -10,54 +10,20 @@ while the platform's own upstreams keep being served.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 from api_client import ApiClient
-from run_local import LocalSystem, free_port
-from systems import eventually, extra_gateway
-
-HERE = Path(__file__).resolve().parent
-
-
-def _answers(url: str) -> bool:
-    try:
-        return httpx.get(url + "/health/live", timeout=1).status_code == 200
-    except httpx.HTTPError:
-        return False
+from run_local import LocalSystem
+from systems import extra_gateway, small_app
 
 
 @pytest.fixture(scope="module")
 def echo_url() -> Iterator[str]:
     """The tiny upstream, on a port of its own."""
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "echo_upstream:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--no-access-log",
-        ],
-        cwd=HERE,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        eventually(lambda: _answers(url), within=30)
+    with small_app("echo_upstream") as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 @pytest.fixture(scope="module")

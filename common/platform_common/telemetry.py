@@ -183,14 +183,18 @@ def incoming_context(
     headers: list[tuple[bytes, bytes]], *, public_edge: bool
 ) -> otel_context.Context | None:
     """The caller's trace, from ASGI headers; None when it sent none (or an unusable one)."""
-    parent = _header(headers, b"traceparent")
-    if parent is None or len(parent) > MAX_TRACEPARENT_LENGTH:
+    state = None if public_edge else _header(headers, b"tracestate")
+    return trace_context(_header(headers, b"traceparent"), state)
+
+
+def trace_context(traceparent: str | None, tracestate: str | None) -> otel_context.Context | None:
+    """The context a `traceparent` (and `tracestate`) names: a caller's, or one
+    stored with queued work (`trace_headers()` when it was queued); None if unusable."""
+    if traceparent is None or len(traceparent) > MAX_TRACEPARENT_LENGTH:
         return None
-    carrier = {"traceparent": parent}
-    if not public_edge:
-        state = _header(headers, b"tracestate")
-        if state is not None:
-            carrier["tracestate"] = state  # the propagator bounds its size and entries
+    carrier = {"traceparent": traceparent}
+    if tracestate is not None:
+        carrier["tracestate"] = tracestate  # the propagator bounds its size and entries
     extracted = PROPAGATOR.extract(carrier, context=_EMPTY_CONTEXT)
     if not trace.get_current_span(extracted).get_span_context().is_valid:
         return None
@@ -282,9 +286,14 @@ def start_server_span(
 def trace_headers() -> list[tuple[bytes, bytes]]:
     """`traceparent` (and our `tracestate`) for a call made within the current
     span, or the caller's context when tracing is off; none outside a trace."""
-    carrier: dict[str, str] = {}
-    PROPAGATOR.inject(carrier)
-    return [(name.encode("latin-1"), value.encode("latin-1")) for name, value in carrier.items()]
+    return [(name.encode("latin-1"), value.encode("latin-1")) for name, value in carrier().items()]
+
+
+def carrier() -> dict[str, str]:
+    """trace_headers() as text: the context to store with queued work (trace_context reads it)."""
+    values: dict[str, str] = {}
+    PROPAGATOR.inject(values)
+    return values
 
 
 async def inject_trace_context(request: httpx.Request) -> None:
@@ -300,6 +309,33 @@ def consumer_span(name: str, **attributes: str | int) -> Iterator[None]:
         yield
         return
     with current.tracer.start_as_current_span(name, kind=SpanKind.CONSUMER, attributes=attributes):
+        yield
+
+
+@contextmanager
+def continued_span(
+    name: str, parent: otel_context.Context | None, **attributes: str | int
+) -> Iterator[None]:
+    """Work done later for a request (an outbox event it wrote), in that request's trace.
+
+    On: a CONSUMER span, child of `parent` (a trace of its own without one).
+    Off: `parent` made current, so calls made within carry it on, as for a
+    request (CallerTrace).
+    """
+    current = _tracing
+    if current is None:
+        if parent is None:
+            yield
+            return
+        token = otel_context.attach(parent)
+        try:
+            yield
+        finally:
+            otel_context.detach(token)
+        return
+    with current.tracer.start_as_current_span(
+        name, context=parent, kind=SpanKind.CONSUMER, attributes=attributes
+    ):
         yield
 
 

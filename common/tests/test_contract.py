@@ -22,7 +22,15 @@ DOCUMENT: dict[str, Any] = {
                     },
                     "404": {"description": "no such thing"},
                 }
-            }
+            },
+            "put": {
+                "requestBody": {
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Gone"}}
+                    }
+                },
+                "responses": {"204": {"description": "replaced"}},
+            },
         }
     },
     "components": {
@@ -53,6 +61,19 @@ class TestPathMatches:
     @pytest.mark.parametrize("path", ["/things/", "/things/1/2", "/thingsX/1", "/other/1"])
     def test_does_not_fit(self, path: str) -> None:
         assert not path_matches(TEMPLATE, path)
+
+
+class TestValidateRequest:
+    def test_accepted_body(self, contract: Contract) -> None:
+        contract.validate_request("PUT", TEMPLATE, {"deleted": 3})
+
+    def test_refused_body(self, contract: Contract) -> None:
+        with pytest.raises(ContractViolation, match=r"PUT /things/\{thing_id\} request: .*integer"):
+            contract.validate_request("PUT", TEMPLATE, {"deleted": "3"})
+
+    def test_operation_without_a_json_body(self, contract: Contract) -> None:
+        with pytest.raises(ContractViolation, match="takes no JSON body"):
+            contract.validate_request("DELETE", TEMPLATE, {"deleted": 3})
 
 
 class TestValidate:

@@ -272,6 +272,47 @@ class TestPropagation:
         assert "traceparent" not in headers
 
 
+class TestContinuedWork:
+    """Queued work (an outbox event) carried on later in its request's trace."""
+
+    async def test_a_consumer_span_in_the_stored_trace(self, install: Install) -> None:
+        spans = install()
+        outgoing: list[dict[str, str]] = []
+        parent = telemetry.trace_context(traceparent(), "vendor=value")
+        with telemetry.continued_span("outbox publish", parent, **{"outbox.events": 3}):
+            outgoing.append(dict(telemetry.carrier()))
+        [consumer] = spans.get_finished_spans()
+        assert consumer.kind is SpanKind.CONSUMER
+        assert format(consumer.context.trace_id, "032x") == TRACE_ID
+        assert consumer.parent is not None
+        assert format(consumer.parent.span_id, "016x") == PARENT_ID
+        assert consumer.attributes == {"outbox.events": 3}
+        span_id = format(consumer.context.span_id, "016x")
+        assert outgoing == [
+            {"traceparent": f"00-{TRACE_ID}-{span_id}-01", "tracestate": "vendor=value"}
+        ]
+
+    async def test_without_a_stored_context_a_trace_of_its_own(self, install: Install) -> None:
+        spans = install()
+        with telemetry.continued_span("outbox publish", telemetry.trace_context(None, None)):
+            pass
+        [consumer] = spans.get_finished_spans()
+        assert consumer.parent is None
+
+    def test_without_tracing_the_stored_context_is_carried_as_it_was(self) -> None:
+        parent = telemetry.trace_context(traceparent(), None)
+        with telemetry.continued_span("outbox publish", parent):
+            inside = dict(telemetry.carrier())
+        assert inside == {"traceparent": traceparent()}
+        assert telemetry.trace_headers() == []  # detached after
+
+    @pytest.mark.parametrize(
+        "stored", [None, "", "00-zz-yy-01", traceparent(trace_id="0" * 32), "0" * 300]
+    )
+    def test_an_unusable_stored_context_is_none(self, stored: str | None) -> None:
+        assert telemetry.trace_context(stored, None) is None
+
+
 class TestPublicEdge:
     """The gateway continues a client's trace id but decides the rest itself."""
 

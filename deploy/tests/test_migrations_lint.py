@@ -8,9 +8,23 @@ from pathlib import Path
 
 import migrations_lint
 import pytest
+from alembic.config import Config
+from alembic.script import ScriptDirectory
 
 NOTES_SERVICE = migrations_lint.ROOT / "notes-service"
-NOTES_HEAD = "9d41e6b2a7c3"
+NOTES_CUTOFF = "9d41e6b2a7c3"
+
+
+def _notes_head() -> str:
+    config = Config(str(NOTES_SERVICE / "alembic.ini"))
+    config.set_main_option("script_location", str(NOTES_SERVICE / "migrations"))
+    head = ScriptDirectory.from_config(config).get_current_head()
+    assert head is not None
+    return head
+
+
+# The new migration chains onto notes-service's current head.
+NOTES_HEAD = _notes_head()
 
 HEADER = f'''
 import sqlalchemy as sa
@@ -59,7 +73,7 @@ def service_with(tmp_path: Path, body: str) -> Path:
 
 
 def findings(root: Path) -> list[migrations_lint.Finding]:
-    return list(migrations_lint.lint({"notes-service": root}, {"notes-service": NOTES_HEAD}))
+    return list(migrations_lint.lint({"notes-service": root}, {"notes-service": NOTES_CUTOFF}))
 
 
 def test_a_migration_that_would_stall_the_service_fails(tmp_path: Path) -> None:
@@ -77,6 +91,9 @@ def test_only_migrations_after_the_cutoff_are_linted(tmp_path: Path) -> None:
     root = service_with(tmp_path, GOOD)
     linted = migrations_lint.migrations_to_lint(root, NOTES_HEAD)
     assert [each.script.revision for each in linted] == ["0badc0ffee01"]
+    after_cutoff = migrations_lint.migrations_to_lint(root, NOTES_CUTOFF)
+    assert after_cutoff[-1].script.revision == "0badc0ffee01"
+    assert NOTES_CUTOFF not in [each.script.revision for each in after_cutoff]
     with pytest.raises(ValueError, match="not in its history"):
         migrations_lint.migrations_to_lint(root, "000000000000")
 

@@ -1,6 +1,7 @@
 from functools import lru_cache
+from typing import Self
 
-from pydantic import Field
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from platform_common.settings import BackendSettings
@@ -18,6 +19,41 @@ class Settings(VerifierSettings, BackendSettings):
     jwt_audiences: list[str] = ["notes-platform", "notes-service"]
     # How long an Idempotency-Key's first answer is replayed (then the key is free again).
     idempotency_ttl_seconds: int = Field(default=24 * 3600, ge=1)
+
+    # Note changes for webhooks (notes_service.publisher). Empty: no outbox
+    # event is written and nothing is published. Several replicas:
+    # comma-separated or a JSON list (platform_common.replicas).
+    webhooks_url: str = ""
+    webhooks_timeout_seconds: float = Field(default=10.0, gt=0)
+    # The publisher's service token: the client-credentials grant at
+    # auth-service's /auth/token (a list of replicas, like webhooks_url).
+    auth_url: str = "http://127.0.0.1:8001"
+    webhooks_client_id: str = "notes-service"
+    webhooks_client_secret: SecretStr | None = None
+    outbox_batch_size: int = Field(default=100, ge=1, le=500)
+    # Each process's own writes wake its publisher at once; this is for the others'.
+    outbox_poll_interval_seconds: float = Field(default=1.0, gt=0)
+    outbox_backoff_base_seconds: float = Field(default=1.0, gt=0)
+    outbox_backoff_cap_seconds: float = Field(default=60.0, gt=0)
+    # How long claimed events are hidden from other publishers while being
+    # sent; after a crash they are sent again once this passes.
+    outbox_lease_seconds: float = Field(default=30.0, gt=0)
+
+    @property
+    def outbox_enabled(self) -> bool:
+        return bool(self.webhooks_url.strip())
+
+    @model_validator(mode="after")
+    def _publisher_complete(self) -> Self:
+        if not self.outbox_enabled:
+            return self
+        if self.webhooks_client_secret is None:
+            raise ValueError("webhooks_url is set: webhooks_client_secret is needed too")
+        # A token fetch and a batch's call both fit in a lease, so a batch is
+        # never sent twice because its lease ran out while it was in flight.
+        if self.outbox_lease_seconds <= 2 * self.webhooks_timeout_seconds:
+            raise ValueError("outbox_lease_seconds must exceed twice webhooks_timeout_seconds")
+        return self
 
 
 @lru_cache

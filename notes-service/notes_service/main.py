@@ -1,17 +1,26 @@
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 import asyncpg
+import httpx
 from fastapi import FastAPI, Request
 
 from notes_service.config import Settings, get_settings
 from notes_service.errors import asyncpg_error_handler
+from notes_service.publisher import Publisher
 from notes_service.repository import Database, create_pool
 from notes_service.routes import internal_router, router
+from notes_service.service_token import ServiceToken
+from notes_service.webhooks_client import PUBLISH_SCOPE, WebhooksClient
 from platform_common.app import create_service_app, uvicorn_factory
+from platform_common.background import background_task
+from platform_common.backoff import Backoff
+from platform_common.replicas import replica_client
+from platform_common.telemetry import inject_trace_context
 from platform_common.verification import build_remote_verifier
 
 SERVICE = "notes-service"
@@ -36,6 +45,48 @@ async def _database_ready(database: Database) -> dict[str, object]:
     return {"ok": True}
 
 
+def internal_client(urls: str, *, timeout: float) -> httpx.AsyncClient:
+    """A client of another service: every replica in turn (platform_common.replicas),
+    no proxy from the environment, and each call continues the current trace."""
+    return replica_client(
+        urls, timeout=timeout, trust_env=False, event_hooks={"request": [inject_trace_context]}
+    )
+
+
+@asynccontextmanager
+async def publishing(settings: Settings, database: Database) -> AsyncIterator[None]:
+    """The outbox's publisher in the background, when a webhooks URL is set."""
+    if not settings.outbox_enabled or settings.webhooks_client_secret is None:
+        yield
+        return
+    timeout = settings.webhooks_timeout_seconds
+    async with (
+        internal_client(settings.auth_url, timeout=timeout) as auth_http,
+        internal_client(settings.webhooks_url, timeout=timeout) as webhooks_http,
+    ):
+        token = ServiceToken(
+            auth_http,
+            client_id=settings.webhooks_client_id,
+            client_secret=settings.webhooks_client_secret,
+            scope=PUBLISH_SCOPE,
+        )
+        publisher = Publisher(
+            database,
+            WebhooksClient(webhooks_http, token=token),
+            backoff=Backoff(
+                base_seconds=settings.outbox_backoff_base_seconds,
+                cap_seconds=settings.outbox_backoff_cap_seconds,
+            ),
+            batch_size=settings.outbox_batch_size,
+            poll_interval=settings.outbox_poll_interval_seconds,
+            lease=timedelta(seconds=settings.outbox_lease_seconds),
+        )
+        # Cancelled mid-call at shutdown, its events stay leased and are sent
+        # again after the lease: webhooks-service deduplicates them.
+        async with background_task(publisher.run_forever(), name="outbox-publisher"):
+            yield
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
@@ -43,12 +94,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Every statement runs on this pool (notes_service.repository).
         pool = await create_pool(settings.database_url, size=settings.db_pool_size)
-        app.state.database = Database(pool, name=urlsplit(settings.database_url).path.lstrip("/"))
+        database = Database(
+            pool,
+            name=urlsplit(settings.database_url).path.lstrip("/"),
+            outbox=settings.outbox_enabled,
+        )
+        app.state.database = database
         remote = build_remote_verifier(settings, audiences=settings.jwt_audiences)
         app.state.revocations = remote.revocations
         app.state.token_verifier = remote.verifier
         try:
-            async with remote.polling():
+            async with remote.polling(), publishing(settings, database):
                 yield
         finally:
             await remote.aclose()

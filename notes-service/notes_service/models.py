@@ -12,6 +12,7 @@ from sqlalchemy import (
     LargeBinary,
     SmallInteger,
     String,
+    Text,
     Uuid,
     func,
     text,
@@ -96,3 +97,47 @@ class IdempotencyKey(Base):
     etag: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class OutboxEvent(Base):
+    """A note change not yet acknowledged by webhooks-service (notes_service.publisher).
+
+    Written in the transaction of the change (service.py), so an event exists
+    exactly when its change committed; deleted once webhooks-service answers
+    200 to a batch holding it. `sequence` orders one note's events: the
+    note's `version` after the write (the row lock of the write makes it
+    unique), one more for its deletion.
+    """
+
+    __tablename__ = "outbox_events"
+    __table_args__ = (
+        # The publisher's claim: the due events, oldest first.
+        Index("ix_outbox_events_next_attempt_at", "next_attempt_at"),
+        # The account purge drops its owner's unsent events.
+        Index("ix_outbox_events_owner_id", "owner_id"),
+    )
+
+    # The event's id in the payload: webhooks-service deduplicates on it.
+    id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, primary_key=True, server_default=func.gen_random_uuid()
+    )
+    owner_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    note_id: Mapped[int] = mapped_column(BigInteger)
+    type: Mapped[str] = mapped_column(String(20))
+    sequence: Mapped[int] = mapped_column(Integer)
+    # The clock, not the transaction's start (now()): of two writes of one
+    # note, the second waited for the first's row lock, so its event's time
+    # follows the first's as its sequence does.
+    occurred_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.clock_timestamp()
+    )
+    # The note as the API answered it (note.deleted: its id only).
+    data: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    # W3C trace context of the request that made the change: the delivery continues it.
+    traceparent: Mapped[str | None] = mapped_column(String(256))
+    tracestate: Mapped[str | None] = mapped_column(String(512))
+    attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    next_attempt_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.clock_timestamp()
+    )
+    last_error: Mapped[str | None] = mapped_column(Text)

@@ -35,7 +35,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import AbstractContextManager, asynccontextmanager, nullcontext
 from dataclasses import asdict, dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol, cast
 
 import asyncpg
@@ -49,6 +49,7 @@ from sqlalchemy import (
     exists,
     func,
     inspect,
+    literal,
     or_,
     select,
     tuple_,
@@ -61,7 +62,8 @@ from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
-from notes_service.models import DeletedOwner, IdempotencyKey, Note
+from notes_service import events
+from notes_service.models import DeletedOwner, IdempotencyKey, Note, OutboxEvent
 from notes_service.schemas import NoteWrite
 from platform_common import telemetry
 from platform_common.database import measure_pool
@@ -97,11 +99,16 @@ class Statement:
 class Executor:
     """Statements run on one connection of a `Database`, each traced."""
 
-    __slots__ = ("_connection", "_database")
+    __slots__ = ("_connection", "_database", "recorded")
 
     def __init__(self, database: Database, connection: asyncpg.Connection) -> None:
         self._database = database
         self._connection = connection
+        self.recorded = False  # an outbox event was written (a *_RECORDED statement)
+
+    @property
+    def outbox(self) -> bool:
+        return self._database.outbox
 
     async def execute(self, statement: Statement, **values: Any) -> None:
         with self._database.traced(statement.sql):
@@ -132,9 +139,16 @@ class Database:
     platform_common.telemetry.trace_engine makes them for an engine).
     """
 
-    def __init__(self, source: asyncpg.Pool | asyncpg.Connection, *, name: str = "") -> None:
+    def __init__(
+        self, source: asyncpg.Pool | asyncpg.Connection, *, name: str = "", outbox: bool = False
+    ) -> None:
         self._source = source
         self.name = name  # the database's, for spans
+        # Whether note changes are written to the outbox (a webhooks URL is set).
+        self.outbox = outbox
+        # Set when a transaction that wrote outbox events commits: this
+        # process's publisher sends them at once instead of at its next poll.
+        self.events_committed = asyncio.Event()
         self._waiting = 0
         if isinstance(source, asyncpg.Pool):
             # First come, first served: the pool's own queue (asyncio.Queue)
@@ -175,8 +189,12 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Executor]:
         """Several statements in one transaction, committed at the end (rolled back on error)."""
-        async with self.connection() as connection, connection.transaction():
-            yield Executor(self, connection)
+        async with self.connection() as connection:
+            async with connection.transaction():
+                run = Executor(self, connection)
+                yield run
+            if run.recorded:
+                self.events_committed.set()
 
     def traced(self, sql: str) -> AbstractContextManager[None]:
         if telemetry.tracing() is None:
@@ -253,11 +271,12 @@ _lock_key: BindParameter[int] = bindparam("lock_key")
 LOCK_FOR_WRITING = Statement(select(func.pg_advisory_xact_lock_shared(_lock_key)))
 LOCK_FOR_PURGE = Statement(select(func.pg_advisory_xact_lock(_lock_key)))
 
-INSERT = Statement(
+_insert = (
     insert(Note)
     .from_select(["owner_id", *_given], select(_owner, *_given.values()).where(~_owner_deleted))
     .returning(*NOTE_COLUMNS)
 )
+INSERT = Statement(_insert)
 
 _this_note = (
     Note.id == _note_id,
@@ -267,7 +286,7 @@ _this_note = (
 )
 
 # PATCH sends some fields: NULL keeps the stored value (a sent null is refused earlier).
-UPDATE = Statement(
+_update = (
     update(Note)
     .where(*_this_note)
     .values(
@@ -279,8 +298,10 @@ UPDATE = Statement(
     )
     .returning(*NOTE_COLUMNS)
 )
+UPDATE = Statement(_update)
 
-DELETE = Statement(sql_delete(Note).where(*_this_note).returning(*NOTE_COLUMNS))
+_delete = sql_delete(Note).where(*_this_note).returning(*NOTE_COLUMNS)
+DELETE = Statement(_delete)
 
 # Why a write changed nothing: the owner is gone, the note is missing, or it changed.
 REFUSAL = Statement(
@@ -296,6 +317,86 @@ RECORD_DELETED_OWNER = Statement(
 )
 _purged = sql_delete(Note).where(Note.owner_id == _owner).returning(Note.id).cte("purged")
 PURGE = Statement(select(func.count()).select_from(_purged))
+
+# --- the outbox --------------------------------------------------------------
+
+
+def _recorded(write: Any, kind: events.EventType, fields: tuple[str, ...], after: int) -> Statement:
+    """`write` (returning the note) and its outbox event, in one statement.
+
+    The event's data is the note's `fields` as JSON (the publisher reads them
+    through the answer's model); its sequence is the version `write` leaves,
+    plus `after` (the deletion's comes after the last version).
+    """
+    written = write.cte("written")
+    data = func.jsonb_build_object(*(part for f in fields for part in (literal(f), written.c[f])))
+    event = insert(OutboxEvent).from_select(
+        ["owner_id", "note_id", "type", "sequence", "data", "traceparent", "tracestate"],
+        select(
+            written.c.owner_id,
+            written.c.id,
+            literal(kind, OutboxEvent.type.type),
+            written.c.version + after,
+            data,
+            bindparam("traceparent", type_=OutboxEvent.traceparent.type),
+            bindparam("tracestate", type_=OutboxEvent.tracestate.type),
+        ),
+    )
+    return Statement(select(*(written.c[c.key] for c in NOTE_COLUMNS)).add_cte(event.cte("event")))
+
+
+INSERT_RECORDED = _recorded(_insert, events.NOTE_CREATED, events.ANSWER_FIELDS, 0)
+UPDATE_RECORDED = _recorded(_update, events.NOTE_UPDATED, events.ANSWER_FIELDS, 0)
+DELETE_RECORDED = _recorded(_delete, events.NOTE_DELETED, events.DELETED_FIELDS, 1)
+# Due events, oldest first, skipping those another publisher is claiming
+# right now; each claimed one is hidden for a lease (its next attempt moved
+# on) in the same statement, committed before anything is sent.
+_due = (
+    select(OutboxEvent.id)
+    .where(OutboxEvent.next_attempt_at <= func.clock_timestamp())
+    .order_by(OutboxEvent.next_attempt_at)
+    .limit(bindparam("limit", type_=Integer))
+    .with_for_update(skip_locked=True)
+)
+CLAIM_EVENTS = Statement(
+    update(OutboxEvent)
+    .where(OutboxEvent.id.in_(_due.scalar_subquery()))
+    .values(
+        attempts=OutboxEvent.attempts + 1,
+        next_attempt_at=func.clock_timestamp() + bindparam("lease", type_=Interval),
+    )
+    .returning(
+        OutboxEvent.id,
+        OutboxEvent.type,
+        OutboxEvent.owner_id,
+        OutboxEvent.note_id,
+        OutboxEvent.sequence,
+        OutboxEvent.occurred_at,
+        sql_cast(OutboxEvent.data, Text).label("data"),
+        OutboxEvent.traceparent,
+        OutboxEvent.tracestate,
+        OutboxEvent.attempts,
+    )
+)
+_event_ids = bindparam("ids", type_=ARRAY(OutboxEvent.id.type))
+FORGET_EVENTS = Statement(sql_delete(OutboxEvent).where(OutboxEvent.id == any_(_event_ids)))
+RESCHEDULE_EVENTS = Statement(
+    update(OutboxEvent)
+    .where(OutboxEvent.id == any_(_event_ids))
+    .values(
+        next_attempt_at=func.clock_timestamp() + bindparam("delay", type_=Interval),
+        last_error=bindparam("error", type_=Text),
+    )
+)
+PURGE_EVENTS = Statement(sql_delete(OutboxEvent).where(OutboxEvent.owner_id == _owner))
+OUTBOX_BACKLOG = Statement(
+    select(
+        func.count().label("pending"),
+        func.coalesce(
+            func.extract("epoch", func.clock_timestamp() - func.min(OutboxEvent.occurred_at)), 0
+        ).label("oldest_age"),
+    )
+)
 
 # --- idempotency keys --------------------------------------------------------
 
@@ -362,9 +463,18 @@ async def read_note(db: Database, owner_id: uuid.UUID, note_id: int) -> Row | No
     return await db.fetchrow(READ, note_id=note_id, owner_id=owner_id)
 
 
+async def _write(run: Executor, plain: Statement, recorded: Statement, **values: Any) -> Row | None:
+    """A note write, with its outbox event when the outbox is on."""
+    if not run.outbox:
+        return await run.fetchrow(plain, **values)
+    row = await run.fetchrow(recorded, **values, **events.trace_context())
+    run.recorded = run.recorded or row is not None
+    return row
+
+
 async def insert_note(run: Executor, owner_id: uuid.UUID, fields: Mapping[str, Any]) -> Row | None:
     """The new note; None when the owner is deleted."""
-    return await run.fetchrow(INSERT, owner_id=owner_id, **fields)
+    return await _write(run, INSERT, INSERT_RECORDED, owner_id=owner_id, **fields)
 
 
 async def update_note(
@@ -376,8 +486,14 @@ async def update_note(
 ) -> Row | None:
     """The note with `changes` (fields absent are kept); None when nothing matched."""
     fields = {name: changes.get(name) for name in NOTE_FIELDS}
-    return await run.fetchrow(
-        UPDATE, owner_id=owner_id, note_id=note_id, versions=versions, **fields
+    return await _write(
+        run,
+        UPDATE,
+        UPDATE_RECORDED,
+        owner_id=owner_id,
+        note_id=note_id,
+        versions=versions,
+        **fields,
     )
 
 
@@ -385,7 +501,9 @@ async def delete_note(
     run: Executor, owner_id: uuid.UUID, note_id: int, versions: list[int] | None
 ) -> Row | None:
     """The deleted note; None when nothing matched."""
-    return await run.fetchrow(DELETE, owner_id=owner_id, note_id=note_id, versions=versions)
+    return await _write(
+        run, DELETE, DELETE_RECORDED, owner_id=owner_id, note_id=note_id, versions=versions
+    )
 
 
 async def refusal(run: Executor, owner_id: uuid.UUID, note_id: int) -> Row:
@@ -400,9 +518,56 @@ async def owner_deleted(run: Executor, owner_id: uuid.UUID) -> bool:
 
 
 async def purge_notes(run: Executor, owner_id: uuid.UUID) -> int:
-    """Record the owner as deleted and delete their notes: how many there were."""
+    """Record the owner as deleted, delete their notes and their unsent events:
+    how many notes there were."""
     await run.execute(RECORD_DELETED_OWNER, owner_id=owner_id)
+    # Whether or not the outbox is on now: rows of a time it was stay theirs.
+    await run.execute(PURGE_EVENTS, owner_id=owner_id)
     return int(await run.fetchval(PURGE, owner_id=owner_id))
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedEvent:
+    """An outbox row leased to this publisher."""
+
+    id: uuid.UUID
+    type: str
+    owner_id: uuid.UUID
+    note_id: int
+    sequence: int
+    occurred_at: datetime
+    data: dict[str, Any]
+    traceparent: str | None
+    tracestate: str | None
+    attempts: int
+
+
+async def claim_events(db: Database, *, limit: int, lease: timedelta) -> list[ClaimedEvent]:
+    """Up to `limit` due events, leased for `lease`, in the order they happened."""
+    async with db.transaction() as run:
+        rows = await run.fetch(CLAIM_EVENTS, limit=limit, lease=lease)
+    events = [ClaimedEvent(**{**dict(row), "data": json.loads(row["data"])}) for row in rows]
+    return sorted(events, key=lambda event: (event.occurred_at, event.sequence))
+
+
+async def forget_events(db: Database, ids: list[uuid.UUID]) -> None:
+    """Acknowledged: gone for good."""
+    async with db.transaction() as run:
+        await run.execute(FORGET_EVENTS, ids=ids)
+
+
+async def reschedule_events(
+    db: Database, ids: list[uuid.UUID], *, delay: timedelta, error: str
+) -> None:
+    async with db.transaction() as run:
+        await run.execute(RESCHEDULE_EVENTS, ids=ids, delay=delay, error=error[:1000])
+
+
+async def outbox_backlog(db: Database) -> tuple[int, float]:
+    """How many events wait, and the age in seconds of the oldest (0: none)."""
+    row = await db.fetchrow(OUTBOX_BACKLOG)
+    assert row is not None  # an aggregate without GROUP BY has one row
+    return int(row["pending"]), float(row["oldest_age"])
 
 
 async def try_key_lock(run: Executor, lock_key: int) -> bool:

@@ -8,6 +8,11 @@ owner still run side by side.
 
 What a client is answered (the body, the ETag) is the routes' business: a
 keyed create stores the answer the routes make of the new note.
+
+Each change writes its outbox event (notes_service.events) in its own
+statement (the repository's, when the outbox is on): a change rolled back
+leaves no event, and a committed one always has its event. A replayed keyed
+create changes nothing and writes none.
 """
 
 import hashlib
@@ -143,7 +148,8 @@ async def delete_note(
 
 
 async def purge_user_notes(db: Database, *, owner_id: uuid.UUID) -> int:
-    """Delete every note of a user and refuse their writes from now on.
+    """Delete every note of a user (and their events not yet sent) and refuse
+    their writes from now on.
 
     Running it again deletes nothing and succeeds.
     """

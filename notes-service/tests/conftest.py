@@ -8,14 +8,14 @@ import httpx
 import pytest
 import respx
 from fastapi import FastAPI
-from sqlalchemy import func, select, text
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from notes_service.config import Settings
 from notes_service.deps import get_database
 from notes_service.main import create_app
-from notes_service.models import Note
-from notes_service.repository import Database, Row
+from notes_service.models import IdempotencyKey, Note, OutboxEvent
+from notes_service.repository import Database, Row, create_pool
 from platform_common.database import create_database_engine
 from platform_common.testing.issuer import TokenIssuer
 from platform_common.testing.migrations import migrated_database
@@ -82,7 +82,8 @@ async def session(app: FastAPI, engine: AsyncEngine) -> AsyncIterator[AsyncSessi
         # asyncpg is handed its connection.
         await session.execute(text("SELECT 1"))
         raw = await (await session.connection()).get_raw_connection()
-        database = Database(raw.driver_connection)
+        # With the outbox on: each change writes its event (test_outbox).
+        database = Database(raw.driver_connection, outbox=True)
 
         async def same_connection() -> Database:
             return database
@@ -135,6 +136,32 @@ def database(app: FastAPI) -> Database:
     """The service's own pool (the hot paths'): every write here really commits."""
     database: Database = app.state.database
     return database
+
+
+@pytest.fixture
+async def owner(engine: AsyncEngine) -> AsyncIterator[uuid.UUID]:
+    """An owner whose notes, keys and events really commit, removed after the test."""
+    owner = uuid.uuid4()
+    yield owner
+    async with async_sessionmaker(engine)() as session:
+        for table in (Note, IdempotencyKey, OutboxEvent):
+            await session.execute(delete(table).where(table.owner_id == owner))
+        await session.commit()
+
+
+@pytest.fixture
+async def outbox_database(database_url: str) -> AsyncIterator[Database]:
+    """A pool of its own with the outbox on (the app's is off: no webhooks URL), every
+    write really committed; the outbox emptied before and after (publishers claim any row)."""
+    pool = await create_pool(database_url, size=12)
+    try:
+        async with pool.acquire() as connection:
+            await connection.execute("DELETE FROM notes.outbox_events")
+        yield Database(pool, outbox=True)
+        async with pool.acquire() as connection:
+            await connection.execute("DELETE FROM notes.outbox_events")
+    finally:
+        await pool.close()
 
 
 def note_of(row: Row) -> SimpleNamespace:

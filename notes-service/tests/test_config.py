@@ -54,3 +54,33 @@ class TestVerifierSettings:
         field = variable.removeprefix("NOTES_").lower()
         with pytest.raises(ValidationError, match=field):
             Settings()
+
+
+class TestOutboxSettings:
+    def test_off_without_a_webhooks_url(self) -> None:
+        settings = Settings()
+        assert (settings.webhooks_url, settings.outbox_enabled) == ("", False)
+
+    def test_on_with_a_url_and_the_client_s_secret(self) -> None:
+        settings = Settings(
+            webhooks_url="http://webhooks-a:8003,http://webhooks-b:8003",
+            webhooks_client_secret="s" * 32,
+        )
+        assert settings.outbox_enabled
+
+    def test_a_url_without_the_secret_is_refused(self) -> None:
+        with pytest.raises(ValidationError, match="webhooks_client_secret is needed"):
+            Settings(webhooks_url="http://webhooks:8003")
+
+    def test_a_lease_a_call_could_outlast_is_refused(self) -> None:
+        with pytest.raises(ValidationError, match="outbox_lease_seconds must exceed"):
+            Settings(
+                webhooks_url="http://webhooks:8003",
+                webhooks_client_secret="s" * 32,
+                webhooks_timeout_seconds=10,
+                outbox_lease_seconds=20,
+            )
+
+    def test_a_batch_is_at_most_what_webhooks_service_takes(self) -> None:
+        with pytest.raises(ValidationError):
+            Settings(outbox_batch_size=501)

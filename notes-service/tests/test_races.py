@@ -7,34 +7,22 @@ to the table, and pg_locks shows who waits.
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import delete, text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from notes_service import listing, service
 from notes_service.conditional import etag, parse_if_match
 from notes_service.cursors import Order
 from notes_service.errors import IdempotencyKeyInProgress, PreconditionFailed
 from notes_service.listing import ListQuery
-from notes_service.models import IdempotencyKey, Note
 from notes_service.repository import Database, Row, StoredAnswer
 from notes_service.schemas import NoteWrite
 from tests.conftest import count, note_of, waiting
 
 NOTE = NoteWrite(title="a note", description="racing")
-
-
-@pytest.fixture
-async def owner(engine: AsyncEngine) -> AsyncIterator[uuid.UUID]:
-    owner = uuid.uuid4()
-    yield owner
-    async with async_sessionmaker(engine)() as session:
-        await session.execute(delete(Note).where(Note.owner_id == owner))
-        await session.execute(delete(IdempotencyKey).where(IdempotencyKey.owner_id == owner))
-        await session.commit()
 
 
 async def create(database: Database, owner: uuid.UUID, title: str = "a note") -> SimpleNamespace:

@@ -83,10 +83,20 @@ class Contract:
             if body is not None and not (isinstance(body, dict) and set(body) <= {"detail"}):
                 raise ContractViolation(f"{self.service}: {status} has no documented body")
             return
-        pointer = "/".join(
-            part.replace("~", "~0").replace("/", "~1")
-            for part in ("paths", template, method.lower(), "responses", str(status))
+        self._check(
+            body, (template, method.lower(), "responses", str(status)), (method, template, status)
         )
+
+    def validate_request(self, method: str, template: str, body: Any) -> None:
+        """Raise ContractViolation unless `body` is a JSON request body the document accepts."""
+        request = self.operation(method, template).get("requestBody", {})
+        if "schema" not in request.get("content", {}).get("application/json", {}):
+            raise ContractViolation(f"{self.service}: {method} {template} takes no JSON body")
+        self._check(body, (template, method.lower(), "requestBody"), (method, template, "request"))
+
+    def _check(self, body: Any, where: tuple[str, ...], named: tuple[object, ...]) -> None:
+        """Validate `body` against the JSON schema under `paths/<where...>`."""
+        pointer = "/".join(part.replace("~", "~0").replace("/", "~1") for part in ("paths", *where))
         fragment = quote(pointer + "/content/application~1json/schema", safe="/~")
         validator = jsonschema.Draft202012Validator(
             {"$ref": f"{_BASE_URI}#/{fragment}"},
@@ -95,7 +105,7 @@ class Contract:
         )
         errors = sorted(validator.iter_errors(body), key=lambda e: list(e.path))
         if errors:
-            raise ContractViolation(f"{self.service}: {method} {template} {status}: {errors[0]}")
+            raise ContractViolation(f"{self.service}: {' '.join(map(str, named))}: {errors[0]}")
 
     def response(
         self,
