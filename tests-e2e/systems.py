@@ -172,7 +172,7 @@ def eventually(check: Callable[[], bool], within: float) -> float:
     pytest.fail(f"condition not met within {within}s")
 
 
-def restart(system: LocalSystem, name: str, env: dict[str, str]) -> None:
+def restart_with(system: LocalSystem, name: str, env: dict[str, str]) -> None:
     """Restart one service of `system` with `env` as the system's extra settings."""
     system.extra_env = env
     system.stop(name)

@@ -23,7 +23,7 @@ import asyncpg
 import pytest
 from api_client import ApiClient, bearer, random_email
 from run_local import LocalSystem
-from systems import eventually, restart
+from systems import eventually, restart_with
 
 from platform_common.testing.smtp import SmtpServer, smtp_server
 
@@ -47,7 +47,7 @@ def token_in(message: EmailMessage) -> str:
 
 
 def restart_auth(system: LocalSystem, env: dict[str, str]) -> None:
-    restart(system, "auth-service", env)
+    restart_with(system, "auth-service", env)
 
 
 @pytest.fixture(scope="module")

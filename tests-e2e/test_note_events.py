@@ -15,7 +15,7 @@ import pytest
 from api_client import ApiClient
 from jose import jwt
 from run_local import LocalSystem
-from systems import eventually, restart, small_app
+from systems import eventually, restart_with, small_app
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +28,7 @@ def receiver() -> Iterator[str]:
 def publishing(system: LocalSystem, receiver: str) -> Iterator[str]:
     """notes-service publishing to the receiver for this module."""
     original = dict(system.extra_env)
-    restart(
+    restart_with(
         system,
         "notes-service",
         {
@@ -42,7 +42,7 @@ def publishing(system: LocalSystem, receiver: str) -> Iterator[str]:
     try:
         yield receiver
     finally:
-        restart(system, "notes-service", original)
+        restart_with(system, "notes-service", original)
 
 
 def events_of(receiver: str, owner: str) -> list[dict[str, Any]]:
