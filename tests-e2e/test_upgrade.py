@@ -216,7 +216,8 @@ def test_previous_release_serves_on_this_schema(server: str, previous: PreviousR
         settings = scale_out_settings(data_dir, signing_keys(Path(data_dir)))
         ports = free_ports()
         LocalSystem(database_url, ports, settings, quiet=True).migrate()
-        old = previous.system(database_url, ports, settings)
+        # Its log lines kept: a failure shows what the release's code met.
+        old = previous.system(database_url, ports, settings, quiet=False)
         try:
             start(old, previous)
             with previous.api(url(old, GATEWAY)) as api:
