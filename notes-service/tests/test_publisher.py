@@ -381,7 +381,8 @@ async def test_a_commit_of_this_process_wakes_the_publisher_at_once(stage: Stage
         for round_ in range(1, 3):
             await stage.changes(1)
             async with asyncio.timeout(10):  # a bound against a hang, not a timing assertion
-                while len(stage.services.sent_ids()) < 2 * round_:  # noqa: ASYNC110
+                # Sent, then deleted once the 200 is in: wait for both.
+                while len(stage.services.sent_ids()) < 2 * round_ or await stage.outbox():  # noqa: ASYNC110
                     await asyncio.sleep(0.01)
     finally:
         running.cancel()
