@@ -113,6 +113,15 @@ SERVICES = (
         verifies_tokens=True,
         upstream=BUILT_IN,
     ),
+    Service(
+        "webhooks-service",
+        "webhooks_service",
+        "WEBHOOKS",
+        8003,
+        migrates=True,
+        verifies_tokens=True,
+        upstream=Upstream(prefixes=("/webhooks",)),
+    ),
     Service(GATEWAY, "gateway", "GATEWAY", 8000, verifies_tokens=True),
 )
 

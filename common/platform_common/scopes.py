@@ -31,6 +31,12 @@ OPENID = "openid"
 # The one user scope before notes:read and notes:write, and what the password
 # grant issues: it means both, so every client holding it keeps working.
 NOTES = "notes"
+# A person's webhook endpoints (webhooks-service); `notes` allows it too.
+WEBHOOKS = "webhooks"
+# Service scopes of webhooks-service's internal routes: notes-service's
+# publisher sends events, auth-service's outbox purges a deleted account.
+WEBHOOKS_PUBLISH = "webhooks:publish"
+WEBHOOKS_PURGE = "webhooks:purge"
 
 # What each scope allows, as the OpenAPI documents' security scheme says it.
 DESCRIPTIONS: Mapping[str, str] = {
@@ -38,6 +44,11 @@ DESCRIPTIONS: Mapping[str, str] = {
     NOTES_WRITE: "Create, change and delete your notes (a token with the scope `notes` has it too)",
     NOTES: "Read and write your notes: notes:read and notes:write in one",
     NOTES_PURGE: "Delete every note of a deleted account (auth-service's outbox only)",
+    WEBHOOKS: "Manage your webhook endpoints and see their deliveries"
+    " (a token with the scope `notes` has it too)",
+    WEBHOOKS_PUBLISH: "Send note changes to webhooks-service (notes-service's publisher only)",
+    WEBHOOKS_PURGE: "Delete every webhook endpoint of a deleted account"
+    " (auth-service's outbox only)",
     OPENID: "Know who you are (OpenID Connect): your account id at /auth/userinfo, "
     "with your email address and name where `email` and `profile` are granted too",
 }
@@ -46,6 +57,7 @@ DESCRIPTIONS: Mapping[str, str] = {
 IMPLIED_BY: Mapping[str, frozenset[str]] = {
     NOTES_READ: frozenset({NOTES}),
     NOTES_WRITE: frozenset({NOTES}),
+    WEBHOOKS: frozenset({NOTES}),
 }
 
 
