@@ -21,7 +21,8 @@ class RetrySchedule:
         if attempts > len(self.steps):
             return None
         step = self.steps[attempts - 1]
-        delay = step * random.uniform(1 - JITTER, 1 + JITTER)  # noqa: S311 (not a secret)
+        # Jitter, not a secret.
+        delay = step * random.uniform(1 - JITTER, 1 + JITTER)  # noqa: S311  # nosec B311
         if retry_after is not None:
             delay = max(delay, min(retry_after, MAX_RETRY_AFTER_SECONDS))
         return delay
