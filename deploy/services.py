@@ -102,7 +102,7 @@ SERVICES = (
         8001,
         migrates=True,
         upstream=BUILT_IN,
-        calls=(("NOTES_URL", "notes-service"),),
+        calls=(("NOTES_URL", "notes-service"), ("WEBHOOKS_URL", "webhooks-service")),
     ),
     Service(
         "notes-service",

@@ -294,7 +294,7 @@ async def inject_trace_context(request: httpx.Request) -> None:
 
 @contextmanager
 def consumer_span(
-    name: str, *, traceparent: str | None = None, **attributes: str | int
+    name: str, traceparent: str | None = None, /, **attributes: str | int
 ) -> Iterator[None]:
     """A span for work done off a request (an outbox event): it may start a trace,
     or continue the one whose W3C `traceparent` was stored with the work (a

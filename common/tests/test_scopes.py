@@ -16,6 +16,9 @@ from platform_common.scopes import (
     NOTES_READ,
     NOTES_WRITE,
     OPENID,
+    WEBHOOKS,
+    WEBHOOKS_PUBLISH,
+    WEBHOOKS_PURGE,
     holds,
     require_scope,
     user_with_scope,
@@ -71,6 +74,9 @@ class TestHolds:
             ({NOTES}, NOTES_WRITE),
             ({"openid", NOTES_READ, NOTES_WRITE}, NOTES_WRITE),
             ({NOTES_PURGE}, NOTES_PURGE),
+            # Webhook endpoints: their own scope, or the old `notes`.
+            ({WEBHOOKS}, WEBHOOKS),
+            ({NOTES}, WEBHOOKS),
         ],
     )
     def test_held(self, granted: set[str], needed: str) -> None:
@@ -92,6 +98,10 @@ class TestHolds:
             ({"notes:"}, NOTES_READ),
             # The implication goes one way: both narrow scopes are not `notes:purge`'s key.
             ({NOTES_READ, NOTES_WRITE}, NOTES_PURGE),
+            ({NOTES_READ, NOTES_WRITE}, WEBHOOKS),
+            ({WEBHOOKS}, NOTES_READ),
+            ({WEBHOOKS}, WEBHOOKS_PUBLISH),
+            ({NOTES}, WEBHOOKS_PURGE),
         ],
     )
     def test_not_held(self, granted: set[str], needed: str) -> None:
@@ -158,5 +168,14 @@ class TestDeclaredInOpenApi:
                 "flows": {"password": {"tokenUrl": "/auth/token", "scopes": dict(DESCRIPTIONS)}},
             }
         }
-        assert set(DESCRIPTIONS) == {NOTES, NOTES_READ, NOTES_WRITE, NOTES_PURGE, OPENID}
+        assert set(DESCRIPTIONS) == {
+            NOTES,
+            NOTES_READ,
+            NOTES_WRITE,
+            NOTES_PURGE,
+            OPENID,
+            WEBHOOKS,
+            WEBHOOKS_PUBLISH,
+            WEBHOOKS_PURGE,
+        }
         assert all(DESCRIPTIONS.values())

@@ -189,11 +189,11 @@ class DeliveryWorker:
         return jobs
 
     async def deliver(self, job: Job) -> None:
-        with consumer_span(
-            f"webhook {job.event_type}",
-            traceparent=job.traceparent,
-            **{"webhook.delivery_id": str(job.delivery_id), "webhook.attempt": str(job.attempts)},
-        ):
+        attributes: dict[str, str | int] = {
+            "webhook.delivery_id": str(job.delivery_id),
+            "webhook.attempt": job.attempts,
+        }
+        with consumer_span(f"webhook {job.event_type}", job.traceparent, **attributes):
             body = job.body()
             headers = job.headers(body, now=_now())
             outcome = await self.sender.send(job.url, headers=headers, body=body.encode())
