@@ -69,12 +69,16 @@ def is_public(address: IPAddress) -> bool:
     )
 
 
+RESOLVE_TIMEOUT_SECONDS = 5.0
+
+
 async def system_resolver(host: str, port: int) -> list[str]:
     """Every address `host` resolves to (the system's resolver, numeric forms included)."""
     loop = asyncio.get_running_loop()
     try:
-        infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as exc:
+        async with asyncio.timeout(RESOLVE_TIMEOUT_SECONDS):
+            infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError, TimeoutError) as exc:
         raise UnsafeUrl(f"The host {host!r} does not resolve") from exc
     return [str(info[4][0]) for info in infos]
 

@@ -1,6 +1,7 @@
 from functools import lru_cache
+from typing import Self
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from platform_common.settings import BackendSettings
@@ -58,6 +59,14 @@ class Settings(VerifierSettings, BackendSettings):
     secret_rotation_overlap_seconds: int = Field(default=24 * 3600, ge=0, le=7 * 24 * 3600)
     # Endpoints a person may have.
     max_endpoints_per_user: int = Field(default=20, ge=1)
+
+    @model_validator(mode="after")
+    def _lease_outlasts_an_attempt(self) -> Self:
+        # A lease shorter than an attempt would let a second worker send the
+        # same delivery while the first still waits for its answer.
+        if self.delivery_lease_seconds <= self.delivery_timeout_seconds:
+            raise ValueError("delivery_lease_seconds must exceed delivery_timeout_seconds")
+        return self
 
 
 @lru_cache
