@@ -413,6 +413,37 @@ class TestLease:
         assert len(ids) == len(set(ids)) == 20
 
 
+class TestTidy:
+    async def test_old_finished_deliveries_and_their_events_go_pending_ones_stay(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        receiver: Receiver,
+        make_worker: Workers,
+    ) -> None:
+        endpoint = await add_endpoint(sessionmaker, receiver.url)
+        await publish(sessionmaker, endpoint.owner_id, uuid.uuid4(), 1)
+        worker = make_worker()
+        await worker.run_once()
+        await publish(sessionmaker, endpoint.owner_id, uuid.uuid4(), 1)  # stays pending
+        async with sessionmaker() as session:
+            await session.execute(
+                text(
+                    "UPDATE webhooks.deliveries SET finished_at = now() - interval '31 days'"
+                    " WHERE state = 'delivered'"
+                )
+            )
+            await session.execute(
+                text("UPDATE webhooks.events SET received_at = now() - interval '31 days'")
+            )
+            await session.commit()
+        await worker.tidy(timedelta(days=30))
+        async with sessionmaker() as session:
+            states = list(await session.scalars(select(Delivery.state)))
+            events = await session.scalar(text("SELECT count(*) FROM webhooks.events"))
+        assert (states, events) == (["pending"], 1)
+        assert await attempts(sessionmaker) == []
+
+
 class TestRunForever:
     async def test_delivers_what_is_published(
         self,

@@ -57,6 +57,8 @@ class Settings(VerifierSettings, BackendSettings):
     disable_after_seconds: float = Field(default=5 * 24 * 3600, gt=0)
     # Old secret keeps signing beside the new one after a rotation, this long.
     secret_rotation_overlap_seconds: int = Field(default=24 * 3600, ge=0, le=7 * 24 * 3600)
+    # Delivered and failed deliveries (with their attempts) are kept this long.
+    delivery_retention_days: int = Field(default=30, ge=1)
     # Endpoints a person may have.
     max_endpoints_per_user: int = Field(default=20, ge=1)
 

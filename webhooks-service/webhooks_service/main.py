@@ -79,12 +79,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             max_connections=settings.delivery_concurrency,
         )
         worker = delivery_worker(settings, state, sender)
+        retention = timedelta(days=settings.delivery_retention_days)
         enabled = settings.delivery_enabled
         try:
             async with (
                 remote.polling(),
                 background_task(worker.run_forever() if enabled else None, name="deliveries"),
-                background_task(worker.count_forever() if enabled else None, name="pending"),
+                background_task(
+                    worker.housekeeping_forever(retention=retention) if enabled else None,
+                    name="webhooks-housekeeping",
+                ),
             ):
                 yield
         finally:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -288,12 +288,36 @@ class DeliveryWorker:
         metrics.PENDING.set(row[0])
         metrics.OLDEST_PENDING_AGE.set((_now() - row[1]).total_seconds() if row[1] else 0)
 
-    async def count_forever(self, interval: float = 5.0) -> None:
+    async def tidy(self, retention: timedelta) -> None:
+        """Forget finished deliveries (their attempts go with them) older than
+        `retention`, then events no delivery refers to: bounded tables."""
+        cutoff = _now() - retention
+        async with self.sessionmaker() as session:
+            await session.execute(
+                delete(Delivery).where(Delivery.state != PENDING, Delivery.finished_at < cutoff)
+            )
+            await session.execute(
+                delete(Event).where(
+                    Event.received_at < cutoff,
+                    ~select(Delivery.id).where(Delivery.event_id == Event.id).exists(),
+                )
+            )
+            await session.commit()
+
+    async def housekeeping_forever(
+        self, *, retention: timedelta, interval: float = 5.0, tidy_every: float = 3600.0
+    ) -> None:
+        """The pending gauges every `interval`; old deliveries tidied every `tidy_every`."""
+        loop = asyncio.get_running_loop()
+        next_tidy = loop.time()
         while True:
             try:
                 await self.count_pending()
+                if loop.time() >= next_tidy:
+                    await self.tidy(retention)
+                    next_tidy = loop.time() + tidy_every
             except (OSError, TimeoutError, SQLAlchemyError) as exc:
-                logger.warning("counting pending deliveries failed: %s", type(exc).__name__)
+                logger.warning("webhooks housekeeping failed: %s", type(exc).__name__)
             await asyncio.sleep(interval)
 
 
