@@ -74,6 +74,8 @@ class TestCreateEndpoint:
             "/webhooks/endpoints", json={"url": url}, headers=alice.headers
         )
         assert response.status_code == 422, url
+        [error] = response.json()["detail"]
+        assert (error["loc"], error["type"]) == (["body", "url"], "unsafe_url")
 
     async def test_unknown_event_type_422(self, client: httpx.AsyncClient, alice: User) -> None:
         response = await client.post(

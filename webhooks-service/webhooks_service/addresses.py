@@ -19,6 +19,7 @@ import ipaddress
 import socket
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
@@ -37,9 +38,14 @@ _METADATA = frozenset(
 
 
 class UnsafeUrl(ServiceError):
-    """An endpoint URL the service will not send to (422 at registration)."""
+    """An endpoint URL the service will not send to: 422 at registration,
+    shaped like a validation error of the body's `url`."""
 
     status_code = 422
+
+    def body(self) -> dict[str, Any]:
+        error = {"type": "unsafe_url", "loc": ["body", "url"], "msg": self.message, "input": None}
+        return {"detail": [error]}
 
 
 def embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:

@@ -38,10 +38,6 @@ NOT_FOUND: Responses = {
 DISABLED: Responses = {
     409: {"model": ErrorDetail, "description": "The endpoint is disabled: enable it first"}
 }
-UNSAFE_URL_DESCRIPTION = (
-    "Invalid body, or a URL the service will not send to: not http(s), a port"
-    " other than 80/443, or a host resolving to a non-public address"
-)
 # W3C trace context: version, trace id, parent id, flags.
 TRACEPARENT = r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$"
 
@@ -96,13 +92,17 @@ router = APIRouter(
     responses={
         **MALFORMED_BODY,
         409: {"model": ErrorDetail, "description": "The person has the most endpoints allowed"},
-        422: {"description": UNSAFE_URL_DESCRIPTION},
     },
 )
 async def create_endpoint(
     data: EndpointCreate, session: SessionDep, state: StateDep, owner_id: OwnerId
 ) -> Any:
-    """Register a URL for note events; the answer shows the signing secret, this once."""
+    """Register a URL for note events; the answer shows the signing secret, this once.
+
+    422 (error type `unsafe_url`) for a URL the service will not send to: not
+    http(s), a port other than 80/443, or a host that does not resolve or
+    resolves to a non-public address (loopback, private, link-local, cloud
+    metadata, unique-local, CGNAT, multicast, reserved)."""
     endpoint = await endpoints.create_endpoint(
         session,
         owner_id=owner_id,
@@ -126,7 +126,7 @@ async def read_endpoint(endpoint_id: EndpointId, session: SessionDep, owner_id: 
 @router.patch(
     "/{endpoint_id}",
     response_model=EndpointRead,
-    responses={**NOT_FOUND, **MALFORMED_BODY, 422: {"description": UNSAFE_URL_DESCRIPTION}},
+    responses={**NOT_FOUND, **MALFORMED_BODY},
 )
 async def update_endpoint(
     endpoint_id: EndpointId,
@@ -136,7 +136,7 @@ async def update_endpoint(
     owner_id: OwnerId,
 ) -> Any:
     """Change the fields given; `enabled: true` also starts an endpoint the
-    service disabled again."""
+    service disabled again. A new `url` is checked as at creation (422 `unsafe_url`)."""
     return await endpoints.update_endpoint(
         session, owner_id=owner_id, endpoint_id=endpoint_id, data=data, addresses=state.addresses
     )
