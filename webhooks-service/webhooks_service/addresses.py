@@ -80,6 +80,11 @@ RESOLVE_TIMEOUT_SECONDS = 5.0
 
 async def system_resolver(host: str, port: int) -> list[str]:
     """Every address `host` resolves to (the system's resolver, numeric forms included)."""
+    try:
+        # An address in its standard form needs no resolver (nor its thread).
+        return [str(ipaddress.ip_address(host))]
+    except ValueError:
+        pass
     loop = asyncio.get_running_loop()
     try:
         async with asyncio.timeout(RESOLVE_TIMEOUT_SECONDS):

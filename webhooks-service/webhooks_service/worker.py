@@ -70,6 +70,8 @@ class Job:
     data: dict[str, Any]
     sequence: int | None
     traceparent: str | None
+    # The endpoint was failing when claimed: a success ends its streak.
+    failing: bool = False
 
     def body(self) -> str:
         data = self.data if self.sequence is None else {**self.data, "sequence": self.sequence}
@@ -236,16 +238,24 @@ class DeliveryWorker:
                     response_excerpt=outcome.excerpt,
                 )
             )
-            await self._judge_endpoint(session, job.endpoint_id, outcome, now)
+            await self._judge_endpoint(session, job.endpoint_id, outcome, now, failing=job.failing)
             await session.commit()
 
     async def _judge_endpoint(
-        self, session: AsyncSession, endpoint_id: uuid.UUID, outcome: Outcome, now: datetime
+        self,
+        session: AsyncSession,
+        endpoint_id: uuid.UUID,
+        outcome: Outcome,
+        now: datetime,
+        *,
+        failing: bool,
     ) -> None:
         """A success ends the endpoint's failing streak; a 410, or failing since
         longer than `disable_after`, disables it."""
         endpoint = Endpoint.__table__
         if outcome.delivered:
+            if not failing:
+                return  # the common case: no statement
             await session.execute(
                 update(Endpoint)
                 .where(endpoint.c.id == endpoint_id, endpoint.c.failing_since.is_not(None))
@@ -337,4 +347,5 @@ def _job(delivery_id: uuid.UUID, attempts: int, endpoint: Endpoint, event: Event
         data=event.data,
         sequence=event.sequence,
         traceparent=event.traceparent,
+        failing=endpoint.failing_since is not None,
     )
