@@ -34,6 +34,11 @@ from webhooks_service.sender import Outcome, Sender
 logger = logging.getLogger(__name__)
 
 USER_AGENT = "notes-platform-webhooks/1"
+# The workers' own transactions (claims, outcomes) do not wait for their WAL
+# to reach the disk: a Postgres crash can forget the last of them, and the
+# delivery is then sent again (at least once, as after a worker's crash). The
+# events themselves are stored durably at ingest.
+_ASYNCHRONOUS_COMMIT = text("SET LOCAL synchronous_commit TO OFF")
 _CLAIM = text(
     """
     WITH due AS (
@@ -168,6 +173,7 @@ class DeliveryWorker:
 
     async def claim(self, limit: int) -> list[Job]:
         async with self.sessionmaker() as session:
+            await session.execute(_ASYNCHRONOUS_COMMIT)
             claimed = dict(
                 (row.id, row.attempts)
                 for row in await session.execute(
