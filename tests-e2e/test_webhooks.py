@@ -3,6 +3,7 @@ the `standardwebhooks` library, and the faults a delivery must survive."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import uuid
@@ -10,6 +11,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 from api_client import ApiClient
@@ -201,3 +203,30 @@ def test_internal_addresses_are_refused(api: ApiClient, url: str) -> None:
     user = api.new_user()
     response = api.http.post("/webhooks/endpoints", json={"url": url}, headers=user)
     assert response.status_code == 422, response.text
+
+
+def stored_endpoints(database_url: str, owner: str) -> int:
+    async def count() -> int:
+        connection = await asyncpg.connect(database_url)
+        try:
+            value = await connection.fetchval(
+                "SELECT count(*) FROM webhooks.endpoints WHERE owner_id = $1", uuid.UUID(owner)
+            )
+        finally:
+            await connection.close()
+        return int(value)
+
+    return asyncio.run(count())
+
+
+def test_deleting_an_account_purges_its_endpoints(
+    database_url: str, api: ApiClient, receiver: WebhookReceiver
+) -> None:
+    account = api.register()
+    tokens = api.login(account["email"], account["password"])
+    headers = {"Authorization": f"Bearer {tokens['access_token']}"}
+    create_endpoint(api, headers, receiver, "/leaving")
+    owner = owner_of(api, headers)
+    assert stored_endpoints(database_url, owner) == 1
+    assert api.delete_account(headers, account["password"]).status_code == 204
+    eventually(lambda: stored_endpoints(database_url, owner) == 0, within=20)
