@@ -37,7 +37,7 @@ from run_local import LocalSystem
 from goals import load_baseline
 from harness import harness
 from memory import gc_collections, rss_mib
-from phases import curve, endpoints, logins, mixed, search, workers
+from phases import curve, endpoints, logins, mixed, search, webhooks, workers
 from phases.request_context import request_context_cost_us
 from phases.token_checks import token_check_costs_us
 from platform_common.testing.postgres import temporary_database
@@ -63,6 +63,8 @@ def benchmark(
         report["login"], report["read_during_login_burst"], report["auth_rss_after_burst_mib"] = (
             logins.measure(bench)
         )
+        # Issue 30: note changes delivered as webhooks (needs notes-service's publisher).
+        report["webhooks"] = webhooks.measure(bench)
         report["rss_mib"] = rss_mib(system)
         report["gc_collections"] = gc_collections(system)
         report["workers_2"] = workers.measure(bench)

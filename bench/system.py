@@ -30,6 +30,9 @@ def running_system(database_url: str) -> Iterator[tuple[LocalSystem, Path]]:
                 "AUTH_WORKERS": "1",
                 "NOTES_WORKERS": "1",
                 "GATEWAY_WORKERS": "1",
+                "WEBHOOKS_WORKERS": "1",
+                # The webhooks phase's receiver listens on this machine.
+                "WEBHOOKS_ALLOWED_HOSTS": '["127.0.0.1"]',
             },
             quiet=True,
         )

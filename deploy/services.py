@@ -104,7 +104,7 @@ SERVICES = (
         8001,
         migrates=True,
         upstream=BUILT_IN,
-        calls=(("NOTES_URL", "notes-service"),),
+        calls=(("NOTES_URL", "notes-service"), ("WEBHOOKS_URL", "webhooks-service")),
     ),
     Service(
         "notes-service",
@@ -116,6 +116,15 @@ SERVICES = (
         upstream=BUILT_IN,
         # The outbox's publisher: its service token, and where it sends note changes.
         calls=(("AUTH_URL", AUTH), ("WEBHOOKS_URL", WEBHOOKS)),
+    ),
+    Service(
+        "webhooks-service",
+        "webhooks_service",
+        "WEBHOOKS",
+        8003,
+        migrates=True,
+        verifies_tokens=True,
+        upstream=Upstream(prefixes=("/webhooks",)),
     ),
     Service(GATEWAY, "gateway", "GATEWAY", 8000, verifies_tokens=True),
 )

@@ -61,8 +61,15 @@ def test_quick_benchmark_reports_every_figure(tmp_path: Path) -> None:
         assert result["errors"] == 0, result
         assert 0 < result["p50_ms"] <= result["p99_ms"], result
         assert result["cpu_us"], result
-    assert set(report["rss_mib"]) == {"gateway", "auth-service", "notes-service"}
-    assert set(report["gc_collections"]) == {"gateway", "auth-service", "notes-service"}
+    services = {"gateway", "auth-service", "notes-service", "webhooks-service"}
+    assert set(report["rss_mib"]) == services
+    assert set(report["gc_collections"]) == services
+    # Issue 30: skipped until notes-service publishes its changes (its outbox).
+    webhooks = report["webhooks"]
+    assert webhooks["changes"] > 0, webhooks
+    if "skipped" not in webhooks:
+        assert (webhooks["lost"], webhooks["duplicates"]) == (0, 0), webhooks
+        assert 0 < webhooks["p50_ms"] <= webhooks["p99_ms"], webhooks
     for young, middle, full in report["gc_collections"].values():
         assert young >= middle >= 0
         assert full >= 1  # settle_heap collected at least once

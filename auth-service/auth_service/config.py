@@ -159,6 +159,10 @@ class Settings(BackendSettings):
     # Account deletion: the outbox dispatcher (auth_service.delivery.outbox).
     notes_url: str = "http://127.0.0.1:8002"
     notes_timeout_seconds: float = Field(default=5.0, gt=0)
+    # And its webhook endpoints (webhooks-service; every replica, as notes_url).
+    # Empty: no webhooks-service to purge.
+    webhooks_url: str = "http://127.0.0.1:8003"
+    webhooks_timeout_seconds: float = Field(default=5.0, gt=0)
     # Off in tests that drive the dispatcher by hand.
     outbox_enabled: bool = True
     outbox_poll_interval_seconds: float = Field(default=1.0, gt=0)
@@ -287,9 +291,12 @@ class Settings(BackendSettings):
     def _lease_outlasts_a_delivery(self) -> Self:
         # A lease shorter than one HTTP call would let a second dispatcher
         # deliver the same event while the first is still waiting for it.
-        if self.outbox_lease_seconds <= max(self.notes_timeout_seconds, self.smtp_timeout_seconds):
+        # An account's deletion waits for notes-service, then webhooks-service.
+        purge = self.notes_timeout_seconds + self.webhooks_timeout_seconds
+        if self.outbox_lease_seconds <= max(purge, self.smtp_timeout_seconds):
             raise ValueError(
-                "outbox_lease_seconds must exceed notes_timeout_seconds and smtp_timeout_seconds"
+                "outbox_lease_seconds must exceed notes_timeout_seconds + webhooks_timeout_seconds"
+                " and smtp_timeout_seconds"
             )
         return self
 

@@ -1,5 +1,5 @@
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
@@ -23,6 +23,7 @@ from auth_service.delivery.account_mail import AccountMail, MailTemplates
 from auth_service.delivery.mail import FileMailer, Mailer, SmtpConfig, SmtpMailer
 from auth_service.delivery.notes_client import NotesClient
 from auth_service.delivery.outbox import Backoff, OutboxDispatcher
+from auth_service.delivery.webhooks_client import WebhooksClient
 from auth_service.errors import http_error_handler, service_error_handler, validation_error_handler
 from auth_service.oauth import clients
 from auth_service.oauth.introspection import Introspector, authorization_server_metadata
@@ -57,6 +58,9 @@ SERVICE = "auth-service"
 # What the dispatcher's tokens are good for; notes-service checks both.
 PURGE_AUDIENCE = "notes-service"
 PURGE_SCOPE = "notes:purge"
+# webhooks-service's purge of an account's endpoints: the same, for webhooks-service.
+WEBHOOKS_PURGE_AUDIENCE = "webhooks-service"
+WEBHOOKS_PURGE_SCOPE = "webhooks:purge"
 logger = logging.getLogger(__name__)
 
 
@@ -197,18 +201,23 @@ def outbox_dispatcher(
     notes_http: httpx.AsyncClient,
     signer: AccessTokenSigner,
     mail: AccountMail | None = None,
+    webhooks_http: httpx.AsyncClient | None = None,
 ) -> OutboxDispatcher:
+    def token(audience: str, scope: str) -> Callable[[], str]:
+        """The outbox's own tokens, one cache per audience."""
+        cache = ServiceTokenCache(
+            signer, subject=settings.outbox_client_id, audience=audience, scope=scope
+        )
+        return cache.token
+
+    webhooks = None
+    if webhooks_http is not None:
+        webhooks = WebhooksClient(
+            webhooks_http, access_token=token(WEBHOOKS_PURGE_AUDIENCE, WEBHOOKS_PURGE_SCOPE)
+        )
     return OutboxDispatcher(
         sessionmaker,
-        NotesClient(
-            notes_http,
-            access_token=ServiceTokenCache(
-                signer,
-                subject=settings.outbox_client_id,
-                audience=PURGE_AUDIENCE,
-                scope=PURGE_SCOPE,
-            ).token,
-        ),
+        NotesClient(notes_http, access_token=token(PURGE_AUDIENCE, PURGE_SCOPE)),
         backoff=Backoff(
             base_seconds=settings.outbox_backoff_base_seconds,
             cap_seconds=settings.outbox_backoff_cap_seconds,
@@ -218,6 +227,7 @@ def outbox_dispatcher(
         lease=timedelta(seconds=settings.outbox_lease_seconds),
         revocation_window=revocation_window(settings),
         mail=mail,
+        webhooks=webhooks,
     )
 
 
@@ -319,7 +329,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             trust_env=False,
             event_hooks={"request": [inject_trace_context]},  # the purge continues the trace
         )
-        outbox = outbox_dispatcher(settings, sessionmaker, notes_http, signer, mail)
+        # AUTH_WEBHOOKS_URL likewise: a deleted account's endpoints are purged there.
+        webhooks_http = (
+            replica_client(
+                settings.webhooks_url,
+                timeout=settings.webhooks_timeout_seconds,
+                trust_env=False,
+                event_hooks={"request": [inject_trace_context]},
+            )
+            if settings.webhooks_url
+            else None
+        )
+        outbox = outbox_dispatcher(settings, sessionmaker, notes_http, signer, mail, webhooks_http)
         # Cancelled mid-delivery at shutdown, an event stays leased and is
         # delivered again after the lease: the purge is idempotent.
         dispatcher = outbox.run_forever() if settings.outbox_enabled else None
@@ -338,6 +359,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 yield
         finally:
             await notes_http.aclose()
+            if webhooks_http is not None:
+                await webhooks_http.aclose()
             await engine.dispose()
             await readiness_engine.dispose()
 

@@ -61,6 +61,7 @@ class TestMetadata:
             "offline_access",
             "openid",
             "profile",
+            "webhooks",
         ]
         assert "client_secret_basic" in document["introspection_endpoint_auth_methods_supported"]
 

@@ -34,6 +34,12 @@ NOTES = "notes"
 # A secret scanning partner's service client (client credentials): it reports
 # personal access tokens found in public, which auth-service revokes.
 PERSONAL_TOKEN_LEAKS = "personal_tokens:leaks"  # noqa: S105  (a scope)  # nosec B105
+# A person's webhook endpoints (webhooks-service); `notes` allows it too.
+WEBHOOKS = "webhooks"
+# Service scopes of webhooks-service's internal routes: notes-service's
+# publisher sends events, auth-service's outbox purges a deleted account.
+WEBHOOKS_PUBLISH = "webhooks:publish"
+WEBHOOKS_PURGE = "webhooks:purge"
 
 # What each scope allows, as the OpenAPI documents' security scheme says it.
 DESCRIPTIONS: Mapping[str, str] = {
@@ -43,6 +49,11 @@ DESCRIPTIONS: Mapping[str, str] = {
     NOTES_PURGE: "Delete every note of a deleted account (auth-service's outbox only)",
     PERSONAL_TOKEN_LEAKS: "Report personal access tokens found in public: the live ones are "
     "revoked and their owners told (a secret scanning service's client)",
+    WEBHOOKS: "Manage your webhook endpoints and see their deliveries"
+    " (a token with the scope `notes` has it too)",
+    WEBHOOKS_PUBLISH: "Send note changes to webhooks-service (notes-service's publisher only)",
+    WEBHOOKS_PURGE: "Delete every webhook endpoint of a deleted account"
+    " (auth-service's outbox only)",
     OPENID: "Know who you are (OpenID Connect): your account id at /auth/userinfo, "
     "with your email address and name where `email` and `profile` are granted too",
 }
@@ -51,6 +62,7 @@ DESCRIPTIONS: Mapping[str, str] = {
 IMPLIED_BY: Mapping[str, frozenset[str]] = {
     NOTES_READ: frozenset({NOTES}),
     NOTES_WRITE: frozenset({NOTES}),
+    WEBHOOKS: frozenset({NOTES}),
 }
 
 

@@ -302,13 +302,20 @@ async def inject_trace_context(request: httpx.Request) -> None:
 
 
 @contextmanager
-def consumer_span(name: str, **attributes: str | int) -> Iterator[None]:
-    """A span for work done off a request (an outbox event): it may start a trace."""
+def consumer_span(
+    name: str, traceparent: str | None = None, /, **attributes: str | int
+) -> Iterator[None]:
+    """A span for work done off a request (an outbox event): it may start a trace,
+    or continue the one whose W3C `traceparent` was stored with the work (a
+    webhook delivery continues its note change's)."""
     current = _tracing
     if current is None:
         yield
         return
-    with current.tracer.start_as_current_span(name, kind=SpanKind.CONSUMER, attributes=attributes):
+    parent = PROPAGATOR.extract({"traceparent": traceparent}) if traceparent else None
+    with current.tracer.start_as_current_span(
+        name, context=parent, kind=SpanKind.CONSUMER, attributes=attributes
+    ):
         yield
 
 

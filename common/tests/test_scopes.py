@@ -17,6 +17,9 @@ from platform_common.scopes import (
     NOTES_WRITE,
     OPENID,
     PERSONAL_TOKEN_LEAKS,
+    WEBHOOKS,
+    WEBHOOKS_PUBLISH,
+    WEBHOOKS_PURGE,
     holds,
     require_scope,
     user_with_scope,
@@ -72,6 +75,9 @@ class TestHolds:
             ({NOTES}, NOTES_WRITE),
             ({"openid", NOTES_READ, NOTES_WRITE}, NOTES_WRITE),
             ({NOTES_PURGE}, NOTES_PURGE),
+            # Webhook endpoints: their own scope, or the old `notes`.
+            ({WEBHOOKS}, WEBHOOKS),
+            ({NOTES}, WEBHOOKS),
         ],
     )
     def test_held(self, granted: set[str], needed: str) -> None:
@@ -93,6 +99,10 @@ class TestHolds:
             ({"notes:"}, NOTES_READ),
             # The implication goes one way: both narrow scopes are not `notes:purge`'s key.
             ({NOTES_READ, NOTES_WRITE}, NOTES_PURGE),
+            ({NOTES_READ, NOTES_WRITE}, WEBHOOKS),
+            ({WEBHOOKS}, NOTES_READ),
+            ({WEBHOOKS}, WEBHOOKS_PUBLISH),
+            ({NOTES}, WEBHOOKS_PURGE),
         ],
     )
     def test_not_held(self, granted: set[str], needed: str) -> None:
@@ -166,5 +176,8 @@ class TestDeclaredInOpenApi:
             NOTES_PURGE,
             OPENID,
             PERSONAL_TOKEN_LEAKS,
+            WEBHOOKS,
+            WEBHOOKS_PUBLISH,
+            WEBHOOKS_PURGE,
         }
         assert all(DESCRIPTIONS.values())

@@ -236,6 +236,15 @@ class TestPropagation:
         assert statements
         assert all(s.context.trace_id == consumer.context.trace_id for s in statements)
 
+    def test_stored_work_continues_the_trace_it_was_stored_with(self, install: Install) -> None:
+        """A webhook delivery continues the trace of its note change (the stored traceparent)."""
+        spans = install()
+        with telemetry.consumer_span("webhook note.created", traceparent(), **{"attempt": 1}):
+            pass
+        [consumer] = spans.get_finished_spans()
+        assert consumer.context.trace_id == int(TRACE_ID, 16)
+        assert consumer.parent is not None
+
     async def test_calls_to_other_services_carry_the_request_span(
         self, install: Install, client: httpx.AsyncClient, upstream: Upstream
     ) -> None:

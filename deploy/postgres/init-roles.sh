@@ -14,12 +14,16 @@
 #                        change the schema or empty a table at once.
 #
 #   POSTGRES_USER, POSTGRES_DB            the administrator and the database
-#   AUTH_DB_PASSWORD, NOTES_DB_PASSWORD   the runtime roles' passwords (required)
+#   AUTH_DB_PASSWORD, NOTES_DB_PASSWORD,
+#   WEBHOOKS_DB_PASSWORD                  the runtime roles' passwords (required)
 #   AUTH_MIGRATION_DB_PASSWORD,
-#   NOTES_MIGRATION_DB_PASSWORD           the migration roles' (required, different)
-#   AUTH_DB_USER, NOTES_DB_USER           runtime role names, `auth` and `notes`
+#   NOTES_MIGRATION_DB_PASSWORD,
+#   WEBHOOKS_MIGRATION_DB_PASSWORD        the migration roles' (required, different)
+#   AUTH_DB_USER, NOTES_DB_USER,
+#   WEBHOOKS_DB_USER                      runtime role names, `auth`, `notes`, `webhooks`
 #   AUTH_MIGRATION_DB_USER,
-#   NOTES_MIGRATION_DB_USER               `auth_migration` and `notes_migration`
+#   NOTES_MIGRATION_DB_USER,
+#   WEBHOOKS_MIGRATION_DB_USER            `auth_migration`, `notes_migration`, `webhooks_migration`
 #   BACKUP_DB_PASSWORD, BACKUP_DB_USER    optional: a role for backups, which
 #                                         reads every table (`platform_backup`)
 set -e
@@ -28,6 +32,8 @@ set -e
 : "${NOTES_DB_PASSWORD:?set NOTES_DB_PASSWORD}"
 : "${AUTH_MIGRATION_DB_PASSWORD:?set AUTH_MIGRATION_DB_PASSWORD}"
 : "${NOTES_MIGRATION_DB_PASSWORD:?set NOTES_MIGRATION_DB_PASSWORD}"
+: "${WEBHOOKS_DB_PASSWORD:?set WEBHOOKS_DB_PASSWORD}"
+: "${WEBHOOKS_MIGRATION_DB_PASSWORD:?set WEBHOOKS_MIGRATION_DB_PASSWORD}"
 # A leaked runtime credential must not be the one that can change the schema.
 if [ "$AUTH_MIGRATION_DB_PASSWORD" = "$AUTH_DB_PASSWORD" ]; then
     echo "AUTH_MIGRATION_DB_PASSWORD must differ from AUTH_DB_PASSWORD" >&2
@@ -35,6 +41,10 @@ if [ "$AUTH_MIGRATION_DB_PASSWORD" = "$AUTH_DB_PASSWORD" ]; then
 fi
 if [ "$NOTES_MIGRATION_DB_PASSWORD" = "$NOTES_DB_PASSWORD" ]; then
     echo "NOTES_MIGRATION_DB_PASSWORD must differ from NOTES_DB_PASSWORD" >&2
+    exit 1
+fi
+if [ "$WEBHOOKS_MIGRATION_DB_PASSWORD" = "$WEBHOOKS_DB_PASSWORD" ]; then
+    echo "WEBHOOKS_MIGRATION_DB_PASSWORD must differ from WEBHOOKS_DB_PASSWORD" >&2
     exit 1
 fi
 
@@ -75,13 +85,19 @@ auth_owner="${AUTH_MIGRATION_DB_USER:-auth_migration}"
 auth_user="${AUTH_DB_USER:-auth}"
 notes_owner="${NOTES_MIGRATION_DB_USER:-notes_migration}"
 notes_user="${NOTES_DB_USER:-notes}"
+webhooks_owner="${WEBHOOKS_MIGRATION_DB_USER:-webhooks_migration}"
+webhooks_user="${WEBHOOKS_DB_USER:-webhooks}"
 schema_roles auth "$auth_owner" "$AUTH_MIGRATION_DB_PASSWORD" "$auth_user" "$AUTH_DB_PASSWORD"
 schema_roles notes "$notes_owner" "$NOTES_MIGRATION_DB_PASSWORD" "$notes_user" "$NOTES_DB_PASSWORD"
+schema_roles webhooks "$webhooks_owner" "$WEBHOOKS_MIGRATION_DB_PASSWORD" \
+    "$webhooks_user" "$WEBHOOKS_DB_PASSWORD"
 
 run_psql -v auth_owner="$auth_owner" -v auth_user="$auth_user" \
-    -v notes_owner="$notes_owner" -v notes_user="$notes_user" <<'SQL'
+    -v notes_owner="$notes_owner" -v notes_user="$notes_user" \
+    -v webhooks_owner="$webhooks_owner" -v webhooks_user="$webhooks_user" <<'SQL'
 GRANT CONNECT ON DATABASE :"dbname"
-    TO :"auth_owner", :"auth_user", :"notes_owner", :"notes_user";
+    TO :"auth_owner", :"auth_user", :"notes_owner", :"notes_user",
+       :"webhooks_owner", :"webhooks_user";
 SQL
 
 # Optional: the backups' role (the database-backup CronJob, `make backup`):

@@ -66,14 +66,19 @@ def test_only_the_gateway_is_published(compose: dict[str, Any]) -> None:
 
 
 def test_the_backend_network_has_no_way_out(compose: dict[str, Any]) -> None:
-    """Only the gateway (its published port) and auth-service (its SMTP
-    server, on a network of its own) reach beyond `backend`."""
+    """Only the gateway (its published port), auth-service (its SMTP server)
+    and webhooks-service (the consumers' endpoints), each on a network of its
+    own, reach beyond `backend`."""
     assert compose["networks"]["backend"]["internal"] is True
     assert compose["networks"]["mail"].get("internal", False) is False
     for name, definition in compose["services"].items():
         networks = definition.get("networks", [])
         assert "backend" in networks, name
-        expected = {"gateway": ["backend", "public"], "auth-service": ["backend", "mail"]}
+        expected = {
+            "gateway": ["backend", "public"],
+            "auth-service": ["backend", "mail"],
+            "webhooks-service": ["backend", "webhooks-egress"],
+        }
         assert networks == expected.get(name, ["backend"]), name
 
 

@@ -11,6 +11,7 @@ PREFIXES = {
     "gateway/": "gateway/gateway/",
     "auth-service/": "auth-service/auth_service/",
     "notes-service/": "notes-service/notes_service/",
+    "webhooks-service/": "webhooks-service/webhooks_service/",
     "platform_common/": "common/platform_common/",
     "deploy/": "deploy/",
     "clients/": "clients/",

@@ -121,8 +121,11 @@ def _callers(manifests: list[Manifest]) -> dict[str, set[str]]:
 def test_the_configured_calls_are_the_expected_ones(manifests: list[Manifest]) -> None:
     assert _callers(manifests) == {
         "gateway": set(),
-        "auth-service": {"gateway", "notes-service"},  # proxying; the JWKS and revocations
+        # proxying; the JWKS and revocations
+        "auth-service": {"gateway", "notes-service", "webhooks-service"},
         "notes-service": {"gateway", "auth-service"},  # proxying; the outbox's purge
+        # proxying; the outbox's purge; notes-service's publisher (note changes)
+        "webhooks-service": {"gateway", "auth-service", "notes-service"},
     }
 
 
@@ -163,7 +166,16 @@ def test_the_expected_reachability_in_plain_words(
         return allowed(policies, peer, pods[target], SERVICES[target].port)
 
     assert {s for s in pods if reaches(s, "notes-service")} == {"gateway", "auth-service"}
-    assert {s for s in pods if reaches(s, "auth-service")} == {"gateway", "notes-service"}
+    assert {s for s in pods if reaches(s, "auth-service")} == {
+        "gateway",
+        "notes-service",
+        "webhooks-service",
+    }
+    assert {s for s in pods if reaches(s, "webhooks-service")} == {
+        "gateway",
+        "auth-service",
+        "notes-service",
+    }
     assert not reaches("outside", "notes-service")
     assert not reaches("outside", "auth-service")
     assert reaches("outside", "gateway")

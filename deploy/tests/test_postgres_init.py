@@ -36,12 +36,14 @@ _PGSERVER = importlib.util.find_spec("pgserver")
 assert _PGSERVER is not None
 assert _PGSERVER.origin is not None
 PG_BIN = Path(_PGSERVER.origin).parent / "pginstall" / "bin"
-SCHEMAS = {"auth-service": "auth", "notes-service": "notes"}
+SCHEMAS = {"auth-service": "auth", "notes-service": "notes", "webhooks-service": "webhooks"}
 PASSWORD_VARIABLES = [
     "AUTH_DB_PASSWORD",
     "AUTH_MIGRATION_DB_PASSWORD",
     "NOTES_DB_PASSWORD",
     "NOTES_MIGRATION_DB_PASSWORD",
+    "WEBHOOKS_DB_PASSWORD",
+    "WEBHOOKS_MIGRATION_DB_PASSWORD",
 ]
 
 
@@ -112,7 +114,7 @@ def database() -> Iterator[Database]:
     name = f"deploy_init_{suffix}"
     roles = {
         schema: Roles(f"{schema}_migration_{suffix}", f"{schema}_{suffix}")
-        for schema in ("auth", "notes")
+        for schema in SCHEMAS.values()
     }
     database = Database(admin_url, name, roles, f"platform_backup_{suffix}")
     asyncio.run(_admin(admin_url, f'CREATE DATABASE "{name}"'))

@@ -9,6 +9,7 @@ def test_each_service_has_its_own_setting() -> None:
     assert names == {
         "auth-service": "AUTH_WORKERS",
         "notes-service": "NOTES_WORKERS",
+        "webhooks-service": "WEBHOOKS_WORKERS",
         "gateway": "GATEWAY_WORKERS",
     }
 

@@ -1,5 +1,7 @@
-"""Delivers outbox events until acknowledged: notes purges (written by
-users.delete_user) and the account lifecycle's emails (auth_service.delivery.account_mail).
+"""Delivers outbox events until acknowledged: an account's purges (written by
+users.delete_user: its notes at notes-service, then its webhook endpoints at
+webhooks-service, both idempotent, so a retry repeats both harmlessly) and the
+account lifecycle's emails (auth_service.delivery.account_mail).
 
 Claiming: one statement, `UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP
 LOCKED LIMIT n)`, moves each claimed event's `next_attempt_at` a lease into
@@ -43,7 +45,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from auth_service.delivery import account_mail
 from auth_service.delivery.account_mail import AccountMail, MalformedMailEvent
 from auth_service.delivery.mail import InvalidRecipient, MailError
-from auth_service.delivery.notes_client import NotesClient, NotesServiceError
+from auth_service.delivery.notes_client import NotesClient
+from auth_service.delivery.purge_client import PurgeError
+from auth_service.delivery.webhooks_client import WebhooksClient
 from auth_service.metrics import OUTBOX_FAILED, OUTBOX_OLDEST_AGE, OUTBOX_PENDING
 from auth_service.models import (
     USER_DELETED,
@@ -192,9 +196,11 @@ class OutboxDispatcher:
         lease: timedelta = timedelta(seconds=30),
         revocation_window: timedelta = timedelta(hours=1),
         mail: AccountMail | None = None,
+        webhooks: WebhooksClient | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._notes = notes
+        self._webhooks = webhooks
         self._mail = mail
         self._backoff = backoff
         self._batch_size = batch_size
@@ -254,7 +260,7 @@ class OutboxDispatcher:
             await self._deliver(event)
         except UndeliverableEvent as exc:
             await self._park(event, exc)
-        except (NotesServiceError, MailError) as exc:
+        except (PurgeError, MailError) as exc:
             await self._retry_later(event, str(exc))
         except Exception as exc:
             # A bug or a surprise (a library raising what it does not
@@ -306,3 +312,11 @@ class OutboxDispatcher:
             raise UndeliverableEvent(f"malformed payload {event.payload!r}") from None
         deleted = await self._notes.purge_user_notes(user_id)
         logger.info("outbox event %s: purged %d notes of user %s", event.id, deleted, user_id)
+        if self._webhooks is not None:
+            endpoints = await self._webhooks.purge_user_endpoints(user_id)
+            logger.info(
+                "outbox event %s: purged %d webhook endpoints of user %s",
+                event.id,
+                endpoints,
+                user_id,
+            )

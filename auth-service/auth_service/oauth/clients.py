@@ -46,7 +46,16 @@ CLIENT_CREDENTIALS = "client_credentials"
 PASSWORD = "password"  # noqa: S105  (a grant type)  # nosec B105
 # The scopes a person can grant an app (README, "Building an app on the API").
 USER_SCOPES = frozenset(
-    {"notes", "notes:read", "notes:write", "openid", "profile", "email", "offline_access"}
+    {
+        "notes",
+        "notes:read",
+        "notes:write",
+        "webhooks",
+        "openid",
+        "profile",
+        "email",
+        "offline_access",
+    }
 )
 # RFC 6749 §3.3 scope-token; for service clients any such token is allowed.
 SCOPE_TOKEN = re.compile(r"^[\x21\x23-\x5b\x5d-\x7e]{1,100}$")

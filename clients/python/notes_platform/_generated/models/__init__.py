@@ -2,6 +2,7 @@
 
 from .accepted import Accepted
 from .account_deletion import AccountDeletion
+from .attempt_read import AttemptRead
 from .auth_authorize_response_429 import AuthAuthorizeResponse429
 from .auth_authorize_response_503 import AuthAuthorizeResponse503
 from .auth_authorize_response_504 import AuthAuthorizeResponse504
@@ -69,14 +70,29 @@ from .clients_update_response_429 import ClientsUpdateResponse429
 from .clients_update_response_503 import ClientsUpdateResponse503
 from .clients_update_response_504 import ClientsUpdateResponse504
 from .context import Context
+from .data import Data
+from .delivery_queued import DeliveryQueued
+from .delivery_read import DeliveryRead
+from .delivery_read_state import DeliveryReadState
 from .email_verification import EmailVerification
+from .endpoint_create import EndpointCreate
+from .endpoint_create_event_types_item import EndpointCreateEventTypesItem
+from .endpoint_read import EndpointRead
+from .endpoint_update import EndpointUpdate
+from .endpoint_update_event_types_item import EndpointUpdateEventTypesItem
+from .endpoint_with_secret import EndpointWithSecret
+from .endpoints_purge_result import EndpointsPurgeResult
 from .error_detail import ErrorDetail
+from .event_batch import EventBatch
 from .events_list_response_429 import EventsListResponse429
 from .events_list_response_503 import EventsListResponse503
 from .events_list_response_504 import EventsListResponse504
 from .events_list_type_type_0 import EventsListTypeType0
 from .health_ready_response_429 import HealthReadyResponse429
 from .http_validation_error import HTTPValidationError
+from .incoming_event import IncomingEvent
+from .incoming_event_type import IncomingEventType
+from .ingest_result import IngestResult
 from .introspect_form import IntrospectForm
 from .introspection_response import IntrospectionResponse
 from .leak_feedback import LeakFeedback
@@ -186,6 +202,7 @@ from .revoke_form import RevokeForm
 from .revoked_client import RevokedClient
 from .revoked_session import RevokedSession
 from .revoked_subject import RevokedSubject
+from .rotated_endpoint import RotatedEndpoint
 from .security_event_read import SecurityEventRead
 from .session_read import SessionRead
 from .token_form import TokenForm
@@ -211,10 +228,44 @@ from .users_read_response_504 import UsersReadResponse504
 from .users_update_response_429 import UsersUpdateResponse429
 from .users_update_response_504 import UsersUpdateResponse504
 from .validation_error import ValidationError
+from .webhooks_deliveries_list_response_429 import WebhooksDeliveriesListResponse429
+from .webhooks_deliveries_list_response_503 import WebhooksDeliveriesListResponse503
+from .webhooks_deliveries_list_response_504 import WebhooksDeliveriesListResponse504
+from .webhooks_deliveries_retry_response_429 import WebhooksDeliveriesRetryResponse429
+from .webhooks_deliveries_retry_response_503 import WebhooksDeliveriesRetryResponse503
+from .webhooks_deliveries_retry_response_504 import WebhooksDeliveriesRetryResponse504
+from .webhooks_endpoints_create_response_429 import WebhooksEndpointsCreateResponse429
+from .webhooks_endpoints_create_response_503 import WebhooksEndpointsCreateResponse503
+from .webhooks_endpoints_create_response_504 import WebhooksEndpointsCreateResponse504
+from .webhooks_endpoints_delete_response_429 import WebhooksEndpointsDeleteResponse429
+from .webhooks_endpoints_delete_response_503 import WebhooksEndpointsDeleteResponse503
+from .webhooks_endpoints_delete_response_504 import WebhooksEndpointsDeleteResponse504
+from .webhooks_endpoints_list_response_429 import WebhooksEndpointsListResponse429
+from .webhooks_endpoints_list_response_503 import WebhooksEndpointsListResponse503
+from .webhooks_endpoints_list_response_504 import WebhooksEndpointsListResponse504
+from .webhooks_endpoints_patch_response_429 import WebhooksEndpointsPatchResponse429
+from .webhooks_endpoints_patch_response_503 import WebhooksEndpointsPatchResponse503
+from .webhooks_endpoints_patch_response_504 import WebhooksEndpointsPatchResponse504
+from .webhooks_endpoints_read_response_429 import WebhooksEndpointsReadResponse429
+from .webhooks_endpoints_read_response_503 import WebhooksEndpointsReadResponse503
+from .webhooks_endpoints_read_response_504 import WebhooksEndpointsReadResponse504
+from .webhooks_endpoints_secret_rotate_response_429 import (
+    WebhooksEndpointsSecretRotateResponse429,
+)
+from .webhooks_endpoints_secret_rotate_response_503 import (
+    WebhooksEndpointsSecretRotateResponse503,
+)
+from .webhooks_endpoints_secret_rotate_response_504 import (
+    WebhooksEndpointsSecretRotateResponse504,
+)
+from .webhooks_endpoints_test_response_429 import WebhooksEndpointsTestResponse429
+from .webhooks_endpoints_test_response_503 import WebhooksEndpointsTestResponse503
+from .webhooks_endpoints_test_response_504 import WebhooksEndpointsTestResponse504
 
 __all__ = (
     "Accepted",
     "AccountDeletion",
+    "AttemptRead",
     "AuthAuthorizeResponse429",
     "AuthAuthorizeResponse503",
     "AuthAuthorizeResponse504",
@@ -278,14 +329,29 @@ __all__ = (
     "ClientsUpdateResponse503",
     "ClientsUpdateResponse504",
     "Context",
+    "Data",
+    "DeliveryQueued",
+    "DeliveryRead",
+    "DeliveryReadState",
     "EmailVerification",
+    "EndpointCreate",
+    "EndpointCreateEventTypesItem",
+    "EndpointRead",
+    "EndpointUpdate",
+    "EndpointUpdateEventTypesItem",
+    "EndpointWithSecret",
+    "EndpointsPurgeResult",
     "ErrorDetail",
+    "EventBatch",
     "EventsListResponse429",
     "EventsListResponse503",
     "EventsListResponse504",
     "EventsListTypeType0",
     "HTTPValidationError",
     "HealthReadyResponse429",
+    "IncomingEvent",
+    "IncomingEventType",
+    "IngestResult",
     "IntrospectForm",
     "IntrospectionResponse",
     "LeakFeedback",
@@ -391,6 +457,7 @@ __all__ = (
     "RevokedClient",
     "RevokedSession",
     "RevokedSubject",
+    "RotatedEndpoint",
     "SecurityEventRead",
     "SessionRead",
     "TokenForm",
@@ -416,4 +483,31 @@ __all__ = (
     "UsersUpdateResponse429",
     "UsersUpdateResponse504",
     "ValidationError",
+    "WebhooksDeliveriesListResponse429",
+    "WebhooksDeliveriesListResponse503",
+    "WebhooksDeliveriesListResponse504",
+    "WebhooksDeliveriesRetryResponse429",
+    "WebhooksDeliveriesRetryResponse503",
+    "WebhooksDeliveriesRetryResponse504",
+    "WebhooksEndpointsCreateResponse429",
+    "WebhooksEndpointsCreateResponse503",
+    "WebhooksEndpointsCreateResponse504",
+    "WebhooksEndpointsDeleteResponse429",
+    "WebhooksEndpointsDeleteResponse503",
+    "WebhooksEndpointsDeleteResponse504",
+    "WebhooksEndpointsListResponse429",
+    "WebhooksEndpointsListResponse503",
+    "WebhooksEndpointsListResponse504",
+    "WebhooksEndpointsPatchResponse429",
+    "WebhooksEndpointsPatchResponse503",
+    "WebhooksEndpointsPatchResponse504",
+    "WebhooksEndpointsReadResponse429",
+    "WebhooksEndpointsReadResponse503",
+    "WebhooksEndpointsReadResponse504",
+    "WebhooksEndpointsSecretRotateResponse429",
+    "WebhooksEndpointsSecretRotateResponse503",
+    "WebhooksEndpointsSecretRotateResponse504",
+    "WebhooksEndpointsTestResponse429",
+    "WebhooksEndpointsTestResponse503",
+    "WebhooksEndpointsTestResponse504",
 )

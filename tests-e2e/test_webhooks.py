@@ -1,0 +1,233 @@
+"""Webhooks end to end: real processes, a receiver verifying every delivery with
+the `standardwebhooks` library, and the faults a delivery must survive."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import signal
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from api_client import ApiClient
+from conftest import WEBHOOKS_PUBLISHER
+from run_local import LocalSystem, free_port
+from systems import eventually
+from webhook_receiver import WebhookReceiver
+
+
+@pytest.fixture
+def receiver() -> Iterator[WebhookReceiver]:
+    receiver = WebhookReceiver(port=free_port())
+    receiver.start()
+    try:
+        yield receiver
+    finally:
+        receiver.stop()
+
+
+def create_endpoint(
+    api: ApiClient, user: dict[str, str], receiver: WebhookReceiver, path: str
+) -> dict[str, Any]:
+    response = api.http.post("/webhooks/endpoints", json={"url": receiver.url(path)}, headers=user)
+    assert response.status_code == 201, response.text
+    endpoint: dict[str, Any] = response.json()
+    receiver.secrets[path] = endpoint["secret"]
+    return endpoint
+
+
+def owner_of(api: ApiClient, user: dict[str, str]) -> str:
+    return str(api.me(user)["id"])
+
+
+def publisher_token(api: ApiClient) -> str:
+    response = api.http.post(
+        "/auth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": WEBHOOKS_PUBLISHER[0],
+            "client_secret": WEBHOOKS_PUBLISHER[1],
+            "scope": "webhooks:publish",
+        },
+    )
+    assert response.status_code == 200, response.text
+    return str(response.json()["access_token"])
+
+
+def publish(system: LocalSystem, token: str, events: list[dict[str, Any]]) -> None:
+    """POST /internal/events straight to webhooks-service, as notes-service's publisher does."""
+    url = f"http://127.0.0.1:{system.ports['webhooks-service']}/internal/events"
+    response = httpx.post(
+        url, json={"events": events}, headers={"Authorization": f"Bearer {token}"}, timeout=10
+    )
+    assert response.status_code == 200, response.text
+
+
+def note_changes(owner: str, notes: int, changes: int) -> list[dict[str, Any]]:
+    """`changes` changes of each of `notes` notes, interleaved as a publisher would send them."""
+    note_ids = [secrets.randbelow(2**62) + 1 for _ in range(notes)]
+    return [
+        {
+            "id": str(uuid.uuid4()),
+            "type": "note.created" if sequence == 1 else "note.updated",
+            "owner_id": owner,
+            "note_id": note_id,
+            "sequence": sequence,
+            "occurred_at": datetime.now(UTC).isoformat(),
+            "data": {"id": index, "title": f"v{sequence}", "description": "e2e"},
+        }
+        for sequence in range(1, changes + 1)
+        for index, note_id in enumerate(note_ids)
+    ]
+
+
+def sequences_by_note(receiver: WebhookReceiver) -> dict[str, list[int]]:
+    """Each note's sequences in the order received (its data's `title` names the note's index)."""
+    order: dict[str, list[int]] = {}
+    for delivery in receiver.received:
+        data = delivery.payload["data"]
+        if "sequence" in data:
+            order.setdefault(str(data["id"]), []).append(data["sequence"])
+    return order
+
+
+def attempts_failed(api: ApiClient, user: dict[str, str]) -> int:
+    [endpoint] = api.http.get("/webhooks/endpoints", headers=user).json()
+    deliveries = api.http.get(
+        f"/webhooks/endpoints/{endpoint['id']}/deliveries", headers=user
+    ).json()
+    return sum(a["outcome"] != "delivered" for d in deliveries for a in d["attempts"])
+
+
+def test_a_test_event_is_signed_and_verified(api: ApiClient, receiver: WebhookReceiver) -> None:
+    user = api.new_user()
+    endpoint = create_endpoint(api, user, receiver, "/signed")
+    response = api.http.post(f"/webhooks/endpoints/{endpoint['id']}/test", headers=user)
+    assert response.status_code == 202
+    eventually(lambda: len(receiver.received) == 1, within=15)
+    assert receiver.unverified == []
+    assert receiver.received[0].payload["type"] == "webhook.test"
+    deliveries = api.http.get(f"/webhooks/endpoints/{endpoint['id']}/deliveries", headers=user)
+    [delivery] = deliveries.json()
+    assert delivery["state"] == "delivered"
+    assert [a["status_code"] for a in delivery["attempts"]] == [204]
+
+
+def test_receiver_down_then_back_gets_everything_in_order(
+    system: LocalSystem, api: ApiClient, receiver: WebhookReceiver
+) -> None:
+    user = api.new_user()
+    create_endpoint(api, user, receiver, "/down")
+    receiver.stop()
+    events = note_changes(owner_of(api, user), notes=5, changes=4)
+    publish(system, publisher_token(api), events)
+    # Attempts fail against the closed port meanwhile (retried every second or so).
+    eventually(lambda: attempts_failed(api, user) > 0, within=15)
+    receiver.start()
+    eventually(lambda: len({d.webhook_id for d in receiver.received}) == len(events), within=60)
+    assert receiver.unverified == []
+    for sequences in sequences_by_note(receiver).values():
+        assert sequences == sorted(sequences)
+        assert sorted(set(sequences)) == [1, 2, 3, 4]
+
+
+def test_sigkill_mid_delivery_loses_nothing(
+    system: LocalSystem, api: ApiClient, receiver: WebhookReceiver
+) -> None:
+    user = api.new_user()
+    create_endpoint(api, user, receiver, "/killed")
+    receiver.delay_seconds = 0.3
+    events = note_changes(owner_of(api, user), notes=10, changes=3)
+    publish(system, publisher_token(api), events)
+    eventually(lambda: len(receiver.received) >= 3, within=30)
+    os.kill(system.processes["webhooks-service"].pid, signal.SIGKILL)
+    system.processes["webhooks-service"].wait(timeout=10)
+    receiver.delay_seconds = 0.0
+    system.start("webhooks-service")
+    system.wait_ready("webhooks-service")
+    eventually(lambda: len({d.webhook_id for d in receiver.received}) == len(events), within=90)
+    assert receiver.unverified == []
+    received = {
+        (str(d.payload["data"]["id"]), d.payload["data"]["sequence"]) for d in receiver.received
+    }
+    assert len(received) == len(events)  # every acknowledged change, none lost
+    for sequences in sequences_by_note(receiver).values():
+        assert sequences == sorted(sequences)
+
+
+def test_410_disables_the_endpoint(api: ApiClient, receiver: WebhookReceiver) -> None:
+    user = api.new_user()
+    endpoint = create_endpoint(api, user, receiver, "/gone")
+    receiver.status_by_path["/gone"] = 410
+    api.http.post(f"/webhooks/endpoints/{endpoint['id']}/test", headers=user)
+
+    def disabled() -> bool:
+        body = api.http.get(f"/webhooks/endpoints/{endpoint['id']}", headers=user).json()
+        return body["enabled"] is False and body["disabled_reason"] == "gone"
+
+    eventually(disabled, within=15)
+
+
+def test_one_person_cannot_see_change_or_test_anothers(
+    api: ApiClient, receiver: WebhookReceiver
+) -> None:
+    alice, bob = api.new_user(), api.new_user()
+    endpoint = create_endpoint(api, alice, receiver, "/private")
+    path = f"/webhooks/endpoints/{endpoint['id']}"
+    assert api.http.get(path, headers=bob).status_code == 404
+    assert api.http.patch(path, json={"enabled": False}, headers=bob).status_code == 404
+    assert api.http.post(f"{path}/test", headers=bob).status_code == 404
+    assert api.http.get(f"{path}/deliveries", headers=bob).status_code == 404
+    assert api.http.delete(path, headers=bob).status_code == 404
+    assert api.http.get("/webhooks/endpoints", headers=bob).json() == []
+    assert api.http.get(path, headers=alice).json()["enabled"] is True
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://localhost/hook",
+        "http://2130706433/hook",
+        "http://0x7f.1/hook",
+        "http://[::ffff:127.0.0.1]/hook",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://10.0.0.1/hook",
+    ],
+)
+def test_internal_addresses_are_refused(api: ApiClient, url: str) -> None:
+    user = api.new_user()
+    response = api.http.post("/webhooks/endpoints", json={"url": url}, headers=user)
+    assert response.status_code == 422, response.text
+
+
+def stored_endpoints(database_url: str, owner: str) -> int:
+    async def count() -> int:
+        connection = await asyncpg.connect(database_url)
+        try:
+            value = await connection.fetchval(
+                "SELECT count(*) FROM webhooks.endpoints WHERE owner_id = $1", uuid.UUID(owner)
+            )
+        finally:
+            await connection.close()
+        return int(value)
+
+    return asyncio.run(count())
+
+
+def test_deleting_an_account_purges_its_endpoints(
+    database_url: str, api: ApiClient, receiver: WebhookReceiver
+) -> None:
+    account = api.register()
+    tokens = api.login(account["email"], account["password"])
+    headers = {"Authorization": f"Bearer {tokens['access_token']}"}
+    create_endpoint(api, headers, receiver, "/leaving")
+    owner = owner_of(api, headers)
+    assert stored_endpoints(database_url, owner) == 1
+    assert api.delete_account(headers, account["password"]).status_code == 204
+    eventually(lambda: stored_endpoints(database_url, owner) == 0, within=20)

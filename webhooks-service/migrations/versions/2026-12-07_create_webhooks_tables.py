@@ -1,0 +1,119 @@
+"""create endpoints, events, deliveries and attempts
+
+The first migration of webhooks-service (schema "webhooks"): a person's
+endpoints, the events received from notes-service, one delivery per event and
+endpoint, and each attempt of a delivery.
+
+Create Date: 2026-12-07 15:30:00
+"""
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import postgresql
+
+from platform_common.migration_helpers import (
+    cascading_reference,
+    create_index_concurrently,
+    drop_index_concurrently,
+    timestamp,
+)
+
+revision: str = "7b3e5d1a9c42"
+down_revision: str | None = None
+
+SCHEMA = "webhooks"
+
+
+def upgrade() -> None:
+    op.create_table(
+        "endpoints",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("owner_id", sa.Uuid(), nullable=False),
+        sa.Column("url", sa.String(length=2048), nullable=False),
+        sa.Column("description", sa.String(length=500), server_default="", nullable=False),
+        sa.Column("event_types", postgresql.ARRAY(sa.String(length=64)), nullable=False),
+        sa.Column("enabled", sa.Boolean(), server_default=sa.text("true"), nullable=False),
+        sa.Column("disabled_reason", sa.String(length=32), nullable=True),
+        sa.Column("secret", sa.String(length=128), nullable=False),
+        sa.Column("previous_secret", sa.String(length=128), nullable=True),
+        timestamp("previous_secret_expires_at", nullable=True),
+        timestamp("failing_since", nullable=True),
+        timestamp("created_at", now=True),
+        timestamp("updated_at", now=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_endpoints")),
+        schema=SCHEMA,
+        if_not_exists=True,
+    )
+    op.create_table(
+        "events",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("type", sa.String(length=64), nullable=False),
+        sa.Column("owner_id", sa.Uuid(), nullable=False),
+        sa.Column("note_id", sa.BigInteger(), nullable=True),
+        sa.Column("sequence", sa.BigInteger(), nullable=True),
+        timestamp("occurred_at"),
+        sa.Column("data", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+        sa.Column("traceparent", sa.String(length=55), nullable=True),
+        timestamp("received_at", now=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_events")),
+        schema=SCHEMA,
+        if_not_exists=True,
+    )
+    op.create_table(
+        "deliveries",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("event_id", sa.Uuid(), nullable=False),
+        sa.Column("endpoint_id", sa.Uuid(), nullable=False),
+        sa.Column("note_id", sa.BigInteger(), nullable=True),
+        sa.Column("sequence", sa.BigInteger(), nullable=True),
+        sa.Column("state", sa.String(length=16), server_default="pending", nullable=False),
+        sa.Column("attempts", sa.Integer(), server_default="0", nullable=False),
+        timestamp("next_attempt_at", now=True),
+        timestamp("created_at", now=True),
+        timestamp("finished_at", nullable=True),
+        cascading_reference("deliveries", "endpoint_id", "webhooks.endpoints.id"),
+        cascading_reference("deliveries", "event_id", "webhooks.events.id"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_deliveries")),
+        sa.UniqueConstraint("event_id", "endpoint_id", name=op.f("uq_deliveries_event_id")),
+        schema=SCHEMA,
+        if_not_exists=True,
+    )
+    op.create_table(
+        "attempts",
+        sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
+        sa.Column("delivery_id", sa.Uuid(), nullable=False),
+        timestamp("attempted_at"),
+        sa.Column("duration_ms", sa.Integer(), nullable=False),
+        sa.Column("outcome", sa.String(length=32), nullable=False),
+        sa.Column("status_code", sa.Integer(), nullable=True),
+        sa.Column("error", sa.String(length=500), nullable=True),
+        sa.Column("response_excerpt", sa.String(length=1024), nullable=True),
+        cascading_reference("attempts", "delivery_id", "webhooks.deliveries.id"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_attempts")),
+        schema=SCHEMA,
+        if_not_exists=True,
+    )
+    for name, table, columns, where in INDEXES:
+        create_index_concurrently(name, table, columns, schema=SCHEMA, where=where)
+
+
+INDEXES: list[tuple[str, str, list[str], str | None]] = [
+    ("ix_webhooks_endpoints_owner_id", "endpoints", ["owner_id"], None),
+    ("ix_webhooks_events_owner_id", "events", ["owner_id"], None),
+    ("ix_deliveries_due", "deliveries", ["next_attempt_at"], "state = 'pending'"),
+    (
+        "ix_deliveries_note_order",
+        "deliveries",
+        ["endpoint_id", "note_id", "sequence"],
+        "state = 'pending'",
+    ),
+    ("ix_deliveries_endpoint_id_created_at", "deliveries", ["endpoint_id", "created_at"], None),
+    ("ix_webhooks_attempts_delivery_id", "attempts", ["delivery_id"], None),
+]
+
+
+def downgrade() -> None:
+    for name, table, _, _ in reversed(INDEXES):
+        drop_index_concurrently(name, table, schema=SCHEMA)
+    for table in ("attempts", "deliveries", "events", "endpoints"):
+        op.drop_table(table, schema=SCHEMA, if_exists=True)

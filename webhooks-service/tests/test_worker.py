@@ -1,0 +1,466 @@
+import asyncio
+import json
+import secrets
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from standardwebhooks.webhooks import Webhook
+from starlette.responses import Response
+
+from tests.receiver import Receiver, running_receiver
+from webhooks_service.addresses import AddressPolicy, system_resolver
+from webhooks_service.ingest import ingest_events
+from webhooks_service.models import Attempt, Delivery, Endpoint
+from webhooks_service.retries import RetrySchedule
+from webhooks_service.schemas import IncomingEvent
+from webhooks_service.secrets import new_secret
+from webhooks_service.sender import MAX_ANSWER_BYTES, Sender
+from webhooks_service.worker import DeliveryWorker
+
+TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+
+
+@pytest.fixture
+async def sessionmaker(engine: AsyncEngine) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """Sessions that really commit (the workers' own transactions); emptied after."""
+    yield async_sessionmaker(engine, expire_on_commit=False)
+    async with engine.begin() as connection:
+        await connection.execute(text("TRUNCATE webhooks.endpoints, webhooks.events CASCADE"))
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    async with running_receiver() as receiver:
+        yield receiver
+
+
+class Workers:
+    """Makes workers on the test database; their HTTP clients closed after the test."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self.sessionmaker = sessionmaker
+        self.senders: list[Sender] = []
+
+    def __call__(
+        self,
+        *,
+        addresses: AddressPolicy | None = None,
+        schedule: tuple[float, ...] = (0, 0, 0),
+        lease_seconds: float = 30,
+    ) -> DeliveryWorker:
+        sender = Sender(addresses or AddressPolicy(allowed_hosts=["127.0.0.1"]), timeout=5)
+        self.senders.append(sender)
+        return DeliveryWorker(
+            self.sessionmaker,
+            sender,
+            RetrySchedule(schedule),
+            concurrency=8,
+            poll_interval=0.05,
+            lease_seconds=lease_seconds,
+            disable_after=timedelta(days=5),
+            wake=asyncio.Event(),
+        )
+
+
+@pytest.fixture
+async def make_worker(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[Workers]:
+    workers = Workers(sessionmaker)
+    yield workers
+    for sender in workers.senders:
+        await sender.aclose()
+
+
+async def add_endpoint(
+    sessionmaker: async_sessionmaker[AsyncSession], url: str, **fields: Any
+) -> Endpoint:
+    async with sessionmaker() as session:
+        endpoint = Endpoint(
+            id=uuid.uuid4(),
+            owner_id=fields.pop("owner_id", uuid.uuid4()),
+            url=url,
+            event_types=["note.created", "note.updated", "note.deleted"],
+            secret=new_secret(),
+            **fields,
+        )
+        session.add(endpoint)
+        await session.commit()
+        return endpoint
+
+
+async def publish(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    owner: uuid.UUID,
+    note: int,
+    *sequences: int,
+) -> None:
+    events = [
+        IncomingEvent(
+            id=uuid.uuid4(),
+            type="note.created" if sequence == 1 else "note.updated",
+            owner_id=owner,
+            note_id=note,
+            sequence=sequence,
+            occurred_at=datetime.now(UTC),
+            data={"id": 1, "title": f"v{sequence}", "description": "abc"},
+        )
+        for sequence in sequences
+    ]
+    async with sessionmaker() as session:
+        await ingest_events(session, events=events, traceparent=TRACEPARENT)
+
+
+async def attempts(sessionmaker: async_sessionmaker[AsyncSession]) -> list[Attempt]:
+    async with sessionmaker() as session:
+        return list(await session.scalars(select(Attempt).order_by(Attempt.id)))
+
+
+async def only_delivery(sessionmaker: async_sessionmaker[AsyncSession]) -> Delivery:
+    async with sessionmaker() as session:
+        return (await session.scalars(select(Delivery))).one()
+
+
+class TestDeliver:
+    async def test_signed_standard_webhooks_request(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        receiver: Receiver,
+        make_worker: Workers,
+    ) -> None:
+        endpoint = await add_endpoint(sessionmaker, receiver.url)
+        note = secrets.randbelow(2**62) + 1
+        await publish(sessionmaker, endpoint.owner_id, note, 1)
+        worker = make_worker()
+        assert await worker.run_once() == 1
+        [request] = receiver.requests
+        payload = Webhook(endpoint.secret).verify(request.body, request.headers)
+        assert payload["type"] == "note.created"
+        assert payload["data"] == {"id": 1, "title": "v1", "description": "abc", "sequence": 1}
+        assert datetime.fromisoformat(payload["timestamp"]).tzinfo is not None
+        delivery = await only_delivery(sessionmaker)
+        assert request.headers["webhook-id"] == f"msg_{delivery.id.hex}"
+        assert request.headers["traceparent"] == TRACEPARENT
+        assert delivery.state == "delivered"
+        [attempt] = await attempts(sessionmaker)
+        assert (attempt.outcome, attempt.status_code, attempt.response_excerpt) == (
+            "delivered",
+            200,
+            "ok",
+        )
+
+    async def test_a_rotated_secret_signs_with_both_during_the_overlap(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        receiver: Receiver,
+        make_worker: Workers,
+    ) -> None:
+        old = new_secret()
+        endpoint = await add_endpoint(
+            sessionmaker,
+            receiver.url,
+            previous_secret=old,
+            previous_secret_expires_at=datetime.now(UTC) + timedelta(hours=1),
+        )
+        await publish(sessionmaker, endpoint.owner_id, uuid.uuid4(), 1)
+        await make_worker().run_once()
+        [request] = receiver.requests
+        assert len(request.headers["webhook-signature"].split(" ")) == 2
+        for secret in (endpoint.secret, old):
+            Webhook(secret).verify(request.body, request.headers)
+
+    async def test_an_expired_previous_secret_no_longer_signs(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        receiver: Receiver,
+        make_worker: Workers,
+    ) -> None:
+        endpoint = await add_endpoint(
+            sessionmaker,
+            receiver.url,
+            previous_secret=new_secret(),
+            previous_secret_expires_at=datetime.now(UTC) - timedelta(seconds=1),
+        )
+        await publish(sessionmaker, endpoint.owner_id, uuid.uuid4(), 1)
+        await make_worker().run_once()
+        assert len(receiver.requests[0].headers["webhook-signature"].split(" ")) == 1
+
+    async def test_a_notes_changes_arrive_in_order_across_a_retry(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        receiver: Receiver,
+        make_worker: Workers,
+    ) -> None:
+        endpoint = await add_endpoint(sessionmaker, receiver.url)
+        note = secrets.randbelow(2**62) + 1
+        await publish(sessionmaker, endpoint.owner_id, note, 1, 2, 3)
+        receiver.answers = [Response(status_code=500)]
+        worker = make_worker()
+        # The first fails; the later two wait behind it.
+        assert await worker.run_once() == 1
+        while await worker.run_once():
+            pass
+        sequences = [json.loads(r.body)["data"]["sequence"] for r in receiver.requests]
+        assert sequences == [1, 1, 2, 3]
+
+    async def test_different_notes_go_in_parallel(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        receiver: Receiver,
+        make_worker: Workers,
+    ) -> None:
+        endpoint = await add_endpoint(sessionmaker, receiver.url)
+        for _ in range(3):
+            await publish(sessionmaker, endpoint.owner_id, uuid.uuid4(), 1)
+        assert await make_worker().run_once() == 3
+
+    async def test_410_disables_the_endpoint(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        receiver: Receiver,
+        make_worker: Workers,
+    ) -> None:
+        endpoint = await add_endpoint(sessionmaker, receiver.url)
+        await publish(sessionmaker, endpoint.owner_id, uuid.uuid4(), 1, 2)
+        receiver.answers = [Response(status_code=410)]
+        worker = make_worker()
+        await worker.run_once()
+        assert await worker.run_once() == 0
+        async with sessionmaker() as session:
+            stored = await session.get(Endpoint, endpoint.id)
+            assert stored is not None
+            assert (stored.enabled, stored.disabled_reason) == (False, "gone")
+        assert len(receiver.requests) == 1
+
+    async def test_failing_for_five_days_disables_the_endpoint(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        receiver: Receiver,
+        make_worker: Workers,
+    ) -> None:
+        endpoint = await add_endpoint(
+            sessionmaker,
+            receiver.url,
+            failing_since=datetime.now(UTC) - timedelta(days=5, seconds=1),
+        )
+        await publish(sessionmaker, endpoint.owner_id, uuid.uuid4(), 1)
+        receiver.answers = [Response(status_code=500)]
+        await make_worker().run_once()
+        async with sessionmaker() as session:
+            stored = await session.get(Endpoint, endpoint.id)
+            assert stored is not None
+            assert (stored.enabled, stored.disabled_reason) == (False, "failing")
+
+    async def test_a_success_ends_the_failing_streak(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        receiver: Receiver,
+        make_worker: Workers,
+    ) -> None:
+        endpoint = await add_endpoint(
+            sessionmaker, receiver.url, failing_since=datetime.now(UTC) - timedelta(days=1)
+        )
+        await publish(sessionmaker, endpoint.owner_id, uuid.uuid4(), 1)
+        await make_worker().run_once()
+        async with sessionmaker() as session:
+            stored = await session.get(Endpoint, endpoint.id)
+            assert stored is not None
+            assert (stored.enabled, stored.failing_since) == (True, None)
+
+    async def test_retry_after_is_honoured(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        receiver: Receiver,
+        make_worker: Workers,
+    ) -> None:
+        endpoint = await add_endpoint(sessionmaker, receiver.url)
+        await publish(sessionmaker, endpoint.owner_id, uuid.uuid4(), 1)
+        receiver.answers = [Response(status_code=503, headers={"Retry-After": "120"})]
+        before = datetime.now(UTC)
+        await make_worker().run_once()
+        delivery = await only_delivery(sessionmaker)
+        assert delivery.state == "pending"
+        assert delivery.next_attempt_at >= before + timedelta(seconds=119)
+
+    async def test_the_schedule_spent_the_delivery_fails(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        receiver: Receiver,
+        make_worker: Workers,
+    ) -> None:
+        endpoint = await add_endpoint(sessionmaker, receiver.url)
+        await publish(sessionmaker, endpoint.owner_id, uuid.uuid4(), 1)
+        receiver.answers = [Response(status_code=500) for _ in range(3)]
+        worker = make_worker(schedule=(0, 0))
+        while await worker.run_once():
+            pass
+        assert (await only_delivery(sessionmaker)).state == "failed"
+        assert [a.status_code for a in await attempts(sessionmaker)] == [500, 500, 500]
+
+    async def test_a_redirect_is_not_followed(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        receiver: Receiver,
+        make_worker: Workers,
+    ) -> None:
+        endpoint = await add_endpoint(sessionmaker, receiver.url)
+        await publish(sessionmaker, endpoint.owner_id, uuid.uuid4(), 1)
+        target = "http://169.254.169.254/latest/meta-data/"
+        receiver.answers = [Response(status_code=307, headers={"Location": target})]
+        await make_worker(schedule=(3600,)).run_once()
+        assert len(receiver.requests) == 1
+        [attempt] = await attempts(sessionmaker)
+        assert (attempt.outcome, attempt.status_code) == ("redirect", 307)
+        assert (await only_delivery(sessionmaker)).state == "pending"
+
+    async def test_at_most_64_kib_of_the_answer_read(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        receiver: Receiver,
+        make_worker: Workers,
+    ) -> None:
+        endpoint = await add_endpoint(sessionmaker, receiver.url)
+        await publish(sessionmaker, endpoint.owner_id, uuid.uuid4(), 1)
+        receiver.answers = [Response(b"x" * (4 * MAX_ANSWER_BYTES))]
+        await make_worker().run_once()
+        [attempt] = await attempts(sessionmaker)
+        assert attempt.outcome == "delivered"
+        assert attempt.response_excerpt == "x" * 1024
+
+    async def test_an_unreachable_receiver_is_retried(
+        self, sessionmaker: async_sessionmaker[AsyncSession], make_worker: Workers
+    ) -> None:
+        endpoint = await add_endpoint(sessionmaker, "http://127.0.0.1:9/hook")
+        await publish(sessionmaker, endpoint.owner_id, uuid.uuid4(), 1)
+        await make_worker(schedule=(3600,)).run_once()
+        [attempt] = await attempts(sessionmaker)
+        assert attempt.outcome == "connection_error"
+        assert (await only_delivery(sessionmaker)).state == "pending"
+
+
+class TestAddressesAtDelivery:
+    async def test_a_name_now_resolving_to_loopback_is_refused(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        receiver: Receiver,
+        make_worker: Workers,
+    ) -> None:
+        async def rebound(host: str, port: int) -> list[str]:
+            return ["127.0.0.1"]
+
+        endpoint = await add_endpoint(sessionmaker, f"http://hooks.example.com:{receiver.port}/")
+        await publish(sessionmaker, endpoint.owner_id, uuid.uuid4(), 1)
+        worker = make_worker(addresses=AddressPolicy(resolver=rebound))
+        await worker.run_once()
+        assert receiver.requests == []
+        [attempt] = await attempts(sessionmaker)
+        assert attempt.outcome == "refused_address"
+
+    async def test_the_connection_goes_to_the_checked_address_under_the_name(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        receiver: Receiver,
+        make_worker: Workers,
+    ) -> None:
+        """receiver.test is in no DNS: only the pinned address can have reached the receiver."""
+
+        async def resolver(host: str, port: int) -> list[str]:
+            return ["127.0.0.1"] if host == "receiver.test" else await system_resolver(host, port)
+
+        url = f"http://receiver.test:{receiver.port}/hook"
+        endpoint = await add_endpoint(sessionmaker, url)
+        await publish(sessionmaker, endpoint.owner_id, uuid.uuid4(), 1)
+        policy = AddressPolicy(allowed_hosts=["receiver.test"], resolver=resolver)
+        await make_worker(addresses=policy).run_once()
+        [request] = receiver.requests
+        assert request.headers["host"] == f"receiver.test:{receiver.port}"
+
+
+class TestLease:
+    async def test_a_delivery_claimed_by_a_dead_worker_is_sent_after_the_lease(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        receiver: Receiver,
+        make_worker: Workers,
+    ) -> None:
+        endpoint = await add_endpoint(sessionmaker, receiver.url)
+        await publish(sessionmaker, endpoint.owner_id, uuid.uuid4(), 1)
+        dead = make_worker(lease_seconds=0.5)
+        assert len(await dead.claim(8)) == 1  # and never sends it
+        alive = make_worker()
+        assert await alive.run_once() == 0
+        await asyncio.sleep(0.6)
+        assert await alive.run_once() == 1
+        assert len(receiver.requests) == 1
+        assert (await only_delivery(sessionmaker)).state == "delivered"
+
+    async def test_two_workers_never_claim_the_same_delivery(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        receiver: Receiver,
+        make_worker: Workers,
+    ) -> None:
+        endpoint = await add_endpoint(sessionmaker, receiver.url)
+        for _ in range(20):
+            await publish(sessionmaker, endpoint.owner_id, uuid.uuid4(), 1)
+        first, second = make_worker(), make_worker()
+        claims = await asyncio.gather(first.claim(15), second.claim(15))
+        ids = [job.delivery_id for jobs in claims for job in jobs]
+        assert len(ids) == len(set(ids)) == 20
+
+
+class TestTidy:
+    async def test_old_finished_deliveries_and_their_events_go_pending_ones_stay(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        receiver: Receiver,
+        make_worker: Workers,
+    ) -> None:
+        endpoint = await add_endpoint(sessionmaker, receiver.url)
+        await publish(sessionmaker, endpoint.owner_id, uuid.uuid4(), 1)
+        worker = make_worker()
+        await worker.run_once()
+        await publish(sessionmaker, endpoint.owner_id, uuid.uuid4(), 1)  # stays pending
+        async with sessionmaker() as session:
+            await session.execute(
+                text(
+                    "UPDATE webhooks.deliveries SET finished_at = now() - interval '31 days'"
+                    " WHERE state = 'delivered'"
+                )
+            )
+            await session.execute(
+                text("UPDATE webhooks.events SET received_at = now() - interval '31 days'")
+            )
+            await session.commit()
+        await worker.tidy(timedelta(days=30))
+        async with sessionmaker() as session:
+            states = list(await session.scalars(select(Delivery.state)))
+            events = await session.scalar(text("SELECT count(*) FROM webhooks.events"))
+        assert (states, events) == (["pending"], 1)
+        assert await attempts(sessionmaker) == []
+
+
+class TestRunForever:
+    async def test_delivers_what_is_published(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        receiver: Receiver,
+        make_worker: Workers,
+    ) -> None:
+        endpoint = await add_endpoint(sessionmaker, receiver.url)
+        worker = make_worker()
+        task = asyncio.create_task(worker.run_forever())
+        try:
+            await publish(sessionmaker, endpoint.owner_id, uuid.uuid4(), 1, 2)
+            async with asyncio.timeout(10):
+                while len(receiver.requests) < 2:  # noqa: ASYNC110 (another task's work)
+                    await asyncio.sleep(0.02)
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        await worker.count_pending()

@@ -1,0 +1,114 @@
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from typing import Any
+
+from fastapi import FastAPI, Request
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from platform_common.app import create_service_app, uvicorn_factory
+from platform_common.background import background_task
+from platform_common.database import create_database_engine
+from platform_common.verification import build_remote_verifier
+from webhooks_service.addresses import AddressPolicy
+from webhooks_service.config import Settings, get_settings
+from webhooks_service.retries import RetrySchedule
+from webhooks_service.routes import internal_router, router
+from webhooks_service.sender import Sender
+from webhooks_service.state import WebhooksState
+from webhooks_service.worker import DeliveryWorker
+
+SERVICE = "webhooks-service"
+
+
+async def readiness(request: Request) -> dict[str, Any]:
+    state: WebhooksState = request.app.state.webhooks
+    checks: dict[str, Any] = {"database": await _database_ready(state)}
+    revocations = request.app.state.revocations
+    if revocations is not None:
+        checks["revocations"] = {"ok": revocations.loaded}
+    return checks
+
+
+async def _database_ready(state: WebhooksState) -> dict[str, object]:
+    try:
+        async with asyncio.timeout(2.0), state.sessionmaker() as session:
+            await session.execute(text("SELECT 1"))
+    except (OSError, DBAPIError, TimeoutError) as exc:
+        return {"ok": False, "error": type(exc).__name__}
+    return {"ok": True}
+
+
+def delivery_worker(settings: Settings, state: WebhooksState, sender: Sender) -> DeliveryWorker:
+    return DeliveryWorker(
+        state.sessionmaker,
+        sender,
+        RetrySchedule(settings.retry_schedule_seconds),
+        concurrency=settings.delivery_concurrency,
+        poll_interval=settings.delivery_poll_interval_seconds,
+        lease_seconds=settings.delivery_lease_seconds,
+        disable_after=timedelta(seconds=settings.disable_after_seconds),
+        wake=state.wake,
+    )
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_database_engine(settings.database_url, pool_size=settings.db_pool_size)
+        sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
+        addresses = AddressPolicy(settings.allowed_hosts)
+        state = WebhooksState(
+            sessionmaker=sessionmaker,
+            addresses=addresses,
+            secret_overlap_seconds=settings.secret_rotation_overlap_seconds,
+            max_endpoints_per_user=settings.max_endpoints_per_user,
+        )
+        app.state.webhooks = state
+        remote = build_remote_verifier(settings, audiences=settings.jwt_audiences)
+        app.state.revocations = remote.revocations
+        app.state.token_verifier = remote.verifier
+        sender = Sender(
+            addresses,
+            timeout=settings.delivery_timeout_seconds,
+            max_connections=settings.delivery_concurrency,
+        )
+        worker = delivery_worker(settings, state, sender)
+        retention = timedelta(days=settings.delivery_retention_days)
+        enabled = settings.delivery_enabled
+        try:
+            async with (
+                remote.polling(),
+                background_task(worker.run_forever() if enabled else None, name="deliveries"),
+                background_task(
+                    worker.housekeeping_forever(retention=retention) if enabled else None,
+                    name="webhooks-housekeeping",
+                ),
+            ):
+                yield
+        finally:
+            await sender.aclose()
+            await remote.aclose()
+            await engine.dispose()
+
+    app = create_service_app(
+        service=SERVICE,
+        readiness=readiness,
+        routers=[router, internal_router],
+        trusted_proxies=settings.trusted_proxies,
+        drain_seconds=settings.shutdown_drain_seconds,
+        title="webhooks-service",
+        version="0.1.0",
+        description="Each person's webhook endpoints and the signed deliveries of note changes.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    return app
+
+
+app = uvicorn_factory(SERVICE, create_app, get_settings)

@@ -1,0 +1,358 @@
+"""The delivery workers: claim due deliveries, send them, record what came of it.
+
+Claiming takes due pending rows `FOR UPDATE SKIP LOCKED` and leases them
+(`next_attempt_at` moved past the send's timeout) in one short transaction, so
+any number of replicas share the work without sending one delivery twice, and
+no connection is held while sending. A worker killed mid-send leaves its
+delivery leased: after the lease another takes it (at least once). Per note
+and endpoint, a delivery waits while an earlier one (lower sequence) is pending,
+so a receiver gets a note's changes in order even across retries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from platform_common.telemetry import PROPAGATOR, consumer_span
+from webhooks_service import metrics
+from webhooks_service.models import DELIVERED, FAILED, PENDING, Attempt, Delivery, Endpoint, Event
+from webhooks_service.retries import RetrySchedule
+from webhooks_service.secrets import signature_header
+from webhooks_service.sender import Outcome, Sender
+
+logger = logging.getLogger(__name__)
+
+USER_AGENT = "notes-platform-webhooks/1"
+# The workers' own transactions (claims, outcomes) do not wait for their WAL
+# to reach the disk: a Postgres crash can forget the last of them, and the
+# delivery is then sent again (at least once, as after a worker's crash). The
+# events themselves are stored durably at ingest.
+_ASYNCHRONOUS_COMMIT = text("SET LOCAL synchronous_commit TO OFF")
+_CLAIM = text(
+    """
+    WITH due AS (
+        SELECT d.id FROM webhooks.deliveries d
+        JOIN webhooks.endpoints p ON p.id = d.endpoint_id AND p.enabled
+        WHERE d.state = 'pending' AND d.next_attempt_at <= now()
+          AND NOT EXISTS (
+            SELECT 1 FROM webhooks.deliveries e
+            WHERE e.endpoint_id = d.endpoint_id AND e.note_id = d.note_id
+              AND e.state = 'pending' AND e.sequence < d.sequence)
+        ORDER BY d.next_attempt_at
+        LIMIT :limit
+        FOR UPDATE OF d SKIP LOCKED
+    )
+    UPDATE webhooks.deliveries d
+    SET next_attempt_at = now() + make_interval(secs => :lease), attempts = d.attempts + 1
+    FROM due WHERE d.id = due.id
+    RETURNING d.id, d.attempts
+    """
+)
+
+
+@dataclass(frozen=True)
+class Job:
+    """A claimed delivery with what its request needs."""
+
+    delivery_id: uuid.UUID
+    attempts: int
+    endpoint_id: uuid.UUID
+    url: str
+    secrets: list[str]
+    event_type: str
+    occurred_at: datetime
+    data: dict[str, Any]
+    sequence: int | None
+    traceparent: str | None
+    # The endpoint was failing when claimed: a success ends its streak.
+    failing: bool = False
+
+    def body(self) -> str:
+        data = self.data if self.sequence is None else {**self.data, "sequence": self.sequence}
+        payload = {"type": self.event_type, "timestamp": self.occurred_at.isoformat(), "data": data}
+        return json.dumps(payload, separators=(",", ":"))
+
+    def headers(self, body: str, *, now: datetime) -> dict[str, str]:
+        message_id = f"msg_{self.delivery_id.hex}"
+        headers = {
+            "content-type": "application/json",
+            "user-agent": USER_AGENT,
+            # The answer is read raw (sender.py): nothing compressed to inflate.
+            "accept-encoding": "identity",
+            "webhook-id": message_id,
+            "webhook-timestamp": str(int(now.timestamp())),
+            "webhook-signature": signature_header(
+                self.secrets, message_id=message_id, timestamp=now, body=body
+            ),
+        }
+        if self.traceparent:
+            headers["traceparent"] = self.traceparent
+        # Inside the delivery's span (when tracing is on): its context replaces the stored one.
+        PROPAGATOR.inject(headers)
+        return headers
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class DeliveryWorker:
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        sender: Sender,
+        schedule: RetrySchedule,
+        *,
+        concurrency: int,
+        poll_interval: float,
+        lease_seconds: float,
+        disable_after: timedelta,
+        wake: asyncio.Event,
+    ) -> None:
+        self.sessionmaker = sessionmaker
+        self.sender = sender
+        self.schedule = schedule
+        self.concurrency = concurrency
+        self.poll_interval = poll_interval
+        self.lease_seconds = lease_seconds
+        self.disable_after = disable_after
+        self.wake = wake
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def run_forever(self) -> None:
+        try:
+            while True:
+                await self._step()
+        finally:
+            for task in self._tasks:
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def _step(self) -> None:
+        if len(self._tasks) >= self.concurrency:
+            await asyncio.wait(self._tasks, return_when=asyncio.FIRST_COMPLETED)
+            return
+        self.wake.clear()
+        try:
+            jobs = await self.claim(self.concurrency - len(self._tasks))
+        except (OSError, TimeoutError, SQLAlchemyError) as exc:
+            # The database away: logged, and tried again after a poll.
+            logger.warning("claiming deliveries failed: %s", type(exc).__name__)
+            jobs = []
+        for job in jobs:
+            task = asyncio.create_task(self.deliver(job), name=f"delivery-{job.delivery_id}")
+            self._tasks.add(task)
+            task.add_done_callback(self._finished)
+        if not jobs:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wake.wait(), timeout=self.poll_interval)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        # A delivery done may free the next of its note: look again at once.
+        self.wake.set()
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("a delivery failed unexpectedly", exc_info=task.exception())
+
+    async def run_once(self) -> int:
+        """Claim and deliver what is due now, waiting for each (tests, tools)."""
+        jobs = await self.claim(self.concurrency)
+        await asyncio.gather(*(self.deliver(job) for job in jobs))
+        return len(jobs)
+
+    async def claim(self, limit: int) -> list[Job]:
+        async with self.sessionmaker() as session:
+            await session.execute(_ASYNCHRONOUS_COMMIT)
+            claimed = dict(
+                (row.id, row.attempts)
+                for row in await session.execute(
+                    _CLAIM, {"limit": limit, "lease": self.lease_seconds}
+                )
+            )
+            if not claimed:
+                await session.commit()
+                return []
+            rows = await session.execute(
+                select(Delivery.id, Endpoint, Event)
+                .join(Endpoint, Endpoint.id == Delivery.endpoint_id)
+                .join(Event, Event.id == Delivery.event_id)
+                .where(Delivery.id.in_(claimed))
+            )
+            jobs = [
+                _job(delivery_id, claimed[delivery_id], endpoint, event)
+                for delivery_id, endpoint, event in rows
+            ]
+            await session.commit()
+        return jobs
+
+    async def deliver(self, job: Job) -> None:
+        attributes: dict[str, str | int] = {
+            "webhook.delivery_id": str(job.delivery_id),
+            "webhook.attempt": job.attempts,
+        }
+        with consumer_span(f"webhook {job.event_type}", job.traceparent, **attributes):
+            body = job.body()
+            headers = job.headers(body, now=_now())
+            outcome = await self.sender.send(job.url, headers=headers, body=body.encode())
+        metrics.ATTEMPTS.labels(outcome.result).inc()
+        metrics.ATTEMPT_SECONDS.observe(outcome.duration_ms / 1000)
+        await self.record(job, outcome)
+
+    async def record(self, job: Job, outcome: Outcome) -> None:
+        now = _now()
+        async with self.sessionmaker() as session:
+            delay = (
+                None
+                if outcome.delivered or outcome.result == "gone"
+                else (self.schedule.delay(job.attempts, retry_after=outcome.retry_after))
+            )
+            if outcome.delivered:
+                values: dict[str, Any] = {"state": DELIVERED, "finished_at": now}
+            elif delay is None:
+                values = {"state": FAILED, "finished_at": now}
+            else:
+                values = {"next_attempt_at": now + timedelta(seconds=delay)}
+            updated = await session.scalar(
+                update(Delivery)
+                .where(Delivery.id == job.delivery_id, Delivery.state == PENDING)
+                .values(**values)
+                .returning(Delivery.id)
+            )
+            if updated is None:
+                # Deleted meanwhile (its endpoint, a purge): nothing to record.
+                await session.commit()
+                return
+            # Core, not the unit of work: one statement, no ORM bookkeeping per delivery.
+            await session.execute(
+                insert(Attempt).values(
+                    delivery_id=job.delivery_id,
+                    attempted_at=now - timedelta(milliseconds=outcome.duration_ms),
+                    duration_ms=outcome.duration_ms,
+                    outcome=outcome.result,
+                    status_code=outcome.status_code,
+                    error=outcome.error,
+                    response_excerpt=outcome.excerpt,
+                )
+            )
+            await self._judge_endpoint(session, job.endpoint_id, outcome, now, failing=job.failing)
+            await session.commit()
+
+    async def _judge_endpoint(
+        self,
+        session: AsyncSession,
+        endpoint_id: uuid.UUID,
+        outcome: Outcome,
+        now: datetime,
+        *,
+        failing: bool,
+    ) -> None:
+        """A success ends the endpoint's failing streak; a 410, or failing since
+        longer than `disable_after`, disables it."""
+        endpoint = Endpoint.__table__
+        if outcome.delivered:
+            if not failing:
+                return  # the common case: no statement
+            await session.execute(
+                update(Endpoint)
+                .where(endpoint.c.id == endpoint_id, endpoint.c.failing_since.is_not(None))
+                .values(failing_since=None)
+            )
+            return
+        failing_since = await session.scalar(
+            update(Endpoint)
+            .where(endpoint.c.id == endpoint_id)
+            .values(failing_since=func.coalesce(endpoint.c.failing_since, now))
+            .returning(endpoint.c.failing_since)
+        )
+        reason = None
+        if outcome.result == "gone":
+            reason = "gone"
+        elif failing_since is not None and now - failing_since >= self.disable_after:
+            reason = "failing"
+        if reason is None:
+            return
+        disabled = await session.scalar(
+            update(Endpoint)
+            .where(endpoint.c.id == endpoint_id, endpoint.c.enabled)
+            .values(enabled=False, disabled_reason=reason, updated_at=now)
+            .returning(endpoint.c.owner_id)
+        )
+        if disabled is not None:
+            metrics.ENDPOINTS_DISABLED.labels(reason).inc()
+            logger.warning("endpoint %s disabled: %s", endpoint_id, reason)
+
+    async def count_pending(self) -> None:
+        """The pending gauges, from the database (every replica counts the same rows)."""
+        async with self.sessionmaker() as session:
+            row = (
+                await session.execute(
+                    select(func.count(), func.min(Delivery.created_at))
+                    .join(Endpoint, Endpoint.id == Delivery.endpoint_id)
+                    .where(Delivery.state == PENDING, Endpoint.enabled)
+                )
+            ).one()
+        metrics.PENDING.set(row[0])
+        metrics.OLDEST_PENDING_AGE.set((_now() - row[1]).total_seconds() if row[1] else 0)
+
+    async def tidy(self, retention: timedelta) -> None:
+        """Forget finished deliveries (their attempts go with them) older than
+        `retention`, then events no delivery refers to: bounded tables."""
+        cutoff = _now() - retention
+        async with self.sessionmaker() as session:
+            await session.execute(
+                delete(Delivery).where(Delivery.state != PENDING, Delivery.finished_at < cutoff)
+            )
+            await session.execute(
+                delete(Event).where(
+                    Event.received_at < cutoff,
+                    ~select(Delivery.id).where(Delivery.event_id == Event.id).exists(),
+                )
+            )
+            await session.commit()
+
+    async def housekeeping_forever(
+        self, *, retention: timedelta, interval: float = 5.0, tidy_every: float = 3600.0
+    ) -> None:
+        """The pending gauges every `interval`; old deliveries tidied every `tidy_every`."""
+        loop = asyncio.get_running_loop()
+        next_tidy = loop.time()
+        while True:
+            try:
+                await self.count_pending()
+                if loop.time() >= next_tidy:
+                    await self.tidy(retention)
+                    next_tidy = loop.time() + tidy_every
+            except (OSError, TimeoutError, SQLAlchemyError) as exc:
+                logger.warning("webhooks housekeeping failed: %s", type(exc).__name__)
+            await asyncio.sleep(interval)
+
+
+def _job(delivery_id: uuid.UUID, attempts: int, endpoint: Endpoint, event: Event) -> Job:
+    secrets = [endpoint.secret]
+    expires = endpoint.previous_secret_expires_at
+    if endpoint.previous_secret and expires is not None and expires > _now():
+        secrets.append(endpoint.previous_secret)
+    return Job(
+        delivery_id=delivery_id,
+        attempts=attempts,
+        endpoint_id=endpoint.id,
+        url=endpoint.url,
+        secrets=secrets,
+        event_type=event.type,
+        occurred_at=event.occurred_at,
+        data=event.data,
+        sequence=event.sequence,
+        traceparent=event.traceparent,
+        failing=endpoint.failing_since is not None,
+    )
