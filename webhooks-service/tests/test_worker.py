@@ -25,6 +25,11 @@ from webhooks_service.worker import DeliveryWorker
 TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 
 
+def a_note() -> int:
+    """A note id (notes-service's ids are positive bigints)."""
+    return secrets.randbelow(2**62) + 1
+
+
 @pytest.fixture
 async def sessionmaker(engine: AsyncEngine) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
     """Sessions that really commit (the workers' own transactions); emptied after."""
@@ -134,7 +139,7 @@ class TestDeliver:
         make_worker: Workers,
     ) -> None:
         endpoint = await add_endpoint(sessionmaker, receiver.url)
-        note = secrets.randbelow(2**62) + 1
+        note = a_note()
         await publish(sessionmaker, endpoint.owner_id, note, 1)
         worker = make_worker()
         assert await worker.run_once() == 1
@@ -167,7 +172,7 @@ class TestDeliver:
             previous_secret=old,
             previous_secret_expires_at=datetime.now(UTC) + timedelta(hours=1),
         )
-        await publish(sessionmaker, endpoint.owner_id, uuid.uuid4(), 1)
+        await publish(sessionmaker, endpoint.owner_id, a_note(), 1)
         await make_worker().run_once()
         [request] = receiver.requests
         assert len(request.headers["webhook-signature"].split(" ")) == 2
@@ -186,7 +191,7 @@ class TestDeliver:
             previous_secret=new_secret(),
             previous_secret_expires_at=datetime.now(UTC) - timedelta(seconds=1),
         )
-        await publish(sessionmaker, endpoint.owner_id, uuid.uuid4(), 1)
+        await publish(sessionmaker, endpoint.owner_id, a_note(), 1)
         await make_worker().run_once()
         assert len(receiver.requests[0].headers["webhook-signature"].split(" ")) == 1
 
@@ -197,7 +202,7 @@ class TestDeliver:
         make_worker: Workers,
     ) -> None:
         endpoint = await add_endpoint(sessionmaker, receiver.url)
-        note = secrets.randbelow(2**62) + 1
+        note = a_note()
         await publish(sessionmaker, endpoint.owner_id, note, 1, 2, 3)
         receiver.answers = [Response(status_code=500)]
         worker = make_worker()
@@ -216,7 +221,7 @@ class TestDeliver:
     ) -> None:
         endpoint = await add_endpoint(sessionmaker, receiver.url)
         for _ in range(3):
-            await publish(sessionmaker, endpoint.owner_id, uuid.uuid4(), 1)
+            await publish(sessionmaker, endpoint.owner_id, a_note(), 1)
         assert await make_worker().run_once() == 3
 
     async def test_410_disables_the_endpoint(
@@ -226,7 +231,7 @@ class TestDeliver:
         make_worker: Workers,
     ) -> None:
         endpoint = await add_endpoint(sessionmaker, receiver.url)
-        await publish(sessionmaker, endpoint.owner_id, uuid.uuid4(), 1, 2)
+        await publish(sessionmaker, endpoint.owner_id, a_note(), 1, 2)
         receiver.answers = [Response(status_code=410)]
         worker = make_worker()
         await worker.run_once()
@@ -248,7 +253,7 @@ class TestDeliver:
             receiver.url,
             failing_since=datetime.now(UTC) - timedelta(days=5, seconds=1),
         )
-        await publish(sessionmaker, endpoint.owner_id, uuid.uuid4(), 1)
+        await publish(sessionmaker, endpoint.owner_id, a_note(), 1)
         receiver.answers = [Response(status_code=500)]
         await make_worker().run_once()
         async with sessionmaker() as session:
@@ -265,7 +270,7 @@ class TestDeliver:
         endpoint = await add_endpoint(
             sessionmaker, receiver.url, failing_since=datetime.now(UTC) - timedelta(days=1)
         )
-        await publish(sessionmaker, endpoint.owner_id, uuid.uuid4(), 1)
+        await publish(sessionmaker, endpoint.owner_id, a_note(), 1)
         await make_worker().run_once()
         async with sessionmaker() as session:
             stored = await session.get(Endpoint, endpoint.id)
@@ -279,7 +284,7 @@ class TestDeliver:
         make_worker: Workers,
     ) -> None:
         endpoint = await add_endpoint(sessionmaker, receiver.url)
-        await publish(sessionmaker, endpoint.owner_id, uuid.uuid4(), 1)
+        await publish(sessionmaker, endpoint.owner_id, a_note(), 1)
         receiver.answers = [Response(status_code=503, headers={"Retry-After": "120"})]
         before = datetime.now(UTC)
         await make_worker().run_once()
@@ -294,7 +299,7 @@ class TestDeliver:
         make_worker: Workers,
     ) -> None:
         endpoint = await add_endpoint(sessionmaker, receiver.url)
-        await publish(sessionmaker, endpoint.owner_id, uuid.uuid4(), 1)
+        await publish(sessionmaker, endpoint.owner_id, a_note(), 1)
         receiver.answers = [Response(status_code=500) for _ in range(3)]
         worker = make_worker(schedule=(0, 0))
         while await worker.run_once():
@@ -309,7 +314,7 @@ class TestDeliver:
         make_worker: Workers,
     ) -> None:
         endpoint = await add_endpoint(sessionmaker, receiver.url)
-        await publish(sessionmaker, endpoint.owner_id, uuid.uuid4(), 1)
+        await publish(sessionmaker, endpoint.owner_id, a_note(), 1)
         target = "http://169.254.169.254/latest/meta-data/"
         receiver.answers = [Response(status_code=307, headers={"Location": target})]
         await make_worker(schedule=(3600,)).run_once()
@@ -325,7 +330,7 @@ class TestDeliver:
         make_worker: Workers,
     ) -> None:
         endpoint = await add_endpoint(sessionmaker, receiver.url)
-        await publish(sessionmaker, endpoint.owner_id, uuid.uuid4(), 1)
+        await publish(sessionmaker, endpoint.owner_id, a_note(), 1)
         receiver.answers = [Response(b"x" * (4 * MAX_ANSWER_BYTES))]
         await make_worker().run_once()
         [attempt] = await attempts(sessionmaker)
@@ -336,7 +341,7 @@ class TestDeliver:
         self, sessionmaker: async_sessionmaker[AsyncSession], make_worker: Workers
     ) -> None:
         endpoint = await add_endpoint(sessionmaker, "http://127.0.0.1:9/hook")
-        await publish(sessionmaker, endpoint.owner_id, uuid.uuid4(), 1)
+        await publish(sessionmaker, endpoint.owner_id, a_note(), 1)
         await make_worker(schedule=(3600,)).run_once()
         [attempt] = await attempts(sessionmaker)
         assert attempt.outcome == "connection_error"
@@ -354,7 +359,7 @@ class TestAddressesAtDelivery:
             return ["127.0.0.1"]
 
         endpoint = await add_endpoint(sessionmaker, f"http://hooks.example.com:{receiver.port}/")
-        await publish(sessionmaker, endpoint.owner_id, uuid.uuid4(), 1)
+        await publish(sessionmaker, endpoint.owner_id, a_note(), 1)
         worker = make_worker(addresses=AddressPolicy(resolver=rebound))
         await worker.run_once()
         assert receiver.requests == []
@@ -374,7 +379,7 @@ class TestAddressesAtDelivery:
 
         url = f"http://receiver.test:{receiver.port}/hook"
         endpoint = await add_endpoint(sessionmaker, url)
-        await publish(sessionmaker, endpoint.owner_id, uuid.uuid4(), 1)
+        await publish(sessionmaker, endpoint.owner_id, a_note(), 1)
         policy = AddressPolicy(allowed_hosts=["receiver.test"], resolver=resolver)
         await make_worker(addresses=policy).run_once()
         [request] = receiver.requests
@@ -389,7 +394,7 @@ class TestLease:
         make_worker: Workers,
     ) -> None:
         endpoint = await add_endpoint(sessionmaker, receiver.url)
-        await publish(sessionmaker, endpoint.owner_id, uuid.uuid4(), 1)
+        await publish(sessionmaker, endpoint.owner_id, a_note(), 1)
         dead = make_worker(lease_seconds=0.5)
         assert len(await dead.claim(8)) == 1  # and never sends it
         alive = make_worker()
@@ -407,7 +412,7 @@ class TestLease:
     ) -> None:
         endpoint = await add_endpoint(sessionmaker, receiver.url)
         for _ in range(20):
-            await publish(sessionmaker, endpoint.owner_id, uuid.uuid4(), 1)
+            await publish(sessionmaker, endpoint.owner_id, a_note(), 1)
         first, second = make_worker(), make_worker()
         claims = await asyncio.gather(first.claim(15), second.claim(15))
         ids = [job.delivery_id for jobs in claims for job in jobs]
@@ -422,10 +427,10 @@ class TestTidy:
         make_worker: Workers,
     ) -> None:
         endpoint = await add_endpoint(sessionmaker, receiver.url)
-        await publish(sessionmaker, endpoint.owner_id, uuid.uuid4(), 1)
+        await publish(sessionmaker, endpoint.owner_id, a_note(), 1)
         worker = make_worker()
         await worker.run_once()
-        await publish(sessionmaker, endpoint.owner_id, uuid.uuid4(), 1)  # stays pending
+        await publish(sessionmaker, endpoint.owner_id, a_note(), 1)  # stays pending
         async with sessionmaker() as session:
             await session.execute(
                 text(
@@ -456,7 +461,7 @@ class TestRunForever:
         worker = make_worker()
         task = asyncio.create_task(worker.run_forever())
         try:
-            await publish(sessionmaker, endpoint.owner_id, uuid.uuid4(), 1, 2)
+            await publish(sessionmaker, endpoint.owner_id, a_note(), 1, 2)
             async with asyncio.timeout(10):
                 while len(receiver.requests) < 2:  # noqa: ASYNC110 (another task's work)
                     await asyncio.sleep(0.02)
