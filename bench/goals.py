@@ -187,3 +187,14 @@ def mixed_goals(mixed: dict[str, Any]) -> list[Goal]:
         )
     )
     return found
+
+
+def webhook_goals(webhooks: dict[str, Any]) -> list[Goal]:
+    """Issue 30's goals: every change delivered once, p99 within a second of its 201."""
+    # No delivery at all: no p99, and the goal fails.
+    p99 = webhooks["p99_ms"] if webhooks["p99_ms"] is not None else float("inf")
+    return [
+        Goal("webhooks: p99 ms from a change's 201 to the receiver's 2xx", p99, "<=", 1000),
+        Goal("webhooks: changes lost", webhooks["lost"], "<=", 0),
+        Goal("webhooks: deliveries duplicated", webhooks["duplicates"], "<=", 0),
+    ]

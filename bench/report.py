@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from goals import Goal, goals, mixed_goals, ratio
+from goals import Goal, goals, mixed_goals, ratio, webhook_goals
 from phases.mixed import OPERATIONS
 
 # Which processes a request to each target goes through (the table shows these).
@@ -112,6 +112,13 @@ def summarize(report: dict[str, Any], baseline: dict[str, float] | None = None) 
     lines += curve_lines(report["curve"])
     lines.append("Goals of issue 32 (the mixed workload, this run):")
     lines += _goal_lines(report, mixed_goals(report["mixed"]))
+    hooks = report["webhooks"]
+    lines.append(
+        f"Webhooks (issue 30): {hooks['changes']} notes created at 200/s through the gateway,"
+        f" {hooks['delivered']} delivered ({hooks['deliveries_per_second']}/s),"
+        f" p50 {hooks['p50_ms']} ms, p99 {hooks['p99_ms']} ms from the 201 to the receiver's 2xx"
+    )
+    lines += _goal_lines(report, webhook_goals(hooks))
     return "\n".join(lines)
 
 
