@@ -48,6 +48,7 @@ from platform_common.responses import (
     MALFORMED_BODY,
     UNAUTHORIZED,
     ErrorDetail,
+    header_doc,
 )
 
 NoteId = Annotated[BigSerial, Path()]
@@ -55,9 +56,7 @@ UserId = Annotated[CanonicalUuid, Path(json_schema_extra={"pattern": CANONICAL_U
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorDetail, "description": "Note not found (or not yours)"}
 }
-ETAG_HEADER = {
-    "ETag": {"description": "The note's strong entity tag", "schema": {"type": "string"}}
-}
+ETAG_HEADER = {"ETag": header_doc("The note's strong entity tag")}
 PRECONDITION_FAILED: dict[int | str, dict[str, Any]] = {
     412: {
         "model": ErrorDetail,
@@ -160,15 +159,12 @@ async def read_note(
         201: {
             "headers": {
                 **ETAG_HEADER,
-                "Location": {
-                    "description": "The new note's path, `/notes/{id}`",
-                    "schema": {"type": "string"},
-                },
-                "Idempotent-Replayed": {
-                    "description": "`true` when this is the stored answer to an earlier"
+                "Location": header_doc("The new note's path, `/notes/{id}`"),
+                "Idempotent-Replayed": header_doc(
+                    "`true` when this is the stored answer to an earlier"
                     " request with the same Idempotency-Key",
-                    "schema": {"type": "string", "enum": ["true"]},
-                },
+                    enum=["true"],
+                ),
             }
         },
         409: {
@@ -280,15 +276,12 @@ def _link(request: Request, page: Page) -> str:
     responses={
         200: {
             "headers": {
-                "X-Total-Count": {
-                    "description": "Notes matching the filter; sent when paging by offset",
-                    "schema": {"type": "integer"},
-                },
-                "Link": {
-                    "description": 'RFC 8288 links to the pages around this one: rel="next",'
-                    ' rel="prev"',
-                    "schema": {"type": "string"},
-                },
+                "X-Total-Count": header_doc(
+                    "Notes matching the filter; sent when paging by offset", "integer"
+                ),
+                "Link": header_doc(
+                    'RFC 8288 links to the pages around this one: rel="next", rel="prev"'
+                ),
             }
         },
         422: {
