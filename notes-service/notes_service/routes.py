@@ -1,3 +1,4 @@
+import uuid
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -31,7 +32,7 @@ from notes_service.cursors import (
 )
 from notes_service.deps import DatabaseDep, PurgeClaims, ReaderId, WriterId
 from notes_service.listing import ListQuery, Page
-from notes_service.repository import Row, StoredAnswer
+from notes_service.repository import Database, Row, StoredAnswer
 from notes_service.schemas import (
     CANONICAL_UUID,
     MAX_BIGINT,
@@ -48,6 +49,7 @@ from platform_common.responses import (
     MALFORMED_BODY,
     UNAUTHORIZED,
     ErrorDetail,
+    Responses,
     header_doc,
 )
 
@@ -305,16 +307,20 @@ async def list_notes(
     return Response(body, media_type=JSON, headers=headers)
 
 
+# What a write to one note may answer (PUT, and PATCH with its own 415).
+_UPDATED: Responses = {
+    **NOT_FOUND,
+    **MALFORMED_BODY,
+    **PRECONDITION_FAILED,
+    200: {"headers": ETAG_HEADER},
+}
+
+
 @router.put(
     "/{note_id}",
     operation_id="notes-replace",
     response_model=NoteRead,
-    responses={
-        **NOT_FOUND,
-        **MALFORMED_BODY,
-        **PRECONDITION_FAILED,
-        200: {"headers": ETAG_HEADER},
-    },
+    responses=_UPDATED,
 )
 async def replace_note(
     note_id: NoteId,
@@ -323,14 +329,7 @@ async def replace_note(
     user_id: WriterId,
     if_match: IfMatchHeader = None,
 ) -> Response:
-    row = await service.update_note(
-        db,
-        owner_id=user_id,
-        note_id=note_id,
-        changes=data.model_dump(),
-        if_match=parse_if_match(if_match, note_id),
-    )
-    return _note_response(row)
+    return await _update(db, user_id, note_id, data.model_dump(), if_match)
 
 
 async def _merge_patch_media_type(
@@ -351,10 +350,7 @@ async def _merge_patch_media_type(
     response_model=NoteRead,
     dependencies=[Depends(_merge_patch_media_type)],
     responses={
-        **NOT_FOUND,
-        **MALFORMED_BODY,
-        **PRECONDITION_FAILED,
-        200: {"headers": ETAG_HEADER},
+        **_UPDATED,
         415: {"model": ErrorDetail, "description": "The body is not a JSON Merge Patch"},
     },
     openapi_extra={
@@ -371,11 +367,18 @@ async def patch_note(
     if_match: IfMatchHeader = None,
 ) -> Response:
     """JSON Merge Patch (RFC 7396): the fields given replace the note's; `null` is refused."""
+    return await _update(db, user_id, note_id, data.model_dump(exclude_unset=True), if_match)
+
+
+async def _update(
+    db: Database, user_id: uuid.UUID, note_id: int, changes: dict[str, Any], if_match: str | None
+) -> Response:
+    """What PUT and PATCH do with their changes: the note as it now is."""
     row = await service.update_note(
         db,
         owner_id=user_id,
         note_id=note_id,
-        changes=data.model_dump(exclude_unset=True),
+        changes=changes,
         if_match=parse_if_match(if_match, note_id),
     )
     return _note_response(row)
