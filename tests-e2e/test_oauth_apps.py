@@ -4,9 +4,8 @@ client) and a real browser (Chromium through Playwright)."""
 
 from __future__ import annotations
 
-import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ import httpx
 import pytest
 from api_client import ApiClient, bearer
 from run_local import LocalSystem
+from systems import REVOCATION_BOUND_SECONDS, eventually
 from test_docs_browser import CHROMIUM, CHROMIUM_ARGS
 
 from platform_common.testing.http_server import QuietHandler, serving
@@ -27,14 +27,6 @@ with warnings.catch_warnings():
     from authlib.jose import JsonWebKey, JsonWebToken
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-REVOCATION_BOUND_SECONDS = 10
-
-
-def eventually(check: Callable[[], bool], within: float) -> None:
-    deadline = time.monotonic() + within
-    while not check():
-        assert time.monotonic() < deadline, "not within the bound"
-        time.sleep(0.25)
 
 
 class Receiver(QuietHandler):
