@@ -52,6 +52,12 @@ class Browser:
     def open(self, url: str) -> None:
         self.page.goto(url)
 
+    def sign_in(self, user: dict[str, Any]) -> None:
+        """Fills and posts the sign-in page with `user`'s email and password."""
+        self.page.get_by_label("Email").fill(user["email"])
+        self.page.get_by_label("Password").fill(user["password"])
+        self.page.get_by_role("button", name="Sign in").click()
+
     def last_redirect(self) -> str:
         eventually(lambda: bool(self.redirects), 10)
         return self.origin + self.redirects[-1]
@@ -122,9 +128,7 @@ def test_an_app_signs_a_person_in_and_reads_their_notes(
         browser.open(url)
         page = browser.page
         page.screenshot(path=str(ARTIFACTS / "oauth-sign-in.png"), full_page=True)
-        page.get_by_label("Email").fill(user["email"])
-        page.get_by_label("Password").fill(user["password"])
-        page.get_by_role("button", name="Sign in").click()
+        browser.sign_in(user)
         page.get_by_role("button", name="Allow").wait_for()
         assert "read your notes" in page.content()
         page.screenshot(path=str(ARTIFACTS / "oauth-consent.png"), full_page=True)
@@ -188,9 +192,7 @@ def test_deny_gives_access_denied(system: LocalSystem, api: ApiClient, browser: 
         )
         browser.open(url)
         page = browser.page
-        page.get_by_label("Email").fill(user["email"])
-        page.get_by_label("Password").fill(user["password"])
-        page.get_by_role("button", name="Sign in").click()
+        browser.sign_in(user)
         page.get_by_role("button", name="Deny").click()
         answer = browser.last_redirect()
     assert "error=access_denied" in answer
