@@ -12,8 +12,14 @@ def random_email() -> str:
     return f"user-{uuid.uuid4().hex[:12]}@e2e.example"
 
 
+def token_headers(token: str) -> dict[str, str]:
+    """The Authorization header of a bearer token (an access or personal one)."""
+    return {"Authorization": f"Bearer {token}"}
+
+
 def bearer(tokens: dict[str, Any]) -> dict[str, str]:
-    return {"Authorization": f"Bearer {tokens['access_token']}"}
+    """The Authorization header of a token response's access token."""
+    return token_headers(tokens["access_token"])
 
 
 class ApiClient:

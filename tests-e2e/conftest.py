@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import httpx
 import pytest
 
 from platform_common.embedded_postgres import start_postgres
@@ -88,6 +89,14 @@ def system(database_url: str) -> Iterator[LocalSystem]:
 @pytest.fixture
 def api(system: LocalSystem) -> Iterator[ApiClient]:
     with ApiClient(f"http://127.0.0.1:{system.ports['gateway']}") as client:
+        yield client
+
+
+@pytest.fixture
+def notes_service(system: LocalSystem) -> Iterator[httpx.Client]:
+    """notes-service itself, not through the gateway (what it checks on its own)."""
+    base_url = f"http://127.0.0.1:{system.ports['notes-service']}"
+    with httpx.Client(base_url=base_url, timeout=10.0) as client:
         yield client
 
 

@@ -162,6 +162,11 @@ def restart(system: LocalSystem, name: str) -> None:
     wait_ready(url(system, name), name)
 
 
+# How long a revoked token may still be accepted (the services' poll
+# interval, one fetch, the request) with room to spare.
+REVOCATION_BOUND_SECONDS = 10
+
+
 def eventually(check: Callable[[], bool], within: float) -> float:
     """Seconds until `check()` holds; fails after `within`."""
     started = time.monotonic()

@@ -120,9 +120,7 @@ def test_the_sign_in_page_asks_for_the_code(
         )
         browser.open(url)
         page = browser.page
-        page.get_by_label("Email").fill(user["email"])
-        page.get_by_label("Password").fill(user["password"])
-        page.get_by_role("button", name="Sign in").click()
+        browser.sign_in(user)
         page.get_by_role("button", name="Verify").wait_for()
         page.screenshot(path=str(ARTIFACTS / "oauth-sign-in-code.png"), full_page=True)
         page.get_by_label("The 6-digit code").fill(pyotp.TOTP(secret).now())

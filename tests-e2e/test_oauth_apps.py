@@ -4,9 +4,8 @@ client) and a real browser (Chromium through Playwright)."""
 
 from __future__ import annotations
 
-import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ import httpx
 import pytest
 from api_client import ApiClient, bearer
 from run_local import LocalSystem
+from systems import REVOCATION_BOUND_SECONDS, eventually
 from test_docs_browser import CHROMIUM, CHROMIUM_ARGS
 
 from platform_common.testing.http_server import QuietHandler, serving
@@ -27,14 +27,6 @@ with warnings.catch_warnings():
     from authlib.jose import JsonWebKey, JsonWebToken
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-REVOCATION_BOUND_SECONDS = 10
-
-
-def eventually(check: Callable[[], bool], within: float) -> None:
-    deadline = time.monotonic() + within
-    while not check():
-        assert time.monotonic() < deadline, "not within the bound"
-        time.sleep(0.25)
 
 
 class Receiver(QuietHandler):
@@ -59,6 +51,12 @@ class Browser:
 
     def open(self, url: str) -> None:
         self.page.goto(url)
+
+    def sign_in(self, user: dict[str, Any]) -> None:
+        """Fills and posts the sign-in page with `user`'s email and password."""
+        self.page.get_by_label("Email").fill(user["email"])
+        self.page.get_by_label("Password").fill(user["password"])
+        self.page.get_by_role("button", name="Sign in").click()
 
     def last_redirect(self) -> str:
         eventually(lambda: bool(self.redirects), 10)
@@ -130,9 +128,7 @@ def test_an_app_signs_a_person_in_and_reads_their_notes(
         browser.open(url)
         page = browser.page
         page.screenshot(path=str(ARTIFACTS / "oauth-sign-in.png"), full_page=True)
-        page.get_by_label("Email").fill(user["email"])
-        page.get_by_label("Password").fill(user["password"])
-        page.get_by_role("button", name="Sign in").click()
+        browser.sign_in(user)
         page.get_by_role("button", name="Allow").wait_for()
         assert "read your notes" in page.content()
         page.screenshot(path=str(ARTIFACTS / "oauth-consent.png"), full_page=True)
@@ -196,9 +192,7 @@ def test_deny_gives_access_denied(system: LocalSystem, api: ApiClient, browser: 
         )
         browser.open(url)
         page = browser.page
-        page.get_by_label("Email").fill(user["email"])
-        page.get_by_label("Password").fill(user["password"])
-        page.get_by_role("button", name="Sign in").click()
+        browser.sign_in(user)
         page.get_by_role("button", name="Deny").click()
         answer = browser.last_redirect()
     assert "error=access_denied" in answer

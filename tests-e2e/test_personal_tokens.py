@@ -7,31 +7,18 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import asyncpg
 import httpx
 import pytest
-from api_client import ApiClient, bearer
+from api_client import ApiClient, bearer, token_headers
 from run_local import LocalSystem
-from systems import eventually
+from systems import REVOCATION_BOUND_SECONDS, eventually
 
 from platform_common.testing.metrics import metric_value
 
 NOTE = {"title": "from a script", "description": "made with a PAT"}
-# The revocation bound (poll interval, one fetch, the request) with room to spare.
-REVOCATION_BOUND_SECONDS = 10
-
-
-def pat_headers(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-@pytest.fixture
-def notes_service(system: LocalSystem) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=f"http://127.0.0.1:{system.ports['notes-service']}") as client:
-        yield client
 
 
 def new_person(api: ApiClient) -> tuple[dict[str, Any], dict[str, str]]:
@@ -48,7 +35,7 @@ def create_pat(api: ApiClient, headers: dict[str, str], **changes: Any) -> dict[
 
 
 def status_at(client: httpx.Client, token: str) -> int:
-    return client.get("/notes", headers=pat_headers(token)).status_code
+    return client.get("/notes", headers=token_headers(token)).status_code
 
 
 def refused_everywhere(api: ApiClient, notes_service: httpx.Client, token: str) -> bool:
@@ -60,15 +47,15 @@ def test_a_read_token_reads_and_cannot_write(api: ApiClient, notes_service: http
     assert api.http.post("/notes", json=NOTE, headers=headers).status_code == 201
     token = create_pat(api, headers)["token"]
     for client in (api.http, notes_service):
-        listed = client.get("/notes", headers=pat_headers(token))
+        listed = client.get("/notes", headers=token_headers(token))
         assert (listed.status_code, len(listed.json())) == (200, 1)
-        refused = client.post("/notes", json=NOTE, headers=pat_headers(token))
+        refused = client.post("/notes", json=NOTE, headers=token_headers(token))
         assert refused.status_code == 403
         assert 'error="insufficient_scope"' in refused.headers["WWW-Authenticate"]
     writer = create_pat(api, headers, scopes=["notes:write"])["token"]
-    assert api.http.post("/notes", json=NOTE, headers=pat_headers(writer)).status_code == 201
+    assert api.http.post("/notes", json=NOTE, headers=token_headers(writer)).status_code == 201
     # A PAT manages no account: no new token, no password change with one.
-    assert api.http.get("/auth/me/tokens", headers=pat_headers(token)).status_code == 401
+    assert api.http.get("/auth/me/tokens", headers=token_headers(token)).status_code == 401
 
 
 def test_revoked_refused_within_the_bound(api: ApiClient, notes_service: httpx.Client) -> None:
@@ -108,7 +95,7 @@ def test_bad_checksum_refused_without_asking_auth_service(
     token = create_pat(api, headers)["token"]
     bad = token[:-1] + ("A" if token[-1] != "A" else "B")
     before = api.http.get("/metrics").text
-    refused = api.http.get("/notes", headers=pat_headers(bad))
+    refused = api.http.get("/notes", headers=token_headers(bad))
     assert refused.status_code == 401
     assert "malformed personal access token" in refused.headers["WWW-Authenticate"]
     after = api.http.get("/metrics").text
@@ -146,12 +133,12 @@ def test_no_token_in_logs_or_stored_rows(
     created = create_pat(api, headers)
     token = created["token"]
     for client in (api.http, notes_service):
-        client.get("/notes", headers=pat_headers(token))
-        client.post("/notes", json=NOTE, headers=pat_headers(token))  # a refusal, logged
-        client.get("/notes", headers=pat_headers(token[:-1] + "0"))  # malformed, logged
+        client.get("/notes", headers=token_headers(token))
+        client.post("/notes", json=NOTE, headers=token_headers(token))  # a refusal, logged
+        client.get("/notes", headers=token_headers(token[:-1] + "0"))  # malformed, logged
     api.http.delete(f"/auth/me/tokens/{created['id']}", headers=headers)
     time.sleep(2.5)  # the outbox sends its mails, the verifiers poll
-    api.http.get("/notes", headers=pat_headers(token))
+    api.http.get("/notes", headers=token_headers(token))
     output = capfd.readouterr()
     lines = output.out + output.err
     # The services' lines were captured: the gateway's and notes-service's

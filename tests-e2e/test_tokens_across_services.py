@@ -8,43 +8,28 @@ here from auth-service's suite, which used to import notes-service in process.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
-from api_client import ApiClient
+from api_client import ApiClient, token_headers
 from jose import jwt
 from run_local import LocalSystem
-from systems import eventually
+from systems import REVOCATION_BOUND_SECONDS, eventually
 
 from platform_common.tokens import LEGACY_ISSUER
 
 SUPERUSER = ("root@e2e.example", "root-password-e2e")  # conftest's superuser
 NOTE = {"title": "first note", "description": "from a real token"}
-# The revocation bound (poll interval, one fetch, the request) with room to spare.
-REVOCATION_BOUND_SECONDS = 10
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-@pytest.fixture
-def notes_service(system: LocalSystem) -> Iterator[httpx.Client]:
-    base_url = f"http://127.0.0.1:{system.ports['notes-service']}"
-    with httpx.Client(base_url=base_url, timeout=10.0) as client:
-        yield client
 
 
 def refused_by_notes_service(notes_service: httpx.Client, token: str) -> bool:
-    return notes_service.get("/notes", headers=bearer(token)).status_code == 401
+    return notes_service.get("/notes", headers=token_headers(token)).status_code == 401
 
 
 def test_user_and_refreshed_tokens_accepted(api: ApiClient, notes_service: httpx.Client) -> None:
     user = api.register()
     tokens = api.login(user["email"], user["password"])
-    created = notes_service.post("/notes", json=NOTE, headers=bearer(tokens["access_token"]))
+    created = notes_service.post("/notes", json=NOTE, headers=token_headers(tokens["access_token"]))
     assert created.status_code == 201, created.text
 
     refreshed = api.http.post(
@@ -52,7 +37,7 @@ def test_user_and_refreshed_tokens_accepted(api: ApiClient, notes_service: httpx
         data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
     )
     assert refreshed.status_code == 200, refreshed.text
-    listing = notes_service.get("/notes", headers=bearer(refreshed.json()["access_token"]))
+    listing = notes_service.get("/notes", headers=token_headers(refreshed.json()["access_token"]))
     assert (listing.status_code, listing.json()) == (200, [created.json()])
 
 
@@ -66,7 +51,7 @@ def test_tokens_carry_the_issuer_of_the_metadata(
     user = api.register()
     token = api.login(user["email"], user["password"])["access_token"]
     assert jwt.get_unverified_claims(token)["iss"] == issuer
-    assert notes_service.get("/notes", headers=bearer(token)).status_code == 200
+    assert notes_service.get("/notes", headers=token_headers(token)).status_code == 200
 
 
 def signed_before_the_upgrade(system: LocalSystem, token: str, **overrides: int) -> str:
@@ -84,44 +69,44 @@ def test_tokens_of_the_old_issuer_accepted_until_they_expire(
     user = api.register()
     token = api.login(user["email"], user["password"])["access_token"]
     old = signed_before_the_upgrade(system, token)
-    assert notes_service.get("/notes", headers=bearer(old)).status_code == 200
-    assert api.http.get("/notes", headers=bearer(old)).status_code == 200
-    assert api.http.get("/auth/me", headers=bearer(old)).json()["email"] == user["email"]
+    assert notes_service.get("/notes", headers=token_headers(old)).status_code == 200
+    assert api.http.get("/notes", headers=token_headers(old)).status_code == 200
+    assert api.http.get("/auth/me", headers=token_headers(old)).json()["email"] == user["email"]
     claims = jwt.get_unverified_claims(token)
     expired = signed_before_the_upgrade(
         system, token, iat=claims["iat"] - 960, exp=claims["iat"] - 60
     )
-    assert notes_service.get("/notes", headers=bearer(expired)).status_code == 401
-    assert api.http.get("/notes", headers=bearer(expired)).status_code == 401
+    assert notes_service.get("/notes", headers=token_headers(expired)).status_code == 401
+    assert api.http.get("/notes", headers=token_headers(expired)).status_code == 401
 
 
 def test_deleted_users_token_refused(api: ApiClient, notes_service: httpx.Client) -> None:
     leaving, staying = api.register(), api.register()
     token = api.login(leaving["email"], leaving["password"])["access_token"]
     other = api.login(staying["email"], staying["password"])["access_token"]
-    assert notes_service.get("/notes", headers=bearer(token)).status_code == 200
+    assert notes_service.get("/notes", headers=token_headers(token)).status_code == 200
 
-    assert api.delete_account(bearer(token), leaving["password"]).status_code == 204
+    assert api.delete_account(token_headers(token), leaving["password"]).status_code == 204
     eventually(lambda: refused_by_notes_service(notes_service, token), REVOCATION_BOUND_SECONDS)
-    refused = notes_service.get("/notes", headers=bearer(token))
+    refused = notes_service.get("/notes", headers=token_headers(token))
     assert refused.headers["WWW-Authenticate"].startswith("Bearer")
-    assert notes_service.get("/notes", headers=bearer(other)).status_code == 200
+    assert notes_service.get("/notes", headers=token_headers(other)).status_code == 200
 
 
 def test_deactivated_users_token_refused(api: ApiClient, notes_service: httpx.Client) -> None:
     root = api.login(*SUPERUSER)["access_token"]
     user = api.register()
     token = api.login(user["email"], user["password"])["access_token"]
-    user_id = api.me(bearer(token))["id"]
+    user_id = api.me(token_headers(token))["id"]
     deactivated = api.http.patch(
-        f"/auth/users/{user_id}", json={"is_active": False}, headers=bearer(root)
+        f"/auth/users/{user_id}", json={"is_active": False}, headers=token_headers(root)
     )
     assert deactivated.status_code == 200, deactivated.text
     eventually(lambda: refused_by_notes_service(notes_service, token), REVOCATION_BOUND_SECONDS)
 
 
 def refused_by_the_gateway(api: ApiClient, token: str) -> bool:
-    return api.http.get("/notes", headers=bearer(token)).status_code == 401
+    return api.http.get("/notes", headers=token_headers(token)).status_code == 401
 
 
 def test_logged_out_sessions_token_refused(api: ApiClient, notes_service: httpx.Client) -> None:
@@ -130,16 +115,16 @@ def test_logged_out_sessions_token_refused(api: ApiClient, notes_service: httpx.
     user = api.register()
     leaving = api.login(user["email"], user["password"])["access_token"]
     staying = api.login(user["email"], user["password"])["access_token"]
-    assert notes_service.get("/notes", headers=bearer(leaving)).status_code == 200
-    assert api.http.get("/notes", headers=bearer(leaving)).status_code == 200
+    assert notes_service.get("/notes", headers=token_headers(leaving)).status_code == 200
+    assert api.http.get("/notes", headers=token_headers(leaving)).status_code == 200
 
-    assert api.http.post("/auth/logout", headers=bearer(leaving)).status_code == 204
+    assert api.http.post("/auth/logout", headers=token_headers(leaving)).status_code == 204
     eventually(lambda: refused_by_the_gateway(api, leaving), REVOCATION_BOUND_SECONDS)
     eventually(lambda: refused_by_notes_service(notes_service, leaving), REVOCATION_BOUND_SECONDS)
-    refused = api.http.get("/notes", headers=bearer(leaving))
+    refused = api.http.get("/notes", headers=token_headers(leaving))
     assert 'error_description="token revoked"' in refused.headers["WWW-Authenticate"]
-    assert notes_service.get("/notes", headers=bearer(staying)).status_code == 200
-    assert api.http.get("/notes", headers=bearer(staying)).status_code == 200
+    assert notes_service.get("/notes", headers=token_headers(staying)).status_code == 200
+    assert api.http.get("/notes", headers=token_headers(staying)).status_code == 200
 
 
 def test_a_session_ended_from_another_refused(api: ApiClient, notes_service: httpx.Client) -> None:
@@ -148,8 +133,8 @@ def test_a_session_ended_from_another_refused(api: ApiClient, notes_service: htt
     phone = api.login(user["email"], user["password"])["access_token"]
     laptop = api.login(user["email"], user["password"])["access_token"]
     phone_session = jwt.get_unverified_claims(phone)["sid"]
-    ended = api.http.delete(f"/auth/me/sessions/{phone_session}", headers=bearer(laptop))
+    ended = api.http.delete(f"/auth/me/sessions/{phone_session}", headers=token_headers(laptop))
     assert ended.status_code == 204
     eventually(lambda: refused_by_the_gateway(api, phone), REVOCATION_BOUND_SECONDS)
     eventually(lambda: refused_by_notes_service(notes_service, phone), REVOCATION_BOUND_SECONDS)
-    assert api.http.get("/notes", headers=bearer(laptop)).status_code == 200
+    assert api.http.get("/notes", headers=token_headers(laptop)).status_code == 200

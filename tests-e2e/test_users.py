@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from api_client import ApiClient, random_email
+from api_client import ApiClient, bearer, random_email
 
 SUPERUSER = ("root@e2e.example", "root-password-e2e")  # set in conftest
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 class TestAccount:
@@ -20,11 +16,13 @@ class TestAccount:
 
         tokens = api.login(email, user["password"])
         assert tokens["token_type"].lower() == "bearer"
-        me = api.me(bearer(tokens["access_token"]))
+        me = api.me(bearer(tokens))
         assert (me["email"], me["is_superuser"]) == (email, False)
 
         patched = api.http.patch(
-            "/auth/me", json={"full_name": "E2E Person"}, headers=bearer(tokens["access_token"])
+            "/auth/me",
+            json={"full_name": "E2E Person"},
+            headers=bearer(tokens),
         )
         assert (patched.status_code, patched.json()["full_name"]) == (200, "E2E Person")
 
@@ -36,7 +34,7 @@ class TestAccount:
         )
         assert response.status_code == 202
         tokens = api.login(email, "e2e-password-1")
-        assert api.me(bearer(tokens["access_token"]))["is_superuser"] is False
+        assert api.me(bearer(tokens))["is_superuser"] is False
 
     def test_a_taken_address_gets_the_same_answer(self, api: ApiClient) -> None:
         """Issue 33, finding 4: registration no longer tells whether an address
@@ -92,7 +90,7 @@ class TestRefreshAndRevoke:
 class TestAdministration:
     @pytest.fixture
     def root(self, api: ApiClient) -> dict[str, str]:
-        return bearer(api.login(*SUPERUSER)["access_token"])
+        return bearer(api.login(*SUPERUSER))
 
     def test_superuser_manages_users(self, api: ApiClient, root: dict[str, str]) -> None:
         user = api.register()

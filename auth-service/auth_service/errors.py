@@ -3,8 +3,9 @@ answered in the OAuth 2.0 form on the token, revocation and introspection
 endpoints (RFC 6749 §5.2, RFC 7009 §2.2.1), `{"detail": ...}` elsewhere."""
 
 from collections.abc import Mapping
+from typing import Any
 
-from fastapi import Request, status
+from fastapi import Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
@@ -63,43 +64,43 @@ class SessionNotFound(ServiceError, status=404, message="Session not found"):
     pass
 
 
-class PersonalTokenNotFound(ServiceError):
-    status_code = status.HTTP_404_NOT_FOUND
-    default_message = "Personal access token not found"
+class PersonalTokenNotFound(ServiceError, status=404, message="Personal access token not found"):
+    pass
 
 
-class TooManyPersonalTokens(ServiceError):
-    status_code = status.HTTP_409_CONFLICT
-    default_message = "Too many live personal access tokens: revoke one first"
+class TooManyPersonalTokens(
+    ServiceError, status=409, message="Too many live personal access tokens: revoke one first"
+):
+    pass
 
 
-class TooManyRequests(ServiceError):
-    status_code = status.HTTP_429_TOO_MANY_REQUESTS
-
+class TooManyRequests(ServiceError, status=429):
     def __init__(self, *, retry_after: int) -> None:
         super().__init__(f"Too many requests; retry in {retry_after} s")
         self.retry_after = retry_after
 
 
-class SecondFactorRequired(ServiceError):
-    status_code = status.HTTP_403_FORBIDDEN
-    default_message = "A current code of your authenticator app is required (otp)"
+class SecondFactorRequired(
+    ServiceError, status=403, message="A current code of your authenticator app is required (otp)"
+):
+    pass
 
 
-class InvalidSecondFactor(ServiceError):
-    # 403 like IncorrectPassword: the caller lacks the proof the act needs.
-    status_code = status.HTTP_403_FORBIDDEN
-    default_message = "Invalid or already used code"
+# 403 like IncorrectPassword: the caller lacks the proof the act needs.
+class InvalidSecondFactor(ServiceError, status=403, message="Invalid or already used code"):
+    pass
 
 
-class TotpAlreadyEnabled(ServiceError):
-    status_code = status.HTTP_409_CONFLICT
-    default_message = "TOTP is already on; disable it first to enrol a new authenticator"
+class TotpAlreadyEnabled(
+    ServiceError,
+    status=409,
+    message="TOTP is already on; disable it first to enrol a new authenticator",
+):
+    pass
 
 
-class NoTotpEnrolment(ServiceError):
-    status_code = status.HTTP_409_CONFLICT
-    default_message = "No TOTP enrolment to confirm or disable"
+class NoTotpEnrolment(ServiceError, status=409, message="No TOTP enrolment to confirm or disable"):
+    pass
 
 
 class OAuthError(ServiceError):
@@ -108,6 +109,13 @@ class OAuthError(ServiceError):
     error = "invalid_request"
     headers = NO_STORE
 
+    def __init_subclass__(cls, *, error: str | None = None, **kwargs: Any) -> None:
+        """`class InvalidGrant(OAuthError, error="invalid_grant")`: a subclass's
+        RFC 6749 §5.2 code in its own line (status= and message= as ServiceError's)."""
+        super().__init_subclass__(**kwargs)
+        if error is not None:
+            cls.error = error
+
     def __init__(self, description: str) -> None:
         super().__init__(description)
 
@@ -115,28 +123,25 @@ class OAuthError(ServiceError):
         return {"error": self.error, "error_description": self.message}
 
 
-class InvalidRequest(OAuthError):
-    error = "invalid_request"
+class InvalidRequest(OAuthError, error="invalid_request"):
+    pass
 
 
-class InvalidGrant(OAuthError):
-    error = "invalid_grant"
+class InvalidGrant(OAuthError, error="invalid_grant"):
+    pass
 
 
-class InvalidScope(OAuthError):
-    error = "invalid_scope"
+class InvalidScope(OAuthError, error="invalid_scope"):
+    pass
 
 
-class UnsupportedGrantType(OAuthError):
-    error = "unsupported_grant_type"
+class UnsupportedGrantType(OAuthError, error="unsupported_grant_type"):
+    pass
 
 
-class LoginThrottled(OAuthError):
+# RFC 8628 §3.5's code for "ask less often"; RFC 6749 has none for this.
+class LoginThrottled(OAuthError, status=429, error="slow_down"):
     """Too many password-grant attempts (auth_service.accounts.throttle)."""
-
-    status_code = status.HTTP_429_TOO_MANY_REQUESTS
-    # RFC 8628 §3.5's code for "ask less often"; RFC 6749 has none for this.
-    error = "slow_down"
 
     def __init__(self, *, retry_after: int, first: bool = False) -> None:
         super().__init__(f"Too many login attempts; retry in {retry_after} s")
@@ -146,11 +151,9 @@ class LoginThrottled(OAuthError):
         self.first = first
 
 
-class MfaRequired(OAuthError):
+class MfaRequired(OAuthError, error="mfa_required"):
     """The password was right; the account's second factor is needed next
     (the mfa-otp grant, auth_service.oauth.mfa_grant, with this `mfa_token`)."""
-
-    error = "mfa_required"
 
     def __init__(self, *, mfa_token: str) -> None:
         super().__init__("This account needs a second factor: use the mfa_token with a code")
@@ -160,26 +163,19 @@ class MfaRequired(OAuthError):
         return {**super().body(), "mfa_token": self.mfa_token}
 
 
-class InvalidClient(OAuthError):
-    # RFC 6749 §5.2: 401 with a challenge for the scheme the client may use.
-    status_code = status.HTTP_401_UNAUTHORIZED
-    error = "invalid_client"
+# RFC 6749 §5.2: 401 with a challenge for the scheme the client may use.
+class InvalidClient(OAuthError, status=401, error="invalid_client"):
     headers: Mapping[str, str] = {**NO_STORE, "WWW-Authenticate": 'Basic realm="auth-service"'}
 
 
-class InsufficientScope(OAuthError):
+class InsufficientScope(OAuthError, status=403, error="insufficient_scope"):
     """An authenticated client whose scopes do not allow the call (RFC 6750
     §3.1's code and status: its credentials are fine, a 401 would only make
     it authenticate again)."""
 
-    status_code = status.HTTP_403_FORBIDDEN
-    error = "insufficient_scope"
 
-
-class UnauthorizedClient(OAuthError):
+class UnauthorizedClient(OAuthError, error="unauthorized_client"):
     """The client may not use this grant (RFC 6749 §5.2)."""
-
-    error = "unauthorized_client"
 
 
 class ClientNotFound(ServiceError, status=404, message="Client not found"):
@@ -190,11 +186,9 @@ class AuthorizationNotFound(ServiceError, status=404, message="This app holds no
     pass
 
 
-class InvalidClientMetadata(ServiceError):
+class InvalidClientMetadata(ServiceError, status=400):
     """A client registration or change that cannot be (RFC 7591 §3.2.2's
     invalid_client_metadata, a 400)."""
-
-    status_code = status.HTTP_400_BAD_REQUEST
 
 
 def in_oauth_form(exc: ServiceError) -> OAuthError:

@@ -22,7 +22,7 @@ from auth_service.config import Settings, get_settings
 from auth_service.delivery.account_mail import AccountMail, MailTemplates
 from auth_service.delivery.mail import FileMailer, Mailer, SmtpConfig, SmtpMailer
 from auth_service.delivery.notes_client import NotesClient
-from auth_service.delivery.outbox import Backoff, OutboxDispatcher
+from auth_service.delivery.outbox import OutboxDispatcher
 from auth_service.delivery.webhooks_client import WebhooksClient
 from auth_service.errors import http_error_handler, service_error_handler, validation_error_handler
 from auth_service.oauth import clients
@@ -44,6 +44,7 @@ from auth_service.security import AccessTokenSigner, Argon2Parameters, PasswordH
 from auth_service.state import AuthState
 from platform_common.app import create_service_app, uvicorn_factory
 from platform_common.background import background_task
+from platform_common.backoff import Backoff
 from platform_common.database import (
     async_database_url,
     create_database_engine,

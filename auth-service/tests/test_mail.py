@@ -26,9 +26,10 @@ from auth_service.delivery.mail import (
     SmtpMailer,
     compose,
 )
-from auth_service.delivery.outbox import Backoff, OutboxDispatcher
+from auth_service.delivery.outbox import OutboxDispatcher
 from auth_service.main import mailer
 from auth_service.models import NOTICE_EMAIL, VERIFICATION_EMAIL, OutboxEvent, User
+from platform_common.backoff import Backoff
 from platform_common.testing.smtp import self_signed_certificate, smtp_server
 
 SECRET = "s3cret-pass word"

@@ -25,12 +25,13 @@ from auth_service.accounts import users
 from auth_service.config import Settings
 from auth_service.delivery import outbox
 from auth_service.delivery.notes_client import PURGE_PATH, NotesClient
-from auth_service.delivery.outbox import Backoff, OutboxDispatcher
+from auth_service.delivery.outbox import OutboxDispatcher
 from auth_service.errors import UserNotFound
 from auth_service.main import create_app
 from auth_service.models import USER_DELETED, OutboxEvent, SubjectRevocation, User
 from auth_service.oauth.service_tokens import ServiceTokenCache
 from auth_service.security import AccessTokenSigner
+from platform_common.backoff import Backoff
 from platform_common.testing.contract import path_matches
 from platform_common.tokens import AccessTokenVerifier, StaticKeys, parse_jwks
 from tests.conftest import BASE_URL, NOTES, Account, delete_me
@@ -255,18 +256,6 @@ class TestRevocationList:
         listed = {e["sub"] for e in (await client.get("/internal/revocations")).json()["revoked"]}
         assert str(recent) in listed
         assert str(old) not in listed
-
-
-class TestBackoff:
-    def test_doubles_with_jitter_up_to_the_cap(self) -> None:
-        backoff = Backoff(base_seconds=1, cap_seconds=30, rng=random.Random(1))
-        for attempts, ceiling in [(1, 1), (2, 2), (3, 4), (5, 16), (6, 30), (40, 30), (10**6, 30)]:
-            for _ in range(20):
-                assert ceiling / 2 <= backoff.delay(attempts) <= ceiling
-
-    def test_jitter_spreads_retries(self) -> None:
-        backoff = Backoff(base_seconds=1, cap_seconds=30)
-        assert len({backoff.delay(4) for _ in range(10)}) > 1
 
 
 class TestDispatcher:

@@ -12,8 +12,7 @@ class Backoff:
 
     The fixed half guarantees a real pause after every failure; the random half
     spreads replicas and events so they do not hit a recovering service in
-    lockstep. (auth-service's outbox has the same rule in
-    auth_service.delivery.outbox.Backoff, written before this one.)
+    lockstep. Both outboxes (auth-service's and notes-service's) use it.
     """
 
     base_seconds: float

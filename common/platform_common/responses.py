@@ -13,6 +13,12 @@ from pydantic import BaseModel
 Responses = dict[int | str, dict[str, Any]]
 
 
+def header_doc(description: str, type_: str = "string", **schema: Any) -> dict[str, Any]:
+    """A response header as OpenAPI documents it: `{"X-Total-Count":
+    header_doc("Notes matching the filter", "integer")}` in a response's headers."""
+    return {"description": description, "schema": {"type": type_, **schema}}
+
+
 class ErrorDetail(BaseModel):
     """The body of every error but validation errors (422) and OAuth errors."""
 

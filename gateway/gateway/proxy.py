@@ -30,6 +30,7 @@ from gateway.transport import (
     Sender,
     SendError,
 )
+from platform_common.responses import header_doc
 
 # RFC 9110 §9.2.2; only these may be sent twice.
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
@@ -51,10 +52,9 @@ def document_failures(operation: dict[str, object]) -> None:
     if not isinstance(responses, dict):
         return
     retry_after = {
-        "Retry-After": {
-            "description": "Seconds before a replica may answer again (when known)",
-            "schema": {"type": "integer"},
-        }
+        "Retry-After": header_doc(
+            "Seconds before a replica may answer again (when known)", "integer"
+        )
     }
     responses.setdefault(
         "503", documented_error("No replica of the service answers right now", retry_after)

@@ -36,6 +36,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from gateway.errors import documented_error
+from platform_common.responses import header_doc
 
 logger = logging.getLogger(__name__)
 
@@ -218,10 +219,7 @@ def document_quota(operation: dict[str, object]) -> None:
     responses = operation.setdefault("responses", {})
     if not isinstance(responses, dict):
         return
-    headers = {
-        name: {"description": text, "schema": {"type": "string"}}
-        for name, text in _HEADER_DOCS.items()
-    }
+    headers = {name: header_doc(text) for name, text in _HEADER_DOCS.items()}
     for status, response in responses.items():
         if str(status).startswith("2") and isinstance(response, dict):
             response.setdefault("headers", {}).update(headers)
@@ -230,10 +228,7 @@ def document_quota(operation: dict[str, object]) -> None:
         documented_error(
             "Over the consumer's quota (the gateway's RateLimit policy)",
             {
-                "Retry-After": {
-                    "description": "Seconds until the quota is renewed",
-                    "schema": {"type": "integer"},
-                },
+                "Retry-After": header_doc("Seconds until the quota is renewed", "integer"),
                 **headers,
             },
         ),

@@ -1,3 +1,4 @@
+import uuid
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -31,7 +32,7 @@ from notes_service.cursors import (
 )
 from notes_service.deps import DatabaseDep, PurgeClaims, ReaderId, WriterId
 from notes_service.listing import ListQuery, Page
-from notes_service.repository import Row, StoredAnswer
+from notes_service.repository import Database, Row, StoredAnswer
 from notes_service.schemas import (
     CANONICAL_UUID,
     MAX_BIGINT,
@@ -48,6 +49,8 @@ from platform_common.responses import (
     MALFORMED_BODY,
     UNAUTHORIZED,
     ErrorDetail,
+    Responses,
+    header_doc,
 )
 
 NoteId = Annotated[BigSerial, Path()]
@@ -55,9 +58,7 @@ UserId = Annotated[CanonicalUuid, Path(json_schema_extra={"pattern": CANONICAL_U
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorDetail, "description": "Note not found (or not yours)"}
 }
-ETAG_HEADER = {
-    "ETag": {"description": "The note's strong entity tag", "schema": {"type": "string"}}
-}
+ETAG_HEADER = {"ETag": header_doc("The note's strong entity tag")}
 PRECONDITION_FAILED: dict[int | str, dict[str, Any]] = {
     412: {
         "model": ErrorDetail,
@@ -160,15 +161,12 @@ async def read_note(
         201: {
             "headers": {
                 **ETAG_HEADER,
-                "Location": {
-                    "description": "The new note's path, `/notes/{id}`",
-                    "schema": {"type": "string"},
-                },
-                "Idempotent-Replayed": {
-                    "description": "`true` when this is the stored answer to an earlier"
+                "Location": header_doc("The new note's path, `/notes/{id}`"),
+                "Idempotent-Replayed": header_doc(
+                    "`true` when this is the stored answer to an earlier"
                     " request with the same Idempotency-Key",
-                    "schema": {"type": "string", "enum": ["true"]},
-                },
+                    enum=["true"],
+                ),
             }
         },
         409: {
@@ -280,15 +278,12 @@ def _link(request: Request, page: Page) -> str:
     responses={
         200: {
             "headers": {
-                "X-Total-Count": {
-                    "description": "Notes matching the filter; sent when paging by offset",
-                    "schema": {"type": "integer"},
-                },
-                "Link": {
-                    "description": 'RFC 8288 links to the pages around this one: rel="next",'
-                    ' rel="prev"',
-                    "schema": {"type": "string"},
-                },
+                "X-Total-Count": header_doc(
+                    "Notes matching the filter; sent when paging by offset", "integer"
+                ),
+                "Link": header_doc(
+                    'RFC 8288 links to the pages around this one: rel="next", rel="prev"'
+                ),
             }
         },
         422: {
@@ -312,16 +307,20 @@ async def list_notes(
     return Response(body, media_type=JSON, headers=headers)
 
 
+# What a write to one note may answer (PUT, and PATCH with its own 415).
+_UPDATED: Responses = {
+    **NOT_FOUND,
+    **MALFORMED_BODY,
+    **PRECONDITION_FAILED,
+    200: {"headers": ETAG_HEADER},
+}
+
+
 @router.put(
     "/{note_id}",
     operation_id="notes-replace",
     response_model=NoteRead,
-    responses={
-        **NOT_FOUND,
-        **MALFORMED_BODY,
-        **PRECONDITION_FAILED,
-        200: {"headers": ETAG_HEADER},
-    },
+    responses=_UPDATED,
 )
 async def replace_note(
     note_id: NoteId,
@@ -330,14 +329,7 @@ async def replace_note(
     user_id: WriterId,
     if_match: IfMatchHeader = None,
 ) -> Response:
-    row = await service.update_note(
-        db,
-        owner_id=user_id,
-        note_id=note_id,
-        changes=data.model_dump(),
-        if_match=parse_if_match(if_match, note_id),
-    )
-    return _note_response(row)
+    return await _update(db, user_id, note_id, data.model_dump(), if_match)
 
 
 async def _merge_patch_media_type(
@@ -358,10 +350,7 @@ async def _merge_patch_media_type(
     response_model=NoteRead,
     dependencies=[Depends(_merge_patch_media_type)],
     responses={
-        **NOT_FOUND,
-        **MALFORMED_BODY,
-        **PRECONDITION_FAILED,
-        200: {"headers": ETAG_HEADER},
+        **_UPDATED,
         415: {"model": ErrorDetail, "description": "The body is not a JSON Merge Patch"},
     },
     openapi_extra={
@@ -378,11 +367,18 @@ async def patch_note(
     if_match: IfMatchHeader = None,
 ) -> Response:
     """JSON Merge Patch (RFC 7396): the fields given replace the note's; `null` is refused."""
+    return await _update(db, user_id, note_id, data.model_dump(exclude_unset=True), if_match)
+
+
+async def _update(
+    db: Database, user_id: uuid.UUID, note_id: int, changes: dict[str, Any], if_match: str | None
+) -> Response:
+    """What PUT and PATCH do with their changes: the note as it now is."""
     row = await service.update_note(
         db,
         owner_id=user_id,
         note_id=note_id,
-        changes=data.model_dump(exclude_unset=True),
+        changes=changes,
         if_match=parse_if_match(if_match, note_id),
     )
     return _note_response(row)

@@ -57,6 +57,11 @@ def _live() -> list[ColumnElement[bool]]:
     return [PersonalToken.revoked_at.is_(None), PersonalToken.expires_at > func.now()]
 
 
+def _record(session: AsyncSession, kind: str, token: PersonalToken, client: ClientInfo) -> None:
+    """A security event about `token` (its id as the event's session_id, its `sid`)."""
+    events.record(session, type=kind, user_id=token.user_id, client=client, session_id=token.id)
+
+
 def _notice(session: AsyncSession, *, to: str, token: PersonalToken, text: str) -> None:
     shown = f"{token_format.PREFIX}…{token.last_four}"
     notices.queue(
@@ -101,13 +106,7 @@ async def create(
     if client.address:
         # Its creator's address is no news to its owner.
         session.add(PersonalTokenAddress(token_id=row.id, address=client.address))
-    events.record(
-        session,
-        type=events.PERSONAL_TOKEN_CREATED,
-        user_id=user.id,
-        client=client,
-        session_id=row.id,
-    )
+    _record(session, events.PERSONAL_TOKEN_CREATED, row, client)
     expires = row.expires_at.date().isoformat()
     _notice(session, to=user.email, token=row, text=f"was created; it expires on {expires}.")
     await session.commit()
@@ -162,13 +161,7 @@ async def revoke(
     if not revoked:
         raise PersonalTokenNotFound
     for token, email in revoked:
-        events.record(
-            session,
-            type=events.PERSONAL_TOKEN_REVOKED,
-            user_id=token.user_id,
-            client=client,
-            session_id=token.id,
-        )
+        _record(session, events.PERSONAL_TOKEN_REVOKED, token, client)
         _notice(session, to=email, token=token, text="was revoked.")
     await session.commit()
 
@@ -193,13 +186,7 @@ async def revoke_leaked(
         return []
     revoked = await _revoke_where(session, PersonalToken.token_hash.in_(by_hash))
     for token, email in revoked:
-        events.record(
-            session,
-            type=events.PERSONAL_TOKEN_LEAKED,
-            user_id=token.user_id,
-            client=client,
-            session_id=token.id,
-        )
+        _record(session, events.PERSONAL_TOKEN_LEAKED, token, client)
         where = by_hash[token.token_hash].url
         found = f" at {where}" if where else ""
         _notice(
@@ -279,12 +266,8 @@ async def _record_use(
             )
         )
     if new and (known or 0) > 1:
-        events.record(
-            session,
-            type=events.PERSONAL_TOKEN_NEW_ADDRESS,
-            user_id=user.id,
-            client=ClientInfo.of(address, None, None),
-            session_id=token.id,
+        _record(
+            session, events.PERSONAL_TOKEN_NEW_ADDRESS, token, ClientInfo.of(address, None, None)
         )
         _notice(
             session,
@@ -325,13 +308,7 @@ async def notify_expiring(session: AsyncSession) -> int:
         .where(PersonalToken.id.in_(claimed))
     )
     for token, email in rows:
-        events.record(
-            session,
-            type=events.PERSONAL_TOKEN_EXPIRING,
-            user_id=token.user_id,
-            client=events.NO_CLIENT,
-            session_id=token.id,
-        )
+        _record(session, events.PERSONAL_TOKEN_EXPIRING, token, events.NO_CLIENT)
         when = token.expires_at.isoformat(timespec="minutes")
         _notice(session, to=email, token=token, text=f"expires at {when} (UTC).")
     await session.commit()

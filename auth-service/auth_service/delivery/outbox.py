@@ -33,9 +33,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -56,6 +55,7 @@ from auth_service.models import (
     SessionRevocation,
     SubjectRevocation,
 )
+from platform_common.backoff import Backoff
 from platform_common.telemetry import consumer_span
 
 logger = logging.getLogger(__name__)
@@ -70,25 +70,6 @@ KNOWN_KINDS = account_mail.KINDS | {USER_DELETED}
 class UndeliverableEvent(Exception):
     """An event that can never be sent (unknown kind, malformed payload,
     invalid recipient): parked rather than retried."""
-
-
-@dataclass(frozen=True, slots=True)
-class Backoff:
-    """Exponential backoff with "equal jitter": half the delay fixed, half random.
-
-    The fixed half guarantees a real pause after every failure; the random half
-    spreads replicas and events so they do not hit a recovering notes-service
-    in lockstep.
-    """
-
-    base_seconds: float
-    cap_seconds: float
-    rng: random.Random = field(default_factory=random.Random)
-
-    def delay(self, attempts: int) -> float:
-        exponent = min(max(attempts - 1, 0), 62)  # 2**62 · base exceeds any cap
-        ceiling = min(self.cap_seconds, self.base_seconds * 2.0**exponent)
-        return ceiling / 2 + self.rng.uniform(0, ceiling / 2)
 
 
 @dataclass(frozen=True, slots=True)

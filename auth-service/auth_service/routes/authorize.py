@@ -16,6 +16,7 @@ password grant's own throttle (auth_service.oauth.tokens.check_password).
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -24,9 +25,11 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth_service.accounts import amr, events, mfa_challenges, totp
 from auth_service.accounts.emails import login_name
+from auth_service.accounts.events import ClientInfo
 from auth_service.accounts.throttle import LoginAttempt
 from auth_service.deps import ClientInfoDep, HasherDep, SessionDep, StateDep
 from auth_service.errors import (
@@ -136,9 +139,9 @@ async def authorize_step(
     params = {k: v for k, v in fields.items() if k in REQUEST_FIELDS}
     step = fields.get("step")
     if step == "signin":
-        return await _sign_in(request, session, state, hasher, client, fields, params)
+        return await _sign_in(_Step(request, session, state, client, fields, params), hasher)
     if step == "otp":
-        return await _second_factor(request, session, state, client, fields, params)
+        return await _second_factor(_Step(request, session, state, client, fields, params))
     signed_in = await browser_sessions.current(
         session, request.cookies.get(browser_sessions.COOKIE)
     )
@@ -206,33 +209,46 @@ async def _continue(
     return _back_to_app(checked.redirect_uri, {"code": code}, state, checked.state)
 
 
-async def _sign_in(
-    request: Request,
-    session: SessionDep,
-    state: AuthState,
-    hasher: HasherDep,
-    client: ClientInfoDep,
-    fields: dict[str, str],
-    params: dict[str, str],
-) -> Response:
+@dataclass(frozen=True, slots=True)
+class _Step:
+    """A sign-in step posted by the pages: the request, its form's fields and
+    the authorization request's parameters among them."""
+
+    request: Request
+    session: AsyncSession
+    state: AuthState
+    client: ClientInfo
+    fields: dict[str, str]
+    params: dict[str, str]
+
+
+async def _checked(step: _Step) -> AuthorizationRequest | Response:
+    """The authorization request the step carries, or, if it is not one, what
+    the flow answers such a request (an error page or a redirect back)."""
     try:
-        checked = await authorization.check_request(session, params)
+        return await authorization.check_request(step.session, step.params)
     except (NoRedirect, RedirectError):
-        return await _continue(request, session, state, params, signed_in=None)
-    email = fields.get("email", "")
-    attempt = LoginAttempt(account=login_name(email), address=client.address or "unknown")
-    policy = state.token_policy
+        return await _continue(step.request, step.session, step.state, step.params, signed_in=None)
+
+
+async def _sign_in(step: _Step, hasher: HasherDep) -> Response:
+    checked = await _checked(step)
+    if isinstance(checked, Response):
+        return checked
+    email = step.fields.get("email", "")
+    attempt = LoginAttempt(account=login_name(email), address=step.client.address or "unknown")
+    policy = step.state.token_policy
     try:
         password = await tokens.check_password(
-            session,
+            step.session,
             attempt=attempt,
-            password=fields.get("password", ""),
+            password=step.fields.get("password", ""),
             policy=policy,
             hasher=hasher,
-            client=client,
+            client=step.client,
         )
         user = await tokens.lock_for_login(
-            session,
+            step.session,
             user_id=password.user_id,
             verified_hash=password.verified_hash,
             upgraded_hash=password.upgraded_hash,
@@ -240,66 +256,59 @@ async def _sign_in(
         )
     except LoginThrottled as throttled:
         wait = throttled.retry_after
-        page = _page(
-            request,
+        return _page(
+            step.request,
             "signin.html",
             checked,
             email=email,
             status_code=429,
+            retry_after=wait,
             error=f"Too many attempts; try again in {wait} s.",
         )
-        page.headers["Retry-After"] = str(wait)
-        return page
     except ServerBusy:
         busy = "Too busy right now; try again in a moment."
-        return _page(request, "signin.html", checked, email=email, status_code=503, error=busy)
+        return _page(step.request, "signin.html", checked, email=email, status_code=503, error=busy)
     except InvalidGrant as refused:
         message = BAD_CREDENTIALS if refused.message == BAD_CREDENTIALS else refused.message
-        return _page(request, "signin.html", checked, email=email, status_code=400, error=message)
-    await tokens.record_login(session, password, policy=policy)
-    if await totp.is_enabled(session, user_id=user.id):
+        return _page(
+            step.request, "signin.html", checked, email=email, status_code=400, error=message
+        )
+    await tokens.record_login(step.session, password, policy=policy)
+    if await totp.is_enabled(step.session, user_id=user.id):
         mfa_token = mfa_challenges.start(
-            session,
+            step.session,
             user_id=user.id,
             token_version=user.token_version,
             purpose=mfa_challenges.SIGN_IN_PAGE,
         )
-        await session.commit()
-        return _page(request, "signin_otp.html", checked, mfa_token=mfa_token)
-    return await _signed_in(request, session, state, client, user, checked, params)
+        await step.session.commit()
+        return _page(step.request, "signin_otp.html", checked, mfa_token=mfa_token)
+    return await _signed_in(step, user, checked)
 
 
-async def _second_factor(
-    request: Request,
-    session: SessionDep,
-    state: AuthState,
-    client: ClientInfoDep,
-    fields: dict[str, str],
-    params: dict[str, str],
-) -> Response:
+async def _second_factor(step: _Step) -> Response:
     """The sign-in's second step: the code for the mfa_token the password gave."""
-    try:
-        checked = await authorization.check_request(session, params)
-    except (NoRedirect, RedirectError):
-        return await _continue(request, session, state, params, signed_in=None)
-    token = fields.get("mfa_token", "")
+    checked = await _checked(step)
+    if isinstance(checked, Response):
+        return checked
+    token = step.fields.get("mfa_token", "")
     purpose = mfa_challenges.SIGN_IN_PAGE
-    challenge = await mfa_challenges.find(session, token=token, purpose=purpose)
+    challenge = await mfa_challenges.find(step.session, token=token, purpose=purpose)
     if challenge is None:
-        return _page(request, "signin.html", checked, status_code=400, error=SIGN_IN_EXPIRED)
+        return _page(step.request, "signin.html", checked, status_code=400, error=SIGN_IN_EXPIRED)
     try:
         method = await totp.verify_second_factor(
-            session,
+            step.session,
             user_id=challenge.user_id,
-            code=fields.get("otp", ""),
-            policy=state.token_policy.mfa,
-            client=client,
+            code=step.fields.get("otp", ""),
+            policy=step.state.token_policy.mfa,
+            client=step.client,
         )
     except InvalidSecondFactor as refused:
-        await mfa_challenges.fail(session, token=token)
-        await session.commit()
+        await mfa_challenges.fail(step.session, token=token)
+        await step.session.commit()
         return _page(
-            request,
+            step.request,
             "signin_otp.html",
             checked,
             mfa_token=token,
@@ -308,62 +317,57 @@ async def _second_factor(
         )
     except TooManyRequests as throttled:
         wait = throttled.retry_after or 1
-        page = _page(
-            request,
+        return _page(
+            step.request,
             "signin_otp.html",
             checked,
             mfa_token=token,
             status_code=429,
+            retry_after=wait,
             error=f"Too many codes tried; try again in {wait} s.",
         )
-        page.headers["Retry-After"] = str(wait)
-        return page
-    spent = await mfa_challenges.spend(session, token=token, purpose=purpose)
+    spent = await mfa_challenges.spend(step.session, token=token, purpose=purpose)
     if spent is None:
-        await session.rollback()
-        return _page(request, "signin.html", checked, status_code=400, error=SIGN_IN_EXPIRED)
+        await step.session.rollback()
+        return _page(step.request, "signin.html", checked, status_code=400, error=SIGN_IN_EXPIRED)
     try:
         user = await tokens.lock_for_login(
-            session,
+            step.session,
             user_id=spent.user_id,
             verified_hash=None,
             upgraded_hash=None,
-            policy=state.token_policy,
+            policy=step.state.token_policy,
             token_version=spent.token_version,
         )
     except InvalidGrant as refused:
-        return _page(request, "signin.html", checked, status_code=400, error=refused.message)
-    return await _signed_in(
-        request, session, state, client, user, checked, params, amr.with_second_factor(method)
-    )
+        return _page(step.request, "signin.html", checked, status_code=400, error=refused.message)
+    return await _signed_in(step, user, checked, amr.with_second_factor(method))
 
 
 async def _signed_in(
-    request: Request,
-    session: SessionDep,
-    state: AuthState,
-    client: ClientInfoDep,
+    step: _Step,
     user: User,
     checked: AuthorizationRequest,
-    params: dict[str, str],
     methods: tuple[str, ...] = amr.PASSWORD_ONLY,
 ) -> Response:
     """A sign-in done (the user's row locked): the browser's session starts
     and the flow goes on."""
     now = datetime.now(UTC)
     cookie, browser_session_id = browser_sessions.start(
-        session, user=user, auth_time=now, amr=methods
+        step.session, user=user, auth_time=now, amr=methods
     )
     events.record(
-        session,
+        step.session,
         type=events.LOGIN_SUCCEEDED,
         user_id=user.id,
-        client=client,
+        client=step.client,
         client_id=checked.client_id,
     )
-    await session.commit()
+    await step.session.commit()
     signed_in = SignedIn(browser_session_id, user, now, methods)
-    response = await _continue(request, session, state, params, signed_in=signed_in)
+    response = await _continue(
+        step.request, step.session, step.state, step.params, signed_in=signed_in
+    )
     response.set_cookie(
         browser_sessions.COOKIE,
         cookie,
@@ -371,7 +375,7 @@ async def _signed_in(
         path="/auth",
         httponly=True,
         samesite="lax",
-        secure=state.secure_cookies,
+        secure=step.state.secure_cookies,
     )
     return response
 
@@ -410,9 +414,11 @@ def _page(
     checked: AuthorizationRequest,
     *,
     status_code: int = 200,
+    retry_after: int | None = None,
     **context: Any,
 ) -> Response:
-    """A page of the flow, with a fresh CSRF token in its form and its cookie."""
+    """A page of the flow, with a fresh CSRF token in its form and its cookie
+    (and Retry-After, seconds, for a refusal to try again so soon)."""
     csrf_token = secrets.token_urlsafe(32)
     response = templates.TemplateResponse(
         request,
@@ -435,6 +441,8 @@ def _page(
         samesite="strict",
         secure=_secure_cookies(request),
     )
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
     return response
 
 

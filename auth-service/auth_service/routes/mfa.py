@@ -2,10 +2,18 @@
 disabling (auth_service.accounts.totp). Sign-in with it is the token
 endpoint's (mfa_required, the mfa-otp grant) and the sign-in page's."""
 
-from fastapi import APIRouter, Response, status
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response, status
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth_service.accounts import totp, users
+from auth_service.accounts.events import ClientInfo
 from auth_service.deps import ClientInfoDep, CurrentUser, HasherDep, PolicyDep, SessionDep
+from auth_service.models import User
+from auth_service.oauth.tokens import TokenPolicy
 from auth_service.routes.shared import (
     HASHING_BUSY,
     NO_STORE,
@@ -17,6 +25,26 @@ from auth_service.schemas import RecoveryCodes, TotpCode, TotpDisable, TotpEnrol
 from platform_common.responses import MALFORMED_BODY, UNAUTHORIZED, Responses
 
 router = APIRouter(prefix="/auth/me/mfa", tags=["mfa"])
+
+
+@dataclass(frozen=True, slots=True)
+class _Caller:
+    """A person acting on their own second factor, with what every such act
+    needs (one dependency instead of the same four in each route)."""
+
+    user: User
+    session: AsyncSession
+    policy: TokenPolicy
+    client: ClientInfo
+
+
+async def _caller(
+    user: CurrentUser, session: SessionDep, policy: PolicyDep, client: ClientInfoDep
+) -> _Caller:
+    return _Caller(user, session, policy, client)
+
+
+MfaCaller = Annotated[_Caller, Depends(_caller)]
 CODE_CHECKED: Responses = {
     **MALFORMED_BODY,
     **UNAUTHORIZED,
@@ -62,19 +90,10 @@ async def start_totp_enrolment(
     responses={**CODE_CHECKED, **documented(409, "No TOTP enrolment to confirm")},
 )
 async def confirm_totp_enrolment(
-    data: TotpCode,
-    user: CurrentUser,
-    session: SessionDep,
-    policy: PolicyDep,
-    client: ClientInfoDep,
-    response: Response,
+    data: TotpCode, me: MfaCaller, response: Response
 ) -> RecoveryCodes:
     """Turn TOTP on with a code of the new authenticator: 10 recovery codes, shown once."""
-    response.headers.update(NO_STORE)
-    codes = await totp.confirm_enrolment(
-        session, user=user, code=data.code, policy=policy.mfa, client=client
-    )
-    return RecoveryCodes(recovery_codes=codes)
+    return await _recovery_codes(totp.confirm_enrolment, data, me, response)
 
 
 @router.post(
@@ -84,19 +103,10 @@ async def confirm_totp_enrolment(
     responses=CODE_CHECKED,
 )
 async def regenerate_recovery_codes(
-    data: TotpCode,
-    user: CurrentUser,
-    session: SessionDep,
-    policy: PolicyDep,
-    client: ClientInfoDep,
-    response: Response,
+    data: TotpCode, me: MfaCaller, response: Response
 ) -> RecoveryCodes:
     """New recovery codes for a current TOTP code; the old ones stop working."""
-    response.headers.update(NO_STORE)
-    codes = await totp.regenerate_recovery_codes(
-        session, user=user, code=data.code, policy=policy.mfa, client=client
-    )
-    return RecoveryCodes(recovery_codes=codes)
+    return await _recovery_codes(totp.regenerate_recovery_codes, data, me, response)
 
 
 @router.post(
@@ -111,20 +121,27 @@ async def regenerate_recovery_codes(
         **HASHING_BUSY,
     },
 )
-async def disable_totp(
-    data: TotpDisable,
-    user: CurrentUser,
-    session: SessionDep,
-    hasher: HasherDep,
-    policy: PolicyDep,
-    client: ClientInfoDep,
-) -> None:
+async def disable_totp(data: TotpDisable, me: MfaCaller, hasher: HasherDep) -> None:
     """Turn TOTP off: the current password and a code (TOTP or recovery)."""
     await users.check_current_password(
-        session,
-        user=user,
+        me.session,
+        user=me.user,
         password=data.current_password,
         hasher=hasher,
-        limit=policy.login_limits.per_account_address,
+        limit=me.policy.login_limits.per_account_address,
     )
-    await totp.disable(session, user=user, code=data.code, policy=policy.mfa, client=client)
+    await totp.disable(
+        me.session, user=me.user, code=data.code, policy=me.policy.mfa, client=me.client
+    )
+
+
+async def _recovery_codes(
+    issue: Callable[..., Awaitable[list[str]]], data: TotpCode, me: _Caller, response: Response
+) -> RecoveryCodes:
+    """What confirming an enrolment and regenerating answer: new recovery
+    codes from `issue` (a totp function), never to be cached."""
+    response.headers.update(NO_STORE)
+    codes = await issue(
+        me.session, user=me.user, code=data.code, policy=me.policy.mfa, client=me.client
+    )
+    return RecoveryCodes(recovery_codes=codes)
