@@ -14,12 +14,13 @@ from fastapi import FastAPI
 
 from auth_service.delivery.notes_client import PURGE_PATH as NOTES_PURGE_PATH
 from auth_service.delivery.notes_client import NotesClient
-from auth_service.delivery.outbox import Backoff, OutboxDispatcher
+from auth_service.delivery.outbox import OutboxDispatcher
 from auth_service.delivery.purge_client import PurgeError
 from auth_service.delivery.webhooks_client import PURGE_PATH, WebhooksClient
 from auth_service.main import WEBHOOKS_PURGE_AUDIENCE, WEBHOOKS_PURGE_SCOPE
 from auth_service.oauth.service_tokens import ServiceTokenCache
 from auth_service.security import AccessTokenSigner
+from platform_common.backoff import Backoff
 from platform_common.testing.contract import Contract
 from platform_common.tokens import AccessTokenVerifier, StaticKeys, parse_jwks
 from tests.conftest import BASE_URL, NOTES, NOTES_URL
