@@ -36,6 +36,7 @@ from auth_service.routes.auth import internal_router, router, users_router
 from auth_service.routes.authorize import router as authorize_router
 from auth_service.routes.clients import router as clients_router
 from auth_service.routes.mfa import router as mfa_router
+from auth_service.routes.notices import internal_router as notices_internal
 from auth_service.routes.oidc import router as oidc_router
 from auth_service.routes.personal_tokens import admin_router as personal_tokens_admin_router
 from auth_service.routes.personal_tokens import internal_router as personal_tokens_internal
@@ -384,6 +385,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             well_known_router,
             internal_router,
             personal_tokens_internal,
+            notices_internal,
         ],
         trusted_proxies=settings.trusted_proxies,
         drain_seconds=settings.shutdown_drain_seconds,
@@ -398,7 +400,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # personal access tokens (/auth/me/tokens, /auth/personal-tokens).
         # 3.0.0: stable operation ids (`auth-token`, `me-read`...), FastAPI's
         # generated ones renamed (docs/architecture.md, "Operation ids").
-        version="3.0.0",
+        # 3.1.0: POST /internal/users/{user_id}/notices (scope notices:send).
+        version="3.1.0",
         description="Users, registration, login and every token of the notes platform.",
         lifespan=lifespan,
         exception_handlers={

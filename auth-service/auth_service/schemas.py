@@ -304,6 +304,14 @@ class Accepted(BaseModel):
     detail: str
 
 
+class NoticeRequest(BaseModel):
+    """A notice a service mails a user (POST /internal/users/{user_id}/notices):
+    one header line for the subject (no CR/LF), a bounded plain-text body."""
+
+    subject: Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\r\n\x00]*$")]
+    text: Annotated[str, Field(min_length=1, max_length=4000, pattern=r"^[^\x00]*$")]
+
+
 class RegistrationAccepted(BaseModel):
     """The answer to every valid registration, the address taken or not."""
 

@@ -45,6 +45,7 @@ REPORTS_INTROSPECTOR = "reports-introspector"
 NO_USERNAME_INTROSPECTOR = "anonymous-introspector"
 REPORTS_CLIENT = "reports-service"
 LEAK_REPORTER = "secret-scanner"
+NOTICES_CLIENT = "webhooks-service"
 CLIENT_SECRET = "client-secret-0123456789"
 # Committed (not rolled back) rows use this domain so the tests can remove them.
 COMMITTED_DOMAIN = "committed.example.com"
@@ -126,6 +127,9 @@ def settings(database_url: str, keys_dir: Path) -> Settings:
             NO_USERNAME_INTROSPECTOR: introspector(["introspect"], ["notes-platform"]),
             REPORTS_CLIENT: ClientConfig.model_validate(
                 {"secret": CLIENT_SECRET, "scopes": ["reports:read"], "audience": "reports-service"}
+            ),
+            NOTICES_CLIENT: ClientConfig.model_validate(
+                {"secret": CLIENT_SECRET, "scopes": ["notices:send"], "audience": "notes-platform"}
             ),
             LEAK_REPORTER: ClientConfig.model_validate(
                 {

@@ -40,6 +40,9 @@ WEBHOOKS = "webhooks"
 # publisher sends events, auth-service's outbox purges a deleted account.
 WEBHOOKS_PUBLISH = "webhooks:publish"
 WEBHOOKS_PURGE = "webhooks:purge"
+# Service scope of auth-service's internal notices route: webhooks-service
+# mails the owner of an endpoint it disabled (auth-service alone knows the address).
+NOTICES_SEND = "notices:send"
 
 # What each scope allows, as the OpenAPI documents' security scheme says it.
 DESCRIPTIONS: Mapping[str, str] = {
@@ -54,6 +57,8 @@ DESCRIPTIONS: Mapping[str, str] = {
     WEBHOOKS_PUBLISH: "Send note changes to webhooks-service (notes-service's publisher only)",
     WEBHOOKS_PURGE: "Delete every webhook endpoint of a deleted account"
     " (auth-service's outbox only)",
+    NOTICES_SEND: "Mail a notice to a user's address through auth-service's outbox"
+    " (webhooks-service only)",
     OPENID: "Know who you are (OpenID Connect): your account id at /auth/userinfo, "
     "with your email address and name where `email` and `profile` are granted too",
 }

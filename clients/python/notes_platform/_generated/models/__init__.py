@@ -162,6 +162,7 @@ from .notes_read_response_504 import NotesReadResponse504
 from .notes_replace_response_429 import NotesReplaceResponse429
 from .notes_replace_response_503 import NotesReplaceResponse503
 from .notes_replace_response_504 import NotesReplaceResponse504
+from .notice_request import NoticeRequest
 from .o_auth_error_body import OAuthErrorBody
 from .openid_configuration_response_429 import OpenidConfigurationResponse429
 from .openid_configuration_response_503 import OpenidConfigurationResponse503
@@ -417,6 +418,7 @@ __all__ = (
     "NotesReplaceResponse429",
     "NotesReplaceResponse503",
     "NotesReplaceResponse504",
+    "NoticeRequest",
     "OAuthErrorBody",
     "OpenidConfigurationResponse429",
     "OpenidConfigurationResponse503",
