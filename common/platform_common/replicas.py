@@ -18,6 +18,8 @@ from typing import Any
 
 import httpx
 
+from platform_common.telemetry import inject_trace_context
+
 
 def split_urls(value: str | Sequence[str]) -> list[str]:
     """The URLs a setting names: a JSON list, or comma-separated; blanks dropped."""
@@ -97,3 +99,11 @@ def replica_client(urls: str | Sequence[str], **options: Any) -> httpx.AsyncClie
     if not replicas:
         raise ValueError("no URL given")
     return httpx.AsyncClient(base_url=replicas[0], transport=replica_transport(replicas), **options)
+
+
+def internal_client(urls: str, *, timeout: float) -> httpx.AsyncClient:
+    """A client of another service: every replica in turn, no proxy from the
+    environment, and each call continues the current trace."""
+    return replica_client(
+        urls, timeout=timeout, trust_env=False, event_hooks={"request": [inject_trace_context]}
+    )

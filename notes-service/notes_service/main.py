@@ -6,7 +6,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import asyncpg
-import httpx
 from fastapi import FastAPI, Request
 
 from notes_service.config import Settings, get_settings
@@ -14,13 +13,12 @@ from notes_service.errors import asyncpg_error_handler
 from notes_service.publisher import Publisher
 from notes_service.repository import Database, create_pool
 from notes_service.routes import internal_router, router
-from notes_service.service_token import ServiceToken
 from notes_service.webhooks_client import PUBLISH_SCOPE, WebhooksClient
 from platform_common.app import create_service_app, uvicorn_factory
 from platform_common.background import background_task
 from platform_common.backoff import Backoff
-from platform_common.replicas import replica_client
-from platform_common.telemetry import inject_trace_context
+from platform_common.replicas import internal_client
+from platform_common.service_token import ServiceToken
 from platform_common.verification import build_remote_verifier
 
 SERVICE = "notes-service"
@@ -43,14 +41,6 @@ async def _database_ready(database: Database) -> dict[str, object]:
     except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError) as exc:
         return {"ok": False, "error": type(exc).__name__}
     return {"ok": True}
-
-
-def internal_client(urls: str, *, timeout: float) -> httpx.AsyncClient:
-    """A client of another service: every replica in turn (platform_common.replicas),
-    no proxy from the environment, and each call continues the current trace."""
-    return replica_client(
-        urls, timeout=timeout, trust_env=False, event_hooks={"request": [inject_trace_context]}
-    )
 
 
 @asynccontextmanager

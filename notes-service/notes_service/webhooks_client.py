@@ -14,7 +14,7 @@ import httpx
 
 from notes_service.events import wire_data
 from notes_service.repository import ClaimedEvent
-from notes_service.service_token import ServiceToken, TokenError
+from platform_common.service_token import ServiceToken, TokenError
 
 EVENTS_PATH = "/internal/events"
 MAX_EVENTS_PER_CALL = 500

@@ -21,15 +21,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from notes_service import service
 from notes_service.events import wire_data
-from notes_service.main import internal_client
 from notes_service.models import OutboxEvent
 from notes_service.publisher import Publisher
 from notes_service.repository import Database
 from notes_service.schemas import NoteWrite
-from notes_service.service_token import GRANT_PATH, ServiceToken
 from notes_service.webhooks_client import EVENTS_PATH, WebhooksClient
 from platform_common import telemetry
 from platform_common.backoff import Backoff
+from platform_common.replicas import internal_client
+from platform_common.service_token import GRANT_PATH, ServiceToken
 from platform_common.testing.contract import Contract
 
 WEBHOOKS = Contract("webhooks-service", "http://webhooks.test")

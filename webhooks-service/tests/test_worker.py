@@ -1,4 +1,5 @@
 import asyncio
+import contextlib
 import json
 import secrets
 import uuid
@@ -6,16 +7,23 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
+import respx
+from pydantic import SecretStr
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from standardwebhooks.webhooks import Webhook
 from starlette.responses import Response
 
+from platform_common.replicas import internal_client
+from platform_common.service_token import GRANT_PATH, ServiceToken
+from platform_common.testing.contract import Contract
 from tests.receiver import Receiver, running_receiver
 from webhooks_service.addresses import AddressPolicy, system_resolver
 from webhooks_service.ingest import ingest_events
 from webhooks_service.models import Attempt, Delivery, Endpoint
+from webhooks_service.notices import NOTICES_PATH, NOTICES_SCOPE, NoticesClient, OwnerNotifier
 from webhooks_service.retries import RetrySchedule
 from webhooks_service.schemas import IncomingEvent
 from webhooks_service.secrets import new_secret
@@ -469,3 +477,175 @@ class TestRunForever:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
         await worker.count_pending()
+
+
+AUTH = Contract("auth-service", "http://auth.test")
+NOTICES_SECRET = "notices-secret-for-tests"
+
+
+class AuthService:
+    """auth-service's token grant and notices route (respx, checked against its
+    committed document), with the notices it got; `answers` go first, then 202."""
+
+    def __init__(self, mock: respx.MockRouter) -> None:
+        self.notices: list[tuple[str, dict[str, Any]]] = []
+        self.answers: list[httpx.Response | Exception] = []
+        AUTH.route_template(mock, "POST", GRANT_PATH).side_effect = self._token
+        AUTH.route_template(mock, "POST", NOTICES_PATH).side_effect = self._notice
+
+    def _token(self, request: httpx.Request) -> httpx.Response:
+        form = dict(httpx.QueryParams(request.content.decode()))
+        assert form["scope"] == "notices:send"
+        assert form["client_secret"] == NOTICES_SECRET
+        body = {
+            "access_token": "t",
+            "token_type": "bearer",
+            "expires_in": 300,
+            "scope": "notices:send",
+        }
+        return AUTH.response("POST", GRANT_PATH, status=200, json=body)
+
+    def _notice(self, request: httpx.Request) -> httpx.Response:
+        assert request.headers["authorization"] == "Bearer t"
+        body = json.loads(request.content)
+        AUTH.validate_request("POST", NOTICES_PATH, body)
+        if self.answers:
+            answer = self.answers.pop(0)
+            if isinstance(answer, Exception):
+                raise answer
+            return answer
+        self.notices.append((request.url.path, body))
+        return AUTH.response("POST", NOTICES_PATH, status=202, json={"detail": "Notice queued"})
+
+
+@contextlib.asynccontextmanager
+async def notifier_for(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[tuple[OwnerNotifier, AuthService]]:
+    """A notifier, and auth-service mocked (every other HTTP call is refused meanwhile)."""
+    async with internal_client(AUTH.base_url, timeout=5) as http:
+        token = ServiceToken(
+            http,
+            client_id="webhooks-service",
+            client_secret=SecretStr(NOTICES_SECRET),
+            scope=NOTICES_SCOPE,
+        )
+        notifier = OwnerNotifier(
+            sessionmaker, NoticesClient(http, token=token), disable_after=timedelta(days=5)
+        )
+        with respx.mock(assert_all_called=False) as mock:
+            yield notifier, AuthService(mock)
+
+
+@pytest.fixture
+async def notifier(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[tuple[OwnerNotifier, AuthService]]:
+    async with notifier_for(sessionmaker) as made:
+        yield made
+
+
+async def pending(sessionmaker: async_sessionmaker[AsyncSession], endpoint: Endpoint) -> bool:
+    async with sessionmaker() as session:
+        stored = await session.get(Endpoint, endpoint.id)
+        assert stored is not None
+        return stored.notify_pending
+
+
+async def disabled_endpoint(
+    sessionmaker: async_sessionmaker[AsyncSession], reason: str
+) -> Endpoint:
+    """An endpoint the service disabled, its owner not yet told."""
+    return await add_endpoint(
+        sessionmaker,
+        "https://gone.example/hook",
+        enabled=False,
+        disabled_reason=reason,
+        notify_pending=True,
+    )
+
+
+class TestOwnerNotices:
+    async def test_a_410_mails_the_owner_once(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        receiver: Receiver,
+        make_worker: Workers,
+    ) -> None:
+        endpoint = await add_endpoint(sessionmaker, receiver.url)
+        await publish(sessionmaker, endpoint.owner_id, a_note(), 1)
+        receiver.answers = [Response(status_code=410)]
+        await make_worker().run_once()  # real HTTP to the receiver, before respx mocks
+        assert await pending(sessionmaker, endpoint)
+        async with notifier_for(sessionmaker) as (owners, auth):
+            assert await owners.run_once() == 1
+            assert await owners.run_once() == 0
+        [(path, body)] = auth.notices
+        assert path == f"/internal/users/{endpoint.owner_id}/notices"
+        assert receiver.url in body["subject"]
+        assert receiver.url in body["text"]
+        assert "410 Gone" in body["text"]
+        assert not await pending(sessionmaker, endpoint)
+
+    async def test_failing_for_five_days_mails_the_owner(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        receiver: Receiver,
+        make_worker: Workers,
+    ) -> None:
+        endpoint = await add_endpoint(
+            sessionmaker, receiver.url, failing_since=datetime.now(UTC) - timedelta(days=6)
+        )
+        await publish(sessionmaker, endpoint.owner_id, a_note(), 1)
+        receiver.answers = [Response(status_code=500)]
+        await make_worker().run_once()
+        async with notifier_for(sessionmaker) as (owners, auth):
+            assert await owners.run_once() == 1
+        [(_, body)] = auth.notices
+        assert "failed for 5 days" in body["text"]
+        assert not await pending(sessionmaker, endpoint)
+
+    async def test_a_notice_survives_auth_service_refusing_or_away(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        notifier: tuple[OwnerNotifier, AuthService],
+    ) -> None:
+        owners, auth = notifier
+        endpoint = await disabled_endpoint(sessionmaker, "gone")
+        auth.answers = [
+            httpx.Response(503, json={"detail": "draining"}),
+            httpx.ConnectError("refused"),
+        ]
+        assert await owners.run_once() == 0
+        assert await pending(sessionmaker, endpoint)
+        assert await owners.run_once() == 0
+        assert await pending(sessionmaker, endpoint)
+        assert await owners.run_once() == 1
+        assert len(auth.notices) == 1
+        assert not await pending(sessionmaker, endpoint)
+
+    async def test_an_unknown_owner_ends_the_notice(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        notifier: tuple[OwnerNotifier, AuthService],
+    ) -> None:
+        owners, auth = notifier
+        endpoint = await disabled_endpoint(sessionmaker, "gone")
+        auth.answers = [
+            AUTH.response("POST", NOTICES_PATH, status=404, json={"detail": "User not found"})
+        ]
+        assert await owners.run_once() == 1
+        assert not await pending(sessionmaker, endpoint)
+
+    async def test_a_round_is_bounded(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        notifier: tuple[OwnerNotifier, AuthService],
+    ) -> None:
+        owners, auth = notifier
+        owners.batch_size = 2
+        for _ in range(3):
+            await disabled_endpoint(sessionmaker, "failing")
+        assert await owners.run_once() == 2
+        assert await owners.run_once() == 1
+        assert len(auth.notices) == 3

@@ -1,7 +1,7 @@
 from functools import lru_cache
 from typing import Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from platform_common.settings import BackendSettings
@@ -61,6 +61,13 @@ class Settings(VerifierSettings, BackendSettings):
     delivery_retention_days: int = Field(default=30, ge=1)
     # Endpoints a person may have.
     max_endpoints_per_user: int = Field(default=20, ge=1)
+    # Mailing the owner of an endpoint the service disabled
+    # (webhooks_service.notices): auth-service's notices route, with this
+    # client's token (client credentials, scope notices:send). No secret: no
+    # notices sent, each stays pending until one is set.
+    auth_url: str = "http://127.0.0.1:8001"
+    notices_client_id: str = "webhooks-service"
+    notices_client_secret: SecretStr | None = None
 
     @model_validator(mode="after")
     def _lease_outlasts_an_attempt(self) -> Self:

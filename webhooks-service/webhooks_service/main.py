@@ -12,9 +12,12 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from platform_common.app import create_service_app, uvicorn_factory
 from platform_common.background import background_task
 from platform_common.database import create_database_engine
+from platform_common.replicas import internal_client
+from platform_common.service_token import ServiceToken
 from platform_common.verification import build_remote_verifier
 from webhooks_service.addresses import AddressPolicy
 from webhooks_service.config import Settings, get_settings
+from webhooks_service.notices import NOTICES_SCOPE, NoticesClient, OwnerNotifier
 from webhooks_service.retries import RetrySchedule
 from webhooks_service.routes import internal_router, router
 from webhooks_service.sender import Sender
@@ -22,6 +25,8 @@ from webhooks_service.state import WebhooksState
 from webhooks_service.worker import DeliveryWorker
 
 SERVICE = "webhooks-service"
+# A notice call (and the token grant before it) is given this long.
+NOTICE_TIMEOUT_SECONDS = 10.0
 
 
 async def readiness(request: Request) -> dict[str, Any]:
@@ -55,6 +60,28 @@ def delivery_worker(settings: Settings, state: WebhooksState, sender: Sender) ->
     )
 
 
+@asynccontextmanager
+async def owner_notifier(
+    settings: Settings, state: WebhooksState
+) -> AsyncIterator[OwnerNotifier | None]:
+    """Who mails the owners of disabled endpoints; None without a client secret."""
+    if settings.notices_client_secret is None:
+        yield None
+        return
+    async with internal_client(settings.auth_url, timeout=NOTICE_TIMEOUT_SECONDS) as http:
+        token = ServiceToken(
+            http,
+            client_id=settings.notices_client_id,
+            client_secret=settings.notices_client_secret,
+            scope=NOTICES_SCOPE,
+        )
+        yield OwnerNotifier(
+            state.sessionmaker,
+            NoticesClient(http, token=token),
+            disable_after=timedelta(seconds=settings.disable_after_seconds),
+        )
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
@@ -84,9 +111,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             async with (
                 remote.polling(),
+                owner_notifier(settings, state) as notifier,
                 background_task(worker.run_forever() if enabled else None, name="deliveries"),
                 background_task(
-                    worker.housekeeping_forever(retention=retention) if enabled else None,
+                    worker.housekeeping_forever(retention=retention, notifier=notifier)
+                    if enabled
+                    else None,
                     name="webhooks-housekeeping",
                 ),
             ):

@@ -30,6 +30,10 @@ FAILED = "failed"
 
 class Endpoint(Base):
     __tablename__ = "endpoints"
+    # What housekeeping looks for: owners still to be told of a disabling.
+    __table_args__ = (
+        Index("ix_endpoints_notify_pending", "id", postgresql_where=text("notify_pending")),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     owner_id: Mapped[uuid.UUID] = mapped_column(index=True)
@@ -47,6 +51,8 @@ class Endpoint(Base):
     previous_secret_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # The first failed attempt since the last success.
     failing_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Disabled by the service and its owner not yet told (webhooks_service.notices).
+    notify_pending: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 

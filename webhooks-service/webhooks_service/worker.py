@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from platform_common.telemetry import PROPAGATOR, consumer_span
 from webhooks_service import metrics
 from webhooks_service.models import DELIVERED, FAILED, PENDING, Attempt, Delivery, Endpoint, Event
+from webhooks_service.notices import OwnerNotifier
 from webhooks_service.retries import RetrySchedule
 from webhooks_service.secrets import signature_header
 from webhooks_service.sender import Outcome, Sender
@@ -285,7 +286,7 @@ class DeliveryWorker:
         disabled = await session.scalar(
             update(Endpoint)
             .where(endpoint.c.id == endpoint_id, endpoint.c.enabled)
-            .values(enabled=False, disabled_reason=reason, updated_at=now)
+            .values(enabled=False, disabled_reason=reason, notify_pending=True, updated_at=now)
             .returning(endpoint.c.owner_id)
         )
         if disabled is not None:
@@ -322,14 +323,22 @@ class DeliveryWorker:
             await session.commit()
 
     async def housekeeping_forever(
-        self, *, retention: timedelta, interval: float = 5.0, tidy_every: float = 3600.0
+        self,
+        *,
+        retention: timedelta,
+        notifier: OwnerNotifier | None = None,
+        interval: float = 5.0,
+        tidy_every: float = 3600.0,
     ) -> None:
-        """The pending gauges every `interval`; old deliveries tidied every `tidy_every`."""
+        """The pending gauges and the owners' notices (when a `notifier` is
+        given) every `interval`; old deliveries tidied every `tidy_every`."""
         loop = asyncio.get_running_loop()
         next_tidy = loop.time()
         while True:
             try:
                 await self.count_pending()
+                if notifier is not None:
+                    await notifier.run_once()
                 if loop.time() >= next_tidy:
                     await self.tidy(retention)
                     next_tidy = loop.time() + tidy_every

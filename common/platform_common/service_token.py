@@ -1,4 +1,4 @@
-"""notes-service's own access token, from auth-service's client-credentials grant.
+"""A service's own access token, from auth-service's client-credentials grant.
 
 Contract: `POST /auth/token` (form: `grant_type=client_credentials`,
 `client_id`, `client_secret`, `scope`) → 200 `{access_token, token_type,
