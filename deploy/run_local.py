@@ -60,6 +60,11 @@ MULTIPROCESS_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 # is made afresh for each run, the same for every process it starts.
 PUBLISHER_CLIENT_ID = "notes-service"
 PUBLISHER_SECRET = secrets.token_urlsafe(32)
+# webhooks-service's client for mailing the owners of endpoints it disables
+# (auth-service's notices route, whose tokens carry auth-service's own audience).
+NOTICES_CLIENT_ID = "webhooks-service"
+NOTICES_SECRET = secrets.token_urlsafe(32)
+NOTICES_AUDIENCE = "notes-platform"
 
 
 # The same for every service, here and in the images (deploy/tests check it).
@@ -186,10 +191,13 @@ def gateway_upstreams(env: Mapping[str, str], urls: Mapping[str, list[str]]) -> 
 
 
 def auth_clients(env: Mapping[str, str]) -> str:
-    """AUTH_CLIENTS: `env`'s, with notes-service's publisher client added unless it names it.
+    """AUTH_CLIENTS: `env`'s, with notes-service's publisher client and
+    webhooks-service's notices client added unless it names them.
 
-    The client gets tokens for webhooks-service (scope webhooks:publish) with
-    NOTES_WEBHOOKS_CLIENT_SECRET, by default a random secret of this run.
+    The publisher gets tokens for webhooks-service (scope webhooks:publish)
+    with NOTES_WEBHOOKS_CLIENT_SECRET; the notices client tokens for
+    auth-service (scope notices:send) with WEBHOOKS_NOTICES_CLIENT_SECRET;
+    by default each a random secret of this run.
     """
     clients = _json_setting(env, "AUTH_CLIENTS", dict, "a JSON object")
     client_id = env.get("NOTES_WEBHOOKS_CLIENT_ID") or PUBLISHER_CLIENT_ID
@@ -199,6 +207,14 @@ def auth_clients(env: Mapping[str, str]) -> str:
             "secret": env["NOTES_WEBHOOKS_CLIENT_SECRET"],
             "scopes": ["webhooks:publish"],
             "audience": WEBHOOKS,
+        },
+    )
+    clients.setdefault(
+        env.get("WEBHOOKS_NOTICES_CLIENT_ID") or NOTICES_CLIENT_ID,
+        {
+            "secret": env["WEBHOOKS_NOTICES_CLIENT_SECRET"],
+            "scopes": ["notices:send"],
+            "audience": NOTICES_AUDIENCE,
         },
     )
     return json.dumps(clients)
@@ -231,6 +247,7 @@ def service_environment(
         if len(ports) > len(SERVICES):
             wiring[f"{prefix}_SHUTDOWN_DRAIN_SECONDS"] = DRAIN_SECONDS_WITH_REPLICAS
     wiring["NOTES_WEBHOOKS_CLIENT_SECRET"] = PUBLISHER_SECRET
+    wiring["WEBHOOKS_NOTICES_CLIENT_SECRET"] = NOTICES_SECRET
     env = {**wiring, **os.environ, **(overrides or {})}
     env["GATEWAY_UPSTREAMS"] = gateway_upstreams(env, urls)
     env["AUTH_CLIENTS"] = auth_clients(env)

@@ -125,6 +125,8 @@ SERVICES = (
         migrates=True,
         verifies_tokens=True,
         upstream=Upstream(prefixes=("/webhooks",)),
+        # The owners' notices: its service token, and auth-service's notices route.
+        calls=(("AUTH_URL", AUTH),),
     ),
     Service(GATEWAY, "gateway", "GATEWAY", 8000, verifies_tokens=True),
 )
