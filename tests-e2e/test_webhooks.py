@@ -10,6 +10,10 @@ import signal
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -172,6 +176,31 @@ def test_410_disables_the_endpoint(api: ApiClient, receiver: WebhookReceiver) ->
         return body["enabled"] is False and body["disabled_reason"] == "gone"
 
     eventually(disabled, within=15)
+
+
+def test_the_owner_of_a_disabled_endpoint_is_mailed(
+    system: LocalSystem, api: ApiClient, receiver: WebhookReceiver
+) -> None:
+    """webhooks-service asks auth-service (its notices route, its own client)
+    to mail the owner; without SMTP the mail is a file (make run's default)."""
+    user = api.new_user()
+    address = api.me(user)["email"]
+    endpoint = create_endpoint(api, user, receiver, "/gone-mailed")
+    receiver.status_by_path["/gone-mailed"] = 410
+    api.http.post(f"/webhooks/endpoints/{endpoint['id']}/test", headers=user)
+    mail_dir = Path(system.extra_env["PLATFORM_DATA_DIR"]) / "mail"
+
+    def notices() -> list[EmailMessage]:
+        files = sorted(mail_dir.glob("*.eml")) if mail_dir.exists() else []
+        mails = [message_from_bytes(f.read_bytes(), policy=default) for f in files]
+        return [m for m in mails if m["To"] == address and "disabled" in m["Subject"]]
+
+    eventually(lambda: len(notices()) == 1, within=30)
+    [mail] = notices()
+    assert receiver.url("/gone-mailed") in mail["Subject"]
+    body = mail.get_body(("plain",))
+    assert body is not None
+    assert "410 Gone" in body.get_content()
 
 
 def test_one_person_cannot_see_change_or_test_anothers(
