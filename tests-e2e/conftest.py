@@ -21,9 +21,6 @@ from api_client import ApiClient  # noqa: E402
 from run_local import LocalSystem  # noqa: E402
 from systems import running_system  # noqa: E402
 
-# A service client of AUTH_CLIENTS that may publish events (test_webhooks.py).
-WEBHOOKS_PUBLISHER = ("webhooks-e2e-publisher", "publisher-secret-0123456789")
-
 if TYPE_CHECKING:
     from pgserver.postgres_server import PostgresServer
 
@@ -65,21 +62,11 @@ def system(database_url: str) -> Iterator[LocalSystem]:
                 # Load and fuzz tests send far more than a consumer's quota;
                 # test_api_consumers starts a gateway with a small one.
                 "GATEWAY_RATE_LIMIT": "10000000/minute",
-                # test_webhooks: receivers on this machine, retried within seconds,
-                # events published with a service token of this client.
+                # test_webhooks: receivers on this machine, retried within seconds.
                 "WEBHOOKS_ALLOWED_HOSTS": '["127.0.0.1"]',
                 "WEBHOOKS_RETRY_SCHEDULE_SECONDS": "[0.5, 0.5, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]",
                 "WEBHOOKS_DELIVERY_TIMEOUT_SECONDS": "3",
                 "WEBHOOKS_DELIVERY_LEASE_SECONDS": "4",
-                "AUTH_CLIENTS": json.dumps(
-                    {
-                        WEBHOOKS_PUBLISHER[0]: {
-                            "secret": WEBHOOKS_PUBLISHER[1],
-                            "scopes": ["webhooks:publish"],
-                            "audience": "webhooks-service",
-                        }
-                    }
-                ),
             },
         ) as system,
     ):

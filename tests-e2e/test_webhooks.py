@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import os
-import secrets
 import signal
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default
@@ -17,10 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-import httpx
 import pytest
 from api_client import ApiClient
-from conftest import WEBHOOKS_PUBLISHER
 from run_local import LocalSystem, free_port
 from systems import eventually
 from webhook_receiver import WebhookReceiver
@@ -50,45 +46,17 @@ def owner_of(api: ApiClient, user: dict[str, str]) -> str:
     return str(api.me(user)["id"])
 
 
-def publisher_token(api: ApiClient) -> str:
-    response = api.http.post(
-        "/auth/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": WEBHOOKS_PUBLISHER[0],
-            "client_secret": WEBHOOKS_PUBLISHER[1],
-            "scope": "webhooks:publish",
-        },
-    )
-    assert response.status_code == 200, response.text
-    return str(response.json()["access_token"])
-
-
-def publish(system: LocalSystem, token: str, events: list[dict[str, Any]]) -> None:
-    """POST /internal/events straight to webhooks-service, as notes-service's publisher does."""
-    url = f"http://127.0.0.1:{system.ports['webhooks-service']}/internal/events"
-    response = httpx.post(
-        url, json={"events": events}, headers={"Authorization": f"Bearer {token}"}, timeout=10
-    )
-    assert response.status_code == 200, response.text
-
-
-def note_changes(owner: str, notes: int, changes: int) -> list[dict[str, Any]]:
-    """`changes` changes of each of `notes` notes, interleaved as a publisher would send them."""
-    note_ids = [secrets.randbelow(2**62) + 1 for _ in range(notes)]
-    return [
-        {
-            "id": str(uuid.uuid4()),
-            "type": "note.created" if sequence == 1 else "note.updated",
-            "owner_id": owner,
-            "note_id": note_id,
-            "sequence": sequence,
-            "occurred_at": datetime.now(UTC).isoformat(),
-            "data": {"id": index, "title": f"v{sequence}", "description": "e2e"},
-        }
-        for sequence in range(1, changes + 1)
-        for index, note_id in enumerate(note_ids)
-    ]
+def change_notes(api: ApiClient, user: dict[str, str], *, notes: int, changes: int) -> int:
+    """`changes` changes of each of `notes` new notes through the gateway (a create, then
+    PATCHes), interleaved; each acknowledged (201, 200). Their number: what must arrive."""
+    ids = [api.create_note(user, title="version 1")["id"] for _ in range(notes)]
+    for sequence in range(2, changes + 1):
+        for note_id in ids:
+            response = api.http.patch(
+                f"/notes/{note_id}", json={"title": f"version {sequence}"}, headers=user
+            )
+            assert response.status_code == 200, response.text
+    return notes * changes
 
 
 def sequences_by_note(receiver: WebhookReceiver) -> dict[str, list[int]]:
@@ -129,12 +97,11 @@ def test_receiver_down_then_back_gets_everything_in_order(
     user = api.new_user()
     create_endpoint(api, user, receiver, "/down")
     receiver.stop()
-    events = note_changes(owner_of(api, user), notes=5, changes=4)
-    publish(system, publisher_token(api), events)
+    changed = change_notes(api, user, notes=5, changes=4)
     # Attempts fail against the closed port meanwhile (retried every second or so).
     eventually(lambda: attempts_failed(api, user) > 0, within=15)
     receiver.start()
-    eventually(lambda: len({d.webhook_id for d in receiver.received}) == len(events), within=60)
+    eventually(lambda: len({d.webhook_id for d in receiver.received}) == changed, within=60)
     assert receiver.unverified == []
     for sequences in sequences_by_note(receiver).values():
         assert sequences == sorted(sequences)
@@ -147,20 +114,19 @@ def test_sigkill_mid_delivery_loses_nothing(
     user = api.new_user()
     create_endpoint(api, user, receiver, "/killed")
     receiver.delay_seconds = 0.3
-    events = note_changes(owner_of(api, user), notes=10, changes=3)
-    publish(system, publisher_token(api), events)
+    changed = change_notes(api, user, notes=10, changes=3)
     eventually(lambda: len(receiver.received) >= 3, within=30)
     os.kill(system.processes["webhooks-service"].pid, signal.SIGKILL)
     system.processes["webhooks-service"].wait(timeout=10)
     receiver.delay_seconds = 0.0
     system.start("webhooks-service")
     system.wait_ready("webhooks-service")
-    eventually(lambda: len({d.webhook_id for d in receiver.received}) == len(events), within=90)
+    eventually(lambda: len({d.webhook_id for d in receiver.received}) == changed, within=90)
     assert receiver.unverified == []
     received = {
         (str(d.payload["data"]["id"]), d.payload["data"]["sequence"]) for d in receiver.received
     }
-    assert len(received) == len(events)  # every acknowledged change, none lost
+    assert len(received) == changed  # every acknowledged change, none lost
     for sequences in sequences_by_note(receiver).values():
         assert sequences == sorted(sequences)
 
