@@ -190,7 +190,8 @@ class NotesTableLock:
         self._run("SELECT pg_stat_clear_snapshot()")
         count: int = self._run(
             "SELECT count(*) FROM pg_stat_activity"
-            " WHERE wait_event_type = 'Lock' AND query ILIKE 'INSERT INTO notes.notes%'"
+            # A create with the outbox on is one `WITH written AS (INSERT INTO notes.notes ...`.
+            " WHERE wait_event_type = 'Lock' AND query ILIKE '%INSERT INTO notes.notes %'"
         )
         return count
 
