@@ -107,22 +107,26 @@ def summarize(report: dict[str, Any], baseline: dict[str, float] | None = None) 
     lines.append("")
     lines.append("Goals of issue 12 (this run; the machine is shared, compare within one run):")
     report["goals"] = []
-    lines += _goal_lines(report, goals(report, baseline))
+    lines += goal_lines(report, goals(report, baseline))
     lines += mixed_lines(report["mixed"])
     lines += curve_lines(report["curve"])
     lines.append("Goals of issue 32 (the mixed workload, this run):")
-    lines += _goal_lines(report, mixed_goals(report["mixed"]))
-    hooks = report["webhooks"]
-    lines.append(
+    lines += goal_lines(report, mixed_goals(report["mixed"]))
+    lines += webhook_lines(report, report["webhooks"])
+    return "\n".join(lines)
+
+
+def webhook_lines(report: dict[str, Any], hooks: dict[str, Any]) -> list[str]:
+    """Issue 30's row and its goals."""
+    line = (
         f"Webhooks (issue 30): {hooks['changes']} notes created at 200/s through the gateway,"
         f" {hooks['delivered']} delivered ({hooks['deliveries_per_second']}/s),"
         f" p50 {hooks['p50_ms']} ms, p99 {hooks['p99_ms']} ms from the 201 to the receiver's 2xx"
     )
-    lines += _goal_lines(report, webhook_goals(hooks))
-    return "\n".join(lines)
+    return [line, *goal_lines(report, webhook_goals(hooks))]
 
 
-def _goal_lines(report: dict[str, Any], found: list[Goal]) -> list[str]:
+def goal_lines(report: dict[str, Any], found: list[Goal]) -> list[str]:
     """Each goal held or not, printed and added to the report's "goals"."""
     lines = []
     for goal in found:

@@ -34,7 +34,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "deploy"))
 
 from run_local import LocalSystem
 
-from goals import load_baseline
+from data import seed
+from goals import load_baseline, mixed_goals
 from harness import harness
 from memory import gc_collections, rss_mib
 from phases import curve, endpoints, logins, mixed, search, webhooks, workers
@@ -42,7 +43,7 @@ from phases.request_context import request_context_cost_us
 from phases.token_checks import token_check_costs_us
 from platform_common.testing.postgres import temporary_database
 from plot import curve_svg
-from report import summarize
+from report import curve_lines, goal_lines, mixed_lines, summarize, webhook_lines
 from settings import FULL, QUICK, ROOT, Profile
 from system import running_system
 
@@ -74,8 +75,34 @@ def benchmark(
     return report
 
 
-def run_system(database_url: str, profile: Profile) -> dict[str, Any]:
+def alone(
+    system: LocalSystem, database_url: str, profile: Profile, folder: Path, phase: str
+) -> dict[str, Any]:
+    """One phase on its own (`--only`): the table it needs seeded, the others skipped."""
+    with harness(system, database_url, profile, folder) as bench:
+        report: dict[str, Any] = {"profile": asdict(profile), "only": phase}
+        if phase == "mixed":
+            asyncio.run(seed(database_url, bench.owner, profile, total=profile.table_notes))
+            report["mixed"] = mixed.measure(bench)
+            report["curve"] = curve.measure(bench, mixed.data_file(bench))
+        else:
+            report["webhooks"] = webhooks.measure(bench)
+    return report
+
+
+def summarize_alone(report: dict[str, Any]) -> str:
+    report["goals"] = []
+    if report["only"] == "webhooks":
+        return "\n".join(webhook_lines(report, report["webhooks"]))
+    lines = mixed_lines(report["mixed"]) + curve_lines(report["curve"])
+    lines.append("Goals of issue 32 (the mixed workload, this run):")
+    return "\n".join(lines + goal_lines(report, mixed_goals(report["mixed"])))
+
+
+def run_system(database_url: str, profile: Profile, only: str | None) -> dict[str, Any]:
     with running_system(database_url) as (system, folder):
+        if only:
+            return alone(system, database_url, profile, folder, only)
         return benchmark(system, database_url, profile, folder)
 
 
@@ -85,6 +112,9 @@ def main() -> int:
     parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results")
     parser.add_argument("--seconds", type=int, help="length of each wrk run (overrides)")
     parser.add_argument("--rounds", type=int, help="rounds of each measurement (overrides)")
+    parser.add_argument(
+        "--only", choices=("mixed", "webhooks"), help="one phase alone (mixed: and the curve)"
+    )
     args = parser.parse_args()
     profile = QUICK if args.quick else FULL
     overrides = {"seconds": args.seconds, "rounds": args.rounds}
@@ -92,16 +122,17 @@ def main() -> int:
 
     async def run() -> dict[str, Any]:
         async with temporary_database("bench") as database_url:
-            return await asyncio.to_thread(run_system, database_url, profile)
+            return await asyncio.to_thread(run_system, database_url, profile, args.only)
 
     report = asyncio.run(run())
-    table = summarize(report, load_baseline())
+    table = summarize_alone(report) if args.only else summarize(report, load_baseline())
     print(table)
     args.output.mkdir(parents=True, exist_ok=True)
     path = args.output / f"{time.strftime('%Y%m%d-%H%M%S')}{'-quick' if args.quick else ''}.json"
     path.write_text(json.dumps(report, indent=2) + "\n")
     title = f"GET /notes/{{id}} through the gateway, open loop ({path.stem})"
-    path.with_suffix(".svg").write_text(curve_svg(report["curve"], title))
+    if "curve" in report:
+        path.with_suffix(".svg").write_text(curve_svg(report["curve"], title))
     print(f"written to {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
     return 0
 
