@@ -6,12 +6,15 @@ import httpx
 import pytest
 import respx
 from fastapi import FastAPI
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from platform_common.database import create_database_engine
 from platform_common.testing.issuer import TokenIssuer
 from platform_common.testing.migrations import migrated_database
 from platform_common.testing.sessions import rolled_back_session
+from tests.receiver import Receiver, running_receiver
+from tests.workers import Workers
 from webhooks_service.config import Settings
 from webhooks_service.deps import get_session
 from webhooks_service.main import create_app
@@ -103,3 +106,27 @@ def alice(issuer: TokenIssuer) -> User:
 @pytest.fixture
 def bob(issuer: TokenIssuer) -> User:
     return User(issuer)
+
+
+@pytest.fixture
+async def sessionmaker(engine: AsyncEngine) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """Sessions that really commit (the workers' own transactions); emptied after."""
+    yield async_sessionmaker(engine, expire_on_commit=False)
+    async with engine.begin() as connection:
+        await connection.execute(text("TRUNCATE webhooks.endpoints, webhooks.events CASCADE"))
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    async with running_receiver() as receiver:
+        yield receiver
+
+
+@pytest.fixture
+async def make_worker(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[Workers]:
+    workers = Workers(sessionmaker)
+    yield workers
+    for sender in workers.senders:
+        await sender.aclose()

@@ -1,8 +1,6 @@
 import asyncio
 import contextlib
 import json
-import secrets
-import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -12,131 +10,28 @@ import pytest
 import respx
 from pydantic import SecretStr
 from sqlalchemy import select, text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from standardwebhooks.webhooks import Webhook
 from starlette.responses import Response
 
 from platform_common.replicas import internal_client
 from platform_common.service_token import GRANT_PATH, ServiceToken
 from platform_common.testing.contract import Contract
-from tests.receiver import Receiver, running_receiver
+from tests.receiver import Receiver
+from tests.workers import (
+    TRACEPARENT,
+    Workers,
+    a_note,
+    add_endpoint,
+    attempts,
+    only_delivery,
+    publish,
+)
 from webhooks_service.addresses import AddressPolicy, system_resolver
-from webhooks_service.ingest import ingest_events
-from webhooks_service.models import Attempt, Delivery, Endpoint
+from webhooks_service.models import Delivery, Endpoint
 from webhooks_service.notices import NOTICES_PATH, NOTICES_SCOPE, NoticesClient, OwnerNotifier
-from webhooks_service.retries import RetrySchedule
-from webhooks_service.schemas import IncomingEvent
 from webhooks_service.secrets import new_secret
-from webhooks_service.sender import MAX_ANSWER_BYTES, Sender
-from webhooks_service.worker import DeliveryWorker
-
-TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
-
-
-def a_note() -> int:
-    """A note id (notes-service's ids are positive bigints)."""
-    return secrets.randbelow(2**62) + 1
-
-
-@pytest.fixture
-async def sessionmaker(engine: AsyncEngine) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    """Sessions that really commit (the workers' own transactions); emptied after."""
-    yield async_sessionmaker(engine, expire_on_commit=False)
-    async with engine.begin() as connection:
-        await connection.execute(text("TRUNCATE webhooks.endpoints, webhooks.events CASCADE"))
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    async with running_receiver() as receiver:
-        yield receiver
-
-
-class Workers:
-    """Makes workers on the test database; their HTTP clients closed after the test."""
-
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
-        self.sessionmaker = sessionmaker
-        self.senders: list[Sender] = []
-
-    def __call__(
-        self,
-        *,
-        addresses: AddressPolicy | None = None,
-        schedule: tuple[float, ...] = (0, 0, 0),
-        lease_seconds: float = 30,
-    ) -> DeliveryWorker:
-        sender = Sender(addresses or AddressPolicy(allowed_hosts=["127.0.0.1"]), timeout=5)
-        self.senders.append(sender)
-        return DeliveryWorker(
-            self.sessionmaker,
-            sender,
-            RetrySchedule(schedule),
-            concurrency=8,
-            poll_interval=0.05,
-            lease_seconds=lease_seconds,
-            disable_after=timedelta(days=5),
-            wake=asyncio.Event(),
-        )
-
-
-@pytest.fixture
-async def make_worker(
-    sessionmaker: async_sessionmaker[AsyncSession],
-) -> AsyncIterator[Workers]:
-    workers = Workers(sessionmaker)
-    yield workers
-    for sender in workers.senders:
-        await sender.aclose()
-
-
-async def add_endpoint(
-    sessionmaker: async_sessionmaker[AsyncSession], url: str, **fields: Any
-) -> Endpoint:
-    async with sessionmaker() as session:
-        endpoint = Endpoint(
-            id=uuid.uuid4(),
-            owner_id=fields.pop("owner_id", uuid.uuid4()),
-            url=url,
-            event_types=["note.created", "note.updated", "note.deleted"],
-            secret=new_secret(),
-            **fields,
-        )
-        session.add(endpoint)
-        await session.commit()
-        return endpoint
-
-
-async def publish(
-    sessionmaker: async_sessionmaker[AsyncSession],
-    owner: uuid.UUID,
-    note: int,
-    *sequences: int,
-) -> None:
-    events = [
-        IncomingEvent(
-            id=uuid.uuid4(),
-            type="note.created" if sequence == 1 else "note.updated",
-            owner_id=owner,
-            note_id=note,
-            sequence=sequence,
-            occurred_at=datetime.now(UTC),
-            data={"id": 1, "title": f"v{sequence}", "description": "abc"},
-        )
-        for sequence in sequences
-    ]
-    async with sessionmaker() as session:
-        await ingest_events(session, events=events, traceparent=TRACEPARENT)
-
-
-async def attempts(sessionmaker: async_sessionmaker[AsyncSession]) -> list[Attempt]:
-    async with sessionmaker() as session:
-        return list(await session.scalars(select(Attempt).order_by(Attempt.id)))
-
-
-async def only_delivery(sessionmaker: async_sessionmaker[AsyncSession]) -> Delivery:
-    async with sessionmaker() as session:
-        return (await session.scalars(select(Delivery))).one()
+from webhooks_service.sender import MAX_ANSWER_BYTES
 
 
 class TestDeliver:

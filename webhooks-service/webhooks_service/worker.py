@@ -20,17 +20,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy import BigInteger, DateTime, Integer, Row, String, Uuid, delete, func, select, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from platform_common.telemetry import PROPAGATOR, consumer_span
 from webhooks_service import metrics
-from webhooks_service.models import DELIVERED, FAILED, PENDING, Attempt, Delivery, Endpoint, Event
+from webhooks_service.models import PENDING, Delivery, Endpoint, Event
 from webhooks_service.notices import OwnerNotifier
+from webhooks_service.outcomes import Finished, OutcomeRecorder
 from webhooks_service.retries import RetrySchedule
 from webhooks_service.secrets import signature_header
-from webhooks_service.sender import Outcome, Sender
+from webhooks_service.sender import Sender
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +42,8 @@ USER_AGENT = "notes-platform-webhooks/1"
 # delivery is then sent again (at least once, as after a worker's crash). The
 # events themselves are stored durably at ingest.
 _ASYNCHRONOUS_COMMIT = text("SET LOCAL synchronous_commit TO OFF")
+# One statement: the due rows locked and leased, and with them everything
+# their requests need (endpoint and event), so a claim is one round trip.
 _CLAIM = text(
     """
     WITH due AS (
@@ -53,12 +57,33 @@ _CLAIM = text(
         ORDER BY d.next_attempt_at
         LIMIT :limit
         FOR UPDATE OF d SKIP LOCKED
+    ), claimed AS (
+        UPDATE webhooks.deliveries d
+        SET next_attempt_at = now() + make_interval(secs => :lease), attempts = d.attempts + 1
+        FROM due WHERE d.id = due.id
+        RETURNING d.id, d.attempts, d.endpoint_id, d.event_id
     )
-    UPDATE webhooks.deliveries d
-    SET next_attempt_at = now() + make_interval(secs => :lease), attempts = d.attempts + 1
-    FROM due WHERE d.id = due.id
-    RETURNING d.id, d.attempts
+    SELECT c.id, c.attempts, c.endpoint_id, p.url, p.secret, p.previous_secret,
+           p.previous_secret_expires_at, p.failing_since,
+           e.type, e.occurred_at, e.data, e.sequence, e.traceparent
+    FROM claimed c
+    JOIN webhooks.endpoints p ON p.id = c.endpoint_id
+    JOIN webhooks.events e ON e.id = c.event_id
     """
+).columns(
+    id=Uuid(),
+    attempts=Integer(),
+    endpoint_id=Uuid(),
+    url=String(),
+    secret=String(),
+    previous_secret=String(),
+    previous_secret_expires_at=DateTime(timezone=True),
+    failing_since=DateTime(timezone=True),
+    type=String(),
+    occurred_at=DateTime(timezone=True),
+    data=JSONB(),
+    sequence=BigInteger(),
+    traceparent=String(),
 )
 
 
@@ -123,12 +148,11 @@ class DeliveryWorker:
     ) -> None:
         self.sessionmaker = sessionmaker
         self.sender = sender
-        self.schedule = schedule
         self.concurrency = concurrency
         self.poll_interval = poll_interval
         self.lease_seconds = lease_seconds
-        self.disable_after = disable_after
         self.wake = wake
+        self.recorder = OutcomeRecorder(sessionmaker, schedule, disable_after=disable_after)
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def run_forever(self) -> None:
@@ -175,27 +199,12 @@ class DeliveryWorker:
     async def claim(self, limit: int) -> list[Job]:
         async with self.sessionmaker() as session:
             await session.execute(_ASYNCHRONOUS_COMMIT)
-            claimed = dict(
-                (row.id, row.attempts)
-                for row in await session.execute(
-                    _CLAIM, {"limit": limit, "lease": self.lease_seconds}
-                )
-            )
-            if not claimed:
-                await session.commit()
-                return []
-            rows = await session.execute(
-                select(Delivery.id, Endpoint, Event)
-                .join(Endpoint, Endpoint.id == Delivery.endpoint_id)
-                .join(Event, Event.id == Delivery.event_id)
-                .where(Delivery.id.in_(claimed))
-            )
-            jobs = [
-                _job(delivery_id, claimed[delivery_id], endpoint, event)
-                for delivery_id, endpoint, event in rows
-            ]
+            rows = (
+                await session.execute(_CLAIM, {"limit": limit, "lease": self.lease_seconds})
+            ).all()
             await session.commit()
-        return jobs
+        now = _now()
+        return [_job(row, now=now) for row in rows]
 
     async def deliver(self, job: Job) -> None:
         attributes: dict[str, str | int] = {
@@ -208,90 +217,15 @@ class DeliveryWorker:
             outcome = await self.sender.send(job.url, headers=headers, body=body.encode())
         metrics.ATTEMPTS.labels(outcome.result).inc()
         metrics.ATTEMPT_SECONDS.observe(outcome.duration_ms / 1000)
-        await self.record(job, outcome)
-
-    async def record(self, job: Job, outcome: Outcome) -> None:
-        now = _now()
-        async with self.sessionmaker() as session:
-            delay = (
-                None
-                if outcome.delivered or outcome.result == "gone"
-                else (self.schedule.delay(job.attempts, retry_after=outcome.retry_after))
-            )
-            if outcome.delivered:
-                values: dict[str, Any] = {"state": DELIVERED, "finished_at": now}
-            elif delay is None:
-                values = {"state": FAILED, "finished_at": now}
-            else:
-                values = {"next_attempt_at": now + timedelta(seconds=delay)}
-            updated = await session.scalar(
-                update(Delivery)
-                .where(Delivery.id == job.delivery_id, Delivery.state == PENDING)
-                .values(**values)
-                .returning(Delivery.id)
-            )
-            if updated is None:
-                # Deleted meanwhile (its endpoint, a purge): nothing to record.
-                await session.commit()
-                return
-            # Core, not the unit of work: one statement, no ORM bookkeeping per delivery.
-            await session.execute(
-                insert(Attempt).values(
-                    delivery_id=job.delivery_id,
-                    attempted_at=now - timedelta(milliseconds=outcome.duration_ms),
-                    duration_ms=outcome.duration_ms,
-                    outcome=outcome.result,
-                    status_code=outcome.status_code,
-                    error=outcome.error,
-                    response_excerpt=outcome.excerpt,
-                )
-            )
-            await self._judge_endpoint(session, job.endpoint_id, outcome, now, failing=job.failing)
-            await session.commit()
-
-    async def _judge_endpoint(
-        self,
-        session: AsyncSession,
-        endpoint_id: uuid.UUID,
-        outcome: Outcome,
-        now: datetime,
-        *,
-        failing: bool,
-    ) -> None:
-        """A success ends the endpoint's failing streak; a 410, or failing since
-        longer than `disable_after`, disables it."""
-        endpoint = Endpoint.__table__
-        if outcome.delivered:
-            if not failing:
-                return  # the common case: no statement
-            await session.execute(
-                update(Endpoint)
-                .where(endpoint.c.id == endpoint_id, endpoint.c.failing_since.is_not(None))
-                .values(failing_since=None)
-            )
-            return
-        failing_since = await session.scalar(
-            update(Endpoint)
-            .where(endpoint.c.id == endpoint_id)
-            .values(failing_since=func.coalesce(endpoint.c.failing_since, now))
-            .returning(endpoint.c.failing_since)
+        finished = Finished(
+            delivery_id=job.delivery_id,
+            endpoint_id=job.endpoint_id,
+            attempts=job.attempts,
+            outcome=outcome,
+            at=_now(),
+            failing=job.failing,
         )
-        reason = None
-        if outcome.result == "gone":
-            reason = "gone"
-        elif failing_since is not None and now - failing_since >= self.disable_after:
-            reason = "failing"
-        if reason is None:
-            return
-        disabled = await session.scalar(
-            update(Endpoint)
-            .where(endpoint.c.id == endpoint_id, endpoint.c.enabled)
-            .values(enabled=False, disabled_reason=reason, notify_pending=True, updated_at=now)
-            .returning(endpoint.c.owner_id)
-        )
-        if disabled is not None:
-            metrics.ENDPOINTS_DISABLED.labels(reason).inc()
-            logger.warning("endpoint %s disabled: %s", endpoint_id, reason)
+        await self.recorder.record(finished)
 
     async def count_pending(self) -> None:
         """The pending gauges, from the database (every replica counts the same rows)."""
@@ -347,21 +281,21 @@ class DeliveryWorker:
             await asyncio.sleep(interval)
 
 
-def _job(delivery_id: uuid.UUID, attempts: int, endpoint: Endpoint, event: Event) -> Job:
-    secrets = [endpoint.secret]
-    expires = endpoint.previous_secret_expires_at
-    if endpoint.previous_secret and expires is not None and expires > _now():
-        secrets.append(endpoint.previous_secret)
+def _job(row: Row[Any], *, now: datetime) -> Job:
+    secrets = [row.secret]
+    expires = row.previous_secret_expires_at
+    if row.previous_secret and expires is not None and expires > now:
+        secrets.append(row.previous_secret)
     return Job(
-        delivery_id=delivery_id,
-        attempts=attempts,
-        endpoint_id=endpoint.id,
-        url=endpoint.url,
+        delivery_id=row.id,
+        attempts=row.attempts,
+        endpoint_id=row.endpoint_id,
+        url=row.url,
         secrets=secrets,
-        event_type=event.type,
-        occurred_at=event.occurred_at,
-        data=event.data,
-        sequence=event.sequence,
-        traceparent=event.traceparent,
-        failing=endpoint.failing_since is not None,
+        event_type=row.type,
+        occurred_at=row.occurred_at,
+        data=row.data,
+        sequence=row.sequence,
+        traceparent=row.traceparent,
+        failing=row.failing_since is not None,
     )
