@@ -85,10 +85,10 @@ def test_each_change_is_published_in_order_with_a_service_token(
     assert {e["note_id"] for e in events} == {note["id"]}
     assert len({e["id"] for e in events}) == 3
 
+    # The event carries the request's trace, which its deliveries continue.
+    assert events[0]["traceparent"].split("-")[1] == trace_id
     calls = httpx.get(publishing + "/received", timeout=5).json()
     created_call = next(c for c in calls if any(e["id"] == events[0]["id"] for e in c["events"]))
-    # The delivery continues the request's trace.
-    assert created_call["headers"]["traceparent"].split("-")[1] == trace_id
     # A token of auth-service for notes-service's client, for webhooks-service.
     token = created_call["headers"]["authorization"].removeprefix("Bearer ")
     jwks = httpx.get(f"{system.public_url}/auth/.well-known/jwks.json", timeout=5).json()

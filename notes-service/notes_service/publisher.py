@@ -18,9 +18,11 @@ NOTES_WEBHOOKS_URL is set), in the way of auth-service's outbox dispatcher:
   service token) reschedules the call's events after an exponential backoff
   with jitter, and this publisher pauses as long before claiming more, so a
   webhooks-service that is down is not hammered through the whole backlog.
-- **Traces**: a call carries events of one trace context (the request that
-  made the change), and continues it (`traceparent`); events written without
-  one go together.
+- **Batches**: a claimed batch goes in one call, whatever requests made its
+  changes: each event carries its own trace context (`traceparent`), which
+  its deliveries continue. A call per trace context instead made one call
+  (and one ingest transaction) per change under load, as every request has
+  its own trace.
 - **Latency**: a transaction of this process that wrote events wakes the
   publisher at once (Database.events_committed); others' are found by the
   poll, every NOTES_OUTBOX_POLL_INTERVAL_SECONDS.
@@ -45,18 +47,6 @@ logger = logging.getLogger(__name__)
 MEASURE_EVERY_SECONDS = 5.0
 
 
-def _trace_of(event: ClaimedEvent) -> tuple[str | None, str | None]:
-    return event.traceparent, event.tracestate
-
-
-def by_trace(events: list[ClaimedEvent]) -> list[list[ClaimedEvent]]:
-    """The events in calls of one trace context each, in the order they happened."""
-    calls: dict[tuple[str | None, str | None], list[ClaimedEvent]] = {}
-    for event in events:
-        calls.setdefault(_trace_of(event), []).append(event)
-    return list(calls.values())
-
-
 class Publisher:
     def __init__(
         self,
@@ -78,20 +68,14 @@ class Publisher:
     async def run_once(self) -> tuple[int, float]:
         """Claim a batch and send it: (events claimed, seconds to pause: 0 unless a call failed)."""
         events = await repository.claim_events(self._db, limit=self._batch_size, lease=self._lease)
-        # Side by side: a batch takes one call's timeout at worst, well within
-        # the lease. gather, not a TaskGroup: one call's error (its outcome
-        # not recorded) must not cancel the others.
-        outcomes = await asyncio.gather(
-            *(self._send(call) for call in by_trace(events)), return_exceptions=True
-        )
-        pause = 0.0
-        for outcome in outcomes:
-            if isinstance(outcome, BaseException):
-                # Unrecorded: the lease runs out and the events are claimed again.
-                logger.error("outbox: a call's outcome was not recorded", exc_info=outcome)
-                pause = max(pause, self._poll_interval)
-            else:
-                pause = max(pause, outcome)
+        if not events:
+            return 0, 0.0
+        try:
+            pause = await self._send(events)
+        except Exception:
+            # Unrecorded: the lease runs out and the events are claimed again.
+            logger.exception("outbox: a call's outcome was not recorded")
+            pause = self._poll_interval
         return len(events), pause
 
     async def measure(self) -> None:
@@ -131,8 +115,8 @@ class Publisher:
 
     async def _send(self, events: list[ClaimedEvent]) -> float:
         """One call; the pause it asks for (0 when acknowledged)."""
-        parent = telemetry.trace_context(*_trace_of(events[0]))
-        with telemetry.continued_span("outbox publish", parent, **{"outbox.events": len(events)}):
+        # A trace of its own (traced): the events' traces go in their bodies.
+        with telemetry.continued_span("outbox publish", None, **{"outbox.events": len(events)}):
             try:
                 acknowledged = await self._webhooks.publish(events)
             except WebhooksError as exc:

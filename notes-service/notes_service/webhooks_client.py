@@ -40,6 +40,8 @@ def wire_form(event: ClaimedEvent) -> dict[str, Any]:
         "sequence": event.sequence,
         "occurred_at": event.occurred_at.isoformat(),
         "data": wire_data(event.type, event.data),
+        # Its own trace: a call carries the changes of many requests.
+        "traceparent": event.traceparent,
     }
 
 

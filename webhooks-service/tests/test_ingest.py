@@ -75,6 +75,33 @@ class TestIngestEvents:
         assert stored is not None
         assert (stored.traceparent, stored.sequence) == (TRACEPARENT, 1)
 
+    async def test_each_event_keeps_its_own_trace_context(
+        self, client: httpx.AsyncClient, session: AsyncSession, issuer: TokenIssuer, alice: User
+    ) -> None:
+        # One call for the changes of several requests (notes-service's batches).
+        own = f"00-{secrets.token_hex(16)}-{secrets.token_hex(8)}-01"
+        traced, untraced = note_event(alice.id, traceparent=own), note_event(alice.id)
+        response = await client.post(
+            "/internal/events",
+            json={"events": [traced, untraced]},
+            headers={**service_headers(issuer, "webhooks:publish"), "traceparent": TRACEPARENT},
+        )
+        assert response.status_code == 200, response.text
+        stored = {
+            str(event.id): event.traceparent for event in await session.scalars(select(Event))
+        }
+        assert stored == {traced["id"]: own, untraced["id"]: TRACEPARENT}
+
+    async def test_an_events_malformed_trace_context_is_refused(
+        self, client: httpx.AsyncClient, issuer: TokenIssuer, alice: User
+    ) -> None:
+        response = await client.post(
+            "/internal/events",
+            json={"events": [note_event(alice.id, traceparent="00-not-a-trace-01")]},
+            headers=service_headers(issuer, "webhooks:publish"),
+        )
+        assert response.status_code == 422
+
     async def test_a_batch_sent_again_adds_nothing(
         self, client: httpx.AsyncClient, session: AsyncSession, issuer: TokenIssuer, alice: User
     ) -> None:

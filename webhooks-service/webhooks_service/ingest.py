@@ -16,7 +16,8 @@ async def ingest_events(
 ) -> IngestResult:
     """Store the events not seen before and fan each out to its owner's enabled
     endpoints subscribed to its type, in one transaction: an acknowledged event
-    has all its deliveries, and a batch sent again adds nothing."""
+    has all its deliveries, and a batch sent again adds nothing. An event's
+    trace context is its own, else the call's (`traceparent`)."""
     if not events:
         return IngestResult(accepted=0, duplicates=0)
     rows = [
@@ -28,7 +29,8 @@ async def ingest_events(
             "sequence": event.sequence,
             "occurred_at": event.occurred_at,
             "data": event.data,
-            "traceparent": traceparent,
+            # A batch carries the changes of many requests, each with its own trace.
+            "traceparent": event.traceparent or traceparent,
         }
         for event in events
     ]

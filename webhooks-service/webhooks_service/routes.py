@@ -15,6 +15,7 @@ from webhooks_service.deps import OwnerId, PublishClaims, PurgeClaims, SessionDe
 from webhooks_service.models import Delivery
 from webhooks_service.schemas import (
     CANONICAL_UUID,
+    TRACEPARENT,
     AttemptRead,
     CanonicalUuid,
     DeliveryQueued,
@@ -38,9 +39,6 @@ NOT_FOUND: Responses = {
 DISABLED: Responses = {
     409: {"model": ErrorDetail, "description": "The endpoint is disabled: enable it first"}
 }
-# W3C trace context: version, trace id, parent id, flags.
-TRACEPARENT = r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$"
-
 internal_router = APIRouter(
     prefix="/internal", tags=["internal"], responses={**UNAUTHORIZED, **INSUFFICIENT_SCOPE}
 )

@@ -14,6 +14,8 @@ NOTE_EVENT_TYPES: tuple[NoteEventType, ...] = ("note.created", "note.updated", "
 TEST_EVENT_TYPE = "webhook.test"
 MAX_SEQUENCE = 2**63 - 1
 MAX_EVENTS_PER_BATCH = 500
+# W3C trace context: version, trace id, parent id, flags.
+TRACEPARENT = r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$"
 # The form str(uuid) writes: one spelling per id in paths.
 CANONICAL_UUID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 
@@ -40,6 +42,15 @@ class IncomingEvent(BaseModel):
     occurred_at: AwareDatetime
     data: dict[str, Any] = Field(
         description='The note as the API answers it; for note.deleted: {"id": ...}'
+    )
+    traceparent: str | None = Field(
+        default=None,
+        max_length=55,
+        pattern=TRACEPARENT,
+        description=(
+            "The change's W3C trace context: its deliveries continue the trace "
+            "(absent: the call's traceparent header)"
+        ),
     )
 
 

@@ -6,7 +6,9 @@ any number of replicas share the work without sending one delivery twice, and
 no connection is held while sending. A worker killed mid-send leaves its
 delivery leased: after the lease another takes it (at least once). Per note
 and endpoint, a delivery waits while an earlier one (lower sequence) is pending,
-so a receiver gets a note's changes in order even across retries.
+so a receiver gets a note's changes in order even across retries. A claim is
+one statement returning all its requests need; outcomes are written in batches
+(webhooks_service.outcomes).
 """
 
 from __future__ import annotations

@@ -2,13 +2,14 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 from uuid import UUID
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.incoming_event_type import IncomingEventType
+from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.data import Data
@@ -29,6 +30,8 @@ class IncomingEvent:
         owner_id (UUID):
         sequence (int): Per note, increasing
         type_ (IncomingEventType):
+        traceparent (None | str | Unset): The change's W3C trace context: its deliveries continue the trace (absent: the
+            call's traceparent header)
     """
 
     data: Data
@@ -38,6 +41,7 @@ class IncomingEvent:
     owner_id: UUID
     sequence: int
     type_: IncomingEventType
+    traceparent: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -55,6 +59,12 @@ class IncomingEvent:
 
         type_ = self.type_.value
 
+        traceparent: None | str | Unset
+        if isinstance(self.traceparent, Unset):
+            traceparent = UNSET
+        else:
+            traceparent = self.traceparent
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -68,6 +78,8 @@ class IncomingEvent:
                 "type": type_,
             }
         )
+        if traceparent is not UNSET:
+            field_dict["traceparent"] = traceparent
 
         return field_dict
 
@@ -90,6 +102,15 @@ class IncomingEvent:
 
         type_ = IncomingEventType(d.pop("type"))
 
+        def _parse_traceparent(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        traceparent = _parse_traceparent(d.pop("traceparent", UNSET))
+
         incoming_event = cls(
             data=data,
             id=id,
@@ -98,6 +119,7 @@ class IncomingEvent:
             owner_id=owner_id,
             sequence=sequence,
             type_=type_,
+            traceparent=traceparent,
         )
 
         incoming_event.additional_properties = d
