@@ -119,7 +119,9 @@ def summarize(report: dict[str, Any], baseline: dict[str, float] | None = None) 
 def webhook_lines(report: dict[str, Any], hooks: dict[str, Any]) -> list[str]:
     """Issue 30's row and its goals."""
     line = (
-        f"Webhooks (issue 30): {hooks['changes']} notes created at 200/s through the gateway,"
+        f"Webhooks (issue 30): {hooks['changes']} notes created at 200/s through the gateway"
+        f" ({hooks.get('acknowledged_per_second', '?')}/s acknowledged,"
+        f" {hooks.get('unacknowledged', 0)} not),"
         f" {hooks['delivered']} delivered ({hooks['deliveries_per_second']}/s),"
         f" p50 {hooks['p50_ms']} ms, p99 {hooks['p99_ms']} ms from the 201 to the receiver's 2xx"
     )
