@@ -401,7 +401,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # 3.0.0: stable operation ids (`auth-token`, `me-read`...), FastAPI's
         # generated ones renamed (docs/architecture.md, "Operation ids").
         # 3.1.0: POST /internal/users/{user_id}/notices (scope notices:send).
-        version="3.1.0",
+        # 3.2.0: GET /auth/personal-tokens pages (offset, limit, X-Total-Count).
+        version="3.2.0",
         description="Users, registration, login and every token of the notes platform.",
         lifespan=lifespan,
         exception_handlers={

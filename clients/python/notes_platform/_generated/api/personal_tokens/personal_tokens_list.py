@@ -18,6 +18,8 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     *,
     user_id: None | Unset | UUID = UNSET,
+    offset: int | Unset = 0,
+    limit: int | Unset = 50,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
@@ -30,6 +32,10 @@ def _get_kwargs(
     else:
         json_user_id = user_id
     params["user_id"] = json_user_id
+
+    params["offset"] = offset
+
+    params["limit"] = limit
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
@@ -121,6 +127,8 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     user_id: None | Unset | UUID = UNSET,
+    offset: int | Unset = 0,
+    limit: int | Unset = 50,
 ) -> Response[
     ErrorDetail
     | HTTPValidationError
@@ -131,10 +139,12 @@ def sync_detailed(
 ]:
     """List Tokens
 
-     Every live personal access token (or one account's), newest first.
+     Every live personal access token (or one account's), newest first, a page at a time.
 
     Args:
         user_id (None | Unset | UUID):
+        offset (int | Unset):  Default: 0.
+        limit (int | Unset):  Default: 50.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -146,6 +156,8 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         user_id=user_id,
+        offset=offset,
+        limit=limit,
     )
 
     response = client.get_httpx_client().request(
@@ -159,6 +171,8 @@ def sync(
     *,
     client: AuthenticatedClient,
     user_id: None | Unset | UUID = UNSET,
+    offset: int | Unset = 0,
+    limit: int | Unset = 50,
 ) -> (
     ErrorDetail
     | HTTPValidationError
@@ -170,10 +184,12 @@ def sync(
 ):
     """List Tokens
 
-     Every live personal access token (or one account's), newest first.
+     Every live personal access token (or one account's), newest first, a page at a time.
 
     Args:
         user_id (None | Unset | UUID):
+        offset (int | Unset):  Default: 0.
+        limit (int | Unset):  Default: 50.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -186,6 +202,8 @@ def sync(
     return sync_detailed(
         client=client,
         user_id=user_id,
+        offset=offset,
+        limit=limit,
     ).parsed
 
 
@@ -193,6 +211,8 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     user_id: None | Unset | UUID = UNSET,
+    offset: int | Unset = 0,
+    limit: int | Unset = 50,
 ) -> Response[
     ErrorDetail
     | HTTPValidationError
@@ -203,10 +223,12 @@ async def asyncio_detailed(
 ]:
     """List Tokens
 
-     Every live personal access token (or one account's), newest first.
+     Every live personal access token (or one account's), newest first, a page at a time.
 
     Args:
         user_id (None | Unset | UUID):
+        offset (int | Unset):  Default: 0.
+        limit (int | Unset):  Default: 50.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -218,6 +240,8 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         user_id=user_id,
+        offset=offset,
+        limit=limit,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -229,6 +253,8 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     user_id: None | Unset | UUID = UNSET,
+    offset: int | Unset = 0,
+    limit: int | Unset = 50,
 ) -> (
     ErrorDetail
     | HTTPValidationError
@@ -240,10 +266,12 @@ async def asyncio(
 ):
     """List Tokens
 
-     Every live personal access token (or one account's), newest first.
+     Every live personal access token (or one account's), newest first, a page at a time.
 
     Args:
         user_id (None | Unset | UUID):
+        offset (int | Unset):  Default: 0.
+        limit (int | Unset):  Default: 50.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -257,5 +285,7 @@ async def asyncio(
         await asyncio_detailed(
             client=client,
             user_id=user_id,
+            offset=offset,
+            limit=limit,
         )
     ).parsed
