@@ -1,7 +1,4 @@
-"""outbox events and subject revocations
-
-Create Date: 2026-11-21 21:19:00.950358
-"""
+"""outbox events and subject revocations"""
 
 import sqlalchemy as sa
 from alembic import op

@@ -1,7 +1,4 @@
-"""account lifecycle: users.is_verified, account_tokens, sessions, security_events
-
-Create Date: 2026-11-29 13:10:00
-"""
+"""account lifecycle: users.is_verified, account_tokens, sessions, security_events"""
 
 import sqlalchemy as sa
 from alembic import op

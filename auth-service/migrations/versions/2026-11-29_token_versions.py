@@ -1,7 +1,4 @@
-"""token versions: users.token_version, subject_revocations.min_version
-
-Create Date: 2026-11-29 12:50:00
-"""
+"""token versions: users.token_version, subject_revocations.min_version"""
 
 import sqlalchemy as sa
 from alembic import op

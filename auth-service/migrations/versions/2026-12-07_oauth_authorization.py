@@ -4,8 +4,6 @@ The client registry, consents, authorization codes, the authorization
 server's sign-in sessions; a session's app and scope; the app an event
 concerns. Expand only (docs/migrations.md): new tables, and nullable columns without
 defaults on existing ones; the index on `sessions` is built concurrently.
-
-Create Date: 2026-12-07 13:05:20
 """
 
 import sqlalchemy as sa

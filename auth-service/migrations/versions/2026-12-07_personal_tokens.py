@@ -5,8 +5,6 @@ listed as ended sessions when revoked), and the addresses each was used from.
 
 Expand only (docs/migrations.md): two new tables, which the previous release
 neither reads nor writes.
-
-Create Date: 2026-12-07 16:00:00
 """
 
 import sqlalchemy as sa

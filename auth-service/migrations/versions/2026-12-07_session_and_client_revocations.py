@@ -6,8 +6,6 @@ before a time must be (`client_id`, `not_before`).
 
 Expand only (docs/migrations.md): two new tables, which the previous release
 neither reads nor writes.
-
-Create Date: 2026-12-07 15:00:00
 """
 
 import sqlalchemy as sa

@@ -8,8 +8,6 @@ session, a sign-in session and an authorization code were made with.
 Expand only (docs/migrations.md): new tables, and nullable columns without
 defaults on existing ones, which the previous release neither reads nor
 writes (NULL reads as a password sign-in, the only kind it makes).
-
-Create Date: 2026-12-07 16:00:00
 """
 
 import sqlalchemy as sa

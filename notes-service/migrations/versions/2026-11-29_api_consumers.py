@@ -1,7 +1,4 @@
-"""notes for API consumers: version (ETag), search vector, sort indexes, idempotency keys
-
-Create Date: 2026-11-29 13:20:00.000000
-"""
+"""notes for API consumers: version (ETag), search vector, sort indexes, idempotency keys"""
 
 import sqlalchemy as sa
 from alembic import op

@@ -1,7 +1,5 @@
 """outbox events: note changes waiting for webhooks-service
 
-Create Date: 2026-12-07 15:30:00.000000
-
 Expand only: a new table the previous release neither reads nor writes.
 """
 

@@ -7,8 +7,6 @@ auth-service and clears it. A partial index finds the few pending ones.
 Expand only (docs/migrations.md): a NOT NULL column with a constant default is
 a change of the catalog alone (no rewrite), and the previous release, which
 never names it, keeps working beside it.
-
-Create Date: 2026-12-07 17:00:00
 """
 
 import sqlalchemy as sa
