@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from platform_common.migration_helpers import (
+    add_defaulted_column,
     cascading_reference,
     create_column_index,
     timestamp,
@@ -16,11 +17,7 @@ down_revision: str | None = "8e4b2d6f1a37"
 def upgrade() -> None:
     # Existing accounts never proved their address: unverified, like new ones
     # (the first superuser is created verified from now on; see README).
-    op.add_column(
-        "users",
-        sa.Column("is_verified", sa.Boolean(), server_default=sa.text("false"), nullable=False),
-        schema="auth",
-    )
+    add_defaulted_column("users", "is_verified", sa.Boolean(), "false", schema="auth")
     op.create_table(
         "account_tokens",
         sa.Column("id", sa.BigInteger(), sa.Identity(), nullable=False),

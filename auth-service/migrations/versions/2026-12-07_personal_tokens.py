@@ -9,9 +9,9 @@ neither reads nor writes.
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
 
 from platform_common.migration_helpers import (
+    TEXT_LIST,
     cascading_reference,
     create_column_index,
     drop_column_index,
@@ -30,7 +30,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=100), nullable=False),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
         sa.Column("last_four", sa.String(length=4), nullable=False),
-        sa.Column("scopes", postgresql.ARRAY(sa.Text()), nullable=False),
+        sa.Column("scopes", TEXT_LIST, nullable=False),
         timestamp("created_at", now=True),
         timestamp("expires_at"),
         timestamp("last_used_at", nullable=True),
