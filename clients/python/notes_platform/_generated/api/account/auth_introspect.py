@@ -5,9 +5,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.auth_introspect_response_429 import AuthIntrospectResponse429
-from ...models.auth_introspect_response_503 import AuthIntrospectResponse503
-from ...models.auth_introspect_response_504 import AuthIntrospectResponse504
+from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
 from ...models.introspect_form import IntrospectForm
 from ...models.introspection_response import IntrospectionResponse
@@ -35,15 +33,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    AuthIntrospectResponse429
-    | AuthIntrospectResponse503
-    | AuthIntrospectResponse504
-    | HTTPValidationError
-    | IntrospectionResponse
-    | OAuthErrorBody
-    | None
-):
+) -> ErrorDetail | HTTPValidationError | IntrospectionResponse | OAuthErrorBody | None:
     if response.status_code == 200:
         response_200 = IntrospectionResponse.from_dict(response.json())
 
@@ -70,17 +60,17 @@ def _parse_response(
         return response_422
 
     if response.status_code == 429:
-        response_429 = AuthIntrospectResponse429.from_dict(response.json())
+        response_429 = ErrorDetail.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 503:
-        response_503 = AuthIntrospectResponse503.from_dict(response.json())
+        response_503 = ErrorDetail.from_dict(response.json())
 
         return response_503
 
     if response.status_code == 504:
-        response_504 = AuthIntrospectResponse504.from_dict(response.json())
+        response_504 = ErrorDetail.from_dict(response.json())
 
         return response_504
 
@@ -93,12 +83,7 @@ def _parse_response(
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> Response[
-    AuthIntrospectResponse429
-    | AuthIntrospectResponse503
-    | AuthIntrospectResponse504
-    | HTTPValidationError
-    | IntrospectionResponse
-    | OAuthErrorBody
+    ErrorDetail | HTTPValidationError | IntrospectionResponse | OAuthErrorBody
 ]:
     return Response(
         status_code=HTTPStatus(response.status_code),
@@ -113,12 +98,7 @@ def sync_detailed(
     client: AuthenticatedClient | Client,
     body: IntrospectForm,
 ) -> Response[
-    AuthIntrospectResponse429
-    | AuthIntrospectResponse503
-    | AuthIntrospectResponse504
-    | HTTPValidationError
-    | IntrospectionResponse
-    | OAuthErrorBody
+    ErrorDetail | HTTPValidationError | IntrospectionResponse | OAuthErrorBody
 ]:
     """Introspect
 
@@ -137,7 +117,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[AuthIntrospectResponse429 | AuthIntrospectResponse503 | AuthIntrospectResponse504 | HTTPValidationError | IntrospectionResponse | OAuthErrorBody]
+        Response[ErrorDetail | HTTPValidationError | IntrospectionResponse | OAuthErrorBody]
     """
 
     kwargs = _get_kwargs(
@@ -155,15 +135,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: IntrospectForm,
-) -> (
-    AuthIntrospectResponse429
-    | AuthIntrospectResponse503
-    | AuthIntrospectResponse504
-    | HTTPValidationError
-    | IntrospectionResponse
-    | OAuthErrorBody
-    | None
-):
+) -> ErrorDetail | HTTPValidationError | IntrospectionResponse | OAuthErrorBody | None:
     """Introspect
 
      Token introspection (RFC 7662) for confidential clients
@@ -181,7 +153,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        AuthIntrospectResponse429 | AuthIntrospectResponse503 | AuthIntrospectResponse504 | HTTPValidationError | IntrospectionResponse | OAuthErrorBody
+        ErrorDetail | HTTPValidationError | IntrospectionResponse | OAuthErrorBody
     """
 
     return sync_detailed(
@@ -195,12 +167,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
     body: IntrospectForm,
 ) -> Response[
-    AuthIntrospectResponse429
-    | AuthIntrospectResponse503
-    | AuthIntrospectResponse504
-    | HTTPValidationError
-    | IntrospectionResponse
-    | OAuthErrorBody
+    ErrorDetail | HTTPValidationError | IntrospectionResponse | OAuthErrorBody
 ]:
     """Introspect
 
@@ -219,7 +186,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[AuthIntrospectResponse429 | AuthIntrospectResponse503 | AuthIntrospectResponse504 | HTTPValidationError | IntrospectionResponse | OAuthErrorBody]
+        Response[ErrorDetail | HTTPValidationError | IntrospectionResponse | OAuthErrorBody]
     """
 
     kwargs = _get_kwargs(
@@ -235,15 +202,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: IntrospectForm,
-) -> (
-    AuthIntrospectResponse429
-    | AuthIntrospectResponse503
-    | AuthIntrospectResponse504
-    | HTTPValidationError
-    | IntrospectionResponse
-    | OAuthErrorBody
-    | None
-):
+) -> ErrorDetail | HTTPValidationError | IntrospectionResponse | OAuthErrorBody | None:
     """Introspect
 
      Token introspection (RFC 7662) for confidential clients
@@ -261,7 +220,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        AuthIntrospectResponse429 | AuthIntrospectResponse503 | AuthIntrospectResponse504 | HTTPValidationError | IntrospectionResponse | OAuthErrorBody
+        ErrorDetail | HTTPValidationError | IntrospectionResponse | OAuthErrorBody
     """
 
     return (

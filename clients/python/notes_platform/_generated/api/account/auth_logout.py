@@ -5,9 +5,6 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.auth_logout_response_429 import AuthLogoutResponse429
-from ...models.auth_logout_response_503 import AuthLogoutResponse503
-from ...models.auth_logout_response_504 import AuthLogoutResponse504
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
 from ...types import UNSET, Response, Unset
@@ -35,15 +32,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    Any
-    | AuthLogoutResponse429
-    | AuthLogoutResponse503
-    | AuthLogoutResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | None
-):
+) -> Any | ErrorDetail | HTTPValidationError | None:
     if response.status_code == 204:
         response_204 = cast(Any, None)
         return response_204
@@ -59,17 +48,17 @@ def _parse_response(
         return response_422
 
     if response.status_code == 429:
-        response_429 = AuthLogoutResponse429.from_dict(response.json())
+        response_429 = ErrorDetail.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 503:
-        response_503 = AuthLogoutResponse503.from_dict(response.json())
+        response_503 = ErrorDetail.from_dict(response.json())
 
         return response_503
 
     if response.status_code == 504:
-        response_504 = AuthLogoutResponse504.from_dict(response.json())
+        response_504 = ErrorDetail.from_dict(response.json())
 
         return response_504
 
@@ -81,14 +70,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    Any
-    | AuthLogoutResponse429
-    | AuthLogoutResponse503
-    | AuthLogoutResponse504
-    | ErrorDetail
-    | HTTPValidationError
-]:
+) -> Response[Any | ErrorDetail | HTTPValidationError]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -101,14 +83,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     everywhere: bool | Unset = False,
-) -> Response[
-    Any
-    | AuthLogoutResponse429
-    | AuthLogoutResponse503
-    | AuthLogoutResponse504
-    | ErrorDetail
-    | HTTPValidationError
-]:
+) -> Response[Any | ErrorDetail | HTTPValidationError]:
     """Logout
 
      End this session; with `everywhere=true`, every session of the account.
@@ -123,7 +98,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | AuthLogoutResponse429 | AuthLogoutResponse503 | AuthLogoutResponse504 | ErrorDetail | HTTPValidationError]
+        Response[Any | ErrorDetail | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -141,15 +116,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     everywhere: bool | Unset = False,
-) -> (
-    Any
-    | AuthLogoutResponse429
-    | AuthLogoutResponse503
-    | AuthLogoutResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | None
-):
+) -> Any | ErrorDetail | HTTPValidationError | None:
     """Logout
 
      End this session; with `everywhere=true`, every session of the account.
@@ -164,7 +131,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | AuthLogoutResponse429 | AuthLogoutResponse503 | AuthLogoutResponse504 | ErrorDetail | HTTPValidationError
+        Any | ErrorDetail | HTTPValidationError
     """
 
     return sync_detailed(
@@ -177,14 +144,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     everywhere: bool | Unset = False,
-) -> Response[
-    Any
-    | AuthLogoutResponse429
-    | AuthLogoutResponse503
-    | AuthLogoutResponse504
-    | ErrorDetail
-    | HTTPValidationError
-]:
+) -> Response[Any | ErrorDetail | HTTPValidationError]:
     """Logout
 
      End this session; with `everywhere=true`, every session of the account.
@@ -199,7 +159,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | AuthLogoutResponse429 | AuthLogoutResponse503 | AuthLogoutResponse504 | ErrorDetail | HTTPValidationError]
+        Response[Any | ErrorDetail | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -215,15 +175,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     everywhere: bool | Unset = False,
-) -> (
-    Any
-    | AuthLogoutResponse429
-    | AuthLogoutResponse503
-    | AuthLogoutResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | None
-):
+) -> Any | ErrorDetail | HTTPValidationError | None:
     """Logout
 
      End this session; with `everywhere=true`, every session of the account.
@@ -238,7 +190,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | AuthLogoutResponse429 | AuthLogoutResponse503 | AuthLogoutResponse504 | ErrorDetail | HTTPValidationError
+        Any | ErrorDetail | HTTPValidationError
     """
 
     return (

@@ -6,8 +6,6 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.accepted import Accepted
-from ...models.auth_password_reset_response_503 import AuthPasswordResetResponse503
-from ...models.auth_password_reset_response_504 import AuthPasswordResetResponse504
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
 from ...models.password_reset_request import PasswordResetRequest
@@ -35,14 +33,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    Accepted
-    | AuthPasswordResetResponse503
-    | AuthPasswordResetResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | None
-):
+) -> Accepted | ErrorDetail | HTTPValidationError | None:
     if response.status_code == 202:
         response_202 = Accepted.from_dict(response.json())
 
@@ -69,12 +60,12 @@ def _parse_response(
         return response_429
 
     if response.status_code == 503:
-        response_503 = AuthPasswordResetResponse503.from_dict(response.json())
+        response_503 = ErrorDetail.from_dict(response.json())
 
         return response_503
 
     if response.status_code == 504:
-        response_504 = AuthPasswordResetResponse504.from_dict(response.json())
+        response_504 = ErrorDetail.from_dict(response.json())
 
         return response_504
 
@@ -86,13 +77,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    Accepted
-    | AuthPasswordResetResponse503
-    | AuthPasswordResetResponse504
-    | ErrorDetail
-    | HTTPValidationError
-]:
+) -> Response[Accepted | ErrorDetail | HTTPValidationError]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -105,13 +90,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: PasswordResetRequest,
-) -> Response[
-    Accepted
-    | AuthPasswordResetResponse503
-    | AuthPasswordResetResponse504
-    | ErrorDetail
-    | HTTPValidationError
-]:
+) -> Response[Accepted | ErrorDetail | HTTPValidationError]:
     """Request Password Reset
 
      Email a single-use reset token to the account with this address, if any.
@@ -126,7 +105,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Accepted | AuthPasswordResetResponse503 | AuthPasswordResetResponse504 | ErrorDetail | HTTPValidationError]
+        Response[Accepted | ErrorDetail | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -144,14 +123,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: PasswordResetRequest,
-) -> (
-    Accepted
-    | AuthPasswordResetResponse503
-    | AuthPasswordResetResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | None
-):
+) -> Accepted | ErrorDetail | HTTPValidationError | None:
     """Request Password Reset
 
      Email a single-use reset token to the account with this address, if any.
@@ -166,7 +138,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Accepted | AuthPasswordResetResponse503 | AuthPasswordResetResponse504 | ErrorDetail | HTTPValidationError
+        Accepted | ErrorDetail | HTTPValidationError
     """
 
     return sync_detailed(
@@ -179,13 +151,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: PasswordResetRequest,
-) -> Response[
-    Accepted
-    | AuthPasswordResetResponse503
-    | AuthPasswordResetResponse504
-    | ErrorDetail
-    | HTTPValidationError
-]:
+) -> Response[Accepted | ErrorDetail | HTTPValidationError]:
     """Request Password Reset
 
      Email a single-use reset token to the account with this address, if any.
@@ -200,7 +166,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Accepted | AuthPasswordResetResponse503 | AuthPasswordResetResponse504 | ErrorDetail | HTTPValidationError]
+        Response[Accepted | ErrorDetail | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -216,14 +182,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: PasswordResetRequest,
-) -> (
-    Accepted
-    | AuthPasswordResetResponse503
-    | AuthPasswordResetResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | None
-):
+) -> Accepted | ErrorDetail | HTTPValidationError | None:
     """Request Password Reset
 
      Email a single-use reset token to the account with this address, if any.
@@ -238,7 +197,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Accepted | AuthPasswordResetResponse503 | AuthPasswordResetResponse504 | ErrorDetail | HTTPValidationError
+        Accepted | ErrorDetail | HTTPValidationError
     """
 
     return (

@@ -5,12 +5,6 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.auth_password_reset_confirm_response_429 import (
-    AuthPasswordResetConfirmResponse429,
-)
-from ...models.auth_password_reset_confirm_response_504 import (
-    AuthPasswordResetConfirmResponse504,
-)
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
 from ...models.password_reset_confirm import PasswordResetConfirm
@@ -38,14 +32,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    Any
-    | AuthPasswordResetConfirmResponse429
-    | AuthPasswordResetConfirmResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | None
-):
+) -> Any | ErrorDetail | HTTPValidationError | None:
     if response.status_code == 204:
         response_204 = cast(Any, None)
         return response_204
@@ -66,7 +53,7 @@ def _parse_response(
         return response_422
 
     if response.status_code == 429:
-        response_429 = AuthPasswordResetConfirmResponse429.from_dict(response.json())
+        response_429 = ErrorDetail.from_dict(response.json())
 
         return response_429
 
@@ -76,7 +63,7 @@ def _parse_response(
         return response_503
 
     if response.status_code == 504:
-        response_504 = AuthPasswordResetConfirmResponse504.from_dict(response.json())
+        response_504 = ErrorDetail.from_dict(response.json())
 
         return response_504
 
@@ -88,13 +75,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    Any
-    | AuthPasswordResetConfirmResponse429
-    | AuthPasswordResetConfirmResponse504
-    | ErrorDetail
-    | HTTPValidationError
-]:
+) -> Response[Any | ErrorDetail | HTTPValidationError]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -107,13 +88,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: PasswordResetConfirm,
-) -> Response[
-    Any
-    | AuthPasswordResetConfirmResponse429
-    | AuthPasswordResetConfirmResponse504
-    | ErrorDetail
-    | HTTPValidationError
-]:
+) -> Response[Any | ErrorDetail | HTTPValidationError]:
     """Confirm Password Reset
 
      Set a new password with the emailed token; every session of the account ends.
@@ -126,7 +101,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | AuthPasswordResetConfirmResponse429 | AuthPasswordResetConfirmResponse504 | ErrorDetail | HTTPValidationError]
+        Response[Any | ErrorDetail | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -144,14 +119,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: PasswordResetConfirm,
-) -> (
-    Any
-    | AuthPasswordResetConfirmResponse429
-    | AuthPasswordResetConfirmResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | None
-):
+) -> Any | ErrorDetail | HTTPValidationError | None:
     """Confirm Password Reset
 
      Set a new password with the emailed token; every session of the account ends.
@@ -164,7 +132,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | AuthPasswordResetConfirmResponse429 | AuthPasswordResetConfirmResponse504 | ErrorDetail | HTTPValidationError
+        Any | ErrorDetail | HTTPValidationError
     """
 
     return sync_detailed(
@@ -177,13 +145,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: PasswordResetConfirm,
-) -> Response[
-    Any
-    | AuthPasswordResetConfirmResponse429
-    | AuthPasswordResetConfirmResponse504
-    | ErrorDetail
-    | HTTPValidationError
-]:
+) -> Response[Any | ErrorDetail | HTTPValidationError]:
     """Confirm Password Reset
 
      Set a new password with the emailed token; every session of the account ends.
@@ -196,7 +158,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | AuthPasswordResetConfirmResponse429 | AuthPasswordResetConfirmResponse504 | ErrorDetail | HTTPValidationError]
+        Response[Any | ErrorDetail | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -212,14 +174,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: PasswordResetConfirm,
-) -> (
-    Any
-    | AuthPasswordResetConfirmResponse429
-    | AuthPasswordResetConfirmResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | None
-):
+) -> Any | ErrorDetail | HTTPValidationError | None:
     """Confirm Password Reset
 
      Set a new password with the emailed token; every session of the account ends.
@@ -232,7 +187,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | AuthPasswordResetConfirmResponse429 | AuthPasswordResetConfirmResponse504 | ErrorDetail | HTTPValidationError
+        Any | ErrorDetail | HTTPValidationError
     """
 
     return (

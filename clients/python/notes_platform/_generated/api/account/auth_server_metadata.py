@@ -5,9 +5,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.auth_server_metadata_response_429 import AuthServerMetadataResponse429
-from ...models.auth_server_metadata_response_503 import AuthServerMetadataResponse503
-from ...models.auth_server_metadata_response_504 import AuthServerMetadataResponse504
+from ...models.error_detail import ErrorDetail
 from ...models.response_auth_server_metadata import ResponseAuthServerMetadata
 from ...types import Response
 
@@ -24,30 +22,24 @@ def _get_kwargs() -> dict[str, Any]:
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    AuthServerMetadataResponse429
-    | AuthServerMetadataResponse503
-    | AuthServerMetadataResponse504
-    | ResponseAuthServerMetadata
-    | None
-):
+) -> ErrorDetail | ResponseAuthServerMetadata | None:
     if response.status_code == 200:
         response_200 = ResponseAuthServerMetadata.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 429:
-        response_429 = AuthServerMetadataResponse429.from_dict(response.json())
+        response_429 = ErrorDetail.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 503:
-        response_503 = AuthServerMetadataResponse503.from_dict(response.json())
+        response_503 = ErrorDetail.from_dict(response.json())
 
         return response_503
 
     if response.status_code == 504:
-        response_504 = AuthServerMetadataResponse504.from_dict(response.json())
+        response_504 = ErrorDetail.from_dict(response.json())
 
         return response_504
 
@@ -59,12 +51,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    AuthServerMetadataResponse429
-    | AuthServerMetadataResponse503
-    | AuthServerMetadataResponse504
-    | ResponseAuthServerMetadata
-]:
+) -> Response[ErrorDetail | ResponseAuthServerMetadata]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -76,12 +63,7 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[
-    AuthServerMetadataResponse429
-    | AuthServerMetadataResponse503
-    | AuthServerMetadataResponse504
-    | ResponseAuthServerMetadata
-]:
+) -> Response[ErrorDetail | ResponseAuthServerMetadata]:
     """Authorization Server Metadata
 
      OAuth 2.0 Authorization Server Metadata (RFC 8414), for the issuer
@@ -95,7 +77,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[AuthServerMetadataResponse429 | AuthServerMetadataResponse503 | AuthServerMetadataResponse504 | ResponseAuthServerMetadata]
+        Response[ErrorDetail | ResponseAuthServerMetadata]
     """
 
     kwargs = _get_kwargs()
@@ -110,13 +92,7 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-) -> (
-    AuthServerMetadataResponse429
-    | AuthServerMetadataResponse503
-    | AuthServerMetadataResponse504
-    | ResponseAuthServerMetadata
-    | None
-):
+) -> ErrorDetail | ResponseAuthServerMetadata | None:
     """Authorization Server Metadata
 
      OAuth 2.0 Authorization Server Metadata (RFC 8414), for the issuer
@@ -130,7 +106,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        AuthServerMetadataResponse429 | AuthServerMetadataResponse503 | AuthServerMetadataResponse504 | ResponseAuthServerMetadata
+        ErrorDetail | ResponseAuthServerMetadata
     """
 
     return sync_detailed(
@@ -141,12 +117,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[
-    AuthServerMetadataResponse429
-    | AuthServerMetadataResponse503
-    | AuthServerMetadataResponse504
-    | ResponseAuthServerMetadata
-]:
+) -> Response[ErrorDetail | ResponseAuthServerMetadata]:
     """Authorization Server Metadata
 
      OAuth 2.0 Authorization Server Metadata (RFC 8414), for the issuer
@@ -160,7 +131,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[AuthServerMetadataResponse429 | AuthServerMetadataResponse503 | AuthServerMetadataResponse504 | ResponseAuthServerMetadata]
+        Response[ErrorDetail | ResponseAuthServerMetadata]
     """
 
     kwargs = _get_kwargs()
@@ -173,13 +144,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-) -> (
-    AuthServerMetadataResponse429
-    | AuthServerMetadataResponse503
-    | AuthServerMetadataResponse504
-    | ResponseAuthServerMetadata
-    | None
-):
+) -> ErrorDetail | ResponseAuthServerMetadata | None:
     """Authorization Server Metadata
 
      OAuth 2.0 Authorization Server Metadata (RFC 8414), for the issuer
@@ -193,7 +158,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        AuthServerMetadataResponse429 | AuthServerMetadataResponse503 | AuthServerMetadataResponse504 | ResponseAuthServerMetadata
+        ErrorDetail | ResponseAuthServerMetadata
     """
 
     return (

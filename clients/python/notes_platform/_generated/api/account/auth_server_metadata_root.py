@@ -5,15 +5,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.auth_server_metadata_root_response_429 import (
-    AuthServerMetadataRootResponse429,
-)
-from ...models.auth_server_metadata_root_response_503 import (
-    AuthServerMetadataRootResponse503,
-)
-from ...models.auth_server_metadata_root_response_504 import (
-    AuthServerMetadataRootResponse504,
-)
+from ...models.error_detail import ErrorDetail
 from ...models.response_auth_server_metadata_root import ResponseAuthServerMetadataRoot
 from ...types import Response
 
@@ -30,30 +22,24 @@ def _get_kwargs() -> dict[str, Any]:
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    AuthServerMetadataRootResponse429
-    | AuthServerMetadataRootResponse503
-    | AuthServerMetadataRootResponse504
-    | ResponseAuthServerMetadataRoot
-    | None
-):
+) -> ErrorDetail | ResponseAuthServerMetadataRoot | None:
     if response.status_code == 200:
         response_200 = ResponseAuthServerMetadataRoot.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 429:
-        response_429 = AuthServerMetadataRootResponse429.from_dict(response.json())
+        response_429 = ErrorDetail.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 503:
-        response_503 = AuthServerMetadataRootResponse503.from_dict(response.json())
+        response_503 = ErrorDetail.from_dict(response.json())
 
         return response_503
 
     if response.status_code == 504:
-        response_504 = AuthServerMetadataRootResponse504.from_dict(response.json())
+        response_504 = ErrorDetail.from_dict(response.json())
 
         return response_504
 
@@ -65,12 +51,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    AuthServerMetadataRootResponse429
-    | AuthServerMetadataRootResponse503
-    | AuthServerMetadataRootResponse504
-    | ResponseAuthServerMetadataRoot
-]:
+) -> Response[ErrorDetail | ResponseAuthServerMetadataRoot]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -82,12 +63,7 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[
-    AuthServerMetadataRootResponse429
-    | AuthServerMetadataRootResponse503
-    | AuthServerMetadataRootResponse504
-    | ResponseAuthServerMetadataRoot
-]:
+) -> Response[ErrorDetail | ResponseAuthServerMetadataRoot]:
     """Authorization Server Metadata
 
      OAuth 2.0 Authorization Server Metadata (RFC 8414), for the issuer
@@ -101,7 +77,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[AuthServerMetadataRootResponse429 | AuthServerMetadataRootResponse503 | AuthServerMetadataRootResponse504 | ResponseAuthServerMetadataRoot]
+        Response[ErrorDetail | ResponseAuthServerMetadataRoot]
     """
 
     kwargs = _get_kwargs()
@@ -116,13 +92,7 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-) -> (
-    AuthServerMetadataRootResponse429
-    | AuthServerMetadataRootResponse503
-    | AuthServerMetadataRootResponse504
-    | ResponseAuthServerMetadataRoot
-    | None
-):
+) -> ErrorDetail | ResponseAuthServerMetadataRoot | None:
     """Authorization Server Metadata
 
      OAuth 2.0 Authorization Server Metadata (RFC 8414), for the issuer
@@ -136,7 +106,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        AuthServerMetadataRootResponse429 | AuthServerMetadataRootResponse503 | AuthServerMetadataRootResponse504 | ResponseAuthServerMetadataRoot
+        ErrorDetail | ResponseAuthServerMetadataRoot
     """
 
     return sync_detailed(
@@ -147,12 +117,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[
-    AuthServerMetadataRootResponse429
-    | AuthServerMetadataRootResponse503
-    | AuthServerMetadataRootResponse504
-    | ResponseAuthServerMetadataRoot
-]:
+) -> Response[ErrorDetail | ResponseAuthServerMetadataRoot]:
     """Authorization Server Metadata
 
      OAuth 2.0 Authorization Server Metadata (RFC 8414), for the issuer
@@ -166,7 +131,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[AuthServerMetadataRootResponse429 | AuthServerMetadataRootResponse503 | AuthServerMetadataRootResponse504 | ResponseAuthServerMetadataRoot]
+        Response[ErrorDetail | ResponseAuthServerMetadataRoot]
     """
 
     kwargs = _get_kwargs()
@@ -179,13 +144,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-) -> (
-    AuthServerMetadataRootResponse429
-    | AuthServerMetadataRootResponse503
-    | AuthServerMetadataRootResponse504
-    | ResponseAuthServerMetadataRoot
-    | None
-):
+) -> ErrorDetail | ResponseAuthServerMetadataRoot | None:
     """Authorization Server Metadata
 
      OAuth 2.0 Authorization Server Metadata (RFC 8414), for the issuer
@@ -199,7 +158,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        AuthServerMetadataRootResponse429 | AuthServerMetadataRootResponse503 | AuthServerMetadataRootResponse504 | ResponseAuthServerMetadataRoot
+        ErrorDetail | ResponseAuthServerMetadataRoot
     """
 
     return (

@@ -5,9 +5,6 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.auth_verify_email_response_429 import AuthVerifyEmailResponse429
-from ...models.auth_verify_email_response_503 import AuthVerifyEmailResponse503
-from ...models.auth_verify_email_response_504 import AuthVerifyEmailResponse504
 from ...models.email_verification import EmailVerification
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
@@ -35,15 +32,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    Any
-    | AuthVerifyEmailResponse429
-    | AuthVerifyEmailResponse503
-    | AuthVerifyEmailResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | None
-):
+) -> Any | ErrorDetail | HTTPValidationError | None:
     if response.status_code == 204:
         response_204 = cast(Any, None)
         return response_204
@@ -69,17 +58,17 @@ def _parse_response(
         return response_422
 
     if response.status_code == 429:
-        response_429 = AuthVerifyEmailResponse429.from_dict(response.json())
+        response_429 = ErrorDetail.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 503:
-        response_503 = AuthVerifyEmailResponse503.from_dict(response.json())
+        response_503 = ErrorDetail.from_dict(response.json())
 
         return response_503
 
     if response.status_code == 504:
-        response_504 = AuthVerifyEmailResponse504.from_dict(response.json())
+        response_504 = ErrorDetail.from_dict(response.json())
 
         return response_504
 
@@ -91,14 +80,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    Any
-    | AuthVerifyEmailResponse429
-    | AuthVerifyEmailResponse503
-    | AuthVerifyEmailResponse504
-    | ErrorDetail
-    | HTTPValidationError
-]:
+) -> Response[Any | ErrorDetail | HTTPValidationError]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -111,14 +93,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: EmailVerification,
-) -> Response[
-    Any
-    | AuthVerifyEmailResponse429
-    | AuthVerifyEmailResponse503
-    | AuthVerifyEmailResponse504
-    | ErrorDetail
-    | HTTPValidationError
-]:
+) -> Response[Any | ErrorDetail | HTTPValidationError]:
     """Verify Email
 
      Prove an address with the emailed token: the account's (it becomes
@@ -132,7 +107,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | AuthVerifyEmailResponse429 | AuthVerifyEmailResponse503 | AuthVerifyEmailResponse504 | ErrorDetail | HTTPValidationError]
+        Response[Any | ErrorDetail | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -150,15 +125,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: EmailVerification,
-) -> (
-    Any
-    | AuthVerifyEmailResponse429
-    | AuthVerifyEmailResponse503
-    | AuthVerifyEmailResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | None
-):
+) -> Any | ErrorDetail | HTTPValidationError | None:
     """Verify Email
 
      Prove an address with the emailed token: the account's (it becomes
@@ -172,7 +139,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | AuthVerifyEmailResponse429 | AuthVerifyEmailResponse503 | AuthVerifyEmailResponse504 | ErrorDetail | HTTPValidationError
+        Any | ErrorDetail | HTTPValidationError
     """
 
     return sync_detailed(
@@ -185,14 +152,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: EmailVerification,
-) -> Response[
-    Any
-    | AuthVerifyEmailResponse429
-    | AuthVerifyEmailResponse503
-    | AuthVerifyEmailResponse504
-    | ErrorDetail
-    | HTTPValidationError
-]:
+) -> Response[Any | ErrorDetail | HTTPValidationError]:
     """Verify Email
 
      Prove an address with the emailed token: the account's (it becomes
@@ -206,7 +166,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | AuthVerifyEmailResponse429 | AuthVerifyEmailResponse503 | AuthVerifyEmailResponse504 | ErrorDetail | HTTPValidationError]
+        Response[Any | ErrorDetail | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -222,15 +182,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: EmailVerification,
-) -> (
-    Any
-    | AuthVerifyEmailResponse429
-    | AuthVerifyEmailResponse503
-    | AuthVerifyEmailResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | None
-):
+) -> Any | ErrorDetail | HTTPValidationError | None:
     """Verify Email
 
      Prove an address with the emailed token: the account's (it becomes
@@ -244,7 +196,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | AuthVerifyEmailResponse429 | AuthVerifyEmailResponse503 | AuthVerifyEmailResponse504 | ErrorDetail | HTTPValidationError
+        Any | ErrorDetail | HTTPValidationError
     """
 
     return (

@@ -8,15 +8,6 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
-from ...models.me_authorizations_delete_response_429 import (
-    MeAuthorizationsDeleteResponse429,
-)
-from ...models.me_authorizations_delete_response_503 import (
-    MeAuthorizationsDeleteResponse503,
-)
-from ...models.me_authorizations_delete_response_504 import (
-    MeAuthorizationsDeleteResponse504,
-)
 from ...types import Response
 
 
@@ -36,15 +27,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    Any
-    | ErrorDetail
-    | HTTPValidationError
-    | MeAuthorizationsDeleteResponse429
-    | MeAuthorizationsDeleteResponse503
-    | MeAuthorizationsDeleteResponse504
-    | None
-):
+) -> Any | ErrorDetail | HTTPValidationError | None:
     if response.status_code == 204:
         response_204 = cast(Any, None)
         return response_204
@@ -65,17 +48,17 @@ def _parse_response(
         return response_422
 
     if response.status_code == 429:
-        response_429 = MeAuthorizationsDeleteResponse429.from_dict(response.json())
+        response_429 = ErrorDetail.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 503:
-        response_503 = MeAuthorizationsDeleteResponse503.from_dict(response.json())
+        response_503 = ErrorDetail.from_dict(response.json())
 
         return response_503
 
     if response.status_code == 504:
-        response_504 = MeAuthorizationsDeleteResponse504.from_dict(response.json())
+        response_504 = ErrorDetail.from_dict(response.json())
 
         return response_504
 
@@ -87,14 +70,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    Any
-    | ErrorDetail
-    | HTTPValidationError
-    | MeAuthorizationsDeleteResponse429
-    | MeAuthorizationsDeleteResponse503
-    | MeAuthorizationsDeleteResponse504
-]:
+) -> Response[Any | ErrorDetail | HTTPValidationError]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -107,14 +83,7 @@ def sync_detailed(
     client_id: str,
     *,
     client: AuthenticatedClient,
-) -> Response[
-    Any
-    | ErrorDetail
-    | HTTPValidationError
-    | MeAuthorizationsDeleteResponse429
-    | MeAuthorizationsDeleteResponse503
-    | MeAuthorizationsDeleteResponse504
-]:
+) -> Response[Any | ErrorDetail | HTTPValidationError]:
     """Revoke My Authorization
 
      Take back an app's access: its consent ends, and every token it holds
@@ -128,7 +97,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | ErrorDetail | HTTPValidationError | MeAuthorizationsDeleteResponse429 | MeAuthorizationsDeleteResponse503 | MeAuthorizationsDeleteResponse504]
+        Response[Any | ErrorDetail | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -146,15 +115,7 @@ def sync(
     client_id: str,
     *,
     client: AuthenticatedClient,
-) -> (
-    Any
-    | ErrorDetail
-    | HTTPValidationError
-    | MeAuthorizationsDeleteResponse429
-    | MeAuthorizationsDeleteResponse503
-    | MeAuthorizationsDeleteResponse504
-    | None
-):
+) -> Any | ErrorDetail | HTTPValidationError | None:
     """Revoke My Authorization
 
      Take back an app's access: its consent ends, and every token it holds
@@ -168,7 +129,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | ErrorDetail | HTTPValidationError | MeAuthorizationsDeleteResponse429 | MeAuthorizationsDeleteResponse503 | MeAuthorizationsDeleteResponse504
+        Any | ErrorDetail | HTTPValidationError
     """
 
     return sync_detailed(
@@ -181,14 +142,7 @@ async def asyncio_detailed(
     client_id: str,
     *,
     client: AuthenticatedClient,
-) -> Response[
-    Any
-    | ErrorDetail
-    | HTTPValidationError
-    | MeAuthorizationsDeleteResponse429
-    | MeAuthorizationsDeleteResponse503
-    | MeAuthorizationsDeleteResponse504
-]:
+) -> Response[Any | ErrorDetail | HTTPValidationError]:
     """Revoke My Authorization
 
      Take back an app's access: its consent ends, and every token it holds
@@ -202,7 +156,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | ErrorDetail | HTTPValidationError | MeAuthorizationsDeleteResponse429 | MeAuthorizationsDeleteResponse503 | MeAuthorizationsDeleteResponse504]
+        Response[Any | ErrorDetail | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -218,15 +172,7 @@ async def asyncio(
     client_id: str,
     *,
     client: AuthenticatedClient,
-) -> (
-    Any
-    | ErrorDetail
-    | HTTPValidationError
-    | MeAuthorizationsDeleteResponse429
-    | MeAuthorizationsDeleteResponse503
-    | MeAuthorizationsDeleteResponse504
-    | None
-):
+) -> Any | ErrorDetail | HTTPValidationError | None:
     """Revoke My Authorization
 
      Take back an app's access: its consent ends, and every token it holds
@@ -240,7 +186,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | ErrorDetail | HTTPValidationError | MeAuthorizationsDeleteResponse429 | MeAuthorizationsDeleteResponse503 | MeAuthorizationsDeleteResponse504
+        Any | ErrorDetail | HTTPValidationError
     """
 
     return (

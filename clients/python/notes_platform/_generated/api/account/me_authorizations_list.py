@@ -7,15 +7,6 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.authorization_read import AuthorizationRead
 from ...models.error_detail import ErrorDetail
-from ...models.me_authorizations_list_response_429 import (
-    MeAuthorizationsListResponse429,
-)
-from ...models.me_authorizations_list_response_503 import (
-    MeAuthorizationsListResponse503,
-)
-from ...models.me_authorizations_list_response_504 import (
-    MeAuthorizationsListResponse504,
-)
 from ...types import Response
 
 
@@ -31,14 +22,7 @@ def _get_kwargs() -> dict[str, Any]:
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    ErrorDetail
-    | MeAuthorizationsListResponse429
-    | MeAuthorizationsListResponse503
-    | MeAuthorizationsListResponse504
-    | list[AuthorizationRead]
-    | None
-):
+) -> ErrorDetail | list[AuthorizationRead] | None:
     if response.status_code == 200:
         response_200 = []
         _response_200 = response.json()
@@ -55,17 +39,17 @@ def _parse_response(
         return response_401
 
     if response.status_code == 429:
-        response_429 = MeAuthorizationsListResponse429.from_dict(response.json())
+        response_429 = ErrorDetail.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 503:
-        response_503 = MeAuthorizationsListResponse503.from_dict(response.json())
+        response_503 = ErrorDetail.from_dict(response.json())
 
         return response_503
 
     if response.status_code == 504:
-        response_504 = MeAuthorizationsListResponse504.from_dict(response.json())
+        response_504 = ErrorDetail.from_dict(response.json())
 
         return response_504
 
@@ -77,13 +61,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    ErrorDetail
-    | MeAuthorizationsListResponse429
-    | MeAuthorizationsListResponse503
-    | MeAuthorizationsListResponse504
-    | list[AuthorizationRead]
-]:
+) -> Response[ErrorDetail | list[AuthorizationRead]]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -95,13 +73,7 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient,
-) -> Response[
-    ErrorDetail
-    | MeAuthorizationsListResponse429
-    | MeAuthorizationsListResponse503
-    | MeAuthorizationsListResponse504
-    | list[AuthorizationRead]
-]:
+) -> Response[ErrorDetail | list[AuthorizationRead]]:
     """List My Authorizations
 
      The apps allowed to act for the caller: what each was granted, when,
@@ -112,7 +84,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | MeAuthorizationsListResponse429 | MeAuthorizationsListResponse503 | MeAuthorizationsListResponse504 | list[AuthorizationRead]]
+        Response[ErrorDetail | list[AuthorizationRead]]
     """
 
     kwargs = _get_kwargs()
@@ -127,14 +99,7 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient,
-) -> (
-    ErrorDetail
-    | MeAuthorizationsListResponse429
-    | MeAuthorizationsListResponse503
-    | MeAuthorizationsListResponse504
-    | list[AuthorizationRead]
-    | None
-):
+) -> ErrorDetail | list[AuthorizationRead] | None:
     """List My Authorizations
 
      The apps allowed to act for the caller: what each was granted, when,
@@ -145,7 +110,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | MeAuthorizationsListResponse429 | MeAuthorizationsListResponse503 | MeAuthorizationsListResponse504 | list[AuthorizationRead]
+        ErrorDetail | list[AuthorizationRead]
     """
 
     return sync_detailed(
@@ -156,13 +121,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
-) -> Response[
-    ErrorDetail
-    | MeAuthorizationsListResponse429
-    | MeAuthorizationsListResponse503
-    | MeAuthorizationsListResponse504
-    | list[AuthorizationRead]
-]:
+) -> Response[ErrorDetail | list[AuthorizationRead]]:
     """List My Authorizations
 
      The apps allowed to act for the caller: what each was granted, when,
@@ -173,7 +132,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | MeAuthorizationsListResponse429 | MeAuthorizationsListResponse503 | MeAuthorizationsListResponse504 | list[AuthorizationRead]]
+        Response[ErrorDetail | list[AuthorizationRead]]
     """
 
     kwargs = _get_kwargs()
@@ -186,14 +145,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient,
-) -> (
-    ErrorDetail
-    | MeAuthorizationsListResponse429
-    | MeAuthorizationsListResponse503
-    | MeAuthorizationsListResponse504
-    | list[AuthorizationRead]
-    | None
-):
+) -> ErrorDetail | list[AuthorizationRead] | None:
     """List My Authorizations
 
      The apps allowed to act for the caller: what each was granted, when,
@@ -204,7 +156,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | MeAuthorizationsListResponse429 | MeAuthorizationsListResponse503 | MeAuthorizationsListResponse504 | list[AuthorizationRead]
+        ErrorDetail | list[AuthorizationRead]
     """
 
     return (

@@ -7,9 +7,6 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
-from ...models.me_events_list_response_429 import MeEventsListResponse429
-from ...models.me_events_list_response_503 import MeEventsListResponse503
-from ...models.me_events_list_response_504 import MeEventsListResponse504
 from ...models.security_event_read import SecurityEventRead
 from ...types import UNSET, Response, Unset
 
@@ -39,15 +36,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    ErrorDetail
-    | HTTPValidationError
-    | MeEventsListResponse429
-    | MeEventsListResponse503
-    | MeEventsListResponse504
-    | list[SecurityEventRead]
-    | None
-):
+) -> ErrorDetail | HTTPValidationError | list[SecurityEventRead] | None:
     if response.status_code == 200:
         response_200 = []
         _response_200 = response.json()
@@ -69,17 +58,17 @@ def _parse_response(
         return response_422
 
     if response.status_code == 429:
-        response_429 = MeEventsListResponse429.from_dict(response.json())
+        response_429 = ErrorDetail.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 503:
-        response_503 = MeEventsListResponse503.from_dict(response.json())
+        response_503 = ErrorDetail.from_dict(response.json())
 
         return response_503
 
     if response.status_code == 504:
-        response_504 = MeEventsListResponse504.from_dict(response.json())
+        response_504 = ErrorDetail.from_dict(response.json())
 
         return response_504
 
@@ -91,14 +80,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    ErrorDetail
-    | HTTPValidationError
-    | MeEventsListResponse429
-    | MeEventsListResponse503
-    | MeEventsListResponse504
-    | list[SecurityEventRead]
-]:
+) -> Response[ErrorDetail | HTTPValidationError | list[SecurityEventRead]]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -112,14 +94,7 @@ def sync_detailed(
     client: AuthenticatedClient,
     offset: int | Unset = 0,
     limit: int | Unset = 50,
-) -> Response[
-    ErrorDetail
-    | HTTPValidationError
-    | MeEventsListResponse429
-    | MeEventsListResponse503
-    | MeEventsListResponse504
-    | list[SecurityEventRead]
-]:
+) -> Response[ErrorDetail | HTTPValidationError | list[SecurityEventRead]]:
     """List My Events
 
      The account's security events, newest first.
@@ -133,7 +108,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | HTTPValidationError | MeEventsListResponse429 | MeEventsListResponse503 | MeEventsListResponse504 | list[SecurityEventRead]]
+        Response[ErrorDetail | HTTPValidationError | list[SecurityEventRead]]
     """
 
     kwargs = _get_kwargs(
@@ -153,15 +128,7 @@ def sync(
     client: AuthenticatedClient,
     offset: int | Unset = 0,
     limit: int | Unset = 50,
-) -> (
-    ErrorDetail
-    | HTTPValidationError
-    | MeEventsListResponse429
-    | MeEventsListResponse503
-    | MeEventsListResponse504
-    | list[SecurityEventRead]
-    | None
-):
+) -> ErrorDetail | HTTPValidationError | list[SecurityEventRead] | None:
     """List My Events
 
      The account's security events, newest first.
@@ -175,7 +142,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | HTTPValidationError | MeEventsListResponse429 | MeEventsListResponse503 | MeEventsListResponse504 | list[SecurityEventRead]
+        ErrorDetail | HTTPValidationError | list[SecurityEventRead]
     """
 
     return sync_detailed(
@@ -190,14 +157,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     offset: int | Unset = 0,
     limit: int | Unset = 50,
-) -> Response[
-    ErrorDetail
-    | HTTPValidationError
-    | MeEventsListResponse429
-    | MeEventsListResponse503
-    | MeEventsListResponse504
-    | list[SecurityEventRead]
-]:
+) -> Response[ErrorDetail | HTTPValidationError | list[SecurityEventRead]]:
     """List My Events
 
      The account's security events, newest first.
@@ -211,7 +171,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | HTTPValidationError | MeEventsListResponse429 | MeEventsListResponse503 | MeEventsListResponse504 | list[SecurityEventRead]]
+        Response[ErrorDetail | HTTPValidationError | list[SecurityEventRead]]
     """
 
     kwargs = _get_kwargs(
@@ -229,15 +189,7 @@ async def asyncio(
     client: AuthenticatedClient,
     offset: int | Unset = 0,
     limit: int | Unset = 50,
-) -> (
-    ErrorDetail
-    | HTTPValidationError
-    | MeEventsListResponse429
-    | MeEventsListResponse503
-    | MeEventsListResponse504
-    | list[SecurityEventRead]
-    | None
-):
+) -> ErrorDetail | HTTPValidationError | list[SecurityEventRead] | None:
     """List My Events
 
      The account's security events, newest first.
@@ -251,7 +203,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | HTTPValidationError | MeEventsListResponse429 | MeEventsListResponse503 | MeEventsListResponse504 | list[SecurityEventRead]
+        ErrorDetail | HTTPValidationError | list[SecurityEventRead]
     """
 
     return (

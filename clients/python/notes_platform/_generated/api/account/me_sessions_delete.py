@@ -9,9 +9,6 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
-from ...models.me_sessions_delete_response_429 import MeSessionsDeleteResponse429
-from ...models.me_sessions_delete_response_503 import MeSessionsDeleteResponse503
-from ...models.me_sessions_delete_response_504 import MeSessionsDeleteResponse504
 from ...types import Response
 
 
@@ -31,15 +28,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    Any
-    | ErrorDetail
-    | HTTPValidationError
-    | MeSessionsDeleteResponse429
-    | MeSessionsDeleteResponse503
-    | MeSessionsDeleteResponse504
-    | None
-):
+) -> Any | ErrorDetail | HTTPValidationError | None:
     if response.status_code == 204:
         response_204 = cast(Any, None)
         return response_204
@@ -60,17 +49,17 @@ def _parse_response(
         return response_422
 
     if response.status_code == 429:
-        response_429 = MeSessionsDeleteResponse429.from_dict(response.json())
+        response_429 = ErrorDetail.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 503:
-        response_503 = MeSessionsDeleteResponse503.from_dict(response.json())
+        response_503 = ErrorDetail.from_dict(response.json())
 
         return response_503
 
     if response.status_code == 504:
-        response_504 = MeSessionsDeleteResponse504.from_dict(response.json())
+        response_504 = ErrorDetail.from_dict(response.json())
 
         return response_504
 
@@ -82,14 +71,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    Any
-    | ErrorDetail
-    | HTTPValidationError
-    | MeSessionsDeleteResponse429
-    | MeSessionsDeleteResponse503
-    | MeSessionsDeleteResponse504
-]:
+) -> Response[Any | ErrorDetail | HTTPValidationError]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -102,14 +84,7 @@ def sync_detailed(
     session_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> Response[
-    Any
-    | ErrorDetail
-    | HTTPValidationError
-    | MeSessionsDeleteResponse429
-    | MeSessionsDeleteResponse503
-    | MeSessionsDeleteResponse504
-]:
+) -> Response[Any | ErrorDetail | HTTPValidationError]:
     """End My Session
 
      End one session: its refresh tokens are revoked, and its access tokens
@@ -123,7 +98,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | ErrorDetail | HTTPValidationError | MeSessionsDeleteResponse429 | MeSessionsDeleteResponse503 | MeSessionsDeleteResponse504]
+        Response[Any | ErrorDetail | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -141,15 +116,7 @@ def sync(
     session_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> (
-    Any
-    | ErrorDetail
-    | HTTPValidationError
-    | MeSessionsDeleteResponse429
-    | MeSessionsDeleteResponse503
-    | MeSessionsDeleteResponse504
-    | None
-):
+) -> Any | ErrorDetail | HTTPValidationError | None:
     """End My Session
 
      End one session: its refresh tokens are revoked, and its access tokens
@@ -163,7 +130,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | ErrorDetail | HTTPValidationError | MeSessionsDeleteResponse429 | MeSessionsDeleteResponse503 | MeSessionsDeleteResponse504
+        Any | ErrorDetail | HTTPValidationError
     """
 
     return sync_detailed(
@@ -176,14 +143,7 @@ async def asyncio_detailed(
     session_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> Response[
-    Any
-    | ErrorDetail
-    | HTTPValidationError
-    | MeSessionsDeleteResponse429
-    | MeSessionsDeleteResponse503
-    | MeSessionsDeleteResponse504
-]:
+) -> Response[Any | ErrorDetail | HTTPValidationError]:
     """End My Session
 
      End one session: its refresh tokens are revoked, and its access tokens
@@ -197,7 +157,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | ErrorDetail | HTTPValidationError | MeSessionsDeleteResponse429 | MeSessionsDeleteResponse503 | MeSessionsDeleteResponse504]
+        Response[Any | ErrorDetail | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -213,15 +173,7 @@ async def asyncio(
     session_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> (
-    Any
-    | ErrorDetail
-    | HTTPValidationError
-    | MeSessionsDeleteResponse429
-    | MeSessionsDeleteResponse503
-    | MeSessionsDeleteResponse504
-    | None
-):
+) -> Any | ErrorDetail | HTTPValidationError | None:
     """End My Session
 
      End one session: its refresh tokens are revoked, and its access tokens
@@ -235,7 +187,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | ErrorDetail | HTTPValidationError | MeSessionsDeleteResponse429 | MeSessionsDeleteResponse503 | MeSessionsDeleteResponse504
+        Any | ErrorDetail | HTTPValidationError
     """
 
     return (

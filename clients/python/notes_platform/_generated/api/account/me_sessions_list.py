@@ -6,9 +6,6 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error_detail import ErrorDetail
-from ...models.me_sessions_list_response_429 import MeSessionsListResponse429
-from ...models.me_sessions_list_response_503 import MeSessionsListResponse503
-from ...models.me_sessions_list_response_504 import MeSessionsListResponse504
 from ...models.session_read import SessionRead
 from ...types import Response
 
@@ -25,14 +22,7 @@ def _get_kwargs() -> dict[str, Any]:
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    ErrorDetail
-    | MeSessionsListResponse429
-    | MeSessionsListResponse503
-    | MeSessionsListResponse504
-    | list[SessionRead]
-    | None
-):
+) -> ErrorDetail | list[SessionRead] | None:
     if response.status_code == 200:
         response_200 = []
         _response_200 = response.json()
@@ -49,17 +39,17 @@ def _parse_response(
         return response_401
 
     if response.status_code == 429:
-        response_429 = MeSessionsListResponse429.from_dict(response.json())
+        response_429 = ErrorDetail.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 503:
-        response_503 = MeSessionsListResponse503.from_dict(response.json())
+        response_503 = ErrorDetail.from_dict(response.json())
 
         return response_503
 
     if response.status_code == 504:
-        response_504 = MeSessionsListResponse504.from_dict(response.json())
+        response_504 = ErrorDetail.from_dict(response.json())
 
         return response_504
 
@@ -71,13 +61,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    ErrorDetail
-    | MeSessionsListResponse429
-    | MeSessionsListResponse503
-    | MeSessionsListResponse504
-    | list[SessionRead]
-]:
+) -> Response[ErrorDetail | list[SessionRead]]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -89,13 +73,7 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient,
-) -> Response[
-    ErrorDetail
-    | MeSessionsListResponse429
-    | MeSessionsListResponse503
-    | MeSessionsListResponse504
-    | list[SessionRead]
-]:
+) -> Response[ErrorDetail | list[SessionRead]]:
     """List My Sessions
 
      The account's live sessions (logins), most recently used first.
@@ -105,7 +83,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | MeSessionsListResponse429 | MeSessionsListResponse503 | MeSessionsListResponse504 | list[SessionRead]]
+        Response[ErrorDetail | list[SessionRead]]
     """
 
     kwargs = _get_kwargs()
@@ -120,14 +98,7 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient,
-) -> (
-    ErrorDetail
-    | MeSessionsListResponse429
-    | MeSessionsListResponse503
-    | MeSessionsListResponse504
-    | list[SessionRead]
-    | None
-):
+) -> ErrorDetail | list[SessionRead] | None:
     """List My Sessions
 
      The account's live sessions (logins), most recently used first.
@@ -137,7 +108,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | MeSessionsListResponse429 | MeSessionsListResponse503 | MeSessionsListResponse504 | list[SessionRead]
+        ErrorDetail | list[SessionRead]
     """
 
     return sync_detailed(
@@ -148,13 +119,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
-) -> Response[
-    ErrorDetail
-    | MeSessionsListResponse429
-    | MeSessionsListResponse503
-    | MeSessionsListResponse504
-    | list[SessionRead]
-]:
+) -> Response[ErrorDetail | list[SessionRead]]:
     """List My Sessions
 
      The account's live sessions (logins), most recently used first.
@@ -164,7 +129,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | MeSessionsListResponse429 | MeSessionsListResponse503 | MeSessionsListResponse504 | list[SessionRead]]
+        Response[ErrorDetail | list[SessionRead]]
     """
 
     kwargs = _get_kwargs()
@@ -177,14 +142,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient,
-) -> (
-    ErrorDetail
-    | MeSessionsListResponse429
-    | MeSessionsListResponse503
-    | MeSessionsListResponse504
-    | list[SessionRead]
-    | None
-):
+) -> ErrorDetail | list[SessionRead] | None:
     """List My Sessions
 
      The account's live sessions (logins), most recently used first.
@@ -194,7 +152,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | MeSessionsListResponse429 | MeSessionsListResponse503 | MeSessionsListResponse504 | list[SessionRead]
+        ErrorDetail | list[SessionRead]
     """
 
     return (

@@ -5,9 +5,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.auth_jwks_response_429 import AuthJwksResponse429
-from ...models.auth_jwks_response_503 import AuthJwksResponse503
-from ...models.auth_jwks_response_504 import AuthJwksResponse504
+from ...models.error_detail import ErrorDetail
 from ...models.response_auth_jwks import ResponseAuthJwks
 from ...types import Response
 
@@ -24,30 +22,24 @@ def _get_kwargs() -> dict[str, Any]:
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    AuthJwksResponse429
-    | AuthJwksResponse503
-    | AuthJwksResponse504
-    | ResponseAuthJwks
-    | None
-):
+) -> ErrorDetail | ResponseAuthJwks | None:
     if response.status_code == 200:
         response_200 = ResponseAuthJwks.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 429:
-        response_429 = AuthJwksResponse429.from_dict(response.json())
+        response_429 = ErrorDetail.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 503:
-        response_503 = AuthJwksResponse503.from_dict(response.json())
+        response_503 = ErrorDetail.from_dict(response.json())
 
         return response_503
 
     if response.status_code == 504:
-        response_504 = AuthJwksResponse504.from_dict(response.json())
+        response_504 = ErrorDetail.from_dict(response.json())
 
         return response_504
 
@@ -59,9 +51,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    AuthJwksResponse429 | AuthJwksResponse503 | AuthJwksResponse504 | ResponseAuthJwks
-]:
+) -> Response[ErrorDetail | ResponseAuthJwks]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -73,9 +63,7 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[
-    AuthJwksResponse429 | AuthJwksResponse503 | AuthJwksResponse504 | ResponseAuthJwks
-]:
+) -> Response[ErrorDetail | ResponseAuthJwks]:
     """Jwks
 
      The public keys that sign access tokens (RFC 7517).
@@ -85,7 +73,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[AuthJwksResponse429 | AuthJwksResponse503 | AuthJwksResponse504 | ResponseAuthJwks]
+        Response[ErrorDetail | ResponseAuthJwks]
     """
 
     kwargs = _get_kwargs()
@@ -100,13 +88,7 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-) -> (
-    AuthJwksResponse429
-    | AuthJwksResponse503
-    | AuthJwksResponse504
-    | ResponseAuthJwks
-    | None
-):
+) -> ErrorDetail | ResponseAuthJwks | None:
     """Jwks
 
      The public keys that sign access tokens (RFC 7517).
@@ -116,7 +98,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        AuthJwksResponse429 | AuthJwksResponse503 | AuthJwksResponse504 | ResponseAuthJwks
+        ErrorDetail | ResponseAuthJwks
     """
 
     return sync_detailed(
@@ -127,9 +109,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[
-    AuthJwksResponse429 | AuthJwksResponse503 | AuthJwksResponse504 | ResponseAuthJwks
-]:
+) -> Response[ErrorDetail | ResponseAuthJwks]:
     """Jwks
 
      The public keys that sign access tokens (RFC 7517).
@@ -139,7 +119,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[AuthJwksResponse429 | AuthJwksResponse503 | AuthJwksResponse504 | ResponseAuthJwks]
+        Response[ErrorDetail | ResponseAuthJwks]
     """
 
     kwargs = _get_kwargs()
@@ -152,13 +132,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-) -> (
-    AuthJwksResponse429
-    | AuthJwksResponse503
-    | AuthJwksResponse504
-    | ResponseAuthJwks
-    | None
-):
+) -> ErrorDetail | ResponseAuthJwks | None:
     """Jwks
 
      The public keys that sign access tokens (RFC 7517).
@@ -168,7 +142,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        AuthJwksResponse429 | AuthJwksResponse503 | AuthJwksResponse504 | ResponseAuthJwks
+        ErrorDetail | ResponseAuthJwks
     """
 
     return (

@@ -5,8 +5,6 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.auth_register_response_429 import AuthRegisterResponse429
-from ...models.auth_register_response_504 import AuthRegisterResponse504
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
 from ...models.registration_accepted import RegistrationAccepted
@@ -35,14 +33,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    AuthRegisterResponse429
-    | AuthRegisterResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | RegistrationAccepted
-    | None
-):
+) -> ErrorDetail | HTTPValidationError | RegistrationAccepted | None:
     if response.status_code == 202:
         response_202 = RegistrationAccepted.from_dict(response.json())
 
@@ -64,7 +55,7 @@ def _parse_response(
         return response_422
 
     if response.status_code == 429:
-        response_429 = AuthRegisterResponse429.from_dict(response.json())
+        response_429 = ErrorDetail.from_dict(response.json())
 
         return response_429
 
@@ -74,7 +65,7 @@ def _parse_response(
         return response_503
 
     if response.status_code == 504:
-        response_504 = AuthRegisterResponse504.from_dict(response.json())
+        response_504 = ErrorDetail.from_dict(response.json())
 
         return response_504
 
@@ -86,13 +77,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    AuthRegisterResponse429
-    | AuthRegisterResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | RegistrationAccepted
-]:
+) -> Response[ErrorDetail | HTTPValidationError | RegistrationAccepted]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -105,13 +90,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: UserCreate,
-) -> Response[
-    AuthRegisterResponse429
-    | AuthRegisterResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | RegistrationAccepted
-]:
+) -> Response[ErrorDetail | HTTPValidationError | RegistrationAccepted]:
     """Register
 
      Create an account, unverified, and email the address a confirmation
@@ -127,7 +106,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[AuthRegisterResponse429 | AuthRegisterResponse504 | ErrorDetail | HTTPValidationError | RegistrationAccepted]
+        Response[ErrorDetail | HTTPValidationError | RegistrationAccepted]
     """
 
     kwargs = _get_kwargs(
@@ -145,14 +124,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: UserCreate,
-) -> (
-    AuthRegisterResponse429
-    | AuthRegisterResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | RegistrationAccepted
-    | None
-):
+) -> ErrorDetail | HTTPValidationError | RegistrationAccepted | None:
     """Register
 
      Create an account, unverified, and email the address a confirmation
@@ -168,7 +140,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        AuthRegisterResponse429 | AuthRegisterResponse504 | ErrorDetail | HTTPValidationError | RegistrationAccepted
+        ErrorDetail | HTTPValidationError | RegistrationAccepted
     """
 
     return sync_detailed(
@@ -181,13 +153,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: UserCreate,
-) -> Response[
-    AuthRegisterResponse429
-    | AuthRegisterResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | RegistrationAccepted
-]:
+) -> Response[ErrorDetail | HTTPValidationError | RegistrationAccepted]:
     """Register
 
      Create an account, unverified, and email the address a confirmation
@@ -203,7 +169,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[AuthRegisterResponse429 | AuthRegisterResponse504 | ErrorDetail | HTTPValidationError | RegistrationAccepted]
+        Response[ErrorDetail | HTTPValidationError | RegistrationAccepted]
     """
 
     kwargs = _get_kwargs(
@@ -219,14 +185,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: UserCreate,
-) -> (
-    AuthRegisterResponse429
-    | AuthRegisterResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | RegistrationAccepted
-    | None
-):
+) -> ErrorDetail | HTTPValidationError | RegistrationAccepted | None:
     """Register
 
      Create an account, unverified, and email the address a confirmation
@@ -242,7 +201,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        AuthRegisterResponse429 | AuthRegisterResponse504 | ErrorDetail | HTTPValidationError | RegistrationAccepted
+        ErrorDetail | HTTPValidationError | RegistrationAccepted
     """
 
     return (

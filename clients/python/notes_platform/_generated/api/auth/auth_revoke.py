@@ -5,9 +5,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.auth_revoke_response_429 import AuthRevokeResponse429
-from ...models.auth_revoke_response_503 import AuthRevokeResponse503
-from ...models.auth_revoke_response_504 import AuthRevokeResponse504
+from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
 from ...models.o_auth_error_body import OAuthErrorBody
 from ...models.revoke_form import RevokeForm
@@ -34,15 +32,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    Any
-    | AuthRevokeResponse429
-    | AuthRevokeResponse503
-    | AuthRevokeResponse504
-    | HTTPValidationError
-    | OAuthErrorBody
-    | None
-):
+) -> Any | ErrorDetail | HTTPValidationError | OAuthErrorBody | None:
     if response.status_code == 200:
         response_200 = cast(Any, None)
         return response_200
@@ -58,17 +48,17 @@ def _parse_response(
         return response_422
 
     if response.status_code == 429:
-        response_429 = AuthRevokeResponse429.from_dict(response.json())
+        response_429 = ErrorDetail.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 503:
-        response_503 = AuthRevokeResponse503.from_dict(response.json())
+        response_503 = ErrorDetail.from_dict(response.json())
 
         return response_503
 
     if response.status_code == 504:
-        response_504 = AuthRevokeResponse504.from_dict(response.json())
+        response_504 = ErrorDetail.from_dict(response.json())
 
         return response_504
 
@@ -80,14 +70,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    Any
-    | AuthRevokeResponse429
-    | AuthRevokeResponse503
-    | AuthRevokeResponse504
-    | HTTPValidationError
-    | OAuthErrorBody
-]:
+) -> Response[Any | ErrorDetail | HTTPValidationError | OAuthErrorBody]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -100,14 +83,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: RevokeForm,
-) -> Response[
-    Any
-    | AuthRevokeResponse429
-    | AuthRevokeResponse503
-    | AuthRevokeResponse504
-    | HTTPValidationError
-    | OAuthErrorBody
-]:
+) -> Response[Any | ErrorDetail | HTTPValidationError | OAuthErrorBody]:
     """Revoke
 
      RFC 7009 token revocation; 200 whether or not the token was known.
@@ -125,7 +101,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | AuthRevokeResponse429 | AuthRevokeResponse503 | AuthRevokeResponse504 | HTTPValidationError | OAuthErrorBody]
+        Response[Any | ErrorDetail | HTTPValidationError | OAuthErrorBody]
     """
 
     kwargs = _get_kwargs(
@@ -143,15 +119,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: RevokeForm,
-) -> (
-    Any
-    | AuthRevokeResponse429
-    | AuthRevokeResponse503
-    | AuthRevokeResponse504
-    | HTTPValidationError
-    | OAuthErrorBody
-    | None
-):
+) -> Any | ErrorDetail | HTTPValidationError | OAuthErrorBody | None:
     """Revoke
 
      RFC 7009 token revocation; 200 whether or not the token was known.
@@ -169,7 +137,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | AuthRevokeResponse429 | AuthRevokeResponse503 | AuthRevokeResponse504 | HTTPValidationError | OAuthErrorBody
+        Any | ErrorDetail | HTTPValidationError | OAuthErrorBody
     """
 
     return sync_detailed(
@@ -182,14 +150,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: RevokeForm,
-) -> Response[
-    Any
-    | AuthRevokeResponse429
-    | AuthRevokeResponse503
-    | AuthRevokeResponse504
-    | HTTPValidationError
-    | OAuthErrorBody
-]:
+) -> Response[Any | ErrorDetail | HTTPValidationError | OAuthErrorBody]:
     """Revoke
 
      RFC 7009 token revocation; 200 whether or not the token was known.
@@ -207,7 +168,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | AuthRevokeResponse429 | AuthRevokeResponse503 | AuthRevokeResponse504 | HTTPValidationError | OAuthErrorBody]
+        Response[Any | ErrorDetail | HTTPValidationError | OAuthErrorBody]
     """
 
     kwargs = _get_kwargs(
@@ -223,15 +184,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: RevokeForm,
-) -> (
-    Any
-    | AuthRevokeResponse429
-    | AuthRevokeResponse503
-    | AuthRevokeResponse504
-    | HTTPValidationError
-    | OAuthErrorBody
-    | None
-):
+) -> Any | ErrorDetail | HTTPValidationError | OAuthErrorBody | None:
     """Revoke
 
      RFC 7009 token revocation; 200 whether or not the token was known.
@@ -249,7 +202,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | AuthRevokeResponse429 | AuthRevokeResponse503 | AuthRevokeResponse504 | HTTPValidationError | OAuthErrorBody
+        Any | ErrorDetail | HTTPValidationError | OAuthErrorBody
     """
 
     return (

@@ -5,7 +5,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.auth_token_response_504 import AuthTokenResponse504
+from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
 from ...models.o_auth_error_body import OAuthErrorBody
 from ...models.token_form import TokenForm
@@ -33,7 +33,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> AuthTokenResponse504 | HTTPValidationError | OAuthErrorBody | TokenResponse | None:
+) -> ErrorDetail | HTTPValidationError | OAuthErrorBody | TokenResponse | None:
     if response.status_code == 200:
         response_200 = TokenResponse.from_dict(response.json())
 
@@ -65,7 +65,7 @@ def _parse_response(
         return response_503
 
     if response.status_code == 504:
-        response_504 = AuthTokenResponse504.from_dict(response.json())
+        response_504 = ErrorDetail.from_dict(response.json())
 
         return response_504
 
@@ -77,9 +77,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    AuthTokenResponse504 | HTTPValidationError | OAuthErrorBody | TokenResponse
-]:
+) -> Response[ErrorDetail | HTTPValidationError | OAuthErrorBody | TokenResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -92,9 +90,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: TokenForm,
-) -> Response[
-    AuthTokenResponse504 | HTTPValidationError | OAuthErrorBody | TokenResponse
-]:
+) -> Response[ErrorDetail | HTTPValidationError | OAuthErrorBody | TokenResponse]:
     """Token
 
      OAuth 2.0 token endpoint: `password`, `refresh_token`, `client_credentials` grants.
@@ -112,7 +108,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[AuthTokenResponse504 | HTTPValidationError | OAuthErrorBody | TokenResponse]
+        Response[ErrorDetail | HTTPValidationError | OAuthErrorBody | TokenResponse]
     """
 
     kwargs = _get_kwargs(
@@ -130,7 +126,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: TokenForm,
-) -> AuthTokenResponse504 | HTTPValidationError | OAuthErrorBody | TokenResponse | None:
+) -> ErrorDetail | HTTPValidationError | OAuthErrorBody | TokenResponse | None:
     """Token
 
      OAuth 2.0 token endpoint: `password`, `refresh_token`, `client_credentials` grants.
@@ -148,7 +144,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        AuthTokenResponse504 | HTTPValidationError | OAuthErrorBody | TokenResponse
+        ErrorDetail | HTTPValidationError | OAuthErrorBody | TokenResponse
     """
 
     return sync_detailed(
@@ -161,9 +157,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: TokenForm,
-) -> Response[
-    AuthTokenResponse504 | HTTPValidationError | OAuthErrorBody | TokenResponse
-]:
+) -> Response[ErrorDetail | HTTPValidationError | OAuthErrorBody | TokenResponse]:
     """Token
 
      OAuth 2.0 token endpoint: `password`, `refresh_token`, `client_credentials` grants.
@@ -181,7 +175,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[AuthTokenResponse504 | HTTPValidationError | OAuthErrorBody | TokenResponse]
+        Response[ErrorDetail | HTTPValidationError | OAuthErrorBody | TokenResponse]
     """
 
     kwargs = _get_kwargs(
@@ -197,7 +191,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: TokenForm,
-) -> AuthTokenResponse504 | HTTPValidationError | OAuthErrorBody | TokenResponse | None:
+) -> ErrorDetail | HTTPValidationError | OAuthErrorBody | TokenResponse | None:
     """Token
 
      OAuth 2.0 token endpoint: `password`, `refresh_token`, `client_credentials` grants.
@@ -215,7 +209,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        AuthTokenResponse504 | HTTPValidationError | OAuthErrorBody | TokenResponse
+        ErrorDetail | HTTPValidationError | OAuthErrorBody | TokenResponse
     """
 
     return (

@@ -8,7 +8,6 @@ from ...client import AuthenticatedClient, Client
 from ...models.account_deletion import AccountDeletion
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
-from ...models.me_delete_response_504 import MeDeleteResponse504
 from ...types import Response
 
 
@@ -33,7 +32,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Any | ErrorDetail | HTTPValidationError | MeDeleteResponse504 | None:
+) -> Any | ErrorDetail | HTTPValidationError | None:
     if response.status_code == 204:
         response_204 = cast(Any, None)
         return response_204
@@ -79,7 +78,7 @@ def _parse_response(
         return response_503
 
     if response.status_code == 504:
-        response_504 = MeDeleteResponse504.from_dict(response.json())
+        response_504 = ErrorDetail.from_dict(response.json())
 
         return response_504
 
@@ -91,7 +90,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Any | ErrorDetail | HTTPValidationError | MeDeleteResponse504]:
+) -> Response[Any | ErrorDetail | HTTPValidationError]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -104,7 +103,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: AccountDeletion,
-) -> Response[Any | ErrorDetail | HTTPValidationError | MeDeleteResponse504]:
+) -> Response[Any | ErrorDetail | HTTPValidationError]:
     """Delete Me
 
     Args:
@@ -115,7 +114,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | ErrorDetail | HTTPValidationError | MeDeleteResponse504]
+        Response[Any | ErrorDetail | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -133,7 +132,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: AccountDeletion,
-) -> Any | ErrorDetail | HTTPValidationError | MeDeleteResponse504 | None:
+) -> Any | ErrorDetail | HTTPValidationError | None:
     """Delete Me
 
     Args:
@@ -144,7 +143,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | ErrorDetail | HTTPValidationError | MeDeleteResponse504
+        Any | ErrorDetail | HTTPValidationError
     """
 
     return sync_detailed(
@@ -157,7 +156,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: AccountDeletion,
-) -> Response[Any | ErrorDetail | HTTPValidationError | MeDeleteResponse504]:
+) -> Response[Any | ErrorDetail | HTTPValidationError]:
     """Delete Me
 
     Args:
@@ -168,7 +167,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | ErrorDetail | HTTPValidationError | MeDeleteResponse504]
+        Response[Any | ErrorDetail | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -184,7 +183,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: AccountDeletion,
-) -> Any | ErrorDetail | HTTPValidationError | MeDeleteResponse504 | None:
+) -> Any | ErrorDetail | HTTPValidationError | None:
     """Delete Me
 
     Args:
@@ -195,7 +194,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | ErrorDetail | HTTPValidationError | MeDeleteResponse504
+        Any | ErrorDetail | HTTPValidationError
     """
 
     return (

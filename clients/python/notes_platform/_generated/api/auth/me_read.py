@@ -6,9 +6,6 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error_detail import ErrorDetail
-from ...models.me_read_response_429 import MeReadResponse429
-from ...models.me_read_response_503 import MeReadResponse503
-from ...models.me_read_response_504 import MeReadResponse504
 from ...models.user_read import UserRead
 from ...types import Response
 
@@ -25,14 +22,7 @@ def _get_kwargs() -> dict[str, Any]:
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    ErrorDetail
-    | MeReadResponse429
-    | MeReadResponse503
-    | MeReadResponse504
-    | UserRead
-    | None
-):
+) -> ErrorDetail | UserRead | None:
     if response.status_code == 200:
         response_200 = UserRead.from_dict(response.json())
 
@@ -44,17 +34,17 @@ def _parse_response(
         return response_401
 
     if response.status_code == 429:
-        response_429 = MeReadResponse429.from_dict(response.json())
+        response_429 = ErrorDetail.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 503:
-        response_503 = MeReadResponse503.from_dict(response.json())
+        response_503 = ErrorDetail.from_dict(response.json())
 
         return response_503
 
     if response.status_code == 504:
-        response_504 = MeReadResponse504.from_dict(response.json())
+        response_504 = ErrorDetail.from_dict(response.json())
 
         return response_504
 
@@ -66,9 +56,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    ErrorDetail | MeReadResponse429 | MeReadResponse503 | MeReadResponse504 | UserRead
-]:
+) -> Response[ErrorDetail | UserRead]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -80,9 +68,7 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient,
-) -> Response[
-    ErrorDetail | MeReadResponse429 | MeReadResponse503 | MeReadResponse504 | UserRead
-]:
+) -> Response[ErrorDetail | UserRead]:
     """Read Me
 
     Raises:
@@ -90,7 +76,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | MeReadResponse429 | MeReadResponse503 | MeReadResponse504 | UserRead]
+        Response[ErrorDetail | UserRead]
     """
 
     kwargs = _get_kwargs()
@@ -105,14 +91,7 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient,
-) -> (
-    ErrorDetail
-    | MeReadResponse429
-    | MeReadResponse503
-    | MeReadResponse504
-    | UserRead
-    | None
-):
+) -> ErrorDetail | UserRead | None:
     """Read Me
 
     Raises:
@@ -120,7 +99,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | MeReadResponse429 | MeReadResponse503 | MeReadResponse504 | UserRead
+        ErrorDetail | UserRead
     """
 
     return sync_detailed(
@@ -131,9 +110,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
-) -> Response[
-    ErrorDetail | MeReadResponse429 | MeReadResponse503 | MeReadResponse504 | UserRead
-]:
+) -> Response[ErrorDetail | UserRead]:
     """Read Me
 
     Raises:
@@ -141,7 +118,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | MeReadResponse429 | MeReadResponse503 | MeReadResponse504 | UserRead]
+        Response[ErrorDetail | UserRead]
     """
 
     kwargs = _get_kwargs()
@@ -154,14 +131,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient,
-) -> (
-    ErrorDetail
-    | MeReadResponse429
-    | MeReadResponse503
-    | MeReadResponse504
-    | UserRead
-    | None
-):
+) -> ErrorDetail | UserRead | None:
     """Read Me
 
     Raises:
@@ -169,7 +139,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | MeReadResponse429 | MeReadResponse503 | MeReadResponse504 | UserRead
+        ErrorDetail | UserRead
     """
 
     return (

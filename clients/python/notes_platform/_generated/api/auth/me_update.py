@@ -7,7 +7,6 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
-from ...models.me_update_response_504 import MeUpdateResponse504
 from ...models.user_read import UserRead
 from ...models.user_update_me import UserUpdateMe
 from ...types import Response
@@ -34,7 +33,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ErrorDetail | HTTPValidationError | MeUpdateResponse504 | UserRead | None:
+) -> ErrorDetail | HTTPValidationError | UserRead | None:
     if response.status_code == 200:
         response_200 = UserRead.from_dict(response.json())
 
@@ -81,7 +80,7 @@ def _parse_response(
         return response_503
 
     if response.status_code == 504:
-        response_504 = MeUpdateResponse504.from_dict(response.json())
+        response_504 = ErrorDetail.from_dict(response.json())
 
         return response_504
 
@@ -93,7 +92,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ErrorDetail | HTTPValidationError | MeUpdateResponse504 | UserRead]:
+) -> Response[ErrorDetail | HTTPValidationError | UserRead]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -106,7 +105,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: UserUpdateMe,
-) -> Response[ErrorDetail | HTTPValidationError | MeUpdateResponse504 | UserRead]:
+) -> Response[ErrorDetail | HTTPValidationError | UserRead]:
     """Update Me
 
      A new `email` is pending until confirmed: a token is sent to it (POST
@@ -122,7 +121,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | HTTPValidationError | MeUpdateResponse504 | UserRead]
+        Response[ErrorDetail | HTTPValidationError | UserRead]
     """
 
     kwargs = _get_kwargs(
@@ -140,7 +139,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: UserUpdateMe,
-) -> ErrorDetail | HTTPValidationError | MeUpdateResponse504 | UserRead | None:
+) -> ErrorDetail | HTTPValidationError | UserRead | None:
     """Update Me
 
      A new `email` is pending until confirmed: a token is sent to it (POST
@@ -156,7 +155,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | HTTPValidationError | MeUpdateResponse504 | UserRead
+        ErrorDetail | HTTPValidationError | UserRead
     """
 
     return sync_detailed(
@@ -169,7 +168,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: UserUpdateMe,
-) -> Response[ErrorDetail | HTTPValidationError | MeUpdateResponse504 | UserRead]:
+) -> Response[ErrorDetail | HTTPValidationError | UserRead]:
     """Update Me
 
      A new `email` is pending until confirmed: a token is sent to it (POST
@@ -185,7 +184,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | HTTPValidationError | MeUpdateResponse504 | UserRead]
+        Response[ErrorDetail | HTTPValidationError | UserRead]
     """
 
     kwargs = _get_kwargs(
@@ -201,7 +200,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: UserUpdateMe,
-) -> ErrorDetail | HTTPValidationError | MeUpdateResponse504 | UserRead | None:
+) -> ErrorDetail | HTTPValidationError | UserRead | None:
     """Update Me
 
      A new `email` is pending until confirmed: a token is sent to it (POST
@@ -217,7 +216,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | HTTPValidationError | MeUpdateResponse504 | UserRead
+        ErrorDetail | HTTPValidationError | UserRead
     """
 
     return (

@@ -5,9 +5,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.auth_authorize_response_429 import AuthAuthorizeResponse429
-from ...models.auth_authorize_response_503 import AuthAuthorizeResponse503
-from ...models.auth_authorize_response_504 import AuthAuthorizeResponse504
+from ...models.error_detail import ErrorDetail
 from ...types import Response
 
 
@@ -23,14 +21,7 @@ def _get_kwargs() -> dict[str, Any]:
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    Any
-    | AuthAuthorizeResponse429
-    | AuthAuthorizeResponse503
-    | AuthAuthorizeResponse504
-    | str
-    | None
-):
+) -> Any | ErrorDetail | str | None:
     if response.status_code == 200:
         response_200 = response.text
         return response_200
@@ -44,17 +35,17 @@ def _parse_response(
         return response_400
 
     if response.status_code == 429:
-        response_429 = AuthAuthorizeResponse429.from_dict(response.json())
+        response_429 = ErrorDetail.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 503:
-        response_503 = AuthAuthorizeResponse503.from_dict(response.json())
+        response_503 = ErrorDetail.from_dict(response.json())
 
         return response_503
 
     if response.status_code == 504:
-        response_504 = AuthAuthorizeResponse504.from_dict(response.json())
+        response_504 = ErrorDetail.from_dict(response.json())
 
         return response_504
 
@@ -66,13 +57,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    Any
-    | AuthAuthorizeResponse429
-    | AuthAuthorizeResponse503
-    | AuthAuthorizeResponse504
-    | str
-]:
+) -> Response[Any | ErrorDetail | str]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -84,13 +69,7 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[
-    Any
-    | AuthAuthorizeResponse429
-    | AuthAuthorizeResponse503
-    | AuthAuthorizeResponse504
-    | str
-]:
+) -> Response[Any | ErrorDetail | str]:
     """Authorize
 
      OAuth 2.1 authorization endpoint: `response_type=code`, `client_id`,
@@ -102,7 +81,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | AuthAuthorizeResponse429 | AuthAuthorizeResponse503 | AuthAuthorizeResponse504 | str]
+        Response[Any | ErrorDetail | str]
     """
 
     kwargs = _get_kwargs()
@@ -117,14 +96,7 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-) -> (
-    Any
-    | AuthAuthorizeResponse429
-    | AuthAuthorizeResponse503
-    | AuthAuthorizeResponse504
-    | str
-    | None
-):
+) -> Any | ErrorDetail | str | None:
     """Authorize
 
      OAuth 2.1 authorization endpoint: `response_type=code`, `client_id`,
@@ -136,7 +108,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | AuthAuthorizeResponse429 | AuthAuthorizeResponse503 | AuthAuthorizeResponse504 | str
+        Any | ErrorDetail | str
     """
 
     return sync_detailed(
@@ -147,13 +119,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[
-    Any
-    | AuthAuthorizeResponse429
-    | AuthAuthorizeResponse503
-    | AuthAuthorizeResponse504
-    | str
-]:
+) -> Response[Any | ErrorDetail | str]:
     """Authorize
 
      OAuth 2.1 authorization endpoint: `response_type=code`, `client_id`,
@@ -165,7 +131,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | AuthAuthorizeResponse429 | AuthAuthorizeResponse503 | AuthAuthorizeResponse504 | str]
+        Response[Any | ErrorDetail | str]
     """
 
     kwargs = _get_kwargs()
@@ -178,14 +144,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-) -> (
-    Any
-    | AuthAuthorizeResponse429
-    | AuthAuthorizeResponse503
-    | AuthAuthorizeResponse504
-    | str
-    | None
-):
+) -> Any | ErrorDetail | str | None:
     """Authorize
 
      OAuth 2.1 authorization endpoint: `response_type=code`, `client_id`,
@@ -197,7 +156,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | AuthAuthorizeResponse429 | AuthAuthorizeResponse503 | AuthAuthorizeResponse504 | str
+        Any | ErrorDetail | str
     """
 
     return (

@@ -6,7 +6,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.auth_authorize_step_body import AuthAuthorizeStepBody
-from ...models.auth_authorize_step_response_504 import AuthAuthorizeStepResponse504
+from ...models.error_detail import ErrorDetail
 from ...types import UNSET, Response, Unset
 
 
@@ -31,7 +31,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Any | AuthAuthorizeStepResponse504 | str | None:
+) -> Any | ErrorDetail | str | None:
     if response.status_code == 200:
         response_200 = response.text
         return response_200
@@ -57,7 +57,7 @@ def _parse_response(
         return response_503
 
     if response.status_code == 504:
-        response_504 = AuthAuthorizeStepResponse504.from_dict(response.json())
+        response_504 = ErrorDetail.from_dict(response.json())
 
         return response_504
 
@@ -69,7 +69,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Any | AuthAuthorizeStepResponse504 | str]:
+) -> Response[Any | ErrorDetail | str]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -82,7 +82,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: AuthAuthorizeStepBody | Unset = UNSET,
-) -> Response[Any | AuthAuthorizeStepResponse504 | str]:
+) -> Response[Any | ErrorDetail | str]:
     """Authorize Step
 
      A step of the pages (their forms post here): `step` = `signin` (with
@@ -98,7 +98,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | AuthAuthorizeStepResponse504 | str]
+        Response[Any | ErrorDetail | str]
     """
 
     kwargs = _get_kwargs(
@@ -116,7 +116,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: AuthAuthorizeStepBody | Unset = UNSET,
-) -> Any | AuthAuthorizeStepResponse504 | str | None:
+) -> Any | ErrorDetail | str | None:
     """Authorize Step
 
      A step of the pages (their forms post here): `step` = `signin` (with
@@ -132,7 +132,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | AuthAuthorizeStepResponse504 | str
+        Any | ErrorDetail | str
     """
 
     return sync_detailed(
@@ -145,7 +145,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: AuthAuthorizeStepBody | Unset = UNSET,
-) -> Response[Any | AuthAuthorizeStepResponse504 | str]:
+) -> Response[Any | ErrorDetail | str]:
     """Authorize Step
 
      A step of the pages (their forms post here): `step` = `signin` (with
@@ -161,7 +161,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | AuthAuthorizeStepResponse504 | str]
+        Response[Any | ErrorDetail | str]
     """
 
     kwargs = _get_kwargs(
@@ -177,7 +177,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: AuthAuthorizeStepBody | Unset = UNSET,
-) -> Any | AuthAuthorizeStepResponse504 | str | None:
+) -> Any | ErrorDetail | str | None:
     """Authorize Step
 
      A step of the pages (their forms post here): `step` = `signin` (with
@@ -193,7 +193,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | AuthAuthorizeStepResponse504 | str
+        Any | ErrorDetail | str
     """
 
     return (

@@ -7,9 +7,6 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.client_create import ClientCreate
 from ...models.client_created import ClientCreated
-from ...models.clients_create_response_429 import ClientsCreateResponse429
-from ...models.clients_create_response_503 import ClientsCreateResponse503
-from ...models.clients_create_response_504 import ClientsCreateResponse504
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
 from ...types import Response
@@ -36,15 +33,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    ClientCreated
-    | ClientsCreateResponse429
-    | ClientsCreateResponse503
-    | ClientsCreateResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | None
-):
+) -> ClientCreated | ErrorDetail | HTTPValidationError | None:
     if response.status_code == 201:
         response_201 = ClientCreated.from_dict(response.json())
 
@@ -76,17 +65,17 @@ def _parse_response(
         return response_422
 
     if response.status_code == 429:
-        response_429 = ClientsCreateResponse429.from_dict(response.json())
+        response_429 = ErrorDetail.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 503:
-        response_503 = ClientsCreateResponse503.from_dict(response.json())
+        response_503 = ErrorDetail.from_dict(response.json())
 
         return response_503
 
     if response.status_code == 504:
-        response_504 = ClientsCreateResponse504.from_dict(response.json())
+        response_504 = ErrorDetail.from_dict(response.json())
 
         return response_504
 
@@ -98,14 +87,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    ClientCreated
-    | ClientsCreateResponse429
-    | ClientsCreateResponse503
-    | ClientsCreateResponse504
-    | ErrorDetail
-    | HTTPValidationError
-]:
+) -> Response[ClientCreated | ErrorDetail | HTTPValidationError]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -118,14 +100,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: ClientCreate,
-) -> Response[
-    ClientCreated
-    | ClientsCreateResponse429
-    | ClientsCreateResponse503
-    | ClientsCreateResponse504
-    | ErrorDetail
-    | HTTPValidationError
-]:
+) -> Response[ClientCreated | ErrorDetail | HTTPValidationError]:
     """Create Client
 
      Register an app or a service. A confidential client's secret is in this
@@ -139,7 +114,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ClientCreated | ClientsCreateResponse429 | ClientsCreateResponse503 | ClientsCreateResponse504 | ErrorDetail | HTTPValidationError]
+        Response[ClientCreated | ErrorDetail | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -157,15 +132,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: ClientCreate,
-) -> (
-    ClientCreated
-    | ClientsCreateResponse429
-    | ClientsCreateResponse503
-    | ClientsCreateResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | None
-):
+) -> ClientCreated | ErrorDetail | HTTPValidationError | None:
     """Create Client
 
      Register an app or a service. A confidential client's secret is in this
@@ -179,7 +146,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ClientCreated | ClientsCreateResponse429 | ClientsCreateResponse503 | ClientsCreateResponse504 | ErrorDetail | HTTPValidationError
+        ClientCreated | ErrorDetail | HTTPValidationError
     """
 
     return sync_detailed(
@@ -192,14 +159,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: ClientCreate,
-) -> Response[
-    ClientCreated
-    | ClientsCreateResponse429
-    | ClientsCreateResponse503
-    | ClientsCreateResponse504
-    | ErrorDetail
-    | HTTPValidationError
-]:
+) -> Response[ClientCreated | ErrorDetail | HTTPValidationError]:
     """Create Client
 
      Register an app or a service. A confidential client's secret is in this
@@ -213,7 +173,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ClientCreated | ClientsCreateResponse429 | ClientsCreateResponse503 | ClientsCreateResponse504 | ErrorDetail | HTTPValidationError]
+        Response[ClientCreated | ErrorDetail | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -229,15 +189,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: ClientCreate,
-) -> (
-    ClientCreated
-    | ClientsCreateResponse429
-    | ClientsCreateResponse503
-    | ClientsCreateResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | None
-):
+) -> ClientCreated | ErrorDetail | HTTPValidationError | None:
     """Create Client
 
      Register an app or a service. A confidential client's secret is in this
@@ -251,7 +203,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ClientCreated | ClientsCreateResponse429 | ClientsCreateResponse503 | ClientsCreateResponse504 | ErrorDetail | HTTPValidationError
+        ClientCreated | ErrorDetail | HTTPValidationError
     """
 
     return (

@@ -6,9 +6,6 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.clients_delete_response_429 import ClientsDeleteResponse429
-from ...models.clients_delete_response_503 import ClientsDeleteResponse503
-from ...models.clients_delete_response_504 import ClientsDeleteResponse504
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
 from ...types import Response
@@ -30,15 +27,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    Any
-    | ClientsDeleteResponse429
-    | ClientsDeleteResponse503
-    | ClientsDeleteResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | None
-):
+) -> Any | ErrorDetail | HTTPValidationError | None:
     if response.status_code == 204:
         response_204 = cast(Any, None)
         return response_204
@@ -64,17 +53,17 @@ def _parse_response(
         return response_422
 
     if response.status_code == 429:
-        response_429 = ClientsDeleteResponse429.from_dict(response.json())
+        response_429 = ErrorDetail.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 503:
-        response_503 = ClientsDeleteResponse503.from_dict(response.json())
+        response_503 = ErrorDetail.from_dict(response.json())
 
         return response_503
 
     if response.status_code == 504:
-        response_504 = ClientsDeleteResponse504.from_dict(response.json())
+        response_504 = ErrorDetail.from_dict(response.json())
 
         return response_504
 
@@ -86,14 +75,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    Any
-    | ClientsDeleteResponse429
-    | ClientsDeleteResponse503
-    | ClientsDeleteResponse504
-    | ErrorDetail
-    | HTTPValidationError
-]:
+) -> Response[Any | ErrorDetail | HTTPValidationError]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -106,14 +88,7 @@ def sync_detailed(
     client_id: str,
     *,
     client: AuthenticatedClient,
-) -> Response[
-    Any
-    | ClientsDeleteResponse429
-    | ClientsDeleteResponse503
-    | ClientsDeleteResponse504
-    | ErrorDetail
-    | HTTPValidationError
-]:
+) -> Response[Any | ErrorDetail | HTTPValidationError]:
     """Delete Client
 
      Delete a client: its consents go, and every token it holds ends.
@@ -126,7 +101,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | ClientsDeleteResponse429 | ClientsDeleteResponse503 | ClientsDeleteResponse504 | ErrorDetail | HTTPValidationError]
+        Response[Any | ErrorDetail | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -144,15 +119,7 @@ def sync(
     client_id: str,
     *,
     client: AuthenticatedClient,
-) -> (
-    Any
-    | ClientsDeleteResponse429
-    | ClientsDeleteResponse503
-    | ClientsDeleteResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | None
-):
+) -> Any | ErrorDetail | HTTPValidationError | None:
     """Delete Client
 
      Delete a client: its consents go, and every token it holds ends.
@@ -165,7 +132,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | ClientsDeleteResponse429 | ClientsDeleteResponse503 | ClientsDeleteResponse504 | ErrorDetail | HTTPValidationError
+        Any | ErrorDetail | HTTPValidationError
     """
 
     return sync_detailed(
@@ -178,14 +145,7 @@ async def asyncio_detailed(
     client_id: str,
     *,
     client: AuthenticatedClient,
-) -> Response[
-    Any
-    | ClientsDeleteResponse429
-    | ClientsDeleteResponse503
-    | ClientsDeleteResponse504
-    | ErrorDetail
-    | HTTPValidationError
-]:
+) -> Response[Any | ErrorDetail | HTTPValidationError]:
     """Delete Client
 
      Delete a client: its consents go, and every token it holds ends.
@@ -198,7 +158,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | ClientsDeleteResponse429 | ClientsDeleteResponse503 | ClientsDeleteResponse504 | ErrorDetail | HTTPValidationError]
+        Response[Any | ErrorDetail | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -214,15 +174,7 @@ async def asyncio(
     client_id: str,
     *,
     client: AuthenticatedClient,
-) -> (
-    Any
-    | ClientsDeleteResponse429
-    | ClientsDeleteResponse503
-    | ClientsDeleteResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | None
-):
+) -> Any | ErrorDetail | HTTPValidationError | None:
     """Delete Client
 
      Delete a client: its consents go, and every token it holds ends.
@@ -235,7 +187,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | ClientsDeleteResponse429 | ClientsDeleteResponse503 | ClientsDeleteResponse504 | ErrorDetail | HTTPValidationError
+        Any | ErrorDetail | HTTPValidationError
     """
 
     return (

@@ -6,9 +6,6 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.client_read import ClientRead
-from ...models.clients_list_response_429 import ClientsListResponse429
-from ...models.clients_list_response_503 import ClientsListResponse503
-from ...models.clients_list_response_504 import ClientsListResponse504
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
 from ...types import UNSET, Response, Unset
@@ -39,15 +36,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    ClientsListResponse429
-    | ClientsListResponse503
-    | ClientsListResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | list[ClientRead]
-    | None
-):
+) -> ErrorDetail | HTTPValidationError | list[ClientRead] | None:
     if response.status_code == 200:
         response_200 = []
         _response_200 = response.json()
@@ -74,17 +63,17 @@ def _parse_response(
         return response_422
 
     if response.status_code == 429:
-        response_429 = ClientsListResponse429.from_dict(response.json())
+        response_429 = ErrorDetail.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 503:
-        response_503 = ClientsListResponse503.from_dict(response.json())
+        response_503 = ErrorDetail.from_dict(response.json())
 
         return response_503
 
     if response.status_code == 504:
-        response_504 = ClientsListResponse504.from_dict(response.json())
+        response_504 = ErrorDetail.from_dict(response.json())
 
         return response_504
 
@@ -96,14 +85,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    ClientsListResponse429
-    | ClientsListResponse503
-    | ClientsListResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | list[ClientRead]
-]:
+) -> Response[ErrorDetail | HTTPValidationError | list[ClientRead]]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -117,14 +99,7 @@ def sync_detailed(
     client: AuthenticatedClient,
     offset: int | Unset = 0,
     limit: int | Unset = 50,
-) -> Response[
-    ClientsListResponse429
-    | ClientsListResponse503
-    | ClientsListResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | list[ClientRead]
-]:
+) -> Response[ErrorDetail | HTTPValidationError | list[ClientRead]]:
     """List Clients
 
     Args:
@@ -136,7 +111,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ClientsListResponse429 | ClientsListResponse503 | ClientsListResponse504 | ErrorDetail | HTTPValidationError | list[ClientRead]]
+        Response[ErrorDetail | HTTPValidationError | list[ClientRead]]
     """
 
     kwargs = _get_kwargs(
@@ -156,15 +131,7 @@ def sync(
     client: AuthenticatedClient,
     offset: int | Unset = 0,
     limit: int | Unset = 50,
-) -> (
-    ClientsListResponse429
-    | ClientsListResponse503
-    | ClientsListResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | list[ClientRead]
-    | None
-):
+) -> ErrorDetail | HTTPValidationError | list[ClientRead] | None:
     """List Clients
 
     Args:
@@ -176,7 +143,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ClientsListResponse429 | ClientsListResponse503 | ClientsListResponse504 | ErrorDetail | HTTPValidationError | list[ClientRead]
+        ErrorDetail | HTTPValidationError | list[ClientRead]
     """
 
     return sync_detailed(
@@ -191,14 +158,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     offset: int | Unset = 0,
     limit: int | Unset = 50,
-) -> Response[
-    ClientsListResponse429
-    | ClientsListResponse503
-    | ClientsListResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | list[ClientRead]
-]:
+) -> Response[ErrorDetail | HTTPValidationError | list[ClientRead]]:
     """List Clients
 
     Args:
@@ -210,7 +170,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ClientsListResponse429 | ClientsListResponse503 | ClientsListResponse504 | ErrorDetail | HTTPValidationError | list[ClientRead]]
+        Response[ErrorDetail | HTTPValidationError | list[ClientRead]]
     """
 
     kwargs = _get_kwargs(
@@ -228,15 +188,7 @@ async def asyncio(
     client: AuthenticatedClient,
     offset: int | Unset = 0,
     limit: int | Unset = 50,
-) -> (
-    ClientsListResponse429
-    | ClientsListResponse503
-    | ClientsListResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | list[ClientRead]
-    | None
-):
+) -> ErrorDetail | HTTPValidationError | list[ClientRead] | None:
     """List Clients
 
     Args:
@@ -248,7 +200,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ClientsListResponse429 | ClientsListResponse503 | ClientsListResponse504 | ErrorDetail | HTTPValidationError | list[ClientRead]
+        ErrorDetail | HTTPValidationError | list[ClientRead]
     """
 
     return (

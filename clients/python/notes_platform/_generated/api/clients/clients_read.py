@@ -7,9 +7,6 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.client_read import ClientRead
-from ...models.clients_read_response_429 import ClientsReadResponse429
-from ...models.clients_read_response_503 import ClientsReadResponse503
-from ...models.clients_read_response_504 import ClientsReadResponse504
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
 from ...types import Response
@@ -31,15 +28,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    ClientRead
-    | ClientsReadResponse429
-    | ClientsReadResponse503
-    | ClientsReadResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | None
-):
+) -> ClientRead | ErrorDetail | HTTPValidationError | None:
     if response.status_code == 200:
         response_200 = ClientRead.from_dict(response.json())
 
@@ -66,17 +55,17 @@ def _parse_response(
         return response_422
 
     if response.status_code == 429:
-        response_429 = ClientsReadResponse429.from_dict(response.json())
+        response_429 = ErrorDetail.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 503:
-        response_503 = ClientsReadResponse503.from_dict(response.json())
+        response_503 = ErrorDetail.from_dict(response.json())
 
         return response_503
 
     if response.status_code == 504:
-        response_504 = ClientsReadResponse504.from_dict(response.json())
+        response_504 = ErrorDetail.from_dict(response.json())
 
         return response_504
 
@@ -88,14 +77,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    ClientRead
-    | ClientsReadResponse429
-    | ClientsReadResponse503
-    | ClientsReadResponse504
-    | ErrorDetail
-    | HTTPValidationError
-]:
+) -> Response[ClientRead | ErrorDetail | HTTPValidationError]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -108,14 +90,7 @@ def sync_detailed(
     client_id: str,
     *,
     client: AuthenticatedClient,
-) -> Response[
-    ClientRead
-    | ClientsReadResponse429
-    | ClientsReadResponse503
-    | ClientsReadResponse504
-    | ErrorDetail
-    | HTTPValidationError
-]:
+) -> Response[ClientRead | ErrorDetail | HTTPValidationError]:
     """Read Client
 
     Args:
@@ -126,7 +101,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ClientRead | ClientsReadResponse429 | ClientsReadResponse503 | ClientsReadResponse504 | ErrorDetail | HTTPValidationError]
+        Response[ClientRead | ErrorDetail | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -144,15 +119,7 @@ def sync(
     client_id: str,
     *,
     client: AuthenticatedClient,
-) -> (
-    ClientRead
-    | ClientsReadResponse429
-    | ClientsReadResponse503
-    | ClientsReadResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | None
-):
+) -> ClientRead | ErrorDetail | HTTPValidationError | None:
     """Read Client
 
     Args:
@@ -163,7 +130,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ClientRead | ClientsReadResponse429 | ClientsReadResponse503 | ClientsReadResponse504 | ErrorDetail | HTTPValidationError
+        ClientRead | ErrorDetail | HTTPValidationError
     """
 
     return sync_detailed(
@@ -176,14 +143,7 @@ async def asyncio_detailed(
     client_id: str,
     *,
     client: AuthenticatedClient,
-) -> Response[
-    ClientRead
-    | ClientsReadResponse429
-    | ClientsReadResponse503
-    | ClientsReadResponse504
-    | ErrorDetail
-    | HTTPValidationError
-]:
+) -> Response[ClientRead | ErrorDetail | HTTPValidationError]:
     """Read Client
 
     Args:
@@ -194,7 +154,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ClientRead | ClientsReadResponse429 | ClientsReadResponse503 | ClientsReadResponse504 | ErrorDetail | HTTPValidationError]
+        Response[ClientRead | ErrorDetail | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -210,15 +170,7 @@ async def asyncio(
     client_id: str,
     *,
     client: AuthenticatedClient,
-) -> (
-    ClientRead
-    | ClientsReadResponse429
-    | ClientsReadResponse503
-    | ClientsReadResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | None
-):
+) -> ClientRead | ErrorDetail | HTTPValidationError | None:
     """Read Client
 
     Args:
@@ -229,7 +181,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ClientRead | ClientsReadResponse429 | ClientsReadResponse503 | ClientsReadResponse504 | ErrorDetail | HTTPValidationError
+        ClientRead | ErrorDetail | HTTPValidationError
     """
 
     return (

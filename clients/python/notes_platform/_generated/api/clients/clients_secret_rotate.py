@@ -7,9 +7,6 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.client_secret import ClientSecret
-from ...models.clients_secret_rotate_response_429 import ClientsSecretRotateResponse429
-from ...models.clients_secret_rotate_response_503 import ClientsSecretRotateResponse503
-from ...models.clients_secret_rotate_response_504 import ClientsSecretRotateResponse504
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
 from ...types import Response
@@ -31,15 +28,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    ClientSecret
-    | ClientsSecretRotateResponse429
-    | ClientsSecretRotateResponse503
-    | ClientsSecretRotateResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | None
-):
+) -> ClientSecret | ErrorDetail | HTTPValidationError | None:
     if response.status_code == 200:
         response_200 = ClientSecret.from_dict(response.json())
 
@@ -76,17 +65,17 @@ def _parse_response(
         return response_422
 
     if response.status_code == 429:
-        response_429 = ClientsSecretRotateResponse429.from_dict(response.json())
+        response_429 = ErrorDetail.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 503:
-        response_503 = ClientsSecretRotateResponse503.from_dict(response.json())
+        response_503 = ErrorDetail.from_dict(response.json())
 
         return response_503
 
     if response.status_code == 504:
-        response_504 = ClientsSecretRotateResponse504.from_dict(response.json())
+        response_504 = ErrorDetail.from_dict(response.json())
 
         return response_504
 
@@ -98,14 +87,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    ClientSecret
-    | ClientsSecretRotateResponse429
-    | ClientsSecretRotateResponse503
-    | ClientsSecretRotateResponse504
-    | ErrorDetail
-    | HTTPValidationError
-]:
+) -> Response[ClientSecret | ErrorDetail | HTTPValidationError]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -118,14 +100,7 @@ def sync_detailed(
     client_id: str,
     *,
     client: AuthenticatedClient,
-) -> Response[
-    ClientSecret
-    | ClientsSecretRotateResponse429
-    | ClientsSecretRotateResponse503
-    | ClientsSecretRotateResponse504
-    | ErrorDetail
-    | HTTPValidationError
-]:
+) -> Response[ClientSecret | ErrorDetail | HTTPValidationError]:
     """Rotate Client Secret
 
      A new secret, shown once; the previous one keeps working for
@@ -139,7 +114,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ClientSecret | ClientsSecretRotateResponse429 | ClientsSecretRotateResponse503 | ClientsSecretRotateResponse504 | ErrorDetail | HTTPValidationError]
+        Response[ClientSecret | ErrorDetail | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -157,15 +132,7 @@ def sync(
     client_id: str,
     *,
     client: AuthenticatedClient,
-) -> (
-    ClientSecret
-    | ClientsSecretRotateResponse429
-    | ClientsSecretRotateResponse503
-    | ClientsSecretRotateResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | None
-):
+) -> ClientSecret | ErrorDetail | HTTPValidationError | None:
     """Rotate Client Secret
 
      A new secret, shown once; the previous one keeps working for
@@ -179,7 +146,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ClientSecret | ClientsSecretRotateResponse429 | ClientsSecretRotateResponse503 | ClientsSecretRotateResponse504 | ErrorDetail | HTTPValidationError
+        ClientSecret | ErrorDetail | HTTPValidationError
     """
 
     return sync_detailed(
@@ -192,14 +159,7 @@ async def asyncio_detailed(
     client_id: str,
     *,
     client: AuthenticatedClient,
-) -> Response[
-    ClientSecret
-    | ClientsSecretRotateResponse429
-    | ClientsSecretRotateResponse503
-    | ClientsSecretRotateResponse504
-    | ErrorDetail
-    | HTTPValidationError
-]:
+) -> Response[ClientSecret | ErrorDetail | HTTPValidationError]:
     """Rotate Client Secret
 
      A new secret, shown once; the previous one keeps working for
@@ -213,7 +173,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ClientSecret | ClientsSecretRotateResponse429 | ClientsSecretRotateResponse503 | ClientsSecretRotateResponse504 | ErrorDetail | HTTPValidationError]
+        Response[ClientSecret | ErrorDetail | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -229,15 +189,7 @@ async def asyncio(
     client_id: str,
     *,
     client: AuthenticatedClient,
-) -> (
-    ClientSecret
-    | ClientsSecretRotateResponse429
-    | ClientsSecretRotateResponse503
-    | ClientsSecretRotateResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | None
-):
+) -> ClientSecret | ErrorDetail | HTTPValidationError | None:
     """Rotate Client Secret
 
      A new secret, shown once; the previous one keeps working for
@@ -251,7 +203,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ClientSecret | ClientsSecretRotateResponse429 | ClientsSecretRotateResponse503 | ClientsSecretRotateResponse504 | ErrorDetail | HTTPValidationError
+        ClientSecret | ErrorDetail | HTTPValidationError
     """
 
     return (

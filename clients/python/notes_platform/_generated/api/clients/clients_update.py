@@ -8,9 +8,6 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.client_read import ClientRead
 from ...models.client_update import ClientUpdate
-from ...models.clients_update_response_429 import ClientsUpdateResponse429
-from ...models.clients_update_response_503 import ClientsUpdateResponse503
-from ...models.clients_update_response_504 import ClientsUpdateResponse504
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
 from ...types import Response
@@ -40,15 +37,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    ClientRead
-    | ClientsUpdateResponse429
-    | ClientsUpdateResponse503
-    | ClientsUpdateResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | None
-):
+) -> ClientRead | ErrorDetail | HTTPValidationError | None:
     if response.status_code == 200:
         response_200 = ClientRead.from_dict(response.json())
 
@@ -85,17 +74,17 @@ def _parse_response(
         return response_422
 
     if response.status_code == 429:
-        response_429 = ClientsUpdateResponse429.from_dict(response.json())
+        response_429 = ErrorDetail.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 503:
-        response_503 = ClientsUpdateResponse503.from_dict(response.json())
+        response_503 = ErrorDetail.from_dict(response.json())
 
         return response_503
 
     if response.status_code == 504:
-        response_504 = ClientsUpdateResponse504.from_dict(response.json())
+        response_504 = ErrorDetail.from_dict(response.json())
 
         return response_504
 
@@ -107,14 +96,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    ClientRead
-    | ClientsUpdateResponse429
-    | ClientsUpdateResponse503
-    | ClientsUpdateResponse504
-    | ErrorDetail
-    | HTTPValidationError
-]:
+) -> Response[ClientRead | ErrorDetail | HTTPValidationError]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -128,14 +110,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: ClientUpdate,
-) -> Response[
-    ClientRead
-    | ClientsUpdateResponse429
-    | ClientsUpdateResponse503
-    | ClientsUpdateResponse504
-    | ErrorDetail
-    | HTTPValidationError
-]:
+) -> Response[ClientRead | ErrorDetail | HTTPValidationError]:
     """Update Client
 
      Change a client; `enabled: false` ends every token it holds.
@@ -149,7 +124,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ClientRead | ClientsUpdateResponse429 | ClientsUpdateResponse503 | ClientsUpdateResponse504 | ErrorDetail | HTTPValidationError]
+        Response[ClientRead | ErrorDetail | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -169,15 +144,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: ClientUpdate,
-) -> (
-    ClientRead
-    | ClientsUpdateResponse429
-    | ClientsUpdateResponse503
-    | ClientsUpdateResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | None
-):
+) -> ClientRead | ErrorDetail | HTTPValidationError | None:
     """Update Client
 
      Change a client; `enabled: false` ends every token it holds.
@@ -191,7 +158,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ClientRead | ClientsUpdateResponse429 | ClientsUpdateResponse503 | ClientsUpdateResponse504 | ErrorDetail | HTTPValidationError
+        ClientRead | ErrorDetail | HTTPValidationError
     """
 
     return sync_detailed(
@@ -206,14 +173,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: ClientUpdate,
-) -> Response[
-    ClientRead
-    | ClientsUpdateResponse429
-    | ClientsUpdateResponse503
-    | ClientsUpdateResponse504
-    | ErrorDetail
-    | HTTPValidationError
-]:
+) -> Response[ClientRead | ErrorDetail | HTTPValidationError]:
     """Update Client
 
      Change a client; `enabled: false` ends every token it holds.
@@ -227,7 +187,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ClientRead | ClientsUpdateResponse429 | ClientsUpdateResponse503 | ClientsUpdateResponse504 | ErrorDetail | HTTPValidationError]
+        Response[ClientRead | ErrorDetail | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -245,15 +205,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: ClientUpdate,
-) -> (
-    ClientRead
-    | ClientsUpdateResponse429
-    | ClientsUpdateResponse503
-    | ClientsUpdateResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | None
-):
+) -> ClientRead | ErrorDetail | HTTPValidationError | None:
     """Update Client
 
      Change a client; `enabled: false` ends every token it holds.
@@ -267,7 +219,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ClientRead | ClientsUpdateResponse429 | ClientsUpdateResponse503 | ClientsUpdateResponse504 | ErrorDetail | HTTPValidationError
+        ClientRead | ErrorDetail | HTTPValidationError
     """
 
     return (

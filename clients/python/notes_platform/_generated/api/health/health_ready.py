@@ -5,7 +5,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.health_ready_response_429 import HealthReadyResponse429
+from ...models.error_detail import ErrorDetail
 from ...models.response_health_ready import ResponseHealthReady
 from ...types import Response
 
@@ -22,14 +22,14 @@ def _get_kwargs() -> dict[str, Any]:
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> HealthReadyResponse429 | ResponseHealthReady | None:
+) -> ErrorDetail | ResponseHealthReady | None:
     if response.status_code == 200:
         response_200 = ResponseHealthReady.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 429:
-        response_429 = HealthReadyResponse429.from_dict(response.json())
+        response_429 = ErrorDetail.from_dict(response.json())
 
         return response_429
 
@@ -41,7 +41,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[HealthReadyResponse429 | ResponseHealthReady]:
+) -> Response[ErrorDetail | ResponseHealthReady]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -53,7 +53,7 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[HealthReadyResponse429 | ResponseHealthReady]:
+) -> Response[ErrorDetail | ResponseHealthReady]:
     """Ready
 
     Raises:
@@ -61,7 +61,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[HealthReadyResponse429 | ResponseHealthReady]
+        Response[ErrorDetail | ResponseHealthReady]
     """
 
     kwargs = _get_kwargs()
@@ -76,7 +76,7 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-) -> HealthReadyResponse429 | ResponseHealthReady | None:
+) -> ErrorDetail | ResponseHealthReady | None:
     """Ready
 
     Raises:
@@ -84,7 +84,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        HealthReadyResponse429 | ResponseHealthReady
+        ErrorDetail | ResponseHealthReady
     """
 
     return sync_detailed(
@@ -95,7 +95,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[HealthReadyResponse429 | ResponseHealthReady]:
+) -> Response[ErrorDetail | ResponseHealthReady]:
     """Ready
 
     Raises:
@@ -103,7 +103,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[HealthReadyResponse429 | ResponseHealthReady]
+        Response[ErrorDetail | ResponseHealthReady]
     """
 
     kwargs = _get_kwargs()
@@ -116,7 +116,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-) -> HealthReadyResponse429 | ResponseHealthReady | None:
+) -> ErrorDetail | ResponseHealthReady | None:
     """Ready
 
     Raises:
@@ -124,7 +124,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        HealthReadyResponse429 | ResponseHealthReady
+        ErrorDetail | ResponseHealthReady
     """
 
     return (

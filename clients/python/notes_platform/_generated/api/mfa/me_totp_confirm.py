@@ -7,8 +7,6 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
-from ...models.me_totp_confirm_response_503 import MeTotpConfirmResponse503
-from ...models.me_totp_confirm_response_504 import MeTotpConfirmResponse504
 from ...models.recovery_code_list import RecoveryCodeList
 from ...models.totp_code import TotpCode
 from ...types import Response
@@ -35,14 +33,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    ErrorDetail
-    | HTTPValidationError
-    | MeTotpConfirmResponse503
-    | MeTotpConfirmResponse504
-    | RecoveryCodeList
-    | None
-):
+) -> ErrorDetail | HTTPValidationError | RecoveryCodeList | None:
     if response.status_code == 200:
         response_200 = RecoveryCodeList.from_dict(response.json())
 
@@ -84,12 +75,12 @@ def _parse_response(
         return response_429
 
     if response.status_code == 503:
-        response_503 = MeTotpConfirmResponse503.from_dict(response.json())
+        response_503 = ErrorDetail.from_dict(response.json())
 
         return response_503
 
     if response.status_code == 504:
-        response_504 = MeTotpConfirmResponse504.from_dict(response.json())
+        response_504 = ErrorDetail.from_dict(response.json())
 
         return response_504
 
@@ -101,13 +92,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    ErrorDetail
-    | HTTPValidationError
-    | MeTotpConfirmResponse503
-    | MeTotpConfirmResponse504
-    | RecoveryCodeList
-]:
+) -> Response[ErrorDetail | HTTPValidationError | RecoveryCodeList]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -120,13 +105,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: TotpCode,
-) -> Response[
-    ErrorDetail
-    | HTTPValidationError
-    | MeTotpConfirmResponse503
-    | MeTotpConfirmResponse504
-    | RecoveryCodeList
-]:
+) -> Response[ErrorDetail | HTTPValidationError | RecoveryCodeList]:
     """Confirm Totp Enrolment
 
      Turn TOTP on with a code of the new authenticator: 10 recovery codes, shown once.
@@ -139,7 +118,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | HTTPValidationError | MeTotpConfirmResponse503 | MeTotpConfirmResponse504 | RecoveryCodeList]
+        Response[ErrorDetail | HTTPValidationError | RecoveryCodeList]
     """
 
     kwargs = _get_kwargs(
@@ -157,14 +136,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: TotpCode,
-) -> (
-    ErrorDetail
-    | HTTPValidationError
-    | MeTotpConfirmResponse503
-    | MeTotpConfirmResponse504
-    | RecoveryCodeList
-    | None
-):
+) -> ErrorDetail | HTTPValidationError | RecoveryCodeList | None:
     """Confirm Totp Enrolment
 
      Turn TOTP on with a code of the new authenticator: 10 recovery codes, shown once.
@@ -177,7 +149,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | HTTPValidationError | MeTotpConfirmResponse503 | MeTotpConfirmResponse504 | RecoveryCodeList
+        ErrorDetail | HTTPValidationError | RecoveryCodeList
     """
 
     return sync_detailed(
@@ -190,13 +162,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: TotpCode,
-) -> Response[
-    ErrorDetail
-    | HTTPValidationError
-    | MeTotpConfirmResponse503
-    | MeTotpConfirmResponse504
-    | RecoveryCodeList
-]:
+) -> Response[ErrorDetail | HTTPValidationError | RecoveryCodeList]:
     """Confirm Totp Enrolment
 
      Turn TOTP on with a code of the new authenticator: 10 recovery codes, shown once.
@@ -209,7 +175,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | HTTPValidationError | MeTotpConfirmResponse503 | MeTotpConfirmResponse504 | RecoveryCodeList]
+        Response[ErrorDetail | HTTPValidationError | RecoveryCodeList]
     """
 
     kwargs = _get_kwargs(
@@ -225,14 +191,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: TotpCode,
-) -> (
-    ErrorDetail
-    | HTTPValidationError
-    | MeTotpConfirmResponse503
-    | MeTotpConfirmResponse504
-    | RecoveryCodeList
-    | None
-):
+) -> ErrorDetail | HTTPValidationError | RecoveryCodeList | None:
     """Confirm Totp Enrolment
 
      Turn TOTP on with a code of the new authenticator: 10 recovery codes, shown once.
@@ -245,7 +204,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | HTTPValidationError | MeTotpConfirmResponse503 | MeTotpConfirmResponse504 | RecoveryCodeList
+        ErrorDetail | HTTPValidationError | RecoveryCodeList
     """
 
     return (

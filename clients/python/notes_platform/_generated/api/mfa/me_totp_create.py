@@ -6,9 +6,6 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error_detail import ErrorDetail
-from ...models.me_totp_create_response_429 import MeTotpCreateResponse429
-from ...models.me_totp_create_response_503 import MeTotpCreateResponse503
-from ...models.me_totp_create_response_504 import MeTotpCreateResponse504
 from ...models.totp_enrolment import TotpEnrolment
 from ...types import Response
 
@@ -25,14 +22,7 @@ def _get_kwargs() -> dict[str, Any]:
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    ErrorDetail
-    | MeTotpCreateResponse429
-    | MeTotpCreateResponse503
-    | MeTotpCreateResponse504
-    | TotpEnrolment
-    | None
-):
+) -> ErrorDetail | TotpEnrolment | None:
     if response.status_code == 201:
         response_201 = TotpEnrolment.from_dict(response.json())
 
@@ -49,17 +39,17 @@ def _parse_response(
         return response_409
 
     if response.status_code == 429:
-        response_429 = MeTotpCreateResponse429.from_dict(response.json())
+        response_429 = ErrorDetail.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 503:
-        response_503 = MeTotpCreateResponse503.from_dict(response.json())
+        response_503 = ErrorDetail.from_dict(response.json())
 
         return response_503
 
     if response.status_code == 504:
-        response_504 = MeTotpCreateResponse504.from_dict(response.json())
+        response_504 = ErrorDetail.from_dict(response.json())
 
         return response_504
 
@@ -71,13 +61,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    ErrorDetail
-    | MeTotpCreateResponse429
-    | MeTotpCreateResponse503
-    | MeTotpCreateResponse504
-    | TotpEnrolment
-]:
+) -> Response[ErrorDetail | TotpEnrolment]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -89,13 +73,7 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient,
-) -> Response[
-    ErrorDetail
-    | MeTotpCreateResponse429
-    | MeTotpCreateResponse503
-    | MeTotpCreateResponse504
-    | TotpEnrolment
-]:
+) -> Response[ErrorDetail | TotpEnrolment]:
     """Start Totp Enrolment
 
      Start (or restart) enrolment: a new secret, its `otpauth://` URI and
@@ -106,7 +84,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | MeTotpCreateResponse429 | MeTotpCreateResponse503 | MeTotpCreateResponse504 | TotpEnrolment]
+        Response[ErrorDetail | TotpEnrolment]
     """
 
     kwargs = _get_kwargs()
@@ -121,14 +99,7 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient,
-) -> (
-    ErrorDetail
-    | MeTotpCreateResponse429
-    | MeTotpCreateResponse503
-    | MeTotpCreateResponse504
-    | TotpEnrolment
-    | None
-):
+) -> ErrorDetail | TotpEnrolment | None:
     """Start Totp Enrolment
 
      Start (or restart) enrolment: a new secret, its `otpauth://` URI and
@@ -139,7 +110,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | MeTotpCreateResponse429 | MeTotpCreateResponse503 | MeTotpCreateResponse504 | TotpEnrolment
+        ErrorDetail | TotpEnrolment
     """
 
     return sync_detailed(
@@ -150,13 +121,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
-) -> Response[
-    ErrorDetail
-    | MeTotpCreateResponse429
-    | MeTotpCreateResponse503
-    | MeTotpCreateResponse504
-    | TotpEnrolment
-]:
+) -> Response[ErrorDetail | TotpEnrolment]:
     """Start Totp Enrolment
 
      Start (or restart) enrolment: a new secret, its `otpauth://` URI and
@@ -167,7 +132,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | MeTotpCreateResponse429 | MeTotpCreateResponse503 | MeTotpCreateResponse504 | TotpEnrolment]
+        Response[ErrorDetail | TotpEnrolment]
     """
 
     kwargs = _get_kwargs()
@@ -180,14 +145,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient,
-) -> (
-    ErrorDetail
-    | MeTotpCreateResponse429
-    | MeTotpCreateResponse503
-    | MeTotpCreateResponse504
-    | TotpEnrolment
-    | None
-):
+) -> ErrorDetail | TotpEnrolment | None:
     """Start Totp Enrolment
 
      Start (or restart) enrolment: a new secret, its `otpauth://` URI and
@@ -198,7 +156,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | MeTotpCreateResponse429 | MeTotpCreateResponse503 | MeTotpCreateResponse504 | TotpEnrolment
+        ErrorDetail | TotpEnrolment
     """
 
     return (

@@ -7,7 +7,6 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
-from ...models.me_totp_disable_response_504 import MeTotpDisableResponse504
 from ...models.totp_disable import TotpDisable
 from ...types import Response
 
@@ -33,7 +32,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Any | ErrorDetail | HTTPValidationError | MeTotpDisableResponse504 | None:
+) -> Any | ErrorDetail | HTTPValidationError | None:
     if response.status_code == 204:
         response_204 = cast(Any, None)
         return response_204
@@ -79,7 +78,7 @@ def _parse_response(
         return response_503
 
     if response.status_code == 504:
-        response_504 = MeTotpDisableResponse504.from_dict(response.json())
+        response_504 = ErrorDetail.from_dict(response.json())
 
         return response_504
 
@@ -91,7 +90,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Any | ErrorDetail | HTTPValidationError | MeTotpDisableResponse504]:
+) -> Response[Any | ErrorDetail | HTTPValidationError]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -104,7 +103,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: TotpDisable,
-) -> Response[Any | ErrorDetail | HTTPValidationError | MeTotpDisableResponse504]:
+) -> Response[Any | ErrorDetail | HTTPValidationError]:
     """Disable Totp
 
      Turn TOTP off: the current password and a code (TOTP or recovery).
@@ -117,7 +116,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | ErrorDetail | HTTPValidationError | MeTotpDisableResponse504]
+        Response[Any | ErrorDetail | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -135,7 +134,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: TotpDisable,
-) -> Any | ErrorDetail | HTTPValidationError | MeTotpDisableResponse504 | None:
+) -> Any | ErrorDetail | HTTPValidationError | None:
     """Disable Totp
 
      Turn TOTP off: the current password and a code (TOTP or recovery).
@@ -148,7 +147,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | ErrorDetail | HTTPValidationError | MeTotpDisableResponse504
+        Any | ErrorDetail | HTTPValidationError
     """
 
     return sync_detailed(
@@ -161,7 +160,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: TotpDisable,
-) -> Response[Any | ErrorDetail | HTTPValidationError | MeTotpDisableResponse504]:
+) -> Response[Any | ErrorDetail | HTTPValidationError]:
     """Disable Totp
 
      Turn TOTP off: the current password and a code (TOTP or recovery).
@@ -174,7 +173,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | ErrorDetail | HTTPValidationError | MeTotpDisableResponse504]
+        Response[Any | ErrorDetail | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -190,7 +189,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: TotpDisable,
-) -> Any | ErrorDetail | HTTPValidationError | MeTotpDisableResponse504 | None:
+) -> Any | ErrorDetail | HTTPValidationError | None:
     """Disable Totp
 
      Turn TOTP off: the current password and a code (TOTP or recovery).
@@ -203,7 +202,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | ErrorDetail | HTTPValidationError | MeTotpDisableResponse504
+        Any | ErrorDetail | HTTPValidationError
     """
 
     return (

@@ -6,9 +6,6 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error_detail import ErrorDetail
-from ...models.me_totp_read_response_429 import MeTotpReadResponse429
-from ...models.me_totp_read_response_503 import MeTotpReadResponse503
-from ...models.me_totp_read_response_504 import MeTotpReadResponse504
 from ...models.totp_status import TotpStatus
 from ...types import Response
 
@@ -25,14 +22,7 @@ def _get_kwargs() -> dict[str, Any]:
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    ErrorDetail
-    | MeTotpReadResponse429
-    | MeTotpReadResponse503
-    | MeTotpReadResponse504
-    | TotpStatus
-    | None
-):
+) -> ErrorDetail | TotpStatus | None:
     if response.status_code == 200:
         response_200 = TotpStatus.from_dict(response.json())
 
@@ -44,17 +34,17 @@ def _parse_response(
         return response_401
 
     if response.status_code == 429:
-        response_429 = MeTotpReadResponse429.from_dict(response.json())
+        response_429 = ErrorDetail.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 503:
-        response_503 = MeTotpReadResponse503.from_dict(response.json())
+        response_503 = ErrorDetail.from_dict(response.json())
 
         return response_503
 
     if response.status_code == 504:
-        response_504 = MeTotpReadResponse504.from_dict(response.json())
+        response_504 = ErrorDetail.from_dict(response.json())
 
         return response_504
 
@@ -66,13 +56,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    ErrorDetail
-    | MeTotpReadResponse429
-    | MeTotpReadResponse503
-    | MeTotpReadResponse504
-    | TotpStatus
-]:
+) -> Response[ErrorDetail | TotpStatus]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -84,13 +68,7 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient,
-) -> Response[
-    ErrorDetail
-    | MeTotpReadResponse429
-    | MeTotpReadResponse503
-    | MeTotpReadResponse504
-    | TotpStatus
-]:
+) -> Response[ErrorDetail | TotpStatus]:
     """Totp Status
 
      Whether TOTP is on (or an enrolment pending), and the unused recovery codes.
@@ -100,7 +78,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | MeTotpReadResponse429 | MeTotpReadResponse503 | MeTotpReadResponse504 | TotpStatus]
+        Response[ErrorDetail | TotpStatus]
     """
 
     kwargs = _get_kwargs()
@@ -115,14 +93,7 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient,
-) -> (
-    ErrorDetail
-    | MeTotpReadResponse429
-    | MeTotpReadResponse503
-    | MeTotpReadResponse504
-    | TotpStatus
-    | None
-):
+) -> ErrorDetail | TotpStatus | None:
     """Totp Status
 
      Whether TOTP is on (or an enrolment pending), and the unused recovery codes.
@@ -132,7 +103,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | MeTotpReadResponse429 | MeTotpReadResponse503 | MeTotpReadResponse504 | TotpStatus
+        ErrorDetail | TotpStatus
     """
 
     return sync_detailed(
@@ -143,13 +114,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
-) -> Response[
-    ErrorDetail
-    | MeTotpReadResponse429
-    | MeTotpReadResponse503
-    | MeTotpReadResponse504
-    | TotpStatus
-]:
+) -> Response[ErrorDetail | TotpStatus]:
     """Totp Status
 
      Whether TOTP is on (or an enrolment pending), and the unused recovery codes.
@@ -159,7 +124,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | MeTotpReadResponse429 | MeTotpReadResponse503 | MeTotpReadResponse504 | TotpStatus]
+        Response[ErrorDetail | TotpStatus]
     """
 
     kwargs = _get_kwargs()
@@ -172,14 +137,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient,
-) -> (
-    ErrorDetail
-    | MeTotpReadResponse429
-    | MeTotpReadResponse503
-    | MeTotpReadResponse504
-    | TotpStatus
-    | None
-):
+) -> ErrorDetail | TotpStatus | None:
     """Totp Status
 
      Whether TOTP is on (or an enrolment pending), and the unused recovery codes.
@@ -189,7 +147,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | MeTotpReadResponse429 | MeTotpReadResponse503 | MeTotpReadResponse504 | TotpStatus
+        ErrorDetail | TotpStatus
     """
 
     return (

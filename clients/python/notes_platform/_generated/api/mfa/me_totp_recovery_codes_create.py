@@ -7,12 +7,6 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
-from ...models.me_totp_recovery_codes_create_response_503 import (
-    MeTotpRecoveryCodesCreateResponse503,
-)
-from ...models.me_totp_recovery_codes_create_response_504 import (
-    MeTotpRecoveryCodesCreateResponse504,
-)
 from ...models.recovery_code_list import RecoveryCodeList
 from ...models.totp_code import TotpCode
 from ...types import Response
@@ -39,14 +33,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    ErrorDetail
-    | HTTPValidationError
-    | MeTotpRecoveryCodesCreateResponse503
-    | MeTotpRecoveryCodesCreateResponse504
-    | RecoveryCodeList
-    | None
-):
+) -> ErrorDetail | HTTPValidationError | RecoveryCodeList | None:
     if response.status_code == 200:
         response_200 = RecoveryCodeList.from_dict(response.json())
 
@@ -83,12 +70,12 @@ def _parse_response(
         return response_429
 
     if response.status_code == 503:
-        response_503 = MeTotpRecoveryCodesCreateResponse503.from_dict(response.json())
+        response_503 = ErrorDetail.from_dict(response.json())
 
         return response_503
 
     if response.status_code == 504:
-        response_504 = MeTotpRecoveryCodesCreateResponse504.from_dict(response.json())
+        response_504 = ErrorDetail.from_dict(response.json())
 
         return response_504
 
@@ -100,13 +87,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    ErrorDetail
-    | HTTPValidationError
-    | MeTotpRecoveryCodesCreateResponse503
-    | MeTotpRecoveryCodesCreateResponse504
-    | RecoveryCodeList
-]:
+) -> Response[ErrorDetail | HTTPValidationError | RecoveryCodeList]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -119,13 +100,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: TotpCode,
-) -> Response[
-    ErrorDetail
-    | HTTPValidationError
-    | MeTotpRecoveryCodesCreateResponse503
-    | MeTotpRecoveryCodesCreateResponse504
-    | RecoveryCodeList
-]:
+) -> Response[ErrorDetail | HTTPValidationError | RecoveryCodeList]:
     """Regenerate Recovery Codes
 
      New recovery codes for a current TOTP code; the old ones stop working.
@@ -138,7 +113,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | HTTPValidationError | MeTotpRecoveryCodesCreateResponse503 | MeTotpRecoveryCodesCreateResponse504 | RecoveryCodeList]
+        Response[ErrorDetail | HTTPValidationError | RecoveryCodeList]
     """
 
     kwargs = _get_kwargs(
@@ -156,14 +131,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: TotpCode,
-) -> (
-    ErrorDetail
-    | HTTPValidationError
-    | MeTotpRecoveryCodesCreateResponse503
-    | MeTotpRecoveryCodesCreateResponse504
-    | RecoveryCodeList
-    | None
-):
+) -> ErrorDetail | HTTPValidationError | RecoveryCodeList | None:
     """Regenerate Recovery Codes
 
      New recovery codes for a current TOTP code; the old ones stop working.
@@ -176,7 +144,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | HTTPValidationError | MeTotpRecoveryCodesCreateResponse503 | MeTotpRecoveryCodesCreateResponse504 | RecoveryCodeList
+        ErrorDetail | HTTPValidationError | RecoveryCodeList
     """
 
     return sync_detailed(
@@ -189,13 +157,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: TotpCode,
-) -> Response[
-    ErrorDetail
-    | HTTPValidationError
-    | MeTotpRecoveryCodesCreateResponse503
-    | MeTotpRecoveryCodesCreateResponse504
-    | RecoveryCodeList
-]:
+) -> Response[ErrorDetail | HTTPValidationError | RecoveryCodeList]:
     """Regenerate Recovery Codes
 
      New recovery codes for a current TOTP code; the old ones stop working.
@@ -208,7 +170,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | HTTPValidationError | MeTotpRecoveryCodesCreateResponse503 | MeTotpRecoveryCodesCreateResponse504 | RecoveryCodeList]
+        Response[ErrorDetail | HTTPValidationError | RecoveryCodeList]
     """
 
     kwargs = _get_kwargs(
@@ -224,14 +186,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: TotpCode,
-) -> (
-    ErrorDetail
-    | HTTPValidationError
-    | MeTotpRecoveryCodesCreateResponse503
-    | MeTotpRecoveryCodesCreateResponse504
-    | RecoveryCodeList
-    | None
-):
+) -> ErrorDetail | HTTPValidationError | RecoveryCodeList | None:
     """Regenerate Recovery Codes
 
      New recovery codes for a current TOTP code; the old ones stop working.
@@ -244,7 +199,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | HTTPValidationError | MeTotpRecoveryCodesCreateResponse503 | MeTotpRecoveryCodesCreateResponse504 | RecoveryCodeList
+        ErrorDetail | HTTPValidationError | RecoveryCodeList
     """
 
     return (

@@ -8,9 +8,6 @@ from ...client import AuthenticatedClient, Client
 from ...models.error_detail import ErrorDetail
 from ...models.note_read import NoteRead
 from ...models.note_write import NoteWrite
-from ...models.notes_create_response_429 import NotesCreateResponse429
-from ...models.notes_create_response_503 import NotesCreateResponse503
-from ...models.notes_create_response_504 import NotesCreateResponse504
 from ...types import UNSET, Response, Unset
 
 
@@ -38,15 +35,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    Any
-    | ErrorDetail
-    | NoteRead
-    | NotesCreateResponse429
-    | NotesCreateResponse503
-    | NotesCreateResponse504
-    | None
-):
+) -> Any | ErrorDetail | NoteRead | None:
     if response.status_code == 201:
         response_201 = NoteRead.from_dict(response.json())
 
@@ -82,17 +71,17 @@ def _parse_response(
         return response_422
 
     if response.status_code == 429:
-        response_429 = NotesCreateResponse429.from_dict(response.json())
+        response_429 = ErrorDetail.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 503:
-        response_503 = NotesCreateResponse503.from_dict(response.json())
+        response_503 = ErrorDetail.from_dict(response.json())
 
         return response_503
 
     if response.status_code == 504:
-        response_504 = NotesCreateResponse504.from_dict(response.json())
+        response_504 = ErrorDetail.from_dict(response.json())
 
         return response_504
 
@@ -104,14 +93,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    Any
-    | ErrorDetail
-    | NoteRead
-    | NotesCreateResponse429
-    | NotesCreateResponse503
-    | NotesCreateResponse504
-]:
+) -> Response[Any | ErrorDetail | NoteRead]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -125,14 +107,7 @@ def sync_detailed(
     client: AuthenticatedClient,
     body: NoteWrite,
     idempotency_key: None | str | Unset = UNSET,
-) -> Response[
-    Any
-    | ErrorDetail
-    | NoteRead
-    | NotesCreateResponse429
-    | NotesCreateResponse503
-    | NotesCreateResponse504
-]:
+) -> Response[Any | ErrorDetail | NoteRead]:
     """Create Note
 
     Args:
@@ -147,7 +122,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | ErrorDetail | NoteRead | NotesCreateResponse429 | NotesCreateResponse503 | NotesCreateResponse504]
+        Response[Any | ErrorDetail | NoteRead]
     """
 
     kwargs = _get_kwargs(
@@ -167,15 +142,7 @@ def sync(
     client: AuthenticatedClient,
     body: NoteWrite,
     idempotency_key: None | str | Unset = UNSET,
-) -> (
-    Any
-    | ErrorDetail
-    | NoteRead
-    | NotesCreateResponse429
-    | NotesCreateResponse503
-    | NotesCreateResponse504
-    | None
-):
+) -> Any | ErrorDetail | NoteRead | None:
     """Create Note
 
     Args:
@@ -190,7 +157,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | ErrorDetail | NoteRead | NotesCreateResponse429 | NotesCreateResponse503 | NotesCreateResponse504
+        Any | ErrorDetail | NoteRead
     """
 
     return sync_detailed(
@@ -205,14 +172,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     body: NoteWrite,
     idempotency_key: None | str | Unset = UNSET,
-) -> Response[
-    Any
-    | ErrorDetail
-    | NoteRead
-    | NotesCreateResponse429
-    | NotesCreateResponse503
-    | NotesCreateResponse504
-]:
+) -> Response[Any | ErrorDetail | NoteRead]:
     """Create Note
 
     Args:
@@ -227,7 +187,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | ErrorDetail | NoteRead | NotesCreateResponse429 | NotesCreateResponse503 | NotesCreateResponse504]
+        Response[Any | ErrorDetail | NoteRead]
     """
 
     kwargs = _get_kwargs(
@@ -245,15 +205,7 @@ async def asyncio(
     client: AuthenticatedClient,
     body: NoteWrite,
     idempotency_key: None | str | Unset = UNSET,
-) -> (
-    Any
-    | ErrorDetail
-    | NoteRead
-    | NotesCreateResponse429
-    | NotesCreateResponse503
-    | NotesCreateResponse504
-    | None
-):
+) -> Any | ErrorDetail | NoteRead | None:
     """Create Note
 
     Args:
@@ -268,7 +220,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | ErrorDetail | NoteRead | NotesCreateResponse429 | NotesCreateResponse503 | NotesCreateResponse504
+        Any | ErrorDetail | NoteRead
     """
 
     return (

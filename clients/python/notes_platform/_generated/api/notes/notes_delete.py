@@ -9,9 +9,6 @@ from ...client import AuthenticatedClient, Client
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
 from ...models.note_read import NoteRead
-from ...models.notes_delete_response_429 import NotesDeleteResponse429
-from ...models.notes_delete_response_503 import NotesDeleteResponse503
-from ...models.notes_delete_response_504 import NotesDeleteResponse504
 from ...types import UNSET, Response, Unset
 
 
@@ -37,15 +34,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    ErrorDetail
-    | HTTPValidationError
-    | NoteRead
-    | NotesDeleteResponse429
-    | NotesDeleteResponse503
-    | NotesDeleteResponse504
-    | None
-):
+) -> ErrorDetail | HTTPValidationError | NoteRead | None:
     if response.status_code == 200:
         response_200 = NoteRead.from_dict(response.json())
 
@@ -77,17 +66,17 @@ def _parse_response(
         return response_422
 
     if response.status_code == 429:
-        response_429 = NotesDeleteResponse429.from_dict(response.json())
+        response_429 = ErrorDetail.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 503:
-        response_503 = NotesDeleteResponse503.from_dict(response.json())
+        response_503 = ErrorDetail.from_dict(response.json())
 
         return response_503
 
     if response.status_code == 504:
-        response_504 = NotesDeleteResponse504.from_dict(response.json())
+        response_504 = ErrorDetail.from_dict(response.json())
 
         return response_504
 
@@ -99,14 +88,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    ErrorDetail
-    | HTTPValidationError
-    | NoteRead
-    | NotesDeleteResponse429
-    | NotesDeleteResponse503
-    | NotesDeleteResponse504
-]:
+) -> Response[ErrorDetail | HTTPValidationError | NoteRead]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -120,14 +102,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     if_match: None | str | Unset = UNSET,
-) -> Response[
-    ErrorDetail
-    | HTTPValidationError
-    | NoteRead
-    | NotesDeleteResponse429
-    | NotesDeleteResponse503
-    | NotesDeleteResponse504
-]:
+) -> Response[ErrorDetail | HTTPValidationError | NoteRead]:
     """Delete Note
 
     Args:
@@ -141,7 +116,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | HTTPValidationError | NoteRead | NotesDeleteResponse429 | NotesDeleteResponse503 | NotesDeleteResponse504]
+        Response[ErrorDetail | HTTPValidationError | NoteRead]
     """
 
     kwargs = _get_kwargs(
@@ -161,15 +136,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     if_match: None | str | Unset = UNSET,
-) -> (
-    ErrorDetail
-    | HTTPValidationError
-    | NoteRead
-    | NotesDeleteResponse429
-    | NotesDeleteResponse503
-    | NotesDeleteResponse504
-    | None
-):
+) -> ErrorDetail | HTTPValidationError | NoteRead | None:
     """Delete Note
 
     Args:
@@ -183,7 +150,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | HTTPValidationError | NoteRead | NotesDeleteResponse429 | NotesDeleteResponse503 | NotesDeleteResponse504
+        ErrorDetail | HTTPValidationError | NoteRead
     """
 
     return sync_detailed(
@@ -198,14 +165,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     if_match: None | str | Unset = UNSET,
-) -> Response[
-    ErrorDetail
-    | HTTPValidationError
-    | NoteRead
-    | NotesDeleteResponse429
-    | NotesDeleteResponse503
-    | NotesDeleteResponse504
-]:
+) -> Response[ErrorDetail | HTTPValidationError | NoteRead]:
     """Delete Note
 
     Args:
@@ -219,7 +179,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | HTTPValidationError | NoteRead | NotesDeleteResponse429 | NotesDeleteResponse503 | NotesDeleteResponse504]
+        Response[ErrorDetail | HTTPValidationError | NoteRead]
     """
 
     kwargs = _get_kwargs(
@@ -237,15 +197,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     if_match: None | str | Unset = UNSET,
-) -> (
-    ErrorDetail
-    | HTTPValidationError
-    | NoteRead
-    | NotesDeleteResponse429
-    | NotesDeleteResponse503
-    | NotesDeleteResponse504
-    | None
-):
+) -> ErrorDetail | HTTPValidationError | NoteRead | None:
     """Delete Note
 
     Args:
@@ -259,7 +211,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | HTTPValidationError | NoteRead | NotesDeleteResponse429 | NotesDeleteResponse503 | NotesDeleteResponse504
+        ErrorDetail | HTTPValidationError | NoteRead
     """
 
     return (

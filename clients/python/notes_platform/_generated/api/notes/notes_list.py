@@ -7,9 +7,6 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error_detail import ErrorDetail
 from ...models.note_read import NoteRead
-from ...models.notes_list_response_429 import NotesListResponse429
-from ...models.notes_list_response_503 import NotesListResponse503
-from ...models.notes_list_response_504 import NotesListResponse504
 from ...models.notes_list_sort_type_0 import NotesListSortType0
 from ...types import UNSET, Response, Unset
 
@@ -65,15 +62,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    Any
-    | ErrorDetail
-    | NotesListResponse429
-    | NotesListResponse503
-    | NotesListResponse504
-    | list[NoteRead]
-    | None
-):
+) -> Any | ErrorDetail | list[NoteRead] | None:
     if response.status_code == 200:
         response_200 = []
         _response_200 = response.json()
@@ -99,17 +88,17 @@ def _parse_response(
         return response_422
 
     if response.status_code == 429:
-        response_429 = NotesListResponse429.from_dict(response.json())
+        response_429 = ErrorDetail.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 503:
-        response_503 = NotesListResponse503.from_dict(response.json())
+        response_503 = ErrorDetail.from_dict(response.json())
 
         return response_503
 
     if response.status_code == 504:
-        response_504 = NotesListResponse504.from_dict(response.json())
+        response_504 = ErrorDetail.from_dict(response.json())
 
         return response_504
 
@@ -121,14 +110,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    Any
-    | ErrorDetail
-    | NotesListResponse429
-    | NotesListResponse503
-    | NotesListResponse504
-    | list[NoteRead]
-]:
+) -> Response[Any | ErrorDetail | list[NoteRead]]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -145,14 +127,7 @@ def sync_detailed(
     cursor: None | str | Unset = UNSET,
     q: None | str | Unset = UNSET,
     sort: None | NotesListSortType0 | Unset = UNSET,
-) -> Response[
-    Any
-    | ErrorDetail
-    | NotesListResponse429
-    | NotesListResponse503
-    | NotesListResponse504
-    | list[NoteRead]
-]:
+) -> Response[Any | ErrorDetail | list[NoteRead]]:
     """List Notes
 
     Args:
@@ -170,7 +145,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | ErrorDetail | NotesListResponse429 | NotesListResponse503 | NotesListResponse504 | list[NoteRead]]
+        Response[Any | ErrorDetail | list[NoteRead]]
     """
 
     kwargs = _get_kwargs(
@@ -196,15 +171,7 @@ def sync(
     cursor: None | str | Unset = UNSET,
     q: None | str | Unset = UNSET,
     sort: None | NotesListSortType0 | Unset = UNSET,
-) -> (
-    Any
-    | ErrorDetail
-    | NotesListResponse429
-    | NotesListResponse503
-    | NotesListResponse504
-    | list[NoteRead]
-    | None
-):
+) -> Any | ErrorDetail | list[NoteRead] | None:
     """List Notes
 
     Args:
@@ -222,7 +189,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | ErrorDetail | NotesListResponse429 | NotesListResponse503 | NotesListResponse504 | list[NoteRead]
+        Any | ErrorDetail | list[NoteRead]
     """
 
     return sync_detailed(
@@ -243,14 +210,7 @@ async def asyncio_detailed(
     cursor: None | str | Unset = UNSET,
     q: None | str | Unset = UNSET,
     sort: None | NotesListSortType0 | Unset = UNSET,
-) -> Response[
-    Any
-    | ErrorDetail
-    | NotesListResponse429
-    | NotesListResponse503
-    | NotesListResponse504
-    | list[NoteRead]
-]:
+) -> Response[Any | ErrorDetail | list[NoteRead]]:
     """List Notes
 
     Args:
@@ -268,7 +228,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | ErrorDetail | NotesListResponse429 | NotesListResponse503 | NotesListResponse504 | list[NoteRead]]
+        Response[Any | ErrorDetail | list[NoteRead]]
     """
 
     kwargs = _get_kwargs(
@@ -292,15 +252,7 @@ async def asyncio(
     cursor: None | str | Unset = UNSET,
     q: None | str | Unset = UNSET,
     sort: None | NotesListSortType0 | Unset = UNSET,
-) -> (
-    Any
-    | ErrorDetail
-    | NotesListResponse429
-    | NotesListResponse503
-    | NotesListResponse504
-    | list[NoteRead]
-    | None
-):
+) -> Any | ErrorDetail | list[NoteRead] | None:
     """List Notes
 
     Args:
@@ -318,7 +270,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | ErrorDetail | NotesListResponse429 | NotesListResponse503 | NotesListResponse504 | list[NoteRead]
+        Any | ErrorDetail | list[NoteRead]
     """
 
     return (

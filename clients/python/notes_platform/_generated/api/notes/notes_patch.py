@@ -10,9 +10,6 @@ from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
 from ...models.note_patch import NotePatch
 from ...models.note_read import NoteRead
-from ...models.notes_patch_response_429 import NotesPatchResponse429
-from ...models.notes_patch_response_503 import NotesPatchResponse503
-from ...models.notes_patch_response_504 import NotesPatchResponse504
 from ...types import UNSET, Response, Unset
 
 
@@ -48,15 +45,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    ErrorDetail
-    | HTTPValidationError
-    | NoteRead
-    | NotesPatchResponse429
-    | NotesPatchResponse503
-    | NotesPatchResponse504
-    | None
-):
+) -> ErrorDetail | HTTPValidationError | NoteRead | None:
     if response.status_code == 200:
         response_200 = NoteRead.from_dict(response.json())
 
@@ -98,17 +87,17 @@ def _parse_response(
         return response_422
 
     if response.status_code == 429:
-        response_429 = NotesPatchResponse429.from_dict(response.json())
+        response_429 = ErrorDetail.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 503:
-        response_503 = NotesPatchResponse503.from_dict(response.json())
+        response_503 = ErrorDetail.from_dict(response.json())
 
         return response_503
 
     if response.status_code == 504:
-        response_504 = NotesPatchResponse504.from_dict(response.json())
+        response_504 = ErrorDetail.from_dict(response.json())
 
         return response_504
 
@@ -120,14 +109,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    ErrorDetail
-    | HTTPValidationError
-    | NoteRead
-    | NotesPatchResponse429
-    | NotesPatchResponse503
-    | NotesPatchResponse504
-]:
+) -> Response[ErrorDetail | HTTPValidationError | NoteRead]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -142,14 +124,7 @@ def sync_detailed(
     client: AuthenticatedClient,
     body: NotePatch | Unset = UNSET,
     if_match: None | str | Unset = UNSET,
-) -> Response[
-    ErrorDetail
-    | HTTPValidationError
-    | NoteRead
-    | NotesPatchResponse429
-    | NotesPatchResponse503
-    | NotesPatchResponse504
-]:
+) -> Response[ErrorDetail | HTTPValidationError | NoteRead]:
     """Patch Note
 
      JSON Merge Patch (RFC 7396): the fields given replace the note's; `null` is refused.
@@ -175,7 +150,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | HTTPValidationError | NoteRead | NotesPatchResponse429 | NotesPatchResponse503 | NotesPatchResponse504]
+        Response[ErrorDetail | HTTPValidationError | NoteRead]
     """
 
     kwargs = _get_kwargs(
@@ -197,15 +172,7 @@ def sync(
     client: AuthenticatedClient,
     body: NotePatch | Unset = UNSET,
     if_match: None | str | Unset = UNSET,
-) -> (
-    ErrorDetail
-    | HTTPValidationError
-    | NoteRead
-    | NotesPatchResponse429
-    | NotesPatchResponse503
-    | NotesPatchResponse504
-    | None
-):
+) -> ErrorDetail | HTTPValidationError | NoteRead | None:
     """Patch Note
 
      JSON Merge Patch (RFC 7396): the fields given replace the note's; `null` is refused.
@@ -231,7 +198,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | HTTPValidationError | NoteRead | NotesPatchResponse429 | NotesPatchResponse503 | NotesPatchResponse504
+        ErrorDetail | HTTPValidationError | NoteRead
     """
 
     return sync_detailed(
@@ -248,14 +215,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     body: NotePatch | Unset = UNSET,
     if_match: None | str | Unset = UNSET,
-) -> Response[
-    ErrorDetail
-    | HTTPValidationError
-    | NoteRead
-    | NotesPatchResponse429
-    | NotesPatchResponse503
-    | NotesPatchResponse504
-]:
+) -> Response[ErrorDetail | HTTPValidationError | NoteRead]:
     """Patch Note
 
      JSON Merge Patch (RFC 7396): the fields given replace the note's; `null` is refused.
@@ -281,7 +241,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | HTTPValidationError | NoteRead | NotesPatchResponse429 | NotesPatchResponse503 | NotesPatchResponse504]
+        Response[ErrorDetail | HTTPValidationError | NoteRead]
     """
 
     kwargs = _get_kwargs(
@@ -301,15 +261,7 @@ async def asyncio(
     client: AuthenticatedClient,
     body: NotePatch | Unset = UNSET,
     if_match: None | str | Unset = UNSET,
-) -> (
-    ErrorDetail
-    | HTTPValidationError
-    | NoteRead
-    | NotesPatchResponse429
-    | NotesPatchResponse503
-    | NotesPatchResponse504
-    | None
-):
+) -> ErrorDetail | HTTPValidationError | NoteRead | None:
     """Patch Note
 
      JSON Merge Patch (RFC 7396): the fields given replace the note's; `null` is refused.
@@ -335,7 +287,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | HTTPValidationError | NoteRead | NotesPatchResponse429 | NotesPatchResponse503 | NotesPatchResponse504
+        ErrorDetail | HTTPValidationError | NoteRead
     """
 
     return (

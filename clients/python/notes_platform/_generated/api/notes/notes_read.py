@@ -9,9 +9,6 @@ from ...client import AuthenticatedClient, Client
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
 from ...models.note_read import NoteRead
-from ...models.notes_read_response_429 import NotesReadResponse429
-from ...models.notes_read_response_503 import NotesReadResponse503
-from ...models.notes_read_response_504 import NotesReadResponse504
 from ...types import UNSET, Response, Unset
 
 
@@ -37,16 +34,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    Any
-    | ErrorDetail
-    | HTTPValidationError
-    | NoteRead
-    | NotesReadResponse429
-    | NotesReadResponse503
-    | NotesReadResponse504
-    | None
-):
+) -> Any | ErrorDetail | HTTPValidationError | NoteRead | None:
     if response.status_code == 200:
         response_200 = NoteRead.from_dict(response.json())
 
@@ -77,17 +65,17 @@ def _parse_response(
         return response_422
 
     if response.status_code == 429:
-        response_429 = NotesReadResponse429.from_dict(response.json())
+        response_429 = ErrorDetail.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 503:
-        response_503 = NotesReadResponse503.from_dict(response.json())
+        response_503 = ErrorDetail.from_dict(response.json())
 
         return response_503
 
     if response.status_code == 504:
-        response_504 = NotesReadResponse504.from_dict(response.json())
+        response_504 = ErrorDetail.from_dict(response.json())
 
         return response_504
 
@@ -99,15 +87,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    Any
-    | ErrorDetail
-    | HTTPValidationError
-    | NoteRead
-    | NotesReadResponse429
-    | NotesReadResponse503
-    | NotesReadResponse504
-]:
+) -> Response[Any | ErrorDetail | HTTPValidationError | NoteRead]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -121,15 +101,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     if_none_match: None | str | Unset = UNSET,
-) -> Response[
-    Any
-    | ErrorDetail
-    | HTTPValidationError
-    | NoteRead
-    | NotesReadResponse429
-    | NotesReadResponse503
-    | NotesReadResponse504
-]:
+) -> Response[Any | ErrorDetail | HTTPValidationError | NoteRead]:
     """Read Note
 
     Args:
@@ -142,7 +114,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | ErrorDetail | HTTPValidationError | NoteRead | NotesReadResponse429 | NotesReadResponse503 | NotesReadResponse504]
+        Response[Any | ErrorDetail | HTTPValidationError | NoteRead]
     """
 
     kwargs = _get_kwargs(
@@ -162,16 +134,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     if_none_match: None | str | Unset = UNSET,
-) -> (
-    Any
-    | ErrorDetail
-    | HTTPValidationError
-    | NoteRead
-    | NotesReadResponse429
-    | NotesReadResponse503
-    | NotesReadResponse504
-    | None
-):
+) -> Any | ErrorDetail | HTTPValidationError | NoteRead | None:
     """Read Note
 
     Args:
@@ -184,7 +147,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | ErrorDetail | HTTPValidationError | NoteRead | NotesReadResponse429 | NotesReadResponse503 | NotesReadResponse504
+        Any | ErrorDetail | HTTPValidationError | NoteRead
     """
 
     return sync_detailed(
@@ -199,15 +162,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     if_none_match: None | str | Unset = UNSET,
-) -> Response[
-    Any
-    | ErrorDetail
-    | HTTPValidationError
-    | NoteRead
-    | NotesReadResponse429
-    | NotesReadResponse503
-    | NotesReadResponse504
-]:
+) -> Response[Any | ErrorDetail | HTTPValidationError | NoteRead]:
     """Read Note
 
     Args:
@@ -220,7 +175,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | ErrorDetail | HTTPValidationError | NoteRead | NotesReadResponse429 | NotesReadResponse503 | NotesReadResponse504]
+        Response[Any | ErrorDetail | HTTPValidationError | NoteRead]
     """
 
     kwargs = _get_kwargs(
@@ -238,16 +193,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     if_none_match: None | str | Unset = UNSET,
-) -> (
-    Any
-    | ErrorDetail
-    | HTTPValidationError
-    | NoteRead
-    | NotesReadResponse429
-    | NotesReadResponse503
-    | NotesReadResponse504
-    | None
-):
+) -> Any | ErrorDetail | HTTPValidationError | NoteRead | None:
     """Read Note
 
     Args:
@@ -260,7 +206,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | ErrorDetail | HTTPValidationError | NoteRead | NotesReadResponse429 | NotesReadResponse503 | NotesReadResponse504
+        Any | ErrorDetail | HTTPValidationError | NoteRead
     """
 
     return (

@@ -10,9 +10,6 @@ from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
 from ...models.note_read import NoteRead
 from ...models.note_write import NoteWrite
-from ...models.notes_replace_response_429 import NotesReplaceResponse429
-from ...models.notes_replace_response_503 import NotesReplaceResponse503
-from ...models.notes_replace_response_504 import NotesReplaceResponse504
 from ...types import UNSET, Response, Unset
 
 
@@ -43,15 +40,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    ErrorDetail
-    | HTTPValidationError
-    | NoteRead
-    | NotesReplaceResponse429
-    | NotesReplaceResponse503
-    | NotesReplaceResponse504
-    | None
-):
+) -> ErrorDetail | HTTPValidationError | NoteRead | None:
     if response.status_code == 200:
         response_200 = NoteRead.from_dict(response.json())
 
@@ -93,17 +82,17 @@ def _parse_response(
         return response_422
 
     if response.status_code == 429:
-        response_429 = NotesReplaceResponse429.from_dict(response.json())
+        response_429 = ErrorDetail.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 503:
-        response_503 = NotesReplaceResponse503.from_dict(response.json())
+        response_503 = ErrorDetail.from_dict(response.json())
 
         return response_503
 
     if response.status_code == 504:
-        response_504 = NotesReplaceResponse504.from_dict(response.json())
+        response_504 = ErrorDetail.from_dict(response.json())
 
         return response_504
 
@@ -115,14 +104,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    ErrorDetail
-    | HTTPValidationError
-    | NoteRead
-    | NotesReplaceResponse429
-    | NotesReplaceResponse503
-    | NotesReplaceResponse504
-]:
+) -> Response[ErrorDetail | HTTPValidationError | NoteRead]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -137,14 +119,7 @@ def sync_detailed(
     client: AuthenticatedClient,
     body: NoteWrite,
     if_match: None | str | Unset = UNSET,
-) -> Response[
-    ErrorDetail
-    | HTTPValidationError
-    | NoteRead
-    | NotesReplaceResponse429
-    | NotesReplaceResponse503
-    | NotesReplaceResponse504
-]:
+) -> Response[ErrorDetail | HTTPValidationError | NoteRead]:
     """Replace Note
 
     Args:
@@ -160,7 +135,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | HTTPValidationError | NoteRead | NotesReplaceResponse429 | NotesReplaceResponse503 | NotesReplaceResponse504]
+        Response[ErrorDetail | HTTPValidationError | NoteRead]
     """
 
     kwargs = _get_kwargs(
@@ -182,15 +157,7 @@ def sync(
     client: AuthenticatedClient,
     body: NoteWrite,
     if_match: None | str | Unset = UNSET,
-) -> (
-    ErrorDetail
-    | HTTPValidationError
-    | NoteRead
-    | NotesReplaceResponse429
-    | NotesReplaceResponse503
-    | NotesReplaceResponse504
-    | None
-):
+) -> ErrorDetail | HTTPValidationError | NoteRead | None:
     """Replace Note
 
     Args:
@@ -206,7 +173,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | HTTPValidationError | NoteRead | NotesReplaceResponse429 | NotesReplaceResponse503 | NotesReplaceResponse504
+        ErrorDetail | HTTPValidationError | NoteRead
     """
 
     return sync_detailed(
@@ -223,14 +190,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     body: NoteWrite,
     if_match: None | str | Unset = UNSET,
-) -> Response[
-    ErrorDetail
-    | HTTPValidationError
-    | NoteRead
-    | NotesReplaceResponse429
-    | NotesReplaceResponse503
-    | NotesReplaceResponse504
-]:
+) -> Response[ErrorDetail | HTTPValidationError | NoteRead]:
     """Replace Note
 
     Args:
@@ -246,7 +206,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | HTTPValidationError | NoteRead | NotesReplaceResponse429 | NotesReplaceResponse503 | NotesReplaceResponse504]
+        Response[ErrorDetail | HTTPValidationError | NoteRead]
     """
 
     kwargs = _get_kwargs(
@@ -266,15 +226,7 @@ async def asyncio(
     client: AuthenticatedClient,
     body: NoteWrite,
     if_match: None | str | Unset = UNSET,
-) -> (
-    ErrorDetail
-    | HTTPValidationError
-    | NoteRead
-    | NotesReplaceResponse429
-    | NotesReplaceResponse503
-    | NotesReplaceResponse504
-    | None
-):
+) -> ErrorDetail | HTTPValidationError | NoteRead | None:
     """Replace Note
 
     Args:
@@ -290,7 +242,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | HTTPValidationError | NoteRead | NotesReplaceResponse429 | NotesReplaceResponse503 | NotesReplaceResponse504
+        ErrorDetail | HTTPValidationError | NoteRead
     """
 
     return (

@@ -5,9 +5,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.openid_configuration_response_429 import OpenidConfigurationResponse429
-from ...models.openid_configuration_response_503 import OpenidConfigurationResponse503
-from ...models.openid_configuration_response_504 import OpenidConfigurationResponse504
+from ...models.error_detail import ErrorDetail
 from ...models.response_openid_configuration import ResponseOpenidConfiguration
 from ...types import Response
 
@@ -24,30 +22,24 @@ def _get_kwargs() -> dict[str, Any]:
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    OpenidConfigurationResponse429
-    | OpenidConfigurationResponse503
-    | OpenidConfigurationResponse504
-    | ResponseOpenidConfiguration
-    | None
-):
+) -> ErrorDetail | ResponseOpenidConfiguration | None:
     if response.status_code == 200:
         response_200 = ResponseOpenidConfiguration.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 429:
-        response_429 = OpenidConfigurationResponse429.from_dict(response.json())
+        response_429 = ErrorDetail.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 503:
-        response_503 = OpenidConfigurationResponse503.from_dict(response.json())
+        response_503 = ErrorDetail.from_dict(response.json())
 
         return response_503
 
     if response.status_code == 504:
-        response_504 = OpenidConfigurationResponse504.from_dict(response.json())
+        response_504 = ErrorDetail.from_dict(response.json())
 
         return response_504
 
@@ -59,12 +51,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    OpenidConfigurationResponse429
-    | OpenidConfigurationResponse503
-    | OpenidConfigurationResponse504
-    | ResponseOpenidConfiguration
-]:
+) -> Response[ErrorDetail | ResponseOpenidConfiguration]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -76,12 +63,7 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[
-    OpenidConfigurationResponse429
-    | OpenidConfigurationResponse503
-    | OpenidConfigurationResponse504
-    | ResponseOpenidConfiguration
-]:
+) -> Response[ErrorDetail | ResponseOpenidConfiguration]:
     """Openid Configuration
 
      OpenID Provider metadata for the issuer `<public URL>/auth`, where
@@ -93,7 +75,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[OpenidConfigurationResponse429 | OpenidConfigurationResponse503 | OpenidConfigurationResponse504 | ResponseOpenidConfiguration]
+        Response[ErrorDetail | ResponseOpenidConfiguration]
     """
 
     kwargs = _get_kwargs()
@@ -108,13 +90,7 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-) -> (
-    OpenidConfigurationResponse429
-    | OpenidConfigurationResponse503
-    | OpenidConfigurationResponse504
-    | ResponseOpenidConfiguration
-    | None
-):
+) -> ErrorDetail | ResponseOpenidConfiguration | None:
     """Openid Configuration
 
      OpenID Provider metadata for the issuer `<public URL>/auth`, where
@@ -126,7 +102,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        OpenidConfigurationResponse429 | OpenidConfigurationResponse503 | OpenidConfigurationResponse504 | ResponseOpenidConfiguration
+        ErrorDetail | ResponseOpenidConfiguration
     """
 
     return sync_detailed(
@@ -137,12 +113,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[
-    OpenidConfigurationResponse429
-    | OpenidConfigurationResponse503
-    | OpenidConfigurationResponse504
-    | ResponseOpenidConfiguration
-]:
+) -> Response[ErrorDetail | ResponseOpenidConfiguration]:
     """Openid Configuration
 
      OpenID Provider metadata for the issuer `<public URL>/auth`, where
@@ -154,7 +125,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[OpenidConfigurationResponse429 | OpenidConfigurationResponse503 | OpenidConfigurationResponse504 | ResponseOpenidConfiguration]
+        Response[ErrorDetail | ResponseOpenidConfiguration]
     """
 
     kwargs = _get_kwargs()
@@ -167,13 +138,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-) -> (
-    OpenidConfigurationResponse429
-    | OpenidConfigurationResponse503
-    | OpenidConfigurationResponse504
-    | ResponseOpenidConfiguration
-    | None
-):
+) -> ErrorDetail | ResponseOpenidConfiguration | None:
     """Openid Configuration
 
      OpenID Provider metadata for the issuer `<public URL>/auth`, where
@@ -185,7 +150,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        OpenidConfigurationResponse429 | OpenidConfigurationResponse503 | OpenidConfigurationResponse504 | ResponseOpenidConfiguration
+        ErrorDetail | ResponseOpenidConfiguration
     """
 
     return (

@@ -6,9 +6,6 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error_detail import ErrorDetail
-from ...models.openid_userinfo_post_response_429 import OpenidUserinfoPostResponse429
-from ...models.openid_userinfo_post_response_503 import OpenidUserinfoPostResponse503
-from ...models.openid_userinfo_post_response_504 import OpenidUserinfoPostResponse504
 from ...models.user_info import UserInfo
 from ...types import Response
 
@@ -25,14 +22,7 @@ def _get_kwargs() -> dict[str, Any]:
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    ErrorDetail
-    | OpenidUserinfoPostResponse429
-    | OpenidUserinfoPostResponse503
-    | OpenidUserinfoPostResponse504
-    | UserInfo
-    | None
-):
+) -> ErrorDetail | UserInfo | None:
     if response.status_code == 200:
         response_200 = UserInfo.from_dict(response.json())
 
@@ -49,17 +39,17 @@ def _parse_response(
         return response_403
 
     if response.status_code == 429:
-        response_429 = OpenidUserinfoPostResponse429.from_dict(response.json())
+        response_429 = ErrorDetail.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 503:
-        response_503 = OpenidUserinfoPostResponse503.from_dict(response.json())
+        response_503 = ErrorDetail.from_dict(response.json())
 
         return response_503
 
     if response.status_code == 504:
-        response_504 = OpenidUserinfoPostResponse504.from_dict(response.json())
+        response_504 = ErrorDetail.from_dict(response.json())
 
         return response_504
 
@@ -71,13 +61,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    ErrorDetail
-    | OpenidUserinfoPostResponse429
-    | OpenidUserinfoPostResponse503
-    | OpenidUserinfoPostResponse504
-    | UserInfo
-]:
+) -> Response[ErrorDetail | UserInfo]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -89,13 +73,7 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient,
-) -> Response[
-    ErrorDetail
-    | OpenidUserinfoPostResponse429
-    | OpenidUserinfoPostResponse503
-    | OpenidUserinfoPostResponse504
-    | UserInfo
-]:
+) -> Response[ErrorDetail | UserInfo]:
     """Userinfo
 
      Claims about the person a token granted `openid` was issued for
@@ -108,7 +86,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | OpenidUserinfoPostResponse429 | OpenidUserinfoPostResponse503 | OpenidUserinfoPostResponse504 | UserInfo]
+        Response[ErrorDetail | UserInfo]
     """
 
     kwargs = _get_kwargs()
@@ -123,14 +101,7 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient,
-) -> (
-    ErrorDetail
-    | OpenidUserinfoPostResponse429
-    | OpenidUserinfoPostResponse503
-    | OpenidUserinfoPostResponse504
-    | UserInfo
-    | None
-):
+) -> ErrorDetail | UserInfo | None:
     """Userinfo
 
      Claims about the person a token granted `openid` was issued for
@@ -143,7 +114,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | OpenidUserinfoPostResponse429 | OpenidUserinfoPostResponse503 | OpenidUserinfoPostResponse504 | UserInfo
+        ErrorDetail | UserInfo
     """
 
     return sync_detailed(
@@ -154,13 +125,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
-) -> Response[
-    ErrorDetail
-    | OpenidUserinfoPostResponse429
-    | OpenidUserinfoPostResponse503
-    | OpenidUserinfoPostResponse504
-    | UserInfo
-]:
+) -> Response[ErrorDetail | UserInfo]:
     """Userinfo
 
      Claims about the person a token granted `openid` was issued for
@@ -173,7 +138,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | OpenidUserinfoPostResponse429 | OpenidUserinfoPostResponse503 | OpenidUserinfoPostResponse504 | UserInfo]
+        Response[ErrorDetail | UserInfo]
     """
 
     kwargs = _get_kwargs()
@@ -186,14 +151,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient,
-) -> (
-    ErrorDetail
-    | OpenidUserinfoPostResponse429
-    | OpenidUserinfoPostResponse503
-    | OpenidUserinfoPostResponse504
-    | UserInfo
-    | None
-):
+) -> ErrorDetail | UserInfo | None:
     """Userinfo
 
      Claims about the person a token granted `openid` was issued for
@@ -206,7 +164,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | OpenidUserinfoPostResponse429 | OpenidUserinfoPostResponse503 | OpenidUserinfoPostResponse504 | UserInfo
+        ErrorDetail | UserInfo
     """
 
     return (

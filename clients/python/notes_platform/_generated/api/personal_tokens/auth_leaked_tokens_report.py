@@ -5,15 +5,6 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.auth_leaked_tokens_report_response_429 import (
-    AuthLeakedTokensReportResponse429,
-)
-from ...models.auth_leaked_tokens_report_response_503 import (
-    AuthLeakedTokensReportResponse503,
-)
-from ...models.auth_leaked_tokens_report_response_504 import (
-    AuthLeakedTokensReportResponse504,
-)
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
 from ...models.leak_feedback import LeakFeedback
@@ -47,15 +38,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    AuthLeakedTokensReportResponse429
-    | AuthLeakedTokensReportResponse503
-    | AuthLeakedTokensReportResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | list[LeakFeedback]
-    | None
-):
+) -> ErrorDetail | HTTPValidationError | list[LeakFeedback] | None:
     if response.status_code == 200:
         response_200 = []
         _response_200 = response.json()
@@ -92,17 +75,17 @@ def _parse_response(
         return response_422
 
     if response.status_code == 429:
-        response_429 = AuthLeakedTokensReportResponse429.from_dict(response.json())
+        response_429 = ErrorDetail.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 503:
-        response_503 = AuthLeakedTokensReportResponse503.from_dict(response.json())
+        response_503 = ErrorDetail.from_dict(response.json())
 
         return response_503
 
     if response.status_code == 504:
-        response_504 = AuthLeakedTokensReportResponse504.from_dict(response.json())
+        response_504 = ErrorDetail.from_dict(response.json())
 
         return response_504
 
@@ -114,14 +97,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    AuthLeakedTokensReportResponse429
-    | AuthLeakedTokensReportResponse503
-    | AuthLeakedTokensReportResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | list[LeakFeedback]
-]:
+) -> Response[ErrorDetail | HTTPValidationError | list[LeakFeedback]]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -134,14 +110,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: list[LeakedToken],
-) -> Response[
-    AuthLeakedTokensReportResponse429
-    | AuthLeakedTokensReportResponse503
-    | AuthLeakedTokensReportResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | list[LeakFeedback]
-]:
+) -> Response[ErrorDetail | HTTPValidationError | list[LeakFeedback]]:
     """Report Leaks
 
      Tokens found in public, as GitHub's secret scanning partner program
@@ -158,7 +127,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[AuthLeakedTokensReportResponse429 | AuthLeakedTokensReportResponse503 | AuthLeakedTokensReportResponse504 | ErrorDetail | HTTPValidationError | list[LeakFeedback]]
+        Response[ErrorDetail | HTTPValidationError | list[LeakFeedback]]
     """
 
     kwargs = _get_kwargs(
@@ -176,15 +145,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: list[LeakedToken],
-) -> (
-    AuthLeakedTokensReportResponse429
-    | AuthLeakedTokensReportResponse503
-    | AuthLeakedTokensReportResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | list[LeakFeedback]
-    | None
-):
+) -> ErrorDetail | HTTPValidationError | list[LeakFeedback] | None:
     """Report Leaks
 
      Tokens found in public, as GitHub's secret scanning partner program
@@ -201,7 +162,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        AuthLeakedTokensReportResponse429 | AuthLeakedTokensReportResponse503 | AuthLeakedTokensReportResponse504 | ErrorDetail | HTTPValidationError | list[LeakFeedback]
+        ErrorDetail | HTTPValidationError | list[LeakFeedback]
     """
 
     return sync_detailed(
@@ -214,14 +175,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: list[LeakedToken],
-) -> Response[
-    AuthLeakedTokensReportResponse429
-    | AuthLeakedTokensReportResponse503
-    | AuthLeakedTokensReportResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | list[LeakFeedback]
-]:
+) -> Response[ErrorDetail | HTTPValidationError | list[LeakFeedback]]:
     """Report Leaks
 
      Tokens found in public, as GitHub's secret scanning partner program
@@ -238,7 +192,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[AuthLeakedTokensReportResponse429 | AuthLeakedTokensReportResponse503 | AuthLeakedTokensReportResponse504 | ErrorDetail | HTTPValidationError | list[LeakFeedback]]
+        Response[ErrorDetail | HTTPValidationError | list[LeakFeedback]]
     """
 
     kwargs = _get_kwargs(
@@ -254,15 +208,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: list[LeakedToken],
-) -> (
-    AuthLeakedTokensReportResponse429
-    | AuthLeakedTokensReportResponse503
-    | AuthLeakedTokensReportResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | list[LeakFeedback]
-    | None
-):
+) -> ErrorDetail | HTTPValidationError | list[LeakFeedback] | None:
     """Report Leaks
 
      Tokens found in public, as GitHub's secret scanning partner program
@@ -279,7 +225,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        AuthLeakedTokensReportResponse429 | AuthLeakedTokensReportResponse503 | AuthLeakedTokensReportResponse504 | ErrorDetail | HTTPValidationError | list[LeakFeedback]
+        ErrorDetail | HTTPValidationError | list[LeakFeedback]
     """
 
     return (

@@ -7,8 +7,6 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
-from ...models.me_tokens_create_response_503 import MeTokensCreateResponse503
-from ...models.me_tokens_create_response_504 import MeTokensCreateResponse504
 from ...models.personal_token_create import PersonalTokenCreate
 from ...models.personal_token_created import PersonalTokenCreated
 from ...types import Response
@@ -35,14 +33,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    ErrorDetail
-    | HTTPValidationError
-    | MeTokensCreateResponse503
-    | MeTokensCreateResponse504
-    | PersonalTokenCreated
-    | None
-):
+) -> ErrorDetail | HTTPValidationError | PersonalTokenCreated | None:
     if response.status_code == 201:
         response_201 = PersonalTokenCreated.from_dict(response.json())
 
@@ -84,12 +75,12 @@ def _parse_response(
         return response_429
 
     if response.status_code == 503:
-        response_503 = MeTokensCreateResponse503.from_dict(response.json())
+        response_503 = ErrorDetail.from_dict(response.json())
 
         return response_503
 
     if response.status_code == 504:
-        response_504 = MeTokensCreateResponse504.from_dict(response.json())
+        response_504 = ErrorDetail.from_dict(response.json())
 
         return response_504
 
@@ -101,13 +92,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    ErrorDetail
-    | HTTPValidationError
-    | MeTokensCreateResponse503
-    | MeTokensCreateResponse504
-    | PersonalTokenCreated
-]:
+) -> Response[ErrorDetail | HTTPValidationError | PersonalTokenCreated]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -120,13 +105,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: PersonalTokenCreate,
-) -> Response[
-    ErrorDetail
-    | HTTPValidationError
-    | MeTokensCreateResponse503
-    | MeTokensCreateResponse504
-    | PersonalTokenCreated
-]:
+) -> Response[ErrorDetail | HTTPValidationError | PersonalTokenCreated]:
     """Create My Token
 
      A personal access token for scripts: `Authorization: Bearer np_pat_...`
@@ -141,7 +120,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | HTTPValidationError | MeTokensCreateResponse503 | MeTokensCreateResponse504 | PersonalTokenCreated]
+        Response[ErrorDetail | HTTPValidationError | PersonalTokenCreated]
     """
 
     kwargs = _get_kwargs(
@@ -159,14 +138,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: PersonalTokenCreate,
-) -> (
-    ErrorDetail
-    | HTTPValidationError
-    | MeTokensCreateResponse503
-    | MeTokensCreateResponse504
-    | PersonalTokenCreated
-    | None
-):
+) -> ErrorDetail | HTTPValidationError | PersonalTokenCreated | None:
     """Create My Token
 
      A personal access token for scripts: `Authorization: Bearer np_pat_...`
@@ -181,7 +153,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | HTTPValidationError | MeTokensCreateResponse503 | MeTokensCreateResponse504 | PersonalTokenCreated
+        ErrorDetail | HTTPValidationError | PersonalTokenCreated
     """
 
     return sync_detailed(
@@ -194,13 +166,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: PersonalTokenCreate,
-) -> Response[
-    ErrorDetail
-    | HTTPValidationError
-    | MeTokensCreateResponse503
-    | MeTokensCreateResponse504
-    | PersonalTokenCreated
-]:
+) -> Response[ErrorDetail | HTTPValidationError | PersonalTokenCreated]:
     """Create My Token
 
      A personal access token for scripts: `Authorization: Bearer np_pat_...`
@@ -215,7 +181,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | HTTPValidationError | MeTokensCreateResponse503 | MeTokensCreateResponse504 | PersonalTokenCreated]
+        Response[ErrorDetail | HTTPValidationError | PersonalTokenCreated]
     """
 
     kwargs = _get_kwargs(
@@ -231,14 +197,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: PersonalTokenCreate,
-) -> (
-    ErrorDetail
-    | HTTPValidationError
-    | MeTokensCreateResponse503
-    | MeTokensCreateResponse504
-    | PersonalTokenCreated
-    | None
-):
+) -> ErrorDetail | HTTPValidationError | PersonalTokenCreated | None:
     """Create My Token
 
      A personal access token for scripts: `Authorization: Bearer np_pat_...`
@@ -253,7 +212,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | HTTPValidationError | MeTokensCreateResponse503 | MeTokensCreateResponse504 | PersonalTokenCreated
+        ErrorDetail | HTTPValidationError | PersonalTokenCreated
     """
 
     return (

@@ -9,9 +9,6 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
-from ...models.me_tokens_delete_response_429 import MeTokensDeleteResponse429
-from ...models.me_tokens_delete_response_503 import MeTokensDeleteResponse503
-from ...models.me_tokens_delete_response_504 import MeTokensDeleteResponse504
 from ...types import Response
 
 
@@ -31,15 +28,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    Any
-    | ErrorDetail
-    | HTTPValidationError
-    | MeTokensDeleteResponse429
-    | MeTokensDeleteResponse503
-    | MeTokensDeleteResponse504
-    | None
-):
+) -> Any | ErrorDetail | HTTPValidationError | None:
     if response.status_code == 204:
         response_204 = cast(Any, None)
         return response_204
@@ -60,17 +49,17 @@ def _parse_response(
         return response_422
 
     if response.status_code == 429:
-        response_429 = MeTokensDeleteResponse429.from_dict(response.json())
+        response_429 = ErrorDetail.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 503:
-        response_503 = MeTokensDeleteResponse503.from_dict(response.json())
+        response_503 = ErrorDetail.from_dict(response.json())
 
         return response_503
 
     if response.status_code == 504:
-        response_504 = MeTokensDeleteResponse504.from_dict(response.json())
+        response_504 = ErrorDetail.from_dict(response.json())
 
         return response_504
 
@@ -82,14 +71,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    Any
-    | ErrorDetail
-    | HTTPValidationError
-    | MeTokensDeleteResponse429
-    | MeTokensDeleteResponse503
-    | MeTokensDeleteResponse504
-]:
+) -> Response[Any | ErrorDetail | HTTPValidationError]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -102,14 +84,7 @@ def sync_detailed(
     token_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> Response[
-    Any
-    | ErrorDetail
-    | HTTPValidationError
-    | MeTokensDeleteResponse429
-    | MeTokensDeleteResponse503
-    | MeTokensDeleteResponse504
-]:
+) -> Response[Any | ErrorDetail | HTTPValidationError]:
     """Revoke My Token
 
      Revoke one of the caller's tokens: refused everywhere within the revocation bound.
@@ -122,7 +97,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | ErrorDetail | HTTPValidationError | MeTokensDeleteResponse429 | MeTokensDeleteResponse503 | MeTokensDeleteResponse504]
+        Response[Any | ErrorDetail | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -140,15 +115,7 @@ def sync(
     token_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> (
-    Any
-    | ErrorDetail
-    | HTTPValidationError
-    | MeTokensDeleteResponse429
-    | MeTokensDeleteResponse503
-    | MeTokensDeleteResponse504
-    | None
-):
+) -> Any | ErrorDetail | HTTPValidationError | None:
     """Revoke My Token
 
      Revoke one of the caller's tokens: refused everywhere within the revocation bound.
@@ -161,7 +128,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | ErrorDetail | HTTPValidationError | MeTokensDeleteResponse429 | MeTokensDeleteResponse503 | MeTokensDeleteResponse504
+        Any | ErrorDetail | HTTPValidationError
     """
 
     return sync_detailed(
@@ -174,14 +141,7 @@ async def asyncio_detailed(
     token_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> Response[
-    Any
-    | ErrorDetail
-    | HTTPValidationError
-    | MeTokensDeleteResponse429
-    | MeTokensDeleteResponse503
-    | MeTokensDeleteResponse504
-]:
+) -> Response[Any | ErrorDetail | HTTPValidationError]:
     """Revoke My Token
 
      Revoke one of the caller's tokens: refused everywhere within the revocation bound.
@@ -194,7 +154,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | ErrorDetail | HTTPValidationError | MeTokensDeleteResponse429 | MeTokensDeleteResponse503 | MeTokensDeleteResponse504]
+        Response[Any | ErrorDetail | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -210,15 +170,7 @@ async def asyncio(
     token_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> (
-    Any
-    | ErrorDetail
-    | HTTPValidationError
-    | MeTokensDeleteResponse429
-    | MeTokensDeleteResponse503
-    | MeTokensDeleteResponse504
-    | None
-):
+) -> Any | ErrorDetail | HTTPValidationError | None:
     """Revoke My Token
 
      Revoke one of the caller's tokens: refused everywhere within the revocation bound.
@@ -231,7 +183,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | ErrorDetail | HTTPValidationError | MeTokensDeleteResponse429 | MeTokensDeleteResponse503 | MeTokensDeleteResponse504
+        Any | ErrorDetail | HTTPValidationError
     """
 
     return (

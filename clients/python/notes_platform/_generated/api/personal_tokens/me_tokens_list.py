@@ -6,9 +6,6 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error_detail import ErrorDetail
-from ...models.me_tokens_list_response_429 import MeTokensListResponse429
-from ...models.me_tokens_list_response_503 import MeTokensListResponse503
-from ...models.me_tokens_list_response_504 import MeTokensListResponse504
 from ...models.personal_token_read import PersonalTokenRead
 from ...types import Response
 
@@ -25,14 +22,7 @@ def _get_kwargs() -> dict[str, Any]:
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    ErrorDetail
-    | MeTokensListResponse429
-    | MeTokensListResponse503
-    | MeTokensListResponse504
-    | list[PersonalTokenRead]
-    | None
-):
+) -> ErrorDetail | list[PersonalTokenRead] | None:
     if response.status_code == 200:
         response_200 = []
         _response_200 = response.json()
@@ -49,17 +39,17 @@ def _parse_response(
         return response_401
 
     if response.status_code == 429:
-        response_429 = MeTokensListResponse429.from_dict(response.json())
+        response_429 = ErrorDetail.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 503:
-        response_503 = MeTokensListResponse503.from_dict(response.json())
+        response_503 = ErrorDetail.from_dict(response.json())
 
         return response_503
 
     if response.status_code == 504:
-        response_504 = MeTokensListResponse504.from_dict(response.json())
+        response_504 = ErrorDetail.from_dict(response.json())
 
         return response_504
 
@@ -71,13 +61,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    ErrorDetail
-    | MeTokensListResponse429
-    | MeTokensListResponse503
-    | MeTokensListResponse504
-    | list[PersonalTokenRead]
-]:
+) -> Response[ErrorDetail | list[PersonalTokenRead]]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -89,13 +73,7 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient,
-) -> Response[
-    ErrorDetail
-    | MeTokensListResponse429
-    | MeTokensListResponse503
-    | MeTokensListResponse504
-    | list[PersonalTokenRead]
-]:
+) -> Response[ErrorDetail | list[PersonalTokenRead]]:
     """List My Tokens
 
      The caller's live personal access tokens, newest first.
@@ -105,7 +83,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | MeTokensListResponse429 | MeTokensListResponse503 | MeTokensListResponse504 | list[PersonalTokenRead]]
+        Response[ErrorDetail | list[PersonalTokenRead]]
     """
 
     kwargs = _get_kwargs()
@@ -120,14 +98,7 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient,
-) -> (
-    ErrorDetail
-    | MeTokensListResponse429
-    | MeTokensListResponse503
-    | MeTokensListResponse504
-    | list[PersonalTokenRead]
-    | None
-):
+) -> ErrorDetail | list[PersonalTokenRead] | None:
     """List My Tokens
 
      The caller's live personal access tokens, newest first.
@@ -137,7 +108,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | MeTokensListResponse429 | MeTokensListResponse503 | MeTokensListResponse504 | list[PersonalTokenRead]
+        ErrorDetail | list[PersonalTokenRead]
     """
 
     return sync_detailed(
@@ -148,13 +119,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
-) -> Response[
-    ErrorDetail
-    | MeTokensListResponse429
-    | MeTokensListResponse503
-    | MeTokensListResponse504
-    | list[PersonalTokenRead]
-]:
+) -> Response[ErrorDetail | list[PersonalTokenRead]]:
     """List My Tokens
 
      The caller's live personal access tokens, newest first.
@@ -164,7 +129,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | MeTokensListResponse429 | MeTokensListResponse503 | MeTokensListResponse504 | list[PersonalTokenRead]]
+        Response[ErrorDetail | list[PersonalTokenRead]]
     """
 
     kwargs = _get_kwargs()
@@ -177,14 +142,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient,
-) -> (
-    ErrorDetail
-    | MeTokensListResponse429
-    | MeTokensListResponse503
-    | MeTokensListResponse504
-    | list[PersonalTokenRead]
-    | None
-):
+) -> ErrorDetail | list[PersonalTokenRead] | None:
     """List My Tokens
 
      The caller's live personal access tokens, newest first.
@@ -194,7 +152,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | MeTokensListResponse429 | MeTokensListResponse503 | MeTokensListResponse504 | list[PersonalTokenRead]
+        ErrorDetail | list[PersonalTokenRead]
     """
 
     return (

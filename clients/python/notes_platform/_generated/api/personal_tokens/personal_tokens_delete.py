@@ -9,15 +9,6 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
-from ...models.personal_tokens_delete_response_429 import (
-    PersonalTokensDeleteResponse429,
-)
-from ...models.personal_tokens_delete_response_503 import (
-    PersonalTokensDeleteResponse503,
-)
-from ...models.personal_tokens_delete_response_504 import (
-    PersonalTokensDeleteResponse504,
-)
 from ...types import Response
 
 
@@ -37,15 +28,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    Any
-    | ErrorDetail
-    | HTTPValidationError
-    | PersonalTokensDeleteResponse429
-    | PersonalTokensDeleteResponse503
-    | PersonalTokensDeleteResponse504
-    | None
-):
+) -> Any | ErrorDetail | HTTPValidationError | None:
     if response.status_code == 204:
         response_204 = cast(Any, None)
         return response_204
@@ -71,17 +54,17 @@ def _parse_response(
         return response_422
 
     if response.status_code == 429:
-        response_429 = PersonalTokensDeleteResponse429.from_dict(response.json())
+        response_429 = ErrorDetail.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 503:
-        response_503 = PersonalTokensDeleteResponse503.from_dict(response.json())
+        response_503 = ErrorDetail.from_dict(response.json())
 
         return response_503
 
     if response.status_code == 504:
-        response_504 = PersonalTokensDeleteResponse504.from_dict(response.json())
+        response_504 = ErrorDetail.from_dict(response.json())
 
         return response_504
 
@@ -93,14 +76,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    Any
-    | ErrorDetail
-    | HTTPValidationError
-    | PersonalTokensDeleteResponse429
-    | PersonalTokensDeleteResponse503
-    | PersonalTokensDeleteResponse504
-]:
+) -> Response[Any | ErrorDetail | HTTPValidationError]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -113,14 +89,7 @@ def sync_detailed(
     token_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> Response[
-    Any
-    | ErrorDetail
-    | HTTPValidationError
-    | PersonalTokensDeleteResponse429
-    | PersonalTokensDeleteResponse503
-    | PersonalTokensDeleteResponse504
-]:
+) -> Response[Any | ErrorDetail | HTTPValidationError]:
     """Revoke Token
 
      Revoke anyone's token; its owner is told.
@@ -133,7 +102,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | ErrorDetail | HTTPValidationError | PersonalTokensDeleteResponse429 | PersonalTokensDeleteResponse503 | PersonalTokensDeleteResponse504]
+        Response[Any | ErrorDetail | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -151,15 +120,7 @@ def sync(
     token_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> (
-    Any
-    | ErrorDetail
-    | HTTPValidationError
-    | PersonalTokensDeleteResponse429
-    | PersonalTokensDeleteResponse503
-    | PersonalTokensDeleteResponse504
-    | None
-):
+) -> Any | ErrorDetail | HTTPValidationError | None:
     """Revoke Token
 
      Revoke anyone's token; its owner is told.
@@ -172,7 +133,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | ErrorDetail | HTTPValidationError | PersonalTokensDeleteResponse429 | PersonalTokensDeleteResponse503 | PersonalTokensDeleteResponse504
+        Any | ErrorDetail | HTTPValidationError
     """
 
     return sync_detailed(
@@ -185,14 +146,7 @@ async def asyncio_detailed(
     token_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> Response[
-    Any
-    | ErrorDetail
-    | HTTPValidationError
-    | PersonalTokensDeleteResponse429
-    | PersonalTokensDeleteResponse503
-    | PersonalTokensDeleteResponse504
-]:
+) -> Response[Any | ErrorDetail | HTTPValidationError]:
     """Revoke Token
 
      Revoke anyone's token; its owner is told.
@@ -205,7 +159,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | ErrorDetail | HTTPValidationError | PersonalTokensDeleteResponse429 | PersonalTokensDeleteResponse503 | PersonalTokensDeleteResponse504]
+        Response[Any | ErrorDetail | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -221,15 +175,7 @@ async def asyncio(
     token_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> (
-    Any
-    | ErrorDetail
-    | HTTPValidationError
-    | PersonalTokensDeleteResponse429
-    | PersonalTokensDeleteResponse503
-    | PersonalTokensDeleteResponse504
-    | None
-):
+) -> Any | ErrorDetail | HTTPValidationError | None:
     """Revoke Token
 
      Revoke anyone's token; its owner is told.
@@ -242,7 +188,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | ErrorDetail | HTTPValidationError | PersonalTokensDeleteResponse429 | PersonalTokensDeleteResponse503 | PersonalTokensDeleteResponse504
+        Any | ErrorDetail | HTTPValidationError
     """
 
     return (

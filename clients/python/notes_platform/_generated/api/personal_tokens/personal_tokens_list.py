@@ -9,9 +9,6 @@ from ...client import AuthenticatedClient, Client
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
 from ...models.personal_token_of_user import PersonalTokenOfUser
-from ...models.personal_tokens_list_response_429 import PersonalTokensListResponse429
-from ...models.personal_tokens_list_response_503 import PersonalTokensListResponse503
-from ...models.personal_tokens_list_response_504 import PersonalTokensListResponse504
 from ...types import UNSET, Response, Unset
 
 
@@ -44,15 +41,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    ErrorDetail
-    | HTTPValidationError
-    | PersonalTokensListResponse429
-    | PersonalTokensListResponse503
-    | PersonalTokensListResponse504
-    | list[PersonalTokenOfUser]
-    | None
-):
+) -> ErrorDetail | HTTPValidationError | list[PersonalTokenOfUser] | None:
     if response.status_code == 200:
         response_200 = []
         _response_200 = response.json()
@@ -79,17 +68,17 @@ def _parse_response(
         return response_422
 
     if response.status_code == 429:
-        response_429 = PersonalTokensListResponse429.from_dict(response.json())
+        response_429 = ErrorDetail.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 503:
-        response_503 = PersonalTokensListResponse503.from_dict(response.json())
+        response_503 = ErrorDetail.from_dict(response.json())
 
         return response_503
 
     if response.status_code == 504:
-        response_504 = PersonalTokensListResponse504.from_dict(response.json())
+        response_504 = ErrorDetail.from_dict(response.json())
 
         return response_504
 
@@ -101,14 +90,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    ErrorDetail
-    | HTTPValidationError
-    | PersonalTokensListResponse429
-    | PersonalTokensListResponse503
-    | PersonalTokensListResponse504
-    | list[PersonalTokenOfUser]
-]:
+) -> Response[ErrorDetail | HTTPValidationError | list[PersonalTokenOfUser]]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -121,14 +103,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     user_id: None | Unset | UUID = UNSET,
-) -> Response[
-    ErrorDetail
-    | HTTPValidationError
-    | PersonalTokensListResponse429
-    | PersonalTokensListResponse503
-    | PersonalTokensListResponse504
-    | list[PersonalTokenOfUser]
-]:
+) -> Response[ErrorDetail | HTTPValidationError | list[PersonalTokenOfUser]]:
     """List Tokens
 
      Every live personal access token (or one account's), newest first.
@@ -141,7 +116,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | HTTPValidationError | PersonalTokensListResponse429 | PersonalTokensListResponse503 | PersonalTokensListResponse504 | list[PersonalTokenOfUser]]
+        Response[ErrorDetail | HTTPValidationError | list[PersonalTokenOfUser]]
     """
 
     kwargs = _get_kwargs(
@@ -159,15 +134,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     user_id: None | Unset | UUID = UNSET,
-) -> (
-    ErrorDetail
-    | HTTPValidationError
-    | PersonalTokensListResponse429
-    | PersonalTokensListResponse503
-    | PersonalTokensListResponse504
-    | list[PersonalTokenOfUser]
-    | None
-):
+) -> ErrorDetail | HTTPValidationError | list[PersonalTokenOfUser] | None:
     """List Tokens
 
      Every live personal access token (or one account's), newest first.
@@ -180,7 +147,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | HTTPValidationError | PersonalTokensListResponse429 | PersonalTokensListResponse503 | PersonalTokensListResponse504 | list[PersonalTokenOfUser]
+        ErrorDetail | HTTPValidationError | list[PersonalTokenOfUser]
     """
 
     return sync_detailed(
@@ -193,14 +160,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     user_id: None | Unset | UUID = UNSET,
-) -> Response[
-    ErrorDetail
-    | HTTPValidationError
-    | PersonalTokensListResponse429
-    | PersonalTokensListResponse503
-    | PersonalTokensListResponse504
-    | list[PersonalTokenOfUser]
-]:
+) -> Response[ErrorDetail | HTTPValidationError | list[PersonalTokenOfUser]]:
     """List Tokens
 
      Every live personal access token (or one account's), newest first.
@@ -213,7 +173,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | HTTPValidationError | PersonalTokensListResponse429 | PersonalTokensListResponse503 | PersonalTokensListResponse504 | list[PersonalTokenOfUser]]
+        Response[ErrorDetail | HTTPValidationError | list[PersonalTokenOfUser]]
     """
 
     kwargs = _get_kwargs(
@@ -229,15 +189,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     user_id: None | Unset | UUID = UNSET,
-) -> (
-    ErrorDetail
-    | HTTPValidationError
-    | PersonalTokensListResponse429
-    | PersonalTokensListResponse503
-    | PersonalTokensListResponse504
-    | list[PersonalTokenOfUser]
-    | None
-):
+) -> ErrorDetail | HTTPValidationError | list[PersonalTokenOfUser] | None:
     """List Tokens
 
      Every live personal access token (or one account's), newest first.
@@ -250,7 +202,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | HTTPValidationError | PersonalTokensListResponse429 | PersonalTokensListResponse503 | PersonalTokensListResponse504 | list[PersonalTokenOfUser]
+        ErrorDetail | HTTPValidationError | list[PersonalTokenOfUser]
     """
 
     return (

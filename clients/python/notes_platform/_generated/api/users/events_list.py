@@ -8,9 +8,6 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error_detail import ErrorDetail
-from ...models.events_list_response_429 import EventsListResponse429
-from ...models.events_list_response_503 import EventsListResponse503
-from ...models.events_list_response_504 import EventsListResponse504
 from ...models.events_list_type_type_0 import EventsListTypeType0
 from ...models.http_validation_error import HTTPValidationError
 from ...models.security_event_read import SecurityEventRead
@@ -82,15 +79,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    ErrorDetail
-    | EventsListResponse429
-    | EventsListResponse503
-    | EventsListResponse504
-    | HTTPValidationError
-    | list[SecurityEventRead]
-    | None
-):
+) -> ErrorDetail | HTTPValidationError | list[SecurityEventRead] | None:
     if response.status_code == 200:
         response_200 = []
         _response_200 = response.json()
@@ -117,17 +106,17 @@ def _parse_response(
         return response_422
 
     if response.status_code == 429:
-        response_429 = EventsListResponse429.from_dict(response.json())
+        response_429 = ErrorDetail.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 503:
-        response_503 = EventsListResponse503.from_dict(response.json())
+        response_503 = ErrorDetail.from_dict(response.json())
 
         return response_503
 
     if response.status_code == 504:
-        response_504 = EventsListResponse504.from_dict(response.json())
+        response_504 = ErrorDetail.from_dict(response.json())
 
         return response_504
 
@@ -139,14 +128,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    ErrorDetail
-    | EventsListResponse429
-    | EventsListResponse503
-    | EventsListResponse504
-    | HTTPValidationError
-    | list[SecurityEventRead]
-]:
+) -> Response[ErrorDetail | HTTPValidationError | list[SecurityEventRead]]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -164,14 +146,7 @@ def sync_detailed(
     until: datetime.datetime | None | Unset = UNSET,
     offset: int | Unset = 0,
     limit: int | Unset = 50,
-) -> Response[
-    ErrorDetail
-    | EventsListResponse429
-    | EventsListResponse503
-    | EventsListResponse504
-    | HTTPValidationError
-    | list[SecurityEventRead]
-]:
+) -> Response[ErrorDetail | HTTPValidationError | list[SecurityEventRead]]:
     """List Events
 
      Every account's security events, newest first: `since` ≤ time < `until`.
@@ -189,7 +164,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | EventsListResponse429 | EventsListResponse503 | EventsListResponse504 | HTTPValidationError | list[SecurityEventRead]]
+        Response[ErrorDetail | HTTPValidationError | list[SecurityEventRead]]
     """
 
     kwargs = _get_kwargs(
@@ -217,15 +192,7 @@ def sync(
     until: datetime.datetime | None | Unset = UNSET,
     offset: int | Unset = 0,
     limit: int | Unset = 50,
-) -> (
-    ErrorDetail
-    | EventsListResponse429
-    | EventsListResponse503
-    | EventsListResponse504
-    | HTTPValidationError
-    | list[SecurityEventRead]
-    | None
-):
+) -> ErrorDetail | HTTPValidationError | list[SecurityEventRead] | None:
     """List Events
 
      Every account's security events, newest first: `since` ≤ time < `until`.
@@ -243,7 +210,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | EventsListResponse429 | EventsListResponse503 | EventsListResponse504 | HTTPValidationError | list[SecurityEventRead]
+        ErrorDetail | HTTPValidationError | list[SecurityEventRead]
     """
 
     return sync_detailed(
@@ -266,14 +233,7 @@ async def asyncio_detailed(
     until: datetime.datetime | None | Unset = UNSET,
     offset: int | Unset = 0,
     limit: int | Unset = 50,
-) -> Response[
-    ErrorDetail
-    | EventsListResponse429
-    | EventsListResponse503
-    | EventsListResponse504
-    | HTTPValidationError
-    | list[SecurityEventRead]
-]:
+) -> Response[ErrorDetail | HTTPValidationError | list[SecurityEventRead]]:
     """List Events
 
      Every account's security events, newest first: `since` ≤ time < `until`.
@@ -291,7 +251,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | EventsListResponse429 | EventsListResponse503 | EventsListResponse504 | HTTPValidationError | list[SecurityEventRead]]
+        Response[ErrorDetail | HTTPValidationError | list[SecurityEventRead]]
     """
 
     kwargs = _get_kwargs(
@@ -317,15 +277,7 @@ async def asyncio(
     until: datetime.datetime | None | Unset = UNSET,
     offset: int | Unset = 0,
     limit: int | Unset = 50,
-) -> (
-    ErrorDetail
-    | EventsListResponse429
-    | EventsListResponse503
-    | EventsListResponse504
-    | HTTPValidationError
-    | list[SecurityEventRead]
-    | None
-):
+) -> ErrorDetail | HTTPValidationError | list[SecurityEventRead] | None:
     """List Events
 
      Every account's security events, newest first: `since` ≤ time < `until`.
@@ -343,7 +295,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | EventsListResponse429 | EventsListResponse503 | EventsListResponse504 | HTTPValidationError | list[SecurityEventRead]
+        ErrorDetail | HTTPValidationError | list[SecurityEventRead]
     """
 
     return (

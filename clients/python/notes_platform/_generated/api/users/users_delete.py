@@ -9,9 +9,6 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
-from ...models.users_delete_response_429 import UsersDeleteResponse429
-from ...models.users_delete_response_503 import UsersDeleteResponse503
-from ...models.users_delete_response_504 import UsersDeleteResponse504
 from ...types import Response
 
 
@@ -31,15 +28,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    Any
-    | ErrorDetail
-    | HTTPValidationError
-    | UsersDeleteResponse429
-    | UsersDeleteResponse503
-    | UsersDeleteResponse504
-    | None
-):
+) -> Any | ErrorDetail | HTTPValidationError | None:
     if response.status_code == 204:
         response_204 = cast(Any, None)
         return response_204
@@ -70,17 +59,17 @@ def _parse_response(
         return response_422
 
     if response.status_code == 429:
-        response_429 = UsersDeleteResponse429.from_dict(response.json())
+        response_429 = ErrorDetail.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 503:
-        response_503 = UsersDeleteResponse503.from_dict(response.json())
+        response_503 = ErrorDetail.from_dict(response.json())
 
         return response_503
 
     if response.status_code == 504:
-        response_504 = UsersDeleteResponse504.from_dict(response.json())
+        response_504 = ErrorDetail.from_dict(response.json())
 
         return response_504
 
@@ -92,14 +81,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    Any
-    | ErrorDetail
-    | HTTPValidationError
-    | UsersDeleteResponse429
-    | UsersDeleteResponse503
-    | UsersDeleteResponse504
-]:
+) -> Response[Any | ErrorDetail | HTTPValidationError]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -112,14 +94,7 @@ def sync_detailed(
     user_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> Response[
-    Any
-    | ErrorDetail
-    | HTTPValidationError
-    | UsersDeleteResponse429
-    | UsersDeleteResponse503
-    | UsersDeleteResponse504
-]:
+) -> Response[Any | ErrorDetail | HTTPValidationError]:
     """Delete User
 
     Args:
@@ -130,7 +105,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | ErrorDetail | HTTPValidationError | UsersDeleteResponse429 | UsersDeleteResponse503 | UsersDeleteResponse504]
+        Response[Any | ErrorDetail | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -148,15 +123,7 @@ def sync(
     user_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> (
-    Any
-    | ErrorDetail
-    | HTTPValidationError
-    | UsersDeleteResponse429
-    | UsersDeleteResponse503
-    | UsersDeleteResponse504
-    | None
-):
+) -> Any | ErrorDetail | HTTPValidationError | None:
     """Delete User
 
     Args:
@@ -167,7 +134,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | ErrorDetail | HTTPValidationError | UsersDeleteResponse429 | UsersDeleteResponse503 | UsersDeleteResponse504
+        Any | ErrorDetail | HTTPValidationError
     """
 
     return sync_detailed(
@@ -180,14 +147,7 @@ async def asyncio_detailed(
     user_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> Response[
-    Any
-    | ErrorDetail
-    | HTTPValidationError
-    | UsersDeleteResponse429
-    | UsersDeleteResponse503
-    | UsersDeleteResponse504
-]:
+) -> Response[Any | ErrorDetail | HTTPValidationError]:
     """Delete User
 
     Args:
@@ -198,7 +158,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | ErrorDetail | HTTPValidationError | UsersDeleteResponse429 | UsersDeleteResponse503 | UsersDeleteResponse504]
+        Response[Any | ErrorDetail | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -214,15 +174,7 @@ async def asyncio(
     user_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> (
-    Any
-    | ErrorDetail
-    | HTTPValidationError
-    | UsersDeleteResponse429
-    | UsersDeleteResponse503
-    | UsersDeleteResponse504
-    | None
-):
+) -> Any | ErrorDetail | HTTPValidationError | None:
     """Delete User
 
     Args:
@@ -233,7 +185,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | ErrorDetail | HTTPValidationError | UsersDeleteResponse429 | UsersDeleteResponse503 | UsersDeleteResponse504
+        Any | ErrorDetail | HTTPValidationError
     """
 
     return (

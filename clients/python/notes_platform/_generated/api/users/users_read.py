@@ -10,9 +10,6 @@ from ...client import AuthenticatedClient, Client
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
 from ...models.user_read import UserRead
-from ...models.users_read_response_429 import UsersReadResponse429
-from ...models.users_read_response_503 import UsersReadResponse503
-from ...models.users_read_response_504 import UsersReadResponse504
 from ...types import Response
 
 
@@ -32,15 +29,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    ErrorDetail
-    | HTTPValidationError
-    | UserRead
-    | UsersReadResponse429
-    | UsersReadResponse503
-    | UsersReadResponse504
-    | None
-):
+) -> ErrorDetail | HTTPValidationError | UserRead | None:
     if response.status_code == 200:
         response_200 = UserRead.from_dict(response.json())
 
@@ -67,17 +56,17 @@ def _parse_response(
         return response_422
 
     if response.status_code == 429:
-        response_429 = UsersReadResponse429.from_dict(response.json())
+        response_429 = ErrorDetail.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 503:
-        response_503 = UsersReadResponse503.from_dict(response.json())
+        response_503 = ErrorDetail.from_dict(response.json())
 
         return response_503
 
     if response.status_code == 504:
-        response_504 = UsersReadResponse504.from_dict(response.json())
+        response_504 = ErrorDetail.from_dict(response.json())
 
         return response_504
 
@@ -89,14 +78,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    ErrorDetail
-    | HTTPValidationError
-    | UserRead
-    | UsersReadResponse429
-    | UsersReadResponse503
-    | UsersReadResponse504
-]:
+) -> Response[ErrorDetail | HTTPValidationError | UserRead]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -109,14 +91,7 @@ def sync_detailed(
     user_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> Response[
-    ErrorDetail
-    | HTTPValidationError
-    | UserRead
-    | UsersReadResponse429
-    | UsersReadResponse503
-    | UsersReadResponse504
-]:
+) -> Response[ErrorDetail | HTTPValidationError | UserRead]:
     """Read User
 
     Args:
@@ -127,7 +102,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | HTTPValidationError | UserRead | UsersReadResponse429 | UsersReadResponse503 | UsersReadResponse504]
+        Response[ErrorDetail | HTTPValidationError | UserRead]
     """
 
     kwargs = _get_kwargs(
@@ -145,15 +120,7 @@ def sync(
     user_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> (
-    ErrorDetail
-    | HTTPValidationError
-    | UserRead
-    | UsersReadResponse429
-    | UsersReadResponse503
-    | UsersReadResponse504
-    | None
-):
+) -> ErrorDetail | HTTPValidationError | UserRead | None:
     """Read User
 
     Args:
@@ -164,7 +131,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | HTTPValidationError | UserRead | UsersReadResponse429 | UsersReadResponse503 | UsersReadResponse504
+        ErrorDetail | HTTPValidationError | UserRead
     """
 
     return sync_detailed(
@@ -177,14 +144,7 @@ async def asyncio_detailed(
     user_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> Response[
-    ErrorDetail
-    | HTTPValidationError
-    | UserRead
-    | UsersReadResponse429
-    | UsersReadResponse503
-    | UsersReadResponse504
-]:
+) -> Response[ErrorDetail | HTTPValidationError | UserRead]:
     """Read User
 
     Args:
@@ -195,7 +155,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | HTTPValidationError | UserRead | UsersReadResponse429 | UsersReadResponse503 | UsersReadResponse504]
+        Response[ErrorDetail | HTTPValidationError | UserRead]
     """
 
     kwargs = _get_kwargs(
@@ -211,15 +171,7 @@ async def asyncio(
     user_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> (
-    ErrorDetail
-    | HTTPValidationError
-    | UserRead
-    | UsersReadResponse429
-    | UsersReadResponse503
-    | UsersReadResponse504
-    | None
-):
+) -> ErrorDetail | HTTPValidationError | UserRead | None:
     """Read User
 
     Args:
@@ -230,7 +182,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | HTTPValidationError | UserRead | UsersReadResponse429 | UsersReadResponse503 | UsersReadResponse504
+        ErrorDetail | HTTPValidationError | UserRead
     """
 
     return (

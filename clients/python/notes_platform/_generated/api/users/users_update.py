@@ -11,8 +11,6 @@ from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
 from ...models.user_read import UserRead
 from ...models.user_update_admin import UserUpdateAdmin
-from ...models.users_update_response_429 import UsersUpdateResponse429
-from ...models.users_update_response_504 import UsersUpdateResponse504
 from ...types import Response
 
 
@@ -40,14 +38,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    ErrorDetail
-    | HTTPValidationError
-    | UserRead
-    | UsersUpdateResponse429
-    | UsersUpdateResponse504
-    | None
-):
+) -> ErrorDetail | HTTPValidationError | UserRead | None:
     if response.status_code == 200:
         response_200 = UserRead.from_dict(response.json())
 
@@ -89,7 +80,7 @@ def _parse_response(
         return response_422
 
     if response.status_code == 429:
-        response_429 = UsersUpdateResponse429.from_dict(response.json())
+        response_429 = ErrorDetail.from_dict(response.json())
 
         return response_429
 
@@ -99,7 +90,7 @@ def _parse_response(
         return response_503
 
     if response.status_code == 504:
-        response_504 = UsersUpdateResponse504.from_dict(response.json())
+        response_504 = ErrorDetail.from_dict(response.json())
 
         return response_504
 
@@ -111,13 +102,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    ErrorDetail
-    | HTTPValidationError
-    | UserRead
-    | UsersUpdateResponse429
-    | UsersUpdateResponse504
-]:
+) -> Response[ErrorDetail | HTTPValidationError | UserRead]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -131,13 +116,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: UserUpdateAdmin,
-) -> Response[
-    ErrorDetail
-    | HTTPValidationError
-    | UserRead
-    | UsersUpdateResponse429
-    | UsersUpdateResponse504
-]:
+) -> Response[ErrorDetail | HTTPValidationError | UserRead]:
     """Update User
 
      A new `email` applies at once, unverified; a token is sent to it.
@@ -151,7 +130,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | HTTPValidationError | UserRead | UsersUpdateResponse429 | UsersUpdateResponse504]
+        Response[ErrorDetail | HTTPValidationError | UserRead]
     """
 
     kwargs = _get_kwargs(
@@ -171,14 +150,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: UserUpdateAdmin,
-) -> (
-    ErrorDetail
-    | HTTPValidationError
-    | UserRead
-    | UsersUpdateResponse429
-    | UsersUpdateResponse504
-    | None
-):
+) -> ErrorDetail | HTTPValidationError | UserRead | None:
     """Update User
 
      A new `email` applies at once, unverified; a token is sent to it.
@@ -192,7 +164,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | HTTPValidationError | UserRead | UsersUpdateResponse429 | UsersUpdateResponse504
+        ErrorDetail | HTTPValidationError | UserRead
     """
 
     return sync_detailed(
@@ -207,13 +179,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: UserUpdateAdmin,
-) -> Response[
-    ErrorDetail
-    | HTTPValidationError
-    | UserRead
-    | UsersUpdateResponse429
-    | UsersUpdateResponse504
-]:
+) -> Response[ErrorDetail | HTTPValidationError | UserRead]:
     """Update User
 
      A new `email` applies at once, unverified; a token is sent to it.
@@ -227,7 +193,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | HTTPValidationError | UserRead | UsersUpdateResponse429 | UsersUpdateResponse504]
+        Response[ErrorDetail | HTTPValidationError | UserRead]
     """
 
     kwargs = _get_kwargs(
@@ -245,14 +211,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: UserUpdateAdmin,
-) -> (
-    ErrorDetail
-    | HTTPValidationError
-    | UserRead
-    | UsersUpdateResponse429
-    | UsersUpdateResponse504
-    | None
-):
+) -> ErrorDetail | HTTPValidationError | UserRead | None:
     """Update User
 
      A new `email` applies at once, unverified; a token is sent to it.
@@ -266,7 +225,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | HTTPValidationError | UserRead | UsersUpdateResponse429 | UsersUpdateResponse504
+        ErrorDetail | HTTPValidationError | UserRead
     """
 
     return (

@@ -10,15 +10,6 @@ from ...client import AuthenticatedClient, Client
 from ...models.delivery_read import DeliveryRead
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
-from ...models.webhooks_deliveries_list_response_429 import (
-    WebhooksDeliveriesListResponse429,
-)
-from ...models.webhooks_deliveries_list_response_503 import (
-    WebhooksDeliveriesListResponse503,
-)
-from ...models.webhooks_deliveries_list_response_504 import (
-    WebhooksDeliveriesListResponse504,
-)
 from ...types import UNSET, Response, Unset
 
 
@@ -47,15 +38,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    ErrorDetail
-    | HTTPValidationError
-    | WebhooksDeliveriesListResponse429
-    | WebhooksDeliveriesListResponse503
-    | WebhooksDeliveriesListResponse504
-    | list[DeliveryRead]
-    | None
-):
+) -> ErrorDetail | HTTPValidationError | list[DeliveryRead] | None:
     if response.status_code == 200:
         response_200 = []
         _response_200 = response.json()
@@ -87,17 +70,17 @@ def _parse_response(
         return response_422
 
     if response.status_code == 429:
-        response_429 = WebhooksDeliveriesListResponse429.from_dict(response.json())
+        response_429 = ErrorDetail.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 503:
-        response_503 = WebhooksDeliveriesListResponse503.from_dict(response.json())
+        response_503 = ErrorDetail.from_dict(response.json())
 
         return response_503
 
     if response.status_code == 504:
-        response_504 = WebhooksDeliveriesListResponse504.from_dict(response.json())
+        response_504 = ErrorDetail.from_dict(response.json())
 
         return response_504
 
@@ -109,14 +92,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    ErrorDetail
-    | HTTPValidationError
-    | WebhooksDeliveriesListResponse429
-    | WebhooksDeliveriesListResponse503
-    | WebhooksDeliveriesListResponse504
-    | list[DeliveryRead]
-]:
+) -> Response[ErrorDetail | HTTPValidationError | list[DeliveryRead]]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -130,14 +106,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     limit: int | Unset = 20,
-) -> Response[
-    ErrorDetail
-    | HTTPValidationError
-    | WebhooksDeliveriesListResponse429
-    | WebhooksDeliveriesListResponse503
-    | WebhooksDeliveriesListResponse504
-    | list[DeliveryRead]
-]:
+) -> Response[ErrorDetail | HTTPValidationError | list[DeliveryRead]]:
     """List Deliveries
 
      The latest deliveries, newest first, each with every attempt made.
@@ -151,7 +120,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | HTTPValidationError | WebhooksDeliveriesListResponse429 | WebhooksDeliveriesListResponse503 | WebhooksDeliveriesListResponse504 | list[DeliveryRead]]
+        Response[ErrorDetail | HTTPValidationError | list[DeliveryRead]]
     """
 
     kwargs = _get_kwargs(
@@ -171,15 +140,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     limit: int | Unset = 20,
-) -> (
-    ErrorDetail
-    | HTTPValidationError
-    | WebhooksDeliveriesListResponse429
-    | WebhooksDeliveriesListResponse503
-    | WebhooksDeliveriesListResponse504
-    | list[DeliveryRead]
-    | None
-):
+) -> ErrorDetail | HTTPValidationError | list[DeliveryRead] | None:
     """List Deliveries
 
      The latest deliveries, newest first, each with every attempt made.
@@ -193,7 +154,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | HTTPValidationError | WebhooksDeliveriesListResponse429 | WebhooksDeliveriesListResponse503 | WebhooksDeliveriesListResponse504 | list[DeliveryRead]
+        ErrorDetail | HTTPValidationError | list[DeliveryRead]
     """
 
     return sync_detailed(
@@ -208,14 +169,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     limit: int | Unset = 20,
-) -> Response[
-    ErrorDetail
-    | HTTPValidationError
-    | WebhooksDeliveriesListResponse429
-    | WebhooksDeliveriesListResponse503
-    | WebhooksDeliveriesListResponse504
-    | list[DeliveryRead]
-]:
+) -> Response[ErrorDetail | HTTPValidationError | list[DeliveryRead]]:
     """List Deliveries
 
      The latest deliveries, newest first, each with every attempt made.
@@ -229,7 +183,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | HTTPValidationError | WebhooksDeliveriesListResponse429 | WebhooksDeliveriesListResponse503 | WebhooksDeliveriesListResponse504 | list[DeliveryRead]]
+        Response[ErrorDetail | HTTPValidationError | list[DeliveryRead]]
     """
 
     kwargs = _get_kwargs(
@@ -247,15 +201,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     limit: int | Unset = 20,
-) -> (
-    ErrorDetail
-    | HTTPValidationError
-    | WebhooksDeliveriesListResponse429
-    | WebhooksDeliveriesListResponse503
-    | WebhooksDeliveriesListResponse504
-    | list[DeliveryRead]
-    | None
-):
+) -> ErrorDetail | HTTPValidationError | list[DeliveryRead] | None:
     """List Deliveries
 
      The latest deliveries, newest first, each with every attempt made.
@@ -269,7 +215,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | HTTPValidationError | WebhooksDeliveriesListResponse429 | WebhooksDeliveriesListResponse503 | WebhooksDeliveriesListResponse504 | list[DeliveryRead]
+        ErrorDetail | HTTPValidationError | list[DeliveryRead]
     """
 
     return (

@@ -10,15 +10,6 @@ from ...client import AuthenticatedClient, Client
 from ...models.delivery_queued import DeliveryQueued
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
-from ...models.webhooks_deliveries_retry_response_429 import (
-    WebhooksDeliveriesRetryResponse429,
-)
-from ...models.webhooks_deliveries_retry_response_503 import (
-    WebhooksDeliveriesRetryResponse503,
-)
-from ...models.webhooks_deliveries_retry_response_504 import (
-    WebhooksDeliveriesRetryResponse504,
-)
 from ...types import Response
 
 
@@ -40,15 +31,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    DeliveryQueued
-    | ErrorDetail
-    | HTTPValidationError
-    | WebhooksDeliveriesRetryResponse429
-    | WebhooksDeliveriesRetryResponse503
-    | WebhooksDeliveriesRetryResponse504
-    | None
-):
+) -> DeliveryQueued | ErrorDetail | HTTPValidationError | None:
     if response.status_code == 202:
         response_202 = DeliveryQueued.from_dict(response.json())
 
@@ -80,17 +63,17 @@ def _parse_response(
         return response_422
 
     if response.status_code == 429:
-        response_429 = WebhooksDeliveriesRetryResponse429.from_dict(response.json())
+        response_429 = ErrorDetail.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 503:
-        response_503 = WebhooksDeliveriesRetryResponse503.from_dict(response.json())
+        response_503 = ErrorDetail.from_dict(response.json())
 
         return response_503
 
     if response.status_code == 504:
-        response_504 = WebhooksDeliveriesRetryResponse504.from_dict(response.json())
+        response_504 = ErrorDetail.from_dict(response.json())
 
         return response_504
 
@@ -102,14 +85,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    DeliveryQueued
-    | ErrorDetail
-    | HTTPValidationError
-    | WebhooksDeliveriesRetryResponse429
-    | WebhooksDeliveriesRetryResponse503
-    | WebhooksDeliveriesRetryResponse504
-]:
+) -> Response[DeliveryQueued | ErrorDetail | HTTPValidationError]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -123,14 +99,7 @@ def sync_detailed(
     delivery_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> Response[
-    DeliveryQueued
-    | ErrorDetail
-    | HTTPValidationError
-    | WebhooksDeliveriesRetryResponse429
-    | WebhooksDeliveriesRetryResponse503
-    | WebhooksDeliveriesRetryResponse504
-]:
+) -> Response[DeliveryQueued | ErrorDetail | HTTPValidationError]:
     """Retry Delivery
 
      Attempt the delivery again now (a failed one, or a delivered one once more).
@@ -144,7 +113,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[DeliveryQueued | ErrorDetail | HTTPValidationError | WebhooksDeliveriesRetryResponse429 | WebhooksDeliveriesRetryResponse503 | WebhooksDeliveriesRetryResponse504]
+        Response[DeliveryQueued | ErrorDetail | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -164,15 +133,7 @@ def sync(
     delivery_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> (
-    DeliveryQueued
-    | ErrorDetail
-    | HTTPValidationError
-    | WebhooksDeliveriesRetryResponse429
-    | WebhooksDeliveriesRetryResponse503
-    | WebhooksDeliveriesRetryResponse504
-    | None
-):
+) -> DeliveryQueued | ErrorDetail | HTTPValidationError | None:
     """Retry Delivery
 
      Attempt the delivery again now (a failed one, or a delivered one once more).
@@ -186,7 +147,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        DeliveryQueued | ErrorDetail | HTTPValidationError | WebhooksDeliveriesRetryResponse429 | WebhooksDeliveriesRetryResponse503 | WebhooksDeliveriesRetryResponse504
+        DeliveryQueued | ErrorDetail | HTTPValidationError
     """
 
     return sync_detailed(
@@ -201,14 +162,7 @@ async def asyncio_detailed(
     delivery_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> Response[
-    DeliveryQueued
-    | ErrorDetail
-    | HTTPValidationError
-    | WebhooksDeliveriesRetryResponse429
-    | WebhooksDeliveriesRetryResponse503
-    | WebhooksDeliveriesRetryResponse504
-]:
+) -> Response[DeliveryQueued | ErrorDetail | HTTPValidationError]:
     """Retry Delivery
 
      Attempt the delivery again now (a failed one, or a delivered one once more).
@@ -222,7 +176,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[DeliveryQueued | ErrorDetail | HTTPValidationError | WebhooksDeliveriesRetryResponse429 | WebhooksDeliveriesRetryResponse503 | WebhooksDeliveriesRetryResponse504]
+        Response[DeliveryQueued | ErrorDetail | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -240,15 +194,7 @@ async def asyncio(
     delivery_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> (
-    DeliveryQueued
-    | ErrorDetail
-    | HTTPValidationError
-    | WebhooksDeliveriesRetryResponse429
-    | WebhooksDeliveriesRetryResponse503
-    | WebhooksDeliveriesRetryResponse504
-    | None
-):
+) -> DeliveryQueued | ErrorDetail | HTTPValidationError | None:
     """Retry Delivery
 
      Attempt the delivery again now (a failed one, or a delivered one once more).
@@ -262,7 +208,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        DeliveryQueued | ErrorDetail | HTTPValidationError | WebhooksDeliveriesRetryResponse429 | WebhooksDeliveriesRetryResponse503 | WebhooksDeliveriesRetryResponse504
+        DeliveryQueued | ErrorDetail | HTTPValidationError
     """
 
     return (

@@ -9,15 +9,6 @@ from ...models.endpoint_create import EndpointCreate
 from ...models.endpoint_with_secret import EndpointWithSecret
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
-from ...models.webhooks_endpoints_create_response_429 import (
-    WebhooksEndpointsCreateResponse429,
-)
-from ...models.webhooks_endpoints_create_response_503 import (
-    WebhooksEndpointsCreateResponse503,
-)
-from ...models.webhooks_endpoints_create_response_504 import (
-    WebhooksEndpointsCreateResponse504,
-)
 from ...types import Response
 
 
@@ -42,15 +33,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    EndpointWithSecret
-    | ErrorDetail
-    | HTTPValidationError
-    | WebhooksEndpointsCreateResponse429
-    | WebhooksEndpointsCreateResponse503
-    | WebhooksEndpointsCreateResponse504
-    | None
-):
+) -> EndpointWithSecret | ErrorDetail | HTTPValidationError | None:
     if response.status_code == 201:
         response_201 = EndpointWithSecret.from_dict(response.json())
 
@@ -87,17 +70,17 @@ def _parse_response(
         return response_422
 
     if response.status_code == 429:
-        response_429 = WebhooksEndpointsCreateResponse429.from_dict(response.json())
+        response_429 = ErrorDetail.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 503:
-        response_503 = WebhooksEndpointsCreateResponse503.from_dict(response.json())
+        response_503 = ErrorDetail.from_dict(response.json())
 
         return response_503
 
     if response.status_code == 504:
-        response_504 = WebhooksEndpointsCreateResponse504.from_dict(response.json())
+        response_504 = ErrorDetail.from_dict(response.json())
 
         return response_504
 
@@ -109,14 +92,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    EndpointWithSecret
-    | ErrorDetail
-    | HTTPValidationError
-    | WebhooksEndpointsCreateResponse429
-    | WebhooksEndpointsCreateResponse503
-    | WebhooksEndpointsCreateResponse504
-]:
+) -> Response[EndpointWithSecret | ErrorDetail | HTTPValidationError]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -129,14 +105,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: EndpointCreate,
-) -> Response[
-    EndpointWithSecret
-    | ErrorDetail
-    | HTTPValidationError
-    | WebhooksEndpointsCreateResponse429
-    | WebhooksEndpointsCreateResponse503
-    | WebhooksEndpointsCreateResponse504
-]:
+) -> Response[EndpointWithSecret | ErrorDetail | HTTPValidationError]:
     """Create Endpoint
 
      Register a URL for note events; the answer shows the signing secret, this once.
@@ -154,7 +123,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[EndpointWithSecret | ErrorDetail | HTTPValidationError | WebhooksEndpointsCreateResponse429 | WebhooksEndpointsCreateResponse503 | WebhooksEndpointsCreateResponse504]
+        Response[EndpointWithSecret | ErrorDetail | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -172,15 +141,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: EndpointCreate,
-) -> (
-    EndpointWithSecret
-    | ErrorDetail
-    | HTTPValidationError
-    | WebhooksEndpointsCreateResponse429
-    | WebhooksEndpointsCreateResponse503
-    | WebhooksEndpointsCreateResponse504
-    | None
-):
+) -> EndpointWithSecret | ErrorDetail | HTTPValidationError | None:
     """Create Endpoint
 
      Register a URL for note events; the answer shows the signing secret, this once.
@@ -198,7 +159,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        EndpointWithSecret | ErrorDetail | HTTPValidationError | WebhooksEndpointsCreateResponse429 | WebhooksEndpointsCreateResponse503 | WebhooksEndpointsCreateResponse504
+        EndpointWithSecret | ErrorDetail | HTTPValidationError
     """
 
     return sync_detailed(
@@ -211,14 +172,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: EndpointCreate,
-) -> Response[
-    EndpointWithSecret
-    | ErrorDetail
-    | HTTPValidationError
-    | WebhooksEndpointsCreateResponse429
-    | WebhooksEndpointsCreateResponse503
-    | WebhooksEndpointsCreateResponse504
-]:
+) -> Response[EndpointWithSecret | ErrorDetail | HTTPValidationError]:
     """Create Endpoint
 
      Register a URL for note events; the answer shows the signing secret, this once.
@@ -236,7 +190,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[EndpointWithSecret | ErrorDetail | HTTPValidationError | WebhooksEndpointsCreateResponse429 | WebhooksEndpointsCreateResponse503 | WebhooksEndpointsCreateResponse504]
+        Response[EndpointWithSecret | ErrorDetail | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -252,15 +206,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: EndpointCreate,
-) -> (
-    EndpointWithSecret
-    | ErrorDetail
-    | HTTPValidationError
-    | WebhooksEndpointsCreateResponse429
-    | WebhooksEndpointsCreateResponse503
-    | WebhooksEndpointsCreateResponse504
-    | None
-):
+) -> EndpointWithSecret | ErrorDetail | HTTPValidationError | None:
     """Create Endpoint
 
      Register a URL for note events; the answer shows the signing secret, this once.
@@ -278,7 +224,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        EndpointWithSecret | ErrorDetail | HTTPValidationError | WebhooksEndpointsCreateResponse429 | WebhooksEndpointsCreateResponse503 | WebhooksEndpointsCreateResponse504
+        EndpointWithSecret | ErrorDetail | HTTPValidationError
     """
 
     return (

@@ -9,15 +9,6 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
-from ...models.webhooks_endpoints_delete_response_429 import (
-    WebhooksEndpointsDeleteResponse429,
-)
-from ...models.webhooks_endpoints_delete_response_503 import (
-    WebhooksEndpointsDeleteResponse503,
-)
-from ...models.webhooks_endpoints_delete_response_504 import (
-    WebhooksEndpointsDeleteResponse504,
-)
 from ...types import Response
 
 
@@ -37,15 +28,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    Any
-    | ErrorDetail
-    | HTTPValidationError
-    | WebhooksEndpointsDeleteResponse429
-    | WebhooksEndpointsDeleteResponse503
-    | WebhooksEndpointsDeleteResponse504
-    | None
-):
+) -> Any | ErrorDetail | HTTPValidationError | None:
     if response.status_code == 204:
         response_204 = cast(Any, None)
         return response_204
@@ -71,17 +54,17 @@ def _parse_response(
         return response_422
 
     if response.status_code == 429:
-        response_429 = WebhooksEndpointsDeleteResponse429.from_dict(response.json())
+        response_429 = ErrorDetail.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 503:
-        response_503 = WebhooksEndpointsDeleteResponse503.from_dict(response.json())
+        response_503 = ErrorDetail.from_dict(response.json())
 
         return response_503
 
     if response.status_code == 504:
-        response_504 = WebhooksEndpointsDeleteResponse504.from_dict(response.json())
+        response_504 = ErrorDetail.from_dict(response.json())
 
         return response_504
 
@@ -93,14 +76,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    Any
-    | ErrorDetail
-    | HTTPValidationError
-    | WebhooksEndpointsDeleteResponse429
-    | WebhooksEndpointsDeleteResponse503
-    | WebhooksEndpointsDeleteResponse504
-]:
+) -> Response[Any | ErrorDetail | HTTPValidationError]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -113,14 +89,7 @@ def sync_detailed(
     endpoint_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> Response[
-    Any
-    | ErrorDetail
-    | HTTPValidationError
-    | WebhooksEndpointsDeleteResponse429
-    | WebhooksEndpointsDeleteResponse503
-    | WebhooksEndpointsDeleteResponse504
-]:
+) -> Response[Any | ErrorDetail | HTTPValidationError]:
     """Delete Endpoint
 
      The endpoint and its deliveries, pending ones included.
@@ -133,7 +102,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | ErrorDetail | HTTPValidationError | WebhooksEndpointsDeleteResponse429 | WebhooksEndpointsDeleteResponse503 | WebhooksEndpointsDeleteResponse504]
+        Response[Any | ErrorDetail | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -151,15 +120,7 @@ def sync(
     endpoint_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> (
-    Any
-    | ErrorDetail
-    | HTTPValidationError
-    | WebhooksEndpointsDeleteResponse429
-    | WebhooksEndpointsDeleteResponse503
-    | WebhooksEndpointsDeleteResponse504
-    | None
-):
+) -> Any | ErrorDetail | HTTPValidationError | None:
     """Delete Endpoint
 
      The endpoint and its deliveries, pending ones included.
@@ -172,7 +133,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | ErrorDetail | HTTPValidationError | WebhooksEndpointsDeleteResponse429 | WebhooksEndpointsDeleteResponse503 | WebhooksEndpointsDeleteResponse504
+        Any | ErrorDetail | HTTPValidationError
     """
 
     return sync_detailed(
@@ -185,14 +146,7 @@ async def asyncio_detailed(
     endpoint_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> Response[
-    Any
-    | ErrorDetail
-    | HTTPValidationError
-    | WebhooksEndpointsDeleteResponse429
-    | WebhooksEndpointsDeleteResponse503
-    | WebhooksEndpointsDeleteResponse504
-]:
+) -> Response[Any | ErrorDetail | HTTPValidationError]:
     """Delete Endpoint
 
      The endpoint and its deliveries, pending ones included.
@@ -205,7 +159,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | ErrorDetail | HTTPValidationError | WebhooksEndpointsDeleteResponse429 | WebhooksEndpointsDeleteResponse503 | WebhooksEndpointsDeleteResponse504]
+        Response[Any | ErrorDetail | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -221,15 +175,7 @@ async def asyncio(
     endpoint_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> (
-    Any
-    | ErrorDetail
-    | HTTPValidationError
-    | WebhooksEndpointsDeleteResponse429
-    | WebhooksEndpointsDeleteResponse503
-    | WebhooksEndpointsDeleteResponse504
-    | None
-):
+) -> Any | ErrorDetail | HTTPValidationError | None:
     """Delete Endpoint
 
      The endpoint and its deliveries, pending ones included.
@@ -242,7 +188,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | ErrorDetail | HTTPValidationError | WebhooksEndpointsDeleteResponse429 | WebhooksEndpointsDeleteResponse503 | WebhooksEndpointsDeleteResponse504
+        Any | ErrorDetail | HTTPValidationError
     """
 
     return (

@@ -7,15 +7,6 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.endpoint_read import EndpointRead
 from ...models.error_detail import ErrorDetail
-from ...models.webhooks_endpoints_list_response_429 import (
-    WebhooksEndpointsListResponse429,
-)
-from ...models.webhooks_endpoints_list_response_503 import (
-    WebhooksEndpointsListResponse503,
-)
-from ...models.webhooks_endpoints_list_response_504 import (
-    WebhooksEndpointsListResponse504,
-)
 from ...types import Response
 
 
@@ -31,14 +22,7 @@ def _get_kwargs() -> dict[str, Any]:
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    ErrorDetail
-    | WebhooksEndpointsListResponse429
-    | WebhooksEndpointsListResponse503
-    | WebhooksEndpointsListResponse504
-    | list[EndpointRead]
-    | None
-):
+) -> ErrorDetail | list[EndpointRead] | None:
     if response.status_code == 200:
         response_200 = []
         _response_200 = response.json()
@@ -60,17 +44,17 @@ def _parse_response(
         return response_403
 
     if response.status_code == 429:
-        response_429 = WebhooksEndpointsListResponse429.from_dict(response.json())
+        response_429 = ErrorDetail.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 503:
-        response_503 = WebhooksEndpointsListResponse503.from_dict(response.json())
+        response_503 = ErrorDetail.from_dict(response.json())
 
         return response_503
 
     if response.status_code == 504:
-        response_504 = WebhooksEndpointsListResponse504.from_dict(response.json())
+        response_504 = ErrorDetail.from_dict(response.json())
 
         return response_504
 
@@ -82,13 +66,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    ErrorDetail
-    | WebhooksEndpointsListResponse429
-    | WebhooksEndpointsListResponse503
-    | WebhooksEndpointsListResponse504
-    | list[EndpointRead]
-]:
+) -> Response[ErrorDetail | list[EndpointRead]]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -100,13 +78,7 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient,
-) -> Response[
-    ErrorDetail
-    | WebhooksEndpointsListResponse429
-    | WebhooksEndpointsListResponse503
-    | WebhooksEndpointsListResponse504
-    | list[EndpointRead]
-]:
+) -> Response[ErrorDetail | list[EndpointRead]]:
     """List Endpoints
 
     Raises:
@@ -114,7 +86,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | WebhooksEndpointsListResponse429 | WebhooksEndpointsListResponse503 | WebhooksEndpointsListResponse504 | list[EndpointRead]]
+        Response[ErrorDetail | list[EndpointRead]]
     """
 
     kwargs = _get_kwargs()
@@ -129,14 +101,7 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient,
-) -> (
-    ErrorDetail
-    | WebhooksEndpointsListResponse429
-    | WebhooksEndpointsListResponse503
-    | WebhooksEndpointsListResponse504
-    | list[EndpointRead]
-    | None
-):
+) -> ErrorDetail | list[EndpointRead] | None:
     """List Endpoints
 
     Raises:
@@ -144,7 +109,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | WebhooksEndpointsListResponse429 | WebhooksEndpointsListResponse503 | WebhooksEndpointsListResponse504 | list[EndpointRead]
+        ErrorDetail | list[EndpointRead]
     """
 
     return sync_detailed(
@@ -155,13 +120,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
-) -> Response[
-    ErrorDetail
-    | WebhooksEndpointsListResponse429
-    | WebhooksEndpointsListResponse503
-    | WebhooksEndpointsListResponse504
-    | list[EndpointRead]
-]:
+) -> Response[ErrorDetail | list[EndpointRead]]:
     """List Endpoints
 
     Raises:
@@ -169,7 +128,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | WebhooksEndpointsListResponse429 | WebhooksEndpointsListResponse503 | WebhooksEndpointsListResponse504 | list[EndpointRead]]
+        Response[ErrorDetail | list[EndpointRead]]
     """
 
     kwargs = _get_kwargs()
@@ -182,14 +141,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient,
-) -> (
-    ErrorDetail
-    | WebhooksEndpointsListResponse429
-    | WebhooksEndpointsListResponse503
-    | WebhooksEndpointsListResponse504
-    | list[EndpointRead]
-    | None
-):
+) -> ErrorDetail | list[EndpointRead] | None:
     """List Endpoints
 
     Raises:
@@ -197,7 +149,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | WebhooksEndpointsListResponse429 | WebhooksEndpointsListResponse503 | WebhooksEndpointsListResponse504 | list[EndpointRead]
+        ErrorDetail | list[EndpointRead]
     """
 
     return (

@@ -11,15 +11,6 @@ from ...models.endpoint_read import EndpointRead
 from ...models.endpoint_update import EndpointUpdate
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
-from ...models.webhooks_endpoints_patch_response_429 import (
-    WebhooksEndpointsPatchResponse429,
-)
-from ...models.webhooks_endpoints_patch_response_503 import (
-    WebhooksEndpointsPatchResponse503,
-)
-from ...models.webhooks_endpoints_patch_response_504 import (
-    WebhooksEndpointsPatchResponse504,
-)
 from ...types import Response
 
 
@@ -47,15 +38,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    EndpointRead
-    | ErrorDetail
-    | HTTPValidationError
-    | WebhooksEndpointsPatchResponse429
-    | WebhooksEndpointsPatchResponse503
-    | WebhooksEndpointsPatchResponse504
-    | None
-):
+) -> EndpointRead | ErrorDetail | HTTPValidationError | None:
     if response.status_code == 200:
         response_200 = EndpointRead.from_dict(response.json())
 
@@ -92,17 +75,17 @@ def _parse_response(
         return response_422
 
     if response.status_code == 429:
-        response_429 = WebhooksEndpointsPatchResponse429.from_dict(response.json())
+        response_429 = ErrorDetail.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 503:
-        response_503 = WebhooksEndpointsPatchResponse503.from_dict(response.json())
+        response_503 = ErrorDetail.from_dict(response.json())
 
         return response_503
 
     if response.status_code == 504:
-        response_504 = WebhooksEndpointsPatchResponse504.from_dict(response.json())
+        response_504 = ErrorDetail.from_dict(response.json())
 
         return response_504
 
@@ -114,14 +97,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    EndpointRead
-    | ErrorDetail
-    | HTTPValidationError
-    | WebhooksEndpointsPatchResponse429
-    | WebhooksEndpointsPatchResponse503
-    | WebhooksEndpointsPatchResponse504
-]:
+) -> Response[EndpointRead | ErrorDetail | HTTPValidationError]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -135,14 +111,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: EndpointUpdate,
-) -> Response[
-    EndpointRead
-    | ErrorDetail
-    | HTTPValidationError
-    | WebhooksEndpointsPatchResponse429
-    | WebhooksEndpointsPatchResponse503
-    | WebhooksEndpointsPatchResponse504
-]:
+) -> Response[EndpointRead | ErrorDetail | HTTPValidationError]:
     """Update Endpoint
 
      Change the fields given; `enabled: true` also starts an endpoint the
@@ -157,7 +126,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[EndpointRead | ErrorDetail | HTTPValidationError | WebhooksEndpointsPatchResponse429 | WebhooksEndpointsPatchResponse503 | WebhooksEndpointsPatchResponse504]
+        Response[EndpointRead | ErrorDetail | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -177,15 +146,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: EndpointUpdate,
-) -> (
-    EndpointRead
-    | ErrorDetail
-    | HTTPValidationError
-    | WebhooksEndpointsPatchResponse429
-    | WebhooksEndpointsPatchResponse503
-    | WebhooksEndpointsPatchResponse504
-    | None
-):
+) -> EndpointRead | ErrorDetail | HTTPValidationError | None:
     """Update Endpoint
 
      Change the fields given; `enabled: true` also starts an endpoint the
@@ -200,7 +161,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        EndpointRead | ErrorDetail | HTTPValidationError | WebhooksEndpointsPatchResponse429 | WebhooksEndpointsPatchResponse503 | WebhooksEndpointsPatchResponse504
+        EndpointRead | ErrorDetail | HTTPValidationError
     """
 
     return sync_detailed(
@@ -215,14 +176,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: EndpointUpdate,
-) -> Response[
-    EndpointRead
-    | ErrorDetail
-    | HTTPValidationError
-    | WebhooksEndpointsPatchResponse429
-    | WebhooksEndpointsPatchResponse503
-    | WebhooksEndpointsPatchResponse504
-]:
+) -> Response[EndpointRead | ErrorDetail | HTTPValidationError]:
     """Update Endpoint
 
      Change the fields given; `enabled: true` also starts an endpoint the
@@ -237,7 +191,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[EndpointRead | ErrorDetail | HTTPValidationError | WebhooksEndpointsPatchResponse429 | WebhooksEndpointsPatchResponse503 | WebhooksEndpointsPatchResponse504]
+        Response[EndpointRead | ErrorDetail | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -255,15 +209,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: EndpointUpdate,
-) -> (
-    EndpointRead
-    | ErrorDetail
-    | HTTPValidationError
-    | WebhooksEndpointsPatchResponse429
-    | WebhooksEndpointsPatchResponse503
-    | WebhooksEndpointsPatchResponse504
-    | None
-):
+) -> EndpointRead | ErrorDetail | HTTPValidationError | None:
     """Update Endpoint
 
      Change the fields given; `enabled: true` also starts an endpoint the
@@ -278,7 +224,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        EndpointRead | ErrorDetail | HTTPValidationError | WebhooksEndpointsPatchResponse429 | WebhooksEndpointsPatchResponse503 | WebhooksEndpointsPatchResponse504
+        EndpointRead | ErrorDetail | HTTPValidationError
     """
 
     return (

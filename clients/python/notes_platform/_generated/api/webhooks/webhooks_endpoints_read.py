@@ -10,15 +10,6 @@ from ...client import AuthenticatedClient, Client
 from ...models.endpoint_read import EndpointRead
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
-from ...models.webhooks_endpoints_read_response_429 import (
-    WebhooksEndpointsReadResponse429,
-)
-from ...models.webhooks_endpoints_read_response_503 import (
-    WebhooksEndpointsReadResponse503,
-)
-from ...models.webhooks_endpoints_read_response_504 import (
-    WebhooksEndpointsReadResponse504,
-)
 from ...types import Response
 
 
@@ -38,15 +29,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    EndpointRead
-    | ErrorDetail
-    | HTTPValidationError
-    | WebhooksEndpointsReadResponse429
-    | WebhooksEndpointsReadResponse503
-    | WebhooksEndpointsReadResponse504
-    | None
-):
+) -> EndpointRead | ErrorDetail | HTTPValidationError | None:
     if response.status_code == 200:
         response_200 = EndpointRead.from_dict(response.json())
 
@@ -73,17 +56,17 @@ def _parse_response(
         return response_422
 
     if response.status_code == 429:
-        response_429 = WebhooksEndpointsReadResponse429.from_dict(response.json())
+        response_429 = ErrorDetail.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 503:
-        response_503 = WebhooksEndpointsReadResponse503.from_dict(response.json())
+        response_503 = ErrorDetail.from_dict(response.json())
 
         return response_503
 
     if response.status_code == 504:
-        response_504 = WebhooksEndpointsReadResponse504.from_dict(response.json())
+        response_504 = ErrorDetail.from_dict(response.json())
 
         return response_504
 
@@ -95,14 +78,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    EndpointRead
-    | ErrorDetail
-    | HTTPValidationError
-    | WebhooksEndpointsReadResponse429
-    | WebhooksEndpointsReadResponse503
-    | WebhooksEndpointsReadResponse504
-]:
+) -> Response[EndpointRead | ErrorDetail | HTTPValidationError]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -115,14 +91,7 @@ def sync_detailed(
     endpoint_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> Response[
-    EndpointRead
-    | ErrorDetail
-    | HTTPValidationError
-    | WebhooksEndpointsReadResponse429
-    | WebhooksEndpointsReadResponse503
-    | WebhooksEndpointsReadResponse504
-]:
+) -> Response[EndpointRead | ErrorDetail | HTTPValidationError]:
     """Read Endpoint
 
     Args:
@@ -133,7 +102,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[EndpointRead | ErrorDetail | HTTPValidationError | WebhooksEndpointsReadResponse429 | WebhooksEndpointsReadResponse503 | WebhooksEndpointsReadResponse504]
+        Response[EndpointRead | ErrorDetail | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -151,15 +120,7 @@ def sync(
     endpoint_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> (
-    EndpointRead
-    | ErrorDetail
-    | HTTPValidationError
-    | WebhooksEndpointsReadResponse429
-    | WebhooksEndpointsReadResponse503
-    | WebhooksEndpointsReadResponse504
-    | None
-):
+) -> EndpointRead | ErrorDetail | HTTPValidationError | None:
     """Read Endpoint
 
     Args:
@@ -170,7 +131,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        EndpointRead | ErrorDetail | HTTPValidationError | WebhooksEndpointsReadResponse429 | WebhooksEndpointsReadResponse503 | WebhooksEndpointsReadResponse504
+        EndpointRead | ErrorDetail | HTTPValidationError
     """
 
     return sync_detailed(
@@ -183,14 +144,7 @@ async def asyncio_detailed(
     endpoint_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> Response[
-    EndpointRead
-    | ErrorDetail
-    | HTTPValidationError
-    | WebhooksEndpointsReadResponse429
-    | WebhooksEndpointsReadResponse503
-    | WebhooksEndpointsReadResponse504
-]:
+) -> Response[EndpointRead | ErrorDetail | HTTPValidationError]:
     """Read Endpoint
 
     Args:
@@ -201,7 +155,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[EndpointRead | ErrorDetail | HTTPValidationError | WebhooksEndpointsReadResponse429 | WebhooksEndpointsReadResponse503 | WebhooksEndpointsReadResponse504]
+        Response[EndpointRead | ErrorDetail | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -217,15 +171,7 @@ async def asyncio(
     endpoint_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> (
-    EndpointRead
-    | ErrorDetail
-    | HTTPValidationError
-    | WebhooksEndpointsReadResponse429
-    | WebhooksEndpointsReadResponse503
-    | WebhooksEndpointsReadResponse504
-    | None
-):
+) -> EndpointRead | ErrorDetail | HTTPValidationError | None:
     """Read Endpoint
 
     Args:
@@ -236,7 +182,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        EndpointRead | ErrorDetail | HTTPValidationError | WebhooksEndpointsReadResponse429 | WebhooksEndpointsReadResponse503 | WebhooksEndpointsReadResponse504
+        EndpointRead | ErrorDetail | HTTPValidationError
     """
 
     return (

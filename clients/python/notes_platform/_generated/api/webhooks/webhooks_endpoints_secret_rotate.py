@@ -10,15 +10,6 @@ from ...client import AuthenticatedClient, Client
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
 from ...models.rotated_endpoint import RotatedEndpoint
-from ...models.webhooks_endpoints_secret_rotate_response_429 import (
-    WebhooksEndpointsSecretRotateResponse429,
-)
-from ...models.webhooks_endpoints_secret_rotate_response_503 import (
-    WebhooksEndpointsSecretRotateResponse503,
-)
-from ...models.webhooks_endpoints_secret_rotate_response_504 import (
-    WebhooksEndpointsSecretRotateResponse504,
-)
 from ...types import Response
 
 
@@ -38,15 +29,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    ErrorDetail
-    | HTTPValidationError
-    | RotatedEndpoint
-    | WebhooksEndpointsSecretRotateResponse429
-    | WebhooksEndpointsSecretRotateResponse503
-    | WebhooksEndpointsSecretRotateResponse504
-    | None
-):
+) -> ErrorDetail | HTTPValidationError | RotatedEndpoint | None:
     if response.status_code == 200:
         response_200 = RotatedEndpoint.from_dict(response.json())
 
@@ -73,23 +56,17 @@ def _parse_response(
         return response_422
 
     if response.status_code == 429:
-        response_429 = WebhooksEndpointsSecretRotateResponse429.from_dict(
-            response.json()
-        )
+        response_429 = ErrorDetail.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 503:
-        response_503 = WebhooksEndpointsSecretRotateResponse503.from_dict(
-            response.json()
-        )
+        response_503 = ErrorDetail.from_dict(response.json())
 
         return response_503
 
     if response.status_code == 504:
-        response_504 = WebhooksEndpointsSecretRotateResponse504.from_dict(
-            response.json()
-        )
+        response_504 = ErrorDetail.from_dict(response.json())
 
         return response_504
 
@@ -101,14 +78,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    ErrorDetail
-    | HTTPValidationError
-    | RotatedEndpoint
-    | WebhooksEndpointsSecretRotateResponse429
-    | WebhooksEndpointsSecretRotateResponse503
-    | WebhooksEndpointsSecretRotateResponse504
-]:
+) -> Response[ErrorDetail | HTTPValidationError | RotatedEndpoint]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -121,14 +91,7 @@ def sync_detailed(
     endpoint_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> Response[
-    ErrorDetail
-    | HTTPValidationError
-    | RotatedEndpoint
-    | WebhooksEndpointsSecretRotateResponse429
-    | WebhooksEndpointsSecretRotateResponse503
-    | WebhooksEndpointsSecretRotateResponse504
-]:
+) -> Response[ErrorDetail | HTTPValidationError | RotatedEndpoint]:
     """Rotate Secret
 
      A new signing secret, shown this once. Until `previous_secret_expires_at`
@@ -143,7 +106,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | HTTPValidationError | RotatedEndpoint | WebhooksEndpointsSecretRotateResponse429 | WebhooksEndpointsSecretRotateResponse503 | WebhooksEndpointsSecretRotateResponse504]
+        Response[ErrorDetail | HTTPValidationError | RotatedEndpoint]
     """
 
     kwargs = _get_kwargs(
@@ -161,15 +124,7 @@ def sync(
     endpoint_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> (
-    ErrorDetail
-    | HTTPValidationError
-    | RotatedEndpoint
-    | WebhooksEndpointsSecretRotateResponse429
-    | WebhooksEndpointsSecretRotateResponse503
-    | WebhooksEndpointsSecretRotateResponse504
-    | None
-):
+) -> ErrorDetail | HTTPValidationError | RotatedEndpoint | None:
     """Rotate Secret
 
      A new signing secret, shown this once. Until `previous_secret_expires_at`
@@ -184,7 +139,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | HTTPValidationError | RotatedEndpoint | WebhooksEndpointsSecretRotateResponse429 | WebhooksEndpointsSecretRotateResponse503 | WebhooksEndpointsSecretRotateResponse504
+        ErrorDetail | HTTPValidationError | RotatedEndpoint
     """
 
     return sync_detailed(
@@ -197,14 +152,7 @@ async def asyncio_detailed(
     endpoint_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> Response[
-    ErrorDetail
-    | HTTPValidationError
-    | RotatedEndpoint
-    | WebhooksEndpointsSecretRotateResponse429
-    | WebhooksEndpointsSecretRotateResponse503
-    | WebhooksEndpointsSecretRotateResponse504
-]:
+) -> Response[ErrorDetail | HTTPValidationError | RotatedEndpoint]:
     """Rotate Secret
 
      A new signing secret, shown this once. Until `previous_secret_expires_at`
@@ -219,7 +167,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorDetail | HTTPValidationError | RotatedEndpoint | WebhooksEndpointsSecretRotateResponse429 | WebhooksEndpointsSecretRotateResponse503 | WebhooksEndpointsSecretRotateResponse504]
+        Response[ErrorDetail | HTTPValidationError | RotatedEndpoint]
     """
 
     kwargs = _get_kwargs(
@@ -235,15 +183,7 @@ async def asyncio(
     endpoint_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> (
-    ErrorDetail
-    | HTTPValidationError
-    | RotatedEndpoint
-    | WebhooksEndpointsSecretRotateResponse429
-    | WebhooksEndpointsSecretRotateResponse503
-    | WebhooksEndpointsSecretRotateResponse504
-    | None
-):
+) -> ErrorDetail | HTTPValidationError | RotatedEndpoint | None:
     """Rotate Secret
 
      A new signing secret, shown this once. Until `previous_secret_expires_at`
@@ -258,7 +198,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorDetail | HTTPValidationError | RotatedEndpoint | WebhooksEndpointsSecretRotateResponse429 | WebhooksEndpointsSecretRotateResponse503 | WebhooksEndpointsSecretRotateResponse504
+        ErrorDetail | HTTPValidationError | RotatedEndpoint
     """
 
     return (

@@ -10,15 +10,6 @@ from ...client import AuthenticatedClient, Client
 from ...models.delivery_queued import DeliveryQueued
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
-from ...models.webhooks_endpoints_test_response_429 import (
-    WebhooksEndpointsTestResponse429,
-)
-from ...models.webhooks_endpoints_test_response_503 import (
-    WebhooksEndpointsTestResponse503,
-)
-from ...models.webhooks_endpoints_test_response_504 import (
-    WebhooksEndpointsTestResponse504,
-)
 from ...types import Response
 
 
@@ -38,15 +29,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    DeliveryQueued
-    | ErrorDetail
-    | HTTPValidationError
-    | WebhooksEndpointsTestResponse429
-    | WebhooksEndpointsTestResponse503
-    | WebhooksEndpointsTestResponse504
-    | None
-):
+) -> DeliveryQueued | ErrorDetail | HTTPValidationError | None:
     if response.status_code == 202:
         response_202 = DeliveryQueued.from_dict(response.json())
 
@@ -78,17 +61,17 @@ def _parse_response(
         return response_422
 
     if response.status_code == 429:
-        response_429 = WebhooksEndpointsTestResponse429.from_dict(response.json())
+        response_429 = ErrorDetail.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 503:
-        response_503 = WebhooksEndpointsTestResponse503.from_dict(response.json())
+        response_503 = ErrorDetail.from_dict(response.json())
 
         return response_503
 
     if response.status_code == 504:
-        response_504 = WebhooksEndpointsTestResponse504.from_dict(response.json())
+        response_504 = ErrorDetail.from_dict(response.json())
 
         return response_504
 
@@ -100,14 +83,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    DeliveryQueued
-    | ErrorDetail
-    | HTTPValidationError
-    | WebhooksEndpointsTestResponse429
-    | WebhooksEndpointsTestResponse503
-    | WebhooksEndpointsTestResponse504
-]:
+) -> Response[DeliveryQueued | ErrorDetail | HTTPValidationError]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -120,14 +96,7 @@ def sync_detailed(
     endpoint_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> Response[
-    DeliveryQueued
-    | ErrorDetail
-    | HTTPValidationError
-    | WebhooksEndpointsTestResponse429
-    | WebhooksEndpointsTestResponse503
-    | WebhooksEndpointsTestResponse504
-]:
+) -> Response[DeliveryQueued | ErrorDetail | HTTPValidationError]:
     """Send Test Event
 
      Deliver a `webhook.test` event to this endpoint, signed and retried like any other.
@@ -140,7 +109,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[DeliveryQueued | ErrorDetail | HTTPValidationError | WebhooksEndpointsTestResponse429 | WebhooksEndpointsTestResponse503 | WebhooksEndpointsTestResponse504]
+        Response[DeliveryQueued | ErrorDetail | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -158,15 +127,7 @@ def sync(
     endpoint_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> (
-    DeliveryQueued
-    | ErrorDetail
-    | HTTPValidationError
-    | WebhooksEndpointsTestResponse429
-    | WebhooksEndpointsTestResponse503
-    | WebhooksEndpointsTestResponse504
-    | None
-):
+) -> DeliveryQueued | ErrorDetail | HTTPValidationError | None:
     """Send Test Event
 
      Deliver a `webhook.test` event to this endpoint, signed and retried like any other.
@@ -179,7 +140,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        DeliveryQueued | ErrorDetail | HTTPValidationError | WebhooksEndpointsTestResponse429 | WebhooksEndpointsTestResponse503 | WebhooksEndpointsTestResponse504
+        DeliveryQueued | ErrorDetail | HTTPValidationError
     """
 
     return sync_detailed(
@@ -192,14 +153,7 @@ async def asyncio_detailed(
     endpoint_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> Response[
-    DeliveryQueued
-    | ErrorDetail
-    | HTTPValidationError
-    | WebhooksEndpointsTestResponse429
-    | WebhooksEndpointsTestResponse503
-    | WebhooksEndpointsTestResponse504
-]:
+) -> Response[DeliveryQueued | ErrorDetail | HTTPValidationError]:
     """Send Test Event
 
      Deliver a `webhook.test` event to this endpoint, signed and retried like any other.
@@ -212,7 +166,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[DeliveryQueued | ErrorDetail | HTTPValidationError | WebhooksEndpointsTestResponse429 | WebhooksEndpointsTestResponse503 | WebhooksEndpointsTestResponse504]
+        Response[DeliveryQueued | ErrorDetail | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -228,15 +182,7 @@ async def asyncio(
     endpoint_id: UUID,
     *,
     client: AuthenticatedClient,
-) -> (
-    DeliveryQueued
-    | ErrorDetail
-    | HTTPValidationError
-    | WebhooksEndpointsTestResponse429
-    | WebhooksEndpointsTestResponse503
-    | WebhooksEndpointsTestResponse504
-    | None
-):
+) -> DeliveryQueued | ErrorDetail | HTTPValidationError | None:
     """Send Test Event
 
      Deliver a `webhook.test` event to this endpoint, signed and retried like any other.
@@ -249,7 +195,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        DeliveryQueued | ErrorDetail | HTTPValidationError | WebhooksEndpointsTestResponse429 | WebhooksEndpointsTestResponse503 | WebhooksEndpointsTestResponse504
+        DeliveryQueued | ErrorDetail | HTTPValidationError
     """
 
     return (
