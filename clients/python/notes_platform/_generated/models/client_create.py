@@ -132,9 +132,7 @@ class ClientCreate:
 
         first_party = d.pop("first_party", UNSET)
 
-        introspection_audiences = cast(
-            list[str], d.pop("introspection_audiences", UNSET)
-        )
+        introspection_audiences = cast(list[str], d.pop("introspection_audiences", UNSET))
 
         redirect_uris = cast(list[str], d.pop("redirect_uris", UNSET))
 

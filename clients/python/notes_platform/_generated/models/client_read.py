@@ -131,9 +131,7 @@ class ClientRead:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                previous_secret_expires_at_type_0 = datetime.datetime.fromisoformat(
-                    data
-                )
+                previous_secret_expires_at_type_0 = datetime.datetime.fromisoformat(data)
 
                 return previous_secret_expires_at_type_0
             except (TypeError, ValueError, AttributeError, KeyError):

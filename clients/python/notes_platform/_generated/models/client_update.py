@@ -116,9 +116,7 @@ class ClientUpdate:
 
                 grant_types.append(grant_types_item)
 
-        introspection_audiences = cast(
-            list[str], d.pop("introspection_audiences", UNSET)
-        )
+        introspection_audiences = cast(list[str], d.pop("introspection_audiences", UNSET))
 
         name = d.pop("name", UNSET)
 

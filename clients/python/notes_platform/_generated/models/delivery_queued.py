@@ -2,13 +2,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import (
-    Any,
-    Literal,
-    Self,
-    TypeVar,
-    cast,
-)
+from typing import Any, Literal, Self, TypeVar, cast
 from uuid import UUID
 
 from attrs import define as _attrs_define

@@ -112,9 +112,7 @@ class RotatedEndpoint:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                previous_secret_expires_at_type_0 = datetime.datetime.fromisoformat(
-                    data
-                )
+                previous_secret_expires_at_type_0 = datetime.datetime.fromisoformat(data)
 
                 return previous_secret_expires_at_type_0
             except (TypeError, ValueError, AttributeError, KeyError):

@@ -1,13 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import (
-    Any,
-    Literal,
-    Self,
-    TypeVar,
-    cast,
-)
+from typing import Any, Literal, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -108,9 +102,7 @@ class TokenResponse:
 
         token_type = cast(Literal["bearer"] | Unset, d.pop("token_type", UNSET))
         if token_type != "bearer" and not isinstance(token_type, Unset):
-            raise ValueError(
-                f"token_type must match const 'bearer', got '{token_type}'"
-            )
+            raise ValueError(f"token_type must match const 'bearer', got '{token_type}'")
 
         token_response = cls(
             access_token=access_token,
