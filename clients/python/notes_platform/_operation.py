@@ -10,7 +10,7 @@ from that `_request`, with its parameters, so sending, parsing and the
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Collection, Coroutine, Sequence
+from collections.abc import Callable, Collection, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any, Generic, ParamSpec, TypeVar
@@ -19,7 +19,7 @@ import httpx
 
 from notes_platform._generated.client import AuthenticatedClient, Client
 from notes_platform._generated.errors import UnexpectedStatus
-from notes_platform._generated.types import Response
+from notes_platform._generated.types import UNSET, Response, Unset
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -63,6 +63,31 @@ class Request:
 
     client: AuthenticatedClient | Client
     arguments: dict[str, Any]
+
+
+def request(
+    client: AuthenticatedClient | Client,
+    method: str,
+    url: str,
+    *,
+    params: Mapping[str, Any] | None = None,
+    headers: Mapping[str, Any] | None = None,
+    **body: Any,
+) -> Request:
+    """httpx's `request()` arguments: query parameters that are unset or None and
+    headers that are unset are left out; `body` is `json=`, `data=`, `files=`..."""
+    arguments: dict[str, Any] = {"method": method, "url": url}
+    if params is not None:
+        arguments["params"] = {
+            name: value
+            for name, value in params.items()
+            if value is not UNSET and value is not None
+        }
+    if headers is not None:
+        arguments["headers"] = {
+            name: value for name, value in headers.items() if not isinstance(value, Unset)
+        }
+    return Request(client, {**arguments, **body})
 
 
 def _public(

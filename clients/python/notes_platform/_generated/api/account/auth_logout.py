@@ -16,7 +16,7 @@ from notes_platform import _operation
 from ...client import AuthenticatedClient
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
-from ...types import UNSET, Unset
+from ...types import Unset
 
 _Parsed: TypeAlias = Any | ErrorDetail | HTTPValidationError
 
@@ -24,20 +24,14 @@ _Parsed: TypeAlias = Any | ErrorDetail | HTTPValidationError
 def _request(
     *, client: AuthenticatedClient, everywhere: bool | Unset = False
 ) -> _operation.Request:
-
-    params: dict[str, Any] = {}
-
-    params["everywhere"] = everywhere
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
-    _kwargs: dict[str, Any] = {
-        "method": "post",
-        "url": "/auth/logout",
-        "params": params,
-    }
-
-    return _operation.Request(client, _kwargs)
+    return _operation.request(
+        client,
+        "post",
+        "/auth/logout",
+        params={
+            "everywhere": everywhere,
+        },
+    )
 
 
 _OPERATION = _operation.Operation[_Parsed](

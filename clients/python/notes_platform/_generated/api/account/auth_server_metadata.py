@@ -9,7 +9,7 @@ as §5 advises for an issuer with a path.
 
 """
 
-from typing import Any, TypeAlias
+from typing import TypeAlias
 
 from notes_platform import _operation
 
@@ -21,13 +21,11 @@ _Parsed: TypeAlias = ErrorDetail | ResponseAuthServerMetadata
 
 
 def _request(*, client: AuthenticatedClient | Client) -> _operation.Request:
-
-    _kwargs: dict[str, Any] = {
-        "method": "get",
-        "url": "/auth/.well-known/oauth-authorization-server",
-    }
-
-    return _operation.Request(client, _kwargs)
+    return _operation.request(
+        client,
+        "get",
+        "/auth/.well-known/oauth-authorization-server",
+    )
 
 
 _OPERATION = _operation.Operation[_Parsed](

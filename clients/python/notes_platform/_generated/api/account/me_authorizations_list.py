@@ -6,7 +6,7 @@ and when it last used that to get tokens.
 
 """
 
-from typing import Any, TypeAlias
+from typing import TypeAlias
 
 from notes_platform import _operation
 
@@ -18,13 +18,11 @@ _Parsed: TypeAlias = ErrorDetail | list[AuthorizationRead]
 
 
 def _request(*, client: AuthenticatedClient) -> _operation.Request:
-
-    _kwargs: dict[str, Any] = {
-        "method": "get",
-        "url": "/auth/me/authorizations",
-    }
-
-    return _operation.Request(client, _kwargs)
+    return _operation.request(
+        client,
+        "get",
+        "/auth/me/authorizations",
+    )
 
 
 _OPERATION = _operation.Operation[_Parsed](

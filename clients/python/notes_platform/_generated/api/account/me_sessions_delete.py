@@ -22,15 +22,11 @@ _Parsed: TypeAlias = Any | ErrorDetail | HTTPValidationError
 
 
 def _request(session_id: UUID, *, client: AuthenticatedClient) -> _operation.Request:
-
-    _kwargs: dict[str, Any] = {
-        "method": "delete",
-        "url": "/auth/me/sessions/{session_id}".format(
-            session_id=quote(str(session_id), safe=""),
-        ),
-    }
-
-    return _operation.Request(client, _kwargs)
+    return _operation.request(
+        client,
+        "delete",
+        "/auth/me/sessions/{session_id}".format(session_id=quote(str(session_id), safe="")),
+    )
 
 
 _OPERATION = _operation.Operation[_Parsed](

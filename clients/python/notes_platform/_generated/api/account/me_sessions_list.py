@@ -5,7 +5,7 @@ The account's live sessions (logins), most recently used first.
 
 """
 
-from typing import Any, TypeAlias
+from typing import TypeAlias
 
 from notes_platform import _operation
 
@@ -17,13 +17,11 @@ _Parsed: TypeAlias = ErrorDetail | list[SessionRead]
 
 
 def _request(*, client: AuthenticatedClient) -> _operation.Request:
-
-    _kwargs: dict[str, Any] = {
-        "method": "get",
-        "url": "/auth/me/sessions",
-    }
-
-    return _operation.Request(client, _kwargs)
+    return _operation.request(
+        client,
+        "get",
+        "/auth/me/sessions",
+    )
 
 
 _OPERATION = _operation.Operation[_Parsed](

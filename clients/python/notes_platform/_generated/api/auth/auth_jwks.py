@@ -5,7 +5,7 @@ The public keys that sign access tokens (RFC 7517).
 
 """
 
-from typing import Any, TypeAlias
+from typing import TypeAlias
 
 from notes_platform import _operation
 
@@ -17,13 +17,11 @@ _Parsed: TypeAlias = ErrorDetail | ResponseAuthJwks
 
 
 def _request(*, client: AuthenticatedClient | Client) -> _operation.Request:
-
-    _kwargs: dict[str, Any] = {
-        "method": "get",
-        "url": "/auth/.well-known/jwks.json",
-    }
-
-    return _operation.Request(client, _kwargs)
+    return _operation.request(
+        client,
+        "get",
+        "/auth/.well-known/jwks.json",
+    )
 
 
 _OPERATION = _operation.Operation[_Parsed](

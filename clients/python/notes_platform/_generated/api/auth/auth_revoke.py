@@ -27,17 +27,16 @@ _Parsed: TypeAlias = Any | ErrorDetail | HTTPValidationError | OAuthErrorBody
 
 def _request(*, client: AuthenticatedClient | Client, body: RevokeForm) -> _operation.Request:
     headers: dict[str, Any] = {}
-
-    _kwargs: dict[str, Any] = {
-        "method": "post",
-        "url": "/auth/revoke",
-    }
-
+    _kwargs: dict[str, Any] = {}
     _kwargs["data"] = body.to_dict()
     headers["Content-Type"] = "application/x-www-form-urlencoded"
-
-    _kwargs["headers"] = headers
-    return _operation.Request(client, _kwargs)
+    return _operation.request(
+        client,
+        "post",
+        "/auth/revoke",
+        headers=headers,
+        **_kwargs,
+    )
 
 
 _OPERATION = _operation.Operation[_Parsed](

@@ -28,17 +28,16 @@ _Parsed: TypeAlias = ErrorDetail | HTTPValidationError | OAuthErrorBody | TokenR
 
 def _request(*, client: AuthenticatedClient | Client, body: TokenForm) -> _operation.Request:
     headers: dict[str, Any] = {}
-
-    _kwargs: dict[str, Any] = {
-        "method": "post",
-        "url": "/auth/token",
-    }
-
+    _kwargs: dict[str, Any] = {}
     _kwargs["data"] = body.to_dict()
     headers["Content-Type"] = "application/x-www-form-urlencoded"
-
-    _kwargs["headers"] = headers
-    return _operation.Request(client, _kwargs)
+    return _operation.request(
+        client,
+        "post",
+        "/auth/token",
+        headers=headers,
+        **_kwargs,
+    )
 
 
 _OPERATION = _operation.Operation[_Parsed](

@@ -18,18 +18,17 @@ _Parsed: TypeAlias = Any | ErrorDetail | HTTPValidationError
 
 def _request(*, client: AuthenticatedClient, body: AccountDeletion) -> _operation.Request:
     headers: dict[str, Any] = {}
-
-    _kwargs: dict[str, Any] = {
-        "method": "delete",
-        "url": "/auth/me",
-    }
-
+    _kwargs: dict[str, Any] = {}
     _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
-
-    _kwargs["headers"] = headers
-    return _operation.Request(client, _kwargs)
+    return _operation.request(
+        client,
+        "delete",
+        "/auth/me",
+        headers=headers,
+        **_kwargs,
+    )
 
 
 _OPERATION = _operation.Operation[_Parsed](

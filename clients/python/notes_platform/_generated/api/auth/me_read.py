@@ -1,6 +1,6 @@
 """GET /auth/me: Read Me"""
 
-from typing import Any, TypeAlias
+from typing import TypeAlias
 
 from notes_platform import _operation
 
@@ -12,13 +12,11 @@ _Parsed: TypeAlias = ErrorDetail | UserRead
 
 
 def _request(*, client: AuthenticatedClient) -> _operation.Request:
-
-    _kwargs: dict[str, Any] = {
-        "method": "get",
-        "url": "/auth/me",
-    }
-
-    return _operation.Request(client, _kwargs)
+    return _operation.request(
+        client,
+        "get",
+        "/auth/me",
+    )
 
 
 _OPERATION = _operation.Operation[_Parsed](

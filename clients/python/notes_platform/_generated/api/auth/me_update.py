@@ -25,18 +25,17 @@ _Parsed: TypeAlias = ErrorDetail | HTTPValidationError | UserRead
 
 def _request(*, client: AuthenticatedClient, body: UserUpdateMe) -> _operation.Request:
     headers: dict[str, Any] = {}
-
-    _kwargs: dict[str, Any] = {
-        "method": "patch",
-        "url": "/auth/me",
-    }
-
+    _kwargs: dict[str, Any] = {}
     _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
-
-    _kwargs["headers"] = headers
-    return _operation.Request(client, _kwargs)
+    return _operation.request(
+        client,
+        "patch",
+        "/auth/me",
+        headers=headers,
+        **_kwargs,
+    )
 
 
 _OPERATION = _operation.Operation[_Parsed](

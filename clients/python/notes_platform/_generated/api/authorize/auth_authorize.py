@@ -18,13 +18,11 @@ _Parsed: TypeAlias = Any | ErrorDetail | str
 
 
 def _request(*, client: AuthenticatedClient | Client) -> _operation.Request:
-
-    _kwargs: dict[str, Any] = {
-        "method": "get",
-        "url": "/auth/authorize",
-    }
-
-    return _operation.Request(client, _kwargs)
+    return _operation.request(
+        client,
+        "get",
+        "/auth/authorize",
+    )
 
 
 _OPERATION = _operation.Operation[_Parsed](

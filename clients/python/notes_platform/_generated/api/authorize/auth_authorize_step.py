@@ -26,18 +26,17 @@ def _request(
     *, client: AuthenticatedClient | Client, body: AuthAuthorizeStepBody | Unset = UNSET
 ) -> _operation.Request:
     headers: dict[str, Any] = {}
-
-    _kwargs: dict[str, Any] = {
-        "method": "post",
-        "url": "/auth/authorize",
-    }
-
+    _kwargs: dict[str, Any] = {}
     if not isinstance(body, Unset):
         _kwargs["data"] = body.to_dict()
     headers["Content-Type"] = "application/x-www-form-urlencoded"
-
-    _kwargs["headers"] = headers
-    return _operation.Request(client, _kwargs)
+    return _operation.request(
+        client,
+        "post",
+        "/auth/authorize",
+        headers=headers,
+        **_kwargs,
+    )
 
 
 _OPERATION = _operation.Operation[_Parsed](

@@ -20,15 +20,11 @@ _Parsed: TypeAlias = Any | ErrorDetail | HTTPValidationError
 
 
 def _request(client_id: str, *, client: AuthenticatedClient) -> _operation.Request:
-
-    _kwargs: dict[str, Any] = {
-        "method": "delete",
-        "url": "/auth/clients/{client_id}".format(
-            client_id=quote(str(client_id), safe=""),
-        ),
-    }
-
-    return _operation.Request(client, _kwargs)
+    return _operation.request(
+        client,
+        "delete",
+        "/auth/clients/{client_id}".format(client_id=quote(str(client_id), safe="")),
+    )
 
 
 _OPERATION = _operation.Operation[_Parsed](

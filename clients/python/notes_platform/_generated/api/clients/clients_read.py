@@ -4,7 +4,7 @@ Args:
     client_id (str):
 """
 
-from typing import Any, TypeAlias
+from typing import TypeAlias
 from urllib.parse import quote
 
 from notes_platform import _operation
@@ -18,15 +18,11 @@ _Parsed: TypeAlias = ClientRead | ErrorDetail | HTTPValidationError
 
 
 def _request(client_id: str, *, client: AuthenticatedClient) -> _operation.Request:
-
-    _kwargs: dict[str, Any] = {
-        "method": "get",
-        "url": "/auth/clients/{client_id}".format(
-            client_id=quote(str(client_id), safe=""),
-        ),
-    }
-
-    return _operation.Request(client, _kwargs)
+    return _operation.request(
+        client,
+        "get",
+        "/auth/clients/{client_id}".format(client_id=quote(str(client_id), safe="")),
+    )
 
 
 _OPERATION = _operation.Operation[_Parsed](

@@ -8,7 +8,7 @@ Args:
     client_id (str):
 """
 
-from typing import Any, TypeAlias
+from typing import TypeAlias
 from urllib.parse import quote
 
 from notes_platform import _operation
@@ -22,15 +22,11 @@ _Parsed: TypeAlias = ClientSecret | ErrorDetail | HTTPValidationError
 
 
 def _request(client_id: str, *, client: AuthenticatedClient) -> _operation.Request:
-
-    _kwargs: dict[str, Any] = {
-        "method": "post",
-        "url": "/auth/clients/{client_id}/secret".format(
-            client_id=quote(str(client_id), safe=""),
-        ),
-    }
-
-    return _operation.Request(client, _kwargs)
+    return _operation.request(
+        client,
+        "post",
+        "/auth/clients/{client_id}/secret".format(client_id=quote(str(client_id), safe="")),
+    )
 
 
 _OPERATION = _operation.Operation[_Parsed](

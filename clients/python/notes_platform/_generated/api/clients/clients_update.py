@@ -26,20 +26,17 @@ def _request(
     client_id: str, *, client: AuthenticatedClient, body: ClientUpdate
 ) -> _operation.Request:
     headers: dict[str, Any] = {}
-
-    _kwargs: dict[str, Any] = {
-        "method": "patch",
-        "url": "/auth/clients/{client_id}".format(
-            client_id=quote(str(client_id), safe=""),
-        ),
-    }
-
+    _kwargs: dict[str, Any] = {}
     _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
-
-    _kwargs["headers"] = headers
-    return _operation.Request(client, _kwargs)
+    return _operation.request(
+        client,
+        "patch",
+        "/auth/clients/{client_id}".format(client_id=quote(str(client_id), safe="")),
+        headers=headers,
+        **_kwargs,
+    )
 
 
 _OPERATION = _operation.Operation[_Parsed](

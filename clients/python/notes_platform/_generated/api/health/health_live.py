@@ -1,6 +1,6 @@
 """GET /health/live: Live"""
 
-from typing import Any, TypeAlias
+from typing import TypeAlias
 
 from notes_platform import _operation
 
@@ -11,13 +11,11 @@ _Parsed: TypeAlias = ResponseHealthLive
 
 
 def _request(*, client: AuthenticatedClient | Client) -> _operation.Request:
-
-    _kwargs: dict[str, Any] = {
-        "method": "get",
-        "url": "/health/live",
-    }
-
-    return _operation.Request(client, _kwargs)
+    return _operation.request(
+        client,
+        "get",
+        "/health/live",
+    )
 
 
 _OPERATION = _operation.Operation[_Parsed](

@@ -1,6 +1,6 @@
 """GET /health/ready: Ready"""
 
-from typing import Any, TypeAlias
+from typing import TypeAlias
 
 from notes_platform import _operation
 
@@ -12,13 +12,11 @@ _Parsed: TypeAlias = ErrorDetail | ResponseHealthReady
 
 
 def _request(*, client: AuthenticatedClient | Client) -> _operation.Request:
-
-    _kwargs: dict[str, Any] = {
-        "method": "get",
-        "url": "/health/ready",
-    }
-
-    return _operation.Request(client, _kwargs)
+    return _operation.request(
+        client,
+        "get",
+        "/health/ready",
+    )
 
 
 _OPERATION = _operation.Operation[_Parsed](

@@ -22,18 +22,17 @@ _Parsed: TypeAlias = ErrorDetail | HTTPValidationError | RecoveryCodeList
 
 def _request(*, client: AuthenticatedClient, body: TotpCode) -> _operation.Request:
     headers: dict[str, Any] = {}
-
-    _kwargs: dict[str, Any] = {
-        "method": "post",
-        "url": "/auth/me/mfa/totp/confirm",
-    }
-
+    _kwargs: dict[str, Any] = {}
     _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
-
-    _kwargs["headers"] = headers
-    return _operation.Request(client, _kwargs)
+    return _operation.request(
+        client,
+        "post",
+        "/auth/me/mfa/totp/confirm",
+        headers=headers,
+        **_kwargs,
+    )
 
 
 _OPERATION = _operation.Operation[_Parsed](

@@ -6,7 +6,7 @@ QR code. TOTP is on only once a code confirms it (POST .../totp/confirm).
 
 """
 
-from typing import Any, TypeAlias
+from typing import TypeAlias
 
 from notes_platform import _operation
 
@@ -18,13 +18,11 @@ _Parsed: TypeAlias = ErrorDetail | TotpEnrolment
 
 
 def _request(*, client: AuthenticatedClient) -> _operation.Request:
-
-    _kwargs: dict[str, Any] = {
-        "method": "post",
-        "url": "/auth/me/mfa/totp",
-    }
-
-    return _operation.Request(client, _kwargs)
+    return _operation.request(
+        client,
+        "post",
+        "/auth/me/mfa/totp",
+    )
 
 
 _OPERATION = _operation.Operation[_Parsed](

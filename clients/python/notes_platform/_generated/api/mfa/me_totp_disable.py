@@ -21,18 +21,17 @@ _Parsed: TypeAlias = Any | ErrorDetail | HTTPValidationError
 
 def _request(*, client: AuthenticatedClient, body: TotpDisable) -> _operation.Request:
     headers: dict[str, Any] = {}
-
-    _kwargs: dict[str, Any] = {
-        "method": "post",
-        "url": "/auth/me/mfa/totp/disable",
-    }
-
+    _kwargs: dict[str, Any] = {}
     _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
-
-    _kwargs["headers"] = headers
-    return _operation.Request(client, _kwargs)
+    return _operation.request(
+        client,
+        "post",
+        "/auth/me/mfa/totp/disable",
+        headers=headers,
+        **_kwargs,
+    )
 
 
 _OPERATION = _operation.Operation[_Parsed](

@@ -5,7 +5,7 @@ Whether TOTP is on (or an enrolment pending), and the unused recovery codes.
 
 """
 
-from typing import Any, TypeAlias
+from typing import TypeAlias
 
 from notes_platform import _operation
 
@@ -17,13 +17,11 @@ _Parsed: TypeAlias = ErrorDetail | TotpStatus
 
 
 def _request(*, client: AuthenticatedClient) -> _operation.Request:
-
-    _kwargs: dict[str, Any] = {
-        "method": "get",
-        "url": "/auth/me/mfa/totp",
-    }
-
-    return _operation.Request(client, _kwargs)
+    return _operation.request(
+        client,
+        "get",
+        "/auth/me/mfa/totp",
+    )
 
 
 _OPERATION = _operation.Operation[_Parsed](

@@ -24,21 +24,18 @@ _Parsed: TypeAlias = Any | ErrorDetail | NoteRead
 def _request(
     *, client: AuthenticatedClient, body: NoteWrite, idempotency_key: None | str | Unset = UNSET
 ) -> _operation.Request:
-    headers: dict[str, Any] = {}
-    if not isinstance(idempotency_key, Unset):
-        headers["Idempotency-Key"] = idempotency_key
-
-    _kwargs: dict[str, Any] = {
-        "method": "post",
-        "url": "/notes",
-    }
-
+    headers: dict[str, Any] = {"Idempotency-Key": idempotency_key}
+    _kwargs: dict[str, Any] = {}
     _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
-
-    _kwargs["headers"] = headers
-    return _operation.Request(client, _kwargs)
+    return _operation.request(
+        client,
+        "post",
+        "/notes",
+        headers=headers,
+        **_kwargs,
+    )
 
 
 _OPERATION = _operation.Operation[_Parsed](

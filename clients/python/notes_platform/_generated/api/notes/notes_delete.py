@@ -7,7 +7,7 @@ Args:
         unconditional.
 """
 
-from typing import Any, TypeAlias
+from typing import TypeAlias
 from urllib.parse import quote
 
 from notes_platform import _operation
@@ -24,19 +24,12 @@ _Parsed: TypeAlias = ErrorDetail | HTTPValidationError | NoteRead
 def _request(
     note_id: int, *, client: AuthenticatedClient, if_match: None | str | Unset = UNSET
 ) -> _operation.Request:
-    headers: dict[str, Any] = {}
-    if not isinstance(if_match, Unset):
-        headers["If-Match"] = if_match
-
-    _kwargs: dict[str, Any] = {
-        "method": "delete",
-        "url": "/notes/{note_id}".format(
-            note_id=quote(str(note_id), safe=""),
-        ),
-    }
-
-    _kwargs["headers"] = headers
-    return _operation.Request(client, _kwargs)
+    return _operation.request(
+        client,
+        "delete",
+        "/notes/{note_id}".format(note_id=quote(str(note_id), safe="")),
+        headers={"If-Match": if_match},
+    )
 
 
 _OPERATION = _operation.Operation[_Parsed](

@@ -33,27 +33,16 @@ def _request(
     q: None | str | Unset = UNSET,
     sort: None | NotesListSortType0 | Unset = UNSET,
 ) -> _operation.Request:
-
-    params: dict[str, Any] = {}
-
-    params["offset"] = offset
-
-    params["limit"] = limit
-
     json_cursor: None | str | Unset
     if isinstance(cursor, Unset):
         json_cursor = UNSET
     else:
         json_cursor = cursor
-    params["cursor"] = json_cursor
-
     json_q: None | str | Unset
     if isinstance(q, Unset):
         json_q = UNSET
     else:
         json_q = q
-    params["q"] = json_q
-
     json_sort: None | str | Unset
     if isinstance(sort, Unset):
         json_sort = UNSET
@@ -61,17 +50,18 @@ def _request(
         json_sort = sort.value
     else:
         json_sort = sort
-    params["sort"] = json_sort
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
-    _kwargs: dict[str, Any] = {
-        "method": "get",
-        "url": "/notes",
-        "params": params,
-    }
-
-    return _operation.Request(client, _kwargs)
+    return _operation.request(
+        client,
+        "get",
+        "/notes",
+        params={
+            "offset": offset,
+            "limit": limit,
+            "cursor": json_cursor,
+            "q": json_q,
+            "sort": json_sort,
+        },
+    )
 
 
 _OPERATION = _operation.Operation[_Parsed](

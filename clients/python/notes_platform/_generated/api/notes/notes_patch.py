@@ -42,17 +42,8 @@ def _request(
     body: NotePatch | Unset = UNSET,
     if_match: None | str | Unset = UNSET,
 ) -> _operation.Request:
-    headers: dict[str, Any] = {}
-    if not isinstance(if_match, Unset):
-        headers["If-Match"] = if_match
-
-    _kwargs: dict[str, Any] = {
-        "method": "patch",
-        "url": "/notes/{note_id}".format(
-            note_id=quote(str(note_id), safe=""),
-        ),
-    }
-
+    headers: dict[str, Any] = {"If-Match": if_match}
+    _kwargs: dict[str, Any] = {}
     if isinstance(body, NotePatch):
         _kwargs["json"] = body.to_dict()
 
@@ -61,9 +52,13 @@ def _request(
         _kwargs["json"] = body.to_dict()
 
         headers["Content-Type"] = "application/merge-patch+json"
-
-    _kwargs["headers"] = headers
-    return _operation.Request(client, _kwargs)
+    return _operation.request(
+        client,
+        "patch",
+        "/notes/{note_id}".format(note_id=quote(str(note_id), safe="")),
+        headers=headers,
+        **_kwargs,
+    )
 
 
 _OPERATION = _operation.Operation[_Parsed](

@@ -23,19 +23,12 @@ _Parsed: TypeAlias = Any | ErrorDetail | HTTPValidationError | NoteRead
 def _request(
     note_id: int, *, client: AuthenticatedClient, if_none_match: None | str | Unset = UNSET
 ) -> _operation.Request:
-    headers: dict[str, Any] = {}
-    if not isinstance(if_none_match, Unset):
-        headers["If-None-Match"] = if_none_match
-
-    _kwargs: dict[str, Any] = {
-        "method": "get",
-        "url": "/notes/{note_id}".format(
-            note_id=quote(str(note_id), safe=""),
-        ),
-    }
-
-    _kwargs["headers"] = headers
-    return _operation.Request(client, _kwargs)
+    return _operation.request(
+        client,
+        "get",
+        "/notes/{note_id}".format(note_id=quote(str(note_id), safe="")),
+        headers={"If-None-Match": if_none_match},
+    )
 
 
 _OPERATION = _operation.Operation[_Parsed](

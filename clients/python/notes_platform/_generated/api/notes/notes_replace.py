@@ -31,23 +31,18 @@ def _request(
     body: NoteWrite,
     if_match: None | str | Unset = UNSET,
 ) -> _operation.Request:
-    headers: dict[str, Any] = {}
-    if not isinstance(if_match, Unset):
-        headers["If-Match"] = if_match
-
-    _kwargs: dict[str, Any] = {
-        "method": "put",
-        "url": "/notes/{note_id}".format(
-            note_id=quote(str(note_id), safe=""),
-        ),
-    }
-
+    headers: dict[str, Any] = {"If-Match": if_match}
+    _kwargs: dict[str, Any] = {}
     _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
-
-    _kwargs["headers"] = headers
-    return _operation.Request(client, _kwargs)
+    return _operation.request(
+        client,
+        "put",
+        "/notes/{note_id}".format(note_id=quote(str(note_id), safe="")),
+        headers=headers,
+        **_kwargs,
+    )
 
 
 _OPERATION = _operation.Operation[_Parsed](

@@ -7,7 +7,7 @@ the RFC 8414 document with the OpenID fields added.
 
 """
 
-from typing import Any, TypeAlias
+from typing import TypeAlias
 
 from notes_platform import _operation
 
@@ -19,13 +19,11 @@ _Parsed: TypeAlias = ErrorDetail | ResponseOpenidConfiguration
 
 
 def _request(*, client: AuthenticatedClient | Client) -> _operation.Request:
-
-    _kwargs: dict[str, Any] = {
-        "method": "get",
-        "url": "/auth/.well-known/openid-configuration",
-    }
-
-    return _operation.Request(client, _kwargs)
+    return _operation.request(
+        client,
+        "get",
+        "/auth/.well-known/openid-configuration",
+    )
 
 
 _OPERATION = _operation.Operation[_Parsed](

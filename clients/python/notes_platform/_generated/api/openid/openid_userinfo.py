@@ -8,7 +8,7 @@ Without `openid`: 403 `insufficient_scope`.
 
 """
 
-from typing import Any, TypeAlias
+from typing import TypeAlias
 
 from notes_platform import _operation
 
@@ -20,13 +20,11 @@ _Parsed: TypeAlias = ErrorDetail | UserInfo
 
 
 def _request(*, client: AuthenticatedClient) -> _operation.Request:
-
-    _kwargs: dict[str, Any] = {
-        "method": "get",
-        "url": "/auth/userinfo",
-    }
-
-    return _operation.Request(client, _kwargs)
+    return _operation.request(
+        client,
+        "get",
+        "/auth/userinfo",
+    )
 
 
 _OPERATION = _operation.Operation[_Parsed](

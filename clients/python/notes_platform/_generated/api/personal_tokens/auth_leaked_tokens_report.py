@@ -26,21 +26,20 @@ _Parsed: TypeAlias = ErrorDetail | HTTPValidationError | list[LeakFeedback]
 
 def _request(*, client: AuthenticatedClient, body: list[LeakedToken]) -> _operation.Request:
     headers: dict[str, Any] = {}
-
-    _kwargs: dict[str, Any] = {
-        "method": "post",
-        "url": "/auth/leaked-tokens",
-    }
-
+    _kwargs: dict[str, Any] = {}
     _kwargs["json"] = []
     for componentsschemas_leak_report_item_data in body:
         componentsschemas_leak_report_item = componentsschemas_leak_report_item_data.to_dict()
         _kwargs["json"].append(componentsschemas_leak_report_item)
 
     headers["Content-Type"] = "application/json"
-
-    _kwargs["headers"] = headers
-    return _operation.Request(client, _kwargs)
+    return _operation.request(
+        client,
+        "post",
+        "/auth/leaked-tokens",
+        headers=headers,
+        **_kwargs,
+    )
 
 
 _OPERATION = _operation.Operation[_Parsed](

@@ -5,7 +5,7 @@ The caller's live personal access tokens, newest first.
 
 """
 
-from typing import Any, TypeAlias
+from typing import TypeAlias
 
 from notes_platform import _operation
 
@@ -17,13 +17,11 @@ _Parsed: TypeAlias = ErrorDetail | list[PersonalTokenRead]
 
 
 def _request(*, client: AuthenticatedClient) -> _operation.Request:
-
-    _kwargs: dict[str, Any] = {
-        "method": "get",
-        "url": "/auth/me/tokens",
-    }
-
-    return _operation.Request(client, _kwargs)
+    return _operation.request(
+        client,
+        "get",
+        "/auth/me/tokens",
+    )
 
 
 _OPERATION = _operation.Operation[_Parsed](

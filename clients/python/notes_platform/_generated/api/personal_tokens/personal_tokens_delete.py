@@ -21,15 +21,11 @@ _Parsed: TypeAlias = Any | ErrorDetail | HTTPValidationError
 
 
 def _request(token_id: UUID, *, client: AuthenticatedClient) -> _operation.Request:
-
-    _kwargs: dict[str, Any] = {
-        "method": "delete",
-        "url": "/auth/personal-tokens/{token_id}".format(
-            token_id=quote(str(token_id), safe=""),
-        ),
-    }
-
-    return _operation.Request(client, _kwargs)
+    return _operation.request(
+        client,
+        "delete",
+        "/auth/personal-tokens/{token_id}".format(token_id=quote(str(token_id), safe="")),
+    )
 
 
 _OPERATION = _operation.Operation[_Parsed](

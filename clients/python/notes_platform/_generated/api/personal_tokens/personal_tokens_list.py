@@ -7,7 +7,7 @@ Args:
     user_id (None | Unset | UUID):
 """
 
-from typing import Any, TypeAlias
+from typing import TypeAlias
 from uuid import UUID
 
 from notes_platform import _operation
@@ -24,9 +24,6 @@ _Parsed: TypeAlias = ErrorDetail | HTTPValidationError | list[PersonalTokenOfUse
 def _request(
     *, client: AuthenticatedClient, user_id: None | Unset | UUID = UNSET
 ) -> _operation.Request:
-
-    params: dict[str, Any] = {}
-
     json_user_id: None | str | Unset
     if isinstance(user_id, Unset):
         json_user_id = UNSET
@@ -34,17 +31,14 @@ def _request(
         json_user_id = str(user_id)
     else:
         json_user_id = user_id
-    params["user_id"] = json_user_id
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
-    _kwargs: dict[str, Any] = {
-        "method": "get",
-        "url": "/auth/personal-tokens",
-        "params": params,
-    }
-
-    return _operation.Request(client, _kwargs)
+    return _operation.request(
+        client,
+        "get",
+        "/auth/personal-tokens",
+        params={
+            "user_id": json_user_id,
+        },
+    )
 
 
 _OPERATION = _operation.Operation[_Parsed](

@@ -13,7 +13,7 @@ Args:
 """
 
 import datetime
-from typing import Any, TypeAlias
+from typing import TypeAlias
 from uuid import UUID
 
 from notes_platform import _operation
@@ -38,9 +38,6 @@ def _request(
     offset: int | Unset = 0,
     limit: int | Unset = 50,
 ) -> _operation.Request:
-
-    params: dict[str, Any] = {}
-
     json_user_id: None | str | Unset
     if isinstance(user_id, Unset):
         json_user_id = UNSET
@@ -48,8 +45,6 @@ def _request(
         json_user_id = str(user_id)
     else:
         json_user_id = user_id
-    params["user_id"] = json_user_id
-
     json_type_: None | str | Unset
     if isinstance(type_, Unset):
         json_type_ = UNSET
@@ -57,8 +52,6 @@ def _request(
         json_type_ = type_.value
     else:
         json_type_ = type_
-    params["type"] = json_type_
-
     json_since: None | str | Unset
     if isinstance(since, Unset):
         json_since = UNSET
@@ -66,8 +59,6 @@ def _request(
         json_since = since.isoformat()
     else:
         json_since = since
-    params["since"] = json_since
-
     json_until: None | str | Unset
     if isinstance(until, Unset):
         json_until = UNSET
@@ -75,21 +66,19 @@ def _request(
         json_until = until.isoformat()
     else:
         json_until = until
-    params["until"] = json_until
-
-    params["offset"] = offset
-
-    params["limit"] = limit
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
-    _kwargs: dict[str, Any] = {
-        "method": "get",
-        "url": "/auth/events",
-        "params": params,
-    }
-
-    return _operation.Request(client, _kwargs)
+    return _operation.request(
+        client,
+        "get",
+        "/auth/events",
+        params={
+            "user_id": json_user_id,
+            "type": json_type_,
+            "since": json_since,
+            "until": json_until,
+            "offset": offset,
+            "limit": limit,
+        },
+    )
 
 
 _OPERATION = _operation.Operation[_Parsed](

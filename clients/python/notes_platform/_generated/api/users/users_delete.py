@@ -18,15 +18,11 @@ _Parsed: TypeAlias = Any | ErrorDetail | HTTPValidationError
 
 
 def _request(user_id: UUID, *, client: AuthenticatedClient) -> _operation.Request:
-
-    _kwargs: dict[str, Any] = {
-        "method": "delete",
-        "url": "/auth/users/{user_id}".format(
-            user_id=quote(str(user_id), safe=""),
-        ),
-    }
-
-    return _operation.Request(client, _kwargs)
+    return _operation.request(
+        client,
+        "delete",
+        "/auth/users/{user_id}".format(user_id=quote(str(user_id), safe="")),
+    )
 
 
 _OPERATION = _operation.Operation[_Parsed](

@@ -5,7 +5,7 @@ Args:
     limit (int | Unset):  Default: 50.
 """
 
-from typing import Any, TypeAlias
+from typing import TypeAlias
 
 from notes_platform import _operation
 
@@ -13,7 +13,7 @@ from ...client import AuthenticatedClient
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
 from ...models.user_read import UserRead
-from ...types import UNSET, Unset
+from ...types import Unset
 
 _Parsed: TypeAlias = ErrorDetail | HTTPValidationError | list[UserRead]
 
@@ -21,22 +21,15 @@ _Parsed: TypeAlias = ErrorDetail | HTTPValidationError | list[UserRead]
 def _request(
     *, client: AuthenticatedClient, offset: int | Unset = 0, limit: int | Unset = 50
 ) -> _operation.Request:
-
-    params: dict[str, Any] = {}
-
-    params["offset"] = offset
-
-    params["limit"] = limit
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
-    _kwargs: dict[str, Any] = {
-        "method": "get",
-        "url": "/auth/users",
-        "params": params,
-    }
-
-    return _operation.Request(client, _kwargs)
+    return _operation.request(
+        client,
+        "get",
+        "/auth/users",
+        params={
+            "offset": offset,
+            "limit": limit,
+        },
+    )
 
 
 _OPERATION = _operation.Operation[_Parsed](

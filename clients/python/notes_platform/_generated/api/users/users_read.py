@@ -4,7 +4,7 @@ Args:
     user_id (UUID):
 """
 
-from typing import Any, TypeAlias
+from typing import TypeAlias
 from urllib.parse import quote
 from uuid import UUID
 
@@ -19,15 +19,11 @@ _Parsed: TypeAlias = ErrorDetail | HTTPValidationError | UserRead
 
 
 def _request(user_id: UUID, *, client: AuthenticatedClient) -> _operation.Request:
-
-    _kwargs: dict[str, Any] = {
-        "method": "get",
-        "url": "/auth/users/{user_id}".format(
-            user_id=quote(str(user_id), safe=""),
-        ),
-    }
-
-    return _operation.Request(client, _kwargs)
+    return _operation.request(
+        client,
+        "get",
+        "/auth/users/{user_id}".format(user_id=quote(str(user_id), safe="")),
+    )
 
 
 _OPERATION = _operation.Operation[_Parsed](

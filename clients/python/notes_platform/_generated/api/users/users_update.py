@@ -27,20 +27,17 @@ def _request(
     user_id: UUID, *, client: AuthenticatedClient, body: UserUpdateAdmin
 ) -> _operation.Request:
     headers: dict[str, Any] = {}
-
-    _kwargs: dict[str, Any] = {
-        "method": "patch",
-        "url": "/auth/users/{user_id}".format(
-            user_id=quote(str(user_id), safe=""),
-        ),
-    }
-
+    _kwargs: dict[str, Any] = {}
     _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
-
-    _kwargs["headers"] = headers
-    return _operation.Request(client, _kwargs)
+    return _operation.request(
+        client,
+        "patch",
+        "/auth/users/{user_id}".format(user_id=quote(str(user_id), safe="")),
+        headers=headers,
+        **_kwargs,
+    )
 
 
 _OPERATION = _operation.Operation[_Parsed](

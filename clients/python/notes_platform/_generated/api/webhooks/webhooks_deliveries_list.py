@@ -8,7 +8,7 @@ Args:
     limit (int | Unset):  Default: 20.
 """
 
-from typing import Any, TypeAlias
+from typing import TypeAlias
 from urllib.parse import quote
 from uuid import UUID
 
@@ -18,7 +18,7 @@ from ...client import AuthenticatedClient
 from ...models.delivery_read import DeliveryRead
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
-from ...types import UNSET, Unset
+from ...types import Unset
 
 _Parsed: TypeAlias = ErrorDetail | HTTPValidationError | list[DeliveryRead]
 
@@ -26,22 +26,16 @@ _Parsed: TypeAlias = ErrorDetail | HTTPValidationError | list[DeliveryRead]
 def _request(
     endpoint_id: UUID, *, client: AuthenticatedClient, limit: int | Unset = 20
 ) -> _operation.Request:
-
-    params: dict[str, Any] = {}
-
-    params["limit"] = limit
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
-    _kwargs: dict[str, Any] = {
-        "method": "get",
-        "url": "/webhooks/endpoints/{endpoint_id}/deliveries".format(
-            endpoint_id=quote(str(endpoint_id), safe=""),
+    return _operation.request(
+        client,
+        "get",
+        "/webhooks/endpoints/{endpoint_id}/deliveries".format(
+            endpoint_id=quote(str(endpoint_id), safe="")
         ),
-        "params": params,
-    }
-
-    return _operation.Request(client, _kwargs)
+        params={
+            "limit": limit,
+        },
+    )
 
 
 _OPERATION = _operation.Operation[_Parsed](

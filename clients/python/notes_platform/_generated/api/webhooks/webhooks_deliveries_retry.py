@@ -8,7 +8,7 @@ Args:
     delivery_id (UUID):
 """
 
-from typing import Any, TypeAlias
+from typing import TypeAlias
 from urllib.parse import quote
 from uuid import UUID
 
@@ -25,16 +25,14 @@ _Parsed: TypeAlias = DeliveryQueued | ErrorDetail | HTTPValidationError
 def _request(
     endpoint_id: UUID, delivery_id: UUID, *, client: AuthenticatedClient
 ) -> _operation.Request:
-
-    _kwargs: dict[str, Any] = {
-        "method": "post",
-        "url": "/webhooks/endpoints/{endpoint_id}/deliveries/{delivery_id}/retry".format(
+    return _operation.request(
+        client,
+        "post",
+        "/webhooks/endpoints/{endpoint_id}/deliveries/{delivery_id}/retry".format(
             endpoint_id=quote(str(endpoint_id), safe=""),
             delivery_id=quote(str(delivery_id), safe=""),
         ),
-    }
-
-    return _operation.Request(client, _kwargs)
+    )
 
 
 _OPERATION = _operation.Operation[_Parsed](

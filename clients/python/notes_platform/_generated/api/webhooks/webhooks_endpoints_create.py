@@ -27,18 +27,17 @@ _Parsed: TypeAlias = EndpointWithSecret | ErrorDetail | HTTPValidationError
 
 def _request(*, client: AuthenticatedClient, body: EndpointCreate) -> _operation.Request:
     headers: dict[str, Any] = {}
-
-    _kwargs: dict[str, Any] = {
-        "method": "post",
-        "url": "/webhooks/endpoints",
-    }
-
+    _kwargs: dict[str, Any] = {}
     _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
-
-    _kwargs["headers"] = headers
-    return _operation.Request(client, _kwargs)
+    return _operation.request(
+        client,
+        "post",
+        "/webhooks/endpoints",
+        headers=headers,
+        **_kwargs,
+    )
 
 
 _OPERATION = _operation.Operation[_Parsed](

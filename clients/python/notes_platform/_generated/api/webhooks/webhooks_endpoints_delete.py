@@ -21,15 +21,11 @@ _Parsed: TypeAlias = Any | ErrorDetail | HTTPValidationError
 
 
 def _request(endpoint_id: UUID, *, client: AuthenticatedClient) -> _operation.Request:
-
-    _kwargs: dict[str, Any] = {
-        "method": "delete",
-        "url": "/webhooks/endpoints/{endpoint_id}".format(
-            endpoint_id=quote(str(endpoint_id), safe=""),
-        ),
-    }
-
-    return _operation.Request(client, _kwargs)
+    return _operation.request(
+        client,
+        "delete",
+        "/webhooks/endpoints/{endpoint_id}".format(endpoint_id=quote(str(endpoint_id), safe="")),
+    )
 
 
 _OPERATION = _operation.Operation[_Parsed](

@@ -4,7 +4,7 @@ Args:
     endpoint_id (UUID):
 """
 
-from typing import Any, TypeAlias
+from typing import TypeAlias
 from urllib.parse import quote
 from uuid import UUID
 
@@ -19,15 +19,11 @@ _Parsed: TypeAlias = EndpointRead | ErrorDetail | HTTPValidationError
 
 
 def _request(endpoint_id: UUID, *, client: AuthenticatedClient) -> _operation.Request:
-
-    _kwargs: dict[str, Any] = {
-        "method": "get",
-        "url": "/webhooks/endpoints/{endpoint_id}".format(
-            endpoint_id=quote(str(endpoint_id), safe=""),
-        ),
-    }
-
-    return _operation.Request(client, _kwargs)
+    return _operation.request(
+        client,
+        "get",
+        "/webhooks/endpoints/{endpoint_id}".format(endpoint_id=quote(str(endpoint_id), safe="")),
+    )
 
 
 _OPERATION = _operation.Operation[_Parsed](

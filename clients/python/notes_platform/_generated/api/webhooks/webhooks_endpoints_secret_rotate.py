@@ -9,7 +9,7 @@ Args:
     endpoint_id (UUID):
 """
 
-from typing import Any, TypeAlias
+from typing import TypeAlias
 from urllib.parse import quote
 from uuid import UUID
 
@@ -24,15 +24,13 @@ _Parsed: TypeAlias = ErrorDetail | HTTPValidationError | RotatedEndpoint
 
 
 def _request(endpoint_id: UUID, *, client: AuthenticatedClient) -> _operation.Request:
-
-    _kwargs: dict[str, Any] = {
-        "method": "post",
-        "url": "/webhooks/endpoints/{endpoint_id}/secret/rotate".format(
-            endpoint_id=quote(str(endpoint_id), safe=""),
+    return _operation.request(
+        client,
+        "post",
+        "/webhooks/endpoints/{endpoint_id}/secret/rotate".format(
+            endpoint_id=quote(str(endpoint_id), safe="")
         ),
-    }
-
-    return _operation.Request(client, _kwargs)
+    )
 
 
 _OPERATION = _operation.Operation[_Parsed](
