@@ -12,7 +12,7 @@ Args:
         credentials when it uses client_secret_post.
 """
 
-from typing import Any, TypeAlias
+from typing import TypeAlias
 
 from notes_platform import _operation
 
@@ -27,16 +27,12 @@ _Parsed: TypeAlias = ErrorDetail | HTTPValidationError | IntrospectionResponse |
 
 
 def _request(*, client: AuthenticatedClient | Client, body: IntrospectForm) -> _operation.Request:
-    headers: dict[str, Any] = {}
-    _kwargs: dict[str, Any] = {}
-    _kwargs["data"] = body.to_dict()
-    headers["Content-Type"] = "application/x-www-form-urlencoded"
     return _operation.request(
         client,
         "post",
         "/auth/introspect",
-        headers=headers,
-        **_kwargs,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        data=body.to_dict(),
     )
 
 
@@ -46,7 +42,7 @@ _OPERATION = _operation.Operation[_Parsed](
         ((400, 401, 403), _operation.json(OAuthErrorBody.from_dict)),
         ((422,), _operation.json(HTTPValidationError.from_dict)),
         ((429, 503, 504), _operation.json(ErrorDetail.from_dict)),
-    ],
+    ]
 )
 
 sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

@@ -24,14 +24,7 @@ _Parsed: TypeAlias = Any | ErrorDetail | HTTPValidationError
 def _request(
     *, client: AuthenticatedClient, everywhere: bool | Unset = False
 ) -> _operation.Request:
-    return _operation.request(
-        client,
-        "post",
-        "/auth/logout",
-        params={
-            "everywhere": everywhere,
-        },
-    )
+    return _operation.request(client, "post", "/auth/logout", params={"everywhere": everywhere})
 
 
 _OPERATION = _operation.Operation[_Parsed](
@@ -39,7 +32,7 @@ _OPERATION = _operation.Operation[_Parsed](
         ((204,), _operation.nothing),
         ((401, 429, 503, 504), _operation.json(ErrorDetail.from_dict)),
         ((422,), _operation.json(HTTPValidationError.from_dict)),
-    ],
+    ]
 )
 
 sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

@@ -9,7 +9,7 @@ Args:
     body (PasswordResetRequest):
 """
 
-from typing import Any, TypeAlias
+from typing import TypeAlias
 
 from notes_platform import _operation
 
@@ -25,17 +25,12 @@ _Parsed: TypeAlias = Accepted | ErrorDetail | HTTPValidationError
 def _request(
     *, client: AuthenticatedClient | Client, body: PasswordResetRequest
 ) -> _operation.Request:
-    headers: dict[str, Any] = {}
-    _kwargs: dict[str, Any] = {}
-    _kwargs["json"] = body.to_dict()
-
-    headers["Content-Type"] = "application/json"
     return _operation.request(
         client,
         "post",
         "/auth/password-reset",
-        headers=headers,
-        **_kwargs,
+        headers={"Content-Type": "application/json"},
+        json=body.to_dict(),
     )
 
 
@@ -44,7 +39,7 @@ _OPERATION = _operation.Operation[_Parsed](
         ((202,), _operation.json(Accepted.from_dict)),
         ((400, 415, 429, 503, 504), _operation.json(ErrorDetail.from_dict)),
         ((422,), _operation.json(HTTPValidationError.from_dict)),
-    ],
+    ]
 )
 
 sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

@@ -22,17 +22,12 @@ _Parsed: TypeAlias = Any | ErrorDetail | HTTPValidationError
 def _request(
     *, client: AuthenticatedClient | Client, body: PasswordResetConfirm
 ) -> _operation.Request:
-    headers: dict[str, Any] = {}
-    _kwargs: dict[str, Any] = {}
-    _kwargs["json"] = body.to_dict()
-
-    headers["Content-Type"] = "application/json"
     return _operation.request(
         client,
         "post",
         "/auth/password-reset/confirm",
-        headers=headers,
-        **_kwargs,
+        headers={"Content-Type": "application/json"},
+        json=body.to_dict(),
     )
 
 
@@ -41,7 +36,7 @@ _OPERATION = _operation.Operation[_Parsed](
         ((204,), _operation.nothing),
         ((400, 415, 429, 503, 504), _operation.json(ErrorDetail.from_dict)),
         ((422,), _operation.json(HTTPValidationError.from_dict)),
-    ],
+    ]
 )
 
 sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

@@ -21,18 +21,14 @@ _Parsed: TypeAlias = ErrorDetail | ResponseAuthServerMetadata
 
 
 def _request(*, client: AuthenticatedClient | Client) -> _operation.Request:
-    return _operation.request(
-        client,
-        "get",
-        "/auth/.well-known/oauth-authorization-server",
-    )
+    return _operation.request(client, "get", "/auth/.well-known/oauth-authorization-server")
 
 
 _OPERATION = _operation.Operation[_Parsed](
     [
         ((200,), _operation.json(ResponseAuthServerMetadata.from_dict)),
         ((429, 503, 504), _operation.json(ErrorDetail.from_dict)),
-    ],
+    ]
 )
 
 sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

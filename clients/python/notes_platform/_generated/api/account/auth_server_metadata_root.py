@@ -21,18 +21,14 @@ _Parsed: TypeAlias = ErrorDetail | ResponseAuthServerMetadataRoot
 
 
 def _request(*, client: AuthenticatedClient | Client) -> _operation.Request:
-    return _operation.request(
-        client,
-        "get",
-        "/.well-known/oauth-authorization-server/auth",
-    )
+    return _operation.request(client, "get", "/.well-known/oauth-authorization-server/auth")
 
 
 _OPERATION = _operation.Operation[_Parsed](
     [
         ((200,), _operation.json(ResponseAuthServerMetadataRoot.from_dict)),
         ((429, 503, 504), _operation.json(ErrorDetail.from_dict)),
-    ],
+    ]
 )
 
 sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

@@ -33,7 +33,7 @@ _OPERATION = _operation.Operation[_Parsed](
         ((204,), _operation.nothing),
         ((401, 404, 429, 503, 504), _operation.json(ErrorDetail.from_dict)),
         ((422,), _operation.json(HTTPValidationError.from_dict)),
-    ],
+    ]
 )
 
 sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

@@ -18,18 +18,14 @@ _Parsed: TypeAlias = ErrorDetail | list[AuthorizationRead]
 
 
 def _request(*, client: AuthenticatedClient) -> _operation.Request:
-    return _operation.request(
-        client,
-        "get",
-        "/auth/me/authorizations",
-    )
+    return _operation.request(client, "get", "/auth/me/authorizations")
 
 
 _OPERATION = _operation.Operation[_Parsed](
     [
         ((200,), _operation.json_list(AuthorizationRead.from_dict)),
         ((401, 429, 503, 504), _operation.json(ErrorDetail.from_dict)),
-    ],
+    ]
 )
 
 sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

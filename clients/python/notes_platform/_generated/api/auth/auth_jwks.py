@@ -17,18 +17,14 @@ _Parsed: TypeAlias = ErrorDetail | ResponseAuthJwks
 
 
 def _request(*, client: AuthenticatedClient | Client) -> _operation.Request:
-    return _operation.request(
-        client,
-        "get",
-        "/auth/.well-known/jwks.json",
-    )
+    return _operation.request(client, "get", "/auth/.well-known/jwks.json")
 
 
 _OPERATION = _operation.Operation[_Parsed](
     [
         ((200,), _operation.json(ResponseAuthJwks.from_dict)),
         ((429, 503, 504), _operation.json(ErrorDetail.from_dict)),
-    ],
+    ]
 )
 
 sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

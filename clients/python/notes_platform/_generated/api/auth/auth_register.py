@@ -10,7 +10,7 @@ Args:
         ignored.
 """
 
-from typing import Any, TypeAlias
+from typing import TypeAlias
 
 from notes_platform import _operation
 
@@ -24,17 +24,12 @@ _Parsed: TypeAlias = ErrorDetail | HTTPValidationError | RegistrationAccepted
 
 
 def _request(*, client: AuthenticatedClient | Client, body: UserCreate) -> _operation.Request:
-    headers: dict[str, Any] = {}
-    _kwargs: dict[str, Any] = {}
-    _kwargs["json"] = body.to_dict()
-
-    headers["Content-Type"] = "application/json"
     return _operation.request(
         client,
         "post",
         "/auth/register",
-        headers=headers,
-        **_kwargs,
+        headers={"Content-Type": "application/json"},
+        json=body.to_dict(),
     )
 
 
@@ -43,7 +38,7 @@ _OPERATION = _operation.Operation[_Parsed](
         ((202,), _operation.json(RegistrationAccepted.from_dict)),
         ((400, 415, 429, 503, 504), _operation.json(ErrorDetail.from_dict)),
         ((422,), _operation.json(HTTPValidationError.from_dict)),
-    ],
+    ]
 )
 
 sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

@@ -26,16 +26,12 @@ _Parsed: TypeAlias = Any | ErrorDetail | HTTPValidationError | OAuthErrorBody
 
 
 def _request(*, client: AuthenticatedClient | Client, body: RevokeForm) -> _operation.Request:
-    headers: dict[str, Any] = {}
-    _kwargs: dict[str, Any] = {}
-    _kwargs["data"] = body.to_dict()
-    headers["Content-Type"] = "application/x-www-form-urlencoded"
     return _operation.request(
         client,
         "post",
         "/auth/revoke",
-        headers=headers,
-        **_kwargs,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        data=body.to_dict(),
     )
 
 
@@ -45,7 +41,7 @@ _OPERATION = _operation.Operation[_Parsed](
         ((400,), _operation.json(OAuthErrorBody.from_dict)),
         ((422,), _operation.json(HTTPValidationError.from_dict)),
         ((429, 503, 504), _operation.json(ErrorDetail.from_dict)),
-    ],
+    ]
 )
 
 sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

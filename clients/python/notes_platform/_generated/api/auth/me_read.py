@@ -12,18 +12,14 @@ _Parsed: TypeAlias = ErrorDetail | UserRead
 
 
 def _request(*, client: AuthenticatedClient) -> _operation.Request:
-    return _operation.request(
-        client,
-        "get",
-        "/auth/me",
-    )
+    return _operation.request(client, "get", "/auth/me")
 
 
 _OPERATION = _operation.Operation[_Parsed](
     [
         ((200,), _operation.json(UserRead.from_dict)),
         ((401, 429, 503, 504), _operation.json(ErrorDetail.from_dict)),
-    ],
+    ]
 )
 
 sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

@@ -18,11 +18,7 @@ _Parsed: TypeAlias = Any | ErrorDetail | str
 
 
 def _request(*, client: AuthenticatedClient | Client) -> _operation.Request:
-    return _operation.request(
-        client,
-        "get",
-        "/auth/authorize",
-    )
+    return _operation.request(client, "get", "/auth/authorize")
 
 
 _OPERATION = _operation.Operation[_Parsed](
@@ -30,7 +26,7 @@ _OPERATION = _operation.Operation[_Parsed](
         ((200, 400), _operation.text),
         ((303,), _operation.nothing),
         ((429, 503, 504), _operation.json(ErrorDetail.from_dict)),
-    ],
+    ]
 )
 
 sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

@@ -30,13 +30,7 @@ def _request(
     if not isinstance(body, Unset):
         _kwargs["data"] = body.to_dict()
     headers["Content-Type"] = "application/x-www-form-urlencoded"
-    return _operation.request(
-        client,
-        "post",
-        "/auth/authorize",
-        headers=headers,
-        **_kwargs,
-    )
+    return _operation.request(client, "post", "/auth/authorize", headers=headers, **_kwargs)
 
 
 _OPERATION = _operation.Operation[_Parsed](
@@ -44,7 +38,7 @@ _OPERATION = _operation.Operation[_Parsed](
         ((200, 400, 403, 429, 503), _operation.text),
         ((303,), _operation.nothing),
         ((504,), _operation.json(ErrorDetail.from_dict)),
-    ],
+    ]
 )
 
 sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

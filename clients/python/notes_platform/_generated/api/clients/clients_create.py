@@ -8,7 +8,7 @@ Args:
     body (ClientCreate): A client; unset `client_id`: one is made up.
 """
 
-from typing import Any, TypeAlias
+from typing import TypeAlias
 
 from notes_platform import _operation
 
@@ -22,17 +22,12 @@ _Parsed: TypeAlias = ClientCreated | ErrorDetail | HTTPValidationError
 
 
 def _request(*, client: AuthenticatedClient, body: ClientCreate) -> _operation.Request:
-    headers: dict[str, Any] = {}
-    _kwargs: dict[str, Any] = {}
-    _kwargs["json"] = body.to_dict()
-
-    headers["Content-Type"] = "application/json"
     return _operation.request(
         client,
         "post",
         "/auth/clients",
-        headers=headers,
-        **_kwargs,
+        headers={"Content-Type": "application/json"},
+        json=body.to_dict(),
     )
 
 
@@ -41,7 +36,7 @@ _OPERATION = _operation.Operation[_Parsed](
         ((201,), _operation.json(ClientCreated.from_dict)),
         ((400, 401, 403, 415, 429, 503, 504), _operation.json(ErrorDetail.from_dict)),
         ((422,), _operation.json(HTTPValidationError.from_dict)),
-    ],
+    ]
 )
 
 sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

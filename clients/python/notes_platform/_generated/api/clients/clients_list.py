@@ -22,13 +22,7 @@ def _request(
     *, client: AuthenticatedClient, offset: int | Unset = 0, limit: int | Unset = 50
 ) -> _operation.Request:
     return _operation.request(
-        client,
-        "get",
-        "/auth/clients",
-        params={
-            "offset": offset,
-            "limit": limit,
-        },
+        client, "get", "/auth/clients", params={"offset": offset, "limit": limit}
     )
 
 
@@ -37,7 +31,7 @@ _OPERATION = _operation.Operation[_Parsed](
         ((200,), _operation.json_list(ClientRead.from_dict)),
         ((401, 403, 429, 503, 504), _operation.json(ErrorDetail.from_dict)),
         ((422,), _operation.json(HTTPValidationError.from_dict)),
-    ],
+    ]
 )
 
 sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

@@ -19,9 +19,7 @@ _Parsed: TypeAlias = ClientRead | ErrorDetail | HTTPValidationError
 
 def _request(client_id: str, *, client: AuthenticatedClient) -> _operation.Request:
     return _operation.request(
-        client,
-        "get",
-        "/auth/clients/{client_id}".format(client_id=quote(str(client_id), safe="")),
+        client, "get", "/auth/clients/{client_id}".format(client_id=quote(str(client_id), safe=""))
     )
 
 
@@ -30,7 +28,7 @@ _OPERATION = _operation.Operation[_Parsed](
         ((200,), _operation.json(ClientRead.from_dict)),
         ((401, 403, 404, 429, 503, 504), _operation.json(ErrorDetail.from_dict)),
         ((422,), _operation.json(HTTPValidationError.from_dict)),
-    ],
+    ]
 )
 
 sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

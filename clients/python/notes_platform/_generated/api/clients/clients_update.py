@@ -8,7 +8,7 @@ Args:
     body (ClientUpdate):
 """
 
-from typing import Any, TypeAlias
+from typing import TypeAlias
 from urllib.parse import quote
 
 from notes_platform import _operation
@@ -25,17 +25,12 @@ _Parsed: TypeAlias = ClientRead | ErrorDetail | HTTPValidationError
 def _request(
     client_id: str, *, client: AuthenticatedClient, body: ClientUpdate
 ) -> _operation.Request:
-    headers: dict[str, Any] = {}
-    _kwargs: dict[str, Any] = {}
-    _kwargs["json"] = body.to_dict()
-
-    headers["Content-Type"] = "application/json"
     return _operation.request(
         client,
         "patch",
         "/auth/clients/{client_id}".format(client_id=quote(str(client_id), safe="")),
-        headers=headers,
-        **_kwargs,
+        headers={"Content-Type": "application/json"},
+        json=body.to_dict(),
     )
 
 
@@ -44,7 +39,7 @@ _OPERATION = _operation.Operation[_Parsed](
         ((200,), _operation.json(ClientRead.from_dict)),
         ((400, 401, 403, 404, 415, 429, 503, 504), _operation.json(ErrorDetail.from_dict)),
         ((422,), _operation.json(HTTPValidationError.from_dict)),
-    ],
+    ]
 )
 
 sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

@@ -12,18 +12,14 @@ _Parsed: TypeAlias = ErrorDetail | ResponseHealthReady
 
 
 def _request(*, client: AuthenticatedClient | Client) -> _operation.Request:
-    return _operation.request(
-        client,
-        "get",
-        "/health/ready",
-    )
+    return _operation.request(client, "get", "/health/ready")
 
 
 _OPERATION = _operation.Operation[_Parsed](
     [
         ((200,), _operation.json(ResponseHealthReady.from_dict)),
         ((429,), _operation.json(ErrorDetail.from_dict)),
-    ],
+    ]
 )
 
 sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

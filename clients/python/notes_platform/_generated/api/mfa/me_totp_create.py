@@ -18,18 +18,14 @@ _Parsed: TypeAlias = ErrorDetail | TotpEnrolment
 
 
 def _request(*, client: AuthenticatedClient) -> _operation.Request:
-    return _operation.request(
-        client,
-        "post",
-        "/auth/me/mfa/totp",
-    )
+    return _operation.request(client, "post", "/auth/me/mfa/totp")
 
 
 _OPERATION = _operation.Operation[_Parsed](
     [
         ((201,), _operation.json(TotpEnrolment.from_dict)),
         ((401, 409, 429, 503, 504), _operation.json(ErrorDetail.from_dict)),
-    ],
+    ]
 )
 
 sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

@@ -20,17 +20,12 @@ _Parsed: TypeAlias = Any | ErrorDetail | HTTPValidationError
 
 
 def _request(*, client: AuthenticatedClient, body: TotpDisable) -> _operation.Request:
-    headers: dict[str, Any] = {}
-    _kwargs: dict[str, Any] = {}
-    _kwargs["json"] = body.to_dict()
-
-    headers["Content-Type"] = "application/json"
     return _operation.request(
         client,
         "post",
         "/auth/me/mfa/totp/disable",
-        headers=headers,
-        **_kwargs,
+        headers={"Content-Type": "application/json"},
+        json=body.to_dict(),
     )
 
 
@@ -39,7 +34,7 @@ _OPERATION = _operation.Operation[_Parsed](
         ((204,), _operation.nothing),
         ((400, 401, 403, 409, 415, 429, 503, 504), _operation.json(ErrorDetail.from_dict)),
         ((422,), _operation.json(HTTPValidationError.from_dict)),
-    ],
+    ]
 )
 
 sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

@@ -24,17 +24,12 @@ _Parsed: TypeAlias = Any | ErrorDetail | NoteRead
 def _request(
     *, client: AuthenticatedClient, body: NoteWrite, idempotency_key: None | str | Unset = UNSET
 ) -> _operation.Request:
-    headers: dict[str, Any] = {"Idempotency-Key": idempotency_key}
-    _kwargs: dict[str, Any] = {}
-    _kwargs["json"] = body.to_dict()
-
-    headers["Content-Type"] = "application/json"
     return _operation.request(
         client,
         "post",
         "/notes",
-        headers=headers,
-        **_kwargs,
+        headers={"Idempotency-Key": idempotency_key, "Content-Type": "application/json"},
+        json=body.to_dict(),
     )
 
 
@@ -43,7 +38,7 @@ _OPERATION = _operation.Operation[_Parsed](
         ((201,), _operation.json(NoteRead.from_dict)),
         ((400, 401, 403, 409, 415, 429, 503, 504), _operation.json(ErrorDetail.from_dict)),
         ((422,), _operation.nothing),
-    ],
+    ]
 )
 
 sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

@@ -28,7 +28,9 @@ def _request(
         client,
         "delete",
         "/notes/{note_id}".format(note_id=quote(str(note_id), safe="")),
-        headers={"If-Match": if_match},
+        headers={
+            "If-Match": if_match,
+        },
     )
 
 
@@ -37,7 +39,7 @@ _OPERATION = _operation.Operation[_Parsed](
         ((200,), _operation.json(NoteRead.from_dict)),
         ((401, 403, 404, 412, 429, 503, 504), _operation.json(ErrorDetail.from_dict)),
         ((422,), _operation.json(HTTPValidationError.from_dict)),
-    ],
+    ]
 )
 
 sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

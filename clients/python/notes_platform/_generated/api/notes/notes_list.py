@@ -69,7 +69,7 @@ _OPERATION = _operation.Operation[_Parsed](
         ((200,), _operation.json_list(NoteRead.from_dict)),
         ((401, 403, 429, 503, 504), _operation.json(ErrorDetail.from_dict)),
         ((422,), _operation.nothing),
-    ],
+    ]
 )
 
 sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

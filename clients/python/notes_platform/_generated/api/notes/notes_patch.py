@@ -42,7 +42,9 @@ def _request(
     body: NotePatch | Unset = UNSET,
     if_match: None | str | Unset = UNSET,
 ) -> _operation.Request:
-    headers: dict[str, Any] = {"If-Match": if_match}
+    headers: dict[str, Any] = {
+        "If-Match": if_match,
+    }
     _kwargs: dict[str, Any] = {}
     if isinstance(body, NotePatch):
         _kwargs["json"] = body.to_dict()
@@ -66,7 +68,7 @@ _OPERATION = _operation.Operation[_Parsed](
         ((200,), _operation.json(NoteRead.from_dict)),
         ((400, 401, 403, 404, 412, 415, 429, 503, 504), _operation.json(ErrorDetail.from_dict)),
         ((422,), _operation.json(HTTPValidationError.from_dict)),
-    ],
+    ]
 )
 
 sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

@@ -27,7 +27,9 @@ def _request(
         client,
         "get",
         "/notes/{note_id}".format(note_id=quote(str(note_id), safe="")),
-        headers={"If-None-Match": if_none_match},
+        headers={
+            "If-None-Match": if_none_match,
+        },
     )
 
 
@@ -37,7 +39,7 @@ _OPERATION = _operation.Operation[_Parsed](
         ((304,), _operation.nothing),
         ((401, 403, 404, 429, 503, 504), _operation.json(ErrorDetail.from_dict)),
         ((422,), _operation.json(HTTPValidationError.from_dict)),
-    ],
+    ]
 )
 
 sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

@@ -9,7 +9,7 @@ Args:
         ignored.
 """
 
-from typing import Any, TypeAlias
+from typing import TypeAlias
 from urllib.parse import quote
 
 from notes_platform import _operation
@@ -31,17 +31,12 @@ def _request(
     body: NoteWrite,
     if_match: None | str | Unset = UNSET,
 ) -> _operation.Request:
-    headers: dict[str, Any] = {"If-Match": if_match}
-    _kwargs: dict[str, Any] = {}
-    _kwargs["json"] = body.to_dict()
-
-    headers["Content-Type"] = "application/json"
     return _operation.request(
         client,
         "put",
         "/notes/{note_id}".format(note_id=quote(str(note_id), safe="")),
-        headers=headers,
-        **_kwargs,
+        headers={"If-Match": if_match, "Content-Type": "application/json"},
+        json=body.to_dict(),
     )
 
 
@@ -50,7 +45,7 @@ _OPERATION = _operation.Operation[_Parsed](
         ((200,), _operation.json(NoteRead.from_dict)),
         ((400, 401, 403, 404, 412, 415, 429, 503, 504), _operation.json(ErrorDetail.from_dict)),
         ((422,), _operation.json(HTTPValidationError.from_dict)),
-    ],
+    ]
 )
 
 sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

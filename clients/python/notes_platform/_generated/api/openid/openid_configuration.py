@@ -19,18 +19,14 @@ _Parsed: TypeAlias = ErrorDetail | ResponseOpenidConfiguration
 
 
 def _request(*, client: AuthenticatedClient | Client) -> _operation.Request:
-    return _operation.request(
-        client,
-        "get",
-        "/auth/.well-known/openid-configuration",
-    )
+    return _operation.request(client, "get", "/auth/.well-known/openid-configuration")
 
 
 _OPERATION = _operation.Operation[_Parsed](
     [
         ((200,), _operation.json(ResponseOpenidConfiguration.from_dict)),
         ((429, 503, 504), _operation.json(ErrorDetail.from_dict)),
-    ],
+    ]
 )
 
 sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

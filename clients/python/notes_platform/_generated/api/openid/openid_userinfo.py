@@ -20,18 +20,14 @@ _Parsed: TypeAlias = ErrorDetail | UserInfo
 
 
 def _request(*, client: AuthenticatedClient) -> _operation.Request:
-    return _operation.request(
-        client,
-        "get",
-        "/auth/userinfo",
-    )
+    return _operation.request(client, "get", "/auth/userinfo")
 
 
 _OPERATION = _operation.Operation[_Parsed](
     [
         ((200,), _operation.json(UserInfo.from_dict)),
         ((401, 403, 429, 503, 504), _operation.json(ErrorDetail.from_dict)),
-    ],
+    ]
 )
 
 sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

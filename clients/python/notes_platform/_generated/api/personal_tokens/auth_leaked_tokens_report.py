@@ -33,13 +33,7 @@ def _request(*, client: AuthenticatedClient, body: list[LeakedToken]) -> _operat
         _kwargs["json"].append(componentsschemas_leak_report_item)
 
     headers["Content-Type"] = "application/json"
-    return _operation.request(
-        client,
-        "post",
-        "/auth/leaked-tokens",
-        headers=headers,
-        **_kwargs,
-    )
+    return _operation.request(client, "post", "/auth/leaked-tokens", headers=headers, **_kwargs)
 
 
 _OPERATION = _operation.Operation[_Parsed](
@@ -47,7 +41,7 @@ _OPERATION = _operation.Operation[_Parsed](
         ((200,), _operation.json_list(LeakFeedback.from_dict)),
         ((400, 401, 403, 415, 429, 503, 504), _operation.json(ErrorDetail.from_dict)),
         ((422,), _operation.json(HTTPValidationError.from_dict)),
-    ],
+    ]
 )
 
 sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

@@ -9,7 +9,7 @@ Args:
     body (PersonalTokenCreate):
 """
 
-from typing import Any, TypeAlias
+from typing import TypeAlias
 
 from notes_platform import _operation
 
@@ -23,17 +23,12 @@ _Parsed: TypeAlias = ErrorDetail | HTTPValidationError | PersonalTokenCreated
 
 
 def _request(*, client: AuthenticatedClient, body: PersonalTokenCreate) -> _operation.Request:
-    headers: dict[str, Any] = {}
-    _kwargs: dict[str, Any] = {}
-    _kwargs["json"] = body.to_dict()
-
-    headers["Content-Type"] = "application/json"
     return _operation.request(
         client,
         "post",
         "/auth/me/tokens",
-        headers=headers,
-        **_kwargs,
+        headers={"Content-Type": "application/json"},
+        json=body.to_dict(),
     )
 
 
@@ -42,7 +37,7 @@ _OPERATION = _operation.Operation[_Parsed](
         ((201,), _operation.json(PersonalTokenCreated.from_dict)),
         ((400, 401, 403, 409, 415, 429, 503, 504), _operation.json(ErrorDetail.from_dict)),
         ((422,), _operation.json(HTTPValidationError.from_dict)),
-    ],
+    ]
 )
 
 sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

@@ -32,12 +32,7 @@ def _request(
     else:
         json_user_id = user_id
     return _operation.request(
-        client,
-        "get",
-        "/auth/personal-tokens",
-        params={
-            "user_id": json_user_id,
-        },
+        client, "get", "/auth/personal-tokens", params={"user_id": json_user_id}
     )
 
 
@@ -46,7 +41,7 @@ _OPERATION = _operation.Operation[_Parsed](
         ((200,), _operation.json_list(PersonalTokenOfUser.from_dict)),
         ((401, 403, 429, 503, 504), _operation.json(ErrorDetail.from_dict)),
         ((422,), _operation.json(HTTPValidationError.from_dict)),
-    ],
+    ]
 )
 
 sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

@@ -86,7 +86,7 @@ _OPERATION = _operation.Operation[_Parsed](
         ((200,), _operation.json_list(SecurityEventRead.from_dict)),
         ((401, 403, 429, 503, 504), _operation.json(ErrorDetail.from_dict)),
         ((422,), _operation.json(HTTPValidationError.from_dict)),
-    ],
+    ]
 )
 
 sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

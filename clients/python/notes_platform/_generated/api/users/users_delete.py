@@ -19,9 +19,7 @@ _Parsed: TypeAlias = Any | ErrorDetail | HTTPValidationError
 
 def _request(user_id: UUID, *, client: AuthenticatedClient) -> _operation.Request:
     return _operation.request(
-        client,
-        "delete",
-        "/auth/users/{user_id}".format(user_id=quote(str(user_id), safe="")),
+        client, "delete", "/auth/users/{user_id}".format(user_id=quote(str(user_id), safe=""))
     )
 
 
@@ -30,7 +28,7 @@ _OPERATION = _operation.Operation[_Parsed](
         ((204,), _operation.nothing),
         ((401, 403, 404, 409, 429, 503, 504), _operation.json(ErrorDetail.from_dict)),
         ((422,), _operation.json(HTTPValidationError.from_dict)),
-    ],
+    ]
 )
 
 sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

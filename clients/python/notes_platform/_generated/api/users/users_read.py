@@ -20,9 +20,7 @@ _Parsed: TypeAlias = ErrorDetail | HTTPValidationError | UserRead
 
 def _request(user_id: UUID, *, client: AuthenticatedClient) -> _operation.Request:
     return _operation.request(
-        client,
-        "get",
-        "/auth/users/{user_id}".format(user_id=quote(str(user_id), safe="")),
+        client, "get", "/auth/users/{user_id}".format(user_id=quote(str(user_id), safe=""))
     )
 
 
@@ -31,7 +29,7 @@ _OPERATION = _operation.Operation[_Parsed](
         ((200,), _operation.json(UserRead.from_dict)),
         ((401, 403, 404, 429, 503, 504), _operation.json(ErrorDetail.from_dict)),
         ((422,), _operation.json(HTTPValidationError.from_dict)),
-    ],
+    ]
 )
 
 sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

@@ -8,7 +8,7 @@ Args:
     body (UserUpdateAdmin):
 """
 
-from typing import Any, TypeAlias
+from typing import TypeAlias
 from urllib.parse import quote
 from uuid import UUID
 
@@ -26,17 +26,12 @@ _Parsed: TypeAlias = ErrorDetail | HTTPValidationError | UserRead
 def _request(
     user_id: UUID, *, client: AuthenticatedClient, body: UserUpdateAdmin
 ) -> _operation.Request:
-    headers: dict[str, Any] = {}
-    _kwargs: dict[str, Any] = {}
-    _kwargs["json"] = body.to_dict()
-
-    headers["Content-Type"] = "application/json"
     return _operation.request(
         client,
         "patch",
         "/auth/users/{user_id}".format(user_id=quote(str(user_id), safe="")),
-        headers=headers,
-        **_kwargs,
+        headers={"Content-Type": "application/json"},
+        json=body.to_dict(),
     )
 
 
@@ -45,7 +40,7 @@ _OPERATION = _operation.Operation[_Parsed](
         ((200,), _operation.json(UserRead.from_dict)),
         ((400, 401, 403, 404, 409, 415, 429, 503, 504), _operation.json(ErrorDetail.from_dict)),
         ((422,), _operation.json(HTTPValidationError.from_dict)),
-    ],
+    ]
 )
 
 sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

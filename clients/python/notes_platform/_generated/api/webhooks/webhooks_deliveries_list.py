@@ -32,9 +32,7 @@ def _request(
         "/webhooks/endpoints/{endpoint_id}/deliveries".format(
             endpoint_id=quote(str(endpoint_id), safe="")
         ),
-        params={
-            "limit": limit,
-        },
+        params={"limit": limit},
     )
 
 
@@ -43,7 +41,7 @@ _OPERATION = _operation.Operation[_Parsed](
         ((200,), _operation.json_list(DeliveryRead.from_dict)),
         ((401, 403, 404, 429, 503, 504), _operation.json(ErrorDetail.from_dict)),
         ((422,), _operation.json(HTTPValidationError.from_dict)),
-    ],
+    ]
 )
 
 sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

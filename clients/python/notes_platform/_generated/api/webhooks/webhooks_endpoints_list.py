@@ -12,18 +12,14 @@ _Parsed: TypeAlias = ErrorDetail | list[EndpointRead]
 
 
 def _request(*, client: AuthenticatedClient) -> _operation.Request:
-    return _operation.request(
-        client,
-        "get",
-        "/webhooks/endpoints",
-    )
+    return _operation.request(client, "get", "/webhooks/endpoints")
 
 
 _OPERATION = _operation.Operation[_Parsed](
     [
         ((200,), _operation.json_list(EndpointRead.from_dict)),
         ((401, 403, 429, 503, 504), _operation.json(ErrorDetail.from_dict)),
-    ],
+    ]
 )
 
 sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

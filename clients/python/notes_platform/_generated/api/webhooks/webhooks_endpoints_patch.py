@@ -9,7 +9,7 @@ Args:
     body (EndpointUpdate): PATCH: the fields given replace the endpoint's; `null` is refused.
 """
 
-from typing import Any, TypeAlias
+from typing import TypeAlias
 from urllib.parse import quote
 from uuid import UUID
 
@@ -27,17 +27,12 @@ _Parsed: TypeAlias = EndpointRead | ErrorDetail | HTTPValidationError
 def _request(
     endpoint_id: UUID, *, client: AuthenticatedClient, body: EndpointUpdate
 ) -> _operation.Request:
-    headers: dict[str, Any] = {}
-    _kwargs: dict[str, Any] = {}
-    _kwargs["json"] = body.to_dict()
-
-    headers["Content-Type"] = "application/json"
     return _operation.request(
         client,
         "patch",
         "/webhooks/endpoints/{endpoint_id}".format(endpoint_id=quote(str(endpoint_id), safe="")),
-        headers=headers,
-        **_kwargs,
+        headers={"Content-Type": "application/json"},
+        json=body.to_dict(),
     )
 
 
@@ -46,7 +41,7 @@ _OPERATION = _operation.Operation[_Parsed](
         ((200,), _operation.json(EndpointRead.from_dict)),
         ((400, 401, 403, 404, 415, 429, 503, 504), _operation.json(ErrorDetail.from_dict)),
         ((422,), _operation.json(HTTPValidationError.from_dict)),
-    ],
+    ]
 )
 
 sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

@@ -36,7 +36,7 @@ _OPERATION = _operation.Operation[_Parsed](
         ((202,), _operation.json(DeliveryQueued.from_dict)),
         ((401, 403, 404, 409, 429, 503, 504), _operation.json(ErrorDetail.from_dict)),
         ((422,), _operation.json(HTTPValidationError.from_dict)),
-    ],
+    ]
 )
 
 sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)
