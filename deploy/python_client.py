@@ -36,7 +36,8 @@ PACKAGE = CLIENT / "notes_platform"
 DOCUMENT = PACKAGE / "openapi.json"
 GENERATED = PACKAGE / "_generated"
 CONFIG = CLIENT / "generator.yaml"
-# Our endpoint_module.py.jinja in place of the stock one (see its header).
+# Our endpoint_module.py.jinja and model.py.jinja in place of the stock ones
+# (see their headers).
 TEMPLATES = CLIENT / "templates"
 GENERATOR = Path(sys.executable).with_name("openapi-python-client")
 

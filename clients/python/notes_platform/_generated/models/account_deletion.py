@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -18,4 +18,4 @@ class AccountDeletion(_model.Model):
     current_password: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
-    _FIELDS: ClassVar = (_model.Field("current_password"),)
+    _FIELDS = (_model.Field("current_password"),)

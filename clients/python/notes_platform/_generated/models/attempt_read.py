@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any, ClassVar
+from typing import Any
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -28,7 +28,7 @@ class AttemptRead(_model.Model):
     status_code: int | None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
-    _FIELDS: ClassVar = (
+    _FIELDS = (
         _model.Field("attempted_at", _model.DATETIME),
         _model.Field("duration_ms"),
         _model.Field("error"),

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import ClassVar
-
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 from notes_platform import _model
@@ -11,4 +9,4 @@ from notes_platform import _model
 class AuthAuthorizeStepBody(_model.Model):
     additional_properties: dict[str, str] = _attrs_field(init=False, factory=dict)
 
-    _FIELDS: ClassVar = ()
+    _FIELDS = ()

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -37,7 +37,7 @@ class ClientCreate(_model.Model):
     redirect_uris: list[str] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
-    _FIELDS: ClassVar = (
+    _FIELDS = (
         _model.Field("confidential"),
         _model.Field("grant_types", _model.list_of(_model.enum(ClientCreateGrantTypesItem))),
         _model.Field("name"),

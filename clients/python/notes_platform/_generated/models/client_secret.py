@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any, ClassVar
+from typing import Any
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -22,7 +22,7 @@ class ClientSecret(_model.Model):
     previous_secret_expires_at: datetime.datetime
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
-    _FIELDS: ClassVar = (
+    _FIELDS = (
         _model.Field("client_id"),
         _model.Field("client_secret"),
         _model.Field("previous_secret_expires_at", _model.DATETIME),

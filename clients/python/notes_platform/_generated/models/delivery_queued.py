@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 from uuid import UUID
 
 from attrs import define as _attrs_define
@@ -24,7 +24,7 @@ class DeliveryQueued(_model.Model):
     state: Literal["pending"]
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
-    _FIELDS: ClassVar = (
+    _FIELDS = (
         _model.Field("id", _model.UUID),
         _model.Field("next_attempt_at", _model.DATETIME),
         _model.Field("state", _model.const("pending")),

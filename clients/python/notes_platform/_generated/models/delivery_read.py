@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from attrs import define as _attrs_define
@@ -37,7 +37,7 @@ class DeliveryRead(_model.Model):
     state: DeliveryReadState
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
-    _FIELDS: ClassVar = (
+    _FIELDS = (
         _model.Field("attempts", _model.list_of(_model.model(lambda: _models.AttemptRead))),
         _model.Field("created_at", _model.DATETIME),
         _model.Field("event_id", _model.UUID),

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -18,4 +18,4 @@ class ErrorDetail(_model.Model):
     detail: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
-    _FIELDS: ClassVar = (_model.Field("detail"),)
+    _FIELDS = (_model.Field("detail"),)

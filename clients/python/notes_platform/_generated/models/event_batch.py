@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -22,6 +22,4 @@ class EventBatch(_model.Model):
     events: list[IncomingEvent]
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
-    _FIELDS: ClassVar = (
-        _model.Field("events", _model.list_of(_model.model(lambda: _models.IncomingEvent))),
-    )
+    _FIELDS = (_model.Field("events", _model.list_of(_model.model(lambda: _models.IncomingEvent))),)

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from attrs import define as _attrs_define
@@ -38,7 +38,7 @@ class IncomingEvent(_model.Model):
     type_: IncomingEventType
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
-    _FIELDS: ClassVar = (
+    _FIELDS = (
         _model.Field("data", _model.model(lambda: _models.Data)),
         _model.Field("id", _model.UUID),
         _model.Field("note_id"),

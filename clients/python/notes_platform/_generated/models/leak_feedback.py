@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -24,7 +24,7 @@ class LeakFeedback(_model.Model):
     label: Literal["true_positive"] | Unset = "true_positive"
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
-    _FIELDS: ClassVar = (
+    _FIELDS = (
         _model.Field("token_raw"),
         _model.Field("token_type"),
         _model.Field("label", _model.const("true_positive"), required=False),

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any, ClassVar
+from typing import Any
 from uuid import UUID
 
 from attrs import define as _attrs_define
@@ -34,7 +34,7 @@ class PersonalTokenRead(_model.Model):
     shown: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
-    _FIELDS: ClassVar = (
+    _FIELDS = (
         _model.Field("created_at", _model.DATETIME),
         _model.Field("expires_at", _model.DATETIME),
         _model.Field("id", _model.UUID),

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -17,4 +17,4 @@ class PurgeResult(_model.Model):
     deleted: int
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
-    _FIELDS: ClassVar = (_model.Field("deleted"),)
+    _FIELDS = (_model.Field("deleted"),)

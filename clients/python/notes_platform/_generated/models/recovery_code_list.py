@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -18,4 +18,4 @@ class RecoveryCodeList(_model.Model):
     recovery_codes: list[str]
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
-    _FIELDS: ClassVar = (_model.Field("recovery_codes"),)
+    _FIELDS = (_model.Field("recovery_codes"),)

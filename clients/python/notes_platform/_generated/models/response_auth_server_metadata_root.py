@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,4 +11,4 @@ from notes_platform import _model
 class ResponseAuthServerMetadataRoot(_model.Model):
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
-    _FIELDS: ClassVar = ()
+    _FIELDS = ()

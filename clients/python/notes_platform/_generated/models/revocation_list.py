@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -31,7 +31,7 @@ class RevocationList(_model.Model):
     sessions: list[RevokedSession]
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
-    _FIELDS: ClassVar = (
+    _FIELDS = (
         _model.Field("clients", _model.list_of(_model.model(lambda: _models.RevokedClient))),
         _model.Field("revoked", _model.list_of(_model.model(lambda: _models.RevokedSubject))),
         _model.Field("sessions", _model.list_of(_model.model(lambda: _models.RevokedSession))),

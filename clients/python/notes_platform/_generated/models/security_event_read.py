@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any, ClassVar
+from typing import Any
 from uuid import UUID
 
 from attrs import define as _attrs_define
@@ -33,7 +33,7 @@ class SecurityEventRead(_model.Model):
     user_id: None | UUID
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
-    _FIELDS: ClassVar = (
+    _FIELDS = (
         _model.Field("client_address"),
         _model.Field("id"),
         _model.Field("occurred_at", _model.DATETIME),
