@@ -9,11 +9,6 @@ from notes_platform import _model
 
 @_attrs_define
 class Accepted(_model.Model):
-    """
-    Attributes:
-        detail (str):
-    """
-
     detail: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 

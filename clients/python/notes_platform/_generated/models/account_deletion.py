@@ -9,11 +9,7 @@ from notes_platform import _model
 
 @_attrs_define
 class AccountDeletion(_model.Model):
-    """The body of `DELETE /auth/me`.
-
-    Attributes:
-        current_password (str):
-    """
+    """The body of `DELETE /auth/me`."""
 
     current_password: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)

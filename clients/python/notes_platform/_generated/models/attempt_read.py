@@ -10,16 +10,6 @@ from notes_platform import _model
 
 @_attrs_define
 class AttemptRead(_model.Model):
-    """
-    Attributes:
-        attempted_at (datetime.datetime):
-        duration_ms (int):
-        error (None | str):
-        outcome (str):
-        response_excerpt (None | str):
-        status_code (int | None):
-    """
-
     attempted_at: datetime.datetime
     duration_ms: int
     error: None | str

@@ -10,15 +10,7 @@ from notes_platform import _model
 
 @_attrs_define
 class AuthorizationRead(_model.Model):
-    """An app the caller let act for them (GET /auth/me/authorizations).
-
-    Attributes:
-        client_id (str):
-        client_name (str):
-        granted_at (datetime.datetime):
-        last_used_at (datetime.datetime | None):
-        scopes (list[str]):
-    """
+    """An app the caller let act for them (GET /auth/me/authorizations)."""
 
     client_id: str
     client_name: str

@@ -12,19 +12,7 @@ from ..types import UNSET, Unset
 
 @_attrs_define
 class ClientCreate(_model.Model):
-    """A client; unset `client_id`: one is made up.
-
-    Attributes:
-        confidential (bool):
-        grant_types (list[ClientCreateGrantTypesItem]):
-        name (str):
-        scopes (list[str]):
-        audience (None | str | Unset):
-        client_id (None | str | Unset):
-        first_party (bool | Unset):  Default: False.
-        introspection_audiences (list[str] | Unset):
-        redirect_uris (list[str] | Unset):
-    """
+    """A client; unset `client_id`: one is made up."""
 
     confidential: bool
     grant_types: list[ClientCreateGrantTypesItem]

@@ -12,24 +12,7 @@ from ..types import UNSET, Unset
 
 @_attrs_define
 class ClientCreated(_model.Model):
-    """The client and, for a confidential one, its secret: shown this once.
-
-    Attributes:
-        audience (None | str):
-        client_id (str):
-        confidential (bool):
-        created_at (datetime.datetime):
-        enabled (bool):
-        first_party (bool):
-        grant_types (list[str]):
-        introspection_audiences (list[str]):
-        name (str):
-        previous_secret_expires_at (datetime.datetime | None):
-        redirect_uris (list[str]):
-        scopes (list[str]):
-        updated_at (datetime.datetime):
-        client_secret (None | str | Unset):
-    """
+    """The client and, for a confidential one, its secret: shown this once."""
 
     audience: None | str
     client_id: str

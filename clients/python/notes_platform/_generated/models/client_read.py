@@ -10,23 +10,6 @@ from notes_platform import _model
 
 @_attrs_define
 class ClientRead(_model.Model):
-    """
-    Attributes:
-        audience (None | str):
-        client_id (str):
-        confidential (bool):
-        created_at (datetime.datetime):
-        enabled (bool):
-        first_party (bool):
-        grant_types (list[str]):
-        introspection_audiences (list[str]):
-        name (str):
-        previous_secret_expires_at (datetime.datetime | None):
-        redirect_uris (list[str]):
-        scopes (list[str]):
-        updated_at (datetime.datetime):
-    """
-
     audience: None | str
     client_id: str
     confidential: bool

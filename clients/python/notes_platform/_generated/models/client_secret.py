@@ -10,13 +10,6 @@ from notes_platform import _model
 
 @_attrs_define
 class ClientSecret(_model.Model):
-    """
-    Attributes:
-        client_id (str):
-        client_secret (str):
-        previous_secret_expires_at (datetime.datetime):
-    """
-
     client_id: str
     client_secret: str
     previous_secret_expires_at: datetime.datetime

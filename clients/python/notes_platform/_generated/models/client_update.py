@@ -12,18 +12,6 @@ from ..types import UNSET, Unset
 
 @_attrs_define
 class ClientUpdate(_model.Model):
-    """
-    Attributes:
-        audience (None | str | Unset):
-        enabled (bool | Unset):
-        first_party (bool | Unset):
-        grant_types (list[ClientUpdateGrantTypesItem] | Unset):
-        introspection_audiences (list[str] | Unset):
-        name (str | Unset):
-        redirect_uris (list[str] | Unset):
-        scopes (list[str] | Unset):
-    """
-
     audience: None | str | Unset = UNSET
     enabled: bool | Unset = UNSET
     first_party: bool | Unset = UNSET

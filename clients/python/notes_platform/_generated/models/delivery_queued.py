@@ -11,13 +11,7 @@ from notes_platform import _model
 
 @_attrs_define
 class DeliveryQueued(_model.Model):
-    """A delivery due now (a test event, a retry): see its attempts in the deliveries list.
-
-    Attributes:
-        id (UUID):
-        next_attempt_at (datetime.datetime):
-        state (Literal['pending']):
-    """
+    """A delivery due now (a test event, a retry): see its attempts in the deliveries list."""
 
     id: UUID
     next_attempt_at: datetime.datetime

@@ -19,13 +19,7 @@ if TYPE_CHECKING:
 class DeliveryRead(_model.Model):
     """
     Attributes:
-        attempts (list[AttemptRead]):
-        created_at (datetime.datetime):
-        event_id (UUID):
-        event_type (str):
-        id (UUID): Sent as `webhook-id`
-        next_attempt_at (datetime.datetime | None):
-        state (DeliveryReadState):
+        id: Sent as `webhook-id`
     """
 
     attempts: list[AttemptRead]

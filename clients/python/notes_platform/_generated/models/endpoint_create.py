@@ -14,10 +14,7 @@ from ..types import UNSET, Unset
 class EndpointCreate(_model.Model):
     """
     Attributes:
-        url (str): https:// or http:// on port 443 or 80
-        description (str | Unset):  Default: ''.
-        enabled (bool | Unset):  Default: True.
-        event_types (list[EndpointCreateEventTypesItem] | Unset):
+        url: https:// or http:// on port 443 or 80
     """
 
     url: str

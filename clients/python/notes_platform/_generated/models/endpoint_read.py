@@ -13,15 +13,7 @@ from notes_platform import _model
 class EndpointRead(_model.Model):
     """
     Attributes:
-        created_at (datetime.datetime):
-        description (str):
-        disabled_reason (None | str): `gone` (the URL answered 410) or `failing` (no success for 5 days) when the
-            service disabled it
-        enabled (bool):
-        event_types (list[str]):
-        id (UUID):
-        updated_at (datetime.datetime):
-        url (str):
+        disabled_reason: `gone` (the URL answered 410) or `failing` (no success for 5 days) when the service disabled it
     """
 
     created_at: datetime.datetime

@@ -12,14 +12,7 @@ from ..types import UNSET, Unset
 
 @_attrs_define
 class EndpointUpdate(_model.Model):
-    """PATCH: the fields given replace the endpoint's; `null` is refused.
-
-    Attributes:
-        description (str | Unset):
-        enabled (bool | Unset):
-        event_types (list[EndpointUpdateEventTypesItem] | Unset):
-        url (str | Unset):
-    """
+    """PATCH: the fields given replace the endpoint's; `null` is refused."""
 
     description: str | Unset = UNSET
     enabled: bool | Unset = UNSET

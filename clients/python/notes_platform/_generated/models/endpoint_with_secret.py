@@ -14,16 +14,8 @@ class EndpointWithSecret(_model.Model):
     """The answer to a creation or rotation: the only time the secret is shown.
 
     Attributes:
-        created_at (datetime.datetime):
-        description (str):
-        disabled_reason (None | str): `gone` (the URL answered 410) or `failing` (no success for 5 days) when the
-            service disabled it
-        enabled (bool):
-        event_types (list[str]):
-        id (UUID):
-        secret (str): `whsec_` and base64: verify deliveries with it
-        updated_at (datetime.datetime):
-        url (str):
+        disabled_reason: `gone` (the URL answered 410) or `failing` (no success for 5 days) when the service disabled it
+        secret: `whsec_` and base64: verify deliveries with it
     """
 
     created_at: datetime.datetime

@@ -11,7 +11,7 @@ from notes_platform import _model
 class EndpointsPurgeResult(_model.Model):
     """
     Attributes:
-        deleted (int): Endpoints deleted
+        deleted: Endpoints deleted
     """
 
     deleted: int

@@ -9,11 +9,7 @@ from notes_platform import _model
 
 @_attrs_define
 class ErrorDetail(_model.Model):
-    """The body of every error but validation errors (422) and OAuth errors.
-
-    Attributes:
-        detail (str):
-    """
+    """The body of every error but validation errors (422) and OAuth errors."""
 
     detail: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)

@@ -14,11 +14,6 @@ if TYPE_CHECKING:
 
 @_attrs_define
 class EventBatch(_model.Model):
-    """
-    Attributes:
-        events (list[IncomingEvent]):
-    """
-
     events: list[IncomingEvent]
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 

@@ -15,11 +15,6 @@ if TYPE_CHECKING:
 
 @_attrs_define
 class HTTPValidationError(_model.Model):
-    """
-    Attributes:
-        detail (list[ValidationError] | Unset):
-    """
-
     detail: list[ValidationError] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 

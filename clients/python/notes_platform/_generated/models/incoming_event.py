@@ -20,13 +20,10 @@ class IncomingEvent(_model.Model):
     """One note change, as notes-service's outbox publishes it.
 
     Attributes:
-        data (Data): The note as the API answers it; for note.deleted: {"id": ...}
-        id (UUID): The outbox row's id: events are deduplicated on it
-        note_id (int): The note's id (notes-service's)
-        occurred_at (datetime.datetime):
-        owner_id (UUID):
-        sequence (int): Per note, increasing
-        type_ (IncomingEventType):
+        data: The note as the API answers it; for note.deleted: {"id": ...}
+        id: The outbox row's id: events are deduplicated on it
+        note_id: The note's id (notes-service's)
+        sequence: Per note, increasing
     """
 
     data: Data

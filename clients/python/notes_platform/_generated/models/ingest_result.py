@@ -11,8 +11,8 @@ from notes_platform import _model
 class IngestResult(_model.Model):
     """
     Attributes:
-        accepted (int): Events not seen before
-        duplicates (int): Events already received (by id)
+        accepted: Events not seen before
+        duplicates: Events already received (by id)
     """
 
     accepted: int

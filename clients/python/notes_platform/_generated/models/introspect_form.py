@@ -14,11 +14,6 @@ class IntrospectForm(_model.Model):
     """The form of `POST /auth/introspect` (RFC 7662 §2.1), with the client's
     credentials when it uses client_secret_post.
 
-        Attributes:
-            client_id (None | str | Unset):
-            client_secret (None | str | Unset):
-            token (None | str | Unset):
-            token_type_hint (None | str | Unset):
     """
 
     client_id: None | str | Unset = UNSET

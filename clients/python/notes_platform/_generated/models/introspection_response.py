@@ -11,21 +11,7 @@ from ..types import UNSET, Unset
 
 @_attrs_define
 class IntrospectionResponse(_model.Model):
-    """RFC 7662 §2.2: only `active` when the token is not active.
-
-    Attributes:
-        active (bool):
-        aud (list[str] | None | str | Unset):
-        client_id (None | str | Unset):
-        exp (int | None | Unset):
-        iat (int | None | Unset):
-        iss (None | str | Unset):
-        jti (None | str | Unset):
-        scope (None | str | Unset):
-        sub (None | str | Unset):
-        token_type (None | str | Unset):
-        username (None | str | Unset):
-    """
+    """RFC 7662 §2.2: only `active` when the token is not active."""
 
     active: bool
     aud: list[str] | None | str | Unset = UNSET

@@ -11,13 +11,7 @@ from ..types import Unset
 
 @_attrs_define
 class LeakFeedback(_model.Model):
-    """A token of the report that was live and is now revoked (GitHub's feedback format).
-
-    Attributes:
-        token_raw (str):
-        token_type (str):
-        label (Literal['true_positive'] | Unset):  Default: 'true_positive'.
-    """
+    """A token of the report that was live and is now revoked (GitHub's feedback format)."""
 
     token_raw: str
     token_type: str

@@ -11,14 +11,7 @@ from ..types import UNSET, Unset
 
 @_attrs_define
 class LeakedToken(_model.Model):
-    """One match of a secret scanning partner's report (GitHub's format).
-
-    Attributes:
-        token (str):
-        type_ (str):
-        source (None | str | Unset):
-        url (None | str | Unset):
-    """
+    """One match of a secret scanning partner's report (GitHub's format)."""
 
     token: str
     type_: str

@@ -16,9 +16,6 @@ class NotePatch(_model.Model):
     Merge Patch's `null` would remove a field, and no field of a note can go:
     `null` is refused like any other invalid value. Unknown fields are ignored.
 
-        Attributes:
-            description (str | Unset):
-            title (str | Unset):
     """
 
     description: str | Unset = UNSET

@@ -10,15 +10,6 @@ from notes_platform import _model
 
 @_attrs_define
 class NoteRead(_model.Model):
-    """
-    Attributes:
-        created_date (datetime.datetime):
-        description (str):
-        id (int):
-        title (str):
-        updated_date (datetime.datetime):
-    """
-
     created_date: datetime.datetime
     description: str
     id: int

@@ -9,12 +9,7 @@ from notes_platform import _model
 
 @_attrs_define
 class NoteWrite(_model.Model):
-    """Body of POST and PUT (PUT replaces the whole note). Unknown fields are ignored.
-
-    Attributes:
-        description (str):
-        title (str):
-    """
+    """Body of POST and PUT (PUT replaces the whole note). Unknown fields are ignored."""
 
     description: str
     title: str

@@ -12,9 +12,6 @@ class NoticeRequest(_model.Model):
     """A notice a service mails a user (POST /internal/users/{user_id}/notices):
     one header line for the subject (no CR/LF), a bounded plain-text body.
 
-        Attributes:
-            subject (str):
-            text (str):
     """
 
     subject: str

@@ -14,9 +14,7 @@ class OAuthErrorBody(_model.Model):
     """RFC 6749 §5.2.
 
     Attributes:
-        error (str):
-        error_description (str):
-        mfa_token (None | str | Unset): With error mfa_required: single use, for 5 minutes, for the grant urn:notes-
+        mfa_token: With error mfa_required: single use, for 5 minutes, for the grant urn:notes-
             platform:params:oauth:grant-type:mfa-otp with `otp`
     """
 

@@ -9,12 +9,6 @@ from notes_platform import _model
 
 @_attrs_define
 class PasswordResetConfirm(_model.Model):
-    """
-    Attributes:
-        new_password (str):
-        token (str):
-    """
-
     new_password: str
     token: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)

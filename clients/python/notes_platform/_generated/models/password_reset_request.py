@@ -11,8 +11,8 @@ from notes_platform import _model
 class PasswordResetRequest(_model.Model):
     """
     Attributes:
-        email (str): An address outside the special-use domains .arpa, .invalid, .local, .localhost, .onion, .test, with
-            no RFC 2047 encoded word ('=?'); stored lower-cased, its domain in IDNA ASCII form.
+        email: An address outside the special-use domains .arpa, .invalid, .local, .localhost, .onion, .test, with no
+            RFC 2047 encoded word ('=?'); stored lower-cased, its domain in IDNA ASCII form.
     """
 
     email: str

@@ -11,17 +11,7 @@ from ..types import UNSET, Unset
 
 @_attrs_define
 class PersonalTokenCheck(_model.Model):
-    """A token's claims as a verifier uses them; only `active` when it is not.
-
-    Attributes:
-        active (bool):
-        exp (int | None | Unset):
-        iat (int | None | Unset):
-        jti (None | str | Unset):
-        scope (None | str | Unset):
-        sub (None | str | Unset):
-        ver (int | None | Unset):
-    """
+    """A token's claims as a verifier uses them; only `active` when it is not."""
 
     active: bool
     exp: int | None | Unset = UNSET

@@ -11,12 +11,6 @@ from ..types import UNSET, Unset
 
 @_attrs_define
 class PersonalTokenCheckRequest(_model.Model):
-    """
-    Attributes:
-        token_hash (str):
-        address (None | str | Unset):
-    """
-
     token_hash: str
     address: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)

@@ -12,14 +12,6 @@ from ..types import UNSET, Unset
 
 @_attrs_define
 class PersonalTokenCreate(_model.Model):
-    """
-    Attributes:
-        expires_in (int):
-        name (str):
-        scopes (list[PersonalTokenCreateScopesItem]):
-        otp (None | str | Unset):
-    """
-
     expires_in: int
     name: str
     scopes: list[PersonalTokenCreateScopesItem]

@@ -11,19 +11,6 @@ from notes_platform import _model
 
 @_attrs_define
 class PersonalTokenCreated(_model.Model):
-    """
-    Attributes:
-        created_at (datetime.datetime):
-        expires_at (datetime.datetime):
-        id (UUID):
-        last_used_address (None | str):
-        last_used_at (datetime.datetime | None):
-        name (str):
-        scopes (list[str]):
-        shown (str):
-        token (str):
-    """
-
     created_at: datetime.datetime
     expires_at: datetime.datetime
     id: UUID

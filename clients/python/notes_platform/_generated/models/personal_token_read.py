@@ -11,18 +11,7 @@ from notes_platform import _model
 
 @_attrs_define
 class PersonalTokenRead(_model.Model):
-    """A live token: never the token itself, only its prefix and last four characters.
-
-    Attributes:
-        created_at (datetime.datetime):
-        expires_at (datetime.datetime):
-        id (UUID):
-        last_used_address (None | str):
-        last_used_at (datetime.datetime | None):
-        name (str):
-        scopes (list[str]):
-        shown (str):
-    """
+    """A live token: never the token itself, only its prefix and last four characters."""
 
     created_at: datetime.datetime
     expires_at: datetime.datetime

@@ -9,11 +9,6 @@ from notes_platform import _model
 
 @_attrs_define
 class PurgeResult(_model.Model):
-    """
-    Attributes:
-        deleted (int):
-    """
-
     deleted: int
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 

@@ -9,11 +9,7 @@ from notes_platform import _model
 
 @_attrs_define
 class RecoveryCodeList(_model.Model):
-    """Shown once; each works once, in place of a TOTP code.
-
-    Attributes:
-        recovery_codes (list[str]):
-    """
+    """Shown once; each works once, in place of a TOTP code."""
 
     recovery_codes: list[str]
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)

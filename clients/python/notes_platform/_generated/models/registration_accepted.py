@@ -9,12 +9,7 @@ from notes_platform import _model
 
 @_attrs_define
 class RegistrationAccepted(_model.Model):
-    """The answer to every valid registration, the address taken or not.
-
-    Attributes:
-        detail (str):
-        email (str):
-    """
+    """The answer to every valid registration, the address taken or not."""
 
     detail: str
     email: str

@@ -20,10 +20,6 @@ class RevocationList(_model.Model):
     of older versions of the subjects, of the sessions, and of the clients
     issued before `not_before`. A verifier ignores keys it does not know.
 
-        Attributes:
-            clients (list[RevokedClient]):
-            revoked (list[RevokedSubject]):
-            sessions (list[RevokedSession]):
     """
 
     clients: list[RevokedClient]

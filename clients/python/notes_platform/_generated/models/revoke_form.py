@@ -18,9 +18,6 @@ class RevokeForm(_model.Model):
     server does not know (§2.2). FastAPI reads an empty form value as absent,
     hence the optional field here and the route's own check of the form's keys.
 
-        Attributes:
-            token (None | str):
-            token_type_hint (None | str | Unset):
     """
 
     token: None | str

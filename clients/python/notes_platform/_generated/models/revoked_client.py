@@ -9,12 +9,6 @@ from notes_platform import _model
 
 @_attrs_define
 class RevokedClient(_model.Model):
-    """
-    Attributes:
-        client_id (str):
-        not_before (int):
-    """
-
     client_id: str
     not_before: int
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)

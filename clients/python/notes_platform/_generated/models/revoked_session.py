@@ -9,11 +9,6 @@ from notes_platform import _model
 
 @_attrs_define
 class RevokedSession(_model.Model):
-    """
-    Attributes:
-        sid (str):
-    """
-
     sid: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 

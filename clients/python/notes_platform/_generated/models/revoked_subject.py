@@ -9,12 +9,6 @@ from notes_platform import _model
 
 @_attrs_define
 class RevokedSubject(_model.Model):
-    """
-    Attributes:
-        min_version (int | None):
-        sub (str):
-    """
-
     min_version: int | None
     sub: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)

@@ -13,18 +13,9 @@ from notes_platform import _model
 class RotatedEndpoint(_model.Model):
     """
     Attributes:
-        created_at (datetime.datetime):
-        description (str):
-        disabled_reason (None | str): `gone` (the URL answered 410) or `failing` (no success for 5 days) when the
-            service disabled it
-        enabled (bool):
-        event_types (list[str]):
-        id (UUID):
-        previous_secret_expires_at (datetime.datetime | None): Until then deliveries carry a signature with the previous
-            secret too
-        secret (str): `whsec_` and base64: verify deliveries with it
-        updated_at (datetime.datetime):
-        url (str):
+        disabled_reason: `gone` (the URL answered 410) or `failing` (no success for 5 days) when the service disabled it
+        previous_secret_expires_at: Until then deliveries carry a signature with the previous secret too
+        secret: `whsec_` and base64: verify deliveries with it
     """
 
     created_at: datetime.datetime

@@ -11,18 +11,6 @@ from notes_platform import _model
 
 @_attrs_define
 class SecurityEventRead(_model.Model):
-    """
-    Attributes:
-        client_address (None | str):
-        id (int):
-        occurred_at (datetime.datetime):
-        request_id (None | str):
-        session_id (None | UUID):
-        type_ (str):
-        user_agent (None | str):
-        user_id (None | UUID):
-    """
-
     client_address: None | str
     id: int
     occurred_at: datetime.datetime

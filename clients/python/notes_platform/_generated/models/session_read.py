@@ -13,16 +13,7 @@ from ..types import Unset
 
 @_attrs_define
 class SessionRead(_model.Model):
-    """One login (refresh-token family) of the account.
-
-    Attributes:
-        client_address (None | str):
-        created_at (datetime.datetime):
-        id (UUID):
-        last_used_at (datetime.datetime):
-        user_agent (None | str):
-        current (bool | Unset):  Default: False.
-    """
+    """One login (refresh-token family) of the account."""
 
     client_address: None | str
     created_at: datetime.datetime

@@ -18,19 +18,6 @@ class TokenForm(_model.Model):
     `invalid_request` rather than FastAPI's 422. An empty value counts as
     absent (FastAPI's rule for form fields).
 
-        Attributes:
-            client_id (None | str | Unset):
-            client_secret (None | str | Unset):
-            code (None | str | Unset):
-            code_verifier (None | str | Unset):
-            grant_type (None | str | Unset):
-            mfa_token (None | str | Unset):
-            otp (None | str | Unset):
-            password (None | str | Unset):
-            redirect_uri (None | str | Unset):
-            refresh_token (None | str | Unset):
-            scope (None | str | Unset):
-            username (None | str | Unset):
     """
 
     client_id: None | str | Unset = UNSET

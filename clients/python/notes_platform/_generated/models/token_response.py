@@ -15,13 +15,6 @@ class TokenResponse(_model.Model):
     ID token (OpenID Connect Core §3.1.3.3) for an authorization code granted
     `openid`.
 
-        Attributes:
-            access_token (str):
-            expires_in (int):
-            scope (str):
-            id_token (None | str | Unset):
-            refresh_token (None | str | Unset):
-            token_type (Literal['bearer'] | Unset):  Default: 'bearer'.
     """
 
     access_token: str

@@ -9,11 +9,6 @@ from notes_platform import _model
 
 @_attrs_define
 class TotpCode(_model.Model):
-    """
-    Attributes:
-        code (str):
-    """
-
     code: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 

@@ -9,12 +9,6 @@ from notes_platform import _model
 
 @_attrs_define
 class TotpDisable(_model.Model):
-    """
-    Attributes:
-        code (str):
-        current_password (str):
-    """
-
     code: str
     current_password: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)

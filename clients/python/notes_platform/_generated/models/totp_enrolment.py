@@ -12,10 +12,6 @@ class TotpEnrolment(_model.Model):
     """Shown once: add it to an authenticator app (scan `qr_svg` or type
     `secret`), then confirm with a code it shows.
 
-        Attributes:
-            otpauth_uri (str):
-            qr_svg (str):
-            secret (str):
     """
 
     otpauth_uri: str

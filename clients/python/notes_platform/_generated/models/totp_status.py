@@ -9,13 +9,6 @@ from notes_platform import _model
 
 @_attrs_define
 class TotpStatus(_model.Model):
-    """
-    Attributes:
-        enabled (bool):
-        pending (bool):
-        recovery_codes_left (int):
-    """
-
     enabled: bool
     pending: bool
     recovery_codes_left: int

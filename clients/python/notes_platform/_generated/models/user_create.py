@@ -14,10 +14,8 @@ class UserCreate(_model.Model):
     """Registration. Unknown fields (`is_active`, `is_superuser`, ...) are ignored.
 
     Attributes:
-        email (str): An address outside the special-use domains .arpa, .invalid, .local, .localhost, .onion, .test, with
-            no RFC 2047 encoded word ('=?'); stored lower-cased, its domain in IDNA ASCII form.
-        password (str):
-        full_name (None | str | Unset):
+        email: An address outside the special-use domains .arpa, .invalid, .local, .localhost, .onion, .test, with no
+            RFC 2047 encoded word ('=?'); stored lower-cased, its domain in IDNA ASCII form.
     """
 
     email: str

@@ -15,11 +15,6 @@ class UserInfo(_model.Model):
     scopes grant them (§5.4: `profile` the name, `email` the address and
     whether it is verified); a claim not granted or without a value is absent.
 
-        Attributes:
-            sub (str):
-            email (None | str | Unset):
-            email_verified (bool | None | Unset):
-            name (None | str | Unset):
     """
 
     sub: str

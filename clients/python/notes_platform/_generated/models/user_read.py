@@ -11,17 +11,6 @@ from notes_platform import _model
 
 @_attrs_define
 class UserRead(_model.Model):
-    """
-    Attributes:
-        created_at (datetime.datetime):
-        email (str):
-        full_name (None | str):
-        id (UUID):
-        is_active (bool):
-        is_superuser (bool):
-        is_verified (bool):
-    """
-
     created_at: datetime.datetime
     email: str
     full_name: None | str

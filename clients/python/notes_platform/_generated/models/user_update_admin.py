@@ -13,12 +13,8 @@ from ..types import UNSET, Unset
 class UserUpdateAdmin(_model.Model):
     """
     Attributes:
-        email (str | Unset): An address outside the special-use domains .arpa, .invalid, .local, .localhost, .onion,
-            .test, with no RFC 2047 encoded word ('=?'); stored lower-cased, its domain in IDNA ASCII form.
-        full_name (None | str | Unset):
-        is_active (bool | Unset):
-        is_superuser (bool | Unset):
-        password (str | Unset):
+        email: An address outside the special-use domains .arpa, .invalid, .local, .localhost, .onion, .test, with no
+            RFC 2047 encoded word ('=?'); stored lower-cased, its domain in IDNA ASCII form.
     """
 
     email: str | Unset = UNSET

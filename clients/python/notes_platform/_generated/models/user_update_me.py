@@ -15,11 +15,8 @@ class UserUpdateMe(_model.Model):
     alone must not become a stolen account.
 
         Attributes:
-            current_password (str | Unset):
-            email (str | Unset): An address outside the special-use domains .arpa, .invalid, .local, .localhost, .onion,
-                .test, with no RFC 2047 encoded word ('=?'); stored lower-cased, its domain in IDNA ASCII form.
-            full_name (None | str | Unset):
-            password (str | Unset):
+            email: An address outside the special-use domains .arpa, .invalid, .local, .localhost, .onion, .test, with no
+                RFC 2047 encoded word ('=?'); stored lower-cased, its domain in IDNA ASCII form.
     """
 
     current_password: str | Unset = UNSET

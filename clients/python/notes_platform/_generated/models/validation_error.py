@@ -15,15 +15,6 @@ if TYPE_CHECKING:
 
 @_attrs_define
 class ValidationError(_model.Model):
-    """
-    Attributes:
-        loc (list[int | str]):
-        msg (str):
-        type_ (str):
-        ctx (Context | Unset):
-        input_ (Any | Unset):
-    """
-
     loc: list[int | str]
     msg: str
     type_: str

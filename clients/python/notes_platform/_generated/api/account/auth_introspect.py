@@ -7,8 +7,7 @@ inactive to it; `username` needs scope `introspect:username`.
 
 
 Args:
-    body (IntrospectForm): The form of `POST /auth/introspect` (RFC 7662 §2.1), with the
-        client's
+    body: The form of `POST /auth/introspect` (RFC 7662 §2.1), with the client's
         credentials when it uses client_secret_post.
 """
 

@@ -5,8 +5,6 @@ The access tokens of what ends are refused within the revocation bound. The
 browser's sign-in session of the authorization pages ends too.
 
 
-Args:
-    everywhere (bool | Unset):  Default: False.
 """
 
 from typing import Any, TypeAlias

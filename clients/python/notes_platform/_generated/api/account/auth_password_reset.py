@@ -5,8 +5,6 @@ Email a single-use reset token to the account with this address, if any.
 The answer, and the work done, are the same whether or not it exists.
 
 
-Args:
-    body (PasswordResetRequest):
 """
 
 from typing import TypeAlias

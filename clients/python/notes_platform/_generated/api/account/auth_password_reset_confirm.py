@@ -3,8 +3,6 @@
 Set a new password with the emailed token; every session of the account ends.
 
 
-Args:
-    body (PasswordResetConfirm):
 """
 
 from typing import Any, TypeAlias

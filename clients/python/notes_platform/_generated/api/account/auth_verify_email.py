@@ -4,8 +4,6 @@ Prove an address with the emailed token: the account's (it becomes
 verified) or a requested new one (it replaces the old; sessions end).
 
 
-Args:
-    body (EmailVerification):
 """
 
 from typing import Any, TypeAlias

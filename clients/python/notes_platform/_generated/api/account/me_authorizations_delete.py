@@ -4,8 +4,6 @@ Take back an app's access: its consent ends, and every token it holds
 for the caller is refused within the revocation bound.
 
 
-Args:
-    client_id (str):
 """
 
 from typing import Any, TypeAlias

@@ -3,9 +3,6 @@
 The account's security events, newest first.
 
 
-Args:
-    offset (int | Unset):  Default: 0.
-    limit (int | Unset):  Default: 50.
 """
 
 from typing import TypeAlias

@@ -4,8 +4,6 @@ End one session: its refresh tokens are revoked, and its access tokens
 refused within the revocation bound.
 
 
-Args:
-    session_id (UUID):
 """
 
 from typing import Any, TypeAlias

@@ -6,8 +6,7 @@ already: its owner is emailed a notice instead, and nothing changes.
 
 
 Args:
-    body (UserCreate): Registration. Unknown fields (`is_active`, `is_superuser`, ...) are
-        ignored.
+    body: Registration. Unknown fields (`is_active`, `is_superuser`, ...) are ignored.
 """
 
 from typing import TypeAlias

@@ -4,7 +4,7 @@ RFC 7009 token revocation; 200 whether or not the token was known.
 
 
 Args:
-    body (RevokeForm): The form of `POST /auth/revoke` (RFC 7009 §2.1).
+    body: The form of `POST /auth/revoke` (RFC 7009 §2.1).
 
         `token` is required (a missing one is invalid_request); an empty one names
         no token, so nothing is revoked and the answer is 200, as for any token the

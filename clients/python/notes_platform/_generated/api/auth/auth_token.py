@@ -4,7 +4,7 @@ OAuth 2.0 token endpoint: `password`, `refresh_token`, `client_credentials` gran
 
 
 Args:
-    body (TokenForm): The form of `POST /auth/token` (RFC 6749 §4.3, §4.4, §6, §2.3.1).
+    body: The form of `POST /auth/token` (RFC 6749 §4.3, §4.4, §6, §2.3.1).
 
         Every field is optional here: which ones a grant needs is checked by
         the grant's handler (auth_service.oauth.grants), so a missing one is an OAuth

@@ -1,7 +1,7 @@
 """DELETE /auth/me: Delete Me
 
 Args:
-    body (AccountDeletion): The body of `DELETE /auth/me`.
+    body: The body of `DELETE /auth/me`.
 """
 
 from typing import Any, TypeAlias

@@ -5,8 +5,7 @@ A new `email` is pending until confirmed: a token is sent to it (POST
 
 
 Args:
-    body (UserUpdateMe): A new password or email needs `current_password`: a stolen access
-        token
+    body: A new password or email needs `current_password`: a stolen access token
         alone must not become a stolen account.
 """
 

@@ -6,8 +6,6 @@ A step of the pages (their forms post here): `step` = `signin` (with
 `deny`, the page's `csrf_token`, and the authorization request's parameters.
 
 
-Args:
-    body (AuthAuthorizeStepBody | Unset):
 """
 
 from typing import Any, TypeAlias

@@ -5,7 +5,7 @@ answer only: it is stored as a hash.
 
 
 Args:
-    body (ClientCreate): A client; unset `client_id`: one is made up.
+    body: A client; unset `client_id`: one is made up.
 """
 
 from typing import TypeAlias

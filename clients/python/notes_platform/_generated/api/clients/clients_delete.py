@@ -3,8 +3,6 @@
 Delete a client: its consents go, and every token it holds ends.
 
 
-Args:
-    client_id (str):
 """
 
 from typing import Any, TypeAlias

@@ -1,9 +1,4 @@
-"""GET /auth/clients: List Clients
-
-Args:
-    offset (int | Unset):  Default: 0.
-    limit (int | Unset):  Default: 50.
-"""
+"""GET /auth/clients: List Clients"""
 
 from typing import TypeAlias
 

@@ -1,8 +1,4 @@
-"""GET /auth/clients/{client_id}: Read Client
-
-Args:
-    client_id (str):
-"""
+"""GET /auth/clients/{client_id}: Read Client"""
 
 from typing import TypeAlias
 from urllib.parse import quote

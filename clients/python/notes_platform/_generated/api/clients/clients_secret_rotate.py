@@ -4,8 +4,6 @@ A new secret, shown once; the previous one keeps working for
 AUTH_CLIENT_SECRET_GRACE_SECONDS.
 
 
-Args:
-    client_id (str):
 """
 
 from typing import TypeAlias

@@ -3,9 +3,6 @@
 Change a client; `enabled: false` ends every token it holds.
 
 
-Args:
-    client_id (str):
-    body (ClientUpdate):
 """
 
 from typing import TypeAlias

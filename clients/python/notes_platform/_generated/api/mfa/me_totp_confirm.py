@@ -3,8 +3,6 @@
 Turn TOTP on with a code of the new authenticator: 10 recovery codes, shown once.
 
 
-Args:
-    body (TotpCode):
 """
 
 from typing import TypeAlias

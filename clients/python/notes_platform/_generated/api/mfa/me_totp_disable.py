@@ -3,8 +3,6 @@
 Turn TOTP off: the current password and a code (TOTP or recovery).
 
 
-Args:
-    body (TotpDisable):
 """
 
 from typing import Any, TypeAlias

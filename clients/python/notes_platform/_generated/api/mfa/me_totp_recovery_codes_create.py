@@ -3,8 +3,6 @@
 New recovery codes for a current TOTP code; the old ones stop working.
 
 
-Args:
-    body (TotpCode):
 """
 
 from typing import TypeAlias

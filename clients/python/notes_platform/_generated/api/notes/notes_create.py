@@ -1,11 +1,10 @@
 """POST /notes: Create Note
 
 Args:
-    idempotency_key (None | str | Unset): Makes a retried POST safe: the same key with the
-        same body within NOTES_IDEMPOTENCY_TTL_SECONDS (24 h) replays the first answer
-        (`Idempotent-Replayed: true`) instead of creating another note. Keys are per user.
-    body (NoteWrite): Body of POST and PUT (PUT replaces the whole note). Unknown fields are
-        ignored.
+    idempotency_key: Makes a retried POST safe: the same key with the same body within
+        NOTES_IDEMPOTENCY_TTL_SECONDS (24 h) replays the first answer (`Idempotent-Replayed:
+        true`) instead of creating another note. Keys are per user.
+    body: Body of POST and PUT (PUT replaces the whole note). Unknown fields are ignored.
 """
 
 from typing import Any, TypeAlias

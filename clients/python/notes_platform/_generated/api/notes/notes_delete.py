@@ -1,10 +1,8 @@
 """DELETE /notes/{note_id}: Delete Note
 
 Args:
-    note_id (int):
-    if_match (None | str | Unset): Write only if the note's current ETag is one of these (or
-        `*`: any existing note); otherwise 412 and nothing changes. Without it the write is
-        unconditional.
+    if_match: Write only if the note's current ETag is one of these (or `*`: any existing
+        note); otherwise 412 and nothing changes. Without it the write is unconditional.
 """
 
 from typing import TypeAlias

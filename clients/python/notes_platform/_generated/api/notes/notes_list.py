@@ -1,14 +1,10 @@
 """GET /notes: List Notes
 
 Args:
-    offset (int | Unset):  Default: 0.
-    limit (int | Unset):  Default: 50.
-    cursor (None | str | Unset): Where to continue: taken from a `Link` header, opaque. Not
-        with `offset`.
-    q (None | str | Unset): Full-text search over title and description (web search syntax:
-        words, "a phrase", or, -word). Best match first unless `sort` is given.
-    sort (None | NotesListSortType0 | Unset): Order by this field, `-` for descending; ties by
-        id.
+    cursor: Where to continue: taken from a `Link` header, opaque. Not with `offset`.
+    q: Full-text search over title and description (web search syntax: words, "a phrase", or,
+        -word). Best match first unless `sort` is given.
+    sort: Order by this field, `-` for descending; ties by id.
 """
 
 from typing import Any, TypeAlias

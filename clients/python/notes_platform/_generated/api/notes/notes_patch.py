@@ -4,17 +4,13 @@ JSON Merge Patch (RFC 7396): the fields given replace the note's; `null` is refu
 
 
 Args:
-    note_id (int):
-    if_match (None | str | Unset): Write only if the note's current ETag is one of these (or
-        `*`: any existing note); otherwise 412 and nothing changes. Without it the write is
-        unconditional.
-    body (NotePatch): Body of PATCH, a JSON Merge Patch (RFC 7396): the fields given replace
-        the note's.
+    if_match: Write only if the note's current ETag is one of these (or `*`: any existing
+        note); otherwise 412 and nothing changes. Without it the write is unconditional.
+    body: Body of PATCH, a JSON Merge Patch (RFC 7396): the fields given replace the note's.
 
         Merge Patch's `null` would remove a field, and no field of a note can go:
         `null` is refused like any other invalid value. Unknown fields are ignored.
-    body (NotePatch): Body of PATCH, a JSON Merge Patch (RFC 7396): the fields given replace
-        the note's.
+    body: Body of PATCH, a JSON Merge Patch (RFC 7396): the fields given replace the note's.
 
         Merge Patch's `null` would remove a field, and no field of a note can go:
         `null` is refused like any other invalid value. Unknown fields are ignored.

@@ -1,9 +1,7 @@
 """GET /notes/{note_id}: Read Note
 
 Args:
-    note_id (int):
-    if_none_match (None | str | Unset): ETags the client holds: 304 without a body when one is
-        current
+    if_none_match: ETags the client holds: 304 without a body when one is current
 """
 
 from typing import Any, TypeAlias

@@ -1,12 +1,9 @@
 """PUT /notes/{note_id}: Replace Note
 
 Args:
-    note_id (int):
-    if_match (None | str | Unset): Write only if the note's current ETag is one of these (or
-        `*`: any existing note); otherwise 412 and nothing changes. Without it the write is
-        unconditional.
-    body (NoteWrite): Body of POST and PUT (PUT replaces the whole note). Unknown fields are
-        ignored.
+    if_match: Write only if the note's current ETag is one of these (or `*`: any existing
+        note); otherwise 412 and nothing changes. Without it the write is unconditional.
+    body: Body of POST and PUT (PUT replaces the whole note). Unknown fields are ignored.
 """
 
 from typing import TypeAlias

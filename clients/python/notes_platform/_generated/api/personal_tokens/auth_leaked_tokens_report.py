@@ -7,8 +7,6 @@ and their owners told where they were found. The answer lists those only;
 of the others (unknown, already revoked, expired, not ours) it says nothing.
 
 
-Args:
-    body (list[LeakedToken]):
 """
 
 from typing import Any, TypeAlias

@@ -5,8 +5,6 @@ on the notes API, limited to `scopes`, for `expires_in` seconds (at most
 366 days). The token is in this answer only; keep it secret.
 
 
-Args:
-    body (PersonalTokenCreate):
 """
 
 from typing import TypeAlias

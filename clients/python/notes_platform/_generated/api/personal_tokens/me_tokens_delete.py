@@ -3,8 +3,6 @@
 Revoke one of the caller's tokens: refused everywhere within the revocation bound.
 
 
-Args:
-    token_id (UUID):
 """
 
 from typing import Any, TypeAlias

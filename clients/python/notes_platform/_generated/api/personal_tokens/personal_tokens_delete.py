@@ -3,8 +3,6 @@
 Revoke anyone's token; its owner is told.
 
 
-Args:
-    token_id (UUID):
 """
 
 from typing import Any, TypeAlias

@@ -3,8 +3,6 @@
 Every live personal access token (or one account's), newest first.
 
 
-Args:
-    user_id (None | Unset | UUID):
 """
 
 from typing import TypeAlias

@@ -3,13 +3,6 @@
 Every account's security events, newest first: `since` ≤ time < `until`.
 
 
-Args:
-    user_id (None | Unset | UUID):
-    type_ (EventsListTypeType0 | None | Unset):
-    since (datetime.datetime | None | Unset):
-    until (datetime.datetime | None | Unset):
-    offset (int | Unset):  Default: 0.
-    limit (int | Unset):  Default: 50.
 """
 
 import datetime

@@ -1,8 +1,4 @@
-"""DELETE /auth/users/{user_id}: Delete User
-
-Args:
-    user_id (UUID):
-"""
+"""DELETE /auth/users/{user_id}: Delete User"""
 
 from typing import Any, TypeAlias
 from urllib.parse import quote

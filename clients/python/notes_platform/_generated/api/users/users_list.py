@@ -1,9 +1,4 @@
-"""GET /auth/users: List Users
-
-Args:
-    offset (int | Unset):  Default: 0.
-    limit (int | Unset):  Default: 50.
-"""
+"""GET /auth/users: List Users"""
 
 from typing import TypeAlias
 

@@ -1,8 +1,4 @@
-"""GET /auth/users/{user_id}: Read User
-
-Args:
-    user_id (UUID):
-"""
+"""GET /auth/users/{user_id}: Read User"""
 
 from typing import TypeAlias
 from urllib.parse import quote

@@ -3,9 +3,6 @@
 A new `email` applies at once, unverified; a token is sent to it.
 
 
-Args:
-    user_id (UUID):
-    body (UserUpdateAdmin):
 """
 
 from typing import TypeAlias

@@ -3,9 +3,6 @@
 The latest deliveries, newest first, each with every attempt made.
 
 
-Args:
-    endpoint_id (UUID):
-    limit (int | Unset):  Default: 20.
 """
 
 from typing import TypeAlias

@@ -3,9 +3,6 @@
 Attempt the delivery again now (a failed one, or a delivered one once more).
 
 
-Args:
-    endpoint_id (UUID):
-    delivery_id (UUID):
 """
 
 from typing import TypeAlias

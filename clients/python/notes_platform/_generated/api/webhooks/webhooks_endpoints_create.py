@@ -8,8 +8,6 @@ resolves to a non-public address (loopback, private, link-local, cloud
 metadata, unique-local, CGNAT, multicast, reserved).
 
 
-Args:
-    body (EndpointCreate):
 """
 
 from typing import TypeAlias

@@ -3,8 +3,6 @@
 The endpoint and its deliveries, pending ones included.
 
 
-Args:
-    endpoint_id (UUID):
 """
 
 from typing import Any, TypeAlias

@@ -5,8 +5,7 @@ service disabled again. A new `url` is checked as at creation (422 `unsafe_url`)
 
 
 Args:
-    endpoint_id (UUID):
-    body (EndpointUpdate): PATCH: the fields given replace the endpoint's; `null` is refused.
+    body: PATCH: the fields given replace the endpoint's; `null` is refused.
 """
 
 from typing import TypeAlias

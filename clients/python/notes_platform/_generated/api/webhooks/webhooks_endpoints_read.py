@@ -1,8 +1,4 @@
-"""GET /webhooks/endpoints/{endpoint_id}: Read Endpoint
-
-Args:
-    endpoint_id (UUID):
-"""
+"""GET /webhooks/endpoints/{endpoint_id}: Read Endpoint"""
 
 from typing import TypeAlias
 from urllib.parse import quote

@@ -5,8 +5,6 @@ A new signing secret, shown this once. Until `previous_secret_expires_at`
 with both, so the receiver can switch to the new one at its own pace.
 
 
-Args:
-    endpoint_id (UUID):
 """
 
 from typing import TypeAlias

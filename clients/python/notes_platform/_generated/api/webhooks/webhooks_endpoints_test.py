@@ -3,8 +3,6 @@
 Deliver a `webhook.test` event to this endpoint, signed and retried like any other.
 
 
-Args:
-    endpoint_id (UUID):
 """
 
 from typing import TypeAlias
