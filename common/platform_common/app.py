@@ -46,7 +46,7 @@ from platform_common.head_requests import HeadAsGetMiddleware
 from platform_common.health import ReadinessCheck, health_router
 from platform_common.heap import settle_heap
 from platform_common.observability import RequestContextMiddleware, configure_logging
-from platform_common.settings import ServiceSettings
+from platform_common.settings import BackendSettings, ServiceSettings
 from platform_common.telemetry import configure_tracing
 from platform_common.trailing_slash import TrailingSlashMiddleware
 
@@ -133,6 +133,21 @@ def create_service_app(
     if trusted_proxies is not None:
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(trusted_proxies))
     app.add_middleware(DrainOnSigterm, drain_seconds=drain_seconds)
+    return app
+
+
+def create_backend_app(settings: BackendSettings, *, service: str, **options: Any) -> FastAPI:
+    """create_service_app for a service behind the gateway (auth, notes, webhooks):
+    titled by its name, the gateway's forwarded headers believed and the drain
+    as `settings` say, and `settings` kept in `app.state.settings`."""
+    app = create_service_app(
+        service=service,
+        title=service,
+        trusted_proxies=settings.trusted_proxies,
+        drain_seconds=settings.shutdown_drain_seconds,
+        **options,
+    )
+    app.state.settings = settings
     return app
 
 
