@@ -99,6 +99,7 @@ def create_service_app(
     context is continued but not trusted (platform_common.telemetry).
     `exception_handlers`: the service's own, added after (and so replacing)
     the shared ones for the same exception or status.
+    The document's `title` is the service's name unless given.
     Tracing is configured here, from the `OTEL_*` environment, once per process.
     """
     configure_tracing(service, public_edge=public_edge)
@@ -106,6 +107,7 @@ def create_service_app(
     # spans come from RequestContextMiddleware (platform_common.telemetry), and
     # FastAPI's check of whether its own is on read the environment on every
     # request (~3% of the gateway's CPU per proxied request, bench/README.md).
+    fastapi_options.setdefault("title", service)
     app = ServiceApp(
         redirect_slashes=False,
         telemetry={"tracing": False, "metrics": False, "logs": False},
@@ -138,11 +140,10 @@ def create_service_app(
 
 def create_backend_app(settings: BackendSettings, *, service: str, **options: Any) -> FastAPI:
     """create_service_app for a service behind the gateway (auth, notes, webhooks):
-    titled by its name, the gateway's forwarded headers believed and the drain
-    as `settings` say, and `settings` kept in `app.state.settings`."""
+    the gateway's forwarded headers believed and the drain as `settings` say,
+    and `settings` kept in `app.state.settings`."""
     app = create_service_app(
         service=service,
-        title=service,
         trusted_proxies=settings.trusted_proxies,
         drain_seconds=settings.shutdown_drain_seconds,
         **options,

@@ -134,15 +134,22 @@ def build_remote_verifier(
     return RemoteVerifier(verifier=verifier, jwks=jwks, revocations=revocations, http=http)
 
 
-def install_remote_verifier(
+@asynccontextmanager
+async def remote_verification(
     app: FastAPI, settings: VerifierSettings, *, audiences: Sequence[str]
-) -> RemoteVerifier:
-    """build_remote_verifier, its verifier and revocation list kept in `app.state`:
-    where platform_common.bearer and `revocations_readiness` look for them."""
+) -> AsyncIterator[RemoteVerifier]:
+    """build_remote_verifier for a service's lifespan: its verifier and
+    revocation list kept in `app.state` (where platform_common.bearer and
+    `revocations_readiness` look for them), the list polled during the
+    block, the HTTP client closed after it."""
     remote = build_remote_verifier(settings, audiences=audiences)
     app.state.revocations = remote.revocations
     app.state.token_verifier = remote.verifier
-    return remote
+    try:
+        async with remote.polling():
+            yield remote
+    finally:
+        await remote.aclose()
 
 
 def revocations_readiness(request: Request) -> dict[str, Any]:

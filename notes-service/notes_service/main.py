@@ -19,7 +19,7 @@ from platform_common.background import background_task
 from platform_common.backoff import Backoff
 from platform_common.replicas import internal_client
 from platform_common.service_token import ServiceToken
-from platform_common.verification import install_remote_verifier, revocations_readiness
+from platform_common.verification import remote_verification, revocations_readiness
 
 SERVICE = "notes-service"
 
@@ -85,12 +85,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             outbox=settings.outbox_enabled,
         )
         app.state.database = database
-        remote = install_remote_verifier(app, settings, audiences=settings.jwt_audiences)
         try:
-            async with remote.polling(), publishing(settings, database):
+            async with (
+                remote_verification(app, settings, audiences=settings.jwt_audiences),
+                publishing(settings, database),
+            ):
                 yield
         finally:
-            await remote.aclose()
             await pool.close()
 
     return create_backend_app(

@@ -11,7 +11,7 @@ from platform_common.background import background_task
 from platform_common.database import create_database_engine, database_ready
 from platform_common.replicas import internal_client
 from platform_common.service_token import ServiceToken
-from platform_common.verification import install_remote_verifier, revocations_readiness
+from platform_common.verification import remote_verification, revocations_readiness
 from webhooks_service.addresses import AddressPolicy
 from webhooks_service.config import Settings, get_settings
 from webhooks_service.notices import NOTICES_SCOPE, NoticesClient, OwnerNotifier
@@ -82,7 +82,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             max_endpoints_per_user=settings.max_endpoints_per_user,
         )
         app.state.webhooks = state
-        remote = install_remote_verifier(app, settings, audiences=settings.jwt_audiences)
         sender = Sender(
             addresses,
             timeout=settings.delivery_timeout_seconds,
@@ -93,7 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         enabled = settings.delivery_enabled
         try:
             async with (
-                remote.polling(),
+                remote_verification(app, settings, audiences=settings.jwt_audiences),
                 owner_notifier(settings, state) as notifier,
                 background_task(worker.run_forever() if enabled else None, name="deliveries"),
                 background_task(
@@ -106,7 +105,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 yield
         finally:
             await sender.aclose()
-            await remote.aclose()
             await engine.dispose()
 
     return create_backend_app(
