@@ -64,6 +64,18 @@ class MfaPolicy:
 
 
 @dataclass(frozen=True, slots=True)
+class CodedAct:
+    """A person's change to their own second factor, proven by a code (TOTP,
+    or a recovery code where the act allows one): what confirming an
+    enrolment, regenerating recovery codes and disabling each take."""
+
+    user: User
+    code: str
+    policy: MfaPolicy
+    client: ClientInfo = NO_CLIENT
+
+
+@dataclass(frozen=True, slots=True)
 class Enrolment:
     secret: str
     otpauth_uri: str
@@ -141,15 +153,9 @@ async def start_enrolment(session: AsyncSession, *, user: User, policy: MfaPolic
     return Enrolment(secret=secret, otpauth_uri=uri, qr_svg=svg)
 
 
-async def confirm_enrolment(
-    session: AsyncSession,
-    *,
-    user: User,
-    code: str,
-    policy: MfaPolicy,
-    client: ClientInfo = NO_CLIENT,
-) -> list[str]:
+async def confirm_enrolment(session: AsyncSession, act: CodedAct) -> list[str]:
     """A valid code turns the pending factor on; the new recovery codes, to show once."""
+    user, code, policy, client = act.user, act.code, act.policy, act.client
     await _count(session, user_id=user.id, policy=policy)
     factor = await _lock_factor(session, user_id=user.id)
     if factor is None or factor.confirmed_at is not None:
@@ -175,15 +181,9 @@ async def confirm_enrolment(
     return codes
 
 
-async def regenerate_recovery_codes(
-    session: AsyncSession,
-    *,
-    user: User,
-    code: str,
-    policy: MfaPolicy,
-    client: ClientInfo = NO_CLIENT,
-) -> list[str]:
+async def regenerate_recovery_codes(session: AsyncSession, act: CodedAct) -> list[str]:
     """New recovery codes for a current TOTP code; the old ones stop working."""
+    user, code, policy, client = act.user, act.code, act.policy, act.client
     await check_fresh_second_factor(session, user, code, policy=policy, client=client)
     codes = await _replace_recovery_codes(session, user_id=user.id)
     events.record(session, type=events.RECOVERY_CODES_REGENERATED, user_id=user.id, client=client)
@@ -191,17 +191,11 @@ async def regenerate_recovery_codes(
     return codes
 
 
-async def disable(
-    session: AsyncSession,
-    *,
-    user: User,
-    code: str,
-    policy: MfaPolicy,
-    client: ClientInfo = NO_CLIENT,
-) -> None:
+async def disable(session: AsyncSession, act: CodedAct) -> None:
     """Turn TOTP off with a code (a recovery code too: the device may be
     lost); the caller has checked the password (auth_service.accounts.users.
     check_current_password)."""
+    user, code, policy, client = act.user, act.code, act.policy, act.client
     if not await is_enabled(session, user_id=user.id):
         raise NoTotpEnrolment
     await verify_second_factor(session, user_id=user.id, code=code, policy=policy, client=client)
