@@ -112,7 +112,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         service=SERVICE,
         readiness=readiness,
         routers=[router, internal_router],
-        version="0.1.0",
+        # 0.2.0: an ingested event may carry its own traceparent (one call per batch).
+        version="0.2.0",
         description="Each person's webhook endpoints and the signed deliveries of note changes.",
         lifespan=lifespan,
     )
