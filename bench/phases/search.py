@@ -20,8 +20,8 @@ from harness import Harness
 from load import lua_script, parse_wrk, run_wrk, start_wrk_measured
 from meter import Measurement
 
-# NOTES_SEARCH_CONCURRENCY of each sub-run of the flood: unbounded, then the default.
-FLOOD_SETTINGS = {"off": "0", "on": None}
+# NOTES_SEARCH_CONCURRENCY of each sub-run of the flood: unbounded, 2, the default (4).
+FLOOD_SETTINGS = {"off": "0", "2": "2", "default": None}
 
 
 def follow_links(gateway: str, first: str, headers: dict[str, str], pages: int) -> list[str]:

@@ -82,7 +82,7 @@ class FairQueue(AsyncAdaptedQueue[ConnectionPoolEntry]):
         return await_(self._wait(timeout))  # timeout: the pool's (30 s)
 
     async def _wait(self, seconds: float | None) -> ConnectionPoolEntry:
-        waiter = asyncio.get_running_loop().create_future()
+        waiter: asyncio.Future[ConnectionPoolEntry] = asyncio.get_running_loop().create_future()
         self._waiters.append(waiter)
         try:
             async with asyncio.timeout(seconds):

@@ -10,6 +10,7 @@ from sqlalchemy import exc, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from platform_common.database import FairQueue, MeasuredPool, create_database_engine
+from platform_common.testing.pool_turns import served_order
 from platform_common.testing.postgres import server_url
 
 
@@ -42,37 +43,7 @@ async def until_waiting(engine: AsyncEngine, count: int) -> None:
 async def test_a_released_connection_goes_to_the_request_waiting_longest(
     engine: AsyncEngine,
 ) -> None:
-    served: list[str] = []
-    arrived = asyncio.Event()
-
-    async def request(name: str) -> None:
-        async with engine.connect() as connection:
-            served.append(name)
-            await connection.execute(text("SELECT 1"))
-
-    async def newcomer() -> None:
-        await arrived.wait()
-        await request("newcomer")
-
-    # A request arrives as the connection goes back to the pool: under load,
-    # some request always does, and asyncio.Queue let it pass.
-    queue = idle(engine)
-    put_back = queue.put_nowait
-
-    def put_nowait(record: object) -> None:
-        arrived.set()
-        put_back(record)  # type: ignore[arg-type]
-
-    holding = await engine.connect()
-    waiting = asyncio.create_task(request("waiting"))
-    await until_waiting(engine, 1)
-    coming = asyncio.create_task(newcomer())
-    await asyncio.sleep(0.001)
-    queue.put_nowait = put_nowait  # type: ignore[method-assign]
-    await holding.close()
-    await asyncio.gather(waiting, coming)
-
-    assert served == ["waiting", "newcomer"]
+    assert await served_order(engine) == ["waiting", "newcomer"]
 
 
 async def test_a_request_cancelled_while_waiting_gives_up_its_turn(engine: AsyncEngine) -> None:

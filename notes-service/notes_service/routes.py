@@ -292,10 +292,12 @@ def _link(request: Request, page: Page) -> str:
         },
         503: {
             "model": ErrorDetail,
-            "description": "A search (`q`) found too many others running: nothing was searched",
+            "description": "Not answered now, try again after Retry-After: a search (`q`)"
+            " found too many others running (nothing was searched)",
             "headers": {
                 "Retry-After": header_doc(
-                    f"Seconds to wait before searching again ({RETRY_AFTER_SECONDS})", "integer"
+                    f"Seconds to wait before trying again ({RETRY_AFTER_SECONDS} for a search)",
+                    "integer",
                 )
             },
         },

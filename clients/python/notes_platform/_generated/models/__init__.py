@@ -150,7 +150,6 @@ from .notes_delete_response_429 import NotesDeleteResponse429
 from .notes_delete_response_503 import NotesDeleteResponse503
 from .notes_delete_response_504 import NotesDeleteResponse504
 from .notes_list_response_429 import NotesListResponse429
-from .notes_list_response_503 import NotesListResponse503
 from .notes_list_response_504 import NotesListResponse504
 from .notes_list_sort_type_0 import NotesListSortType0
 from .notes_patch_response_429 import NotesPatchResponse429
@@ -406,7 +405,6 @@ __all__ = (
     "NotesDeleteResponse503",
     "NotesDeleteResponse504",
     "NotesListResponse429",
-    "NotesListResponse503",
     "NotesListResponse504",
     "NotesListSortType0",
     "NotesPatchResponse429",

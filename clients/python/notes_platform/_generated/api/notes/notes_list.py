@@ -8,7 +8,6 @@ from ...client import AuthenticatedClient, Client
 from ...models.error_detail import ErrorDetail
 from ...models.note_read import NoteRead
 from ...models.notes_list_response_429 import NotesListResponse429
-from ...models.notes_list_response_503 import NotesListResponse503
 from ...models.notes_list_response_504 import NotesListResponse504
 from ...models.notes_list_sort_type_0 import NotesListSortType0
 from ...types import UNSET, Response, Unset
@@ -69,7 +68,6 @@ def _parse_response(
     Any
     | ErrorDetail
     | NotesListResponse429
-    | NotesListResponse503
     | NotesListResponse504
     | list[NoteRead]
     | None
@@ -104,7 +102,7 @@ def _parse_response(
         return response_429
 
     if response.status_code == 503:
-        response_503 = NotesListResponse503.from_dict(response.json())
+        response_503 = ErrorDetail.from_dict(response.json())
 
         return response_503
 
@@ -122,12 +120,7 @@ def _parse_response(
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> Response[
-    Any
-    | ErrorDetail
-    | NotesListResponse429
-    | NotesListResponse503
-    | NotesListResponse504
-    | list[NoteRead]
+    Any | ErrorDetail | NotesListResponse429 | NotesListResponse504 | list[NoteRead]
 ]:
     return Response(
         status_code=HTTPStatus(response.status_code),
@@ -146,12 +139,7 @@ def sync_detailed(
     q: None | str | Unset = UNSET,
     sort: None | NotesListSortType0 | Unset = UNSET,
 ) -> Response[
-    Any
-    | ErrorDetail
-    | NotesListResponse429
-    | NotesListResponse503
-    | NotesListResponse504
-    | list[NoteRead]
+    Any | ErrorDetail | NotesListResponse429 | NotesListResponse504 | list[NoteRead]
 ]:
     """List Notes
 
@@ -170,7 +158,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | ErrorDetail | NotesListResponse429 | NotesListResponse503 | NotesListResponse504 | list[NoteRead]]
+        Response[Any | ErrorDetail | NotesListResponse429 | NotesListResponse504 | list[NoteRead]]
     """
 
     kwargs = _get_kwargs(
@@ -200,7 +188,6 @@ def sync(
     Any
     | ErrorDetail
     | NotesListResponse429
-    | NotesListResponse503
     | NotesListResponse504
     | list[NoteRead]
     | None
@@ -222,7 +209,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | ErrorDetail | NotesListResponse429 | NotesListResponse503 | NotesListResponse504 | list[NoteRead]
+        Any | ErrorDetail | NotesListResponse429 | NotesListResponse504 | list[NoteRead]
     """
 
     return sync_detailed(
@@ -244,12 +231,7 @@ async def asyncio_detailed(
     q: None | str | Unset = UNSET,
     sort: None | NotesListSortType0 | Unset = UNSET,
 ) -> Response[
-    Any
-    | ErrorDetail
-    | NotesListResponse429
-    | NotesListResponse503
-    | NotesListResponse504
-    | list[NoteRead]
+    Any | ErrorDetail | NotesListResponse429 | NotesListResponse504 | list[NoteRead]
 ]:
     """List Notes
 
@@ -268,7 +250,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | ErrorDetail | NotesListResponse429 | NotesListResponse503 | NotesListResponse504 | list[NoteRead]]
+        Response[Any | ErrorDetail | NotesListResponse429 | NotesListResponse504 | list[NoteRead]]
     """
 
     kwargs = _get_kwargs(
@@ -296,7 +278,6 @@ async def asyncio(
     Any
     | ErrorDetail
     | NotesListResponse429
-    | NotesListResponse503
     | NotesListResponse504
     | list[NoteRead]
     | None
@@ -318,7 +299,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | ErrorDetail | NotesListResponse429 | NotesListResponse503 | NotesListResponse504 | list[NoteRead]
+        Any | ErrorDetail | NotesListResponse429 | NotesListResponse504 | list[NoteRead]
     """
 
     return (
