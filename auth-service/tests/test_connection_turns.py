@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from auth_service.config import Settings
 from auth_service.main import create_app
-from platform_common.testing.pool_turns import served_order
+from platform_common.testing.pool_turns import engine_served_order
 
 
 @pytest.fixture
@@ -21,4 +21,4 @@ async def small_pool_app(settings: Settings) -> AsyncIterator[FastAPI]:
 async def test_a_released_connection_goes_to_the_request_waiting_longest(
     small_pool_app: FastAPI,
 ) -> None:
-    assert await served_order(small_pool_app.state.auth.engine) == ["waiting", "newcomer"]
+    assert await engine_served_order(small_pool_app.state.auth.engine) == ["waiting", "newcomer"]

@@ -10,7 +10,7 @@ from sqlalchemy import exc, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from platform_common.database import FairQueue, MeasuredPool, create_database_engine
-from platform_common.testing.pool_turns import served_order
+from platform_common.testing.pool_turns import engine_served_order
 from platform_common.testing.postgres import server_url
 
 
@@ -43,7 +43,7 @@ async def until_waiting(engine: AsyncEngine, count: int) -> None:
 async def test_a_released_connection_goes_to_the_request_waiting_longest(
     engine: AsyncEngine,
 ) -> None:
-    assert await served_order(engine) == ["waiting", "newcomer"]
+    assert await engine_served_order(engine) == ["waiting", "newcomer"]
 
 
 async def test_a_request_cancelled_while_waiting_gives_up_its_turn(engine: AsyncEngine) -> None:

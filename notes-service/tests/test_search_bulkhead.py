@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from pydantic import ValidationError
 
 from notes_service import listing
-from notes_service.bulkhead import SEARCHES_REFUSED, Bulkhead
+from notes_service.bulkhead import SEARCHES_REFUSED, SEARCHES_WAITING, Bulkhead
 from notes_service.config import Settings
 from notes_service.listing import ListQuery, Page
 from notes_service.main import create_app
@@ -84,6 +84,7 @@ async def test_a_flood_of_searches_leaves_reads_a_connection(
         asyncio.create_task(client.get("/notes/?q=garden", headers=alice.headers)) for _ in range(4)
     ]
     await until(lambda: held.running == 1 and bulkhead.waiting == 3)
+    assert SEARCHES_WAITING._value.get() == 3
 
     async with asyncio.timeout(5):
         read = await client.get("/notes/1", headers=alice.headers)

@@ -1,55 +1,68 @@
-"""Who a SQLAlchemy engine's pool serves first (platform_common.database.FairQueue)."""
+"""Who a pool serves first, when a request arrives just as a connection is released
+(notes-service's FIFO gate, platform_common.database.FairQueue)."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager, AsyncExitStack
+from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlalchemy.pool import ConnectionPoolEntry
 
 from platform_common.database import MeasuredPool
 
 
-async def served_order(engine: AsyncEngine) -> list[str]:
-    """Every connection of the pool held, a request waiting, and another arriving as one
-    is released (under load some request always does): the order they were served."""
-    pool = engine.pool
-    assert isinstance(pool, MeasuredPool)
+async def served_order(
+    connect: Callable[[], AbstractAsyncContextManager[Any]],
+    queue: Any,
+    waiting: Callable[[], int],
+    connections: int,
+) -> list[str]:
+    """`connections` (the pool's most) held, a request waiting, and another arriving as
+    one goes back through `queue.put_nowait` (under load some request always does):
+    the order they were served."""
     served: list[str] = []
     arrived = asyncio.Event()
 
     async def request(name: str) -> None:
-        async with engine.connect() as connection:
+        async with connect():
             served.append(name)
-            await connection.execute(text("SELECT 1"))
 
     async def newcomer() -> None:
         await arrived.wait()
         await request("newcomer")
 
-    queue = pool._pool
     put_back = queue.put_nowait
 
-    def put_nowait(record: ConnectionPoolEntry) -> None:
+    def put_nowait(item: object) -> None:
         arrived.set()
-        put_back(record)
+        put_back(item)
 
-    held = [await engine.connect() for _ in range(pool.size() + max(pool._max_overflow, 0))]
-    waiting = asyncio.create_task(request("waiting"))
-    # A bound against a hang; the pool has no event to wait on.
-    async with asyncio.timeout(5):
-        while pool.waiting != 1:  # noqa: ASYNC110
+    async with AsyncExitStack() as others:
+        for _ in range(connections - 1):
+            await others.enter_async_context(connect())
+        async with AsyncExitStack() as released:
+            await released.enter_async_context(connect())
+            waiting_task = asyncio.create_task(request("waiting"))
+            # A bound against a hang; the pools have no event to wait on.
+            async with asyncio.timeout(5):
+                while waiting() != 1:  # noqa: ASYNC110
+                    await asyncio.sleep(0.001)
+            await asyncio.sleep(0.01)  # in the pool's queue by now
+            coming = asyncio.create_task(newcomer())
             await asyncio.sleep(0.001)
-    await asyncio.sleep(0.01)  # in the pool's queue by now
-    coming = asyncio.create_task(newcomer())
-    await asyncio.sleep(0.001)
-    queue.put_nowait = put_nowait  # type: ignore[method-assign]
-    try:
-        await held.pop().close()
-        await asyncio.gather(waiting, coming)
-    finally:
-        queue.put_nowait = put_back  # type: ignore[method-assign]
-        for connection in held:
-            await connection.close()
+            queue.put_nowait = put_nowait
+        try:
+            await asyncio.gather(waiting_task, coming)
+        finally:
+            queue.put_nowait = put_back
     return served
+
+
+async def engine_served_order(engine: AsyncEngine) -> list[str]:
+    """`served_order` of a SQLAlchemy engine's pool (MeasuredPool)."""
+    pool = engine.pool
+    assert isinstance(pool, MeasuredPool)
+    size = pool.size() + max(pool._max_overflow, 0)
+    return await served_order(engine.connect, pool._pool, lambda: pool.waiting, size)
