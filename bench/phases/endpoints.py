@@ -57,23 +57,6 @@ def measure(bench: Harness) -> tuple[Measurement, list[Measurement]]:
     return small, [median_of(s) for s in samples.values()]
 
 
-def read_ids(bench: Harness) -> list[int]:
-    """The bench user's first 100 notes: what `GET /notes/{id}` reads."""
-    answer = httpx.get(f"{bench.gateway}/notes/?limit=100", headers=bench.auth)
-    return [note["id"] for note in answer.json()]
-
-
-def write_read_script(bench: Harness, ids: list[int]) -> Path:
-    """`GET /notes/{id}` of `ids`, where the later phases find it (bench.read_script)."""
-    return lua_script(
-        bench.folder,
-        bench.read_script.stem,
-        method="GET",
-        headers=bench.auth,
-        paths=[f"/notes/{i}" for i in ids],
-    )
-
-
 def plan(bench: Harness, list_script: Path) -> list[tuple[str, Path, list[tuple[str, str]]]]:
     """Each endpoint: its wrk script and the targets it is measured on (name, URL)."""
     gateway, notes, folder, refs = bench.gateway, bench.notes, bench.folder, bench.refs
@@ -130,3 +113,20 @@ def plan(bench: Harness, list_script: Path) -> list[tuple[str, Path, list[tuple[
             [("gateway", gateway), ("direct", notes)],
         ),
     ]
+
+
+def read_ids(bench: Harness) -> list[int]:
+    """The bench user's first 100 notes: what `GET /notes/{id}` reads."""
+    answer = httpx.get(f"{bench.gateway}/notes/?limit=100", headers=bench.auth)
+    return [note["id"] for note in answer.json()]
+
+
+def write_read_script(bench: Harness, ids: list[int]) -> Path:
+    """`GET /notes/{id}` of `ids`, where the later phases find it (bench.read_script)."""
+    return lua_script(
+        bench.folder,
+        bench.read_script.stem,
+        method="GET",
+        headers=bench.auth,
+        paths=[f"/notes/{i}" for i in ids],
+    )
