@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
@@ -49,21 +49,19 @@ class Bulkhead:
         if self._slots is None:
             yield
             return
-        self.waiting += 1
-        SEARCHES_WAITING.inc()
-        try:
-            async with asyncio.timeout(self._wait):
-                await self._slots.acquire()
-        except TimeoutError:
-            SEARCHES_REFUSED.inc()
-            raise SearchesBusy from None
-        finally:
-            self.waiting -= 1
-            SEARCHES_WAITING.dec()
-        try:
+        async with AsyncExitStack() as held:  # the slot, released on the way out
+            self.waiting += 1
+            SEARCHES_WAITING.inc()
+            try:
+                async with asyncio.timeout(self._wait):
+                    await held.enter_async_context(self._slots)
+            except TimeoutError:
+                SEARCHES_REFUSED.inc()
+                raise SearchesBusy from None
+            finally:
+                self.waiting -= 1
+                SEARCHES_WAITING.dec()
             yield
-        finally:
-            self._slots.release()
 
 
 async def searches_busy_handler(_: Request, __: Exception) -> JSONResponse:
