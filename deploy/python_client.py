@@ -36,6 +36,9 @@ PACKAGE = CLIENT / "notes_platform"
 DOCUMENT = PACKAGE / "openapi.json"
 GENERATED = PACKAGE / "_generated"
 CONFIG = CLIENT / "generator.yaml"
+# Our endpoint_module.py.jinja and model.py.jinja in place of the stock ones
+# (see their headers).
+TEMPLATES = CLIENT / "templates"
 GENERATOR = Path(sys.executable).with_name("openapi-python-client")
 
 
@@ -72,6 +75,8 @@ def generate(document: Path, into: Path) -> Path:
             "none",
             "--config",
             str(CONFIG),
+            "--custom-template-path",
+            str(TEMPLATES),
             "--output-path",
             str(output),
             "--fail-on-warning",

@@ -306,6 +306,10 @@ class LocalSystem:
                     raise RuntimeError(f"{service.name}: migrations failed")
 
     def start(self, name: str) -> None:
+        running = self.processes.get(name)
+        if running is not None and running.poll() is None:
+            # A second one could not bind the port, and would be left behind.
+            raise RuntimeError(f"{name} is already running")
         service = service_of(name)
         env = self._env()
         workers = worker_count(service, env)

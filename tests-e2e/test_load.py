@@ -240,6 +240,7 @@ class TestNotesServiceKilled:
             system.stop("notes-service", signal.SIGKILL)
             time.sleep(1.0)
         finally:
+            system.stop("notes-service")  # nothing to do once killed: a failure may come first
             system.start("notes-service")
             system.wait_ready("notes-service")
             time.sleep(1.0)
@@ -315,6 +316,7 @@ class TestGracefulShutdown:
         finally:
             if not released:
                 table_lock.release()
+            system.stop(name)  # nothing to do once stopped: a failure may come first
             system.start(name)
             system.wait_ready(name)
             time.sleep(0.5)

@@ -3,7 +3,6 @@
 
 import base64
 import uuid
-from collections.abc import AsyncIterator
 from typing import Annotated
 from urllib.parse import unquote_plus
 
@@ -20,26 +19,15 @@ from auth_service.oauth.keys import KeyRing
 from auth_service.oauth.tokens import ClientCredentials, TokenPolicy
 from auth_service.security import PasswordHasher, verified_token_claims
 from auth_service.state import AuthState
+from platform_common.app_state import app_state, session_dependency
 from platform_common.bearer import Claims, oauth2_scheme, unauthorized
 from platform_common.observability import request_id_var
 
-
-# Dependencies are `async def` even where they do not await: FastAPI runs a
-# plain `def` one in a thread pool, a hop per request that cost 40% of a
-# request's CPU in the calibration (bench/README.md).
-async def auth_state(request: Request) -> AuthState:
-    state: AuthState = request.app.state.auth
-    return state
-
-
+# Dependencies are `async def` even where they do not await
+# (platform_common.app_state says why).
+auth_state = app_state("auth", AuthState)
 StateDep = Annotated[AuthState, Depends(auth_state)]
-
-
-async def get_session(state: StateDep) -> AsyncIterator[AsyncSession]:
-    async with state.sessionmaker() as session:
-        yield session
-
-
+get_session = session_dependency(auth_state)
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 

@@ -43,7 +43,7 @@ from auth_service.routes.personal_tokens import internal_router as personal_toke
 from auth_service.routes.personal_tokens import router as personal_tokens_router
 from auth_service.security import AccessTokenSigner, Argon2Parameters, PasswordHasher
 from auth_service.state import AuthState
-from platform_common.app import create_service_app, uvicorn_factory
+from platform_common.app import create_backend_app, uvicorn_factory
 from platform_common.background import background_task
 from platform_common.backoff import Backoff
 from platform_common.database import (
@@ -366,7 +366,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await engine.dispose()
             await readiness_engine.dispose()
 
-    app = create_service_app(
+    return create_backend_app(
+        settings,
         service=SERVICE,
         readiness=readiness,
         routers=[
@@ -387,9 +388,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             personal_tokens_internal,
             notices_internal,
         ],
-        trusted_proxies=settings.trusted_proxies,
-        drain_seconds=settings.shutdown_drain_seconds,
-        title="auth-service",
         # 1.0.0: DELETE /auth/me takes current_password; the revocation list
         # publishes token versions (breaking for consumers of 0.x).
         # 2.0.0: POST /auth/register answers 202 {email, detail}, the same for
@@ -401,7 +399,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # 3.0.0: stable operation ids (`auth-token`, `me-read`...), FastAPI's
         # generated ones renamed (docs/architecture.md, "Operation ids").
         # 3.1.0: POST /internal/users/{user_id}/notices (scope notices:send).
-        version="3.1.0",
+        # 3.2.0: GET /auth/personal-tokens pages (offset, limit, X-Total-Count).
+        version="3.2.0",
         description="Users, registration, login and every token of the notes platform.",
         lifespan=lifespan,
         exception_handlers={
@@ -410,7 +409,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             RequestValidationError: validation_error_handler,
         },
     )
-    return app
 
 
 app = uvicorn_factory(SERVICE, create_app, get_settings)

@@ -1,4 +1,5 @@
-"""Contract tests: the client's calls and the mocked answers follow notes-service's document."""
+"""Contract tests: the client's calls and the mocked answers follow notes-service's document
+(the documented call itself: test_purge_clients)."""
 
 import uuid
 
@@ -7,7 +8,6 @@ import pytest
 import respx
 
 from auth_service.delivery.notes_client import PURGE_PATH, NotesClient, NotesServiceError
-from auth_service.main import PURGE_SCOPE
 from tests.conftest import NOTES
 
 
@@ -17,25 +17,6 @@ def client(notes_http: httpx.AsyncClient) -> NotesClient:
 
 
 class TestPurgeUserNotes:
-    async def test_documented_call(self, client: NotesClient) -> None:
-        user_id = uuid.uuid4()
-        operation = NOTES.operation("DELETE", PURGE_PATH)
-        # The scope the document names is the one the outbox's tokens carry.
-        assert operation["security"] == [{"OAuth2PasswordBearer": [PURGE_SCOPE]}]
-        with respx.mock as mock:
-            route = NOTES.route(
-                mock,
-                "DELETE",
-                f"/internal/users/{user_id}/notes",
-                template=PURGE_PATH,
-                status=200,
-                json={"deleted": 4},
-            )
-            assert await client.purge_user_notes(user_id) == 4
-        request = route.calls.last.request
-        assert request.headers["Authorization"] == "Bearer service-token"
-        assert request.content == b""
-
     async def test_repeated_delivery_answers_zero(self, client: NotesClient) -> None:
         with respx.mock as mock:
             route = NOTES.route_template(mock, "DELETE", PURGE_PATH)

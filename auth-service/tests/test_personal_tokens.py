@@ -176,6 +176,27 @@ class TestRevoke:
         assert (await client.delete(path, headers=root.headers)).status_code == 204
         assert await check(client, body["token"]) == {"active": False}
 
+    async def test_the_superusers_list_is_paged(
+        self, client: httpx.AsyncClient, alice: Account, root: Account
+    ) -> None:
+        # Every live token of every account: bounded per answer, like the other lists.
+        tokens = {(await created(client, alice))["id"] for _ in range(2)}
+        path, headers = "/auth/personal-tokens", root.headers
+        whole = await client.get(path, params={"user_id": alice.id}, headers=headers)
+        pages = [
+            await client.get(
+                path, params={"user_id": alice.id, "limit": 1, "offset": n}, headers=headers
+            )
+            for n in (0, 1)
+        ]
+        assert [page.headers["X-Total-Count"] for page in pages] == ["2", "2"]
+        assert [e["id"] for page in pages for e in page.json()] == [e["id"] for e in whole.json()]
+        assert {e["id"] for e in whole.json()} == tokens
+        too_many = await client.get(
+            "/auth/personal-tokens", params={"limit": 101}, headers=root.headers
+        )
+        assert too_many.status_code == 422
+
 
 class TestCheck:
     async def test_claims_of_a_live_token(self, client: httpx.AsyncClient, alice: Account) -> None:

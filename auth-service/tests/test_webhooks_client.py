@@ -42,22 +42,6 @@ def client(webhooks_http: httpx.AsyncClient) -> WebhooksClient:
 
 
 class TestPurgeUserEndpoints:
-    async def test_documented_call(self, client: WebhooksClient) -> None:
-        user_id = uuid.uuid4()
-        operation = WEBHOOKS.operation("DELETE", PURGE_PATH)
-        assert operation["security"] == [{"OAuth2PasswordBearer": [WEBHOOKS_PURGE_SCOPE]}]
-        with respx.mock as mock:
-            route = WEBHOOKS.route(
-                mock,
-                "DELETE",
-                f"/internal/users/{user_id}/endpoints",
-                template=PURGE_PATH,
-                status=200,
-                json={"deleted": 2},
-            )
-            assert await client.purge_user_endpoints(user_id) == 2
-        assert route.calls.last.request.headers["Authorization"] == "Bearer service-token"
-
     @pytest.mark.parametrize(
         ("answer", "message"),
         [

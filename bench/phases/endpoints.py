@@ -57,6 +57,16 @@ def measure(bench: Harness) -> tuple[Measurement, list[Measurement]]:
     return small, [median_of(s) for s in samples.values()]
 
 
+def write_script(
+    bench: Harness, name: str, method: str, description: str, paths: list[str]
+) -> Path:
+    """A wrk script that writes a note (`method` on each of `paths`)."""
+    body = json.dumps({"title": "bench note", "description": description})
+    return lua_script(
+        bench.folder, name, method=method, headers=bench.json_auth, body=body, paths=paths
+    )
+
+
 def plan(bench: Harness, list_script: Path) -> list[tuple[str, Path, list[tuple[str, str]]]]:
     """Each endpoint: its wrk script and the targets it is measured on (name, URL)."""
     gateway, notes, folder, refs = bench.gateway, bench.notes, bench.folder, bench.refs
@@ -90,25 +100,13 @@ def plan(bench: Harness, list_script: Path) -> list[tuple[str, Path, list[tuple[
         ("GET /notes/", list_script, [("gateway", gateway), ("direct", notes)]),
         (
             "POST /notes/",
-            lua_script(
-                folder,
-                "create",
-                method="POST",
-                headers=bench.json_auth,
-                body=json.dumps({"title": "bench note", "description": "written by wrk"}),
-                paths=["/notes/"],
-            ),
+            write_script(bench, "create", "POST", "written by wrk", ["/notes/"]),
             [("gateway", gateway), ("direct", notes)],
         ),
         (
             "PUT /notes/{id}",
-            lua_script(
-                folder,
-                "replace",
-                method="PUT",
-                headers=bench.json_auth,
-                body=json.dumps({"title": "bench note", "description": "rewritten by wrk"}),
-                paths=[f"/notes/{i}" for i in writer_ids],
+            write_script(
+                bench, "replace", "PUT", "rewritten by wrk", [f"/notes/{i}" for i in writer_ids]
             ),
             [("gateway", gateway), ("direct", notes)],
         ),

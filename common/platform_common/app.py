@@ -46,7 +46,7 @@ from platform_common.head_requests import HeadAsGetMiddleware
 from platform_common.health import ReadinessCheck, health_router
 from platform_common.heap import settle_heap
 from platform_common.observability import RequestContextMiddleware, configure_logging
-from platform_common.settings import ServiceSettings
+from platform_common.settings import BackendSettings, ServiceSettings
 from platform_common.telemetry import configure_tracing
 from platform_common.trailing_slash import TrailingSlashMiddleware
 
@@ -99,6 +99,7 @@ def create_service_app(
     context is continued but not trusted (platform_common.telemetry).
     `exception_handlers`: the service's own, added after (and so replacing)
     the shared ones for the same exception or status.
+    The document's `title` is the service's name unless given.
     Tracing is configured here, from the `OTEL_*` environment, once per process.
     """
     configure_tracing(service, public_edge=public_edge)
@@ -106,6 +107,7 @@ def create_service_app(
     # spans come from RequestContextMiddleware (platform_common.telemetry), and
     # FastAPI's check of whether its own is on read the environment on every
     # request (~3% of the gateway's CPU per proxied request, bench/README.md).
+    fastapi_options.setdefault("title", service)
     app = ServiceApp(
         redirect_slashes=False,
         telemetry={"tracing": False, "metrics": False, "logs": False},
@@ -133,6 +135,20 @@ def create_service_app(
     if trusted_proxies is not None:
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(trusted_proxies))
     app.add_middleware(DrainOnSigterm, drain_seconds=drain_seconds)
+    return app
+
+
+def create_backend_app(settings: BackendSettings, *, service: str, **options: Any) -> FastAPI:
+    """create_service_app for a service behind the gateway (auth, notes, webhooks):
+    the gateway's forwarded headers believed and the drain as `settings` say,
+    and `settings` kept in `app.state.settings`."""
+    app = create_service_app(
+        service=service,
+        trusted_proxies=settings.trusted_proxies,
+        drain_seconds=settings.shutdown_drain_seconds,
+        **options,
+    )
+    app.state.settings = settings
     return app
 
 

@@ -13,15 +13,46 @@ from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
+
+# `text[]`: scopes, grant types, redirect URIs, authentication methods.
+TEXT_LIST = postgresql.ARRAY(sa.Text())
 
 
-def timestamp(name: str, *, nullable: bool = False, now: bool = False) -> sa.Column[Any]:
-    """A `timestamptz` column; with `now`, the database fills in the insert time."""
+def timestamp(
+    name: str, *, nullable: bool = False, now: bool = False, default: str | None = None
+) -> sa.Column[Any]:
+    """A `timestamptz` column; with `now`, the database fills in the insert time
+    (the transaction's); `default` is any other SQL expression for it."""
+    if now:
+        default = "now()"
     return sa.Column(
         name,
         sa.DateTime(timezone=True),
-        server_default=sa.text("now()") if now else None,
+        server_default=None if default is None else sa.text(default),
         nullable=nullable,
+    )
+
+
+def add_defaulted_column(
+    table: str,
+    name: str,
+    type_: sa.types.TypeEngine[Any],
+    default: Any,
+    *,
+    schema: str,
+    if_not_exists: bool = False,
+) -> None:
+    """A NOT NULL column with a constant default (an SQL expression, or a
+    construct such as `sa.false()`): a change of the catalog alone, whatever
+    the table's size (docs/migrations.md)."""
+    if isinstance(default, str):
+        default = sa.text(default)
+    op.add_column(
+        table,
+        sa.Column(name, type_, server_default=default, nullable=False),
+        schema=schema,
+        if_not_exists=if_not_exists,
     )
 
 
@@ -41,13 +72,40 @@ def _index_name(schema: str, table: str, column: str) -> Any:
     return op.f(f"ix_{schema}_{table}_{column}")
 
 
-def create_column_index(schema: str, table: str, column: str) -> None:
-    """The index that `mapped_column(index=True)` declares on one column."""
-    op.create_index(_index_name(schema, table, column), table, [column], schema=schema)
+def create_column_index(
+    schema: str, table: str, column: str, *, if_not_exists: bool = False
+) -> None:
+    """The index that `mapped_column(index=True)` declares on one column; built
+    plainly, so only for a table that is small or was created just before."""
+    op.create_index(
+        _index_name(schema, table, column),
+        table,
+        [column],
+        schema=schema,
+        if_not_exists=if_not_exists,
+    )
 
 
 def drop_column_index(schema: str, table: str, column: str) -> None:
     op.drop_index(_index_name(schema, table, column), table_name=table, schema=schema)
+
+
+def create_revocation_table(schema: str, table: str, key: sa.Column[Any], since: str) -> None:
+    """A revocation list: one row a revoked `key` (its primary key) with the
+    time it holds from (`since`), indexed by that time for the list's reads."""
+    op.create_table(
+        table,
+        key,
+        timestamp(since),
+        sa.PrimaryKeyConstraint(key.name, name=op.f(f"pk_{table}")),
+        schema=schema,
+    )
+    create_column_index(schema, table, since)
+
+
+def drop_revocation_table(schema: str, table: str, since: str) -> None:
+    drop_column_index(schema, table, since)
+    op.drop_table(table, schema=schema)
 
 
 def create_index_concurrently(

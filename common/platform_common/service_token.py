@@ -17,6 +17,13 @@ from pydantic import SecretStr
 GRANT_PATH = "/auth/token"
 
 
+def renewal_time(issued_at: float, lifetime: float) -> float:
+    """When to replace a token issued at `issued_at`: ahead of its expiry by a
+    quarter of its lifetime, at most a minute, longer than any call it is
+    sent with, so that it never expires in flight."""
+    return issued_at + lifetime - min(60.0, lifetime / 4)
+
+
 class TokenError(Exception):
     """No token: auth-service unreachable, too slow, or refusing the client."""
 
@@ -24,9 +31,8 @@ class TokenError(Exception):
 class ServiceToken:
     """Fetches a token when none is held or the one held is near its expiry.
 
-    A new one is fetched `renew_before` seconds ahead of expiry (a quarter of
-    its lifetime, at most a minute), so a token never expires in flight.
-    Concurrent callers share one fetch.
+    A new one is fetched ahead of expiry (`renewal_time`). Concurrent callers
+    share one fetch.
     """
 
     def __init__(
@@ -80,4 +86,4 @@ class ServiceToken:
         if not isinstance(token, str) or not isinstance(lifetime, int) or lifetime <= 0:
             raise TokenError("auth-service answered an unexpected token or lifetime")
         self._token = token
-        self._renew_at = started + lifetime - min(60.0, lifetime / 4)
+        self._renew_at = renewal_time(started, lifetime)

@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
+from fastapi import FastAPI, Request
 from pydantic import Field
 from pydantic_settings import BaseSettings
 
@@ -130,3 +132,33 @@ def build_remote_verifier(
         personal_tokens=personal_tokens,
     )
     return RemoteVerifier(verifier=verifier, jwks=jwks, revocations=revocations, http=http)
+
+
+@asynccontextmanager
+async def remote_verification(
+    app: FastAPI, settings: VerifierSettings, *, audiences: Sequence[str]
+) -> AsyncIterator[RemoteVerifier]:
+    """build_remote_verifier for a service's lifespan: its verifier and
+    revocation list kept in `app.state` (where platform_common.bearer and
+    `revocations_readiness` look for them), the list polled during the
+    block, the HTTP client closed after it."""
+    remote = build_remote_verifier(settings, audiences=audiences)
+    app.state.revocations = remote.revocations
+    app.state.token_verifier = remote.verifier
+    try:
+        async with remote.polling():
+            yield remote
+    finally:
+        await remote.aclose()
+
+
+def revocations_readiness(request: Request) -> dict[str, Any]:
+    """The revocation list's entry of a readiness answer (none without a list).
+
+    Until the list has loaded once, every token is refused (the verifier
+    fails closed): not ready, so no traffic is routed here meanwhile.
+    """
+    revocations: RevokedSubjects | None = request.app.state.revocations
+    if revocations is None:
+        return {}
+    return {"revocations": {"ok": revocations.loaded}}

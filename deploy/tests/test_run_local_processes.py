@@ -35,3 +35,21 @@ def test_a_service_shares_the_launchers_session(gateway_process: int) -> None:
     # session of its own, auth-service's low-priority password hashing took
     # a whole group's share of the CPU from the others during a login burst.
     assert os.getsid(gateway_process) == os.getsid(0)
+
+
+def test_a_running_service_is_not_started_twice() -> None:
+    # A second process would fail to bind the port, or worse, leave two
+    # instances behind (a test's `finally` restarting a service it never stopped).
+    system = run_local.LocalSystem(
+        database_url="postgresql://nobody@127.0.0.1:1/none",
+        ports=run_local.free_ports(),
+        quiet=True,
+    )
+    system.start("gateway")
+    try:
+        first = system.processes["gateway"]
+        with pytest.raises(RuntimeError, match="gateway is already running"):
+            system.start("gateway")
+        assert system.processes["gateway"] is first
+    finally:
+        system.stop_all()

@@ -8,21 +8,22 @@ from collections.abc import Mapping
 from starlette.responses import JSONResponse
 
 from platform_common.errors import ServiceError
+from platform_common.responses import ErrorDetail
+
+# The services' own error schema: the gateway's answers have the same body, so
+# the merged document names that one component instead of repeating it inline
+# in every operation (one error type in generated clients).
+ERROR_SCHEMAS: dict[str, object] = {ErrorDetail.__name__: ErrorDetail.model_json_schema()}
 
 
 def documented_error(description: str, headers: Mapping[str, object]) -> dict[str, object]:
-    """An OpenAPI response of the merged document for one of the gateway's own answers."""
+    """An OpenAPI response of the merged document for one of the gateway's own
+    answers; its schema is in ERROR_SCHEMAS, which the merge adds."""
     return {
         "description": description,
         "headers": dict(headers),
         "content": {
-            "application/json": {
-                "schema": {
-                    "type": "object",
-                    "properties": {"detail": {"type": "string"}},
-                    "required": ["detail"],
-                }
-            }
+            "application/json": {"schema": {"$ref": f"#/components/schemas/{ErrorDetail.__name__}"}}
         },
     }
 

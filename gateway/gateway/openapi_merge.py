@@ -27,6 +27,7 @@ from typing import Any
 
 import httpx
 
+from gateway.errors import ERROR_SCHEMAS
 from gateway.proxy import document_failures
 from gateway.quotas import document_quota
 from gateway.routing import PublicPaths
@@ -149,6 +150,8 @@ class _Merge:
         document.setdefault("paths", {})
         document.setdefault("components", {})
         document.setdefault("tags", [])
+        # What the gateway's own answers (documented_error) refer to.
+        document["components"].setdefault("schemas", {}).update(copy.deepcopy(ERROR_SCHEMAS))
         operation_ids = {
             op.get("operationId") for item in document["paths"].values() for op in _operations(item)
         }

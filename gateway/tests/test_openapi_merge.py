@@ -5,6 +5,7 @@ import httpx
 import respx
 from openapi_spec_validator import validate
 
+from gateway.errors import ERROR_SCHEMAS
 from gateway.main import create_app
 from gateway.openapi_merge import ServiceDocument, merge_documents
 from gateway.routing import PublicPaths
@@ -111,9 +112,11 @@ class TestMergedDocument:
         document = (await client.get("/openapi.json")).json()
         responses = document["paths"]["/notes/{note_id}"]["get"]["responses"]
         assert set(responses["503"]["headers"]) == {"Retry-After"}
+        # The services' error schema, shared: not one inline copy per operation.
         for status in ("503", "504"):
             schema = responses[status]["content"]["application/json"]["schema"]
-            assert schema["required"] == ["detail"]
+            assert schema == {"$ref": "#/components/schemas/ErrorDetail"}
+        assert document["components"]["schemas"]["ErrorDetail"]["required"] == ["detail"]
         # A service's own 503 keeps its own description.
         register = document["paths"]["/auth/register"]["post"]["responses"]["503"]
         own = auth_contract.document["paths"]["/auth/register"]["post"]["responses"]["503"]
@@ -242,7 +245,21 @@ class TestMergeDocuments:
         a = _service("auth-service", "/auth", {"type": "string"})
         b = _service("notes-service", "/notes", {"type": "string"})
         merged = merge_documents(BASE, [a, b])
-        assert list(merged["components"]["schemas"]) == ["Thing"]
+        # The gateway's own error schema (gateway.errors), then the one shared Thing.
+        assert list(merged["components"]["schemas"]) == ["ErrorDetail", "Thing"]
+
+    def test_gateway_error_schema_kept_when_a_service_means_another(self) -> None:
+        """The gateway's 429/503/504 refer to its ErrorDetail whatever a service calls so."""
+        a = _service("auth-service", "/auth", {"type": "string"})
+        a.document["components"]["schemas"]["ErrorDetail"] = {"type": "integer"}
+        merged = merge_documents(BASE, [a])
+        schemas = merged["components"]["schemas"]
+        assert schemas["ErrorDetail"] == ERROR_SCHEMAS["ErrorDetail"]
+        assert schemas["auth_service__ErrorDetail"] == {"type": "integer"}
+        failure = merged["paths"]["/auth"]["get"]["responses"]["504"]
+        assert failure["content"]["application/json"]["schema"] == {
+            "$ref": "#/components/schemas/ErrorDetail"
+        }
 
 
 def _scoped_service(

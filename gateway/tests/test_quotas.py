@@ -219,6 +219,9 @@ class TestThroughTheGateway:
             "RateLimit",
             "RateLimit-Policy",
         }
+        assert operation["responses"]["429"]["content"]["application/json"]["schema"] == {
+            "$ref": "#/components/schemas/ErrorDetail"
+        }
         assert {"RateLimit", "RateLimit-Policy", "ETag"} <= set(
             operation["responses"]["200"]["headers"]
         )

@@ -1,9 +1,10 @@
 import uuid
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
 from notes_service.repository import Database
+from platform_common.app_state import app_state
 from platform_common.scopes import (
     NOTES_PURGE,
     NOTES_READ,
@@ -13,12 +14,7 @@ from platform_common.scopes import (
 )
 from platform_common.tokens import AccessClaims
 
-
-async def get_database(request: Request) -> Database:
-    database: Database = request.app.state.database
-    return database
-
-
+get_database = app_state("database", Database)
 DatabaseDep = Annotated[Database, Depends(get_database)]
 PurgeClaims = Annotated[AccessClaims, require_scope(NOTES_PURGE)]
 # The user of the request's token, which must hold the scope (platform_common.scopes):

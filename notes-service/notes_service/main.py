@@ -15,24 +15,19 @@ from notes_service.publisher import Publisher
 from notes_service.repository import Database, create_pool
 from notes_service.routes import internal_router, router
 from notes_service.webhooks_client import PUBLISH_SCOPE, WebhooksClient
-from platform_common.app import create_service_app, uvicorn_factory
+from platform_common.app import create_backend_app, uvicorn_factory
 from platform_common.background import background_task
 from platform_common.backoff import Backoff
 from platform_common.replicas import internal_client
 from platform_common.service_token import ServiceToken
-from platform_common.verification import build_remote_verifier
+from platform_common.verification import remote_verification, revocations_readiness
 
 SERVICE = "notes-service"
 
 
 async def readiness(request: Request) -> dict[str, Any]:
-    checks: dict[str, Any] = {"database": await _database_ready(request.app.state.database)}
-    revocations = request.app.state.revocations
-    if revocations is not None:
-        # Until the list has loaded once, every token is refused (the verifier
-        # fails closed): not ready, so no traffic is routed here meanwhile.
-        checks["revocations"] = {"ok": revocations.loaded}
-    return checks
+    database = await _database_ready(request.app.state.database)
+    return {"database": database, **revocations_readiness(request)}
 
 
 async def _database_ready(database: Database) -> dict[str, object]:
@@ -94,23 +89,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.search_bulkhead = Bulkhead(
             settings.search_concurrency, settings.search_wait_seconds
         )
-        remote = build_remote_verifier(settings, audiences=settings.jwt_audiences)
-        app.state.revocations = remote.revocations
-        app.state.token_verifier = remote.verifier
         try:
-            async with remote.polling(), publishing(settings, database):
+            async with (
+                remote_verification(app, settings, audiences=settings.jwt_audiences),
+                publishing(settings, database),
+            ):
                 yield
         finally:
-            await remote.aclose()
             await pool.close()
 
-    app = create_service_app(
+    return create_backend_app(
+        settings,
         service=SERVICE,
         readiness=readiness,
         routers=[router, internal_router],
-        trusted_proxies=settings.trusted_proxies,
-        drain_seconds=settings.shutdown_drain_seconds,
-        title="notes-service",
         # 1.0.0: stable operation ids (`notes-list`...), FastAPI's generated ones renamed.
         version="1.0.0",
         description="Each user's notes, visible only to their owner.",
@@ -122,8 +114,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             SearchesBusy: searches_busy_handler,
         },
     )
-    app.state.settings = settings
-    return app
 
 
 app = uvicorn_factory(SERVICE, create_app, get_settings)

@@ -1,6 +1,6 @@
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -16,24 +16,20 @@ from notes_service.deps import get_database
 from notes_service.main import create_app
 from notes_service.models import IdempotencyKey, Note, OutboxEvent
 from notes_service.repository import Database, Row, create_pool
-from platform_common.database import create_database_engine
-from platform_common.testing.issuer import TokenIssuer
+from platform_common.testing.issuer import JWKS_URL, TokenIssuer
 from platform_common.testing.migrations import migrated_database
 from platform_common.testing.sessions import rolled_back_session
 
+# issuer, jwks and engine (the tests' own: the service has none).
+pytest_plugins = ["platform_common.testing.fixtures"]
+
 SERVICE_ROOT = Path(__file__).resolve().parents[1]
-JWKS_URL = "http://auth.test/auth/.well-known/jwks.json"
 
 
 @pytest.fixture(scope="session")
 async def database_url() -> AsyncIterator[str]:
     async with migrated_database("notes_test", SERVICE_ROOT) as url:
         yield url
-
-
-@pytest.fixture(scope="session")
-def issuer() -> TokenIssuer:
-    return TokenIssuer()
 
 
 @pytest.fixture(scope="session")
@@ -53,21 +49,6 @@ async def app(settings: Settings) -> AsyncIterator[FastAPI]:
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         yield app
-
-
-@pytest.fixture
-def jwks(issuer: TokenIssuer) -> Iterator[respx.Route]:
-    """auth-service's JWKS endpoint, served by respx until the real one runs."""
-    with respx.mock(assert_all_called=False) as mock:
-        yield mock.get(JWKS_URL).respond(json=issuer.jwks())
-
-
-@pytest.fixture(scope="session")
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    """The tests' own engine (the service has none): what they check or stage really commits."""
-    engine = create_database_engine(database_url)
-    yield engine
-    await engine.dispose()
 
 
 @pytest.fixture

@@ -13,8 +13,7 @@ import respx
 from notes_service.config import Settings
 from notes_service.main import create_app
 from platform_common.testing.contract import Contract
-from platform_common.testing.issuer import TokenIssuer
-from tests.conftest import JWKS_URL
+from platform_common.testing.issuer import JWKS_URL, TokenIssuer
 
 AUTH = Contract("auth-service", "http://auth.test")
 LIST_PATH = "/internal/revocations"

@@ -18,9 +18,8 @@ from fastapi import FastAPI
 from notes_service.config import Settings
 from notes_service.main import create_app
 from platform_common.testing.contract import Contract
-from platform_common.testing.issuer import TokenIssuer
+from platform_common.testing.issuer import JWKS_URL, TokenIssuer
 from platform_common.testing.revocations import LIST_PATH, RevocationListStub
-from tests.conftest import JWKS_URL
 
 AUTH = Contract("auth-service", "http://auth.test")
 NOTES_URL = "http://notes.test"

@@ -1,5 +1,5 @@
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -8,16 +8,16 @@ import respx
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from platform_common.database import create_database_engine
-from platform_common.testing.issuer import TokenIssuer
+from platform_common.testing.issuer import JWKS_URL, TokenIssuer
 from platform_common.testing.migrations import migrated_database
 from platform_common.testing.sessions import rolled_back_session
 from webhooks_service.config import Settings
 from webhooks_service.deps import get_session
 from webhooks_service.main import create_app
 
+pytest_plugins = ["platform_common.testing.fixtures"]  # issuer, jwks, engine
+
 SERVICE_ROOT = Path(__file__).resolve().parents[1]
-JWKS_URL = "http://auth.test/auth/.well-known/jwks.json"
 SERVICE_AUDIENCE = "webhooks-service"
 
 
@@ -25,11 +25,6 @@ SERVICE_AUDIENCE = "webhooks-service"
 async def database_url() -> AsyncIterator[str]:
     async with migrated_database("webhooks_test", SERVICE_ROOT) as url:
         yield url
-
-
-@pytest.fixture(scope="session")
-def issuer() -> TokenIssuer:
-    return TokenIssuer()
 
 
 @pytest.fixture(scope="session")
@@ -50,20 +45,6 @@ async def app(settings: Settings) -> AsyncIterator[FastAPI]:
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         yield app
-
-
-@pytest.fixture
-def jwks(issuer: TokenIssuer) -> Iterator[respx.Route]:
-    """auth-service's JWKS endpoint, served by respx."""
-    with respx.mock(assert_all_called=False) as mock:
-        yield mock.get(JWKS_URL).respond(json=issuer.jwks())
-
-
-@pytest.fixture(scope="session")
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_database_engine(database_url)
-    yield engine
-    await engine.dispose()
 
 
 @pytest.fixture

@@ -1,12 +1,12 @@
 """The `Annotated` dependencies the routes take."""
 
 import uuid
-from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from platform_common.app_state import app_state, session_dependency
 from platform_common.scopes import (
     WEBHOOKS,
     WEBHOOKS_PUBLISH,
@@ -17,20 +17,9 @@ from platform_common.scopes import (
 from platform_common.tokens import AccessClaims
 from webhooks_service.state import WebhooksState
 
-
-async def webhooks_state(request: Request) -> WebhooksState:
-    state: WebhooksState = request.app.state.webhooks
-    return state
-
-
+webhooks_state = app_state("webhooks", WebhooksState)
 StateDep = Annotated[WebhooksState, Depends(webhooks_state)]
-
-
-async def get_session(state: StateDep) -> AsyncIterator[AsyncSession]:
-    async with state.sessionmaker() as session:
-        yield session
-
-
+get_session = session_dependency(webhooks_state)
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 PublishClaims = Annotated[AccessClaims, require_scope(WEBHOOKS_PUBLISH)]
 PurgeClaims = Annotated[AccessClaims, require_scope(WEBHOOKS_PURGE)]

@@ -5,7 +5,7 @@ person's endpoint is not found."""
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,6 +21,8 @@ from webhooks_service.errors import (
 from webhooks_service.models import PENDING, Delivery, Endpoint, Event
 from webhooks_service.schemas import TEST_EVENT_TYPE, EndpointCreate, EndpointUpdate
 from webhooks_service.secrets import new_secret
+
+RowT = TypeVar("RowT", Endpoint, Delivery)
 
 
 def _now() -> datetime:
@@ -55,9 +57,7 @@ async def create_endpoint(
         secret=new_secret(),
     )
     session.add(endpoint)
-    await session.commit()
-    await session.refresh(endpoint)
-    return endpoint
+    return await _saved(session, endpoint)
 
 
 async def list_endpoints(session: AsyncSession, *, owner_id: uuid.UUID) -> Sequence[Endpoint]:
@@ -77,6 +77,23 @@ async def get_endpoint(
     if endpoint is None:
         raise EndpointNotFound
     return endpoint
+
+
+async def _enabled_endpoint(
+    session: AsyncSession, *, owner_id: uuid.UUID, endpoint_id: uuid.UUID
+) -> Endpoint:
+    """The owner's endpoint, which must be enabled to be sent to (EndpointDisabled)."""
+    endpoint = await get_endpoint(session, owner_id=owner_id, endpoint_id=endpoint_id)
+    if not endpoint.enabled:
+        raise EndpointDisabled
+    return endpoint
+
+
+async def _saved(session: AsyncSession, row: RowT) -> RowT:
+    """Commit, then `row` reloaded as the database stored it."""
+    await session.commit()
+    await session.refresh(row)
+    return row
 
 
 async def update_endpoint(
@@ -100,9 +117,7 @@ async def update_endpoint(
     for name, value in changes.items():
         setattr(endpoint, name, value)
     endpoint.updated_at = _now()
-    await session.commit()
-    await session.refresh(endpoint)
-    return endpoint
+    return await _saved(session, endpoint)
 
 
 async def delete_endpoint(
@@ -132,18 +147,14 @@ async def rotate_secret(
         endpoint.previous_secret_expires_at = None
     endpoint.secret = new_secret()
     endpoint.updated_at = now
-    await session.commit()
-    await session.refresh(endpoint)
-    return endpoint
+    return await _saved(session, endpoint)
 
 
 async def send_test_event(
     session: AsyncSession, *, owner_id: uuid.UUID, endpoint_id: uuid.UUID
 ) -> Delivery:
     """A `webhook.test` event, delivered to this endpoint alone like any other."""
-    endpoint = await get_endpoint(session, owner_id=owner_id, endpoint_id=endpoint_id)
-    if not endpoint.enabled:
-        raise EndpointDisabled
+    endpoint = await _enabled_endpoint(session, owner_id=owner_id, endpoint_id=endpoint_id)
     now = _now()
     event = Event(
         id=uuid.uuid4(),
@@ -156,9 +167,7 @@ async def send_test_event(
     session.add(event)
     await session.flush()
     session.add(delivery)
-    await session.commit()
-    await session.refresh(delivery)
-    return delivery
+    return await _saved(session, delivery)
 
 
 async def list_deliveries(
@@ -194,9 +203,7 @@ async def retry_delivery(
 ) -> Delivery:
     """Due again now, whatever its state: once more for a delivered one (the
     receiver may deduplicate on its webhook-id), a failed one retried."""
-    endpoint = await get_endpoint(session, owner_id=owner_id, endpoint_id=endpoint_id)
-    if not endpoint.enabled:
-        raise EndpointDisabled
+    await _enabled_endpoint(session, owner_id=owner_id, endpoint_id=endpoint_id)
     delivery = await session.scalar(
         select(Delivery)
         .where(Delivery.id == delivery_id, Delivery.endpoint_id == endpoint_id)
@@ -207,6 +214,4 @@ async def retry_delivery(
     delivery.state = PENDING
     delivery.next_attempt_at = _now()
     delivery.finished_at = None
-    await session.commit()
-    await session.refresh(delivery)
-    return delivery
+    return await _saved(session, delivery)

@@ -1,20 +1,17 @@
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
 from fastapi import FastAPI, Request
-from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from platform_common.app import create_service_app, uvicorn_factory
+from platform_common.app import create_backend_app, uvicorn_factory
 from platform_common.background import background_task
-from platform_common.database import create_database_engine
+from platform_common.database import create_database_engine, database_ready
 from platform_common.replicas import internal_client
 from platform_common.service_token import ServiceToken
-from platform_common.verification import build_remote_verifier
+from platform_common.verification import remote_verification, revocations_readiness
 from webhooks_service.addresses import AddressPolicy
 from webhooks_service.config import Settings, get_settings
 from webhooks_service.notices import NOTICES_SCOPE, NoticesClient, OwnerNotifier
@@ -30,21 +27,8 @@ NOTICE_TIMEOUT_SECONDS = 10.0
 
 
 async def readiness(request: Request) -> dict[str, Any]:
-    state: WebhooksState = request.app.state.webhooks
-    checks: dict[str, Any] = {"database": await _database_ready(state)}
-    revocations = request.app.state.revocations
-    if revocations is not None:
-        checks["revocations"] = {"ok": revocations.loaded}
-    return checks
-
-
-async def _database_ready(state: WebhooksState) -> dict[str, object]:
-    try:
-        async with asyncio.timeout(2.0), state.sessionmaker() as session:
-            await session.execute(text("SELECT 1"))
-    except (OSError, DBAPIError, TimeoutError) as exc:
-        return {"ok": False, "error": type(exc).__name__}
-    return {"ok": True}
+    database = await database_ready(request.app.state.database_engine)
+    return {"database": database, **revocations_readiness(request)}
 
 
 def delivery_worker(settings: Settings, state: WebhooksState, sender: Sender) -> DeliveryWorker:
@@ -88,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_database_engine(settings.database_url, pool_size=settings.db_pool_size)
+        app.state.database_engine = engine
         sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
         addresses = AddressPolicy(settings.allowed_hosts)
         state = WebhooksState(
@@ -97,9 +82,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             max_endpoints_per_user=settings.max_endpoints_per_user,
         )
         app.state.webhooks = state
-        remote = build_remote_verifier(settings, audiences=settings.jwt_audiences)
-        app.state.revocations = remote.revocations
-        app.state.token_verifier = remote.verifier
         sender = Sender(
             addresses,
             timeout=settings.delivery_timeout_seconds,
@@ -110,7 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         enabled = settings.delivery_enabled
         try:
             async with (
-                remote.polling(),
+                remote_verification(app, settings, audiences=settings.jwt_audiences),
                 owner_notifier(settings, state) as notifier,
                 background_task(worker.run_forever() if enabled else None, name="deliveries"),
                 background_task(
@@ -123,22 +105,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 yield
         finally:
             await sender.aclose()
-            await remote.aclose()
             await engine.dispose()
 
-    app = create_service_app(
+    return create_backend_app(
+        settings,
         service=SERVICE,
         readiness=readiness,
         routers=[router, internal_router],
-        trusted_proxies=settings.trusted_proxies,
-        drain_seconds=settings.shutdown_drain_seconds,
-        title="webhooks-service",
         version="0.1.0",
         description="Each person's webhook endpoints and the signed deliveries of note changes.",
         lifespan=lifespan,
     )
-    app.state.settings = settings
-    return app
 
 
 app = uvicorn_factory(SERVICE, create_app, get_settings)

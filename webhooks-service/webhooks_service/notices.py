@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import KW_ONLY, dataclass
 from datetime import timedelta
 
 import httpx
@@ -83,6 +84,7 @@ class NoticesClient:
         return True
 
 
+@dataclass
 class OwnerNotifier:
     """Tells the owners of endpoints with `notify_pending`, a bounded batch a round.
 
@@ -91,18 +93,11 @@ class OwnerNotifier:
     mail one owner twice for one disabling.
     """
 
-    def __init__(
-        self,
-        sessionmaker: async_sessionmaker[AsyncSession],
-        client: NoticesClient,
-        *,
-        disable_after: timedelta,
-        batch_size: int = 50,
-    ) -> None:
-        self.sessionmaker = sessionmaker
-        self.client = client
-        self.disable_after = disable_after
-        self.batch_size = batch_size
+    sessionmaker: async_sessionmaker[AsyncSession]
+    client: NoticesClient
+    _: KW_ONLY
+    disable_after: timedelta
+    batch_size: int = 50
 
     async def run_once(self) -> int:
         """Notices sent (or ended by a 404) this round; stops at the first failure."""

@@ -6,16 +6,14 @@ idempotent, so replicas doing it at once only repeat each other's work."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
+import functools
 from datetime import timedelta
 
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from auth_service.accounts import events, mfa_challenges, personal_tokens, recovery, sessions
+from platform_common.background import in_sessions_every
 
-logger = logging.getLogger(__name__)
 EVERY_SECONDS = 3600.0
 
 
@@ -31,12 +29,7 @@ async def tidy(session: AsyncSession, *, retention: timedelta) -> None:
 async def tidy_forever(
     sessionmaker: async_sessionmaker[AsyncSession], *, retention: timedelta
 ) -> None:
-    """The lifespan's background task; cancel it to stop."""
-    while True:
-        try:
-            async with sessionmaker() as session:
-                await tidy(session, retention=retention)
-        except (DBAPIError, OSError):
-            # Postgres down: the next round will do; the rows only take space.
-            logger.warning("account housekeeping failed; retrying later", exc_info=True)
-        await asyncio.sleep(EVERY_SECONDS)
+    """The lifespan's background task; cancel it to stop. With Postgres
+    down, the next round will do: the rows only take space."""
+    job = functools.partial(tidy, retention=retention)
+    await in_sessions_every(EVERY_SECONDS, sessionmaker, job, what="account housekeeping")

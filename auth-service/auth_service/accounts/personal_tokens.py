@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth_service.accounts import events, notices, sessions
 from auth_service.accounts.events import ClientInfo
+from auth_service.db import page_and_total
 from auth_service.errors import PersonalTokenNotFound, TooManyPersonalTokens
 from auth_service.models import PersonalToken, PersonalTokenAddress, User
 from platform_common import personal_tokens as token_format
@@ -113,15 +114,32 @@ async def create(
     return row, token
 
 
-async def list_live(session: AsyncSession, *, user_id: uuid.UUID | None) -> Sequence[PersonalToken]:
-    """Live tokens (not revoked, not expired), newest first; one person's or everyone's."""
-    owner = [] if user_id is None else [PersonalToken.user_id == user_id]
+_NEWEST_FIRST = (PersonalToken.created_at.desc(), PersonalToken.id)
+
+
+async def list_live(session: AsyncSession, *, user_id: uuid.UUID) -> Sequence[PersonalToken]:
+    """One person's live tokens (MAX_LIVE_PER_USER at most), newest first."""
     rows = await session.scalars(
         select(PersonalToken)
-        .where(*owner, *_live())
-        .order_by(PersonalToken.created_at.desc(), PersonalToken.id)
+        .where(PersonalToken.user_id == user_id, *_live())
+        .order_by(*_NEWEST_FIRST)
     )
     return rows.all()
+
+
+async def page_live(
+    session: AsyncSession, *, user_id: uuid.UUID | None, offset: int, limit: int
+) -> tuple[Sequence[PersonalToken], int]:
+    """A page of the live tokens, newest first, one person's or everyone's; and how many in all."""
+    owner = [] if user_id is None else [PersonalToken.user_id == user_id]
+    return await page_and_total(
+        session,
+        PersonalToken,
+        order=_NEWEST_FIRST,
+        where=[*owner, *_live()],
+        offset=offset,
+        limit=limit,
+    )
 
 
 async def _revoke_where(

@@ -23,9 +23,8 @@ client; a known address is the exact address the owner logged in from.
 
 from __future__ import annotations
 
-import asyncio
+import functools
 import hashlib
-import logging
 import math
 import uuid
 from collections.abc import Collection, Sequence
@@ -34,15 +33,14 @@ from datetime import timedelta
 
 from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from auth_service.errors import LoginThrottled
 from auth_service.metrics import LOGIN_THROTTLED
 from auth_service.models import KnownLoginAddress, LoginAttemptCounter, User
 from platform_common.address_keys import address_key
+from platform_common.background import in_sessions_every
 
-logger = logging.getLogger(__name__)
 PURGE_EVERY_SECONDS = 600.0
 
 # An address is stored as the ASGI server reports it; longer is not an address.
@@ -199,15 +197,10 @@ async def purge_login_throttle_forever(
     limits: LoginLimits,
     other_windows: Sequence[timedelta] = (),
 ) -> None:
-    """The lifespan's background task; cancel it to stop."""
-    while True:
-        try:
-            async with sessionmaker() as session:
-                await purge(session, limits=limits, other_windows=other_windows)
-        except (DBAPIError, OSError):
-            # Postgres down: the next round will do; the rows only take space.
-            logger.warning("login throttle purge failed; retrying later", exc_info=True)
-        await asyncio.sleep(PURGE_EVERY_SECONDS)
+    """The lifespan's background task; cancel it to stop. With Postgres
+    down, the next round will do: the rows only take space."""
+    job = functools.partial(purge, limits=limits, other_windows=other_windows)
+    await in_sessions_every(PURGE_EVERY_SECONDS, sessionmaker, job, what="login throttle purge")
 
 
 async def _is_known(session: AsyncSession, *, attempt: LoginAttempt, limits: LoginLimits) -> bool:

@@ -64,6 +64,18 @@ class MfaPolicy:
 
 
 @dataclass(frozen=True, slots=True)
+class CodedAct:
+    """A person's change to their own second factor, proven by a code (TOTP,
+    or a recovery code where the act allows one): what confirming an
+    enrolment, regenerating recovery codes and disabling each take."""
+
+    user: User
+    code: str
+    policy: MfaPolicy
+    client: ClientInfo = NO_CLIENT
+
+
+@dataclass(frozen=True, slots=True)
 class Enrolment:
     secret: str
     otpauth_uri: str
@@ -141,15 +153,31 @@ async def start_enrolment(session: AsyncSession, *, user: User, policy: MfaPolic
     return Enrolment(secret=secret, otpauth_uri=uri, qr_svg=svg)
 
 
-async def confirm_enrolment(
-    session: AsyncSession,
-    *,
-    user: User,
-    code: str,
-    policy: MfaPolicy,
-    client: ClientInfo = NO_CLIENT,
-) -> list[str]:
+_IF_NOT_YOU = "If you did not do this, reset your password and tell an administrator.\n"
+# The mail to the account's address when its second factor is turned on or off.
+_NOTICES = {
+    events.TOTP_ENABLED: (
+        "Two-factor sign-in is on for your notes-platform account",
+        "A code of an authenticator app is now needed after your password\n"
+        "to sign in. Keep your recovery codes somewhere safe.\n\n" + _IF_NOT_YOU,
+    ),
+    events.TOTP_DISABLED: (
+        "Two-factor sign-in is off for your notes-platform account",
+        "Your password alone now signs in to your account.\n\n" + _IF_NOT_YOU,
+    ),
+}
+
+
+def _record_and_tell(session: AsyncSession, act: CodedAct, event_type: str) -> None:
+    """The act's security event, and its notice to the account's address."""
+    events.record(session, type=event_type, user_id=act.user.id, client=act.client)
+    subject, text = _NOTICES[event_type]
+    notices.queue(session, to=act.user.email, subject=subject, text=text)
+
+
+async def confirm_enrolment(session: AsyncSession, act: CodedAct) -> list[str]:
     """A valid code turns the pending factor on; the new recovery codes, to show once."""
+    user, code, policy, client = act.user, act.code, act.policy, act.client
     await _count(session, user_id=user.id, policy=policy)
     factor = await _lock_factor(session, user_id=user.id)
     if factor is None or factor.confirmed_at is not None:
@@ -159,31 +187,15 @@ async def confirm_enrolment(
         await _refuse(session, user_id=user.id, client=client)
     factor.confirmed_at = datetime.now(UTC)
     codes = await _replace_recovery_codes(session, user_id=user.id)
-    events.record(session, type=events.TOTP_ENABLED, user_id=user.id, client=client)
-    notices.queue(
-        session,
-        to=user.email,
-        subject="Two-factor sign-in is on for your notes-platform account",
-        text=(
-            "A code of an authenticator app is now needed after your password\n"
-            "to sign in. Keep your recovery codes somewhere safe.\n\n"
-            "If you did not do this, reset your password and tell an administrator.\n"
-        ),
-    )
+    _record_and_tell(session, act, events.TOTP_ENABLED)
     await throttle.give_back(session, scope=THROTTLE_SCOPE, key=_key(user.id))
     await session.commit()
     return codes
 
 
-async def regenerate_recovery_codes(
-    session: AsyncSession,
-    *,
-    user: User,
-    code: str,
-    policy: MfaPolicy,
-    client: ClientInfo = NO_CLIENT,
-) -> list[str]:
+async def regenerate_recovery_codes(session: AsyncSession, act: CodedAct) -> list[str]:
     """New recovery codes for a current TOTP code; the old ones stop working."""
+    user, code, policy, client = act.user, act.code, act.policy, act.client
     await check_fresh_second_factor(session, user, code, policy=policy, client=client)
     codes = await _replace_recovery_codes(session, user_id=user.id)
     events.record(session, type=events.RECOVERY_CODES_REGENERATED, user_id=user.id, client=client)
@@ -191,32 +203,17 @@ async def regenerate_recovery_codes(
     return codes
 
 
-async def disable(
-    session: AsyncSession,
-    *,
-    user: User,
-    code: str,
-    policy: MfaPolicy,
-    client: ClientInfo = NO_CLIENT,
-) -> None:
+async def disable(session: AsyncSession, act: CodedAct) -> None:
     """Turn TOTP off with a code (a recovery code too: the device may be
     lost); the caller has checked the password (auth_service.accounts.users.
     check_current_password)."""
+    user, code, policy, client = act.user, act.code, act.policy, act.client
     if not await is_enabled(session, user_id=user.id):
         raise NoTotpEnrolment
     await verify_second_factor(session, user_id=user.id, code=code, policy=policy, client=client)
     await session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     await session.execute(delete(TotpFactor).where(TotpFactor.user_id == user.id))
-    events.record(session, type=events.TOTP_DISABLED, user_id=user.id, client=client)
-    notices.queue(
-        session,
-        to=user.email,
-        subject="Two-factor sign-in is off for your notes-platform account",
-        text=(
-            "Your password alone now signs in to your account.\n\n"
-            "If you did not do this, reset your password and tell an administrator.\n"
-        ),
-    )
+    _record_and_tell(session, act, events.TOTP_DISABLED)
     await session.commit()
 
 

@@ -34,7 +34,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -165,34 +165,23 @@ async def prune(session: AsyncSession, *, revocation_window: timedelta) -> None:
     await session.commit()
 
 
+@dataclass
 class OutboxDispatcher:
-    def __init__(
-        self,
-        sessionmaker: async_sessionmaker[AsyncSession],
-        notes: NotesClient,
-        *,
-        backoff: Backoff,
-        batch_size: int = 20,
-        poll_interval: float = 1.0,
-        lease: timedelta = timedelta(seconds=30),
-        revocation_window: timedelta = timedelta(hours=1),
-        mail: AccountMail | None = None,
-        webhooks: WebhooksClient | None = None,
-    ) -> None:
-        self._sessionmaker = sessionmaker
-        self._notes = notes
-        self._webhooks = webhooks
-        self._mail = mail
-        self._backoff = backoff
-        self._batch_size = batch_size
-        self._poll_interval = poll_interval
-        self._lease = lease
-        self._revocation_window = revocation_window
+    sessionmaker: async_sessionmaker[AsyncSession]
+    notes: NotesClient
+    _: KW_ONLY
+    backoff: Backoff
+    batch_size: int = 20
+    poll_interval: float = 1.0
+    lease: timedelta = timedelta(seconds=30)
+    revocation_window: timedelta = timedelta(hours=1)
+    mail: AccountMail | None = None
+    webhooks: WebhooksClient | None = None
 
     async def run_once(self) -> int:
         """Claim one batch of due events and try each; how many were claimed."""
-        async with self._sessionmaker() as session:
-            events = await claim_due_events(session, limit=self._batch_size, lease=self._lease)
+        async with self.sessionmaker() as session:
+            events = await claim_due_events(session, limit=self.batch_size, lease=self.lease)
             await measure_backlog(session)
         # Concurrently, so that a batch takes one HTTP timeout at worst, well
         # within the lease (the settings insist that the lease is longer).
@@ -220,16 +209,16 @@ class OutboxDispatcher:
             try:
                 claimed = await self.run_once()
                 if loop.time() >= next_housekeeping:
-                    async with self._sessionmaker() as session:
-                        await prune(session, revocation_window=self._revocation_window)
+                    async with self.sessionmaker() as session:
+                        await prune(session, revocation_window=self.revocation_window)
                     next_housekeeping = loop.time() + HOUSEKEEPING_EVERY_SECONDS
             except Exception:
                 # Postgres down, or a bug: log it and poll again, since a dead
                 # task would silently stop every purge until the next restart.
                 logger.exception("outbox dispatch failed; retrying")
                 claimed = 0
-            if claimed < self._batch_size:  # a full batch: more may be due at once
-                await asyncio.sleep(self._poll_interval)
+            if claimed < self.batch_size:  # a full batch: more may be due at once
+                await asyncio.sleep(self.poll_interval)
 
     async def _process_traced(self, event: ClaimedEvent) -> None:
         # Each delivery is a trace of its own: the purge it sends continues it.
@@ -249,11 +238,11 @@ class OutboxDispatcher:
             logger.exception("outbox event %s (%s) raised", event.id, event.kind)
             await self._retry_later(event, f"{type(exc).__name__}: {exc}")
         else:
-            async with self._sessionmaker() as session:
+            async with self.sessionmaker() as session:
                 await mark_delivered(session, event_id=event.id)
 
     async def _retry_later(self, event: ClaimedEvent, error: str) -> None:
-        delay = self._backoff.delay(event.attempts)
+        delay = self.backoff.delay(event.attempts)
         logger.warning(
             "outbox event %s (%s) attempt %d failed, next in %.1f s: %s",
             event.id,
@@ -262,7 +251,7 @@ class OutboxDispatcher:
             delay,
             error,
         )
-        async with self._sessionmaker() as session:
+        async with self.sessionmaker() as session:
             await schedule_retry(
                 session, event_id=event.id, delay=timedelta(seconds=delay), error=error
             )
@@ -272,13 +261,13 @@ class OutboxDispatcher:
             "outbox event %s (%s) can never be delivered, parked: %s", event.id, event.kind, exc
         )
         OUTBOX_FAILED.labels(kind=event.kind if event.kind in KNOWN_KINDS else "other").inc()
-        async with self._sessionmaker() as session:
+        async with self.sessionmaker() as session:
             await park(session, event_id=event.id, error=str(exc))
 
     async def _deliver(self, event: ClaimedEvent) -> None:
-        if event.kind in account_mail.KINDS and self._mail is not None:
+        if event.kind in account_mail.KINDS and self.mail is not None:
             try:
-                done = await self._mail.deliver(event.kind, event.payload, event_id=event.id)
+                done = await self.mail.deliver(event.kind, event.payload, event_id=event.id)
             except MalformedMailEvent as exc:
                 raise UndeliverableEvent(f"malformed payload: {exc}") from None
             except InvalidRecipient as exc:
@@ -291,10 +280,10 @@ class OutboxDispatcher:
             user_id = uuid.UUID(str(event.payload["user_id"]))
         except (KeyError, TypeError, ValueError):
             raise UndeliverableEvent(f"malformed payload {event.payload!r}") from None
-        deleted = await self._notes.purge_user_notes(user_id)
+        deleted = await self.notes.purge_user_notes(user_id)
         logger.info("outbox event %s: purged %d notes of user %s", event.id, deleted, user_id)
-        if self._webhooks is not None:
-            endpoints = await self._webhooks.purge_user_endpoints(user_id)
+        if self.webhooks is not None:
+            endpoints = await self.webhooks.purge_user_endpoints(user_id)
             logger.info(
                 "outbox event %s: purged %d webhook endpoints of user %s",
                 event.id,

@@ -37,6 +37,9 @@ class _Caller:
     policy: TokenPolicy
     client: ClientInfo
 
+    def act(self, code: str) -> totp.CodedAct:
+        return totp.CodedAct(self.user, code, self.policy.mfa, self.client)
+
 
 async def _caller(
     user: CurrentUser, session: SessionDep, policy: PolicyDep, client: ClientInfoDep
@@ -130,18 +133,17 @@ async def disable_totp(data: TotpDisable, me: MfaCaller, hasher: HasherDep) -> N
         hasher=hasher,
         limit=me.policy.login_limits.per_account_address,
     )
-    await totp.disable(
-        me.session, user=me.user, code=data.code, policy=me.policy.mfa, client=me.client
-    )
+    await totp.disable(me.session, me.act(data.code))
 
 
 async def _recovery_codes(
-    issue: Callable[..., Awaitable[list[str]]], data: TotpCode, me: _Caller, response: Response
+    issue: Callable[[AsyncSession, totp.CodedAct], Awaitable[list[str]]],
+    data: TotpCode,
+    me: _Caller,
+    response: Response,
 ) -> RecoveryCodes:
     """What confirming an enrolment and regenerating answer: new recovery
     codes from `issue` (a totp function), never to be cached."""
     response.headers.update(NO_STORE)
-    codes = await issue(
-        me.session, user=me.user, code=data.code, policy=me.policy.mfa, client=me.client
-    )
+    codes = await issue(me.session, me.act(data.code))
     return RecoveryCodes(recovery_codes=codes)

@@ -27,20 +27,16 @@ async def openid_configuration(response: Response, state: StateDep) -> dict[str,
     return state.openid_configuration
 
 
-@router.post(
-    "/userinfo",
-    operation_id="openid-userinfo-post",
-    response_model=UserInfo,
-    response_model_exclude_none=True,
-    responses={**UNAUTHORIZED, **INSUFFICIENT_SCOPE},
-)
-@router.get(
-    "/userinfo",
-    operation_id="openid-userinfo",
-    response_model=UserInfo,
-    response_model_exclude_none=True,
-    responses={**UNAUTHORIZED, **INSUFFICIENT_SCOPE},
-)
+# GET and POST alike (OpenID Connect Core §5.3.1), each with its own operation id.
+USERINFO: dict[str, Any] = {
+    "response_model": UserInfo,
+    "response_model_exclude_none": True,
+    "responses": {**UNAUTHORIZED, **INSUFFICIENT_SCOPE},
+}
+
+
+@router.post("/userinfo", operation_id="openid-userinfo-post", **USERINFO)
+@router.get("/userinfo", operation_id="openid-userinfo", **USERINFO)
 async def userinfo(claims: OpenIdClaims, response: Response, session: SessionDep) -> UserInfo:
     """Claims about the person a token granted `openid` was issued for
     (`Authorization: Bearer`): `sub`; with scope `email`, `email` and

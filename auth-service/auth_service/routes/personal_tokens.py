@@ -12,6 +12,7 @@ from fastapi import APIRouter, Response, status
 from auth_service.accounts import personal_tokens, totp
 from auth_service.deps import ClientInfoDep, CurrentUser, PolicyDep, SessionDep
 from auth_service.oauth import client_revocations
+from auth_service.routes.paging import TOTAL_COUNT, PagingDep
 from auth_service.routes.shared import NO_STORE, RETRY_AFTER, documented, superuser_router
 from auth_service.schemas import (
     LeakFeedback,
@@ -99,13 +100,20 @@ async def revoke_my_token(
     await personal_tokens.revoke(session, token_id=token_id, owner_id=user.id, client=client)
 
 
-@admin_router.get("", operation_id="personal-tokens-list", response_model=list[PersonalTokenOfUser])
+@admin_router.get(
+    "",
+    operation_id="personal-tokens-list",
+    response_model=list[PersonalTokenOfUser],
+    responses=TOTAL_COUNT,
+)
 async def list_tokens(
-    session: SessionDep, user_id: uuid.UUID | None = None
-) -> list[PersonalTokenOfUser]:
-    """Every live personal access token (or one account's), newest first."""
-    rows = await personal_tokens.list_live(session, user_id=user_id)
-    return [PersonalTokenOfUser.of(row) for row in rows]
+    session: SessionDep, paging: PagingDep, user_id: uuid.UUID | None = None
+) -> Sequence[PersonalTokenOfUser]:
+    """Every live personal access token (or one account's), newest first, a page at a time."""
+    rows, total = await personal_tokens.page_live(
+        session, user_id=user_id, offset=paging.offset, limit=paging.limit
+    )
+    return paging.answer(([PersonalTokenOfUser.of(row) for row in rows], total))
 
 
 @admin_router.delete(

@@ -1,7 +1,4 @@
-"""create users and refresh tokens
-
-Create Date: 2026-11-21 21:12:03.778616
-"""
+"""create users and refresh tokens"""
 
 import sqlalchemy as sa
 from alembic import op

@@ -1,15 +1,12 @@
-"""outbox events and subject revocations
-
-Create Date: 2026-11-21 21:19:00.950358
-"""
+"""outbox events and subject revocations"""
 
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
 from platform_common.migration_helpers import (
-    create_column_index,
-    drop_column_index,
+    create_revocation_table,
+    drop_revocation_table,
     timestamp,
 )
 
@@ -39,19 +36,12 @@ def upgrade() -> None:
         schema="auth",
         postgresql_where=sa.text("delivered_at IS NULL"),
     )
-    op.create_table(
-        "subject_revocations",
-        sa.Column("user_id", sa.Uuid(), nullable=False),
-        timestamp("revoked_at"),
-        sa.PrimaryKeyConstraint("user_id", name=op.f("pk_subject_revocations")),
-        schema="auth",
-    )
-    create_column_index("auth", "subject_revocations", "revoked_at")
+    user_id = sa.Column("user_id", sa.Uuid(), nullable=False)
+    create_revocation_table("auth", "subject_revocations", user_id, "revoked_at")
 
 
 def downgrade() -> None:
-    drop_column_index("auth", "subject_revocations", "revoked_at")
-    op.drop_table("subject_revocations", schema="auth")
+    drop_revocation_table("auth", "subject_revocations", "revoked_at")
     op.drop_index(
         "ix_outbox_events_due",
         table_name="outbox_events",

@@ -1,12 +1,10 @@
-"""account lifecycle: users.is_verified, account_tokens, sessions, security_events
-
-Create Date: 2026-11-29 13:10:00
-"""
+"""account lifecycle: users.is_verified, account_tokens, sessions, security_events"""
 
 import sqlalchemy as sa
 from alembic import op
 
 from platform_common.migration_helpers import (
+    add_defaulted_column,
     cascading_reference,
     create_column_index,
     timestamp,
@@ -19,11 +17,7 @@ down_revision: str | None = "8e4b2d6f1a37"
 def upgrade() -> None:
     # Existing accounts never proved their address: unverified, like new ones
     # (the first superuser is created verified from now on; see README).
-    op.add_column(
-        "users",
-        sa.Column("is_verified", sa.Boolean(), server_default=sa.text("false"), nullable=False),
-        schema="auth",
-    )
+    add_defaulted_column("users", "is_verified", sa.Boolean(), "false", schema="auth")
     op.create_table(
         "account_tokens",
         sa.Column("id", sa.BigInteger(), sa.Identity(), nullable=False),

@@ -1,7 +1,4 @@
-"""login throttle: attempt counters and known login addresses; emails in one normal form
-
-Create Date: 2026-11-29 13:00:00
-"""
+"""login throttle: attempt counters and known login addresses; emails in one normal form"""
 
 import sqlalchemy as sa
 from alembic import op

@@ -1,21 +1,16 @@
-"""token versions: users.token_version, subject_revocations.min_version
-
-Create Date: 2026-11-29 12:50:00
-"""
+"""token versions: users.token_version, subject_revocations.min_version"""
 
 import sqlalchemy as sa
 from alembic import op
+
+from platform_common.migration_helpers import add_defaulted_column
 
 revision: str = "5c1f0e7a9d21"
 down_revision: str | None = "185b382b7877"
 
 
 def upgrade() -> None:
-    op.add_column(
-        "users",
-        sa.Column("token_version", sa.Integer(), server_default=sa.text("0"), nullable=False),
-        schema="auth",
-    )
+    add_defaulted_column("users", "token_version", sa.Integer(), "0", schema="auth")
     # Rows written before versions existed are deletions or deactivations:
     # NULL (no version valid) refuses every token of theirs, as they did.
     op.add_column(

@@ -4,16 +4,15 @@ The client registry, consents, authorization codes, the authorization
 server's sign-in sessions; a session's app and scope; the app an event
 concerns. Expand only (docs/migrations.md): new tables, and nullable columns without
 defaults on existing ones; the index on `sessions` is built concurrently.
-
-Create Date: 2026-12-07 13:05:20
 """
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
 
 from platform_common.migration_helpers import (
+    TEXT_LIST,
     cascading_reference,
+    create_column_index,
     create_index_concurrently,
     drop_index_concurrently,
     timestamp,
@@ -21,15 +20,6 @@ from platform_common.migration_helpers import (
 
 revision: str = "2143ca8d61cb"
 down_revision: str | None = "a4e8c2d19b60"
-
-TEXT_LIST = postgresql.ARRAY(sa.Text())
-
-
-def _index(table: str, column: str) -> None:
-    # On a table created just above (empty): no need to build it concurrently.
-    op.create_index(
-        op.f(f"ix_auth_{table}_{column}"), table, [column], schema="auth", if_not_exists=True
-    )
 
 
 def upgrade() -> None:
@@ -79,8 +69,9 @@ def upgrade() -> None:
         schema="auth",
         if_not_exists=True,
     )
-    _index("authorization_codes", "client_id")
-    _index("authorization_codes", "user_id")
+    # Plain indexes on tables created just above (empty): no need to build them concurrently.
+    create_column_index("auth", "authorization_codes", "client_id", if_not_exists=True)
+    create_column_index("auth", "authorization_codes", "user_id", if_not_exists=True)
     op.create_table(
         "browser_sessions",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -96,7 +87,7 @@ def upgrade() -> None:
         schema="auth",
         if_not_exists=True,
     )
-    _index("browser_sessions", "user_id")
+    create_column_index("auth", "browser_sessions", "user_id", if_not_exists=True)
     op.create_table(
         "oauth_consents",
         sa.Column("user_id", sa.Uuid(), nullable=False),
@@ -110,7 +101,7 @@ def upgrade() -> None:
         schema="auth",
         if_not_exists=True,
     )
-    _index("oauth_consents", "client_id")
+    create_column_index("auth", "oauth_consents", "client_id", if_not_exists=True)
     op.add_column(
         "security_events",
         sa.Column("client_id", sa.String(length=100), nullable=True),

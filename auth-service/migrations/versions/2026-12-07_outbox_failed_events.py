@@ -8,8 +8,6 @@ Expand only (docs/migrations.md): the previous release's dispatcher, still
 serving while this runs, knows nothing of failed_at and queries with
 `delivered_at IS NULL` alone, which the old index `ix_outbox_events_due`
 serves; that index goes in the next release (contract).
-
-Create Date: 2026-12-07 12:30:00
 """
 
 import sqlalchemy as sa

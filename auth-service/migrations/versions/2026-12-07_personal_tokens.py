@@ -5,15 +5,13 @@ listed as ended sessions when revoked), and the addresses each was used from.
 
 Expand only (docs/migrations.md): two new tables, which the previous release
 neither reads nor writes.
-
-Create Date: 2026-12-07 16:00:00
 """
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
 
 from platform_common.migration_helpers import (
+    TEXT_LIST,
     cascading_reference,
     create_column_index,
     drop_column_index,
@@ -32,7 +30,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=100), nullable=False),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
         sa.Column("last_four", sa.String(length=4), nullable=False),
-        sa.Column("scopes", postgresql.ARRAY(sa.Text()), nullable=False),
+        sa.Column("scopes", TEXT_LIST, nullable=False),
         timestamp("created_at", now=True),
         timestamp("expires_at"),
         timestamp("last_used_at", nullable=True),

@@ -8,28 +8,22 @@ session, a sign-in session and an authorization code were made with.
 Expand only (docs/migrations.md): new tables, and nullable columns without
 defaults on existing ones, which the previous release neither reads nor
 writes (NULL reads as a password sign-in, the only kind it makes).
-
-Create Date: 2026-12-07 16:00:00
 """
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
 
-from platform_common.migration_helpers import cascading_reference, timestamp
+from platform_common.migration_helpers import (
+    TEXT_LIST,
+    cascading_reference,
+    create_column_index,
+    timestamp,
+)
 
 revision: str = "b7d41e0c9a52"
 down_revision: str | None = "6162cba2cc13"
 
-TEXT_LIST = postgresql.ARRAY(sa.Text())
 AMR_TABLES = ("sessions", "browser_sessions", "authorization_codes")
-
-
-def _index(table: str, column: str) -> None:
-    # On a table created just above (empty): no need to build it concurrently.
-    op.create_index(
-        op.f(f"ix_auth_{table}_{column}"), table, [column], schema="auth", if_not_exists=True
-    )
 
 
 def upgrade() -> None:
@@ -57,7 +51,8 @@ def upgrade() -> None:
         schema="auth",
         if_not_exists=True,
     )
-    _index("recovery_codes", "user_id")
+    # Plain indexes on tables created just above (empty): no need to build them concurrently.
+    create_column_index("auth", "recovery_codes", "user_id", if_not_exists=True)
     op.create_table(
         "mfa_challenges",
         sa.Column("token_hash", sa.String(length=64), nullable=False),
@@ -75,8 +70,8 @@ def upgrade() -> None:
         schema="auth",
         if_not_exists=True,
     )
-    _index("mfa_challenges", "user_id")
-    _index("mfa_challenges", "expires_at")
+    create_column_index("auth", "mfa_challenges", "user_id", if_not_exists=True)
+    create_column_index("auth", "mfa_challenges", "expires_at", if_not_exists=True)
     for table in AMR_TABLES:
         op.add_column(
             table, sa.Column("amr", TEXT_LIST, nullable=True), schema="auth", if_not_exists=True

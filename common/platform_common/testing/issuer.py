@@ -11,6 +11,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jose import jwt
 
+# Where the suites serve the issuer's keys (platform_common.testing.fixtures' `jwks`)
+# and the services' settings in them look.
+JWKS_URL = "http://auth.test/auth/.well-known/jwks.json"
+
 
 def _b64(number: int) -> str:
     raw = number.to_bytes((number.bit_length() + 7) // 8, "big")

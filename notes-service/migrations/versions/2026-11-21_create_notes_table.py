@@ -1,7 +1,4 @@
-"""create notes table
-
-Create Date: 2026-11-21 21:05:09.304527
-"""
+"""create notes table"""
 
 import sqlalchemy as sa
 from alembic import op

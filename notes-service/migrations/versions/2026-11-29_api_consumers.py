@@ -1,13 +1,10 @@
-"""notes for API consumers: version (ETag), search vector, sort indexes, idempotency keys
-
-Create Date: 2026-11-29 13:20:00.000000
-"""
+"""notes for API consumers: version (ETag), search vector, sort indexes, idempotency keys"""
 
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from platform_common.migration_helpers import timestamp
+from platform_common.migration_helpers import add_defaulted_column, timestamp
 
 revision: str = "9d41e6b2a7c3"
 down_revision: str | None = "5f3a9d2c7b10"
@@ -21,11 +18,7 @@ SORT_INDEXES = {
 
 
 def upgrade() -> None:
-    op.add_column(
-        "notes",
-        sa.Column("version", sa.Integer(), server_default=sa.text("1"), nullable=False),
-        schema="notes",
-    )
+    add_defaulted_column("notes", "version", sa.Integer(), "1", schema="notes")
     op.add_column(
         "notes",
         sa.Column(

@@ -1,7 +1,4 @@
-"""deleted owners: accounts whose notes were purged
-
-Create Date: 2026-11-29 12:45:00.000000
-"""
+"""deleted owners: accounts whose notes were purged"""
 
 import sqlalchemy as sa
 from alembic import op

@@ -1,13 +1,13 @@
 """outbox events: note changes waiting for webhooks-service
 
-Create Date: 2026-12-07 15:30:00.000000
-
 Expand only: a new table the previous release neither reads nor writes.
 """
 
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
+
+from platform_common.migration_helpers import timestamp
 
 revision: str = "3ba44e9b2b7e"
 down_revision: str | None = "9d41e6b2a7c3"
@@ -21,22 +21,12 @@ def upgrade() -> None:
         sa.Column("note_id", sa.BigInteger(), nullable=False),
         sa.Column("type", sa.String(length=20), nullable=False),
         sa.Column("sequence", sa.Integer(), nullable=False),
-        sa.Column(
-            "occurred_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("clock_timestamp()"),
-            nullable=False,
-        ),
+        timestamp("occurred_at", default="clock_timestamp()"),
         sa.Column("data", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
         sa.Column("traceparent", sa.String(length=256), nullable=True),
         sa.Column("tracestate", sa.String(length=512), nullable=True),
         sa.Column("attempts", sa.Integer(), server_default=sa.text("0"), nullable=False),
-        sa.Column(
-            "next_attempt_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("clock_timestamp()"),
-            nullable=False,
-        ),
+        timestamp("next_attempt_at", default="clock_timestamp()"),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox_events")),
         schema="notes",

@@ -3,8 +3,6 @@
 The first migration of webhooks-service (schema "webhooks"): a person's
 endpoints, the events received from notes-service, one delivery per event and
 endpoint, and each attempt of a delivery.
-
-Create Date: 2026-12-07 15:30:00
 """
 
 import sqlalchemy as sa

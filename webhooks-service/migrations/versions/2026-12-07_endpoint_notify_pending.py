@@ -7,14 +7,16 @@ auth-service and clears it. A partial index finds the few pending ones.
 Expand only (docs/migrations.md): a NOT NULL column with a constant default is
 a change of the catalog alone (no rewrite), and the previous release, which
 never names it, keeps working beside it.
-
-Create Date: 2026-12-07 17:00:00
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-from platform_common.migration_helpers import create_index_concurrently, drop_index_concurrently
+from platform_common.migration_helpers import (
+    add_defaulted_column,
+    create_index_concurrently,
+    drop_index_concurrently,
+)
 
 revision: str = "c2f6a8d41e73"
 down_revision: str | None = "7b3e5d1a9c42"
@@ -23,11 +25,8 @@ SCHEMA = "webhooks"
 
 
 def upgrade() -> None:
-    op.add_column(
-        "endpoints",
-        sa.Column("notify_pending", sa.Boolean(), server_default=sa.false(), nullable=False),
-        schema=SCHEMA,
-        if_not_exists=True,
+    add_defaulted_column(
+        "endpoints", "notify_pending", sa.Boolean(), sa.false(), schema=SCHEMA, if_not_exists=True
     )
     create_index_concurrently(
         "ix_endpoints_notify_pending",

@@ -1,29 +1,19 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
-from typing import Any, Self, TypeVar, cast
+from typing import Any
 from uuid import UUID
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
-
-T = TypeVar("T", bound="EndpointRead")
+from notes_platform import _model
 
 
 @_attrs_define
-class EndpointRead:
+class EndpointRead(_model.Model):
     """
     Attributes:
-        created_at (datetime.datetime):
-        description (str):
-        disabled_reason (None | str): `gone` (the URL answered 410) or `failing` (no success for 5 days) when the
-            service disabled it
-        enabled (bool):
-        event_types (list[str]):
-        id (UUID):
-        updated_at (datetime.datetime):
-        url (str):
+        disabled_reason: `gone` (the URL answered 410) or `failing` (no success for 5 days) when the service disabled it
     """
 
     created_at: datetime.datetime
@@ -36,91 +26,13 @@ class EndpointRead:
     url: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
-    def to_dict(self) -> dict[str, Any]:
-        created_at = self.created_at.isoformat()
-
-        description = self.description
-
-        disabled_reason: None | str
-        disabled_reason = self.disabled_reason
-
-        enabled = self.enabled
-
-        event_types = self.event_types
-
-        id = str(self.id)
-
-        updated_at = self.updated_at.isoformat()
-
-        url = self.url
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "created_at": created_at,
-                "description": description,
-                "disabled_reason": disabled_reason,
-                "enabled": enabled,
-                "event_types": event_types,
-                "id": id,
-                "updated_at": updated_at,
-                "url": url,
-            }
-        )
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        d = dict(src_dict)
-        created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
-
-        description = d.pop("description")
-
-        def _parse_disabled_reason(data: object) -> None | str:
-            if data is None:
-                return data
-            return cast(None | str, data)
-
-        disabled_reason = _parse_disabled_reason(d.pop("disabled_reason"))
-
-        enabled = d.pop("enabled")
-
-        event_types = cast(list[str], d.pop("event_types"))
-
-        id = UUID(d.pop("id"))
-
-        updated_at = datetime.datetime.fromisoformat(d.pop("updated_at"))
-
-        url = d.pop("url")
-
-        endpoint_read = cls(
-            created_at=created_at,
-            description=description,
-            disabled_reason=disabled_reason,
-            enabled=enabled,
-            event_types=event_types,
-            id=id,
-            updated_at=updated_at,
-            url=url,
-        )
-
-        endpoint_read.additional_properties = d
-        return endpoint_read
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _FIELDS = (
+        _model.Field("created_at", _model.DATETIME),
+        _model.Field("description"),
+        _model.Field("disabled_reason"),
+        _model.Field("enabled"),
+        _model.Field("event_types"),
+        _model.Field("id", _model.UUID),
+        _model.Field("updated_at", _model.DATETIME),
+        _model.Field("url"),
+    )

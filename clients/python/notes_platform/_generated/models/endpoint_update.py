@@ -1,27 +1,18 @@
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
+from notes_platform import _model
 
 from ..models.endpoint_update_event_types_item import EndpointUpdateEventTypesItem
 from ..types import UNSET, Unset
 
-T = TypeVar("T", bound="EndpointUpdate")
-
 
 @_attrs_define
-class EndpointUpdate:
-    """PATCH: the fields given replace the endpoint's; `null` is refused.
-
-    Attributes:
-        description (str | Unset):
-        enabled (bool | Unset):
-        event_types (list[EndpointUpdateEventTypesItem] | Unset):
-        url (str | Unset):
-    """
+class EndpointUpdate(_model.Model):
+    """PATCH: the fields given replace the endpoint's; `null` is refused."""
 
     description: str | Unset = UNSET
     enabled: bool | Unset = UNSET
@@ -29,74 +20,11 @@ class EndpointUpdate:
     url: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
-    def to_dict(self) -> dict[str, Any]:
-        description = self.description
-
-        enabled = self.enabled
-
-        event_types: list[str] | Unset = UNSET
-        if not isinstance(self.event_types, Unset):
-            event_types = []
-            for event_types_item_data in self.event_types:
-                event_types_item = event_types_item_data.value
-                event_types.append(event_types_item)
-
-        url = self.url
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if description is not UNSET:
-            field_dict["description"] = description
-        if enabled is not UNSET:
-            field_dict["enabled"] = enabled
-        if event_types is not UNSET:
-            field_dict["event_types"] = event_types
-        if url is not UNSET:
-            field_dict["url"] = url
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        d = dict(src_dict)
-        description = d.pop("description", UNSET)
-
-        enabled = d.pop("enabled", UNSET)
-
-        _event_types = d.pop("event_types", UNSET)
-        event_types: list[EndpointUpdateEventTypesItem] | Unset = UNSET
-        if _event_types is not UNSET:
-            event_types = []
-            for event_types_item_data in _event_types:
-                event_types_item = EndpointUpdateEventTypesItem(event_types_item_data)
-
-                event_types.append(event_types_item)
-
-        url = d.pop("url", UNSET)
-
-        endpoint_update = cls(
-            description=description,
-            enabled=enabled,
-            event_types=event_types,
-            url=url,
-        )
-
-        endpoint_update.additional_properties = d
-        return endpoint_update
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _FIELDS = (
+        _model.Field("description", required=False),
+        _model.Field("enabled", required=False),
+        _model.Field(
+            "event_types", _model.list_of(_model.enum(EndpointUpdateEventTypesItem)), required=False
+        ),
+        _model.Field("url", required=False),
+    )

@@ -1,34 +1,29 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
+from notes_platform import _model
 
+from .. import models as _models
 from ..models.incoming_event_type import IncomingEventType
 
 if TYPE_CHECKING:
     from ..models.data import Data
 
 
-T = TypeVar("T", bound="IncomingEvent")
-
-
 @_attrs_define
-class IncomingEvent:
+class IncomingEvent(_model.Model):
     """One note change, as notes-service's outbox publishes it.
 
     Attributes:
-        data (Data): The note as the API answers it; for note.deleted: {"id": ...}
-        id (UUID): The outbox row's id: events are deduplicated on it
-        note_id (int): The note's id (notes-service's)
-        occurred_at (datetime.datetime):
-        owner_id (UUID):
-        sequence (int): Per note, increasing
-        type_ (IncomingEventType):
+        data: The note as the API answers it; for note.deleted: {"id": ...}
+        id: The outbox row's id: events are deduplicated on it
+        note_id: The note's id (notes-service's)
+        sequence: Per note, increasing
     """
 
     data: Data
@@ -40,81 +35,12 @@ class IncomingEvent:
     type_: IncomingEventType
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
-    def to_dict(self) -> dict[str, Any]:
-        data = self.data.to_dict()
-
-        id = str(self.id)
-
-        note_id = self.note_id
-
-        occurred_at = self.occurred_at.isoformat()
-
-        owner_id = str(self.owner_id)
-
-        sequence = self.sequence
-
-        type_ = self.type_.value
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "data": data,
-                "id": id,
-                "note_id": note_id,
-                "occurred_at": occurred_at,
-                "owner_id": owner_id,
-                "sequence": sequence,
-                "type": type_,
-            }
-        )
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.data import Data
-
-        d = dict(src_dict)
-        data = Data.from_dict(d.pop("data"))
-
-        id = UUID(d.pop("id"))
-
-        note_id = d.pop("note_id")
-
-        occurred_at = datetime.datetime.fromisoformat(d.pop("occurred_at"))
-
-        owner_id = UUID(d.pop("owner_id"))
-
-        sequence = d.pop("sequence")
-
-        type_ = IncomingEventType(d.pop("type"))
-
-        incoming_event = cls(
-            data=data,
-            id=id,
-            note_id=note_id,
-            occurred_at=occurred_at,
-            owner_id=owner_id,
-            sequence=sequence,
-            type_=type_,
-        )
-
-        incoming_event.additional_properties = d
-        return incoming_event
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _FIELDS = (
+        _model.Field("data", _model.model(lambda: _models.Data)),
+        _model.Field("id", _model.UUID),
+        _model.Field("note_id"),
+        _model.Field("occurred_at", _model.DATETIME),
+        _model.Field("owner_id", _model.UUID),
+        _model.Field("sequence"),
+        _model.Field("type_", _model.enum(IncomingEventType), key="type"),
+    )

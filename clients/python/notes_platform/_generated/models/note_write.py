@@ -1,70 +1,21 @@
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
-
-T = TypeVar("T", bound="NoteWrite")
+from notes_platform import _model
 
 
 @_attrs_define
-class NoteWrite:
-    """Body of POST and PUT (PUT replaces the whole note). Unknown fields are ignored.
-
-    Attributes:
-        description (str):
-        title (str):
-    """
+class NoteWrite(_model.Model):
+    """Body of POST and PUT (PUT replaces the whole note). Unknown fields are ignored."""
 
     description: str
     title: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
-    def to_dict(self) -> dict[str, Any]:
-        description = self.description
-
-        title = self.title
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "description": description,
-                "title": title,
-            }
-        )
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        d = dict(src_dict)
-        description = d.pop("description")
-
-        title = d.pop("title")
-
-        note_write = cls(
-            description=description,
-            title=title,
-        )
-
-        note_write.additional_properties = d
-        return note_write
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _FIELDS = (
+        _model.Field("description"),
+        _model.Field("title"),
+    )

@@ -1,69 +1,19 @@
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
-
-T = TypeVar("T", bound="PasswordResetConfirm")
+from notes_platform import _model
 
 
 @_attrs_define
-class PasswordResetConfirm:
-    """
-    Attributes:
-        new_password (str):
-        token (str):
-    """
-
+class PasswordResetConfirm(_model.Model):
     new_password: str
     token: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
-    def to_dict(self) -> dict[str, Any]:
-        new_password = self.new_password
-
-        token = self.token
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "new_password": new_password,
-                "token": token,
-            }
-        )
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        d = dict(src_dict)
-        new_password = d.pop("new_password")
-
-        token = d.pop("token")
-
-        password_reset_confirm = cls(
-            new_password=new_password,
-            token=token,
-        )
-
-        password_reset_confirm.additional_properties = d
-        return password_reset_confirm
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _FIELDS = (
+        _model.Field("new_password"),
+        _model.Field("token"),
+    )

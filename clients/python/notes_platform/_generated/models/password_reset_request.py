@@ -1,62 +1,21 @@
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
-
-T = TypeVar("T", bound="PasswordResetRequest")
+from notes_platform import _model
 
 
 @_attrs_define
-class PasswordResetRequest:
+class PasswordResetRequest(_model.Model):
     """
     Attributes:
-        email (str): An address outside the special-use domains .arpa, .invalid, .local, .localhost, .onion, .test, with
-            no RFC 2047 encoded word ('=?'); stored lower-cased, its domain in IDNA ASCII form.
+        email: An address outside the special-use domains .arpa, .invalid, .local, .localhost, .onion, .test, with no
+            RFC 2047 encoded word ('=?'); stored lower-cased, its domain in IDNA ASCII form.
     """
 
     email: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
-    def to_dict(self) -> dict[str, Any]:
-        email = self.email
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "email": email,
-            }
-        )
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        d = dict(src_dict)
-        email = d.pop("email")
-
-        password_reset_request = cls(
-            email=email,
-        )
-
-        password_reset_request.additional_properties = d
-        return password_reset_request
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _FIELDS = (_model.Field("email"),)

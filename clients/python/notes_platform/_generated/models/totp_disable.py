@@ -1,69 +1,19 @@
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
-
-T = TypeVar("T", bound="TotpDisable")
+from notes_platform import _model
 
 
 @_attrs_define
-class TotpDisable:
-    """
-    Attributes:
-        code (str):
-        current_password (str):
-    """
-
+class TotpDisable(_model.Model):
     code: str
     current_password: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
-    def to_dict(self) -> dict[str, Any]:
-        code = self.code
-
-        current_password = self.current_password
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "code": code,
-                "current_password": current_password,
-            }
-        )
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        d = dict(src_dict)
-        code = d.pop("code")
-
-        current_password = d.pop("current_password")
-
-        totp_disable = cls(
-            code=code,
-            current_password=current_password,
-        )
-
-        totp_disable.additional_properties = d
-        return totp_disable
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _FIELDS = (
+        _model.Field("code"),
+        _model.Field("current_password"),
+    )

@@ -1,77 +1,21 @@
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
-
-T = TypeVar("T", bound="TotpStatus")
+from notes_platform import _model
 
 
 @_attrs_define
-class TotpStatus:
-    """
-    Attributes:
-        enabled (bool):
-        pending (bool):
-        recovery_codes_left (int):
-    """
-
+class TotpStatus(_model.Model):
     enabled: bool
     pending: bool
     recovery_codes_left: int
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
-    def to_dict(self) -> dict[str, Any]:
-        enabled = self.enabled
-
-        pending = self.pending
-
-        recovery_codes_left = self.recovery_codes_left
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "enabled": enabled,
-                "pending": pending,
-                "recovery_codes_left": recovery_codes_left,
-            }
-        )
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        d = dict(src_dict)
-        enabled = d.pop("enabled")
-
-        pending = d.pop("pending")
-
-        recovery_codes_left = d.pop("recovery_codes_left")
-
-        totp_status = cls(
-            enabled=enabled,
-            pending=pending,
-            recovery_codes_left=recovery_codes_left,
-        )
-
-        totp_status.additional_properties = d
-        return totp_status
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _FIELDS = (
+        _model.Field("enabled"),
+        _model.Field("pending"),
+        _model.Field("recovery_codes_left"),
+    )

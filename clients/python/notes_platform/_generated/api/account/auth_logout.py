@@ -1,249 +1,36 @@
-from http import HTTPStatus
-from typing import Any, cast
+"""POST /auth/logout: Logout
 
-import httpx
+End this session; with `everywhere=true`, every session of the account.
+The access tokens of what ends are refused within the revocation bound. The
+browser's sign-in session of the authorization pages ends too.
 
-from ... import errors
-from ...client import AuthenticatedClient, Client
-from ...models.auth_logout_response_429 import AuthLogoutResponse429
-from ...models.auth_logout_response_503 import AuthLogoutResponse503
-from ...models.auth_logout_response_504 import AuthLogoutResponse504
+
+"""
+
+from typing import Any, TypeAlias
+
+from notes_platform import _operation
+
+from ...client import AuthenticatedClient
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
-from ...types import UNSET, Response, Unset
+from ...types import Unset
+
+_Parsed: TypeAlias = Any | ErrorDetail | HTTPValidationError
 
 
-def _get_kwargs(
-    *,
-    everywhere: bool | Unset = False,
-) -> dict[str, Any]:
-
-    params: dict[str, Any] = {}
-
-    params["everywhere"] = everywhere
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
-    _kwargs: dict[str, Any] = {
-        "method": "post",
-        "url": "/auth/logout",
-        "params": params,
-    }
-
-    return _kwargs
+def _request(
+    *, client: AuthenticatedClient, everywhere: bool | Unset = False
+) -> _operation.Request:
+    return _operation.request(client, "post", "/auth/logout", params={"everywhere": everywhere})
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    Any
-    | AuthLogoutResponse429
-    | AuthLogoutResponse503
-    | AuthLogoutResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | None
-):
-    if response.status_code == 204:
-        response_204 = cast(Any, None)
-        return response_204
+_OPERATION = _operation.Operation[_Parsed](
+    [
+        ((204,), _operation.nothing),
+        ((401, 429, 503, 504), _operation.json(ErrorDetail.from_dict)),
+        ((422,), _operation.json(HTTPValidationError.from_dict)),
+    ]
+)
 
-    if response.status_code == 401:
-        response_401 = ErrorDetail.from_dict(response.json())
-
-        return response_401
-
-    if response.status_code == 422:
-        response_422 = HTTPValidationError.from_dict(response.json())
-
-        return response_422
-
-    if response.status_code == 429:
-        response_429 = AuthLogoutResponse429.from_dict(response.json())
-
-        return response_429
-
-    if response.status_code == 503:
-        response_503 = AuthLogoutResponse503.from_dict(response.json())
-
-        return response_503
-
-    if response.status_code == 504:
-        response_504 = AuthLogoutResponse504.from_dict(response.json())
-
-        return response_504
-
-    if client.raise_on_unexpected_status:
-        raise errors.UnexpectedStatus(response.status_code, response.content)
-    else:
-        return None
-
-
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    Any
-    | AuthLogoutResponse429
-    | AuthLogoutResponse503
-    | AuthLogoutResponse504
-    | ErrorDetail
-    | HTTPValidationError
-]:
-    return Response(
-        status_code=HTTPStatus(response.status_code),
-        content=response.content,
-        headers=response.headers,
-        parsed=_parse_response(client=client, response=response),
-    )
-
-
-def sync_detailed(
-    *,
-    client: AuthenticatedClient,
-    everywhere: bool | Unset = False,
-) -> Response[
-    Any
-    | AuthLogoutResponse429
-    | AuthLogoutResponse503
-    | AuthLogoutResponse504
-    | ErrorDetail
-    | HTTPValidationError
-]:
-    """Logout
-
-     End this session; with `everywhere=true`, every session of the account.
-    The access tokens of what ends are refused within the revocation bound. The
-    browser's sign-in session of the authorization pages ends too.
-
-    Args:
-        everywhere (bool | Unset):  Default: False.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[Any | AuthLogoutResponse429 | AuthLogoutResponse503 | AuthLogoutResponse504 | ErrorDetail | HTTPValidationError]
-    """
-
-    kwargs = _get_kwargs(
-        everywhere=everywhere,
-    )
-
-    response = client.get_httpx_client().request(
-        **kwargs,
-    )
-
-    return _build_response(client=client, response=response)
-
-
-def sync(
-    *,
-    client: AuthenticatedClient,
-    everywhere: bool | Unset = False,
-) -> (
-    Any
-    | AuthLogoutResponse429
-    | AuthLogoutResponse503
-    | AuthLogoutResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | None
-):
-    """Logout
-
-     End this session; with `everywhere=true`, every session of the account.
-    The access tokens of what ends are refused within the revocation bound. The
-    browser's sign-in session of the authorization pages ends too.
-
-    Args:
-        everywhere (bool | Unset):  Default: False.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Any | AuthLogoutResponse429 | AuthLogoutResponse503 | AuthLogoutResponse504 | ErrorDetail | HTTPValidationError
-    """
-
-    return sync_detailed(
-        client=client,
-        everywhere=everywhere,
-    ).parsed
-
-
-async def asyncio_detailed(
-    *,
-    client: AuthenticatedClient,
-    everywhere: bool | Unset = False,
-) -> Response[
-    Any
-    | AuthLogoutResponse429
-    | AuthLogoutResponse503
-    | AuthLogoutResponse504
-    | ErrorDetail
-    | HTTPValidationError
-]:
-    """Logout
-
-     End this session; with `everywhere=true`, every session of the account.
-    The access tokens of what ends are refused within the revocation bound. The
-    browser's sign-in session of the authorization pages ends too.
-
-    Args:
-        everywhere (bool | Unset):  Default: False.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[Any | AuthLogoutResponse429 | AuthLogoutResponse503 | AuthLogoutResponse504 | ErrorDetail | HTTPValidationError]
-    """
-
-    kwargs = _get_kwargs(
-        everywhere=everywhere,
-    )
-
-    response = await client.get_async_httpx_client().request(**kwargs)
-
-    return _build_response(client=client, response=response)
-
-
-async def asyncio(
-    *,
-    client: AuthenticatedClient,
-    everywhere: bool | Unset = False,
-) -> (
-    Any
-    | AuthLogoutResponse429
-    | AuthLogoutResponse503
-    | AuthLogoutResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | None
-):
-    """Logout
-
-     End this session; with `everywhere=true`, every session of the account.
-    The access tokens of what ends are refused within the revocation bound. The
-    browser's sign-in session of the authorization pages ends too.
-
-    Args:
-        everywhere (bool | Unset):  Default: False.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Any | AuthLogoutResponse429 | AuthLogoutResponse503 | AuthLogoutResponse504 | ErrorDetail | HTTPValidationError
-    """
-
-    return (
-        await asyncio_detailed(
-            client=client,
-            everywhere=everywhere,
-        )
-    ).parsed
+sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

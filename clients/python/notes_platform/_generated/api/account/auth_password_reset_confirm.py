@@ -1,243 +1,40 @@
-from http import HTTPStatus
-from typing import Any, cast
+"""POST /auth/password-reset/confirm: Confirm Password Reset
 
-import httpx
+Set a new password with the emailed token; every session of the account ends.
 
-from ... import errors
+
+"""
+
+from typing import Any, TypeAlias
+
+from notes_platform import _operation
+
 from ...client import AuthenticatedClient, Client
-from ...models.auth_password_reset_confirm_response_429 import (
-    AuthPasswordResetConfirmResponse429,
-)
-from ...models.auth_password_reset_confirm_response_504 import (
-    AuthPasswordResetConfirmResponse504,
-)
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
 from ...models.password_reset_confirm import PasswordResetConfirm
-from ...types import Response
+
+_Parsed: TypeAlias = Any | ErrorDetail | HTTPValidationError
 
 
-def _get_kwargs(
-    *,
-    body: PasswordResetConfirm,
-) -> dict[str, Any]:
-    headers: dict[str, Any] = {}
-
-    _kwargs: dict[str, Any] = {
-        "method": "post",
-        "url": "/auth/password-reset/confirm",
-    }
-
-    _kwargs["json"] = body.to_dict()
-
-    headers["Content-Type"] = "application/json"
-
-    _kwargs["headers"] = headers
-    return _kwargs
-
-
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    Any
-    | AuthPasswordResetConfirmResponse429
-    | AuthPasswordResetConfirmResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | None
-):
-    if response.status_code == 204:
-        response_204 = cast(Any, None)
-        return response_204
-
-    if response.status_code == 400:
-        response_400 = ErrorDetail.from_dict(response.json())
-
-        return response_400
-
-    if response.status_code == 415:
-        response_415 = ErrorDetail.from_dict(response.json())
-
-        return response_415
-
-    if response.status_code == 422:
-        response_422 = HTTPValidationError.from_dict(response.json())
-
-        return response_422
-
-    if response.status_code == 429:
-        response_429 = AuthPasswordResetConfirmResponse429.from_dict(response.json())
-
-        return response_429
-
-    if response.status_code == 503:
-        response_503 = ErrorDetail.from_dict(response.json())
-
-        return response_503
-
-    if response.status_code == 504:
-        response_504 = AuthPasswordResetConfirmResponse504.from_dict(response.json())
-
-        return response_504
-
-    if client.raise_on_unexpected_status:
-        raise errors.UnexpectedStatus(response.status_code, response.content)
-    else:
-        return None
-
-
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    Any
-    | AuthPasswordResetConfirmResponse429
-    | AuthPasswordResetConfirmResponse504
-    | ErrorDetail
-    | HTTPValidationError
-]:
-    return Response(
-        status_code=HTTPStatus(response.status_code),
-        content=response.content,
-        headers=response.headers,
-        parsed=_parse_response(client=client, response=response),
+def _request(
+    *, client: AuthenticatedClient | Client, body: PasswordResetConfirm
+) -> _operation.Request:
+    return _operation.request(
+        client,
+        "post",
+        "/auth/password-reset/confirm",
+        headers={"Content-Type": "application/json"},
+        json=body.to_dict(),
     )
 
 
-def sync_detailed(
-    *,
-    client: AuthenticatedClient | Client,
-    body: PasswordResetConfirm,
-) -> Response[
-    Any
-    | AuthPasswordResetConfirmResponse429
-    | AuthPasswordResetConfirmResponse504
-    | ErrorDetail
-    | HTTPValidationError
-]:
-    """Confirm Password Reset
+_OPERATION = _operation.Operation[_Parsed](
+    [
+        ((204,), _operation.nothing),
+        ((400, 415, 429, 503, 504), _operation.json(ErrorDetail.from_dict)),
+        ((422,), _operation.json(HTTPValidationError.from_dict)),
+    ]
+)
 
-     Set a new password with the emailed token; every session of the account ends.
-
-    Args:
-        body (PasswordResetConfirm):
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[Any | AuthPasswordResetConfirmResponse429 | AuthPasswordResetConfirmResponse504 | ErrorDetail | HTTPValidationError]
-    """
-
-    kwargs = _get_kwargs(
-        body=body,
-    )
-
-    response = client.get_httpx_client().request(
-        **kwargs,
-    )
-
-    return _build_response(client=client, response=response)
-
-
-def sync(
-    *,
-    client: AuthenticatedClient | Client,
-    body: PasswordResetConfirm,
-) -> (
-    Any
-    | AuthPasswordResetConfirmResponse429
-    | AuthPasswordResetConfirmResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | None
-):
-    """Confirm Password Reset
-
-     Set a new password with the emailed token; every session of the account ends.
-
-    Args:
-        body (PasswordResetConfirm):
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Any | AuthPasswordResetConfirmResponse429 | AuthPasswordResetConfirmResponse504 | ErrorDetail | HTTPValidationError
-    """
-
-    return sync_detailed(
-        client=client,
-        body=body,
-    ).parsed
-
-
-async def asyncio_detailed(
-    *,
-    client: AuthenticatedClient | Client,
-    body: PasswordResetConfirm,
-) -> Response[
-    Any
-    | AuthPasswordResetConfirmResponse429
-    | AuthPasswordResetConfirmResponse504
-    | ErrorDetail
-    | HTTPValidationError
-]:
-    """Confirm Password Reset
-
-     Set a new password with the emailed token; every session of the account ends.
-
-    Args:
-        body (PasswordResetConfirm):
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[Any | AuthPasswordResetConfirmResponse429 | AuthPasswordResetConfirmResponse504 | ErrorDetail | HTTPValidationError]
-    """
-
-    kwargs = _get_kwargs(
-        body=body,
-    )
-
-    response = await client.get_async_httpx_client().request(**kwargs)
-
-    return _build_response(client=client, response=response)
-
-
-async def asyncio(
-    *,
-    client: AuthenticatedClient | Client,
-    body: PasswordResetConfirm,
-) -> (
-    Any
-    | AuthPasswordResetConfirmResponse429
-    | AuthPasswordResetConfirmResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | None
-):
-    """Confirm Password Reset
-
-     Set a new password with the emailed token; every session of the account ends.
-
-    Args:
-        body (PasswordResetConfirm):
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Any | AuthPasswordResetConfirmResponse429 | AuthPasswordResetConfirmResponse504 | ErrorDetail | HTTPValidationError
-    """
-
-    return (
-        await asyncio_detailed(
-            client=client,
-            body=body,
-        )
-    ).parsed
+sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

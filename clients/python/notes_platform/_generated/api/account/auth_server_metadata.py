@@ -1,203 +1,34 @@
-from http import HTTPStatus
-from typing import Any
+"""GET /auth/.well-known/oauth-authorization-server: Authorization Server Metadata
 
-import httpx
+OAuth 2.0 Authorization Server Metadata (RFC 8414), for the issuer
+`<public URL>/auth`. Served where §3.1 puts it,
+/.well-known/oauth-authorization-server/auth, and where OpenID Connect
+Discovery's rule (appending) puts it, /auth/.well-known/oauth-authorization-server,
+as §5 advises for an issuer with a path.
 
-from ... import errors
+
+"""
+
+from typing import TypeAlias
+
+from notes_platform import _operation
+
 from ...client import AuthenticatedClient, Client
-from ...models.auth_server_metadata_response_429 import AuthServerMetadataResponse429
-from ...models.auth_server_metadata_response_503 import AuthServerMetadataResponse503
-from ...models.auth_server_metadata_response_504 import AuthServerMetadataResponse504
+from ...models.error_detail import ErrorDetail
 from ...models.response_auth_server_metadata import ResponseAuthServerMetadata
-from ...types import Response
+
+_Parsed: TypeAlias = ErrorDetail | ResponseAuthServerMetadata
 
 
-def _get_kwargs() -> dict[str, Any]:
-
-    _kwargs: dict[str, Any] = {
-        "method": "get",
-        "url": "/auth/.well-known/oauth-authorization-server",
-    }
-
-    return _kwargs
+def _request(*, client: AuthenticatedClient | Client) -> _operation.Request:
+    return _operation.request(client, "get", "/auth/.well-known/oauth-authorization-server")
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    AuthServerMetadataResponse429
-    | AuthServerMetadataResponse503
-    | AuthServerMetadataResponse504
-    | ResponseAuthServerMetadata
-    | None
-):
-    if response.status_code == 200:
-        response_200 = ResponseAuthServerMetadata.from_dict(response.json())
+_OPERATION = _operation.Operation[_Parsed](
+    [
+        ((200,), _operation.json(ResponseAuthServerMetadata.from_dict)),
+        ((429, 503, 504), _operation.json(ErrorDetail.from_dict)),
+    ]
+)
 
-        return response_200
-
-    if response.status_code == 429:
-        response_429 = AuthServerMetadataResponse429.from_dict(response.json())
-
-        return response_429
-
-    if response.status_code == 503:
-        response_503 = AuthServerMetadataResponse503.from_dict(response.json())
-
-        return response_503
-
-    if response.status_code == 504:
-        response_504 = AuthServerMetadataResponse504.from_dict(response.json())
-
-        return response_504
-
-    if client.raise_on_unexpected_status:
-        raise errors.UnexpectedStatus(response.status_code, response.content)
-    else:
-        return None
-
-
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    AuthServerMetadataResponse429
-    | AuthServerMetadataResponse503
-    | AuthServerMetadataResponse504
-    | ResponseAuthServerMetadata
-]:
-    return Response(
-        status_code=HTTPStatus(response.status_code),
-        content=response.content,
-        headers=response.headers,
-        parsed=_parse_response(client=client, response=response),
-    )
-
-
-def sync_detailed(
-    *,
-    client: AuthenticatedClient | Client,
-) -> Response[
-    AuthServerMetadataResponse429
-    | AuthServerMetadataResponse503
-    | AuthServerMetadataResponse504
-    | ResponseAuthServerMetadata
-]:
-    """Authorization Server Metadata
-
-     OAuth 2.0 Authorization Server Metadata (RFC 8414), for the issuer
-    `<public URL>/auth`. Served where §3.1 puts it,
-    /.well-known/oauth-authorization-server/auth, and where OpenID Connect
-    Discovery's rule (appending) puts it, /auth/.well-known/oauth-authorization-server,
-    as §5 advises for an issuer with a path.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[AuthServerMetadataResponse429 | AuthServerMetadataResponse503 | AuthServerMetadataResponse504 | ResponseAuthServerMetadata]
-    """
-
-    kwargs = _get_kwargs()
-
-    response = client.get_httpx_client().request(
-        **kwargs,
-    )
-
-    return _build_response(client=client, response=response)
-
-
-def sync(
-    *,
-    client: AuthenticatedClient | Client,
-) -> (
-    AuthServerMetadataResponse429
-    | AuthServerMetadataResponse503
-    | AuthServerMetadataResponse504
-    | ResponseAuthServerMetadata
-    | None
-):
-    """Authorization Server Metadata
-
-     OAuth 2.0 Authorization Server Metadata (RFC 8414), for the issuer
-    `<public URL>/auth`. Served where §3.1 puts it,
-    /.well-known/oauth-authorization-server/auth, and where OpenID Connect
-    Discovery's rule (appending) puts it, /auth/.well-known/oauth-authorization-server,
-    as §5 advises for an issuer with a path.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        AuthServerMetadataResponse429 | AuthServerMetadataResponse503 | AuthServerMetadataResponse504 | ResponseAuthServerMetadata
-    """
-
-    return sync_detailed(
-        client=client,
-    ).parsed
-
-
-async def asyncio_detailed(
-    *,
-    client: AuthenticatedClient | Client,
-) -> Response[
-    AuthServerMetadataResponse429
-    | AuthServerMetadataResponse503
-    | AuthServerMetadataResponse504
-    | ResponseAuthServerMetadata
-]:
-    """Authorization Server Metadata
-
-     OAuth 2.0 Authorization Server Metadata (RFC 8414), for the issuer
-    `<public URL>/auth`. Served where §3.1 puts it,
-    /.well-known/oauth-authorization-server/auth, and where OpenID Connect
-    Discovery's rule (appending) puts it, /auth/.well-known/oauth-authorization-server,
-    as §5 advises for an issuer with a path.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[AuthServerMetadataResponse429 | AuthServerMetadataResponse503 | AuthServerMetadataResponse504 | ResponseAuthServerMetadata]
-    """
-
-    kwargs = _get_kwargs()
-
-    response = await client.get_async_httpx_client().request(**kwargs)
-
-    return _build_response(client=client, response=response)
-
-
-async def asyncio(
-    *,
-    client: AuthenticatedClient | Client,
-) -> (
-    AuthServerMetadataResponse429
-    | AuthServerMetadataResponse503
-    | AuthServerMetadataResponse504
-    | ResponseAuthServerMetadata
-    | None
-):
-    """Authorization Server Metadata
-
-     OAuth 2.0 Authorization Server Metadata (RFC 8414), for the issuer
-    `<public URL>/auth`. Served where §3.1 puts it,
-    /.well-known/oauth-authorization-server/auth, and where OpenID Connect
-    Discovery's rule (appending) puts it, /auth/.well-known/oauth-authorization-server,
-    as §5 advises for an issuer with a path.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        AuthServerMetadataResponse429 | AuthServerMetadataResponse503 | AuthServerMetadataResponse504 | ResponseAuthServerMetadata
-    """
-
-    return (
-        await asyncio_detailed(
-            client=client,
-        )
-    ).parsed
+sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

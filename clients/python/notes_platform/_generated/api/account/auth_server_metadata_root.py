@@ -1,209 +1,34 @@
-from http import HTTPStatus
-from typing import Any
+"""GET /.well-known/oauth-authorization-server/auth: Authorization Server Metadata
 
-import httpx
+OAuth 2.0 Authorization Server Metadata (RFC 8414), for the issuer
+`<public URL>/auth`. Served where §3.1 puts it,
+/.well-known/oauth-authorization-server/auth, and where OpenID Connect
+Discovery's rule (appending) puts it, /auth/.well-known/oauth-authorization-server,
+as §5 advises for an issuer with a path.
 
-from ... import errors
+
+"""
+
+from typing import TypeAlias
+
+from notes_platform import _operation
+
 from ...client import AuthenticatedClient, Client
-from ...models.auth_server_metadata_root_response_429 import (
-    AuthServerMetadataRootResponse429,
-)
-from ...models.auth_server_metadata_root_response_503 import (
-    AuthServerMetadataRootResponse503,
-)
-from ...models.auth_server_metadata_root_response_504 import (
-    AuthServerMetadataRootResponse504,
-)
+from ...models.error_detail import ErrorDetail
 from ...models.response_auth_server_metadata_root import ResponseAuthServerMetadataRoot
-from ...types import Response
+
+_Parsed: TypeAlias = ErrorDetail | ResponseAuthServerMetadataRoot
 
 
-def _get_kwargs() -> dict[str, Any]:
-
-    _kwargs: dict[str, Any] = {
-        "method": "get",
-        "url": "/.well-known/oauth-authorization-server/auth",
-    }
-
-    return _kwargs
+def _request(*, client: AuthenticatedClient | Client) -> _operation.Request:
+    return _operation.request(client, "get", "/.well-known/oauth-authorization-server/auth")
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    AuthServerMetadataRootResponse429
-    | AuthServerMetadataRootResponse503
-    | AuthServerMetadataRootResponse504
-    | ResponseAuthServerMetadataRoot
-    | None
-):
-    if response.status_code == 200:
-        response_200 = ResponseAuthServerMetadataRoot.from_dict(response.json())
+_OPERATION = _operation.Operation[_Parsed](
+    [
+        ((200,), _operation.json(ResponseAuthServerMetadataRoot.from_dict)),
+        ((429, 503, 504), _operation.json(ErrorDetail.from_dict)),
+    ]
+)
 
-        return response_200
-
-    if response.status_code == 429:
-        response_429 = AuthServerMetadataRootResponse429.from_dict(response.json())
-
-        return response_429
-
-    if response.status_code == 503:
-        response_503 = AuthServerMetadataRootResponse503.from_dict(response.json())
-
-        return response_503
-
-    if response.status_code == 504:
-        response_504 = AuthServerMetadataRootResponse504.from_dict(response.json())
-
-        return response_504
-
-    if client.raise_on_unexpected_status:
-        raise errors.UnexpectedStatus(response.status_code, response.content)
-    else:
-        return None
-
-
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    AuthServerMetadataRootResponse429
-    | AuthServerMetadataRootResponse503
-    | AuthServerMetadataRootResponse504
-    | ResponseAuthServerMetadataRoot
-]:
-    return Response(
-        status_code=HTTPStatus(response.status_code),
-        content=response.content,
-        headers=response.headers,
-        parsed=_parse_response(client=client, response=response),
-    )
-
-
-def sync_detailed(
-    *,
-    client: AuthenticatedClient | Client,
-) -> Response[
-    AuthServerMetadataRootResponse429
-    | AuthServerMetadataRootResponse503
-    | AuthServerMetadataRootResponse504
-    | ResponseAuthServerMetadataRoot
-]:
-    """Authorization Server Metadata
-
-     OAuth 2.0 Authorization Server Metadata (RFC 8414), for the issuer
-    `<public URL>/auth`. Served where §3.1 puts it,
-    /.well-known/oauth-authorization-server/auth, and where OpenID Connect
-    Discovery's rule (appending) puts it, /auth/.well-known/oauth-authorization-server,
-    as §5 advises for an issuer with a path.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[AuthServerMetadataRootResponse429 | AuthServerMetadataRootResponse503 | AuthServerMetadataRootResponse504 | ResponseAuthServerMetadataRoot]
-    """
-
-    kwargs = _get_kwargs()
-
-    response = client.get_httpx_client().request(
-        **kwargs,
-    )
-
-    return _build_response(client=client, response=response)
-
-
-def sync(
-    *,
-    client: AuthenticatedClient | Client,
-) -> (
-    AuthServerMetadataRootResponse429
-    | AuthServerMetadataRootResponse503
-    | AuthServerMetadataRootResponse504
-    | ResponseAuthServerMetadataRoot
-    | None
-):
-    """Authorization Server Metadata
-
-     OAuth 2.0 Authorization Server Metadata (RFC 8414), for the issuer
-    `<public URL>/auth`. Served where §3.1 puts it,
-    /.well-known/oauth-authorization-server/auth, and where OpenID Connect
-    Discovery's rule (appending) puts it, /auth/.well-known/oauth-authorization-server,
-    as §5 advises for an issuer with a path.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        AuthServerMetadataRootResponse429 | AuthServerMetadataRootResponse503 | AuthServerMetadataRootResponse504 | ResponseAuthServerMetadataRoot
-    """
-
-    return sync_detailed(
-        client=client,
-    ).parsed
-
-
-async def asyncio_detailed(
-    *,
-    client: AuthenticatedClient | Client,
-) -> Response[
-    AuthServerMetadataRootResponse429
-    | AuthServerMetadataRootResponse503
-    | AuthServerMetadataRootResponse504
-    | ResponseAuthServerMetadataRoot
-]:
-    """Authorization Server Metadata
-
-     OAuth 2.0 Authorization Server Metadata (RFC 8414), for the issuer
-    `<public URL>/auth`. Served where §3.1 puts it,
-    /.well-known/oauth-authorization-server/auth, and where OpenID Connect
-    Discovery's rule (appending) puts it, /auth/.well-known/oauth-authorization-server,
-    as §5 advises for an issuer with a path.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[AuthServerMetadataRootResponse429 | AuthServerMetadataRootResponse503 | AuthServerMetadataRootResponse504 | ResponseAuthServerMetadataRoot]
-    """
-
-    kwargs = _get_kwargs()
-
-    response = await client.get_async_httpx_client().request(**kwargs)
-
-    return _build_response(client=client, response=response)
-
-
-async def asyncio(
-    *,
-    client: AuthenticatedClient | Client,
-) -> (
-    AuthServerMetadataRootResponse429
-    | AuthServerMetadataRootResponse503
-    | AuthServerMetadataRootResponse504
-    | ResponseAuthServerMetadataRoot
-    | None
-):
-    """Authorization Server Metadata
-
-     OAuth 2.0 Authorization Server Metadata (RFC 8414), for the issuer
-    `<public URL>/auth`. Served where §3.1 puts it,
-    /.well-known/oauth-authorization-server/auth, and where OpenID Connect
-    Discovery's rule (appending) puts it, /auth/.well-known/oauth-authorization-server,
-    as §5 advises for an issuer with a path.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        AuthServerMetadataRootResponse429 | AuthServerMetadataRootResponse503 | AuthServerMetadataRootResponse504 | ResponseAuthServerMetadataRoot
-    """
-
-    return (
-        await asyncio_detailed(
-            client=client,
-        )
-    ).parsed
+sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

@@ -1,251 +1,37 @@
-from http import HTTPStatus
-from typing import Any, cast
+"""DELETE /auth/me/authorizations/{client_id}: Revoke My Authorization
+
+Take back an app's access: its consent ends, and every token it holds
+for the caller is refused within the revocation bound.
+
+
+"""
+
+from typing import Any, TypeAlias
 from urllib.parse import quote
 
-import httpx
+from notes_platform import _operation
 
-from ... import errors
-from ...client import AuthenticatedClient, Client
+from ...client import AuthenticatedClient
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
-from ...models.me_authorizations_delete_response_429 import (
-    MeAuthorizationsDeleteResponse429,
+
+_Parsed: TypeAlias = Any | ErrorDetail | HTTPValidationError
+
+
+def _request(client_id: str, *, client: AuthenticatedClient) -> _operation.Request:
+    return _operation.request(
+        client,
+        "delete",
+        "/auth/me/authorizations/{client_id}".format(client_id=quote(str(client_id), safe="")),
+    )
+
+
+_OPERATION = _operation.Operation[_Parsed](
+    [
+        ((204,), _operation.nothing),
+        ((401, 404, 429, 503, 504), _operation.json(ErrorDetail.from_dict)),
+        ((422,), _operation.json(HTTPValidationError.from_dict)),
+    ]
 )
-from ...models.me_authorizations_delete_response_503 import (
-    MeAuthorizationsDeleteResponse503,
-)
-from ...models.me_authorizations_delete_response_504 import (
-    MeAuthorizationsDeleteResponse504,
-)
-from ...types import Response
 
-
-def _get_kwargs(
-    client_id: str,
-) -> dict[str, Any]:
-
-    _kwargs: dict[str, Any] = {
-        "method": "delete",
-        "url": "/auth/me/authorizations/{client_id}".format(
-            client_id=quote(str(client_id), safe=""),
-        ),
-    }
-
-    return _kwargs
-
-
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    Any
-    | ErrorDetail
-    | HTTPValidationError
-    | MeAuthorizationsDeleteResponse429
-    | MeAuthorizationsDeleteResponse503
-    | MeAuthorizationsDeleteResponse504
-    | None
-):
-    if response.status_code == 204:
-        response_204 = cast(Any, None)
-        return response_204
-
-    if response.status_code == 401:
-        response_401 = ErrorDetail.from_dict(response.json())
-
-        return response_401
-
-    if response.status_code == 404:
-        response_404 = ErrorDetail.from_dict(response.json())
-
-        return response_404
-
-    if response.status_code == 422:
-        response_422 = HTTPValidationError.from_dict(response.json())
-
-        return response_422
-
-    if response.status_code == 429:
-        response_429 = MeAuthorizationsDeleteResponse429.from_dict(response.json())
-
-        return response_429
-
-    if response.status_code == 503:
-        response_503 = MeAuthorizationsDeleteResponse503.from_dict(response.json())
-
-        return response_503
-
-    if response.status_code == 504:
-        response_504 = MeAuthorizationsDeleteResponse504.from_dict(response.json())
-
-        return response_504
-
-    if client.raise_on_unexpected_status:
-        raise errors.UnexpectedStatus(response.status_code, response.content)
-    else:
-        return None
-
-
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    Any
-    | ErrorDetail
-    | HTTPValidationError
-    | MeAuthorizationsDeleteResponse429
-    | MeAuthorizationsDeleteResponse503
-    | MeAuthorizationsDeleteResponse504
-]:
-    return Response(
-        status_code=HTTPStatus(response.status_code),
-        content=response.content,
-        headers=response.headers,
-        parsed=_parse_response(client=client, response=response),
-    )
-
-
-def sync_detailed(
-    client_id: str,
-    *,
-    client: AuthenticatedClient,
-) -> Response[
-    Any
-    | ErrorDetail
-    | HTTPValidationError
-    | MeAuthorizationsDeleteResponse429
-    | MeAuthorizationsDeleteResponse503
-    | MeAuthorizationsDeleteResponse504
-]:
-    """Revoke My Authorization
-
-     Take back an app's access: its consent ends, and every token it holds
-    for the caller is refused within the revocation bound.
-
-    Args:
-        client_id (str):
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[Any | ErrorDetail | HTTPValidationError | MeAuthorizationsDeleteResponse429 | MeAuthorizationsDeleteResponse503 | MeAuthorizationsDeleteResponse504]
-    """
-
-    kwargs = _get_kwargs(
-        client_id=client_id,
-    )
-
-    response = client.get_httpx_client().request(
-        **kwargs,
-    )
-
-    return _build_response(client=client, response=response)
-
-
-def sync(
-    client_id: str,
-    *,
-    client: AuthenticatedClient,
-) -> (
-    Any
-    | ErrorDetail
-    | HTTPValidationError
-    | MeAuthorizationsDeleteResponse429
-    | MeAuthorizationsDeleteResponse503
-    | MeAuthorizationsDeleteResponse504
-    | None
-):
-    """Revoke My Authorization
-
-     Take back an app's access: its consent ends, and every token it holds
-    for the caller is refused within the revocation bound.
-
-    Args:
-        client_id (str):
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Any | ErrorDetail | HTTPValidationError | MeAuthorizationsDeleteResponse429 | MeAuthorizationsDeleteResponse503 | MeAuthorizationsDeleteResponse504
-    """
-
-    return sync_detailed(
-        client_id=client_id,
-        client=client,
-    ).parsed
-
-
-async def asyncio_detailed(
-    client_id: str,
-    *,
-    client: AuthenticatedClient,
-) -> Response[
-    Any
-    | ErrorDetail
-    | HTTPValidationError
-    | MeAuthorizationsDeleteResponse429
-    | MeAuthorizationsDeleteResponse503
-    | MeAuthorizationsDeleteResponse504
-]:
-    """Revoke My Authorization
-
-     Take back an app's access: its consent ends, and every token it holds
-    for the caller is refused within the revocation bound.
-
-    Args:
-        client_id (str):
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[Any | ErrorDetail | HTTPValidationError | MeAuthorizationsDeleteResponse429 | MeAuthorizationsDeleteResponse503 | MeAuthorizationsDeleteResponse504]
-    """
-
-    kwargs = _get_kwargs(
-        client_id=client_id,
-    )
-
-    response = await client.get_async_httpx_client().request(**kwargs)
-
-    return _build_response(client=client, response=response)
-
-
-async def asyncio(
-    client_id: str,
-    *,
-    client: AuthenticatedClient,
-) -> (
-    Any
-    | ErrorDetail
-    | HTTPValidationError
-    | MeAuthorizationsDeleteResponse429
-    | MeAuthorizationsDeleteResponse503
-    | MeAuthorizationsDeleteResponse504
-    | None
-):
-    """Revoke My Authorization
-
-     Take back an app's access: its consent ends, and every token it holds
-    for the caller is refused within the revocation bound.
-
-    Args:
-        client_id (str):
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Any | ErrorDetail | HTTPValidationError | MeAuthorizationsDeleteResponse429 | MeAuthorizationsDeleteResponse503 | MeAuthorizationsDeleteResponse504
-    """
-
-    return (
-        await asyncio_detailed(
-            client_id=client_id,
-            client=client,
-        )
-    ).parsed
+sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

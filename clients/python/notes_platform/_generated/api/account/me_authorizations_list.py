@@ -1,214 +1,31 @@
-from http import HTTPStatus
-from typing import Any
+"""GET /auth/me/authorizations: List My Authorizations
 
-import httpx
+The apps allowed to act for the caller: what each was granted, when,
+and when it last used that to get tokens.
 
-from ... import errors
-from ...client import AuthenticatedClient, Client
+
+"""
+
+from typing import TypeAlias
+
+from notes_platform import _operation
+
+from ...client import AuthenticatedClient
 from ...models.authorization_read import AuthorizationRead
 from ...models.error_detail import ErrorDetail
-from ...models.me_authorizations_list_response_429 import (
-    MeAuthorizationsListResponse429,
+
+_Parsed: TypeAlias = ErrorDetail | list[AuthorizationRead]
+
+
+def _request(*, client: AuthenticatedClient) -> _operation.Request:
+    return _operation.request(client, "get", "/auth/me/authorizations")
+
+
+_OPERATION = _operation.Operation[_Parsed](
+    [
+        ((200,), _operation.json_list(AuthorizationRead.from_dict)),
+        ((401, 429, 503, 504), _operation.json(ErrorDetail.from_dict)),
+    ]
 )
-from ...models.me_authorizations_list_response_503 import (
-    MeAuthorizationsListResponse503,
-)
-from ...models.me_authorizations_list_response_504 import (
-    MeAuthorizationsListResponse504,
-)
-from ...types import Response
 
-
-def _get_kwargs() -> dict[str, Any]:
-
-    _kwargs: dict[str, Any] = {
-        "method": "get",
-        "url": "/auth/me/authorizations",
-    }
-
-    return _kwargs
-
-
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    ErrorDetail
-    | MeAuthorizationsListResponse429
-    | MeAuthorizationsListResponse503
-    | MeAuthorizationsListResponse504
-    | list[AuthorizationRead]
-    | None
-):
-    if response.status_code == 200:
-        response_200 = []
-        _response_200 = response.json()
-        for response_200_item_data in _response_200:
-            response_200_item = AuthorizationRead.from_dict(response_200_item_data)
-
-            response_200.append(response_200_item)
-
-        return response_200
-
-    if response.status_code == 401:
-        response_401 = ErrorDetail.from_dict(response.json())
-
-        return response_401
-
-    if response.status_code == 429:
-        response_429 = MeAuthorizationsListResponse429.from_dict(response.json())
-
-        return response_429
-
-    if response.status_code == 503:
-        response_503 = MeAuthorizationsListResponse503.from_dict(response.json())
-
-        return response_503
-
-    if response.status_code == 504:
-        response_504 = MeAuthorizationsListResponse504.from_dict(response.json())
-
-        return response_504
-
-    if client.raise_on_unexpected_status:
-        raise errors.UnexpectedStatus(response.status_code, response.content)
-    else:
-        return None
-
-
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    ErrorDetail
-    | MeAuthorizationsListResponse429
-    | MeAuthorizationsListResponse503
-    | MeAuthorizationsListResponse504
-    | list[AuthorizationRead]
-]:
-    return Response(
-        status_code=HTTPStatus(response.status_code),
-        content=response.content,
-        headers=response.headers,
-        parsed=_parse_response(client=client, response=response),
-    )
-
-
-def sync_detailed(
-    *,
-    client: AuthenticatedClient,
-) -> Response[
-    ErrorDetail
-    | MeAuthorizationsListResponse429
-    | MeAuthorizationsListResponse503
-    | MeAuthorizationsListResponse504
-    | list[AuthorizationRead]
-]:
-    """List My Authorizations
-
-     The apps allowed to act for the caller: what each was granted, when,
-    and when it last used that to get tokens.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[ErrorDetail | MeAuthorizationsListResponse429 | MeAuthorizationsListResponse503 | MeAuthorizationsListResponse504 | list[AuthorizationRead]]
-    """
-
-    kwargs = _get_kwargs()
-
-    response = client.get_httpx_client().request(
-        **kwargs,
-    )
-
-    return _build_response(client=client, response=response)
-
-
-def sync(
-    *,
-    client: AuthenticatedClient,
-) -> (
-    ErrorDetail
-    | MeAuthorizationsListResponse429
-    | MeAuthorizationsListResponse503
-    | MeAuthorizationsListResponse504
-    | list[AuthorizationRead]
-    | None
-):
-    """List My Authorizations
-
-     The apps allowed to act for the caller: what each was granted, when,
-    and when it last used that to get tokens.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        ErrorDetail | MeAuthorizationsListResponse429 | MeAuthorizationsListResponse503 | MeAuthorizationsListResponse504 | list[AuthorizationRead]
-    """
-
-    return sync_detailed(
-        client=client,
-    ).parsed
-
-
-async def asyncio_detailed(
-    *,
-    client: AuthenticatedClient,
-) -> Response[
-    ErrorDetail
-    | MeAuthorizationsListResponse429
-    | MeAuthorizationsListResponse503
-    | MeAuthorizationsListResponse504
-    | list[AuthorizationRead]
-]:
-    """List My Authorizations
-
-     The apps allowed to act for the caller: what each was granted, when,
-    and when it last used that to get tokens.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[ErrorDetail | MeAuthorizationsListResponse429 | MeAuthorizationsListResponse503 | MeAuthorizationsListResponse504 | list[AuthorizationRead]]
-    """
-
-    kwargs = _get_kwargs()
-
-    response = await client.get_async_httpx_client().request(**kwargs)
-
-    return _build_response(client=client, response=response)
-
-
-async def asyncio(
-    *,
-    client: AuthenticatedClient,
-) -> (
-    ErrorDetail
-    | MeAuthorizationsListResponse429
-    | MeAuthorizationsListResponse503
-    | MeAuthorizationsListResponse504
-    | list[AuthorizationRead]
-    | None
-):
-    """List My Authorizations
-
-     The apps allowed to act for the caller: what each was granted, when,
-    and when it last used that to get tokens.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        ErrorDetail | MeAuthorizationsListResponse429 | MeAuthorizationsListResponse503 | MeAuthorizationsListResponse504 | list[AuthorizationRead]
-    """
-
-    return (
-        await asyncio_detailed(
-            client=client,
-        )
-    ).parsed
+sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

@@ -1,263 +1,37 @@
-from http import HTTPStatus
-from typing import Any
+"""GET /auth/me/events: List My Events
 
-import httpx
+The account's security events, newest first.
 
-from ... import errors
-from ...client import AuthenticatedClient, Client
+
+"""
+
+from typing import TypeAlias
+
+from notes_platform import _operation
+
+from ...client import AuthenticatedClient
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
-from ...models.me_events_list_response_429 import MeEventsListResponse429
-from ...models.me_events_list_response_503 import MeEventsListResponse503
-from ...models.me_events_list_response_504 import MeEventsListResponse504
 from ...models.security_event_read import SecurityEventRead
-from ...types import UNSET, Response, Unset
+from ...types import Unset
+
+_Parsed: TypeAlias = ErrorDetail | HTTPValidationError | list[SecurityEventRead]
 
 
-def _get_kwargs(
-    *,
-    offset: int | Unset = 0,
-    limit: int | Unset = 50,
-) -> dict[str, Any]:
-
-    params: dict[str, Any] = {}
-
-    params["offset"] = offset
-
-    params["limit"] = limit
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
-    _kwargs: dict[str, Any] = {
-        "method": "get",
-        "url": "/auth/me/events",
-        "params": params,
-    }
-
-    return _kwargs
-
-
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    ErrorDetail
-    | HTTPValidationError
-    | MeEventsListResponse429
-    | MeEventsListResponse503
-    | MeEventsListResponse504
-    | list[SecurityEventRead]
-    | None
-):
-    if response.status_code == 200:
-        response_200 = []
-        _response_200 = response.json()
-        for response_200_item_data in _response_200:
-            response_200_item = SecurityEventRead.from_dict(response_200_item_data)
-
-            response_200.append(response_200_item)
-
-        return response_200
-
-    if response.status_code == 401:
-        response_401 = ErrorDetail.from_dict(response.json())
-
-        return response_401
-
-    if response.status_code == 422:
-        response_422 = HTTPValidationError.from_dict(response.json())
-
-        return response_422
-
-    if response.status_code == 429:
-        response_429 = MeEventsListResponse429.from_dict(response.json())
-
-        return response_429
-
-    if response.status_code == 503:
-        response_503 = MeEventsListResponse503.from_dict(response.json())
-
-        return response_503
-
-    if response.status_code == 504:
-        response_504 = MeEventsListResponse504.from_dict(response.json())
-
-        return response_504
-
-    if client.raise_on_unexpected_status:
-        raise errors.UnexpectedStatus(response.status_code, response.content)
-    else:
-        return None
-
-
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    ErrorDetail
-    | HTTPValidationError
-    | MeEventsListResponse429
-    | MeEventsListResponse503
-    | MeEventsListResponse504
-    | list[SecurityEventRead]
-]:
-    return Response(
-        status_code=HTTPStatus(response.status_code),
-        content=response.content,
-        headers=response.headers,
-        parsed=_parse_response(client=client, response=response),
+def _request(
+    *, client: AuthenticatedClient, offset: int | Unset = 0, limit: int | Unset = 50
+) -> _operation.Request:
+    return _operation.request(
+        client, "get", "/auth/me/events", params={"offset": offset, "limit": limit}
     )
 
 
-def sync_detailed(
-    *,
-    client: AuthenticatedClient,
-    offset: int | Unset = 0,
-    limit: int | Unset = 50,
-) -> Response[
-    ErrorDetail
-    | HTTPValidationError
-    | MeEventsListResponse429
-    | MeEventsListResponse503
-    | MeEventsListResponse504
-    | list[SecurityEventRead]
-]:
-    """List My Events
+_OPERATION = _operation.Operation[_Parsed](
+    [
+        ((200,), _operation.json_list(SecurityEventRead.from_dict)),
+        ((401, 429, 503, 504), _operation.json(ErrorDetail.from_dict)),
+        ((422,), _operation.json(HTTPValidationError.from_dict)),
+    ]
+)
 
-     The account's security events, newest first.
-
-    Args:
-        offset (int | Unset):  Default: 0.
-        limit (int | Unset):  Default: 50.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[ErrorDetail | HTTPValidationError | MeEventsListResponse429 | MeEventsListResponse503 | MeEventsListResponse504 | list[SecurityEventRead]]
-    """
-
-    kwargs = _get_kwargs(
-        offset=offset,
-        limit=limit,
-    )
-
-    response = client.get_httpx_client().request(
-        **kwargs,
-    )
-
-    return _build_response(client=client, response=response)
-
-
-def sync(
-    *,
-    client: AuthenticatedClient,
-    offset: int | Unset = 0,
-    limit: int | Unset = 50,
-) -> (
-    ErrorDetail
-    | HTTPValidationError
-    | MeEventsListResponse429
-    | MeEventsListResponse503
-    | MeEventsListResponse504
-    | list[SecurityEventRead]
-    | None
-):
-    """List My Events
-
-     The account's security events, newest first.
-
-    Args:
-        offset (int | Unset):  Default: 0.
-        limit (int | Unset):  Default: 50.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        ErrorDetail | HTTPValidationError | MeEventsListResponse429 | MeEventsListResponse503 | MeEventsListResponse504 | list[SecurityEventRead]
-    """
-
-    return sync_detailed(
-        client=client,
-        offset=offset,
-        limit=limit,
-    ).parsed
-
-
-async def asyncio_detailed(
-    *,
-    client: AuthenticatedClient,
-    offset: int | Unset = 0,
-    limit: int | Unset = 50,
-) -> Response[
-    ErrorDetail
-    | HTTPValidationError
-    | MeEventsListResponse429
-    | MeEventsListResponse503
-    | MeEventsListResponse504
-    | list[SecurityEventRead]
-]:
-    """List My Events
-
-     The account's security events, newest first.
-
-    Args:
-        offset (int | Unset):  Default: 0.
-        limit (int | Unset):  Default: 50.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[ErrorDetail | HTTPValidationError | MeEventsListResponse429 | MeEventsListResponse503 | MeEventsListResponse504 | list[SecurityEventRead]]
-    """
-
-    kwargs = _get_kwargs(
-        offset=offset,
-        limit=limit,
-    )
-
-    response = await client.get_async_httpx_client().request(**kwargs)
-
-    return _build_response(client=client, response=response)
-
-
-async def asyncio(
-    *,
-    client: AuthenticatedClient,
-    offset: int | Unset = 0,
-    limit: int | Unset = 50,
-) -> (
-    ErrorDetail
-    | HTTPValidationError
-    | MeEventsListResponse429
-    | MeEventsListResponse503
-    | MeEventsListResponse504
-    | list[SecurityEventRead]
-    | None
-):
-    """List My Events
-
-     The account's security events, newest first.
-
-    Args:
-        offset (int | Unset):  Default: 0.
-        limit (int | Unset):  Default: 50.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        ErrorDetail | HTTPValidationError | MeEventsListResponse429 | MeEventsListResponse503 | MeEventsListResponse504 | list[SecurityEventRead]
-    """
-
-    return (
-        await asyncio_detailed(
-            client=client,
-            offset=offset,
-            limit=limit,
-        )
-    ).parsed
+sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

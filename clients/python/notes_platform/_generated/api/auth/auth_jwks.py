@@ -1,178 +1,30 @@
-from http import HTTPStatus
-from typing import Any
+"""GET /auth/.well-known/jwks.json: Jwks
 
-import httpx
+The public keys that sign access tokens (RFC 7517).
 
-from ... import errors
+
+"""
+
+from typing import TypeAlias
+
+from notes_platform import _operation
+
 from ...client import AuthenticatedClient, Client
-from ...models.auth_jwks_response_429 import AuthJwksResponse429
-from ...models.auth_jwks_response_503 import AuthJwksResponse503
-from ...models.auth_jwks_response_504 import AuthJwksResponse504
+from ...models.error_detail import ErrorDetail
 from ...models.response_auth_jwks import ResponseAuthJwks
-from ...types import Response
+
+_Parsed: TypeAlias = ErrorDetail | ResponseAuthJwks
 
 
-def _get_kwargs() -> dict[str, Any]:
-
-    _kwargs: dict[str, Any] = {
-        "method": "get",
-        "url": "/auth/.well-known/jwks.json",
-    }
-
-    return _kwargs
+def _request(*, client: AuthenticatedClient | Client) -> _operation.Request:
+    return _operation.request(client, "get", "/auth/.well-known/jwks.json")
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    AuthJwksResponse429
-    | AuthJwksResponse503
-    | AuthJwksResponse504
-    | ResponseAuthJwks
-    | None
-):
-    if response.status_code == 200:
-        response_200 = ResponseAuthJwks.from_dict(response.json())
+_OPERATION = _operation.Operation[_Parsed](
+    [
+        ((200,), _operation.json(ResponseAuthJwks.from_dict)),
+        ((429, 503, 504), _operation.json(ErrorDetail.from_dict)),
+    ]
+)
 
-        return response_200
-
-    if response.status_code == 429:
-        response_429 = AuthJwksResponse429.from_dict(response.json())
-
-        return response_429
-
-    if response.status_code == 503:
-        response_503 = AuthJwksResponse503.from_dict(response.json())
-
-        return response_503
-
-    if response.status_code == 504:
-        response_504 = AuthJwksResponse504.from_dict(response.json())
-
-        return response_504
-
-    if client.raise_on_unexpected_status:
-        raise errors.UnexpectedStatus(response.status_code, response.content)
-    else:
-        return None
-
-
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    AuthJwksResponse429 | AuthJwksResponse503 | AuthJwksResponse504 | ResponseAuthJwks
-]:
-    return Response(
-        status_code=HTTPStatus(response.status_code),
-        content=response.content,
-        headers=response.headers,
-        parsed=_parse_response(client=client, response=response),
-    )
-
-
-def sync_detailed(
-    *,
-    client: AuthenticatedClient | Client,
-) -> Response[
-    AuthJwksResponse429 | AuthJwksResponse503 | AuthJwksResponse504 | ResponseAuthJwks
-]:
-    """Jwks
-
-     The public keys that sign access tokens (RFC 7517).
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[AuthJwksResponse429 | AuthJwksResponse503 | AuthJwksResponse504 | ResponseAuthJwks]
-    """
-
-    kwargs = _get_kwargs()
-
-    response = client.get_httpx_client().request(
-        **kwargs,
-    )
-
-    return _build_response(client=client, response=response)
-
-
-def sync(
-    *,
-    client: AuthenticatedClient | Client,
-) -> (
-    AuthJwksResponse429
-    | AuthJwksResponse503
-    | AuthJwksResponse504
-    | ResponseAuthJwks
-    | None
-):
-    """Jwks
-
-     The public keys that sign access tokens (RFC 7517).
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        AuthJwksResponse429 | AuthJwksResponse503 | AuthJwksResponse504 | ResponseAuthJwks
-    """
-
-    return sync_detailed(
-        client=client,
-    ).parsed
-
-
-async def asyncio_detailed(
-    *,
-    client: AuthenticatedClient | Client,
-) -> Response[
-    AuthJwksResponse429 | AuthJwksResponse503 | AuthJwksResponse504 | ResponseAuthJwks
-]:
-    """Jwks
-
-     The public keys that sign access tokens (RFC 7517).
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[AuthJwksResponse429 | AuthJwksResponse503 | AuthJwksResponse504 | ResponseAuthJwks]
-    """
-
-    kwargs = _get_kwargs()
-
-    response = await client.get_async_httpx_client().request(**kwargs)
-
-    return _build_response(client=client, response=response)
-
-
-async def asyncio(
-    *,
-    client: AuthenticatedClient | Client,
-) -> (
-    AuthJwksResponse429
-    | AuthJwksResponse503
-    | AuthJwksResponse504
-    | ResponseAuthJwks
-    | None
-):
-    """Jwks
-
-     The public keys that sign access tokens (RFC 7517).
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        AuthJwksResponse429 | AuthJwksResponse503 | AuthJwksResponse504 | ResponseAuthJwks
-    """
-
-    return (
-        await asyncio_detailed(
-            client=client,
-        )
-    ).parsed
+sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

@@ -1,253 +1,43 @@
-from http import HTTPStatus
-from typing import Any
+"""POST /auth/register: Register
 
-import httpx
+Create an account, unverified, and email the address a confirmation
+token. The answer is the same for an address that has an account
+already: its owner is emailed a notice instead, and nothing changes.
 
-from ... import errors
+
+Args:
+    body: Registration. Unknown fields (`is_active`, `is_superuser`, ...) are ignored.
+"""
+
+from typing import TypeAlias
+
+from notes_platform import _operation
+
 from ...client import AuthenticatedClient, Client
-from ...models.auth_register_response_429 import AuthRegisterResponse429
-from ...models.auth_register_response_504 import AuthRegisterResponse504
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
 from ...models.registration_accepted import RegistrationAccepted
 from ...models.user_create import UserCreate
-from ...types import Response
+
+_Parsed: TypeAlias = ErrorDetail | HTTPValidationError | RegistrationAccepted
 
 
-def _get_kwargs(
-    *,
-    body: UserCreate,
-) -> dict[str, Any]:
-    headers: dict[str, Any] = {}
-
-    _kwargs: dict[str, Any] = {
-        "method": "post",
-        "url": "/auth/register",
-    }
-
-    _kwargs["json"] = body.to_dict()
-
-    headers["Content-Type"] = "application/json"
-
-    _kwargs["headers"] = headers
-    return _kwargs
-
-
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    AuthRegisterResponse429
-    | AuthRegisterResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | RegistrationAccepted
-    | None
-):
-    if response.status_code == 202:
-        response_202 = RegistrationAccepted.from_dict(response.json())
-
-        return response_202
-
-    if response.status_code == 400:
-        response_400 = ErrorDetail.from_dict(response.json())
-
-        return response_400
-
-    if response.status_code == 415:
-        response_415 = ErrorDetail.from_dict(response.json())
-
-        return response_415
-
-    if response.status_code == 422:
-        response_422 = HTTPValidationError.from_dict(response.json())
-
-        return response_422
-
-    if response.status_code == 429:
-        response_429 = AuthRegisterResponse429.from_dict(response.json())
-
-        return response_429
-
-    if response.status_code == 503:
-        response_503 = ErrorDetail.from_dict(response.json())
-
-        return response_503
-
-    if response.status_code == 504:
-        response_504 = AuthRegisterResponse504.from_dict(response.json())
-
-        return response_504
-
-    if client.raise_on_unexpected_status:
-        raise errors.UnexpectedStatus(response.status_code, response.content)
-    else:
-        return None
-
-
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    AuthRegisterResponse429
-    | AuthRegisterResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | RegistrationAccepted
-]:
-    return Response(
-        status_code=HTTPStatus(response.status_code),
-        content=response.content,
-        headers=response.headers,
-        parsed=_parse_response(client=client, response=response),
+def _request(*, client: AuthenticatedClient | Client, body: UserCreate) -> _operation.Request:
+    return _operation.request(
+        client,
+        "post",
+        "/auth/register",
+        headers={"Content-Type": "application/json"},
+        json=body.to_dict(),
     )
 
 
-def sync_detailed(
-    *,
-    client: AuthenticatedClient | Client,
-    body: UserCreate,
-) -> Response[
-    AuthRegisterResponse429
-    | AuthRegisterResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | RegistrationAccepted
-]:
-    """Register
+_OPERATION = _operation.Operation[_Parsed](
+    [
+        ((202,), _operation.json(RegistrationAccepted.from_dict)),
+        ((400, 415, 429, 503, 504), _operation.json(ErrorDetail.from_dict)),
+        ((422,), _operation.json(HTTPValidationError.from_dict)),
+    ]
+)
 
-     Create an account, unverified, and email the address a confirmation
-    token. The answer is the same for an address that has an account
-    already: its owner is emailed a notice instead, and nothing changes.
-
-    Args:
-        body (UserCreate): Registration. Unknown fields (`is_active`, `is_superuser`, ...) are
-            ignored.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[AuthRegisterResponse429 | AuthRegisterResponse504 | ErrorDetail | HTTPValidationError | RegistrationAccepted]
-    """
-
-    kwargs = _get_kwargs(
-        body=body,
-    )
-
-    response = client.get_httpx_client().request(
-        **kwargs,
-    )
-
-    return _build_response(client=client, response=response)
-
-
-def sync(
-    *,
-    client: AuthenticatedClient | Client,
-    body: UserCreate,
-) -> (
-    AuthRegisterResponse429
-    | AuthRegisterResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | RegistrationAccepted
-    | None
-):
-    """Register
-
-     Create an account, unverified, and email the address a confirmation
-    token. The answer is the same for an address that has an account
-    already: its owner is emailed a notice instead, and nothing changes.
-
-    Args:
-        body (UserCreate): Registration. Unknown fields (`is_active`, `is_superuser`, ...) are
-            ignored.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        AuthRegisterResponse429 | AuthRegisterResponse504 | ErrorDetail | HTTPValidationError | RegistrationAccepted
-    """
-
-    return sync_detailed(
-        client=client,
-        body=body,
-    ).parsed
-
-
-async def asyncio_detailed(
-    *,
-    client: AuthenticatedClient | Client,
-    body: UserCreate,
-) -> Response[
-    AuthRegisterResponse429
-    | AuthRegisterResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | RegistrationAccepted
-]:
-    """Register
-
-     Create an account, unverified, and email the address a confirmation
-    token. The answer is the same for an address that has an account
-    already: its owner is emailed a notice instead, and nothing changes.
-
-    Args:
-        body (UserCreate): Registration. Unknown fields (`is_active`, `is_superuser`, ...) are
-            ignored.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[AuthRegisterResponse429 | AuthRegisterResponse504 | ErrorDetail | HTTPValidationError | RegistrationAccepted]
-    """
-
-    kwargs = _get_kwargs(
-        body=body,
-    )
-
-    response = await client.get_async_httpx_client().request(**kwargs)
-
-    return _build_response(client=client, response=response)
-
-
-async def asyncio(
-    *,
-    client: AuthenticatedClient | Client,
-    body: UserCreate,
-) -> (
-    AuthRegisterResponse429
-    | AuthRegisterResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | RegistrationAccepted
-    | None
-):
-    """Register
-
-     Create an account, unverified, and email the address a confirmation
-    token. The answer is the same for an address that has an account
-    already: its owner is emailed a notice instead, and nothing changes.
-
-    Args:
-        body (UserCreate): Registration. Unknown fields (`is_active`, `is_superuser`, ...) are
-            ignored.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        AuthRegisterResponse429 | AuthRegisterResponse504 | ErrorDetail | HTTPValidationError | RegistrationAccepted
-    """
-
-    return (
-        await asyncio_detailed(
-            client=client,
-            body=body,
-        )
-    ).parsed
+sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

@@ -1,260 +1,47 @@
-from http import HTTPStatus
-from typing import Any, cast
+"""POST /auth/revoke: Revoke
 
-import httpx
+RFC 7009 token revocation; 200 whether or not the token was known.
 
-from ... import errors
+
+Args:
+    body: The form of `POST /auth/revoke` (RFC 7009 §2.1).
+
+        `token` is required (a missing one is invalid_request); an empty one names
+        no token, so nothing is revoked and the answer is 200, as for any token the
+        server does not know (§2.2). FastAPI reads an empty form value as absent,
+        hence the optional field here and the route's own check of the form's keys.
+"""
+
+from typing import Any, TypeAlias
+
+from notes_platform import _operation
+
 from ...client import AuthenticatedClient, Client
-from ...models.auth_revoke_response_429 import AuthRevokeResponse429
-from ...models.auth_revoke_response_503 import AuthRevokeResponse503
-from ...models.auth_revoke_response_504 import AuthRevokeResponse504
+from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
 from ...models.o_auth_error_body import OAuthErrorBody
 from ...models.revoke_form import RevokeForm
-from ...types import Response
+
+_Parsed: TypeAlias = Any | ErrorDetail | HTTPValidationError | OAuthErrorBody
 
 
-def _get_kwargs(
-    *,
-    body: RevokeForm,
-) -> dict[str, Any]:
-    headers: dict[str, Any] = {}
-
-    _kwargs: dict[str, Any] = {
-        "method": "post",
-        "url": "/auth/revoke",
-    }
-
-    _kwargs["data"] = body.to_dict()
-    headers["Content-Type"] = "application/x-www-form-urlencoded"
-
-    _kwargs["headers"] = headers
-    return _kwargs
-
-
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    Any
-    | AuthRevokeResponse429
-    | AuthRevokeResponse503
-    | AuthRevokeResponse504
-    | HTTPValidationError
-    | OAuthErrorBody
-    | None
-):
-    if response.status_code == 200:
-        response_200 = cast(Any, None)
-        return response_200
-
-    if response.status_code == 400:
-        response_400 = OAuthErrorBody.from_dict(response.json())
-
-        return response_400
-
-    if response.status_code == 422:
-        response_422 = HTTPValidationError.from_dict(response.json())
-
-        return response_422
-
-    if response.status_code == 429:
-        response_429 = AuthRevokeResponse429.from_dict(response.json())
-
-        return response_429
-
-    if response.status_code == 503:
-        response_503 = AuthRevokeResponse503.from_dict(response.json())
-
-        return response_503
-
-    if response.status_code == 504:
-        response_504 = AuthRevokeResponse504.from_dict(response.json())
-
-        return response_504
-
-    if client.raise_on_unexpected_status:
-        raise errors.UnexpectedStatus(response.status_code, response.content)
-    else:
-        return None
-
-
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    Any
-    | AuthRevokeResponse429
-    | AuthRevokeResponse503
-    | AuthRevokeResponse504
-    | HTTPValidationError
-    | OAuthErrorBody
-]:
-    return Response(
-        status_code=HTTPStatus(response.status_code),
-        content=response.content,
-        headers=response.headers,
-        parsed=_parse_response(client=client, response=response),
+def _request(*, client: AuthenticatedClient | Client, body: RevokeForm) -> _operation.Request:
+    return _operation.request(
+        client,
+        "post",
+        "/auth/revoke",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        data=body.to_dict(),
     )
 
 
-def sync_detailed(
-    *,
-    client: AuthenticatedClient | Client,
-    body: RevokeForm,
-) -> Response[
-    Any
-    | AuthRevokeResponse429
-    | AuthRevokeResponse503
-    | AuthRevokeResponse504
-    | HTTPValidationError
-    | OAuthErrorBody
-]:
-    """Revoke
+_OPERATION = _operation.Operation[_Parsed](
+    [
+        ((200,), _operation.nothing),
+        ((400,), _operation.json(OAuthErrorBody.from_dict)),
+        ((422,), _operation.json(HTTPValidationError.from_dict)),
+        ((429, 503, 504), _operation.json(ErrorDetail.from_dict)),
+    ]
+)
 
-     RFC 7009 token revocation; 200 whether or not the token was known.
-
-    Args:
-        body (RevokeForm): The form of `POST /auth/revoke` (RFC 7009 §2.1).
-
-            `token` is required (a missing one is invalid_request); an empty one names
-            no token, so nothing is revoked and the answer is 200, as for any token the
-            server does not know (§2.2). FastAPI reads an empty form value as absent,
-            hence the optional field here and the route's own check of the form's keys.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[Any | AuthRevokeResponse429 | AuthRevokeResponse503 | AuthRevokeResponse504 | HTTPValidationError | OAuthErrorBody]
-    """
-
-    kwargs = _get_kwargs(
-        body=body,
-    )
-
-    response = client.get_httpx_client().request(
-        **kwargs,
-    )
-
-    return _build_response(client=client, response=response)
-
-
-def sync(
-    *,
-    client: AuthenticatedClient | Client,
-    body: RevokeForm,
-) -> (
-    Any
-    | AuthRevokeResponse429
-    | AuthRevokeResponse503
-    | AuthRevokeResponse504
-    | HTTPValidationError
-    | OAuthErrorBody
-    | None
-):
-    """Revoke
-
-     RFC 7009 token revocation; 200 whether or not the token was known.
-
-    Args:
-        body (RevokeForm): The form of `POST /auth/revoke` (RFC 7009 §2.1).
-
-            `token` is required (a missing one is invalid_request); an empty one names
-            no token, so nothing is revoked and the answer is 200, as for any token the
-            server does not know (§2.2). FastAPI reads an empty form value as absent,
-            hence the optional field here and the route's own check of the form's keys.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Any | AuthRevokeResponse429 | AuthRevokeResponse503 | AuthRevokeResponse504 | HTTPValidationError | OAuthErrorBody
-    """
-
-    return sync_detailed(
-        client=client,
-        body=body,
-    ).parsed
-
-
-async def asyncio_detailed(
-    *,
-    client: AuthenticatedClient | Client,
-    body: RevokeForm,
-) -> Response[
-    Any
-    | AuthRevokeResponse429
-    | AuthRevokeResponse503
-    | AuthRevokeResponse504
-    | HTTPValidationError
-    | OAuthErrorBody
-]:
-    """Revoke
-
-     RFC 7009 token revocation; 200 whether or not the token was known.
-
-    Args:
-        body (RevokeForm): The form of `POST /auth/revoke` (RFC 7009 §2.1).
-
-            `token` is required (a missing one is invalid_request); an empty one names
-            no token, so nothing is revoked and the answer is 200, as for any token the
-            server does not know (§2.2). FastAPI reads an empty form value as absent,
-            hence the optional field here and the route's own check of the form's keys.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[Any | AuthRevokeResponse429 | AuthRevokeResponse503 | AuthRevokeResponse504 | HTTPValidationError | OAuthErrorBody]
-    """
-
-    kwargs = _get_kwargs(
-        body=body,
-    )
-
-    response = await client.get_async_httpx_client().request(**kwargs)
-
-    return _build_response(client=client, response=response)
-
-
-async def asyncio(
-    *,
-    client: AuthenticatedClient | Client,
-    body: RevokeForm,
-) -> (
-    Any
-    | AuthRevokeResponse429
-    | AuthRevokeResponse503
-    | AuthRevokeResponse504
-    | HTTPValidationError
-    | OAuthErrorBody
-    | None
-):
-    """Revoke
-
-     RFC 7009 token revocation; 200 whether or not the token was known.
-
-    Args:
-        body (RevokeForm): The form of `POST /auth/revoke` (RFC 7009 §2.1).
-
-            `token` is required (a missing one is invalid_request); an empty one names
-            no token, so nothing is revoked and the answer is 200, as for any token the
-            server does not know (§2.2). FastAPI reads an empty form value as absent,
-            hence the optional field here and the route's own check of the form's keys.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Any | AuthRevokeResponse429 | AuthRevokeResponse503 | AuthRevokeResponse504 | HTTPValidationError | OAuthErrorBody
-    """
-
-    return (
-        await asyncio_detailed(
-            client=client,
-            body=body,
-        )
-    ).parsed
+sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

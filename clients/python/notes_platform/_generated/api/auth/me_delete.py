@@ -1,206 +1,37 @@
-from http import HTTPStatus
-from typing import Any, cast
+"""DELETE /auth/me: Delete Me
 
-import httpx
+Args:
+    body: The body of `DELETE /auth/me`.
+"""
 
-from ... import errors
-from ...client import AuthenticatedClient, Client
+from typing import Any, TypeAlias
+
+from notes_platform import _operation
+
+from ...client import AuthenticatedClient
 from ...models.account_deletion import AccountDeletion
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
-from ...models.me_delete_response_504 import MeDeleteResponse504
-from ...types import Response
+
+_Parsed: TypeAlias = Any | ErrorDetail | HTTPValidationError
 
 
-def _get_kwargs(
-    *,
-    body: AccountDeletion,
-) -> dict[str, Any]:
-    headers: dict[str, Any] = {}
-
-    _kwargs: dict[str, Any] = {
-        "method": "delete",
-        "url": "/auth/me",
-    }
-
-    _kwargs["json"] = body.to_dict()
-
-    headers["Content-Type"] = "application/json"
-
-    _kwargs["headers"] = headers
-    return _kwargs
-
-
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Any | ErrorDetail | HTTPValidationError | MeDeleteResponse504 | None:
-    if response.status_code == 204:
-        response_204 = cast(Any, None)
-        return response_204
-
-    if response.status_code == 400:
-        response_400 = ErrorDetail.from_dict(response.json())
-
-        return response_400
-
-    if response.status_code == 401:
-        response_401 = ErrorDetail.from_dict(response.json())
-
-        return response_401
-
-    if response.status_code == 403:
-        response_403 = ErrorDetail.from_dict(response.json())
-
-        return response_403
-
-    if response.status_code == 409:
-        response_409 = ErrorDetail.from_dict(response.json())
-
-        return response_409
-
-    if response.status_code == 415:
-        response_415 = ErrorDetail.from_dict(response.json())
-
-        return response_415
-
-    if response.status_code == 422:
-        response_422 = HTTPValidationError.from_dict(response.json())
-
-        return response_422
-
-    if response.status_code == 429:
-        response_429 = ErrorDetail.from_dict(response.json())
-
-        return response_429
-
-    if response.status_code == 503:
-        response_503 = ErrorDetail.from_dict(response.json())
-
-        return response_503
-
-    if response.status_code == 504:
-        response_504 = MeDeleteResponse504.from_dict(response.json())
-
-        return response_504
-
-    if client.raise_on_unexpected_status:
-        raise errors.UnexpectedStatus(response.status_code, response.content)
-    else:
-        return None
-
-
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Any | ErrorDetail | HTTPValidationError | MeDeleteResponse504]:
-    return Response(
-        status_code=HTTPStatus(response.status_code),
-        content=response.content,
-        headers=response.headers,
-        parsed=_parse_response(client=client, response=response),
+def _request(*, client: AuthenticatedClient, body: AccountDeletion) -> _operation.Request:
+    return _operation.request(
+        client,
+        "delete",
+        "/auth/me",
+        headers={"Content-Type": "application/json"},
+        json=body.to_dict(),
     )
 
 
-def sync_detailed(
-    *,
-    client: AuthenticatedClient,
-    body: AccountDeletion,
-) -> Response[Any | ErrorDetail | HTTPValidationError | MeDeleteResponse504]:
-    """Delete Me
+_OPERATION = _operation.Operation[_Parsed](
+    [
+        ((204,), _operation.nothing),
+        ((400, 401, 403, 409, 415, 429, 503, 504), _operation.json(ErrorDetail.from_dict)),
+        ((422,), _operation.json(HTTPValidationError.from_dict)),
+    ]
+)
 
-    Args:
-        body (AccountDeletion): The body of `DELETE /auth/me`.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[Any | ErrorDetail | HTTPValidationError | MeDeleteResponse504]
-    """
-
-    kwargs = _get_kwargs(
-        body=body,
-    )
-
-    response = client.get_httpx_client().request(
-        **kwargs,
-    )
-
-    return _build_response(client=client, response=response)
-
-
-def sync(
-    *,
-    client: AuthenticatedClient,
-    body: AccountDeletion,
-) -> Any | ErrorDetail | HTTPValidationError | MeDeleteResponse504 | None:
-    """Delete Me
-
-    Args:
-        body (AccountDeletion): The body of `DELETE /auth/me`.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Any | ErrorDetail | HTTPValidationError | MeDeleteResponse504
-    """
-
-    return sync_detailed(
-        client=client,
-        body=body,
-    ).parsed
-
-
-async def asyncio_detailed(
-    *,
-    client: AuthenticatedClient,
-    body: AccountDeletion,
-) -> Response[Any | ErrorDetail | HTTPValidationError | MeDeleteResponse504]:
-    """Delete Me
-
-    Args:
-        body (AccountDeletion): The body of `DELETE /auth/me`.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[Any | ErrorDetail | HTTPValidationError | MeDeleteResponse504]
-    """
-
-    kwargs = _get_kwargs(
-        body=body,
-    )
-
-    response = await client.get_async_httpx_client().request(**kwargs)
-
-    return _build_response(client=client, response=response)
-
-
-async def asyncio(
-    *,
-    client: AuthenticatedClient,
-    body: AccountDeletion,
-) -> Any | ErrorDetail | HTTPValidationError | MeDeleteResponse504 | None:
-    """Delete Me
-
-    Args:
-        body (AccountDeletion): The body of `DELETE /auth/me`.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Any | ErrorDetail | HTTPValidationError | MeDeleteResponse504
-    """
-
-    return (
-        await asyncio_detailed(
-            client=client,
-            body=body,
-        )
-    ).parsed
+sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

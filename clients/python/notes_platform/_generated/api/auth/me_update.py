@@ -1,228 +1,43 @@
-from http import HTTPStatus
-from typing import Any
+"""PATCH /auth/me: Update Me
 
-import httpx
+A new `email` is pending until confirmed: a token is sent to it (POST
+/auth/verify), the old address is told, and the answer shows the old one.
 
-from ... import errors
-from ...client import AuthenticatedClient, Client
+
+Args:
+    body: A new password or email needs `current_password`: a stolen access token
+        alone must not become a stolen account.
+"""
+
+from typing import TypeAlias
+
+from notes_platform import _operation
+
+from ...client import AuthenticatedClient
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
-from ...models.me_update_response_504 import MeUpdateResponse504
 from ...models.user_read import UserRead
 from ...models.user_update_me import UserUpdateMe
-from ...types import Response
+
+_Parsed: TypeAlias = ErrorDetail | HTTPValidationError | UserRead
 
 
-def _get_kwargs(
-    *,
-    body: UserUpdateMe,
-) -> dict[str, Any]:
-    headers: dict[str, Any] = {}
-
-    _kwargs: dict[str, Any] = {
-        "method": "patch",
-        "url": "/auth/me",
-    }
-
-    _kwargs["json"] = body.to_dict()
-
-    headers["Content-Type"] = "application/json"
-
-    _kwargs["headers"] = headers
-    return _kwargs
-
-
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ErrorDetail | HTTPValidationError | MeUpdateResponse504 | UserRead | None:
-    if response.status_code == 200:
-        response_200 = UserRead.from_dict(response.json())
-
-        return response_200
-
-    if response.status_code == 400:
-        response_400 = ErrorDetail.from_dict(response.json())
-
-        return response_400
-
-    if response.status_code == 401:
-        response_401 = ErrorDetail.from_dict(response.json())
-
-        return response_401
-
-    if response.status_code == 403:
-        response_403 = ErrorDetail.from_dict(response.json())
-
-        return response_403
-
-    if response.status_code == 409:
-        response_409 = ErrorDetail.from_dict(response.json())
-
-        return response_409
-
-    if response.status_code == 415:
-        response_415 = ErrorDetail.from_dict(response.json())
-
-        return response_415
-
-    if response.status_code == 422:
-        response_422 = HTTPValidationError.from_dict(response.json())
-
-        return response_422
-
-    if response.status_code == 429:
-        response_429 = ErrorDetail.from_dict(response.json())
-
-        return response_429
-
-    if response.status_code == 503:
-        response_503 = ErrorDetail.from_dict(response.json())
-
-        return response_503
-
-    if response.status_code == 504:
-        response_504 = MeUpdateResponse504.from_dict(response.json())
-
-        return response_504
-
-    if client.raise_on_unexpected_status:
-        raise errors.UnexpectedStatus(response.status_code, response.content)
-    else:
-        return None
-
-
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ErrorDetail | HTTPValidationError | MeUpdateResponse504 | UserRead]:
-    return Response(
-        status_code=HTTPStatus(response.status_code),
-        content=response.content,
-        headers=response.headers,
-        parsed=_parse_response(client=client, response=response),
+def _request(*, client: AuthenticatedClient, body: UserUpdateMe) -> _operation.Request:
+    return _operation.request(
+        client,
+        "patch",
+        "/auth/me",
+        headers={"Content-Type": "application/json"},
+        json=body.to_dict(),
     )
 
 
-def sync_detailed(
-    *,
-    client: AuthenticatedClient,
-    body: UserUpdateMe,
-) -> Response[ErrorDetail | HTTPValidationError | MeUpdateResponse504 | UserRead]:
-    """Update Me
+_OPERATION = _operation.Operation[_Parsed](
+    [
+        ((200,), _operation.json(UserRead.from_dict)),
+        ((400, 401, 403, 409, 415, 429, 503, 504), _operation.json(ErrorDetail.from_dict)),
+        ((422,), _operation.json(HTTPValidationError.from_dict)),
+    ]
+)
 
-     A new `email` is pending until confirmed: a token is sent to it (POST
-    /auth/verify), the old address is told, and the answer shows the old one.
-
-    Args:
-        body (UserUpdateMe): A new password or email needs `current_password`: a stolen access
-            token
-            alone must not become a stolen account.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[ErrorDetail | HTTPValidationError | MeUpdateResponse504 | UserRead]
-    """
-
-    kwargs = _get_kwargs(
-        body=body,
-    )
-
-    response = client.get_httpx_client().request(
-        **kwargs,
-    )
-
-    return _build_response(client=client, response=response)
-
-
-def sync(
-    *,
-    client: AuthenticatedClient,
-    body: UserUpdateMe,
-) -> ErrorDetail | HTTPValidationError | MeUpdateResponse504 | UserRead | None:
-    """Update Me
-
-     A new `email` is pending until confirmed: a token is sent to it (POST
-    /auth/verify), the old address is told, and the answer shows the old one.
-
-    Args:
-        body (UserUpdateMe): A new password or email needs `current_password`: a stolen access
-            token
-            alone must not become a stolen account.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        ErrorDetail | HTTPValidationError | MeUpdateResponse504 | UserRead
-    """
-
-    return sync_detailed(
-        client=client,
-        body=body,
-    ).parsed
-
-
-async def asyncio_detailed(
-    *,
-    client: AuthenticatedClient,
-    body: UserUpdateMe,
-) -> Response[ErrorDetail | HTTPValidationError | MeUpdateResponse504 | UserRead]:
-    """Update Me
-
-     A new `email` is pending until confirmed: a token is sent to it (POST
-    /auth/verify), the old address is told, and the answer shows the old one.
-
-    Args:
-        body (UserUpdateMe): A new password or email needs `current_password`: a stolen access
-            token
-            alone must not become a stolen account.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[ErrorDetail | HTTPValidationError | MeUpdateResponse504 | UserRead]
-    """
-
-    kwargs = _get_kwargs(
-        body=body,
-    )
-
-    response = await client.get_async_httpx_client().request(**kwargs)
-
-    return _build_response(client=client, response=response)
-
-
-async def asyncio(
-    *,
-    client: AuthenticatedClient,
-    body: UserUpdateMe,
-) -> ErrorDetail | HTTPValidationError | MeUpdateResponse504 | UserRead | None:
-    """Update Me
-
-     A new `email` is pending until confirmed: a token is sent to it (POST
-    /auth/verify), the old address is told, and the answer shows the old one.
-
-    Args:
-        body (UserUpdateMe): A new password or email needs `current_password`: a stolen access
-            token
-            alone must not become a stolen account.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        ErrorDetail | HTTPValidationError | MeUpdateResponse504 | UserRead
-    """
-
-    return (
-        await asyncio_detailed(
-            client=client,
-            body=body,
-        )
-    ).parsed
+sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

@@ -1,207 +1,32 @@
-from http import HTTPStatus
-from typing import Any, cast
+"""GET /auth/authorize: Authorize
 
-import httpx
+OAuth 2.1 authorization endpoint: `response_type=code`, `client_id`,
+`redirect_uri`, `scope`, `state`, `nonce`, `code_challenge` with
+`code_challenge_method=S256` (required).
 
-from ... import errors
+
+"""
+
+from typing import Any, TypeAlias
+
+from notes_platform import _operation
+
 from ...client import AuthenticatedClient, Client
-from ...models.auth_authorize_response_429 import AuthAuthorizeResponse429
-from ...models.auth_authorize_response_503 import AuthAuthorizeResponse503
-from ...models.auth_authorize_response_504 import AuthAuthorizeResponse504
-from ...types import Response
+from ...models.error_detail import ErrorDetail
+
+_Parsed: TypeAlias = Any | ErrorDetail | str
 
 
-def _get_kwargs() -> dict[str, Any]:
-
-    _kwargs: dict[str, Any] = {
-        "method": "get",
-        "url": "/auth/authorize",
-    }
-
-    return _kwargs
+def _request(*, client: AuthenticatedClient | Client) -> _operation.Request:
+    return _operation.request(client, "get", "/auth/authorize")
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    Any
-    | AuthAuthorizeResponse429
-    | AuthAuthorizeResponse503
-    | AuthAuthorizeResponse504
-    | str
-    | None
-):
-    if response.status_code == 200:
-        response_200 = response.text
-        return response_200
+_OPERATION = _operation.Operation[_Parsed](
+    [
+        ((200, 400), _operation.text),
+        ((303,), _operation.nothing),
+        ((429, 503, 504), _operation.json(ErrorDetail.from_dict)),
+    ]
+)
 
-    if response.status_code == 303:
-        response_303 = cast(Any, None)
-        return response_303
-
-    if response.status_code == 400:
-        response_400 = response.text
-        return response_400
-
-    if response.status_code == 429:
-        response_429 = AuthAuthorizeResponse429.from_dict(response.json())
-
-        return response_429
-
-    if response.status_code == 503:
-        response_503 = AuthAuthorizeResponse503.from_dict(response.json())
-
-        return response_503
-
-    if response.status_code == 504:
-        response_504 = AuthAuthorizeResponse504.from_dict(response.json())
-
-        return response_504
-
-    if client.raise_on_unexpected_status:
-        raise errors.UnexpectedStatus(response.status_code, response.content)
-    else:
-        return None
-
-
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    Any
-    | AuthAuthorizeResponse429
-    | AuthAuthorizeResponse503
-    | AuthAuthorizeResponse504
-    | str
-]:
-    return Response(
-        status_code=HTTPStatus(response.status_code),
-        content=response.content,
-        headers=response.headers,
-        parsed=_parse_response(client=client, response=response),
-    )
-
-
-def sync_detailed(
-    *,
-    client: AuthenticatedClient | Client,
-) -> Response[
-    Any
-    | AuthAuthorizeResponse429
-    | AuthAuthorizeResponse503
-    | AuthAuthorizeResponse504
-    | str
-]:
-    """Authorize
-
-     OAuth 2.1 authorization endpoint: `response_type=code`, `client_id`,
-    `redirect_uri`, `scope`, `state`, `nonce`, `code_challenge` with
-    `code_challenge_method=S256` (required).
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[Any | AuthAuthorizeResponse429 | AuthAuthorizeResponse503 | AuthAuthorizeResponse504 | str]
-    """
-
-    kwargs = _get_kwargs()
-
-    response = client.get_httpx_client().request(
-        **kwargs,
-    )
-
-    return _build_response(client=client, response=response)
-
-
-def sync(
-    *,
-    client: AuthenticatedClient | Client,
-) -> (
-    Any
-    | AuthAuthorizeResponse429
-    | AuthAuthorizeResponse503
-    | AuthAuthorizeResponse504
-    | str
-    | None
-):
-    """Authorize
-
-     OAuth 2.1 authorization endpoint: `response_type=code`, `client_id`,
-    `redirect_uri`, `scope`, `state`, `nonce`, `code_challenge` with
-    `code_challenge_method=S256` (required).
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Any | AuthAuthorizeResponse429 | AuthAuthorizeResponse503 | AuthAuthorizeResponse504 | str
-    """
-
-    return sync_detailed(
-        client=client,
-    ).parsed
-
-
-async def asyncio_detailed(
-    *,
-    client: AuthenticatedClient | Client,
-) -> Response[
-    Any
-    | AuthAuthorizeResponse429
-    | AuthAuthorizeResponse503
-    | AuthAuthorizeResponse504
-    | str
-]:
-    """Authorize
-
-     OAuth 2.1 authorization endpoint: `response_type=code`, `client_id`,
-    `redirect_uri`, `scope`, `state`, `nonce`, `code_challenge` with
-    `code_challenge_method=S256` (required).
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[Any | AuthAuthorizeResponse429 | AuthAuthorizeResponse503 | AuthAuthorizeResponse504 | str]
-    """
-
-    kwargs = _get_kwargs()
-
-    response = await client.get_async_httpx_client().request(**kwargs)
-
-    return _build_response(client=client, response=response)
-
-
-async def asyncio(
-    *,
-    client: AuthenticatedClient | Client,
-) -> (
-    Any
-    | AuthAuthorizeResponse429
-    | AuthAuthorizeResponse503
-    | AuthAuthorizeResponse504
-    | str
-    | None
-):
-    """Authorize
-
-     OAuth 2.1 authorization endpoint: `response_type=code`, `client_id`,
-    `redirect_uri`, `scope`, `state`, `nonce`, `code_challenge` with
-    `code_challenge_method=S256` (required).
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Any | AuthAuthorizeResponse429 | AuthAuthorizeResponse503 | AuthAuthorizeResponse504 | str
-    """
-
-    return (
-        await asyncio_detailed(
-            client=client,
-        )
-    ).parsed
+sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

@@ -1,262 +1,42 @@
-from http import HTTPStatus
-from typing import Any
+"""POST /auth/clients: Create Client
 
-import httpx
+Register an app or a service. A confidential client's secret is in this
+answer only: it is stored as a hash.
 
-from ... import errors
-from ...client import AuthenticatedClient, Client
+
+Args:
+    body: A client; unset `client_id`: one is made up.
+"""
+
+from typing import TypeAlias
+
+from notes_platform import _operation
+
+from ...client import AuthenticatedClient
 from ...models.client_create import ClientCreate
 from ...models.client_created import ClientCreated
-from ...models.clients_create_response_429 import ClientsCreateResponse429
-from ...models.clients_create_response_503 import ClientsCreateResponse503
-from ...models.clients_create_response_504 import ClientsCreateResponse504
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
-from ...types import Response
+
+_Parsed: TypeAlias = ClientCreated | ErrorDetail | HTTPValidationError
 
 
-def _get_kwargs(
-    *,
-    body: ClientCreate,
-) -> dict[str, Any]:
-    headers: dict[str, Any] = {}
-
-    _kwargs: dict[str, Any] = {
-        "method": "post",
-        "url": "/auth/clients",
-    }
-
-    _kwargs["json"] = body.to_dict()
-
-    headers["Content-Type"] = "application/json"
-
-    _kwargs["headers"] = headers
-    return _kwargs
-
-
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    ClientCreated
-    | ClientsCreateResponse429
-    | ClientsCreateResponse503
-    | ClientsCreateResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | None
-):
-    if response.status_code == 201:
-        response_201 = ClientCreated.from_dict(response.json())
-
-        return response_201
-
-    if response.status_code == 400:
-        response_400 = ErrorDetail.from_dict(response.json())
-
-        return response_400
-
-    if response.status_code == 401:
-        response_401 = ErrorDetail.from_dict(response.json())
-
-        return response_401
-
-    if response.status_code == 403:
-        response_403 = ErrorDetail.from_dict(response.json())
-
-        return response_403
-
-    if response.status_code == 415:
-        response_415 = ErrorDetail.from_dict(response.json())
-
-        return response_415
-
-    if response.status_code == 422:
-        response_422 = HTTPValidationError.from_dict(response.json())
-
-        return response_422
-
-    if response.status_code == 429:
-        response_429 = ClientsCreateResponse429.from_dict(response.json())
-
-        return response_429
-
-    if response.status_code == 503:
-        response_503 = ClientsCreateResponse503.from_dict(response.json())
-
-        return response_503
-
-    if response.status_code == 504:
-        response_504 = ClientsCreateResponse504.from_dict(response.json())
-
-        return response_504
-
-    if client.raise_on_unexpected_status:
-        raise errors.UnexpectedStatus(response.status_code, response.content)
-    else:
-        return None
-
-
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    ClientCreated
-    | ClientsCreateResponse429
-    | ClientsCreateResponse503
-    | ClientsCreateResponse504
-    | ErrorDetail
-    | HTTPValidationError
-]:
-    return Response(
-        status_code=HTTPStatus(response.status_code),
-        content=response.content,
-        headers=response.headers,
-        parsed=_parse_response(client=client, response=response),
+def _request(*, client: AuthenticatedClient, body: ClientCreate) -> _operation.Request:
+    return _operation.request(
+        client,
+        "post",
+        "/auth/clients",
+        headers={"Content-Type": "application/json"},
+        json=body.to_dict(),
     )
 
 
-def sync_detailed(
-    *,
-    client: AuthenticatedClient,
-    body: ClientCreate,
-) -> Response[
-    ClientCreated
-    | ClientsCreateResponse429
-    | ClientsCreateResponse503
-    | ClientsCreateResponse504
-    | ErrorDetail
-    | HTTPValidationError
-]:
-    """Create Client
+_OPERATION = _operation.Operation[_Parsed](
+    [
+        ((201,), _operation.json(ClientCreated.from_dict)),
+        ((400, 401, 403, 415, 429, 503, 504), _operation.json(ErrorDetail.from_dict)),
+        ((422,), _operation.json(HTTPValidationError.from_dict)),
+    ]
+)
 
-     Register an app or a service. A confidential client's secret is in this
-    answer only: it is stored as a hash.
-
-    Args:
-        body (ClientCreate): A client; unset `client_id`: one is made up.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[ClientCreated | ClientsCreateResponse429 | ClientsCreateResponse503 | ClientsCreateResponse504 | ErrorDetail | HTTPValidationError]
-    """
-
-    kwargs = _get_kwargs(
-        body=body,
-    )
-
-    response = client.get_httpx_client().request(
-        **kwargs,
-    )
-
-    return _build_response(client=client, response=response)
-
-
-def sync(
-    *,
-    client: AuthenticatedClient,
-    body: ClientCreate,
-) -> (
-    ClientCreated
-    | ClientsCreateResponse429
-    | ClientsCreateResponse503
-    | ClientsCreateResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | None
-):
-    """Create Client
-
-     Register an app or a service. A confidential client's secret is in this
-    answer only: it is stored as a hash.
-
-    Args:
-        body (ClientCreate): A client; unset `client_id`: one is made up.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        ClientCreated | ClientsCreateResponse429 | ClientsCreateResponse503 | ClientsCreateResponse504 | ErrorDetail | HTTPValidationError
-    """
-
-    return sync_detailed(
-        client=client,
-        body=body,
-    ).parsed
-
-
-async def asyncio_detailed(
-    *,
-    client: AuthenticatedClient,
-    body: ClientCreate,
-) -> Response[
-    ClientCreated
-    | ClientsCreateResponse429
-    | ClientsCreateResponse503
-    | ClientsCreateResponse504
-    | ErrorDetail
-    | HTTPValidationError
-]:
-    """Create Client
-
-     Register an app or a service. A confidential client's secret is in this
-    answer only: it is stored as a hash.
-
-    Args:
-        body (ClientCreate): A client; unset `client_id`: one is made up.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[ClientCreated | ClientsCreateResponse429 | ClientsCreateResponse503 | ClientsCreateResponse504 | ErrorDetail | HTTPValidationError]
-    """
-
-    kwargs = _get_kwargs(
-        body=body,
-    )
-
-    response = await client.get_async_httpx_client().request(**kwargs)
-
-    return _build_response(client=client, response=response)
-
-
-async def asyncio(
-    *,
-    client: AuthenticatedClient,
-    body: ClientCreate,
-) -> (
-    ClientCreated
-    | ClientsCreateResponse429
-    | ClientsCreateResponse503
-    | ClientsCreateResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | None
-):
-    """Create Client
-
-     Register an app or a service. A confidential client's secret is in this
-    answer only: it is stored as a hash.
-
-    Args:
-        body (ClientCreate): A client; unset `client_id`: one is made up.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        ClientCreated | ClientsCreateResponse429 | ClientsCreateResponse503 | ClientsCreateResponse504 | ErrorDetail | HTTPValidationError
-    """
-
-    return (
-        await asyncio_detailed(
-            client=client,
-            body=body,
-        )
-    ).parsed
+sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

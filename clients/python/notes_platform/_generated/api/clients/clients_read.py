@@ -1,240 +1,30 @@
-from http import HTTPStatus
-from typing import Any
+"""GET /auth/clients/{client_id}: Read Client"""
+
+from typing import TypeAlias
 from urllib.parse import quote
 
-import httpx
+from notes_platform import _operation
 
-from ... import errors
-from ...client import AuthenticatedClient, Client
+from ...client import AuthenticatedClient
 from ...models.client_read import ClientRead
-from ...models.clients_read_response_429 import ClientsReadResponse429
-from ...models.clients_read_response_503 import ClientsReadResponse503
-from ...models.clients_read_response_504 import ClientsReadResponse504
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
-from ...types import Response
+
+_Parsed: TypeAlias = ClientRead | ErrorDetail | HTTPValidationError
 
 
-def _get_kwargs(
-    client_id: str,
-) -> dict[str, Any]:
-
-    _kwargs: dict[str, Any] = {
-        "method": "get",
-        "url": "/auth/clients/{client_id}".format(
-            client_id=quote(str(client_id), safe=""),
-        ),
-    }
-
-    return _kwargs
-
-
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    ClientRead
-    | ClientsReadResponse429
-    | ClientsReadResponse503
-    | ClientsReadResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | None
-):
-    if response.status_code == 200:
-        response_200 = ClientRead.from_dict(response.json())
-
-        return response_200
-
-    if response.status_code == 401:
-        response_401 = ErrorDetail.from_dict(response.json())
-
-        return response_401
-
-    if response.status_code == 403:
-        response_403 = ErrorDetail.from_dict(response.json())
-
-        return response_403
-
-    if response.status_code == 404:
-        response_404 = ErrorDetail.from_dict(response.json())
-
-        return response_404
-
-    if response.status_code == 422:
-        response_422 = HTTPValidationError.from_dict(response.json())
-
-        return response_422
-
-    if response.status_code == 429:
-        response_429 = ClientsReadResponse429.from_dict(response.json())
-
-        return response_429
-
-    if response.status_code == 503:
-        response_503 = ClientsReadResponse503.from_dict(response.json())
-
-        return response_503
-
-    if response.status_code == 504:
-        response_504 = ClientsReadResponse504.from_dict(response.json())
-
-        return response_504
-
-    if client.raise_on_unexpected_status:
-        raise errors.UnexpectedStatus(response.status_code, response.content)
-    else:
-        return None
-
-
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    ClientRead
-    | ClientsReadResponse429
-    | ClientsReadResponse503
-    | ClientsReadResponse504
-    | ErrorDetail
-    | HTTPValidationError
-]:
-    return Response(
-        status_code=HTTPStatus(response.status_code),
-        content=response.content,
-        headers=response.headers,
-        parsed=_parse_response(client=client, response=response),
+def _request(client_id: str, *, client: AuthenticatedClient) -> _operation.Request:
+    return _operation.request(
+        client, "get", "/auth/clients/{client_id}".format(client_id=quote(str(client_id), safe=""))
     )
 
 
-def sync_detailed(
-    client_id: str,
-    *,
-    client: AuthenticatedClient,
-) -> Response[
-    ClientRead
-    | ClientsReadResponse429
-    | ClientsReadResponse503
-    | ClientsReadResponse504
-    | ErrorDetail
-    | HTTPValidationError
-]:
-    """Read Client
+_OPERATION = _operation.Operation[_Parsed](
+    [
+        ((200,), _operation.json(ClientRead.from_dict)),
+        ((401, 403, 404, 429, 503, 504), _operation.json(ErrorDetail.from_dict)),
+        ((422,), _operation.json(HTTPValidationError.from_dict)),
+    ]
+)
 
-    Args:
-        client_id (str):
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[ClientRead | ClientsReadResponse429 | ClientsReadResponse503 | ClientsReadResponse504 | ErrorDetail | HTTPValidationError]
-    """
-
-    kwargs = _get_kwargs(
-        client_id=client_id,
-    )
-
-    response = client.get_httpx_client().request(
-        **kwargs,
-    )
-
-    return _build_response(client=client, response=response)
-
-
-def sync(
-    client_id: str,
-    *,
-    client: AuthenticatedClient,
-) -> (
-    ClientRead
-    | ClientsReadResponse429
-    | ClientsReadResponse503
-    | ClientsReadResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | None
-):
-    """Read Client
-
-    Args:
-        client_id (str):
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        ClientRead | ClientsReadResponse429 | ClientsReadResponse503 | ClientsReadResponse504 | ErrorDetail | HTTPValidationError
-    """
-
-    return sync_detailed(
-        client_id=client_id,
-        client=client,
-    ).parsed
-
-
-async def asyncio_detailed(
-    client_id: str,
-    *,
-    client: AuthenticatedClient,
-) -> Response[
-    ClientRead
-    | ClientsReadResponse429
-    | ClientsReadResponse503
-    | ClientsReadResponse504
-    | ErrorDetail
-    | HTTPValidationError
-]:
-    """Read Client
-
-    Args:
-        client_id (str):
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[ClientRead | ClientsReadResponse429 | ClientsReadResponse503 | ClientsReadResponse504 | ErrorDetail | HTTPValidationError]
-    """
-
-    kwargs = _get_kwargs(
-        client_id=client_id,
-    )
-
-    response = await client.get_async_httpx_client().request(**kwargs)
-
-    return _build_response(client=client, response=response)
-
-
-async def asyncio(
-    client_id: str,
-    *,
-    client: AuthenticatedClient,
-) -> (
-    ClientRead
-    | ClientsReadResponse429
-    | ClientsReadResponse503
-    | ClientsReadResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | None
-):
-    """Read Client
-
-    Args:
-        client_id (str):
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        ClientRead | ClientsReadResponse429 | ClientsReadResponse503 | ClientsReadResponse504 | ErrorDetail | HTTPValidationError
-    """
-
-    return (
-        await asyncio_detailed(
-            client_id=client_id,
-            client=client,
-        )
-    ).parsed
+sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

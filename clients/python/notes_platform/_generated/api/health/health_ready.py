@@ -1,134 +1,25 @@
-from http import HTTPStatus
-from typing import Any
+"""GET /health/ready: Ready"""
 
-import httpx
+from typing import TypeAlias
 
-from ... import errors
+from notes_platform import _operation
+
 from ...client import AuthenticatedClient, Client
-from ...models.health_ready_response_429 import HealthReadyResponse429
+from ...models.error_detail import ErrorDetail
 from ...models.response_health_ready import ResponseHealthReady
-from ...types import Response
+
+_Parsed: TypeAlias = ErrorDetail | ResponseHealthReady
 
 
-def _get_kwargs() -> dict[str, Any]:
-
-    _kwargs: dict[str, Any] = {
-        "method": "get",
-        "url": "/health/ready",
-    }
-
-    return _kwargs
+def _request(*, client: AuthenticatedClient | Client) -> _operation.Request:
+    return _operation.request(client, "get", "/health/ready")
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> HealthReadyResponse429 | ResponseHealthReady | None:
-    if response.status_code == 200:
-        response_200 = ResponseHealthReady.from_dict(response.json())
+_OPERATION = _operation.Operation[_Parsed](
+    [
+        ((200,), _operation.json(ResponseHealthReady.from_dict)),
+        ((429,), _operation.json(ErrorDetail.from_dict)),
+    ]
+)
 
-        return response_200
-
-    if response.status_code == 429:
-        response_429 = HealthReadyResponse429.from_dict(response.json())
-
-        return response_429
-
-    if client.raise_on_unexpected_status:
-        raise errors.UnexpectedStatus(response.status_code, response.content)
-    else:
-        return None
-
-
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[HealthReadyResponse429 | ResponseHealthReady]:
-    return Response(
-        status_code=HTTPStatus(response.status_code),
-        content=response.content,
-        headers=response.headers,
-        parsed=_parse_response(client=client, response=response),
-    )
-
-
-def sync_detailed(
-    *,
-    client: AuthenticatedClient | Client,
-) -> Response[HealthReadyResponse429 | ResponseHealthReady]:
-    """Ready
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[HealthReadyResponse429 | ResponseHealthReady]
-    """
-
-    kwargs = _get_kwargs()
-
-    response = client.get_httpx_client().request(
-        **kwargs,
-    )
-
-    return _build_response(client=client, response=response)
-
-
-def sync(
-    *,
-    client: AuthenticatedClient | Client,
-) -> HealthReadyResponse429 | ResponseHealthReady | None:
-    """Ready
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        HealthReadyResponse429 | ResponseHealthReady
-    """
-
-    return sync_detailed(
-        client=client,
-    ).parsed
-
-
-async def asyncio_detailed(
-    *,
-    client: AuthenticatedClient | Client,
-) -> Response[HealthReadyResponse429 | ResponseHealthReady]:
-    """Ready
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[HealthReadyResponse429 | ResponseHealthReady]
-    """
-
-    kwargs = _get_kwargs()
-
-    response = await client.get_async_httpx_client().request(**kwargs)
-
-    return _build_response(client=client, response=response)
-
-
-async def asyncio(
-    *,
-    client: AuthenticatedClient | Client,
-) -> HealthReadyResponse429 | ResponseHealthReady | None:
-    """Ready
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        HealthReadyResponse429 | ResponseHealthReady
-    """
-
-    return (
-        await asyncio_detailed(
-            client=client,
-        )
-    ).parsed
+sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

@@ -1,208 +1,31 @@
-from http import HTTPStatus
-from typing import Any
+"""POST /auth/me/mfa/totp: Start Totp Enrolment
 
-import httpx
+Start (or restart) enrolment: a new secret, its `otpauth://` URI and
+QR code. TOTP is on only once a code confirms it (POST .../totp/confirm).
 
-from ... import errors
-from ...client import AuthenticatedClient, Client
+
+"""
+
+from typing import TypeAlias
+
+from notes_platform import _operation
+
+from ...client import AuthenticatedClient
 from ...models.error_detail import ErrorDetail
-from ...models.me_totp_create_response_429 import MeTotpCreateResponse429
-from ...models.me_totp_create_response_503 import MeTotpCreateResponse503
-from ...models.me_totp_create_response_504 import MeTotpCreateResponse504
 from ...models.totp_enrolment import TotpEnrolment
-from ...types import Response
+
+_Parsed: TypeAlias = ErrorDetail | TotpEnrolment
 
 
-def _get_kwargs() -> dict[str, Any]:
-
-    _kwargs: dict[str, Any] = {
-        "method": "post",
-        "url": "/auth/me/mfa/totp",
-    }
-
-    return _kwargs
+def _request(*, client: AuthenticatedClient) -> _operation.Request:
+    return _operation.request(client, "post", "/auth/me/mfa/totp")
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    ErrorDetail
-    | MeTotpCreateResponse429
-    | MeTotpCreateResponse503
-    | MeTotpCreateResponse504
-    | TotpEnrolment
-    | None
-):
-    if response.status_code == 201:
-        response_201 = TotpEnrolment.from_dict(response.json())
+_OPERATION = _operation.Operation[_Parsed](
+    [
+        ((201,), _operation.json(TotpEnrolment.from_dict)),
+        ((401, 409, 429, 503, 504), _operation.json(ErrorDetail.from_dict)),
+    ]
+)
 
-        return response_201
-
-    if response.status_code == 401:
-        response_401 = ErrorDetail.from_dict(response.json())
-
-        return response_401
-
-    if response.status_code == 409:
-        response_409 = ErrorDetail.from_dict(response.json())
-
-        return response_409
-
-    if response.status_code == 429:
-        response_429 = MeTotpCreateResponse429.from_dict(response.json())
-
-        return response_429
-
-    if response.status_code == 503:
-        response_503 = MeTotpCreateResponse503.from_dict(response.json())
-
-        return response_503
-
-    if response.status_code == 504:
-        response_504 = MeTotpCreateResponse504.from_dict(response.json())
-
-        return response_504
-
-    if client.raise_on_unexpected_status:
-        raise errors.UnexpectedStatus(response.status_code, response.content)
-    else:
-        return None
-
-
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    ErrorDetail
-    | MeTotpCreateResponse429
-    | MeTotpCreateResponse503
-    | MeTotpCreateResponse504
-    | TotpEnrolment
-]:
-    return Response(
-        status_code=HTTPStatus(response.status_code),
-        content=response.content,
-        headers=response.headers,
-        parsed=_parse_response(client=client, response=response),
-    )
-
-
-def sync_detailed(
-    *,
-    client: AuthenticatedClient,
-) -> Response[
-    ErrorDetail
-    | MeTotpCreateResponse429
-    | MeTotpCreateResponse503
-    | MeTotpCreateResponse504
-    | TotpEnrolment
-]:
-    """Start Totp Enrolment
-
-     Start (or restart) enrolment: a new secret, its `otpauth://` URI and
-    QR code. TOTP is on only once a code confirms it (POST .../totp/confirm).
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[ErrorDetail | MeTotpCreateResponse429 | MeTotpCreateResponse503 | MeTotpCreateResponse504 | TotpEnrolment]
-    """
-
-    kwargs = _get_kwargs()
-
-    response = client.get_httpx_client().request(
-        **kwargs,
-    )
-
-    return _build_response(client=client, response=response)
-
-
-def sync(
-    *,
-    client: AuthenticatedClient,
-) -> (
-    ErrorDetail
-    | MeTotpCreateResponse429
-    | MeTotpCreateResponse503
-    | MeTotpCreateResponse504
-    | TotpEnrolment
-    | None
-):
-    """Start Totp Enrolment
-
-     Start (or restart) enrolment: a new secret, its `otpauth://` URI and
-    QR code. TOTP is on only once a code confirms it (POST .../totp/confirm).
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        ErrorDetail | MeTotpCreateResponse429 | MeTotpCreateResponse503 | MeTotpCreateResponse504 | TotpEnrolment
-    """
-
-    return sync_detailed(
-        client=client,
-    ).parsed
-
-
-async def asyncio_detailed(
-    *,
-    client: AuthenticatedClient,
-) -> Response[
-    ErrorDetail
-    | MeTotpCreateResponse429
-    | MeTotpCreateResponse503
-    | MeTotpCreateResponse504
-    | TotpEnrolment
-]:
-    """Start Totp Enrolment
-
-     Start (or restart) enrolment: a new secret, its `otpauth://` URI and
-    QR code. TOTP is on only once a code confirms it (POST .../totp/confirm).
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[ErrorDetail | MeTotpCreateResponse429 | MeTotpCreateResponse503 | MeTotpCreateResponse504 | TotpEnrolment]
-    """
-
-    kwargs = _get_kwargs()
-
-    response = await client.get_async_httpx_client().request(**kwargs)
-
-    return _build_response(client=client, response=response)
-
-
-async def asyncio(
-    *,
-    client: AuthenticatedClient,
-) -> (
-    ErrorDetail
-    | MeTotpCreateResponse429
-    | MeTotpCreateResponse503
-    | MeTotpCreateResponse504
-    | TotpEnrolment
-    | None
-):
-    """Start Totp Enrolment
-
-     Start (or restart) enrolment: a new secret, its `otpauth://` URI and
-    QR code. TOTP is on only once a code confirms it (POST .../totp/confirm).
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        ErrorDetail | MeTotpCreateResponse429 | MeTotpCreateResponse503 | MeTotpCreateResponse504 | TotpEnrolment
-    """
-
-    return (
-        await asyncio_detailed(
-            client=client,
-        )
-    ).parsed
+sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

@@ -1,255 +1,39 @@
-from http import HTTPStatus
-from typing import Any
+"""POST /auth/me/mfa/totp/recovery-codes: Regenerate Recovery Codes
 
-import httpx
+New recovery codes for a current TOTP code; the old ones stop working.
 
-from ... import errors
-from ...client import AuthenticatedClient, Client
+
+"""
+
+from typing import TypeAlias
+
+from notes_platform import _operation
+
+from ...client import AuthenticatedClient
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
-from ...models.me_totp_recovery_codes_create_response_503 import (
-    MeTotpRecoveryCodesCreateResponse503,
-)
-from ...models.me_totp_recovery_codes_create_response_504 import (
-    MeTotpRecoveryCodesCreateResponse504,
-)
 from ...models.recovery_code_list import RecoveryCodeList
 from ...models.totp_code import TotpCode
-from ...types import Response
+
+_Parsed: TypeAlias = ErrorDetail | HTTPValidationError | RecoveryCodeList
 
 
-def _get_kwargs(
-    *,
-    body: TotpCode,
-) -> dict[str, Any]:
-    headers: dict[str, Any] = {}
-
-    _kwargs: dict[str, Any] = {
-        "method": "post",
-        "url": "/auth/me/mfa/totp/recovery-codes",
-    }
-
-    _kwargs["json"] = body.to_dict()
-
-    headers["Content-Type"] = "application/json"
-
-    _kwargs["headers"] = headers
-    return _kwargs
-
-
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    ErrorDetail
-    | HTTPValidationError
-    | MeTotpRecoveryCodesCreateResponse503
-    | MeTotpRecoveryCodesCreateResponse504
-    | RecoveryCodeList
-    | None
-):
-    if response.status_code == 200:
-        response_200 = RecoveryCodeList.from_dict(response.json())
-
-        return response_200
-
-    if response.status_code == 400:
-        response_400 = ErrorDetail.from_dict(response.json())
-
-        return response_400
-
-    if response.status_code == 401:
-        response_401 = ErrorDetail.from_dict(response.json())
-
-        return response_401
-
-    if response.status_code == 403:
-        response_403 = ErrorDetail.from_dict(response.json())
-
-        return response_403
-
-    if response.status_code == 415:
-        response_415 = ErrorDetail.from_dict(response.json())
-
-        return response_415
-
-    if response.status_code == 422:
-        response_422 = HTTPValidationError.from_dict(response.json())
-
-        return response_422
-
-    if response.status_code == 429:
-        response_429 = ErrorDetail.from_dict(response.json())
-
-        return response_429
-
-    if response.status_code == 503:
-        response_503 = MeTotpRecoveryCodesCreateResponse503.from_dict(response.json())
-
-        return response_503
-
-    if response.status_code == 504:
-        response_504 = MeTotpRecoveryCodesCreateResponse504.from_dict(response.json())
-
-        return response_504
-
-    if client.raise_on_unexpected_status:
-        raise errors.UnexpectedStatus(response.status_code, response.content)
-    else:
-        return None
-
-
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    ErrorDetail
-    | HTTPValidationError
-    | MeTotpRecoveryCodesCreateResponse503
-    | MeTotpRecoveryCodesCreateResponse504
-    | RecoveryCodeList
-]:
-    return Response(
-        status_code=HTTPStatus(response.status_code),
-        content=response.content,
-        headers=response.headers,
-        parsed=_parse_response(client=client, response=response),
+def _request(*, client: AuthenticatedClient, body: TotpCode) -> _operation.Request:
+    return _operation.request(
+        client,
+        "post",
+        "/auth/me/mfa/totp/recovery-codes",
+        headers={"Content-Type": "application/json"},
+        json=body.to_dict(),
     )
 
 
-def sync_detailed(
-    *,
-    client: AuthenticatedClient,
-    body: TotpCode,
-) -> Response[
-    ErrorDetail
-    | HTTPValidationError
-    | MeTotpRecoveryCodesCreateResponse503
-    | MeTotpRecoveryCodesCreateResponse504
-    | RecoveryCodeList
-]:
-    """Regenerate Recovery Codes
+_OPERATION = _operation.Operation[_Parsed](
+    [
+        ((200,), _operation.json(RecoveryCodeList.from_dict)),
+        ((400, 401, 403, 415, 429, 503, 504), _operation.json(ErrorDetail.from_dict)),
+        ((422,), _operation.json(HTTPValidationError.from_dict)),
+    ]
+)
 
-     New recovery codes for a current TOTP code; the old ones stop working.
-
-    Args:
-        body (TotpCode):
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[ErrorDetail | HTTPValidationError | MeTotpRecoveryCodesCreateResponse503 | MeTotpRecoveryCodesCreateResponse504 | RecoveryCodeList]
-    """
-
-    kwargs = _get_kwargs(
-        body=body,
-    )
-
-    response = client.get_httpx_client().request(
-        **kwargs,
-    )
-
-    return _build_response(client=client, response=response)
-
-
-def sync(
-    *,
-    client: AuthenticatedClient,
-    body: TotpCode,
-) -> (
-    ErrorDetail
-    | HTTPValidationError
-    | MeTotpRecoveryCodesCreateResponse503
-    | MeTotpRecoveryCodesCreateResponse504
-    | RecoveryCodeList
-    | None
-):
-    """Regenerate Recovery Codes
-
-     New recovery codes for a current TOTP code; the old ones stop working.
-
-    Args:
-        body (TotpCode):
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        ErrorDetail | HTTPValidationError | MeTotpRecoveryCodesCreateResponse503 | MeTotpRecoveryCodesCreateResponse504 | RecoveryCodeList
-    """
-
-    return sync_detailed(
-        client=client,
-        body=body,
-    ).parsed
-
-
-async def asyncio_detailed(
-    *,
-    client: AuthenticatedClient,
-    body: TotpCode,
-) -> Response[
-    ErrorDetail
-    | HTTPValidationError
-    | MeTotpRecoveryCodesCreateResponse503
-    | MeTotpRecoveryCodesCreateResponse504
-    | RecoveryCodeList
-]:
-    """Regenerate Recovery Codes
-
-     New recovery codes for a current TOTP code; the old ones stop working.
-
-    Args:
-        body (TotpCode):
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[ErrorDetail | HTTPValidationError | MeTotpRecoveryCodesCreateResponse503 | MeTotpRecoveryCodesCreateResponse504 | RecoveryCodeList]
-    """
-
-    kwargs = _get_kwargs(
-        body=body,
-    )
-
-    response = await client.get_async_httpx_client().request(**kwargs)
-
-    return _build_response(client=client, response=response)
-
-
-async def asyncio(
-    *,
-    client: AuthenticatedClient,
-    body: TotpCode,
-) -> (
-    ErrorDetail
-    | HTTPValidationError
-    | MeTotpRecoveryCodesCreateResponse503
-    | MeTotpRecoveryCodesCreateResponse504
-    | RecoveryCodeList
-    | None
-):
-    """Regenerate Recovery Codes
-
-     New recovery codes for a current TOTP code; the old ones stop working.
-
-    Args:
-        body (TotpCode):
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        ErrorDetail | HTTPValidationError | MeTotpRecoveryCodesCreateResponse503 | MeTotpRecoveryCodesCreateResponse504 | RecoveryCodeList
-    """
-
-    return (
-        await asyncio_detailed(
-            client=client,
-            body=body,
-        )
-    ).parsed
+sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

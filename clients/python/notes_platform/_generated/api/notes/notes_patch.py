@@ -1,38 +1,47 @@
-from http import HTTPStatus
-from typing import Any
+"""PATCH /notes/{note_id}: Patch Note
+
+JSON Merge Patch (RFC 7396): the fields given replace the note's; `null` is refused.
+
+
+Args:
+    if_match: Write only if the note's current ETag is one of these (or `*`: any existing
+        note); otherwise 412 and nothing changes. Without it the write is unconditional.
+    body: Body of PATCH, a JSON Merge Patch (RFC 7396): the fields given replace the note's.
+
+        Merge Patch's `null` would remove a field, and no field of a note can go:
+        `null` is refused like any other invalid value. Unknown fields are ignored.
+    body: Body of PATCH, a JSON Merge Patch (RFC 7396): the fields given replace the note's.
+
+        Merge Patch's `null` would remove a field, and no field of a note can go:
+        `null` is refused like any other invalid value. Unknown fields are ignored.
+"""
+
+from typing import Any, TypeAlias
 from urllib.parse import quote
 
-import httpx
+from notes_platform import _operation
 
-from ... import errors
-from ...client import AuthenticatedClient, Client
+from ...client import AuthenticatedClient
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
 from ...models.note_patch import NotePatch
 from ...models.note_read import NoteRead
-from ...models.notes_patch_response_429 import NotesPatchResponse429
-from ...models.notes_patch_response_503 import NotesPatchResponse503
-from ...models.notes_patch_response_504 import NotesPatchResponse504
-from ...types import UNSET, Response, Unset
+from ...types import UNSET, Unset
+
+_Parsed: TypeAlias = ErrorDetail | HTTPValidationError | NoteRead
 
 
-def _get_kwargs(
+def _request(
     note_id: int,
     *,
+    client: AuthenticatedClient,
     body: NotePatch | Unset = UNSET,
     if_match: None | str | Unset = UNSET,
-) -> dict[str, Any]:
-    headers: dict[str, Any] = {}
-    if not isinstance(if_match, Unset):
-        headers["If-Match"] = if_match
-
-    _kwargs: dict[str, Any] = {
-        "method": "patch",
-        "url": "/notes/{note_id}".format(
-            note_id=quote(str(note_id), safe=""),
-        ),
+) -> _operation.Request:
+    headers: dict[str, Any] = {
+        "If-Match": if_match,
     }
-
+    _kwargs: dict[str, Any] = {}
     if isinstance(body, NotePatch):
         _kwargs["json"] = body.to_dict()
 
@@ -41,308 +50,21 @@ def _get_kwargs(
         _kwargs["json"] = body.to_dict()
 
         headers["Content-Type"] = "application/merge-patch+json"
-
-    _kwargs["headers"] = headers
-    return _kwargs
-
-
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    ErrorDetail
-    | HTTPValidationError
-    | NoteRead
-    | NotesPatchResponse429
-    | NotesPatchResponse503
-    | NotesPatchResponse504
-    | None
-):
-    if response.status_code == 200:
-        response_200 = NoteRead.from_dict(response.json())
-
-        return response_200
-
-    if response.status_code == 400:
-        response_400 = ErrorDetail.from_dict(response.json())
-
-        return response_400
-
-    if response.status_code == 401:
-        response_401 = ErrorDetail.from_dict(response.json())
-
-        return response_401
-
-    if response.status_code == 403:
-        response_403 = ErrorDetail.from_dict(response.json())
-
-        return response_403
-
-    if response.status_code == 404:
-        response_404 = ErrorDetail.from_dict(response.json())
-
-        return response_404
-
-    if response.status_code == 412:
-        response_412 = ErrorDetail.from_dict(response.json())
-
-        return response_412
-
-    if response.status_code == 415:
-        response_415 = ErrorDetail.from_dict(response.json())
-
-        return response_415
-
-    if response.status_code == 422:
-        response_422 = HTTPValidationError.from_dict(response.json())
-
-        return response_422
-
-    if response.status_code == 429:
-        response_429 = NotesPatchResponse429.from_dict(response.json())
-
-        return response_429
-
-    if response.status_code == 503:
-        response_503 = NotesPatchResponse503.from_dict(response.json())
-
-        return response_503
-
-    if response.status_code == 504:
-        response_504 = NotesPatchResponse504.from_dict(response.json())
-
-        return response_504
-
-    if client.raise_on_unexpected_status:
-        raise errors.UnexpectedStatus(response.status_code, response.content)
-    else:
-        return None
-
-
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    ErrorDetail
-    | HTTPValidationError
-    | NoteRead
-    | NotesPatchResponse429
-    | NotesPatchResponse503
-    | NotesPatchResponse504
-]:
-    return Response(
-        status_code=HTTPStatus(response.status_code),
-        content=response.content,
-        headers=response.headers,
-        parsed=_parse_response(client=client, response=response),
+    return _operation.request(
+        client,
+        "patch",
+        "/notes/{note_id}".format(note_id=quote(str(note_id), safe="")),
+        headers=headers,
+        **_kwargs,
     )
 
 
-def sync_detailed(
-    note_id: int,
-    *,
-    client: AuthenticatedClient,
-    body: NotePatch | Unset = UNSET,
-    if_match: None | str | Unset = UNSET,
-) -> Response[
-    ErrorDetail
-    | HTTPValidationError
-    | NoteRead
-    | NotesPatchResponse429
-    | NotesPatchResponse503
-    | NotesPatchResponse504
-]:
-    """Patch Note
+_OPERATION = _operation.Operation[_Parsed](
+    [
+        ((200,), _operation.json(NoteRead.from_dict)),
+        ((400, 401, 403, 404, 412, 415, 429, 503, 504), _operation.json(ErrorDetail.from_dict)),
+        ((422,), _operation.json(HTTPValidationError.from_dict)),
+    ]
+)
 
-     JSON Merge Patch (RFC 7396): the fields given replace the note's; `null` is refused.
-
-    Args:
-        note_id (int):
-        if_match (None | str | Unset): Write only if the note's current ETag is one of these (or
-            `*`: any existing note); otherwise 412 and nothing changes. Without it the write is
-            unconditional.
-        body (NotePatch): Body of PATCH, a JSON Merge Patch (RFC 7396): the fields given replace
-            the note's.
-
-            Merge Patch's `null` would remove a field, and no field of a note can go:
-            `null` is refused like any other invalid value. Unknown fields are ignored.
-        body (NotePatch): Body of PATCH, a JSON Merge Patch (RFC 7396): the fields given replace
-            the note's.
-
-            Merge Patch's `null` would remove a field, and no field of a note can go:
-            `null` is refused like any other invalid value. Unknown fields are ignored.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[ErrorDetail | HTTPValidationError | NoteRead | NotesPatchResponse429 | NotesPatchResponse503 | NotesPatchResponse504]
-    """
-
-    kwargs = _get_kwargs(
-        note_id=note_id,
-        body=body,
-        if_match=if_match,
-    )
-
-    response = client.get_httpx_client().request(
-        **kwargs,
-    )
-
-    return _build_response(client=client, response=response)
-
-
-def sync(
-    note_id: int,
-    *,
-    client: AuthenticatedClient,
-    body: NotePatch | Unset = UNSET,
-    if_match: None | str | Unset = UNSET,
-) -> (
-    ErrorDetail
-    | HTTPValidationError
-    | NoteRead
-    | NotesPatchResponse429
-    | NotesPatchResponse503
-    | NotesPatchResponse504
-    | None
-):
-    """Patch Note
-
-     JSON Merge Patch (RFC 7396): the fields given replace the note's; `null` is refused.
-
-    Args:
-        note_id (int):
-        if_match (None | str | Unset): Write only if the note's current ETag is one of these (or
-            `*`: any existing note); otherwise 412 and nothing changes. Without it the write is
-            unconditional.
-        body (NotePatch): Body of PATCH, a JSON Merge Patch (RFC 7396): the fields given replace
-            the note's.
-
-            Merge Patch's `null` would remove a field, and no field of a note can go:
-            `null` is refused like any other invalid value. Unknown fields are ignored.
-        body (NotePatch): Body of PATCH, a JSON Merge Patch (RFC 7396): the fields given replace
-            the note's.
-
-            Merge Patch's `null` would remove a field, and no field of a note can go:
-            `null` is refused like any other invalid value. Unknown fields are ignored.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        ErrorDetail | HTTPValidationError | NoteRead | NotesPatchResponse429 | NotesPatchResponse503 | NotesPatchResponse504
-    """
-
-    return sync_detailed(
-        note_id=note_id,
-        client=client,
-        body=body,
-        if_match=if_match,
-    ).parsed
-
-
-async def asyncio_detailed(
-    note_id: int,
-    *,
-    client: AuthenticatedClient,
-    body: NotePatch | Unset = UNSET,
-    if_match: None | str | Unset = UNSET,
-) -> Response[
-    ErrorDetail
-    | HTTPValidationError
-    | NoteRead
-    | NotesPatchResponse429
-    | NotesPatchResponse503
-    | NotesPatchResponse504
-]:
-    """Patch Note
-
-     JSON Merge Patch (RFC 7396): the fields given replace the note's; `null` is refused.
-
-    Args:
-        note_id (int):
-        if_match (None | str | Unset): Write only if the note's current ETag is one of these (or
-            `*`: any existing note); otherwise 412 and nothing changes. Without it the write is
-            unconditional.
-        body (NotePatch): Body of PATCH, a JSON Merge Patch (RFC 7396): the fields given replace
-            the note's.
-
-            Merge Patch's `null` would remove a field, and no field of a note can go:
-            `null` is refused like any other invalid value. Unknown fields are ignored.
-        body (NotePatch): Body of PATCH, a JSON Merge Patch (RFC 7396): the fields given replace
-            the note's.
-
-            Merge Patch's `null` would remove a field, and no field of a note can go:
-            `null` is refused like any other invalid value. Unknown fields are ignored.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[ErrorDetail | HTTPValidationError | NoteRead | NotesPatchResponse429 | NotesPatchResponse503 | NotesPatchResponse504]
-    """
-
-    kwargs = _get_kwargs(
-        note_id=note_id,
-        body=body,
-        if_match=if_match,
-    )
-
-    response = await client.get_async_httpx_client().request(**kwargs)
-
-    return _build_response(client=client, response=response)
-
-
-async def asyncio(
-    note_id: int,
-    *,
-    client: AuthenticatedClient,
-    body: NotePatch | Unset = UNSET,
-    if_match: None | str | Unset = UNSET,
-) -> (
-    ErrorDetail
-    | HTTPValidationError
-    | NoteRead
-    | NotesPatchResponse429
-    | NotesPatchResponse503
-    | NotesPatchResponse504
-    | None
-):
-    """Patch Note
-
-     JSON Merge Patch (RFC 7396): the fields given replace the note's; `null` is refused.
-
-    Args:
-        note_id (int):
-        if_match (None | str | Unset): Write only if the note's current ETag is one of these (or
-            `*`: any existing note); otherwise 412 and nothing changes. Without it the write is
-            unconditional.
-        body (NotePatch): Body of PATCH, a JSON Merge Patch (RFC 7396): the fields given replace
-            the note's.
-
-            Merge Patch's `null` would remove a field, and no field of a note can go:
-            `null` is refused like any other invalid value. Unknown fields are ignored.
-        body (NotePatch): Body of PATCH, a JSON Merge Patch (RFC 7396): the fields given replace
-            the note's.
-
-            Merge Patch's `null` would remove a field, and no field of a note can go:
-            `null` is refused like any other invalid value. Unknown fields are ignored.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        ErrorDetail | HTTPValidationError | NoteRead | NotesPatchResponse429 | NotesPatchResponse503 | NotesPatchResponse504
-    """
-
-    return (
-        await asyncio_detailed(
-            note_id=note_id,
-            client=client,
-            body=body,
-            if_match=if_match,
-        )
-    ).parsed
+sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

@@ -1,272 +1,43 @@
-from http import HTTPStatus
-from typing import Any, cast
+"""GET /notes/{note_id}: Read Note
+
+Args:
+    if_none_match: ETags the client holds: 304 without a body when one is current
+"""
+
+from typing import Any, TypeAlias
 from urllib.parse import quote
 
-import httpx
+from notes_platform import _operation
 
-from ... import errors
-from ...client import AuthenticatedClient, Client
+from ...client import AuthenticatedClient
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
 from ...models.note_read import NoteRead
-from ...models.notes_read_response_429 import NotesReadResponse429
-from ...models.notes_read_response_503 import NotesReadResponse503
-from ...models.notes_read_response_504 import NotesReadResponse504
-from ...types import UNSET, Response, Unset
+from ...types import UNSET, Unset
+
+_Parsed: TypeAlias = Any | ErrorDetail | HTTPValidationError | NoteRead
 
 
-def _get_kwargs(
-    note_id: int,
-    *,
-    if_none_match: None | str | Unset = UNSET,
-) -> dict[str, Any]:
-    headers: dict[str, Any] = {}
-    if not isinstance(if_none_match, Unset):
-        headers["If-None-Match"] = if_none_match
-
-    _kwargs: dict[str, Any] = {
-        "method": "get",
-        "url": "/notes/{note_id}".format(
-            note_id=quote(str(note_id), safe=""),
-        ),
-    }
-
-    _kwargs["headers"] = headers
-    return _kwargs
-
-
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    Any
-    | ErrorDetail
-    | HTTPValidationError
-    | NoteRead
-    | NotesReadResponse429
-    | NotesReadResponse503
-    | NotesReadResponse504
-    | None
-):
-    if response.status_code == 200:
-        response_200 = NoteRead.from_dict(response.json())
-
-        return response_200
-
-    if response.status_code == 304:
-        response_304 = cast(Any, None)
-        return response_304
-
-    if response.status_code == 401:
-        response_401 = ErrorDetail.from_dict(response.json())
-
-        return response_401
-
-    if response.status_code == 403:
-        response_403 = ErrorDetail.from_dict(response.json())
-
-        return response_403
-
-    if response.status_code == 404:
-        response_404 = ErrorDetail.from_dict(response.json())
-
-        return response_404
-
-    if response.status_code == 422:
-        response_422 = HTTPValidationError.from_dict(response.json())
-
-        return response_422
-
-    if response.status_code == 429:
-        response_429 = NotesReadResponse429.from_dict(response.json())
-
-        return response_429
-
-    if response.status_code == 503:
-        response_503 = NotesReadResponse503.from_dict(response.json())
-
-        return response_503
-
-    if response.status_code == 504:
-        response_504 = NotesReadResponse504.from_dict(response.json())
-
-        return response_504
-
-    if client.raise_on_unexpected_status:
-        raise errors.UnexpectedStatus(response.status_code, response.content)
-    else:
-        return None
-
-
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    Any
-    | ErrorDetail
-    | HTTPValidationError
-    | NoteRead
-    | NotesReadResponse429
-    | NotesReadResponse503
-    | NotesReadResponse504
-]:
-    return Response(
-        status_code=HTTPStatus(response.status_code),
-        content=response.content,
-        headers=response.headers,
-        parsed=_parse_response(client=client, response=response),
+def _request(
+    note_id: int, *, client: AuthenticatedClient, if_none_match: None | str | Unset = UNSET
+) -> _operation.Request:
+    return _operation.request(
+        client,
+        "get",
+        "/notes/{note_id}".format(note_id=quote(str(note_id), safe="")),
+        headers={
+            "If-None-Match": if_none_match,
+        },
     )
 
 
-def sync_detailed(
-    note_id: int,
-    *,
-    client: AuthenticatedClient,
-    if_none_match: None | str | Unset = UNSET,
-) -> Response[
-    Any
-    | ErrorDetail
-    | HTTPValidationError
-    | NoteRead
-    | NotesReadResponse429
-    | NotesReadResponse503
-    | NotesReadResponse504
-]:
-    """Read Note
+_OPERATION = _operation.Operation[_Parsed](
+    [
+        ((200,), _operation.json(NoteRead.from_dict)),
+        ((304,), _operation.nothing),
+        ((401, 403, 404, 429, 503, 504), _operation.json(ErrorDetail.from_dict)),
+        ((422,), _operation.json(HTTPValidationError.from_dict)),
+    ]
+)
 
-    Args:
-        note_id (int):
-        if_none_match (None | str | Unset): ETags the client holds: 304 without a body when one is
-            current
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[Any | ErrorDetail | HTTPValidationError | NoteRead | NotesReadResponse429 | NotesReadResponse503 | NotesReadResponse504]
-    """
-
-    kwargs = _get_kwargs(
-        note_id=note_id,
-        if_none_match=if_none_match,
-    )
-
-    response = client.get_httpx_client().request(
-        **kwargs,
-    )
-
-    return _build_response(client=client, response=response)
-
-
-def sync(
-    note_id: int,
-    *,
-    client: AuthenticatedClient,
-    if_none_match: None | str | Unset = UNSET,
-) -> (
-    Any
-    | ErrorDetail
-    | HTTPValidationError
-    | NoteRead
-    | NotesReadResponse429
-    | NotesReadResponse503
-    | NotesReadResponse504
-    | None
-):
-    """Read Note
-
-    Args:
-        note_id (int):
-        if_none_match (None | str | Unset): ETags the client holds: 304 without a body when one is
-            current
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Any | ErrorDetail | HTTPValidationError | NoteRead | NotesReadResponse429 | NotesReadResponse503 | NotesReadResponse504
-    """
-
-    return sync_detailed(
-        note_id=note_id,
-        client=client,
-        if_none_match=if_none_match,
-    ).parsed
-
-
-async def asyncio_detailed(
-    note_id: int,
-    *,
-    client: AuthenticatedClient,
-    if_none_match: None | str | Unset = UNSET,
-) -> Response[
-    Any
-    | ErrorDetail
-    | HTTPValidationError
-    | NoteRead
-    | NotesReadResponse429
-    | NotesReadResponse503
-    | NotesReadResponse504
-]:
-    """Read Note
-
-    Args:
-        note_id (int):
-        if_none_match (None | str | Unset): ETags the client holds: 304 without a body when one is
-            current
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[Any | ErrorDetail | HTTPValidationError | NoteRead | NotesReadResponse429 | NotesReadResponse503 | NotesReadResponse504]
-    """
-
-    kwargs = _get_kwargs(
-        note_id=note_id,
-        if_none_match=if_none_match,
-    )
-
-    response = await client.get_async_httpx_client().request(**kwargs)
-
-    return _build_response(client=client, response=response)
-
-
-async def asyncio(
-    note_id: int,
-    *,
-    client: AuthenticatedClient,
-    if_none_match: None | str | Unset = UNSET,
-) -> (
-    Any
-    | ErrorDetail
-    | HTTPValidationError
-    | NoteRead
-    | NotesReadResponse429
-    | NotesReadResponse503
-    | NotesReadResponse504
-    | None
-):
-    """Read Note
-
-    Args:
-        note_id (int):
-        if_none_match (None | str | Unset): ETags the client holds: 304 without a body when one is
-            current
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Any | ErrorDetail | HTTPValidationError | NoteRead | NotesReadResponse429 | NotesReadResponse503 | NotesReadResponse504
-    """
-
-    return (
-        await asyncio_detailed(
-            note_id=note_id,
-            client=client,
-            if_none_match=if_none_match,
-        )
-    ).parsed
+sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

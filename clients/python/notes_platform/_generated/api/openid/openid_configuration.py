@@ -1,195 +1,32 @@
-from http import HTTPStatus
-from typing import Any
+"""GET /auth/.well-known/openid-configuration: Openid Configuration
 
-import httpx
+OpenID Provider metadata for the issuer `<public URL>/auth`, where
+Discovery §4 puts it (the issuer, then /.well-known/openid-configuration):
+the RFC 8414 document with the OpenID fields added.
 
-from ... import errors
+
+"""
+
+from typing import TypeAlias
+
+from notes_platform import _operation
+
 from ...client import AuthenticatedClient, Client
-from ...models.openid_configuration_response_429 import OpenidConfigurationResponse429
-from ...models.openid_configuration_response_503 import OpenidConfigurationResponse503
-from ...models.openid_configuration_response_504 import OpenidConfigurationResponse504
+from ...models.error_detail import ErrorDetail
 from ...models.response_openid_configuration import ResponseOpenidConfiguration
-from ...types import Response
+
+_Parsed: TypeAlias = ErrorDetail | ResponseOpenidConfiguration
 
 
-def _get_kwargs() -> dict[str, Any]:
-
-    _kwargs: dict[str, Any] = {
-        "method": "get",
-        "url": "/auth/.well-known/openid-configuration",
-    }
-
-    return _kwargs
+def _request(*, client: AuthenticatedClient | Client) -> _operation.Request:
+    return _operation.request(client, "get", "/auth/.well-known/openid-configuration")
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    OpenidConfigurationResponse429
-    | OpenidConfigurationResponse503
-    | OpenidConfigurationResponse504
-    | ResponseOpenidConfiguration
-    | None
-):
-    if response.status_code == 200:
-        response_200 = ResponseOpenidConfiguration.from_dict(response.json())
+_OPERATION = _operation.Operation[_Parsed](
+    [
+        ((200,), _operation.json(ResponseOpenidConfiguration.from_dict)),
+        ((429, 503, 504), _operation.json(ErrorDetail.from_dict)),
+    ]
+)
 
-        return response_200
-
-    if response.status_code == 429:
-        response_429 = OpenidConfigurationResponse429.from_dict(response.json())
-
-        return response_429
-
-    if response.status_code == 503:
-        response_503 = OpenidConfigurationResponse503.from_dict(response.json())
-
-        return response_503
-
-    if response.status_code == 504:
-        response_504 = OpenidConfigurationResponse504.from_dict(response.json())
-
-        return response_504
-
-    if client.raise_on_unexpected_status:
-        raise errors.UnexpectedStatus(response.status_code, response.content)
-    else:
-        return None
-
-
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    OpenidConfigurationResponse429
-    | OpenidConfigurationResponse503
-    | OpenidConfigurationResponse504
-    | ResponseOpenidConfiguration
-]:
-    return Response(
-        status_code=HTTPStatus(response.status_code),
-        content=response.content,
-        headers=response.headers,
-        parsed=_parse_response(client=client, response=response),
-    )
-
-
-def sync_detailed(
-    *,
-    client: AuthenticatedClient | Client,
-) -> Response[
-    OpenidConfigurationResponse429
-    | OpenidConfigurationResponse503
-    | OpenidConfigurationResponse504
-    | ResponseOpenidConfiguration
-]:
-    """Openid Configuration
-
-     OpenID Provider metadata for the issuer `<public URL>/auth`, where
-    Discovery §4 puts it (the issuer, then /.well-known/openid-configuration):
-    the RFC 8414 document with the OpenID fields added.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[OpenidConfigurationResponse429 | OpenidConfigurationResponse503 | OpenidConfigurationResponse504 | ResponseOpenidConfiguration]
-    """
-
-    kwargs = _get_kwargs()
-
-    response = client.get_httpx_client().request(
-        **kwargs,
-    )
-
-    return _build_response(client=client, response=response)
-
-
-def sync(
-    *,
-    client: AuthenticatedClient | Client,
-) -> (
-    OpenidConfigurationResponse429
-    | OpenidConfigurationResponse503
-    | OpenidConfigurationResponse504
-    | ResponseOpenidConfiguration
-    | None
-):
-    """Openid Configuration
-
-     OpenID Provider metadata for the issuer `<public URL>/auth`, where
-    Discovery §4 puts it (the issuer, then /.well-known/openid-configuration):
-    the RFC 8414 document with the OpenID fields added.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        OpenidConfigurationResponse429 | OpenidConfigurationResponse503 | OpenidConfigurationResponse504 | ResponseOpenidConfiguration
-    """
-
-    return sync_detailed(
-        client=client,
-    ).parsed
-
-
-async def asyncio_detailed(
-    *,
-    client: AuthenticatedClient | Client,
-) -> Response[
-    OpenidConfigurationResponse429
-    | OpenidConfigurationResponse503
-    | OpenidConfigurationResponse504
-    | ResponseOpenidConfiguration
-]:
-    """Openid Configuration
-
-     OpenID Provider metadata for the issuer `<public URL>/auth`, where
-    Discovery §4 puts it (the issuer, then /.well-known/openid-configuration):
-    the RFC 8414 document with the OpenID fields added.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[OpenidConfigurationResponse429 | OpenidConfigurationResponse503 | OpenidConfigurationResponse504 | ResponseOpenidConfiguration]
-    """
-
-    kwargs = _get_kwargs()
-
-    response = await client.get_async_httpx_client().request(**kwargs)
-
-    return _build_response(client=client, response=response)
-
-
-async def asyncio(
-    *,
-    client: AuthenticatedClient | Client,
-) -> (
-    OpenidConfigurationResponse429
-    | OpenidConfigurationResponse503
-    | OpenidConfigurationResponse504
-    | ResponseOpenidConfiguration
-    | None
-):
-    """Openid Configuration
-
-     OpenID Provider metadata for the issuer `<public URL>/auth`, where
-    Discovery §4 puts it (the issuer, then /.well-known/openid-configuration):
-    the RFC 8414 document with the OpenID fields added.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        OpenidConfigurationResponse429 | OpenidConfigurationResponse503 | OpenidConfigurationResponse504 | ResponseOpenidConfiguration
-    """
-
-    return (
-        await asyncio_detailed(
-            client=client,
-        )
-    ).parsed
+sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

@@ -1,216 +1,33 @@
-from http import HTTPStatus
-from typing import Any
+"""GET /auth/userinfo: Userinfo
 
-import httpx
+Claims about the person a token granted `openid` was issued for
+(`Authorization: Bearer`): `sub`; with scope `email`, `email` and
+`email_verified`; with `profile`, `name` (when the account has one).
+Without `openid`: 403 `insufficient_scope`.
 
-from ... import errors
-from ...client import AuthenticatedClient, Client
+
+"""
+
+from typing import TypeAlias
+
+from notes_platform import _operation
+
+from ...client import AuthenticatedClient
 from ...models.error_detail import ErrorDetail
-from ...models.openid_userinfo_response_429 import OpenidUserinfoResponse429
-from ...models.openid_userinfo_response_503 import OpenidUserinfoResponse503
-from ...models.openid_userinfo_response_504 import OpenidUserinfoResponse504
 from ...models.user_info import UserInfo
-from ...types import Response
+
+_Parsed: TypeAlias = ErrorDetail | UserInfo
 
 
-def _get_kwargs() -> dict[str, Any]:
-
-    _kwargs: dict[str, Any] = {
-        "method": "get",
-        "url": "/auth/userinfo",
-    }
-
-    return _kwargs
+def _request(*, client: AuthenticatedClient) -> _operation.Request:
+    return _operation.request(client, "get", "/auth/userinfo")
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    ErrorDetail
-    | OpenidUserinfoResponse429
-    | OpenidUserinfoResponse503
-    | OpenidUserinfoResponse504
-    | UserInfo
-    | None
-):
-    if response.status_code == 200:
-        response_200 = UserInfo.from_dict(response.json())
+_OPERATION = _operation.Operation[_Parsed](
+    [
+        ((200,), _operation.json(UserInfo.from_dict)),
+        ((401, 403, 429, 503, 504), _operation.json(ErrorDetail.from_dict)),
+    ]
+)
 
-        return response_200
-
-    if response.status_code == 401:
-        response_401 = ErrorDetail.from_dict(response.json())
-
-        return response_401
-
-    if response.status_code == 403:
-        response_403 = ErrorDetail.from_dict(response.json())
-
-        return response_403
-
-    if response.status_code == 429:
-        response_429 = OpenidUserinfoResponse429.from_dict(response.json())
-
-        return response_429
-
-    if response.status_code == 503:
-        response_503 = OpenidUserinfoResponse503.from_dict(response.json())
-
-        return response_503
-
-    if response.status_code == 504:
-        response_504 = OpenidUserinfoResponse504.from_dict(response.json())
-
-        return response_504
-
-    if client.raise_on_unexpected_status:
-        raise errors.UnexpectedStatus(response.status_code, response.content)
-    else:
-        return None
-
-
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    ErrorDetail
-    | OpenidUserinfoResponse429
-    | OpenidUserinfoResponse503
-    | OpenidUserinfoResponse504
-    | UserInfo
-]:
-    return Response(
-        status_code=HTTPStatus(response.status_code),
-        content=response.content,
-        headers=response.headers,
-        parsed=_parse_response(client=client, response=response),
-    )
-
-
-def sync_detailed(
-    *,
-    client: AuthenticatedClient,
-) -> Response[
-    ErrorDetail
-    | OpenidUserinfoResponse429
-    | OpenidUserinfoResponse503
-    | OpenidUserinfoResponse504
-    | UserInfo
-]:
-    """Userinfo
-
-     Claims about the person a token granted `openid` was issued for
-    (`Authorization: Bearer`): `sub`; with scope `email`, `email` and
-    `email_verified`; with `profile`, `name` (when the account has one).
-    Without `openid`: 403 `insufficient_scope`.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[ErrorDetail | OpenidUserinfoResponse429 | OpenidUserinfoResponse503 | OpenidUserinfoResponse504 | UserInfo]
-    """
-
-    kwargs = _get_kwargs()
-
-    response = client.get_httpx_client().request(
-        **kwargs,
-    )
-
-    return _build_response(client=client, response=response)
-
-
-def sync(
-    *,
-    client: AuthenticatedClient,
-) -> (
-    ErrorDetail
-    | OpenidUserinfoResponse429
-    | OpenidUserinfoResponse503
-    | OpenidUserinfoResponse504
-    | UserInfo
-    | None
-):
-    """Userinfo
-
-     Claims about the person a token granted `openid` was issued for
-    (`Authorization: Bearer`): `sub`; with scope `email`, `email` and
-    `email_verified`; with `profile`, `name` (when the account has one).
-    Without `openid`: 403 `insufficient_scope`.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        ErrorDetail | OpenidUserinfoResponse429 | OpenidUserinfoResponse503 | OpenidUserinfoResponse504 | UserInfo
-    """
-
-    return sync_detailed(
-        client=client,
-    ).parsed
-
-
-async def asyncio_detailed(
-    *,
-    client: AuthenticatedClient,
-) -> Response[
-    ErrorDetail
-    | OpenidUserinfoResponse429
-    | OpenidUserinfoResponse503
-    | OpenidUserinfoResponse504
-    | UserInfo
-]:
-    """Userinfo
-
-     Claims about the person a token granted `openid` was issued for
-    (`Authorization: Bearer`): `sub`; with scope `email`, `email` and
-    `email_verified`; with `profile`, `name` (when the account has one).
-    Without `openid`: 403 `insufficient_scope`.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[ErrorDetail | OpenidUserinfoResponse429 | OpenidUserinfoResponse503 | OpenidUserinfoResponse504 | UserInfo]
-    """
-
-    kwargs = _get_kwargs()
-
-    response = await client.get_async_httpx_client().request(**kwargs)
-
-    return _build_response(client=client, response=response)
-
-
-async def asyncio(
-    *,
-    client: AuthenticatedClient,
-) -> (
-    ErrorDetail
-    | OpenidUserinfoResponse429
-    | OpenidUserinfoResponse503
-    | OpenidUserinfoResponse504
-    | UserInfo
-    | None
-):
-    """Userinfo
-
-     Claims about the person a token granted `openid` was issued for
-    (`Authorization: Bearer`): `sub`; with scope `email`, `email` and
-    `email_verified`; with `profile`, `name` (when the account has one).
-    Without `openid`: 403 `insufficient_scope`.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        ErrorDetail | OpenidUserinfoResponse429 | OpenidUserinfoResponse503 | OpenidUserinfoResponse504 | UserInfo
-    """
-
-    return (
-        await asyncio_detailed(
-            client=client,
-        )
-    ).parsed
+sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

@@ -1,290 +1,45 @@
-from http import HTTPStatus
-from typing import Any
+"""POST /auth/leaked-tokens: Report Leaks
 
-import httpx
+Tokens found in public, as GitHub's secret scanning partner program
+posts them (`[{"token", "type", "url", "source"}]`), from a service
+client holding scope `personal_tokens:leaks`: the live ones are revoked
+and their owners told where they were found. The answer lists those only;
+of the others (unknown, already revoked, expired, not ours) it says nothing.
 
-from ... import errors
-from ...client import AuthenticatedClient, Client
-from ...models.auth_leaked_tokens_report_response_429 import (
-    AuthLeakedTokensReportResponse429,
-)
-from ...models.auth_leaked_tokens_report_response_503 import (
-    AuthLeakedTokensReportResponse503,
-)
-from ...models.auth_leaked_tokens_report_response_504 import (
-    AuthLeakedTokensReportResponse504,
-)
+
+"""
+
+from typing import Any, TypeAlias
+
+from notes_platform import _operation
+
+from ...client import AuthenticatedClient
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
 from ...models.leak_feedback import LeakFeedback
 from ...models.leaked_token import LeakedToken
-from ...types import Response
+
+_Parsed: TypeAlias = ErrorDetail | HTTPValidationError | list[LeakFeedback]
 
 
-def _get_kwargs(
-    *,
-    body: list[LeakedToken],
-) -> dict[str, Any]:
+def _request(*, client: AuthenticatedClient, body: list[LeakedToken]) -> _operation.Request:
     headers: dict[str, Any] = {}
-
-    _kwargs: dict[str, Any] = {
-        "method": "post",
-        "url": "/auth/leaked-tokens",
-    }
-
+    _kwargs: dict[str, Any] = {}
     _kwargs["json"] = []
     for componentsschemas_leak_report_item_data in body:
-        componentsschemas_leak_report_item = (
-            componentsschemas_leak_report_item_data.to_dict()
-        )
+        componentsschemas_leak_report_item = componentsschemas_leak_report_item_data.to_dict()
         _kwargs["json"].append(componentsschemas_leak_report_item)
 
     headers["Content-Type"] = "application/json"
-
-    _kwargs["headers"] = headers
-    return _kwargs
+    return _operation.request(client, "post", "/auth/leaked-tokens", headers=headers, **_kwargs)
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    AuthLeakedTokensReportResponse429
-    | AuthLeakedTokensReportResponse503
-    | AuthLeakedTokensReportResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | list[LeakFeedback]
-    | None
-):
-    if response.status_code == 200:
-        response_200 = []
-        _response_200 = response.json()
-        for response_200_item_data in _response_200:
-            response_200_item = LeakFeedback.from_dict(response_200_item_data)
+_OPERATION = _operation.Operation[_Parsed](
+    [
+        ((200,), _operation.json_list(LeakFeedback.from_dict)),
+        ((400, 401, 403, 415, 429, 503, 504), _operation.json(ErrorDetail.from_dict)),
+        ((422,), _operation.json(HTTPValidationError.from_dict)),
+    ]
+)
 
-            response_200.append(response_200_item)
-
-        return response_200
-
-    if response.status_code == 400:
-        response_400 = ErrorDetail.from_dict(response.json())
-
-        return response_400
-
-    if response.status_code == 401:
-        response_401 = ErrorDetail.from_dict(response.json())
-
-        return response_401
-
-    if response.status_code == 403:
-        response_403 = ErrorDetail.from_dict(response.json())
-
-        return response_403
-
-    if response.status_code == 415:
-        response_415 = ErrorDetail.from_dict(response.json())
-
-        return response_415
-
-    if response.status_code == 422:
-        response_422 = HTTPValidationError.from_dict(response.json())
-
-        return response_422
-
-    if response.status_code == 429:
-        response_429 = AuthLeakedTokensReportResponse429.from_dict(response.json())
-
-        return response_429
-
-    if response.status_code == 503:
-        response_503 = AuthLeakedTokensReportResponse503.from_dict(response.json())
-
-        return response_503
-
-    if response.status_code == 504:
-        response_504 = AuthLeakedTokensReportResponse504.from_dict(response.json())
-
-        return response_504
-
-    if client.raise_on_unexpected_status:
-        raise errors.UnexpectedStatus(response.status_code, response.content)
-    else:
-        return None
-
-
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    AuthLeakedTokensReportResponse429
-    | AuthLeakedTokensReportResponse503
-    | AuthLeakedTokensReportResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | list[LeakFeedback]
-]:
-    return Response(
-        status_code=HTTPStatus(response.status_code),
-        content=response.content,
-        headers=response.headers,
-        parsed=_parse_response(client=client, response=response),
-    )
-
-
-def sync_detailed(
-    *,
-    client: AuthenticatedClient,
-    body: list[LeakedToken],
-) -> Response[
-    AuthLeakedTokensReportResponse429
-    | AuthLeakedTokensReportResponse503
-    | AuthLeakedTokensReportResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | list[LeakFeedback]
-]:
-    """Report Leaks
-
-     Tokens found in public, as GitHub's secret scanning partner program
-    posts them (`[{"token", "type", "url", "source"}]`), from a service
-    client holding scope `personal_tokens:leaks`: the live ones are revoked
-    and their owners told where they were found. The answer lists those only;
-    of the others (unknown, already revoked, expired, not ours) it says nothing.
-
-    Args:
-        body (list[LeakedToken]):
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[AuthLeakedTokensReportResponse429 | AuthLeakedTokensReportResponse503 | AuthLeakedTokensReportResponse504 | ErrorDetail | HTTPValidationError | list[LeakFeedback]]
-    """
-
-    kwargs = _get_kwargs(
-        body=body,
-    )
-
-    response = client.get_httpx_client().request(
-        **kwargs,
-    )
-
-    return _build_response(client=client, response=response)
-
-
-def sync(
-    *,
-    client: AuthenticatedClient,
-    body: list[LeakedToken],
-) -> (
-    AuthLeakedTokensReportResponse429
-    | AuthLeakedTokensReportResponse503
-    | AuthLeakedTokensReportResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | list[LeakFeedback]
-    | None
-):
-    """Report Leaks
-
-     Tokens found in public, as GitHub's secret scanning partner program
-    posts them (`[{"token", "type", "url", "source"}]`), from a service
-    client holding scope `personal_tokens:leaks`: the live ones are revoked
-    and their owners told where they were found. The answer lists those only;
-    of the others (unknown, already revoked, expired, not ours) it says nothing.
-
-    Args:
-        body (list[LeakedToken]):
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        AuthLeakedTokensReportResponse429 | AuthLeakedTokensReportResponse503 | AuthLeakedTokensReportResponse504 | ErrorDetail | HTTPValidationError | list[LeakFeedback]
-    """
-
-    return sync_detailed(
-        client=client,
-        body=body,
-    ).parsed
-
-
-async def asyncio_detailed(
-    *,
-    client: AuthenticatedClient,
-    body: list[LeakedToken],
-) -> Response[
-    AuthLeakedTokensReportResponse429
-    | AuthLeakedTokensReportResponse503
-    | AuthLeakedTokensReportResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | list[LeakFeedback]
-]:
-    """Report Leaks
-
-     Tokens found in public, as GitHub's secret scanning partner program
-    posts them (`[{"token", "type", "url", "source"}]`), from a service
-    client holding scope `personal_tokens:leaks`: the live ones are revoked
-    and their owners told where they were found. The answer lists those only;
-    of the others (unknown, already revoked, expired, not ours) it says nothing.
-
-    Args:
-        body (list[LeakedToken]):
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[AuthLeakedTokensReportResponse429 | AuthLeakedTokensReportResponse503 | AuthLeakedTokensReportResponse504 | ErrorDetail | HTTPValidationError | list[LeakFeedback]]
-    """
-
-    kwargs = _get_kwargs(
-        body=body,
-    )
-
-    response = await client.get_async_httpx_client().request(**kwargs)
-
-    return _build_response(client=client, response=response)
-
-
-async def asyncio(
-    *,
-    client: AuthenticatedClient,
-    body: list[LeakedToken],
-) -> (
-    AuthLeakedTokensReportResponse429
-    | AuthLeakedTokensReportResponse503
-    | AuthLeakedTokensReportResponse504
-    | ErrorDetail
-    | HTTPValidationError
-    | list[LeakFeedback]
-    | None
-):
-    """Report Leaks
-
-     Tokens found in public, as GitHub's secret scanning partner program
-    posts them (`[{"token", "type", "url", "source"}]`), from a service
-    client holding scope `personal_tokens:leaks`: the live ones are revoked
-    and their owners told where they were found. The answer lists those only;
-    of the others (unknown, already revoked, expired, not ours) it says nothing.
-
-    Args:
-        body (list[LeakedToken]):
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        AuthLeakedTokensReportResponse429 | AuthLeakedTokensReportResponse503 | AuthLeakedTokensReportResponse504 | ErrorDetail | HTTPValidationError | list[LeakFeedback]
-    """
-
-    return (
-        await asyncio_detailed(
-            client=client,
-            body=body,
-        )
-    ).parsed
+sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

@@ -1,27 +1,31 @@
-from http import HTTPStatus
-from typing import Any
+"""GET /auth/personal-tokens: List Tokens
+
+Every live personal access token (or one account's), newest first, a page at a time.
+
+
+"""
+
+from typing import TypeAlias
 from uuid import UUID
 
-import httpx
+from notes_platform import _operation
 
-from ... import errors
-from ...client import AuthenticatedClient, Client
+from ...client import AuthenticatedClient
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
 from ...models.personal_token_of_user import PersonalTokenOfUser
-from ...models.personal_tokens_list_response_429 import PersonalTokensListResponse429
-from ...models.personal_tokens_list_response_503 import PersonalTokensListResponse503
-from ...models.personal_tokens_list_response_504 import PersonalTokensListResponse504
-from ...types import UNSET, Response, Unset
+from ...types import UNSET, Unset
+
+_Parsed: TypeAlias = ErrorDetail | HTTPValidationError | list[PersonalTokenOfUser]
 
 
-def _get_kwargs(
+def _request(
     *,
+    client: AuthenticatedClient,
     user_id: None | Unset | UUID = UNSET,
-) -> dict[str, Any]:
-
-    params: dict[str, Any] = {}
-
+    offset: int | Unset = 0,
+    limit: int | Unset = 50,
+) -> _operation.Request:
     json_user_id: None | str | Unset
     if isinstance(user_id, Unset):
         json_user_id = UNSET
@@ -29,233 +33,20 @@ def _get_kwargs(
         json_user_id = str(user_id)
     else:
         json_user_id = user_id
-    params["user_id"] = json_user_id
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
-    _kwargs: dict[str, Any] = {
-        "method": "get",
-        "url": "/auth/personal-tokens",
-        "params": params,
-    }
-
-    return _kwargs
-
-
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    ErrorDetail
-    | HTTPValidationError
-    | PersonalTokensListResponse429
-    | PersonalTokensListResponse503
-    | PersonalTokensListResponse504
-    | list[PersonalTokenOfUser]
-    | None
-):
-    if response.status_code == 200:
-        response_200 = []
-        _response_200 = response.json()
-        for response_200_item_data in _response_200:
-            response_200_item = PersonalTokenOfUser.from_dict(response_200_item_data)
-
-            response_200.append(response_200_item)
-
-        return response_200
-
-    if response.status_code == 401:
-        response_401 = ErrorDetail.from_dict(response.json())
-
-        return response_401
-
-    if response.status_code == 403:
-        response_403 = ErrorDetail.from_dict(response.json())
-
-        return response_403
-
-    if response.status_code == 422:
-        response_422 = HTTPValidationError.from_dict(response.json())
-
-        return response_422
-
-    if response.status_code == 429:
-        response_429 = PersonalTokensListResponse429.from_dict(response.json())
-
-        return response_429
-
-    if response.status_code == 503:
-        response_503 = PersonalTokensListResponse503.from_dict(response.json())
-
-        return response_503
-
-    if response.status_code == 504:
-        response_504 = PersonalTokensListResponse504.from_dict(response.json())
-
-        return response_504
-
-    if client.raise_on_unexpected_status:
-        raise errors.UnexpectedStatus(response.status_code, response.content)
-    else:
-        return None
-
-
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    ErrorDetail
-    | HTTPValidationError
-    | PersonalTokensListResponse429
-    | PersonalTokensListResponse503
-    | PersonalTokensListResponse504
-    | list[PersonalTokenOfUser]
-]:
-    return Response(
-        status_code=HTTPStatus(response.status_code),
-        content=response.content,
-        headers=response.headers,
-        parsed=_parse_response(client=client, response=response),
+    return _operation.request(
+        client,
+        "get",
+        "/auth/personal-tokens",
+        params={"user_id": json_user_id, "offset": offset, "limit": limit},
     )
 
 
-def sync_detailed(
-    *,
-    client: AuthenticatedClient,
-    user_id: None | Unset | UUID = UNSET,
-) -> Response[
-    ErrorDetail
-    | HTTPValidationError
-    | PersonalTokensListResponse429
-    | PersonalTokensListResponse503
-    | PersonalTokensListResponse504
-    | list[PersonalTokenOfUser]
-]:
-    """List Tokens
+_OPERATION = _operation.Operation[_Parsed](
+    [
+        ((200,), _operation.json_list(PersonalTokenOfUser.from_dict)),
+        ((401, 403, 429, 503, 504), _operation.json(ErrorDetail.from_dict)),
+        ((422,), _operation.json(HTTPValidationError.from_dict)),
+    ]
+)
 
-     Every live personal access token (or one account's), newest first.
-
-    Args:
-        user_id (None | Unset | UUID):
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[ErrorDetail | HTTPValidationError | PersonalTokensListResponse429 | PersonalTokensListResponse503 | PersonalTokensListResponse504 | list[PersonalTokenOfUser]]
-    """
-
-    kwargs = _get_kwargs(
-        user_id=user_id,
-    )
-
-    response = client.get_httpx_client().request(
-        **kwargs,
-    )
-
-    return _build_response(client=client, response=response)
-
-
-def sync(
-    *,
-    client: AuthenticatedClient,
-    user_id: None | Unset | UUID = UNSET,
-) -> (
-    ErrorDetail
-    | HTTPValidationError
-    | PersonalTokensListResponse429
-    | PersonalTokensListResponse503
-    | PersonalTokensListResponse504
-    | list[PersonalTokenOfUser]
-    | None
-):
-    """List Tokens
-
-     Every live personal access token (or one account's), newest first.
-
-    Args:
-        user_id (None | Unset | UUID):
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        ErrorDetail | HTTPValidationError | PersonalTokensListResponse429 | PersonalTokensListResponse503 | PersonalTokensListResponse504 | list[PersonalTokenOfUser]
-    """
-
-    return sync_detailed(
-        client=client,
-        user_id=user_id,
-    ).parsed
-
-
-async def asyncio_detailed(
-    *,
-    client: AuthenticatedClient,
-    user_id: None | Unset | UUID = UNSET,
-) -> Response[
-    ErrorDetail
-    | HTTPValidationError
-    | PersonalTokensListResponse429
-    | PersonalTokensListResponse503
-    | PersonalTokensListResponse504
-    | list[PersonalTokenOfUser]
-]:
-    """List Tokens
-
-     Every live personal access token (or one account's), newest first.
-
-    Args:
-        user_id (None | Unset | UUID):
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[ErrorDetail | HTTPValidationError | PersonalTokensListResponse429 | PersonalTokensListResponse503 | PersonalTokensListResponse504 | list[PersonalTokenOfUser]]
-    """
-
-    kwargs = _get_kwargs(
-        user_id=user_id,
-    )
-
-    response = await client.get_async_httpx_client().request(**kwargs)
-
-    return _build_response(client=client, response=response)
-
-
-async def asyncio(
-    *,
-    client: AuthenticatedClient,
-    user_id: None | Unset | UUID = UNSET,
-) -> (
-    ErrorDetail
-    | HTTPValidationError
-    | PersonalTokensListResponse429
-    | PersonalTokensListResponse503
-    | PersonalTokensListResponse504
-    | list[PersonalTokenOfUser]
-    | None
-):
-    """List Tokens
-
-     Every live personal access token (or one account's), newest first.
-
-    Args:
-        user_id (None | Unset | UUID):
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        ErrorDetail | HTTPValidationError | PersonalTokensListResponse429 | PersonalTokensListResponse503 | PersonalTokensListResponse504 | list[PersonalTokenOfUser]
-    """
-
-    return (
-        await asyncio_detailed(
-            client=client,
-            user_id=user_id,
-        )
-    ).parsed
+sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

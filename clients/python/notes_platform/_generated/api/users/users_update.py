@@ -1,278 +1,43 @@
-from http import HTTPStatus
-from typing import Any
+"""PATCH /auth/users/{user_id}: Update User
+
+A new `email` applies at once, unverified; a token is sent to it.
+
+
+"""
+
+from typing import TypeAlias
 from urllib.parse import quote
 from uuid import UUID
 
-import httpx
+from notes_platform import _operation
 
-from ... import errors
-from ...client import AuthenticatedClient, Client
+from ...client import AuthenticatedClient
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
 from ...models.user_read import UserRead
 from ...models.user_update_admin import UserUpdateAdmin
-from ...models.users_update_response_429 import UsersUpdateResponse429
-from ...models.users_update_response_504 import UsersUpdateResponse504
-from ...types import Response
+
+_Parsed: TypeAlias = ErrorDetail | HTTPValidationError | UserRead
 
 
-def _get_kwargs(
-    user_id: UUID,
-    *,
-    body: UserUpdateAdmin,
-) -> dict[str, Any]:
-    headers: dict[str, Any] = {}
-
-    _kwargs: dict[str, Any] = {
-        "method": "patch",
-        "url": "/auth/users/{user_id}".format(
-            user_id=quote(str(user_id), safe=""),
-        ),
-    }
-
-    _kwargs["json"] = body.to_dict()
-
-    headers["Content-Type"] = "application/json"
-
-    _kwargs["headers"] = headers
-    return _kwargs
-
-
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    ErrorDetail
-    | HTTPValidationError
-    | UserRead
-    | UsersUpdateResponse429
-    | UsersUpdateResponse504
-    | None
-):
-    if response.status_code == 200:
-        response_200 = UserRead.from_dict(response.json())
-
-        return response_200
-
-    if response.status_code == 400:
-        response_400 = ErrorDetail.from_dict(response.json())
-
-        return response_400
-
-    if response.status_code == 401:
-        response_401 = ErrorDetail.from_dict(response.json())
-
-        return response_401
-
-    if response.status_code == 403:
-        response_403 = ErrorDetail.from_dict(response.json())
-
-        return response_403
-
-    if response.status_code == 404:
-        response_404 = ErrorDetail.from_dict(response.json())
-
-        return response_404
-
-    if response.status_code == 409:
-        response_409 = ErrorDetail.from_dict(response.json())
-
-        return response_409
-
-    if response.status_code == 415:
-        response_415 = ErrorDetail.from_dict(response.json())
-
-        return response_415
-
-    if response.status_code == 422:
-        response_422 = HTTPValidationError.from_dict(response.json())
-
-        return response_422
-
-    if response.status_code == 429:
-        response_429 = UsersUpdateResponse429.from_dict(response.json())
-
-        return response_429
-
-    if response.status_code == 503:
-        response_503 = ErrorDetail.from_dict(response.json())
-
-        return response_503
-
-    if response.status_code == 504:
-        response_504 = UsersUpdateResponse504.from_dict(response.json())
-
-        return response_504
-
-    if client.raise_on_unexpected_status:
-        raise errors.UnexpectedStatus(response.status_code, response.content)
-    else:
-        return None
-
-
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    ErrorDetail
-    | HTTPValidationError
-    | UserRead
-    | UsersUpdateResponse429
-    | UsersUpdateResponse504
-]:
-    return Response(
-        status_code=HTTPStatus(response.status_code),
-        content=response.content,
-        headers=response.headers,
-        parsed=_parse_response(client=client, response=response),
+def _request(
+    user_id: UUID, *, client: AuthenticatedClient, body: UserUpdateAdmin
+) -> _operation.Request:
+    return _operation.request(
+        client,
+        "patch",
+        "/auth/users/{user_id}".format(user_id=quote(str(user_id), safe="")),
+        headers={"Content-Type": "application/json"},
+        json=body.to_dict(),
     )
 
 
-def sync_detailed(
-    user_id: UUID,
-    *,
-    client: AuthenticatedClient,
-    body: UserUpdateAdmin,
-) -> Response[
-    ErrorDetail
-    | HTTPValidationError
-    | UserRead
-    | UsersUpdateResponse429
-    | UsersUpdateResponse504
-]:
-    """Update User
+_OPERATION = _operation.Operation[_Parsed](
+    [
+        ((200,), _operation.json(UserRead.from_dict)),
+        ((400, 401, 403, 404, 409, 415, 429, 503, 504), _operation.json(ErrorDetail.from_dict)),
+        ((422,), _operation.json(HTTPValidationError.from_dict)),
+    ]
+)
 
-     A new `email` applies at once, unverified; a token is sent to it.
-
-    Args:
-        user_id (UUID):
-        body (UserUpdateAdmin):
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[ErrorDetail | HTTPValidationError | UserRead | UsersUpdateResponse429 | UsersUpdateResponse504]
-    """
-
-    kwargs = _get_kwargs(
-        user_id=user_id,
-        body=body,
-    )
-
-    response = client.get_httpx_client().request(
-        **kwargs,
-    )
-
-    return _build_response(client=client, response=response)
-
-
-def sync(
-    user_id: UUID,
-    *,
-    client: AuthenticatedClient,
-    body: UserUpdateAdmin,
-) -> (
-    ErrorDetail
-    | HTTPValidationError
-    | UserRead
-    | UsersUpdateResponse429
-    | UsersUpdateResponse504
-    | None
-):
-    """Update User
-
-     A new `email` applies at once, unverified; a token is sent to it.
-
-    Args:
-        user_id (UUID):
-        body (UserUpdateAdmin):
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        ErrorDetail | HTTPValidationError | UserRead | UsersUpdateResponse429 | UsersUpdateResponse504
-    """
-
-    return sync_detailed(
-        user_id=user_id,
-        client=client,
-        body=body,
-    ).parsed
-
-
-async def asyncio_detailed(
-    user_id: UUID,
-    *,
-    client: AuthenticatedClient,
-    body: UserUpdateAdmin,
-) -> Response[
-    ErrorDetail
-    | HTTPValidationError
-    | UserRead
-    | UsersUpdateResponse429
-    | UsersUpdateResponse504
-]:
-    """Update User
-
-     A new `email` applies at once, unverified; a token is sent to it.
-
-    Args:
-        user_id (UUID):
-        body (UserUpdateAdmin):
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[ErrorDetail | HTTPValidationError | UserRead | UsersUpdateResponse429 | UsersUpdateResponse504]
-    """
-
-    kwargs = _get_kwargs(
-        user_id=user_id,
-        body=body,
-    )
-
-    response = await client.get_async_httpx_client().request(**kwargs)
-
-    return _build_response(client=client, response=response)
-
-
-async def asyncio(
-    user_id: UUID,
-    *,
-    client: AuthenticatedClient,
-    body: UserUpdateAdmin,
-) -> (
-    ErrorDetail
-    | HTTPValidationError
-    | UserRead
-    | UsersUpdateResponse429
-    | UsersUpdateResponse504
-    | None
-):
-    """Update User
-
-     A new `email` applies at once, unverified; a token is sent to it.
-
-    Args:
-        user_id (UUID):
-        body (UserUpdateAdmin):
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        ErrorDetail | HTTPValidationError | UserRead | UsersUpdateResponse429 | UsersUpdateResponse504
-    """
-
-    return (
-        await asyncio_detailed(
-            user_id=user_id,
-            client=client,
-            body=body,
-        )
-    ).parsed
+sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

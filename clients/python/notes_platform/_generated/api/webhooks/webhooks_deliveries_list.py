@@ -1,281 +1,44 @@
-from http import HTTPStatus
-from typing import Any
+"""GET /webhooks/endpoints/{endpoint_id}/deliveries: List Deliveries
+
+The latest deliveries, newest first, each with every attempt made.
+
+
+"""
+
+from typing import TypeAlias
 from urllib.parse import quote
 from uuid import UUID
 
-import httpx
+from notes_platform import _operation
 
-from ... import errors
-from ...client import AuthenticatedClient, Client
+from ...client import AuthenticatedClient
 from ...models.delivery_read import DeliveryRead
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
-from ...models.webhooks_deliveries_list_response_429 import (
-    WebhooksDeliveriesListResponse429,
-)
-from ...models.webhooks_deliveries_list_response_503 import (
-    WebhooksDeliveriesListResponse503,
-)
-from ...models.webhooks_deliveries_list_response_504 import (
-    WebhooksDeliveriesListResponse504,
-)
-from ...types import UNSET, Response, Unset
+from ...types import Unset
+
+_Parsed: TypeAlias = ErrorDetail | HTTPValidationError | list[DeliveryRead]
 
 
-def _get_kwargs(
-    endpoint_id: UUID,
-    *,
-    limit: int | Unset = 20,
-) -> dict[str, Any]:
-
-    params: dict[str, Any] = {}
-
-    params["limit"] = limit
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
-    _kwargs: dict[str, Any] = {
-        "method": "get",
-        "url": "/webhooks/endpoints/{endpoint_id}/deliveries".format(
-            endpoint_id=quote(str(endpoint_id), safe=""),
+def _request(
+    endpoint_id: UUID, *, client: AuthenticatedClient, limit: int | Unset = 20
+) -> _operation.Request:
+    return _operation.request(
+        client,
+        "get",
+        "/webhooks/endpoints/{endpoint_id}/deliveries".format(
+            endpoint_id=quote(str(endpoint_id), safe="")
         ),
-        "params": params,
-    }
-
-    return _kwargs
-
-
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    ErrorDetail
-    | HTTPValidationError
-    | WebhooksDeliveriesListResponse429
-    | WebhooksDeliveriesListResponse503
-    | WebhooksDeliveriesListResponse504
-    | list[DeliveryRead]
-    | None
-):
-    if response.status_code == 200:
-        response_200 = []
-        _response_200 = response.json()
-        for response_200_item_data in _response_200:
-            response_200_item = DeliveryRead.from_dict(response_200_item_data)
-
-            response_200.append(response_200_item)
-
-        return response_200
-
-    if response.status_code == 401:
-        response_401 = ErrorDetail.from_dict(response.json())
-
-        return response_401
-
-    if response.status_code == 403:
-        response_403 = ErrorDetail.from_dict(response.json())
-
-        return response_403
-
-    if response.status_code == 404:
-        response_404 = ErrorDetail.from_dict(response.json())
-
-        return response_404
-
-    if response.status_code == 422:
-        response_422 = HTTPValidationError.from_dict(response.json())
-
-        return response_422
-
-    if response.status_code == 429:
-        response_429 = WebhooksDeliveriesListResponse429.from_dict(response.json())
-
-        return response_429
-
-    if response.status_code == 503:
-        response_503 = WebhooksDeliveriesListResponse503.from_dict(response.json())
-
-        return response_503
-
-    if response.status_code == 504:
-        response_504 = WebhooksDeliveriesListResponse504.from_dict(response.json())
-
-        return response_504
-
-    if client.raise_on_unexpected_status:
-        raise errors.UnexpectedStatus(response.status_code, response.content)
-    else:
-        return None
-
-
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    ErrorDetail
-    | HTTPValidationError
-    | WebhooksDeliveriesListResponse429
-    | WebhooksDeliveriesListResponse503
-    | WebhooksDeliveriesListResponse504
-    | list[DeliveryRead]
-]:
-    return Response(
-        status_code=HTTPStatus(response.status_code),
-        content=response.content,
-        headers=response.headers,
-        parsed=_parse_response(client=client, response=response),
+        params={"limit": limit},
     )
 
 
-def sync_detailed(
-    endpoint_id: UUID,
-    *,
-    client: AuthenticatedClient,
-    limit: int | Unset = 20,
-) -> Response[
-    ErrorDetail
-    | HTTPValidationError
-    | WebhooksDeliveriesListResponse429
-    | WebhooksDeliveriesListResponse503
-    | WebhooksDeliveriesListResponse504
-    | list[DeliveryRead]
-]:
-    """List Deliveries
+_OPERATION = _operation.Operation[_Parsed](
+    [
+        ((200,), _operation.json_list(DeliveryRead.from_dict)),
+        ((401, 403, 404, 429, 503, 504), _operation.json(ErrorDetail.from_dict)),
+        ((422,), _operation.json(HTTPValidationError.from_dict)),
+    ]
+)
 
-     The latest deliveries, newest first, each with every attempt made.
-
-    Args:
-        endpoint_id (UUID):
-        limit (int | Unset):  Default: 20.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[ErrorDetail | HTTPValidationError | WebhooksDeliveriesListResponse429 | WebhooksDeliveriesListResponse503 | WebhooksDeliveriesListResponse504 | list[DeliveryRead]]
-    """
-
-    kwargs = _get_kwargs(
-        endpoint_id=endpoint_id,
-        limit=limit,
-    )
-
-    response = client.get_httpx_client().request(
-        **kwargs,
-    )
-
-    return _build_response(client=client, response=response)
-
-
-def sync(
-    endpoint_id: UUID,
-    *,
-    client: AuthenticatedClient,
-    limit: int | Unset = 20,
-) -> (
-    ErrorDetail
-    | HTTPValidationError
-    | WebhooksDeliveriesListResponse429
-    | WebhooksDeliveriesListResponse503
-    | WebhooksDeliveriesListResponse504
-    | list[DeliveryRead]
-    | None
-):
-    """List Deliveries
-
-     The latest deliveries, newest first, each with every attempt made.
-
-    Args:
-        endpoint_id (UUID):
-        limit (int | Unset):  Default: 20.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        ErrorDetail | HTTPValidationError | WebhooksDeliveriesListResponse429 | WebhooksDeliveriesListResponse503 | WebhooksDeliveriesListResponse504 | list[DeliveryRead]
-    """
-
-    return sync_detailed(
-        endpoint_id=endpoint_id,
-        client=client,
-        limit=limit,
-    ).parsed
-
-
-async def asyncio_detailed(
-    endpoint_id: UUID,
-    *,
-    client: AuthenticatedClient,
-    limit: int | Unset = 20,
-) -> Response[
-    ErrorDetail
-    | HTTPValidationError
-    | WebhooksDeliveriesListResponse429
-    | WebhooksDeliveriesListResponse503
-    | WebhooksDeliveriesListResponse504
-    | list[DeliveryRead]
-]:
-    """List Deliveries
-
-     The latest deliveries, newest first, each with every attempt made.
-
-    Args:
-        endpoint_id (UUID):
-        limit (int | Unset):  Default: 20.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[ErrorDetail | HTTPValidationError | WebhooksDeliveriesListResponse429 | WebhooksDeliveriesListResponse503 | WebhooksDeliveriesListResponse504 | list[DeliveryRead]]
-    """
-
-    kwargs = _get_kwargs(
-        endpoint_id=endpoint_id,
-        limit=limit,
-    )
-
-    response = await client.get_async_httpx_client().request(**kwargs)
-
-    return _build_response(client=client, response=response)
-
-
-async def asyncio(
-    endpoint_id: UUID,
-    *,
-    client: AuthenticatedClient,
-    limit: int | Unset = 20,
-) -> (
-    ErrorDetail
-    | HTTPValidationError
-    | WebhooksDeliveriesListResponse429
-    | WebhooksDeliveriesListResponse503
-    | WebhooksDeliveriesListResponse504
-    | list[DeliveryRead]
-    | None
-):
-    """List Deliveries
-
-     The latest deliveries, newest first, each with every attempt made.
-
-    Args:
-        endpoint_id (UUID):
-        limit (int | Unset):  Default: 20.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        ErrorDetail | HTTPValidationError | WebhooksDeliveriesListResponse429 | WebhooksDeliveriesListResponse503 | WebhooksDeliveriesListResponse504 | list[DeliveryRead]
-    """
-
-    return (
-        await asyncio_detailed(
-            endpoint_id=endpoint_id,
-            client=client,
-            limit=limit,
-        )
-    ).parsed
+sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

@@ -1,289 +1,44 @@
-from http import HTTPStatus
-from typing import Any
+"""POST /webhooks/endpoints: Create Endpoint
 
-import httpx
+Register a URL for note events; the answer shows the signing secret, this once.
 
-from ... import errors
-from ...client import AuthenticatedClient, Client
+422 (error type `unsafe_url`) for a URL the service will not send to: not
+http(s), a port other than 80/443, or a host that does not resolve or
+resolves to a non-public address (loopback, private, link-local, cloud
+metadata, unique-local, CGNAT, multicast, reserved).
+
+
+"""
+
+from typing import TypeAlias
+
+from notes_platform import _operation
+
+from ...client import AuthenticatedClient
 from ...models.endpoint_create import EndpointCreate
 from ...models.endpoint_with_secret import EndpointWithSecret
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
-from ...models.webhooks_endpoints_create_response_429 import (
-    WebhooksEndpointsCreateResponse429,
+
+_Parsed: TypeAlias = EndpointWithSecret | ErrorDetail | HTTPValidationError
+
+
+def _request(*, client: AuthenticatedClient, body: EndpointCreate) -> _operation.Request:
+    return _operation.request(
+        client,
+        "post",
+        "/webhooks/endpoints",
+        headers={"Content-Type": "application/json"},
+        json=body.to_dict(),
+    )
+
+
+_OPERATION = _operation.Operation[_Parsed](
+    [
+        ((201,), _operation.json(EndpointWithSecret.from_dict)),
+        ((400, 401, 403, 409, 415, 429, 503, 504), _operation.json(ErrorDetail.from_dict)),
+        ((422,), _operation.json(HTTPValidationError.from_dict)),
+    ]
 )
-from ...models.webhooks_endpoints_create_response_503 import (
-    WebhooksEndpointsCreateResponse503,
-)
-from ...models.webhooks_endpoints_create_response_504 import (
-    WebhooksEndpointsCreateResponse504,
-)
-from ...types import Response
 
-
-def _get_kwargs(
-    *,
-    body: EndpointCreate,
-) -> dict[str, Any]:
-    headers: dict[str, Any] = {}
-
-    _kwargs: dict[str, Any] = {
-        "method": "post",
-        "url": "/webhooks/endpoints",
-    }
-
-    _kwargs["json"] = body.to_dict()
-
-    headers["Content-Type"] = "application/json"
-
-    _kwargs["headers"] = headers
-    return _kwargs
-
-
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    EndpointWithSecret
-    | ErrorDetail
-    | HTTPValidationError
-    | WebhooksEndpointsCreateResponse429
-    | WebhooksEndpointsCreateResponse503
-    | WebhooksEndpointsCreateResponse504
-    | None
-):
-    if response.status_code == 201:
-        response_201 = EndpointWithSecret.from_dict(response.json())
-
-        return response_201
-
-    if response.status_code == 400:
-        response_400 = ErrorDetail.from_dict(response.json())
-
-        return response_400
-
-    if response.status_code == 401:
-        response_401 = ErrorDetail.from_dict(response.json())
-
-        return response_401
-
-    if response.status_code == 403:
-        response_403 = ErrorDetail.from_dict(response.json())
-
-        return response_403
-
-    if response.status_code == 409:
-        response_409 = ErrorDetail.from_dict(response.json())
-
-        return response_409
-
-    if response.status_code == 415:
-        response_415 = ErrorDetail.from_dict(response.json())
-
-        return response_415
-
-    if response.status_code == 422:
-        response_422 = HTTPValidationError.from_dict(response.json())
-
-        return response_422
-
-    if response.status_code == 429:
-        response_429 = WebhooksEndpointsCreateResponse429.from_dict(response.json())
-
-        return response_429
-
-    if response.status_code == 503:
-        response_503 = WebhooksEndpointsCreateResponse503.from_dict(response.json())
-
-        return response_503
-
-    if response.status_code == 504:
-        response_504 = WebhooksEndpointsCreateResponse504.from_dict(response.json())
-
-        return response_504
-
-    if client.raise_on_unexpected_status:
-        raise errors.UnexpectedStatus(response.status_code, response.content)
-    else:
-        return None
-
-
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    EndpointWithSecret
-    | ErrorDetail
-    | HTTPValidationError
-    | WebhooksEndpointsCreateResponse429
-    | WebhooksEndpointsCreateResponse503
-    | WebhooksEndpointsCreateResponse504
-]:
-    return Response(
-        status_code=HTTPStatus(response.status_code),
-        content=response.content,
-        headers=response.headers,
-        parsed=_parse_response(client=client, response=response),
-    )
-
-
-def sync_detailed(
-    *,
-    client: AuthenticatedClient,
-    body: EndpointCreate,
-) -> Response[
-    EndpointWithSecret
-    | ErrorDetail
-    | HTTPValidationError
-    | WebhooksEndpointsCreateResponse429
-    | WebhooksEndpointsCreateResponse503
-    | WebhooksEndpointsCreateResponse504
-]:
-    """Create Endpoint
-
-     Register a URL for note events; the answer shows the signing secret, this once.
-
-    422 (error type `unsafe_url`) for a URL the service will not send to: not
-    http(s), a port other than 80/443, or a host that does not resolve or
-    resolves to a non-public address (loopback, private, link-local, cloud
-    metadata, unique-local, CGNAT, multicast, reserved).
-
-    Args:
-        body (EndpointCreate):
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[EndpointWithSecret | ErrorDetail | HTTPValidationError | WebhooksEndpointsCreateResponse429 | WebhooksEndpointsCreateResponse503 | WebhooksEndpointsCreateResponse504]
-    """
-
-    kwargs = _get_kwargs(
-        body=body,
-    )
-
-    response = client.get_httpx_client().request(
-        **kwargs,
-    )
-
-    return _build_response(client=client, response=response)
-
-
-def sync(
-    *,
-    client: AuthenticatedClient,
-    body: EndpointCreate,
-) -> (
-    EndpointWithSecret
-    | ErrorDetail
-    | HTTPValidationError
-    | WebhooksEndpointsCreateResponse429
-    | WebhooksEndpointsCreateResponse503
-    | WebhooksEndpointsCreateResponse504
-    | None
-):
-    """Create Endpoint
-
-     Register a URL for note events; the answer shows the signing secret, this once.
-
-    422 (error type `unsafe_url`) for a URL the service will not send to: not
-    http(s), a port other than 80/443, or a host that does not resolve or
-    resolves to a non-public address (loopback, private, link-local, cloud
-    metadata, unique-local, CGNAT, multicast, reserved).
-
-    Args:
-        body (EndpointCreate):
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        EndpointWithSecret | ErrorDetail | HTTPValidationError | WebhooksEndpointsCreateResponse429 | WebhooksEndpointsCreateResponse503 | WebhooksEndpointsCreateResponse504
-    """
-
-    return sync_detailed(
-        client=client,
-        body=body,
-    ).parsed
-
-
-async def asyncio_detailed(
-    *,
-    client: AuthenticatedClient,
-    body: EndpointCreate,
-) -> Response[
-    EndpointWithSecret
-    | ErrorDetail
-    | HTTPValidationError
-    | WebhooksEndpointsCreateResponse429
-    | WebhooksEndpointsCreateResponse503
-    | WebhooksEndpointsCreateResponse504
-]:
-    """Create Endpoint
-
-     Register a URL for note events; the answer shows the signing secret, this once.
-
-    422 (error type `unsafe_url`) for a URL the service will not send to: not
-    http(s), a port other than 80/443, or a host that does not resolve or
-    resolves to a non-public address (loopback, private, link-local, cloud
-    metadata, unique-local, CGNAT, multicast, reserved).
-
-    Args:
-        body (EndpointCreate):
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[EndpointWithSecret | ErrorDetail | HTTPValidationError | WebhooksEndpointsCreateResponse429 | WebhooksEndpointsCreateResponse503 | WebhooksEndpointsCreateResponse504]
-    """
-
-    kwargs = _get_kwargs(
-        body=body,
-    )
-
-    response = await client.get_async_httpx_client().request(**kwargs)
-
-    return _build_response(client=client, response=response)
-
-
-async def asyncio(
-    *,
-    client: AuthenticatedClient,
-    body: EndpointCreate,
-) -> (
-    EndpointWithSecret
-    | ErrorDetail
-    | HTTPValidationError
-    | WebhooksEndpointsCreateResponse429
-    | WebhooksEndpointsCreateResponse503
-    | WebhooksEndpointsCreateResponse504
-    | None
-):
-    """Create Endpoint
-
-     Register a URL for note events; the answer shows the signing secret, this once.
-
-    422 (error type `unsafe_url`) for a URL the service will not send to: not
-    http(s), a port other than 80/443, or a host that does not resolve or
-    resolves to a non-public address (loopback, private, link-local, cloud
-    metadata, unique-local, CGNAT, multicast, reserved).
-
-    Args:
-        body (EndpointCreate):
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        EndpointWithSecret | ErrorDetail | HTTPValidationError | WebhooksEndpointsCreateResponse429 | WebhooksEndpointsCreateResponse503 | WebhooksEndpointsCreateResponse504
-    """
-
-    return (
-        await asyncio_detailed(
-            client=client,
-            body=body,
-        )
-    ).parsed
+sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

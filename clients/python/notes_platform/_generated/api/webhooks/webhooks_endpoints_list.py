@@ -1,207 +1,25 @@
-from http import HTTPStatus
-from typing import Any
+"""GET /webhooks/endpoints: List Endpoints"""
 
-import httpx
+from typing import TypeAlias
 
-from ... import errors
-from ...client import AuthenticatedClient, Client
+from notes_platform import _operation
+
+from ...client import AuthenticatedClient
 from ...models.endpoint_read import EndpointRead
 from ...models.error_detail import ErrorDetail
-from ...models.webhooks_endpoints_list_response_429 import (
-    WebhooksEndpointsListResponse429,
+
+_Parsed: TypeAlias = ErrorDetail | list[EndpointRead]
+
+
+def _request(*, client: AuthenticatedClient) -> _operation.Request:
+    return _operation.request(client, "get", "/webhooks/endpoints")
+
+
+_OPERATION = _operation.Operation[_Parsed](
+    [
+        ((200,), _operation.json_list(EndpointRead.from_dict)),
+        ((401, 403, 429, 503, 504), _operation.json(ErrorDetail.from_dict)),
+    ]
 )
-from ...models.webhooks_endpoints_list_response_503 import (
-    WebhooksEndpointsListResponse503,
-)
-from ...models.webhooks_endpoints_list_response_504 import (
-    WebhooksEndpointsListResponse504,
-)
-from ...types import Response
 
-
-def _get_kwargs() -> dict[str, Any]:
-
-    _kwargs: dict[str, Any] = {
-        "method": "get",
-        "url": "/webhooks/endpoints",
-    }
-
-    return _kwargs
-
-
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    ErrorDetail
-    | WebhooksEndpointsListResponse429
-    | WebhooksEndpointsListResponse503
-    | WebhooksEndpointsListResponse504
-    | list[EndpointRead]
-    | None
-):
-    if response.status_code == 200:
-        response_200 = []
-        _response_200 = response.json()
-        for response_200_item_data in _response_200:
-            response_200_item = EndpointRead.from_dict(response_200_item_data)
-
-            response_200.append(response_200_item)
-
-        return response_200
-
-    if response.status_code == 401:
-        response_401 = ErrorDetail.from_dict(response.json())
-
-        return response_401
-
-    if response.status_code == 403:
-        response_403 = ErrorDetail.from_dict(response.json())
-
-        return response_403
-
-    if response.status_code == 429:
-        response_429 = WebhooksEndpointsListResponse429.from_dict(response.json())
-
-        return response_429
-
-    if response.status_code == 503:
-        response_503 = WebhooksEndpointsListResponse503.from_dict(response.json())
-
-        return response_503
-
-    if response.status_code == 504:
-        response_504 = WebhooksEndpointsListResponse504.from_dict(response.json())
-
-        return response_504
-
-    if client.raise_on_unexpected_status:
-        raise errors.UnexpectedStatus(response.status_code, response.content)
-    else:
-        return None
-
-
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    ErrorDetail
-    | WebhooksEndpointsListResponse429
-    | WebhooksEndpointsListResponse503
-    | WebhooksEndpointsListResponse504
-    | list[EndpointRead]
-]:
-    return Response(
-        status_code=HTTPStatus(response.status_code),
-        content=response.content,
-        headers=response.headers,
-        parsed=_parse_response(client=client, response=response),
-    )
-
-
-def sync_detailed(
-    *,
-    client: AuthenticatedClient,
-) -> Response[
-    ErrorDetail
-    | WebhooksEndpointsListResponse429
-    | WebhooksEndpointsListResponse503
-    | WebhooksEndpointsListResponse504
-    | list[EndpointRead]
-]:
-    """List Endpoints
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[ErrorDetail | WebhooksEndpointsListResponse429 | WebhooksEndpointsListResponse503 | WebhooksEndpointsListResponse504 | list[EndpointRead]]
-    """
-
-    kwargs = _get_kwargs()
-
-    response = client.get_httpx_client().request(
-        **kwargs,
-    )
-
-    return _build_response(client=client, response=response)
-
-
-def sync(
-    *,
-    client: AuthenticatedClient,
-) -> (
-    ErrorDetail
-    | WebhooksEndpointsListResponse429
-    | WebhooksEndpointsListResponse503
-    | WebhooksEndpointsListResponse504
-    | list[EndpointRead]
-    | None
-):
-    """List Endpoints
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        ErrorDetail | WebhooksEndpointsListResponse429 | WebhooksEndpointsListResponse503 | WebhooksEndpointsListResponse504 | list[EndpointRead]
-    """
-
-    return sync_detailed(
-        client=client,
-    ).parsed
-
-
-async def asyncio_detailed(
-    *,
-    client: AuthenticatedClient,
-) -> Response[
-    ErrorDetail
-    | WebhooksEndpointsListResponse429
-    | WebhooksEndpointsListResponse503
-    | WebhooksEndpointsListResponse504
-    | list[EndpointRead]
-]:
-    """List Endpoints
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[ErrorDetail | WebhooksEndpointsListResponse429 | WebhooksEndpointsListResponse503 | WebhooksEndpointsListResponse504 | list[EndpointRead]]
-    """
-
-    kwargs = _get_kwargs()
-
-    response = await client.get_async_httpx_client().request(**kwargs)
-
-    return _build_response(client=client, response=response)
-
-
-async def asyncio(
-    *,
-    client: AuthenticatedClient,
-) -> (
-    ErrorDetail
-    | WebhooksEndpointsListResponse429
-    | WebhooksEndpointsListResponse503
-    | WebhooksEndpointsListResponse504
-    | list[EndpointRead]
-    | None
-):
-    """List Endpoints
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        ErrorDetail | WebhooksEndpointsListResponse429 | WebhooksEndpointsListResponse503 | WebhooksEndpointsListResponse504 | list[EndpointRead]
-    """
-
-    return (
-        await asyncio_detailed(
-            client=client,
-        )
-    ).parsed
+sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

@@ -1,290 +1,46 @@
-from http import HTTPStatus
-from typing import Any
+"""PATCH /webhooks/endpoints/{endpoint_id}: Update Endpoint
+
+Change the fields given; `enabled: true` also starts an endpoint the
+service disabled again. A new `url` is checked as at creation (422 `unsafe_url`).
+
+
+Args:
+    body: PATCH: the fields given replace the endpoint's; `null` is refused.
+"""
+
+from typing import TypeAlias
 from urllib.parse import quote
 from uuid import UUID
 
-import httpx
+from notes_platform import _operation
 
-from ... import errors
-from ...client import AuthenticatedClient, Client
+from ...client import AuthenticatedClient
 from ...models.endpoint_read import EndpointRead
 from ...models.endpoint_update import EndpointUpdate
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
-from ...models.webhooks_endpoints_patch_response_429 import (
-    WebhooksEndpointsPatchResponse429,
+
+_Parsed: TypeAlias = EndpointRead | ErrorDetail | HTTPValidationError
+
+
+def _request(
+    endpoint_id: UUID, *, client: AuthenticatedClient, body: EndpointUpdate
+) -> _operation.Request:
+    return _operation.request(
+        client,
+        "patch",
+        "/webhooks/endpoints/{endpoint_id}".format(endpoint_id=quote(str(endpoint_id), safe="")),
+        headers={"Content-Type": "application/json"},
+        json=body.to_dict(),
+    )
+
+
+_OPERATION = _operation.Operation[_Parsed](
+    [
+        ((200,), _operation.json(EndpointRead.from_dict)),
+        ((400, 401, 403, 404, 415, 429, 503, 504), _operation.json(ErrorDetail.from_dict)),
+        ((422,), _operation.json(HTTPValidationError.from_dict)),
+    ]
 )
-from ...models.webhooks_endpoints_patch_response_503 import (
-    WebhooksEndpointsPatchResponse503,
-)
-from ...models.webhooks_endpoints_patch_response_504 import (
-    WebhooksEndpointsPatchResponse504,
-)
-from ...types import Response
 
-
-def _get_kwargs(
-    endpoint_id: UUID,
-    *,
-    body: EndpointUpdate,
-) -> dict[str, Any]:
-    headers: dict[str, Any] = {}
-
-    _kwargs: dict[str, Any] = {
-        "method": "patch",
-        "url": "/webhooks/endpoints/{endpoint_id}".format(
-            endpoint_id=quote(str(endpoint_id), safe=""),
-        ),
-    }
-
-    _kwargs["json"] = body.to_dict()
-
-    headers["Content-Type"] = "application/json"
-
-    _kwargs["headers"] = headers
-    return _kwargs
-
-
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    EndpointRead
-    | ErrorDetail
-    | HTTPValidationError
-    | WebhooksEndpointsPatchResponse429
-    | WebhooksEndpointsPatchResponse503
-    | WebhooksEndpointsPatchResponse504
-    | None
-):
-    if response.status_code == 200:
-        response_200 = EndpointRead.from_dict(response.json())
-
-        return response_200
-
-    if response.status_code == 400:
-        response_400 = ErrorDetail.from_dict(response.json())
-
-        return response_400
-
-    if response.status_code == 401:
-        response_401 = ErrorDetail.from_dict(response.json())
-
-        return response_401
-
-    if response.status_code == 403:
-        response_403 = ErrorDetail.from_dict(response.json())
-
-        return response_403
-
-    if response.status_code == 404:
-        response_404 = ErrorDetail.from_dict(response.json())
-
-        return response_404
-
-    if response.status_code == 415:
-        response_415 = ErrorDetail.from_dict(response.json())
-
-        return response_415
-
-    if response.status_code == 422:
-        response_422 = HTTPValidationError.from_dict(response.json())
-
-        return response_422
-
-    if response.status_code == 429:
-        response_429 = WebhooksEndpointsPatchResponse429.from_dict(response.json())
-
-        return response_429
-
-    if response.status_code == 503:
-        response_503 = WebhooksEndpointsPatchResponse503.from_dict(response.json())
-
-        return response_503
-
-    if response.status_code == 504:
-        response_504 = WebhooksEndpointsPatchResponse504.from_dict(response.json())
-
-        return response_504
-
-    if client.raise_on_unexpected_status:
-        raise errors.UnexpectedStatus(response.status_code, response.content)
-    else:
-        return None
-
-
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    EndpointRead
-    | ErrorDetail
-    | HTTPValidationError
-    | WebhooksEndpointsPatchResponse429
-    | WebhooksEndpointsPatchResponse503
-    | WebhooksEndpointsPatchResponse504
-]:
-    return Response(
-        status_code=HTTPStatus(response.status_code),
-        content=response.content,
-        headers=response.headers,
-        parsed=_parse_response(client=client, response=response),
-    )
-
-
-def sync_detailed(
-    endpoint_id: UUID,
-    *,
-    client: AuthenticatedClient,
-    body: EndpointUpdate,
-) -> Response[
-    EndpointRead
-    | ErrorDetail
-    | HTTPValidationError
-    | WebhooksEndpointsPatchResponse429
-    | WebhooksEndpointsPatchResponse503
-    | WebhooksEndpointsPatchResponse504
-]:
-    """Update Endpoint
-
-     Change the fields given; `enabled: true` also starts an endpoint the
-    service disabled again. A new `url` is checked as at creation (422 `unsafe_url`).
-
-    Args:
-        endpoint_id (UUID):
-        body (EndpointUpdate): PATCH: the fields given replace the endpoint's; `null` is refused.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[EndpointRead | ErrorDetail | HTTPValidationError | WebhooksEndpointsPatchResponse429 | WebhooksEndpointsPatchResponse503 | WebhooksEndpointsPatchResponse504]
-    """
-
-    kwargs = _get_kwargs(
-        endpoint_id=endpoint_id,
-        body=body,
-    )
-
-    response = client.get_httpx_client().request(
-        **kwargs,
-    )
-
-    return _build_response(client=client, response=response)
-
-
-def sync(
-    endpoint_id: UUID,
-    *,
-    client: AuthenticatedClient,
-    body: EndpointUpdate,
-) -> (
-    EndpointRead
-    | ErrorDetail
-    | HTTPValidationError
-    | WebhooksEndpointsPatchResponse429
-    | WebhooksEndpointsPatchResponse503
-    | WebhooksEndpointsPatchResponse504
-    | None
-):
-    """Update Endpoint
-
-     Change the fields given; `enabled: true` also starts an endpoint the
-    service disabled again. A new `url` is checked as at creation (422 `unsafe_url`).
-
-    Args:
-        endpoint_id (UUID):
-        body (EndpointUpdate): PATCH: the fields given replace the endpoint's; `null` is refused.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        EndpointRead | ErrorDetail | HTTPValidationError | WebhooksEndpointsPatchResponse429 | WebhooksEndpointsPatchResponse503 | WebhooksEndpointsPatchResponse504
-    """
-
-    return sync_detailed(
-        endpoint_id=endpoint_id,
-        client=client,
-        body=body,
-    ).parsed
-
-
-async def asyncio_detailed(
-    endpoint_id: UUID,
-    *,
-    client: AuthenticatedClient,
-    body: EndpointUpdate,
-) -> Response[
-    EndpointRead
-    | ErrorDetail
-    | HTTPValidationError
-    | WebhooksEndpointsPatchResponse429
-    | WebhooksEndpointsPatchResponse503
-    | WebhooksEndpointsPatchResponse504
-]:
-    """Update Endpoint
-
-     Change the fields given; `enabled: true` also starts an endpoint the
-    service disabled again. A new `url` is checked as at creation (422 `unsafe_url`).
-
-    Args:
-        endpoint_id (UUID):
-        body (EndpointUpdate): PATCH: the fields given replace the endpoint's; `null` is refused.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[EndpointRead | ErrorDetail | HTTPValidationError | WebhooksEndpointsPatchResponse429 | WebhooksEndpointsPatchResponse503 | WebhooksEndpointsPatchResponse504]
-    """
-
-    kwargs = _get_kwargs(
-        endpoint_id=endpoint_id,
-        body=body,
-    )
-
-    response = await client.get_async_httpx_client().request(**kwargs)
-
-    return _build_response(client=client, response=response)
-
-
-async def asyncio(
-    endpoint_id: UUID,
-    *,
-    client: AuthenticatedClient,
-    body: EndpointUpdate,
-) -> (
-    EndpointRead
-    | ErrorDetail
-    | HTTPValidationError
-    | WebhooksEndpointsPatchResponse429
-    | WebhooksEndpointsPatchResponse503
-    | WebhooksEndpointsPatchResponse504
-    | None
-):
-    """Update Endpoint
-
-     Change the fields given; `enabled: true` also starts an endpoint the
-    service disabled again. A new `url` is checked as at creation (422 `unsafe_url`).
-
-    Args:
-        endpoint_id (UUID):
-        body (EndpointUpdate): PATCH: the fields given replace the endpoint's; `null` is refused.
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        EndpointRead | ErrorDetail | HTTPValidationError | WebhooksEndpointsPatchResponse429 | WebhooksEndpointsPatchResponse503 | WebhooksEndpointsPatchResponse504
-    """
-
-    return (
-        await asyncio_detailed(
-            endpoint_id=endpoint_id,
-            client=client,
-            body=body,
-        )
-    ).parsed
+sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)

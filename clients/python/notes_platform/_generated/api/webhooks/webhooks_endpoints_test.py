@@ -1,260 +1,40 @@
-from http import HTTPStatus
-from typing import Any
+"""POST /webhooks/endpoints/{endpoint_id}/test: Send Test Event
+
+Deliver a `webhook.test` event to this endpoint, signed and retried like any other.
+
+
+"""
+
+from typing import TypeAlias
 from urllib.parse import quote
 from uuid import UUID
 
-import httpx
+from notes_platform import _operation
 
-from ... import errors
-from ...client import AuthenticatedClient, Client
+from ...client import AuthenticatedClient
 from ...models.delivery_queued import DeliveryQueued
 from ...models.error_detail import ErrorDetail
 from ...models.http_validation_error import HTTPValidationError
-from ...models.webhooks_endpoints_test_response_429 import (
-    WebhooksEndpointsTestResponse429,
-)
-from ...models.webhooks_endpoints_test_response_503 import (
-    WebhooksEndpointsTestResponse503,
-)
-from ...models.webhooks_endpoints_test_response_504 import (
-    WebhooksEndpointsTestResponse504,
-)
-from ...types import Response
+
+_Parsed: TypeAlias = DeliveryQueued | ErrorDetail | HTTPValidationError
 
 
-def _get_kwargs(
-    endpoint_id: UUID,
-) -> dict[str, Any]:
-
-    _kwargs: dict[str, Any] = {
-        "method": "post",
-        "url": "/webhooks/endpoints/{endpoint_id}/test".format(
-            endpoint_id=quote(str(endpoint_id), safe=""),
+def _request(endpoint_id: UUID, *, client: AuthenticatedClient) -> _operation.Request:
+    return _operation.request(
+        client,
+        "post",
+        "/webhooks/endpoints/{endpoint_id}/test".format(
+            endpoint_id=quote(str(endpoint_id), safe="")
         ),
-    }
-
-    return _kwargs
-
-
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    DeliveryQueued
-    | ErrorDetail
-    | HTTPValidationError
-    | WebhooksEndpointsTestResponse429
-    | WebhooksEndpointsTestResponse503
-    | WebhooksEndpointsTestResponse504
-    | None
-):
-    if response.status_code == 202:
-        response_202 = DeliveryQueued.from_dict(response.json())
-
-        return response_202
-
-    if response.status_code == 401:
-        response_401 = ErrorDetail.from_dict(response.json())
-
-        return response_401
-
-    if response.status_code == 403:
-        response_403 = ErrorDetail.from_dict(response.json())
-
-        return response_403
-
-    if response.status_code == 404:
-        response_404 = ErrorDetail.from_dict(response.json())
-
-        return response_404
-
-    if response.status_code == 409:
-        response_409 = ErrorDetail.from_dict(response.json())
-
-        return response_409
-
-    if response.status_code == 422:
-        response_422 = HTTPValidationError.from_dict(response.json())
-
-        return response_422
-
-    if response.status_code == 429:
-        response_429 = WebhooksEndpointsTestResponse429.from_dict(response.json())
-
-        return response_429
-
-    if response.status_code == 503:
-        response_503 = WebhooksEndpointsTestResponse503.from_dict(response.json())
-
-        return response_503
-
-    if response.status_code == 504:
-        response_504 = WebhooksEndpointsTestResponse504.from_dict(response.json())
-
-        return response_504
-
-    if client.raise_on_unexpected_status:
-        raise errors.UnexpectedStatus(response.status_code, response.content)
-    else:
-        return None
-
-
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    DeliveryQueued
-    | ErrorDetail
-    | HTTPValidationError
-    | WebhooksEndpointsTestResponse429
-    | WebhooksEndpointsTestResponse503
-    | WebhooksEndpointsTestResponse504
-]:
-    return Response(
-        status_code=HTTPStatus(response.status_code),
-        content=response.content,
-        headers=response.headers,
-        parsed=_parse_response(client=client, response=response),
     )
 
 
-def sync_detailed(
-    endpoint_id: UUID,
-    *,
-    client: AuthenticatedClient,
-) -> Response[
-    DeliveryQueued
-    | ErrorDetail
-    | HTTPValidationError
-    | WebhooksEndpointsTestResponse429
-    | WebhooksEndpointsTestResponse503
-    | WebhooksEndpointsTestResponse504
-]:
-    """Send Test Event
+_OPERATION = _operation.Operation[_Parsed](
+    [
+        ((202,), _operation.json(DeliveryQueued.from_dict)),
+        ((401, 403, 404, 409, 429, 503, 504), _operation.json(ErrorDetail.from_dict)),
+        ((422,), _operation.json(HTTPValidationError.from_dict)),
+    ]
+)
 
-     Deliver a `webhook.test` event to this endpoint, signed and retried like any other.
-
-    Args:
-        endpoint_id (UUID):
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[DeliveryQueued | ErrorDetail | HTTPValidationError | WebhooksEndpointsTestResponse429 | WebhooksEndpointsTestResponse503 | WebhooksEndpointsTestResponse504]
-    """
-
-    kwargs = _get_kwargs(
-        endpoint_id=endpoint_id,
-    )
-
-    response = client.get_httpx_client().request(
-        **kwargs,
-    )
-
-    return _build_response(client=client, response=response)
-
-
-def sync(
-    endpoint_id: UUID,
-    *,
-    client: AuthenticatedClient,
-) -> (
-    DeliveryQueued
-    | ErrorDetail
-    | HTTPValidationError
-    | WebhooksEndpointsTestResponse429
-    | WebhooksEndpointsTestResponse503
-    | WebhooksEndpointsTestResponse504
-    | None
-):
-    """Send Test Event
-
-     Deliver a `webhook.test` event to this endpoint, signed and retried like any other.
-
-    Args:
-        endpoint_id (UUID):
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        DeliveryQueued | ErrorDetail | HTTPValidationError | WebhooksEndpointsTestResponse429 | WebhooksEndpointsTestResponse503 | WebhooksEndpointsTestResponse504
-    """
-
-    return sync_detailed(
-        endpoint_id=endpoint_id,
-        client=client,
-    ).parsed
-
-
-async def asyncio_detailed(
-    endpoint_id: UUID,
-    *,
-    client: AuthenticatedClient,
-) -> Response[
-    DeliveryQueued
-    | ErrorDetail
-    | HTTPValidationError
-    | WebhooksEndpointsTestResponse429
-    | WebhooksEndpointsTestResponse503
-    | WebhooksEndpointsTestResponse504
-]:
-    """Send Test Event
-
-     Deliver a `webhook.test` event to this endpoint, signed and retried like any other.
-
-    Args:
-        endpoint_id (UUID):
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        Response[DeliveryQueued | ErrorDetail | HTTPValidationError | WebhooksEndpointsTestResponse429 | WebhooksEndpointsTestResponse503 | WebhooksEndpointsTestResponse504]
-    """
-
-    kwargs = _get_kwargs(
-        endpoint_id=endpoint_id,
-    )
-
-    response = await client.get_async_httpx_client().request(**kwargs)
-
-    return _build_response(client=client, response=response)
-
-
-async def asyncio(
-    endpoint_id: UUID,
-    *,
-    client: AuthenticatedClient,
-) -> (
-    DeliveryQueued
-    | ErrorDetail
-    | HTTPValidationError
-    | WebhooksEndpointsTestResponse429
-    | WebhooksEndpointsTestResponse503
-    | WebhooksEndpointsTestResponse504
-    | None
-):
-    """Send Test Event
-
-     Deliver a `webhook.test` event to this endpoint, signed and retried like any other.
-
-    Args:
-        endpoint_id (UUID):
-
-    Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
-
-    Returns:
-        DeliveryQueued | ErrorDetail | HTTPValidationError | WebhooksEndpointsTestResponse429 | WebhooksEndpointsTestResponse503 | WebhooksEndpointsTestResponse504
-    """
-
-    return (
-        await asyncio_detailed(
-            endpoint_id=endpoint_id,
-            client=client,
-        )
-    ).parsed
+sync_detailed, sync, asyncio_detailed, asyncio = _OPERATION.functions(_request)
