@@ -91,3 +91,11 @@ def start_wrk(url: str, script: Path, profile: Profile, seconds: int) -> subproc
         ["wrk", "-t1", f"-c{profile.connections}", f"-d{seconds}s", "-s", str(script), url],
         stdout=subprocess.DEVNULL,
     )
+
+
+def start_wrk_measured(
+    url: str, script: Path, profile: Profile, seconds: int
+) -> subprocess.Popen[str]:
+    """wrk in the background with its latency figures: `.communicate()[0]` for parse_wrk."""
+    command = wrk_command(url, script, profile.connections, seconds)
+    return subprocess.Popen(command, stdout=subprocess.PIPE, text=True)

@@ -54,11 +54,14 @@ def benchmark(
     """Every phase, in order, on one running system: the report."""
     with harness(system, database_url, profile, folder) as bench:
         small, results = endpoints.measure(bench)
-        results += search.measure(bench)
+        big_owner = search.big_owner(bench)
+        results += search.measure(bench, big_owner)
         report: dict[str, Any] = {
             "results": [asdict(r) for r in results],
             "list_small_table": asdict(small),
         }
+        # Issue 32, the tail: reads beside a search flood, the search bulkhead off and on.
+        report["search_flood"] = search.flood(bench, big_owner)
         report["mixed"] = mixed.measure(bench)
         report["curve"] = curve.measure(bench, mixed.data_file(bench))
         report["login"], report["read_during_login_burst"], report["auth_rss_after_burst_mib"] = (
@@ -85,6 +88,14 @@ def alone(
             asyncio.run(seed(database_url, bench.owner, profile, total=profile.table_notes))
             report["mixed"] = mixed.measure(bench)
             report["curve"] = curve.measure(bench, mixed.data_file(bench))
+        elif phase in ("search", "logins"):
+            # Both read the bench user's notes beside their load, as in the full run.
+            asyncio.run(seed(database_url, bench.owner, profile, total=profile.table_notes))
+            endpoints.write_read_script(bench, endpoints.read_ids(bench))
+            if phase == "search":
+                report["search_flood"] = search.flood(bench, search.big_owner(bench))
+            else:
+                report["login"], report["read_during_login_burst"], _ = logins.measure(bench)
         else:
             report["webhooks"] = webhooks.measure(bench)
     return report
@@ -94,6 +105,10 @@ def summarize_alone(report: dict[str, Any]) -> str:
     report["goals"] = []
     if report["only"] == "webhooks":
         return "\n".join(webhook_lines(report, report["webhooks"]))
+    if report["only"] == "search":
+        return "\n".join(search.flood_lines(report["search_flood"]))
+    if report["only"] == "logins":
+        return "\n".join(logins.burst_lines(report["login"], report["read_during_login_burst"]))
     lines = mixed_lines(report["mixed"]) + curve_lines(report["curve"])
     lines.append("Goals of issue 32 (the mixed workload, this run):")
     return "\n".join(lines + goal_lines(report, mixed_goals(report["mixed"])))
@@ -113,7 +128,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, help="length of each wrk run (overrides)")
     parser.add_argument("--rounds", type=int, help="rounds of each measurement (overrides)")
     parser.add_argument(
-        "--only", choices=("mixed", "webhooks"), help="one phase alone (mixed: and the curve)"
+        "--only",
+        choices=("mixed", "webhooks", "search", "logins"),
+        help="one phase alone (mixed: and the curve; search: the search flood)",
     )
     args = parser.parse_args()
     profile = QUICK if args.quick else FULL
@@ -125,7 +142,16 @@ def main() -> int:
             return await asyncio.to_thread(run_system, database_url, profile, args.only)
 
     report = asyncio.run(run())
-    table = summarize_alone(report) if args.only else summarize(report, load_baseline())
+    if args.only:
+        table = summarize_alone(report)
+    else:
+        table = "\n".join(
+            [
+                summarize(report, load_baseline()),
+                *search.flood_lines(report["search_flood"]),
+                *logins.burst_lines(report["login"], report["read_during_login_burst"]),
+            ]
+        )
     print(table)
     args.output.mkdir(parents=True, exist_ok=True)
     path = args.output / f"{time.strftime('%Y%m%d-%H%M%S')}{'-quick' if args.quick else ''}.json"

@@ -73,6 +73,15 @@ def test_quick_benchmark_reports_every_figure(tmp_path: Path) -> None:
         assert young >= middle >= 0
         assert full >= 1  # settle_heap collected at least once
     assert report["auth_rss_after_burst_mib"] > 0
+    # Issue 32, the tail: the burst's own logins; reads beside a search flood, each
+    # setting of the search bulkhead.
+    assert report["read_during_login_burst"]["logins_during_burst"]["requests_per_second"] > 0
+    flood = report["search_flood"]
+    assert set(flood) == {"off", "2", "default"}
+    for run in (run for runs in flood.values() for run in runs):
+        assert run["reads"]["requests_per_second"] > 0, run
+        assert run["searches"]["requests_per_second"] > 0, run
+    assert "Search flood" in completed.stdout
     assert report["request_context_us"] > 0
     assert all(value > 0 for value in report["ratios"].values())
     goals = {goal["name"] for goal in report["goals"]}

@@ -70,18 +70,9 @@ def write_script(
 def plan(bench: Harness, list_script: Path) -> list[tuple[str, Path, list[tuple[str, str]]]]:
     """Each endpoint: its wrk script and the targets it is measured on (name, URL)."""
     gateway, notes, folder, refs = bench.gateway, bench.notes, bench.folder, bench.refs
-    ids = [
-        note["id"] for note in httpx.get(f"{gateway}/notes/?limit=100", headers=bench.auth).json()
-    ]
+    ids = read_ids(bench)
     writer_ids = create_notes(gateway, bench.json_auth, 50)
-    # Where the later phases find it: they read the same notes.
-    read_script = lua_script(
-        folder,
-        bench.read_script.stem,
-        method="GET",
-        headers=bench.auth,
-        paths=[f"/notes/{i}" for i in ids],
-    )
+    read_script = write_read_script(bench, ids)
     minimal = f"http://127.0.0.1:{refs.minimal_port}"
     # The same reads with a personal access token (issue 28): its gateway CPU
     # beside the JWT's (goal: at most 1.3x at steady state).
@@ -120,3 +111,20 @@ def plan(bench: Harness, list_script: Path) -> list[tuple[str, Path, list[tuple[
             [("gateway", gateway), ("direct", notes)],
         ),
     ]
+
+
+def read_ids(bench: Harness) -> list[int]:
+    """The bench user's first 100 notes: what `GET /notes/{id}` reads."""
+    answer = httpx.get(f"{bench.gateway}/notes/?limit=100", headers=bench.auth)
+    return [note["id"] for note in answer.json()]
+
+
+def write_read_script(bench: Harness, ids: list[int]) -> Path:
+    """`GET /notes/{id}` of `ids`, where the later phases find it (bench.read_script)."""
+    return lua_script(
+        bench.folder,
+        bench.read_script.stem,
+        method="GET",
+        headers=bench.auth,
+        paths=[f"/notes/{i}" for i in ids],
+    )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
+from collections import deque
 from collections.abc import Iterable
 from typing import Any, Protocol
 
@@ -16,7 +17,9 @@ from prometheus_client.registry import Collector
 from sqlalchemy import pool, text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from sqlalchemy.pool import PoolProxiedConnection
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
+from sqlalchemy.util.concurrency import await_
+from sqlalchemy.util.queue import AsyncAdaptedQueue, Empty
 
 from platform_common.telemetry import trace_engine
 
@@ -43,13 +46,69 @@ _POOLS: weakref.WeakSet[MeasuredPool] = weakref.WeakSet()
 logging.getLogger(f"{__name__}.MeasuredPool").setLevel(logging.WARNING)
 
 
+class FairQueue(AsyncAdaptedQueue[ConnectionPoolEntry]):
+    """A pool's idle connections, handed out first come, first served.
+
+    SQLAlchemy's queue is an asyncio.Queue: a released connection wakes the
+    longest waiter, but whoever asks before that waiter runs takes it, and
+    the waiter goes back to the end of the line. Under load that is a long
+    tail (notes-service's pool, item 25 of bench/README.md). Here a released
+    connection goes straight to the longest waiter, and nobody passes one.
+    """
+
+    def __init__(self, maxsize: int = 0, use_lifo: bool = False) -> None:
+        super().__init__(maxsize, use_lifo)
+        self._waiters: deque[asyncio.Future[ConnectionPoolEntry]] = deque()
+
+    def put_nowait(self, item: ConnectionPoolEntry) -> None:
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(item)
+                return
+        super().put_nowait(item)
+
+    def get_nowait(self) -> ConnectionPoolEntry:
+        if self._waiters:
+            raise Empty()  # not before those already waiting
+        return super().get_nowait()
+
+    def get(self, block: bool = True, timeout: float | None = None) -> ConnectionPoolEntry:
+        try:
+            return self.get_nowait()
+        except Empty:
+            if not block:
+                raise
+        return await_(self._wait(timeout))  # timeout: the pool's (30 s)
+
+    async def _wait(self, seconds: float | None) -> ConnectionPoolEntry:
+        waiter: asyncio.Future[ConnectionPoolEntry] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            async with asyncio.timeout(seconds):
+                return await waiter
+        except BaseException as exc:
+            if waiter.done() and not waiter.cancelled():
+                # Handed over just as the wait ended.
+                if isinstance(exc, TimeoutError):
+                    return waiter.result()
+                self.put_nowait(waiter.result())
+            elif waiter in self._waiters:
+                self._waiters.remove(waiter)
+            if isinstance(exc, TimeoutError):
+                raise Empty() from None
+            raise
+
+
 class MeasuredPool(pool.AsyncAdaptedQueuePool):
-    """SQLAlchemy's pool for asyncio, counting who waits for a connection.
+    """SQLAlchemy's pool for asyncio, first come first served (FairQueue), counting
+    who waits for a connection.
 
     Registered for the `db_pool_*` metrics from construction (a disposed
     engine's replacement pool is built the same way) until collected.
     """
 
+    _queue_class = FairQueue
     waiting = 0
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -19,6 +19,11 @@ class Settings(VerifierSettings, BackendSettings):
     jwt_audiences: list[str] = ["notes-platform", "notes-service"]
     # How long an Idempotency-Key's first answer is replayed (then the key is free again).
     idempotency_ttl_seconds: int = Field(default=24 * 3600, ge=1)
+    # The search bulkhead (notes_service.bulkhead): searches running at once
+    # per process, below db_pool_size so that reads always find a connection
+    # (0: unbounded); past the wait a search is answered 503.
+    search_concurrency: int = Field(default=4, ge=0)
+    search_wait_seconds: float = Field(default=1.0, gt=0)
 
     # Note changes for webhooks (notes_service.publisher). Empty: no outbox
     # event is written and nothing is published. Several replicas:
@@ -42,6 +47,12 @@ class Settings(VerifierSettings, BackendSettings):
     @property
     def outbox_enabled(self) -> bool:
         return bool(self.webhooks_url.strip())
+
+    @model_validator(mode="after")
+    def _searches_leave_connections(self) -> Self:
+        if self.search_concurrency >= self.db_pool_size:
+            raise ValueError("search_concurrency must be below db_pool_size (or 0: unbounded)")
+        return self
 
     @model_validator(mode="after")
     def _publisher_complete(self) -> Self:

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 import asyncpg
 from fastapi import FastAPI, Request
 
+from notes_service.bulkhead import Bulkhead, SearchesBusy, searches_busy_handler
 from notes_service.config import Settings, get_settings
 from notes_service.errors import asyncpg_error_handler
 from notes_service.publisher import Publisher
@@ -85,6 +86,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             outbox=settings.outbox_enabled,
         )
         app.state.database = database
+        app.state.search_bulkhead = Bulkhead(
+            settings.search_concurrency, settings.search_wait_seconds
+        )
         try:
             async with (
                 remote_verification(app, settings, audiences=settings.jwt_audiences),
@@ -107,6 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             asyncpg.PostgresError: asyncpg_error_handler,
             asyncpg.InterfaceError: asyncpg_error_handler,
             asyncpg.InternalClientError: asyncpg_error_handler,
+            SearchesBusy: searches_busy_handler,
         },
     )
 

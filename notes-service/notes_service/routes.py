@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 from pydantic import TypeAdapter
 
 from notes_service import listing, service
+from notes_service.bulkhead import RETRY_AFTER_SECONDS
 from notes_service.conditional import etag, none_match, parse_if_match
 from notes_service.cursors import (
     CURSOR_PATTERN,
@@ -289,6 +290,17 @@ def _link(request: Request, page: Page) -> str:
         422: {
             "description": "Invalid parameters, a cursor of another listing, or cursor with offset"
         },
+        503: {
+            "model": ErrorDetail,
+            "description": "Not answered now, try again after Retry-After: a search (`q`)"
+            " found too many others running (nothing was searched)",
+            "headers": {
+                "Retry-After": header_doc(
+                    f"Seconds to wait before trying again ({RETRY_AFTER_SECONDS} for a search)",
+                    "integer",
+                )
+            },
+        },
     },
 )
 async def list_notes(
@@ -296,7 +308,12 @@ async def list_notes(
     db: DatabaseDep,
     query: Annotated[ListQuery, Depends(_list_query)],
 ) -> Response:
-    page = await listing.list_notes(db, query)
+    if query.q is None:
+        page = await listing.list_notes(db, query)
+    else:
+        # Searches take a slot of the bulkhead first (notes_service.bulkhead).
+        async with request.app.state.search_bulkhead.slot():
+            page = await listing.list_notes(db, query)
     headers = {}
     if page.total is not None:
         headers["X-Total-Count"] = str(page.total)

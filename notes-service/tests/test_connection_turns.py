@@ -7,6 +7,7 @@ import asyncpg
 import pytest
 
 from notes_service.repository import Database, create_pool
+from platform_common.testing.pool_turns import served_order
 
 
 @pytest.fixture
@@ -26,38 +27,8 @@ def database(pool: asyncpg.Pool) -> Database:
 async def test_a_released_connection_goes_to_the_request_waiting_longest(
     database: Database, pool: asyncpg.Pool
 ) -> None:
-    served: list[str] = []
-    arrived = asyncio.Event()
-
-    async def request(name: str) -> None:
-        async with database.connection() as connection:
-            served.append(name)
-            await connection.fetchval("SELECT 1")
-
-    async def newcomer() -> None:
-        await arrived.wait()
-        await request("newcomer")
-
-    # A request arrives as the connection goes back to the pool: under load,
-    # some request always does, and the pool's own queue let it pass.
-    queue = pool._queue
-    put_back = queue.put_nowait
-
-    def put_nowait(holder: object) -> None:
-        arrived.set()
-        put_back(holder)
-
-    holding = database.connection()
-    await holding.__aenter__()
-    waiting = asyncio.create_task(request("waiting"))
-    await asyncio.sleep(0.01)
-    assert database.connections_waiting() == 1
-    coming = asyncio.create_task(newcomer())
-    await asyncio.sleep(0.001)
-    queue.put_nowait = put_nowait
-    await holding.__aexit__(None, None, None)
-    await asyncio.gather(waiting, coming)
-
+    # Served by the pool's own queue, an asyncio.Queue, the newcomer would pass.
+    served = await served_order(database.connection, pool._queue, database.connections_waiting, 1)
     assert served == ["waiting", "newcomer"]
 
 
