@@ -7,8 +7,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from platform_common.testing.issuer import TokenIssuer
-from tests.conftest import User
+from platform_common.testing.issuer import TokenIssuer, User
 from webhooks_service.addresses import system_resolver
 from webhooks_service.models import Delivery, Endpoint, Event
 
