@@ -7,9 +7,11 @@ import secrets
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -31,6 +33,29 @@ def _admin(server_url: str, statement: str) -> None:
             await connection.close()
 
     asyncio.run(run())
+
+
+def fetch_value(database_url: str, query: str, *args: object) -> Any:
+    """The first column of the query's first row, read directly from the database."""
+
+    async def fetch() -> Any:
+        connection = await asyncpg.connect(database_url)
+        try:
+            return await connection.fetchval(query, *args)
+        finally:
+            await connection.close()
+
+    return asyncio.run(fetch())
+
+
+# An account's rows, counted directly in the database ($1: the account's id).
+NOTES_OF = "SELECT count(*) FROM notes.notes WHERE owner_id = $1"
+ENDPOINTS_OF = "SELECT count(*) FROM webhooks.endpoints WHERE owner_id = $1"
+
+
+def rows_of(database_url: str, count_query: str, owner: str) -> int:
+    """The count `count_query` (NOTES_OF, ENDPOINTS_OF) makes of the account `owner`'s rows."""
+    return int(fetch_value(database_url, count_query, uuid.UUID(owner)))
 
 
 @contextmanager

@@ -19,7 +19,6 @@ with warnings.catch_warnings():
     from authlib.deprecate import AuthlibDeprecationWarning
 
     warnings.simplefilter("ignore", AuthlibDeprecationWarning)
-    from authlib.common.security import generate_token
     from authlib.jose import JsonWebKey, JsonWebToken
 
 MFA_GRANT = "urn:notes-platform:params:oauth:grant-type:mfa-otp"
@@ -114,11 +113,7 @@ def test_the_sign_in_page_asks_for_the_code(
     ARTIFACTS.mkdir(exist_ok=True)
     wait_for_next_step()
     with oauth_client(app, "openid notes:read") as client:
-        verifier, nonce = generate_token(48), generate_token(16)
-        url, state = client.create_authorization_url(
-            f"{base}/auth/authorize", code_verifier=verifier, nonce=nonce
-        )
-        browser.open(url)
+        verifier, _, state = browser.authorize(client, base)
         page = browser.page
         browser.sign_in(user)
         page.get_by_role("button", name="Verify").wait_for()
@@ -127,10 +122,6 @@ def test_the_sign_in_page_asks_for_the_code(
         page.get_by_role("button", name="Verify").click()
         page.get_by_role("button", name="Allow").wait_for()
         page.get_by_role("button", name="Allow").click()
-        answer = browser.last_redirect()
-        assert f"state={state}" in answer
-        token = client.fetch_token(
-            f"{base}/auth/token", authorization_response=answer, code_verifier=verifier
-        )
+        token = browser.tokens(client, base, verifier, state)
     assert claims(api, token["access_token"])["amr"] == ["pwd", "otp"]
     assert claims(api, token["id_token"])["amr"] == ["pwd", "otp"]

@@ -62,6 +62,24 @@ class Browser:
         eventually(lambda: bool(self.redirects), 10)
         return self.origin + self.redirects[-1]
 
+    def authorize(self, client: OAuth2Client, base: str) -> tuple[str, str, str]:
+        """Opens `client`'s authorization request (PKCE, a nonce) at the gateway `base`;
+        the request's code verifier, nonce and state."""
+        verifier, nonce = generate_token(48), generate_token(16)
+        url, state = client.create_authorization_url(
+            f"{base}/auth/authorize", code_verifier=verifier, nonce=nonce
+        )
+        self.open(url)
+        return verifier, nonce, state
+
+    def tokens(self, client: OAuth2Client, base: str, verifier: str, state: str) -> Any:
+        """The app's answer, its state checked, exchanged for tokens."""
+        answer = self.last_redirect()
+        assert f"state={state}" in answer
+        return client.fetch_token(
+            f"{base}/auth/token", authorization_response=answer, code_verifier=verifier
+        )
+
 
 @pytest.fixture
 def browser() -> Iterator[Browser]:
@@ -121,11 +139,7 @@ def test_an_app_signs_a_person_in_and_reads_their_notes(
     ARTIFACTS.mkdir(exist_ok=True)
 
     with oauth_client(app, "openid email notes:read offline_access") as client:
-        verifier, nonce = generate_token(48), generate_token(16)
-        url, state = client.create_authorization_url(
-            f"{base}/auth/authorize", code_verifier=verifier, nonce=nonce
-        )
-        browser.open(url)
+        verifier, nonce, state = browser.authorize(client, base)
         page = browser.page
         page.screenshot(path=str(ARTIFACTS / "oauth-sign-in.png"), full_page=True)
         browser.sign_in(user)
@@ -133,11 +147,7 @@ def test_an_app_signs_a_person_in_and_reads_their_notes(
         assert "read your notes" in page.content()
         page.screenshot(path=str(ARTIFACTS / "oauth-consent.png"), full_page=True)
         page.get_by_role("button", name="Allow").click()
-        answer = browser.last_redirect()
-        assert f"state={state}" in answer
-        token = client.fetch_token(
-            f"{base}/auth/token", authorization_response=answer, code_verifier=verifier
-        )
+        token = browser.tokens(client, base, verifier, state)
         assert set(token["scope"].split()) == {"openid", "email", "notes:read", "offline_access"}
         # OpenID Connect: the ID token checked against the JWKS and discovery.
         discovery = httpx.get(f"{base}/auth/.well-known/openid-configuration").json()

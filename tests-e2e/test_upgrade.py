@@ -42,7 +42,15 @@ from previous_release import (
 from run_local import LocalSystem, free_ports, service_of
 from scale_load import Load, Worker, assert_every_write_stored, summary
 from services import AUTH, GATEWAY
-from systems import eventually, scale_out_settings, signing_keys, url, wait_ready
+from systems import (
+    NOTES_OF,
+    eventually,
+    rows_of,
+    scale_out_settings,
+    signing_keys,
+    url,
+    wait_ready,
+)
 
 from platform_common.embedded_postgres import start_postgres
 
@@ -92,17 +100,6 @@ def fresh_database(server: str) -> str:
     asyncio.run(create())
     base, _, query = server.partition("?")
     return base.rsplit("/", 1)[0] + f"/{name}" + (f"?{query}" if query else "")
-
-
-def query(database_url: str, sql: str, *arguments: Any) -> Any:
-    async def run() -> Any:
-        connection = await asyncpg.connect(database_url)
-        try:
-            return await connection.fetchval(sql, *arguments)
-        finally:
-            await connection.close()
-
-    return asyncio.run(run())
 
 
 def start(system: Any, previous: PreviousRelease) -> None:
@@ -179,11 +176,10 @@ def smoke_account_deletion(
     """Deleting the account purges its notes (auth-service's outbox to notes-service)."""
     me = api.http.get("/auth/me", headers=headers)
     assert me.status_code == 200, me.text
-    owner = uuid.UUID(me.json()["id"])
-    count = "SELECT count(*) FROM notes.notes WHERE owner_id = $1"
-    assert query(database_url, count, owner) == 1
+    owner = me.json()["id"]
+    assert rows_of(database_url, NOTES_OF, owner) == 1
     assert api.delete_account(headers, user["password"]).status_code == 204
-    eventually(lambda: query(database_url, count, owner) == 0, within=30)
+    eventually(lambda: rows_of(database_url, NOTES_OF, owner) == 0, within=30)
     assert api.http.get("/auth/me", headers=headers).status_code == 401
 
 

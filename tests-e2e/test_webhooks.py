@@ -3,10 +3,8 @@ the `standardwebhooks` library, and the faults a delivery must survive."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
-import uuid
 from collections.abc import Iterator
 from email import message_from_bytes
 from email.message import EmailMessage
@@ -14,11 +12,10 @@ from email.policy import default
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import pytest
-from api_client import ApiClient
+from api_client import ApiClient, bearer
 from run_local import LocalSystem, free_port
-from systems import eventually
+from systems import ENDPOINTS_OF, eventually, rows_of
 from webhook_receiver import WebhookReceiver
 
 
@@ -201,28 +198,13 @@ def test_internal_addresses_are_refused(api: ApiClient, url: str) -> None:
     assert response.status_code == 422, response.text
 
 
-def stored_endpoints(database_url: str, owner: str) -> int:
-    async def count() -> int:
-        connection = await asyncpg.connect(database_url)
-        try:
-            value = await connection.fetchval(
-                "SELECT count(*) FROM webhooks.endpoints WHERE owner_id = $1", uuid.UUID(owner)
-            )
-        finally:
-            await connection.close()
-        return int(value)
-
-    return asyncio.run(count())
-
-
 def test_deleting_an_account_purges_its_endpoints(
     database_url: str, api: ApiClient, receiver: WebhookReceiver
 ) -> None:
     account = api.register()
-    tokens = api.login(account["email"], account["password"])
-    headers = {"Authorization": f"Bearer {tokens['access_token']}"}
+    headers = bearer(api.login(account["email"], account["password"]))
     create_endpoint(api, headers, receiver, "/leaving")
     owner = owner_of(api, headers)
-    assert stored_endpoints(database_url, owner) == 1
+    assert rows_of(database_url, ENDPOINTS_OF, owner) == 1
     assert api.delete_account(headers, account["password"]).status_code == 204
-    eventually(lambda: stored_endpoints(database_url, owner) == 0, within=20)
+    eventually(lambda: rows_of(database_url, ENDPOINTS_OF, owner) == 0, within=20)

@@ -13,7 +13,7 @@ import pytest
 import respx
 from fastapi import FastAPI
 from sqlalchemy import delete, event, select, text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from auth_service.config import ClientConfig, Settings
 from auth_service.delivery import account_mail
@@ -27,7 +27,10 @@ from auth_service.oauth.keys import generate_private_pem
 from platform_common.database import create_database_engine
 from platform_common.testing.contract import Contract
 from platform_common.testing.migrations import migrated_database
-from platform_common.testing.sessions import rolled_back_session
+from platform_common.testing.service import ServiceUnderTest
+
+# database_url, app and session from `service`.
+pytest_plugins = ["platform_common.testing.fixtures"]
 
 SERVICE_ROOT = Path(__file__).resolve().parents[1]
 BASE_URL = "http://auth.test"
@@ -54,9 +57,18 @@ NOTES = Contract("notes-service", NOTES_URL)
 
 
 @pytest.fixture(scope="session")
-async def database_url() -> AsyncIterator[str]:
-    async with migrated_database("auth_test", SERVICE_ROOT) as url:
-        yield url
+def service() -> ServiceUnderTest:
+    # Its settings (`settings` below) are an authorization server's, not a resource server's.
+    return ServiceUnderTest(
+        "auth_test", SERVICE_ROOT, create_app, BASE_URL, session_dependency=get_session
+    )
+
+
+@pytest.fixture(scope="session")
+def engine(app: FastAPI) -> AsyncEngine:
+    """The app's own engine, for the tests' sessions (`statements` watches it)."""
+    engine: AsyncEngine = app.state.auth.engine
+    return engine
 
 
 @pytest.fixture(scope="session")
@@ -144,20 +156,6 @@ def settings(database_url: str, keys_dir: Path) -> Settings:
         first_superuser_email=SUPERUSER_EMAIL,
         first_superuser_password=SUPERUSER_PASSWORD,
     )
-
-
-@pytest.fixture(scope="session")
-async def app(settings: Settings) -> AsyncIterator[FastAPI]:
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        yield app
-
-
-@pytest.fixture
-async def session(app: FastAPI) -> AsyncIterator[AsyncSession]:
-    """A session inside a transaction that is rolled back after the test."""
-    async with rolled_back_session(app, app.state.auth.engine, get_session) as session:
-        yield session
 
 
 @pytest.fixture

@@ -65,3 +65,8 @@ async def mfa_grant(
         "/auth/token",
         data={"grant_type": MFA_GRANT, "mfa_token": token, "otp": otp, **extra},
     )
+
+
+def invalid_grant(description: str) -> dict[str, str]:
+    """The token endpoint's body refusing a grant (RFC 6749 section 5.2)."""
+    return {"error": "invalid_grant", "error_description": description}

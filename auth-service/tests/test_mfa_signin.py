@@ -18,10 +18,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from auth_service.models import MfaChallenge, OutboxEvent, SecurityEvent
 from auth_service.security import verified_token_claims
 from tests.conftest import COMMITTED_DOMAIN, Account, Mailbox, new_account, password_grant
-from tests.mfa_helpers import TotpOn, enable_totp, fresh_step, mfa_grant, mfa_token
+from tests.mfa_helpers import (
+    TotpOn,
+    enable_totp,
+    fresh_step,
+    invalid_grant,
+    mfa_grant,
+    mfa_token,
+)
 from tests.test_authorize import Flow, register_app
 
 MFA_TOKEN_FIELD = re.compile(r'name="mfa_token" value="([^"]+)"')
+
+# The token endpoint's error_description for a challenge or a code no longer good.
+SPENT_TOKEN = "Invalid, expired or used mfa_token"
+USED_CODE = "Invalid or already used code"
 
 
 @pytest.fixture
@@ -89,11 +100,7 @@ class TestMfaGrant:
         assert (await mfa_grant(client, token, alice_totp.code())).status_code == 200
         await fresh_step(session, alice_totp.account.id)
         again = await mfa_grant(client, token, alice_totp.code())
-        assert again.status_code == 400
-        assert again.json() == {
-            "error": "invalid_grant",
-            "error_description": "Invalid, expired or used mfa_token",
-        }
+        assert (again.status_code, again.json()) == (400, invalid_grant(SPENT_TOKEN))
 
     async def test_mfa_token_expires(
         self, client: httpx.AsyncClient, session: AsyncSession, alice_totp: TotpOn
@@ -108,7 +115,7 @@ class TestMfaGrant:
         )
         expired = await mfa_grant(client, token, alice_totp.code())
         assert expired.status_code == 400
-        assert expired.json()["error_description"] == "Invalid, expired or used mfa_token"
+        assert expired.json()["error_description"] == SPENT_TOKEN
 
     async def test_a_password_change_voids_it(
         self, client: httpx.AsyncClient, alice_totp: TotpOn
@@ -132,11 +139,7 @@ class TestMfaGrant:
         first = await mfa_grant(client, await mfa_token(client, alice_totp.account), code)
         assert first.status_code == 200
         replayed = await mfa_grant(client, await mfa_token(client, alice_totp.account), code)
-        assert replayed.status_code == 400
-        assert replayed.json() == {
-            "error": "invalid_grant",
-            "error_description": "Invalid or already used code",
-        }
+        assert (replayed.status_code, replayed.json()) == (400, invalid_grant(USED_CODE))
 
     async def test_six_wrong_codes_are_throttled(
         self, client: httpx.AsyncClient, session: AsyncSession, alice_totp: TotpOn
@@ -148,7 +151,7 @@ class TestMfaGrant:
             assert (await mfa_grant(client, first, bad)).json()["error"] == "invalid_grant"
         # Three wrong codes spend the sign-in attempt: even the right code fails.
         spent = await mfa_grant(client, first, alice_totp.code())
-        assert spent.json()["error_description"] == "Invalid, expired or used mfa_token"
+        assert spent.json()["error_description"] == SPENT_TOKEN
         second = await mfa_token(client, alice)
         for _ in range(2):
             assert (await mfa_grant(client, second, bad)).json()["error"] == "invalid_grant"
@@ -173,7 +176,7 @@ class TestMfaGrant:
         assert "9 unused codes are left" in notice.get_content()
         again = await mfa_grant(client, await mfa_token(client, alice), code)
         assert again.status_code == 400
-        assert again.json()["error_description"] == "Invalid or already used code"
+        assert again.json()["error_description"] == USED_CODE
 
     async def test_missing_fields(self, client: httpx.AsyncClient) -> None:
         refused = await mfa_grant(client, "", "")
@@ -223,7 +226,7 @@ class TestSignInPage:
         # A wrong code: the same page again, with the error.
         again = await flow.post(otp_page, "otp", mfa_token=token, otp=wrong(alice_totp.code()))
         assert again.status_code == 400
-        assert "Invalid or already used code" in again.text
+        assert USED_CODE in again.text
         # The sign-in page's token is not the token endpoint's.
         assert (await mfa_grant(client, token, alice_totp.code())).status_code == 400
         consent = await flow.post(again, "otp", mfa_token=token, otp=alice_totp.code())

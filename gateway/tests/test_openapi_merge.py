@@ -2,6 +2,7 @@ import json
 from typing import Any
 
 import httpx
+import pytest
 import respx
 from openapi_spec_validator import validate
 
@@ -24,6 +25,15 @@ def serve_documents(
     )
 
 
+@pytest.fixture
+def notes_document(
+    mock: respx.MockRouter, auth_contract: Contract, notes_contract: Contract
+) -> respx.Route:
+    """Both committed documents served; notes-service's route, for a test to change or fail."""
+    _, notes_route = serve_documents(mock, auth_contract.document, notes_contract.document)
+    return notes_route
+
+
 def refs(node: Any) -> set[str]:
     if isinstance(node, dict):
         found = {node["$ref"]} if isinstance(node.get("$ref"), str) else set()
@@ -34,14 +44,8 @@ def refs(node: Any) -> set[str]:
 
 
 class TestMergedDocument:
-    async def test_whole_api_one_scheme_no_internal(
-        self,
-        client: httpx.AsyncClient,
-        mock: respx.MockRouter,
-        auth_contract: Contract,
-        notes_contract: Contract,
-    ) -> None:
-        serve_documents(mock, auth_contract.document, notes_contract.document)
+    @pytest.mark.usefixtures("notes_document")
+    async def test_whole_api_one_scheme_no_internal(self, client: httpx.AsyncClient) -> None:
         response = await client.get("/openapi.json")
         assert response.status_code == 200
         document = response.json()
@@ -98,17 +102,13 @@ class TestMergedDocument:
         assert not [name for name in operation_ids if "__" in name]
         assert {"health-ping", "auth-token", "notes-list", "notes-create"} <= set(operation_ids)
 
+    @pytest.mark.usefixtures("notes_document")
     async def test_proxied_operations_show_the_gateways_own_failures(
-        self,
-        client: httpx.AsyncClient,
-        mock: respx.MockRouter,
-        auth_contract: Contract,
-        notes_contract: Contract,
+        self, client: httpx.AsyncClient, auth_contract: Contract
     ) -> None:
         """503 (no replica answers, with Retry-After) and 504 (too slow): what a
         client must be ready for on every proxied operation (issue 29: the
         Python client retries 503s of idempotent requests)."""
-        serve_documents(mock, auth_contract.document, notes_contract.document)
         document = (await client.get("/openapi.json")).json()
         responses = document["paths"]["/notes/{note_id}"]["get"]["responses"]
         assert set(responses["503"]["headers"]) == {"Retry-After"}
@@ -152,29 +152,25 @@ class TestMergedDocument:
             second = (await client.get("/openapi.json")).json()
             assert "/notes/search" in second["paths"]
 
-    async def test_service_down_keeps_last_document(
-        self, mock: respx.MockRouter, auth_contract: Contract, notes_contract: Contract
-    ) -> None:
+    async def test_service_down_keeps_last_document(self, notes_document: respx.Route) -> None:
         app = create_app(make_settings(openapi_refresh_seconds=0))
-        _, notes_route = serve_documents(mock, auth_contract.document, notes_contract.document)
         async with app.router.lifespan_context(app), asgi_client(app) as client:
             first = (await client.get("/openapi.json")).json()
-            notes_route.mock(side_effect=httpx.ConnectError("down"))
+            notes_document.mock(side_effect=httpx.ConnectError("down"))
             second = await client.get("/openapi.json")
             assert second.status_code == 200
             assert second.json() == first
 
     async def test_service_never_seen_is_tried_again(
-        self, mock: respx.MockRouter, auth_contract: Contract, notes_contract: Contract
+        self, notes_document: respx.Route, notes_contract: Contract
     ) -> None:
         app = create_app(make_settings(openapi_refresh_seconds=3600))
-        _, notes_route = serve_documents(mock, auth_contract.document, notes_contract.document)
-        notes_route.mock(side_effect=httpx.ConnectError("down"))
+        notes_document.mock(side_effect=httpx.ConnectError("down"))
         async with app.router.lifespan_context(app), asgi_client(app) as client:
             partial = (await client.get("/openapi.json")).json()
             assert "/auth/token" in partial["paths"]
             assert "/notes" not in partial["paths"]
-            notes_route.mock(
+            notes_document.mock(
                 side_effect=None, return_value=httpx.Response(200, json=notes_contract.document)
             )
             whole = (await client.get("/openapi.json")).json()

@@ -3,8 +3,10 @@ SHA-256 with the client's address, cached; a malformed one never leaves."""
 
 import json
 import time
+from collections.abc import Callable
 
 import httpx
+import pytest
 import respx
 
 from platform_common import personal_tokens
@@ -28,14 +30,25 @@ def answer() -> dict[str, object]:
     }
 
 
+PersonalToken = Callable[[dict[str, object]], tuple[str, respx.Route]]
+
+
+@pytest.fixture
+def personal_token(mock: respx.MockRouter, auth_contract: Contract) -> PersonalToken:
+    """A new personal token, and auth-service's check (as its contract documents it)
+    answering `body` about it."""
+
+    def made(body: dict[str, object]) -> tuple[str, respx.Route]:
+        check = auth_contract.route(mock, "POST", CHECK_PATH, status=200, json=body)
+        return personal_tokens.new_token(), check
+
+    return made
+
+
 async def test_checked_by_hash_and_address_then_cached(
-    client: httpx.AsyncClient,
-    mock: respx.MockRouter,
-    auth_contract: Contract,
-    note_route: respx.Route,
+    client: httpx.AsyncClient, personal_token: PersonalToken, note_route: respx.Route
 ) -> None:
-    check = auth_contract.route(mock, "POST", CHECK_PATH, status=200, json=answer())
-    token = personal_tokens.new_token()
+    token, check = personal_token(answer())
     for _ in range(3):
         response = await client.get("/notes/1", headers={"Authorization": f"Bearer {token}"})
         assert response.status_code == 200
@@ -48,13 +61,9 @@ async def test_checked_by_hash_and_address_then_cached(
 
 
 async def test_refused_by_auth_service(
-    client: httpx.AsyncClient,
-    mock: respx.MockRouter,
-    auth_contract: Contract,
-    note_route: respx.Route,
+    client: httpx.AsyncClient, personal_token: PersonalToken, note_route: respx.Route
 ) -> None:
-    auth_contract.route(mock, "POST", CHECK_PATH, status=200, json={"active": False})
-    token = personal_tokens.new_token()
+    token, _ = personal_token({"active": False})
     response = await client.get("/notes/1", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 401
     assert not note_route.called
@@ -63,12 +72,10 @@ async def test_refused_by_auth_service(
 async def test_bad_checksum_never_asked_about(
     client: httpx.AsyncClient,
     internal_client: httpx.AsyncClient,
-    mock: respx.MockRouter,
-    auth_contract: Contract,
+    personal_token: PersonalToken,
     note_route: respx.Route,
 ) -> None:
-    check = auth_contract.route(mock, "POST", CHECK_PATH, status=200, json=answer())
-    token = personal_tokens.new_token()
+    token, check = personal_token(answer())
     bad = token[:-1] + ("A" if token[-1] != "A" else "B")
     before = (await internal_client.get("/metrics")).text
     response = await client.get("/notes/1", headers={"Authorization": f"Bearer {bad}"})

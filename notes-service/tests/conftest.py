@@ -4,9 +4,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from types import SimpleNamespace
 
-import httpx
 import pytest
-import respx
 from fastapi import FastAPI
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
@@ -16,39 +14,21 @@ from notes_service.deps import get_database
 from notes_service.main import create_app
 from notes_service.models import IdempotencyKey, Note, OutboxEvent
 from notes_service.repository import Database, Row, create_pool
-from platform_common.testing.issuer import JWKS_URL, TokenIssuer
-from platform_common.testing.migrations import migrated_database
+from platform_common.testing.service import ServiceUnderTest
 from platform_common.testing.sessions import rolled_back_session
 
-# issuer, jwks and engine (the tests' own: the service has none).
+# issuer, jwks, engine (the tests' own: the service has none); database_url, settings,
+# app, client, alice, bob from `service`; `session` is the suite's own (asyncpg).
 pytest_plugins = ["platform_common.testing.fixtures"]
 
 SERVICE_ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="session")
-async def database_url() -> AsyncIterator[str]:
-    async with migrated_database("notes_test", SERVICE_ROOT) as url:
-        yield url
-
-
-@pytest.fixture(scope="session")
-def settings(database_url: str, issuer: TokenIssuer) -> Settings:
-    return Settings(
-        database_url=database_url,
-        jwks_url=JWKS_URL,
-        jwt_issuer=issuer.issuer,
-        jwks_refetch_floor_seconds=0,
-        # test_revocations builds apps that poll a mocked list.
-        revocations_enabled=False,
+def service() -> ServiceUnderTest:
+    return ServiceUnderTest(
+        "notes_test", SERVICE_ROOT, create_app, "http://notes.test", settings=Settings
     )
-
-
-@pytest.fixture(scope="session")
-async def app(settings: Settings) -> AsyncIterator[FastAPI]:
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        yield app
 
 
 @pytest.fixture
@@ -74,31 +54,6 @@ async def session(app: FastAPI, engine: AsyncEngine) -> AsyncIterator[AsyncSessi
             yield session
         finally:
             app.dependency_overrides.pop(get_database, None)
-
-
-@pytest.fixture
-async def client(
-    app: FastAPI, session: AsyncSession, jwks: respx.Route
-) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://notes.test") as client:
-        yield client
-
-
-class User:
-    def __init__(self, issuer: TokenIssuer) -> None:
-        self.id = uuid.uuid4()
-        self.headers = {"Authorization": f"Bearer {issuer.token(str(self.id))}"}
-
-
-@pytest.fixture
-def alice(issuer: TokenIssuer) -> User:
-    return User(issuer)
-
-
-@pytest.fixture
-def bob(issuer: TokenIssuer) -> User:
-    return User(issuer)
 
 
 # Concurrency tests (test_races, test_owner_deletion): writes that really commit,

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from notes_service.conditional import parse_entity_tags, parse_if_match
-from tests.conftest import User
+from platform_common.testing.issuer import User
 from tests.test_routes import NOTE, create
 
 OTHER = {"title": "other title", "description": "other text"}

@@ -5,9 +5,8 @@ import pytest
 
 from notes_service.config import Settings
 from platform_common.testing.forgery import forged_tokens
-from platform_common.testing.issuer import TokenIssuer
+from platform_common.testing.issuer import TokenIssuer, User
 from platform_common.tokens import LEGACY_ISSUER
-from tests.conftest import User
 
 FORGERIES = list(forged_tokens(TokenIssuer(), "00000000-0000-0000-0000-000000000000"))
 

@@ -10,8 +10,7 @@ import httpx
 import pytest
 
 from platform_common.testing.contract import Contract
-from platform_common.testing.issuer import TokenIssuer
-from tests.conftest import User
+from platform_common.testing.issuer import TokenIssuer, User
 
 CONTRACT = Contract("notes-service", "http://notes.test")
 NOTE = {"title": "something", "description": "something else"}

@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from notes_service.models import IdempotencyKey, Note
-from tests.conftest import User
+from platform_common.testing.issuer import User
 from tests.test_routes import NOTE
 
 

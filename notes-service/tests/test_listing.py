@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import User
+from platform_common.testing.issuer import User
 from tests.test_routes import create
 
 LINK = re.compile(r'<([^>]*)>; rel="(next|prev)"')

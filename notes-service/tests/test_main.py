@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from notes_service import service
 from notes_service.config import Settings
 from notes_service.main import create_app
-from tests.conftest import User
+from platform_common.testing.issuer import User
 
 
 async def test_database_down_is_503_not_500(

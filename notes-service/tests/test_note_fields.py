@@ -15,7 +15,7 @@ import pytest
 from notes_service import repository, service
 from notes_service.models import Note
 from notes_service.schemas import NotePatch, NoteRead, NoteWrite
-from tests.conftest import User
+from platform_common.testing.issuer import User
 
 # The columns the service writes itself; every other column is a client's field.
 SERVER_WRITTEN = {"id", "owner_id", "created_date", "updated_date", "version", "search_vector"}

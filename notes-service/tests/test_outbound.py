@@ -11,8 +11,7 @@ import pytest
 from notes_service.config import Settings
 from notes_service.main import create_app
 from platform_common.testing.http_server import QuietHandler, serving
-from platform_common.testing.issuer import TokenIssuer
-from tests.conftest import User
+from platform_common.testing.issuer import TokenIssuer, User
 
 # Nothing listens on port 1: a client that takes the proxy fails at once.
 DEAD_PROXY = "http://127.0.0.1:1"

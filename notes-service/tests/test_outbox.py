@@ -21,7 +21,8 @@ from notes_service.events import wire_data
 from notes_service.models import OutboxEvent
 from notes_service.repository import Database, StoredAnswer
 from notes_service.schemas import NoteWrite
-from tests.conftest import User, count, waiting
+from platform_common.testing.issuer import User
+from tests.conftest import count, waiting
 
 NOTE = {"title": "first", "description": "a note"}
 TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"

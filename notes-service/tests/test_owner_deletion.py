@@ -21,8 +21,8 @@ from notes_service import service
 from notes_service.errors import OwnerDeleted
 from notes_service.repository import Database
 from notes_service.schemas import NoteWrite
-from platform_common.testing.issuer import TokenIssuer
-from tests.conftest import User, count, note_of, waiting
+from platform_common.testing.issuer import TokenIssuer, User
+from tests.conftest import count, note_of, waiting
 
 NOTE = NoteWrite(title="a note", description="written late")
 T = TypeVar("T")

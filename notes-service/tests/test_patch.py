@@ -6,7 +6,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import User
+from platform_common.testing.issuer import User
 from tests.test_routes import NOTE, create
 
 MERGE_PATCH = "application/merge-patch+json"

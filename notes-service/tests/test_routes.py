@@ -5,8 +5,8 @@ from typing import Any
 import httpx
 import pytest
 
-from platform_common.testing.issuer import TokenIssuer
-from tests.conftest import SERVICE_ROOT, User
+from platform_common.testing.issuer import TokenIssuer, User
+from tests.conftest import SERVICE_ROOT
 
 NOTE = {"title": "something", "description": "something else"}
 # The answer's fields as the committed contract documents them (a field added

@@ -14,8 +14,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from platform_common.testing.issuer import TokenIssuer
-from tests.conftest import User
+from platform_common.testing.issuer import TokenIssuer, User
 
 NOTE = {"title": "something", "description": "something else"}
 SCOPES = ("notes:read", "notes:write", "notes:purge")

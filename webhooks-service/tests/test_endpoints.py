@@ -7,8 +7,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from platform_common.testing.issuer import TokenIssuer
-from tests.conftest import User
+from platform_common.testing.issuer import TokenIssuer, User
 from webhooks_service.addresses import system_resolver
 from webhooks_service.models import Delivery, Endpoint, Event
 
@@ -39,6 +38,13 @@ async def create(client: httpx.AsyncClient, user: User, **fields: object) -> dic
     assert response.status_code == 201, response.text
     body: dict[str, object] = response.json()
     return body
+
+
+async def post_to(
+    client: httpx.AsyncClient, user: User, endpoint: dict[str, object], action: str
+) -> httpx.Response:
+    """POST /webhooks/endpoints/{id}/`action` (secret/rotate, test, deliveries/{id}/retry)."""
+    return await client.post(f"/webhooks/endpoints/{endpoint['id']}/{action}", headers=user.headers)
 
 
 class TestCreateEndpoint:
@@ -198,9 +204,7 @@ class TestRotateSecret:
         self, client: httpx.AsyncClient, session: AsyncSession, alice: User
     ) -> None:
         endpoint = await create(client, alice)
-        response = await client.post(
-            f"/webhooks/endpoints/{endpoint['id']}/secret/rotate", headers=alice.headers
-        )
+        response = await post_to(client, alice, endpoint, "secret/rotate")
         assert response.status_code == 200
         body = response.json()
         assert body["secret"] != endpoint["secret"]
@@ -216,9 +220,7 @@ class TestSendTestEvent:
         self, client: httpx.AsyncClient, session: AsyncSession, alice: User
     ) -> None:
         endpoint = await create(client, alice)
-        response = await client.post(
-            f"/webhooks/endpoints/{endpoint['id']}/test", headers=alice.headers
-        )
+        response = await post_to(client, alice, endpoint, "test")
         assert response.status_code == 202
         delivery = await session.get(Delivery, uuid.UUID(response.json()["id"]))
         assert delivery is not None
@@ -234,9 +236,7 @@ class TestSendTestEvent:
 
     async def test_a_disabled_endpoint_409(self, client: httpx.AsyncClient, alice: User) -> None:
         endpoint = await create(client, alice, enabled=False)
-        response = await client.post(
-            f"/webhooks/endpoints/{endpoint['id']}/test", headers=alice.headers
-        )
+        response = await post_to(client, alice, endpoint, "test")
         assert response.status_code == 409
 
 
@@ -245,17 +245,12 @@ class TestRetryDelivery:
         self, client: httpx.AsyncClient, session: AsyncSession, alice: User
     ) -> None:
         endpoint = await create(client, alice)
-        sent = await client.post(
-            f"/webhooks/endpoints/{endpoint['id']}/test", headers=alice.headers
-        )
+        sent = await post_to(client, alice, endpoint, "test")
         delivery = await session.get(Delivery, uuid.UUID(sent.json()["id"]))
         assert delivery is not None
         delivery.state = "failed"
         await session.flush()
-        response = await client.post(
-            f"/webhooks/endpoints/{endpoint['id']}/deliveries/{delivery.id}/retry",
-            headers=alice.headers,
-        )
+        response = await post_to(client, alice, endpoint, f"deliveries/{delivery.id}/retry")
         assert response.status_code == 202
         state = await session.scalar(select(Delivery.state).where(Delivery.id == delivery.id))
         assert state == "pending"
@@ -264,9 +259,6 @@ class TestRetryDelivery:
         self, client: httpx.AsyncClient, alice: User
     ) -> None:
         first, second = await create(client, alice), await create(client, alice)
-        sent = await client.post(f"/webhooks/endpoints/{first['id']}/test", headers=alice.headers)
-        response = await client.post(
-            f"/webhooks/endpoints/{second['id']}/deliveries/{sent.json()['id']}/retry",
-            headers=alice.headers,
-        )
+        sent = await post_to(client, alice, first, "test")
+        response = await post_to(client, alice, second, f"deliveries/{sent.json()['id']}/retry")
         assert response.status_code == 404

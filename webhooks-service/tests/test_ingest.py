@@ -7,8 +7,8 @@ import httpx
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from platform_common.testing.issuer import TokenIssuer
-from tests.conftest import User, service_headers
+from platform_common.testing.issuer import TokenIssuer, User
+from tests.conftest import service_headers
 from webhooks_service.models import Delivery, Endpoint, Event
 
 TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"

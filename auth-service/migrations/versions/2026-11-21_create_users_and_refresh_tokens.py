@@ -3,12 +3,7 @@
 import sqlalchemy as sa
 from alembic import op
 
-from platform_common.migration_helpers import (
-    cascading_reference,
-    create_column_index,
-    drop_column_index,
-    timestamp,
-)
+from platform_common import migration_helpers as helpers
 
 revision: str = "b21b09b5be7c"
 down_revision: str | None = None
@@ -23,8 +18,8 @@ def upgrade() -> None:
         sa.Column("full_name", sa.String(length=255), nullable=True),
         sa.Column("is_active", sa.Boolean(), nullable=False),
         sa.Column("is_superuser", sa.Boolean(), nullable=False),
-        timestamp("created_at", now=True),
-        timestamp("updated_at", now=True),
+        helpers.timestamp("created_at", now=True),
+        helpers.timestamp("updated_at", now=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
         sa.UniqueConstraint("email", name=op.f("uq_users_email")),
         schema="auth",
@@ -35,21 +30,21 @@ def upgrade() -> None:
         sa.Column("token_hash", sa.String(length=64), nullable=False),
         sa.Column("family_id", sa.Uuid(), nullable=False),
         sa.Column("user_id", sa.Uuid(), nullable=False),
-        timestamp("created_at", now=True),
-        timestamp("expires_at"),
-        timestamp("used_at", nullable=True),
-        timestamp("revoked_at", nullable=True),
-        cascading_reference("refresh_tokens", "user_id", "auth.users.id"),
+        helpers.timestamp("created_at", now=True),
+        helpers.timestamp("expires_at"),
+        helpers.timestamp("used_at", nullable=True),
+        helpers.timestamp("revoked_at", nullable=True),
+        helpers.cascading_reference("refresh_tokens", "user_id", "auth.users.id"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_refresh_tokens")),
         sa.UniqueConstraint("token_hash", name=op.f("uq_refresh_tokens_token_hash")),
         schema="auth",
     )
-    create_column_index("auth", "refresh_tokens", "family_id")
-    create_column_index("auth", "refresh_tokens", "user_id")
+    helpers.create_column_index("auth", "refresh_tokens", "family_id")
+    helpers.create_column_index("auth", "refresh_tokens", "user_id")
 
 
 def downgrade() -> None:
-    drop_column_index("auth", "refresh_tokens", "user_id")
-    drop_column_index("auth", "refresh_tokens", "family_id")
+    helpers.drop_column_index("auth", "refresh_tokens", "user_id")
+    helpers.drop_column_index("auth", "refresh_tokens", "family_id")
     op.drop_table("refresh_tokens", schema="auth")
     op.drop_table("users", schema="auth")

@@ -4,11 +4,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from platform_common.migration_helpers import (
-    create_revocation_table,
-    drop_revocation_table,
-    timestamp,
-)
+from platform_common import migration_helpers as helpers
 
 revision: str = "185b382b7877"
 down_revision: str | None = "b21b09b5be7c"
@@ -20,10 +16,10 @@ def upgrade() -> None:
         sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
         sa.Column("kind", sa.String(length=64), nullable=False),
         sa.Column("payload", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
-        timestamp("created_at", now=True),
+        helpers.timestamp("created_at", now=True),
         sa.Column("attempts", sa.Integer(), server_default=sa.text("0"), nullable=False),
-        timestamp("next_attempt_at", now=True),
-        timestamp("delivered_at", nullable=True),
+        helpers.timestamp("next_attempt_at", now=True),
+        helpers.timestamp("delivered_at", nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox_events")),
         schema="auth",
@@ -37,11 +33,11 @@ def upgrade() -> None:
         postgresql_where=sa.text("delivered_at IS NULL"),
     )
     user_id = sa.Column("user_id", sa.Uuid(), nullable=False)
-    create_revocation_table("auth", "subject_revocations", user_id, "revoked_at")
+    helpers.create_revocation_table("auth", "subject_revocations", user_id, "revoked_at")
 
 
 def downgrade() -> None:
-    drop_revocation_table("auth", "subject_revocations", "revoked_at")
+    helpers.drop_revocation_table("auth", "subject_revocations", "revoked_at")
     op.drop_index(
         "ix_outbox_events_due",
         table_name="outbox_events",

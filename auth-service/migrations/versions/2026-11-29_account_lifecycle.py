@@ -3,12 +3,7 @@
 import sqlalchemy as sa
 from alembic import op
 
-from platform_common.migration_helpers import (
-    add_defaulted_column,
-    cascading_reference,
-    create_column_index,
-    timestamp,
-)
+from platform_common import migration_helpers as helpers
 
 revision: str = "3d7a9c5e2f14"
 down_revision: str | None = "8e4b2d6f1a37"
@@ -17,7 +12,7 @@ down_revision: str | None = "8e4b2d6f1a37"
 def upgrade() -> None:
     # Existing accounts never proved their address: unverified, like new ones
     # (the first superuser is created verified from now on; see README).
-    add_defaulted_column("users", "is_verified", sa.Boolean(), "false", schema="auth")
+    helpers.add_defaulted_column("users", "is_verified", sa.Boolean(), "false", schema="auth")
     op.create_table(
         "account_tokens",
         sa.Column("id", sa.BigInteger(), sa.Identity(), nullable=False),
@@ -26,32 +21,32 @@ def upgrade() -> None:
         sa.Column("purpose", sa.String(32), nullable=False),
         sa.Column("email", sa.String(320), nullable=True),
         sa.Column("token_version", sa.Integer(), nullable=False),
-        timestamp("created_at", now=True),
-        timestamp("expires_at"),
-        timestamp("spent_at", nullable=True),
-        cascading_reference("account_tokens", "user_id", "auth.users.id"),
+        helpers.timestamp("created_at", now=True),
+        helpers.timestamp("expires_at"),
+        helpers.timestamp("spent_at", nullable=True),
+        helpers.cascading_reference("account_tokens", "user_id", "auth.users.id"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_account_tokens")),
         sa.UniqueConstraint("token_hash", name=op.f("uq_account_tokens_token_hash")),
         schema="auth",
     )
-    create_column_index("auth", "account_tokens", "user_id")
+    helpers.create_column_index("auth", "account_tokens", "user_id")
     op.create_table(
         "sessions",
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("user_id", sa.Uuid(), nullable=False),
-        timestamp("created_at", now=True),
-        timestamp("last_used_at", now=True),
+        helpers.timestamp("created_at", now=True),
+        helpers.timestamp("last_used_at", now=True),
         sa.Column("user_agent", sa.String(255), nullable=True),
         sa.Column("client_address", sa.String(255), nullable=True),
-        cascading_reference("sessions", "user_id", "auth.users.id"),
+        helpers.cascading_reference("sessions", "user_id", "auth.users.id"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sessions")),
         schema="auth",
     )
-    create_column_index("auth", "sessions", "user_id")
+    helpers.create_column_index("auth", "sessions", "user_id")
     op.create_table(
         "security_events",
         sa.Column("id", sa.BigInteger(), sa.Identity(), nullable=False),
-        timestamp("occurred_at", now=True),
+        helpers.timestamp("occurred_at", now=True),
         sa.Column("user_id", sa.Uuid(), nullable=True),
         sa.Column("type", sa.String(64), nullable=False),
         sa.Column("client_address", sa.String(255), nullable=True),
@@ -61,8 +56,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_security_events")),
         schema="auth",
     )
-    create_column_index("auth", "security_events", "occurred_at")
-    create_column_index("auth", "security_events", "type")
+    helpers.create_column_index("auth", "security_events", "occurred_at")
+    helpers.create_column_index("auth", "security_events", "type")
     op.create_index(
         "ix_security_events_user_time",
         "security_events",

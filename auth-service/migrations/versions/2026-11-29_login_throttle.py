@@ -3,12 +3,7 @@
 import sqlalchemy as sa
 from alembic import op
 
-from platform_common.migration_helpers import (
-    cascading_reference,
-    create_column_index,
-    drop_column_index,
-    timestamp,
-)
+from platform_common import migration_helpers as helpers
 
 revision: str = "8e4b2d6f1a37"
 down_revision: str | None = "5c1f0e7a9d21"
@@ -19,22 +14,22 @@ def upgrade() -> None:
         "login_attempts",
         sa.Column("scope", sa.String(length=16), nullable=False),
         sa.Column("key", sa.String(length=64), nullable=False),
-        timestamp("window_started_at"),
+        helpers.timestamp("window_started_at"),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("scope", "key", name=op.f("pk_login_attempts")),
         schema="auth",
     )
-    create_column_index("auth", "login_attempts", "window_started_at")
+    helpers.create_column_index("auth", "login_attempts", "window_started_at")
     op.create_table(
         "known_login_addresses",
         sa.Column("user_id", sa.Uuid(), nullable=False),
         sa.Column("address", sa.String(length=255), nullable=False),
-        timestamp("last_login_at"),
-        cascading_reference("known_login_addresses", "user_id", "auth.users.id"),
+        helpers.timestamp("last_login_at"),
+        helpers.cascading_reference("known_login_addresses", "user_id", "auth.users.id"),
         sa.PrimaryKeyConstraint("user_id", "address", name=op.f("pk_known_login_addresses")),
         schema="auth",
     )
-    create_column_index("auth", "known_login_addresses", "last_login_at")
+    helpers.create_column_index("auth", "known_login_addresses", "last_login_at")
     _normalise_stored_emails()
 
 
@@ -60,7 +55,7 @@ def _normalise_stored_emails() -> None:
 
 
 def downgrade() -> None:
-    drop_column_index("auth", "known_login_addresses", "last_login_at")
+    helpers.drop_column_index("auth", "known_login_addresses", "last_login_at")
     op.drop_table("known_login_addresses", schema="auth")
-    drop_column_index("auth", "login_attempts", "window_started_at")
+    helpers.drop_column_index("auth", "login_attempts", "window_started_at")
     op.drop_table("login_attempts", schema="auth")

@@ -9,14 +9,7 @@ defaults on existing ones; the index on `sessions` is built concurrently.
 import sqlalchemy as sa
 from alembic import op
 
-from platform_common.migration_helpers import (
-    TEXT_LIST,
-    cascading_reference,
-    create_column_index,
-    create_index_concurrently,
-    drop_index_concurrently,
-    timestamp,
-)
+from platform_common import migration_helpers as helpers
 
 revision: str = "2143ca8d61cb"
 down_revision: str | None = "a4e8c2d19b60"
@@ -30,19 +23,22 @@ def upgrade() -> None:
         sa.Column("confidential", sa.Boolean(), nullable=False),
         sa.Column("first_party", sa.Boolean(), server_default=sa.text("false"), nullable=False),
         sa.Column("enabled", sa.Boolean(), server_default=sa.text("true"), nullable=False),
-        sa.Column("redirect_uris", TEXT_LIST, nullable=False),
-        sa.Column("grant_types", TEXT_LIST, nullable=False),
-        sa.Column("scopes", TEXT_LIST, nullable=False),
+        sa.Column("redirect_uris", helpers.TEXT_LIST, nullable=False),
+        sa.Column("grant_types", helpers.TEXT_LIST, nullable=False),
+        sa.Column("scopes", helpers.TEXT_LIST, nullable=False),
         sa.Column("audience", sa.String(length=200), nullable=True),
         sa.Column(
-            "introspection_audiences", TEXT_LIST, server_default=sa.text("'{}'"), nullable=False
+            "introspection_audiences",
+            helpers.TEXT_LIST,
+            server_default=sa.text("'{}'"),
+            nullable=False,
         ),
         sa.Column("secret_hash", sa.String(length=64), nullable=True),
         sa.Column("previous_secret_hash", sa.String(length=64), nullable=True),
-        timestamp("previous_secret_expires_at", nullable=True),
+        helpers.timestamp("previous_secret_expires_at", nullable=True),
         sa.Column("source", sa.String(length=16), server_default=sa.text("'api'"), nullable=False),
-        timestamp("created_at", now=True),
-        timestamp("updated_at", now=True),
+        helpers.timestamp("created_at", now=True),
+        helpers.timestamp("updated_at", now=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_oauth_clients")),
         schema="auth",
         if_not_exists=True,
@@ -57,51 +53,51 @@ def upgrade() -> None:
         sa.Column("scope", sa.Text(), nullable=False),
         sa.Column("nonce", sa.Text(), nullable=True),
         sa.Column("token_version", sa.Integer(), nullable=False),
-        timestamp("auth_time"),
+        helpers.timestamp("auth_time"),
         sa.Column("browser_session_id", sa.Uuid(), nullable=True),
-        timestamp("created_at", now=True),
-        timestamp("expires_at"),
-        timestamp("used_at", nullable=True),
+        helpers.timestamp("created_at", now=True),
+        helpers.timestamp("expires_at"),
+        helpers.timestamp("used_at", nullable=True),
         sa.Column("family_id", sa.Uuid(), nullable=True),
-        cascading_reference("authorization_codes", "client_id", "auth.oauth_clients.id"),
-        cascading_reference("authorization_codes", "user_id", "auth.users.id"),
+        helpers.cascading_reference("authorization_codes", "client_id", "auth.oauth_clients.id"),
+        helpers.cascading_reference("authorization_codes", "user_id", "auth.users.id"),
         sa.PrimaryKeyConstraint("code_hash", name=op.f("pk_authorization_codes")),
         schema="auth",
         if_not_exists=True,
     )
     # Plain indexes on tables created just above (empty): no need to build them concurrently.
-    create_column_index("auth", "authorization_codes", "client_id", if_not_exists=True)
-    create_column_index("auth", "authorization_codes", "user_id", if_not_exists=True)
+    helpers.create_column_index("auth", "authorization_codes", "client_id", if_not_exists=True)
+    helpers.create_column_index("auth", "authorization_codes", "user_id", if_not_exists=True)
     op.create_table(
         "browser_sessions",
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("cookie_hash", sa.String(length=64), nullable=False),
         sa.Column("user_id", sa.Uuid(), nullable=False),
         sa.Column("token_version", sa.Integer(), nullable=False),
-        timestamp("auth_time"),
-        timestamp("expires_at"),
-        timestamp("ended_at", nullable=True),
-        cascading_reference("browser_sessions", "user_id", "auth.users.id"),
+        helpers.timestamp("auth_time"),
+        helpers.timestamp("expires_at"),
+        helpers.timestamp("ended_at", nullable=True),
+        helpers.cascading_reference("browser_sessions", "user_id", "auth.users.id"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_browser_sessions")),
         sa.UniqueConstraint("cookie_hash", name=op.f("uq_browser_sessions_cookie_hash")),
         schema="auth",
         if_not_exists=True,
     )
-    create_column_index("auth", "browser_sessions", "user_id", if_not_exists=True)
+    helpers.create_column_index("auth", "browser_sessions", "user_id", if_not_exists=True)
     op.create_table(
         "oauth_consents",
         sa.Column("user_id", sa.Uuid(), nullable=False),
         sa.Column("client_id", sa.String(length=100), nullable=False),
-        sa.Column("scopes", TEXT_LIST, nullable=False),
-        timestamp("granted_at", now=True),
-        timestamp("last_used_at", nullable=True),
-        cascading_reference("oauth_consents", "client_id", "auth.oauth_clients.id"),
-        cascading_reference("oauth_consents", "user_id", "auth.users.id"),
+        sa.Column("scopes", helpers.TEXT_LIST, nullable=False),
+        helpers.timestamp("granted_at", now=True),
+        helpers.timestamp("last_used_at", nullable=True),
+        helpers.cascading_reference("oauth_consents", "client_id", "auth.oauth_clients.id"),
+        helpers.cascading_reference("oauth_consents", "user_id", "auth.users.id"),
         sa.PrimaryKeyConstraint("user_id", "client_id", name=op.f("pk_oauth_consents")),
         schema="auth",
         if_not_exists=True,
     )
-    create_column_index("auth", "oauth_consents", "client_id", if_not_exists=True)
+    helpers.create_column_index("auth", "oauth_consents", "client_id", if_not_exists=True)
     op.add_column(
         "security_events",
         sa.Column("client_id", sa.String(length=100), nullable=True),
@@ -118,13 +114,13 @@ def upgrade() -> None:
         "sessions", sa.Column("scope", sa.Text(), nullable=True), schema="auth", if_not_exists=True
     )
     # Last: it commits the steps above before it builds (sessions can be large).
-    create_index_concurrently(
+    helpers.create_index_concurrently(
         "ix_auth_sessions_client_id", "sessions", ["client_id"], schema="auth"
     )
 
 
 def downgrade() -> None:
-    drop_index_concurrently("ix_auth_sessions_client_id", "sessions", schema="auth")
+    helpers.drop_index_concurrently("ix_auth_sessions_client_id", "sessions", schema="auth")
     op.drop_column("sessions", "scope", schema="auth")
     op.drop_column("sessions", "client_id", schema="auth")
     op.drop_column("security_events", "client_id", schema="auth")

@@ -13,7 +13,7 @@ serves; that index goes in the next release (contract).
 import sqlalchemy as sa
 from alembic import op
 
-from platform_common.migration_helpers import create_index_concurrently, drop_index_concurrently
+from platform_common import migration_helpers as helpers
 
 revision: str = "a4e8c2d19b60"
 down_revision: str | None = "3d7a9c5e2f14"
@@ -31,7 +31,7 @@ def upgrade() -> None:
     )
     # The outbox can be large (delivered events are kept for days): built
     # while the services go on writing events.
-    create_index_concurrently(
+    helpers.create_index_concurrently(
         "ix_outbox_events_due_unparked",
         "outbox_events",
         ["next_attempt_at"],
@@ -41,5 +41,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    drop_index_concurrently("ix_outbox_events_due_unparked", "outbox_events", schema="auth")
+    helpers.drop_index_concurrently("ix_outbox_events_due_unparked", "outbox_events", schema="auth")
     op.drop_column("outbox_events", "failed_at", schema="auth", if_exists=True)

@@ -10,13 +10,7 @@ neither reads nor writes.
 import sqlalchemy as sa
 from alembic import op
 
-from platform_common.migration_helpers import (
-    TEXT_LIST,
-    cascading_reference,
-    create_column_index,
-    drop_column_index,
-    timestamp,
-)
+from platform_common import migration_helpers as helpers
 
 revision: str = "b7d4e1f0a3c2"
 down_revision: str | None = "b7d41e0c9a52"
@@ -30,26 +24,28 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=100), nullable=False),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
         sa.Column("last_four", sa.String(length=4), nullable=False),
-        sa.Column("scopes", TEXT_LIST, nullable=False),
-        timestamp("created_at", now=True),
-        timestamp("expires_at"),
-        timestamp("last_used_at", nullable=True),
+        sa.Column("scopes", helpers.TEXT_LIST, nullable=False),
+        helpers.timestamp("created_at", now=True),
+        helpers.timestamp("expires_at"),
+        helpers.timestamp("last_used_at", nullable=True),
         sa.Column("last_used_address", sa.String(length=255), nullable=True),
-        timestamp("revoked_at", nullable=True),
-        timestamp("expiry_notified_at", nullable=True),
-        cascading_reference("personal_tokens", "user_id", "auth.users.id"),
+        helpers.timestamp("revoked_at", nullable=True),
+        helpers.timestamp("expiry_notified_at", nullable=True),
+        helpers.cascading_reference("personal_tokens", "user_id", "auth.users.id"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_personal_tokens")),
         sa.UniqueConstraint("token_hash", name=op.f("uq_personal_tokens_token_hash")),
         schema="auth",
     )
-    create_column_index("auth", "personal_tokens", "user_id")
-    create_column_index("auth", "personal_tokens", "expires_at")
+    helpers.create_column_index("auth", "personal_tokens", "user_id")
+    helpers.create_column_index("auth", "personal_tokens", "expires_at")
     op.create_table(
         "personal_token_addresses",
         sa.Column("token_id", sa.Uuid(), nullable=False),
         sa.Column("address", sa.String(length=255), nullable=False),
-        timestamp("last_seen_at", now=True),
-        cascading_reference("personal_token_addresses", "token_id", "auth.personal_tokens.id"),
+        helpers.timestamp("last_seen_at", now=True),
+        helpers.cascading_reference(
+            "personal_token_addresses", "token_id", "auth.personal_tokens.id"
+        ),
         sa.PrimaryKeyConstraint("token_id", "address", name=op.f("pk_personal_token_addresses")),
         schema="auth",
     )
@@ -57,6 +53,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("personal_token_addresses", schema="auth")
-    drop_column_index("auth", "personal_tokens", "expires_at")
-    drop_column_index("auth", "personal_tokens", "user_id")
+    helpers.drop_column_index("auth", "personal_tokens", "expires_at")
+    helpers.drop_column_index("auth", "personal_tokens", "user_id")
     op.drop_table("personal_tokens", schema="auth")

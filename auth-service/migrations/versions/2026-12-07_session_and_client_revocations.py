@@ -10,7 +10,7 @@ neither reads nor writes.
 
 import sqlalchemy as sa
 
-from platform_common.migration_helpers import create_revocation_table, drop_revocation_table
+from platform_common import migration_helpers as helpers
 
 revision: str = "6162cba2cc13"
 down_revision: str | None = "2143ca8d61cb"
@@ -18,11 +18,11 @@ down_revision: str | None = "2143ca8d61cb"
 
 def upgrade() -> None:
     session_id = sa.Column("session_id", sa.Uuid(), nullable=False)
-    create_revocation_table("auth", "session_revocations", session_id, "revoked_at")
+    helpers.create_revocation_table("auth", "session_revocations", session_id, "revoked_at")
     client_id = sa.Column("client_id", sa.String(255), nullable=False)
-    create_revocation_table("auth", "client_revocations", client_id, "not_before")
+    helpers.create_revocation_table("auth", "client_revocations", client_id, "not_before")
 
 
 def downgrade() -> None:
-    drop_revocation_table("auth", "client_revocations", "not_before")
-    drop_revocation_table("auth", "session_revocations", "revoked_at")
+    helpers.drop_revocation_table("auth", "client_revocations", "not_before")
+    helpers.drop_revocation_table("auth", "session_revocations", "revoked_at")

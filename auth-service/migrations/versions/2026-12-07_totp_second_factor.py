@@ -13,12 +13,7 @@ writes (NULL reads as a password sign-in, the only kind it makes).
 import sqlalchemy as sa
 from alembic import op
 
-from platform_common.migration_helpers import (
-    TEXT_LIST,
-    cascading_reference,
-    create_column_index,
-    timestamp,
-)
+from platform_common import migration_helpers as helpers
 
 revision: str = "b7d41e0c9a52"
 down_revision: str | None = "6162cba2cc13"
@@ -31,10 +26,10 @@ def upgrade() -> None:
         "totp_factors",
         sa.Column("user_id", sa.Uuid(), nullable=False),
         sa.Column("encrypted_secret", sa.Text(), nullable=False),
-        timestamp("confirmed_at", nullable=True),
+        helpers.timestamp("confirmed_at", nullable=True),
         sa.Column("last_used_step", sa.BigInteger(), nullable=True),
-        timestamp("created_at", now=True),
-        cascading_reference("totp_factors", "user_id", "auth.users.id"),
+        helpers.timestamp("created_at", now=True),
+        helpers.cascading_reference("totp_factors", "user_id", "auth.users.id"),
         sa.PrimaryKeyConstraint("user_id", name=op.f("pk_totp_factors")),
         schema="auth",
         if_not_exists=True,
@@ -44,15 +39,15 @@ def upgrade() -> None:
         sa.Column("id", sa.BigInteger(), sa.Identity(), nullable=False),
         sa.Column("user_id", sa.Uuid(), nullable=False),
         sa.Column("code_hash", sa.String(length=64), nullable=False),
-        timestamp("created_at", now=True),
-        timestamp("used_at", nullable=True),
-        cascading_reference("recovery_codes", "user_id", "auth.users.id"),
+        helpers.timestamp("created_at", now=True),
+        helpers.timestamp("used_at", nullable=True),
+        helpers.cascading_reference("recovery_codes", "user_id", "auth.users.id"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_recovery_codes")),
         schema="auth",
         if_not_exists=True,
     )
     # Plain indexes on tables created just above (empty): no need to build them concurrently.
-    create_column_index("auth", "recovery_codes", "user_id", if_not_exists=True)
+    helpers.create_column_index("auth", "recovery_codes", "user_id", if_not_exists=True)
     op.create_table(
         "mfa_challenges",
         sa.Column("token_hash", sa.String(length=64), nullable=False),
@@ -62,19 +57,22 @@ def upgrade() -> None:
         sa.Column("client_id", sa.String(length=100), nullable=True),
         sa.Column("scope", sa.Text(), nullable=True),
         sa.Column("failures", sa.Integer(), server_default=sa.text("0"), nullable=False),
-        timestamp("created_at", now=True),
-        timestamp("expires_at"),
-        timestamp("used_at", nullable=True),
-        cascading_reference("mfa_challenges", "user_id", "auth.users.id"),
+        helpers.timestamp("created_at", now=True),
+        helpers.timestamp("expires_at"),
+        helpers.timestamp("used_at", nullable=True),
+        helpers.cascading_reference("mfa_challenges", "user_id", "auth.users.id"),
         sa.PrimaryKeyConstraint("token_hash", name=op.f("pk_mfa_challenges")),
         schema="auth",
         if_not_exists=True,
     )
-    create_column_index("auth", "mfa_challenges", "user_id", if_not_exists=True)
-    create_column_index("auth", "mfa_challenges", "expires_at", if_not_exists=True)
+    helpers.create_column_index("auth", "mfa_challenges", "user_id", if_not_exists=True)
+    helpers.create_column_index("auth", "mfa_challenges", "expires_at", if_not_exists=True)
     for table in AMR_TABLES:
         op.add_column(
-            table, sa.Column("amr", TEXT_LIST, nullable=True), schema="auth", if_not_exists=True
+            table,
+            sa.Column("amr", helpers.TEXT_LIST, nullable=True),
+            schema="auth",
+            if_not_exists=True,
         )
 
 

@@ -14,6 +14,8 @@ from jose import jwt
 # Where the suites serve the issuer's keys (platform_common.testing.fixtures' `jwks`)
 # and the services' settings in them look.
 JWKS_URL = "http://auth.test/auth/.well-known/jwks.json"
+# What a token grants unless a test says otherwise.
+DEFAULT_SCOPE = "notes"
 
 
 def _b64(number: int) -> str:
@@ -86,8 +88,16 @@ class TokenIssuer:
         )
 
     def token(self, subject: str, **overrides: Any) -> str:
-        scope = overrides.pop("scope", "notes")
+        scope = overrides.pop("scope", DEFAULT_SCOPE)
         lifetime = overrides.pop("lifetime", 300)
         claims = self.claims(subject, scope=scope, lifetime=lifetime)
         claims.update(overrides)
         return self.sign(claims)
+
+
+class User:
+    """A user the issuer vouches for: an id, and headers that bear its token."""
+
+    def __init__(self, issuer: TokenIssuer, scope: str = DEFAULT_SCOPE) -> None:
+        self.id = uuid.uuid4()
+        self.headers = {"Authorization": f"Bearer {issuer.token(str(self.id), scope=scope)}"}

@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from platform_common.migration_helpers import add_defaulted_column, timestamp
+from platform_common import migration_helpers as helpers
 
 revision: str = "9d41e6b2a7c3"
 down_revision: str | None = "5f3a9d2c7b10"
@@ -18,7 +18,7 @@ SORT_INDEXES = {
 
 
 def upgrade() -> None:
-    add_defaulted_column("notes", "version", sa.Integer(), "1", schema="notes")
+    helpers.add_defaulted_column("notes", "version", sa.Integer(), "1", schema="notes")
     op.add_column(
         "notes",
         sa.Column(
@@ -47,8 +47,8 @@ def upgrade() -> None:
         sa.Column("status_code", sa.SmallInteger(), nullable=False),
         sa.Column("response", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
         sa.Column("etag", sa.String(length=100), nullable=False),
-        timestamp("created_at", now=True),
-        timestamp("expires_at"),
+        helpers.timestamp("created_at", now=True),
+        helpers.timestamp("expires_at"),
         sa.PrimaryKeyConstraint("owner_id", "key", name=op.f("pk_idempotency_keys")),
         schema="notes",
     )

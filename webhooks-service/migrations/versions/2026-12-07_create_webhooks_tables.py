@@ -9,12 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from platform_common.migration_helpers import (
-    cascading_reference,
-    create_index_concurrently,
-    drop_index_concurrently,
-    timestamp,
-)
+from platform_common import migration_helpers as helpers
 
 revision: str = "7b3e5d1a9c42"
 down_revision: str | None = None
@@ -34,10 +29,10 @@ def upgrade() -> None:
         sa.Column("disabled_reason", sa.String(length=32), nullable=True),
         sa.Column("secret", sa.String(length=128), nullable=False),
         sa.Column("previous_secret", sa.String(length=128), nullable=True),
-        timestamp("previous_secret_expires_at", nullable=True),
-        timestamp("failing_since", nullable=True),
-        timestamp("created_at", now=True),
-        timestamp("updated_at", now=True),
+        helpers.timestamp("previous_secret_expires_at", nullable=True),
+        helpers.timestamp("failing_since", nullable=True),
+        helpers.timestamp("created_at", now=True),
+        helpers.timestamp("updated_at", now=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_endpoints")),
         schema=SCHEMA,
         if_not_exists=True,
@@ -49,10 +44,10 @@ def upgrade() -> None:
         sa.Column("owner_id", sa.Uuid(), nullable=False),
         sa.Column("note_id", sa.BigInteger(), nullable=True),
         sa.Column("sequence", sa.BigInteger(), nullable=True),
-        timestamp("occurred_at"),
+        helpers.timestamp("occurred_at"),
         sa.Column("data", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
         sa.Column("traceparent", sa.String(length=55), nullable=True),
-        timestamp("received_at", now=True),
+        helpers.timestamp("received_at", now=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_events")),
         schema=SCHEMA,
         if_not_exists=True,
@@ -66,11 +61,11 @@ def upgrade() -> None:
         sa.Column("sequence", sa.BigInteger(), nullable=True),
         sa.Column("state", sa.String(length=16), server_default="pending", nullable=False),
         sa.Column("attempts", sa.Integer(), server_default="0", nullable=False),
-        timestamp("next_attempt_at", now=True),
-        timestamp("created_at", now=True),
-        timestamp("finished_at", nullable=True),
-        cascading_reference("deliveries", "endpoint_id", "webhooks.endpoints.id"),
-        cascading_reference("deliveries", "event_id", "webhooks.events.id"),
+        helpers.timestamp("next_attempt_at", now=True),
+        helpers.timestamp("created_at", now=True),
+        helpers.timestamp("finished_at", nullable=True),
+        helpers.cascading_reference("deliveries", "endpoint_id", "webhooks.endpoints.id"),
+        helpers.cascading_reference("deliveries", "event_id", "webhooks.events.id"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_deliveries")),
         sa.UniqueConstraint("event_id", "endpoint_id", name=op.f("uq_deliveries_event_id")),
         schema=SCHEMA,
@@ -80,19 +75,19 @@ def upgrade() -> None:
         "attempts",
         sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
         sa.Column("delivery_id", sa.Uuid(), nullable=False),
-        timestamp("attempted_at"),
+        helpers.timestamp("attempted_at"),
         sa.Column("duration_ms", sa.Integer(), nullable=False),
         sa.Column("outcome", sa.String(length=32), nullable=False),
         sa.Column("status_code", sa.Integer(), nullable=True),
         sa.Column("error", sa.String(length=500), nullable=True),
         sa.Column("response_excerpt", sa.String(length=1024), nullable=True),
-        cascading_reference("attempts", "delivery_id", "webhooks.deliveries.id"),
+        helpers.cascading_reference("attempts", "delivery_id", "webhooks.deliveries.id"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_attempts")),
         schema=SCHEMA,
         if_not_exists=True,
     )
     for name, table, columns, where in INDEXES:
-        create_index_concurrently(name, table, columns, schema=SCHEMA, where=where)
+        helpers.create_index_concurrently(name, table, columns, schema=SCHEMA, where=where)
 
 
 INDEXES: list[tuple[str, str, list[str], str | None]] = [
@@ -112,6 +107,6 @@ INDEXES: list[tuple[str, str, list[str], str | None]] = [
 
 def downgrade() -> None:
     for name, table, _, _ in reversed(INDEXES):
-        drop_index_concurrently(name, table, schema=SCHEMA)
+        helpers.drop_index_concurrently(name, table, schema=SCHEMA)
     for table in ("attempts", "deliveries", "events", "endpoints"):
         op.drop_table(table, schema=SCHEMA, if_exists=True)

@@ -12,11 +12,7 @@ never names it, keeps working beside it.
 import sqlalchemy as sa
 from alembic import op
 
-from platform_common.migration_helpers import (
-    add_defaulted_column,
-    create_index_concurrently,
-    drop_index_concurrently,
-)
+from platform_common import migration_helpers as helpers
 
 revision: str = "c2f6a8d41e73"
 down_revision: str | None = "7b3e5d1a9c42"
@@ -25,10 +21,10 @@ SCHEMA = "webhooks"
 
 
 def upgrade() -> None:
-    add_defaulted_column(
+    helpers.add_defaulted_column(
         "endpoints", "notify_pending", sa.Boolean(), sa.false(), schema=SCHEMA, if_not_exists=True
     )
-    create_index_concurrently(
+    helpers.create_index_concurrently(
         "ix_endpoints_notify_pending",
         "endpoints",
         ["id"],
@@ -38,5 +34,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    drop_index_concurrently("ix_endpoints_notify_pending", "endpoints", schema=SCHEMA)
+    helpers.drop_index_concurrently("ix_endpoints_notify_pending", "endpoints", schema=SCHEMA)
     op.drop_column("endpoints", "notify_pending", schema=SCHEMA, if_exists=True)
