@@ -104,7 +104,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         readiness=readiness,
         routers=[router, internal_router],
         # 1.0.0: stable operation ids (`notes-list`...), FastAPI's generated ones renamed.
-        version="1.0.0",
+        # 1.1.0: GET /notes/?q= may answer 503 (Retry-After) past the search bulkhead.
+        version="1.1.0",
         description="Each user's notes, visible only to their owner.",
         lifespan=lifespan,
         exception_handlers={
