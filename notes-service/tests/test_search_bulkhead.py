@@ -17,7 +17,7 @@ from notes_service.config import Settings
 from notes_service.listing import ListQuery, Page
 from notes_service.main import create_app
 from notes_service.repository import Database
-from tests.conftest import User
+from platform_common.testing.issuer import User
 
 AppFactory = Callable[..., AsyncIterator[FastAPI]]
 
