@@ -125,6 +125,8 @@ def webhook_lines(report: dict[str, Any], hooks: dict[str, Any]) -> list[str]:
         f" {hooks['delivered']} delivered ({hooks['deliveries_per_second']}/s),"
         f" p50 {hooks['p50_ms']} ms, p99 {hooks['p99_ms']} ms from the 201 to the receiver's 2xx"
     )
+    cpu = ", ".join(f"{name} {us:.0f}" for name, us in hooks.get("cpu_us", {}).items())
+    line += f"\n  CPU µs per change (created and delivered): {cpu}"
     return [line, *goal_lines(report, webhook_goals(hooks))]
 
 
