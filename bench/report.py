@@ -175,10 +175,20 @@ def mixed_lines(mixed: dict[str, Any]) -> list[str]:
             f"{title:<40}{op['count']:>8}{op['count'] / total:>7.1%}{op['p50_ms']:>8.2f}"
             f"{op['p99_ms']:>8.2f}{op['p999_ms']:>9.2f}{op['unexpected']:>7}  {statuses}"
         )
-    rates = ", ".join(
-        f"{k} {v:.1%}" if v is not None else f"{k} -" for k, v in mixed["cache_hit_rates"].items()
+    warm_up = mixed["warm_up"]
+    lines.append(
+        f"warm-up (unmeasured, through the gateway): {warm_up['runs']} run(s),"
+        f" {warm_up['requests']} requests,"
+        f" {warm_up['people_warmed']} of {mixed['people']} people's tokens used once,"
+        f" {warm_up['unexpected']} unexpected"
     )
-    lines.append(f"verified-token cache hit rate during the gateway run: {rates}")
+    for run, rates in (
+        ("warm-up", warm_up["cache_hit_rates"]),
+        ("gateway run", mixed["cache_hit_rates"]),
+        ("bare proxy run", mixed["bare_proxy_cache_hit_rates"]),
+    ):
+        shown = ", ".join(f"{k} {v:.1%}" if v is not None else f"{k} -" for k, v in rates.items())
+        lines.append(f"verified-token cache hit rate during the {run}: {shown}")
     tokens = mixed["token_cost"]
     lines.append(
         "GET /notes/{id} one at a time, gateway CPU µs per request / p50 ms: never-seen token "

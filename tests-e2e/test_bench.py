@@ -130,6 +130,13 @@ def assert_mixed_workload_reported(mixed: dict[str, Any]) -> None:
     assert set(mixed["reads_direct"]["operations"]) == {"read"}
     for rate in mixed["cache_hit_rates"].values():
         assert 0 < rate <= 1
+    # The warm-up used every person's token before the measured runs, which then meet
+    # no token the caches lack (bench/phases/mixed.py).
+    warm_up = mixed["warm_up"]
+    assert warm_up["people_warmed"] == mixed["people"], warm_up
+    assert warm_up["unexpected"] == 0, warm_up
+    assert mixed["cache_hit_rates"] == {"gateway": 1.0, "notes-service": 1.0}, mixed
+    assert mixed["bare_proxy_cache_hit_rates"] == {"notes-service": 1.0}, mixed
     for figures in mixed["token_cost"].values():
         assert figures["gateway_cpu_us"] > 0
         assert figures["p50_ms"] > 0

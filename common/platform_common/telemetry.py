@@ -286,6 +286,10 @@ def start_server_span(
 def trace_headers() -> list[tuple[bytes, bytes]]:
     """`traceparent` (and our `tracestate`) for a call made within the current
     span, or the caller's context when tracing is off; none outside a trace."""
+    if not otel_context.get_current():
+        # No trace (an empty context: the usual request with tracing off): the
+        # propagator would look up a span that is not there, per proxied request.
+        return []
     return [(name.encode("latin-1"), value.encode("latin-1")) for name, value in carrier().items()]
 
 
@@ -437,6 +441,8 @@ def current_ids() -> tuple[str, str | None] | None:
 
     Tracing off, the span id is None: the context is the caller's, no span of ours.
     """
+    if not otel_context.get_current():  # as in trace_headers: once per access line
+        return None
     context = trace.get_current_span().get_span_context()
     if not context.is_valid:
         return None
