@@ -246,7 +246,8 @@ class AccessTokenVerifier(Generic[KeySourceT]):
         self.personal_tokens = personal_tokens
         # Tokens already verified, so a client's next requests skip the RSA
         # check (the costliest step). Lifetime and revocation are still checked
-        # on every use; a change of the key set empties it.
+        # on every use; a change of the key set empties it. Least recently
+        # used first out (a dict keeps insertion order: a hit moves to the end).
         self._verified: dict[str, AccessClaims] = {}
         self._verified_generation = jwks.generation
         self._cache_size = cache_size
@@ -281,13 +282,14 @@ class AccessTokenVerifier(Generic[KeySourceT]):
                 self._verified.clear()
                 self._verified_generation = self.jwks.generation
             if len(self._verified) >= self._cache_size:
-                del self._verified[next(iter(self._verified))]  # oldest first
+                del self._verified[next(iter(self._verified))]  # least recently used
             self._verified[token] = access
         elif access.expires_at + self._leeway < time.time():
             del self._verified[token]
             raise InvalidToken("token expired")
         else:
             _CACHE_HIT.inc()
+            self._verified[token] = self._verified.pop(token)  # now the most recent
         if self.revocations is not None:
             # Fail closed: a list never loaded cannot tell a revoked token.
             # (`loaded` first: no coroutine per request once it has.)

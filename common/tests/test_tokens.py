@@ -283,3 +283,22 @@ class TestVerifiedTokenCache:
         for n in range(5):
             await verifier.verify(issuer.token(f"user-{n}"))
         assert len(verifier._verified) == 3
+
+    @pytest.mark.usefixtures("jwks_route")
+    async def test_a_token_in_use_stays_cached(
+        self, http: httpx.AsyncClient, issuer: TokenIssuer
+    ) -> None:
+        # Least recently used goes first, not first verified: a busy client's
+        # token is not pushed out by a crowd of newcomers.
+        verifier = AccessTokenVerifier(
+            JwksCache(JWKS_URL, http),
+            issuer=issuer.issuer,
+            audiences=[issuer.audience],
+            cache_size=2,
+        )
+        busy, other, newcomer = (issuer.token(name) for name in ("busy", "other", "newcomer"))
+        await verifier.verify(busy)
+        await verifier.verify(other)
+        await verifier.verify(busy)
+        await verifier.verify(newcomer)
+        assert set(verifier._verified) == {busy, newcomer}
