@@ -1,6 +1,6 @@
 """The webhooks phase's receiver (bench/phases/webhooks.py), a process of its own.
 
-    python bench/webhook_receiver.py PORT OUTPUT
+    python bench/delivery_receiver.py PORT OUTPUT
 
 Plain ASGI under uvicorn (uvloop, httptools): each POST is answered 204 and
 noted as `<monotonic instant> <webhook-id> <event type> <note id>`; the lines

@@ -3,7 +3,7 @@ to a receiver on this machine. Figures: deliveries per second, p50/p99 from each
 change's acknowledgement (the gateway's 201) to the receiver's 2xx, lost and
 duplicated deliveries, and each process's CPU per change.
 
-The receiver is a process of its own (bench/webhook_receiver.py); the notes
+The receiver is a process of its own (bench/delivery_receiver.py); the notes
 are created from this one with aiohttp's client (the gateway's own, lighter
 than httpx), paced by the clock. Both note their instants on the machine's
 monotonic clock. A change not delivered within GRACE_SECONDS of the last one
@@ -33,7 +33,7 @@ from settings import ROOT
 RATE_PER_SECOND = 200
 # How long after the last change the stragglers are waited for.
 GRACE_SECONDS = 15.0
-RECEIVER = ROOT / "bench" / "webhook_receiver.py"
+RECEIVER = ROOT / "bench" / "delivery_receiver.py"
 
 
 def start_receiver(port: int, output: Path) -> subprocess.Popen[bytes]:
