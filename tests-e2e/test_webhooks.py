@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from collections.abc import Iterator
 from email import message_from_bytes
 from email.message import EmailMessage
@@ -15,7 +16,7 @@ from typing import Any
 import pytest
 from api_client import ApiClient, bearer
 from run_local import LocalSystem, free_port
-from systems import ENDPOINTS_OF, eventually, rows_of
+from systems import ENDPOINTS_OF, eventually, restart_with, rows_of
 from webhook_receiver import WebhookReceiver
 
 
@@ -99,6 +100,50 @@ def test_receiver_down_then_back_gets_everything_in_order(
     eventually(lambda: attempts_failed(api, user) > 0, within=15)
     receiver.start()
     eventually(lambda: len({d.webhook_id for d in receiver.received}) == changed, within=60)
+    assert receiver.unverified == []
+    for sequences in sequences_by_note(receiver).values():
+        assert sequences == sorted(sequences)
+        assert sorted(set(sequences)) == [1, 2, 3, 4]
+
+
+# Issue 30's outage: the receiver away this long, with the retry schedule below
+# (1 + 2 + 4 + 8 + 16 + 30 x 6 s, about 3.5 minutes, more than the outage).
+OUTAGE_SECONDS = 120
+OUTAGE_SCHEDULE = "[1, 2, 4, 8, 16, 30, 30, 30, 30, 30, 30]"
+
+
+@pytest.fixture
+def long_retries(system: LocalSystem) -> Iterator[None]:
+    """webhooks-service retrying over minutes (the e2e system's own schedule spans seconds)."""
+    original = dict(system.extra_env)
+    restart_with(
+        system,
+        "webhooks-service",
+        {**original, "WEBHOOKS_RETRY_SCHEDULE_SECONDS": OUTAGE_SCHEDULE},
+    )
+    try:
+        yield
+    finally:
+        restart_with(system, "webhooks-service", original)
+
+
+@pytest.mark.usefixtures("long_retries")
+def test_receiver_down_two_minutes_then_back_gets_everything_in_order(
+    api: ApiClient, receiver: WebhookReceiver
+) -> None:
+    user = api.new_user()
+    create_endpoint(api, user, receiver, "/outage")
+    receiver.stop()
+    went_down = time.monotonic()
+    changed = change_notes(api, user, notes=5, changes=4)
+    eventually(lambda: attempts_failed(api, user) > 0, within=15)
+    time.sleep(max(0.0, went_down + OUTAGE_SECONDS - time.monotonic()))
+    # Still owed after the outage: nothing was given up on, nothing arrived.
+    assert receiver.received == []
+    assert attempts_failed(api, user) >= changed
+    receiver.start()
+    # The next attempt of each delivery is at most one step of the schedule away.
+    eventually(lambda: len({d.webhook_id for d in receiver.received}) == changed, within=90)
     assert receiver.unverified == []
     for sequences in sequences_by_note(receiver).values():
         assert sequences == sorted(sequences)
