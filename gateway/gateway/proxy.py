@@ -216,7 +216,15 @@ async def relay(
     """
     chunks = answer.chunks()
     try:
-        first = await anext(chunks, b"")
+        try:
+            first = await anext(chunks, b"")
+        except SendError:
+            # The head came, the body did not (the service died between them):
+            # nothing has reached the client yet, so it gets a clean 502.
+            response = error_response(502, "the service's answer was cut short")
+            response.headers.update({k.decode(): v.decode() for k, v in extra_headers})
+            await response(scope, receive, send)
+            return
         complete = answer.complete()
         await send(
             {

@@ -416,3 +416,42 @@ async def test_proxy_environment_variables_ignored(
             # reached the upstream directly.
             response = await client.get("/notes/ticks", headers=headers)
             assert response.status_code == 200
+
+
+@contextlib.asynccontextmanager
+async def dying_after_head() -> AsyncIterator[str]:
+    """An upstream that answers a head promising a body, then dies before the body
+    (a service killed between the two writes)."""
+
+    async def on_connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(asyncio.IncompleteReadError):
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(b"HTTP/1.1 201 Created\r\nContent-Length: 145\r\n\r\n")
+            await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(on_connection, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async with server:
+        yield f"http://127.0.0.1:{port}"
+
+
+@pytest.mark.parametrize("upstream_client", ["aiohttp", "httpx"])
+async def test_an_answer_cut_before_its_body_answers_502(upstream_client: str) -> None:
+    """Nothing has reached the client yet: it gets a clean 502, not a 500."""
+    issuer = TokenIssuer()
+    async with serve(upstream_app(issuer)) as auth_url, dying_after_head() as notes_url:
+        settings = make_settings(
+            auth_url=auth_url, notes_url=notes_url, upstream_client=upstream_client
+        )
+        async with (
+            serve(create_app(settings)) as gateway_url,
+            httpx.AsyncClient(base_url=gateway_url, timeout=10) as client,
+        ):
+            response = await client.post(
+                "/notes/",
+                headers={"Authorization": f"Bearer {issuer.token(USER_ID)}"},
+                json={"title": "t"},
+            )
+    assert response.status_code == 502
+    assert response.json() == {"detail": "the service's answer was cut short"}
