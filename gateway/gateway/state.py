@@ -7,7 +7,7 @@ from http.cookiejar import CookieJar, DefaultCookiePolicy
 
 import httpx
 
-from gateway.aiohttp_sender import AiohttpSender
+from gateway.aiohttp_sender import KEEPALIVE_SECONDS, AiohttpSender
 from gateway.balancer import Replica
 from gateway.body import BodyLimits
 from gateway.cached_check import CachedCheck
@@ -118,6 +118,10 @@ class GatewayState:
         limits = httpx.Limits(
             max_connections=settings.upstream_max_connections,
             max_keepalive_connections=settings.upstream_keepalive_connections,
+            # Below uvicorn's 5 s, like the aiohttp sender: httpx's default, 5 s
+            # too, let a readiness check reuse a connection the service was
+            # closing (RemoteProtocolError, a 503 from /health/ready).
+            keepalive_expiry=KEEPALIVE_SECONDS,
         )
         client = _gateway_client(timeouts, limits, transport)
         sender: Sender
