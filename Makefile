@@ -20,6 +20,15 @@ $(STAMP): constraints.txt requirements-dev.txt $(PACKAGE_DIRS)
 	$(BIN)/python -m pip install --quiet -c constraints.txt -r requirements-dev.txt
 	@touch $@
 
+# The client's generated code (clients/python/client_build.py; not committed):
+# every build of the package writes it, and this rewrites it when what it is
+# generated from changes (a pull, `make client`).
+CLIENT_CODE := clients/python/notes_platform/_generated/.inputs
+$(CLIENT_CODE): $(STAMP) clients/python/notes_platform/openapi.json clients/python/generator.yaml \
+		clients/python/client_build.py $(wildcard clients/python/templates/*.jinja)
+	$(BIN)/python deploy/python_client.py code
+	@touch $@
+
 run: $(STAMP)
 	$(BIN)/python deploy/run_local.py
 
@@ -41,21 +50,21 @@ lint: $(STAMP)
 	$(BIN)/bandit -q -c pyproject.toml -r common/platform_common $(SERVICE_PACKAGES) \
 		clients/python/notes_platform -x clients/python/notes_platform/_generated
 
-typecheck: $(STAMP)
+typecheck: $(STAMP) $(CLIENT_CODE)
 	@for p in $(PACKAGES) tests-e2e bench; do \
 		[ -d $$p ] || continue; \
 		echo "mypy --strict $$p"; \
 		(cd $$p && MYPYPATH=$(CURDIR)/deploy $(CURDIR)/$(BIN)/mypy --config-file $(CURDIR)/pyproject.toml .) || exit 1; \
 	done
 
-unit: $(STAMP)
+unit: $(STAMP) $(CLIENT_CODE)
 	@for p in $(PACKAGES); do \
 		[ -d $$p/tests ] || continue; \
 		echo "== pytest $$p"; \
 		(cd $$p && $(CURDIR)/$(BIN)/python -m pytest) || exit 1; \
 	done
 
-e2e: $(STAMP) system-tools
+e2e: $(STAMP) $(CLIENT_CODE) system-tools
 	cd tests-e2e && ../$(BIN)/python -m pytest
 
 bench: $(STAMP) system-tools
@@ -97,7 +106,7 @@ openapi-check: $(STAMP)
 
 # The Python client (clients/python): the gateway's merged document, built
 # from the committed ones, and openapi-python-client's code for it
-# (deploy/python_client.py). `make client-check` fails when either is stale.
+# (deploy/python_client.py). `make client-check` fails when the document is stale.
 client: $(STAMP)
 	$(BIN)/python deploy/python_client.py write
 

@@ -1,45 +1,38 @@
-"""`make client` writes the Python client (clients/python) from the API; `make
-client-check` (part of `make test`) fails when the committed one is stale.
+"""The Python client (clients/python) from the API.
 
-Two generated parts, both committed:
-
-- `notes_platform/openapi.json`: the gateway's merged document, built offline
-  as the gateway builds it (gateway.openapi_merge) from its own routes and
-  the services' committed documents. Shipped in the package: the mock kit
-  (notes_platform.testing) checks requests and answers against it.
-- `notes_platform/_generated/`: openapi-python-client's code for that
-  document (`--meta none`, config in clients/python/generator.yaml), always
-  generated into a temporary folder first, so the generator's formatting
-  hook runs with the same settings wherever the checkout is.
+- `make client` (`write`): `notes_platform/openapi.json`, the gateway's merged
+  document, built offline as the gateway builds it (gateway.openapi_merge)
+  from its own routes and the services' committed documents, then the
+  generated code for it. The document is committed and shipped in the
+  package: the mock kit (notes_platform.testing) checks requests and answers
+  against it.
+- `make client-check` (`check`, part of `make test`): fails when the committed
+  document is not what `write` builds.
+- `code`: the generated code (`notes_platform/_generated`, not committed),
+  written by clients/python/client_build.py from the committed document
+  unless it already is that document's code. Every build of the package
+  (the editable install of `make`) and the Makefile's targets that import the
+  client run it, so a pull that changes the document regenerates it.
 
 The hand-written layer (the rest of `notes_platform`) is never touched.
 """
 
 from __future__ import annotations
 
-import filecmp
 import importlib
 import json
-import os
-import shutil
-import subprocess
 import sys
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from export_openapi import ROOT, public_paths, render
 from services import SERVICES
 
 CLIENT = ROOT / "clients" / "python"
-PACKAGE = CLIENT / "notes_platform"
-DOCUMENT = PACKAGE / "openapi.json"
-GENERATED = PACKAGE / "_generated"
-CONFIG = CLIENT / "generator.yaml"
-# Our endpoint_module.py.jinja and model.py.jinja in place of the stock ones
-# (see their headers).
-TEMPLATES = CLIENT / "templates"
-GENERATOR = Path(sys.executable).with_name("openapi-python-client")
+# The client's build backend generates the code; it lives beside its pyproject.toml.
+sys.path.insert(0, str(CLIENT))
+import client_build as client_build  # noqa: E402
+
+DOCUMENT = client_build.DOCUMENT
 
 
 def merged_document() -> dict[str, Any]:
@@ -60,93 +53,38 @@ def merged_document() -> dict[str, Any]:
     return document
 
 
-def generate(document: Path, into: Path) -> Path:
-    """openapi-python-client's package for `document`, written under `into`."""
-    output = into / "_generated"
-    # Its formatting hooks run this virtualenv's pinned ruff.
-    path = os.pathsep.join([str(GENERATOR.parent), os.environ.get("PATH", "")])
-    done = subprocess.run(
-        [
-            str(GENERATOR),
-            "generate",
-            "--path",
-            str(document),
-            "--meta",
-            "none",
-            "--config",
-            str(CONFIG),
-            "--custom-template-path",
-            str(TEMPLATES),
-            "--output-path",
-            str(output),
-            "--fail-on-warning",
-        ],
-        check=False,
-        cwd=into,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PATH": path},
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"openapi-python-client failed:\n{done.stdout}{done.stderr}")
-    return output
-
-
-def differences(left: Path, right: Path) -> list[str]:
-    """Files that differ, or are only on one side, below two folders."""
-    found: list[str] = []
-
-    def walk(comparison: filecmp.dircmp[str], prefix: str) -> None:
-        found.extend(prefix + name for name in comparison.left_only + comparison.right_only)
-        _, mismatch, errors = filecmp.cmpfiles(
-            comparison.left, comparison.right, comparison.common_files, shallow=False
-        )
-        found.extend(prefix + name for name in mismatch + errors)
-        for name, sub in comparison.subdirs.items():
-            walk(sub, f"{prefix}{name}/")
-
-    walk(filecmp.dircmp(left, right, ignore=["__pycache__"]), "")
-    return sorted(found)
-
-
 def write() -> None:
     DOCUMENT.write_text(render(merged_document()))
-    with tempfile.TemporaryDirectory() as scratch:
-        fresh = generate(DOCUMENT, Path(scratch))
-        shutil.rmtree(GENERATED, ignore_errors=True)
-        shutil.copytree(fresh, GENERATED)
-    print(f"wrote {DOCUMENT.relative_to(ROOT)} and {GENERATED.relative_to(ROOT)}/")
+    client_build.write_generated(force=True)
+    print(f"wrote {DOCUMENT.relative_to(ROOT)} and {client_build.GENERATED.relative_to(ROOT)}/")
+
+
+def code() -> None:
+    if client_build.write_generated():
+        generated = client_build.GENERATED.relative_to(ROOT)
+        print(f"wrote {generated}/ from {DOCUMENT.relative_to(ROOT)}")
 
 
 def check() -> int:
-    stale = []
-    if not DOCUMENT.exists() or DOCUMENT.read_text() != render(merged_document()):
-        stale.append(DOCUMENT.relative_to(ROOT).as_posix())
-    with tempfile.TemporaryDirectory() as scratch:
-        document = Path(scratch) / "openapi.json"
-        document.write_text(render(merged_document()))
-        fresh = generate(document, Path(scratch))
-        if not GENERATED.is_dir():
-            stale.append(GENERATED.relative_to(ROOT).as_posix())
-        else:
-            prefix = GENERATED.relative_to(ROOT).as_posix()
-            stale += [f"{prefix}/{name}" for name in differences(fresh, GENERATED)]
-    for name in stale:
-        print(f"{name}: not what `make client` writes from the committed documents")
-    if stale:
-        print("the Python client is stale: run `make client` and commit its output")
-        return 1
-    print("the Python client matches the committed OpenAPI documents")
-    return 0
+    if DOCUMENT.exists() and DOCUMENT.read_text() == render(merged_document()):
+        print("the Python client's document matches the committed OpenAPI documents")
+        return 0
+    document = DOCUMENT.relative_to(ROOT)
+    print(f"{document}: not what `make client` writes from the committed documents")
+    print("the Python client is stale: run `make client` and commit its document")
+    return 1
+
+
+COMMANDS = {"write": write, "code": code}
 
 
 def main(arguments: list[str]) -> int:
-    if arguments == ["write"]:
-        write()
-        return 0
     if arguments == ["check"]:
         return check()
-    print("usage: python_client.py write|check", file=sys.stderr)
+    if len(arguments) == 1 and arguments[0] in COMMANDS:
+        COMMANDS[arguments[0]]()
+        return 0
+    print("usage: python_client.py write|code|check", file=sys.stderr)
     return 2
 
 
