@@ -45,13 +45,13 @@ from auth_service.security import AccessTokenSigner, Argon2Parameters, PasswordH
 from auth_service.state import AuthState
 from platform_common.app import create_backend_app, uvicorn_factory
 from platform_common.background import background_task
-from platform_common.backoff import Backoff
 from platform_common.database import (
     async_database_url,
     create_database_engine,
     database_ready,
 )
 from platform_common.errors import ServiceError
+from platform_common.outbox_pacing import OutboxPacing
 from platform_common.replicas import replica_client
 from platform_common.telemetry import inject_trace_context
 from platform_common.tokens import AccessTokenVerifier, StaticKeys, parse_jwks
@@ -220,13 +220,7 @@ def outbox_dispatcher(
     return OutboxDispatcher(
         sessionmaker,
         NotesClient(notes_http, access_token=token(PURGE_AUDIENCE, PURGE_SCOPE)),
-        backoff=Backoff(
-            base_seconds=settings.outbox_backoff_base_seconds,
-            cap_seconds=settings.outbox_backoff_cap_seconds,
-        ),
-        batch_size=settings.outbox_batch_size,
-        poll_interval=settings.outbox_poll_interval_seconds,
-        lease=timedelta(seconds=settings.outbox_lease_seconds),
+        pacing=OutboxPacing.from_settings(settings),
         revocation_window=revocation_window(settings),
         mail=mail,
         webhooks=webhooks,

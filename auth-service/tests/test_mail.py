@@ -30,6 +30,7 @@ from auth_service.delivery.outbox import OutboxDispatcher
 from auth_service.main import mailer
 from auth_service.models import NOTICE_EMAIL, VERIFICATION_EMAIL, OutboxEvent, User
 from platform_common.backoff import Backoff
+from platform_common.outbox_pacing import OutboxPacing
 from platform_common.testing.smtp import self_signed_certificate, smtp_server
 
 SECRET = "s3cret-pass word"
@@ -178,7 +179,7 @@ class TestDispatcherSendsMail:
             committed_db,
             # No purge events here: the notes client is never called.
             notes=None,  # type: ignore[arg-type]
-            backoff=Backoff(base_seconds=0.001, cap_seconds=0.001),
+            pacing=OutboxPacing(backoff=Backoff(base_seconds=0.001, cap_seconds=0.001)),
             mail=mail,
         )
         async with committed_db() as session:
@@ -242,8 +243,9 @@ def mail_dispatcher(
         sessions,
         # No purge events here: the notes client is never called.
         notes=None,  # type: ignore[arg-type]
-        backoff=Backoff(base_seconds=60, cap_seconds=60),
-        batch_size=batch_size,
+        pacing=OutboxPacing(
+            backoff=Backoff(base_seconds=60, cap_seconds=60), batch_size=batch_size
+        ),
         mail=mail,
     )
 

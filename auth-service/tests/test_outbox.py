@@ -32,6 +32,7 @@ from auth_service.models import USER_DELETED, OutboxEvent, SubjectRevocation, Us
 from auth_service.oauth.service_tokens import ServiceTokenCache
 from auth_service.security import AccessTokenSigner
 from platform_common.backoff import Backoff
+from platform_common.outbox_pacing import OutboxPacing
 from platform_common.testing.contract import path_matches
 from platform_common.tokens import AccessTokenVerifier, StaticKeys, parse_jwks
 from tests.conftest import BASE_URL, NOTES, Account, delete_me
@@ -132,10 +133,12 @@ def make_dispatcher(
     return OutboxDispatcher(
         sessions,
         NotesClient(http, access_token=tokens.token),
-        backoff=Backoff(base_seconds=10, cap_seconds=60, rng=random.Random(5)),
-        batch_size=batch_size,
-        poll_interval=poll_interval,
-        lease=timedelta(seconds=30),
+        pacing=OutboxPacing(
+            backoff=Backoff(base_seconds=10, cap_seconds=60, rng=random.Random(5)),
+            batch_size=batch_size,
+            poll_interval=poll_interval,
+            lease=timedelta(seconds=30),
+        ),
     )
 
 

@@ -4,17 +4,12 @@ from typing import Any
 from auth_service.oauth.keys import load_key_ring
 from auth_service.oauth.service_tokens import ServiceTokenCache
 from auth_service.security import AccessTokenSigner
+from platform_common.testing.clock import ManualClock
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def make_cache(keys_dir: Path, lifetime: int, clock: Clock) -> tuple[ServiceTokenCache, list[str]]:
+def make_cache(
+    keys_dir: Path, lifetime: int, clock: ManualClock
+) -> tuple[ServiceTokenCache, list[str]]:
     signer = AccessTokenSigner(
         load_key_ring(keys_dir, None).active, issuer="iss", lifetime_seconds=lifetime
     )
@@ -34,7 +29,7 @@ def make_cache(keys_dir: Path, lifetime: int, clock: Clock) -> tuple[ServiceToke
 
 class TestServiceTokenCache:
     def test_reused_until_shortly_before_expiry(self, keys_dir: Path) -> None:
-        clock = Clock()
+        clock = ManualClock()
         cache, signed = make_cache(keys_dir, 900, clock)
         first = cache.token()
         clock.now += 900 - 60 - 1  # a minute before expiry: still reused
@@ -45,7 +40,7 @@ class TestServiceTokenCache:
         assert signed == ["svc", "svc"]
 
     def test_short_lifetimes_renew_at_three_quarters(self, keys_dir: Path) -> None:
-        clock = Clock()
+        clock = ManualClock()
         cache, signed = make_cache(keys_dir, 40, clock)
         cache.token()
         clock.now += 29

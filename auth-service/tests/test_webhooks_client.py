@@ -21,6 +21,7 @@ from auth_service.main import WEBHOOKS_PURGE_AUDIENCE, WEBHOOKS_PURGE_SCOPE
 from auth_service.oauth.service_tokens import ServiceTokenCache
 from auth_service.security import AccessTokenSigner
 from platform_common.backoff import Backoff
+from platform_common.outbox_pacing import OutboxPacing
 from platform_common.testing.contract import Contract
 from platform_common.tokens import AccessTokenVerifier, StaticKeys, parse_jwks
 from tests.conftest import BASE_URL, NOTES, NOTES_URL
@@ -90,8 +91,10 @@ async def dispatcher(
                     audience=WEBHOOKS_PURGE_AUDIENCE, scope=WEBHOOKS_PURGE_SCOPE
                 ).token,
             ),
-            backoff=Backoff(base_seconds=10, cap_seconds=60, rng=random.Random(5)),
-            lease=timedelta(seconds=30),
+            pacing=OutboxPacing(
+                backoff=Backoff(base_seconds=10, cap_seconds=60, rng=random.Random(5)),
+                lease=timedelta(seconds=30),
+            ),
         )
 
 

@@ -1,21 +1,14 @@
 from gateway.circuit import CircuitBreaker
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
+from platform_common.testing.clock import ManualClock
 
 
 class TestCircuitBreaker:
-    def breaker(self, clock: Clock) -> CircuitBreaker:
+    def breaker(self, clock: ManualClock) -> CircuitBreaker:
         return CircuitBreaker(failure_threshold=3, reset_seconds=10, clock=clock)
 
-    def cooled_down(self) -> tuple[Clock, CircuitBreaker]:
+    def cooled_down(self) -> tuple[ManualClock, CircuitBreaker]:
         """A breaker opened by three failures, its cool-down just over."""
-        clock = Clock()
+        clock = ManualClock(100.0)
         breaker = self.breaker(clock)
         for _ in range(3):
             breaker.record_failure()
@@ -23,7 +16,7 @@ class TestCircuitBreaker:
         return clock, breaker
 
     def test_opens_after_consecutive_failures(self) -> None:
-        clock = Clock()
+        clock = ManualClock(100.0)
         breaker = self.breaker(clock)
         for _ in range(2):
             assert breaker.allow()

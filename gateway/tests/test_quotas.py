@@ -14,6 +14,7 @@ from redis.exceptions import RedisError
 
 from gateway.main import create_app
 from gateway.quotas import InProcessCounter, Rate, RedisCounter, Usage, parse_rate
+from platform_common.testing.clock import ManualClock
 from platform_common.testing.contract import Contract
 from platform_common.testing.forgery import forged_tokens
 from platform_common.testing.issuer import TokenIssuer
@@ -22,14 +23,6 @@ from tests.conftest import NOTE, TOKENS, asgi_client, make_settings
 REDIS_URL = "redis://127.0.0.1:6379/15"
 # A password grant through the open token route (answered by the contract mock).
 PASSWORD_FORM = {"grant_type": "password", "username": "a@example.com", "password": "x"}
-
-
-class Clock:
-    def __init__(self, now: float = 1_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 class TestParseRate:
@@ -60,7 +53,7 @@ class TestParseRate:
 
 class TestInProcessCounter:
     async def test_counts_per_consumer_and_window(self) -> None:
-        clock = Clock(60 * 1000 + 15)
+        clock = ManualClock(60 * 1000 + 15)
         counter = InProcessCounter(Rate(2, 60), clock=clock)
         first = await counter.hit("a")
         assert (first.count, first.allowed, first.reset_seconds) == (1, True, 45)
@@ -74,7 +67,7 @@ class TestInProcessCounter:
         assert (renewed.count, renewed.reset_seconds) == (1, 60)
 
     async def test_memory_is_bounded(self) -> None:
-        clock = Clock()
+        clock = ManualClock()
         counter = InProcessCounter(Rate(5, 60), max_keys=3, clock=clock)
         for consumer in ("a", "b", "c", "d", "e"):
             await counter.hit(consumer)
@@ -84,7 +77,7 @@ class TestInProcessCounter:
         assert (await counter.hit("e")).count == 2
 
     async def test_finished_windows_go_before_live_ones(self) -> None:
-        clock = Clock(0)
+        clock = ManualClock(0)
         counter = InProcessCounter(Rate(5, 60), max_keys=2, clock=clock)
         await counter.hit("old")
         clock.now = 60
@@ -343,7 +336,7 @@ class TestRedisCounter:
     async def test_instances_share_the_count(self) -> None:
         redis = await redis_or_skip()
         try:
-            clock = Clock()
+            clock = ManualClock()
             one = RedisCounter(Rate(3, 60), Redis.from_url(REDIS_URL), clock=clock)
             two = RedisCounter(Rate(3, 60), Redis.from_url(REDIS_URL), clock=clock)
             consumer = f"user:{uuid.uuid4()}"

@@ -1,7 +1,6 @@
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,7 +16,7 @@ from notes_service.routes import internal_router, router
 from notes_service.webhooks_client import PUBLISH_SCOPE, WebhooksClient
 from platform_common.app import create_backend_app, uvicorn_factory
 from platform_common.background import background_task
-from platform_common.backoff import Backoff
+from platform_common.outbox_pacing import OutboxPacing
 from platform_common.replicas import internal_client
 from platform_common.service_token import ServiceToken
 from platform_common.verification import remote_verification, revocations_readiness
@@ -59,13 +58,7 @@ async def publishing(settings: Settings, database: Database) -> AsyncIterator[No
         publisher = Publisher(
             database,
             WebhooksClient(webhooks_http, token=token),
-            backoff=Backoff(
-                base_seconds=settings.outbox_backoff_base_seconds,
-                cap_seconds=settings.outbox_backoff_cap_seconds,
-            ),
-            batch_size=settings.outbox_batch_size,
-            poll_interval=settings.outbox_poll_interval_seconds,
-            lease=timedelta(seconds=settings.outbox_lease_seconds),
+            pacing=OutboxPacing.from_settings(settings),
         )
         # Cancelled mid-call at shutdown, its events stay leased and are sent
         # again after the lease: webhooks-service deduplicates them.

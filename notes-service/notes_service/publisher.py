@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import KW_ONLY, dataclass
 from datetime import timedelta
 
 from notes_service import repository
@@ -39,7 +40,7 @@ from notes_service.metrics import OUTBOX_CALLS, OUTBOX_OLDEST_AGE, OUTBOX_PENDIN
 from notes_service.repository import ClaimedEvent, Database
 from notes_service.webhooks_client import WebhooksClient, WebhooksError
 from platform_common import telemetry
-from platform_common.backoff import Backoff
+from platform_common.outbox_pacing import OutboxPacing
 
 logger = logging.getLogger(__name__)
 
@@ -47,27 +48,18 @@ logger = logging.getLogger(__name__)
 MEASURE_EVERY_SECONDS = 5.0
 
 
+@dataclass(eq=False)
 class Publisher:
-    def __init__(
-        self,
-        db: Database,
-        webhooks: WebhooksClient,
-        *,
-        backoff: Backoff,
-        batch_size: int = 100,
-        poll_interval: float = 1.0,
-        lease: timedelta = timedelta(seconds=30),
-    ) -> None:
-        self._db = db
-        self._webhooks = webhooks
-        self._backoff = backoff
-        self._batch_size = batch_size
-        self._poll_interval = poll_interval
-        self._lease = lease
+    db: Database
+    webhooks: WebhooksClient
+    _: KW_ONLY
+    pacing: OutboxPacing
 
     async def run_once(self) -> tuple[int, float]:
         """Claim a batch and send it: (events claimed, seconds to pause: 0 unless a call failed)."""
-        events = await repository.claim_events(self._db, limit=self._batch_size, lease=self._lease)
+        events = await repository.claim_events(
+            self.db, limit=self.pacing.batch_size, lease=self.pacing.lease
+        )
         if not events:
             return 0, 0.0
         try:
@@ -75,11 +67,11 @@ class Publisher:
         except Exception:
             # Unrecorded: the lease runs out and the events are claimed again.
             logger.exception("outbox: a call's outcome was not recorded")
-            pause = self._poll_interval
+            pause = self.pacing.poll_interval
         return len(events), pause
 
     async def measure(self) -> None:
-        pending, oldest_age = await repository.outbox_backlog(self._db)
+        pending, oldest_age = await repository.outbox_backlog(self.db)
         OUTBOX_PENDING.set(pending)
         OUTBOX_OLDEST_AGE.set(oldest_age)
 
@@ -97,17 +89,17 @@ class Publisher:
                 # Postgres away, or a bug: log it and go on, since a dead task
                 # would stop every event until the next restart.
                 logger.exception("outbox publishing failed; retrying")
-                claimed, pause = 0, self._poll_interval
+                claimed, pause = 0, self.pacing.poll_interval
             if pause:
                 await asyncio.sleep(pause)
-            elif claimed < self._batch_size:  # a full batch: more may be due at once
+            elif claimed < self.pacing.batch_size:  # a full batch: more may be due at once
                 await self._wait_for_events()
 
     async def _wait_for_events(self) -> None:
         """Until this process commits events, or the poll interval has passed."""
-        committed = self._db.events_committed
+        committed = self.db.events_committed
         try:
-            async with asyncio.timeout(self._poll_interval):
+            async with asyncio.timeout(self.pacing.poll_interval):
                 await committed.wait()
         except TimeoutError:
             pass
@@ -118,7 +110,7 @@ class Publisher:
         # A trace of its own (traced): the events' traces go in their bodies.
         with telemetry.continued_span("outbox publish", None, **{"outbox.events": len(events)}):
             try:
-                acknowledged = await self._webhooks.publish(events)
+                acknowledged = await self.webhooks.publish(events)
             except WebhooksError as exc:
                 return await self._retry_later(events, str(exc))
             except Exception as exc:
@@ -126,7 +118,7 @@ class Publisher:
                 logger.exception("outbox: publishing %d events raised", len(events))
                 return await self._retry_later(events, f"{type(exc).__name__}: {exc}")
         OUTBOX_CALLS.labels(outcome="ok").inc()
-        await repository.forget_events(self._db, [event.id for event in events])
+        await repository.forget_events(self.db, [event.id for event in events])
         OUTBOX_PUBLISHED.inc(len(events))
         logger.debug(
             "outbox: %d events sent (%d new, %d already known)",
@@ -139,7 +131,7 @@ class Publisher:
     async def _retry_later(self, events: list[ClaimedEvent], error: str) -> float:
         OUTBOX_CALLS.labels(outcome="error").inc()
         attempts = max(event.attempts for event in events)
-        delay = self._backoff.delay(attempts)
+        delay = self.pacing.backoff.delay(attempts)
         logger.warning(
             "outbox: %d events, attempt %d failed, next in %.1f s: %s",
             len(events),
@@ -149,6 +141,6 @@ class Publisher:
         )
         ids = [event.id for event in events]
         await repository.reschedule_events(
-            self._db, ids, delay=timedelta(seconds=delay), error=error
+            self.db, ids, delay=timedelta(seconds=delay), error=error
         )
         return delay

@@ -28,22 +28,16 @@ from notes_service.schemas import NoteWrite
 from notes_service.webhooks_client import EVENTS_PATH, WebhooksClient
 from platform_common import telemetry
 from platform_common.backoff import Backoff
+from platform_common.outbox_pacing import OutboxPacing
 from platform_common.replicas import internal_client
 from platform_common.service_token import GRANT_PATH, ServiceToken
+from platform_common.testing.clock import ManualClock
 from platform_common.testing.contract import Contract
 
 WEBHOOKS = Contract("webhooks-service", "http://webhooks.test")
 AUTH = Contract("auth-service", "http://auth.test")
 CLIENT_ID, SECRET = "notes-service", "client-secret-for-tests"
 TRACEPARENTS = [f"00-{uuid.uuid4().hex}-{uuid.uuid4().hex[:16]}-01" for _ in range(2)]
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 class Services:
@@ -112,7 +106,7 @@ class Stage:
         self.db = db
         self.services = services
         self.owner = owner
-        self.clock = Clock()
+        self.clock = ManualClock(1000.0)
         self.clients: list[httpx.AsyncClient] = []
 
     def publisher(
@@ -131,10 +125,12 @@ class Stage:
         return Publisher(
             self.db,
             WebhooksClient(webhooks, token=token),
-            backoff=Backoff(base_seconds=2.0, cap_seconds=60.0, rng=random.Random(7)),
-            batch_size=batch_size,
-            poll_interval=poll_interval,
-            lease=timedelta(seconds=lease),
+            pacing=OutboxPacing(
+                backoff=Backoff(base_seconds=2.0, cap_seconds=60.0, rng=random.Random(7)),
+                batch_size=batch_size,
+                poll_interval=poll_interval,
+                lease=timedelta(seconds=lease),
+            ),
         )
 
     async def changes(self, notes: int) -> list[int]:

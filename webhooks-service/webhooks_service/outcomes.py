@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, text, update
@@ -76,19 +76,14 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+@dataclass(eq=False)
 class OutcomeRecorder:
-    def __init__(
-        self,
-        sessionmaker: async_sessionmaker[AsyncSession],
-        schedule: RetrySchedule,
-        *,
-        disable_after: timedelta,
-    ) -> None:
-        self.sessionmaker = sessionmaker
-        self.schedule = schedule
-        self.disable_after = disable_after
-        self._queue: list[tuple[Finished, asyncio.Future[None]]] = []
-        self._writer: asyncio.Task[None] | None = None
+    sessionmaker: async_sessionmaker[AsyncSession]
+    schedule: RetrySchedule
+    _: KW_ONLY
+    disable_after: timedelta
+    _queue: list[tuple[Finished, asyncio.Future[None]]] = field(init=False, default_factory=list)
+    _writer: asyncio.Task[None] | None = field(init=False, default=None)
 
     async def record(self, finished: Finished) -> None:
         """Returns once the outcome is written (raises if its batch's write failed)."""

@@ -96,7 +96,6 @@ router = APIRouter(
     "",
     operation_id="webhooks-endpoints-create",
     status_code=status.HTTP_201_CREATED,
-    response_model=EndpointWithSecret,
     responses={
         **MALFORMED_BODY,
         409: {"model": ErrorDetail, "description": "The person has the most endpoints allowed"},
@@ -104,7 +103,7 @@ router = APIRouter(
 )
 async def create_endpoint(
     data: EndpointCreate, session: SessionDep, state: StateDep, owner_id: OwnerId
-) -> Any:
+) -> EndpointWithSecret:
     """Register a URL for note events; the answer shows the signing secret, this once.
 
     422 (error type `unsafe_url`) for a URL the service will not send to: not
@@ -173,12 +172,11 @@ async def delete_endpoint(
 @router.post(
     "/{endpoint_id}/secret/rotate",
     operation_id="webhooks-endpoints-secret-rotate",
-    response_model=RotatedEndpoint,
     responses=NOT_FOUND,
 )
 async def rotate_secret(
     endpoint_id: EndpointId, session: SessionDep, state: StateDep, owner_id: OwnerId
-) -> Any:
+) -> RotatedEndpoint:
     """A new signing secret, shown this once. Until `previous_secret_expires_at`
     (WEBHOOKS_SECRET_ROTATION_OVERLAP_SECONDS, 24 h) every delivery is signed
     with both, so the receiver can switch to the new one at its own pace."""
@@ -195,12 +193,11 @@ async def rotate_secret(
     "/{endpoint_id}/test",
     operation_id="webhooks-endpoints-test",
     status_code=status.HTTP_202_ACCEPTED,
-    response_model=DeliveryQueued,
     responses={**NOT_FOUND, **DISABLED},
 )
 async def send_test_event(
     endpoint_id: EndpointId, session: SessionDep, state: StateDep, owner_id: OwnerId
-) -> Any:
+) -> DeliveryQueued:
     """Deliver a `webhook.test` event to this endpoint, signed and retried like any other."""
     delivery = await endpoints.send_test_event(session, owner_id=owner_id, endpoint_id=endpoint_id)
     state.wake.set()
@@ -210,7 +207,6 @@ async def send_test_event(
 @router.get(
     "/{endpoint_id}/deliveries",
     operation_id="webhooks-deliveries-list",
-    response_model=list[DeliveryRead],
     responses=NOT_FOUND,
 )
 async def list_deliveries(
@@ -218,7 +214,7 @@ async def list_deliveries(
     session: SessionDep,
     owner_id: OwnerId,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-) -> Any:
+) -> list[DeliveryRead]:
     """The latest deliveries, newest first, each with every attempt made."""
     rows = await endpoints.list_deliveries(
         session, owner_id=owner_id, endpoint_id=endpoint_id, limit=limit
@@ -241,7 +237,6 @@ async def list_deliveries(
     "/{endpoint_id}/deliveries/{delivery_id}/retry",
     operation_id="webhooks-deliveries-retry",
     status_code=status.HTTP_202_ACCEPTED,
-    response_model=DeliveryQueued,
     responses={
         404: {"model": ErrorDetail, "description": "Endpoint or delivery not found (or not yours)"},
         **DISABLED,
@@ -253,7 +248,7 @@ async def retry_delivery(
     session: SessionDep,
     state: StateDep,
     owner_id: OwnerId,
-) -> Any:
+) -> DeliveryQueued:
     """Attempt the delivery again now (a failed one, or a delivered one once more)."""
     delivery = await endpoints.retry_delivery(
         session, owner_id=owner_id, endpoint_id=endpoint_id, delivery_id=delivery_id

@@ -18,7 +18,7 @@ import contextlib
 import json
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, InitVar, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -135,27 +135,22 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+@dataclass(eq=False)
 class DeliveryWorker:
-    def __init__(
-        self,
-        sessionmaker: async_sessionmaker[AsyncSession],
-        sender: Sender,
-        schedule: RetrySchedule,
-        *,
-        concurrency: int,
-        poll_interval: float,
-        lease_seconds: float,
-        disable_after: timedelta,
-        wake: asyncio.Event,
-    ) -> None:
-        self.sessionmaker = sessionmaker
-        self.sender = sender
-        self.concurrency = concurrency
-        self.poll_interval = poll_interval
-        self.lease_seconds = lease_seconds
-        self.wake = wake
-        self.recorder = OutcomeRecorder(sessionmaker, schedule, disable_after=disable_after)
-        self._tasks: set[asyncio.Task[None]] = set()
+    sessionmaker: async_sessionmaker[AsyncSession]
+    sender: Sender
+    schedule: InitVar[RetrySchedule]
+    _: KW_ONLY
+    concurrency: int
+    poll_interval: float
+    lease_seconds: float
+    disable_after: InitVar[timedelta]
+    wake: asyncio.Event
+    recorder: OutcomeRecorder = field(init=False)
+    _tasks: set[asyncio.Task[None]] = field(init=False, default_factory=set)
+
+    def __post_init__(self, schedule: RetrySchedule, disable_after: timedelta) -> None:
+        self.recorder = OutcomeRecorder(self.sessionmaker, schedule, disable_after=disable_after)
 
     async def run_forever(self) -> None:
         try:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from email.message import EmailMessage
 from typing import Any
 
@@ -78,21 +78,15 @@ class MailTemplates:
         )
 
 
+@dataclass(eq=False)
 class AccountMail:
     """Delivers the lifecycle's outbox events through a Mailer."""
 
-    def __init__(
-        self,
-        sessionmaker: async_sessionmaker[AsyncSession],
-        mailer: Mailer,
-        *,
-        templates: MailTemplates,
-        policy: RecoveryPolicy,
-    ) -> None:
-        self._sessionmaker = sessionmaker
-        self._mailer = mailer
-        self._templates = templates
-        self._policy = policy
+    sessionmaker: async_sessionmaker[AsyncSession]
+    mailer: Mailer
+    _: KW_ONLY
+    templates: MailTemplates
+    policy: RecoveryPolicy
 
     async def deliver(self, kind: str, payload: dict[str, Any], *, event_id: int) -> str:
         """Send the event's email (MailError to retry later); what was done, for the log."""
@@ -101,8 +95,8 @@ class AccountMail:
                 to, subject, text = (str(payload[k]) for k in ("to", "subject", "text"))
             except KeyError:
                 raise MalformedMailEvent("notice without to/subject/text") from None
-            await self._mailer.send(
-                compose(sender=self._templates.sender, to=to, subject=subject, text=text)
+            await self.mailer.send(
+                compose(sender=self.templates.sender, to=to, subject=subject, text=text)
             )
             return "notice sent"
         user_id = _user_id(payload)
@@ -117,7 +111,7 @@ class AccountMail:
         return await self._verification(user_id, email, event_id)
 
     async def _password_reset(self, user_id: uuid.UUID, event_id: int) -> str:
-        async with self._sessionmaker() as session:
+        async with self.sessionmaker() as session:
             # Locked: two emails of one account issued at once (one batch of
             # the dispatcher) take turns, so the later one supersedes the other.
             user = await session.get(User, user_id, with_for_update=True)
@@ -126,16 +120,16 @@ class AccountMail:
             if not await account_tokens.still_wanted(session, event_id=event_id):
                 return "superseded, nothing sent"
             token = await account_tokens.issue(
-                session, user=user, purpose=PASSWORD_RESET, lifetime=self._policy.reset_lifetime
+                session, user=user, purpose=PASSWORD_RESET, lifetime=self.policy.reset_lifetime
             )
             to = user.email
             await session.commit()
-        minutes = int(self._policy.reset_lifetime.total_seconds() // 60)
-        await self._mailer.send(self._templates.password_reset(to=to, token=token, minutes=minutes))
+        minutes = int(self.policy.reset_lifetime.total_seconds() // 60)
+        await self.mailer.send(self.templates.password_reset(to=to, token=token, minutes=minutes))
         return "password reset sent"
 
     async def _verification(self, user_id: uuid.UUID, email: str, event_id: int) -> str:
-        async with self._sessionmaker() as session:
+        async with self.sessionmaker() as session:
             # Locked: two emails of one account issued at once (one batch of
             # the dispatcher) take turns, so the later one supersedes the other.
             user = await session.get(User, user_id, with_for_update=True)
@@ -149,12 +143,12 @@ class AccountMail:
                 session,
                 user=user,
                 purpose=VERIFY_EMAIL,
-                lifetime=self._policy.verification_lifetime,
+                lifetime=self.policy.verification_lifetime,
                 email=email,
             )
             change = user.email != email
             await session.commit()
-        await self._mailer.send(self._templates.verification(to=email, token=token, change=change))
+        await self.mailer.send(self.templates.verification(to=email, token=token, change=change))
         return "verification sent"
 
 

@@ -55,7 +55,7 @@ from auth_service.models import (
     SessionRevocation,
     SubjectRevocation,
 )
-from platform_common.backoff import Backoff
+from platform_common.outbox_pacing import OutboxPacing
 from platform_common.telemetry import consumer_span
 
 logger = logging.getLogger(__name__)
@@ -170,10 +170,7 @@ class OutboxDispatcher:
     sessionmaker: async_sessionmaker[AsyncSession]
     notes: NotesClient
     _: KW_ONLY
-    backoff: Backoff
-    batch_size: int = 20
-    poll_interval: float = 1.0
-    lease: timedelta = timedelta(seconds=30)
+    pacing: OutboxPacing
     revocation_window: timedelta = timedelta(hours=1)
     mail: AccountMail | None = None
     webhooks: WebhooksClient | None = None
@@ -181,7 +178,9 @@ class OutboxDispatcher:
     async def run_once(self) -> int:
         """Claim one batch of due events and try each; how many were claimed."""
         async with self.sessionmaker() as session:
-            events = await claim_due_events(session, limit=self.batch_size, lease=self.lease)
+            events = await claim_due_events(
+                session, limit=self.pacing.batch_size, lease=self.pacing.lease
+            )
             await measure_backlog(session)
         # Concurrently, so that a batch takes one HTTP timeout at worst, well
         # within the lease (the settings insist that the lease is longer).
@@ -217,8 +216,8 @@ class OutboxDispatcher:
                 # task would silently stop every purge until the next restart.
                 logger.exception("outbox dispatch failed; retrying")
                 claimed = 0
-            if claimed < self.batch_size:  # a full batch: more may be due at once
-                await asyncio.sleep(self.poll_interval)
+            if claimed < self.pacing.batch_size:  # a full batch: more may be due at once
+                await asyncio.sleep(self.pacing.poll_interval)
 
     async def _process_traced(self, event: ClaimedEvent) -> None:
         # Each delivery is a trace of its own: the purge it sends continues it.
@@ -242,7 +241,7 @@ class OutboxDispatcher:
                 await mark_delivered(session, event_id=event.id)
 
     async def _retry_later(self, event: ClaimedEvent, error: str) -> None:
-        delay = self.backoff.delay(event.attempts)
+        delay = self.pacing.backoff.delay(event.attempts)
         logger.warning(
             "outbox event %s (%s) attempt %d failed, next in %.1f s: %s",
             event.id,

@@ -99,7 +99,6 @@ well_known_router = APIRouter(tags=["account"])
     "/password-reset",
     operation_id="auth-password-reset",
     status_code=status.HTTP_202_ACCEPTED,
-    response_model=Accepted,
     responses={
         **MALFORMED_BODY,
         429: {
