@@ -49,9 +49,7 @@ async def issue_after_password_check(
     """What a login issues for `account` once its password has been checked."""
     response = await tokens.issue_for_login(
         session,
-        user_id=uuid.UUID(account.id),
-        verified_hash=None,
-        upgraded_hash=None,
+        tokens.LoginProof(uuid.UUID(account.id)),
         scope="notes",
         policy=policy,
         client=NO_CLIENT,
