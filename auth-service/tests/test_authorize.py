@@ -114,6 +114,14 @@ async def authorized(flow: Flow, account: Account) -> dict[str, str]:
     return flow.answer(await flow.post(consent, "allow"))
 
 
+async def exchanged(flow: Flow, account: Account) -> tuple[str, dict[str, Any]]:
+    """An authorization's code, and what its first exchange answered (200)."""
+    code = (await authorized(flow, account))["code"]
+    tokens = await flow.exchange(code)
+    assert tokens.status_code == 200, tokens.text
+    return code, tokens.json()
+
+
 class TestFlow:
     async def test_sign_in_consent_code_tokens(
         self, client: httpx.AsyncClient, app_client: dict[str, Any], alice: Account
@@ -146,8 +154,8 @@ class TestFlow:
         self, client: httpx.AsyncClient, app_client: dict[str, Any], alice: Account
     ) -> None:
         flow = Flow(client, app_client, "notes:read")
-        tokens = await flow.exchange((await authorized(flow, alice))["code"])
-        assert "refresh_token" not in tokens.json()
+        _, tokens = await exchanged(flow, alice)
+        assert "refresh_token" not in tokens
 
     async def test_deny(
         self, client: httpx.AsyncClient, app_client: dict[str, Any], alice: Account
@@ -204,8 +212,7 @@ class TestAttacks:
         self, client: httpx.AsyncClient, app_client: dict[str, Any], alice: Account
     ) -> None:
         flow = Flow(client, app_client, "notes:read offline_access")
-        code = (await authorized(flow, alice))["code"]
-        first = (await flow.exchange(code)).json()
+        code, first = await exchanged(flow, alice)
         again = await flow.exchange(code)
         assert (again.status_code, again.json()["error"]) == (400, "invalid_grant")
         refreshed = await refresh(client, app_client, first["refresh_token"])
@@ -301,7 +308,7 @@ class TestAppTokensCannotManageTheAccount:
         self, client: httpx.AsyncClient, app_client: dict[str, Any], alice: Account
     ) -> None:
         flow = Flow(client, app_client, "notes:read")
-        access = (await flow.exchange((await authorized(flow, alice))["code"])).json()
+        _, access = await exchanged(flow, alice)
         headers = {"Authorization": f"Bearer {access['access_token']}"}
         for method, path, body in [
             ("GET", "/auth/me", None),
@@ -324,8 +331,7 @@ class TestEndingAnAppsTokens:
         self, client: httpx.AsyncClient, app_client: dict[str, Any], alice: Account
     ) -> None:
         flow = Flow(client, app_client, "notes:read")
-        code = (await authorized(flow, alice))["code"]
-        first = (await flow.exchange(code)).json()
+        code, first = await exchanged(flow, alice)
         sid = verified_token_claims(first["access_token"])["sid"]
         await flow.exchange(code)
         listed = (await client.get("/internal/revocations")).json()
@@ -339,7 +345,7 @@ class TestEndingAnAppsTokens:
         alice: Account,
     ) -> None:
         flow = Flow(client, app_client, "notes:read")
-        access = (await flow.exchange((await authorized(flow, alice))["code"])).json()
+        _, access = await exchanged(flow, alice)
         claims = verified_token_claims(access["access_token"])
         assert claims["client_id"] == app_client["client_id"]
         await client.patch(
@@ -357,7 +363,7 @@ class TestAuthorizations:
         self, client: httpx.AsyncClient, app_client: dict[str, Any], alice: Account
     ) -> None:
         flow = Flow(client, app_client, "notes:read offline_access")
-        tokens = (await flow.exchange((await authorized(flow, alice))["code"])).json()
+        _, tokens = await exchanged(flow, alice)
         listed = await client.get("/auth/me/authorizations", headers=alice.headers)
         (entry,) = listed.json()
         assert (entry["client_id"], entry["client_name"], entry["scopes"]) == (

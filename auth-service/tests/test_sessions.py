@@ -32,6 +32,7 @@ from tests.conftest import (
     new_account,
     token_in,
     unique_email,
+    update_me,
 )
 
 NEW_PASSWORD = "brand new password"
@@ -82,11 +83,7 @@ class TestTokenVersion:
         self, client: httpx.AsyncClient, alice: Account
     ) -> None:
         assert version_of(alice.access_token) == 0
-        await client.patch(
-            "/auth/me",
-            json={"password": NEW_PASSWORD, "current_password": PASSWORD},
-            headers=alice.headers,
-        )
+        await update_me(client, alice, password=NEW_PASSWORD)
         fresh = await login(client, alice.email, NEW_PASSWORD)
         assert version_of(fresh.access_token) == 1
         refreshed = await refresh_grant(client, fresh.refresh_token)
@@ -96,12 +93,7 @@ class TestTokenVersion:
 
 class TestCredentialChangesEndSessions:
     async def test_own_password_change(self, client: httpx.AsyncClient, alice: Account) -> None:
-        response = await client.patch(
-            "/auth/me",
-            json={"password": NEW_PASSWORD, "current_password": PASSWORD},
-            headers=alice.headers,
-        )
-        assert response.status_code == 200
+        await update_me(client, alice, password=NEW_PASSWORD)
         await assert_sessions_ended(client, alice)
 
     @pytest.mark.parametrize(
@@ -120,10 +112,7 @@ class TestCredentialChangesEndSessions:
         self, client: httpx.AsyncClient, alice: Account, mailbox: Mailbox
     ) -> None:
         email = unique_email()
-        response = await client.patch(
-            "/auth/me", json={"email": email, "current_password": PASSWORD}, headers=alice.headers
-        )
-        assert response.status_code == 200
+        await update_me(client, alice, email=email)
         await mailbox.deliver()
         (confirmation,) = mailbox.to(email)
         # The change happens when the new address is confirmed, and ends sessions then.
