@@ -122,6 +122,14 @@ async def exchanged(flow: Flow, account: Account) -> tuple[str, dict[str, Any]]:
     return code, tokens.json()
 
 
+async def app_tokens(
+    client: httpx.AsyncClient, app: dict[str, Any], account: Account, scope: str
+) -> dict[str, Any]:
+    """The tokens `app` gets for `account` through one authorization with `scope`."""
+    _, tokens = await exchanged(Flow(client, app, scope), account)
+    return tokens
+
+
 class TestFlow:
     async def test_sign_in_consent_code_tokens(
         self, client: httpx.AsyncClient, app_client: dict[str, Any], alice: Account
@@ -153,8 +161,7 @@ class TestFlow:
     async def test_no_refresh_token_without_offline_access(
         self, client: httpx.AsyncClient, app_client: dict[str, Any], alice: Account
     ) -> None:
-        flow = Flow(client, app_client, "notes:read")
-        _, tokens = await exchanged(flow, alice)
+        tokens = await app_tokens(client, app_client, alice, "notes:read")
         assert "refresh_token" not in tokens
 
     async def test_deny(
@@ -307,8 +314,7 @@ class TestAppTokensCannotManageTheAccount:
     async def test_an_apps_token_is_refused_by_account_routes(
         self, client: httpx.AsyncClient, app_client: dict[str, Any], alice: Account
     ) -> None:
-        flow = Flow(client, app_client, "notes:read")
-        _, access = await exchanged(flow, alice)
+        access = await app_tokens(client, app_client, alice, "notes:read")
         headers = {"Authorization": f"Bearer {access['access_token']}"}
         for method, path, body in [
             ("GET", "/auth/me", None),
@@ -344,8 +350,7 @@ class TestEndingAnAppsTokens:
         app_client: dict[str, Any],
         alice: Account,
     ) -> None:
-        flow = Flow(client, app_client, "notes:read")
-        _, access = await exchanged(flow, alice)
+        access = await app_tokens(client, app_client, alice, "notes:read")
         claims = verified_token_claims(access["access_token"])
         assert claims["client_id"] == app_client["client_id"]
         await client.patch(
@@ -362,8 +367,7 @@ class TestAuthorizations:
     async def test_a_person_sees_and_revokes_an_apps_access(
         self, client: httpx.AsyncClient, app_client: dict[str, Any], alice: Account
     ) -> None:
-        flow = Flow(client, app_client, "notes:read offline_access")
-        _, tokens = await exchanged(flow, alice)
+        tokens = await app_tokens(client, app_client, alice, "notes:read offline_access")
         listed = await client.get("/auth/me/authorizations", headers=alice.headers)
         (entry,) = listed.json()
         assert (entry["client_id"], entry["client_name"], entry["scopes"]) == (
