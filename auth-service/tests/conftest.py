@@ -386,6 +386,17 @@ async def mailbox(app: FastAPI, session: AsyncSession) -> Mailbox:
     return box
 
 
+async def email_change_mailed(
+    client: httpx.AsyncClient, mailbox: Mailbox, account: Account, new: str, **changes: str
+) -> EmailMessage:
+    """The owner asks for the address `new` (with any other `changes`): the
+    confirmation mailed to it."""
+    await update_me(client, account, email=new, **changes)
+    await mailbox.deliver()
+    (confirmation,) = mailbox.to(new)
+    return confirmation
+
+
 async def confirm_address(client: httpx.AsyncClient, message: EmailMessage) -> httpx.Response:
     """POST /auth/verify with the token of a verification email."""
     return await client.post("/auth/verify", json={"token": token_in(message)})

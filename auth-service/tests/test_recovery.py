@@ -28,6 +28,7 @@ from tests.conftest import (
     ClientAt,
     Mailbox,
     confirm_address,
+    email_change_mailed,
     login,
     password_grant,
     register,
@@ -248,9 +249,7 @@ class TestVerification:
         self, client: httpx.AsyncClient, alice: Account, mailbox: Mailbox
     ) -> None:
         new = unique_email()
-        await update_me(client, alice, email=new)
-        await mailbox.deliver()
-        (confirmation,) = mailbox.to(new)
+        confirmation = await email_change_mailed(client, mailbox, alice, new)
         await register(client, email=new)
         assert (await confirm_address(client, confirmation)).status_code == 409
 
@@ -287,9 +286,7 @@ class TestEmailedTokensDieWithCredentialChanges:
         self, client: httpx.AsyncClient, alice: Account, mailbox: Mailbox, end_sessions: str
     ) -> None:
         attacker = unique_email("attacker.example")
-        await update_me(client, alice, email=attacker)
-        await mailbox.deliver()
-        (confirmation,) = mailbox.to(attacker)
+        confirmation = await email_change_mailed(client, mailbox, alice, attacker)
         if end_sessions == "password change":
             await update_me(client, alice, password="changed by the owner")
         elif end_sessions == "reset":
@@ -327,9 +324,7 @@ class TestEmailedTokensDieWithCredentialChanges:
         self, client: httpx.AsyncClient, alice: Account, mailbox: Mailbox
     ) -> None:
         attacker, mine = unique_email("attacker.example"), unique_email()
-        await update_me(client, alice, email=attacker)
-        await mailbox.deliver()
-        (older,) = mailbox.to(attacker)
+        older = await email_change_mailed(client, mailbox, alice, attacker)
         await update_me(client, alice, email=mine)
         assert (await confirm_address(client, older)).status_code == 400
         await mailbox.deliver()
@@ -351,9 +346,9 @@ class TestEmailedTokensDieWithCredentialChanges:
         self, client: httpx.AsyncClient, alice: Account, mailbox: Mailbox
     ) -> None:
         new = unique_email()
-        await update_me(client, alice, email=new, password="changed by the owner")
-        await mailbox.deliver()
-        (confirmation,) = mailbox.to(new)
+        confirmation = await email_change_mailed(
+            client, mailbox, alice, new, password="changed by the owner"
+        )
         assert (await confirm_address(client, confirmation)).status_code == 204
 
 

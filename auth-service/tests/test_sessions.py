@@ -28,6 +28,7 @@ from tests.conftest import (
     PASSWORD,
     Account,
     Mailbox,
+    email_change_mailed,
     login,
     new_account,
     token_in,
@@ -112,9 +113,7 @@ class TestCredentialChangesEndSessions:
         self, client: httpx.AsyncClient, alice: Account, mailbox: Mailbox
     ) -> None:
         email = unique_email()
-        await update_me(client, alice, email=email)
-        await mailbox.deliver()
-        (confirmation,) = mailbox.to(email)
+        confirmation = await email_change_mailed(client, mailbox, alice, email)
         # The change happens when the new address is confirmed, and ends sessions then.
         assert (
             await client.post("/auth/verify", json={"token": token_in(confirmation)})
