@@ -239,12 +239,8 @@ async def issue_for_login(
     was checked against, if any: a password changed meanwhile refuses the login.
     """
     user = await lock_for_login(session, proof, policy=policy)
-    family_id = uuid.uuid4()
-    sessions.start_session(
-        session, user_id=user.id, family_id=family_id, client=client, scope=scope, amr=amr
-    )
-    events.record(
-        session, type=events.LOGIN_SUCCEEDED, user_id=user.id, client=client, session_id=family_id
+    family_id = sessions.start_session(
+        session, user_id=user.id, client=client, scope=scope, amr=amr
     )
     return await issue_user_tokens(
         session, user=user, family_id=family_id, scope=scope, policy=policy, amr=amr
