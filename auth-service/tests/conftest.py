@@ -271,6 +271,17 @@ async def new_account(client: httpx.AsyncClient, *, domain: str = "example.com")
     return await login(client, email)
 
 
+async def update_me(client: httpx.AsyncClient, account: Account, **changes: str) -> dict[str, Any]:
+    """The owner changes their own account (`email`, `password`, `full_name`),
+    proving it with their current password: the answer's body (200)."""
+    response = await client.patch(
+        "/auth/me", json={**changes, "current_password": account.password}, headers=account.headers
+    )
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
 async def delete_me(client: httpx.AsyncClient, account: Account) -> httpx.Response:
     return await client.request(
         "DELETE", "/auth/me", json={"current_password": account.password}, headers=account.headers
@@ -373,6 +384,17 @@ async def mailbox(app: FastAPI, session: AsyncSession) -> Mailbox:
     await box.deliver()  # what the fixtures' registrations queued
     box.messages.clear()
     return box
+
+
+async def email_change_mailed(
+    client: httpx.AsyncClient, mailbox: Mailbox, account: Account, new: str, **changes: str
+) -> EmailMessage:
+    """The owner asks for the address `new` (with any other `changes`): the
+    confirmation mailed to it."""
+    await update_me(client, account, email=new, **changes)
+    await mailbox.deliver()
+    (confirmation,) = mailbox.to(new)
+    return confirmation
 
 
 async def confirm_address(client: httpx.AsyncClient, message: EmailMessage) -> httpx.Response:

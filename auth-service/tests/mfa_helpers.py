@@ -36,15 +36,17 @@ async def fresh_step(session: AsyncSession, user_id: str) -> None:
     await session.flush()
 
 
+async def confirm_totp(client: httpx.AsyncClient, account: Account, code: str) -> httpx.Response:
+    return await client.post(
+        "/auth/me/mfa/totp/confirm", json={"code": code}, headers=account.headers
+    )
+
+
 async def enable_totp(client: httpx.AsyncClient, account: Account) -> TotpOn:
     started = await client.post("/auth/me/mfa/totp", headers=account.headers)
     assert started.status_code == 201, started.text
     secret = started.json()["secret"]
-    confirmed = await client.post(
-        "/auth/me/mfa/totp/confirm",
-        json={"code": pyotp.TOTP(secret).now()},
-        headers=account.headers,
-    )
+    confirmed = await confirm_totp(client, account, pyotp.TOTP(secret).now())
     assert confirmed.status_code == 200, confirmed.text
     return TotpOn(account, secret, confirmed.json()["recovery_codes"])
 

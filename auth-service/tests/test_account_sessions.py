@@ -19,6 +19,7 @@ from tests.conftest import (
     password_grant,
     register,
     unique_email,
+    update_me,
 )
 
 
@@ -186,11 +187,7 @@ class TestEvents:
         await refresh(client, account.refresh_token)  # reuse: the family is revoked
         changed = "a changed password"
         again = await login(client, email)
-        await client.patch(
-            "/auth/me",
-            json={"password": changed, "current_password": PASSWORD},
-            headers=again.headers,
-        )
+        await update_me(client, again, password=changed)
         third = await login(client, email, changed)
         await client.patch(
             f"/auth/users/{third.id}", json={"is_active": False}, headers=root.headers

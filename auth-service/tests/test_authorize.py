@@ -114,6 +114,22 @@ async def authorized(flow: Flow, account: Account) -> dict[str, str]:
     return flow.answer(await flow.post(consent, "allow"))
 
 
+async def exchanged(flow: Flow, account: Account) -> tuple[str, dict[str, Any]]:
+    """An authorization's code, and what its first exchange answered (200)."""
+    code = (await authorized(flow, account))["code"]
+    tokens = await flow.exchange(code)
+    assert tokens.status_code == 200, tokens.text
+    return code, tokens.json()
+
+
+async def app_tokens(
+    client: httpx.AsyncClient, app: dict[str, Any], account: Account, scope: str
+) -> dict[str, Any]:
+    """The tokens `app` gets for `account` through one authorization with `scope`."""
+    _, tokens = await exchanged(Flow(client, app, scope), account)
+    return tokens
+
+
 class TestFlow:
     async def test_sign_in_consent_code_tokens(
         self, client: httpx.AsyncClient, app_client: dict[str, Any], alice: Account
@@ -145,9 +161,8 @@ class TestFlow:
     async def test_no_refresh_token_without_offline_access(
         self, client: httpx.AsyncClient, app_client: dict[str, Any], alice: Account
     ) -> None:
-        flow = Flow(client, app_client, "notes:read")
-        tokens = await flow.exchange((await authorized(flow, alice))["code"])
-        assert "refresh_token" not in tokens.json()
+        tokens = await app_tokens(client, app_client, alice, "notes:read")
+        assert "refresh_token" not in tokens
 
     async def test_deny(
         self, client: httpx.AsyncClient, app_client: dict[str, Any], alice: Account
@@ -204,8 +219,7 @@ class TestAttacks:
         self, client: httpx.AsyncClient, app_client: dict[str, Any], alice: Account
     ) -> None:
         flow = Flow(client, app_client, "notes:read offline_access")
-        code = (await authorized(flow, alice))["code"]
-        first = (await flow.exchange(code)).json()
+        code, first = await exchanged(flow, alice)
         again = await flow.exchange(code)
         assert (again.status_code, again.json()["error"]) == (400, "invalid_grant")
         refreshed = await refresh(client, app_client, first["refresh_token"])
@@ -300,8 +314,7 @@ class TestAppTokensCannotManageTheAccount:
     async def test_an_apps_token_is_refused_by_account_routes(
         self, client: httpx.AsyncClient, app_client: dict[str, Any], alice: Account
     ) -> None:
-        flow = Flow(client, app_client, "notes:read")
-        access = (await flow.exchange((await authorized(flow, alice))["code"])).json()
+        access = await app_tokens(client, app_client, alice, "notes:read")
         headers = {"Authorization": f"Bearer {access['access_token']}"}
         for method, path, body in [
             ("GET", "/auth/me", None),
@@ -324,8 +337,7 @@ class TestEndingAnAppsTokens:
         self, client: httpx.AsyncClient, app_client: dict[str, Any], alice: Account
     ) -> None:
         flow = Flow(client, app_client, "notes:read")
-        code = (await authorized(flow, alice))["code"]
-        first = (await flow.exchange(code)).json()
+        code, first = await exchanged(flow, alice)
         sid = verified_token_claims(first["access_token"])["sid"]
         await flow.exchange(code)
         listed = (await client.get("/internal/revocations")).json()
@@ -338,8 +350,7 @@ class TestEndingAnAppsTokens:
         app_client: dict[str, Any],
         alice: Account,
     ) -> None:
-        flow = Flow(client, app_client, "notes:read")
-        access = (await flow.exchange((await authorized(flow, alice))["code"])).json()
+        access = await app_tokens(client, app_client, alice, "notes:read")
         claims = verified_token_claims(access["access_token"])
         assert claims["client_id"] == app_client["client_id"]
         await client.patch(
@@ -356,8 +367,7 @@ class TestAuthorizations:
     async def test_a_person_sees_and_revokes_an_apps_access(
         self, client: httpx.AsyncClient, app_client: dict[str, Any], alice: Account
     ) -> None:
-        flow = Flow(client, app_client, "notes:read offline_access")
-        tokens = (await flow.exchange((await authorized(flow, alice))["code"])).json()
+        tokens = await app_tokens(client, app_client, alice, "notes:read offline_access")
         listed = await client.get("/auth/me/authorizations", headers=alice.headers)
         (entry,) = listed.json()
         assert (entry["client_id"], entry["client_name"], entry["scopes"]) == (

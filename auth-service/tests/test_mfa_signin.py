@@ -17,7 +17,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth_service.models import MfaChallenge, OutboxEvent, SecurityEvent
 from auth_service.security import verified_token_claims
-from tests.conftest import COMMITTED_DOMAIN, Account, Mailbox, new_account, password_grant
+from tests.conftest import (
+    COMMITTED_DOMAIN,
+    Account,
+    Mailbox,
+    new_account,
+    password_grant,
+    update_me,
+)
 from tests.mfa_helpers import (
     TotpOn,
     enable_totp,
@@ -122,12 +129,7 @@ class TestMfaGrant:
     ) -> None:
         alice = alice_totp.account
         token = await mfa_token(client, alice)
-        changed = await client.patch(
-            "/auth/me",
-            json={"password": "a brand new password", "current_password": alice.password},
-            headers=alice.headers,
-        )
-        assert changed.status_code == 200, changed.text
+        await update_me(client, alice, password="a brand new password")
         refused = await mfa_grant(client, token, alice_totp.code())
         assert refused.status_code == 400
         assert refused.json()["error"] == "invalid_grant"

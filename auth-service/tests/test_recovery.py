@@ -28,11 +28,13 @@ from tests.conftest import (
     ClientAt,
     Mailbox,
     confirm_address,
+    email_change_mailed,
     login,
     password_grant,
     register,
     token_in,
     unique_email,
+    update_me,
 )
 
 NEW_PASSWORD = "a brand new passphrase"
@@ -117,12 +119,7 @@ class TestPasswordReset:
         self, client: httpx.AsyncClient, alice: Account, mailbox: Mailbox
     ) -> None:
         token = await reset_token(client, mailbox, alice.email)
-        changed = await client.patch(
-            "/auth/me",
-            json={"password": "changed by the owner", "current_password": PASSWORD},
-            headers=alice.headers,
-        )
-        assert changed.status_code == 200
+        await update_me(client, alice, password="changed by the owner")
         assert (await confirm(client, token)).status_code == 400
 
     async def test_only_the_hash_is_stored(
@@ -238,10 +235,7 @@ class TestVerification:
         self, client: httpx.AsyncClient, alice: Account, mailbox: Mailbox
     ) -> None:
         new = unique_email()
-        response = await client.patch(
-            "/auth/me", json={"email": new, "current_password": PASSWORD}, headers=alice.headers
-        )
-        assert response.json()["email"] == alice.email
+        assert (await update_me(client, alice, email=new))["email"] == alice.email
         await mailbox.deliver()
         (notice,) = mailbox.to(alice.email)
         assert "change" in notice["Subject"]
@@ -255,11 +249,7 @@ class TestVerification:
         self, client: httpx.AsyncClient, alice: Account, mailbox: Mailbox
     ) -> None:
         new = unique_email()
-        await client.patch(
-            "/auth/me", json={"email": new, "current_password": PASSWORD}, headers=alice.headers
-        )
-        await mailbox.deliver()
-        (confirmation,) = mailbox.to(new)
+        confirmation = await email_change_mailed(client, mailbox, alice, new)
         await register(client, email=new)
         assert (await confirm_address(client, confirmation)).status_code == 409
 
@@ -275,22 +265,6 @@ class TestVerification:
         assert len(mailbox.to(new)) == len(mailbox.to(alice.email)) == 1
         # The change ended alice's sessions; the token sent for it still proves the address.
         assert (await confirm_address(client, mailbox.to(new)[0])).status_code == 204
-
-
-async def change_email(client: httpx.AsyncClient, account: Account, new: str) -> None:
-    response = await client.patch(
-        "/auth/me", json={"email": new, "current_password": PASSWORD}, headers=account.headers
-    )
-    assert response.status_code == 200, response.text
-
-
-async def change_password(client: httpx.AsyncClient, account: Account) -> None:
-    response = await client.patch(
-        "/auth/me",
-        json={"password": "changed by the owner", "current_password": PASSWORD},
-        headers=account.headers,
-    )
-    assert response.status_code == 200, response.text
 
 
 async def log_out_everywhere(client: httpx.AsyncClient, account: Account) -> None:
@@ -312,11 +286,9 @@ class TestEmailedTokensDieWithCredentialChanges:
         self, client: httpx.AsyncClient, alice: Account, mailbox: Mailbox, end_sessions: str
     ) -> None:
         attacker = unique_email("attacker.example")
-        await change_email(client, alice, attacker)
-        await mailbox.deliver()
-        (confirmation,) = mailbox.to(attacker)
+        confirmation = await email_change_mailed(client, mailbox, alice, attacker)
         if end_sessions == "password change":
-            await change_password(client, alice)
+            await update_me(client, alice, password="changed by the owner")
         elif end_sessions == "reset":
             await reset_password(client, alice, mailbox)
         else:
@@ -329,7 +301,7 @@ class TestEmailedTokensDieWithCredentialChanges:
     ) -> None:
         """The owner ends sessions before the outbox sent the token: none is made."""
         attacker = unique_email("attacker.example")
-        await change_email(client, alice, attacker)
+        await update_me(client, alice, email=attacker)
         await log_out_everywhere(client, alice)
         await mailbox.deliver()
         assert mailbox.to(attacker) == []
@@ -352,10 +324,8 @@ class TestEmailedTokensDieWithCredentialChanges:
         self, client: httpx.AsyncClient, alice: Account, mailbox: Mailbox
     ) -> None:
         attacker, mine = unique_email("attacker.example"), unique_email()
-        await change_email(client, alice, attacker)
-        await mailbox.deliver()
-        (older,) = mailbox.to(attacker)
-        await change_email(client, alice, mine)
+        older = await email_change_mailed(client, mailbox, alice, attacker)
+        await update_me(client, alice, email=mine)
         assert (await confirm_address(client, older)).status_code == 400
         await mailbox.deliver()
         (newer,) = mailbox.to(mine)
@@ -365,8 +335,8 @@ class TestEmailedTokensDieWithCredentialChanges:
         self, client: httpx.AsyncClient, alice: Account, mailbox: Mailbox
     ) -> None:
         attacker, mine = unique_email("attacker.example"), unique_email()
-        await change_email(client, alice, attacker)
-        await change_email(client, alice, mine)
+        await update_me(client, alice, email=attacker)
+        await update_me(client, alice, email=mine)
         await mailbox.deliver()
         assert mailbox.to(attacker) == []
         (newer,) = mailbox.to(mine)
@@ -376,14 +346,9 @@ class TestEmailedTokensDieWithCredentialChanges:
         self, client: httpx.AsyncClient, alice: Account, mailbox: Mailbox
     ) -> None:
         new = unique_email()
-        response = await client.patch(
-            "/auth/me",
-            json={"email": new, "password": "changed by the owner", "current_password": PASSWORD},
-            headers=alice.headers,
+        confirmation = await email_change_mailed(
+            client, mailbox, alice, new, password="changed by the owner"
         )
-        assert response.status_code == 200
-        await mailbox.deliver()
-        (confirmation,) = mailbox.to(new)
         assert (await confirm_address(client, confirmation)).status_code == 204
 
 

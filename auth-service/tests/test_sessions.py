@@ -28,10 +28,12 @@ from tests.conftest import (
     PASSWORD,
     Account,
     Mailbox,
+    email_change_mailed,
     login,
     new_account,
     token_in,
     unique_email,
+    update_me,
 )
 
 NEW_PASSWORD = "brand new password"
@@ -49,9 +51,7 @@ async def issue_after_password_check(
     """What a login issues for `account` once its password has been checked."""
     response = await tokens.issue_for_login(
         session,
-        user_id=uuid.UUID(account.id),
-        verified_hash=None,
-        upgraded_hash=None,
+        tokens.LoginProof(uuid.UUID(account.id)),
         scope="notes",
         policy=policy,
         client=NO_CLIENT,
@@ -84,11 +84,7 @@ class TestTokenVersion:
         self, client: httpx.AsyncClient, alice: Account
     ) -> None:
         assert version_of(alice.access_token) == 0
-        await client.patch(
-            "/auth/me",
-            json={"password": NEW_PASSWORD, "current_password": PASSWORD},
-            headers=alice.headers,
-        )
+        await update_me(client, alice, password=NEW_PASSWORD)
         fresh = await login(client, alice.email, NEW_PASSWORD)
         assert version_of(fresh.access_token) == 1
         refreshed = await refresh_grant(client, fresh.refresh_token)
@@ -98,12 +94,7 @@ class TestTokenVersion:
 
 class TestCredentialChangesEndSessions:
     async def test_own_password_change(self, client: httpx.AsyncClient, alice: Account) -> None:
-        response = await client.patch(
-            "/auth/me",
-            json={"password": NEW_PASSWORD, "current_password": PASSWORD},
-            headers=alice.headers,
-        )
-        assert response.status_code == 200
+        await update_me(client, alice, password=NEW_PASSWORD)
         await assert_sessions_ended(client, alice)
 
     @pytest.mark.parametrize(
@@ -122,12 +113,7 @@ class TestCredentialChangesEndSessions:
         self, client: httpx.AsyncClient, alice: Account, mailbox: Mailbox
     ) -> None:
         email = unique_email()
-        response = await client.patch(
-            "/auth/me", json={"email": email, "current_password": PASSWORD}, headers=alice.headers
-        )
-        assert response.status_code == 200
-        await mailbox.deliver()
-        (confirmation,) = mailbox.to(email)
+        confirmation = await email_change_mailed(client, mailbox, alice, email)
         # The change happens when the new address is confirmed, and ends sessions then.
         assert (
             await client.post("/auth/verify", json={"token": token_in(confirmation)})

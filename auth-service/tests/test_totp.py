@@ -15,7 +15,7 @@ from auth_service.accounts.secret_box import SecretBox, SecretBoxError
 from auth_service.errors import InvalidSecondFactor, SecondFactorRequired
 from auth_service.models import RecoveryCode, SecurityEvent, TotpFactor, User
 from tests.conftest import Account, Mailbox, password_grant
-from tests.mfa_helpers import enable_totp, fresh_step
+from tests.mfa_helpers import confirm_totp, enable_totp, fresh_step
 
 
 async def event_types(session: AsyncSession, account: Account) -> list[str]:
@@ -62,9 +62,7 @@ class TestEnrolment:
     ) -> None:
         secret = (await client.post("/auth/me/mfa/totp", headers=alice.headers)).json()["secret"]
         wrong = str((int(pyotp.TOTP(secret).now()) + 1) % 1_000_000).zfill(6)
-        refused = await client.post(
-            "/auth/me/mfa/totp/confirm", json={"code": wrong}, headers=alice.headers
-        )
+        refused = await confirm_totp(client, alice, wrong)
         assert refused.status_code == 403
         assert refused.json() == {"detail": "Invalid or already used code"}
         assert not await totp.is_enabled(session, user_id=uuid.UUID(alice.id))
@@ -94,9 +92,7 @@ class TestEnrolment:
     async def test_confirm_without_enrolment(
         self, client: httpx.AsyncClient, alice: Account
     ) -> None:
-        refused = await client.post(
-            "/auth/me/mfa/totp/confirm", json={"code": "123456"}, headers=alice.headers
-        )
+        refused = await confirm_totp(client, alice, "123456")
         assert refused.status_code == 409
 
 

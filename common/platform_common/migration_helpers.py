@@ -67,6 +67,27 @@ def cascading_reference(table: str, column: str, target: str) -> sa.ForeignKeyCo
     )
 
 
+def create_table(
+    table: str,
+    *elements: sa.schema.SchemaItem,
+    schema: str,
+    key: Sequence[str] = ("id",),
+    unique: Sequence[str] = (),
+    if_not_exists: bool | None = None,
+) -> None:
+    """op.create_table of `elements` (columns, references), keyed by the
+    columns of `key`, each of `unique` unique on its own: the constraints named
+    as the naming convention names them (`pk_<table>`, `uq_<table>_<column>`)."""
+    op.create_table(
+        table,
+        *elements,
+        sa.PrimaryKeyConstraint(*key, name=op.f(f"pk_{table}")),
+        *(sa.UniqueConstraint(column, name=op.f(f"uq_{table}_{column}")) for column in unique),
+        schema=schema,
+        if_not_exists=if_not_exists,
+    )
+
+
 def _index_name(schema: str, table: str, column: str) -> Any:
     # The naming convention's name, marked as final (op.f) as autogenerate writes it.
     return op.f(f"ix_{schema}_{table}_{column}")
@@ -93,13 +114,7 @@ def drop_column_index(schema: str, table: str, column: str) -> None:
 def create_revocation_table(schema: str, table: str, key: sa.Column[Any], since: str) -> None:
     """A revocation list: one row a revoked `key` (its primary key) with the
     time it holds from (`since`), indexed by that time for the list's reads."""
-    op.create_table(
-        table,
-        key,
-        timestamp(since),
-        sa.PrimaryKeyConstraint(key.name, name=op.f(f"pk_{table}")),
-        schema=schema,
-    )
+    create_table(table, key, timestamp(since), schema=schema, key=[key.name])
     create_column_index(schema, table, since)
 
 

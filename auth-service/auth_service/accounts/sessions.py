@@ -25,7 +25,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from auth_service.accounts import account_tokens
+from auth_service.accounts import account_tokens, events
 from auth_service.accounts.amr import PASSWORD_ONLY
 from auth_service.accounts.events import ClientInfo
 from auth_service.db import younger_than
@@ -183,14 +183,15 @@ def start_session(
     session: AsyncSession,
     *,
     user_id: uuid.UUID,
-    family_id: uuid.UUID,
     client: ClientInfo,
     client_id: str | None = None,
     scope: str | None = None,
     amr: Sequence[str] = PASSWORD_ONLY,
-) -> None:
-    """A new session; `client_id` and `scope` for one granted to an app; `amr`
-    how the person signed in (its tokens carry it, refreshed ones too)."""
+) -> uuid.UUID:
+    """A new session and its login's event; its id, the family of its refresh
+    tokens. `client_id` and `scope` for one granted to an app; `amr` how the
+    person signed in (its tokens carry it, refreshed ones too)."""
+    family_id = uuid.uuid4()
     session.add(
         LoginSession(
             id=family_id,
@@ -202,6 +203,15 @@ def start_session(
             amr=list(amr),
         )
     )
+    events.record(
+        session,
+        type=events.LOGIN_SUCCEEDED,
+        user_id=user_id,
+        client=client,
+        session_id=family_id,
+        client_id=client_id,
+    )
+    return family_id
 
 
 async def touch_session(session: AsyncSession, *, family_id: uuid.UUID) -> None:

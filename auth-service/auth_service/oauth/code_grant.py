@@ -58,29 +58,19 @@ async def authorization_code(request: GrantRequest) -> TokenResponse:
     if user is None or not user.is_active or user.token_version != code.token_version:
         await session.commit()
         raise InvalidGrant(INVALID_CODE)
-    family_id = uuid.uuid4()
-    code.family_id = family_id
-    sessions.start_session(
+    family_id = sessions.start_session(
         session,
         user_id=user.id,
-        family_id=family_id,
         client=request.client,
         client_id=client.id,
         scope=code.scope,
         amr=methods.stored(code.amr),
     )
+    code.family_id = family_id
     await session.execute(
         update(OAuthConsent)
         .where(OAuthConsent.user_id == user.id, OAuthConsent.client_id == client.id)
         .values(last_used_at=func.now())
-    )
-    events.record(
-        session,
-        type=events.LOGIN_SUCCEEDED,
-        user_id=user.id,
-        client=request.client,
-        session_id=family_id,
-        client_id=client.id,
     )
     response = await tokens.issue_user_tokens(
         session,

@@ -60,14 +60,11 @@ async def mfa_otp(request: GrantRequest) -> TokenResponse:
         raise InvalidGrant(INVALID_MFA_TOKEN)
     response = await tokens.issue_for_login(
         session,
-        user_id=spent.user_id,
-        verified_hash=None,
-        upgraded_hash=None,
+        tokens.LoginProof(spent.user_id, token_version=spent.token_version),
         scope=spent.scope or policy.user_scope,
         policy=policy,
         client=request.client,
         amr=amr.with_second_factor(method),
-        token_version=spent.token_version,
     )
     await session.commit()
     return response

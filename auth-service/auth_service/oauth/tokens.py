@@ -89,6 +89,18 @@ def client_credentials(
 
 
 @dataclass(frozen=True, slots=True)
+class LoginProof:
+    """What a sign-in proved, for lock_for_login to re-check under the row lock:
+    the hash the password was checked against, or the token version the first
+    step of a two-step sign-in saw (a change since refuses the login)."""
+
+    user_id: uuid.UUID
+    verified_hash: str | None = None
+    upgraded_hash: str | None = None  # the hash in today's parameters, to store
+    token_version: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class CheckedPassword:
     """A person's password, checked (auth_service.oauth.tokens.check_password)."""
 
@@ -97,6 +109,10 @@ class CheckedPassword:
     upgraded_hash: str | None  # the hash in today's parameters, to store
     known: bool  # the address had logged into the account (throttle.record_success)
     attempt: LoginAttempt
+
+    @property
+    def proof(self) -> LoginProof:
+        return LoginProof(self.user_id, self.verified_hash, self.upgraded_hash)
 
 
 async def check_password(
@@ -161,13 +177,7 @@ async def login(
         session, attempt=attempt, password=password, policy=policy, hasher=hasher, client=client
     )
     if await totp.is_enabled(session, user_id=checked.user_id):
-        user = await lock_for_login(
-            session,
-            user_id=checked.user_id,
-            verified_hash=checked.verified_hash,
-            upgraded_hash=checked.upgraded_hash,
-            policy=policy,
-        )
+        user = await lock_for_login(session, checked.proof, policy=policy)
         mfa_token = mfa_challenges.start(
             session,
             user_id=user.id,
@@ -181,13 +191,7 @@ async def login(
         await session.commit()
         raise MfaRequired(mfa_token=mfa_token)
     response = await issue_for_login(
-        session,
-        user_id=checked.user_id,
-        verified_hash=checked.verified_hash,
-        upgraded_hash=checked.upgraded_hash,
-        scope=granted,
-        policy=policy,
-        client=client,
+        session, checked.proof, scope=granted, policy=policy, client=client
     )
     await record_login(session, checked, policy=policy)
     await session.commit()
@@ -218,63 +222,40 @@ async def _record_failure(
 
 async def issue_for_login(
     session: AsyncSession,
+    proof: LoginProof,
     *,
-    user_id: uuid.UUID,
-    verified_hash: str | None,
-    upgraded_hash: str | None,
     scope: str,
     policy: TokenPolicy,
     client: ClientInfo,
     amr: tuple[str, ...] = methods.PASSWORD_ONLY,
-    token_version: int | None = None,
 ) -> TokenResponse:
-    """Lock the user's row, re-check it, and issue a new login's tokens (a new
-    session, signed in with `amr`); the caller commits. `token_version`: the
-    one the first step of a two-step sign-in saw (a change since refuses it).
+    """Lock the user's row, re-check it against `proof`, and issue a new
+    login's tokens (a new session, signed in with `amr`); the caller commits.
 
     A deactivation or credential change updates the same row (auth_service.
     sessions), so under the lock this login reads either the state before it
     (and its token's version is refused once the change commits) or after it
-    (and is refused here). `verified_hash` is the hash the password was
-    checked against, if any: a password changed meanwhile refuses the login.
+    (and is refused here). The proof's `verified_hash` is the hash the password
+    was checked against, if any: a password changed meanwhile refuses the login.
     """
-    user = await lock_for_login(
-        session,
-        user_id=user_id,
-        verified_hash=verified_hash,
-        upgraded_hash=upgraded_hash,
-        policy=policy,
-        token_version=token_version,
-    )
-    family_id = uuid.uuid4()
-    sessions.start_session(
-        session, user_id=user.id, family_id=family_id, client=client, scope=scope, amr=amr
-    )
-    events.record(
-        session, type=events.LOGIN_SUCCEEDED, user_id=user.id, client=client, session_id=family_id
+    user = await lock_for_login(session, proof, policy=policy)
+    family_id = sessions.start_session(
+        session, user_id=user.id, client=client, scope=scope, amr=amr
     )
     return await issue_user_tokens(
         session, user=user, family_id=family_id, scope=scope, policy=policy, amr=amr
     )
 
 
-async def lock_for_login(
-    session: AsyncSession,
-    *,
-    user_id: uuid.UUID,
-    verified_hash: str | None,
-    upgraded_hash: str | None,
-    policy: TokenPolicy,
-    token_version: int | None = None,
-) -> User:
+async def lock_for_login(session: AsyncSession, proof: LoginProof, *, policy: TokenPolicy) -> User:
     """The user's row, locked and re-checked for a login (still there, the
     password it was checked against or the token version seen, active,
     verified where required); InvalidGrant, the transaction rolled back, otherwise."""
-    user = await lock_user(session, user_id)
+    user = await lock_user(session, proof.user_id)
     if (
         user is None
-        or (verified_hash is not None and user.hashed_password != verified_hash)
-        or (token_version is not None and user.token_version != token_version)
+        or (proof.verified_hash is not None and user.hashed_password != proof.verified_hash)
+        or (proof.token_version is not None and user.token_version != proof.token_version)
     ):
         await session.rollback()
         raise InvalidGrant(BAD_CREDENTIALS)
@@ -284,8 +265,8 @@ async def lock_for_login(
     if policy.require_verified_email and not user.is_verified:
         await session.rollback()
         raise InvalidGrant(UNVERIFIED)
-    if upgraded_hash is not None:
-        user.hashed_password = upgraded_hash
+    if proof.upgraded_hash is not None:
+        user.hashed_password = proof.upgraded_hash
     return user
 
 

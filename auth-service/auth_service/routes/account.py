@@ -147,12 +147,7 @@ async def verify_email(data: EmailVerification, session: SessionDep, client: Cli
     await recovery.verify_email(session, token=data.token, client=client)
 
 
-@router.get(
-    "/me/sessions",
-    operation_id="me-sessions-list",
-    response_model=list[SessionRead],
-    responses=UNAUTHORIZED,
-)
+@router.get("/me/sessions", operation_id="me-sessions-list", responses=UNAUTHORIZED)
 async def list_my_sessions(
     user: CurrentUser, current: CurrentSessionId, session: SessionDep
 ) -> list[SessionRead]:

@@ -247,13 +247,7 @@ async def _sign_in(step: _Step, hasher: HasherDep) -> Response:
             hasher=hasher,
             client=step.client,
         )
-        user = await tokens.lock_for_login(
-            step.session,
-            user_id=password.user_id,
-            verified_hash=password.verified_hash,
-            upgraded_hash=password.upgraded_hash,
-            policy=policy,
-        )
+        user = await tokens.lock_for_login(step.session, password.proof, policy=policy)
     except LoginThrottled as throttled:
         wait = throttled.retry_after
         return _page(
@@ -333,11 +327,8 @@ async def _second_factor(step: _Step) -> Response:
     try:
         user = await tokens.lock_for_login(
             step.session,
-            user_id=spent.user_id,
-            verified_hash=None,
-            upgraded_hash=None,
+            tokens.LoginProof(spent.user_id, token_version=spent.token_version),
             policy=step.state.token_policy,
-            token_version=spent.token_version,
         )
     except InvalidGrant as refused:
         return _page(step.request, "signin.html", checked, status_code=400, error=refused.message)

@@ -117,7 +117,6 @@ async def delete_client(
 @router.post(
     "/{client_id}/secret",
     operation_id="clients-secret-rotate",
-    response_model=ClientSecret,
     responses={**MALFORMED_BODY, **CLIENT_NOT_FOUND, **INVALID_METADATA},
 )
 async def rotate_client_secret(

@@ -89,7 +89,6 @@ async def start_totp_enrolment(
 @router.post(
     "/totp/confirm",
     operation_id="me-totp-confirm",
-    response_model=RecoveryCodes,
     responses={**CODE_CHECKED, **documented(409, "No TOTP enrolment to confirm")},
 )
 async def confirm_totp_enrolment(
@@ -100,10 +99,7 @@ async def confirm_totp_enrolment(
 
 
 @router.post(
-    "/totp/recovery-codes",
-    operation_id="me-totp-recovery-codes-create",
-    response_model=RecoveryCodes,
-    responses=CODE_CHECKED,
+    "/totp/recovery-codes", operation_id="me-totp-recovery-codes-create", responses=CODE_CHECKED
 )
 async def regenerate_recovery_codes(
     data: TotpCode, me: MfaCaller, response: Response

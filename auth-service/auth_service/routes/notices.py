@@ -25,7 +25,6 @@ NoticeSender = Annotated[AccessClaims, require_scope(NOTICES_SEND)]
     "/users/{user_id}/notices",
     operation_id="internal-user-notices-send",
     status_code=status.HTTP_202_ACCEPTED,
-    response_model=Accepted,
     responses={**UNAUTHORIZED, **INSUFFICIENT_SCOPE, **MALFORMED_BODY, **USER_NOT_FOUND},
 )
 async def send_notice(

@@ -10,7 +10,7 @@ down_revision: str | None = None
 
 
 def upgrade() -> None:
-    op.create_table(
+    helpers.create_table(
         "users",
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("email", sa.String(length=320), nullable=False),
@@ -20,11 +20,10 @@ def upgrade() -> None:
         sa.Column("is_superuser", sa.Boolean(), nullable=False),
         helpers.timestamp("created_at", now=True),
         helpers.timestamp("updated_at", now=True),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
-        sa.UniqueConstraint("email", name=op.f("uq_users_email")),
         schema="auth",
+        unique=["email"],
     )
-    op.create_table(
+    helpers.create_table(
         "refresh_tokens",
         sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
@@ -35,9 +34,8 @@ def upgrade() -> None:
         helpers.timestamp("used_at", nullable=True),
         helpers.timestamp("revoked_at", nullable=True),
         helpers.cascading_reference("refresh_tokens", "user_id", "auth.users.id"),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_refresh_tokens")),
-        sa.UniqueConstraint("token_hash", name=op.f("uq_refresh_tokens_token_hash")),
         schema="auth",
+        unique=["token_hash"],
     )
     helpers.create_column_index("auth", "refresh_tokens", "family_id")
     helpers.create_column_index("auth", "refresh_tokens", "user_id")

@@ -11,7 +11,7 @@ down_revision: str | None = "b21b09b5be7c"
 
 
 def upgrade() -> None:
-    op.create_table(
+    helpers.create_table(
         "outbox_events",
         sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
         sa.Column("kind", sa.String(length=64), nullable=False),
@@ -21,7 +21,6 @@ def upgrade() -> None:
         helpers.timestamp("next_attempt_at", now=True),
         helpers.timestamp("delivered_at", nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox_events")),
         schema="auth",
     )
     op.create_index(

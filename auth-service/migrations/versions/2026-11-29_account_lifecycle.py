@@ -13,7 +13,7 @@ def upgrade() -> None:
     # Existing accounts never proved their address: unverified, like new ones
     # (the first superuser is created verified from now on; see README).
     helpers.add_defaulted_column("users", "is_verified", sa.Boolean(), "false", schema="auth")
-    op.create_table(
+    helpers.create_table(
         "account_tokens",
         sa.Column("id", sa.BigInteger(), sa.Identity(), nullable=False),
         sa.Column("token_hash", sa.String(64), nullable=False),
@@ -25,12 +25,11 @@ def upgrade() -> None:
         helpers.timestamp("expires_at"),
         helpers.timestamp("spent_at", nullable=True),
         helpers.cascading_reference("account_tokens", "user_id", "auth.users.id"),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_account_tokens")),
-        sa.UniqueConstraint("token_hash", name=op.f("uq_account_tokens_token_hash")),
         schema="auth",
+        unique=["token_hash"],
     )
     helpers.create_column_index("auth", "account_tokens", "user_id")
-    op.create_table(
+    helpers.create_table(
         "sessions",
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("user_id", sa.Uuid(), nullable=False),
@@ -39,11 +38,10 @@ def upgrade() -> None:
         sa.Column("user_agent", sa.String(255), nullable=True),
         sa.Column("client_address", sa.String(255), nullable=True),
         helpers.cascading_reference("sessions", "user_id", "auth.users.id"),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_sessions")),
         schema="auth",
     )
     helpers.create_column_index("auth", "sessions", "user_id")
-    op.create_table(
+    helpers.create_table(
         "security_events",
         sa.Column("id", sa.BigInteger(), sa.Identity(), nullable=False),
         helpers.timestamp("occurred_at", now=True),
@@ -53,7 +51,6 @@ def upgrade() -> None:
         sa.Column("user_agent", sa.String(255), nullable=True),
         sa.Column("request_id", sa.String(128), nullable=True),
         sa.Column("session_id", sa.Uuid(), nullable=True),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_security_events")),
         schema="auth",
     )
     helpers.create_column_index("auth", "security_events", "occurred_at")

@@ -10,24 +10,24 @@ down_revision: str | None = "5c1f0e7a9d21"
 
 
 def upgrade() -> None:
-    op.create_table(
+    helpers.create_table(
         "login_attempts",
         sa.Column("scope", sa.String(length=16), nullable=False),
         sa.Column("key", sa.String(length=64), nullable=False),
         helpers.timestamp("window_started_at"),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("scope", "key", name=op.f("pk_login_attempts")),
         schema="auth",
+        key=["scope", "key"],
     )
     helpers.create_column_index("auth", "login_attempts", "window_started_at")
-    op.create_table(
+    helpers.create_table(
         "known_login_addresses",
         sa.Column("user_id", sa.Uuid(), nullable=False),
         sa.Column("address", sa.String(length=255), nullable=False),
         helpers.timestamp("last_login_at"),
         helpers.cascading_reference("known_login_addresses", "user_id", "auth.users.id"),
-        sa.PrimaryKeyConstraint("user_id", "address", name=op.f("pk_known_login_addresses")),
         schema="auth",
+        key=["user_id", "address"],
     )
     helpers.create_column_index("auth", "known_login_addresses", "last_login_at")
     _normalise_stored_emails()

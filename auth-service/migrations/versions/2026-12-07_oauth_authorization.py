@@ -16,7 +16,7 @@ down_revision: str | None = "a4e8c2d19b60"
 
 
 def upgrade() -> None:
-    op.create_table(
+    helpers.create_table(
         "oauth_clients",
         sa.Column("id", sa.String(length=100), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
@@ -39,11 +39,10 @@ def upgrade() -> None:
         sa.Column("source", sa.String(length=16), server_default=sa.text("'api'"), nullable=False),
         helpers.timestamp("created_at", now=True),
         helpers.timestamp("updated_at", now=True),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_oauth_clients")),
         schema="auth",
         if_not_exists=True,
     )
-    op.create_table(
+    helpers.create_table(
         "authorization_codes",
         sa.Column("code_hash", sa.String(length=64), nullable=False),
         sa.Column("client_id", sa.String(length=100), nullable=False),
@@ -61,14 +60,14 @@ def upgrade() -> None:
         sa.Column("family_id", sa.Uuid(), nullable=True),
         helpers.cascading_reference("authorization_codes", "client_id", "auth.oauth_clients.id"),
         helpers.cascading_reference("authorization_codes", "user_id", "auth.users.id"),
-        sa.PrimaryKeyConstraint("code_hash", name=op.f("pk_authorization_codes")),
         schema="auth",
+        key=["code_hash"],
         if_not_exists=True,
     )
     # Plain indexes on tables created just above (empty): no need to build them concurrently.
     helpers.create_column_index("auth", "authorization_codes", "client_id", if_not_exists=True)
     helpers.create_column_index("auth", "authorization_codes", "user_id", if_not_exists=True)
-    op.create_table(
+    helpers.create_table(
         "browser_sessions",
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("cookie_hash", sa.String(length=64), nullable=False),
@@ -78,13 +77,12 @@ def upgrade() -> None:
         helpers.timestamp("expires_at"),
         helpers.timestamp("ended_at", nullable=True),
         helpers.cascading_reference("browser_sessions", "user_id", "auth.users.id"),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_browser_sessions")),
-        sa.UniqueConstraint("cookie_hash", name=op.f("uq_browser_sessions_cookie_hash")),
         schema="auth",
+        unique=["cookie_hash"],
         if_not_exists=True,
     )
     helpers.create_column_index("auth", "browser_sessions", "user_id", if_not_exists=True)
-    op.create_table(
+    helpers.create_table(
         "oauth_consents",
         sa.Column("user_id", sa.Uuid(), nullable=False),
         sa.Column("client_id", sa.String(length=100), nullable=False),
@@ -93,8 +91,8 @@ def upgrade() -> None:
         helpers.timestamp("last_used_at", nullable=True),
         helpers.cascading_reference("oauth_consents", "client_id", "auth.oauth_clients.id"),
         helpers.cascading_reference("oauth_consents", "user_id", "auth.users.id"),
-        sa.PrimaryKeyConstraint("user_id", "client_id", name=op.f("pk_oauth_consents")),
         schema="auth",
+        key=["user_id", "client_id"],
         if_not_exists=True,
     )
     helpers.create_column_index("auth", "oauth_consents", "client_id", if_not_exists=True)

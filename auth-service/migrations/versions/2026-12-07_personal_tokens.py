@@ -17,7 +17,7 @@ down_revision: str | None = "b7d41e0c9a52"
 
 
 def upgrade() -> None:
-    op.create_table(
+    helpers.create_table(
         "personal_tokens",
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("user_id", sa.Uuid(), nullable=False),
@@ -32,13 +32,12 @@ def upgrade() -> None:
         helpers.timestamp("revoked_at", nullable=True),
         helpers.timestamp("expiry_notified_at", nullable=True),
         helpers.cascading_reference("personal_tokens", "user_id", "auth.users.id"),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_personal_tokens")),
-        sa.UniqueConstraint("token_hash", name=op.f("uq_personal_tokens_token_hash")),
         schema="auth",
+        unique=["token_hash"],
     )
     helpers.create_column_index("auth", "personal_tokens", "user_id")
     helpers.create_column_index("auth", "personal_tokens", "expires_at")
-    op.create_table(
+    helpers.create_table(
         "personal_token_addresses",
         sa.Column("token_id", sa.Uuid(), nullable=False),
         sa.Column("address", sa.String(length=255), nullable=False),
@@ -46,8 +45,8 @@ def upgrade() -> None:
         helpers.cascading_reference(
             "personal_token_addresses", "token_id", "auth.personal_tokens.id"
         ),
-        sa.PrimaryKeyConstraint("token_id", "address", name=op.f("pk_personal_token_addresses")),
         schema="auth",
+        key=["token_id", "address"],
     )
 
 

@@ -22,7 +22,7 @@ AMR_TABLES = ("sessions", "browser_sessions", "authorization_codes")
 
 
 def upgrade() -> None:
-    op.create_table(
+    helpers.create_table(
         "totp_factors",
         sa.Column("user_id", sa.Uuid(), nullable=False),
         sa.Column("encrypted_secret", sa.Text(), nullable=False),
@@ -30,11 +30,11 @@ def upgrade() -> None:
         sa.Column("last_used_step", sa.BigInteger(), nullable=True),
         helpers.timestamp("created_at", now=True),
         helpers.cascading_reference("totp_factors", "user_id", "auth.users.id"),
-        sa.PrimaryKeyConstraint("user_id", name=op.f("pk_totp_factors")),
         schema="auth",
+        key=["user_id"],
         if_not_exists=True,
     )
-    op.create_table(
+    helpers.create_table(
         "recovery_codes",
         sa.Column("id", sa.BigInteger(), sa.Identity(), nullable=False),
         sa.Column("user_id", sa.Uuid(), nullable=False),
@@ -42,13 +42,12 @@ def upgrade() -> None:
         helpers.timestamp("created_at", now=True),
         helpers.timestamp("used_at", nullable=True),
         helpers.cascading_reference("recovery_codes", "user_id", "auth.users.id"),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_recovery_codes")),
         schema="auth",
         if_not_exists=True,
     )
     # Plain indexes on tables created just above (empty): no need to build them concurrently.
     helpers.create_column_index("auth", "recovery_codes", "user_id", if_not_exists=True)
-    op.create_table(
+    helpers.create_table(
         "mfa_challenges",
         sa.Column("token_hash", sa.String(length=64), nullable=False),
         sa.Column("user_id", sa.Uuid(), nullable=False),
@@ -61,8 +60,8 @@ def upgrade() -> None:
         helpers.timestamp("expires_at"),
         helpers.timestamp("used_at", nullable=True),
         helpers.cascading_reference("mfa_challenges", "user_id", "auth.users.id"),
-        sa.PrimaryKeyConstraint("token_hash", name=op.f("pk_mfa_challenges")),
         schema="auth",
+        key=["token_hash"],
         if_not_exists=True,
     )
     helpers.create_column_index("auth", "mfa_challenges", "user_id", if_not_exists=True)
