@@ -13,7 +13,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -23,6 +22,7 @@ from starlette.types import ASGIApp
 
 import gateway
 from gateway.main import create_app
+from platform_common.testing.http_server import serving_asgi
 from platform_common.testing.issuer import TokenIssuer
 from tests.conftest import USER_ID, make_settings
 
@@ -68,26 +68,9 @@ def upstream_app(issuer: TokenIssuer) -> Starlette:
 
 @asynccontextmanager
 async def serve(app: ASGIApp) -> AsyncIterator[str]:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        app, log_level="warning", ws="none", lifespan="on", timeout_graceful_shutdown=1
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        for _ in range(200):
-            if server.started:
-                break
-            await asyncio.sleep(0.01)
-        assert server.started
+    config = {"ws": "none", "lifespan": "on", "timeout_graceful_shutdown": 1}
+    async with serving_asgi(app, **config) as port:
         yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, 5)
-        sock.close()
 
 
 def gateway_to(upstream_url: str, upstream_client: str, **settings: Any) -> FastAPI:

@@ -3,17 +3,16 @@ and answers from a script of answers (then 200)."""
 
 from __future__ import annotations
 
-import asyncio
-import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+
+from platform_common.testing.http_server import serving_asgi
 
 
 @dataclass
@@ -38,25 +37,8 @@ class Receiver:
 async def running_receiver() -> AsyncIterator[Receiver]:
     receiver = Receiver()
     app = Starlette(routes=[Route("/{path:path}", receiver.hook, methods=["POST", "GET"])])
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    receiver.port = sock.getsockname()[1]
-    receiver.url = f"http://127.0.0.1:{receiver.port}/hook"
-    server = uvicorn.Server(
-        uvicorn.Config(
-            app, log_level="warning", ws="none", lifespan="off", timeout_graceful_shutdown=1
-        )
-    )
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        for _ in range(500):
-            if server.started:
-                break
-            await asyncio.sleep(0.01)
-        assert server.started
+    config = {"ws": "none", "lifespan": "off", "timeout_graceful_shutdown": 1}
+    async with serving_asgi(app, **config) as port:
+        receiver.port = port
+        receiver.url = f"http://127.0.0.1:{port}/hook"
         yield receiver
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, 5)
-        sock.close()
