@@ -1,5 +1,6 @@
 import uuid
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
+from functools import partial
 from typing import TypeVar
 
 import httpx
@@ -62,6 +63,15 @@ async def post_to(
 ) -> httpx.Response:
     """POST /webhooks/endpoints/{id}/`action` (secret/rotate, test, deliveries/{id}/retry)."""
     return await client.post(f"/webhooks/endpoints/{endpoint['id']}/{action}", headers=user.headers)
+
+
+PostToIt = Callable[[str], Awaitable[httpx.Response]]
+
+
+@pytest.fixture
+def post_to_it(client: httpx.AsyncClient, alice: User, endpoint: Json) -> PostToIt:
+    """`post_to` alice's endpoint, as alice."""
+    return partial(post_to, client, alice, endpoint)
 
 
 class TestCreateEndpoint:
@@ -215,9 +225,9 @@ class TestDeleteEndpoint:
 
 class TestRotateSecret:
     async def test_a_new_secret_and_the_old_one_kept_for_the_overlap(
-        self, client: httpx.AsyncClient, session: AsyncSession, alice: User, endpoint: Json
+        self, session: AsyncSession, endpoint: Json, post_to_it: PostToIt
     ) -> None:
-        response = await post_to(client, alice, endpoint, "secret/rotate")
+        response = await post_to_it("secret/rotate")
         assert response.status_code == 200
         body = response.json()
         assert body["secret"] != endpoint["secret"]
@@ -229,9 +239,14 @@ class TestRotateSecret:
 
 class TestSendTestEvent:
     async def test_a_pending_webhook_test_delivery(
-        self, client: httpx.AsyncClient, session: AsyncSession, alice: User, endpoint: Json
+        self,
+        client: httpx.AsyncClient,
+        session: AsyncSession,
+        alice: User,
+        endpoint: Json,
+        post_to_it: PostToIt,
     ) -> None:
-        response = await post_to(client, alice, endpoint, "test")
+        response = await post_to_it("test")
         assert response.status_code == 202
         delivery = await row_of(session, Delivery, response.json()["id"])
         event = await session.get(Event, delivery.event_id)
@@ -252,13 +267,13 @@ class TestSendTestEvent:
 
 class TestRetryDelivery:
     async def test_a_failed_delivery_due_again(
-        self, client: httpx.AsyncClient, session: AsyncSession, alice: User, endpoint: Json
+        self, session: AsyncSession, post_to_it: PostToIt
     ) -> None:
-        sent = await post_to(client, alice, endpoint, "test")
+        sent = await post_to_it("test")
         delivery = await row_of(session, Delivery, sent.json()["id"])
         delivery.state = "failed"
         await session.flush()
-        response = await post_to(client, alice, endpoint, f"deliveries/{delivery.id}/retry")
+        response = await post_to_it(f"deliveries/{delivery.id}/retry")
         assert response.status_code == 202
         state = await session.scalar(select(Delivery.state).where(Delivery.id == delivery.id))
         assert state == "pending"
