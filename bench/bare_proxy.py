@@ -18,6 +18,8 @@ import aiohttp
 from starlette.types import ASGIApp, Receive, Scope, Send
 from yarl import URL
 
+from asgi_body import read_body
+
 # Settled per connection; the gateway does not pass them on either.
 _NOT_RELAYED = frozenset({b"host", b"connection", b"keep-alive", b"transfer-encoding"})
 _NOT_RETURNED = frozenset({b"date", b"server", b"connection", b"keep-alive", b"transfer-encoding"})
@@ -56,12 +58,7 @@ def app() -> ASGIApp:
             for name, value in scope["headers"]
             if name not in _NOT_RELAYED
         ]
-        body = b""
-        more = True
-        while more:
-            message = await receive()
-            body += message.get("body", b"")
-            more = message.get("more_body", False)
+        body = await read_body(receive)
         async with session.request(
             scope["method"],
             URL(upstream + target.decode("latin-1"), encoded=True),

@@ -20,6 +20,8 @@ from pathlib import Path
 import uvicorn
 from starlette.types import Receive, Scope, Send
 
+from asgi_body import read_body
+
 
 def app(output: Path) -> object:
     seen: list[str] = []
@@ -34,12 +36,7 @@ def app(output: Path) -> object:
                     output.write_text("".join(seen))  # noqa: ASYNC240 - once, at shutdown
                     await send({"type": "lifespan.shutdown.complete"})
                     return
-        body = b""
-        more = True
-        while more:
-            message = await receive()
-            body += message.get("body", b"")
-            more = message.get("more_body", False)
+        body = await read_body(receive)
         arrived = time.monotonic()
         headers = dict(scope["headers"])
         payload = json.loads(body)

@@ -112,8 +112,8 @@ class Comparison:
                 continue
             self.content(
                 f"{where}: response {status}",
-                resolve(self.old, old_response).get("content", {}),
-                resolve(self.new, new_responses[status]).get("content", {}),
+                old_response,
+                new_responses[status],
                 "response",
                 missing_breaks=False,
             )
@@ -145,23 +145,20 @@ class Comparison:
             if new_body.get("required"):
                 self.breaks.append(f"{where}: new required request body")
             return
-        self.content(
-            f"{where}: request body",
-            resolve(self.old, old).get("content", {}),
-            new_body.get("content", {}),
-            "request",
-            missing_breaks=True,
-        )
+        self.content(f"{where}: request body", old, new_body, "request", missing_breaks=True)
 
     def content(
         self,
         where: str,
-        old: Mapping[str, Any],
-        new: Mapping[str, Any],
+        old_body: Mapping[str, Any],
+        new_body: Mapping[str, Any],
         direction: Direction,
         *,
         missing_breaks: bool,
     ) -> None:
+        """The media types of a request body or a response (either may be a `$ref`)."""
+        old = resolve(self.old, old_body).get("content", {})
+        new = resolve(self.new, new_body).get("content", {})
         for media_type, old_media in old.items():
             if media_type not in new:
                 if missing_breaks:

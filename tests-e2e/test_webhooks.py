@@ -67,6 +67,18 @@ def sequences_by_note(receiver: WebhookReceiver) -> dict[str, list[int]]:
     return order
 
 
+def all_arrived_in_order(
+    receiver: WebhookReceiver, changed: int, *, sequences: list[int], within: float
+) -> None:
+    """Every one of the `changed` deliveries arrives, signed, and each note's
+    `sequences` in order (a retried one may arrive twice)."""
+    eventually(lambda: len({d.webhook_id for d in receiver.received}) == changed, within=within)
+    assert receiver.unverified == []
+    for received in sequences_by_note(receiver).values():
+        assert received == sorted(received)
+        assert sorted(set(received)) == sequences
+
+
 def attempts_failed(api: ApiClient, user: dict[str, str]) -> int:
     [endpoint] = api.http.get("/webhooks/endpoints", headers=user).json()
     deliveries = api.http.get(
@@ -99,11 +111,7 @@ def test_receiver_down_then_back_gets_everything_in_order(
     # Attempts fail against the closed port meanwhile (retried every second or so).
     eventually(lambda: attempts_failed(api, user) > 0, within=15)
     receiver.start()
-    eventually(lambda: len({d.webhook_id for d in receiver.received}) == changed, within=60)
-    assert receiver.unverified == []
-    for sequences in sequences_by_note(receiver).values():
-        assert sequences == sorted(sequences)
-        assert sorted(set(sequences)) == [1, 2, 3, 4]
+    all_arrived_in_order(receiver, changed, sequences=[1, 2, 3, 4], within=60)
 
 
 # Issue 30's outage: the receiver away this long, with the retry schedule below
@@ -143,11 +151,7 @@ def test_receiver_down_two_minutes_then_back_gets_everything_in_order(
     assert attempts_failed(api, user) >= changed
     receiver.start()
     # The next attempt of each delivery is at most one step of the schedule away.
-    eventually(lambda: len({d.webhook_id for d in receiver.received}) == changed, within=90)
-    assert receiver.unverified == []
-    for sequences in sequences_by_note(receiver).values():
-        assert sequences == sorted(sequences)
-        assert sorted(set(sequences)) == [1, 2, 3, 4]
+    all_arrived_in_order(receiver, changed, sequences=[1, 2, 3, 4], within=90)
 
 
 def test_sigkill_mid_delivery_loses_nothing(

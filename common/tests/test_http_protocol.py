@@ -2,7 +2,6 @@
 
 import asyncio
 import contextlib
-import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -12,6 +11,7 @@ from prometheus_client import REGISTRY
 from starlette.types import Receive, Scope, Send
 
 from platform_common.http_protocol import PROTOCOL, BoundedHttpToolsProtocol
+from platform_common.testing.uvicorn_server import serving_asgi
 
 HEAD_TIMEOUT = 0.3
 MAX_HEAD = 4096
@@ -57,21 +57,8 @@ def app() -> App:
 @contextlib.asynccontextmanager
 async def serving(app: App, **config: Any) -> AsyncIterator[int]:
     """A real uvicorn server with QuickProtocol on a free port; yields the port."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(
-        uvicorn.Config(app, http=QuickProtocol, log_level="warning", lifespan="off", **config)
-    )
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    for _ in range(200):
-        if server.started:
-            break
-        await asyncio.sleep(0.01)
-    assert server.started
-    yield sock.getsockname()[1]
-    server.should_exit = True
-    await asyncio.wait_for(task, 5)
-    sock.close()
+    async with serving_asgi(app, http=QuickProtocol, lifespan="off", **config) as port:
+        yield port
 
 
 @pytest.fixture

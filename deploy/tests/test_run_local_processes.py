@@ -8,7 +8,7 @@ import run_local
 
 
 @pytest.fixture
-def gateway_process() -> Iterator[int]:
+def gateway_started() -> Iterator[run_local.LocalSystem]:
     # The gateway needs no database to start; the process is only looked at.
     system = run_local.LocalSystem(
         database_url="postgresql://nobody@127.0.0.1:1/none",
@@ -17,9 +17,14 @@ def gateway_process() -> Iterator[int]:
     )
     system.start("gateway")
     try:
-        yield system.processes["gateway"].pid
+        yield system
     finally:
         system.stop_all()
+
+
+@pytest.fixture
+def gateway_process(gateway_started: run_local.LocalSystem) -> int:
+    return gateway_started.processes["gateway"].pid
 
 
 def test_a_service_is_out_of_reach_of_ctrl_c(gateway_process: int) -> None:
@@ -37,19 +42,10 @@ def test_a_service_shares_the_launchers_session(gateway_process: int) -> None:
     assert os.getsid(gateway_process) == os.getsid(0)
 
 
-def test_a_running_service_is_not_started_twice() -> None:
+def test_a_running_service_is_not_started_twice(gateway_started: run_local.LocalSystem) -> None:
     # A second process would fail to bind the port, or worse, leave two
     # instances behind (a test's `finally` restarting a service it never stopped).
-    system = run_local.LocalSystem(
-        database_url="postgresql://nobody@127.0.0.1:1/none",
-        ports=run_local.free_ports(),
-        quiet=True,
-    )
-    system.start("gateway")
-    try:
-        first = system.processes["gateway"]
-        with pytest.raises(RuntimeError, match="gateway is already running"):
-            system.start("gateway")
-        assert system.processes["gateway"] is first
-    finally:
-        system.stop_all()
+    first = gateway_started.processes["gateway"]
+    with pytest.raises(RuntimeError, match="gateway is already running"):
+        gateway_started.start("gateway")
+    assert gateway_started.processes["gateway"] is first

@@ -22,18 +22,9 @@ import aiohttp
 from multidict import CIMultiDict
 from yarl import URL
 
+from gateway import transport
 from gateway.body import RequestBody
-from gateway.transport import (
-    Answer,
-    ConnectionLost,
-    NotSent,
-    Outgoing,
-    PoolFull,
-    ReadTimedOut,
-    SendError,
-    Timeouts,
-    TransportFailed,
-)
+from gateway.transport import Answer, Outgoing, Timeouts
 
 # Shorter than uvicorn's 5 s keep-alive, so the gateway drops an idle
 # connection before the upstream does rather than reuse one being closed.
@@ -60,17 +51,17 @@ class _RequestBody:
             raise
 
 
-def _translate(exc: aiohttp.ClientError | TimeoutError) -> SendError:
+def _translate(exc: aiohttp.ClientError | TimeoutError) -> transport.SendError:
     message = str(exc) or type(exc).__name__
     if isinstance(exc, aiohttp.ClientConnectorError):
-        return NotSent(message, timed_out=False)
+        return transport.NotSent(message, timed_out=False)
     if isinstance(exc, aiohttp.ConnectionTimeoutError):
-        return NotSent(message, timed_out=True)
+        return transport.NotSent(message, timed_out=True)
     if isinstance(exc, aiohttp.ServerTimeoutError | TimeoutError):
-        return ReadTimedOut(message)
+        return transport.ReadTimedOut(message)
     if isinstance(exc, aiohttp.ServerDisconnectedError | aiohttp.ClientOSError):
-        return ConnectionLost(message)
-    return TransportFailed(message)
+        return transport.ConnectionLost(message)
+    return transport.TransportFailed(message)
 
 
 class _Chunks:
@@ -145,7 +136,7 @@ class AiohttpSender:
             async with asyncio.timeout(self._pool_wait):
                 await self._slots.acquire()
         except TimeoutError:
-            raise PoolFull("no free connection to the upstream") from None
+            raise transport.PoolFull("no free connection to the upstream") from None
 
     async def send(self, origin: str, request: Outgoing) -> Answer:
         await self._take_slot()

@@ -12,31 +12,23 @@ from collections.abc import AsyncIterator
 
 import httpx
 
-from gateway.transport import (
-    Answer,
-    ConnectionLost,
-    NotSent,
-    Outgoing,
-    PoolFull,
-    ReadTimedOut,
-    SendError,
-    TransportFailed,
-)
+from gateway import transport
+from gateway.transport import Answer, Outgoing
 
 
-def _translate(exc: httpx.TransportError) -> SendError:
+def _translate(exc: httpx.TransportError) -> transport.SendError:
     message = str(exc) or type(exc).__name__
     if isinstance(exc, httpx.ConnectError):
-        return NotSent(message, timed_out=False)
+        return transport.NotSent(message, timed_out=False)
     if isinstance(exc, httpx.ConnectTimeout):
-        return NotSent(message, timed_out=True)
+        return transport.NotSent(message, timed_out=True)
     if isinstance(exc, httpx.PoolTimeout):
-        return PoolFull(message)
+        return transport.PoolFull(message)
     if isinstance(exc, httpx.TimeoutException):
-        return ReadTimedOut(message)
+        return transport.ReadTimedOut(message)
     if isinstance(exc, httpx.RemoteProtocolError):
-        return ConnectionLost(message)
-    return TransportFailed(message)
+        return transport.ConnectionLost(message)
+    return transport.TransportFailed(message)
 
 
 async def _chunks(response: httpx.Response) -> AsyncIterator[bytes]:

@@ -93,6 +93,18 @@ async def _spend(
     return headers
 
 
+async def _admit(gateway: GatewayState, request: IncomingRequest) -> dict[str, str]:
+    """Charge a proxied request to its consumer: the RateLimit headers for its answer."""
+    try:
+        consumer = await _consumer(gateway, request)
+    except Refusal as refusal:
+        # A refused token names nobody: the client's address pays for it,
+        # or forged tokens would be free (issue 33, item 7).
+        refusal.headers = {**(refusal.headers or {}), **await _spend(gateway, request)}
+        raise
+    return await _spend(gateway, request, consumer)
+
+
 class GatewayMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -116,7 +128,12 @@ class GatewayMiddleware:
         upstream = gateway.router.match(request.path)
         if upstream is not None:
             scope["route"] = _LABELS[route_label(request.path)]
-            await self._forward(gateway, upstream, request, scope, receive, send)
+            headers = await _admit(gateway, request)
+            try:
+                await self._proxy(gateway, upstream, request, scope, receive, send, headers)
+            except Refusal as refusal:
+                refusal.headers = {**(refusal.headers or {}), **headers}
+                raise
         elif gateway.is_internal(request.client):
             await self.app(scope, receive, send)
         else:
@@ -142,29 +159,6 @@ class GatewayMiddleware:
             await HeadAsGetMiddleware(answer)(scope, receive, send)
             return
         await self.app(scope, receive, send)
-
-    async def _forward(
-        self,
-        gateway: GatewayState,
-        upstream: Upstream,
-        request: IncomingRequest,
-        scope: Scope,
-        receive: Receive,
-        send: Send,
-    ) -> None:
-        try:
-            consumer = await _consumer(gateway, request)
-        except Refusal as refusal:
-            # A refused token names nobody: the client's address pays for it,
-            # or forged tokens would be free (issue 33, item 7).
-            refusal.headers = {**(refusal.headers or {}), **await _spend(gateway, request)}
-            raise
-        headers = await _spend(gateway, request, consumer)
-        try:
-            await self._proxy(gateway, upstream, request, scope, receive, send, headers)
-        except Refusal as refusal:
-            refusal.headers = {**(refusal.headers or {}), **headers}
-            raise
 
     async def _proxy(
         self,

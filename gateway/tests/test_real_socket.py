@@ -181,24 +181,35 @@ async def test_answers_leave_no_generator_to_the_event_loop(upstream_client: str
         assert [name for name in left if Path(name).is_relative_to(GATEWAY_PACKAGE)] == []
 
 
-@pytest.mark.parametrize("upstream_client", ["aiohttp", "httpx"])
-async def test_refused_connection_answers_503(upstream_client: str) -> None:
+@asynccontextmanager
+async def gateway_before(
+    notes_url: str, upstream_client: str
+) -> AsyncIterator[tuple[httpx.AsyncClient, dict[str, str]]]:
+    """A gateway whose notes-service is `notes_url` (auth-service, `upstream_app`):
+    a client to it, and a user's headers."""
     issuer = TokenIssuer()
-    with socket.socket() as probe:  # a port nobody listens on
-        probe.bind(("127.0.0.1", 0))
-        dead = f"http://127.0.0.1:{probe.getsockname()[1]}"
     async with serve(upstream_app(issuer)) as auth_url:
-        settings = make_settings(auth_url=auth_url, notes_url=dead, upstream_client=upstream_client)
+        settings = make_settings(
+            auth_url=auth_url, notes_url=notes_url, upstream_client=upstream_client
+        )
         async with (
             serve(create_app(settings)) as gateway_url,
             httpx.AsyncClient(base_url=gateway_url, timeout=10) as client,
         ):
-            headers = {"Authorization": f"Bearer {issuer.token(USER_ID)}"}
-            started = time.perf_counter()
-            response = await client.get("/notes/", headers=headers)
-            assert response.status_code == 503
-            assert response.json() == {"detail": "notes-service is unavailable"}
-            assert time.perf_counter() - started < 1.0
+            yield client, {"Authorization": f"Bearer {issuer.token(USER_ID)}"}
+
+
+@pytest.mark.parametrize("upstream_client", ["aiohttp", "httpx"])
+async def test_refused_connection_answers_503(upstream_client: str) -> None:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    async with gateway_before(dead, upstream_client) as (client, headers):
+        started = time.perf_counter()
+        response = await client.get("/notes/", headers=headers)
+        assert response.status_code == 503
+        assert response.json() == {"detail": "notes-service is unavailable"}
+        assert time.perf_counter() - started < 1.0
 
 
 @asynccontextmanager
@@ -223,21 +234,16 @@ async def test_connection_closed_unanswered_answers_502(
     upstream_client: str, method: str, attempts: int
 ) -> None:
     """Sent, then the connection closed: an idempotent request is tried once more, others not."""
-    issuer = TokenIssuer()
-    async with serve(upstream_app(issuer)) as auth_url, hanging_up() as (notes_url, heads):
-        settings = make_settings(
-            auth_url=auth_url, notes_url=notes_url, upstream_client=upstream_client
+    async with (
+        hanging_up() as (notes_url, heads),
+        gateway_before(notes_url, upstream_client) as (client, headers),
+    ):
+        response = await client.request(
+            method,
+            "/notes/",
+            headers=headers,
+            json={"title": "t"} if method == "POST" else None,
         )
-        async with (
-            serve(create_app(settings)) as gateway_url,
-            httpx.AsyncClient(base_url=gateway_url, timeout=10) as client,
-        ):
-            response = await client.request(
-                method,
-                "/notes/",
-                headers={"Authorization": f"Bearer {issuer.token(USER_ID)}"},
-                json={"title": "t"} if method == "POST" else None,
-            )
     assert response.status_code == 502
     assert response.json() == {"detail": "notes-service closed the connection"}
     assert [head.split(b" ", 1)[0] for head in heads] == [method.encode()] * attempts
@@ -421,19 +427,10 @@ async def dying_after_head() -> AsyncIterator[str]:
 @pytest.mark.parametrize("upstream_client", ["aiohttp", "httpx"])
 async def test_an_answer_cut_before_its_body_answers_502(upstream_client: str) -> None:
     """Nothing has reached the client yet: it gets a clean 502, not a 500."""
-    issuer = TokenIssuer()
-    async with serve(upstream_app(issuer)) as auth_url, dying_after_head() as notes_url:
-        settings = make_settings(
-            auth_url=auth_url, notes_url=notes_url, upstream_client=upstream_client
-        )
-        async with (
-            serve(create_app(settings)) as gateway_url,
-            httpx.AsyncClient(base_url=gateway_url, timeout=10) as client,
-        ):
-            response = await client.post(
-                "/notes/",
-                headers={"Authorization": f"Bearer {issuer.token(USER_ID)}"},
-                json={"title": "t"},
-            )
+    async with (
+        dying_after_head() as notes_url,
+        gateway_before(notes_url, upstream_client) as (client, headers),
+    ):
+        response = await client.post("/notes/", headers=headers, json={"title": "t"})
     assert response.status_code == 502
     assert response.json() == {"detail": "the service's answer was cut short"}

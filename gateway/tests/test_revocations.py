@@ -8,7 +8,7 @@ with 401 before any upstream sees the request, within about one poll interval.
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import httpx
 import pytest
@@ -49,6 +49,23 @@ def notes(mock: respx.MockRouter, notes_contract: Contract) -> respx.Route:
     )
 
 
+Statuses = Callable[[dict[str, str]], Awaitable[dict[str, int]]]
+
+
+@pytest.fixture
+def statuses(client: httpx.AsyncClient) -> Statuses:
+    """Reads the note through the gateway with each named token: the statuses by name."""
+
+    async def read(tokens: dict[str, str]) -> dict[str, int]:
+        answers = {}
+        for name, token in tokens.items():
+            answer = await client.get("/notes/1", headers={"Authorization": f"Bearer {token}"})
+            answers[name] = answer.status_code
+        return answers
+
+    return read
+
+
 class TestRevokedTokens:
     async def test_refused_after_the_next_poll(
         self,
@@ -74,7 +91,7 @@ class TestRevokedTokens:
 
     async def test_ended_session_and_revoked_client_refused(
         self,
-        client: httpx.AsyncClient,
+        statuses: Statuses,
         revocations: RevocationListStub,
         notes: respx.Route,
         issuer: TokenIssuer,
@@ -91,21 +108,13 @@ class TestRevokedTokens:
             "client's new token": issuer.token(user, client_id="app", iat=now),
         }
         await revocations.polls()
-        for token in tokens.values():
-            ok = await client.get("/notes/1", headers={"Authorization": f"Bearer {token}"})
-            assert ok.status_code == 200
+        assert await statuses(tokens) == dict.fromkeys(tokens, 200)
 
         revocations.sessions.append({"sid": ended})
         revocations.clients.append({"client_id": "app", "not_before": now})
         await revocations.polls()
         calls = notes.call_count
-        statuses = {
-            name: (
-                await client.get("/notes/1", headers={"Authorization": f"Bearer {token}"})
-            ).status_code
-            for name, token in tokens.items()
-        }
-        assert statuses == {
+        assert await statuses(tokens) == {
             "ended session": 401,
             "live session": 200,
             "client's old token": 401,

@@ -37,30 +37,37 @@ async def purge(database: Database, owner: uuid.UUID) -> int:
     return await service.purge_user_notes(database, owner_id=owner)
 
 
-async def parked_in_turn(
-    engine: AsyncEngine,
-    table_lock: AsyncConnection,
-    first: Coroutine[Any, Any, T],
-    second: Coroutine[Any, Any, U],
-) -> tuple[asyncio.Task[T], asyncio.Task[U]]:
-    """`first` parked on the notes table's lock, `second` waiting for `first`'s
-    per-owner lock, then the table lock released: both running, in that order."""
-    async with engine.connect() as watcher:
-        first_task = asyncio.create_task(first)
-        await waiting(watcher, "relation", 1)  # first's statement is parked
-        second_task = asyncio.create_task(second)
-        await waiting(watcher, "advisory", 1)  # second waits for first
-        await table_lock.rollback()
-    return first_task, second_task
+class InTurn:
+    """Starts two writes in a known order, the notes table locked meanwhile."""
+
+    def __init__(self, engine: AsyncEngine, table_lock: AsyncConnection) -> None:
+        self.engine = engine
+        self.table_lock = table_lock
+
+    async def __call__(
+        self, first: Coroutine[Any, Any, T], second: Coroutine[Any, Any, U]
+    ) -> tuple[asyncio.Task[T], asyncio.Task[U]]:
+        """`first` parked on the notes table's lock, `second` waiting for `first`'s
+        per-owner lock, then the table lock released: both running, in that order."""
+        async with self.engine.connect() as watcher:
+            first_task = asyncio.create_task(first)
+            await waiting(watcher, "relation", 1)  # first's statement is parked
+            second_task = asyncio.create_task(second)
+            await waiting(watcher, "advisory", 1)  # second waits for first
+            await self.table_lock.rollback()
+        return first_task, second_task
+
+
+@pytest.fixture
+def in_turn(engine: AsyncEngine, table_lock: AsyncConnection) -> InTurn:
+    return InTurn(engine, table_lock)
 
 
 async def test_create_arriving_during_the_purge_is_refused(
-    engine: AsyncEngine, database: Database, table_lock: AsyncConnection
+    engine: AsyncEngine, database: Database, in_turn: InTurn
 ) -> None:
     owner = uuid.uuid4()
-    purging, creating = await parked_in_turn(
-        engine, table_lock, purge(database, owner), create(database, owner)
-    )
+    purging, creating = await in_turn(purge(database, owner), create(database, owner))
     assert await purging == 0
     with pytest.raises(OwnerDeleted):
         await creating
@@ -68,12 +75,10 @@ async def test_create_arriving_during_the_purge_is_refused(
 
 
 async def test_create_landing_before_the_purge_is_purged(
-    engine: AsyncEngine, database: Database, table_lock: AsyncConnection
+    engine: AsyncEngine, database: Database, in_turn: InTurn
 ) -> None:
     owner = uuid.uuid4()
-    creating, purging = await parked_in_turn(
-        engine, table_lock, create(database, owner), purge(database, owner)
-    )
+    creating, purging = await in_turn(create(database, owner), purge(database, owner))
     assert (await creating).owner_id == owner
     assert await purging == 1
     assert await count(engine, owner) == 0

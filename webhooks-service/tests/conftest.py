@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from platform_common.testing.issuer import TokenIssuer
 from platform_common.testing.service import ServiceUnderTest
 from tests.receiver import Receiver, running_receiver
-from tests.workers import Workers
+from tests.workers import Rig, Workers
 from webhooks_service.config import Settings
 from webhooks_service.deps import get_session
 from webhooks_service.main import create_app
@@ -64,3 +64,10 @@ async def make_worker(
     yield workers
     for sender in workers.senders:
         await sender.aclose()
+
+
+@pytest.fixture
+def rig(
+    sessionmaker: async_sessionmaker[AsyncSession], receiver: Receiver, make_worker: Workers
+) -> Rig:
+    return Rig(sessionmaker, receiver, make_worker)

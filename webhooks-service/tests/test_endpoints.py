@@ -1,5 +1,7 @@
 import uuid
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
+from functools import partial
+from typing import TypeVar
 
 import httpx
 import pytest
@@ -12,6 +14,9 @@ from webhooks_service.addresses import system_resolver
 from webhooks_service.models import Delivery, Endpoint, Event
 
 URL = "https://hooks.example.com/notes"
+T = TypeVar("T")
+# An endpoint as an answer showed it.
+Json = dict[str, object]
 
 
 @pytest.fixture(autouse=True)
@@ -40,11 +45,33 @@ async def create(client: httpx.AsyncClient, user: User, **fields: object) -> dic
     return body
 
 
+@pytest.fixture
+async def endpoint(client: httpx.AsyncClient, alice: User) -> dict[str, object]:
+    """Alice's endpoint, as its creation answered."""
+    return await create(client, alice)
+
+
+async def row_of(session: AsyncSession, model: type[T], id_: object) -> T:
+    """The row behind an id an answer gave."""
+    row = await session.get(model, uuid.UUID(str(id_)))
+    assert row is not None
+    return row
+
+
 async def post_to(
     client: httpx.AsyncClient, user: User, endpoint: dict[str, object], action: str
 ) -> httpx.Response:
     """POST /webhooks/endpoints/{id}/`action` (secret/rotate, test, deliveries/{id}/retry)."""
     return await client.post(f"/webhooks/endpoints/{endpoint['id']}/{action}", headers=user.headers)
+
+
+PostToIt = Callable[[str], Awaitable[httpx.Response]]
+
+
+@pytest.fixture
+def post_to_it(client: httpx.AsyncClient, alice: User, endpoint: Json) -> PostToIt:
+    """`post_to` alice's endpoint, as alice."""
+    return partial(post_to, client, alice, endpoint)
 
 
 class TestCreateEndpoint:
@@ -118,9 +145,8 @@ class TestCreateEndpoint:
 
 class TestOtherPeoplesEndpoints:
     async def test_404_for_every_operation(
-        self, client: httpx.AsyncClient, alice: User, bob: User
+        self, client: httpx.AsyncClient, alice: User, bob: User, endpoint: Json
     ) -> None:
-        endpoint = await create(client, alice)
         base = f"/webhooks/endpoints/{endpoint['id']}"
         calls = [
             client.get(base, headers=bob.headers),
@@ -141,8 +167,9 @@ class TestOtherPeoplesEndpoints:
 
 
 class TestUpdateEndpoint:
-    async def test_fields_given_change(self, client: httpx.AsyncClient, alice: User) -> None:
-        endpoint = await create(client, alice)
+    async def test_fields_given_change(
+        self, client: httpx.AsyncClient, alice: User, endpoint: Json
+    ) -> None:
         response = await client.patch(
             f"/webhooks/endpoints/{endpoint['id']}",
             json={"description": "new", "event_types": ["note.deleted"], "enabled": False},
@@ -158,9 +185,8 @@ class TestUpdateEndpoint:
         assert body["url"] == URL
 
     async def test_an_unsafe_url_422_and_nothing_changes(
-        self, client: httpx.AsyncClient, alice: User
+        self, client: httpx.AsyncClient, alice: User, endpoint: Json
     ) -> None:
-        endpoint = await create(client, alice)
         response = await client.patch(
             f"/webhooks/endpoints/{endpoint['id']}",
             json={"url": "http://169.254.169.254/", "description": "x"},
@@ -170,19 +196,16 @@ class TestUpdateEndpoint:
         read = await client.get(f"/webhooks/endpoints/{endpoint['id']}", headers=alice.headers)
         assert (read.json()["url"], read.json()["description"]) == (URL, "")
 
-    async def test_null_422(self, client: httpx.AsyncClient, alice: User) -> None:
-        endpoint = await create(client, alice)
+    async def test_null_422(self, client: httpx.AsyncClient, alice: User, endpoint: Json) -> None:
         response = await client.patch(
             f"/webhooks/endpoints/{endpoint['id']}", json={"enabled": None}, headers=alice.headers
         )
         assert response.status_code == 422
 
     async def test_enabling_clears_the_services_reason(
-        self, client: httpx.AsyncClient, session: AsyncSession, alice: User
+        self, client: httpx.AsyncClient, session: AsyncSession, alice: User, endpoint: Json
     ) -> None:
-        endpoint = await create(client, alice)
-        stored = await session.get(Endpoint, uuid.UUID(str(endpoint["id"])))
-        assert stored is not None
+        stored = await row_of(session, Endpoint, endpoint["id"])
         stored.enabled, stored.disabled_reason = False, "gone"
         await session.flush()
         response = await client.patch(
@@ -192,8 +215,9 @@ class TestUpdateEndpoint:
 
 
 class TestDeleteEndpoint:
-    async def test_204_then_404(self, client: httpx.AsyncClient, alice: User) -> None:
-        endpoint = await create(client, alice)
+    async def test_204_then_404(
+        self, client: httpx.AsyncClient, alice: User, endpoint: Json
+    ) -> None:
         path = f"/webhooks/endpoints/{endpoint['id']}"
         assert (await client.delete(path, headers=alice.headers)).status_code == 204
         assert (await client.get(path, headers=alice.headers)).status_code == 404
@@ -201,29 +225,30 @@ class TestDeleteEndpoint:
 
 class TestRotateSecret:
     async def test_a_new_secret_and_the_old_one_kept_for_the_overlap(
-        self, client: httpx.AsyncClient, session: AsyncSession, alice: User
+        self, session: AsyncSession, endpoint: Json, post_to_it: PostToIt
     ) -> None:
-        endpoint = await create(client, alice)
-        response = await post_to(client, alice, endpoint, "secret/rotate")
+        response = await post_to_it("secret/rotate")
         assert response.status_code == 200
         body = response.json()
         assert body["secret"] != endpoint["secret"]
         assert body["previous_secret_expires_at"] is not None
-        stored = await session.get(Endpoint, uuid.UUID(str(endpoint["id"])))
-        assert stored is not None
+        stored = await row_of(session, Endpoint, endpoint["id"])
         await session.refresh(stored)
         assert stored.previous_secret == endpoint["secret"]
 
 
 class TestSendTestEvent:
     async def test_a_pending_webhook_test_delivery(
-        self, client: httpx.AsyncClient, session: AsyncSession, alice: User
+        self,
+        client: httpx.AsyncClient,
+        session: AsyncSession,
+        alice: User,
+        endpoint: Json,
+        post_to_it: PostToIt,
     ) -> None:
-        endpoint = await create(client, alice)
-        response = await post_to(client, alice, endpoint, "test")
+        response = await post_to_it("test")
         assert response.status_code == 202
-        delivery = await session.get(Delivery, uuid.UUID(response.json()["id"]))
-        assert delivery is not None
+        delivery = await row_of(session, Delivery, response.json()["id"])
         event = await session.get(Event, delivery.event_id)
         assert event is not None
         assert (event.type, delivery.state) == ("webhook.test", "pending")
@@ -242,15 +267,13 @@ class TestSendTestEvent:
 
 class TestRetryDelivery:
     async def test_a_failed_delivery_due_again(
-        self, client: httpx.AsyncClient, session: AsyncSession, alice: User
+        self, session: AsyncSession, post_to_it: PostToIt
     ) -> None:
-        endpoint = await create(client, alice)
-        sent = await post_to(client, alice, endpoint, "test")
-        delivery = await session.get(Delivery, uuid.UUID(sent.json()["id"]))
-        assert delivery is not None
+        sent = await post_to_it("test")
+        delivery = await row_of(session, Delivery, sent.json()["id"])
         delivery.state = "failed"
         await session.flush()
-        response = await post_to(client, alice, endpoint, f"deliveries/{delivery.id}/retry")
+        response = await post_to_it(f"deliveries/{delivery.id}/retry")
         assert response.status_code == 202
         state = await session.scalar(select(Delivery.state).where(Delivery.id == delivery.id))
         assert state == "pending"

@@ -1,9 +1,11 @@
 import secrets
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -49,25 +51,32 @@ async def deliveries(session: AsyncSession) -> list[tuple[uuid.UUID, uuid.UUID]]
     return sorted((row[0], row[1]) for row in rows)
 
 
+Publish = Callable[..., Awaitable[httpx.Response]]
+
+
+@pytest.fixture
+def publish(client: httpx.AsyncClient, issuer: TokenIssuer) -> Publish:
+    """`POST /internal/events` as notes-service does (scope webhooks:publish)."""
+
+    async def post(*events: dict[str, Any], **headers: str) -> httpx.Response:
+        publisher = service_headers(issuer, "webhooks:publish")
+        return await client.post(
+            "/internal/events", json={"events": list(events)}, headers={**publisher, **headers}
+        )
+
+    return post
+
+
 class TestIngestEvents:
     async def test_new_events_fan_out_to_subscribed_enabled_endpoints(
-        self,
-        client: httpx.AsyncClient,
-        session: AsyncSession,
-        issuer: TokenIssuer,
-        alice: User,
-        bob: User,
+        self, publish: Publish, session: AsyncSession, alice: User, bob: User
     ) -> None:
         all_types = await add_endpoint(session, alice.id)
         await add_endpoint(session, alice.id, event_types=["note.deleted"])
         await add_endpoint(session, alice.id, enabled=False)
         await add_endpoint(session, bob.id)
         event = note_event(alice.id)
-        response = await client.post(
-            "/internal/events",
-            json={"events": [event]},
-            headers={**service_headers(issuer, "webhooks:publish"), "traceparent": TRACEPARENT},
-        )
+        response = await publish(event, traceparent=TRACEPARENT)
         assert response.status_code == 200, response.text
         assert response.json() == {"accepted": 1, "duplicates": 0}
         assert await deliveries(session) == [(uuid.UUID(event["id"]), all_types.id)]
@@ -76,16 +85,12 @@ class TestIngestEvents:
         assert (stored.traceparent, stored.sequence) == (TRACEPARENT, 1)
 
     async def test_each_event_keeps_its_own_trace_context(
-        self, client: httpx.AsyncClient, session: AsyncSession, issuer: TokenIssuer, alice: User
+        self, publish: Publish, session: AsyncSession, alice: User
     ) -> None:
         # One call for the changes of several requests (notes-service's batches).
         own = f"00-{secrets.token_hex(16)}-{secrets.token_hex(8)}-01"
         traced, untraced = note_event(alice.id, traceparent=own), note_event(alice.id)
-        response = await client.post(
-            "/internal/events",
-            json={"events": [traced, untraced]},
-            headers={**service_headers(issuer, "webhooks:publish"), "traceparent": TRACEPARENT},
-        )
+        response = await publish(traced, untraced, traceparent=TRACEPARENT)
         assert response.status_code == 200, response.text
         stored = {
             str(event.id): event.traceparent for event in await session.scalars(select(Event))
@@ -93,23 +98,18 @@ class TestIngestEvents:
         assert stored == {traced["id"]: own, untraced["id"]: TRACEPARENT}
 
     async def test_an_events_malformed_trace_context_is_refused(
-        self, client: httpx.AsyncClient, issuer: TokenIssuer, alice: User
+        self, publish: Publish, alice: User
     ) -> None:
-        response = await client.post(
-            "/internal/events",
-            json={"events": [note_event(alice.id, traceparent="00-not-a-trace-01")]},
-            headers=service_headers(issuer, "webhooks:publish"),
-        )
+        response = await publish(note_event(alice.id, traceparent="00-not-a-trace-01"))
         assert response.status_code == 422
 
     async def test_a_batch_sent_again_adds_nothing(
-        self, client: httpx.AsyncClient, session: AsyncSession, issuer: TokenIssuer, alice: User
+        self, publish: Publish, session: AsyncSession, alice: User
     ) -> None:
         await add_endpoint(session, alice.id)
-        batch = {"events": [note_event(alice.id), note_event(alice.id, sequence=2)]}
-        headers = service_headers(issuer, "webhooks:publish")
-        first = await client.post("/internal/events", json=batch, headers=headers)
-        again = await client.post("/internal/events", json=batch, headers=headers)
+        batch = [note_event(alice.id), note_event(alice.id, sequence=2)]
+        first = await publish(*batch)
+        again = await publish(*batch)
         assert first.json() == {"accepted": 2, "duplicates": 0}
         assert again.json() == {"accepted": 0, "duplicates": 2}
         assert await session.scalar(select(func.count()).select_from(Delivery)) == 2
@@ -129,23 +129,13 @@ class TestIngestEvents:
         response = await client.post("/internal/events", json={"events": [note_event(alice.id)]})
         assert response.status_code == 401
 
-    async def test_more_than_500_events_422(
-        self, client: httpx.AsyncClient, issuer: TokenIssuer, alice: User
-    ) -> None:
-        batch = {"events": [note_event(alice.id) for _ in range(501)]}
-        response = await client.post(
-            "/internal/events", json=batch, headers=service_headers(issuer, "webhooks:publish")
-        )
+    async def test_more_than_500_events_422(self, publish: Publish, alice: User) -> None:
+        response = await publish(*(note_event(alice.id) for _ in range(501)))
         assert response.status_code == 422
 
-    async def test_an_unknown_type_or_sequence_0_422(
-        self, client: httpx.AsyncClient, issuer: TokenIssuer, alice: User
-    ) -> None:
-        headers = service_headers(issuer, "webhooks:publish")
+    async def test_an_unknown_type_or_sequence_0_422(self, publish: Publish, alice: User) -> None:
         for event in (note_event(alice.id, type_="note.read"), note_event(alice.id, sequence=0)):
-            response = await client.post(
-                "/internal/events", json={"events": [event]}, headers=headers
-            )
+            response = await publish(event)
             assert response.status_code == 422, event
 
 
@@ -153,6 +143,7 @@ class TestPurgeUserEndpoints:
     async def test_deletes_the_accounts_endpoints_and_pending_deliveries(
         self,
         client: httpx.AsyncClient,
+        publish: Publish,
         session: AsyncSession,
         issuer: TokenIssuer,
         alice: User,
@@ -161,11 +152,7 @@ class TestPurgeUserEndpoints:
         await add_endpoint(session, alice.id)
         await add_endpoint(session, alice.id)
         kept = await add_endpoint(session, bob.id)
-        publish = service_headers(issuer, "webhooks:publish")
-        batch = {"events": [note_event(alice.id), note_event(bob.id)]}
-        assert (
-            await client.post("/internal/events", json=batch, headers=publish)
-        ).status_code == 200
+        assert (await publish(note_event(alice.id), note_event(bob.id))).status_code == 200
         purge = service_headers(issuer, "webhooks:purge", subject="auth-service")
         response = await client.delete(f"/internal/users/{alice.id}/endpoints", headers=purge)
         assert response.status_code == 200

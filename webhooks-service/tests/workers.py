@@ -1,17 +1,19 @@
 """What the worker tests share: workers on the test database, endpoints and
-published events to deliver, and what was recorded."""
+published events to deliver, and what was recorded; `Rig` holds them together."""
 
 from __future__ import annotations
 
 import asyncio
 import secrets
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from tests.receiver import Receiver
 from webhooks_service.addresses import AddressPolicy
 from webhooks_service.ingest import ingest_events
 from webhooks_service.models import Attempt, Delivery, Endpoint
@@ -104,3 +106,30 @@ class Workers:
             disable_after=timedelta(days=5),
             wake=asyncio.Event(),
         )
+
+
+@dataclass
+class Rig:
+    """What a delivery test works with: the test database, a receiver, and
+    workers on that database."""
+
+    sessionmaker: async_sessionmaker[AsyncSession]
+    receiver: Receiver
+    make_worker: Workers
+
+    async def endpoint(self, **fields: Any) -> Endpoint:
+        """An endpoint at the receiver."""
+        return await add_endpoint(self.sessionmaker, self.receiver.url, **fields)
+
+    async def published(self, *sequences: int, **fields: Any) -> Endpoint:
+        """An endpoint at the receiver, and a new note's changes `sequences` for it."""
+        endpoint = await self.endpoint(**fields)
+        await publish(self.sessionmaker, endpoint.owner_id, a_note(), *sequences)
+        return endpoint
+
+    async def stored(self, endpoint: Endpoint) -> Endpoint:
+        """The endpoint as the database has it now."""
+        async with self.sessionmaker() as session:
+            stored = await session.get(Endpoint, endpoint.id)
+        assert stored is not None
+        return stored

@@ -5,9 +5,12 @@ endpoints, the events received from notes-service, one delivery per event and
 endpoint, and each attempt of a delivery.
 """
 
+from collections.abc import Sequence
+
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.schema import SchemaItem
 
 from platform_common import migration_helpers as helpers
 
@@ -17,8 +20,17 @@ down_revision: str | None = None
 SCHEMA = "webhooks"
 
 
+def _create_table(
+    name: str, *columns: SchemaItem, constraints: Sequence[sa.Constraint] = ()
+) -> None:
+    """A table of the schema keyed by its `id`: the primary key after the
+    columns (and their references), then any other `constraints`."""
+    key = sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{name}"))
+    op.create_table(name, *columns, key, *constraints, schema=SCHEMA, if_not_exists=True)
+
+
 def upgrade() -> None:
-    op.create_table(
+    _create_table(
         "endpoints",
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("owner_id", sa.Uuid(), nullable=False),
@@ -33,11 +45,8 @@ def upgrade() -> None:
         helpers.timestamp("failing_since", nullable=True),
         helpers.timestamp("created_at", now=True),
         helpers.timestamp("updated_at", now=True),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_endpoints")),
-        schema=SCHEMA,
-        if_not_exists=True,
     )
-    op.create_table(
+    _create_table(
         "events",
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("type", sa.String(length=64), nullable=False),
@@ -48,11 +57,8 @@ def upgrade() -> None:
         sa.Column("data", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
         sa.Column("traceparent", sa.String(length=55), nullable=True),
         helpers.timestamp("received_at", now=True),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_events")),
-        schema=SCHEMA,
-        if_not_exists=True,
     )
-    op.create_table(
+    _create_table(
         "deliveries",
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("event_id", sa.Uuid(), nullable=False),
@@ -66,12 +72,11 @@ def upgrade() -> None:
         helpers.timestamp("finished_at", nullable=True),
         helpers.cascading_reference("deliveries", "endpoint_id", "webhooks.endpoints.id"),
         helpers.cascading_reference("deliveries", "event_id", "webhooks.events.id"),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_deliveries")),
-        sa.UniqueConstraint("event_id", "endpoint_id", name=op.f("uq_deliveries_event_id")),
-        schema=SCHEMA,
-        if_not_exists=True,
+        constraints=[
+            sa.UniqueConstraint("event_id", "endpoint_id", name=op.f("uq_deliveries_event_id"))
+        ],
     )
-    op.create_table(
+    _create_table(
         "attempts",
         sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
         sa.Column("delivery_id", sa.Uuid(), nullable=False),
@@ -82,9 +87,6 @@ def upgrade() -> None:
         sa.Column("error", sa.String(length=500), nullable=True),
         sa.Column("response_excerpt", sa.String(length=1024), nullable=True),
         helpers.cascading_reference("attempts", "delivery_id", "webhooks.deliveries.id"),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_attempts")),
-        schema=SCHEMA,
-        if_not_exists=True,
     )
     for name, table, columns, where in INDEXES:
         helpers.create_index_concurrently(name, table, columns, schema=SCHEMA, where=where)
