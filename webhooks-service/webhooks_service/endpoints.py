@@ -25,10 +25,6 @@ from webhooks_service.secrets import new_secret
 RowT = TypeVar("RowT", Endpoint, Delivery)
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 async def create_endpoint(
     session: AsyncSession,
     *,
@@ -116,7 +112,7 @@ async def update_endpoint(
         endpoint.failing_since = None
     for name, value in changes.items():
         setattr(endpoint, name, value)
-    endpoint.updated_at = _now()
+    endpoint.updated_at = datetime.now(UTC)
     return await _saved(session, endpoint)
 
 
@@ -138,7 +134,7 @@ async def rotate_secret(
     """A new secret; the current one goes on signing beside it for `overlap`
     (a rotation during an overlap ends the older one at once)."""
     endpoint = await get_endpoint(session, owner_id=owner_id, endpoint_id=endpoint_id, lock=True)
-    now = _now()
+    now = datetime.now(UTC)
     if overlap:
         endpoint.previous_secret = endpoint.secret
         endpoint.previous_secret_expires_at = now + overlap
@@ -155,7 +151,7 @@ async def send_test_event(
 ) -> Delivery:
     """A `webhook.test` event, delivered to this endpoint alone like any other."""
     endpoint = await _enabled_endpoint(session, owner_id=owner_id, endpoint_id=endpoint_id)
-    now = _now()
+    now = datetime.now(UTC)
     event = Event(
         id=uuid.uuid4(),
         type=TEST_EVENT_TYPE,
@@ -212,6 +208,6 @@ async def retry_delivery(
     if delivery is None:
         raise DeliveryNotFound
     delivery.state = PENDING
-    delivery.next_attempt_at = _now()
+    delivery.next_attempt_at = datetime.now(UTC)
     delivery.finished_at = None
     return await _saved(session, delivery)

@@ -72,10 +72,6 @@ class Finished:
     failing: bool
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 @dataclass(eq=False)
 class OutcomeRecorder:
     sessionmaker: async_sessionmaker[AsyncSession]
@@ -155,7 +151,9 @@ class OutcomeRecorder:
                 gone[f.endpoint_id] = gone.get(f.endpoint_id, False) or f.outcome.result == "gone"
         # In id order: two writers (replicas) lock shared endpoints in the same order.
         for endpoint_id in sorted(gone):
-            await self._judge_failing(session, endpoint_id, gone=gone[endpoint_id], now=_now())
+            await self._judge_failing(
+                session, endpoint_id, gone=gone[endpoint_id], now=datetime.now(UTC)
+            )
 
     async def _judge_failing(
         self, session: AsyncSession, endpoint_id: uuid.UUID, *, gone: bool, now: datetime

@@ -131,10 +131,6 @@ class Job:
         return headers
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 @dataclass(eq=False)
 class DeliveryWorker:
     sessionmaker: async_sessionmaker[AsyncSession]
@@ -200,7 +196,7 @@ class DeliveryWorker:
                 await session.execute(_CLAIM, {"limit": limit, "lease": self.lease_seconds})
             ).all()
             await session.commit()
-        now = _now()
+        now = datetime.now(UTC)
         return [_job(row, now=now) for row in rows]
 
     async def deliver(self, job: Job) -> None:
@@ -210,7 +206,7 @@ class DeliveryWorker:
         }
         with consumer_span(f"webhook {job.event_type}", job.traceparent, **attributes):
             body = job.body()
-            headers = job.headers(body, now=_now())
+            headers = job.headers(body, now=datetime.now(UTC))
             outcome = await self.sender.send(job.url, headers=headers, body=body.encode())
         metrics.ATTEMPTS.labels(outcome.result).inc()
         metrics.ATTEMPT_SECONDS.observe(outcome.duration_ms / 1000)
@@ -219,7 +215,7 @@ class DeliveryWorker:
             endpoint_id=job.endpoint_id,
             attempts=job.attempts,
             outcome=outcome,
-            at=_now(),
+            at=datetime.now(UTC),
             failing=job.failing,
         )
         await self.recorder.record(finished)
@@ -235,12 +231,14 @@ class DeliveryWorker:
                 )
             ).one()
         metrics.PENDING.set(row[0])
-        metrics.OLDEST_PENDING_AGE.set((_now() - row[1]).total_seconds() if row[1] else 0)
+        metrics.OLDEST_PENDING_AGE.set(
+            (datetime.now(UTC) - row[1]).total_seconds() if row[1] else 0
+        )
 
     async def tidy(self, retention: timedelta) -> None:
         """Forget finished deliveries (their attempts go with them) older than
         `retention`, then events no delivery refers to: bounded tables."""
-        cutoff = _now() - retention
+        cutoff = datetime.now(UTC) - retention
         async with self.sessionmaker() as session:
             await session.execute(
                 delete(Delivery).where(Delivery.state != PENDING, Delivery.finished_at < cutoff)
