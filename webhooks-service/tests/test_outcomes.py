@@ -15,21 +15,9 @@ from tests.receiver import Receiver
 from tests.workers import Workers, a_note, add_endpoint, attempts, publish
 from webhooks_service.ingest import ingest_events
 from webhooks_service.models import Delivery, Endpoint
-from webhooks_service.outcomes import Finished
 from webhooks_service.schemas import IncomingEvent
 from webhooks_service.sender import Outcome
 from webhooks_service.worker import Job
-
-
-def finished(job: Job, outcome: Outcome) -> Finished:
-    return Finished(
-        delivery_id=job.delivery_id,
-        endpoint_id=job.endpoint_id,
-        attempts=job.attempts,
-        outcome=outcome,
-        at=datetime.now(UTC),
-        failing=job.failing,
-    )
 
 
 async def publish_note(
@@ -83,7 +71,7 @@ async def test_outcomes_finished_together_are_written_in_one_transaction(
     event.listen(engine.sync_engine, "before_cursor_execute", seen)
     try:
         await asyncio.gather(
-            *(worker.recorder.record(finished(job, Outcome("delivered", 3))) for job in jobs)
+            *(worker.recorder.record(job.finished(Outcome("delivered", 3))) for job in jobs)
         )
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", seen)
@@ -116,10 +104,10 @@ async def test_a_mixed_batch_keeps_each_deliverys_result(
 
     await worker.recorder.write(
         [
-            finished(jobs[recovering.id], Outcome("delivered", 5, status_code=204)),
-            finished(jobs[failing.id], Outcome("http_error", 5, status_code=500, error="500")),
-            finished(jobs[gone.id], Outcome("gone", 5, status_code=410, error="answered 410")),
-            finished(jobs[deleted.id], Outcome("delivered", 5, status_code=200)),
+            jobs[recovering.id].finished(Outcome("delivered", 5, status_code=204)),
+            jobs[failing.id].finished(Outcome("http_error", 5, status_code=500, error="500")),
+            jobs[gone.id].finished(Outcome("gone", 5, status_code=410, error="answered 410")),
+            jobs[deleted.id].finished(Outcome("delivered", 5, status_code=200)),
         ]
     )
 

@@ -34,7 +34,7 @@ from webhooks_service.notices import OwnerNotifier
 from webhooks_service.outcomes import Finished, OutcomeRecorder
 from webhooks_service.retries import RetrySchedule
 from webhooks_service.secrets import signature_header
-from webhooks_service.sender import Sender
+from webhooks_service.sender import Outcome, Sender
 
 logger = logging.getLogger(__name__)
 
@@ -130,6 +130,17 @@ class Job:
         PROPAGATOR.inject(headers)
         return headers
 
+    def finished(self, outcome: Outcome) -> Finished:
+        """What the outcome recorder is given for this attempt, ending now."""
+        return Finished(
+            delivery_id=self.delivery_id,
+            endpoint_id=self.endpoint_id,
+            attempts=self.attempts,
+            outcome=outcome,
+            at=datetime.now(UTC),
+            failing=self.failing,
+        )
+
 
 @dataclass(eq=False)
 class DeliveryWorker:
@@ -210,15 +221,7 @@ class DeliveryWorker:
             outcome = await self.sender.send(job.url, headers=headers, body=body.encode())
         metrics.ATTEMPTS.labels(outcome.result).inc()
         metrics.ATTEMPT_SECONDS.observe(outcome.duration_ms / 1000)
-        finished = Finished(
-            delivery_id=job.delivery_id,
-            endpoint_id=job.endpoint_id,
-            attempts=job.attempts,
-            outcome=outcome,
-            at=datetime.now(UTC),
-            failing=job.failing,
-        )
-        await self.recorder.record(finished)
+        await self.recorder.record(job.finished(outcome))
 
     async def count_pending(self) -> None:
         """The pending gauges, from the database (every replica counts the same rows)."""
