@@ -251,6 +251,12 @@ async def password_grant(
     )
 
 
+async def refresh_grant(client: httpx.AsyncClient, token: str, **extra: str) -> httpx.Response:
+    return await client.post(
+        "/auth/token", data={"grant_type": "refresh_token", "refresh_token": token, **extra}
+    )
+
+
 async def login(client: httpx.AsyncClient, email: str, password: str = PASSWORD) -> Account:
     response = await password_grant(client, email, password)
     assert response.status_code == 200, response.text

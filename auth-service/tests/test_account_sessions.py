@@ -17,6 +17,7 @@ from tests.conftest import (
     delete_me,
     login,
     password_grant,
+    refresh_grant,
     register,
     unique_email,
     update_me,
@@ -26,12 +27,6 @@ from tests.conftest import (
 def sid_of(account: Account) -> str:
     sid: str = jwt.get_unverified_claims(account.access_token)["sid"]
     return sid
-
-
-async def refresh(client: httpx.AsyncClient, token: str) -> httpx.Response:
-    return await client.post(
-        "/auth/token", data={"grant_type": "refresh_token", "refresh_token": token}
-    )
 
 
 async def login_as(client: httpx.AsyncClient, account: Account, agent: str) -> Account:
@@ -73,7 +68,7 @@ class TestSessions:
         self, client: httpx.AsyncClient, alice: Account
     ) -> None:
         before = (await client.get("/auth/me/sessions", headers=alice.headers)).json()
-        rotated = (await refresh(client, alice.refresh_token)).json()
+        rotated = (await refresh_grant(client, alice.refresh_token)).json()
         headers = {"Authorization": f"Bearer {rotated['access_token']}"}
         after = (await client.get("/auth/me/sessions", headers=headers)).json()
         assert [s["id"] for s in after] == [s["id"] for s in before] == [sid_of(alice)]
@@ -84,7 +79,7 @@ class TestSessions:
         laptop = await login_as(client, alice, "laptop")
         ended = await client.delete(f"/auth/me/sessions/{sid_of(laptop)}", headers=alice.headers)
         assert ended.status_code == 204
-        assert (await refresh(client, laptop.refresh_token)).status_code == 400
+        assert (await refresh_grant(client, laptop.refresh_token)).status_code == 400
         listed = (await client.get("/auth/me/sessions", headers=alice.headers)).json()
         assert [s["id"] for s in listed] == [sid_of(alice)]
         again = await client.delete(f"/auth/me/sessions/{sid_of(laptop)}", headers=alice.headers)
@@ -95,7 +90,7 @@ class TestSessions:
     ) -> None:
         response = await client.delete(f"/auth/me/sessions/{sid_of(bob)}", headers=alice.headers)
         assert (response.status_code, response.json()) == (404, {"detail": "Session not found"})
-        assert (await refresh(client, bob.refresh_token)).status_code == 200
+        assert (await refresh_grant(client, bob.refresh_token)).status_code == 200
         unknown = await client.delete(f"/auth/me/sessions/{uuid.uuid4()}", headers=alice.headers)
         assert unknown.status_code == 404
 
@@ -104,14 +99,14 @@ class TestSessions:
     ) -> None:
         other = await login_as(client, alice, "other")
         assert (await client.post("/auth/logout", headers=alice.headers)).status_code == 204
-        assert (await refresh(client, alice.refresh_token)).status_code == 400
-        assert (await refresh(client, other.refresh_token)).status_code == 200
+        assert (await refresh_grant(client, alice.refresh_token)).status_code == 400
+        assert (await refresh_grant(client, other.refresh_token)).status_code == 200
 
     async def test_logout_everywhere(self, client: httpx.AsyncClient, alice: Account) -> None:
         other = await login_as(client, alice, "other")
         response = await client.post("/auth/logout?everywhere=true", headers=alice.headers)
         assert response.status_code == 204
-        assert (await refresh(client, other.refresh_token)).status_code == 400
+        assert (await refresh_grant(client, other.refresh_token)).status_code == 400
         # The account's access tokens are refused too (a new token version).
         assert (await client.get("/auth/me", headers=other.headers)).status_code == 401
         listed = await client.get("/internal/revocations")
@@ -183,8 +178,8 @@ class TestEvents:
         await register(client, email=email)
         await password_grant(client, email, "a wrong password")
         account = await login(client, email)
-        rotated = (await refresh(client, account.refresh_token)).json()
-        await refresh(client, account.refresh_token)  # reuse: the family is revoked
+        rotated = (await refresh_grant(client, account.refresh_token)).json()
+        await refresh_grant(client, account.refresh_token)  # reuse: the family is revoked
         changed = "a changed password"
         again = await login(client, email)
         await update_me(client, again, password=changed)

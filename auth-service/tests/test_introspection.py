@@ -26,6 +26,7 @@ from tests.conftest import (
     Account,
     delete_me,
     login,
+    refresh_grant,
 )
 
 CONTRACT = Contract("auth-service", "http://auth.test")
@@ -149,10 +150,7 @@ class TestInactiveTokens:
     async def test_used_and_revoked_refresh_tokens(
         self, client: httpx.AsyncClient, alice: Account
     ) -> None:
-        rotated = await client.post(
-            "/auth/token",
-            data={"grant_type": "refresh_token", "refresh_token": alice.refresh_token},
-        )
+        rotated = await refresh_grant(client, alice.refresh_token)
         assert await active(client, alice.refresh_token) is False  # spent by the rotation
         new_refresh = rotated.json()["refresh_token"]
         assert await active(client, new_refresh) is True

@@ -23,6 +23,7 @@ from tests.conftest import (
     Mailbox,
     new_account,
     password_grant,
+    refresh_grant,
     update_me,
 )
 from tests.mfa_helpers import (
@@ -93,10 +94,7 @@ class TestMfaGrant:
             "/auth/me", headers={"Authorization": f"Bearer {body['access_token']}"}
         )
         assert me.json()["email"] == alice_totp.account.email
-        refreshed = await client.post(
-            "/auth/token",
-            data={"grant_type": "refresh_token", "refresh_token": body["refresh_token"]},
-        )
+        refreshed = await refresh_grant(client, body["refresh_token"])
         assert refreshed.status_code == 200, refreshed.text
         assert verified_token_claims(refreshed.json()["access_token"])["amr"] == ["pwd", "otp"]
 

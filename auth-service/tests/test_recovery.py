@@ -32,6 +32,7 @@ from tests.conftest import (
     login,
     password_grant,
     register,
+    register_stored,
     token_in,
     unique_email,
     update_me,
@@ -214,10 +215,8 @@ class TestVerification:
     async def test_registration_sends_a_verification_email(
         self, client: httpx.AsyncClient, session: AsyncSession, mailbox: Mailbox
     ) -> None:
-        email = unique_email()
-        await register(client, email=email)
-        user = await session.scalar(select(User).where(User.email == email))
-        assert user is not None
+        _, user = await register_stored(client, session)
+        email = user.email
         assert user.is_verified is False
         (mail,) = await mailbox.deliver()
         assert mail["To"] == email

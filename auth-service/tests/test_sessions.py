@@ -31,18 +31,13 @@ from tests.conftest import (
     email_change_mailed,
     login,
     new_account,
+    refresh_grant,
     token_in,
     unique_email,
     update_me,
 )
 
 NEW_PASSWORD = "brand new password"
-
-
-async def refresh_grant(client: httpx.AsyncClient, token: str) -> httpx.Response:
-    return await client.post(
-        "/auth/token", data={"grant_type": "refresh_token", "refresh_token": token}
-    )
 
 
 async def issue_after_password_check(

@@ -28,6 +28,7 @@ from tests.conftest import (
     Account,
     new_account,
     password_grant,
+    refresh_grant,
     register,
     register_stored,
     unique_email,
@@ -40,12 +41,6 @@ with warnings.catch_warnings():
 
     warnings.simplefilter("ignore", AuthlibDeprecationWarning)
     from authlib.integrations.httpx_client import AsyncOAuth2Client
-
-
-async def refresh_grant(client: httpx.AsyncClient, token: str, **extra: str) -> httpx.Response:
-    return await client.post(
-        "/auth/token", data={"grant_type": "refresh_token", "refresh_token": token, **extra}
-    )
 
 
 async def client_grant(

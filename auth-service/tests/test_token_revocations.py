@@ -20,7 +20,7 @@ from auth_service.accounts import sessions
 from auth_service.delivery import outbox
 from auth_service.models import ClientRevocation, SessionRevocation
 from auth_service.oauth import client_revocations
-from tests.conftest import CLIENT_SECRET, INTROSPECTOR, PASSWORD, Account, login
+from tests.conftest import CLIENT_SECRET, INTROSPECTOR, PASSWORD, Account, login, refresh_grant
 
 
 def sid_of(account: Account) -> str:
@@ -42,12 +42,6 @@ async def listed_sessions(client: httpx.AsyncClient) -> set[str]:
 async def listed_clients(client: httpx.AsyncClient) -> dict[str, int]:
     entries = (await revocation_list(client))["clients"]
     return {entry["client_id"]: entry["not_before"] for entry in entries}
-
-
-async def refresh_grant(client: httpx.AsyncClient, token: str) -> httpx.Response:
-    return await client.post(
-        "/auth/token", data={"grant_type": "refresh_token", "refresh_token": token}
-    )
 
 
 async def assert_token_revoked(client: httpx.AsyncClient, account: Account) -> None:

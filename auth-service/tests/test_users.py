@@ -24,18 +24,13 @@ from tests.conftest import (
     delete_me,
     login,
     password_grant,
+    refresh_grant,
     register,
     register_stored,
     token_in,
     unique_email,
     update_me,
 )
-
-
-async def refresh_grant(client: httpx.AsyncClient, token: str) -> httpx.Response:
-    return await client.post(
-        "/auth/token", data={"grant_type": "refresh_token", "refresh_token": token}
-    )
 
 
 class TestRegister:
