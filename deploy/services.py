@@ -95,6 +95,20 @@ class Service:
     def exists(self) -> bool:
         return (self.folder / "pyproject.toml").exists()
 
+    @property
+    def settings_prefix(self) -> str:
+        """What its Settings' variables start with: `AUTH_`."""
+        return f"{self.env_prefix}_"
+
+    @property
+    def dockerfile(self) -> Path:
+        return ROOT / "deploy" / "docker" / f"{self.name}.Dockerfile"
+
+    @property
+    def migration_job(self) -> str:
+        """Its Kubernetes Job, which runs the migrations: `auth-migrate`."""
+        return self.name.removesuffix("-service") + "-migrate"
+
 
 SERVICES = (
     Service(

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any, cast
 from urllib.parse import urlsplit
 
-import run_local
 import services as platform_services
 import yaml
 from pydantic import AliasChoices, AliasPath
@@ -30,7 +29,6 @@ ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 K8S = DEPLOY / "k8s"
 COMPOSE_FILE = ROOT / "docker-compose.yml"
-DOCKERFILES = DEPLOY / "docker"
 
 # uvicorn's --timeout-graceful-shutdown in every image (checked in test_dockerfiles).
 GRACEFUL_SHUTDOWN_SECONDS = 20
@@ -38,39 +36,12 @@ GRACEFUL_SHUTDOWN_SECONDS = 20
 Manifest = dict[str, Any]
 
 
-@dataclass(frozen=True)
-class ServiceSpec:
-    name: str  # folder, compose service, Kubernetes Deployment and Service
-    package: str
-    port: int
-    migrates: bool
-    uvicorn_args: tuple[str, ...]
-
-    @property
-    def dockerfile(self) -> Path:
-        return DOCKERFILES / f"{self.name}.Dockerfile"
-
-    @property
-    def migration_job(self) -> str:
-        return self.name.removesuffix("-service") + "-migrate"
-
-    @property
-    def env_prefix(self) -> str:
-        config = importlib.import_module(f"{self.package}.config")
-        return str(config.Settings.model_config.get("env_prefix", ""))
+# A service as deploy/services.py lists it: the images, compose and Kubernetes must match it.
+ServiceSpec = platform_services.Service
 
 
 def services() -> list[ServiceSpec]:
-    return [
-        ServiceSpec(
-            name=s.name,
-            package=s.package,
-            port=s.default_port,
-            migrates=s.migrates,
-            uvicorn_args=run_local.UVICORN_FLAGS,
-        )
-        for s in platform_services.SERVICES
-    ]
+    return list(platform_services.SERVICES)
 
 
 def service(name: str) -> ServiceSpec:

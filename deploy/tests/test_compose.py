@@ -62,7 +62,9 @@ def test_only_the_gateway_is_published(compose: dict[str, Any]) -> None:
     published = {name for name, s in compose["services"].items() if s.get("ports")}
     assert published == {"gateway"}
     [mapping] = _service(compose, "gateway")["ports"]
-    assert mapping.rsplit(":", 1)[1] == str(next(s for s in SERVICES if s.name == "gateway").port)
+    assert mapping.rsplit(":", 1)[1] == str(
+        next(s for s in SERVICES if s.name == "gateway").default_port
+    )
 
 
 def test_the_backend_network_has_no_way_out(compose: dict[str, Any]) -> None:
@@ -164,18 +166,18 @@ def test_migrations_run_once_before_their_service(
     assert app["depends_on"][_migrate_name(spec)] == {"condition": "service_completed_successfully"}
     # Same database, the schema owner for the migrations, the runtime role
     # (row privileges only) for the service; each with its own password.
-    variable = f"{spec.env_prefix}DATABASE_URL"
+    variable = f"{spec.settings_prefix}DATABASE_URL"
     migration = DATABASE_URL.fullmatch(migrate["environment"][variable])
     runtime = DATABASE_URL.fullmatch(app["environment"][variable])
     assert migration
     assert runtime
     assert migration["rest"] == runtime["rest"]
     assert migration["rest"].startswith("@postgres:")
-    assert migration["user"] == _default_role(f"{spec.env_prefix}MIGRATION_DB_USER")
-    assert runtime["user"] == _default_role(f"{spec.env_prefix}DB_USER")
+    assert migration["user"] == _default_role(f"{spec.settings_prefix}MIGRATION_DB_USER")
+    assert runtime["user"] == _default_role(f"{spec.settings_prefix}DB_USER")
     for url, password in (
-        (migration, f"{spec.env_prefix}MIGRATION_DB_PASSWORD"),
-        (runtime, f"{spec.env_prefix}DB_PASSWORD"),
+        (migration, f"{spec.settings_prefix}MIGRATION_DB_PASSWORD"),
+        (runtime, f"{spec.settings_prefix}DB_PASSWORD"),
     ):
         assert INTERPOLATION.fullmatch(url["password"])["name"] == password  # type: ignore[index]
 
@@ -187,7 +189,7 @@ def test_service_agrees_with_the_code(spec: ServiceSpec, compose: dict[str, Any]
         "context": ".",
         "dockerfile": str(spec.dockerfile.relative_to(ROOT)),
     }
-    drain = float(app["environment"].get(f"{spec.env_prefix}SHUTDOWN_DRAIN_SECONDS", 0))
+    drain = float(app["environment"].get(f"{spec.settings_prefix}SHUTDOWN_DRAIN_SECONDS", 0))
     assert _seconds(app["stop_grace_period"]) > drain + GRACEFUL_SHUTDOWN_SECONDS
     if spec.name != "gateway":  # the gateway publishes one host port
         assert app["deploy"]["replicas"] >= 2
@@ -197,7 +199,7 @@ def test_service_agrees_with_the_code(spec: ServiceSpec, compose: dict[str, Any]
     names = [spec.name] + ([_migrate_name(spec)] if spec.migrates else [])
     for name in names:
         for variable in _service(compose, name)["environment"]:
-            assert variable.startswith(spec.env_prefix), f"{name}: {variable} is not its own"
+            assert variable.startswith(spec.settings_prefix), f"{name}: {variable} is not its own"
             assert variable in known, f"{spec.name} does not read {variable}"
 
 
@@ -206,7 +208,7 @@ def test_healthcheck_asks_a_health_route(spec: ServiceSpec, compose: dict[str, A
     test = " ".join(_service(compose, spec.name)["healthcheck"]["test"])
     match = re.search(r"http://127\.0\.0\.1:(\d+)(/[^'\" ]*)", test)
     assert match, test
-    assert int(match[1]) == spec.port
+    assert int(match[1]) == spec.default_port
     assert match[2].startswith("/health/")
     assert serves(spec.package, match[2])
 
@@ -218,7 +220,7 @@ def test_urls_name_services_and_routes_that_exist(
     for name, value in _service(compose, spec.name)["environment"].items():
         for url in service_urls(str(value)):
             target = next(s for s in SERVICES if s.name == url.host)
-            assert url.port == target.port, name
+            assert url.port == target.default_port, name
             if url.path not in ("", "/"):
                 assert serves(target.package, url.path), f"{name}: {target.name} lacks {url.path}"
 
@@ -259,7 +261,7 @@ def test_services_believe_forwarded_headers_from_the_backend_network_only(
     so that it can be named; clients reach only the gateway."""
     [subnet] = [c["subnet"] for c in compose["networks"]["backend"]["ipam"]["config"]]
     backend = ipaddress.ip_network(_default(subnet))
-    value = _service(compose, spec.name)["environment"][f"{spec.env_prefix}TRUSTED_PROXIES"]
+    value = _service(compose, spec.name)["environment"][f"{spec.settings_prefix}TRUSTED_PROXIES"]
     trusted = [ipaddress.ip_network(_default(n)) for n in json.loads(value)]
     assert trusted == [backend]
 

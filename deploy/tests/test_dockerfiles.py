@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+import run_local
 
 from platform_common import http_protocol
 from tests.deployment import (
@@ -117,7 +118,7 @@ def test_health_check(spec: ServiceSpec) -> None:
     [check] = _all(_last_stage(dockerfile_instructions(spec.dockerfile)), "HEALTHCHECK")
     command = check.exec_form()
     assert command[:2] == ["python", "-c"]
-    assert f"'http://127.0.0.1:{spec.port}/health/live'" in command[2]
+    assert f"'http://127.0.0.1:{spec.default_port}/health/live'" in command[2]
     assert serves(spec.package, "/health/live")
     compile(command[2], "HEALTHCHECK", "exec")
 
@@ -134,10 +135,10 @@ def test_command_runs_uvicorn_like_the_local_runner(spec: ServiceSpec) -> None:
         return command[command.index(name) + 1]
 
     assert option("--host") == "0.0.0.0"  # noqa: S104 - inside the container
-    assert int(option("--port")) == spec.port
-    assert [p.arguments for p in _all(final, "EXPOSE")] == [str(spec.port)]
+    assert int(option("--port")) == spec.default_port
+    assert [p.arguments for p in _all(final, "EXPOSE")] == [str(spec.default_port)]
     assert int(option("--timeout-graceful-shutdown")) == GRACEFUL_SHUTDOWN_SECONDS
-    for argument in spec.uvicorn_args:
+    for argument in run_local.UVICORN_FLAGS:
         assert argument in command
 
 
@@ -146,7 +147,7 @@ def test_uvicorn_bounds_the_request_head(spec: ServiceSpec) -> None:
     """The image and the local runner serve with the platform's protocol:
     uvicorn's own httptools one holds a slow or endless request head for ever."""
     [cmd] = _all(_last_stage(dockerfile_instructions(spec.dockerfile)), "CMD")
-    for command in (cmd.exec_form(), list(spec.uvicorn_args)):
+    for command in (cmd.exec_form(), list(run_local.UVICORN_FLAGS)):
         assert command[command.index("--http") + 1] == http_protocol.PROTOCOL
 
 
@@ -157,7 +158,7 @@ def test_uvicorn_believes_no_forwarded_header(spec: ServiceSpec) -> None:
     believe them from 127.0.0.1 or from anyone (`--forwarded-allow-ips *`), is
     off in the image and in the local runner alike."""
     [cmd] = _all(_last_stage(dockerfile_instructions(spec.dockerfile)), "CMD")
-    for command in (cmd.exec_form(), list(spec.uvicorn_args)):
+    for command in (cmd.exec_form(), list(run_local.UVICORN_FLAGS)):
         assert "--no-proxy-headers" in command
         assert "--proxy-headers" not in command
         assert not [a for a in command if a.startswith("--forwarded-allow-ips")]

@@ -126,19 +126,19 @@ def _env_names(workload: Manifest, manifests: list[Manifest]) -> dict[str, dict[
 def test_deployment_agrees_with_the_code(spec: ServiceSpec, manifests: list[Manifest]) -> None:
     deployment = by_kind(manifests, "Deployment")[spec.name]
     container = main_container(deployment)
-    assert [p["containerPort"] for p in container["ports"]] == [spec.port]
+    assert [p["containerPort"] for p in container["ports"]] == [spec.default_port]
     port_name = container["ports"][0]["name"]
     for probe, path in (("readinessProbe", "/health/ready"), ("livenessProbe", "/health/live")):
         assert container[probe]["httpGet"]["path"] == path
     for probe in ("readinessProbe", "livenessProbe", "startupProbe"):
         if probe in container:
             assert serves(spec.package, container[probe]["httpGet"]["path"])
-            assert container[probe]["httpGet"]["port"] in (port_name, spec.port)
+            assert container[probe]["httpGet"]["port"] in (port_name, spec.default_port)
 
     known = settings_env_names(spec.package)
     for workload in (deployment, *_migration_jobs_of(spec, manifests)):
         for name in _env_names(workload, manifests):
-            assert name.startswith(spec.env_prefix), f"{name} is not {spec.name}'s"
+            assert name.startswith(spec.settings_prefix), f"{name} is not {spec.name}'s"
             assert name in known, f"{spec.name} does not read {name}"
 
 
@@ -178,9 +178,9 @@ def test_service_routes_to_the_container_port(spec: ServiceSpec, manifests: list
     labels = deployment["spec"]["template"]["metadata"]["labels"]
     assert k8s_service["spec"]["selector"].items() <= labels.items()
     [port] = k8s_service["spec"]["ports"]
-    assert port["port"] == spec.port
+    assert port["port"] == spec.default_port
     container_ports = {p["name"]: p["containerPort"] for p in main_container(deployment)["ports"]}
-    assert container_ports.get(port["targetPort"], port["targetPort"]) == spec.port
+    assert container_ports.get(port["targetPort"], port["targetPort"]) == spec.default_port
 
 
 @pytest.mark.parametrize("spec", SERVICES, ids=lambda s: s.name)
@@ -190,7 +190,7 @@ def test_shutdown_fits_in_the_grace_period(spec: ServiceSpec, manifests: list[Ma
     pre_stop = main_container(deployment).get("lifecycle", {}).get("preStop", {})
     sleep = pre_stop.get("sleep", {}).get("seconds", 0)
     drain = float(
-        _env_names(deployment, manifests)[f"{spec.env_prefix}SHUTDOWN_DRAIN_SECONDS"]["value"]
+        _env_names(deployment, manifests)[f"{spec.settings_prefix}SHUTDOWN_DRAIN_SECONDS"]["value"]
     )
     assert grace == 40
     # preStop, then the drain (platform_common/draining.py), then uvicorn's graceful shutdown.
@@ -211,7 +211,7 @@ def test_rolling_update_keeps_every_replica_serving(
     container = main_container(deployment)
     assert container["readinessProbe"]["httpGet"]["path"] == "/health/ready"
     assert container["lifecycle"]["preStop"]["sleep"]["seconds"] > 0
-    drain = _env_names(deployment, manifests)[f"{spec.env_prefix}SHUTDOWN_DRAIN_SECONDS"]
+    drain = _env_names(deployment, manifests)[f"{spec.settings_prefix}SHUTDOWN_DRAIN_SECONDS"]
     # Longer than the gateway keeps an idle upstream connection (gateway/transport.py).
     assert float(drain["value"]) > 4
 
@@ -262,7 +262,7 @@ def test_migration_job_runs_alembic_in_the_service_image(
     assert container["command"] == ["alembic", "upgrade", "head"]
     assert container["image"] == main_container(deployment)["image"]
     assert pod_spec(job)["restartPolicy"] in ("Never", "OnFailure")
-    database_url = f"{spec.env_prefix}DATABASE_URL"
+    database_url = f"{spec.settings_prefix}DATABASE_URL"
     # The Job connects as the schema's owner, the service as its runtime role
     # (row privileges only): two keys of the service's Secret.
     [variable] = [v for v in container["env"] if v["name"] == database_url]
@@ -324,7 +324,7 @@ def test_every_service_names_its_trusted_proxies(
     gateway's pods (the pod network); the gateway from the load balancer or
     ingress in front of it. A JSON list of networks, as the Settings read it."""
     deployment = by_kind(manifests, "Deployment")[spec.name]
-    value = _env_names(deployment, manifests)[f"{spec.env_prefix}TRUSTED_PROXIES"]["value"]
+    value = _env_names(deployment, manifests)[f"{spec.settings_prefix}TRUSTED_PROXIES"]["value"]
     networks = [ipaddress.ip_network(n) for n in json.loads(value)]
     assert networks
     assert all(n.prefixlen > 0 for n in networks), "not the whole internet"

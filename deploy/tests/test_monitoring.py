@@ -40,7 +40,7 @@ def test_pods_ask_to_be_scraped_where_metrics_are_served(spec: ServiceSpec) -> N
     annotations = deployment["spec"]["template"]["metadata"]["annotations"]
     [port] = main_container(deployment)["ports"]
     assert annotations["prometheus.io/scrape"] == "true"
-    assert annotations["prometheus.io/port"] == str(port["containerPort"]) == str(spec.port)
+    assert annotations["prometheus.io/port"] == str(port["containerPort"]) == str(spec.default_port)
     assert port["name"] == "http"  # the PodMonitor of deploy/README.md names it
     path = annotations["prometheus.io/path"]
     assert serves(spec.package, path)
@@ -63,7 +63,7 @@ def test_the_network_policy_is_valid_and_admits_every_port() -> None:
     [policy] = load_documents(MONITORING / "network-policy.yaml")
     kubernetes_validate.validate(policy, KUBERNETES_VERSION, strict=True)
     [rule] = policy["spec"]["ingress"]
-    assert {p["port"] for p in rule["ports"]} == {s.port for s in SERVICES}
+    assert {p["port"] for p in rule["ports"]} == {s.default_port for s in SERVICES}
     assert all("namespaceSelector" in peer for peer in rule["from"])
     selected = policy["spec"]["podSelector"]["matchLabels"].items()
     for deployment in by_kind(render_kustomization(), "Deployment").values():

@@ -143,7 +143,7 @@ def test_who_reaches_each_service(
     target: str, manifests: list[Manifest], policies: list[Manifest]
 ) -> None:
     pods = _pods(manifests)
-    port = SERVICES[target].port
+    port = SERVICES[target].default_port
     reached_by = {
         source.name
         for source in _sources(manifests)
@@ -163,7 +163,7 @@ def test_the_expected_reachability_in_plain_words(
 
     def reaches(source: str, target: str) -> bool:
         peer = OUTSIDE if source == "outside" else Peer(source, pods[source])
-        return allowed(policies, peer, pods[target], SERVICES[target].port)
+        return allowed(policies, peer, pods[target], SERVICES[target].default_port)
 
     assert {s for s in pods if reaches(s, "notes-service")} == {"gateway", "auth-service"}
     assert {s for s in pods if reaches(s, "auth-service")} == {

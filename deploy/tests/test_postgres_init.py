@@ -181,7 +181,7 @@ def initialised(database: Database) -> Database:
     for spec in services():
         if spec.migrates:
             role = database.roles[SCHEMAS[spec.name]].migration
-            _alembic(spec.name, spec.env_prefix, database.url(role), "upgrade", "head")
+            _alembic(spec.name, spec.settings_prefix, database.url(role), "upgrade", "head")
     return database
 
 
@@ -357,14 +357,16 @@ def test_other_roles_cannot_connect(initialised: Database) -> None:
 def test_the_runtime_role_sees_the_migration_head(initialised: Database, spec: ServiceSpec) -> None:
     """What the Kubernetes init container `wait-for-migrations` runs, as the service."""
     role = initialised.roles[SCHEMAS[spec.name]].runtime
-    output = _alembic(spec.name, spec.env_prefix, initialised.url(role), "current")
+    output = _alembic(spec.name, spec.settings_prefix, initialised.url(role), "current")
     assert "(head)" in output
 
 
 def test_the_platform_runs_on_the_runtime_roles(initialised: Database) -> None:
     """Every service started as `make run` starts them, on its runtime role."""
     urls = {
-        f"{s.env_prefix}DATABASE_URL": initialised.url(initialised.roles[SCHEMAS[s.name]].runtime)
+        f"{s.settings_prefix}DATABASE_URL": initialised.url(
+            initialised.roles[SCHEMAS[s.name]].runtime
+        )
         for s in services()
         if s.migrates
     }
