@@ -1,5 +1,8 @@
 """The tables of schema "webhooks": endpoints, the events received, one delivery
-per (event, endpoint), and each attempt of a delivery."""
+per (event, endpoint), and each attempt of a delivery.
+
+A column whose annotation implies its type (uuid, bool, int) names none:
+SQLAlchemy maps it to Uuid, Boolean, Integer."""
 
 import uuid
 from datetime import datetime
@@ -7,12 +10,10 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
-    Boolean,
     DateTime,
     ForeignKey,
     Identity,
     Index,
-    Integer,
     String,
     UniqueConstraint,
     func,
@@ -40,7 +41,7 @@ class Endpoint(Base):
     url: Mapped[str] = mapped_column(String(2048))
     description: Mapped[str] = mapped_column(String(500), server_default="")
     event_types: Mapped[list[str]] = mapped_column(ARRAY(String(64)))
-    enabled: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    enabled: Mapped[bool] = mapped_column(server_default=text("true"))
     # Why the service disabled it ("gone": a 410; "failing": no success for
     # WEBHOOKS_DISABLE_AFTER_SECONDS); None when its owner did, or it is enabled.
     disabled_reason: Mapped[str | None] = mapped_column(String(32))
@@ -52,7 +53,7 @@ class Endpoint(Base):
     # The first failed attempt since the last success.
     failing_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Disabled by the service and its owner not yet told (webhooks_service.notices).
-    notify_pending: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    notify_pending: Mapped[bool] = mapped_column(server_default=text("false"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
@@ -105,7 +106,7 @@ class Delivery(Base):
     note_id: Mapped[int | None] = mapped_column(BigInteger)
     sequence: Mapped[int | None] = mapped_column(BigInteger)
     state: Mapped[str] = mapped_column(String(16), server_default=PENDING)
-    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    attempts: Mapped[int] = mapped_column(server_default="0")
     # Due at; while an attempt is under way, the end of its lease.
     next_attempt_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
@@ -126,9 +127,9 @@ class Attempt(Base):
         ForeignKey("deliveries.id", ondelete="CASCADE"), index=True
     )
     attempted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    duration_ms: Mapped[int] = mapped_column(Integer)
+    duration_ms: Mapped[int] = mapped_column()
     # delivered, http_error, timeout, connection_error, refused_address, too_many_redirects...
     outcome: Mapped[str] = mapped_column(String(32))
-    status_code: Mapped[int | None] = mapped_column(Integer)
+    status_code: Mapped[int | None] = mapped_column()
     error: Mapped[str | None] = mapped_column(String(500))
     response_excerpt: Mapped[str | None] = mapped_column(String(1024))
