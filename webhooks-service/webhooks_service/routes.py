@@ -44,12 +44,7 @@ internal_router = APIRouter(
 )
 
 
-@internal_router.post(
-    "/events",
-    operation_id="internal-events-ingest",
-    response_model=IngestResult,
-    responses={**MALFORMED_BODY},
-)
+@internal_router.post("/events", operation_id="internal-events-ingest", responses=MALFORMED_BODY)
 async def ingest_events(
     batch: Annotated[EventBatch, Body()],
     session: SessionDep,
@@ -63,7 +58,7 @@ async def ingest_events(
             description="The note change's trace context: its deliveries continue the trace",
         ),
     ] = None,
-) -> Any:
+) -> IngestResult:
     """notes-service's outbox publisher: store each new event and fan it out to
     its owner's endpoints. Idempotent by event id: a batch may be sent again."""
     result = await ingest.ingest_events(session, events=batch.events, traceparent=traceparent)
@@ -72,11 +67,7 @@ async def ingest_events(
     return result
 
 
-@internal_router.delete(
-    "/users/{user_id}/endpoints",
-    operation_id="internal-user-endpoints-purge",
-    response_model=EndpointsPurgeResult,
-)
+@internal_router.delete("/users/{user_id}/endpoints", operation_id="internal-user-endpoints-purge")
 async def purge_user_endpoints(
     user_id: UserId, session: SessionDep, _claims: PurgeClaims
 ) -> EndpointsPurgeResult:

@@ -63,7 +63,6 @@ internal_router = APIRouter(prefix="/internal", tags=["internal"])
     "/register",
     operation_id="auth-register",
     status_code=status.HTTP_202_ACCEPTED,
-    response_model=RegistrationAccepted,
     responses={**MALFORMED_BODY, **HASHING_BUSY},
 )
 async def register(
@@ -81,7 +80,6 @@ async def register(
 @router.post(
     "/token",
     operation_id="auth-token",
-    response_model=TokenResponse,
     response_model_exclude_none=True,
     responses=OAUTH_ERRORS,
 )
@@ -257,9 +255,7 @@ async def delete_user(user_id: uuid.UUID, session: SessionDep, client: ClientInf
     await users.delete_user(session, user_id=user_id, client=client)
 
 
-@internal_router.get(
-    "/revocations", operation_id="internal-revocations-list", response_model=RevocationList
-)
+@internal_router.get("/revocations", operation_id="internal-revocations-list")
 async def list_revocations(session: SessionDep, state: StateDep) -> RevocationList:
     """Accounts changed, deactivated or deleted, sessions ended and clients
     revoked within the last access-token lifetime (plus a margin): verifiers

@@ -36,7 +36,6 @@ INVALID_METADATA = documented(
     "",
     operation_id="clients-create",
     status_code=status.HTTP_201_CREATED,
-    response_model=ClientCreated,
     responses={**MALFORMED_BODY, **INVALID_METADATA},
 )
 async def create_client(

@@ -56,7 +56,7 @@ CODE_CHECKED: Responses = {
 }
 
 
-@router.get("/totp", operation_id="me-totp-read", response_model=TotpStatus, responses=UNAUTHORIZED)
+@router.get("/totp", operation_id="me-totp-read", responses=UNAUTHORIZED)
 async def totp_status(user: CurrentUser, session: SessionDep) -> TotpStatus:
     """Whether TOTP is on (or an enrolment pending), and the unused recovery codes."""
     enabled = await totp.is_enabled(session, user_id=user.id)
@@ -71,7 +71,6 @@ async def totp_status(user: CurrentUser, session: SessionDep) -> TotpStatus:
     "/totp",
     operation_id="me-totp-create",
     status_code=status.HTTP_201_CREATED,
-    response_model=TotpEnrolment,
     responses={**UNAUTHORIZED, **documented(409, "TOTP is already on")},
 )
 async def start_totp_enrolment(

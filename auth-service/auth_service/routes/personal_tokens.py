@@ -41,7 +41,6 @@ LeakReporter = Annotated[AccessClaims, require_scope(PERSONAL_TOKEN_LEAKS)]
     "/me/tokens",
     operation_id="me-tokens-create",
     status_code=status.HTTP_201_CREATED,
-    response_model=PersonalTokenCreated,
     responses={
         **UNAUTHORIZED,
         **MALFORMED_BODY,
@@ -78,7 +77,6 @@ async def create_my_token(
 @router.get(
     "/me/tokens",
     operation_id="me-tokens-list",
-    response_model=list[PersonalTokenRead],
     responses=UNAUTHORIZED,
 )
 async def list_my_tokens(user: CurrentUser, session: SessionDep) -> list[PersonalTokenRead]:
@@ -132,7 +130,6 @@ async def revoke_token(token_id: uuid.UUID, session: SessionDep, client: ClientI
 @router.post(
     "/leaked-tokens",
     operation_id="auth-leaked-tokens-report",
-    response_model=list[LeakFeedback],
     responses={**UNAUTHORIZED, **INSUFFICIENT_SCOPE, **MALFORMED_BODY},
 )
 async def report_leaks(
@@ -156,7 +153,6 @@ async def report_leaks(
 @internal_router.post(
     "/personal-tokens/check",
     operation_id="internal-personal-tokens-check",
-    response_model=PersonalTokenCheck,
     response_model_exclude_none=True,
     responses=MALFORMED_BODY,
 )
