@@ -24,7 +24,8 @@ from auth_service.routes.shared import (
 from auth_service.schemas import RecoveryCodes, TotpCode, TotpDisable, TotpEnrolment, TotpStatus
 from platform_common.responses import MALFORMED_BODY, UNAUTHORIZED, Responses
 
-router = APIRouter(prefix="/auth/me/mfa", tags=["mfa"])
+# Every route is the caller's own: each answers 401 without a valid token.
+router = APIRouter(prefix="/auth/me/mfa", tags=["mfa"], responses=UNAUTHORIZED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,13 +51,12 @@ async def _caller(
 MfaCaller = Annotated[_Caller, Depends(_caller)]
 CODE_CHECKED: Responses = {
     **MALFORMED_BODY,
-    **UNAUTHORIZED,
     **documented(403, "Invalid or already used code"),
     **documented(429, "Too many codes tried for this account", headers=RETRY_AFTER),
 }
 
 
-@router.get("/totp", operation_id="me-totp-read", responses=UNAUTHORIZED)
+@router.get("/totp", operation_id="me-totp-read")
 async def totp_status(user: CurrentUser, session: SessionDep) -> TotpStatus:
     """Whether TOTP is on (or an enrolment pending), and the unused recovery codes."""
     enabled = await totp.is_enabled(session, user_id=user.id)
@@ -71,7 +71,7 @@ async def totp_status(user: CurrentUser, session: SessionDep) -> TotpStatus:
     "/totp",
     operation_id="me-totp-create",
     status_code=status.HTTP_201_CREATED,
-    responses={**UNAUTHORIZED, **documented(409, "TOTP is already on")},
+    responses=documented(409, "TOTP is already on"),
 )
 async def start_totp_enrolment(
     user: CurrentUser, session: SessionDep, policy: PolicyDep, response: Response

@@ -29,7 +29,8 @@ from platform_common.responses import INSUFFICIENT_SCOPE, MALFORMED_BODY, UNAUTH
 from platform_common.scopes import PERSONAL_TOKEN_LEAKS, require_scope
 from platform_common.tokens import AccessClaims
 
-router = APIRouter(prefix="/auth", tags=["personal-tokens"])
+# Every route needs a bearer token (a person's, or the leak reporter's).
+router = APIRouter(prefix="/auth", tags=["personal-tokens"], responses=UNAUTHORIZED)
 admin_router = superuser_router("/auth/personal-tokens", tag="personal-tokens")
 # Never routed by the gateway; only the verifiers on the internal network reach it.
 internal_router = APIRouter(prefix="/internal", tags=["internal"])
@@ -42,7 +43,6 @@ LeakReporter = Annotated[AccessClaims, require_scope(PERSONAL_TOKEN_LEAKS)]
     operation_id="me-tokens-create",
     status_code=status.HTTP_201_CREATED,
     responses={
-        **UNAUTHORIZED,
         **MALFORMED_BODY,
         **documented(409, "Too many live personal access tokens"),
         **documented(403, "TOTP is on: a current code (otp) is required, and was missing or wrong"),
@@ -74,11 +74,7 @@ async def create_my_token(
     return PersonalTokenCreated(**PersonalTokenRead.of(row).model_dump(), token=token)
 
 
-@router.get(
-    "/me/tokens",
-    operation_id="me-tokens-list",
-    responses=UNAUTHORIZED,
-)
+@router.get("/me/tokens", operation_id="me-tokens-list")
 async def list_my_tokens(user: CurrentUser, session: SessionDep) -> list[PersonalTokenRead]:
     """The caller's live personal access tokens, newest first."""
     rows = await personal_tokens.list_live(session, user_id=user.id)
@@ -89,7 +85,7 @@ async def list_my_tokens(user: CurrentUser, session: SessionDep) -> list[Persona
     "/me/tokens/{token_id}",
     operation_id="me-tokens-delete",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses={**UNAUTHORIZED, **NOT_FOUND},
+    responses=NOT_FOUND,
 )
 async def revoke_my_token(
     token_id: uuid.UUID, user: CurrentUser, session: SessionDep, client: ClientInfoDep
@@ -130,7 +126,7 @@ async def revoke_token(token_id: uuid.UUID, session: SessionDep, client: ClientI
 @router.post(
     "/leaked-tokens",
     operation_id="auth-leaked-tokens-report",
-    responses={**UNAUTHORIZED, **INSUFFICIENT_SCOPE, **MALFORMED_BODY},
+    responses={**INSUFFICIENT_SCOPE, **MALFORMED_BODY},
 )
 async def report_leaks(
     report: LeakReport, reporter: LeakReporter, session: SessionDep, client: ClientInfoDep
