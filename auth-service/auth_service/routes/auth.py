@@ -7,6 +7,7 @@ from fastapi import APIRouter, Form, Request, Response, status
 from auth_service.accounts import sessions, users
 from auth_service.deps import (
     BasicCredentialsDep,
+    CallerDep,
     ClientInfoDep,
     CurrentUser,
     HasherDep,
@@ -154,23 +155,16 @@ async def read_me(user: CurrentUser) -> User:
         **HASHING_BUSY,
     },
 )
-async def update_me(
-    data: UserUpdateMe,
-    user: CurrentUser,
-    session: SessionDep,
-    hasher: HasherDep,
-    policy: PolicyDep,
-    client: ClientInfoDep,
-) -> User:
+async def update_me(data: UserUpdateMe, me: CallerDep, hasher: HasherDep) -> User:
     """A new `email` is pending until confirmed: a token is sent to it (POST
     /auth/verify), the old address is told, and the answer shows the old one."""
     updated = await users.update_own_account(
-        session,
-        user=user,
+        me.session,
+        user=me.user,
         data=data,
         hasher=hasher,
-        proof_limit=policy.login_limits.per_account_address,
-        client=client,
+        proof_limit=me.policy.login_limits.per_account_address,
+        client=me.client,
     )
     return updated
 
@@ -187,21 +181,14 @@ async def update_me(
         **HASHING_BUSY,
     },
 )
-async def delete_me(
-    data: AccountDeletion,
-    user: CurrentUser,
-    session: SessionDep,
-    hasher: HasherDep,
-    policy: PolicyDep,
-    client: ClientInfoDep,
-) -> None:
+async def delete_me(data: AccountDeletion, me: CallerDep, hasher: HasherDep) -> None:
     await users.delete_own_account(
-        session,
-        user=user,
+        me.session,
+        user=me.user,
         current_password=data.current_password,
         hasher=hasher,
-        proof_limit=policy.login_limits.per_account_address,
-        client=client,
+        proof_limit=me.policy.login_limits.per_account_address,
+        client=me.client,
     )
 
 

@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Response, status
 
 from auth_service.accounts import personal_tokens, totp
-from auth_service.deps import ClientInfoDep, CurrentUser, PolicyDep, SessionDep
+from auth_service.deps import CallerDep, ClientInfoDep, CurrentUser, SessionDep
 from auth_service.oauth import client_revocations
 from auth_service.routes.paging import TOTAL_COUNT, PagingDep
 from auth_service.routes.shared import NO_STORE, RETRY_AFTER, documented, superuser_router
@@ -50,25 +50,22 @@ LeakReporter = Annotated[AccessClaims, require_scope(PERSONAL_TOKEN_LEAKS)]
     },
 )
 async def create_my_token(
-    data: PersonalTokenCreate,
-    user: CurrentUser,
-    session: SessionDep,
-    client: ClientInfoDep,
-    policy: PolicyDep,
-    response: Response,
+    data: PersonalTokenCreate, me: CallerDep, response: Response
 ) -> PersonalTokenCreated:
     """A personal access token for scripts: `Authorization: Bearer np_pat_...`
     on the notes API, limited to `scopes`, for `expires_in` seconds (at most
     366 days). The token is in this answer only; keep it secret."""
     # A person with TOTP on proves it is them with a current code (issue 28).
-    await totp.check_fresh_second_factor(session, user, data.otp, policy=policy.mfa, client=client)
+    await totp.check_fresh_second_factor(
+        me.session, me.user, data.otp, policy=me.policy.mfa, client=me.client
+    )
     row, token = await personal_tokens.create(
-        session,
-        user=user,
+        me.session,
+        user=me.user,
         name=data.name,
         scopes=data.scopes,
         lifetime=timedelta(seconds=data.expires_in),
-        client=client,
+        client=me.client,
     )
     response.headers.update(NO_STORE)
     return PersonalTokenCreated(**PersonalTokenRead.of(row).model_dump(), token=token)
