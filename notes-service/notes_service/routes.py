@@ -419,9 +419,7 @@ async def delete_note(
     return _note_response(row)
 
 
-@internal_router.delete(
-    "/users/{user_id}/notes", operation_id="internal-user-notes-purge", response_model=PurgeResult
-)
+@internal_router.delete("/users/{user_id}/notes", operation_id="internal-user-notes-purge")
 async def purge_user_notes(user_id: UserId, db: DatabaseDep, _claims: PurgeClaims) -> PurgeResult:
     """Called by auth-service's outbox when an account is deleted; idempotent."""
     deleted = await service.purge_user_notes(db, owner_id=user_id)

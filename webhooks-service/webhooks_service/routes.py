@@ -36,6 +36,9 @@ DeliveryId = Annotated[CanonicalUuid, Path(json_schema_extra={"pattern": CANONIC
 NOT_FOUND: Responses = {
     404: {"model": ErrorDetail, "description": "Endpoint not found (or not yours)"}
 }
+DELIVERY_NOT_FOUND: Responses = {
+    404: {"model": ErrorDetail, "description": "Endpoint or delivery not found (or not yours)"}
+}
 DISABLED: Responses = {
     409: {"model": ErrorDetail, "description": "The endpoint is disabled: enable it first"}
 }
@@ -44,12 +47,7 @@ internal_router = APIRouter(
 )
 
 
-@internal_router.post(
-    "/events",
-    operation_id="internal-events-ingest",
-    response_model=IngestResult,
-    responses={**MALFORMED_BODY},
-)
+@internal_router.post("/events", operation_id="internal-events-ingest", responses=MALFORMED_BODY)
 async def ingest_events(
     batch: Annotated[EventBatch, Body()],
     session: SessionDep,
@@ -63,7 +61,7 @@ async def ingest_events(
             description="The note change's trace context: its deliveries continue the trace",
         ),
     ] = None,
-) -> Any:
+) -> IngestResult:
     """notes-service's outbox publisher: store each new event and fan it out to
     its owner's endpoints. Idempotent by event id: a batch may be sent again."""
     result = await ingest.ingest_events(session, events=batch.events, traceparent=traceparent)
@@ -72,11 +70,7 @@ async def ingest_events(
     return result
 
 
-@internal_router.delete(
-    "/users/{user_id}/endpoints",
-    operation_id="internal-user-endpoints-purge",
-    response_model=EndpointsPurgeResult,
-)
+@internal_router.delete("/users/{user_id}/endpoints", operation_id="internal-user-endpoints-purge")
 async def purge_user_endpoints(
     user_id: UserId, session: SessionDep, _claims: PurgeClaims
 ) -> EndpointsPurgeResult:
@@ -90,6 +84,9 @@ router = APIRouter(
     tags=["webhooks"],
     responses={**UNAUTHORIZED, **INSUFFICIENT_SCOPE},
 )
+# One endpoint's routes, each a 404 for an endpoint that is not the caller's;
+# included in `router` below its own routes (routes are matched in order).
+endpoint_router = APIRouter(prefix="/{endpoint_id}", responses=NOT_FOUND)
 
 
 @router.post(
@@ -125,21 +122,16 @@ async def list_endpoints(session: SessionDep, owner_id: OwnerId) -> Any:
     return await endpoints.list_endpoints(session, owner_id=owner_id)
 
 
-@router.get(
-    "/{endpoint_id}",
-    operation_id="webhooks-endpoints-read",
-    response_model=EndpointRead,
-    responses=NOT_FOUND,
-)
+@endpoint_router.get("", operation_id="webhooks-endpoints-read", response_model=EndpointRead)
 async def read_endpoint(endpoint_id: EndpointId, session: SessionDep, owner_id: OwnerId) -> Any:
     return await endpoints.get_endpoint(session, owner_id=owner_id, endpoint_id=endpoint_id)
 
 
-@router.patch(
-    "/{endpoint_id}",
+@endpoint_router.patch(
+    "",
     operation_id="webhooks-endpoints-patch",
     response_model=EndpointRead,
-    responses={**NOT_FOUND, **MALFORMED_BODY},
+    responses=MALFORMED_BODY,
 )
 async def update_endpoint(
     endpoint_id: EndpointId,
@@ -155,11 +147,8 @@ async def update_endpoint(
     )
 
 
-@router.delete(
-    "/{endpoint_id}",
-    operation_id="webhooks-endpoints-delete",
-    status_code=status.HTTP_204_NO_CONTENT,
-    responses=NOT_FOUND,
+@endpoint_router.delete(
+    "", operation_id="webhooks-endpoints-delete", status_code=status.HTTP_204_NO_CONTENT
 )
 async def delete_endpoint(
     endpoint_id: EndpointId, session: SessionDep, owner_id: OwnerId
@@ -169,11 +158,7 @@ async def delete_endpoint(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post(
-    "/{endpoint_id}/secret/rotate",
-    operation_id="webhooks-endpoints-secret-rotate",
-    responses=NOT_FOUND,
-)
+@endpoint_router.post("/secret/rotate", operation_id="webhooks-endpoints-secret-rotate")
 async def rotate_secret(
     endpoint_id: EndpointId, session: SessionDep, state: StateDep, owner_id: OwnerId
 ) -> RotatedEndpoint:
@@ -189,11 +174,11 @@ async def rotate_secret(
     return RotatedEndpoint.model_validate(endpoint, from_attributes=True)
 
 
-@router.post(
-    "/{endpoint_id}/test",
+@endpoint_router.post(
+    "/test",
     operation_id="webhooks-endpoints-test",
     status_code=status.HTTP_202_ACCEPTED,
-    responses={**NOT_FOUND, **DISABLED},
+    responses=DISABLED,
 )
 async def send_test_event(
     endpoint_id: EndpointId, session: SessionDep, state: StateDep, owner_id: OwnerId
@@ -204,11 +189,7 @@ async def send_test_event(
     return _queued(delivery)
 
 
-@router.get(
-    "/{endpoint_id}/deliveries",
-    operation_id="webhooks-deliveries-list",
-    responses=NOT_FOUND,
-)
+@endpoint_router.get("/deliveries", operation_id="webhooks-deliveries-list")
 async def list_deliveries(
     endpoint_id: EndpointId,
     session: SessionDep,
@@ -233,14 +214,12 @@ async def list_deliveries(
     ]
 
 
-@router.post(
-    "/{endpoint_id}/deliveries/{delivery_id}/retry",
+# Its 404 replaces the router's: the delivery may be the one not found.
+@endpoint_router.post(
+    "/deliveries/{delivery_id}/retry",
     operation_id="webhooks-deliveries-retry",
     status_code=status.HTTP_202_ACCEPTED,
-    responses={
-        404: {"model": ErrorDetail, "description": "Endpoint or delivery not found (or not yours)"},
-        **DISABLED,
-    },
+    responses={**DELIVERY_NOT_FOUND, **DISABLED},
 )
 async def retry_delivery(
     endpoint_id: EndpointId,
@@ -259,3 +238,6 @@ async def retry_delivery(
 
 def _queued(delivery: Delivery) -> DeliveryQueued:
     return DeliveryQueued(id=delivery.id, state="pending", next_attempt_at=delivery.next_attempt_at)
+
+
+router.include_router(endpoint_router)

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Form, Request, Response, status
 from auth_service.accounts import sessions, users
 from auth_service.deps import (
     BasicCredentialsDep,
+    CallerDep,
     ClientInfoDep,
     CurrentUser,
     HasherDep,
@@ -63,7 +64,6 @@ internal_router = APIRouter(prefix="/internal", tags=["internal"])
     "/register",
     operation_id="auth-register",
     status_code=status.HTTP_202_ACCEPTED,
-    response_model=RegistrationAccepted,
     responses={**MALFORMED_BODY, **HASHING_BUSY},
 )
 async def register(
@@ -81,7 +81,6 @@ async def register(
 @router.post(
     "/token",
     operation_id="auth-token",
-    response_model=TokenResponse,
     response_model_exclude_none=True,
     responses=OAUTH_ERRORS,
 )
@@ -156,23 +155,16 @@ async def read_me(user: CurrentUser) -> User:
         **HASHING_BUSY,
     },
 )
-async def update_me(
-    data: UserUpdateMe,
-    user: CurrentUser,
-    session: SessionDep,
-    hasher: HasherDep,
-    policy: PolicyDep,
-    client: ClientInfoDep,
-) -> User:
+async def update_me(data: UserUpdateMe, me: CallerDep, hasher: HasherDep) -> User:
     """A new `email` is pending until confirmed: a token is sent to it (POST
     /auth/verify), the old address is told, and the answer shows the old one."""
     updated = await users.update_own_account(
-        session,
-        user=user,
+        me.session,
+        user=me.user,
         data=data,
         hasher=hasher,
-        proof_limit=policy.login_limits.per_account_address,
-        client=client,
+        proof_limit=me.policy.login_limits.per_account_address,
+        client=me.client,
     )
     return updated
 
@@ -189,21 +181,14 @@ async def update_me(
         **HASHING_BUSY,
     },
 )
-async def delete_me(
-    data: AccountDeletion,
-    user: CurrentUser,
-    session: SessionDep,
-    hasher: HasherDep,
-    policy: PolicyDep,
-    client: ClientInfoDep,
-) -> None:
+async def delete_me(data: AccountDeletion, me: CallerDep, hasher: HasherDep) -> None:
     await users.delete_own_account(
-        session,
-        user=user,
+        me.session,
+        user=me.user,
         current_password=data.current_password,
         hasher=hasher,
-        proof_limit=policy.login_limits.per_account_address,
-        client=client,
+        proof_limit=me.policy.login_limits.per_account_address,
+        client=me.client,
     )
 
 
@@ -257,9 +242,7 @@ async def delete_user(user_id: uuid.UUID, session: SessionDep, client: ClientInf
     await users.delete_user(session, user_id=user_id, client=client)
 
 
-@internal_router.get(
-    "/revocations", operation_id="internal-revocations-list", response_model=RevocationList
-)
+@internal_router.get("/revocations", operation_id="internal-revocations-list")
 async def list_revocations(session: SessionDep, state: StateDep) -> RevocationList:
     """Accounts changed, deactivated or deleted, sessions ended and clients
     revoked within the last access-token lifetime (plus a margin): verifiers

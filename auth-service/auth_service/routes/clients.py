@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 
-from fastapi import Response, status
+from fastapi import APIRouter, Response, status
 
 from auth_service.deps import ClientInfoDep, CurrentUser, SessionDep, StateDep
 from auth_service.errors import ClientNotFound
@@ -30,13 +30,15 @@ CLIENT_NOT_FOUND = documented(404, "Client not found")
 INVALID_METADATA = documented(
     400, "The body cannot be decoded, or the client's settings cannot be (the detail says why)"
 )
+# One client's routes, each a 404 for an unknown client_id; included in
+# `router` below its own routes (routes are matched in order).
+client_router = APIRouter(prefix="/{client_id}", responses=CLIENT_NOT_FOUND)
 
 
 @router.post(
     "",
     operation_id="clients-create",
     status_code=status.HTTP_201_CREATED,
-    response_model=ClientCreated,
     responses={**MALFORMED_BODY, **INVALID_METADATA},
 )
 async def create_client(
@@ -65,12 +67,7 @@ async def list_clients(session: SessionDep, paging: PagingDep) -> Sequence[OAuth
     return paging.answer(result)
 
 
-@router.get(
-    "/{client_id}",
-    operation_id="clients-read",
-    response_model=ClientRead,
-    responses=CLIENT_NOT_FOUND,
-)
+@client_router.get("", operation_id="clients-read", response_model=ClientRead)
 async def read_client(client_id: ClientId, session: SessionDep) -> OAuthClient:
     found = await clients.find(session, client_id)
     if found is None:
@@ -78,11 +75,11 @@ async def read_client(client_id: ClientId, session: SessionDep) -> OAuthClient:
     return found
 
 
-@router.patch(
-    "/{client_id}",
+@client_router.patch(
+    "",
     operation_id="clients-update",
     response_model=ClientRead,
-    responses={**MALFORMED_BODY, **CLIENT_NOT_FOUND, **INVALID_METADATA},
+    responses={**MALFORMED_BODY, **INVALID_METADATA},
 )
 async def update_client(
     client_id: ClientId,
@@ -101,12 +98,7 @@ async def update_client(
     )
 
 
-@router.delete(
-    "/{client_id}",
-    operation_id="clients-delete",
-    status_code=status.HTTP_204_NO_CONTENT,
-    responses=CLIENT_NOT_FOUND,
-)
+@client_router.delete("", operation_id="clients-delete", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_client(
     client_id: ClientId, session: SessionDep, actor: CurrentUser, client: ClientInfoDep
 ) -> None:
@@ -114,10 +106,10 @@ async def delete_client(
     await clients.remove(session, client_id=client_id, actor=client, actor_id=actor.id)
 
 
-@router.post(
-    "/{client_id}/secret",
+@client_router.post(
+    "/secret",
     operation_id="clients-secret-rotate",
-    responses={**MALFORMED_BODY, **CLIENT_NOT_FOUND, **INVALID_METADATA},
+    responses={**MALFORMED_BODY, **INVALID_METADATA},
 )
 async def rotate_client_secret(
     client_id: ClientId,
@@ -140,3 +132,6 @@ async def rotate_client_secret(
     return ClientSecret(
         client_id=client_id, client_secret=secret, previous_secret_expires_at=previous_expires_at
     )
+
+
+router.include_router(client_router)

@@ -3,17 +3,12 @@ disabling (auth_service.accounts.totp). Sign-in with it is the token
 endpoint's (mfa_required, the mfa-otp grant) and the sign-in page's."""
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth_service.accounts import totp, users
-from auth_service.accounts.events import ClientInfo
-from auth_service.deps import ClientInfoDep, CurrentUser, HasherDep, PolicyDep, SessionDep
-from auth_service.models import User
-from auth_service.oauth.tokens import TokenPolicy
+from auth_service.deps import Caller, CallerDep, CurrentUser, HasherDep, PolicyDep, SessionDep
 from auth_service.routes.shared import (
     HASHING_BUSY,
     NO_STORE,
@@ -24,39 +19,23 @@ from auth_service.routes.shared import (
 from auth_service.schemas import RecoveryCodes, TotpCode, TotpDisable, TotpEnrolment, TotpStatus
 from platform_common.responses import MALFORMED_BODY, UNAUTHORIZED, Responses
 
-router = APIRouter(prefix="/auth/me/mfa", tags=["mfa"])
+# Every route is the caller's own: each answers 401 without a valid token.
+router = APIRouter(prefix="/auth/me/mfa", tags=["mfa"], responses=UNAUTHORIZED)
 
 
-@dataclass(frozen=True, slots=True)
-class _Caller:
-    """A person acting on their own second factor, with what every such act
-    needs (one dependency instead of the same four in each route)."""
-
-    user: User
-    session: AsyncSession
-    policy: TokenPolicy
-    client: ClientInfo
-
-    def act(self, code: str) -> totp.CodedAct:
-        return totp.CodedAct(self.user, code, self.policy.mfa, self.client)
+def _act(me: Caller, code: str) -> totp.CodedAct:
+    """An act on the caller's own second factor, proven with `code`."""
+    return totp.CodedAct(me.user, code, me.policy.mfa, me.client)
 
 
-async def _caller(
-    user: CurrentUser, session: SessionDep, policy: PolicyDep, client: ClientInfoDep
-) -> _Caller:
-    return _Caller(user, session, policy, client)
-
-
-MfaCaller = Annotated[_Caller, Depends(_caller)]
 CODE_CHECKED: Responses = {
     **MALFORMED_BODY,
-    **UNAUTHORIZED,
     **documented(403, "Invalid or already used code"),
     **documented(429, "Too many codes tried for this account", headers=RETRY_AFTER),
 }
 
 
-@router.get("/totp", operation_id="me-totp-read", response_model=TotpStatus, responses=UNAUTHORIZED)
+@router.get("/totp", operation_id="me-totp-read")
 async def totp_status(user: CurrentUser, session: SessionDep) -> TotpStatus:
     """Whether TOTP is on (or an enrolment pending), and the unused recovery codes."""
     enabled = await totp.is_enabled(session, user_id=user.id)
@@ -71,8 +50,7 @@ async def totp_status(user: CurrentUser, session: SessionDep) -> TotpStatus:
     "/totp",
     operation_id="me-totp-create",
     status_code=status.HTTP_201_CREATED,
-    response_model=TotpEnrolment,
-    responses={**UNAUTHORIZED, **documented(409, "TOTP is already on")},
+    responses=documented(409, "TOTP is already on"),
 )
 async def start_totp_enrolment(
     user: CurrentUser, session: SessionDep, policy: PolicyDep, response: Response
@@ -92,7 +70,7 @@ async def start_totp_enrolment(
     responses={**CODE_CHECKED, **documented(409, "No TOTP enrolment to confirm")},
 )
 async def confirm_totp_enrolment(
-    data: TotpCode, me: MfaCaller, response: Response
+    data: TotpCode, me: CallerDep, response: Response
 ) -> RecoveryCodes:
     """Turn TOTP on with a code of the new authenticator: 10 recovery codes, shown once."""
     return await _recovery_codes(totp.confirm_enrolment, data, me, response)
@@ -102,7 +80,7 @@ async def confirm_totp_enrolment(
     "/totp/recovery-codes", operation_id="me-totp-recovery-codes-create", responses=CODE_CHECKED
 )
 async def regenerate_recovery_codes(
-    data: TotpCode, me: MfaCaller, response: Response
+    data: TotpCode, me: CallerDep, response: Response
 ) -> RecoveryCodes:
     """New recovery codes for a current TOTP code; the old ones stop working."""
     return await _recovery_codes(totp.regenerate_recovery_codes, data, me, response)
@@ -120,7 +98,7 @@ async def regenerate_recovery_codes(
         **HASHING_BUSY,
     },
 )
-async def disable_totp(data: TotpDisable, me: MfaCaller, hasher: HasherDep) -> None:
+async def disable_totp(data: TotpDisable, me: CallerDep, hasher: HasherDep) -> None:
     """Turn TOTP off: the current password and a code (TOTP or recovery)."""
     await users.check_current_password(
         me.session,
@@ -129,17 +107,17 @@ async def disable_totp(data: TotpDisable, me: MfaCaller, hasher: HasherDep) -> N
         hasher=hasher,
         limit=me.policy.login_limits.per_account_address,
     )
-    await totp.disable(me.session, me.act(data.code))
+    await totp.disable(me.session, _act(me, data.code))
 
 
 async def _recovery_codes(
     issue: Callable[[AsyncSession, totp.CodedAct], Awaitable[list[str]]],
     data: TotpCode,
-    me: _Caller,
+    me: Caller,
     response: Response,
 ) -> RecoveryCodes:
     """What confirming an enrolment and regenerating answer: new recovery
     codes from `issue` (a totp function), never to be cached."""
     response.headers.update(NO_STORE)
-    codes = await issue(me.session, me.act(data.code))
+    codes = await issue(me.session, _act(me, data.code))
     return RecoveryCodes(recovery_codes=codes)

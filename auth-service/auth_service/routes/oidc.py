@@ -29,7 +29,6 @@ async def openid_configuration(response: Response, state: StateDep) -> dict[str,
 
 # GET and POST alike (OpenID Connect Core §5.3.1), each with its own operation id.
 USERINFO: dict[str, Any] = {
-    "response_model": UserInfo,
     "response_model_exclude_none": True,
     "responses": {**UNAUTHORIZED, **INSUFFICIENT_SCOPE},
 }

@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Response, status
 
 from auth_service.accounts import personal_tokens, totp
-from auth_service.deps import ClientInfoDep, CurrentUser, PolicyDep, SessionDep
+from auth_service.deps import CallerDep, ClientInfoDep, CurrentUser, SessionDep
 from auth_service.oauth import client_revocations
 from auth_service.routes.paging import TOTAL_COUNT, PagingDep
 from auth_service.routes.shared import NO_STORE, RETRY_AFTER, documented, superuser_router
@@ -29,7 +29,8 @@ from platform_common.responses import INSUFFICIENT_SCOPE, MALFORMED_BODY, UNAUTH
 from platform_common.scopes import PERSONAL_TOKEN_LEAKS, require_scope
 from platform_common.tokens import AccessClaims
 
-router = APIRouter(prefix="/auth", tags=["personal-tokens"])
+# Every route needs a bearer token (a person's, or the leak reporter's).
+router = APIRouter(prefix="/auth", tags=["personal-tokens"], responses=UNAUTHORIZED)
 admin_router = superuser_router("/auth/personal-tokens", tag="personal-tokens")
 # Never routed by the gateway; only the verifiers on the internal network reach it.
 internal_router = APIRouter(prefix="/internal", tags=["internal"])
@@ -41,9 +42,7 @@ LeakReporter = Annotated[AccessClaims, require_scope(PERSONAL_TOKEN_LEAKS)]
     "/me/tokens",
     operation_id="me-tokens-create",
     status_code=status.HTTP_201_CREATED,
-    response_model=PersonalTokenCreated,
     responses={
-        **UNAUTHORIZED,
         **MALFORMED_BODY,
         **documented(409, "Too many live personal access tokens"),
         **documented(403, "TOTP is on: a current code (otp) is required, and was missing or wrong"),
@@ -51,36 +50,28 @@ LeakReporter = Annotated[AccessClaims, require_scope(PERSONAL_TOKEN_LEAKS)]
     },
 )
 async def create_my_token(
-    data: PersonalTokenCreate,
-    user: CurrentUser,
-    session: SessionDep,
-    client: ClientInfoDep,
-    policy: PolicyDep,
-    response: Response,
+    data: PersonalTokenCreate, me: CallerDep, response: Response
 ) -> PersonalTokenCreated:
     """A personal access token for scripts: `Authorization: Bearer np_pat_...`
     on the notes API, limited to `scopes`, for `expires_in` seconds (at most
     366 days). The token is in this answer only; keep it secret."""
     # A person with TOTP on proves it is them with a current code (issue 28).
-    await totp.check_fresh_second_factor(session, user, data.otp, policy=policy.mfa, client=client)
+    await totp.check_fresh_second_factor(
+        me.session, me.user, data.otp, policy=me.policy.mfa, client=me.client
+    )
     row, token = await personal_tokens.create(
-        session,
-        user=user,
+        me.session,
+        user=me.user,
         name=data.name,
         scopes=data.scopes,
         lifetime=timedelta(seconds=data.expires_in),
-        client=client,
+        client=me.client,
     )
     response.headers.update(NO_STORE)
     return PersonalTokenCreated(**PersonalTokenRead.of(row).model_dump(), token=token)
 
 
-@router.get(
-    "/me/tokens",
-    operation_id="me-tokens-list",
-    response_model=list[PersonalTokenRead],
-    responses=UNAUTHORIZED,
-)
+@router.get("/me/tokens", operation_id="me-tokens-list")
 async def list_my_tokens(user: CurrentUser, session: SessionDep) -> list[PersonalTokenRead]:
     """The caller's live personal access tokens, newest first."""
     rows = await personal_tokens.list_live(session, user_id=user.id)
@@ -91,7 +82,7 @@ async def list_my_tokens(user: CurrentUser, session: SessionDep) -> list[Persona
     "/me/tokens/{token_id}",
     operation_id="me-tokens-delete",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses={**UNAUTHORIZED, **NOT_FOUND},
+    responses=NOT_FOUND,
 )
 async def revoke_my_token(
     token_id: uuid.UUID, user: CurrentUser, session: SessionDep, client: ClientInfoDep
@@ -132,8 +123,7 @@ async def revoke_token(token_id: uuid.UUID, session: SessionDep, client: ClientI
 @router.post(
     "/leaked-tokens",
     operation_id="auth-leaked-tokens-report",
-    response_model=list[LeakFeedback],
-    responses={**UNAUTHORIZED, **INSUFFICIENT_SCOPE, **MALFORMED_BODY},
+    responses={**INSUFFICIENT_SCOPE, **MALFORMED_BODY},
 )
 async def report_leaks(
     report: LeakReport, reporter: LeakReporter, session: SessionDep, client: ClientInfoDep
@@ -156,7 +146,6 @@ async def report_leaks(
 @internal_router.post(
     "/personal-tokens/check",
     operation_id="internal-personal-tokens-check",
-    response_model=PersonalTokenCheck,
     response_model_exclude_none=True,
     responses=MALFORMED_BODY,
 )
