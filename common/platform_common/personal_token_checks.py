@@ -22,7 +22,6 @@ refused here, counted, and never sent anywhere.
 
 from __future__ import annotations
 
-import logging
 import time
 from dataclasses import dataclass
 from typing import Any, NoReturn
@@ -31,9 +30,9 @@ import httpx
 from prometheus_client import Counter
 
 from platform_common.personal_tokens import LENGTH, token_hash, well_formed
+from platform_common.remote_sources import RemoteSource, SourceUnavailable
 from platform_common.tokens import AccessClaims, InvalidToken
 
-logger = logging.getLogger(__name__)
 CHECK_PATH = "/internal/personal-tokens/check"
 
 MALFORMED = Counter(
@@ -87,7 +86,9 @@ def _malformed() -> NoReturn:
     raise InvalidToken("malformed personal access token")
 
 
-class PersonalTokenChecker:
+class PersonalTokenChecker(RemoteSource):
+    failure_log = "personal token check at %s failed: %s"
+
     def __init__(
         self,
         url: str,
@@ -97,11 +98,9 @@ class PersonalTokenChecker:
         cache_size: int = 10_000,
         timeout: float = 3.0,
     ) -> None:
-        self._url = url
-        self._client = client
+        super().__init__(url, client, timeout=timeout, failures=LOOKUPS.labels("error"))
         self._cache_seconds = cache_seconds
         self._cache_size = cache_size
-        self._timeout = timeout
         self._cache: dict[tuple[str, str | None], _Entry] = {}
 
     def __len__(self) -> int:
@@ -132,15 +131,10 @@ class PersonalTokenChecker:
         return entry.claims
 
     async def _ask(self, digest: str, address: str | None) -> AccessClaims | None:
+        question = {"token_hash": digest, "address": address}
         try:
-            response = await self._client.post(
-                self._url, json={"token_hash": digest, "address": address}, timeout=self._timeout
-            )
-            response.raise_for_status()
-            claims = claims_of(response.json())
-        except (httpx.HTTPError, ValueError) as exc:
-            LOOKUPS.labels("error").inc()
-            logger.warning("personal token check at %s failed: %s", self._url, exc)
+            claims = await self._request(claims_of, method="POST", json=question)
+        except SourceUnavailable:
             raise InvalidToken("the token cannot be checked now") from None
         LOOKUPS.labels("active" if claims is not None else "inactive").inc()
         return claims

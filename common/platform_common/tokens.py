@@ -6,8 +6,6 @@ from the token itself (RFC 8725 §3.1, §3.10).
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import math
 import time
 from collections.abc import Iterable, Mapping
@@ -21,7 +19,8 @@ from prometheus_client import Counter, Gauge
 from typing_extensions import TypeVar
 
 from platform_common.personal_tokens import looks_personal
-from platform_common.revocations import RevokedSubjects, metric_source, track_age
+from platform_common.remote_sources import PolledSource, SourceUnavailable
+from platform_common.revocations import RevokedSubjects
 
 if TYPE_CHECKING:
     from platform_common.personal_token_checks import PersonalTokenChecker
@@ -31,7 +30,6 @@ ALGORITHMS = ("RS256",)
 # 33): accepted by default until every such token has expired (README, "Issuer").
 LEGACY_ISSUER = "notes-platform-auth"
 LIST_NOT_LOADED = "revocation list not loaded yet"
-logger = logging.getLogger(__name__)
 
 JWKS_AGE = Gauge(
     "jwks_age_seconds",
@@ -96,7 +94,7 @@ def parse_jwks(document: Any) -> dict[str, Key]:
     return keys
 
 
-class JwksCache:
+class JwksCache(PolledSource):
     """Keys from one JWKS URL, refetched when stale or on an unknown `kid`.
 
     Refetches happen at most once per `refetch_floor` seconds so a flood of
@@ -104,6 +102,8 @@ class JwksCache:
     keys are kept when a refetch fails so a short auth-service outage does not
     lock everyone out.
     """
+
+    failure_log = "JWKS fetch from %s failed: %s"
 
     def __init__(
         self,
@@ -114,28 +114,14 @@ class JwksCache:
         refetch_floor: float = 10.0,
         timeout: float = 3.0,
     ) -> None:
-        self._url = url
-        self._client = client
+        super().__init__(url, client, timeout=timeout, age_gauge=JWKS_AGE, failures=JWKS_FAILURES)
         self._max_age = max_age
         self._refetch_floor = refetch_floor
-        self._timeout = timeout
         self._keys: dict[str, Key] = {}
         # Bumped whenever the key set changes, so verifiers drop tokens they
         # accepted under a key that may since have been withdrawn.
         self.generation = 0
-        self._fetched_at: float | None = None
         self._attempted_at = -math.inf
-        self._lock = asyncio.Lock()
-        source = metric_source(url)
-        track_age(JWKS_AGE, source, self)
-        self._failures = JWKS_FAILURES.labels(source)
-
-    @property
-    def age(self) -> float | None:
-        """Seconds since the keys were last fetched successfully, None if never."""
-        if self._fetched_at is None:
-            return None
-        return time.monotonic() - self._fetched_at
 
     @property
     def key_ids(self) -> Iterable[str]:
@@ -167,12 +153,8 @@ class JwksCache:
                 return
             self._attempted_at = now
             try:
-                response = await self._client.get(self._url, timeout=self._timeout)
-                response.raise_for_status()
-                keys = parse_jwks(response.json())
-            except (httpx.HTTPError, ValueError) as exc:
-                logger.warning("JWKS fetch from %s failed: %s", self._url, exc)
-                self._failures.inc()
+                keys = await self._request(parse_jwks)
+            except SourceUnavailable:
                 return
             if keys.keys() != self._keys.keys():
                 self.generation += 1
