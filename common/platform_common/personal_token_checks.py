@@ -23,10 +23,9 @@ refused here, counted, and never sent anywhere.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
-import httpx
 from prometheus_client import Counter
 
 from platform_common.personal_tokens import LENGTH, token_hash, well_formed
@@ -86,22 +85,16 @@ def _malformed() -> NoReturn:
     raise InvalidToken("malformed personal access token")
 
 
+@dataclass(eq=False, kw_only=True)
 class PersonalTokenChecker(RemoteSource):
     failure_log = "personal token check at %s failed: %s"
+    failures = LOOKUPS.labels("error")
 
-    def __init__(
-        self,
-        url: str,
-        client: httpx.AsyncClient,
-        *,
-        cache_seconds: float = 30.0,
-        cache_size: int = 10_000,
-        timeout: float = 3.0,
-    ) -> None:
-        super().__init__(url, client, timeout=timeout, failures=LOOKUPS.labels("error"))
-        self._cache_seconds = cache_seconds
-        self._cache_size = cache_size
-        self._cache: dict[tuple[str, str | None], _Entry] = {}
+    cache_seconds: float = 30.0
+    cache_size: int = 10_000
+    _cache: dict[tuple[str, str | None], _Entry] = field(
+        init=False, repr=False, default_factory=dict
+    )
 
     def __len__(self) -> int:
         return len(self._cache)
@@ -119,9 +112,9 @@ class PersonalTokenChecker(RemoteSource):
             # is the hash of a well-formed token (and a hit costs a hash).
             if not well_formed(token):
                 _malformed()
-            entry = _Entry(await self._ask(key[0], address), now + self._cache_seconds)
+            entry = _Entry(await self._ask(key[0], address), now + self.cache_seconds)
             self._cache.pop(key, None)
-            if len(self._cache) >= self._cache_size:
+            if len(self._cache) >= self.cache_size:
                 del self._cache[next(iter(self._cache))]  # the oldest
             self._cache[key] = entry
         if entry.claims is None:

@@ -16,6 +16,7 @@ import math
 import time
 import weakref
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, TypeVar
 
 import httpx
@@ -53,19 +54,21 @@ class SourceUnavailable(Exception):
     """The fetch failed; it has been counted and logged."""
 
 
+@dataclass(eq=False)
 class RemoteSource:
-    """One URL at auth-service, the client that asks it and how long to wait."""
+    """One URL at auth-service, the client that asks it and how long to wait.
 
-    # Logged with the URL and the error when a fetch fails.
+    Subclasses are dataclasses too, their own options keyword-only."""
+
+    url: str
+    client: httpx.AsyncClient
+    timeout: float = field(kw_only=True, default=3.0)
+    # Logged with the URL and the error when a fetch fails; counted in `failures`.
     failure_log: ClassVar[str]
+    failures: ClassVar[Counter]
 
-    def __init__(
-        self, url: str, client: httpx.AsyncClient, *, timeout: float, failures: Counter
-    ) -> None:
-        self._url = url
-        self._client = client
-        self._timeout = timeout
-        self._failures = failures
+    def __post_init__(self) -> None:
+        self._failures = self.failures
 
     async def _request(
         self, parse: Callable[[Any], T], *, method: str = "GET", json: Any = None
@@ -73,35 +76,30 @@ class RemoteSource:
         """`parse` of the answer's JSON; SourceUnavailable if the request, its
         status or `parse` (a ValueError) fails."""
         try:
-            response = await self._client.request(
-                method, self._url, json=json, timeout=self._timeout
-            )
+            response = await self.client.request(method, self.url, json=json, timeout=self.timeout)
             response.raise_for_status()
             return parse(response.json())
         except (httpx.HTTPError, ValueError) as exc:
             self._failures.inc()
-            logging.getLogger(type(self).__module__).warning(self.failure_log, self._url, exc)
+            logging.getLogger(type(self).__module__).warning(self.failure_log, self.url, exc)
             raise SourceUnavailable from None
 
 
+@dataclass(eq=False)
 class PolledSource(RemoteSource):
     """A document kept between fetches (the last good one survives a failed
-    fetch), its age and failures exported per source URL."""
+    fetch), its age (`age_gauge`) and failures exported per source URL."""
 
-    def __init__(
-        self,
-        url: str,
-        client: httpx.AsyncClient,
-        *,
-        timeout: float,
-        age_gauge: Gauge,
-        failures: Counter,
-    ) -> None:
-        source = metric_source(url)
-        super().__init__(url, client, timeout=timeout, failures=failures.labels(source))
-        self._fetched_at: float | None = None
-        self._lock = asyncio.Lock()
-        track_age(age_gauge, source, self)
+    age_gauge: ClassVar[Gauge]
+    _fetched_at: float | None = field(init=False, repr=False, default=None)
+    _lock: asyncio.Lock = field(init=False, repr=False, default_factory=asyncio.Lock)
+
+    def __post_init__(self) -> None:
+        # `failures` by source instead of as a whole: the series is made here,
+        # so it is exported (at 0) before the first failure.
+        source = metric_source(self.url)
+        self._failures = self.failures.labels(source)
+        track_age(self.age_gauge, source, self)
 
     @property
     def age(self) -> float | None:

@@ -51,7 +51,6 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-import httpx
 from prometheus_client import Counter, Gauge
 
 from platform_common.remote_sources import PolledSource, SourceUnavailable
@@ -158,28 +157,20 @@ class Revocable(Protocol):
     def issued_at(self) -> int: ...
 
 
+@dataclass(eq=False, kw_only=True)
 class RevokedSubjects(PolledSource):
     """The revocation list of one URL (subjects, sessions and clients),
     replaced wholesale by each successful fetch."""
 
     failure_log = "revocation list fetch from %s failed: %s"
+    failures = REVOCATIONS_FAILURES
+    age_gauge = REVOCATIONS_AGE
 
-    def __init__(
-        self,
-        url: str,
-        client: httpx.AsyncClient,
-        *,
-        interval: float = 2.0,
-        timeout: float = 2.0,
-        retry_floor: float = 1.0,
-    ) -> None:
-        super().__init__(
-            url, client, timeout=timeout, age_gauge=REVOCATIONS_AGE, failures=REVOCATIONS_FAILURES
-        )
-        self._revoked = Revocations()
-        self.interval = interval
-        self._retry_floor = retry_floor
-        self._load_attempted_at = -math.inf
+    interval: float = 2.0
+    timeout: float = 2.0
+    retry_floor: float = 1.0
+    _revoked: Revocations = field(init=False, repr=False, default_factory=Revocations)
+    _load_attempted_at: float = field(init=False, repr=False, default=-math.inf)
 
     @property
     def loaded(self) -> bool:
@@ -223,7 +214,7 @@ class RevokedSubjects(PolledSource):
         if self.loaded:  # by the fetch this one waited for
             return True
         now = time.monotonic()
-        if now - self._load_attempted_at < self._retry_floor:
+        if now - self._load_attempted_at < self.retry_floor:
             return False
         self._load_attempted_at = now
         return await self._fetch()

@@ -9,10 +9,9 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, Protocol
 
-import httpx
 from jose import ExpiredSignatureError, JWTError, jwk, jwt
 from jose.backends.base import Key
 from prometheus_client import Counter, Gauge
@@ -94,6 +93,7 @@ def parse_jwks(document: Any) -> dict[str, Key]:
     return keys
 
 
+@dataclass(eq=False, kw_only=True)
 class JwksCache(PolledSource):
     """Keys from one JWKS URL, refetched when stale or on an unknown `kid`.
 
@@ -104,24 +104,16 @@ class JwksCache(PolledSource):
     """
 
     failure_log = "JWKS fetch from %s failed: %s"
+    failures = JWKS_FAILURES
+    age_gauge = JWKS_AGE
 
-    def __init__(
-        self,
-        url: str,
-        client: httpx.AsyncClient,
-        *,
-        max_age: float = 300.0,
-        refetch_floor: float = 10.0,
-        timeout: float = 3.0,
-    ) -> None:
-        super().__init__(url, client, timeout=timeout, age_gauge=JWKS_AGE, failures=JWKS_FAILURES)
-        self._max_age = max_age
-        self._refetch_floor = refetch_floor
-        self._keys: dict[str, Key] = {}
-        # Bumped whenever the key set changes, so verifiers drop tokens they
-        # accepted under a key that may since have been withdrawn.
-        self.generation = 0
-        self._attempted_at = -math.inf
+    max_age: float = 300.0
+    refetch_floor: float = 10.0
+    _keys: dict[str, Key] = field(init=False, repr=False, default_factory=dict)
+    # Bumped whenever the key set changes, so verifiers drop tokens they
+    # accepted under a key that may since have been withdrawn.
+    generation: int = field(init=False, repr=False, default=0)
+    _attempted_at: float = field(init=False, repr=False, default=-math.inf)
 
     @property
     def key_ids(self) -> Iterable[str]:
@@ -143,13 +135,13 @@ class JwksCache(PolledSource):
     async def refresh_if_stale(self) -> None:
         """Refetch when older than max_age, even with no token naming an unknown kid."""
         age = self.age
-        if age is None or age > self._max_age:
+        if age is None or age > self.max_age:
             await self.refresh()
 
     async def refresh(self) -> None:
         async with self._lock:
             now = time.monotonic()
-            if now - self._attempted_at < self._refetch_floor:
+            if now - self._attempted_at < self.refetch_floor:
                 return
             self._attempted_at = now
             try:
