@@ -22,18 +22,16 @@ refused here, counted, and never sent anywhere.
 
 from __future__ import annotations
 
-import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
-import httpx
 from prometheus_client import Counter
 
 from platform_common.personal_tokens import LENGTH, token_hash, well_formed
+from platform_common.remote_sources import RemoteSource, SourceUnavailable
 from platform_common.tokens import AccessClaims, InvalidToken
 
-logger = logging.getLogger(__name__)
 CHECK_PATH = "/internal/personal-tokens/check"
 
 MALFORMED = Counter(
@@ -87,22 +85,16 @@ def _malformed() -> NoReturn:
     raise InvalidToken("malformed personal access token")
 
 
-class PersonalTokenChecker:
-    def __init__(
-        self,
-        url: str,
-        client: httpx.AsyncClient,
-        *,
-        cache_seconds: float = 30.0,
-        cache_size: int = 10_000,
-        timeout: float = 3.0,
-    ) -> None:
-        self._url = url
-        self._client = client
-        self._cache_seconds = cache_seconds
-        self._cache_size = cache_size
-        self._timeout = timeout
-        self._cache: dict[tuple[str, str | None], _Entry] = {}
+@dataclass(eq=False, kw_only=True)
+class PersonalTokenChecker(RemoteSource):
+    failure_log = "personal token check at %s failed: %s"
+    failures = LOOKUPS.labels("error")
+
+    cache_seconds: float = 30.0
+    cache_size: int = 10_000
+    _cache: dict[tuple[str, str | None], _Entry] = field(
+        init=False, repr=False, default_factory=dict
+    )
 
     def __len__(self) -> int:
         return len(self._cache)
@@ -120,9 +112,9 @@ class PersonalTokenChecker:
             # is the hash of a well-formed token (and a hit costs a hash).
             if not well_formed(token):
                 _malformed()
-            entry = _Entry(await self._ask(key[0], address), now + self._cache_seconds)
+            entry = _Entry(await self._ask(key[0], address), now + self.cache_seconds)
             self._cache.pop(key, None)
-            if len(self._cache) >= self._cache_size:
+            if len(self._cache) >= self.cache_size:
                 del self._cache[next(iter(self._cache))]  # the oldest
             self._cache[key] = entry
         if entry.claims is None:
@@ -132,15 +124,10 @@ class PersonalTokenChecker:
         return entry.claims
 
     async def _ask(self, digest: str, address: str | None) -> AccessClaims | None:
+        question = {"token_hash": digest, "address": address}
         try:
-            response = await self._client.post(
-                self._url, json={"token_hash": digest, "address": address}, timeout=self._timeout
-            )
-            response.raise_for_status()
-            claims = claims_of(response.json())
-        except (httpx.HTTPError, ValueError) as exc:
-            LOOKUPS.labels("error").inc()
-            logger.warning("personal token check at %s failed: %s", self._url, exc)
+            claims = await self._request(claims_of, method="POST", json=question)
+        except SourceUnavailable:
             raise InvalidToken("the token cannot be checked now") from None
         LOOKUPS.labels("active" if claims is not None else "inactive").inc()
         return claims

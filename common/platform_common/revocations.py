@@ -46,17 +46,14 @@ is still not there; the services' readiness reports not ready meanwhile.
 from __future__ import annotations
 
 import asyncio
-import logging
 import math
 import time
-import weakref
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-import httpx
 from prometheus_client import Counter, Gauge
 
-logger = logging.getLogger(__name__)
+from platform_common.remote_sources import PolledSource, SourceUnavailable
 
 # Per verifier process and list URL (one each in production): an operator's
 # "is this process refusing revoked tokens?" (deploy/monitoring/alerts.yaml).
@@ -70,31 +67,6 @@ REVOCATIONS_FAILURES = Counter(
     "Fetches of the revocation list that failed (the last good list is kept)",
     ["source"],
 )
-
-
-def metric_source(url: str) -> str:
-    """A URL as a metric label: scheme, host, port and path; never credentials or a query."""
-    parsed = httpx.URL(url)
-    port = f":{parsed.port}" if parsed.port else ""
-    return f"{parsed.scheme}://{parsed.host}{port}{parsed.path}"
-
-
-class _Aged(Protocol):
-    @property
-    def age(self) -> float | None: ...
-
-
-def track_age(gauge: Gauge, source: str, owner: _Aged) -> None:
-    """`gauge{source}` reads `owner.age` at each scrape (+Inf before its first
-    fetch). A weak reference: a gauge must not keep a closed verifier alive."""
-    reference = weakref.ref(owner)
-
-    def age() -> float:
-        current = reference()
-        value = None if current is None else current.age
-        return math.inf if value is None else value
-
-    gauge.labels(source).set_function(age)
 
 
 def _entry(entry: Any) -> tuple[str, int | None]:
@@ -185,42 +157,24 @@ class Revocable(Protocol):
     def issued_at(self) -> int: ...
 
 
-class RevokedSubjects:
+@dataclass(eq=False, kw_only=True)
+class RevokedSubjects(PolledSource):
     """The revocation list of one URL (subjects, sessions and clients),
     replaced wholesale by each successful fetch."""
 
-    def __init__(
-        self,
-        url: str,
-        client: httpx.AsyncClient,
-        *,
-        interval: float = 2.0,
-        timeout: float = 2.0,
-        retry_floor: float = 1.0,
-    ) -> None:
-        self._url = url
-        self._client = client
-        self.interval = interval
-        self._timeout = timeout
-        self._retry_floor = retry_floor
-        self._revoked = Revocations()
-        self._fetched_at: float | None = None
-        self._load_attempted_at = -math.inf
-        self._lock = asyncio.Lock()
-        source = metric_source(url)
-        track_age(REVOCATIONS_AGE, source, self)
-        self._failures = REVOCATIONS_FAILURES.labels(source)
+    failure_log = "revocation list fetch from %s failed: %s"
+    failures = REVOCATIONS_FAILURES
+    age_gauge = REVOCATIONS_AGE
+
+    interval: float = 2.0
+    timeout: float = 2.0
+    retry_floor: float = 1.0
+    _revoked: Revocations = field(init=False, repr=False, default_factory=Revocations)
+    _load_attempted_at: float = field(init=False, repr=False, default=-math.inf)
 
     @property
     def loaded(self) -> bool:
         return self._fetched_at is not None
-
-    @property
-    def age(self) -> float | None:
-        """Seconds since the last successful fetch, None if never."""
-        if self._fetched_at is None:
-            return None
-        return time.monotonic() - self._fetched_at
 
     def __len__(self) -> int:
         """Entries listed: subjects, sessions and clients."""
@@ -260,7 +214,7 @@ class RevokedSubjects:
         if self.loaded:  # by the fetch this one waited for
             return True
         now = time.monotonic()
-        if now - self._load_attempted_at < self._retry_floor:
+        if now - self._load_attempted_at < self.retry_floor:
             return False
         self._load_attempted_at = now
         return await self._fetch()
@@ -272,12 +226,8 @@ class RevokedSubjects:
 
     async def _fetch(self) -> bool:
         try:
-            response = await self._client.get(self._url, timeout=self._timeout)
-            response.raise_for_status()
-            revoked = parse_revocations(response.json())
-        except (httpx.HTTPError, ValueError) as exc:
-            logger.warning("revocation list fetch from %s failed: %s", self._url, exc)
-            self._failures.inc()
+            revoked = await self._request(parse_revocations)
+        except SourceUnavailable:
             return False
         self._revoked = revoked
         self._fetched_at = time.monotonic()

@@ -6,22 +6,20 @@ from the token itself (RFC 8725 §3.1, §3.10).
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import math
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, Protocol
 
-import httpx
 from jose import ExpiredSignatureError, JWTError, jwk, jwt
 from jose.backends.base import Key
 from prometheus_client import Counter, Gauge
 from typing_extensions import TypeVar
 
 from platform_common.personal_tokens import looks_personal
-from platform_common.revocations import RevokedSubjects, metric_source, track_age
+from platform_common.remote_sources import PolledSource, SourceUnavailable
+from platform_common.revocations import RevokedSubjects
 
 if TYPE_CHECKING:
     from platform_common.personal_token_checks import PersonalTokenChecker
@@ -31,7 +29,6 @@ ALGORITHMS = ("RS256",)
 # 33): accepted by default until every such token has expired (README, "Issuer").
 LEGACY_ISSUER = "notes-platform-auth"
 LIST_NOT_LOADED = "revocation list not loaded yet"
-logger = logging.getLogger(__name__)
 
 JWKS_AGE = Gauge(
     "jwks_age_seconds",
@@ -96,7 +93,8 @@ def parse_jwks(document: Any) -> dict[str, Key]:
     return keys
 
 
-class JwksCache:
+@dataclass(eq=False, kw_only=True)
+class JwksCache(PolledSource):
     """Keys from one JWKS URL, refetched when stale or on an unknown `kid`.
 
     Refetches happen at most once per `refetch_floor` seconds so a flood of
@@ -105,37 +103,17 @@ class JwksCache:
     lock everyone out.
     """
 
-    def __init__(
-        self,
-        url: str,
-        client: httpx.AsyncClient,
-        *,
-        max_age: float = 300.0,
-        refetch_floor: float = 10.0,
-        timeout: float = 3.0,
-    ) -> None:
-        self._url = url
-        self._client = client
-        self._max_age = max_age
-        self._refetch_floor = refetch_floor
-        self._timeout = timeout
-        self._keys: dict[str, Key] = {}
-        # Bumped whenever the key set changes, so verifiers drop tokens they
-        # accepted under a key that may since have been withdrawn.
-        self.generation = 0
-        self._fetched_at: float | None = None
-        self._attempted_at = -math.inf
-        self._lock = asyncio.Lock()
-        source = metric_source(url)
-        track_age(JWKS_AGE, source, self)
-        self._failures = JWKS_FAILURES.labels(source)
+    failure_log = "JWKS fetch from %s failed: %s"
+    failures = JWKS_FAILURES
+    age_gauge = JWKS_AGE
 
-    @property
-    def age(self) -> float | None:
-        """Seconds since the keys were last fetched successfully, None if never."""
-        if self._fetched_at is None:
-            return None
-        return time.monotonic() - self._fetched_at
+    max_age: float = 300.0
+    refetch_floor: float = 10.0
+    _keys: dict[str, Key] = field(init=False, repr=False, default_factory=dict)
+    # Bumped whenever the key set changes, so verifiers drop tokens they
+    # accepted under a key that may since have been withdrawn.
+    generation: int = field(init=False, repr=False, default=0)
+    _attempted_at: float = field(init=False, repr=False, default=-math.inf)
 
     @property
     def key_ids(self) -> Iterable[str]:
@@ -157,22 +135,18 @@ class JwksCache:
     async def refresh_if_stale(self) -> None:
         """Refetch when older than max_age, even with no token naming an unknown kid."""
         age = self.age
-        if age is None or age > self._max_age:
+        if age is None or age > self.max_age:
             await self.refresh()
 
     async def refresh(self) -> None:
         async with self._lock:
             now = time.monotonic()
-            if now - self._attempted_at < self._refetch_floor:
+            if now - self._attempted_at < self.refetch_floor:
                 return
             self._attempted_at = now
             try:
-                response = await self._client.get(self._url, timeout=self._timeout)
-                response.raise_for_status()
-                keys = parse_jwks(response.json())
-            except (httpx.HTTPError, ValueError) as exc:
-                logger.warning("JWKS fetch from %s failed: %s", self._url, exc)
-                self._failures.inc()
+                keys = await self._request(parse_jwks)
+            except SourceUnavailable:
                 return
             if keys.keys() != self._keys.keys():
                 self.generation += 1

@@ -14,7 +14,7 @@ import logging
 import os
 import ssl
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
@@ -39,6 +39,9 @@ class Mailer(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class SmtpConfig:
+    """aiosmtplib.send's connection keywords, by the same names (SmtpMailer
+    passes them as they are)."""
+
     hostname: str
     port: int
     username: str | None
@@ -91,15 +94,7 @@ class SmtpMailer:
         config = self._config
         try:
             await aiosmtplib.send(
-                message,
-                hostname=config.hostname,
-                port=config.port,
-                username=config.username,
-                password=config.password,
-                use_tls=config.use_tls,
-                start_tls=config.start_tls,
-                tls_context=self._tls_context,
-                timeout=self._timeout,
+                message, **asdict(config), tls_context=self._tls_context, timeout=self._timeout
             )
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
             # The exception's text names the server's answer, not the credentials.
