@@ -6,14 +6,8 @@ from typing import Annotated
 from fastapi import Depends
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from platform_common import scopes
 from platform_common.app_state import app_state, session_dependency
-from platform_common.scopes import (
-    WEBHOOKS,
-    WEBHOOKS_PUBLISH,
-    WEBHOOKS_PURGE,
-    require_scope,
-    user_with_scope,
-)
 from platform_common.tokens import AccessClaims
 from webhooks_service.state import WebhooksState
 
@@ -21,7 +15,7 @@ webhooks_state = app_state("webhooks", WebhooksState)
 StateDep = Annotated[WebhooksState, Depends(webhooks_state)]
 get_session = session_dependency(webhooks_state)
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
-PublishClaims = Annotated[AccessClaims, require_scope(WEBHOOKS_PUBLISH)]
-PurgeClaims = Annotated[AccessClaims, require_scope(WEBHOOKS_PURGE)]
+PublishClaims = Annotated[AccessClaims, scopes.require_scope(scopes.WEBHOOKS_PUBLISH)]
+PurgeClaims = Annotated[AccessClaims, scopes.require_scope(scopes.WEBHOOKS_PURGE)]
 # The person whose endpoints these are: a token with `webhooks` (or `notes`).
-OwnerId = Annotated[uuid.UUID, user_with_scope(WEBHOOKS)]
+OwnerId = Annotated[uuid.UUID, scopes.user_with_scope(scopes.WEBHOOKS)]
