@@ -87,6 +87,8 @@ BY_STATUS: dict[int, type[ApiError]] = {
 }
 # A path, not a secret.
 TOKEN_PATH = "/auth/token"  # noqa: S105  # nosec B105
+# In a request's extensions: a 401 to it goes to the auth flow, which renews the token.
+RENEWABLE = "notes_platform.renewable_token"
 
 
 def error_for(response: httpx.Response) -> ApiError:
@@ -101,15 +103,23 @@ def error_for(response: httpx.Response) -> ApiError:
     return kind(response, problem)
 
 
+def _raises(response: httpx.Response) -> bool:
+    """An answer ≥ 400, but for the 401 to a token the auth flow will renew
+    and send again (notes_platform.tokens)."""
+    if response.status_code == 401 and response.request.extensions.get(RENEWABLE):
+        return False
+    return response.status_code >= 400
+
+
 def raise_for_status(response: httpx.Response) -> None:
     """httpx response hook (sync): raise the typed error for an answer ≥ 400."""
-    if response.status_code >= 400:
+    if _raises(response):
         response.read()
         raise error_for(response)
 
 
 async def araise_for_status(response: httpx.Response) -> None:
     """httpx response hook (async)."""
-    if response.status_code >= 400:
+    if _raises(response):
         await response.aread()
         raise error_for(response)

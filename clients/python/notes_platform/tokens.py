@@ -16,6 +16,12 @@ the sync client, an asyncio lock for the async one) makes concurrent requests
 wait for a single refresh: the platform rotates refresh tokens and revokes
 the whole family when a used one is presented again, so two refreshes at once
 would sign the program out.
+
+A held token the platform refuses (401: its session ended, its signing key
+was withdrawn) is renewed once and the request sent again with the new one;
+a token fetched for the request itself is not, so a refusal never loops.
+The response hook (notes_platform.errors) lets that first 401 through to
+the flow, which it names by `RENEWABLE` in the request's extensions.
 """
 
 from __future__ import annotations
@@ -24,11 +30,11 @@ import asyncio
 import threading
 import time
 from collections.abc import AsyncGenerator, Callable, Generator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import httpx
 
-from notes_platform.errors import TOKEN_PATH
+from notes_platform.errors import RENEWABLE, TOKEN_PATH
 
 MARGIN_SECONDS = 30.0
 
@@ -59,6 +65,9 @@ class OAuthTokens(httpx.Auth):
     token came with it); `client` (client_id, client_secret) goes with every
     refresh.
     """
+
+    # Read before the flow, so that a request sent again after a 401 has its body.
+    requires_request_body = True
 
     def __init__(
         self,
@@ -113,30 +122,59 @@ class OAuthTokens(httpx.Auth):
         )
         return self._token
 
-    def _authorize(self, request: httpx.Request) -> httpx.Request:
+    def _authorize(self, request: httpx.Request, *, renewable: bool) -> httpx.Request:
         assert self._token is not None
         request.headers["Authorization"] = f"Bearer {self._token.access_token}"
+        request.extensions = {**request.extensions, RENEWABLE: renewable}
         return request
+
+    def _refused(self, held: Token | None) -> bool:
+        """After a 401 to `held`: whether a new token must be fetched (not
+        when another request already replaced it)."""
+        if self._token is not held or held is None:
+            return False
+        self._token = replace(held, expires_at=-float("inf"))
+        return True
 
     def sync_auth_flow(
         self, request: httpx.Request
     ) -> Generator[httpx.Request, httpx.Response, None]:
         with self._lock:
-            if self._stale():
+            fetched = self._stale()
+            if fetched:
                 answer = yield self._token_request(request)
                 answer.read()
                 self.store(answer.json())
-        yield self._authorize(request)
+            held = self._token
+        response = yield self._authorize(request, renewable=not fetched)
+        if fetched or response.status_code != 401:
+            return
+        with self._lock:
+            if self._refused(held):
+                answer = yield self._token_request(request)
+                answer.read()
+                self.store(answer.json())
+        yield self._authorize(request, renewable=False)
 
     async def async_auth_flow(
         self, request: httpx.Request
     ) -> AsyncGenerator[httpx.Request, httpx.Response]:
         async with self._async_lock:
-            if self._stale():
+            fetched = self._stale()
+            if fetched:
                 answer = yield self._token_request(request)
                 await answer.aread()
                 self.store(answer.json())
-        yield self._authorize(request)
+            held = self._token
+        response = yield self._authorize(request, renewable=not fetched)
+        if fetched or response.status_code != 401:
+            return
+        async with self._async_lock:
+            if self._refused(held):
+                answer = yield self._token_request(request)
+                await answer.aread()
+                self.store(answer.json())
+        yield self._authorize(request, renewable=False)
 
 
 def _client(client_id: str | None, client_secret: str | None) -> dict[str, str]:

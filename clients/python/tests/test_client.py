@@ -251,3 +251,64 @@ def test_client_credentials_fetched_again_when_expired(platform: PlatformMock) -
     assert forms[0] == forms[1]
     assert forms[0]["grant_type"] == ["client_credentials"]
     assert forms[0]["scope"] == ["notes:read"]
+
+
+REVOKED = {"detail": "Token has been revoked"}
+
+
+def test_a_token_refused_before_it_expires_is_fetched_again_once(platform: PlatformMock) -> None:
+    # A held token the platform stops accepting (its session ended, its key
+    # withdrawn): one new token, the request sent again with it.
+    platform.answer("auth-token", json={**TOKENS, "refresh_token": "r1"}, once=True)
+    platform.answer("auth-token", json={**TOKENS, "access_token": "a2", "refresh_token": "r2"})
+    platform.answer("notes-read", json=NOTE, headers={"ETag": '"e1"'})
+    notes = Notes(connect(platform.base_url, password("me@example.com", "secret")))
+    notes.read(7)
+    platform.answer("notes-read", status=401, json=REVOKED, once=True)
+    assert notes.read(7).note.id == 7
+    reads = platform.requests("notes-read")
+    assert [r.headers["Authorization"] for r in reads] == ["Bearer a1", "Bearer a1", "Bearer a2"]
+    forms = [parse_qs(r.content.decode()) for r in platform.requests("auth-token")]
+    assert forms[1]["grant_type"] == ["refresh_token"]
+
+
+async def test_async_a_refused_token_is_fetched_again_once(platform: PlatformMock) -> None:
+    platform.answer("auth-token", json=TOKENS, once=True)
+    platform.answer("auth-token", json={**TOKENS, "access_token": "a2"})
+    tokens = notes_platform.client_credentials("svc", "s3cret")
+    platform.answer("notes-read", json=NOTE, headers={"ETag": '"e1"'})
+    notes = AsyncNotes(connect(platform.base_url, tokens))
+    await notes.read(7)
+    platform.answer("notes-read", status=401, json=REVOKED, once=True)
+    assert (await notes.read(7)).note.id == 7
+    reads = platform.requests("notes-read")
+    assert [r.headers["Authorization"] for r in reads] == ["Bearer a1", "Bearer a1", "Bearer a2"]
+
+
+def test_a_new_token_refused_too_is_the_typed_error(platform: PlatformMock) -> None:
+    platform.answer("auth-token", json=TOKENS)
+    notes = Notes(connect(platform.base_url, notes_platform.client_credentials("svc", "s3cret")))
+    notes.read(7)
+    platform.answer("notes-read", status=401, json=REVOKED)
+    with pytest.raises(notes_platform.Unauthorized):
+        notes.read(7)
+    # The held token, then one new one: no loop.
+    assert platform.calls("notes-read") == 3
+    assert platform.calls("auth-token") == 2
+
+
+def test_a_token_fetched_for_this_request_is_not_fetched_again(platform: PlatformMock) -> None:
+    platform.answer("auth-token", json=TOKENS)
+    platform.answer("notes-read", status=401, json=REVOKED)
+    tokens = password("me@example.com", "secret")
+    with pytest.raises(notes_platform.Unauthorized):
+        Notes(connect(platform.base_url, tokens)).read(7)
+    assert platform.calls("auth-token") == 1
+    assert platform.calls("notes-read") == 1
+
+
+def test_a_personal_access_token_refused_is_the_typed_error(platform: PlatformMock) -> None:
+    platform.answer("notes-read", status=401, json=REVOKED)
+    with pytest.raises(notes_platform.Unauthorized):
+        notes_for(platform).read(7)
+    assert platform.calls("notes-read") == 1
