@@ -42,11 +42,11 @@ class Harness:
 
     @property
     def gateway(self) -> str:
-        return f"http://127.0.0.1:{self.system.ports['gateway']}"
+        return self.system.url("gateway")
 
     @property
     def notes(self) -> str:
-        return f"http://127.0.0.1:{self.system.ports['notes-service']}"
+        return self.system.url("notes-service")
 
     @property
     def read_script(self) -> Path:
@@ -72,7 +72,7 @@ def harness(
     system: LocalSystem, database_url: str, profile: Profile, folder: Path
 ) -> Iterator[Harness]:
     """The bench's accounts made and the references started; the references stopped after."""
-    gateway = f"http://127.0.0.1:{system.ports['gateway']}"
+    gateway = system.url("gateway")
     email, token = register(gateway, "bench")
     owner = user_id_of(gateway, token)
     auth = {"Authorization": f"Bearer {token}"}

@@ -64,7 +64,7 @@ def summarise(collapsed: Path, top: int) -> str:
 def profile(
     system: LocalSystem, database_url: str, service: str, path: str | None, seconds: int
 ) -> Path:
-    gateway = f"http://127.0.0.1:{system.ports['gateway']}"
+    gateway = system.url("gateway")
     _, token = register(gateway, "profile")
     owner = user_id_of(gateway, token)
     asyncio.run(seed(database_url, owner, QUICK, total=2000))
@@ -73,7 +73,7 @@ def profile(
     folder = Path(tempfile.mkdtemp(prefix="profile-"))
     paths = [path] if path else [f"/notes/{i}" for i in ids]
     script = lua_script(folder, "target", method="GET", headers=auth, paths=paths)
-    url = f"http://127.0.0.1:{system.ports[service]}"
+    url = system.url(service)
     wrk = subprocess.Popen(
         ["wrk", "-t1", "-c32", f"-d{seconds + 3}s", "-s", str(script), url],
         stdout=subprocess.DEVNULL,

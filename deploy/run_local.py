@@ -284,6 +284,10 @@ class LocalSystem:
     def _env(self) -> dict[str, str]:
         return service_environment(self.database_url, self.ports, self.extra_env)
 
+    def url(self, name: str) -> str:
+        """Where one service of this system answers on the loopback."""
+        return f"http://127.0.0.1:{self.ports[name]}"
+
     @property
     def public_url(self) -> str:
         """Where clients reach this system (AUTH_PUBLIC_URL), without a trailing slash."""
@@ -362,7 +366,7 @@ class LocalSystem:
             self.wait_ready(name, timeout)
 
     def wait_ready(self, name: str, timeout: float = 60.0) -> None:
-        url = f"http://127.0.0.1:{self.ports[name]}/health/live"
+        url = f"{self.url(name)}/health/live"
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             process = self.processes[name]

@@ -75,14 +75,14 @@ def system(database_url: str) -> Iterator[LocalSystem]:
 
 @pytest.fixture
 def api(system: LocalSystem) -> Iterator[ApiClient]:
-    with ApiClient(f"http://127.0.0.1:{system.ports['gateway']}") as client:
+    with ApiClient(system.url("gateway")) as client:
         yield client
 
 
 @pytest.fixture
 def notes_service(system: LocalSystem) -> Iterator[httpx.Client]:
     """notes-service itself, not through the gateway (what it checks on its own)."""
-    base_url = f"http://127.0.0.1:{system.ports['notes-service']}"
+    base_url = system.url("notes-service")
     with httpx.Client(base_url=base_url, timeout=10.0) as client:
         yield client
 

@@ -110,7 +110,7 @@ def extra_gateway(system: LocalSystem, **env: str) -> Iterator[str]:
     gateway.start("gateway")
     try:
         gateway.wait_ready("gateway")
-        yield f"http://127.0.0.1:{gateway.ports['gateway']}"
+        yield gateway.url("gateway")
     finally:
         gateway.stop_all()
 
@@ -163,7 +163,9 @@ def scale_out_settings(data_dir: str, keys: Path) -> dict[str, str]:
     }
 
 
-def url(system: LocalSystem, name: str) -> str:
+def url(system: Any, name: str) -> str:
+    """Where `name` answers in any release's system: the previous release's
+    LocalSystem (test_upgrade) has no `url()`."""
     return f"http://127.0.0.1:{system.ports[name]}"
 
 
@@ -184,7 +186,7 @@ def restart(system: LocalSystem, name: str) -> None:
     """SIGTERM (drain, graceful shutdown), start again, wait until ready."""
     system.stop(name)
     system.start(name)
-    wait_ready(url(system, name), name)
+    wait_ready(system.url(name), name)
 
 
 # How long a revoked token may still be accepted (the services' poll

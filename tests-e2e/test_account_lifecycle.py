@@ -113,7 +113,7 @@ def test_links_in_mail_lead_to_the_running_gateway(
 ) -> None:
     """No AUTH_PUBLIC_URL is set: the runner derives it from the gateway's port."""
     _, mail = registered(api, smtp)
-    gateway = f"http://127.0.0.1:{system.ports['gateway']}"
+    gateway = system.url("gateway")
     assert f"POST {gateway}/auth/verify\n" in mail.get_content()
 
 
@@ -350,7 +350,7 @@ class TestStandardEndpoints:
         self, system: LocalSystem, api: ApiClient, smtp: SmtpServer
     ) -> None:
         document = api.http.get("/auth/.well-known/oauth-authorization-server").json()
-        gateway = f"http://127.0.0.1:{system.ports['gateway']}"
+        gateway = system.url("gateway")
         # RFC 8414 §3.3: the issuer the URL was formed from; §3.1's location
         # (the well-known string before the issuer's path) has the same document.
         assert document["issuer"] == f"{gateway}/auth"

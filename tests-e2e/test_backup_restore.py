@@ -82,7 +82,7 @@ def make(action: str, database_url: str, backup_file: Path) -> float:
 
 @pytest.fixture
 def writers(system: LocalSystem, api: ApiClient) -> list[Writer]:
-    base = f"http://127.0.0.1:{system.ports['gateway']}"
+    base = system.url("gateway")
     team = []
     for _ in range(WRITERS):
         user = api.register()
@@ -124,7 +124,7 @@ def test_a_backup_under_writes_restores_every_acknowledged_write(
     with (
         tempfile.TemporaryDirectory(prefix="e2e-restored-") as data_dir,
         running_system(fresh_database, {"PLATFORM_DATA_DIR": data_dir}, quiet=True) as restored,
-        ApiClient(f"http://127.0.0.1:{restored.ports['gateway']}") as api,
+        ApiClient(restored.url("gateway")) as api,
     ):
         for each in writers:
             headers = bearer(api.login(each.email, each.password))

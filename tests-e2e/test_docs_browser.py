@@ -34,7 +34,7 @@ def test_authorize_then_list_notes(system: LocalSystem, api: ApiClient) -> None:
         "Authorization": f"Bearer {api.login(user['email'], user['password'])['access_token']}"
     }
     api.create_note(headers, "from the e2e", "seen in the docs")
-    base = f"http://127.0.0.1:{system.ports['gateway']}"
+    base = system.url("gateway")
     ARTIFACTS.mkdir(exist_ok=True)
 
     with sync_playwright() as playwright:

@@ -18,9 +18,7 @@ from run_local import LocalSystem
 @pytest.fixture
 def public(system: LocalSystem) -> Iterator[httpx.Client]:
     transport = httpx.HTTPTransport(local_address="127.0.0.2")
-    with httpx.Client(
-        base_url=f"http://127.0.0.1:{system.ports['gateway']}", transport=transport, timeout=10
-    ) as client:
+    with httpx.Client(base_url=system.url("gateway"), transport=transport, timeout=10) as client:
         yield client
 
 
@@ -61,7 +59,7 @@ class TestInternalsNotPublic:
 
 def live_calls(system: LocalSystem) -> float:
     """How many `/health/live` requests notes-service has answered (its own metrics)."""
-    text = httpx.get(f"http://127.0.0.1:{system.ports['notes-service']}/metrics").text
+    text = httpx.get(f"{system.url('notes-service')}/metrics").text
     return sum(
         float(line.rsplit(" ", 1)[1])
         for line in text.splitlines()

@@ -26,7 +26,7 @@ LIMIT = 5  # AUTH_LOGIN_LIMIT_PER_ACCOUNT_ADDRESS's default
 
 def client_from(system: LocalSystem, address: str) -> httpx.AsyncClient:
     return httpx.AsyncClient(
-        base_url=f"http://127.0.0.1:{system.ports['gateway']}",
+        base_url=system.url("gateway"),
         transport=httpx.AsyncHTTPTransport(local_address=address),
         timeout=30.0,
     )

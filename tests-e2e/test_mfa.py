@@ -106,7 +106,7 @@ def test_the_sign_in_page_asks_for_the_code(
     system: LocalSystem, api: ApiClient, request: pytest.FixtureRequest
 ) -> None:
     browser: Browser = request.getfixturevalue("chromium")
-    base = f"http://127.0.0.1:{system.ports['gateway']}"
+    base = system.url("gateway")
     user = api.register()
     secret, _ = turn_totp_on(api, user)
     app = register_app(api, browser.redirect_uri, scopes=["notes:read", "openid"])

@@ -128,7 +128,7 @@ def oauth_client(app: dict[str, Any], scope: str) -> OAuth2Client:
 def test_an_app_signs_a_person_in_and_reads_their_notes(
     system: LocalSystem, api: ApiClient, browser: Browser
 ) -> None:
-    base = f"http://127.0.0.1:{system.ports['gateway']}"
+    base = system.url("gateway")
     user = api.register()
     api.create_note(bearer(api.login(user["email"], user["password"])), "from the person", "kept")
     app = register_app(
@@ -193,7 +193,7 @@ def test_an_app_signs_a_person_in_and_reads_their_notes(
 
 @pytest.mark.browser
 def test_deny_gives_access_denied(system: LocalSystem, api: ApiClient, browser: Browser) -> None:
-    base = f"http://127.0.0.1:{system.ports['gateway']}"
+    base = system.url("gateway")
     user = api.register()
     app = register_app(api, browser.redirect_uri, name="Nosy app")
     with oauth_client(app, "notes:read") as client:

@@ -32,7 +32,7 @@ PASSWORD = "e2e-client-password-1"
 
 
 def base_url(system: LocalSystem) -> str:
-    return f"http://127.0.0.1:{system.ports['gateway']}"
+    return system.url("gateway")
 
 
 def register(url: str) -> str:

@@ -33,7 +33,6 @@ from systems import (
     running_system,
     scale_out_settings,
     signing_keys,
-    url,
     write_key,
 )
 
@@ -78,7 +77,7 @@ def scaled() -> Iterator[LocalSystem]:
 
 @pytest.fixture(scope="module")
 def api(scaled: LocalSystem) -> Iterator[ApiClient]:
-    with ApiClient(url(scaled, GATEWAYS[0])) as client:
+    with ApiClient(scaled.url(GATEWAYS[0])) as client:
         yield client
 
 
@@ -89,7 +88,7 @@ def record(figures: dict[str, Any]) -> None:
 @pytest.fixture
 def team(scaled: LocalSystem, api: ApiClient) -> Iterator[list[Worker]]:
     """CLIENTS clients, each with an account, logged in, half on each gateway."""
-    gateways = [url(scaled, name) for name in GATEWAYS]
+    gateways = [scaled.url(name) for name in GATEWAYS]
     made: list[Worker] = []
     try:
         for index in range(CLIENTS):
@@ -134,7 +133,7 @@ class TestSharedState:
         self, scaled: LocalSystem, api: ApiClient
     ) -> None:
         user = api.register()
-        replicas = [url(scaled, name) for name in AUTH]
+        replicas = [scaled.url(name) for name in AUTH]
         statuses = [
             direct_login(replicas[attempt % 2], user["email"], "wrong-password")
             for attempt in range(10)
@@ -146,7 +145,7 @@ class TestSharedState:
         self, scaled: LocalSystem, api: ApiClient
     ) -> None:
         user = api.register()
-        replicas = [url(scaled, name) for name in AUTH]
+        replicas = [scaled.url(name) for name in AUTH]
         for _ in range(5):
             refresh = api.login(user["email"], user["password"])["refresh_token"]
             statuses = race_refreshes(replicas, refresh)
@@ -185,7 +184,7 @@ class TestSharedState:
         user = api.register()
         token = api.login(user["email"], user["password"])["access_token"]
         headers = {"Authorization": f"Bearer {token}"}
-        everyone = [url(scaled, name) for name in (*NOTES, *GATEWAYS)]
+        everyone = [scaled.url(name) for name in (*NOTES, *GATEWAYS)]
         for base in everyone:
             assert httpx.get(base + "/notes/", headers=headers).status_code == 200
         assert api.delete_account(headers, user["password"]).status_code == 204
@@ -238,7 +237,7 @@ class TestUnderLoad:
                 restart(scaled, name)
             retired = time.monotonic()
             ended = retired
-            for base in (url(scaled, name) for name in (*NOTES, *GATEWAYS)):
+            for base in (scaled.url(name) for name in (*NOTES, *GATEWAYS)):
                 eventually(
                     partial(refused, base, old),
                     within=KEY_RETIREMENT_BOUND - (time.monotonic() - retired),

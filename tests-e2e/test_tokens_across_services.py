@@ -45,7 +45,7 @@ def test_tokens_carry_the_issuer_of_the_metadata(
     system: LocalSystem, api: ApiClient, notes_service: httpx.Client
 ) -> None:
     """`make run`'s issuer: the gateway it started, + /auth (RFC 8414 §2)."""
-    issuer = f"http://127.0.0.1:{system.ports['gateway']}/auth"
+    issuer = f"{system.url('gateway')}/auth"
     metadata = api.http.get("/.well-known/oauth-authorization-server/auth")
     assert (metadata.status_code, metadata.json()["issuer"]) == (200, issuer)
     user = api.register()

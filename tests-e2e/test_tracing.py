@@ -50,7 +50,7 @@ def traced(traced_database: str, receiver: OtlpReceiver) -> Iterator[ApiClient]:
                 "AUTH_OUTBOX_BACKOFF_CAP_SECONDS": "2",
             },
         ) as system,
-        ApiClient(f"http://127.0.0.1:{system.ports['gateway']}") as api,
+        ApiClient(system.url("gateway")) as api,
     ):
         yield api
 

@@ -129,7 +129,7 @@ def measure(bench: Harness) -> dict[str, Any]:
 def wait_for_deliveries(bench: Harness, expected: int, started: float) -> None:
     """Until webhooks-service has nothing pending, or GRACE_SECONDS after the last change."""
     deadline = time.monotonic() + GRACE_SECONDS
-    metrics = f"http://127.0.0.1:{bench.system.ports['webhooks-service']}/metrics"
+    metrics = f"{bench.system.url('webhooks-service')}/metrics"
     while time.monotonic() < deadline:
         delivered = delivered_count(metrics)
         if delivered is not None and delivered >= expected:

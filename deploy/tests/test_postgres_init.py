@@ -379,7 +379,7 @@ def test_the_platform_runs_on_the_runtime_roles(initialised: Database) -> None:
         )
         try:
             system.start_all()
-            _use_the_api(f"http://127.0.0.1:{system.ports['gateway']}")
+            _use_the_api(system.url("gateway"))
         finally:
             system.stop_all()
 
