@@ -147,8 +147,9 @@ async def read_note(
     ] = None,
 ) -> Any:
     # The database from the app's state, not `DatabaseDep`: on the most requested
-    # route a sub-dependency less is ~7% of its CPU (FastAPI solves each one with
-    # four parameter passes and a cache key; bench/README.md, "notes-service per read").
+    # route a sub-dependency less is ~7% of the app's CPU per read in process
+    # (FastAPI solves each one with four parameter passes and a cache key;
+    # bench/README.md, "notes-service per read").
     db: Database = request.app.state.database
     row = await service.get_note(db, owner_id=user_id, note_id=note_id)
     if none_match(if_none_match, row["id"], row["version"]):
