@@ -11,7 +11,8 @@ exactly once. The extra row says whether there is a next page.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -25,12 +26,13 @@ from sqlalchemy import (
     func,
     null,
     select,
+    text,
     tuple_,
 )
 
 from notes_service.cursors import Cursor, Direction, KeyValue, Order, search_digest
 from notes_service.models import SEARCH_CONFIG, Note
-from notes_service.repository import NOTE_COLUMNS, Database, Row, Statement
+from notes_service.repository import NOTE_COLUMNS, Database, Executor, Row, Statement
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,13 +73,21 @@ def _sort_key(order: Order) -> ColumnElement[KeyValue] | None:
 
 def _tsquery() -> ColumnElement[object]:
     # websearch syntax takes any text ("quoted phrase", or, -not) without a
-    # syntax error to answer: no input makes it fail.
-    # A scalar subquery, computed once per execution. Called directly, it is
-    # folded into a constant only in a custom plan; asyncpg's statements are
-    # prepared, and Postgres soon switches them to a generic plan, which
-    # parsed the query again for every matching note, in the filter and in
-    # ts_rank (2.3 vs 1.1 ms per search page, bench/README.md).
-    return select(func.websearch_to_tsquery(SEARCH_CONFIG, _q)).scalar_subquery()
+    # syntax error to answer: no input makes it fail. A search runs with a
+    # plan made for its values (`_CUSTOM_PLAN`), where this is folded into a
+    # constant: parsed once, and the planner knows how common its words are.
+    return func.websearch_to_tsquery(SEARCH_CONFIG, _q)
+
+
+# For the search's own transaction. asyncpg prepares every statement, and
+# Postgres soon runs a prepared one with a generic plan, made without the
+# parameters' values: for a search that plan guessed every word rare and read
+# its entries in the search index, every owner's (190,000 for a word of the
+# bench's 1,000,000 notes: 13-23 ms a statement), then kept the owner's ~100
+# notes among them. Knowing the word, the planner reads the owner's notes and
+# checks each (0.2-0.6 ms), and still takes the index for a rare word
+# (bench/README.md, "The search tail"). Planning each search costs ~0.1 ms.
+_CUSTOM_PLAN = Statement(text("SET LOCAL plan_cache_mode = force_custom_plan"))
 
 
 def _descending(order: Order) -> bool:
@@ -128,6 +138,17 @@ def _count_statement(searching: bool) -> Statement:
     return Statement(select(func.count()).select_from(Note).where(*_filters(searching)))
 
 
+@asynccontextmanager
+async def _executor(db: Database, searching: bool) -> AsyncIterator[Executor]:
+    if not searching:
+        async with db.executor() as run:
+            yield run
+        return
+    async with db.transaction() as run:
+        await run.execute(_CUSTOM_PLAN)
+        yield run
+
+
 async def list_notes(db: Database, query: ListQuery) -> Page:
     direction = None if query.cursor is None else query.cursor.direction
     statement = _page_statement(query.order, query.q is not None, direction)
@@ -140,7 +161,7 @@ async def list_notes(db: Database, query: ListQuery) -> Page:
         "after_id": None if query.cursor is None else query.cursor.note_id,
     }
     total = None
-    async with db.executor() as run:
+    async with _executor(db, query.q is not None) as run:
         rows = await run.fetch(statement, **values)
         if query.cursor is None:
             total = int(await run.fetchval(_count_statement(query.q is not None), **values))

@@ -10,7 +10,6 @@ from sqlalchemy import delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from notes_service.config import Settings
-from notes_service.deps import get_database
 from notes_service.main import create_app
 from notes_service.models import IdempotencyKey, Note, OutboxEvent
 from notes_service.repository import Database, Row, create_pool
@@ -46,14 +45,12 @@ async def session(app: FastAPI, engine: AsyncEngine) -> AsyncIterator[AsyncSessi
         # With the outbox on: each change writes its event (test_outbox).
         database = Database(raw.driver_connection, outbox=True)
 
-        async def same_connection() -> Database:
-            return database
-
-        app.dependency_overrides[get_database] = same_connection
+        # Where every route finds it (DatabaseDep reads it there too).
+        pool, app.state.database = app.state.database, database
         try:
             yield session
         finally:
-            app.dependency_overrides.pop(get_database, None)
+            app.state.database = pool
 
 
 # Concurrency tests (test_races, test_owner_deletion): writes that really commit,
