@@ -130,6 +130,17 @@ class Caller:
     policy: TokenPolicy
     client: ClientInfo
 
+    async def prove_password(self, password: str, hasher: PasswordHasher) -> None:
+        """The current password, which a sensitive act on one's own account
+        needs; counted per account and address like a login attempt."""
+        await users.check_current_password(
+            self.session,
+            user=self.user,
+            password=password,
+            hasher=hasher,
+            limit=self.policy.login_limits.per_account_address,
+        )
+
 
 async def caller(
     user: CurrentUser, session: SessionDep, policy: PolicyDep, client: ClientInfoDep

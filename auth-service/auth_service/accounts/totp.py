@@ -205,8 +205,8 @@ async def regenerate_recovery_codes(session: AsyncSession, act: CodedAct) -> lis
 
 async def disable(session: AsyncSession, act: CodedAct) -> None:
     """Turn TOTP off with a code (a recovery code too: the device may be
-    lost); the caller has checked the password (auth_service.accounts.users.
-    check_current_password)."""
+    lost); the caller has checked the password (auth_service.deps.Caller.
+    prove_password)."""
     user, code, policy, client = act.user, act.code, act.policy, act.client
     if not await is_enabled(session, user_id=user.id):
         raise NoTotpEnrolment

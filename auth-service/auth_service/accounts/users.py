@@ -297,21 +297,6 @@ def _events_of(changes: dict[str, object], *, password_changed: bool) -> list[st
     return found
 
 
-async def delete_own_account(
-    session: AsyncSession,
-    *,
-    user: User,
-    current_password: str,
-    hasher: PasswordHasher,
-    proof_limit: Limit,
-    client: ClientInfo = NO_CLIENT,
-) -> None:
-    await check_current_password(
-        session, user=user, password=current_password, hasher=hasher, limit=proof_limit
-    )
-    await delete_user(session, user_id=user.id, client=client)
-
-
 async def delete_user(
     session: AsyncSession, *, user_id: uuid.UUID, client: ClientInfo = NO_CLIENT
 ) -> None:

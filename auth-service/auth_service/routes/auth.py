@@ -182,14 +182,8 @@ async def update_me(data: UserUpdateMe, me: CallerDep, hasher: HasherDep) -> Use
     },
 )
 async def delete_me(data: AccountDeletion, me: CallerDep, hasher: HasherDep) -> None:
-    await users.delete_own_account(
-        me.session,
-        user=me.user,
-        current_password=data.current_password,
-        hasher=hasher,
-        proof_limit=me.policy.login_limits.per_account_address,
-        client=me.client,
-    )
+    await me.prove_password(data.current_password, hasher)
+    await users.delete_user(me.session, user_id=me.user.id, client=me.client)
 
 
 @users_router.get(

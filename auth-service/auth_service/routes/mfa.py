@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from fastapi import APIRouter, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from auth_service.accounts import totp, users
+from auth_service.accounts import totp
 from auth_service.deps import Caller, CallerDep, CurrentUser, HasherDep, PolicyDep, SessionDep
 from auth_service.routes.shared import (
     HASHING_BUSY,
@@ -100,13 +100,7 @@ async def regenerate_recovery_codes(
 )
 async def disable_totp(data: TotpDisable, me: CallerDep, hasher: HasherDep) -> None:
     """Turn TOTP off: the current password and a code (TOTP or recovery)."""
-    await users.check_current_password(
-        me.session,
-        user=me.user,
-        password=data.current_password,
-        hasher=hasher,
-        limit=me.policy.login_limits.per_account_address,
-    )
+    await me.prove_password(data.current_password, hasher)
     await totp.disable(me.session, _act(me, data.code))
 
 
