@@ -5,9 +5,9 @@ per parameter it works out again the parameter's alias, whether its
 annotation is a sequence or a model, and which of four places it comes
 from (eight passes for a route with one sub-dependency), makes a cache key
 per sub-dependency and a `Response` for dependencies to set headers on.
-On `GET /notes/{id}`, the most requested route, that machinery cost about
-as much as the database read (bench/README.md, "notes-service per read,
-round 10").
+On `GET /notes/{id}`, the most requested route, skipping that machinery
+took ~27% of notes-service's CPU per read at the server (bench/README.md,
+"Round 10: notes-service per read").
 
 `LeanRoute` works that out once, when the route is built, for routes of a
 simple shape: path, query, header and cookie parameters that are plain
