@@ -202,10 +202,33 @@ class Database:
         return telemetry.statement_span(sql, self.name)
 
     async def fetchrow(self, statement: Statement, **values: Any) -> Row | None:
-        async with self.connection() as connection:
-            with self.traced(statement.sql):
-                row: Row | None = await connection.fetchrow(statement.sql, *statement.args(values))
-            return row
+        pool = self._source
+        if not isinstance(pool, asyncpg.Pool):
+            async with self.connection() as connection:
+                with self.traced(statement.sql):
+                    row: Row | None = await connection.fetchrow(
+                        statement.sql, *statement.args(values)
+                    )
+                return row
+        # `connection()` written out: the reads' path (GET /notes/{id}) without a
+        # generator-based context manager per request, the turns the same.
+        self._waiting += 1
+        try:
+            await self._turns.acquire()
+        finally:
+            self._waiting -= 1
+        try:
+            connection = await pool.acquire()
+            try:
+                with self.traced(statement.sql):
+                    return cast(
+                        Row | None,
+                        await connection.fetchrow(statement.sql, *statement.args(values)),
+                    )
+            finally:
+                await pool.release(connection)
+        finally:
+            self._turns.release()
 
     async def ready(self) -> None:
         async with self.connection() as connection:
