@@ -33,7 +33,12 @@ import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator, Iterable, Mapping
-from contextlib import AbstractContextManager, asynccontextmanager, nullcontext
+from contextlib import (
+    AbstractAsyncContextManager,
+    AbstractContextManager,
+    asynccontextmanager,
+    nullcontext,
+)
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol, cast
@@ -131,6 +136,39 @@ class Executor:
             return await self._connection.fetchval(statement.sql, *statement.args(values))
 
 
+class _Lease:
+    """A turn (Database._turns, first come first served) and then a connection of the
+    pool, given back in the reverse order. A class, not a generator-based context
+    manager: GET /notes/{id}'s read takes one per request (bench/README.md, round 10)."""
+
+    __slots__ = ("_connection", "_database", "_pool")
+
+    def __init__(self, database: Database, pool: asyncpg.Pool) -> None:
+        self._database = database
+        self._pool = pool
+        self._connection: asyncpg.Connection | None = None
+
+    async def __aenter__(self) -> asyncpg.Connection:
+        database = self._database
+        database._waiting += 1
+        try:
+            await database._turns.acquire()
+        finally:
+            database._waiting -= 1
+        try:
+            self._connection = await self._pool.acquire()
+        except BaseException:
+            database._turns.release()
+            raise
+        return self._connection
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        try:
+            await self._pool.release(self._connection)
+        finally:
+            self._database._turns.release()
+
+
 class Database:
     """Where statements run: a pool, or one connection already in a transaction (tests).
 
@@ -161,24 +199,11 @@ class Database:
             self._turns = asyncio.Semaphore(source.get_max_size())
             measure_pool(self)
 
-    @asynccontextmanager
-    async def connection(self) -> AsyncIterator[asyncpg.Connection]:
+    def connection(self) -> AbstractAsyncContextManager[asyncpg.Connection]:
+        """A connection for a few statements: the test's own, or one of the pool's in turn."""
         if not isinstance(self._source, asyncpg.Pool):
-            yield self._source
-            return
-        self._waiting += 1
-        try:
-            await self._turns.acquire()
-        finally:
-            self._waiting -= 1
-        try:
-            connection = await self._source.acquire()
-            try:
-                yield connection
-            finally:
-                await self._source.release(connection)
-        finally:
-            self._turns.release()
+            return nullcontext(self._source)
+        return _Lease(self, self._source)
 
     @asynccontextmanager
     async def executor(self) -> AsyncIterator[Executor]:
@@ -202,33 +227,10 @@ class Database:
         return telemetry.statement_span(sql, self.name)
 
     async def fetchrow(self, statement: Statement, **values: Any) -> Row | None:
-        pool = self._source
-        if not isinstance(pool, asyncpg.Pool):
-            async with self.connection() as connection:
-                with self.traced(statement.sql):
-                    row: Row | None = await connection.fetchrow(
-                        statement.sql, *statement.args(values)
-                    )
-                return row
-        # `connection()` written out: the reads' path (GET /notes/{id}) without a
-        # generator-based context manager per request, the turns the same.
-        self._waiting += 1
-        try:
-            await self._turns.acquire()
-        finally:
-            self._waiting -= 1
-        try:
-            connection = await pool.acquire()
-            try:
-                with self.traced(statement.sql):
-                    return cast(
-                        Row | None,
-                        await connection.fetchrow(statement.sql, *statement.args(values)),
-                    )
-            finally:
-                await pool.release(connection)
-        finally:
-            self._turns.release()
+        async with self.connection() as connection:
+            with self.traced(statement.sql):
+                row: Row | None = await connection.fetchrow(statement.sql, *statement.args(values))
+            return row
 
     async def ready(self) -> None:
         async with self.connection() as connection:
