@@ -9,6 +9,7 @@ bodies and add a task per request on the hot path.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import re
@@ -86,7 +87,7 @@ class JsonFormatter(logging.Formatter):
 
     def __init__(self, service: str) -> None:
         super().__init__()
-        self._service = service
+        self.service = service
 
     def format(self, record: logging.LogRecord) -> str:
         exc = self.formatException(record.exc_info) if record.exc_info else None
@@ -107,7 +108,7 @@ class JsonFormatter(logging.Formatter):
         entry: dict[str, object] = {
             "ts": rounded(created, 1000),
             "level": level.lower(),
-            "service": self._service,
+            "service": self.service,
             "logger": logger,
             "request_id": request_id_var.get(),
             "trace_id": None,
@@ -201,27 +202,84 @@ def configure_logging(service: str, level: str = "INFO", *, stream: TextIO | Non
 _json_handler: logging.StreamHandler[TextIO] | None = None
 
 
-def _write_json_access(logger: str, level: int, fields: dict[str, object]) -> bool:
+# The names JSON lines give the levels access lines are written at (access_log_level).
+_ACCESS_LEVEL_NAMES = {logging.DEBUG: "debug", logging.INFO: "info"}
+
+
+def _write_json_access(
+    logger: str, level: int, method: str, path: str, status: int, duration_ms: float
+) -> bool:
     """Writes one access line straight to the JSON handler; False if it is not in place.
 
-    The line is the one the handler's formatter would write for a record; a
-    LogRecord and the logging module's dispatch to it cost three times the
-    line itself, per request (bench/README.md). Anything else (a test's
-    capture handler added to the root, a console format) goes through logging.
+    The line is the one the handler's formatter would write for a record
+    (JsonFormatter.line, the same keys in the same order); a LogRecord and the
+    logging module's dispatch to it cost three times the line itself, per
+    request, and the generic line's merging of fields a quarter of what was
+    left (bench/README.md). Anything else (a test's capture handler added to
+    the root, a console format) goes through logging.
     """
     handler = _json_handler
-    if handler is None or logging.root.handlers != [handler]:
+    if handler is None:
+        return False
+    handlers = logging.root.handlers
+    if len(handlers) != 1 or handlers[0] is not handler:
         return False
     formatter = handler.formatter
     assert isinstance(formatter, JsonFormatter)
-    line = formatter.line(time.time(), logging.getLevelName(level), logger, "request", fields)
+    ids = telemetry.current_ids()
+    entry = {
+        "ts": rounded(time.time(), 1000),
+        "level": _ACCESS_LEVEL_NAMES.get(level) or logging.getLevelName(level).lower(),
+        "service": formatter.service,
+        "logger": logger,
+        "request_id": request_id_var.get(),
+        "trace_id": None if ids is None else ids[0],
+        "span_id": None if ids is None else ids[1],
+        "message": "request",
+        "method": method,
+        "path": path,  # never the query string, nor any header
+        "status": status,
+        "duration_ms": duration_ms,
+    }
+    line = orjson.dumps(entry, option=orjson.OPT_APPEND_NEWLINE).decode()
     try:
         with handler.lock:  # type: ignore[union-attr]
-            handler.stream.write(line + "\n")
-            handler.stream.flush()
+            handler.stream.write(line)
     except Exception:  # noqa: BLE001 - logging's own error handling takes it from here
         return False
+    _flush_soon(handler)
     return True
+
+
+# Whether a flush of the JSON handler's stream is due at the event loop's next turn.
+_flush_due = False
+
+
+def _flush_soon(handler: logging.StreamHandler[TextIO]) -> None:
+    """The access lines written in one turn of the event loop leave in one write, at
+    its end: a flush (a write system call) per line cost ~2 µs of every request
+    (bench/README.md, 2026-12-08). Lines stay in order: any other record the
+    handler emits flushes the same stream, access lines before it included."""
+    global _flush_due
+    if _flush_due:
+        return
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:  # no event loop (a script's request): at once
+        _flush(handler)
+        return
+    _flush_due = True
+    loop.call_soon(_flush, handler)
+
+
+def _flush(handler: logging.StreamHandler[TextIO]) -> None:
+    global _flush_due
+    _flush_due = False
+    try:
+        with handler.lock:  # type: ignore[union-attr]
+            handler.stream.flush()
+    except Exception:  # noqa: BLE001 - as logging's own handlers: a failed flush is no crash
+        return
 
 
 class RequestContextMiddleware:
@@ -308,14 +366,16 @@ class RequestContextMiddleware:
         # Checked first so a suppressed poll costs no record and no dict.
         if not self.logger.isEnabledFor(level):
             return
+        duration_ms = rounded(elapsed * 1000, 100)
+        if _write_json_access(self.logger.name, level, method, path, status, duration_ms):
+            return
         fields: dict[str, object] = {
             "method": method,
             "path": path,  # never the query string, nor any header
             "status": status,
-            "duration_ms": rounded(elapsed * 1000, 100),
+            "duration_ms": duration_ms,
         }
-        if not _write_json_access(self.logger.name, level, fields):
-            self.logger.log(level, "request", extra={"fields": fields, "access": True})
+        self.logger.log(level, "request", extra={"fields": fields, "access": True})
 
 
 MULTIPROCESS_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
