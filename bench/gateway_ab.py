@@ -11,7 +11,12 @@ round; what each target's process spent is read around its run. Printed: per
 round the CPU µs per request of each target and its ratio to the bare proxy's
 in that round, then the medians.
 
-    .venv/bin/python bench/gateway_ab.py --variant base=/tmp/gw-base --variant new=.
+    .venv/bin/python bench/gateway_ab.py --stub --variant base=/tmp/gw-base --variant new=.
+
+`--variant-env name:VARIABLE=value` sets a variable for one variant's process;
+`--profile name` samples a target with py-spy (`PY_SPY`: its path) and counts
+its system calls with strace after the rounds (files under `PROFILER_DIR`);
+`AB_LOG=<file>` keeps the variants' output.
 """
 
 from __future__ import annotations
