@@ -9,6 +9,7 @@ bodies and add a task per request on the hot path.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import re
@@ -218,10 +219,41 @@ def _write_json_access(logger: str, level: int, fields: dict[str, object]) -> bo
     try:
         with handler.lock:  # type: ignore[union-attr]
             handler.stream.write(line + "\n")
-            handler.stream.flush()
     except Exception:  # noqa: BLE001 - logging's own error handling takes it from here
         return False
+    _flush_soon(handler)
     return True
+
+
+# Whether a flush of the JSON handler's stream is due at the event loop's next turn.
+_flush_due = False
+
+
+def _flush_soon(handler: logging.StreamHandler[TextIO]) -> None:
+    """The access lines written in one turn of the event loop leave in one write, at
+    its end: a flush (a write system call) per line cost ~2 µs of every request
+    (bench/README.md, 2026-12-08). Lines stay in order: any other record the
+    handler emits flushes the same stream, access lines before it included."""
+    global _flush_due
+    if _flush_due:
+        return
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:  # no event loop (a script's request): at once
+        _flush(handler)
+        return
+    _flush_due = True
+    loop.call_soon(_flush, handler)
+
+
+def _flush(handler: logging.StreamHandler[TextIO]) -> None:
+    global _flush_due
+    _flush_due = False
+    try:
+        with handler.lock:  # type: ignore[union-attr]
+            handler.stream.flush()
+    except Exception:  # noqa: BLE001 - as logging's own handlers: a failed flush is no crash
+        return
 
 
 class RequestContextMiddleware:

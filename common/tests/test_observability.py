@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
@@ -253,3 +254,58 @@ async def test_no_secret_bearing_header_or_query_is_logged(
     text = out.getvalue()
     assert "/notes/" in text
     assert [secret for secret in SECRETS if secret in text] == []
+
+
+class _Writes(io.RawIOBase):
+    """A stream's bytes as the system calls would take them: one entry per write."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[bytes] = []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]
+        self.calls.append(bytes(data))
+        return len(data)
+
+
+class TestAccessLineWrites:
+    """Access lines written in one turn of the event loop leave in one write, in order."""
+
+    def stream(self) -> tuple[_Writes, io.TextIOWrapper]:
+        raw = _Writes()
+        buffered = io.BufferedWriter(raw, 1 << 16)  # type: ignore[type-var]
+        out = io.TextIOWrapper(buffered, encoding="utf-8")
+        configure_logging("notes-service", stream=out)
+        return raw, out
+
+    async def test_one_write_per_turn(self) -> None:
+        raw, _ = self.stream()
+        middleware = RequestContextMiddleware(APP, service="notes-service")
+        for status in (200, 201, 204):
+            middleware._log_access("GET", "/notes/", status, 0.001)
+        assert raw.calls == []  # not yet: at the end of this turn
+        await asyncio.sleep(0)
+        [written] = raw.calls
+        statuses = [json.loads(line)["status"] for line in written.decode().splitlines()]
+        assert statuses == [200, 201, 204]
+
+    async def test_other_records_keep_their_place(self) -> None:
+        raw, _ = self.stream()
+        middleware = RequestContextMiddleware(APP, service="notes-service")
+        middleware._log_access("GET", "/notes/", 200, 0.001)
+        logging.getLogger("notes_service.outbox").warning("purge failed")
+        middleware._log_access("GET", "/notes/", 201, 0.001)
+        await asyncio.sleep(0)
+        entries = [json.loads(line) for line in b"".join(raw.calls).decode().splitlines()]
+        assert [e.get("status", e["message"]) for e in entries] == [200, "purge failed", 201]
+
+    def test_without_an_event_loop_at_once(self) -> None:
+        raw, _ = self.stream()
+        RequestContextMiddleware(APP, service="notes-service")._log_access(
+            "GET", "/notes/", 200, 0.001
+        )
+        [written] = raw.calls
+        assert json.loads(written)["status"] == 200

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import httpx
@@ -83,13 +83,14 @@ class Balancer:
         """Seconds until some replica's breaker lets a trial through."""
         return min(r.breaker.retry_after() for r in self.replicas) or 1
 
-    def attempts(self, idempotent: bool) -> Iterator[Replica]:
+    def attempts(self, idempotent: bool) -> list[Replica]:
         """The replicas one request may try, in order.
 
         A lone replica is tried twice by an idempotent request: the first
         try may have met a pooled connection the upstream had just closed.
+        A list, not a generator: one per proxied request (bench/README.md, 2026-12-08).
         """
         order = self.order()
-        yield from order
         if idempotent and len(order) == 1:
-            yield order[0]
+            order.append(order[0])
+        return order

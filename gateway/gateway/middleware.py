@@ -19,6 +19,7 @@ from gateway.headers import upstream_request_headers
 from gateway.metrics import REFUSED
 from gateway.paths import is_clean_path
 from gateway.proxy import Upstream, UpstreamFailure, relay, send_upstream
+from gateway.quotas import Usage
 from gateway.readiness import READINESS_PATH, public_readiness
 from gateway.request import IncomingRequest, parse_request
 from gateway.route_labels import OTHER, ROUTE_TEMPLATES, route_label
@@ -80,27 +81,29 @@ async def _consumer(gateway: GatewayState, request: IncomingRequest) -> str:
 
 async def _spend(
     gateway: GatewayState, request: IncomingRequest, consumer: str | None = None
-) -> dict[str, str]:
-    """Count the request against `consumer` (by default its address): the RateLimit
-    headers for its answer, or Refusal 429 past the quota."""
+) -> Usage | None:
+    """Count the request against `consumer` (by default its address): the usage whose
+    RateLimit headers its answer carries, or Refusal 429 past the quota."""
     usage = await gateway.quotas.hit(consumer or _address_consumer(request))
     # None: the shared counter failed; let through, without RateLimit headers (gateway.quotas).
-    if usage is None:
-        return {}
-    headers = usage.headers()
-    if not usage.allowed:
-        raise Refusal(429, "Too Many Requests", headers=headers, reason="rate_limit")
-    return headers
+    if usage is not None and not usage.allowed:
+        raise Refusal(429, "Too Many Requests", headers=usage.headers(), reason="rate_limit")
+    return usage
 
 
-async def _admit(gateway: GatewayState, request: IncomingRequest) -> dict[str, str]:
-    """Charge a proxied request to its consumer: the RateLimit headers for its answer."""
+def _quota_headers(usage: Usage | None) -> dict[str, str]:
+    return {} if usage is None else usage.headers()
+
+
+async def _admit(gateway: GatewayState, request: IncomingRequest) -> Usage | None:
+    """Charge a proxied request to its consumer: the usage its answer reports."""
     try:
         consumer = await _consumer(gateway, request)
     except Refusal as refusal:
         # A refused token names nobody: the client's address pays for it,
         # or forged tokens would be free (issue 33, item 7).
-        refusal.headers = {**(refusal.headers or {}), **await _spend(gateway, request)}
+        usage = await _spend(gateway, request)
+        refusal.headers = {**(refusal.headers or {}), **_quota_headers(usage)}
         raise
     return await _spend(gateway, request, consumer)
 
@@ -128,11 +131,11 @@ class GatewayMiddleware:
         upstream = gateway.router.match(request.path)
         if upstream is not None:
             scope["route"] = _LABELS[route_label(request.path)]
-            headers = await _admit(gateway, request)
+            usage = await _admit(gateway, request)
             try:
-                await self._proxy(gateway, upstream, request, scope, receive, send, headers)
+                await self._proxy(gateway, upstream, request, scope, receive, send, usage)
             except Refusal as refusal:
-                refusal.headers = {**(refusal.headers or {}), **headers}
+                refusal.headers = {**(refusal.headers or {}), **_quota_headers(usage)}
                 raise
         elif gateway.is_internal(request.client):
             await self.app(scope, receive, send)
@@ -153,9 +156,9 @@ class GatewayMiddleware:
         if request.path == READINESS_PATH and request.method in ("GET", "HEAD"):
             scope["route"] = _LABELS[READINESS_PATH]
             # Counted like an open route (issue 33, item 8); the answer is shared.
-            quota_headers = await _spend(gateway, request)
+            usage = await _spend(gateway, request)
             answer = await public_readiness(gateway)
-            answer.headers.update(quota_headers)
+            answer.headers.update(_quota_headers(usage))
             await HeadAsGetMiddleware(answer)(scope, receive, send)
             return
         await self.app(scope, receive, send)
@@ -168,9 +171,10 @@ class GatewayMiddleware:
         scope: Scope,
         receive: Receive,
         send: Send,
-        quota_headers: dict[str, str],
+        usage: Usage | None,
     ) -> None:
-        """Forward the request, the consumer's `quota_headers` added to whatever answers it."""
+        """Forward the request, the consumer's `usage` (RateLimit headers) added to
+        whatever answers it."""
         target = request.raw_path + b"?" + request.query if request.query else request.raw_path
         outgoing = Outgoing(
             request.method,
@@ -192,8 +196,7 @@ class GatewayMiddleware:
         except ClientDisconnected:
             return
         except UpstreamFailure as failure:
-            failure.response.headers.update(quota_headers)
+            failure.response.headers.update(_quota_headers(usage))
             await failure.response(scope, receive, send)
             return
-        extra = [(name.lower().encode(), value.encode()) for name, value in quota_headers.items()]
-        await relay(answer, scope, receive, send, extra)
+        await relay(answer, scope, receive, send, [] if usage is None else usage.raw_headers())

@@ -40,6 +40,7 @@ from platform_common.responses import header_doc
 logger = logging.getLogger(__name__)
 
 POLICY = "consumer"
+_POLICY_BYTES = POLICY.encode()
 _UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 _RATE = re.compile(r"\s*([1-9][0-9]{0,8})\s*/\s*([1-9][0-9]{0,5})?\s*(second|minute|hour|day)s?\s*")
 # In process: at most this many consumers are counted at once; past it the
@@ -66,12 +67,14 @@ class Rate:
     limit: int
     window_seconds: int
     # The `RateLimit-Policy` value, the same for every answer: made once, not
-    # looked up per request (bench/README.md).
+    # looked up per request (bench/README.md); as text and as the ASGI header.
     policy: str = field(init=False, repr=False, compare=False)
+    policy_header: tuple[bytes, bytes] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         policy = f'"{POLICY}";q={self.limit};w={self.window_seconds}'
         object.__setattr__(self, "policy", policy)
+        object.__setattr__(self, "policy_header", (b"ratelimit-policy", policy.encode()))
 
     def __str__(self) -> str:
         return f"{self.limit}/{self.window_seconds}s"
@@ -105,6 +108,13 @@ class Usage:
         if not self.allowed:
             values["Retry-After"] = str(self.reset_seconds)
         return values
+
+    def raw_headers(self) -> list[tuple[bytes, bytes]]:
+        """headers() of an allowed request as ASGI headers, made straight as bytes:
+        what every proxied answer carries (bench/README.md, 2026-12-08)."""
+        remaining = max(self.rate.limit - self.count, 0)
+        value = b'"%s";r=%d;t=%d' % (_POLICY_BYTES, remaining, self.reset_seconds)
+        return [self.rate.policy_header, (b"ratelimit", value)]
 
 
 class Counter(Protocol):

@@ -93,6 +93,13 @@ class TestInProcessCounter:
             "RateLimit": '"consumer";r=6;t=30',
         }
 
+    def test_raw_headers_are_the_same_headers(self) -> None:
+        # What a proxied answer carries, made as bytes: headers() in ASGI form.
+        usage = Usage(Rate(10, 60), 4, 30)
+        headers = usage.headers().items()
+        assert usage.raw_headers() == [(k.lower().encode(), v.encode()) for k, v in headers]
+        assert Usage(Rate(10, 60), 12, 5).raw_headers()[1] == (b"ratelimit", b'"consumer";r=0;t=5')
+
 
 @pytest.fixture
 async def limited(mock: respx.MockRouter) -> AsyncIterator[FastAPI]:
