@@ -225,8 +225,8 @@ def _write_json_access(logger: str, level: int, fields: dict[str, object]) -> bo
     return True
 
 
-# Whether a flush of the JSON handler's stream is due at the event loop's next turn.
-_flush_due = False
+# The event loop whose next turn flushes the JSON handler's stream, if one is due.
+_flush_due_on: asyncio.AbstractEventLoop | None = None
 
 
 def _flush_soon(handler: logging.StreamHandler[TextIO]) -> None:
@@ -234,21 +234,21 @@ def _flush_soon(handler: logging.StreamHandler[TextIO]) -> None:
     its end: a flush (a write system call) per line cost ~2 µs of every request
     (bench/README.md, 2026-12-08). Lines stay in order: any other record the
     handler emits flushes the same stream, access lines before it included."""
-    global _flush_due
-    if _flush_due:
-        return
+    global _flush_due_on
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:  # no event loop (a script's request): at once
         _flush(handler)
         return
-    _flush_due = True
-    loop.call_soon(_flush, handler)
+    # Due on another loop (one closed before its turn came: tests): due here too.
+    if _flush_due_on is not loop:
+        _flush_due_on = loop
+        loop.call_soon(_flush, handler)
 
 
 def _flush(handler: logging.StreamHandler[TextIO]) -> None:
-    global _flush_due
-    _flush_due = False
+    global _flush_due_on
+    _flush_due_on = None
     try:
         with handler.lock:  # type: ignore[union-attr]
             handler.stream.flush()

@@ -309,3 +309,24 @@ class TestAccessLineWrites:
         )
         [written] = raw.calls
         assert json.loads(written)["status"] == 200
+
+    def test_a_flush_due_on_a_closed_loop_does_not_hold_the_next_loops_lines(self) -> None:
+        raw, _ = self.stream()
+        middleware = RequestContextMiddleware(APP, service="notes-service")
+
+        closed = asyncio.new_event_loop()
+        # The line's flush is due at the next turn, which never comes: stopped first.
+        closed.call_soon(middleware._log_access, "GET", "/notes/", 200, 0.001)
+        closed.call_soon(closed.stop)
+        closed.run_forever()
+        closed.close()
+
+        async def next_loop() -> None:
+            middleware._log_access("GET", "/notes/", 201, 0.001)
+            await asyncio.sleep(0)
+
+        asyncio.run(next_loop())
+        statuses = [
+            json.loads(line)["status"] for line in b"".join(raw.calls).decode().splitlines()
+        ]
+        assert statuses == [200, 201]
